@@ -1,0 +1,157 @@
+//! Which files a scan reads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::WalkBuilder;
+
+use crate::error::LoadError;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub inputs: Vec<Input>,
+    pub errors: Vec<LoadError>,
+}
+
+const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+
+fn has_manifest_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+fn build_excludes(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = Glob::new(pattern)
+            .map_err(|e| format!("invalid --exclude pattern {pattern:?}: {e}"))?;
+        builder.add(glob);
+        // `dir` also excludes everything below it.
+        if let Ok(below) = Glob::new(&format!("{}/**", pattern.trim_end_matches('/'))) {
+            builder.add(below);
+        }
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+fn excluded(set: &GlobSet, path: &Path) -> bool {
+    let path = path.strip_prefix("./").unwrap_or(path);
+    set.is_match(path) || path.file_name().is_some_and(|name| set.is_match(name))
+}
+
+/// Expands `paths` into the inputs to scan: files as given, folders walked
+/// recursively for `.yaml`, `.yml` and `.json` (honouring `.gitignore`, `.ignore`
+/// and skipping hidden entries), `-` for standard input. The order is sorted, so
+/// scans are reproducible. Fails only on an invalid exclude pattern.
+pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, String> {
+    let excludes = build_excludes(exclude)?;
+    let mut out = Discovered::default();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            out.inputs.push(Input::Stdin);
+            continue;
+        }
+        if excluded(&excludes, path) {
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Err(e) => {
+                let name: Arc<str> = path.display().to_string().into();
+                out.errors
+                    .push(LoadError::new(&name, None, format!("cannot read: {e}")));
+            }
+            Ok(meta) if meta.is_dir() => walk(path, &excludes, &mut out),
+            Ok(_) => out.inputs.push(Input::File(path.clone())),
+        }
+    }
+    Ok(out)
+}
+
+fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {
+    let excludes_for_filter = excludes.clone();
+    let walker = WalkBuilder::new(root)
+        .require_git(false)
+        .filter_entry(move |entry| !excluded(&excludes_for_filter, entry.path()))
+        .build();
+    let mut files = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let is_file = entry
+                    .file_type()
+                    .is_some_and(|t| t.is_file() || t.is_symlink());
+                if is_file && has_manifest_extension(entry.path()) {
+                    files.push(entry.into_path());
+                }
+            }
+            Err(err) => {
+                let name: Arc<str> = root.display().to_string().into();
+                out.errors
+                    .push(LoadError::new(&name, None, format!("cannot walk: {err}")));
+            }
+        }
+    }
+    files.sort();
+    out.inputs.extend(files.into_iter().map(Input::File));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(found: &Discovered, root: &Path) -> Vec<String> {
+        found
+            .inputs
+            .iter()
+            .map(|i| match i {
+                Input::File(p) => p.strip_prefix(root).unwrap().display().to_string(),
+                Input::Stdin => "-".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn walks_manifests_honouring_gitignore_and_excludes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for f in [
+            "a.yaml",
+            "b.yml",
+            "c.json",
+            "notes.txt",
+            "ignored/x.yaml",
+            "sub/d.YAML",
+            "skip/e.yaml",
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "a: 1\n").unwrap();
+        }
+        std::fs::write(root.join(".gitignore"), "ignored/\n").unwrap();
+        let found = discover(&[root.to_path_buf()], &["skip".to_string()]).unwrap();
+        assert_eq!(
+            names(&found, root),
+            ["a.yaml", "b.yml", "c.json", "sub/d.YAML"]
+        );
+    }
+
+    #[test]
+    fn missing_path_is_an_error_not_a_stop() {
+        let found = discover(&[PathBuf::from("/no/such/dir"), PathBuf::from("-")], &[]).unwrap();
+        assert_eq!(found.inputs, [Input::Stdin]);
+        assert_eq!(found.errors.len(), 1);
+    }
+
+    #[test]
+    fn bad_exclude_pattern_is_reported() {
+        assert!(discover(&[], &["a[".to_string()]).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! From paths to Kubernetes objects.
+//!
+//! - [`discover`] walks files and folders (honouring `.gitignore` and `--exclude`),
+//! - [`read_source`] reads one input with a size limit and a UTF-8 check,
+//! - [`objects_from_document`] turns a parsed YAML document into [`Object`]s
+//!   (flattening `List` kinds, skipping documents that are not Kubernetes objects),
+//! - [`Workload`] is the typed pod spec of every kind that carries one.
+
+mod discover;
+mod error;
+mod object;
+mod source;
+mod workload;
+
+pub use discover::{discover, Discovered, Input};
+pub use error::LoadError;
+pub use object::{objects_from_document, DocumentObjects, Object, Resource};
+pub use source::{read_source, Source, DEFAULT_MAX_FILE_SIZE};
+pub use workload::{ContainerKind, ContainerRef, Workload, WORKLOAD_KINDS};

@@ -1,0 +1,169 @@
+//! Kubernetes objects out of YAML documents.
+
+use std::sync::Arc;
+
+use kubeharden_yaml::{Document, Node, Value};
+use serde::Serialize;
+
+use crate::error::LoadError;
+
+/// Which object a finding is about.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Resource {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// One Kubernetes object of any kind, built-in or custom, with its source tree.
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub file: Arc<str>,
+    /// The chart template it was rendered from, from Helm's `# Source:` comment.
+    pub helm_source: Option<Arc<str>>,
+    pub resource: Arc<Resource>,
+    pub root: Node,
+}
+
+/// What one YAML document held.
+#[derive(Debug, Default)]
+pub struct DocumentObjects {
+    pub objects: Vec<Object>,
+    /// Documents (or List items) that are not Kubernetes objects: no apiVersion or kind.
+    pub skipped: usize,
+    pub errors: Vec<LoadError>,
+}
+
+/// Turns a document into objects: itself, or the `items` of a `List`/`*List` kind.
+pub fn objects_from_document(file: &Arc<str>, doc: Document) -> DocumentObjects {
+    let mut out = DocumentObjects::default();
+    let helm_source: Option<Arc<str>> = doc.helm_source.map(Into::into);
+    let is_list = doc
+        .root
+        .get("kind")
+        .and_then(Node::as_str)
+        .is_some_and(|k| k.ends_with("List"))
+        && matches!(doc.root.get("items").map(|n| &n.value), Some(Value::Seq(_)));
+    if is_list {
+        for item in take_items(doc.root) {
+            add_object(file, &helm_source, item, &mut out);
+        }
+    } else {
+        add_object(file, &helm_source, doc.root, &mut out);
+    }
+    out
+}
+
+/// Moves the items out of a list, so the tree is not copied.
+fn take_items(list: Node) -> Vec<Node> {
+    let Value::Map(entries) = list.value else {
+        return Vec::new();
+    };
+    entries
+        .into_iter()
+        .rev()
+        .find(|e| e.key.scalar().is_some_and(|s| &*s.text == "items"))
+        .and_then(|e| match e.value.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+fn add_object(
+    file: &Arc<str>,
+    helm_source: &Option<Arc<str>>,
+    root: Node,
+    out: &mut DocumentObjects,
+) {
+    let (Some(api_version), Some(kind)) = (root.get("apiVersion"), root.get("kind")) else {
+        out.skipped += 1;
+        return;
+    };
+    let (Some(api_version), Some(kind)) = (api_version.as_str(), kind.as_str()) else {
+        out.errors.push(LoadError::new(
+            file,
+            Some(root.pos),
+            "apiVersion and kind must be strings",
+        ));
+        return;
+    };
+    let meta = root.get("metadata");
+    let text = |key: &str| {
+        meta.and_then(|m| m.get(key))
+            .and_then(Node::scalar_text)
+            .map(str::to_string)
+    };
+    let name = text("name")
+        .or_else(|| text("generateName"))
+        .unwrap_or_default();
+    let resource = Resource {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        namespace: text("namespace"),
+        name,
+    };
+    out.objects.push(Object {
+        file: file.clone(),
+        helm_source: helm_source.clone(),
+        resource: Arc::new(resource),
+        root,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubeharden_yaml::{parse_chunk, split_documents, Limits};
+
+    fn load(text: &str) -> DocumentObjects {
+        let file: Arc<str> = "t.yaml".into();
+        let mut all = DocumentObjects::default();
+        for chunk in split_documents(text) {
+            for doc in parse_chunk(chunk, &Limits::default()) {
+                let got = objects_from_document(&file, doc.unwrap());
+                all.objects.extend(got.objects);
+                all.skipped += got.skipped;
+                all.errors.extend(got.errors);
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn reads_identity_of_any_kind() {
+        let got = load(
+            "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: ns\n",
+        );
+        assert_eq!(got.objects[0].resource.to_string(), "Widget ns/w");
+    }
+
+    #[test]
+    fn flattens_lists_and_skips_non_objects() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n- foo: bar\n---\nhello: world\n---\napiVersion: v1\nkind: ConfigMapList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n";
+        let got = load(text);
+        let names: Vec<_> = got.objects.iter().map(|o| o.resource.to_string()).collect();
+        assert_eq!(names, ["Pod a", "ConfigMap c"]);
+        assert_eq!(got.skipped, 2);
+        assert_eq!(got.objects[0].root.pos.line, 4);
+    }
+
+    #[test]
+    fn keeps_helm_source() {
+        let got = load("---\n# Source: app/templates/pod.yaml\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n");
+        assert_eq!(
+            got.objects[0].helm_source.as_deref(),
+            Some("app/templates/pod.yaml")
+        );
+    }
+}

@@ -1,0 +1,238 @@
+//! The pod spec of every kind that carries one, typed with `k8s-openapi`.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{Container, PodSecurityContext, PodSpec};
+use kubeharden_yaml::{from_node, FieldPath, Node};
+
+use crate::error::LoadError;
+use crate::object::Object;
+
+/// Kinds that carry a pod spec, with the API groups that define them and where the
+/// pod template sits.
+pub const WORKLOAD_KINDS: [(&str, &[&str], &str); 9] = [
+    ("Pod", &[""], ""),
+    ("PodTemplate", &[""], "template"),
+    ("ReplicationController", &[""], "spec.template"),
+    ("Deployment", &["apps", "extensions"], "spec.template"),
+    ("ReplicaSet", &["apps", "extensions"], "spec.template"),
+    ("StatefulSet", &["apps"], "spec.template"),
+    ("DaemonSet", &["apps", "extensions"], "spec.template"),
+    ("Job", &["batch"], "spec.template"),
+    ("CronJob", &["batch"], "spec.jobTemplate.spec.template"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ContainerKind {
+    Container,
+    Init,
+    Ephemeral,
+}
+
+impl ContainerKind {
+    pub fn field(self) -> &'static str {
+        match self {
+            ContainerKind::Container => "containers",
+            ContainerKind::Init => "initContainers",
+            ContainerKind::Ephemeral => "ephemeralContainers",
+        }
+    }
+}
+
+/// One container of any of the three kinds, with its path in the object.
+#[derive(Clone, Debug)]
+pub struct ContainerRef<'w> {
+    pub kind: ContainerKind,
+    pub index: usize,
+    pub container: &'w Container,
+    pub path: FieldPath,
+}
+
+impl ContainerRef<'_> {
+    pub fn name(&self) -> &str {
+        &self.container.name
+    }
+}
+
+/// A workload's pod template: the typed spec and where it sits in the object.
+#[derive(Debug)]
+pub struct Workload<'o> {
+    pub object: &'o Object,
+    /// `spec`, `spec.template.spec`, `spec.jobTemplate.spec.template.spec`, ...
+    pub spec_path: FieldPath,
+    /// The pod's metadata: `metadata` for a Pod, the template's otherwise.
+    pub meta_path: FieldPath,
+    pub spec: PodSpec,
+    /// Ephemeral containers, read as containers: they share every field rules look at.
+    pub ephemeral: Vec<Container>,
+    pub annotations: BTreeMap<String, String>,
+}
+
+fn api_group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(group, _)| group)
+}
+
+fn node_at<'n>(root: &'n Node, path: &FieldPath) -> Option<&'n Node> {
+    path.segments()
+        .iter()
+        .try_fold(root, |node, seg| match seg {
+            kubeharden_yaml::Seg::Key(k) => node.get(k),
+            kubeharden_yaml::Seg::Index(i) => node.items().get(*i),
+        })
+}
+
+fn read<'n, T: serde::Deserialize<'n>>(
+    object: &Object,
+    node: &'n Node,
+    base: &FieldPath,
+) -> Result<T, LoadError> {
+    from_node(node).map_err(|e| {
+        let mut path = base.to_string();
+        let inner = e.path_string();
+        if !inner.is_empty() {
+            if !inner.starts_with('[') {
+                path.push('.');
+            }
+            path.push_str(&inner);
+        }
+        LoadError::new(
+            &object.file,
+            e.pos.or(Some(node.pos)),
+            format!(
+                "{} {}: {path}: {}",
+                object.resource.kind, object.resource.name, e.message
+            ),
+        )
+    })
+}
+
+impl<'o> Workload<'o> {
+    /// The workload of `object`, if its kind carries a pod spec. A field of the wrong
+    /// type is an error naming the field and its line.
+    pub fn from_object(object: &'o Object) -> Option<Result<Workload<'o>, LoadError>> {
+        let res = &object.resource;
+        let (_, _, template) = WORKLOAD_KINDS.iter().find(|(kind, groups, _)| {
+            *kind == res.kind && groups.contains(&api_group(&res.api_version))
+        })?;
+        let template = FieldPath::parse(template);
+        let (spec_path, meta_path) = if res.kind == "Pod" {
+            (FieldPath::parse("spec"), FieldPath::parse("metadata"))
+        } else {
+            (template.key("spec"), template.key("metadata"))
+        };
+        let spec_node = node_at(&object.root, &spec_path)?;
+        Some(Self::read(object, spec_node, spec_path, meta_path))
+    }
+
+    fn read(
+        object: &'o Object,
+        spec_node: &Node,
+        spec_path: FieldPath,
+        meta_path: FieldPath,
+    ) -> Result<Workload<'o>, LoadError> {
+        let mut spec: PodSpec = read(object, spec_node, &spec_path)?;
+        spec.ephemeral_containers = None;
+        let ephemeral = match spec_node.get("ephemeralContainers") {
+            Some(node) => read(object, node, &spec_path.key("ephemeralContainers"))?,
+            None => Vec::new(),
+        };
+        let annotations_path = meta_path.key("annotations");
+        let annotations = match node_at(&object.root, &annotations_path) {
+            Some(node) => read(object, node, &annotations_path)?,
+            None => BTreeMap::new(),
+        };
+        Ok(Workload {
+            object,
+            spec_path,
+            meta_path,
+            spec,
+            ephemeral,
+            annotations,
+        })
+    }
+
+    /// Every container: regular, init and ephemeral, in that order.
+    pub fn containers(&self) -> impl Iterator<Item = ContainerRef<'_>> {
+        let groups: [(ContainerKind, &[Container]); 3] = [
+            (ContainerKind::Container, &self.spec.containers),
+            (
+                ContainerKind::Init,
+                self.spec.init_containers.as_deref().unwrap_or_default(),
+            ),
+            (ContainerKind::Ephemeral, &self.ephemeral),
+        ];
+        groups.into_iter().flat_map(move |(kind, list)| {
+            list.iter()
+                .enumerate()
+                .map(move |(index, container)| ContainerRef {
+                    kind,
+                    index,
+                    container,
+                    path: self.spec_path.key(kind.field()).index(index),
+                })
+        })
+    }
+
+    pub fn pod_security_context(&self) -> Option<&PodSecurityContext> {
+        self.spec.security_context.as_ref()
+    }
+
+    /// `spec.os.name: windows`: Linux-only restricted checks do not apply.
+    pub fn is_windows(&self) -> bool {
+        self.spec.os.as_ref().is_some_and(|os| os.name == "windows")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::object::objects_from_document;
+    use kubeharden_yaml::{parse_chunk, split_documents, Limits};
+    use std::sync::Arc;
+
+    fn object(text: &str) -> Object {
+        let file: Arc<str> = "t.yaml".into();
+        let doc = parse_chunk(split_documents(text)[0], &Limits::default())
+            .remove(0)
+            .unwrap();
+        objects_from_document(&file, doc).objects.remove(0)
+    }
+
+    #[test]
+    fn cronjob_pod_spec_and_all_container_kinds() {
+        let obj = object(
+            "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          annotations: {a: b}\n        spec:\n          initContainers: [{name: i, image: x}]\n          containers: [{name: c, image: x}]\n          ephemeralContainers: [{name: e, image: x, targetContainerName: c}]\n",
+        );
+        let w = Workload::from_object(&obj).unwrap().unwrap();
+        let paths: Vec<_> = w.containers().map(|c| c.path.to_string()).collect();
+        assert_eq!(
+            paths,
+            [
+                "spec.jobTemplate.spec.template.spec.containers[0]",
+                "spec.jobTemplate.spec.template.spec.initContainers[0]",
+                "spec.jobTemplate.spec.template.spec.ephemeralContainers[0]"
+            ]
+        );
+        assert_eq!(w.annotations["a"], "b");
+    }
+
+    #[test]
+    fn wrong_type_is_an_error_with_field_and_line() {
+        let obj = object("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    securityContext:\n      privileged: \"yes\"\n");
+        let err = Workload::from_object(&obj).unwrap().unwrap_err();
+        assert_eq!(err.pos.unwrap().line, 8);
+        assert!(
+            err.message
+                .contains("spec.containers[0].securityContext.privileged"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn custom_kinds_named_like_workloads_are_not_workloads() {
+        let obj =
+            object("apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}\n");
+        assert!(Workload::from_object(&obj).is_none());
+    }
+}
