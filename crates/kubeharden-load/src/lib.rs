@@ -14,6 +14,6 @@ mod workload;
 
 pub use discover::{discover, Discovered, Input};
 pub use error::LoadError;
-pub use object::{objects_from_document, DocumentObjects, Object, Resource};
+pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};
 pub use source::{read_source, Source, DEFAULT_MAX_FILE_SIZE};
 pub use workload::{ContainerKind, ContainerRef, Workload, WORKLOAD_KINDS};

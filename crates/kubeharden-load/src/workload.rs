@@ -60,6 +60,8 @@ pub struct Workload<'o> {
     pub object: &'o Object,
     /// `spec`, `spec.template.spec`, `spec.jobTemplate.spec.template.spec`, ...
     pub spec_path: FieldPath,
+    /// The pod spec as written, for rules that need its exact keys.
+    pub spec_node: &'o Node,
     /// The pod's metadata: `metadata` for a Pod, the template's otherwise.
     pub meta_path: FieldPath,
     pub spec: PodSpec,
@@ -126,7 +128,7 @@ impl<'o> Workload<'o> {
 
     fn read(
         object: &'o Object,
-        spec_node: &Node,
+        spec_node: &'o Node,
         spec_path: FieldPath,
         meta_path: FieldPath,
     ) -> Result<Workload<'o>, LoadError> {
@@ -144,6 +146,7 @@ impl<'o> Workload<'o> {
         Ok(Workload {
             object,
             spec_path,
+            spec_node,
             meta_path,
             spec,
             ephemeral,

@@ -1,0 +1,30 @@
+//! The rule catalog and the engine that runs it on one object.
+//!
+//! Each rule is one file under `src/rules/<section>/`, holding its metadata
+//! ([`RuleDef`]), its check and, in its `//!` comment, its documentation. `build.rs`
+//! generates the registry from those files. [`RuleSet`] is the rules a scan runs
+//! (framework, `--select`, `--ignore`, `--min-severity`), and
+//! [`RuleSet::check_object`] turns an object into [`Finding`]s with exact locations.
+
+mod engine;
+mod finding;
+mod registry;
+mod rule;
+mod select;
+mod support;
+
+pub use engine::ObjectResult;
+pub use finding::{Finding, Location, Requirement, Severity};
+pub use registry::{all_rules, find_rule};
+pub use rule::{Check, Mitre, Out, Pss, PssLevel, RuleDef, RuleEntry};
+pub use select::{Framework, RuleSet, Selection};
+
+/// What rule files import.
+#[allow(unused_imports)]
+mod prelude {
+    pub(crate) use crate::finding::{Requirement, Severity};
+    pub(crate) use crate::rule::{Check, Mitre, Out, Pss, PssLevel, RuleDef};
+    pub(crate) use crate::support::security::*;
+    pub(crate) use kubeharden_load::{ContainerRef, Object, Workload};
+    pub(crate) use kubeharden_yaml::FieldPath;
+}

@@ -1,0 +1,124 @@
+use kubeharden_load::{ContainerRef, Object, Workload};
+use kubeharden_yaml::FieldPath;
+
+use crate::finding::{Requirement, Severity};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PssLevel {
+    Baseline,
+    Restricted,
+}
+
+impl PssLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PssLevel::Baseline => "baseline",
+            PssLevel::Restricted => "restricted",
+        }
+    }
+}
+
+/// The upstream Pod Security Standards check a rule implements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pss {
+    /// The check ID in kubernetes/pod-security-admission, e.g. `seccompProfile_restricted`.
+    pub check: &'static str,
+    pub level: PssLevel,
+}
+
+/// A MITRE ATT&CK technique (Containers matrix) the rule guards against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mitre {
+    pub id: &'static str,
+    pub name: &'static str,
+}
+
+/// What a rule looks at.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Every object with a pod spec (Pod, Deployment, CronJob, ...).
+    Workload(fn(&Workload<'_>, &mut Out)),
+    /// Every object of any kind.
+    Object(fn(&Object, &mut Out)),
+}
+
+/// A rule's metadata and check. Its documentation is its file's `//!` comment.
+pub struct RuleDef {
+    /// Stable ID, e.g. `KH101`.
+    pub id: &'static str,
+    /// Stable kebab-case name, e.g. `privileged-container`.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// Rows of the NSA/CISA checklist this rule implements, e.g. `POD-12`.
+    pub guidance: &'static [&'static str],
+    pub pss: Option<Pss>,
+    pub mitre: Option<Mitre>,
+    pub check: Check,
+}
+
+/// A registered rule.
+pub struct RuleEntry {
+    pub def: &'static RuleDef,
+    /// The guidance section folder it lives in: pod, resources, images, secrets.
+    pub section: &'static str,
+    /// Markdown: what it does, why it matters, example, fix.
+    pub doc: &'static str,
+}
+
+/// One problem a check found, before it is located in the file.
+#[derive(Debug)]
+pub(crate) struct Violation {
+    pub path: FieldPath,
+    pub container: Option<String>,
+    pub message: String,
+    pub requires: Option<Requirement>,
+}
+
+/// Where checks report what they find.
+#[derive(Debug, Default)]
+pub struct Out {
+    pub(crate) violations: Vec<Violation>,
+}
+
+impl Out {
+    /// A problem at `path` of the object.
+    pub fn at(&mut self, path: FieldPath, message: impl Into<String>) {
+        self.violations.push(Violation {
+            path,
+            container: None,
+            message: message.into(),
+            requires: None,
+        });
+    }
+
+    /// A problem of one container, at `path`.
+    pub fn container(
+        &mut self,
+        container: &ContainerRef<'_>,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) {
+        self.violations.push(Violation {
+            path,
+            container: Some(container.name().to_string()),
+            message: message.into(),
+            requires: None,
+        });
+    }
+
+    /// A problem that stands only if `requires` holds across the scan.
+    pub fn at_unless(
+        &mut self,
+        path: FieldPath,
+        message: impl Into<String>,
+        requires: Requirement,
+    ) {
+        self.violations.push(Violation {
+            path,
+            container: None,
+            message: message.into(),
+            requires: Some(requires),
+        });
+    }
+}

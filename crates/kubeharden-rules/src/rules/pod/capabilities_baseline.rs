@@ -1,0 +1,62 @@
+//! ## What it does
+//! Flags containers that add a Linux capability outside the Pod Security Standards
+//! baseline set (`AUDIT_WRITE`, `CHOWN`, `DAC_OVERRIDE`, `FOWNER`, `FSETID`, `KILL`,
+//! `MKNOD`, `NET_BIND_SERVICE`, `SETFCAP`, `SETGID`, `SETPCAP`, `SETUID`,
+//! `SYS_CHROOT`).
+//!
+//! ## Why it matters
+//! Capabilities such as `SYS_ADMIN`, `NET_ADMIN`, `SYS_PTRACE` or `SYS_MODULE` are
+//! most of what makes a container privileged: mounting filesystems, loading kernel
+//! modules, tracing other processes, rewriting the network. Each is a known path out
+//! of the container.
+//!
+//! ## Example
+//! ```yaml
+//! securityContext:
+//!   capabilities:
+//!     add: ["SYS_ADMIN", "NET_ADMIN"]
+//! ```
+//!
+//! ## Fix
+//! Remove the added capabilities. Drop `ALL` and add back only `NET_BIND_SERVICE`
+//! if the process binds a port below 1024.
+
+use crate::prelude::*;
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH105",
+    name: "dangerous-capabilities",
+    title: "Container adds capabilities beyond the baseline set",
+    severity: Severity::High,
+    guidance: &["POD-19"],
+    pss: Some(Pss { check: "capabilities_baseline", level: PssLevel::Baseline }),
+    mitre: Some(Mitre { id: "T1068", name: "Exploitation for Privilege Escalation" }),
+    check: Check::Workload(check),
+};
+
+const BASELINE_ALLOWED: [&str; 13] = [
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+fn check(w: &Workload<'_>, out: &mut Out) {
+    for c in w.containers() {
+        let added = ctr_sc(&c).and_then(|sc| sc.capabilities.as_ref()).and_then(|caps| caps.add.as_ref());
+        for (i, cap) in added.into_iter().flatten().enumerate() {
+            if !BASELINE_ALLOWED.contains(&cap.as_str()) {
+                out.container(&c, ctr_sc_path(&c, "capabilities.add").index(i), format!("container {:?} adds capability {cap}", c.name()));
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! ## What it does
+//! Flags Linux containers that do not drop `ALL` capabilities, or that add any
+//! capability other than `NET_BIND_SERVICE` from the baseline set (adds outside that
+//! set are reported by KH105). Windows pods are exempt.
+//!
+//! ## Why it matters
+//! Containers start with a default set of capabilities (`CHOWN`, `SETUID`,
+//! `NET_RAW`, ...) that most applications never use and attackers do. The guidance's
+//! example policy requires dropping `ALL`; PSS restricted does too.
+//!
+//! ## Example
+//! ```yaml
+//! securityContext:
+//!   capabilities:
+//!     add: ["CHOWN"]
+//! ```
+//!
+//! ## Fix
+//! ```yaml
+//! securityContext:
+//!   capabilities:
+//!     drop: ["ALL"]
+//!     add: ["NET_BIND_SERVICE"]   # only if needed
+//! ```
+
+use crate::prelude::*;
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH125",
+    name: "capabilities-not-dropped",
+    title: "Container keeps default capabilities",
+    severity: Severity::Medium,
+    guidance: &["POD-19"],
+    pss: Some(Pss { check: "capabilities_restricted", level: PssLevel::Restricted }),
+    mitre: Some(Mitre { id: "T1068", name: "Exploitation for Privilege Escalation" }),
+    check: Check::Workload(check),
+};
+
+/// Capabilities KH105 accepts; of them, restricted allows only NET_BIND_SERVICE.
+const BASELINE_ALLOWED: [&str; 12] = [
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+fn check(w: &Workload<'_>, out: &mut Out) {
+    if w.is_windows() {
+        return;
+    }
+    for c in w.containers() {
+        let caps = ctr_sc(&c).and_then(|sc| sc.capabilities.as_ref());
+        let drops_all = caps.and_then(|k| k.drop.as_ref()).is_some_and(|d| d.iter().any(|x| x == "ALL"));
+        if !drops_all {
+            out.container(&c, ctr_sc_path(&c, "capabilities.drop"), format!("container {:?} does not drop ALL capabilities", c.name()));
+        }
+        for (i, cap) in caps.and_then(|k| k.add.as_ref()).into_iter().flatten().enumerate() {
+            if BASELINE_ALLOWED.contains(&cap.as_str()) {
+                out.container(&c, ctr_sc_path(&c, "capabilities.add").index(i), format!("container {:?} adds capability {cap}", c.name()));
+            }
+        }
+    }
+}

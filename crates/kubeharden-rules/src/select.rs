@@ -1,0 +1,176 @@
+//! Which rules a scan runs.
+
+use std::str::FromStr;
+
+use crate::finding::Severity;
+use crate::registry::all_rules;
+use crate::rule::{PssLevel, RuleEntry};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Framework {
+    /// Every rule.
+    #[default]
+    All,
+    /// Rules that implement a row of the NSA/CISA checklist.
+    NsaCisa,
+    /// The Pod Security Standards baseline checks, exactly as Kubernetes enforces them.
+    PssBaseline,
+    /// Baseline plus the restricted checks.
+    PssRestricted,
+}
+
+impl FromStr for Framework {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "all" => Ok(Framework::All),
+            "nsa-cisa" | "nsa" => Ok(Framework::NsaCisa),
+            "pss-baseline" | "baseline" => Ok(Framework::PssBaseline),
+            "pss-restricted" | "restricted" => Ok(Framework::PssRestricted),
+            _ => Err(format!(
+                "unknown framework {s:?} (expected all, nsa-cisa, pss-baseline or pss-restricted)"
+            )),
+        }
+    }
+}
+
+impl Framework {
+    fn includes(self, rule: &RuleEntry) -> bool {
+        let level = rule.def.pss.map(|p| p.level);
+        match self {
+            Framework::All => true,
+            Framework::NsaCisa => !rule.def.guidance.is_empty(),
+            Framework::PssBaseline => level == Some(PssLevel::Baseline),
+            Framework::PssRestricted => level.is_some(),
+        }
+    }
+}
+
+/// What the user asked for.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub framework: Framework,
+    /// IDs, ID prefixes (`KH1`) or names; empty means all of the framework.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub min_severity: Option<Severity>,
+}
+
+fn matches(rule: &RuleEntry, pattern: &str) -> bool {
+    let id = rule.def.id;
+    rule.def.name.eq_ignore_ascii_case(pattern)
+        || (id.len() >= pattern.len() && id[..pattern.len()].eq_ignore_ascii_case(pattern))
+}
+
+fn check_known(patterns: &[String], flag: &str) -> Result<(), String> {
+    for p in patterns {
+        if !all_rules().iter().any(|r| matches(r, p)) {
+            return Err(format!(
+                "{flag} {p:?} names no rule (see `kubeharden rules`)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The rules one scan runs.
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    pub(crate) rules: Vec<&'static RuleEntry>,
+}
+
+impl std::fmt::Debug for RuleEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.def.id)
+    }
+}
+
+impl RuleSet {
+    pub fn new(selection: &Selection) -> Result<RuleSet, String> {
+        check_known(&selection.select, "--select")?;
+        check_known(&selection.ignore, "--ignore")?;
+        let rules = all_rules()
+            .iter()
+            .copied()
+            .filter(|r| selection.framework.includes(r))
+            .filter(|r| {
+                selection.select.is_empty() || selection.select.iter().any(|p| matches(r, p))
+            })
+            .filter(|r| !selection.ignore.iter().any(|p| matches(r, p)))
+            .filter(|r| {
+                selection
+                    .min_severity
+                    .is_none_or(|min| r.def.severity >= min)
+            })
+            .collect();
+        Ok(RuleSet { rules })
+    }
+
+    /// Every rule.
+    pub fn all() -> RuleSet {
+        RuleSet {
+            rules: all_rules().to_vec(),
+        }
+    }
+
+    pub fn rules(&self) -> &[&'static RuleEntry] {
+        &self.rules
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(sel: Selection) -> Vec<&'static str> {
+        RuleSet::new(&sel)
+            .unwrap()
+            .rules
+            .iter()
+            .map(|r| r.def.id)
+            .collect()
+    }
+
+    #[test]
+    fn frameworks_pick_their_rules() {
+        let baseline = ids(Selection {
+            framework: Framework::PssBaseline,
+            ..Default::default()
+        });
+        let restricted = ids(Selection {
+            framework: Framework::PssRestricted,
+            ..Default::default()
+        });
+        assert!(baseline.contains(&"KH101"));
+        assert!(!baseline.contains(&"KH121"));
+        assert!(restricted.contains(&"KH121") && restricted.contains(&"KH101"));
+        assert!(!restricted.contains(&"KH301"));
+    }
+
+    #[test]
+    fn select_ignore_and_min_severity() {
+        let sel = Selection {
+            select: vec!["KH10".into()],
+            ignore: vec!["privileged-container".into()],
+            ..Default::default()
+        };
+        let got = ids(sel);
+        assert!(got.iter().all(|id| id.starts_with("KH10")));
+        assert!(!got.contains(&"KH101"));
+        let critical = ids(Selection {
+            min_severity: Some(Severity::Critical),
+            ..Default::default()
+        });
+        assert!(critical.contains(&"KH101") && !critical.contains(&"KH132"));
+    }
+
+    #[test]
+    fn unknown_rule_is_an_error() {
+        assert!(RuleSet::new(&Selection {
+            select: vec!["KH999".into()],
+            ..Default::default()
+        })
+        .is_err());
+    }
+}

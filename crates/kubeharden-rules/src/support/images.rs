@@ -1,0 +1,68 @@
+//! Reading container image references: `[registry/]repository[:tag][@digest]`.
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ImageRef<'a> {
+    /// The registry host, when the reference names one (`registry.k8s.io`).
+    pub registry: Option<&'a str>,
+    pub repository: &'a str,
+    pub tag: Option<&'a str>,
+    pub digest: Option<&'a str>,
+}
+
+pub(crate) fn parse_image(image: &str) -> ImageRef<'_> {
+    let (rest, digest) = match image.split_once('@') {
+        Some((r, d)) => (r, Some(d)),
+        None => (image, None),
+    };
+    // A colon after the last slash starts the tag; one before it is a registry port.
+    let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match rest[last_slash..].find(':') {
+        Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+        None => (rest, None),
+    };
+    // The first component is a registry when it looks like a host, as Docker reads it.
+    let (registry, repository) = match name.split_once('/') {
+        Some((first, path)) if first.contains(['.', ':']) || first == "localhost" => {
+            (Some(first), path)
+        }
+        _ => (None, name),
+    };
+    ImageRef {
+        registry,
+        repository,
+        tag,
+        digest,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_registries_tags_and_digests() {
+        let r = parse_image("registry.example.com:5000/team/app:1.2@sha256:abc");
+        assert_eq!(
+            r,
+            ImageRef {
+                registry: Some("registry.example.com:5000"),
+                repository: "team/app",
+                tag: Some("1.2"),
+                digest: Some("sha256:abc")
+            }
+        );
+        let r = parse_image("nginx");
+        assert_eq!(
+            r,
+            ImageRef {
+                registry: None,
+                repository: "nginx",
+                tag: None,
+                digest: None
+            }
+        );
+        let r = parse_image("library/nginx:latest");
+        assert_eq!((r.registry, r.tag), (None, Some("latest")));
+        assert_eq!(parse_image("localhost/app").registry, Some("localhost"));
+    }
+}

@@ -1,0 +1,6 @@
+//! Helpers shared by rules.
+
+pub(crate) mod images;
+pub(crate) mod resources;
+pub(crate) mod secrets;
+pub(crate) mod security;
