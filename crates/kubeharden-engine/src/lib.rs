@@ -1,0 +1,245 @@
+//! The scan: inputs in, one report out.
+//!
+//! Files are scanned in parallel, and so are the documents of each file (a stream is
+//! cut at its `---` lines before parsing). Each object is checked as soon as it is
+//! parsed and its tree dropped, so memory holds findings and small facts, not the
+//! whole input. Cross-object conditions (such as a ServiceAccount that disables token
+//! automount) are settled once every object has been seen. The report is sorted, so
+//! it is the same whatever the thread count.
+
+use std::collections::HashMap;
+
+use kubeharden_load::{
+    objects_from_document, read_source, Input, LoadError, Object, Source, DEFAULT_MAX_FILE_SIZE,
+};
+use kubeharden_rules::{Finding, Requirement, RuleSet};
+use kubeharden_yaml::{parse_chunk, split_documents, Limits};
+use rayon::prelude::*;
+
+#[derive(Clone, Copy, Debug)]
+pub struct ScanOptions {
+    pub limits: Limits,
+    pub max_file_size: u64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            limits: Limits::default(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Inputs read (files and stdin).
+    pub files: usize,
+    pub bytes: u64,
+    /// Kubernetes objects checked.
+    pub objects: usize,
+    /// Documents (or List items) skipped because they are not Kubernetes objects.
+    pub skipped_documents: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ScanReport {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<LoadError>,
+    pub stats: ScanStats,
+}
+
+/// Facts about objects that other objects' findings depend on.
+#[derive(Debug, Default)]
+struct Facts {
+    /// `automountServiceAccountToken` of each ServiceAccount, by (namespace, name).
+    service_accounts: HashMap<(String, String), Option<bool>>,
+}
+
+#[derive(Debug, Default)]
+struct Partial {
+    report: ScanReport,
+    facts: Facts,
+}
+
+impl Partial {
+    fn merge(mut self, other: Partial) -> Partial {
+        self.report.findings.extend(other.report.findings);
+        self.report.errors.extend(other.report.errors);
+        let (a, b) = (&mut self.report.stats, other.report.stats);
+        a.files += b.files;
+        a.bytes += b.bytes;
+        a.objects += b.objects;
+        a.skipped_documents += b.skipped_documents;
+        self.facts
+            .service_accounts
+            .extend(other.facts.service_accounts);
+        self
+    }
+}
+
+/// Scans `inputs` with `rules`.
+pub fn scan(inputs: &[Input], rules: &RuleSet, options: &ScanOptions) -> ScanReport {
+    let partial = inputs
+        .par_iter()
+        .map(|input| scan_input(input, rules, options))
+        .reduce(Partial::default, Partial::merge);
+    finish(partial)
+}
+
+/// Scans a text already in memory, as if it were a file named `name`.
+pub fn scan_text(name: &str, text: &str, rules: &RuleSet, options: &ScanOptions) -> ScanReport {
+    let source = Source {
+        name: name.into(),
+        text: text.to_string(),
+    };
+    finish(scan_source(&source, rules, options))
+}
+
+fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial {
+    match read_source(input, options.max_file_size) {
+        Err(err) => {
+            let mut partial = Partial::default();
+            partial.report.errors.push(err);
+            partial
+        }
+        Ok((source, warning)) => {
+            let mut partial = scan_source(&source, rules, options);
+            partial.report.errors.extend(warning);
+            partial
+        }
+    }
+}
+
+fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Partial {
+    let mut partial = split_documents(&source.text)
+        .into_par_iter()
+        .map(|chunk| {
+            let mut partial = Partial::default();
+            for doc in parse_chunk(chunk, &options.limits) {
+                match doc {
+                    Ok(doc) => {
+                        let objects = objects_from_document(&source.name, doc);
+                        partial.report.stats.skipped_documents += objects.skipped;
+                        partial.report.errors.extend(objects.errors);
+                        for object in &objects.objects {
+                            check(object, rules, &mut partial);
+                        }
+                    }
+                    Err(e) => partial.report.errors.push(LoadError::new(
+                        &source.name,
+                        Some(e.pos),
+                        e.message,
+                    )),
+                }
+            }
+            partial
+        })
+        .reduce(Partial::default, Partial::merge);
+    partial.report.stats.files += 1;
+    partial.report.stats.bytes += source.text.len() as u64;
+    partial
+}
+
+fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
+    let result = rules.check_object(object);
+    partial.report.findings.extend(result.findings);
+    partial.report.errors.extend(result.errors);
+    partial.report.stats.objects += 1;
+    let res = &object.resource;
+    if res.kind == "ServiceAccount" && res.api_version == "v1" {
+        let automount = object
+            .root
+            .get("automountServiceAccountToken")
+            .and_then(|n| match n.resolved() {
+                Some(kubeharden_yaml::Resolved::Bool(b)) => Some(b),
+                _ => None,
+            });
+        let namespace = res
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_string());
+        partial
+            .facts
+            .service_accounts
+            .insert((namespace, res.name.clone()), automount);
+    }
+}
+
+/// Settles cross-object conditions and puts everything in a stable order.
+fn finish(partial: Partial) -> ScanReport {
+    let Partial { mut report, facts } = partial;
+    report.findings.retain(|f| match &f.requires {
+        None => true,
+        Some(Requirement::ServiceAccountAutomounts { namespace, name }) => {
+            facts
+                .service_accounts
+                .get(&(namespace.clone(), name.clone()))
+                != Some(&Some(false))
+        }
+    });
+    report
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report
+        .errors
+        .sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));
+    report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: app}\nspec:\n  serviceAccountName: runner\n  containers:\n  - name: c\n    image: registry.example.com/c@sha256:abc\n";
+
+    fn token_findings(text: &str) -> usize {
+        let report = scan_text("t.yaml", text, &RuleSet::all(), &ScanOptions::default());
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "KH402")
+            .count()
+    }
+
+    #[test]
+    fn service_account_that_disables_automount_clears_the_pod() {
+        assert_eq!(token_findings(POD), 1);
+        let sa = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: runner, namespace: app}\nautomountServiceAccountToken: false\n";
+        assert_eq!(token_findings(&format!("{POD}{sa}")), 0);
+        let other_ns = sa.replace("namespace: app", "namespace: other");
+        assert_eq!(token_findings(&format!("{POD}{other_ns}")), 1);
+    }
+
+    #[test]
+    fn same_report_with_one_thread_or_many() {
+        let text = (0..50)
+            .map(|i| POD.replace("name: p", &format!("name: p{i}")))
+            .collect::<Vec<_>>()
+            .join("---\n");
+        let many = scan_text("t.yaml", &text, &RuleSet::all(), &ScanOptions::default());
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let one =
+            pool.install(|| scan_text("t.yaml", &text, &RuleSet::all(), &ScanOptions::default()));
+        let render = |r: &ScanReport| {
+            r.findings
+                .iter()
+                .map(|f| format!("{}:{}:{}", f.location.line, f.rule_id, f.message))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(render(&many), render(&one));
+        assert_eq!(many.stats.objects, 50);
+    }
+
+    #[test]
+    fn broken_document_is_an_error_and_the_rest_is_scanned() {
+        let text = format!("{POD}---\nkind: [oops\n---\n{POD}");
+        let report = scan_text("t.yaml", &text, &RuleSet::all(), &ScanOptions::default());
+        assert_eq!(report.stats.objects, 2);
+        assert_eq!(report.errors.len(), 1);
+        assert_eq!(report.errors[0].pos.unwrap().line, 11);
+    }
+}

@@ -1,0 +1,80 @@
+//! `--format json`: the one document schema every reporting command shares
+//! (documented in docs/json-schema.md).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::{severity_counts, Report};
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    file: &'a str,
+    line: Option<u32>,
+    column: Option<u32>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    objects: usize,
+    skipped_documents: usize,
+    rules: usize,
+    findings: usize,
+    errors: usize,
+    by_severity: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    tool: Tool,
+    findings: &'a [kubeharden_rules::Finding],
+    errors: Vec<JsonError<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let scan = report.scan;
+    let errors = scan
+        .errors
+        .iter()
+        .map(|e| JsonError {
+            file: &e.file,
+            line: e.pos.map(|p| p.line),
+            column: e.pos.map(|p| p.col),
+            message: &e.message,
+        })
+        .collect();
+    let by_severity = severity_counts(scan)
+        .into_iter()
+        .map(|(sev, n)| (sev.to_string(), n.into()))
+        .collect();
+    let doc = Document {
+        version: 1,
+        tool: Tool {
+            name: "kubeharden",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        findings: &scan.findings,
+        errors,
+        summary: Summary {
+            files: scan.stats.files,
+            objects: scan.stats.objects,
+            skipped_documents: scan.stats.skipped_documents,
+            rules: report.rules.rules().len(),
+            findings: scan.findings.len(),
+            errors: scan.errors.len(),
+            by_severity,
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}

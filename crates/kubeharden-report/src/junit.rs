@@ -1,0 +1,132 @@
+//! `--format junit`: JUnit XML (the Ant schema CI systems read). One test suite per
+//! rule that ran, one failing test case per finding, and a suite of load errors.
+
+use std::io::{self, Write};
+
+use quick_xml::escape::escape;
+
+use crate::Report;
+
+/// The run-specific attributes the schema requires; fixed in tests.
+#[derive(Clone, Debug)]
+pub struct JunitMeta {
+    /// `YYYY-MM-DDThh:mm:ss`, without a time zone, as the schema demands.
+    pub timestamp: String,
+    pub hostname: String,
+}
+
+struct Case {
+    name: String,
+    classname: String,
+    /// (element, type, message, body)
+    outcome: Option<(&'static str, String, String, String)>,
+}
+
+fn write_suite(
+    out: &mut dyn Write,
+    id: usize,
+    name: &str,
+    meta: &JunitMeta,
+    cases: &[Case],
+) -> io::Result<()> {
+    let failures = cases
+        .iter()
+        .filter(|c| matches!(&c.outcome, Some(("failure", ..))))
+        .count();
+    let errors = cases
+        .iter()
+        .filter(|c| matches!(&c.outcome, Some(("error", ..))))
+        .count();
+    writeln!(
+        out,
+        r#"  <testsuite name="{}" package="kubeharden" id="{id}" timestamp="{}" hostname="{}" tests="{}" failures="{failures}" errors="{errors}" time="0">"#,
+        escape(name),
+        escape(&meta.timestamp),
+        escape(&meta.hostname),
+        cases.len()
+    )?;
+    writeln!(out, "    <properties/>")?;
+    for case in cases {
+        write!(
+            out,
+            r#"    <testcase name="{}" classname="{}" time="0""#,
+            escape(&case.name),
+            escape(&case.classname)
+        )?;
+        match &case.outcome {
+            None => writeln!(out, "/>")?,
+            Some((element, kind, message, body)) => {
+                writeln!(out, ">")?;
+                writeln!(
+                    out,
+                    r#"      <{element} type="{}" message="{}">{}</{element}>"#,
+                    escape(kind),
+                    escape(message),
+                    escape(body)
+                )?;
+                writeln!(out, "    </testcase>")?;
+            }
+        }
+    }
+    writeln!(out, "    <system-out/>\n    <system-err/>\n  </testsuite>")
+}
+
+pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -> io::Result<()> {
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(out, "<testsuites>")?;
+    let mut id = 0;
+    for rule in report.rules.rules() {
+        let d = rule.def;
+        let mut cases: Vec<Case> = report
+            .scan
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == d.id)
+            .map(|f| Case {
+                name: format!("{} {}", f.resource, f.path),
+                classname: f.location.file.to_string(),
+                outcome: Some((
+                    "failure",
+                    f.severity.to_string(),
+                    f.message.clone(),
+                    format!(
+                        "{}:{}:{}: {} [{}]",
+                        f.location.file,
+                        f.location.line,
+                        f.location.column,
+                        f.message,
+                        f.guidance.join(", ")
+                    ),
+                )),
+            })
+            .collect();
+        if cases.is_empty() {
+            cases.push(Case {
+                name: format!("{} {}", d.id, d.title),
+                classname: "kubeharden".into(),
+                outcome: None,
+            });
+        }
+        write_suite(out, id, &format!("{} {}", d.id, d.title), meta, &cases)?;
+        id += 1;
+    }
+    if !report.scan.errors.is_empty() {
+        let cases: Vec<Case> = report
+            .scan
+            .errors
+            .iter()
+            .map(|e| Case {
+                name: e.to_string(),
+                classname: e.file.to_string(),
+                outcome: Some((
+                    "error",
+                    "LoadError".into(),
+                    e.message.clone(),
+                    e.to_string(),
+                )),
+            })
+            .collect();
+        write_suite(out, id, "input errors", meta, &cases)?;
+    }
+    writeln!(out, "</testsuites>")
+}

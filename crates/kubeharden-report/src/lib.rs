@@ -1,0 +1,57 @@
+//! Report formats. Every format renders the same [`Report`]: the scan's findings,
+//! errors and counts, and the rules that ran.
+
+mod json;
+mod junit;
+mod sarif;
+mod text;
+
+use std::str::FromStr;
+
+use kubeharden_engine::ScanReport;
+use kubeharden_rules::{RuleSet, Severity};
+
+pub use json::write_json;
+pub use junit::{write_junit, JunitMeta};
+pub use sarif::write_sarif;
+pub use text::{write_text, TextOptions};
+
+/// What a report shows.
+pub struct Report<'a> {
+    pub scan: &'a ScanReport,
+    pub rules: &'a RuleSet,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "junit" => Ok(Format::Junit),
+            _ => Err(format!(
+                "unknown format {s:?} (expected text, json, sarif or junit)"
+            )),
+        }
+    }
+}
+
+/// Findings per severity, most severe first.
+pub fn severity_counts(scan: &ScanReport) -> [(Severity, usize); 5] {
+    Severity::ALL.map(|sev| {
+        (
+            sev,
+            scan.findings.iter().filter(|f| f.severity == sev).count(),
+        )
+    })
+}

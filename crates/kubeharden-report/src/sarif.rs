@@ -1,0 +1,149 @@
+//! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it.
+
+use std::io::{self, Write};
+
+use kubeharden_rules::{RuleEntry, Severity};
+use serde_json::{json, Value};
+
+use crate::Report;
+
+fn level(sev: Severity) -> &'static str {
+    match sev {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub sorts and filters security alerts by this score (0.0 to 10.0).
+fn security_severity(sev: Severity) -> &'static str {
+    match sev {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+/// A relative URI reference for a file path: forward slashes, and anything that is
+/// not an unreserved or path character percent-encoded.
+fn uri(path: &str) -> String {
+    if path == "<stdin>" {
+        return "stdin".to_string();
+    }
+    let path = path.replace('\\', "/");
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn rule_descriptor(rule: &RuleEntry) -> Value {
+    let d = rule.def;
+    let mut tags: Vec<String> = vec!["security".into(), "kubernetes".into()];
+    tags.extend(d.guidance.iter().map(|g| format!("NSA-CISA/{g}")));
+    if let Some(pss) = d.pss {
+        tags.push(format!("PSS/{}/{}", pss.level.as_str(), pss.check));
+    }
+    if let Some(m) = d.mitre {
+        tags.push(format!("MITRE/{}", m.id));
+    }
+    json!({
+        "id": d.id,
+        "name": d.name,
+        "shortDescription": { "text": d.title },
+        "fullDescription": { "text": first_paragraph(rule.doc) },
+        "help": { "text": rule.doc, "markdown": rule.doc },
+        "defaultConfiguration": { "level": level(d.severity) },
+        "properties": {
+            "tags": tags,
+            "precision": "high",
+            "problem.severity": level(d.severity),
+            "security-severity": security_severity(d.severity),
+        },
+    })
+}
+
+fn first_paragraph(doc: &str) -> String {
+    doc.lines()
+        .skip_while(|l| l.starts_with('#') || l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let rules = report.rules.rules();
+    let results: Vec<Value> = report
+        .scan
+        .findings
+        .iter()
+        .map(|f| {
+            let index = rules.iter().position(|r| r.def.id == f.rule_id);
+            let res = &f.resource;
+            let logical = format!("{}/{}/{}", res.kind, res.namespace.as_deref().unwrap_or(""), res.name);
+            json!({
+                "ruleId": f.rule_id,
+                "ruleIndex": index,
+                "level": level(f.severity),
+                "message": { "text": format!("{}: {} ({})", f.title, f.message, f.path) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri(&f.location.file) },
+                        "region": { "startLine": f.location.line, "startColumn": f.location.column },
+                    },
+                    "logicalLocations": [{ "name": res.name, "fullyQualifiedName": logical, "kind": "object" }],
+                }],
+                "partialFingerprints": { "kubeharden/v1": format!("{}|{}|{}|{}", f.rule_id, logical, f.container.as_deref().unwrap_or(""), f.path) },
+                "properties": { "severity": f.severity.as_str(), "guidance": f.guidance, "path": f.path },
+            })
+        })
+        .collect();
+    let notifications: Vec<Value> = report
+        .scan
+        .errors
+        .iter()
+        .map(|e| {
+            let mut location =
+                json!({ "physicalLocation": { "artifactLocation": { "uri": uri(&e.file) } } });
+            if let Some(pos) = e.pos {
+                location["physicalLocation"]["region"] =
+                    json!({ "startLine": pos.line, "startColumn": pos.col });
+            }
+            json!({ "level": "error", "message": { "text": e.message }, "locations": [location] })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "kubeharden",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/kubeharden/kubeharden",
+                "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
+            }},
+            "invocations": [{ "executionSuccessful": report.scan.errors.is_empty(), "toolExecutionNotifications": notifications }],
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn uris_are_relative_and_encoded() {
+        assert_eq!(uri("examples/a b.yaml"), "examples/a%20b.yaml");
+        assert_eq!(uri("dir\\x.yaml"), "dir/x.yaml");
+    }
+}

@@ -1,0 +1,179 @@
+//! `--format text`: findings grouped by file and resource, then a summary.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Effects, Style};
+use kubeharden_rules::Severity;
+
+use crate::{severity_counts, Report};
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TextOptions {
+    /// Colour the output (only on a terminal, and never with NO_COLOR: the CLI decides).
+    pub color: bool,
+}
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, sev: Severity) -> String {
+        let color = match sev {
+            Severity::Critical => AnsiColor::BrightRed,
+            Severity::High => AnsiColor::Red,
+            Severity::Medium => AnsiColor::Yellow,
+            Severity::Low => AnsiColor::Cyan,
+            Severity::Info => AnsiColor::BrightBlack,
+        };
+        let style = Style::new().fg_color(Some(color.into()));
+        let style = if sev >= Severity::High {
+            style.effects(Effects::BOLD)
+        } else {
+            style
+        };
+        self.paint(style, &format!("{:<8}", sev.as_str()))
+    }
+}
+
+pub fn write_text(
+    report: &Report<'_>,
+    out: &mut dyn Write,
+    options: TextOptions,
+) -> io::Result<()> {
+    let p = Painter {
+        color: options.color,
+    };
+    let bold = Style::new().effects(Effects::BOLD);
+    let dim = Style::new().effects(Effects::DIMMED);
+    let scan = report.scan;
+    let mut current_file: Option<&str> = None;
+    let mut current_resource = None;
+    for f in &scan.findings {
+        if current_file != Some(&*f.location.file) {
+            if current_file.is_some() {
+                writeln!(out)?;
+            }
+            writeln!(out, "{}", p.paint(bold.underline(), &f.location.file))?;
+            current_file = Some(&f.location.file);
+            current_resource = None;
+        }
+        if current_resource != Some(&f.resource) {
+            let origin = f
+                .helm_source
+                .as_deref()
+                .map(|s| format!(" (from {s})"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {}{}",
+                p.paint(bold, &f.resource.to_string()),
+                p.paint(dim, &origin)
+            )?;
+            current_resource = Some(&f.resource);
+        }
+        let place = format!("{}:{}", f.location.line, f.location.column);
+        writeln!(
+            out,
+            "    {place:<8} {} {}  {}: {}",
+            p.severity(f.severity),
+            f.rule_id,
+            f.title,
+            f.message
+        )?;
+        writeln!(
+            out,
+            "    {:<8} {}",
+            "",
+            p.paint(dim, &format!("{}  [{}]", f.path, f.guidance.join(", ")))
+        )?;
+    }
+    if !scan.errors.is_empty() {
+        if current_file.is_some() {
+            writeln!(out)?;
+        }
+        writeln!(out, "{}", p.paint(bold, "Errors"))?;
+        for e in &scan.errors {
+            writeln!(
+                out,
+                "  {}",
+                p.paint(
+                    Style::new().fg_color(Some(AnsiColor::Red.into())),
+                    &e.to_string()
+                )
+            )?;
+        }
+    }
+    if !scan.findings.is_empty() || !scan.errors.is_empty() {
+        writeln!(out)?;
+    }
+    write_summary(report, out, &p)
+}
+
+fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::Result<()> {
+    let scan = report.scan;
+    let counts: Vec<String> = severity_counts(scan)
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(sev, n)| format!("{n} {sev}"))
+        .collect();
+    let findings = match scan.findings.len() {
+        0 => p.paint(
+            Style::new().fg_color(Some(AnsiColor::Green.into())),
+            "no findings",
+        ),
+        n => format!(
+            "{n} finding{} ({})",
+            if n == 1 { "" } else { "s" },
+            counts.join(", ")
+        ),
+    };
+    let s = &scan.stats;
+    write!(
+        out,
+        "{findings} in {} object{} from {} file{}",
+        s.objects,
+        plural(s.objects),
+        s.files,
+        plural(s.files)
+    )?;
+    write!(
+        out,
+        ", {} rule{}",
+        report.rules.rules().len(),
+        plural(report.rules.rules().len())
+    )?;
+    if s.skipped_documents > 0 {
+        write!(
+            out,
+            "; {} non-Kubernetes document{} skipped",
+            s.skipped_documents,
+            plural(s.skipped_documents)
+        )?;
+    }
+    if !scan.errors.is_empty() {
+        write!(
+            out,
+            "; {} error{}",
+            scan.errors.len(),
+            plural(scan.errors.len())
+        )?;
+    }
+    writeln!(out)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,121 @@
+//! Arguments of every command.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kubeharden_report::Format;
+use kubeharden_rules::{Framework, Severity};
+
+#[derive(Parser)]
+#[command(
+    name = "kubeharden",
+    version,
+    about = "Kubernetes hardening checks from the NSA/CISA guidance and the Pod Security Standards"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Scan manifests (YAML or JSON files, folders, `-` for stdin).
+    Scan(ScanArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Show one rule's documentation: what it checks, why, an example and the fix.
+    Explain(ExplainArgs),
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Options every reporting command shares.
+#[derive(Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, short = 'f', default_value = "text", value_parser = parse_format)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colour text output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Files and folders to scan; `-` reads standard input. Default: the current folder.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Rule set: all, nsa-cisa, pss-baseline or pss-restricted.
+    #[arg(long, default_value = "all", value_parser = parse_framework)]
+    pub framework: Framework,
+    /// Only these rules (IDs, ID prefixes such as KH1, or names), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub select: Vec<String>,
+    /// Skip these rules (IDs, ID prefixes or names), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub ignore: Vec<String>,
+    /// Only run rules of this severity or higher.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+    pub min_severity: Option<Severity>,
+    /// Exit 1 when a finding is at or above LEVEL (critical, high, medium, low, info, or none).
+    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+    /// Skip files and folders matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Largest file to read, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = kubeharden_load::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+}
+
+#[derive(Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Only the rules of this framework.
+    #[arg(long, default_value = "all", value_parser = parse_framework)]
+    pub framework: Framework,
+}
+
+#[derive(Args)]
+pub struct ExplainArgs {
+    /// Rule ID (KH101) or name (privileged-container).
+    pub rule: String,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+fn parse_framework(s: &str) -> Result<Framework, String> {
+    s.parse()
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+/// The lowest severity that fails the run; `None` never fails on findings.
+#[derive(Clone, Copy, Debug)]
+pub struct FailOn(pub Option<Severity>);
+
+fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "none" | "never" => Ok(FailOn(None)),
+        _ => s.parse().map(|sev| FailOn(Some(sev))),
+    }
+}

@@ -1,0 +1,33 @@
+//! The `kubeharden` command line: a thin layer over the engine, rules and reports.
+
+mod cli;
+mod output;
+mod rules_cmd;
+mod scan_cmd;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit codes shared by every command.
+pub(crate) mod exit {
+    pub const CLEAN: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const ERROR: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let code = match cli.command {
+        cli::Command::Scan(args) => scan_cmd::run(args),
+        cli::Command::Rules(args) => rules_cmd::list(args),
+        cli::Command::Explain(args) => rules_cmd::explain(args),
+    };
+    match code {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("kubeharden: error: {message}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Where reports go, and whether they get colour.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+
+use crate::cli::{ColorChoice, OutputArgs};
+
+/// Opens the report destination: `--output FILE` or standard output.
+pub fn open(args: &OutputArgs) -> Result<Box<dyn Write>, String> {
+    match &args.output {
+        Some(path) => {
+            let file =
+                File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(Box::new(BufWriter::new(file)))
+        }
+        None => Ok(Box::new(BufWriter::new(io::stdout().lock()))),
+    }
+}
+
+/// Colour only for text on a terminal, never with NO_COLOR or into a file.
+pub fn use_color(args: &OutputArgs) -> bool {
+    match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && io::stdout().is_terminal()
+                && anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never
+        }
+    }
+}
+
+/// Finishes writing; a closed pipe (`| head`) is not an error.
+pub fn finish(result: io::Result<()>, mut out: Box<dyn Write>) -> Result<(), String> {
+    match result.and_then(|()| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| format!("cannot write the report: {e}")),
+    }
+}

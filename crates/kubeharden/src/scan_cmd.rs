@@ -1,0 +1,91 @@
+//! `kubeharden scan`.
+
+use std::path::PathBuf;
+
+use kubeharden_engine::{scan, ScanOptions};
+use kubeharden_load::discover;
+use kubeharden_report::{
+    write_json, write_junit, write_sarif, write_text, Format, JunitMeta, Report, TextOptions,
+};
+use kubeharden_rules::{RuleSet, Selection};
+
+use crate::cli::ScanArgs;
+use crate::{exit, output};
+
+pub fn run(args: ScanArgs) -> Result<u8, String> {
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .map_err(|e| e.to_string())?;
+    }
+    let selection = Selection {
+        framework: args.framework,
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        min_severity: args.min_severity,
+    };
+    let rules = RuleSet::new(&selection)?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let found = discover(&paths, &args.exclude)?;
+    let options = ScanOptions {
+        max_file_size: args.max_file_size,
+        ..ScanOptions::default()
+    };
+    let mut report = scan(&found.inputs, &rules, &options);
+    report.errors.splice(0..0, found.errors);
+
+    for error in &report.errors {
+        eprintln!("kubeharden: error: {error}");
+    }
+    let view = Report {
+        scan: &report,
+        rules: &rules,
+    };
+    let mut out = output::open(&args.output)?;
+    let written = match args.output.format {
+        Format::Text => write_text(
+            &view,
+            &mut out,
+            TextOptions {
+                color: output::use_color(&args.output),
+            },
+        ),
+        Format::Json => write_json(&view, &mut out),
+        Format::Sarif => write_sarif(&view, &mut out),
+        Format::Junit => write_junit(&view, &mut out, &junit_meta()),
+    };
+    output::finish(written, out)?;
+
+    Ok(if !report.errors.is_empty() {
+        exit::ERROR
+    } else if args
+        .fail_on
+        .0
+        .is_some_and(|level| report.findings.iter().any(|f| f.severity >= level))
+    {
+        exit::FINDINGS
+    } else {
+        exit::CLEAN
+    })
+}
+
+fn junit_meta() -> JunitMeta {
+    let timestamp = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    let hostname = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_string());
+    JunitMeta {
+        timestamp,
+        hostname,
+    }
+}
