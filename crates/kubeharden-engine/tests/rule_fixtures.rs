@@ -1,0 +1,60 @@
+//! Every rule has a failing and a passing fixture in
+//! `crates/kubeharden-rules/tests/fixtures/<rule-name>.{fail,pass}.yaml`. The failing
+//! one must produce findings of that rule only, at the places its snapshot records;
+//! the passing one none.
+
+use std::path::PathBuf;
+
+use kubeharden_engine::{scan_text, ScanOptions};
+use kubeharden_rules::{all_rules, RuleSet, Selection};
+
+fn fixture(name: &str) -> (String, String) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../kubeharden-rules/tests/fixtures");
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("missing fixture {}: {e}", path.display()));
+    (format!("fixtures/{name}"), text)
+}
+
+#[test]
+fn every_rule_fails_its_failing_fixture_and_passes_its_passing_one() {
+    for rule in all_rules() {
+        let d = rule.def;
+        let only = RuleSet::new(&Selection {
+            select: vec![d.id.to_string()],
+            ..Default::default()
+        })
+        .unwrap();
+
+        let (name, text) = fixture(&format!("{}.fail.yaml", d.name));
+        let report = scan_text(&name, &text, &only, &ScanOptions::default());
+        assert!(report.errors.is_empty(), "{name}: {:?}", report.errors);
+        assert!(
+            !report.findings.is_empty(),
+            "{name}: {} found nothing",
+            d.id
+        );
+        let rendered: Vec<String> = report
+            .findings
+            .iter()
+            .map(|f| {
+                assert_eq!(f.rule_id, d.id);
+                format!(
+                    "{}:{} {} {}: {}",
+                    f.location.line, f.location.column, f.resource, f.path, f.message
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(format!("{}-{}", d.id, d.name), rendered.join("\n"));
+
+        let (name, text) = fixture(&format!("{}.pass.yaml", d.name));
+        let report = scan_text(&name, &text, &only, &ScanOptions::default());
+        assert!(report.errors.is_empty(), "{name}: {:?}", report.errors);
+        let found: Vec<_> = report.findings.iter().map(|f| &f.message).collect();
+        assert!(
+            found.is_empty(),
+            "{name}: {} should pass, found {found:?}",
+            d.id
+        );
+    }
+}

@@ -1,0 +1,143 @@
+//! Hostile and broken input: each gives an error naming the file (and line where
+//! there is one), on stderr and in the report, while the rest of the scan goes on.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const GOOD_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: good}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n";
+
+fn scan(dir: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .args(["scan", ".", "--select", "KH101", "-f", "json"])
+        .args(extra)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (out, doc)
+}
+
+/// Writes `bad` beside a good file, scans both, and returns the errors reported.
+fn errors_for(name: &str, bad: &[u8]) -> Vec<serde_json::Value> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yaml"), GOOD_POD).unwrap();
+    std::fs::write(dir.path().join(name), bad).unwrap();
+    let (out, doc) = scan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2), "input errors exit 2");
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["location"]["file"] == "good.yaml"),
+        "the good file was still scanned"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(name), "stderr names the file: {stderr}");
+    doc["errors"].as_array().unwrap().clone()
+}
+
+#[test]
+fn broken_yaml_names_file_and_line() {
+    let errors = errors_for(
+        "broken.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n",
+    );
+    assert_eq!(errors[0]["file"], "broken.yaml");
+    assert!(errors[0]["line"].as_u64().unwrap() >= 4);
+}
+
+#[test]
+fn wrong_type_names_the_field_and_line() {
+    let errors = errors_for(
+        "wrong.yaml",
+        b"apiVersion: v1\nkind: Pod\nmetadata: {name: w}\nspec:\n  containers:\n  - name: c\n    image: x\n    securityContext:\n      privileged: \"yes\"\n",
+    );
+    assert_eq!(errors[0]["line"], 9);
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("spec.containers[0].securityContext.privileged")
+            && message.contains("boolean"),
+        "{message}"
+    );
+}
+
+#[test]
+fn non_utf8_bytes_are_reported_and_the_file_still_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = GOOD_POD.replace("name: good", "name: latin1").into_bytes();
+    bytes.splice(0..0, b"# caf\xe9\n".iter().copied());
+    std::fs::write(dir.path().join("latin1.yaml"), bytes).unwrap();
+    let (out, doc) = scan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(doc["errors"][0]["line"], 1);
+    assert!(doc["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("UTF-8"));
+    assert_eq!(
+        doc["findings"].as_array().unwrap().len(),
+        1,
+        "the rest of the file was scanned"
+    );
+}
+
+#[test]
+fn alias_bomb_is_refused_quickly() {
+    let mut bomb = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..16 {
+        bomb.push_str(&format!(
+            "  a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(", ")
+        ));
+    }
+    let errors = errors_for("bomb.yaml", bomb.as_bytes());
+    assert!(errors[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("alias bomb"));
+    assert!(errors[0]["line"].as_u64().is_some());
+}
+
+#[test]
+fn extreme_nesting_is_an_error() {
+    let deep = format!("a: {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let errors = errors_for("deep.yaml", deep.as_bytes());
+    assert_eq!(errors[0]["file"], "deep.yaml");
+}
+
+#[test]
+fn oversized_and_unreadable_files_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("good.yaml"), GOOD_POD).unwrap();
+    std::fs::write(dir.path().join("big.yaml"), "# padding\n".repeat(2000)).unwrap();
+    let (out, doc) = scan(dir.path(), &["--max-file-size", "1000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(doc["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("limit"));
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
+
+    let missing = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .args(["scan", "no-such-file.yaml", "-f", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-file.yaml"));
+}
+
+#[test]
+fn non_kubernetes_documents_are_skipped_not_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        "replicaCount: 2\nimage: {tag: x}\n---\n- a\n- b\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("good.yaml"), GOOD_POD).unwrap();
+    let (out, doc) = scan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(doc["summary"]["skipped_documents"], 2);
+    assert!(doc["errors"].as_array().unwrap().is_empty());
+}

@@ -1,0 +1,226 @@
+//! End-to-end tests of the built `kubeharden` binary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubeharden"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run kubeharden");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn run(args: &[&str]) -> Output {
+    run_in(&root(), args, None)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", stdout(o)))
+}
+
+#[test]
+fn hardened_example_is_clean_and_insecure_one_fails() {
+    let clean = run(&["scan", "examples/hardened"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+    assert!(stdout(&clean).contains("no findings"));
+    let bad = run(&["scan", "examples/insecure"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stdout(&bad).contains("KH101"));
+}
+
+#[test]
+fn fail_on_sets_the_exit_code_threshold() {
+    assert_eq!(
+        run(&["scan", "examples/insecure", "--fail-on", "none"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        run(&["scan", "examples/insecure", "--fail-on", "critical"])
+            .status
+            .code(),
+        Some(1)
+    );
+    let only_low = run(&[
+        "scan",
+        "examples/insecure",
+        "--select",
+        "KH304",
+        "--fail-on",
+        "medium",
+    ]);
+    assert_eq!(only_low.status.code(), Some(0));
+}
+
+#[test]
+fn json_report_follows_the_documented_schema() {
+    let out = run(&["scan", "examples/insecure", "--format", "json"]);
+    let doc = json(&out);
+    assert_eq!(doc["version"], 1);
+    let f = &doc["findings"][0];
+    for key in [
+        "rule_id",
+        "severity",
+        "title",
+        "message",
+        "guidance",
+        "resource",
+        "container",
+        "path",
+        "location",
+    ] {
+        assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+    }
+    for key in ["api_version", "kind", "namespace", "name"] {
+        assert!(f["resource"].get(key).is_some(), "resource lacks {key}");
+    }
+    assert_eq!(f["location"]["file"], "examples/insecure/shop.yaml");
+    assert!(f["location"]["line"].as_u64().unwrap() > 1);
+    assert_eq!(
+        doc["summary"]["findings"].as_u64().unwrap() as usize,
+        doc["findings"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn output_file_and_framework_selection() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let out = run(&[
+        "scan",
+        "examples/insecure",
+        "--framework",
+        "pss-baseline",
+        "-f",
+        "json",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let ids: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"KH101"));
+    assert!(
+        !ids.contains(&"KH121"),
+        "restricted rule in a baseline scan"
+    );
+    assert!(!ids.contains(&"KH301"), "non-PSS rule in a baseline scan");
+}
+
+#[test]
+fn reads_stdin() {
+    let pod = b"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    securityContext: {privileged: true}\n";
+    let out = run_in(
+        &root(),
+        &["scan", "-", "--select", "KH101", "-f", "json"],
+        Some(pod),
+    );
+    let doc = json(&out);
+    assert_eq!(doc["findings"][0]["location"]["file"], "<stdin>");
+    assert_eq!(doc["findings"][0]["location"]["line"], 8);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["scan", "--format", "xml"]).status.code(), Some(2));
+    let unknown = run(&["scan", "examples", "--select", "KH999"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("KH999"));
+    assert_eq!(run(&["explain", "NOPE"]).status.code(), Some(2));
+}
+
+#[test]
+fn rules_and_explain() {
+    let list = run(&["rules", "--format", "json"]);
+    let rules = json(&list);
+    let all = rules.as_array().unwrap();
+    assert!(all.len() >= 30);
+    let kh101 = all.iter().find(|r| r["id"] == "KH101").unwrap();
+    assert_eq!(kh101["pss"]["check"], "privileged");
+    assert_eq!(kh101["guidance"][0], "POD-12");
+    let explain = run(&["explain", "privileged-container"]);
+    let text = stdout(&explain);
+    assert!(
+        text.contains("KH101") && text.contains("## Why it matters") && text.contains("## Fix")
+    );
+}
+
+#[test]
+fn excludes_and_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n";
+    for f in [
+        "a/pod.yaml",
+        "b/pod.yml",
+        "vendor/pod.json",
+        "ignored/pod.yaml",
+    ] {
+        let p = dir.path().join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let text = if f.ends_with("json") {
+            r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"j"},"spec":{"containers":[{"name":"c","image":"x","securityContext":{"privileged":true}}]}}"#.to_string()
+        } else {
+            pod.to_string()
+        };
+        std::fs::write(p, text).unwrap();
+    }
+    std::fs::write(dir.path().join(".gitignore"), "ignored/\n").unwrap();
+    let out = run_in(
+        dir.path(),
+        &["scan", "--select", "KH101", "-f", "json"],
+        None,
+    );
+    assert_eq!(json(&out)["summary"]["files"], 3);
+    let out = run_in(
+        dir.path(),
+        &[
+            "scan",
+            ".",
+            "--exclude",
+            "vendor",
+            "--select",
+            "KH101",
+            "-f",
+            "json",
+        ],
+        None,
+    );
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["files"], 2);
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| !f["location"]["file"].as_str().unwrap().contains("vendor")));
+}

@@ -1,0 +1,120 @@
+//! Output formats: snapshots, schema validation, and secrets never printed.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn shared() -> Option<PathBuf> {
+    let dir = root().join("../shared/schemas");
+    dir.is_dir().then_some(dir)
+}
+
+fn scan(format: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .args(["scan", "examples/insecure", "--format", format])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn without_version(text: &str) -> String {
+    text.replace(env!("CARGO_PKG_VERSION"), "[version]")
+}
+
+#[test]
+fn text_snapshot() {
+    insta::assert_snapshot!(without_version(&scan("text")));
+}
+
+#[test]
+fn json_snapshot() {
+    insta::assert_snapshot!(without_version(&scan("json")));
+}
+
+#[test]
+fn sarif_snapshot_and_schema() {
+    let sarif = scan("sarif");
+    insta::assert_snapshot!(without_version(&sarif));
+    let doc: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let result = &doc["runs"][0]["results"][0];
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "examples/insecure/shop.yaml"
+    );
+    assert!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap()
+            > 1
+    );
+    let Some(schemas) = shared() else {
+        eprintln!("SKIPPED: ../shared/schemas not found; SARIF schema validation not run");
+        return;
+    };
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(schemas.join("sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let problems: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "SARIF does not validate:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn junit_snapshot_and_schema() {
+    let junit = scan("junit");
+    let timestamps = regex::Regex::new(r#"timestamp="[^"]*" hostname="[^"]*""#).unwrap();
+    insta::assert_snapshot!(timestamps
+        .replace_all(&junit, r#"timestamp="[ts]" hostname="[host]""#)
+        .to_string());
+    let Some(schemas) = shared() else {
+        eprintln!("SKIPPED: ../shared/schemas not found; JUnit schema validation not run");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.xml");
+    std::fs::write(&file, &junit).unwrap();
+    match Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(schemas.join("junit.xsd"))
+        .arg(&file)
+        .output()
+    {
+        Ok(out) => assert!(
+            out.status.success(),
+            "JUnit does not validate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) => eprintln!("SKIPPED: xmllint not installed; JUnit schema validation not run"),
+    }
+}
+
+#[test]
+fn no_format_prints_a_secret_value() {
+    for format in ["text", "json", "sarif", "junit"] {
+        let out = scan(format);
+        for secret in ["Sup3rS3cret-prod", "AKIAIOSFODNN7EXAMPLE"] {
+            assert!(
+                !out.contains(secret),
+                "{format} output prints the secret {secret}"
+            );
+        }
+        assert!(
+            out.contains("DB_PASSWORD"),
+            "{format} output names where the secret is"
+        );
+    }
+}
