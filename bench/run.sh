@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Benchmarks for docs/benchmarks.md. Needs ../shared (corpus), python3 with PyYAML,
+# /usr/bin/time, and optionally hyperfine and checkov (`pip install checkov`; set
+# CHECKOV=/path/to/checkov if it is not on PATH).
+#
+#   bash bench/run.sh            # all cases; results in bench-out/results.txt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=../shared
+out=bench-out
+mkdir -p "$out"
+results="$out/results.txt"
+: > "$results"
+
+cargo build --release -q -p kubeharden
+cargo build --release -q -p kubeharden-yaml --example yaml_parse
+kh=target/release/kubeharden
+parse=target/release/examples/yaml_parse
+checkov=${CHECKOV:-$(command -v checkov || true)}
+
+if [ ! -d "$out/corpus/100k" ]; then
+  python3 "$shared/corpus/make_corpus.py" --real "$shared/corpus/real" --out "$out/corpus" \
+    --exclude-kinds CustomResourceDefinition 10000 100000 >/dev/null
+fi
+
+say() { echo "$*" | tee -a "$results"; }
+
+# peak RSS (KB) and wall seconds of one run, via /usr/bin/time -v
+measure() {
+  local log
+  log=$(mktemp)
+  /usr/bin/time -v "$@" >/dev/null 2>"$log" || true
+  local rss wall
+  rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$log")
+  wall=$(awk '/Elapsed \(wall clock\)/ {print $NF}' "$log")
+  echo "peak_rss_kb=$rss wall=$wall"
+  rm -f "$log"
+}
+
+case_run() {
+  local name=$1 path=$2
+  local bytes objects
+  bytes=$(find "$path" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
+  objects=$("$kh" scan "$path" --format json --fail-on none 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["objects"])')
+  say "== $name: $bytes bytes, $objects objects"
+  for j in 1 2; do
+    say "kubeharden -j$j: $(measure "$kh" scan "$path" -j "$j" --format json --fail-on none -o /dev/null)"
+    say "saphyr-parser raw parse -j$j: $("$parse" -j "$j" "$path")"
+  done
+  if command -v hyperfine >/dev/null; then
+    hyperfine -N --warmup 1 --runs 5 --export-json "$out/hyperfine-$name.json" \
+      "$kh scan $path --format json --fail-on none -o /dev/null" 2>&1 | grep -E "Time|Range" | tee -a "$results"
+  fi
+}
+
+case_run real "$shared/corpus/real"
+case_run gen10k "$out/corpus/10k/files"
+case_run gen100k "$out/corpus/100k/files"
+say "== gen100k as one multi-document file"
+say "kubeharden -j2: $(measure "$kh" scan "$out/corpus/100k/all.yaml" -j 2 --format json --fail-on none -o /dev/null)"
+say "saphyr-parser raw parse -j1 (one file cannot be split by the raw parser): $("$parse" -j 1 "$out/corpus/100k/all.yaml")"
+
+if [ -n "$checkov" ]; then
+  say "== checkov on real ($("$checkov" --version))"
+  say "checkov: $(measure "$checkov" -d "$shared/corpus/real" --framework kubernetes --quiet --compact -o json)"
+fi
