@@ -1,9 +1,11 @@
 //! The pod spec of every kind that carries one, typed with `k8s-openapi`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Container, PodSecurityContext, PodSpec};
-use kubeharden_yaml::{from_node, FieldPath, Node};
+use kubeharden_yaml::{from_node, DeError, FieldPath, Node};
+use serde::de::DeserializeOwned;
 
 use crate::error::LoadError;
 use crate::object::Object;
@@ -61,7 +63,7 @@ pub struct Workload<'o> {
     /// `spec`, `spec.template.spec`, `spec.jobTemplate.spec.template.spec`, ...
     pub spec_path: FieldPath,
     /// The pod spec as written, for rules that need its exact keys.
-    pub spec_node: &'o Node,
+    pub spec_node: Cow<'o, Node>,
     /// The pod's metadata: `metadata` for a Pod, the template's otherwise.
     pub meta_path: FieldPath,
     pub spec: PodSpec,
@@ -83,35 +85,61 @@ fn node_at<'n>(root: &'n Node, path: &FieldPath) -> Option<&'n Node> {
         })
 }
 
-fn read<'n, T: serde::Deserialize<'n>>(
-    object: &Object,
-    node: &'n Node,
-    base: &FieldPath,
-) -> Result<T, LoadError> {
-    from_node(node).map_err(|e| {
-        let mut path = base.to_string();
-        let inner = e.path_string();
-        if !inner.is_empty() {
-            if !inner.starts_with('[') {
-                path.push('.');
-            }
-            path.push_str(&inner);
+fn to_load_error(object: &Object, node: &Node, base: &FieldPath, e: &DeError) -> LoadError {
+    let mut path = base.to_string();
+    let inner = e.path_string();
+    if !inner.is_empty() {
+        if !inner.starts_with('[') && !path.is_empty() {
+            path.push('.');
         }
-        LoadError::new(
-            &object.file,
-            e.pos.or(Some(node.pos)),
-            format!(
-                "{} {}: {path}: {}",
-                object.resource.kind, object.resource.name, e.message
-            ),
-        )
-    })
+        path.push_str(&inner);
+    }
+    let res = &object.resource;
+    LoadError::new(
+        &object.file,
+        e.pos.or(Some(node.pos)),
+        format!("{} {}: {path}: {}", res.kind, res.name, e.message),
+    )
+}
+
+/// At most this many bad fields are dropped from one read before giving up on it.
+const MAX_BAD_FIELDS: usize = 32;
+
+/// Reads `T` from `node`. Each field of the wrong type is reported and read as null
+/// (its zero value), and the read goes on, so one bad field does not hide the rest.
+/// The node as read is returned when fields had to be nulled.
+fn read_lenient<T: DeserializeOwned>(
+    object: &Object,
+    node: &Node,
+    base: &FieldPath,
+    errors: &mut Vec<LoadError>,
+) -> Option<(T, Option<Node>)> {
+    let mut patched: Option<Node> = None;
+    for _ in 0..MAX_BAD_FIELDS {
+        let current = patched.as_ref().unwrap_or(node);
+        let err = match from_node::<T>(current) {
+            Ok(value) => return Some((value, patched)),
+            Err(err) => err,
+        };
+        errors.push(to_load_error(object, node, base, &err));
+        let bad = FieldPath::from_segments(err.path.iter().map(String::as_str));
+        let mut copy = current.clone();
+        // A bad field that is already null, or the whole node, cannot be fixed by nulling.
+        let already_null =
+            bad.segments().is_empty() || node_at(&copy, &bad).is_some_and(Node::is_null);
+        if already_null || !copy.nullify(&bad) {
+            return None;
+        }
+        patched = Some(copy);
+    }
+    None
 }
 
 impl<'o> Workload<'o> {
-    /// The workload of `object`, if its kind carries a pod spec. A field of the wrong
-    /// type is an error naming the field and its line.
-    pub fn from_object(object: &'o Object) -> Option<Result<Workload<'o>, LoadError>> {
+    /// The workload of `object`, if its kind carries a pod spec, with the errors met
+    /// reading it: a field of the wrong type is reported (naming the field and its
+    /// line) and read as unset, so the rest of the workload is still checked.
+    pub fn from_object(object: &'o Object) -> Option<(Workload<'o>, Vec<LoadError>)> {
         let res = &object.resource;
         let (_, _, template) = WORKLOAD_KINDS.iter().find(|(kind, groups, _)| {
             *kind == res.kind && groups.contains(&api_group(&res.api_version))
@@ -123,7 +151,9 @@ impl<'o> Workload<'o> {
             (template.key("spec"), template.key("metadata"))
         };
         let spec_node = node_at(&object.root, &spec_path)?;
-        Some(Self::read(object, spec_node, spec_path, meta_path))
+        let mut errors = Vec::new();
+        let workload = Self::read(object, spec_node, spec_path, meta_path, &mut errors);
+        workload.map(|w| (w, errors))
     }
 
     fn read(
@@ -131,19 +161,25 @@ impl<'o> Workload<'o> {
         spec_node: &'o Node,
         spec_path: FieldPath,
         meta_path: FieldPath,
-    ) -> Result<Workload<'o>, LoadError> {
-        let mut spec: PodSpec = read(object, spec_node, &spec_path)?;
+        errors: &mut Vec<LoadError>,
+    ) -> Option<Workload<'o>> {
+        let (mut spec, patched) = read_lenient::<PodSpec>(object, spec_node, &spec_path, errors)?;
         spec.ephemeral_containers = None;
+        let spec_node: Cow<'o, Node> = patched.map_or(Cow::Borrowed(spec_node), Cow::Owned);
         let ephemeral = match spec_node.get("ephemeralContainers") {
-            Some(node) => read(object, node, &spec_path.key("ephemeralContainers"))?,
+            Some(node) => read_lenient(object, node, &spec_path.key("ephemeralContainers"), errors)
+                .map(|(v, _)| v)
+                .unwrap_or_default(),
             None => Vec::new(),
         };
         let annotations_path = meta_path.key("annotations");
         let annotations = match node_at(&object.root, &annotations_path) {
-            Some(node) => read(object, node, &annotations_path)?,
+            Some(node) => read_lenient(object, node, &annotations_path, errors)
+                .map(|(v, _)| v)
+                .unwrap_or_default(),
             None => BTreeMap::new(),
         };
-        Ok(Workload {
+        Some(Workload {
             object,
             spec_path,
             spec_node,
@@ -206,7 +242,8 @@ mod tests {
         let obj = object(
             "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          annotations: {a: b}\n        spec:\n          initContainers: [{name: i, image: x}]\n          containers: [{name: c, image: x}]\n          ephemeralContainers: [{name: e, image: x, targetContainerName: c}]\n",
         );
-        let w = Workload::from_object(&obj).unwrap().unwrap();
+        let (w, errors) = Workload::from_object(&obj).unwrap();
+        assert!(errors.is_empty());
         let paths: Vec<_> = w.containers().map(|c| c.path.to_string()).collect();
         assert_eq!(
             paths,
@@ -222,13 +259,25 @@ mod tests {
     #[test]
     fn wrong_type_is_an_error_with_field_and_line() {
         let obj = object("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    securityContext:\n      privileged: \"yes\"\n");
-        let err = Workload::from_object(&obj).unwrap().unwrap_err();
-        assert_eq!(err.pos.unwrap().line, 8);
+        let (w, errors) = Workload::from_object(&obj).unwrap();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].pos.unwrap().line, 8);
         assert!(
-            err.message
+            errors[0]
+                .message
                 .contains("spec.containers[0].securityContext.privileged"),
             "{}",
-            err.message
+            errors[0].message
+        );
+        // The bad field reads as unset; the rest of the pod is still there.
+        assert_eq!(w.spec.containers[0].name, "c");
+        assert_eq!(
+            w.spec.containers[0]
+                .security_context
+                .as_ref()
+                .unwrap()
+                .privileged,
+            None
         );
     }
 

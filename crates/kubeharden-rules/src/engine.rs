@@ -14,18 +14,14 @@ pub struct ObjectResult {
 }
 
 impl RuleSet {
-    /// Runs every rule of the set on `object`. A pod spec with a field of the wrong
-    /// type is reported as an error, and the object's other rules still run.
+    /// Runs every rule of the set on `object`. A pod spec field of the wrong type is
+    /// reported as an error and read as unset; every rule still runs.
     pub fn check_object(&self, object: &Object) -> ObjectResult {
         let mut result = ObjectResult::default();
-        let workload = match Workload::from_object(object) {
-            Some(Ok(w)) => Some(w),
-            Some(Err(e)) => {
-                result.errors.push(e);
-                None
-            }
-            None => None,
-        };
+        let workload = Workload::from_object(object).map(|(w, errors)| {
+            result.errors.extend(errors);
+            w
+        });
         for rule in &self.rules {
             let mut out = Out::default();
             match (rule.def.check, &workload) {

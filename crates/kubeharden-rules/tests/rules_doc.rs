@@ -10,13 +10,35 @@ fn render() -> String {
     out.push_str("| ID | name | severity | checklist rows | Pod Security Standards | MITRE ATT&CK |\n|---|---|---|---|---|---|\n");
     for rule in all_rules() {
         let d = rule.def;
-        let pss = d.pss.map(|p| format!("{} `{}`", p.level.as_str(), p.check)).unwrap_or_default();
-        let mitre = d.mitre.map(|m| format!("{} {}", m.id, m.name)).unwrap_or_default();
-        out.push_str(&format!("| [{}](#{}) | {} | {} | {} | {} | {} |\n", d.id, d.id.to_lowercase(), d.name, d.severity, d.guidance.join(", "), pss, mitre));
+        let pss = d
+            .pss
+            .map(|p| format!("{} `{}`", p.level.as_str(), p.check))
+            .unwrap_or_default();
+        let mitre = d
+            .mitre
+            .map(|m| format!("{} {}", m.id, m.name))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "| [{}](#{}) | {} | {} | {} | {} | {} |\n",
+            d.id,
+            d.id.to_lowercase(),
+            d.name,
+            d.severity,
+            d.guidance.join(", "),
+            pss,
+            mitre
+        ));
     }
     for rule in all_rules() {
         let d = rule.def;
-        out.push_str(&format!("\n## {}\n\n**{}**: {}. Severity {}; checklist {}.\n\n", d.id, d.name, d.title, d.severity, d.guidance.join(", ")));
+        out.push_str(&format!(
+            "\n## {}\n\n**{}**: {}. Severity {}; checklist {}.\n\n",
+            d.id,
+            d.name,
+            d.title,
+            d.severity,
+            d.guidance.join(", ")
+        ));
         // Rule headings become level-3 under the rule's own heading.
         for line in rule.doc.lines() {
             if let Some(rest) = line.strip_prefix("## ") {
@@ -38,5 +60,8 @@ fn docs_rules_md_is_current() {
         std::fs::write(&path, &expected).unwrap();
     }
     let actual = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(actual == expected, "docs/rules.md is stale: run UPDATE_DOCS=1 cargo test -p kubeharden-rules --test rules_doc");
+    assert!(
+        actual == expected,
+        "docs/rules.md is stale: run UPDATE_DOCS=1 cargo test -p kubeharden-rules --test rules_doc"
+    );
 }

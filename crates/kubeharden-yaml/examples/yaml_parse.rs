@@ -12,12 +12,20 @@ use saphyr_parser::Parser;
 
 fn files(path: &Path, out: &mut Vec<PathBuf>) {
     if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
         entries.sort();
         for entry in entries {
             files(&entry, out);
         }
-    } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml" | "json")) {
+    } else if path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+    {
         out.push(path.to_path_buf());
     }
 }
@@ -41,7 +49,10 @@ fn main() {
         threads = args[1].parse().expect("-j N");
         args.drain(..2);
     }
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().unwrap();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .unwrap();
     let mut all = Vec::new();
     for arg in &args {
         files(Path::new(arg), &mut all);
