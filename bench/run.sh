@@ -41,15 +41,15 @@ case_run() {
   local name=$1 path=$2
   local bytes objects
   bytes=$(find "$path" -type f \( -name '*.yaml' -o -name '*.yml' -o -name '*.json' \) -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
-  objects=$("$kh" scan "$path" --format json --fail-on none 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["objects"])')
+  objects=$({ "$kh" scan "$path" --format json --fail-on none 2>/dev/null || true; } | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["objects"])')
   say "== $name: $bytes bytes, $objects objects"
   for j in 1 2; do
     say "kubeharden -j$j: $(measure "$kh" scan "$path" -j "$j" --format json --fail-on none -o /dev/null)"
     say "saphyr-parser raw parse -j$j: $("$parse" -j "$j" "$path")"
   done
   if command -v hyperfine >/dev/null; then
-    hyperfine -N --warmup 1 --runs 5 --export-json "$out/hyperfine-$name.json" \
-      "$kh scan $path --format json --fail-on none -o /dev/null" 2>&1 | grep -E "Time|Range" | tee -a "$results"
+    hyperfine -N -i --warmup 1 --runs 5 --export-json "$out/hyperfine-$name.json" \
+      "$kh scan $path --format json --fail-on none -o /dev/null" 2>&1 | grep -E "Time|Range" | tee -a "$results" || true
   fi
 }
 
