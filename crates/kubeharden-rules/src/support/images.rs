@@ -1,5 +1,17 @@
 //! Reading container image references: `[registry/]repository[:tag][@digest]`.
 
+use kubeharden_load::{ContainerRef, Workload};
+
+/// Every container that names an image, with the image read.
+pub(crate) fn container_images<'w>(
+    w: &'w Workload<'_>,
+) -> impl Iterator<Item = (ContainerRef<'w>, &'w str, ImageRef<'w>)> {
+    w.containers().filter_map(|c| {
+        let image = c.container.image.as_deref().filter(|i| !i.is_empty())?;
+        Some((c, image, parse_image(image)))
+    })
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct ImageRef<'a> {
     /// The registry host, when the reference names one (`registry.k8s.io`).

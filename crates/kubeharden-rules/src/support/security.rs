@@ -45,3 +45,20 @@ pub(crate) fn effective<T: Clone>(
 pub(crate) fn confining_profile(kind: &str) -> bool {
     kind == "RuntimeDefault" || kind == "Localhost"
 }
+
+/// Capabilities PSS baseline lets a container add.
+pub(crate) const BASELINE_CAPABILITIES: [&str; 13] = [
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];

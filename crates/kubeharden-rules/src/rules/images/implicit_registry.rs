@@ -17,7 +17,7 @@
 //! Name the registry you trust, e.g. `registry.example.com/mirror/redis:7.2`.
 
 use crate::prelude::*;
-use crate::support::images::parse_image;
+use crate::support::images::container_images;
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH304",
@@ -31,9 +31,8 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
-    for c in w.containers() {
-        let Some(image) = c.container.image.as_deref().filter(|i| !i.is_empty()) else { continue };
-        if parse_image(image).registry.is_none() {
+    for (c, image, r) in container_images(w) {
+        if r.registry.is_none() {
             out.container(&c, c.path.key("image"), format!("container {:?} uses image {image:?} from no named registry (Docker Hub)", c.name()));
         }
     }

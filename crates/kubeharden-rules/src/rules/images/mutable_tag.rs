@@ -20,7 +20,7 @@
 //! `image: registry.example.com/nginx:1.27.3@sha256:...`
 
 use crate::prelude::*;
-use crate::support::images::parse_image;
+use crate::support::images::container_images;
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH301",
@@ -34,9 +34,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
-    for c in w.containers() {
-        let Some(image) = c.container.image.as_deref().filter(|i| !i.is_empty()) else { continue };
-        let r = parse_image(image);
+    for (c, image, r) in container_images(w) {
         if r.digest.is_some() {
             continue;
         }

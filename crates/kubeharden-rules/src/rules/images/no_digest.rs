@@ -18,7 +18,7 @@
 //! ```
 
 use crate::prelude::*;
-use crate::support::images::parse_image;
+use crate::support::images::container_images;
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH302",
@@ -32,9 +32,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
-    for c in w.containers() {
-        let Some(image) = c.container.image.as_deref().filter(|i| !i.is_empty()) else { continue };
-        let r = parse_image(image);
+    for (c, image, r) in container_images(w) {
         if r.digest.is_none() && r.tag.is_some_and(|t| t != "latest") {
             out.container(&c, c.path.key("image"), format!("container {:?} uses image {image:?} without a digest", c.name()));
         }

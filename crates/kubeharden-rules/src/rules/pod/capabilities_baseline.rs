@@ -34,27 +34,12 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Workload(check),
 };
 
-const BASELINE_ALLOWED: [&str; 13] = [
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         let added = ctr_sc(&c).and_then(|sc| sc.capabilities.as_ref()).and_then(|caps| caps.add.as_ref());
         for (i, cap) in added.into_iter().flatten().enumerate() {
-            if !BASELINE_ALLOWED.contains(&cap.as_str()) {
+            if !BASELINE_CAPABILITIES.contains(&cap.as_str()) {
                 out.container(&c, ctr_sc_path(&c, "capabilities.add").index(i), format!("container {:?} adds capability {cap}", c.name()));
             }
         }

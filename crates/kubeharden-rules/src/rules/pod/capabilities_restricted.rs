@@ -36,21 +36,6 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Workload(check),
 };
 
-/// Capabilities KH105 accepts; of them, restricted allows only NET_BIND_SERVICE.
-const BASELINE_ALLOWED: [&str; 12] = [
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     if w.is_windows() {
@@ -63,7 +48,7 @@ fn check(w: &Workload<'_>, out: &mut Out) {
             out.container(&c, ctr_sc_path(&c, "capabilities.drop"), format!("container {:?} does not drop ALL capabilities", c.name()));
         }
         for (i, cap) in caps.and_then(|k| k.add.as_ref()).into_iter().flatten().enumerate() {
-            if BASELINE_ALLOWED.contains(&cap.as_str()) {
+            if cap != "NET_BIND_SERVICE" && BASELINE_CAPABILITIES.contains(&cap.as_str()) {
                 out.container(&c, ctr_sc_path(&c, "capabilities.add").index(i), format!("container {:?} adds capability {cap}", c.name()));
             }
         }
