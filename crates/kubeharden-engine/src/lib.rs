@@ -8,9 +8,11 @@
 //! it is the same whatever the thread count.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use kubeharden_load::{
-    objects_from_document, read_source, Input, LoadError, Object, Source, DEFAULT_MAX_FILE_SIZE,
+    is_dockerfile, objects_from_dockerfile, objects_from_document, read_source, Input, LoadError,
+    Object, Source, DEFAULT_MAX_FILE_SIZE,
 };
 use kubeharden_rules::{Finding, Requirement, RuleSet};
 use kubeharden_yaml::{parse_chunk, split_documents, Limits};
@@ -112,6 +114,15 @@ fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial 
 }
 
 fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Partial {
+    if is_dockerfile(Path::new(&*source.name)) {
+        let mut partial = Partial::default();
+        for object in &objects_from_dockerfile(&source.name, &source.text).objects {
+            check(object, rules, &mut partial);
+        }
+        partial.report.stats.files += 1;
+        partial.report.stats.bytes += source.text.len() as u64;
+        return partial;
+    }
     let mut partial = split_documents(&source.text)
         .into_par_iter()
         .map(|chunk| {

@@ -1,5 +1,6 @@
 //! Every rule has a failing and a passing fixture in
-//! `crates/kubeharden-rules/tests/fixtures/<rule-name>.{fail,pass}.yaml`. The failing
+//! `crates/kubeharden-rules/tests/fixtures/<rule-name>.{fail,pass}.yaml` (`.Dockerfile`
+//! for image-build rules). The failing
 //! one must produce findings of that rule only, at the places its snapshot records;
 //! the passing one none.
 
@@ -8,9 +9,16 @@ use std::path::PathBuf;
 use kubeharden_engine::{scan_text, ScanOptions};
 use kubeharden_rules::{all_rules, RuleSet, Selection};
 
-fn fixture(name: &str) -> (String, String) {
+/// `<stem>.yaml`, or `<stem>.Dockerfile` for rules about image builds.
+fn fixture(stem: &str) -> (String, String) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../kubeharden-rules/tests/fixtures");
-    let path = dir.join(name);
+    let docker = format!("{stem}.Dockerfile");
+    let name = if dir.join(&docker).is_file() {
+        docker
+    } else {
+        format!("{stem}.yaml")
+    };
+    let path = dir.join(&name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("missing fixture {}: {e}", path.display()));
     (format!("fixtures/{name}"), text)
@@ -26,7 +34,7 @@ fn every_rule_fails_its_failing_fixture_and_passes_its_passing_one() {
         })
         .unwrap();
 
-        let (name, text) = fixture(&format!("{}.fail.yaml", d.name));
+        let (name, text) = fixture(&format!("{}.fail", d.name));
         let report = scan_text(&name, &text, &only, &ScanOptions::default());
         assert!(report.errors.is_empty(), "{name}: {:?}", report.errors);
         assert!(
@@ -47,7 +55,7 @@ fn every_rule_fails_its_failing_fixture_and_passes_its_passing_one() {
             .collect();
         insta::assert_snapshot!(format!("{}-{}", d.id, d.name), rendered.join("\n"));
 
-        let (name, text) = fixture(&format!("{}.pass.yaml", d.name));
+        let (name, text) = fixture(&format!("{}.pass", d.name));
         let report = scan_text(&name, &text, &only, &ScanOptions::default());
         assert!(report.errors.is_empty(), "{name}: {:?}", report.errors);
         let found: Vec<_> = report.findings.iter().map(|f| &f.message).collect();

@@ -48,7 +48,7 @@ fn excluded(set: &GlobSet, path: &Path) -> bool {
 }
 
 /// Expands `paths` into the inputs to scan: files as given, folders walked
-/// recursively for `.yaml`, `.yml` and `.json` (honouring `.gitignore`, `.ignore`
+/// recursively for `.yaml`, `.yml` and `.json` files and Dockerfiles (honouring `.gitignore`, `.ignore`
 /// and skipping hidden entries), `-` for standard input. The order is sorted, so
 /// scans are reproducible. Fails only on an invalid exclude pattern.
 pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, String> {
@@ -88,7 +88,10 @@ fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {
                 let is_file = entry
                     .file_type()
                     .is_some_and(|t| t.is_file() || t.is_symlink());
-                if is_file && has_manifest_extension(entry.path()) {
+                if is_file
+                    && (has_manifest_extension(entry.path())
+                        || crate::dockerfile::is_dockerfile(entry.path()))
+                {
                     files.push(entry.into_path());
                 }
             }

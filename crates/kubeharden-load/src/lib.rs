@@ -4,15 +4,18 @@
 //! - [`read_source`] reads one input with a size limit and a UTF-8 check,
 //! - [`objects_from_document`] turns a parsed YAML document into [`Object`]s
 //!   (flattening `List` kinds, skipping documents that are not Kubernetes objects),
+//! - [`objects_from_dockerfile`] reads a Dockerfile's build stages as one object,
 //! - [`Workload`] is the typed pod spec of every kind that carries one.
 
 mod discover;
+mod dockerfile;
 mod error;
 mod object;
 mod source;
 mod workload;
 
 pub use discover::{discover, Discovered, Input};
+pub use dockerfile::{is_dockerfile, objects_from_dockerfile};
 pub use error::LoadError;
 pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};
 pub use source::{read_source, Source, DEFAULT_MAX_FILE_SIZE};

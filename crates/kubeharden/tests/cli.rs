@@ -98,7 +98,10 @@ fn json_report_follows_the_documented_schema() {
     for key in ["api_version", "kind", "namespace", "name"] {
         assert!(f["resource"].get(key).is_some(), "resource lacks {key}");
     }
-    assert_eq!(f["location"]["file"], "examples/insecure/shop.yaml");
+    assert!(f["location"]["file"]
+        .as_str()
+        .unwrap()
+        .starts_with("examples/insecure/"));
     assert!(f["location"]["line"].as_u64().unwrap() > 1);
     assert_eq!(
         doc["summary"]["findings"].as_u64().unwrap() as usize,

@@ -32,7 +32,7 @@ pub const RULE: RuleDef = RuleDef {
     name: "writable-root-filesystem",
     title: "Container root filesystem is writable",
     severity: Severity::Low,
-    guidance: &["POD-07", "POD-08"],
+    guidance: &["POD-07"],
     pss: None,
     mitre: None,
     check: Check::Workload(check),
