@@ -26,12 +26,27 @@ fn security_severity(sev: Severity) -> &'static str {
     }
 }
 
-/// A relative URI reference for a file path: forward slashes, and anything that is
-/// not an unreserved or path character percent-encoded.
+/// The URI of a scanned file: relative to the current folder where it can be (as
+/// GitHub code scanning wants), a `file://` URI otherwise; forward slashes, and
+/// anything that is not an unreserved or path character percent-encoded.
 fn uri(path: &str) -> String {
     if path == "<stdin>" {
         return "stdin".to_string();
     }
+    let relative = std::env::current_dir().ok().and_then(|cwd| {
+        std::path::Path::new(path)
+            .strip_prefix(cwd)
+            .ok()
+            .map(|p| p.display().to_string())
+    });
+    match relative {
+        Some(rel) => encode(&rel),
+        None if path.starts_with('/') => format!("file://{}", encode(path)),
+        None => encode(path),
+    }
+}
+
+fn encode(path: &str) -> String {
     let path = path.replace('\\', "/");
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
@@ -86,6 +101,10 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|f| {
             let index = rules.iter().position(|r| r.def.id == f.rule_id);
+            let mut properties = json!({ "severity": f.severity.as_str(), "guidance": f.guidance, "path": f.path });
+            if let Some(source) = &f.helm_source {
+                properties["helmSource"] = json!(source);
+            }
             let res = &f.resource;
             let logical = format!("{}/{}/{}", res.kind, res.namespace.as_deref().unwrap_or(""), res.name);
             json!({
@@ -101,7 +120,7 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     "logicalLocations": [{ "name": res.name, "fullyQualifiedName": logical, "kind": "object" }],
                 }],
                 "partialFingerprints": { "kubeharden/v1": format!("{}|{}|{}|{}", f.rule_id, logical, f.container.as_deref().unwrap_or(""), f.path) },
-                "properties": { "severity": f.severity.as_str(), "guidance": f.guidance, "path": f.path },
+                "properties": properties,
             })
         })
         .collect();
@@ -145,5 +164,8 @@ mod tests {
     fn uris_are_relative_and_encoded() {
         assert_eq!(uri("examples/a b.yaml"), "examples/a%20b.yaml");
         assert_eq!(uri("dir\\x.yaml"), "dir/x.yaml");
+        let inside = std::env::current_dir().unwrap().join("k8s/app.yaml");
+        assert_eq!(uri(inside.to_str().unwrap()), "k8s/app.yaml");
+        assert_eq!(uri("/elsewhere/app.yaml"), "file:///elsewhere/app.yaml");
     }
 }
