@@ -22,7 +22,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_depth: 256,
-            max_nodes: 2_000_000,
+            max_nodes: 500_000,
         }
     }
 }
@@ -72,7 +72,8 @@ struct Builder<'l> {
     limits: &'l Limits,
     line_offset: u32,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their sizes, for aliases to copy.
+    anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
     root: Option<Node>,
 }
@@ -124,7 +125,7 @@ impl Builder<'_> {
     /// Places a finished node into its parent, or makes it the document root.
     fn place(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchors.insert(anchor, (node.clone(), node.size()));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -214,12 +215,11 @@ impl Builder<'_> {
                 }
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
+                let Some((target, size)) = self.anchors.get(&id) else {
                     return Err(self.error(span, "alias to an unknown anchor"));
                 };
                 // Charge the whole copy before making it: this is what stops alias bombs.
-                let size = target.size();
-                let mut copy = target.clone();
+                let (mut copy, size) = (target.clone(), *size);
                 self.count(size, span)?;
                 copy.pos = self.pos(span);
                 self.place(copy, 0);

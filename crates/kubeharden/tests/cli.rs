@@ -155,6 +155,20 @@ fn reads_stdin() {
 }
 
 #[test]
+fn helm_template_output_keeps_the_chart_source() {
+    let rendered = b"---\n# Source: shop/templates/web.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: web, image: x, securityContext: {privileged: true}}\n";
+    let out = run_in(
+        &root(),
+        &["scan", "-", "--select", "KH101", "-f", "json"],
+        Some(rendered),
+    );
+    let doc = json(&out);
+    assert_eq!(doc["findings"][0]["helm_source"], "shop/templates/web.yaml");
+    let text = run_in(&root(), &["scan", "-", "--select", "KH101"], Some(rendered));
+    assert!(stdout(&text).contains("Deployment web (from shop/templates/web.yaml)"));
+}
+
+#[test]
 fn usage_errors_exit_2() {
     assert_eq!(run(&["scan", "--format", "xml"]).status.code(), Some(2));
     let unknown = run(&["scan", "examples", "--select", "KH999"]);
