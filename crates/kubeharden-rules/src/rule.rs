@@ -66,6 +66,12 @@ pub struct RuleEntry {
     pub doc: &'static str,
 }
 
+impl std::fmt::Debug for RuleEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.def.id)
+    }
+}
+
 /// One problem a check found, before it is located in the file.
 #[derive(Debug)]
 pub(crate) struct Violation {

@@ -80,12 +80,6 @@ pub struct RuleSet {
     pub(crate) rules: Vec<&'static RuleEntry>,
 }
 
-impl std::fmt::Debug for RuleEntry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.def.id)
-    }
-}
-
 impl RuleSet {
     pub fn new(selection: &Selection) -> Result<RuleSet, String> {
         check_known(&selection.select, "--select")?;
