@@ -1,0 +1,296 @@
+//! What is kept of each object for cross-object analysis.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::ServiceSpec;
+use k8s_openapi::api::networking::v1::NetworkPolicySpec;
+use kubeharden_load::{Object, Resource, Workload};
+use kubeharden_yaml::{from_node, FieldPath, Node, Pos};
+
+use crate::selector::Labels;
+
+/// Which object, in which file, an entry comes from.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    pub file: Arc<str>,
+    pub helm_source: Option<Arc<str>>,
+    pub resource: Arc<Resource>,
+}
+
+impl Origin {
+    fn of(object: &Object) -> Origin {
+        Origin {
+            file: object.file.clone(),
+            helm_source: object.helm_source.clone(),
+            resource: object.resource.clone(),
+        }
+    }
+}
+
+/// The namespace an object lands in: its own, or `default` as `kubectl apply` does.
+pub(crate) fn namespace_of(object: &Object) -> String {
+    object
+        .resource
+        .namespace
+        .clone()
+        .unwrap_or_else(|| "default".to_string())
+}
+
+#[derive(Clone, Debug)]
+pub struct NamespaceEntry {
+    pub origin: Origin,
+    pub root: Node,
+    pub labels: Labels,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodPort {
+    pub name: Option<String>,
+    pub port: i32,
+    pub protocol: String,
+}
+
+/// A pod template: a bare Pod, or the template of a Deployment, CronJob, ...
+#[derive(Clone, Debug)]
+pub struct PodEntry {
+    pub origin: Origin,
+    pub namespace: String,
+    /// The manifest names the namespace (rather than leaving it to `kubectl`).
+    pub namespace_explicit: bool,
+    pub labels: Labels,
+    /// Where the pod's labels are (or its metadata, or the pod spec, when absent).
+    pub labels_path: FieldPath,
+    pub labels_pos: Pos,
+    pub spec_path: FieldPath,
+    pub spec_pos: Pos,
+    pub ports: Vec<PodPort>,
+    pub privileged: bool,
+    pub host_network: bool,
+    pub service_account: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct PolicyEntry {
+    pub origin: Origin,
+    pub root: Node,
+    pub namespace: String,
+    pub spec: NetworkPolicySpec,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServiceEntry {
+    pub origin: Origin,
+    pub root: Node,
+    pub namespace: String,
+    pub spec: ServiceSpec,
+}
+
+#[derive(Clone, Debug)]
+pub struct LimitRangeEntry {
+    pub origin: Origin,
+    pub namespace: String,
+    /// Resources given a container `default` (limit) and `defaultRequest`.
+    pub default_limits: BTreeSet<String>,
+    pub default_requests: BTreeSet<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct QuotaEntry {
+    pub origin: Origin,
+    pub root: Node,
+    pub namespace: String,
+    pub hard: BTreeSet<String>,
+}
+
+/// What a part of the scan has seen; parts are merged, then built into a view.
+#[derive(Debug, Default)]
+pub struct ClusterFacts {
+    pub(crate) namespaces: Vec<(String, NamespaceEntry)>,
+    pub(crate) pods: Vec<PodEntry>,
+    pub(crate) policies: Vec<PolicyEntry>,
+    pub(crate) services: Vec<ServiceEntry>,
+    pub(crate) limit_ranges: Vec<LimitRangeEntry>,
+    pub(crate) quotas: Vec<QuotaEntry>,
+}
+
+fn string_map(node: Option<&Node>) -> Labels {
+    node.and_then(|n| from_node::<BTreeMap<String, String>>(n).ok())
+        .unwrap_or_default()
+}
+
+fn get_path<'n>(root: &'n Node, path: &FieldPath) -> Option<&'n Node> {
+    path.segments()
+        .iter()
+        .try_fold(root, |node, seg| match seg {
+            kubeharden_yaml::Seg::Key(k) => node.get(k),
+            kubeharden_yaml::Seg::Index(i) => node.items().get(*i),
+        })
+}
+
+impl ClusterFacts {
+    pub fn merge(&mut self, other: ClusterFacts) {
+        self.namespaces.extend(other.namespaces);
+        self.pods.extend(other.pods);
+        self.policies.extend(other.policies);
+        self.services.extend(other.services);
+        self.limit_ranges.extend(other.limit_ranges);
+        self.quotas.extend(other.quotas);
+    }
+
+    /// Keeps what cross-object analysis needs of `object` (and of its pod spec).
+    pub fn observe(&mut self, object: &Object, workload: Option<&Workload<'_>>) {
+        if let Some(w) = workload {
+            self.pods.push(pod_entry(object, w));
+            return;
+        }
+        let res = &object.resource;
+        let group = res.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let origin = Origin::of(object);
+        let namespace = namespace_of(object);
+        match (group, res.kind.as_str()) {
+            ("", "Namespace") => {
+                let labels = string_map(object.root.get("metadata").and_then(|m| m.get("labels")));
+                self.namespaces.push((
+                    res.name.clone(),
+                    NamespaceEntry {
+                        origin,
+                        root: object.root.clone(),
+                        labels,
+                    },
+                ));
+            }
+            ("networking.k8s.io", "NetworkPolicy") => {
+                if let Some(spec) = object
+                    .root
+                    .get("spec")
+                    .and_then(|s| from_node::<NetworkPolicySpec>(s).ok())
+                {
+                    self.policies.push(PolicyEntry {
+                        origin,
+                        root: object.root.clone(),
+                        namespace,
+                        spec,
+                    });
+                }
+            }
+            ("", "Service") => {
+                if let Some(spec) = object
+                    .root
+                    .get("spec")
+                    .and_then(|s| from_node::<ServiceSpec>(s).ok())
+                {
+                    self.services.push(ServiceEntry {
+                        origin,
+                        root: object.root.clone(),
+                        namespace,
+                        spec,
+                    });
+                }
+            }
+            ("", "LimitRange") => {
+                self.limit_ranges
+                    .push(limit_range(origin, namespace, &object.root))
+            }
+            ("", "ResourceQuota") => {
+                let hard = object
+                    .root
+                    .get("spec")
+                    .and_then(|s| s.get("hard"))
+                    .map(|h| {
+                        h.entries()
+                            .iter()
+                            .filter_map(|e| e.key.scalar_text().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                self.quotas.push(QuotaEntry {
+                    origin,
+                    root: object.root.clone(),
+                    namespace,
+                    hard,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+fn limit_range(origin: Origin, namespace: String, root: &Node) -> LimitRangeEntry {
+    let mut entry = LimitRangeEntry {
+        origin,
+        namespace,
+        default_limits: BTreeSet::new(),
+        default_requests: BTreeSet::new(),
+    };
+    let limits = root
+        .get("spec")
+        .and_then(|s| s.get("limits"))
+        .map(Node::items)
+        .unwrap_or_default();
+    for limit in limits
+        .iter()
+        .filter(|l| l.get("type").and_then(Node::as_str) == Some("Container"))
+    {
+        let keys = |field: &str| -> Vec<String> {
+            limit
+                .get(field)
+                .map(|d| {
+                    d.entries()
+                        .iter()
+                        .filter_map(|e| e.key.scalar_text().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let defaults = keys("default");
+        // A default limit is also the default request when no defaultRequest is given.
+        entry.default_requests.extend(defaults.iter().cloned());
+        entry.default_requests.extend(keys("defaultRequest"));
+        entry.default_limits.extend(defaults);
+    }
+    entry
+}
+
+fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
+    let labels_path = w.meta_path.key("labels");
+    let labels = string_map(get_path(&object.root, &labels_path));
+    let labels_at = object.root.locate(&labels_path);
+    let spec_at = object.root.locate(&w.spec_path);
+    let mut ports = Vec::new();
+    let mut privileged = false;
+    for c in w.containers() {
+        privileged |= c
+            .container
+            .security_context
+            .as_ref()
+            .and_then(|s| s.privileged)
+            == Some(true);
+        for p in c.container.ports.iter().flatten() {
+            ports.push(PodPort {
+                name: p.name.clone(),
+                port: p.container_port,
+                protocol: p.protocol.clone().unwrap_or_else(|| "TCP".into()),
+            });
+        }
+    }
+    PodEntry {
+        origin: Origin::of(object),
+        namespace: namespace_of(object),
+        namespace_explicit: object.resource.namespace.is_some(),
+        labels,
+        labels_path,
+        labels_pos: labels_at.pos,
+        spec_path: w.spec_path.clone(),
+        spec_pos: spec_at.pos,
+        ports,
+        privileged,
+        host_network: w.spec.host_network == Some(true),
+        service_account: w
+            .spec
+            .service_account_name
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "default".into()),
+    }
+}

@@ -1,0 +1,142 @@
+//! The built view, with pods indexed by namespace and label.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+use crate::facts::{
+    ClusterFacts, LimitRangeEntry, NamespaceEntry, PodEntry, PolicyEntry, QuotaEntry, ServiceEntry,
+};
+use crate::selector::{self, Labels};
+
+/// The label every namespace carries, set by Kubernetes itself.
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+#[derive(Debug, Default)]
+struct NamespacePods {
+    pods: Vec<usize>,
+    by_label: HashMap<(String, String), Vec<usize>>,
+}
+
+#[derive(Debug, Default)]
+pub struct ClusterView {
+    pub namespaces: BTreeMap<String, NamespaceEntry>,
+    pub pods: Vec<PodEntry>,
+    pub policies: Vec<PolicyEntry>,
+    pub services: Vec<ServiceEntry>,
+    pub limit_ranges: Vec<LimitRangeEntry>,
+    pub quotas: Vec<QuotaEntry>,
+    index: HashMap<String, NamespacePods>,
+}
+
+fn place<T>(items: &mut [T], origin: impl Fn(&T) -> &crate::Origin) {
+    items.sort_by(|a, b| {
+        let (a, b) = (origin(a), origin(b));
+        (&a.file, &a.resource).cmp(&(&b.file, &b.resource))
+    });
+}
+
+impl ClusterView {
+    pub fn build(mut facts: ClusterFacts) -> ClusterView {
+        place(&mut facts.pods, |p| &p.origin);
+        place(&mut facts.policies, |p| &p.origin);
+        place(&mut facts.services, |s| &s.origin);
+        place(&mut facts.limit_ranges, |l| &l.origin);
+        place(&mut facts.quotas, |q| &q.origin);
+        facts
+            .namespaces
+            .sort_by(|a, b| (&a.0, &a.1.origin.file).cmp(&(&b.0, &b.1.origin.file)));
+        let mut index: HashMap<String, NamespacePods> = HashMap::new();
+        for (i, pod) in facts.pods.iter().enumerate() {
+            let ns = index.entry(pod.namespace.clone()).or_default();
+            ns.pods.push(i);
+            for (k, v) in &pod.labels {
+                ns.by_label
+                    .entry((k.clone(), v.clone()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        ClusterView {
+            namespaces: facts.namespaces.into_iter().collect(),
+            pods: facts.pods,
+            policies: facts.policies,
+            services: facts.services,
+            limit_ranges: facts.limit_ranges,
+            quotas: facts.quotas,
+            index,
+        }
+    }
+
+    /// Namespaces that run at least one pod template, sorted.
+    pub fn namespaces_with_pods(&self) -> BTreeSet<&str> {
+        self.index.keys().map(String::as_str).collect()
+    }
+
+    /// Indexes (into `pods`) of the pods of `namespace` that `selector` selects.
+    pub fn select_pods(&self, namespace: &str, selector: &LabelSelector) -> Vec<usize> {
+        let Some(ns) = self.index.get(namespace) else {
+            return Vec::new();
+        };
+        // Start from the shortest posting list of the exact labels, then check the rest.
+        let candidates: &[usize] = selector
+            .match_labels
+            .iter()
+            .flatten()
+            .map(|(k, v)| {
+                ns.by_label
+                    .get(&(k.clone(), v.clone()))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .min_by_key(|list| list.len())
+            .unwrap_or(&ns.pods);
+        candidates
+            .iter()
+            .copied()
+            .filter(|&i| selector::matches(selector, &self.pods[i].labels))
+            .collect()
+    }
+
+    pub fn pods_in(&self, namespace: &str) -> &[usize] {
+        self.index.get(namespace).map_or(&[], |ns| &ns.pods)
+    }
+
+    /// A namespace's labels, and which of them are known: all when its Namespace
+    /// object is in the scan, only `kubernetes.io/metadata.name` otherwise.
+    pub fn namespace_labels(&self, namespace: &str) -> (Labels, Option<&'static [&'static str]>) {
+        let mut labels = Labels::new();
+        let known: Option<&'static [&'static str]> = match self.namespaces.get(namespace) {
+            Some(entry) => {
+                labels.extend(entry.labels.clone());
+                None
+            }
+            None => Some(&[NAMESPACE_NAME_LABEL]),
+        };
+        labels.insert(NAMESPACE_NAME_LABEL.to_string(), namespace.to_string());
+        (labels, known)
+    }
+
+    pub fn policies_in<'a>(
+        &'a self,
+        namespace: &'a str,
+    ) -> impl Iterator<Item = &'a PolicyEntry> + 'a {
+        self.policies
+            .iter()
+            .filter(move |p| p.namespace == namespace)
+    }
+
+    /// A pod template by namespace and name (or `Kind/name`).
+    pub fn find_pod(&self, namespace: &str, name: &str) -> Vec<usize> {
+        let (kind, name) = name
+            .split_once('/')
+            .map_or((None, name), |(k, n)| (Some(k), n));
+        self.pods_in(namespace)
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let res = &self.pods[i].origin.resource;
+                res.name == name && kind.is_none_or(|k| k.eq_ignore_ascii_case(&res.kind))
+            })
+            .collect()
+    }
+}
