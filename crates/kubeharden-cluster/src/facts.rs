@@ -112,6 +112,8 @@ pub struct ClusterFacts {
     pub(crate) services: Vec<ServiceEntry>,
     pub(crate) limit_ranges: Vec<LimitRangeEntry>,
     pub(crate) quotas: Vec<QuotaEntry>,
+    /// `automountServiceAccountToken` of each ServiceAccount, by (namespace, name).
+    pub(crate) service_accounts: Vec<((String, String), Option<bool>)>,
 }
 
 fn string_map(node: Option<&Node>) -> Labels {
@@ -136,6 +138,7 @@ impl ClusterFacts {
         self.services.extend(other.services);
         self.limit_ranges.extend(other.limit_ranges);
         self.quotas.extend(other.quotas);
+        self.service_accounts.extend(other.service_accounts);
     }
 
     /// Keeps what cross-object analysis needs of `object` (and of its pod spec).
@@ -187,6 +190,18 @@ impl ClusterFacts {
                         spec,
                     });
                 }
+            }
+            ("", "ServiceAccount") => {
+                let automount =
+                    object
+                        .root
+                        .get("automountServiceAccountToken")
+                        .and_then(|n| match n.resolved() {
+                            Some(kubeharden_yaml::Resolved::Bool(b)) => Some(b),
+                            _ => None,
+                        });
+                self.service_accounts
+                    .push(((namespace, res.name.clone()), automount));
             }
             ("", "LimitRange") => {
                 self.limit_ranges

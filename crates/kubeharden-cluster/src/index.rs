@@ -26,6 +26,8 @@ pub struct ClusterView {
     pub services: Vec<ServiceEntry>,
     pub limit_ranges: Vec<LimitRangeEntry>,
     pub quotas: Vec<QuotaEntry>,
+    /// `automountServiceAccountToken` of each ServiceAccount, by (namespace, name).
+    pub service_accounts: BTreeMap<(String, String), Option<bool>>,
     index: HashMap<String, NamespacePods>,
 }
 
@@ -64,6 +66,7 @@ impl ClusterView {
             services: facts.services,
             limit_ranges: facts.limit_ranges,
             quotas: facts.quotas,
+            service_accounts: facts.service_accounts.into_iter().collect(),
             index,
         }
     }
@@ -114,6 +117,22 @@ impl ClusterView {
         };
         labels.insert(NAMESPACE_NAME_LABEL.to_string(), namespace.to_string());
         (labels, known)
+    }
+
+    /// Whether a LimitRange of `namespace` gives containers a default for `resource`
+    /// (`limit` true: a default limit; false: a default request).
+    pub fn limit_range_default(&self, namespace: &str, resource: &str, limit: bool) -> bool {
+        self.limit_ranges
+            .iter()
+            .filter(|l| l.namespace == namespace)
+            .any(|l| {
+                let set = if limit {
+                    &l.default_limits
+                } else {
+                    &l.default_requests
+                };
+                set.contains(resource)
+            })
     }
 
     pub fn policies_in<'a>(

@@ -2,19 +2,20 @@
 //!
 //! Files are scanned in parallel, and so are the documents of each file (a stream is
 //! cut at its `---` lines before parsing). Each object is checked as soon as it is
-//! parsed and its tree dropped, so memory holds findings and small facts, not the
-//! whole input. Cross-object conditions (such as a ServiceAccount that disables token
-//! automount) are settled once every object has been seen. The report is sorted, so
+//! parsed and its tree dropped, so memory holds findings and the small facts of the
+//! cluster view, not the whole input. Once every object has been seen, the view is
+//! built, cross-object conditions (a ServiceAccount that disables token automount, a
+//! LimitRange default) are settled and the cluster-wide rules run. The report is sorted, so
 //! it is the same whatever the thread count.
 
-use std::collections::HashMap;
 use std::path::Path;
 
+use kubeharden_cluster::{ClusterFacts, ClusterView};
 use kubeharden_load::{
     is_dockerfile, objects_from_dockerfile, objects_from_document, read_source, Input, LoadError,
-    Object, Source, DEFAULT_MAX_FILE_SIZE,
+    Object, Source, Workload, DEFAULT_MAX_FILE_SIZE,
 };
-use kubeharden_rules::{Finding, Requirement, RuleSet};
+use kubeharden_rules::{Finding, RuleSet, SkippedChecks};
 use kubeharden_yaml::{parse_chunk, split_documents, Limits};
 use rayon::prelude::*;
 
@@ -48,20 +49,15 @@ pub struct ScanStats {
 pub struct ScanReport {
     pub findings: Vec<Finding>,
     pub errors: Vec<LoadError>,
+    /// Cluster-wide checks not run, and why.
+    pub skipped: Vec<SkippedChecks>,
     pub stats: ScanStats,
-}
-
-/// Facts about objects that other objects' findings depend on.
-#[derive(Debug, Default)]
-struct Facts {
-    /// `automountServiceAccountToken` of each ServiceAccount, by (namespace, name).
-    service_accounts: HashMap<(String, String), Option<bool>>,
 }
 
 #[derive(Debug, Default)]
 struct Partial {
     report: ScanReport,
-    facts: Facts,
+    facts: ClusterFacts,
 }
 
 impl Partial {
@@ -73,9 +69,7 @@ impl Partial {
         a.bytes += b.bytes;
         a.objects += b.objects;
         a.skipped_documents += b.skipped_documents;
-        self.facts
-            .service_accounts
-            .extend(other.facts.service_accounts);
+        self.facts.merge(other.facts);
         self
     }
 }
@@ -86,7 +80,7 @@ pub fn scan(inputs: &[Input], rules: &RuleSet, options: &ScanOptions) -> ScanRep
         .par_iter()
         .map(|input| scan_input(input, rules, options))
         .reduce(Partial::default, Partial::merge);
-    finish(partial)
+    finish(partial, rules)
 }
 
 /// Scans a text already in memory, as if it were a file named `name`.
@@ -95,7 +89,7 @@ pub fn scan_text(name: &str, text: &str, rules: &RuleSet, options: &ScanOptions)
         name: name.into(),
         text: text.to_string(),
     };
-    finish(scan_source(&source, rules, options))
+    finish(scan_source(&source, rules, options), rules)
 }
 
 fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial {
@@ -153,42 +147,29 @@ fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Parti
 }
 
 fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
-    let result = rules.check_object(object);
-    partial.report.findings.extend(result.findings);
-    partial.report.errors.extend(result.errors);
+    let workload = Workload::from_object(object).map(|(w, errors)| {
+        partial.report.errors.extend(errors);
+        w
+    });
+    partial
+        .report
+        .findings
+        .extend(rules.check_loaded(object, workload.as_ref()));
     partial.report.stats.objects += 1;
-    let res = &object.resource;
-    if res.kind == "ServiceAccount" && res.api_version == "v1" {
-        let automount = object
-            .root
-            .get("automountServiceAccountToken")
-            .and_then(|n| match n.resolved() {
-                Some(kubeharden_yaml::Resolved::Bool(b)) => Some(b),
-                _ => None,
-            });
-        let namespace = res
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".to_string());
-        partial
-            .facts
-            .service_accounts
-            .insert((namespace, res.name.clone()), automount);
-    }
+    partial.facts.observe(object, workload.as_ref());
 }
 
-/// Settles cross-object conditions and puts everything in a stable order.
-fn finish(partial: Partial) -> ScanReport {
+/// Builds the cluster view, settles cross-object conditions, runs the cluster-wide
+/// rules, and puts everything in a stable order.
+fn finish(partial: Partial, rules: &RuleSet) -> ScanReport {
     let Partial { mut report, facts } = partial;
-    report.findings.retain(|f| match &f.requires {
-        None => true,
-        Some(Requirement::ServiceAccountAutomounts { namespace, name }) => {
-            facts
-                .service_accounts
-                .get(&(namespace.clone(), name.clone()))
-                != Some(&Some(false))
-        }
-    });
+    let view = ClusterView::build(facts);
+    report
+        .findings
+        .retain(|f| f.requires.as_ref().is_none_or(|r| r.holds(&view)));
+    let cluster = rules.check_cluster(&view);
+    report.findings.extend(cluster.findings);
+    report.skipped = cluster.skipped;
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -16,7 +16,7 @@ struct JsonError<'a> {
 }
 
 #[derive(Serialize)]
-struct Summary {
+struct Summary<'a> {
     files: usize,
     objects: usize,
     skipped_documents: usize,
@@ -24,6 +24,8 @@ struct Summary {
     findings: usize,
     errors: usize,
     by_severity: serde_json::Map<String, serde_json::Value>,
+    /// Cluster-wide checks not run for a namespace, and why.
+    skipped_checks: &'a [kubeharden_rules::SkippedChecks],
 }
 
 #[derive(Serialize)]
@@ -32,7 +34,7 @@ struct Document<'a> {
     tool: Tool,
     findings: &'a [kubeharden_rules::Finding],
     errors: Vec<JsonError<'a>>,
-    summary: Summary,
+    summary: Summary<'a>,
 }
 
 #[derive(Serialize)]
@@ -73,6 +75,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             findings: scan.findings.len(),
             errors: scan.errors.len(),
             by_severity,
+            skipped_checks: &scan.skipped,
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

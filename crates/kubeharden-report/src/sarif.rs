@@ -124,6 +124,9 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             })
         })
         .collect();
+    let skipped = report.scan.skipped.iter().map(|s| {
+        json!({ "level": "note", "message": { "text": format!("namespace {}: {} not run ({})", s.namespace, s.rules.join(", "), s.reason) } })
+    });
     let notifications: Vec<Value> = report
         .scan
         .errors
@@ -137,6 +140,7 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             }
             json!({ "level": "error", "message": { "text": e.message }, "locations": [location] })
         })
+        .chain(skipped)
         .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -112,7 +112,16 @@ pub fn write_text(
             )?;
         }
     }
-    if !scan.findings.is_empty() || !scan.errors.is_empty() {
+    if !scan.skipped.is_empty() {
+        if current_file.is_some() || !scan.errors.is_empty() {
+            writeln!(out)?;
+        }
+        writeln!(out, "{}", p.paint(bold, "Skipped (no Namespace object in the scan; add it to check the namespace's own configuration)"))?;
+        for s in &scan.skipped {
+            writeln!(out, "  {}: {}", s.namespace, s.rules.join(", "))?;
+        }
+    }
+    if !scan.findings.is_empty() || !scan.errors.is_empty() || !scan.skipped.is_empty() {
         writeln!(out)?;
     }
     write_summary(report, out, &p)

@@ -1,9 +1,12 @@
 //! Running a rule set on one object.
 
+use std::collections::{BTreeMap, BTreeSet};
+
+use kubeharden_cluster::ClusterView;
 use kubeharden_load::{LoadError, Object, Workload};
 
 use crate::finding::{Finding, Location};
-use crate::rule::{Check, Out, RuleEntry};
+use crate::rule::{Check, ClusterCtx, ClusterOut, ClusterViolation, Out, RuleEntry};
 use crate::select::RuleSet;
 
 /// What one object produced.
@@ -13,27 +16,114 @@ pub struct ObjectResult {
     pub errors: Vec<LoadError>,
 }
 
+/// Cluster-wide rules not run for a namespace, because its Namespace object is not
+/// in the scan.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SkippedChecks {
+    pub namespace: String,
+    pub rules: Vec<&'static str>,
+    pub reason: &'static str,
+}
+
+/// What the cluster-wide rules produced.
+#[derive(Debug, Default)]
+pub struct ClusterResult {
+    pub findings: Vec<Finding>,
+    pub skipped: Vec<SkippedChecks>,
+}
+
 impl RuleSet {
-    /// Runs every rule of the set on `object`. A pod spec field of the wrong type is
-    /// reported as an error and read as unset; every rule still runs.
+    /// Runs every per-object rule of the set on `object`. A pod spec field of the
+    /// wrong type is reported as an error and read as unset; every rule still runs.
     pub fn check_object(&self, object: &Object) -> ObjectResult {
         let mut result = ObjectResult::default();
         let workload = Workload::from_object(object).map(|(w, errors)| {
             result.errors.extend(errors);
             w
         });
+        result.findings = self.check_loaded(object, workload.as_ref());
+        result
+    }
+
+    /// Like [`RuleSet::check_object`], with the pod spec already read.
+    pub fn check_loaded(&self, object: &Object, workload: Option<&Workload<'_>>) -> Vec<Finding> {
+        let mut findings = Vec::new();
         for rule in &self.rules {
             let mut out = Out::default();
-            match (rule.def.check, &workload) {
+            match (rule.def.check, workload) {
                 (Check::Workload(check), Some(w)) => check(w, &mut out),
                 (Check::Object(check), _) => check(object, &mut out),
-                (Check::Workload(_), None) => continue,
+                _ => continue,
+            }
+            findings.extend(out.violations.into_iter().map(|v| locate(rule, object, v)));
+        }
+        findings
+    }
+
+    /// Runs the cluster-wide rules on the view of a whole scan.
+    pub fn check_cluster(&self, view: &ClusterView) -> ClusterResult {
+        let ctx = ClusterCtx {
+            view,
+            config: self.config,
+        };
+        let mut result = ClusterResult::default();
+        let namespaces: BTreeSet<&str> = view
+            .namespaces
+            .keys()
+            .map(String::as_str)
+            .chain(view.namespaces_with_pods())
+            .collect();
+        let mut skipped: BTreeMap<&str, Vec<&'static str>> = BTreeMap::new();
+        for rule in &self.rules {
+            let mut out = ClusterOut::default();
+            match rule.def.check {
+                Check::Cluster(check) => check(&ctx, &mut out),
+                Check::Namespace(check) => {
+                    for ns in &namespaces {
+                        if view.namespaces.contains_key(*ns) {
+                            check(&ctx, ns, &mut out);
+                        } else if !kubeharden_cluster::is_system_namespace(ns) {
+                            skipped.entry(ns).or_default().push(rule.def.id);
+                        }
+                    }
+                }
+                _ => continue,
             }
             result
                 .findings
-                .extend(out.violations.into_iter().map(|v| locate(rule, object, v)));
+                .extend(out.violations.into_iter().map(|v| locate_cluster(rule, v)));
         }
+        result.skipped = skipped
+            .into_iter()
+            .map(|(ns, rules)| SkippedChecks {
+                namespace: ns.to_string(),
+                rules,
+                reason: "no Namespace object in the scan",
+            })
+            .collect();
         result
+    }
+}
+
+fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {
+    let def = rule.def;
+    Finding {
+        rule_id: def.id,
+        rule_name: def.name,
+        severity: def.severity,
+        title: def.title,
+        message: v.message,
+        guidance: def.guidance,
+        resource: v.origin.resource,
+        container: v.container,
+        path: v.path.to_string(),
+        location: Location {
+            file: v.origin.file,
+            line: v.pos.line,
+            column: v.pos.col,
+        },
+        helm_source: v.origin.helm_source,
+        requires: None,
     }
 }
 

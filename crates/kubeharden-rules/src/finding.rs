@@ -69,6 +69,31 @@ pub enum Requirement {
     /// The pod leaves token automount to its service account: the finding stands
     /// unless that ServiceAccount is in the scan with `automountServiceAccountToken: false`.
     ServiceAccountAutomounts { namespace: String, name: String },
+    /// A container sets no `resource` limit (`limit`) or request: the finding stands
+    /// unless a LimitRange of the namespace supplies a default.
+    NoLimitRangeDefault {
+        namespace: String,
+        resource: &'static str,
+        limit: bool,
+    },
+}
+
+impl Requirement {
+    /// Whether the condition holds in the scan's cluster view.
+    pub fn holds(&self, view: &kubeharden_cluster::ClusterView) -> bool {
+        match self {
+            Requirement::ServiceAccountAutomounts { namespace, name } => {
+                view.service_accounts
+                    .get(&(namespace.clone(), name.clone()))
+                    != Some(&Some(false))
+            }
+            Requirement::NoLimitRangeDefault {
+                namespace,
+                resource,
+                limit,
+            } => !view.limit_range_default(namespace, resource, *limit),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -13,18 +13,23 @@ mod rule;
 mod select;
 mod support;
 
-pub use engine::ObjectResult;
+pub use engine::{ClusterResult, ObjectResult, SkippedChecks};
 pub use finding::{Finding, Location, Requirement, Severity};
 pub use registry::{all_rules, find_rule};
-pub use rule::{Check, Mitre, Out, Pss, PssLevel, RuleDef, RuleEntry};
+pub use rule::{
+    Check, ClusterConfig, ClusterCtx, ClusterOut, Mitre, Out, Pss, PssLevel, RuleDef, RuleEntry,
+};
 pub use select::{Framework, RuleSet, Selection};
 
 /// What rule files import.
 #[allow(unused_imports)]
 mod prelude {
     pub(crate) use crate::finding::{Requirement, Severity};
-    pub(crate) use crate::rule::{Check, Mitre, Out, Pss, PssLevel, RuleDef};
+    pub(crate) use crate::rule::{
+        Check, ClusterCtx, ClusterOut, Mitre, Out, Pss, PssLevel, RuleDef,
+    };
     pub(crate) use crate::support::security::*;
+    pub(crate) use kubeharden_cluster::{netpol, selector, PodEntry};
     pub(crate) use kubeharden_load::{ContainerRef, Object, Workload};
     pub(crate) use kubeharden_yaml::FieldPath;
 }

@@ -1,5 +1,6 @@
+use kubeharden_cluster::{ClusterView, Origin, PodEntry};
 use kubeharden_load::{ContainerRef, Object, Workload};
-use kubeharden_yaml::FieldPath;
+use kubeharden_yaml::{FieldPath, Node, Pos};
 
 use crate::finding::{Requirement, Severity};
 
@@ -40,6 +41,98 @@ pub enum Check {
     Workload(fn(&Workload<'_>, &mut Out)),
     /// Every object of any kind.
     Object(fn(&Object, &mut Out)),
+    /// Once, on the cluster view built from every object of the scan.
+    Cluster(fn(&ClusterCtx<'_>, &mut ClusterOut)),
+    /// Once per namespace whose Namespace object is in the scan: the checks of a
+    /// namespace's own configuration (isolation, quotas, Pod Security labels). Where
+    /// the Namespace object is missing they are skipped, and the report says so,
+    /// rather than judging a namespace from a partial view.
+    Namespace(fn(&ClusterCtx<'_>, &str, &mut ClusterOut)),
+}
+
+/// Settings of the cluster-wide rules.
+#[derive(Clone, Copy, Debug)]
+pub struct ClusterConfig {
+    /// The Pod Security level every namespace should enforce (`--pss-target`).
+    pub pss_target: PssLevel,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            pss_target: PssLevel::Baseline,
+        }
+    }
+}
+
+/// What cluster rules see.
+pub struct ClusterCtx<'a> {
+    pub view: &'a ClusterView,
+    pub config: ClusterConfig,
+}
+
+/// One problem a cluster rule found, already located.
+#[derive(Debug)]
+pub(crate) struct ClusterViolation {
+    pub origin: Origin,
+    pub path: FieldPath,
+    pub pos: Pos,
+    pub container: Option<String>,
+    pub message: String,
+}
+
+/// Where cluster rules report what they find.
+#[derive(Debug, Default)]
+pub struct ClusterOut {
+    pub(crate) violations: Vec<ClusterViolation>,
+}
+
+impl ClusterOut {
+    /// A problem at `path` of an object kept whole in the view (`root` is its tree).
+    pub fn at(
+        &mut self,
+        origin: &Origin,
+        root: &Node,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) {
+        let pos = root.locate(&path).pos;
+        self.violations.push(ClusterViolation {
+            origin: origin.clone(),
+            path,
+            pos,
+            container: None,
+            message: message.into(),
+        });
+    }
+
+    /// A problem of a pod template, pointed at its labels (or nearest parent).
+    pub fn at_pod_labels(&mut self, pod: &PodEntry, message: impl Into<String>) {
+        self.violations.push(ClusterViolation {
+            origin: pod.origin.clone(),
+            path: pod.labels_path.clone(),
+            pos: pod.labels_pos,
+            container: None,
+            message: message.into(),
+        });
+    }
+
+    /// A problem of a pod template, at a place the view recorded.
+    pub fn at_pod(
+        &mut self,
+        pod: &PodEntry,
+        path: FieldPath,
+        pos: Pos,
+        message: impl Into<String>,
+    ) {
+        self.violations.push(ClusterViolation {
+            origin: pod.origin.clone(),
+            path,
+            pos,
+            container: None,
+            message: message.into(),
+        });
+    }
 }
 
 /// A rule's metadata and check. Its documentation is its file's `//!` comment.
@@ -110,6 +203,22 @@ impl Out {
             container: Some(container.name().to_string()),
             message: message.into(),
             requires: None,
+        });
+    }
+
+    /// A problem of one container that stands only if `requires` holds across the scan.
+    pub fn container_unless(
+        &mut self,
+        container: &ContainerRef<'_>,
+        path: FieldPath,
+        message: impl Into<String>,
+        requires: Requirement,
+    ) {
+        self.violations.push(Violation {
+            path,
+            container: Some(container.name().to_string()),
+            message: message.into(),
+            requires: Some(requires),
         });
     }
 

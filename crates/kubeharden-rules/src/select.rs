@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use crate::finding::Severity;
 use crate::registry::all_rules;
-use crate::rule::{PssLevel, RuleEntry};
+use crate::rule::{ClusterConfig, PssLevel, RuleEntry};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Framework {
@@ -78,6 +78,7 @@ fn check_known(patterns: &[String], flag: &str) -> Result<(), String> {
 #[derive(Clone, Debug)]
 pub struct RuleSet {
     pub(crate) rules: Vec<&'static RuleEntry>,
+    pub config: ClusterConfig,
 }
 
 impl RuleSet {
@@ -98,13 +99,17 @@ impl RuleSet {
                     .is_none_or(|min| r.def.severity >= min)
             })
             .collect();
-        Ok(RuleSet { rules })
+        Ok(RuleSet {
+            rules,
+            config: ClusterConfig::default(),
+        })
     }
 
     /// Every rule.
     pub fn all() -> RuleSet {
         RuleSet {
             rules: all_rules().to_vec(),
+            config: ClusterConfig::default(),
         }
     }
 
