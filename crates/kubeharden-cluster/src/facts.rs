@@ -58,6 +58,8 @@ pub struct PodEntry {
     pub namespace: String,
     /// The manifest names the namespace (rather than leaving it to `kubectl`).
     pub namespace_explicit: bool,
+    /// Where `metadata.namespace` is (or `metadata`).
+    pub namespace_pos: Pos,
     pub labels: Labels,
     /// Where the pod's labels are (or its metadata, or the pod spec, when absent).
     pub labels_path: FieldPath,
@@ -68,6 +70,8 @@ pub struct PodEntry {
     pub privileged: bool,
     pub host_network: bool,
     pub service_account: String,
+    /// Images of every container.
+    pub images: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -274,7 +278,9 @@ fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
     let spec_at = object.root.locate(&w.spec_path);
     let mut ports = Vec::new();
     let mut privileged = false;
+    let mut images = Vec::new();
     for c in w.containers() {
+        images.extend(c.container.image.clone());
         privileged |= c
             .container
             .security_context
@@ -293,6 +299,10 @@ fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
         origin: Origin::of(object),
         namespace: namespace_of(object),
         namespace_explicit: object.resource.namespace.is_some(),
+        namespace_pos: object
+            .root
+            .locate(&FieldPath::parse("metadata.namespace"))
+            .pos,
         labels,
         labels_path,
         labels_pos: labels_at.pos,
@@ -307,5 +317,6 @@ fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
             .clone()
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "default".into()),
+        images,
     }
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by rules.
 
+pub(crate) mod exposure;
 pub(crate) mod images;
+pub(crate) mod network;
 pub(crate) mod resources;
 pub(crate) mod secrets;
 pub(crate) mod security;

@@ -1,0 +1,66 @@
+//! ## What it does
+//! Flags Namespaces that do not enforce a Pod Security Standard at the target level
+//! (`--pss-target`, default `baseline`; `restricted` is recommended). This covers a
+//! missing `pod-security.kubernetes.io/enforce` label (which means `privileged`) and
+//! an enforce level below the target. System namespaces are exempt.
+//!
+//! ## Why it matters
+//! Pod Security Admission is the built-in technical control the guidance asks for
+//! (it replaced PodSecurityPolicy). It only acts on namespaces that are labelled. An
+//! unlabelled namespace admits privileged pods, host namespaces and host paths.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Namespace
+//! metadata:
+//!   name: shop
+//! ```
+//!
+//! ## Fix
+//! ```yaml
+//! metadata:
+//!   labels:
+//!     pod-security.kubernetes.io/enforce: restricted
+//!     pod-security.kubernetes.io/enforce-version: latest
+//!     pod-security.kubernetes.io/warn: restricted
+//! ```
+
+use crate::prelude::*;
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH504",
+    name: "namespace-pss-not-enforced",
+    title: "Namespace does not enforce the target Pod Security level",
+    severity: Severity::High,
+    guidance: &["POD-30", "POD-11"],
+    pss: None,
+    mitre: Some(Mitre { id: "T1610", name: "Deploy Container" }),
+    check: Check::Namespace(check),
+};
+
+const ENFORCE: &str = "pod-security.kubernetes.io/enforce";
+
+fn level_rank(level: &str) -> Option<u8> {
+    match level {
+        "privileged" => Some(0),
+        "baseline" => Some(1),
+        "restricted" => Some(2),
+        _ => None,
+    }
+}
+
+fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
+    let Some(ns) = ctx.view.namespaces.get(namespace) else { return };
+    if kubeharden_cluster::is_system_namespace(namespace) {
+        return;
+    }
+    let target = ctx.config.pss_target.as_str();
+    let labels = FieldPath::parse("metadata.labels");
+    match ns.labels.get(ENFORCE) {
+        None => out.at(&ns.origin, &ns.root, labels.key(ENFORCE), format!("namespace {namespace} has no {ENFORCE} label: pods are admitted as privileged (target: {target})")),
+        Some(level) if level_rank(level) < level_rank(target) => {
+            out.at(&ns.origin, &ns.root, labels.key(ENFORCE), format!("namespace {namespace} enforces {level:?}, below the target {target}"))
+        }
+        Some(_) => {}
+    }
+}

@@ -1,0 +1,45 @@
+//! ## What it does
+//! Flags namespaces that run workloads but have no default-deny egress
+//! NetworkPolicy: one that selects every pod, has `Egress` in `policyTypes`, and has
+//! no egress rules. A policy that misspells the field as `policyType` (as the
+//! guidance's own Appendix E example does) only denies ingress, because Kubernetes
+//! drops the unknown field and defaults the types to `[Ingress]`.
+//!
+//! ## Why it matters
+//! Unrestricted egress lets a compromised pod reach the cloud metadata service,
+//! other namespaces, the API server and the internet: exfiltration, lateral
+//! movement, and the mining pools of cryptojackers.
+//!
+//! ## Example
+//! ```yaml
+//! spec:
+//!   podSelector: {}
+//!   policyType: [Egress]      # misspelled: this policy denies ingress only
+//! ```
+//!
+//! ## Fix
+//! ```yaml
+//! spec:
+//!   podSelector: {}
+//!   policyTypes: [Egress]
+//! ```
+//! then allow DNS and the egress each application needs.
+
+use kubeharden_cluster::netpol::Direction;
+
+use crate::prelude::*;
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH511",
+    name: "namespace-without-default-deny-egress",
+    title: "Namespace has no default-deny egress policy",
+    severity: Severity::Medium,
+    guidance: &["NP-04", "NP-05", "CLD-01"],
+    pss: None,
+    mitre: Some(Mitre { id: "T1041", name: "Exfiltration Over C2 Channel" }),
+    check: Check::Namespace(check),
+};
+
+fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
+    crate::support::network::report_missing_default_deny(ctx, namespace, Direction::Egress, out);
+}
