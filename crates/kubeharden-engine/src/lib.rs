@@ -76,6 +76,16 @@ impl Partial {
 
 /// Scans `inputs` with `rules`.
 pub fn scan(inputs: &[Input], rules: &RuleSet, options: &ScanOptions) -> ScanReport {
+    scan_with_view(inputs, rules, options).0
+}
+
+/// Scans `inputs` and also returns the cluster view built from them, for queries
+/// such as `netpol reach` (with an empty rule set, it only loads).
+pub fn scan_with_view(
+    inputs: &[Input],
+    rules: &RuleSet,
+    options: &ScanOptions,
+) -> (ScanReport, ClusterView) {
     let partial = inputs
         .par_iter()
         .map(|input| scan_input(input, rules, options))
@@ -89,7 +99,7 @@ pub fn scan_text(name: &str, text: &str, rules: &RuleSet, options: &ScanOptions)
         name: name.into(),
         text: text.to_string(),
     };
-    finish(scan_source(&source, rules, options), rules)
+    finish(scan_source(&source, rules, options), rules).0
 }
 
 fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial {
@@ -161,7 +171,7 @@ fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
 
 /// Builds the cluster view, settles cross-object conditions, runs the cluster-wide
 /// rules, and puts everything in a stable order.
-fn finish(partial: Partial, rules: &RuleSet) -> ScanReport {
+fn finish(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
     let Partial { mut report, facts } = partial;
     let view = ClusterView::build(facts);
     report
@@ -176,7 +186,7 @@ fn finish(partial: Partial, rules: &RuleSet) -> ScanReport {
     report
         .errors
         .sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));
-    report
+    (report, view)
 }
 
 #[cfg(test)]

@@ -105,6 +105,14 @@ impl RuleSet {
         })
     }
 
+    /// No rule: for commands that only load objects.
+    pub fn none() -> RuleSet {
+        RuleSet {
+            rules: Vec::new(),
+            config: ClusterConfig::default(),
+        }
+    }
+
     /// Every rule.
     pub fn all() -> RuleSet {
         RuleSet {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kubeharden_report::Format;
-use kubeharden_rules::{Framework, Severity};
+use kubeharden_rules::{Framework, PssLevel, Severity};
 
 #[derive(Parser)]
 #[command(
@@ -25,6 +25,57 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show one rule's documentation: what it checks, why, an example and the fix.
     Explain(ExplainArgs),
+    /// NetworkPolicy queries: who can reach whom, by Kubernetes' own semantics.
+    #[command(subcommand)]
+    Netpol(NetpolCommand),
+}
+
+#[derive(Subcommand)]
+pub enum NetpolCommand {
+    /// Whether one workload can open connections to another, and the policies that decide.
+    Reach(ReachArgs),
+    /// The workload-to-workload reachability matrix of a namespace.
+    Matrix(MatrixArgs),
+}
+
+/// Where a netpol query reads its objects from.
+#[derive(Args)]
+pub struct InputArgs {
+    /// Files and folders holding the workloads, Namespaces and NetworkPolicies; `-` reads
+    /// standard input. Default: the current folder.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Skip files and folders matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct ReachArgs {
+    /// The sending workload: NAMESPACE/NAME or NAMESPACE/KIND/NAME.
+    #[arg(long, value_name = "NS/WORKLOAD")]
+    pub from: String,
+    /// The receiving workload: NAMESPACE/NAME or NAMESPACE/KIND/NAME.
+    #[arg(long, value_name = "NS/WORKLOAD")]
+    pub to: String,
+    /// Only this port, as PORT or PORT/PROTOCOL (TCP by default); otherwise any port.
+    #[arg(long, value_name = "P/PROTO")]
+    pub port: Option<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args)]
+pub struct MatrixArgs {
+    /// The namespace whose workloads to compare.
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
@@ -77,6 +128,9 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
+    /// The Pod Security level every namespace should enforce: baseline or restricted.
+    #[arg(long, value_name = "LEVEL", default_value = "baseline", value_parser = parse_pss_level)]
+    pub pss_target: PssLevel,
     /// Largest file to read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = kubeharden_load::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
@@ -103,6 +157,16 @@ fn parse_format(s: &str) -> Result<Format, String> {
 
 fn parse_framework(s: &str) -> Result<Framework, String> {
     s.parse()
+}
+
+fn parse_pss_level(s: &str) -> Result<PssLevel, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "baseline" => Ok(PssLevel::Baseline),
+        "restricted" => Ok(PssLevel::Restricted),
+        _ => Err(format!(
+            "unknown level {s:?} (expected baseline or restricted)"
+        )),
+    }
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -1,6 +1,7 @@
 //! The `kubeharden` command line: a thin layer over the engine, rules and reports.
 
 mod cli;
+mod netpol_cmd;
 mod output;
 mod rules_cmd;
 mod scan_cmd;
@@ -22,6 +23,8 @@ fn main() -> ExitCode {
         cli::Command::Scan(args) => scan_cmd::run(args),
         cli::Command::Rules(args) => rules_cmd::list(args),
         cli::Command::Explain(args) => rules_cmd::explain(args),
+        cli::Command::Netpol(cli::NetpolCommand::Reach(args)) => netpol_cmd::reach(args),
+        cli::Command::Netpol(cli::NetpolCommand::Matrix(args)) => netpol_cmd::matrix(args),
     };
     match code {
         Ok(code) => ExitCode::from(code),

@@ -25,7 +25,8 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         ignore: args.ignore.clone(),
         min_severity: args.min_severity,
     };
-    let rules = RuleSet::new(&selection)?;
+    let mut rules = RuleSet::new(&selection)?;
+    rules.config.pss_target = args.pss_target;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

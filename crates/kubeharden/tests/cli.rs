@@ -241,3 +241,181 @@ fn excludes_and_gitignore() {
         .iter()
         .all(|f| !f["location"]["file"].as_str().unwrap().contains("vendor")));
 }
+
+#[test]
+fn netpol_reach_names_the_deciding_policies() {
+    let out = run(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/api",
+        "--port",
+        "8000/TCP",
+        "examples/hardened",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["verdict"], "allowed");
+    assert_eq!(
+        doc["ingress"]["allowing_policies"][0]["name"],
+        "api-from-web"
+    );
+    assert_eq!(
+        doc["egress"]["allowing_policies"][0]["name"],
+        "web-from-ingress"
+    );
+
+    let denied = json(&run(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/StatefulSet/redis",
+        "examples/hardened",
+        "-f",
+        "json",
+    ]));
+    assert_eq!(denied["verdict"], "denied");
+    let wrong_port = json(&run(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/api",
+        "--port",
+        "9000",
+        "examples/hardened",
+        "-f",
+        "json",
+    ]));
+    assert_eq!(wrong_port["verdict"], "denied");
+    // The insecure example's "deny-egress" policy misspells policyTypes, so it isolates
+    // ingress instead: web cannot reach api, and nothing limits egress.
+    let typo = run(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/web",
+        "--to",
+        "shop/api",
+        "examples/insecure",
+    ]);
+    let text = stdout(&typo);
+    assert!(
+        text.contains("DENIED")
+            && text.contains("isolated by deny-egress")
+            && text.contains("egress from shop/Deployment/web: not isolated"),
+        "{text}"
+    );
+}
+
+#[test]
+fn netpol_matrix_and_errors() {
+    let doc = json(&run(&[
+        "netpol",
+        "matrix",
+        "-n",
+        "shop",
+        "examples/hardened",
+        "-f",
+        "json",
+    ]));
+    let names: Vec<&str> = doc["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    let web = names.iter().position(|n| *n == "Deployment/web").unwrap();
+    let api = names.iter().position(|n| *n == "Deployment/api").unwrap();
+    assert_eq!(doc["matrix"][web][api], "allowed");
+    assert_eq!(doc["matrix"][api][web], "denied");
+    let missing = run(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop/nope",
+        "--to",
+        "shop/api",
+        "examples/hardened",
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("shop/nope"));
+    assert_eq!(
+        run(&[
+            "netpol",
+            "matrix",
+            "-n",
+            "shop",
+            "examples/hardened",
+            "-f",
+            "sarif"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn namespace_checks_are_skipped_without_the_namespace_object() {
+    let deployment = b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: team}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: x}]\n";
+    let out = run_in(
+        &root(),
+        &["scan", "-", "-f", "json", "--select", "KH5"],
+        Some(deployment),
+    );
+    let doc = json(&out);
+    let ids: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.iter()
+            .any(|id| ["KH504", "KH510", "KH511", "KH512", "KH520", "KH521"].contains(id)),
+        "{ids:?}"
+    );
+    let skipped = &doc["summary"]["skipped_checks"][0];
+    assert_eq!(skipped["namespace"], "team");
+    assert!(skipped["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "KH510"));
+    let text = run_in(&root(), &["scan", "-", "--select", "KH5"], Some(deployment));
+    assert!(stdout(&text).contains("Skipped (no Namespace object in the scan"));
+}
+
+#[test]
+fn pss_target_raises_the_bar() {
+    let ns = b"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n";
+    let baseline = json(&run_in(
+        &root(),
+        &["scan", "-", "-f", "json", "--select", "KH504"],
+        Some(ns),
+    ));
+    assert_eq!(baseline["findings"].as_array().unwrap().len(), 0);
+    let restricted = json(&run_in(
+        &root(),
+        &[
+            "scan",
+            "-",
+            "-f",
+            "json",
+            "--select",
+            "KH504",
+            "--pss-target",
+            "restricted",
+        ],
+        Some(ns),
+    ));
+    assert_eq!(restricted["findings"][0]["rule_id"], "KH504");
+}

@@ -1,0 +1,260 @@
+//! `kubeharden netpol reach` and `kubeharden netpol matrix`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use kubeharden_cluster::netpol::{reach as evaluate, Reach, Side, Verdict};
+use kubeharden_cluster::{ClusterView, PodEntry};
+use kubeharden_engine::{scan_with_view, ScanOptions};
+use kubeharden_load::discover;
+use kubeharden_report::Format;
+use kubeharden_rules::RuleSet;
+use serde_json::{json, Value};
+
+use crate::cli::{InputArgs, MatrixArgs, ReachArgs};
+use crate::{exit, output};
+
+/// Loads the objects of a query; input errors are printed and make the exit code 2.
+fn load(input: &InputArgs) -> Result<(ClusterView, bool), String> {
+    let paths = if input.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        input.paths.clone()
+    };
+    let found = discover(&paths, &input.exclude)?;
+    let (report, view) = scan_with_view(&found.inputs, &RuleSet::none(), &ScanOptions::default());
+    let errors: Vec<_> = found.errors.iter().chain(&report.errors).collect();
+    for error in &errors {
+        eprintln!("kubeharden: error: {error}");
+    }
+    Ok((view, !errors.is_empty()))
+}
+
+fn text_or_json(format: Format) -> Result<(), String> {
+    match format {
+        Format::Text | Format::Json => Ok(()),
+        other => Err(format!("`netpol` writes text or json, not {other:?}")),
+    }
+}
+
+fn pod_name(pod: &PodEntry) -> String {
+    format!(
+        "{}/{}/{}",
+        pod.namespace, pod.origin.resource.kind, pod.origin.resource.name
+    )
+}
+
+/// A workload by `NS/NAME` or `NS/KIND/NAME`.
+fn find<'v>(view: &'v ClusterView, spec: &str) -> Result<&'v PodEntry, String> {
+    let (namespace, name) = spec
+        .split_once('/')
+        .ok_or_else(|| format!("{spec:?}: expected NAMESPACE/NAME or NAMESPACE/KIND/NAME"))?;
+    let found = view.find_pod(namespace, name);
+    match found.as_slice() {
+        [one] => Ok(&view.pods[*one]),
+        [] => Err(format!("no workload {spec:?} in the scanned objects")),
+        many => Err(format!(
+            "{spec:?} is ambiguous: {}; name it as NAMESPACE/KIND/NAME",
+            many.iter()
+                .map(|&i| pod_name(&view.pods[i]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+fn parse_port(port: &str) -> Result<(i32, String), String> {
+    let (number, protocol) = port.split_once('/').unwrap_or((port, "TCP"));
+    let number: i32 = number
+        .parse()
+        .map_err(|_| format!("--port {port:?}: expected PORT or PORT/PROTOCOL"))?;
+    let protocol = protocol.to_ascii_uppercase();
+    if !matches!(protocol.as_str(), "TCP" | "UDP" | "SCTP") {
+        return Err(format!(
+            "--port {port:?}: protocol must be TCP, UDP or SCTP"
+        ));
+    }
+    Ok((number, protocol))
+}
+
+fn policy_ref(view: &ClusterView, i: usize) -> Value {
+    let p = &view.policies[i];
+    json!({ "namespace": p.namespace, "name": p.origin.resource.name, "file": p.origin.file, "line": p.root.pos.line })
+}
+
+fn side_json(view: &ClusterView, side: &Side) -> Value {
+    json!({
+        "isolated": side.isolated,
+        "allowed_ports": side.allowed.describe(),
+        "unknown_ports": if side.maybe.is_empty() { Value::Null } else { json!(side.maybe.describe()) },
+        "selecting_policies": side.selecting.iter().map(|&i| policy_ref(view, i)).collect::<Vec<_>>(),
+        "allowing_policies": side.allowing.iter().map(|&i| policy_ref(view, i)).collect::<Vec<_>>(),
+    })
+}
+
+fn describe_side(view: &ClusterView, side: &Side, pod: &PodEntry, verb: &str) -> String {
+    let names = |list: &[usize]| {
+        list.iter()
+            .map(|&i| {
+                let p = &view.policies[i];
+                format!(
+                    "{} ({}:{})",
+                    p.origin.resource.name, p.origin.file, p.root.pos.line
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let who = pod_name(pod);
+    if !side.isolated {
+        return format!("{verb} {who}: not isolated (no NetworkPolicy with this policy type selects it): all ports allowed");
+    }
+    let mut line = format!("{verb} {who}: isolated by {}", names(&side.selecting));
+    if side.allowing.is_empty() {
+        line.push_str("; no rule allows the peer");
+    } else {
+        line.push_str(&format!(
+            "; allowed by {} on {}",
+            names(&side.allowing),
+            side.allowed.describe()
+        ));
+    }
+    if !side.maybe.is_empty() {
+        line.push_str(&format!(
+            "; maybe on {} (depends on namespace labels not in the scan)",
+            side.maybe.describe()
+        ));
+    }
+    line
+}
+
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Allowed => "ALLOWED",
+        Verdict::Denied => "DENIED",
+        Verdict::Unknown => "UNKNOWN",
+    }
+}
+
+pub fn reach(args: ReachArgs) -> Result<u8, String> {
+    text_or_json(args.output.format)?;
+    let port = args.port.as_deref().map(parse_port).transpose()?;
+    let (view, had_errors) = load(&args.input)?;
+    let (src, dst) = (find(&view, &args.from)?, find(&view, &args.to)?);
+    let result: Reach = evaluate(
+        &view,
+        src,
+        dst,
+        port.as_ref().map(|(p, proto)| (*p, proto.as_str())),
+    );
+    let on = port
+        .as_ref()
+        .map_or("any port".to_string(), |(p, proto)| format!("{p}/{proto}"));
+    let mut out = output::open(&args.output)?;
+    let written = match args.output.format {
+        Format::Json => {
+            let doc = json!({
+                "version": 1,
+                "from": pod_name(src),
+                "to": pod_name(dst),
+                "port": port.as_ref().map(|(p, proto)| json!({ "port": p, "protocol": proto })),
+                "verdict": result.verdict,
+                "allowed_ports": result.ports.describe(),
+                "egress": side_json(&view, &result.egress),
+                "ingress": side_json(&view, &result.ingress),
+            });
+            serde_json::to_writer_pretty(&mut out, &doc)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        _ => {
+            let mut text = format!(
+                "{} -> {} on {on}: {}\n",
+                pod_name(src),
+                pod_name(dst),
+                verdict_word(result.verdict)
+            );
+            text.push_str(&format!(
+                "  {}\n",
+                describe_side(&view, &result.egress, src, "egress from")
+            ));
+            text.push_str(&format!(
+                "  {}\n",
+                describe_side(&view, &result.ingress, dst, "ingress to")
+            ));
+            if result.verdict == Verdict::Allowed && port.is_none() {
+                text.push_str(&format!("  allowed ports: {}\n", result.ports.describe()));
+            }
+            if result.verdict == Verdict::Unknown {
+                text.push_str("  the answer depends on labels of a namespace whose Namespace object is not in the scan; add it to decide\n");
+            }
+            out.write_all(text.as_bytes())
+        }
+    };
+    output::finish(written, out)?;
+    Ok(if had_errors { exit::ERROR } else { exit::CLEAN })
+}
+
+pub fn matrix(args: MatrixArgs) -> Result<u8, String> {
+    text_or_json(args.output.format)?;
+    let (view, had_errors) = load(&args.input)?;
+    let pods: Vec<&PodEntry> = view
+        .pods_in(&args.namespace)
+        .iter()
+        .map(|&i| &view.pods[i])
+        .collect();
+    if pods.is_empty() {
+        return Err(format!(
+            "no workload in namespace {:?} in the scanned objects",
+            args.namespace
+        ));
+    }
+    let names: Vec<String> = pods
+        .iter()
+        .map(|p| format!("{}/{}", p.origin.resource.kind, p.origin.resource.name))
+        .collect();
+    let grid: Vec<Vec<Verdict>> = pods
+        .iter()
+        .map(|src| {
+            pods.iter()
+                .map(|dst| evaluate(&view, src, dst, None).verdict)
+                .collect()
+        })
+        .collect();
+    let mut out = output::open(&args.output)?;
+    let written = match args.output.format {
+        Format::Json => {
+            let doc = json!({ "version": 1, "namespace": args.namespace, "workloads": names, "matrix": grid });
+            serde_json::to_writer_pretty(&mut out, &doc)
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+        _ => {
+            let width = names.iter().map(String::len).max().unwrap_or(4).max(9);
+            let mut text = format!(
+                "namespace {}: can the row reach the column (on some port)?\n",
+                args.namespace
+            );
+            text.push_str(&format!("{:width$}", "from \\ to"));
+            for (i, _) in names.iter().enumerate() {
+                text.push_str(&format!("  [{i}]"));
+            }
+            text.push('\n');
+            for (i, row) in grid.iter().enumerate() {
+                text.push_str(&format!("{:width$}", names[i]));
+                for v in row {
+                    text.push_str(match v {
+                        Verdict::Allowed => "  yes",
+                        Verdict::Denied => "   no",
+                        Verdict::Unknown => "    ?",
+                    });
+                }
+                text.push_str(&format!("   [{i}]\n"));
+            }
+            text.push_str("yes: allowed, no: denied, ?: depends on namespace labels not in the scan; `kubeharden netpol reach` explains one cell\n");
+            out.write_all(text.as_bytes())
+        }
+    };
+    output::finish(written, out)?;
+    Ok(if had_errors { exit::ERROR } else { exit::CLEAN })
+}
