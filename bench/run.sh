@@ -64,3 +64,14 @@ if [ -n "$checkov" ]; then
   say "== checkov on real ($("$checkov" --version))"
   say "checkov: $(measure "$checkov" -d "$shared/corpus/real" --framework kubernetes --quiet --compact -o json)"
 fi
+
+# Cluster-wide analysis at scale (issue 3): 10,000 pods, 1,000 NetworkPolicies,
+# 2,000 Services in 100 namespaces.
+python3 bench/make_cluster.py "$out/cluster.yaml" >/dev/null
+say "== cluster: 10,000 pods, 1,000 policies, 2,000 services"
+say "kubeharden --select KH5 (cluster rules): $(measure "$kh" scan "$out/cluster.yaml" --select KH5 --format json --fail-on none -o /dev/null)"
+say "kubeharden, all rules: $(measure "$kh" scan "$out/cluster.yaml" --format json --fail-on none -o /dev/null)"
+say "netpol matrix of one namespace (100 x 100): $(measure "$kh" netpol matrix -n team-000 "$out/cluster.yaml" --format json -o /dev/null)"
+if command -v hyperfine >/dev/null; then
+  hyperfine -N -i --warmup 1 --runs 5 "$kh scan $out/cluster.yaml --select KH5 --format json --fail-on none -o /dev/null" 2>&1 | grep -E "Time|Range" | tee -a "$results" || true
+fi

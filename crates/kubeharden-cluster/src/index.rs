@@ -29,6 +29,8 @@ pub struct ClusterView {
     /// `automountServiceAccountToken` of each ServiceAccount, by (namespace, name).
     pub service_accounts: BTreeMap<(String, String), Option<bool>>,
     index: HashMap<String, NamespacePods>,
+    /// Indexes into `policies`, by namespace.
+    policies_by_namespace: HashMap<String, Vec<usize>>,
 }
 
 fn place<T>(items: &mut [T], origin: impl Fn(&T) -> &crate::Origin) {
@@ -59,7 +61,15 @@ impl ClusterView {
                     .push(i);
             }
         }
+        let mut policies_by_namespace: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, policy) in facts.policies.iter().enumerate() {
+            policies_by_namespace
+                .entry(policy.namespace.clone())
+                .or_default()
+                .push(i);
+        }
         ClusterView {
+            policies_by_namespace,
             namespaces: facts.namespaces.into_iter().collect(),
             pods: facts.pods,
             policies: facts.policies,
@@ -139,9 +149,16 @@ impl ClusterView {
         &'a self,
         namespace: &'a str,
     ) -> impl Iterator<Item = &'a PolicyEntry> + 'a {
-        self.policies
+        self.policy_indexes_in(namespace)
             .iter()
-            .filter(move |p| p.namespace == namespace)
+            .map(|&i| &self.policies[i])
+    }
+
+    /// Indexes into `policies` of the policies of `namespace`.
+    pub fn policy_indexes_in(&self, namespace: &str) -> &[usize] {
+        self.policies_by_namespace
+            .get(namespace)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// A pod template by namespace and name (or `Kind/name`).

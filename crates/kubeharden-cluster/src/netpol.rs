@@ -247,11 +247,9 @@ pub fn side(view: &ClusterView, direction: Direction, subject: &PodEntry, peer: 
     } else {
         peer
     };
-    for (i, policy) in view.policies.iter().enumerate() {
-        if policy.namespace != subject.namespace
-            || !has_type(&policy.spec, direction)
-            || !selects(&policy.spec, subject)
-        {
+    for &i in view.policy_indexes_in(&subject.namespace) {
+        let policy = &view.policies[i];
+        if !has_type(&policy.spec, direction) || !selects(&policy.spec, subject) {
             continue;
         }
         out.isolated = true;
