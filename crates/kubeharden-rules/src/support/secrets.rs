@@ -107,12 +107,40 @@ fn literal_value(value: &str) -> bool {
         )
 }
 
+/// Shannon entropy of `value`, in bits per character.
+fn entropy(value: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for ch in value.chars() {
+        *counts.entry(ch).or_insert(0usize) += 1;
+    }
+    let len = value.chars().count() as f64;
+    counts
+        .values()
+        .map(|&n| n as f64 / len)
+        .map(|p| -p * p.log2())
+        .sum()
+}
+
+/// Whether a value looks random enough to be a secret rather than a setting
+/// (`strict`, `enabled`): high entropy, or a mix of at least three character classes.
+fn secret_like(value: &str) -> bool {
+    let v = value.trim();
+    let classes = [
+        v.bytes().any(|b| b.is_ascii_lowercase()),
+        v.bytes().any(|b| b.is_ascii_uppercase()),
+        v.bytes().any(|b| b.is_ascii_digit()),
+        v.bytes().any(|b| !b.is_ascii_alphanumeric()),
+    ];
+    entropy(v) >= 3.0 || (v.len() >= 8 && classes.iter().filter(|c| **c).count() >= 3)
+}
+
 /// What kind of credential `value` (under `name`) looks like, if any.
 pub(crate) fn classify(name: &str, value: &str) -> Option<&'static str> {
     if let Some(i) = known_formats().matches(value).iter().next() {
         return Some(KNOWN_FORMATS[i].0);
     }
-    (sensitive_name(name) && literal_value(value)).then_some("a credential named by its variable")
+    (sensitive_name(name) && literal_value(value) && secret_like(value))
+        .then_some("a high-entropy value under a credential name")
 }
 
 #[cfg(test)]
@@ -143,7 +171,7 @@ mod tests {
         );
         assert_eq!(
             classify("DB_PASSWORD", "s3cr3t-pass"),
-            Some("a credential named by its variable")
+            Some("a high-entropy value under a credential name")
         );
         assert_eq!(classify("DB_PASSWORD", "$(DB_PASS)"), None);
         assert_eq!(classify("TOKEN_REFRESH", "3600"), None);
