@@ -82,6 +82,7 @@ pub struct PolicyEntry {
     pub spec: NetworkPolicySpec,
 }
 
+/// A Service of type NodePort or LoadBalancer.
 #[derive(Clone, Debug)]
 pub struct ServiceEntry {
     pub origin: Origin,
@@ -181,11 +182,15 @@ impl ClusterFacts {
                     });
                 }
             }
+            // Only Services that expose pods outside the cluster are kept: they are what
+            // cross-object rules ask about, and ClusterIP Services are the many.
             ("", "Service") => {
-                if let Some(spec) = object
+                let spec = object
                     .root
                     .get("spec")
-                    .and_then(|s| from_node::<ServiceSpec>(s).ok())
+                    .and_then(|s| from_node::<ServiceSpec>(s).ok());
+                if let Some(spec) =
+                    spec.filter(|s| matches!(s.type_.as_deref(), Some("NodePort" | "LoadBalancer")))
                 {
                     self.services.push(ServiceEntry {
                         origin,

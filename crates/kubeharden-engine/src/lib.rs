@@ -157,16 +157,38 @@ fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Parti
 }
 
 fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
-    let workload = Workload::from_object(object).map(|(w, errors)| {
-        partial.report.errors.extend(errors);
-        w
-    });
-    partial
-        .report
-        .findings
-        .extend(rules.check_loaded(object, workload.as_ref()));
+    // A bug in one rule must not take the whole scan down: it becomes an error that
+    // names the object, and the scan goes on.
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut errors = Vec::new();
+        let workload = Workload::from_object(object).map(|(w, e)| {
+            errors = e;
+            w
+        });
+        let findings = rules.check_loaded(object, workload.as_ref());
+        let mut facts = ClusterFacts::default();
+        facts.observe(object, workload.as_ref());
+        (findings, errors, facts)
+    }));
     partial.report.stats.objects += 1;
-    partial.facts.observe(object, workload.as_ref());
+    match checked {
+        Ok((findings, errors, facts)) => {
+            partial.report.findings.extend(findings);
+            partial.report.errors.extend(errors);
+            partial.facts.merge(facts);
+        }
+        Err(_) => {
+            let message = format!(
+                "internal error while checking {}; it was skipped (please report this bug)",
+                object.resource
+            );
+            partial.report.errors.push(LoadError::new(
+                &object.file,
+                Some(object.root.pos),
+                message,
+            ));
+        }
+    }
 }
 
 /// Builds the cluster view, settles cross-object conditions, runs the cluster-wide

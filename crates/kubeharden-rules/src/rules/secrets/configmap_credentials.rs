@@ -23,7 +23,7 @@
 //! Move the value to a Secret (mounted as a file), and rotate it.
 
 use crate::prelude::*;
-use crate::support::secrets::classify;
+use crate::support::secrets::{known_format, named_credential};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH533",
@@ -36,23 +36,24 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Object(check),
 };
 
-/// What kind of credential an entry holds, looking into embedded files line by line.
+/// What kind of credential an entry holds: a known format anywhere in it (one scan
+/// of the whole value), else a credential-named key, else a credential-named
+/// `name = value` or `name: value` line of an embedded file.
 fn find(key: &str, value: &str) -> Option<(String, &'static str)> {
-    if !value.contains('\n') {
-        return classify(key, value).map(|what| (key.to_string(), what));
+    if let Some(what) = known_format(value) {
+        return Some((key.to_string(), what));
     }
-    for line in value.lines() {
-        let line = line.trim();
-        let Some((name, v)) = line.split_once(['=', ':']) else { continue };
+    if !value.contains('\n') {
+        return named_credential(key, value).map(|what| (key.to_string(), what));
+    }
+    value.lines().find_map(|line| {
+        let (name, v) = line.trim().split_once(['=', ':'])?;
         let name = name.trim();
         if name.is_empty() || name.contains(' ') {
-            continue;
+            return None;
         }
-        if let Some(what) = classify(name, v.trim().trim_matches(['"', '\''])) {
-            return Some((format!("{key} ({name})"), what));
-        }
-    }
-    classify("", value).map(|what| (key.to_string(), what))
+        named_credential(name, v.trim().trim_matches(['"', '\''])).map(|what| (format!("{key} ({name})"), what))
+    })
 }
 
 fn check(object: &Object, out: &mut Out) {
