@@ -21,27 +21,20 @@ fn is_document_start(line: &str) -> bool {
 /// Splits `text` at every line that starts with `---`.
 pub fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let mut chunks = Vec::new();
-    let mut start = 0usize;
-    let mut start_line = 1u32;
-    let mut line_no = 1u32;
-    let mut offset = 0usize;
-    for line in text.split_inclusive('\n') {
-        if offset > start && is_document_start(line) {
-            chunks.push(Chunk {
-                text: &text[start..offset],
-                first_line: start_line,
-            });
-            start = offset;
-            start_line = line_no;
+    let (mut start, mut start_line) = (0usize, 1u32);
+    // `match_indices` is a fast substring search; only its hits are looked at closely.
+    for (i, _) in text.match_indices("\n---") {
+        let line_start = i + 1;
+        if !is_document_start(&text[line_start..]) {
+            continue;
         }
-        offset += line.len();
-        line_no += 1;
+        let lines = text.as_bytes()[start..line_start].iter().filter(|&&b| b == b'\n').count() as u32;
+        chunks.push(Chunk { text: &text[start..line_start], first_line: start_line });
+        start = line_start;
+        start_line += lines;
     }
     if start < text.len() || chunks.is_empty() {
-        chunks.push(Chunk {
-            text: &text[start..],
-            first_line: start_line,
-        });
+        chunks.push(Chunk { text: &text[start..], first_line: start_line });
     }
     chunks
 }
