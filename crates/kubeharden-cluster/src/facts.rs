@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::ServiceSpec;
 use k8s_openapi::api::networking::v1::NetworkPolicySpec;
+use k8s_openapi::api::rbac::v1::{AggregationRule, PolicyRule, RoleRef, Subject};
 use kubeharden_load::{Object, Resource, Workload};
 use kubeharden_yaml::{from_node, FieldPath, Node, Pos};
 
@@ -108,6 +109,28 @@ pub struct QuotaEntry {
     pub hard: BTreeSet<String>,
 }
 
+/// A Role or ClusterRole (`namespace` is None for a ClusterRole).
+#[derive(Clone, Debug)]
+pub struct RoleEntry {
+    pub origin: Origin,
+    pub root: Node,
+    pub namespace: Option<String>,
+    pub labels: Labels,
+    pub rules: Vec<PolicyRule>,
+    /// `aggregationRule.clusterRoleSelectors` of an aggregated ClusterRole.
+    pub aggregation: Option<Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>>,
+}
+
+/// A RoleBinding or ClusterRoleBinding (`namespace` is None for a ClusterRoleBinding).
+#[derive(Clone, Debug)]
+pub struct BindingEntry {
+    pub origin: Origin,
+    pub root: Node,
+    pub namespace: Option<String>,
+    pub role_ref: RoleRef,
+    pub subjects: Vec<Subject>,
+}
+
 /// What a part of the scan has seen; parts are merged, then built into a view.
 #[derive(Debug, Default)]
 pub struct ClusterFacts {
@@ -119,6 +142,8 @@ pub struct ClusterFacts {
     pub(crate) quotas: Vec<QuotaEntry>,
     /// `automountServiceAccountToken` of each ServiceAccount, by (namespace, name).
     pub(crate) service_accounts: Vec<((String, String), Option<bool>)>,
+    pub(crate) roles: Vec<RoleEntry>,
+    pub(crate) bindings: Vec<BindingEntry>,
 }
 
 fn string_map(node: Option<&Node>) -> Labels {
@@ -144,6 +169,8 @@ impl ClusterFacts {
         self.limit_ranges.extend(other.limit_ranges);
         self.quotas.extend(other.quotas);
         self.service_accounts.extend(other.service_accounts);
+        self.roles.extend(other.roles);
+        self.bindings.extend(other.bindings);
     }
 
     /// Keeps what cross-object analysis needs of `object` (and of its pod spec).
@@ -211,6 +238,51 @@ impl ClusterFacts {
                         });
                 self.service_accounts
                     .push(((namespace, res.name.clone()), automount));
+            }
+            ("rbac.authorization.k8s.io", "Role" | "ClusterRole") => {
+                let cluster = res.kind == "ClusterRole";
+                let rules = object
+                    .root
+                    .get("rules")
+                    .and_then(|r| from_node::<Vec<PolicyRule>>(r).ok())
+                    .unwrap_or_default();
+                let aggregation = object
+                    .root
+                    .get("aggregationRule")
+                    .and_then(|a| from_node::<AggregationRule>(a).ok())
+                    .map(|a| a.cluster_role_selectors.unwrap_or_default());
+                let labels = string_map(object.root.get("metadata").and_then(|m| m.get("labels")));
+                let namespace = (!cluster).then_some(namespace);
+                self.roles.push(RoleEntry {
+                    origin,
+                    root: object.root.clone(),
+                    namespace,
+                    labels,
+                    rules,
+                    aggregation: aggregation.filter(|_| cluster),
+                });
+            }
+            ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
+                let Some(role_ref) = object
+                    .root
+                    .get("roleRef")
+                    .and_then(|r| from_node::<RoleRef>(r).ok())
+                else {
+                    return;
+                };
+                let subjects = object
+                    .root
+                    .get("subjects")
+                    .and_then(|s| from_node::<Vec<Subject>>(s).ok())
+                    .unwrap_or_default();
+                let namespace = (res.kind == "RoleBinding").then_some(namespace);
+                self.bindings.push(BindingEntry {
+                    origin,
+                    root: object.root.clone(),
+                    namespace,
+                    role_ref,
+                    subjects,
+                });
             }
             ("", "LimitRange") => {
                 self.limit_ranges

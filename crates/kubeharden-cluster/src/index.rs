@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::facts::{
-    ClusterFacts, LimitRangeEntry, NamespaceEntry, PodEntry, PolicyEntry, QuotaEntry, ServiceEntry,
+    BindingEntry, ClusterFacts, LimitRangeEntry, NamespaceEntry, PodEntry, PolicyEntry, QuotaEntry,
+    RoleEntry, ServiceEntry,
 };
 use crate::selector::{self, Labels};
 
@@ -28,6 +29,8 @@ pub struct ClusterView {
     pub quotas: Vec<QuotaEntry>,
     /// `automountServiceAccountToken` of each ServiceAccount, by (namespace, name).
     pub service_accounts: BTreeMap<(String, String), Option<bool>>,
+    pub roles: Vec<RoleEntry>,
+    pub bindings: Vec<BindingEntry>,
     index: HashMap<String, NamespacePods>,
     /// Indexes into `policies`, by namespace.
     policies_by_namespace: HashMap<String, Vec<usize>>,
@@ -47,6 +50,8 @@ impl ClusterView {
         place(&mut facts.services, |s| &s.origin);
         place(&mut facts.limit_ranges, |l| &l.origin);
         place(&mut facts.quotas, |q| &q.origin);
+        place(&mut facts.roles, |r| &r.origin);
+        place(&mut facts.bindings, |b| &b.origin);
         facts
             .namespaces
             .sort_by(|a, b| (&a.0, &a.1.origin.file).cmp(&(&b.0, &b.1.origin.file)));
@@ -77,6 +82,8 @@ impl ClusterView {
             limit_ranges: facts.limit_ranges,
             quotas: facts.quotas,
             service_accounts: facts.service_accounts.into_iter().collect(),
+            roles: facts.roles,
+            bindings: facts.bindings,
             index,
         }
     }

@@ -14,8 +14,8 @@ pub mod netpol;
 pub mod selector;
 
 pub use facts::{
-    ClusterFacts, LimitRangeEntry, NamespaceEntry, Origin, PodEntry, PodPort, PolicyEntry,
-    QuotaEntry, ServiceEntry,
+    BindingEntry, ClusterFacts, LimitRangeEntry, NamespaceEntry, Origin, PodEntry, PodPort,
+    PolicyEntry, QuotaEntry, RoleEntry, ServiceEntry,
 };
 pub use index::ClusterView;
 pub use selector::{Labels, Match};

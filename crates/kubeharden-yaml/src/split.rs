@@ -28,13 +28,22 @@ pub fn split_documents(text: &str) -> Vec<Chunk<'_>> {
         if !is_document_start(&text[line_start..]) {
             continue;
         }
-        let lines = text.as_bytes()[start..line_start].iter().filter(|&&b| b == b'\n').count() as u32;
-        chunks.push(Chunk { text: &text[start..line_start], first_line: start_line });
+        let lines = text.as_bytes()[start..line_start]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32;
+        chunks.push(Chunk {
+            text: &text[start..line_start],
+            first_line: start_line,
+        });
         start = line_start;
         start_line += lines;
     }
     if start < text.len() || chunks.is_empty() {
-        chunks.push(Chunk { text: &text[start..], first_line: start_line });
+        chunks.push(Chunk {
+            text: &text[start..],
+            first_line: start_line,
+        });
     }
     chunks
 }

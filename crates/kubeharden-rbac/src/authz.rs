@@ -1,0 +1,357 @@
+//! Authorization questions: can this identity do that, and who can.
+
+use k8s_openapi::api::rbac::v1::{PolicyRule, Subject};
+use serde::Serialize;
+
+use crate::model::{BindingDef, RbacModel, RoleDef};
+
+/// Who asks: `user:NAME`, `group:NAME` or `sa:NAMESPACE/NAME`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SubjectRef {
+    User {
+        name: String,
+    },
+    Group {
+        name: String,
+    },
+    #[serde(rename = "serviceaccount")]
+    ServiceAccount {
+        namespace: String,
+        name: String,
+    },
+}
+
+impl SubjectRef {
+    pub fn parse(text: &str) -> Result<SubjectRef, String> {
+        let bad = || format!("{text:?}: expected user:NAME, group:NAME or sa:NAMESPACE/NAME");
+        let (kind, rest) = text.split_once(':').ok_or_else(bad)?;
+        match kind {
+            "user" | "u" => Ok(SubjectRef::User {
+                name: rest.to_string(),
+            }),
+            "group" | "g" => Ok(SubjectRef::Group {
+                name: rest.to_string(),
+            }),
+            "sa" | "serviceaccount" => {
+                let (ns, name) = rest.split_once('/').ok_or_else(bad)?;
+                Ok(SubjectRef::ServiceAccount {
+                    namespace: ns.to_string(),
+                    name: name.to_string(),
+                })
+            }
+            _ => Err(bad()),
+        }
+    }
+
+    /// A binding's subject, with its namespace defaulted to the binding's.
+    pub fn from_subject(subject: &Subject, binding_namespace: Option<&str>) -> SubjectRef {
+        match subject.kind.as_str() {
+            "User" => SubjectRef::User {
+                name: subject.name.clone(),
+            },
+            "Group" => SubjectRef::Group {
+                name: subject.name.clone(),
+            },
+            _ => SubjectRef::ServiceAccount {
+                namespace: subject
+                    .namespace
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .or(binding_namespace.map(str::to_string))
+                    .unwrap_or_default(),
+                name: subject.name.clone(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for SubjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SubjectRef::User { name } => write!(f, "user:{name}"),
+            SubjectRef::Group { name } => write!(f, "group:{name}"),
+            SubjectRef::ServiceAccount { namespace, name } => write!(f, "sa:{namespace}/{name}"),
+        }
+    }
+}
+
+/// A requester as the authorizer sees it: a user name and groups.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    pub user: Option<String>,
+    pub groups: Vec<String>,
+}
+
+impl Identity {
+    /// The identity of a subject: a user is also in `system:authenticated` (or
+    /// `system:unauthenticated` for `system:anonymous`); a service account in its
+    /// service-account groups; a group stands for any member of it.
+    pub fn of(subject: &SubjectRef) -> Identity {
+        match subject {
+            SubjectRef::User { name } if name == "system:anonymous" => Identity {
+                user: Some(name.clone()),
+                groups: vec!["system:unauthenticated".into()],
+            },
+            SubjectRef::User { name } => Identity {
+                user: Some(name.clone()),
+                groups: vec!["system:authenticated".into()],
+            },
+            SubjectRef::Group { name } => Identity {
+                user: None,
+                groups: vec![name.clone()],
+            },
+            SubjectRef::ServiceAccount { namespace, name } => Identity {
+                user: Some(format!("system:serviceaccount:{namespace}:{name}")),
+                groups: vec![
+                    "system:serviceaccounts".into(),
+                    format!("system:serviceaccounts:{namespace}"),
+                    "system:authenticated".into(),
+                ],
+            },
+        }
+    }
+
+    fn matches(&self, subject: &SubjectRef) -> bool {
+        match subject {
+            SubjectRef::User { name } => self.user.as_deref() == Some(name),
+            SubjectRef::Group { name } => self.groups.contains(name),
+            SubjectRef::ServiceAccount { namespace, name } => {
+                self.user.as_deref() == Some(&format!("system:serviceaccount:{namespace}:{name}"))
+            }
+        }
+    }
+}
+
+/// An API request.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Request {
+    pub verb: String,
+    pub api_group: String,
+    pub resource: String,
+    pub subresource: Option<String>,
+    pub name: Option<String>,
+    /// None: a cluster-scoped request, or one across all namespaces.
+    pub namespace: Option<String>,
+    /// A non-resource URL such as `/metrics` (then resource fields are unused).
+    pub path: Option<String>,
+}
+
+/// The API group of well-known resources, for `pods`, `deployments` and the like.
+pub fn default_group(resource: &str) -> &'static str {
+    match resource {
+        "deployments" | "daemonsets" | "statefulsets" | "replicasets" | "controllerrevisions" => {
+            "apps"
+        }
+        "jobs" | "cronjobs" => "batch",
+        "roles" | "clusterroles" | "rolebindings" | "clusterrolebindings" => {
+            "rbac.authorization.k8s.io"
+        }
+        "networkpolicies" | "ingresses" | "ingressclasses" => "networking.k8s.io",
+        "certificatesigningrequests" => "certificates.k8s.io",
+        "validatingwebhookconfigurations"
+        | "mutatingwebhookconfigurations"
+        | "validatingadmissionpolicies"
+        | "validatingadmissionpolicybindings" => "admissionregistration.k8s.io",
+        "customresourcedefinitions" => "apiextensions.k8s.io",
+        "podsecuritypolicies" | "poddisruptionbudgets" => "policy",
+        "horizontalpodautoscalers" => "autoscaling",
+        "storageclasses" | "csidrivers" | "volumeattachments" => "storage.k8s.io",
+        "tokenreviews" => "authentication.k8s.io",
+        "subjectaccessreviews" | "selfsubjectaccessreviews" | "localsubjectaccessreviews" => {
+            "authorization.k8s.io"
+        }
+        "leases" => "coordination.k8s.io",
+        "*" => "*",
+        _ => "",
+    }
+}
+
+impl Request {
+    /// `RESOURCE[/SUBRESOURCE]`, with `resource.group` naming a group explicitly, or a
+    /// path starting with `/` for a non-resource URL.
+    pub fn parse(
+        verb: &str,
+        resource: &str,
+        namespace: Option<&str>,
+        name: Option<&str>,
+    ) -> Request {
+        let mut req = Request {
+            verb: verb.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.map(str::to_string),
+            ..Request::default()
+        };
+        if resource.starts_with('/') {
+            req.path = Some(resource.to_string());
+            return req;
+        }
+        let (res, sub) = resource
+            .split_once('/')
+            .map_or((resource, None), |(r, s)| (r, Some(s.to_string())));
+        let (res, group) = match res.split_once('.') {
+            Some((r, g)) => (r, g.to_string()),
+            None => (res, default_group(res).to_string()),
+        };
+        req.resource = res.to_string();
+        req.api_group = group;
+        req.subresource = sub;
+        req
+    }
+
+    pub fn describe(&self) -> String {
+        if let Some(path) = &self.path {
+            return format!("{} {path}", self.verb);
+        }
+        let mut out = format!("{} {}", self.verb, self.resource);
+        if let Some(sub) = &self.subresource {
+            out.push_str(&format!("/{sub}"));
+        }
+        if !self.api_group.is_empty() {
+            out.push_str(&format!(" ({})", self.api_group));
+        }
+        if let Some(name) = &self.name {
+            out.push_str(&format!(" named {name}"));
+        }
+        match &self.namespace {
+            Some(ns) => out.push_str(&format!(" in namespace {ns}")),
+            None => out.push_str(" cluster-wide"),
+        }
+        out
+    }
+}
+
+fn any_or(list: Option<&Vec<String>>, value: &str) -> bool {
+    list.is_some_and(|l| l.iter().any(|x| x == "*" || x == value))
+}
+
+/// Whether one policy rule allows the request.
+pub fn rule_allows(rule: &PolicyRule, req: &Request) -> bool {
+    if !rule.verbs.iter().any(|v| v == "*" || *v == req.verb) {
+        return false;
+    }
+    if let Some(path) = &req.path {
+        return rule.non_resource_urls.iter().flatten().any(|u| {
+            u == "*" || u == path || u.strip_suffix('*').is_some_and(|p| path.starts_with(p))
+        });
+    }
+    if !any_or(rule.api_groups.as_ref(), &req.api_group) {
+        return false;
+    }
+    let combined = match &req.subresource {
+        Some(sub) => format!("{}/{sub}", req.resource),
+        None => req.resource.clone(),
+    };
+    let resource_ok = rule.resources.iter().flatten().any(|r| {
+        r == "*"
+            || *r == combined
+            || req
+                .subresource
+                .as_ref()
+                .is_some_and(|sub| r.strip_prefix("*/") == Some(sub.as_str()))
+    });
+    if !resource_ok {
+        return false;
+    }
+    match rule.resource_names.as_ref().filter(|n| !n.is_empty()) {
+        None => true,
+        Some(names) => req.name.as_ref().is_some_and(|n| names.contains(n)),
+    }
+}
+
+/// One way a request is allowed: a binding, its role and the rule.
+#[derive(Debug)]
+pub struct Grant<'m, 'v> {
+    pub binding: &'m BindingDef<'v>,
+    pub role: &'m RoleDef<'v>,
+    pub rule: usize,
+    /// The binding's subject that grants it.
+    pub subject: SubjectRef,
+}
+
+/// Whether a binding's scope covers the request: a RoleBinding only in its namespace.
+fn in_scope(binding: &BindingDef<'_>, req: &Request) -> bool {
+    match binding.namespace() {
+        None => true,
+        Some(ns) => req.path.is_none() && req.namespace.as_deref() == Some(ns),
+    }
+}
+
+impl<'v> RbacModel<'v> {
+    fn grants_of<'m>(
+        &'m self,
+        binding: &'m BindingDef<'v>,
+        req: &Request,
+    ) -> Option<(&'m RoleDef<'v>, usize)> {
+        if !in_scope(binding, req) {
+            return None;
+        }
+        let role = &self.roles[binding.role?];
+        role.rules
+            .iter()
+            .position(|r| rule_allows(r, req))
+            .map(|i| (role, i))
+    }
+
+    /// Every way `identity` is allowed `req`; empty means denied.
+    pub fn can<'m>(&'m self, identity: &Identity, req: &Request) -> Vec<Grant<'m, 'v>> {
+        let mut out = Vec::new();
+        for binding in &self.bindings {
+            let Some((role, rule)) = self.grants_of(binding, req) else {
+                continue;
+            };
+            let subjects = binding
+                .entry
+                .subjects
+                .iter()
+                .map(|s| SubjectRef::from_subject(s, binding.namespace()));
+            if let Some(subject) = subjects.into_iter().find(|s| identity.matches(s)) {
+                out.push(Grant {
+                    binding,
+                    role,
+                    rule,
+                    subject,
+                });
+            }
+        }
+        out
+    }
+
+    /// Every binding subject allowed `req`, with the grant.
+    pub fn who_can<'m>(&'m self, req: &Request) -> Vec<Grant<'m, 'v>> {
+        let mut out = Vec::new();
+        for binding in &self.bindings {
+            let Some((role, rule)) = self.grants_of(binding, req) else {
+                continue;
+            };
+            for subject in &binding.entry.subjects {
+                out.push(Grant {
+                    binding,
+                    role,
+                    rule,
+                    subject: SubjectRef::from_subject(subject, binding.namespace()),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.subject.cmp(&b.subject));
+        out
+    }
+
+    /// The bindings that apply to `identity`, each with its role: its effective
+    /// permissions, with their scope (`binding.namespace()`; None means cluster-wide).
+    pub fn permissions<'m>(
+        &'m self,
+        identity: &Identity,
+    ) -> Vec<(&'m BindingDef<'v>, Option<&'m RoleDef<'v>>)> {
+        self.bindings
+            .iter()
+            .filter(|b| {
+                b.entry
+                    .subjects
+                    .iter()
+                    .any(|s| identity.matches(&SubjectRef::from_subject(s, b.namespace())))
+            })
+            .map(|b| (b, b.role.map(|i| &self.roles[i])))
+            .collect()
+    }
+}
