@@ -28,6 +28,67 @@ pub enum Command {
     /// NetworkPolicy queries: who can reach whom, by Kubernetes' own semantics.
     #[command(subcommand)]
     Netpol(NetpolCommand),
+    /// RBAC queries: who can do what, by the RBAC authorizer's own semantics.
+    #[command(subcommand)]
+    Rbac(RbacCommand),
+}
+
+#[derive(Subcommand)]
+pub enum RbacCommand {
+    /// Every subject allowed VERB on RESOURCE, with the binding and role that grant it.
+    WhoCan(WhoCanArgs),
+    /// Whether SUBJECT may do VERB on RESOURCE, and why.
+    Can(CanArgs),
+    /// The effective permissions of SUBJECT: every role bound to it, with its scope.
+    Permissions(PermissionsArgs),
+}
+
+/// The request of an RBAC query.
+#[derive(Args)]
+pub struct RequestArgs {
+    /// The verb: get, list, watch, create, update, patch, delete, escalate, bind, impersonate, ...
+    pub verb: String,
+    /// RESOURCE[/SUBRESOURCE], optionally RESOURCE.GROUP (deployments.apps), or a
+    /// non-resource URL (/metrics).
+    pub resource: String,
+    /// The namespace; without it, the request is cluster-wide (all namespaces).
+    #[arg(long, short = 'n', value_name = "NS")]
+    pub namespace: Option<String>,
+    /// A specific object name (rules with resourceNames only match named requests).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+#[derive(Args)]
+pub struct WhoCanArgs {
+    #[command(flatten)]
+    pub request: RequestArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args)]
+pub struct CanArgs {
+    /// user:NAME, group:NAME or sa:NAMESPACE/NAME.
+    pub subject: String,
+    #[command(flatten)]
+    pub request: RequestArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Args)]
+pub struct PermissionsArgs {
+    /// user:NAME, group:NAME or sa:NAMESPACE/NAME.
+    pub subject: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Subcommand)]

@@ -3,6 +3,8 @@
 mod cli;
 mod netpol_cmd;
 mod output;
+mod query;
+mod rbac_cmd;
 mod rules_cmd;
 mod scan_cmd;
 
@@ -25,6 +27,9 @@ fn main() -> ExitCode {
         cli::Command::Explain(args) => rules_cmd::explain(args),
         cli::Command::Netpol(cli::NetpolCommand::Reach(args)) => netpol_cmd::reach(args),
         cli::Command::Netpol(cli::NetpolCommand::Matrix(args)) => netpol_cmd::matrix(args),
+        cli::Command::Rbac(cli::RbacCommand::WhoCan(args)) => rbac_cmd::who_can(args),
+        cli::Command::Rbac(cli::RbacCommand::Can(args)) => rbac_cmd::can(args),
+        cli::Command::Rbac(cli::RbacCommand::Permissions(args)) => rbac_cmd::permissions(args),
     };
     match code {
         Ok(code) => ExitCode::from(code),

@@ -1,41 +1,15 @@
 //! `kubeharden netpol reach` and `kubeharden netpol matrix`.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use kubeharden_cluster::netpol::{reach as evaluate, Reach, Side, Verdict};
 use kubeharden_cluster::{ClusterView, PodEntry};
-use kubeharden_engine::{scan_with_view, ScanOptions};
-use kubeharden_load::discover;
 use kubeharden_report::Format;
-use kubeharden_rules::RuleSet;
 use serde_json::{json, Value};
 
-use crate::cli::{InputArgs, MatrixArgs, ReachArgs};
+use crate::cli::{MatrixArgs, ReachArgs};
+use crate::query::{load, text_or_json};
 use crate::{exit, output};
-
-/// Loads the objects of a query; input errors are printed and make the exit code 2.
-fn load(input: &InputArgs) -> Result<(ClusterView, bool), String> {
-    let paths = if input.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        input.paths.clone()
-    };
-    let found = discover(&paths, &input.exclude)?;
-    let (report, view) = scan_with_view(&found.inputs, &RuleSet::none(), &ScanOptions::default());
-    let errors: Vec<_> = found.errors.iter().chain(&report.errors).collect();
-    for error in &errors {
-        eprintln!("kubeharden: error: {error}");
-    }
-    Ok((view, !errors.is_empty()))
-}
-
-fn text_or_json(format: Format) -> Result<(), String> {
-    match format {
-        Format::Text | Format::Json => Ok(()),
-        other => Err(format!("`netpol` writes text or json, not {other:?}")),
-    }
-}
 
 fn pod_name(pod: &PodEntry) -> String {
     format!(

@@ -1,0 +1,35 @@
+//! What the query commands (`netpol`, `rbac`) share: loading objects into a view.
+
+use std::path::PathBuf;
+
+use kubeharden_cluster::ClusterView;
+use kubeharden_engine::{scan_with_view, ScanOptions};
+use kubeharden_load::discover;
+use kubeharden_report::Format;
+use kubeharden_rules::RuleSet;
+
+use crate::cli::InputArgs;
+
+/// Loads the objects of a query; input errors are printed and make the exit code 2.
+pub fn load(input: &InputArgs) -> Result<(ClusterView, bool), String> {
+    let paths = if input.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        input.paths.clone()
+    };
+    let found = discover(&paths, &input.exclude)?;
+    let (report, view) = scan_with_view(&found.inputs, &RuleSet::none(), &ScanOptions::default());
+    let errors: Vec<_> = found.errors.iter().chain(&report.errors).collect();
+    for error in &errors {
+        eprintln!("kubeharden: error: {error}");
+    }
+    Ok((view, !errors.is_empty()))
+}
+
+/// Query commands write text or JSON.
+pub fn text_or_json(format: Format) -> Result<(), String> {
+    match format {
+        Format::Text | Format::Json => Ok(()),
+        other => Err(format!("queries write text or json, not {other:?}")),
+    }
+}
