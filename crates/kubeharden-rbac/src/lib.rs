@@ -18,5 +18,5 @@ mod authz;
 mod bootstrap;
 mod model;
 
-pub use authz::{Grant, Identity, Request, SubjectRef};
+pub use authz::{default_group, rule_allows, Grant, Identity, Request, SubjectRef};
 pub use model::{BindingDef, RbacModel, RoleDef, RoleKey};

@@ -62,10 +62,7 @@ impl RuleSet {
 
     /// Runs the cluster-wide rules on the view of a whole scan.
     pub fn check_cluster(&self, view: &ClusterView) -> ClusterResult {
-        let ctx = ClusterCtx {
-            view,
-            config: self.config,
-        };
+        let ctx = ClusterCtx::new(view, self.config);
         let mut result = ClusterResult::default();
         let namespaces: BTreeSet<&str> = view
             .namespaces

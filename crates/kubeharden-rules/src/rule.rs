@@ -1,5 +1,6 @@
 use kubeharden_cluster::{ClusterView, Origin, PodEntry};
 use kubeharden_load::{ContainerRef, Object, Workload};
+use kubeharden_rbac::RbacModel;
 use kubeharden_yaml::{FieldPath, Node, Pos};
 
 use crate::finding::{Requirement, Severity};
@@ -69,6 +70,22 @@ impl Default for ClusterConfig {
 pub struct ClusterCtx<'a> {
     pub view: &'a ClusterView,
     pub config: ClusterConfig,
+    rbac: std::cell::OnceCell<RbacModel<'a>>,
+}
+
+impl<'a> ClusterCtx<'a> {
+    pub fn new(view: &'a ClusterView, config: ClusterConfig) -> ClusterCtx<'a> {
+        ClusterCtx {
+            view,
+            config,
+            rbac: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The RBAC model of the scan (with the bootstrap policy), built on first use.
+    pub fn rbac(&self) -> &RbacModel<'a> {
+        self.rbac.get_or_init(|| RbacModel::build(self.view))
+    }
 }
 
 /// One problem a cluster rule found, already located.

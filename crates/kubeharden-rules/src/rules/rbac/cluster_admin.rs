@@ -1,0 +1,43 @@
+//! ## What it does
+//! Flags ClusterRoleBindings that give a non-system subject `cluster-admin`, or any
+//! ClusterRole with a rule of `*` verbs on `*` resources in `*` API groups.
+//!
+//! ## Why it matters
+//! Cluster-admin can do anything: read every Secret, run any pod on any node, rewrite
+//! RBAC, disable audit. The guidance asks that such power be limited to as few
+//! break-glass identities as possible. Every extra holder is a direct path to full
+//! compromise.
+//!
+//! ## Example
+//! ```yaml
+//! kind: ClusterRoleBinding
+//! roleRef: {kind: ClusterRole, name: cluster-admin}
+//! subjects:
+//! - {kind: ServiceAccount, name: ci, namespace: tools}
+//! ```
+//!
+//! ## Fix
+//! Bind a role with only the verbs and resources needed, in the namespaces needed
+//! (a RoleBinding), and keep cluster-admin for audited break-glass access.
+
+use crate::prelude::*;
+use crate::support::rbac::{is_admin_equivalent, report, scanned_grants};
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH601",
+    name: "cluster-admin-binding",
+    title: "Non-system subject holds cluster-admin power",
+    severity: Severity::Critical,
+    guidance: &["RBAC-04", "RBAC-03"],
+    pss: None,
+    mitre: Some(Mitre { id: "T1078.004", name: "Valid Accounts: Cloud Accounts" }),
+    check: Check::Cluster(check),
+};
+
+fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
+    for g in scanned_grants(ctx) {
+        if g.binding.namespace().is_none() && is_admin_equivalent(g.role) {
+            report(out, &g, "do anything (cluster-admin)");
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! What the RBAC rules share: which grants to judge, and how to report them.
+
+use kubeharden_rbac::{BindingDef, Request, RoleDef, SubjectRef};
+use kubeharden_yaml::FieldPath;
+
+use crate::rule::{ClusterCtx, ClusterOut};
+
+/// Subjects that are Kubernetes itself: `system:` users and groups (except the
+/// everyone-groups and anonymous, which KH610 judges) and kube-system service accounts.
+pub(crate) fn is_system(subject: &SubjectRef) -> bool {
+    match subject {
+        SubjectRef::User { name } | SubjectRef::Group { name } => {
+            name.starts_with("system:")
+                && !matches!(
+                    name.as_str(),
+                    "system:anonymous" | "system:unauthenticated" | "system:authenticated"
+                )
+        }
+        SubjectRef::ServiceAccount { namespace, .. } => namespace == "kube-system",
+    }
+}
+
+/// One scanned binding's grant of a role to a non-system subject.
+pub(crate) struct Granted<'m, 'v> {
+    pub binding: &'m BindingDef<'v>,
+    pub role: &'m RoleDef<'v>,
+    pub subject_index: usize,
+    pub subject: SubjectRef,
+}
+
+/// Every grant of the scan's bindings to subjects that are not Kubernetes itself.
+pub(crate) fn scanned_grants<'m, 'v>(ctx: &'m ClusterCtx<'v>) -> Vec<Granted<'m, 'v>> {
+    let model = ctx.rbac();
+    let mut out = Vec::new();
+    for binding in model.bindings.iter().filter(|b| !b.builtin) {
+        let Some(role) = binding.role.map(|i| &model.roles[i]) else {
+            continue;
+        };
+        for (subject_index, subject) in binding.entry.subjects.iter().enumerate() {
+            let subject = SubjectRef::from_subject(subject, binding.namespace());
+            if !is_system(&subject) {
+                out.push(Granted {
+                    binding,
+                    role,
+                    subject_index,
+                    subject,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The index of the first rule of `role` that allows `req`.
+pub(crate) fn allows(role: &RoleDef<'_>, req: &Request) -> Option<usize> {
+    role.rules
+        .iter()
+        .position(|r| kubeharden_rbac::rule_allows(r, req))
+}
+
+/// A request within the binding's reach: in its namespace for a RoleBinding, across
+/// the cluster for a ClusterRoleBinding.
+pub(crate) fn request(g: &Granted<'_, '_>, verb: &str, resource: &str) -> Request {
+    Request::parse(verb, resource, g.binding.namespace(), None)
+}
+
+fn at(file: &str, line: u32) -> String {
+    if file == "<built-in>" {
+        "built in".to_string()
+    } else {
+        format!("{file}:{line}")
+    }
+}
+
+/// Reports a grant at the binding's subject, naming subject, permission, binding and role.
+pub(crate) fn report(out: &mut ClusterOut, g: &Granted<'_, '_>, permission: &str) {
+    let scope = g
+        .binding
+        .namespace()
+        .map_or("cluster-wide".to_string(), |ns| {
+            format!("in namespace {ns}")
+        });
+    let role_at = at(&g.role.entry.origin.file, g.role.entry.root.pos.line);
+    let message = format!(
+        "{} can {permission} {scope}, via {} and {} ({role_at})",
+        g.subject,
+        g.binding.describe(),
+        g.role.key
+    );
+    out.at(
+        &g.binding.entry.origin,
+        &g.binding.entry.root,
+        FieldPath::parse("subjects").index(g.subject_index),
+        message,
+    );
+}
+
+/// Reports every grant whose role allows any of `checks` (verb, resource), naming the
+/// first that matches.
+pub(crate) fn report_grants(
+    ctx: &ClusterCtx<'_>,
+    out: &mut ClusterOut,
+    checks: &[(&str, &str)],
+    skip: impl Fn(&Granted<'_, '_>) -> bool,
+) {
+    for g in scanned_grants(ctx) {
+        if skip(&g) {
+            continue;
+        }
+        let allowed: Vec<String> = checks
+            .iter()
+            .filter(|(verb, resource)| allows(g.role, &request(&g, verb, resource)).is_some())
+            .map(|(verb, resource)| format!("{verb} {resource}"))
+            .collect();
+        if !allowed.is_empty() {
+            report(out, &g, &allowed.join(", "));
+        }
+    }
+}
+
+/// Whether a role holds a rule of `*` verbs on `*` resources in `*` groups.
+pub(crate) fn is_admin_equivalent(role: &RoleDef<'_>) -> bool {
+    let star =
+        |list: &Option<Vec<String>>| list.as_ref().is_some_and(|l| l.iter().any(|x| x == "*"));
+    role.rules
+        .iter()
+        .any(|r| r.verbs.iter().any(|v| v == "*") && star(&r.resources) && star(&r.api_groups))
+}
