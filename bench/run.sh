@@ -75,3 +75,11 @@ say "netpol matrix of one namespace (100 x 100): $(measure "$kh" netpol matrix -
 if command -v hyperfine >/dev/null; then
   hyperfine -N -i --warmup 1 --runs 5 "$kh scan $out/cluster.yaml --select KH5 --format json --fail-on none -o /dev/null" 2>&1 | grep -E "Time|Range" | tee -a "$results" || true
 fi
+
+# RBAC at scale (issue 4): 5,000 roles and 10,000 bindings.
+python3 bench/make_rbac.py "$out/rbac.yaml" >/dev/null
+cargo build --release -q -p kubeharden-rbac --example rbac_bench
+say "== rbac: 5,000 roles, 10,000 bindings"
+say "$(target/release/examples/rbac_bench "$out/rbac.yaml")"
+say "rbac who-can (whole command): $(measure "$kh" rbac who-can get secrets -n team-001 "$out/rbac.yaml" --format json -o /dev/null)"
+say "scan --select KH6 (RBAC rules, escalation paths included): $(measure "$kh" scan "$out/rbac.yaml" --select KH6 --format json --fail-on none -o /dev/null)"

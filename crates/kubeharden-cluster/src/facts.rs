@@ -71,6 +71,8 @@ pub struct PodEntry {
     pub privileged: bool,
     pub host_network: bool,
     pub service_account: String,
+    /// The pod's own `automountServiceAccountToken`.
+    pub automount_token: Option<bool>,
     /// Images of every container.
     pub images: Vec<String>,
 }
@@ -144,6 +146,8 @@ pub struct ClusterFacts {
     pub(crate) service_accounts: Vec<((String, String), Option<bool>)>,
     pub(crate) roles: Vec<RoleEntry>,
     pub(crate) bindings: Vec<BindingEntry>,
+    /// Legacy token Secrets: (namespace, service account, the Secret).
+    pub(crate) token_secrets: Vec<(String, String, Origin)>,
 }
 
 fn string_map(node: Option<&Node>) -> Labels {
@@ -171,6 +175,7 @@ impl ClusterFacts {
         self.service_accounts.extend(other.service_accounts);
         self.roles.extend(other.roles);
         self.bindings.extend(other.bindings);
+        self.token_secrets.extend(other.token_secrets);
     }
 
     /// Keeps what cross-object analysis needs of `object` (and of its pod spec).
@@ -284,6 +289,23 @@ impl ClusterFacts {
                     subjects,
                 });
             }
+            ("", "Secret") => {
+                if object.root.get("type").and_then(Node::as_str)
+                    == Some("kubernetes.io/service-account-token")
+                {
+                    let annotations = object
+                        .root
+                        .get("metadata")
+                        .and_then(|m| m.get("annotations"));
+                    if let Some(account) = annotations
+                        .and_then(|a| a.get("kubernetes.io/service-account.name"))
+                        .and_then(Node::as_str)
+                    {
+                        self.token_secrets
+                            .push((namespace, account.to_string(), origin));
+                    }
+                }
+            }
             ("", "LimitRange") => {
                 self.limit_ranges
                     .push(limit_range(origin, namespace, &object.root))
@@ -394,6 +416,7 @@ fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
             .clone()
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "default".into()),
+        automount_token: w.spec.automount_service_account_token,
         images,
     }
 }

@@ -31,6 +31,8 @@ pub struct ClusterView {
     pub service_accounts: BTreeMap<(String, String), Option<bool>>,
     pub roles: Vec<RoleEntry>,
     pub bindings: Vec<BindingEntry>,
+    /// Legacy token Secrets: (namespace, service account, the Secret).
+    pub token_secrets: Vec<(String, String, crate::Origin)>,
     index: HashMap<String, NamespacePods>,
     /// Indexes into `policies`, by namespace.
     policies_by_namespace: HashMap<String, Vec<usize>>,
@@ -84,6 +86,7 @@ impl ClusterView {
             service_accounts: facts.service_accounts.into_iter().collect(),
             roles: facts.roles,
             bindings: facts.bindings,
+            token_secrets: facts.token_secrets,
             index,
         }
     }

@@ -419,3 +419,125 @@ fn pss_target_raises_the_bar() {
     ));
     assert_eq!(restricted["findings"][0]["rule_id"], "KH504");
 }
+
+#[test]
+fn rbac_queries() {
+    let who = json(&run(&[
+        "rbac",
+        "who-can",
+        "create",
+        "deployments",
+        "-n",
+        "ci",
+        "examples/rbac",
+        "-f",
+        "json",
+    ]));
+    let subjects: Vec<String> = who["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}:{}",
+                s["subject"]["kind"].as_str().unwrap(),
+                s["subject"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        subjects.contains(&"serviceaccount:deployer".to_string()),
+        "{subjects:?}"
+    );
+    assert!(subjects.contains(&"group:developers".to_string()));
+    let deployer = who["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["subject"]["name"] == "deployer")
+        .unwrap();
+    assert_eq!(deployer["binding"]["name"], "deployer");
+    assert_eq!(deployer["role"]["name"], "deploy");
+    assert_eq!(deployer["binding"]["file"], "examples/rbac/rbac.yaml");
+
+    let yes = json(&run(&[
+        "rbac",
+        "can",
+        "sa:ci/deployer",
+        "create",
+        "deployments",
+        "-n",
+        "ci",
+        "examples/rbac",
+        "-f",
+        "json",
+    ]));
+    assert_eq!(yes["allowed"], true);
+    let no = json(&run(&[
+        "rbac",
+        "can",
+        "sa:ci/deployer",
+        "create",
+        "deployments",
+        "-n",
+        "prod",
+        "examples/rbac",
+        "-f",
+        "json",
+    ]));
+    assert_eq!(no["allowed"], false);
+    let text = stdout(&run(&[
+        "rbac",
+        "can",
+        "group:developers",
+        "create",
+        "pods/exec",
+        "-n",
+        "ci",
+        "examples/rbac",
+    ]));
+    assert!(
+        text.contains("? yes") && text.contains("ClusterRole edit (built-in)"),
+        "{text}"
+    );
+
+    let perms = stdout(&run(&[
+        "rbac",
+        "permissions",
+        "sa:ci/builder",
+        "examples/rbac",
+    ]));
+    assert!(
+        perms.contains(
+            "cluster-wide: ClusterRoleBinding builder-admin -> ClusterRole cluster-admin"
+        ),
+        "{perms}"
+    );
+    assert_eq!(
+        run(&["rbac", "can", "nobody", "get", "pods", "examples/rbac"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn rbac_escalation_path_is_a_finding() {
+    let doc = json(&run(&[
+        "scan",
+        "examples/rbac",
+        "--select",
+        "KH620",
+        "-f",
+        "json",
+    ]));
+    let f = &doc["findings"][0];
+    assert_eq!(f["rule_id"], "KH620");
+    let message = f["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("sa:ci/deployer can gain cluster-admin power in 2 step(s)"),
+        "{message}"
+    );
+    assert!(message.contains("sa:ci/builder"));
+    assert_eq!(f["location"]["file"], "examples/rbac/rbac.yaml");
+}

@@ -5,20 +5,7 @@ use kubeharden_yaml::FieldPath;
 
 use crate::rule::{ClusterCtx, ClusterOut};
 
-/// Subjects that are Kubernetes itself: `system:` users and groups (except the
-/// everyone-groups and anonymous, which KH610 judges) and kube-system service accounts.
-pub(crate) fn is_system(subject: &SubjectRef) -> bool {
-    match subject {
-        SubjectRef::User { name } | SubjectRef::Group { name } => {
-            name.starts_with("system:")
-                && !matches!(
-                    name.as_str(),
-                    "system:anonymous" | "system:unauthenticated" | "system:authenticated"
-                )
-        }
-        SubjectRef::ServiceAccount { namespace, .. } => namespace == "kube-system",
-    }
-}
+pub(crate) use kubeharden_rbac::is_system_subject as is_system;
 
 /// One scanned binding's grant of a role to a non-system subject.
 pub(crate) struct Granted<'m, 'v> {

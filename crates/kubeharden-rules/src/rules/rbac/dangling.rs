@@ -1,7 +1,8 @@
 //! ## What it does
-//! Flags bindings whose role does not exist: a ClusterRole neither in the scan nor
+//! Flags bindings whose role does not exist (a ClusterRole neither in the scan nor
 //! built into Kubernetes, or a Role missing from a namespace whose Namespace object
-//! is in the scan.
+//! is in the scan), and ServiceAccount subjects missing from a namespace whose
+//! Namespace object is in the scan.
 //!
 //! ## Why it matters
 //! A dangling binding grants nothing today, but it is a loaded gun: whoever later
@@ -20,8 +21,8 @@ use crate::prelude::*;
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH612",
-    name: "rbac-binding-to-missing-role",
-    title: "Binding references a role that does not exist",
+    name: "rbac-dangling-binding",
+    title: "Binding references a role or service account that does not exist",
     severity: Severity::Low,
     guidance: &["RBAC-10", "UPG-06"],
     pss: None,
@@ -37,6 +38,15 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
         };
         if judged {
             out.at(&b.entry.origin, &b.entry.root, FieldPath::parse("roleRef.name"), format!("{} references {}, which does not exist", b.describe(), b.role_key));
+        }
+    }
+    for b in ctx.rbac().bindings.iter().filter(|b| !b.builtin) {
+        for (i, subject) in b.entry.subjects.iter().enumerate() {
+            let kubeharden_rbac::SubjectRef::ServiceAccount { namespace, name } = kubeharden_rbac::SubjectRef::from_subject(subject, b.namespace()) else { continue };
+            let known = ctx.view.service_accounts.contains_key(&(namespace.clone(), name.clone()));
+            if ctx.view.namespaces.contains_key(&namespace) && !known && name != "default" {
+                out.at(&b.entry.origin, &b.entry.root, FieldPath::parse("subjects").index(i), format!("{} grants to service account {namespace}/{name}, which does not exist", b.describe()));
+            }
         }
     }
 }
