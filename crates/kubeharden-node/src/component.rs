@@ -1,0 +1,147 @@
+//! Control-plane components and their flags.
+
+use std::sync::Arc;
+
+use kubeharden_yaml::{FieldPath, Node, Pos};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ComponentKind {
+    ApiServer,
+    ControllerManager,
+    Scheduler,
+    Etcd,
+}
+
+impl ComponentKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ComponentKind::ApiServer => "kube-apiserver",
+            ComponentKind::ControllerManager => "kube-controller-manager",
+            ComponentKind::Scheduler => "kube-scheduler",
+            ComponentKind::Etcd => "etcd",
+        }
+    }
+
+    /// The component a binary or container name stands for.
+    pub fn from_name(name: &str) -> Option<ComponentKind> {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        match base {
+            "kube-apiserver" => Some(ComponentKind::ApiServer),
+            "kube-controller-manager" => Some(ComponentKind::ControllerManager),
+            "kube-scheduler" => Some(ComponentKind::Scheduler),
+            "etcd" => Some(ComponentKind::Etcd),
+            _ => None,
+        }
+    }
+}
+
+/// One command-line flag, `--name=value` or `--name value`, and where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flag {
+    pub name: String,
+    pub value: Option<String>,
+    pub pos: Pos,
+    /// Its path in the manifest (`spec.containers[0].command[12]`), when it has one.
+    pub path: FieldPath,
+}
+
+/// Parses `--name=value` / `--name value` items; the last occurrence of a flag wins.
+pub fn parse_flags(items: &[(String, Pos, FieldPath)]) -> Vec<Flag> {
+    let mut flags: Vec<Flag> = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        let (text, pos, path) = &items[i];
+        i += 1;
+        let Some(body) = text.strip_prefix("--").or_else(|| text.strip_prefix('-').filter(|b| b.len() > 1)) else { continue };
+        let (name, value) = match body.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => match items.get(i) {
+                Some((next, _, _)) if !next.starts_with('-') => {
+                    i += 1;
+                    (body.to_string(), Some(next.clone()))
+                }
+                _ => (body.to_string(), None),
+            },
+        };
+        flags.retain(|f| f.name != name);
+        flags.push(Flag { name, value, pos: *pos, path: path.clone() });
+    }
+    flags
+}
+
+/// A control-plane component: where its configuration was read, and its flags.
+#[derive(Clone, Debug)]
+pub struct Component {
+    pub kind: ComponentKind,
+    pub file: Arc<str>,
+    /// The static pod manifest, when the component was read from one.
+    pub root: Option<Node>,
+    pub flags: Vec<Flag>,
+    /// Where a missing flag is reported: the container's command list.
+    pub command_path: FieldPath,
+    pub command_pos: Pos,
+    pub image: Option<String>,
+    /// The pod's hostPath mounts: (path in the container, path on the host).
+    pub mounts: Vec<(String, String)>,
+}
+
+impl Component {
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags.iter().find(|f| f.name == name)
+    }
+
+    /// The flag's value (`true` for a bare boolean flag).
+    pub fn value(&self, name: &str) -> Option<&str> {
+        self.flag(name).map(|f| f.value.as_deref().unwrap_or("true"))
+    }
+
+    /// A comma-separated flag as a list.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.value(name).map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+    }
+
+    /// Where a path inside the container is on the host, through the hostPath mounts.
+    pub fn host_path(&self, container_path: &str) -> String {
+        self.mounts
+            .iter()
+            .filter(|(mount, _)| container_path == mount || container_path.starts_with(&format!("{}/", mount.trim_end_matches('/'))))
+            .max_by_key(|(mount, _)| mount.len())
+            .map(|(mount, host)| format!("{}{}", host.trim_end_matches('/'), &container_path[mount.trim_end_matches('/').len()..]))
+            .unwrap_or_else(|| container_path.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(args: &[&str]) -> Vec<(String, Pos, FieldPath)> {
+        args.iter().enumerate().map(|(i, a)| (a.to_string(), Pos::new(i as u32 + 1, 1), FieldPath::root())).collect()
+    }
+
+    #[test]
+    fn flags_in_both_forms_and_last_wins() {
+        let flags = parse_flags(&items(&["kube-apiserver", "--anonymous-auth=false", "--profiling", "--etcd-servers", "https://a:2379", "--anonymous-auth=true"]));
+        let get = |n: &str| flags.iter().find(|f| f.name == n).map(|f| f.value.clone());
+        assert_eq!(get("anonymous-auth"), Some(Some("true".into())));
+        assert_eq!(get("profiling"), Some(None));
+        assert_eq!(get("etcd-servers"), Some(Some("https://a:2379".into())));
+    }
+
+    #[test]
+    fn container_paths_resolve_through_mounts() {
+        let c = Component {
+            kind: ComponentKind::ApiServer,
+            file: "m.yaml".into(),
+            root: None,
+            flags: vec![],
+            command_path: FieldPath::root(),
+            command_pos: Pos::default(),
+            image: None,
+            mounts: vec![("/etc/kubernetes/audit".into(), "/srv/audit".into()), ("/etc/kubernetes".into(), "/etc/kubernetes".into())],
+        };
+        assert_eq!(c.host_path("/etc/kubernetes/audit/policy.yaml"), "/srv/audit/policy.yaml");
+        assert_eq!(c.host_path("/etc/kubernetes/enc.yaml"), "/etc/kubernetes/enc.yaml");
+        assert_eq!(c.host_path("/opt/x"), "/opt/x");
+    }
+}

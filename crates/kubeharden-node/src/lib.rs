@@ -1,0 +1,27 @@
+//! A node's configuration, as `kubeharden node` audits it.
+//!
+//! [`discover`] reads a node's filesystem under a root folder (`/`, or `/host` in a
+//! DaemonSet):
+//! - the static pod manifests of kube-apiserver, kube-controller-manager,
+//!   kube-scheduler and etcd, with each flag's line and column;
+//! - the kubelet's config file and flags (`kubeadm-flags.env`, systemd drop-ins; a flag
+//!   overrides the file);
+//! - the kubeconfigs under `etc/kubernetes/`, the PKI folder and the etcd data folder;
+//! - the audit policy and encryption configuration that the API server's flags name,
+//!   resolved through the pod's hostPath mounts;
+//! - the running processes' command lines (`proc/*/cmdline`) when no manifest is found.
+//!
+//! Everything becomes a [`NodeView`] with positions, which the node rules of the
+//! catalog read. Unreadable or broken inputs are errors, and the rest is still audited.
+
+mod audit_policy;
+mod component;
+mod discover;
+mod files;
+mod kubelet;
+
+pub use audit_policy::{AuditLevel, AuditPolicy, AuditProbe};
+pub use component::{Component, ComponentKind, Flag};
+pub use discover::{discover, parse_version, NodeInputs, NodeView};
+pub use files::{FileFact, FileKind};
+pub use kubelet::{Kubelet, Setting};
