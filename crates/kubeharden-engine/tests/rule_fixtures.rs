@@ -26,7 +26,11 @@ fn fixture(stem: &str) -> (String, String) {
 
 #[test]
 fn every_rule_fails_its_failing_fixture_and_passes_its_passing_one() {
-    for rule in all_rules() {
+    // Node rules are tested on node trees (crates/kubeharden/tests/node.rs).
+    for rule in all_rules()
+        .iter()
+        .filter(|r| !matches!(r.def.check, kubeharden_rules::Check::Node(_)))
+    {
         let d = rule.def;
         let only = RuleSet::new(&Selection {
             select: vec![d.id.to_string()],

@@ -64,7 +64,13 @@ pub struct AuditPolicy {
 }
 
 fn strings(node: Option<&Node>) -> Vec<String> {
-    node.map(|n| n.items().iter().filter_map(|i| i.scalar_text().map(str::to_string)).collect()).unwrap_or_default()
+    node.map(|n| {
+        n.items()
+            .iter()
+            .filter_map(|i| i.scalar_text().map(str::to_string))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 impl AuditPolicy {
@@ -73,7 +79,9 @@ impl AuditPolicy {
         let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
         let api = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
         if kind != "Policy" || !api.starts_with("audit.k8s.io/") {
-            return Err(format!("not an audit policy (apiVersion {api:?}, kind {kind:?})"));
+            return Err(format!(
+                "not an audit policy (apiVersion {api:?}, kind {kind:?})"
+            ));
         }
         let rules = root
             .get("rules")
@@ -81,14 +89,29 @@ impl AuditPolicy {
             .unwrap_or_default()
             .iter()
             .map(|r| Rule {
-                level: r.get("level").and_then(Node::as_str).and_then(AuditLevel::parse),
+                level: r
+                    .get("level")
+                    .and_then(Node::as_str)
+                    .and_then(AuditLevel::parse),
                 users: strings(r.get("users")),
                 user_groups: strings(r.get("userGroups")),
                 verbs: strings(r.get("verbs")),
                 namespaces: strings(r.get("namespaces")),
                 resources: r
                     .get("resources")
-                    .map(|g| g.items().iter().map(|gr| GroupResources { group: gr.get("group").and_then(Node::scalar_text).unwrap_or("").to_string(), resources: strings(gr.get("resources")) }).collect())
+                    .map(|g| {
+                        g.items()
+                            .iter()
+                            .map(|gr| GroupResources {
+                                group: gr
+                                    .get("group")
+                                    .and_then(Node::scalar_text)
+                                    .unwrap_or("")
+                                    .to_string(),
+                                resources: strings(gr.get("resources")),
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 non_resource_urls: strings(r.get("nonResourceURLs")),
             })
@@ -102,7 +125,12 @@ impl AuditPolicy {
 
     /// Indexes of rules whose `level` is missing or invalid.
     pub fn invalid_rules(&self) -> Vec<usize> {
-        self.rules.iter().enumerate().filter(|(_, r)| r.level.is_none()).map(|(i, _)| i).collect()
+        self.rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.level.is_none())
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// The path of rule `i`, for locating findings.
@@ -113,7 +141,12 @@ impl AuditPolicy {
     /// Whether some rule matches every request (no filters) at Metadata or more.
     pub fn catch_all(&self) -> Option<(usize, AuditLevel)> {
         self.rules.iter().enumerate().find_map(|(i, r)| {
-            let unfiltered = r.users.is_empty() && r.user_groups.is_empty() && r.verbs.is_empty() && r.namespaces.is_empty() && r.resources.is_empty() && r.non_resource_urls.is_empty();
+            let unfiltered = r.users.is_empty()
+                && r.user_groups.is_empty()
+                && r.verbs.is_empty()
+                && r.namespaces.is_empty()
+                && r.resources.is_empty()
+                && r.non_resource_urls.is_empty();
             unfiltered.then(|| (i, r.level.unwrap_or(AuditLevel::None)))
         })
     }
@@ -133,7 +166,12 @@ fn matches(rule: &Rule, p: &AuditProbe) -> bool {
     if !rule.users.is_empty() && !rule.users.iter().any(|u| u == p.user) {
         return false;
     }
-    if !rule.user_groups.is_empty() && !rule.user_groups.iter().any(|g| p.groups.contains(&g.as_str())) {
+    if !rule.user_groups.is_empty()
+        && !rule
+            .user_groups
+            .iter()
+            .any(|g| p.groups.contains(&g.as_str()))
+    {
         return false;
     }
     if !rule.verbs.is_empty() && !rule.verbs.iter().any(|v| v == p.verb) {
@@ -144,23 +182,41 @@ fn matches(rule: &Rule, p: &AuditProbe) -> bool {
         if !rule.resources.is_empty() || !rule.namespaces.is_empty() {
             return false;
         }
-        return rule.non_resource_urls.is_empty() || rule.non_resource_urls.iter().any(|u| u == "*" || u == path || u.strip_suffix('*').is_some_and(|pre| path.starts_with(pre)));
+        return rule.non_resource_urls.is_empty()
+            || rule.non_resource_urls.iter().any(|u| {
+                u == "*"
+                    || u == path
+                    || u.strip_suffix('*').is_some_and(|pre| path.starts_with(pre))
+            });
     }
     if !rule.non_resource_urls.is_empty() {
         return false;
     }
-    if !rule.namespaces.is_empty() && !rule.namespaces.iter().any(|n| Some(n.as_str()) == p.namespace || (n.is_empty() && p.namespace.is_none())) {
+    if !rule.namespaces.is_empty()
+        && !rule
+            .namespaces
+            .iter()
+            .any(|n| Some(n.as_str()) == p.namespace || (n.is_empty() && p.namespace.is_none()))
+    {
         return false;
     }
     if rule.resources.is_empty() {
         return true;
     }
-    let (resource, sub) = p.resource.split_once('/').map_or((p.resource, None), |(r, s)| (r, Some(s)));
+    let (resource, sub) = p
+        .resource
+        .split_once('/')
+        .map_or((p.resource, None), |(r, s)| (r, Some(s)));
     rule.resources.iter().any(|gr| {
         gr.group == p.group
             && (gr.resources.is_empty()
                 || gr.resources.iter().any(|r| {
-                    r == "*" || r == p.resource || (sub.is_none() && r == resource) || sub.is_some_and(|s| r == &format!("*/{s}") || r == &format!("{resource}/*"))
+                    r == "*"
+                        || r == p.resource
+                        || (sub.is_none() && r == resource)
+                        || sub.is_some_and(|s| {
+                            r == &format!("*/{s}") || r == &format!("{resource}/*")
+                        })
                 }))
     })
 }

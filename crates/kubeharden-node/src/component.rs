@@ -52,7 +52,12 @@ pub fn parse_flags(items: &[(String, Pos, FieldPath)]) -> Vec<Flag> {
     while i < items.len() {
         let (text, pos, path) = &items[i];
         i += 1;
-        let Some(body) = text.strip_prefix("--").or_else(|| text.strip_prefix('-').filter(|b| b.len() > 1)) else { continue };
+        let Some(body) = text
+            .strip_prefix("--")
+            .or_else(|| text.strip_prefix('-').filter(|b| b.len() > 1))
+        else {
+            continue;
+        };
         let (name, value) = match body.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
             None => match items.get(i) {
@@ -64,7 +69,12 @@ pub fn parse_flags(items: &[(String, Pos, FieldPath)]) -> Vec<Flag> {
             },
         };
         flags.retain(|f| f.name != name);
-        flags.push(Flag { name, value, pos: *pos, path: path.clone() });
+        flags.push(Flag {
+            name,
+            value,
+            pos: *pos,
+            path: path.clone(),
+        });
     }
     flags
 }
@@ -92,21 +102,38 @@ impl Component {
 
     /// The flag's value (`true` for a bare boolean flag).
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.flag(name).map(|f| f.value.as_deref().unwrap_or("true"))
+        self.flag(name)
+            .map(|f| f.value.as_deref().unwrap_or("true"))
     }
 
     /// A comma-separated flag as a list.
     pub fn list(&self, name: &str) -> Vec<String> {
-        self.value(name).map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()).unwrap_or_default()
+        self.value(name)
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Where a path inside the container is on the host, through the hostPath mounts.
     pub fn host_path(&self, container_path: &str) -> String {
         self.mounts
             .iter()
-            .filter(|(mount, _)| container_path == mount || container_path.starts_with(&format!("{}/", mount.trim_end_matches('/'))))
+            .filter(|(mount, _)| {
+                container_path == mount
+                    || container_path.starts_with(&format!("{}/", mount.trim_end_matches('/')))
+            })
             .max_by_key(|(mount, _)| mount.len())
-            .map(|(mount, host)| format!("{}{}", host.trim_end_matches('/'), &container_path[mount.trim_end_matches('/').len()..]))
+            .map(|(mount, host)| {
+                format!(
+                    "{}{}",
+                    host.trim_end_matches('/'),
+                    &container_path[mount.trim_end_matches('/').len()..]
+                )
+            })
             .unwrap_or_else(|| container_path.to_string())
     }
 }
@@ -116,12 +143,22 @@ mod tests {
     use super::*;
 
     fn items(args: &[&str]) -> Vec<(String, Pos, FieldPath)> {
-        args.iter().enumerate().map(|(i, a)| (a.to_string(), Pos::new(i as u32 + 1, 1), FieldPath::root())).collect()
+        args.iter()
+            .enumerate()
+            .map(|(i, a)| (a.to_string(), Pos::new(i as u32 + 1, 1), FieldPath::root()))
+            .collect()
     }
 
     #[test]
     fn flags_in_both_forms_and_last_wins() {
-        let flags = parse_flags(&items(&["kube-apiserver", "--anonymous-auth=false", "--profiling", "--etcd-servers", "https://a:2379", "--anonymous-auth=true"]));
+        let flags = parse_flags(&items(&[
+            "kube-apiserver",
+            "--anonymous-auth=false",
+            "--profiling",
+            "--etcd-servers",
+            "https://a:2379",
+            "--anonymous-auth=true",
+        ]));
         let get = |n: &str| flags.iter().find(|f| f.name == n).map(|f| f.value.clone());
         assert_eq!(get("anonymous-auth"), Some(Some("true".into())));
         assert_eq!(get("profiling"), Some(None));
@@ -138,10 +175,19 @@ mod tests {
             command_path: FieldPath::root(),
             command_pos: Pos::default(),
             image: None,
-            mounts: vec![("/etc/kubernetes/audit".into(), "/srv/audit".into()), ("/etc/kubernetes".into(), "/etc/kubernetes".into())],
+            mounts: vec![
+                ("/etc/kubernetes/audit".into(), "/srv/audit".into()),
+                ("/etc/kubernetes".into(), "/etc/kubernetes".into()),
+            ],
         };
-        assert_eq!(c.host_path("/etc/kubernetes/audit/policy.yaml"), "/srv/audit/policy.yaml");
-        assert_eq!(c.host_path("/etc/kubernetes/enc.yaml"), "/etc/kubernetes/enc.yaml");
+        assert_eq!(
+            c.host_path("/etc/kubernetes/audit/policy.yaml"),
+            "/srv/audit/policy.yaml"
+        );
+        assert_eq!(
+            c.host_path("/etc/kubernetes/enc.yaml"),
+            "/etc/kubernetes/enc.yaml"
+        );
         assert_eq!(c.host_path("/opt/x"), "/opt/x");
     }
 }

@@ -64,14 +64,20 @@ fn read_text(path: &Path, view: &mut NodeView) -> Option<String> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {
-            view.errors.push(LoadError::new(&name_of(path), None, format!("cannot read: {e}")));
+            view.errors.push(LoadError::new(
+                &name_of(path),
+                None,
+                format!("cannot read: {e}"),
+            ));
             None
         }
     }
 }
 
 fn load_objects(path: &Path, view: &mut NodeView) -> Vec<Object> {
-    let Some(text) = read_text(path, view) else { return Vec::new() };
+    let Some(text) = read_text(path, view) else {
+        return Vec::new();
+    };
     let loaded = load_text(&name_of(path), &text, &Limits::default());
     view.errors.extend(loaded.errors);
     loaded.objects
@@ -82,7 +88,13 @@ fn version_of(image: &str) -> Option<(u32, u32)> {
     let tag = image.rsplit(':').next()?;
     let mut parts = tag.trim_start_matches('v').split('.');
     let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()?;
+    let minor = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()?;
     Some((major, minor))
 }
 
@@ -97,10 +109,18 @@ fn component_from_manifest(object: &Object) -> Option<Component> {
     }
     let containers = object.root.get("spec")?.get("containers")?.items();
     for (i, container) in containers.iter().enumerate() {
-        let command = container.get("command").map(Node::items).unwrap_or_default();
+        let command = container
+            .get("command")
+            .map(Node::items)
+            .unwrap_or_default();
         let args = container.get("args").map(Node::items).unwrap_or_default();
         let name = container.get("name").and_then(Node::as_str).unwrap_or("");
-        let kind = ComponentKind::from_name(name).or_else(|| command.first().and_then(Node::as_str).and_then(ComponentKind::from_name))?;
+        let kind = ComponentKind::from_name(name).or_else(|| {
+            command
+                .first()
+                .and_then(Node::as_str)
+                .and_then(ComponentKind::from_name)
+        })?;
         let base = FieldPath::parse("spec.containers").index(i);
         let mut items = Vec::new();
         for (field, list) in [("command", command), ("args", args)] {
@@ -110,11 +130,26 @@ fn component_from_manifest(object: &Object) -> Option<Component> {
                 }
             }
         }
-        let command_path = base.key(if command.is_empty() { "args" } else { "command" });
+        let command_path = base.key(if command.is_empty() {
+            "args"
+        } else {
+            "command"
+        });
         let command_pos = object.root.locate(&command_path).pos;
-        let volumes = object.root.get("spec").and_then(|s| s.get("volumes")).map(Node::items).unwrap_or_default();
+        let volumes = object
+            .root
+            .get("spec")
+            .and_then(|s| s.get("volumes"))
+            .map(Node::items)
+            .unwrap_or_default();
         let host_path_of = |volume: &str| {
-            volumes.iter().find(|v| v.get("name").and_then(Node::as_str) == Some(volume)).and_then(|v| v.get("hostPath")).and_then(|h| h.get("path")).and_then(Node::as_str).map(str::to_string)
+            volumes
+                .iter()
+                .find(|v| v.get("name").and_then(Node::as_str) == Some(volume))
+                .and_then(|v| v.get("hostPath"))
+                .and_then(|h| h.get("path"))
+                .and_then(Node::as_str)
+                .map(str::to_string)
         };
         let mounts = container
             .get("volumeMounts")
@@ -134,7 +169,10 @@ fn component_from_manifest(object: &Object) -> Option<Component> {
             flags: parse_flags(&items),
             command_path,
             command_pos,
-            image: container.get("image").and_then(Node::as_str).map(str::to_string),
+            image: container
+                .get("image")
+                .and_then(Node::as_str)
+                .map(str::to_string),
             mounts,
         });
     }
@@ -149,9 +187,15 @@ fn flags_in_text(text: &str) -> Vec<Flag> {
         for word in line.split(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
             let start = line[col..].find(word).map_or(col, |i| col + i);
             col = start + word.len();
-            let word = word.split_once("=--").map_or(word, |(_, rest)| &word[word.len() - rest.len() - 2..]);
+            let word = word
+                .split_once("=--")
+                .map_or(word, |(_, rest)| &word[word.len() - rest.len() - 2..]);
             if word.starts_with('-') || !items.is_empty() {
-                items.push((word.to_string(), Pos::new(n as u32 + 1, start as u32 + 1), FieldPath::root()));
+                items.push((
+                    word.to_string(),
+                    Pos::new(n as u32 + 1, start as u32 + 1),
+                    FieldPath::root(),
+                ));
             }
         }
     }
@@ -161,10 +205,22 @@ fn flags_in_text(text: &str) -> Vec<Flag> {
 fn kubelet(inputs: &NodeInputs, view: &mut NodeView) -> Option<Kubelet> {
     let root = &inputs.root;
     let mut kubelet = Kubelet::default();
-    let mut flag_files: Vec<PathBuf> = vec![under(root, "/var/lib/kubelet/kubeadm-flags.env"), under(root, "/etc/default/kubelet"), under(root, "/etc/sysconfig/kubelet")];
-    for dir in ["/etc/systemd/system/kubelet.service.d", "/usr/lib/systemd/system/kubelet.service.d", "/lib/systemd/system/kubelet.service.d"] {
+    let mut flag_files: Vec<PathBuf> = vec![
+        under(root, "/var/lib/kubelet/kubeadm-flags.env"),
+        under(root, "/etc/default/kubelet"),
+        under(root, "/etc/sysconfig/kubelet"),
+    ];
+    for dir in [
+        "/etc/systemd/system/kubelet.service.d",
+        "/usr/lib/systemd/system/kubelet.service.d",
+        "/lib/systemd/system/kubelet.service.d",
+    ] {
         if let Ok(entries) = std::fs::read_dir(under(root, dir)) {
-            let mut confs: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "conf")).collect();
+            let mut confs: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+                .collect();
             confs.sort();
             flag_files.extend(confs);
         }
@@ -172,12 +228,22 @@ fn kubelet(inputs: &NodeInputs, view: &mut NodeView) -> Option<Kubelet> {
     for path in flag_files {
         if let Some(text) = read_text(&path, view) {
             let file = name_of(&path);
-            kubelet.flags.extend(flags_in_text(&text).into_iter().map(|f| (file.clone(), f)));
+            kubelet
+                .flags
+                .extend(flags_in_text(&text).into_iter().map(|f| (file.clone(), f)));
         }
     }
     let config_path = inputs.kubelet_config.clone().or_else(|| {
-        let named = kubelet.flags.iter().rev().find(|(_, f)| f.name == "config").and_then(|(_, f)| f.value.clone());
-        Some(under(root, named.as_deref().unwrap_or("/var/lib/kubelet/config.yaml")))
+        let named = kubelet
+            .flags
+            .iter()
+            .rev()
+            .find(|(_, f)| f.name == "config")
+            .and_then(|(_, f)| f.value.clone());
+        Some(under(
+            root,
+            named.as_deref().unwrap_or("/var/lib/kubelet/config.yaml"),
+        ))
     })?;
     if let Some(text) = read_text(&config_path, view) {
         let file = name_of(&config_path);
@@ -185,33 +251,79 @@ fn kubelet(inputs: &NodeInputs, view: &mut NodeView) -> Option<Kubelet> {
         view.errors.extend(loaded.errors);
         match loaded.objects.into_iter().next() {
             Some(o) if o.resource.kind == "KubeletConfiguration" => {
-                if let Ok(fact) = FileFact::read(&config_path, &config_path.display().to_string(), FileKind::KubeletConfig) {
+                if let Ok(fact) = FileFact::read(
+                    &config_path,
+                    &config_path.display().to_string(),
+                    FileKind::KubeletConfig,
+                ) {
                     view.files.push(fact);
                 }
                 kubelet.config = Some((file, o.root));
             }
-            Some(o) => view.errors.push(LoadError::new(&file, Some(o.root.pos), format!("expected a KubeletConfiguration, found kind {:?}; its settings were not read", o.resource.kind))),
-            None => view.errors.push(LoadError::new(&file, None, "no KubeletConfiguration in the file")),
+            Some(o) => view.errors.push(LoadError::new(
+                &file,
+                Some(o.root.pos),
+                format!(
+                    "expected a KubeletConfiguration, found kind {:?}; its settings were not read",
+                    o.resource.kind
+                ),
+            )),
+            None => view.errors.push(LoadError::new(
+                &file,
+                None,
+                "no KubeletConfiguration in the file",
+            )),
         }
     }
     (kubelet.config.is_some() || !kubelet.flags.is_empty()).then_some(kubelet)
 }
 
 fn processes(root: &Path, view: &mut NodeView) {
-    let Ok(entries) = std::fs::read_dir(root.join("proc")) else { return };
-    let mut dirs: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))).collect();
+    let Ok(entries) = std::fs::read_dir(root.join("proc")) else {
+        return;
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .collect();
     dirs.sort();
     for dir in dirs {
         let path = dir.join("cmdline");
-        let Ok(bytes) = std::fs::read(&path) else { continue };
-        let args: Vec<String> = bytes.split(|&b| b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-        let Some(kind) = args.first().and_then(|a| ComponentKind::from_name(a)) else { continue };
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let args: Vec<String> = bytes
+            .split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let Some(kind) = args.first().and_then(|a| ComponentKind::from_name(a)) else {
+            continue;
+        };
         if view.component(kind).is_some() {
             continue;
         }
         view.read += 1;
-        let items: Vec<_> = args.iter().enumerate().map(|(i, a)| (a.clone(), Pos::new(1, i as u32 + 1), FieldPath::root())).collect();
-        view.components.push(Component { kind, file: name_of(&path), root: None, flags: parse_flags(&items), command_path: FieldPath::root(), command_pos: Pos::new(1, 1), image: None, mounts: Vec::new() });
+        let items: Vec<_> = args
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.clone(), Pos::new(1, i as u32 + 1), FieldPath::root()))
+            .collect();
+        view.components.push(Component {
+            kind,
+            file: name_of(&path),
+            root: None,
+            flags: parse_flags(&items),
+            command_path: FieldPath::root(),
+            command_pos: Pos::new(1, 1),
+            image: None,
+            mounts: Vec::new(),
+        });
     }
 }
 
@@ -223,26 +335,58 @@ fn record_file(view: &mut NodeView, real: &Path, node_path: &str, kind: FileKind
 
 fn walk_files(root: &Path, view: &mut NodeView) {
     let manifests = under(root, "/etc/kubernetes/manifests");
-    for entry in std::fs::read_dir(&manifests).into_iter().flatten().filter_map(Result::ok) {
+    for entry in std::fs::read_dir(&manifests)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
         let p = entry.path();
-        record_file(view, &p, &format!("/etc/kubernetes/manifests/{}", entry.file_name().to_string_lossy()), FileKind::StaticPodManifest);
+        record_file(
+            view,
+            &p,
+            &format!(
+                "/etc/kubernetes/manifests/{}",
+                entry.file_name().to_string_lossy()
+            ),
+            FileKind::StaticPodManifest,
+        );
     }
-    for entry in std::fs::read_dir(under(root, "/etc/kubernetes")).into_iter().flatten().filter_map(Result::ok) {
+    for entry in std::fs::read_dir(under(root, "/etc/kubernetes"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
         let p = entry.path();
         if p.extension().is_some_and(|x| x == "conf") {
-            record_file(view, &p, &format!("/etc/kubernetes/{}", entry.file_name().to_string_lossy()), FileKind::Kubeconfig);
+            record_file(
+                view,
+                &p,
+                &format!("/etc/kubernetes/{}", entry.file_name().to_string_lossy()),
+                FileKind::Kubeconfig,
+            );
             if let Some(text) = read_text(&p, view) {
                 let loaded = load_text(&name_of(&p), &text, &Limits::default());
                 view.errors.extend(loaded.errors);
-                if let Some(o) = loaded.objects.into_iter().find(|o| o.resource.kind == "Config") {
+                if let Some(o) = loaded
+                    .objects
+                    .into_iter()
+                    .find(|o| o.resource.kind == "Config")
+                {
                     view.kubeconfigs.push((name_of(&p), o.root));
                 }
             }
         }
     }
-    let mut pki = vec![(under(root, "/etc/kubernetes/pki"), "/etc/kubernetes/pki".to_string())];
+    let mut pki = vec![(
+        under(root, "/etc/kubernetes/pki"),
+        "/etc/kubernetes/pki".to_string(),
+    )];
     while let Some((dir, node_dir)) = pki.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().filter_map(Result::ok) {
+        for entry in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
             let p = entry.path();
             let node_path = format!("{node_dir}/{}", entry.file_name().to_string_lossy());
             if p.is_dir() {
@@ -265,7 +409,10 @@ pub fn discover(inputs: &NodeInputs) -> NodeView {
         .flatten()
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        })
         .collect();
     manifests.sort();
     manifests.extend(inputs.apiserver.clone());
@@ -279,34 +426,73 @@ pub fn discover(inputs: &NodeInputs) -> NodeView {
     }
     processes(root, &mut view);
     view.components.sort_by_key(|c| c.kind);
-    view.version = inputs.k8s_version.or_else(|| view.components.iter().filter_map(|c| c.image.as_deref().and_then(version_of)).next());
+    view.version = inputs.k8s_version.or_else(|| {
+        view.components
+            .iter()
+            .filter_map(|c| c.image.as_deref().and_then(version_of))
+            .next()
+    });
     view.kubelet = kubelet(inputs, &mut view);
     walk_files(root, &mut view);
 
     let apiserver = view.component(ComponentKind::ApiServer).cloned();
     let resolve = |flag: &str, explicit: &Option<PathBuf>| -> Option<PathBuf> {
-        explicit.clone().or_else(|| apiserver.as_ref().and_then(|a| a.value(flag)).map(|p| under(root, &apiserver.as_ref().map_or(p.to_string(), |a| a.host_path(p)))))
+        explicit.clone().or_else(|| {
+            apiserver.as_ref().and_then(|a| a.value(flag)).map(|p| {
+                under(
+                    root,
+                    &apiserver.as_ref().map_or(p.to_string(), |a| a.host_path(p)),
+                )
+            })
+        })
     };
     if let Some(path) = resolve("audit-policy-file", &inputs.audit_policy) {
-        record_file(&mut view, &path, &path.display().to_string(), FileKind::AuditPolicy);
+        record_file(
+            &mut view,
+            &path,
+            &path.display().to_string(),
+            FileKind::AuditPolicy,
+        );
         match load_objects(&path, &mut view).into_iter().next() {
             Some(o) => match AuditPolicy::read(o.file.clone(), o.root.clone()) {
                 Ok(policy) => view.audit_policy = Some(policy),
-                Err(e) => view.errors.push(LoadError::new(&o.file, Some(o.root.pos), e)),
+                Err(e) => view
+                    .errors
+                    .push(LoadError::new(&o.file, Some(o.root.pos), e)),
             },
-            None if path.exists() => view.errors.push(LoadError::new(&name_of(&path), None, "no audit policy in the file")),
-            None => view.errors.push(LoadError::new(&name_of(&path), None, "the audit policy file the API server names does not exist on this node")),
+            None if path.exists() => view.errors.push(LoadError::new(
+                &name_of(&path),
+                None,
+                "no audit policy in the file",
+            )),
+            None => view.errors.push(LoadError::new(
+                &name_of(&path),
+                None,
+                "the audit policy file the API server names does not exist on this node",
+            )),
         }
     }
     if let Some(path) = resolve("encryption-provider-config", &inputs.encryption_config) {
-        record_file(&mut view, &path, &path.display().to_string(), FileKind::EncryptionConfig);
+        record_file(
+            &mut view,
+            &path,
+            &path.display().to_string(),
+            FileKind::EncryptionConfig,
+        );
         match load_objects(&path, &mut view).into_iter().next() {
             Some(o) => view.encryption_config = Some((o.file.clone(), o.root.clone())),
-            None => view.errors.push(LoadError::new(&name_of(&path), None, "the encryption configuration the API server names could not be read")),
+            None => view.errors.push(LoadError::new(
+                &name_of(&path),
+                None,
+                "the encryption configuration the API server names could not be read",
+            )),
         }
     }
     if let Some(etcd) = view.component(ComponentKind::Etcd) {
-        let data_dir = etcd.value("data-dir").unwrap_or("/var/lib/etcd").to_string();
+        let data_dir = etcd
+            .value("data-dir")
+            .unwrap_or("/var/lib/etcd")
+            .to_string();
         let real = under(root, &etcd.host_path(&data_dir));
         record_file(&mut view, &real, &data_dir, FileKind::EtcdDataDir);
     }
@@ -321,7 +507,10 @@ mod tests {
 
     #[test]
     fn versions_from_image_tags() {
-        assert_eq!(version_of("registry.k8s.io/kube-apiserver:v1.30.2"), Some((1, 30)));
+        assert_eq!(
+            version_of("registry.k8s.io/kube-apiserver:v1.30.2"),
+            Some((1, 30))
+        );
         assert_eq!(version_of("registry.k8s.io/etcd:3.5.15-0"), Some((3, 5)));
         assert_eq!(parse_version("1.24"), Some((1, 24)));
     }
@@ -333,7 +522,21 @@ mod tests {
         assert_eq!(ro.value.as_deref(), Some("10255"));
         assert_eq!(ro.pos, Pos::new(1, 91));
         let drop = flags_in_text("[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS --anonymous-auth=true\n");
-        assert_eq!(drop.iter().find(|f| f.name == "config").unwrap().value.as_deref(), Some("/var/lib/kubelet/config.yaml"));
-        assert_eq!(drop.iter().find(|f| f.name == "anonymous-auth").unwrap().pos.line, 3);
+        assert_eq!(
+            drop.iter()
+                .find(|f| f.name == "config")
+                .unwrap()
+                .value
+                .as_deref(),
+            Some("/var/lib/kubelet/config.yaml")
+        );
+        assert_eq!(
+            drop.iter()
+                .find(|f| f.name == "anonymous-auth")
+                .unwrap()
+                .pos
+                .line,
+            3
+        );
     }
 }

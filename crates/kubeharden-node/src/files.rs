@@ -55,7 +55,14 @@ pub struct FileFact {
 impl FileFact {
     pub fn read(real: &Path, node_path: &str, kind: FileKind) -> std::io::Result<FileFact> {
         let meta = std::fs::metadata(real)?;
-        Ok(FileFact { path: node_path.to_string(), shown: real.display().to_string(), kind, mode: meta.mode() & 0o7777, uid: meta.uid(), gid: meta.gid() })
+        Ok(FileFact {
+            path: node_path.to_string(),
+            shown: real.display().to_string(),
+            kind,
+            mode: meta.mode() & 0o7777,
+            uid: meta.uid(),
+            gid: meta.gid(),
+        })
     }
 
     /// Mode bits beyond what the kind allows.

@@ -47,10 +47,24 @@ impl Kubelet {
         let at = root.locate(&path);
         let value = match &node.value {
             kubeharden_yaml::Value::Scalar(s) => s.text.to_string(),
-            kubeharden_yaml::Value::Seq(items) => items.iter().filter_map(Node::scalar_text).collect::<Vec<_>>().join(","),
-            kubeharden_yaml::Value::Map(entries) => entries.iter().filter_map(|e| e.key.scalar_text()).collect::<Vec<_>>().join(","),
+            kubeharden_yaml::Value::Seq(items) => items
+                .iter()
+                .filter_map(Node::scalar_text)
+                .collect::<Vec<_>>()
+                .join(","),
+            kubeharden_yaml::Value::Map(entries) => entries
+                .iter()
+                .filter_map(|e| e.key.scalar_text())
+                .collect::<Vec<_>>()
+                .join(","),
         };
-        Some(Setting { value, file: file.clone(), pos: at.pos, path, from_flag: false })
+        Some(Setting {
+            value,
+            file: file.clone(),
+            pos: at.pos,
+            path,
+            from_flag: false,
+        })
     }
 
     /// Whether the kubelet runs with a config file, whose defaults are safer than the
@@ -66,6 +80,8 @@ impl Kubelet {
             let path = FieldPath::parse(config_path);
             return Some((file.clone(), root.locate(&path).pos, path));
         }
-        self.flags.first().map(|(file, f)| (file.clone(), f.pos, FieldPath::root()))
+        self.flags
+            .first()
+            .map(|(file, f)| (file.clone(), f.pos, FieldPath::root()))
     }
 }

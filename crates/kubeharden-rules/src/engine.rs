@@ -102,6 +102,53 @@ impl RuleSet {
     }
 }
 
+impl RuleSet {
+    /// Runs the node rules on a node's configuration.
+    pub fn check_node(&self, view: &kubeharden_node::NodeView) -> Vec<Finding> {
+        let ctx = crate::rule::NodeCtx {
+            view,
+            config: self.config,
+        };
+        let mut findings = Vec::new();
+        for rule in &self.rules {
+            let Check::Node(check) = rule.def.check else {
+                continue;
+            };
+            let mut out = crate::rule::NodeOut::default();
+            check(&ctx, &mut out);
+            for v in out.violations {
+                let def = rule.def;
+                let resource = kubeharden_load::Resource {
+                    api_version: String::new(),
+                    kind: v.kind,
+                    namespace: None,
+                    name: v.name,
+                };
+                findings.push(Finding {
+                    rule_id: def.id,
+                    rule_name: def.name,
+                    severity: def.severity,
+                    title: def.title,
+                    message: v.message,
+                    guidance: def.guidance,
+                    resource: std::sync::Arc::new(resource),
+                    container: None,
+                    path: v.path.to_string(),
+                    location: Location {
+                        file: v.file,
+                        line: v.pos.line,
+                        column: v.pos.col,
+                    },
+                    helm_source: None,
+                    requires: None,
+                });
+            }
+        }
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings
+    }
+}
+
 fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {
     let def = rule.def;
     Finding {

@@ -17,7 +17,8 @@ pub use engine::{ClusterResult, ObjectResult, SkippedChecks};
 pub use finding::{Finding, Location, Requirement, Severity};
 pub use registry::{all_rules, find_rule};
 pub use rule::{
-    Check, ClusterConfig, ClusterCtx, ClusterOut, Mitre, Out, Pss, PssLevel, RuleDef, RuleEntry,
+    Check, ClusterConfig, ClusterCtx, ClusterOut, Mitre, NodeCtx, NodeOut, Out, Pss, PssLevel,
+    RuleDef, RuleEntry,
 };
 pub use select::{Framework, RuleSet, Selection};
 
@@ -26,7 +27,7 @@ pub use select::{Framework, RuleSet, Selection};
 mod prelude {
     pub(crate) use crate::finding::{Requirement, Severity};
     pub(crate) use crate::rule::{
-        Check, ClusterCtx, ClusterOut, Mitre, Out, Pss, PssLevel, RuleDef,
+        Check, ClusterCtx, ClusterOut, Mitre, NodeCtx, NodeOut, Out, Pss, PssLevel, RuleDef,
     };
     pub(crate) use crate::support::security::*;
     pub(crate) use kubeharden_cluster::{netpol, selector, PodEntry};

@@ -1,5 +1,6 @@
 use kubeharden_cluster::{ClusterView, Origin, PodEntry};
 use kubeharden_load::{ContainerRef, Object, Workload};
+use kubeharden_node::NodeView;
 use kubeharden_rbac::RbacModel;
 use kubeharden_yaml::{FieldPath, Node, Pos};
 
@@ -49,6 +50,52 @@ pub enum Check {
     /// the Namespace object is missing they are skipped, and the report says so,
     /// rather than judging a namespace from a partial view.
     Namespace(fn(&ClusterCtx<'_>, &str, &mut ClusterOut)),
+    /// Once, on a node's configuration (`kubeharden node`).
+    Node(fn(&NodeCtx<'_>, &mut NodeOut)),
+}
+
+/// What node rules see.
+pub struct NodeCtx<'a> {
+    pub view: &'a NodeView,
+    pub config: ClusterConfig,
+}
+
+/// One problem a node rule found, located in a node file.
+#[derive(Debug)]
+pub(crate) struct NodeViolation {
+    pub kind: String,
+    pub name: String,
+    pub file: std::sync::Arc<str>,
+    pub pos: Pos,
+    pub path: FieldPath,
+    pub message: String,
+}
+
+/// Where node rules report what they find.
+#[derive(Debug, Default)]
+pub struct NodeOut {
+    pub(crate) violations: Vec<NodeViolation>,
+}
+
+impl NodeOut {
+    /// A problem of `what` (a component, the kubelet, a file) at `pos` of `file`.
+    pub fn at(
+        &mut self,
+        what: (&str, &str),
+        file: &std::sync::Arc<str>,
+        pos: Pos,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) {
+        self.violations.push(NodeViolation {
+            kind: what.0.to_string(),
+            name: what.1.to_string(),
+            file: file.clone(),
+            pos,
+            path,
+            message: message.into(),
+        });
+    }
 }
 
 /// Settings of the cluster-wide rules.
@@ -56,12 +103,15 @@ pub enum Check {
 pub struct ClusterConfig {
     /// The Pod Security level every namespace should enforce (`--pss-target`).
     pub pss_target: PssLevel,
+    /// The user that should own a node's configuration files (`kubeharden node --owner-uid`).
+    pub node_owner_uid: u32,
 }
 
 impl Default for ClusterConfig {
     fn default() -> Self {
         ClusterConfig {
             pss_target: PssLevel::Baseline,
+            node_owner_uid: 0,
         }
     }
 }

@@ -121,6 +121,22 @@ impl RuleSet {
         }
     }
 
+    /// Keeps the rules that run on a node's configuration (`kubeharden node`).
+    #[must_use]
+    pub fn node_rules(mut self) -> RuleSet {
+        self.rules
+            .retain(|r| matches!(r.def.check, crate::rule::Check::Node(_)));
+        self
+    }
+
+    /// Keeps the rules that run on manifests (`kubeharden scan`).
+    #[must_use]
+    pub fn manifest_rules(mut self) -> RuleSet {
+        self.rules
+            .retain(|r| !matches!(r.def.check, crate::rule::Check::Node(_)));
+        self
+    }
+
     pub fn rules(&self) -> &[&'static RuleEntry] {
         &self.rules
     }

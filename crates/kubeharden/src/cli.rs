@@ -31,6 +31,47 @@ pub enum Command {
     /// RBAC queries: who can do what, by the RBAC authorizer's own semantics.
     #[command(subcommand)]
     Rbac(RbacCommand),
+    /// Audit a node's control-plane and kubelet configuration and its files.
+    Node(NodeArgs),
+}
+
+#[derive(Args)]
+pub struct NodeArgs {
+    /// The node's filesystem root: `/` on the node, `/host` in a DaemonSet that mounts it.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+    /// A kube-apiserver static pod manifest kept elsewhere.
+    #[arg(long, value_name = "FILE")]
+    pub apiserver: Option<PathBuf>,
+    /// The kubelet's KubeletConfiguration file, if not where its flags say.
+    #[arg(long, value_name = "FILE")]
+    pub kubelet_config: Option<PathBuf>,
+    /// The audit policy file, if not where the API server's flags say.
+    #[arg(long, value_name = "FILE")]
+    pub audit_policy: Option<PathBuf>,
+    /// The encryption configuration file, if not where the API server's flags say.
+    #[arg(long, value_name = "FILE")]
+    pub encryption_config: Option<PathBuf>,
+    /// The Kubernetes version (e.g. 1.30), when the component images do not say it.
+    #[arg(long, value_name = "X.Y")]
+    pub k8s_version: Option<String>,
+    /// The user that should own configuration files.
+    #[arg(long, value_name = "UID", default_value_t = 0)]
+    pub owner_uid: u32,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Only these rules (IDs, ID prefixes or names), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub select: Vec<String>,
+    /// Skip these rules, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub ignore: Vec<String>,
+    /// Only run rules of this severity or higher.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+    pub min_severity: Option<Severity>,
+    /// Exit 1 when a finding is at or above LEVEL (critical, high, medium, low, info, or none).
+    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
 }
 
 #[derive(Subcommand)]

@@ -2,6 +2,7 @@
 
 mod cli;
 mod netpol_cmd;
+mod node_cmd;
 mod output;
 mod query;
 mod rbac_cmd;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         cli::Command::Rbac(cli::RbacCommand::WhoCan(args)) => rbac_cmd::who_can(args),
         cli::Command::Rbac(cli::RbacCommand::Can(args)) => rbac_cmd::can(args),
         cli::Command::Rbac(cli::RbacCommand::Permissions(args)) => rbac_cmd::permissions(args),
+        cli::Command::Node(args) => node_cmd::run(args),
     };
     match code {
         Ok(code) => ExitCode::from(code),

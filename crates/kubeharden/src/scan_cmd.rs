@@ -25,7 +25,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
         ignore: args.ignore.clone(),
         min_severity: args.min_severity,
     };
-    let mut rules = RuleSet::new(&selection)?;
+    let mut rules = RuleSet::new(&selection)?.manifest_rules();
     rules.config.pss_target = args.pss_target;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -73,6 +73,32 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
     } else {
         exit::CLEAN
     })
+}
+
+/// Writes a report in the chosen format: the same for every reporting command.
+pub fn write_report(
+    report: &kubeharden_engine::ScanReport,
+    rules: &RuleSet,
+    args: &crate::cli::OutputArgs,
+) -> Result<(), String> {
+    let view = Report {
+        scan: report,
+        rules,
+    };
+    let mut out = output::open(args)?;
+    let written = match args.format {
+        Format::Text => write_text(
+            &view,
+            &mut out,
+            TextOptions {
+                color: output::use_color(args),
+            },
+        ),
+        Format::Json => write_json(&view, &mut out),
+        Format::Sarif => write_sarif(&view, &mut out),
+        Format::Junit => write_junit(&view, &mut out, &junit_meta()),
+    };
+    output::finish(written, out)
 }
 
 fn junit_meta() -> JunitMeta {

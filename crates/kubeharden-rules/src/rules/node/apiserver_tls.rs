@@ -1,0 +1,33 @@
+//! ## What it does
+//! Flags a kube-apiserver missing `--tls-cert-file`, `--tls-private-key-file`, `--client-ca-file`, `--kubelet-client-certificate`, `--kubelet-client-key` or `--kubelet-certificate-authority`, or setting `--tls-min-version` below TLS 1.2.
+//!
+//! ## Why it matters
+//! The API server must serve TLS, authenticate clients by certificate, and authenticate itself to kubelets while verifying theirs. Without `--kubelet-certificate-authority` it talks to any endpoint claiming to be a kubelet.
+//!
+//! ## Example
+//! ```yaml
+//! - --tls-min-version=VersionTLS10
+//! ```
+//!
+//! ## Fix
+//! Set the certificate flags (kubeadm does) and `--tls-min-version=VersionTLS12`.
+
+use kubeharden_node::ComponentKind;
+
+use crate::prelude::*;
+use crate::support::node::{check_flags, Want};
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH705",
+    name: "apiserver-tls",
+    title: "API server TLS or client authentication is incomplete",
+    severity: Severity::High,
+    guidance: &["TLS-01", "TLS-03", "TLS-04", "AUTHN-01"],
+    pss: None,
+    mitre: None,
+    check: Check::Node(check),
+};
+
+fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
+    check_flags(ctx.view, ComponentKind::ApiServer, &[("tls-cert-file", Want::Set), ("tls-private-key-file", Want::Set), ("client-ca-file", Want::Set), ("kubelet-client-certificate", Want::Set), ("kubelet-client-key", Want::Set), ("kubelet-certificate-authority", Want::Set), ("tls-min-version", Want::OneOf(&["VersionTLS12", "VersionTLS13"]))], out);
+}

@@ -1,0 +1,52 @@
+//! ## What it does
+//! Flags kubeconfig files under `/etc/kubernetes` whose users embed a bearer token or
+//! password, or run an `exec` or `auth-provider` plugin. Values are never printed.
+//!
+//! ## Why it matters
+//! A token in a kubeconfig is a credential anyone who reads the file can use from
+//! anywhere. Exec and auth-provider plugins run a command every time the file is
+//! used: a place to hide persistence.
+//!
+//! ## Example
+//! ```yaml
+//! users:
+//! - name: admin
+//!   user:
+//!     token: eyJhbGciOi...
+//! ```
+//!
+//! ## Fix
+//! Use client certificates that are rotated (kubeadm does), or short-lived tokens from
+//! an identity provider, and keep exec plugins to reviewed binaries.
+
+use kubeharden_yaml::Node;
+
+use crate::prelude::*;
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH751",
+    name: "kubeconfig-embedded-credentials",
+    title: "Kubeconfig embeds a token or password, or runs a plugin",
+    severity: Severity::Medium,
+    guidance: &["KCFG-02"],
+    pss: None,
+    mitre: Some(Mitre { id: "T1552.001", name: "Unsecured Credentials: Credentials In Files" }),
+    check: Check::Node(check),
+};
+
+fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
+    for (file, root) in &ctx.view.kubeconfigs {
+        for (i, user) in root.get("users").map(Node::items).unwrap_or_default().iter().enumerate() {
+            let name = user.get("name").and_then(Node::scalar_text).unwrap_or("?");
+            let Some(fields) = user.get("user") else { continue };
+            for (key, what) in [("token", "a bearer token (redacted)"), ("password", "a password (redacted)"), ("exec", "an exec plugin"), ("auth-provider", "an auth-provider plugin")] {
+                if fields.get(key).is_some() {
+                    let path = FieldPath::parse("users").index(i).key("user").key(key);
+                    let pos = root.locate(&path).pos;
+                    let command = if key == "exec" { fields.get("exec").and_then(|e| e.get("command")).and_then(Node::scalar_text).map(|c| format!(" ({c})")).unwrap_or_default() } else { String::new() };
+                    out.at(("kubeconfig", name), file, pos, path, format!("kubeconfig user {name:?} uses {what}{command}"));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! ## What it does
+//! Flags a kubelet without the kernel and process protections the guidance lists:
+//! - `protectKernelDefaults: true`;
+//! - a positive `podPidsLimit`, so a fork bomb in one pod cannot starve the node;
+//! - `seccompDefault: true`, so pods without a profile still get `RuntimeDefault`.
+//!
+//! ## Why it matters
+//! These settings cap what one compromised or runaway pod can do to the node: change
+//! kernel tunables, exhaust PIDs, or make system calls that the runtime's default
+//! profile would block.
+//!
+//! ## Example
+//! ```yaml
+//! kind: KubeletConfiguration
+//! podPidsLimit: -1
+//! ```
+//!
+//! ## Fix
+//! ```yaml
+//! protectKernelDefaults: true
+//! podPidsLimit: 4096
+//! seccompDefault: true
+//! ```
+
+use crate::prelude::*;
+use crate::support::node::check_kubelet;
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH743",
+    name: "kubelet-hardening",
+    title: "Kubelet lacks kernel, PID or seccomp protections",
+    severity: Severity::Low,
+    guidance: &["RES-05", "POD-34"],
+    pss: None,
+    mitre: None,
+    check: Check::Node(check),
+};
+
+fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
+    let Some(k) = &ctx.view.kubelet else { return };
+    check_kubelet(k, "protect-kernel-defaults", "protectKernelDefaults", "true", ("false", "false"), out);
+    check_kubelet(k, "seccomp-default", "seccompDefault", "true", ("false", "false"), out);
+    match k.setting("pod-max-pids", "podPidsLimit") {
+        Some(s) if s.value.parse::<i64>().unwrap_or(-1) > 0 => {}
+        Some(s) => out.at(("kubelet", "kubelet"), &s.file, s.pos, s.path, format!("kubelet podPidsLimit is {}: pods may use every PID of the node", s.value)),
+        None => {
+            if let Some((file, pos, path)) = k.anchor("podPidsLimit") {
+                out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet sets no podPidsLimit: pods may use every PID of the node");
+            }
+        }
+    }
+}

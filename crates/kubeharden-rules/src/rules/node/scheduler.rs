@@ -1,0 +1,33 @@
+//! ## What it does
+//! Flags a kube-scheduler that does not bind to `127.0.0.1` or keeps profiling on.
+//!
+//! ## Why it matters
+//! The guidance says the scheduler should be reachable only from the control plane.
+//!
+//! ## Example
+//! ```yaml
+//! - --bind-address=0.0.0.0
+//! ```
+//!
+//! ## Fix
+//! `--bind-address=127.0.0.1 --profiling=false`.
+
+use kubeharden_node::ComponentKind;
+
+use crate::prelude::*;
+use crate::support::node::{check_flags, Want};
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH721",
+    name: "scheduler-settings",
+    title: "Scheduler is exposed or profiling",
+    severity: Severity::Medium,
+    guidance: &["CP-03"],
+    pss: None,
+    mitre: None,
+    check: Check::Node(check),
+};
+
+fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
+    check_flags(ctx.view, ComponentKind::Scheduler, &[("bind-address", Want::Is("127.0.0.1", "0.0.0.0")), ("profiling", Want::Is("false", "true"))], out);
+}

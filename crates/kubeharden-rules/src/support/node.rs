@@ -1,0 +1,154 @@
+//! What node rules share: flag expectations on components, kubelet settings.
+
+use kubeharden_node::{Component, ComponentKind, Kubelet, NodeView};
+
+use crate::rule::NodeOut;
+
+/// What a flag should be.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Want {
+    /// Equal to the value; `.1` is the component's default when unset.
+    Is(&'static str, &'static str),
+    /// Set to anything.
+    Set,
+    /// Not set at all.
+    Unset,
+    /// A comma-separated list containing the item; `.1` is the default when unset.
+    Contains(&'static str, &'static str),
+    /// A comma-separated list not containing the item; `.1` is the default when unset.
+    Excludes(&'static str, &'static str),
+    /// When set, one of these.
+    OneOf(&'static [&'static str]),
+    /// When `.1` is set, at least this number (unset counts as 0).
+    AtLeast(i64, &'static str),
+}
+
+fn list(text: &str) -> Vec<&str> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// What is wrong with a flag, if anything.
+fn problem(c: &Component, flag: &str, want: Want) -> Option<String> {
+    let name = c.kind.name();
+    let value = c.value(flag);
+    match want {
+        Want::Is(expected, default) => {
+            let actual = value.unwrap_or(default);
+            (actual != expected).then(|| match value {
+                Some(v) => format!("{name} sets --{flag}={v}; it should be {expected}"),
+                None => format!("{name} does not set --{flag}, which defaults to {default}; set --{flag}={expected}"),
+            })
+        }
+        Want::Set => value
+            .is_none()
+            .then(|| format!("{name} does not set --{flag}")),
+        Want::Unset => value.map(|v| format!("{name} sets --{flag}={v}")),
+        Want::Contains(item, default) => {
+            let actual = value.unwrap_or(default);
+            (!list(actual).contains(&item))
+                .then(|| format!("{name} --{flag} is {actual:?}, without {item}"))
+        }
+        Want::Excludes(item, default) => {
+            let actual = value.unwrap_or(default);
+            list(actual)
+                .contains(&item)
+                .then(|| format!("{name} --{flag} includes {item}"))
+        }
+        Want::OneOf(allowed) => value.filter(|v| !allowed.contains(v)).map(|v| {
+            format!(
+                "{name} sets --{flag}={v}; use one of {}",
+                allowed.join(", ")
+            )
+        }),
+        Want::AtLeast(min, when) => {
+            if c.value(when).is_none() {
+                return None;
+            }
+            let n = value.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+            (n < min).then(|| {
+                format!(
+                    "{name} --{flag} is {}; it should be at least {min}",
+                    value.unwrap_or("unset")
+                )
+            })
+        }
+    }
+}
+
+/// Checks `wants` on the component of `kind`, reporting each problem at the flag, or
+/// at the command when the flag is missing.
+pub(crate) fn check_flags(
+    view: &NodeView,
+    kind: ComponentKind,
+    wants: &[(&str, Want)],
+    out: &mut NodeOut,
+) {
+    let Some(c) = view.component(kind) else {
+        return;
+    };
+    for (flag, want) in wants {
+        if let Some(message) = problem(c, flag, *want) {
+            report(c, flag, message, out);
+        }
+    }
+}
+
+/// Reports a problem of a component's flag.
+pub(crate) fn report(c: &Component, flag: &str, message: String, out: &mut NodeOut) {
+    let name = c.kind.name();
+    match c.flag(flag) {
+        Some(f) => out.at((name, name), &c.file, f.pos, f.path.clone(), message),
+        None => out.at(
+            (name, name),
+            &c.file,
+            c.command_pos,
+            c.command_path.clone(),
+            message,
+        ),
+    }
+}
+
+/// A kubelet setting that must equal `expected`: `flag_default` applies when neither
+/// flag nor config sets it and there is no config file, `config_default` when there is.
+pub(crate) fn check_kubelet(
+    k: &Kubelet,
+    flag: &str,
+    key: &str,
+    expected: &str,
+    defaults: (&str, &str),
+    out: &mut NodeOut,
+) {
+    let (flag_default, config_default) = defaults;
+    match k.setting(flag, key) {
+        Some(s) if !s.value.eq_ignore_ascii_case(expected) => {
+            let via = if s.from_flag {
+                format!("--{flag}={}", s.value)
+            } else {
+                format!("{key}: {}", s.value)
+            };
+            out.at(
+                ("kubelet", "kubelet"),
+                &s.file,
+                s.pos,
+                s.path,
+                format!("kubelet sets {via}; it should be {expected}"),
+            );
+        }
+        Some(_) => {}
+        None => {
+            let default = if k.has_config() {
+                config_default
+            } else {
+                flag_default
+            };
+            if !default.eq_ignore_ascii_case(expected) {
+                if let Some((file, pos, path)) = k.anchor(key) {
+                    out.at(("kubelet", "kubelet"), &file, pos, path, format!("kubelet does not set {key} (--{flag}), which defaults to {default}; it should be {expected}"));
+                }
+            }
+        }
+    }
+}
