@@ -21,6 +21,13 @@ pub(crate) enum Want {
     OneOf(&'static [&'static str]),
     /// When `.1` is set, at least this number (unset counts as 0).
     AtLeast(i64, &'static str),
+    /// A cipher-suite list without broken ciphers (RC4, 3DES, CBC-mode suites).
+    StrongCiphers,
+}
+
+/// Cipher suites TLS 1.2 configurations should not offer.
+pub(crate) fn weak_cipher(suite: &str) -> bool {
+    suite.contains("RC4") || suite.contains("3DES") || suite.contains("_CBC_")
 }
 
 fn list(text: &str) -> Vec<&str> {
@@ -63,6 +70,20 @@ fn problem(c: &Component, flag: &str, want: Want) -> Option<String> {
                 allowed.join(", ")
             )
         }),
+        Want::StrongCiphers => {
+            let weak: Vec<&str> = value
+                .map(list)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| weak_cipher(s))
+                .collect();
+            (!weak.is_empty()).then(|| {
+                format!(
+                    "{name} --{flag} offers weak cipher suites: {}",
+                    weak.join(", ")
+                )
+            })
+        }
         Want::AtLeast(min, when) => {
             if c.value(when).is_none() {
                 return None;

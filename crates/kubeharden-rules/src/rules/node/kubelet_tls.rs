@@ -1,7 +1,7 @@
 //! ## What it does
 //! Flags a kubelet that does not rotate its client certificate
 //! (`rotateCertificates`), that has neither a serving certificate (`tlsCertFile` and
-//! `tlsPrivateKeyFile`) nor `serverTLSBootstrap`, or that accepts TLS below 1.2.
+//! `tlsPrivateKeyFile`) nor `serverTLSBootstrap`, or that accepts TLS below 1.2 or broken cipher suites.
 //!
 //! ## Why it matters
 //! The guidance asks for TLS everywhere, with certificates distributed and renewed
@@ -43,6 +43,12 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     if !bootstrap && !serving {
         if let Some((file, pos, path)) = k.anchor("serverTLSBootstrap") {
             out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet has neither a serving certificate (tlsCertFile, tlsPrivateKeyFile) nor serverTLSBootstrap: it serves a self-signed certificate");
+        }
+    }
+    if let Some(s) = k.setting("tls-cipher-suites", "tlsCipherSuites") {
+        let weak: Vec<&str> = s.value.split(',').map(str::trim).filter(|c| crate::support::node::weak_cipher(c)).collect();
+        if !weak.is_empty() {
+            out.at(("kubelet", "kubelet"), &s.file, s.pos, s.path.clone(), format!("kubelet offers weak cipher suites: {}", weak.join(", ")));
         }
     }
     if let Some(s) = k.setting("tls-min-version", "tlsMinVersion").filter(|s| s.value != "VersionTLS12" && s.value != "VersionTLS13") {
