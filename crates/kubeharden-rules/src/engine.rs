@@ -117,31 +117,24 @@ impl RuleSet {
             let mut out = crate::rule::NodeOut::default();
             check(&ctx, &mut out);
             for v in out.violations {
-                let def = rule.def;
                 let resource = kubeharden_load::Resource {
                     api_version: String::new(),
                     kind: v.kind,
                     namespace: None,
                     name: v.name,
                 };
-                findings.push(Finding {
-                    rule_id: def.id,
-                    rule_name: def.name,
-                    severity: def.severity,
-                    title: def.title,
-                    message: v.message,
-                    guidance: def.guidance,
-                    resource: std::sync::Arc::new(resource),
-                    container: None,
-                    path: v.path.to_string(),
-                    location: Location {
-                        file: v.file,
-                        line: v.pos.line,
-                        column: v.pos.col,
-                    },
-                    helm_source: None,
-                    requires: None,
-                });
+                let location = Location {
+                    file: v.file,
+                    line: v.pos.line,
+                    column: v.pos.col,
+                };
+                findings.push(Finding::new(
+                    rule.def,
+                    std::sync::Arc::new(resource),
+                    location,
+                    v.path.to_string(),
+                    v.message,
+                ));
             }
         }
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -150,46 +143,39 @@ impl RuleSet {
 }
 
 fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {
-    let def = rule.def;
-    Finding {
-        rule_id: def.id,
-        rule_name: def.name,
-        severity: def.severity,
-        title: def.title,
-        message: v.message,
-        guidance: def.guidance,
-        resource: v.origin.resource,
-        container: v.container,
-        path: v.path.to_string(),
-        location: Location {
-            file: v.origin.file,
-            line: v.pos.line,
-            column: v.pos.col,
-        },
-        helm_source: v.origin.helm_source,
-        requires: None,
-    }
+    let location = Location {
+        file: v.origin.file,
+        line: v.pos.line,
+        column: v.pos.col,
+    };
+    let mut finding = Finding::new(
+        rule.def,
+        v.origin.resource,
+        location,
+        v.path.to_string(),
+        v.message,
+    );
+    finding.container = v.container;
+    finding.helm_source = v.origin.helm_source;
+    finding
 }
 
 fn locate(rule: &RuleEntry, object: &Object, v: crate::rule::Violation) -> Finding {
     let at = object.root.locate(&v.path);
-    let def = rule.def;
-    Finding {
-        rule_id: def.id,
-        rule_name: def.name,
-        severity: def.severity,
-        title: def.title,
-        message: v.message,
-        guidance: def.guidance,
-        resource: object.resource.clone(),
-        container: v.container,
-        path: v.path.to_string(),
-        location: Location {
-            file: object.file.clone(),
-            line: at.pos.line,
-            column: at.pos.col,
-        },
-        helm_source: object.helm_source.clone(),
-        requires: v.requires,
-    }
+    let location = Location {
+        file: object.file.clone(),
+        line: at.pos.line,
+        column: at.pos.col,
+    };
+    let mut finding = Finding::new(
+        rule.def,
+        object.resource.clone(),
+        location,
+        v.path.to_string(),
+        v.message,
+    );
+    finding.container = v.container;
+    finding.helm_source = object.helm_source.clone();
+    finding.requires = v.requires;
+    finding
 }

@@ -116,6 +116,30 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `def` about `resource` at `location`.
+    pub(crate) fn new(
+        def: &crate::rule::RuleDef,
+        resource: Arc<Resource>,
+        location: Location,
+        path: String,
+        message: String,
+    ) -> Finding {
+        Finding {
+            rule_id: def.id,
+            rule_name: def.name,
+            severity: def.severity,
+            title: def.title,
+            message,
+            guidance: def.guidance,
+            resource,
+            container: None,
+            path,
+            location,
+            helm_source: None,
+            requires: None,
+        }
+    }
+
     /// The order of every report: by file, place, rule, then the rest, so output
     /// is the same whatever the thread count.
     pub fn sort_key(&self) -> impl Ord + '_ {

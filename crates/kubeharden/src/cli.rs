@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kubeharden_report::Format;
-use kubeharden_rules::{Framework, PssLevel, Severity};
+use kubeharden_rules::{Framework, PssLevel, Selection, Severity};
 
 #[derive(Parser)]
 #[command(
@@ -60,18 +60,8 @@ pub struct NodeArgs {
     pub owner_uid: u32,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Only these rules (IDs, ID prefixes or names), comma-separated.
-    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
-    pub select: Vec<String>,
-    /// Skip these rules, comma-separated.
-    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
-    pub ignore: Vec<String>,
-    /// Only run rules of this severity or higher.
-    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
-    pub min_severity: Option<Severity>,
-    /// Exit 1 when a finding is at or above LEVEL (critical, high, medium, low, info, or none).
-    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = parse_fail_on)]
-    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub selection: SelectArgs,
 }
 
 #[derive(Subcommand)]
@@ -188,6 +178,34 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Which rules a reporting command runs, and which findings fail it.
+#[derive(Args)]
+pub struct SelectArgs {
+    /// Only these rules (IDs, ID prefixes such as KH1, or names), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub select: Vec<String>,
+    /// Skip these rules (IDs, ID prefixes or names), comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
+    pub ignore: Vec<String>,
+    /// Only run rules of this severity or higher.
+    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+    pub min_severity: Option<Severity>,
+    /// Exit 1 when a finding is at or above LEVEL (critical, high, medium, low, info, or none).
+    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = parse_fail_on)]
+    pub fail_on: FailOn,
+}
+
+impl SelectArgs {
+    pub fn selection(&self) -> Selection {
+        Selection {
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            min_severity: self.min_severity,
+            ..Selection::default()
+        }
+    }
+}
+
 /// Options every reporting command shares.
 #[derive(Args)]
 pub struct OutputArgs {
@@ -212,18 +230,8 @@ pub struct ScanArgs {
     /// Rule set: all, nsa-cisa, pss-baseline or pss-restricted.
     #[arg(long, default_value = "all", value_parser = parse_framework)]
     pub framework: Framework,
-    /// Only these rules (IDs, ID prefixes such as KH1, or names), comma-separated.
-    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
-    pub select: Vec<String>,
-    /// Skip these rules (IDs, ID prefixes or names), comma-separated.
-    #[arg(long, value_delimiter = ',', value_name = "ID,...")]
-    pub ignore: Vec<String>,
-    /// Only run rules of this severity or higher.
-    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
-    pub min_severity: Option<Severity>,
-    /// Exit 1 when a finding is at or above LEVEL (critical, high, medium, low, info, or none).
-    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = parse_fail_on)]
-    pub fail_on: FailOn,
+    #[command(flatten)]
+    pub selection: SelectArgs,
     /// Skip files and folders matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

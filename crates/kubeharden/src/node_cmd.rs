@@ -2,11 +2,10 @@
 
 use kubeharden_engine::{ScanReport, ScanStats};
 use kubeharden_node::{discover, parse_version, NodeInputs};
-use kubeharden_rules::{RuleSet, Selection};
+use kubeharden_rules::RuleSet;
 
 use crate::cli::NodeArgs;
-use crate::exit;
-use crate::scan_cmd::write_report;
+use crate::scan_cmd::finish;
 
 pub fn run(args: NodeArgs) -> Result<u8, String> {
     let k8s_version = match &args.k8s_version {
@@ -19,12 +18,7 @@ pub fn run(args: NodeArgs) -> Result<u8, String> {
     if !args.root.is_dir() {
         return Err(format!("--root {}: not a folder", args.root.display()));
     }
-    let selection = Selection {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        min_severity: args.min_severity,
-        ..Selection::default()
-    };
+    let selection = args.selection.selection();
     let mut rules = RuleSet::new(&selection)?.node_rules();
     rules.config.node_owner_uid = args.owner_uid;
     let inputs = NodeInputs {
@@ -47,19 +41,5 @@ pub fn run(args: NodeArgs) -> Result<u8, String> {
             skipped_documents: 0,
         },
     };
-    for error in &report.errors {
-        eprintln!("kubeharden: error: {error}");
-    }
-    write_report(&report, &rules, &args.output)?;
-    Ok(if !report.errors.is_empty() {
-        exit::ERROR
-    } else if args
-        .fail_on
-        .0
-        .is_some_and(|level| report.findings.iter().any(|f| f.severity >= level))
-    {
-        exit::FINDINGS
-    } else {
-        exit::CLEAN
-    })
+    finish(&report, &rules, &args.output, args.selection.fail_on)
 }

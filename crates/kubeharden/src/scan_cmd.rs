@@ -21,9 +21,7 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
     }
     let selection = Selection {
         framework: args.framework,
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        min_severity: args.min_severity,
+        ..args.selection.selection()
     };
     let mut rules = RuleSet::new(&selection)?.manifest_rules();
     rules.config.pss_target = args.pss_target;
@@ -40,32 +38,24 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
     let mut report = scan(&found.inputs, &rules, &options);
     report.errors.splice(0..0, found.errors);
 
+    finish(&report, &rules, &args.output, args.selection.fail_on)
+}
+
+/// Prints the errors, writes the report and gives the exit code: the same for every
+/// reporting command.
+pub fn finish(
+    report: &kubeharden_engine::ScanReport,
+    rules: &RuleSet,
+    output: &crate::cli::OutputArgs,
+    fail_on: crate::cli::FailOn,
+) -> Result<u8, String> {
     for error in &report.errors {
         eprintln!("kubeharden: error: {error}");
     }
-    let view = Report {
-        scan: &report,
-        rules: &rules,
-    };
-    let mut out = output::open(&args.output)?;
-    let written = match args.output.format {
-        Format::Text => write_text(
-            &view,
-            &mut out,
-            TextOptions {
-                color: output::use_color(&args.output),
-            },
-        ),
-        Format::Json => write_json(&view, &mut out),
-        Format::Sarif => write_sarif(&view, &mut out),
-        Format::Junit => write_junit(&view, &mut out, &junit_meta()),
-    };
-    output::finish(written, out)?;
-
+    write_report(report, rules, output)?;
     Ok(if !report.errors.is_empty() {
         exit::ERROR
-    } else if args
-        .fail_on
+    } else if fail_on
         .0
         .is_some_and(|level| report.findings.iter().any(|f| f.severity >= level))
     {
