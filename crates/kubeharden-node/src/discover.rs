@@ -6,7 +6,7 @@ use std::sync::Arc;
 use kubeharden_load::{load_text, LoadError, Object};
 use kubeharden_yaml::{FieldPath, Limits, Node, Pos};
 
-use crate::audit_policy::AuditPolicy;
+use kubeharden_audit::policy::AuditPolicy;
 use crate::component::{parse_flags, Component, ComponentKind, Flag};
 use crate::files::{FileFact, FileKind};
 use crate::kubelet::Kubelet;

@@ -14,13 +14,12 @@
 //! Everything becomes a [`NodeView`] with positions, which the node rules of the
 //! catalog read. Unreadable or broken inputs are errors, and the rest is still audited.
 
-mod audit_policy;
 mod component;
 mod discover;
 mod files;
 mod kubelet;
 
-pub use audit_policy::{AuditLevel, AuditPolicy, AuditProbe};
+pub use kubeharden_audit::policy::{AuditLevel, AuditPolicy, AuditProbe};
 pub use component::{Component, ComponentKind, Flag};
 pub use discover::{discover, parse_version, NodeInputs, NodeView};
 pub use files::{FileFact, FileKind};

@@ -33,4 +33,5 @@ mod prelude {
     pub(crate) use kubeharden_cluster::{netpol, selector, PodEntry};
     pub(crate) use kubeharden_load::{ContainerRef, Object, Workload};
     pub(crate) use kubeharden_yaml::FieldPath;
+    pub(crate) use kubeharden_audit::{event::Event, AlertSink, At, AuditConfig, Detector, Observation};
 }

@@ -52,6 +52,9 @@ pub enum Check {
     Namespace(fn(&ClusterCtx<'_>, &str, &mut ClusterOut)),
     /// Once, on a node's configuration (`kubeharden node`).
     Node(fn(&NodeCtx<'_>, &mut NodeOut)),
+    /// A detector over audit-log events (`kubeharden audit-log`): built once per run,
+    /// it sees every event in order and keeps only windowed state.
+    Audit(fn(&kubeharden_audit::AuditConfig) -> Box<dyn kubeharden_audit::Detector>),
 }
 
 /// What node rules see.

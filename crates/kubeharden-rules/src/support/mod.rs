@@ -1,5 +1,6 @@
 //! Helpers shared by rules.
 
+pub(crate) mod audit;
 pub(crate) mod exposure;
 pub(crate) mod images;
 pub(crate) mod network;

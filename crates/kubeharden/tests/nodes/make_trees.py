@@ -124,6 +124,8 @@ rules:
   resources:
   - {group: rbac.authorization.k8s.io}
   - {group: "", resources: [pods, namespaces]}
+  - {group: apps}
+  - {group: batch}
   - {group: admissionregistration.k8s.io}
 # Everything else, including exec and anonymous requests.
 - level: Metadata

@@ -9,7 +9,7 @@
 //! - exec, attach, port-forward, RBAC changes or admission-configuration changes not
 //!   logged.
 //!
-//! Each finding names the `kubeharden audit-log` detectors the gap blinds.
+//! Each finding names the `kubeharden audit-log` detectors (KH8xx) the gap blinds.
 //!
 //! ## Why it matters
 //! An audit log is only as good as its policy. A policy that drops exec events hides
@@ -53,28 +53,9 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Node(check),
 };
 
-const USER: &[&str] = &["system:authenticated"];
-
+/// A request by an ordinary authenticated user in namespace `default`.
 fn probe(verb: &'static str, group: &'static str, resource: &'static str) -> AuditProbe {
-    AuditProbe { verb, group, resource, namespace: Some("default"), user: "alice", groups: USER, ..AuditProbe::default() }
-}
-
-/// (what, request, the least level needed, the detectors that need it)
-fn needs() -> Vec<(&'static str, AuditProbe, AuditLevel, &'static str)> {
-    let anonymous = AuditProbe { verb: "get", path: Some("/api"), user: "system:anonymous", groups: &["system:unauthenticated"], ..AuditProbe::default() };
-    vec![
-        ("anonymous requests", anonymous, AuditLevel::Metadata, "anonymous-access, brute-force"),
-        ("exec into pods", probe("create", "", "pods/exec"), AuditLevel::Metadata, "exec, attack-chain"),
-        ("attach to pods", probe("create", "", "pods/attach"), AuditLevel::Metadata, "exec"),
-        ("port-forward to pods", probe("create", "", "pods/portforward"), AuditLevel::Metadata, "exec"),
-        ("Secret reads", probe("get", "", "secrets"), AuditLevel::Metadata, "secret-access, attack-chain"),
-        ("token requests", probe("create", "", "serviceaccounts/token"), AuditLevel::Metadata, "token-request, attack-chain"),
-        ("pod creation (bodies)", probe("create", "", "pods"), AuditLevel::Request, "privileged-pod, container-breakout, cryptomining, attack-chain"),
-        ("RBAC changes (bodies)", probe("create", "rbac.authorization.k8s.io", "clusterrolebindings"), AuditLevel::Request, "rbac-escalation"),
-        ("admission webhook changes", probe("update", "admissionregistration.k8s.io", "validatingwebhookconfigurations"), AuditLevel::Metadata, "admission-tampering"),
-        ("CSR approvals", probe("update", "certificates.k8s.io", "certificatesigningrequests/approval"), AuditLevel::Metadata, "csr-approval"),
-        ("namespace label changes (bodies)", probe("patch", "", "namespaces"), AuditLevel::Request, "pss-label-change"),
-    ]
+    AuditProbe { verb, group, resource, namespace: Some("default"), user: "alice", groups: &["system:authenticated"], ..AuditProbe::default() }
 }
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
@@ -105,12 +86,26 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         let path = rule.map_or(FieldPath::parse("rules"), AuditPolicy::rule_path);
         out.at(what, &policy.file, at(path.clone()), path, format!("TokenReviews are logged at {level:?}: bearer tokens are written into the audit log"));
     }
-    for (name, request, least, detectors) in needs() {
-        let (level, rule) = policy.level(&request);
-        if level < least {
-            let path = rule.map_or(FieldPath::parse("rules"), AuditPolicy::rule_path);
-            let message = format!("{name} are logged at {level:?}, below {least:?}: the audit-log detectors {detectors} cannot see them");
-            out.at(what, &policy.file, at(path.clone()), path, message);
+    // One finding per kind of request, naming every detector it blinds.
+    let mut gaps: Vec<(&str, AuditLevel, AuditLevel, Option<usize>, Vec<&str>)> = Vec::new();
+    for (rule_id, what, probe, least) in kubeharden_audit::policy::detector_needs() {
+        let (level, rule) = policy.level(&probe);
+        if level >= least {
+            continue;
+        }
+        match gaps.iter_mut().find(|g| g.0 == what) {
+            Some(gap) if !gap.4.contains(&rule_id) => gap.4.push(rule_id),
+            Some(_) => {}
+            None => gaps.push((what, level, least, rule, vec![rule_id])),
         }
     }
+    for (what, level, least, rule, detectors) in gaps {
+        let path = rule.map_or(FieldPath::parse("rules"), AuditPolicy::rule_path);
+        let message = format!("{what} are logged at {level:?}, below {least:?}: audit-log detectors {} cannot see them", detectors.join(", "));
+        out.at(what_kind(), &policy.file, at(path.clone()), path, message);
+    }
+}
+
+fn what_kind() -> (&'static str, &'static str) {
+    ("Policy", "audit-policy")
 }

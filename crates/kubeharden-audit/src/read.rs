@@ -1,0 +1,156 @@
+//! Reading audit logs: JSON lines (the log backend), `EventList` documents, gzip
+//! files, standard input, and growing files in follow mode.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use flate2::read::MultiGzDecoder;
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use crate::engine::At;
+use crate::event::Event;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    pub fn name(&self) -> Arc<str> {
+        match self {
+            Input::Stdin => "<stdin>".into(),
+            Input::File(p) => p.display().to_string().into(),
+        }
+    }
+}
+
+/// A line that is not an audit event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Malformed {
+    pub file: Arc<str>,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Lines parsed together, in parallel; then handed to the detectors in order.
+const BATCH: usize = 4096;
+/// The largest EventList document read whole.
+const MAX_DOCUMENT: u64 = 1 << 30;
+
+fn open(input: &Input) -> Result<Box<dyn BufRead>, String> {
+    let raw: Box<dyn Read> = match input {
+        Input::Stdin => Box::new(std::io::stdin()),
+        Input::File(p) => Box::new(File::open(p).map_err(|e| format!("cannot read: {e}"))?),
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, raw);
+    let gz = reader.fill_buf().map(|b| b.starts_with(&[0x1f, 0x8b])).unwrap_or(false);
+    Ok(if gz { Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(reader))) } else { Box::new(reader) })
+}
+
+#[derive(Deserialize)]
+struct EventList<'a> {
+    #[serde(borrow, default)]
+    items: Vec<Event<'a>>,
+}
+
+/// Calls `f` with every event of `input`, in order. Malformed lines are returned,
+/// each with its line number; an unreadable input is an error.
+pub fn for_each_event(input: &Input, follow: bool, f: &mut dyn FnMut(&Event<'_>, &At)) -> Result<Vec<Malformed>, String> {
+    let name = input.name();
+    let mut reader = open(input)?;
+    let mut malformed = Vec::new();
+    let mut line_no: u64 = 0;
+    let mut batch: Vec<String> = Vec::with_capacity(BATCH);
+    let mut first = true;
+    let mut consumed: u64 = 0;
+    let mut inode: u64 = match input {
+        Input::File(p) => std::fs::metadata(p).map(|m| std::os::unix::fs::MetadataExt::ino(&m)).unwrap_or(0),
+        Input::Stdin => 0,
+    };
+    loop {
+        batch.clear();
+        while batch.len() < BATCH {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(n) => {
+                    consumed += n as u64;
+                    batch.push(line);
+                }
+                Err(e) => return Err(format!("cannot read line {}: {e}", line_no + batch.len() as u64 + 1)),
+            }
+        }
+        if first {
+            first = false;
+            // A pretty-printed EventList spans many lines: read it as one document.
+            let starts_list = batch.first().is_some_and(|l| {
+                let t = l.trim_start();
+                t.starts_with('{') && !t.trim_end().ends_with('}') || t.contains("\"EventList\"")
+            });
+            if starts_list {
+                let mut text: String = batch.concat();
+                reader.take(MAX_DOCUMENT).read_to_string(&mut text).map_err(|e| format!("cannot read: {e}"))?;
+                let list: EventList<'_> = serde_json::from_str(&text).map_err(|e| format!("not an audit EventList (line {}, column {}): {e}", e.line(), e.column()))?;
+                for (i, event) in list.items.iter().enumerate() {
+                    let at = At { file: name.clone(), line: i as u64 + 1, time: event.time().unwrap_or(0.0) };
+                    f(event, &at);
+                }
+                return Ok(malformed);
+            }
+        }
+        if batch.is_empty() {
+            if !follow {
+                return Ok(malformed);
+            }
+            wait_for_more(input, &mut reader, &mut line_no, &mut consumed, &mut inode)?;
+            continue;
+        }
+        let parsed: Vec<Result<Event<'_>, String>> = batch
+            .par_iter()
+            .map(|line| serde_json::from_str::<Event<'_>>(line.trim_end()).map_err(|e| e.to_string()))
+            .collect();
+        for (i, result) in parsed.iter().enumerate() {
+            let n = line_no + i as u64 + 1;
+            match result {
+                Ok(event) if event.is_final() => {
+                    let at = At { file: name.clone(), line: n, time: event.time().unwrap_or(0.0) };
+                    f(event, &at);
+                }
+                Ok(_) => {}
+                Err(_) if batch[i].trim().is_empty() => {}
+                Err(e) => malformed.push(Malformed { file: name.clone(), line: n, message: e.clone() }),
+            }
+        }
+        line_no += batch.len() as u64;
+    }
+}
+
+/// Follow mode: waits for the file to grow. When it was rotated (renamed away and
+/// replaced, or truncated), reopens it from the start.
+fn wait_for_more(input: &Input, reader: &mut Box<dyn BufRead>, line_no: &mut u64, consumed: &mut u64, inode: &mut u64) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let Input::File(path) = input else {
+        std::thread::sleep(Duration::from_millis(200));
+        return Ok(());
+    };
+    loop {
+        std::thread::sleep(Duration::from_millis(250));
+        if reader.fill_buf().is_ok_and(|b| !b.is_empty()) {
+            return Ok(());
+        }
+        let Ok(meta) = std::fs::metadata(path) else { continue };
+        if meta.ino() != *inode || meta.len() < *consumed {
+            let file = File::open(path).map_err(|e| format!("cannot reopen after rotation: {e}"))?;
+            *inode = meta.ino();
+            *consumed = 0;
+            *line_no = 0;
+            *reader = Box::new(BufReader::new(file));
+        }
+    }
+}

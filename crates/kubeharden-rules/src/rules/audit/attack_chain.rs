@@ -1,0 +1,69 @@
+//! ## What it does
+//! Correlates each subject's events within the window: a Secret read or token request, then an exec into a pod, then a privileged, host-namespace or hostPath workload. The full chain in that order raises one alert.
+//!
+//! ## Why it matters
+//! Each step alone can be routine. In sequence they are the textbook path from a foothold to the node: take credentials, look around inside a pod, break out.
+//!
+//! ## Example
+//! `bob` gets Secret `shop/db`, execs into `shop/web`, then creates a pod with `hostPID: true` within five minutes.
+//!
+//! ## Fix
+//! Treat the subject as compromised: revoke its credentials, delete the pod, and review the node.
+
+use crate::prelude::*;
+#[allow(unused_imports)]
+use crate::support::audit::{is_system, object_name, observe, subject, WRITE_VERBS};
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH818",
+    name: "attack-chain",
+    title: "One subject read credentials, exec'd into a pod and created a privileged pod",
+    severity: Severity::Critical,
+    guidance: &["DET-01", "DET-17", "DET-19"],
+    pss: None,
+    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    check: Check::Audit(build),
+};
+
+use std::collections::HashMap;
+
+#[derive(Default)]
+struct Progress {
+    credentials: Option<f64>,
+    exec: Option<f64>,
+}
+
+struct Chain {
+    window: f64,
+    by_user: HashMap<String, Progress>,
+}
+
+fn build(config: &AuditConfig) -> Box<dyn Detector> {
+    Box::new(Chain { window: config.window, by_user: HashMap::new() })
+}
+
+impl Detector for Chain {
+    fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
+        let user = event.username();
+        if user.is_empty() || is_system(user) || !(event.succeeded() || event.code() == 101) {
+            return;
+        }
+        let credential = (event.resource() == "secrets" && matches!(event.verb, "get" | "list")) || (event.resource() == "serviceaccounts" && event.subresource() == "token");
+        let exec = event.resource() == "pods" && matches!(event.subresource(), "exec" | "attach");
+        let window = self.window;
+        let p = self.by_user.entry(user.to_string()).or_default();
+        let fresh = |t: Option<f64>| t.filter(|t| at.time - t <= window);
+        if credential {
+            p.credentials = Some(at.time);
+        } else if exec && fresh(p.credentials).is_some() {
+            p.exec = Some(at.time);
+        } else if fresh(p.exec).is_some() && fresh(p.credentials).is_some() {
+            if let Some(facts) = kubeharden_audit::request::pod_facts(event).filter(|f| !f.risky.is_empty()) {
+                let message = format!("{} read credentials, exec'd into a pod, then created {} with {}", subject(event), object_name(event), facts.risky.join(", "));
+                sink.raise(observe(RULE.id, user.to_string(), event, message), event, at);
+                *p = Progress::default();
+            }
+        }
+    }
+}
+

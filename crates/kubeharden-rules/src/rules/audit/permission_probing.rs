@@ -1,0 +1,54 @@
+//! ## What it does
+//! Counts requests the authorizer refused (HTTP 403) per subject in the window (default 20 in 10 minutes).
+//!
+//! ## Why it matters
+//! An attacker with a stolen token first learns what it may do, by trying. Legitimate software rarely hits many forbidden answers in a row.
+//!
+//! ## Example
+//! A service account gets 403 on secrets, nodes, clusterroles and pods/exec in quick succession.
+//!
+//! ## Fix
+//! Find where the credential is used from; if not expected, revoke it.
+
+use crate::prelude::*;
+#[allow(unused_imports)]
+use crate::support::audit::{is_system, object_name, observe, subject, WRITE_VERBS};
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH803",
+    name: "permission-probing",
+    title: "Burst of forbidden requests by one subject",
+    severity: Severity::Medium,
+    guidance: &["DET-05", "DET-06"],
+    pss: None,
+    mitre: Some(Mitre { id: "T1069", name: "Permission Groups Discovery" }),
+    check: Check::Audit(build),
+};
+
+use std::collections::HashMap;
+
+use kubeharden_audit::SlidingCount;
+
+struct Probing {
+    threshold: usize,
+    window: f64,
+    by_user: HashMap<String, SlidingCount>,
+}
+
+fn build(config: &AuditConfig) -> Box<dyn Detector> {
+    Box::new(Probing { threshold: config.probe_forbidden, window: config.window, by_user: HashMap::new() })
+}
+
+impl Detector for Probing {
+    fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
+        if event.code() != 403 || event.username().is_empty() || is_system(event.username()) {
+            return;
+        }
+        let n = self.by_user.entry(event.username().to_string()).or_default().push(at.time, self.window);
+        if n >= self.threshold {
+            let message = format!("{} was refused {n} times within {}s", subject(event), self.window);
+            sink.raise(observe(RULE.id, event.username().to_string(), event, message), event, at);
+        }
+    }
+}
+

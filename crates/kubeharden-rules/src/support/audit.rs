@@ -1,0 +1,44 @@
+//! What the audit-log detectors share.
+
+use kubeharden_audit::event::Event;
+use kubeharden_audit::Observation;
+
+/// An observation of `event` for `rule_id`, merged with others of the same `key`.
+pub(crate) fn observe(rule_id: &'static str, key: String, event: &Event<'_>, message: String) -> Observation {
+    let object = event.object_ref.as_ref().and_then(|o| o.resource).map(|r| {
+        let resource = match event.subresource() {
+            "" => r.to_string(),
+            sub => format!("{r}/{sub}"),
+        };
+        (resource, event.namespace().map(str::to_string), event.name().map(str::to_string))
+    });
+    Observation { rule_id, key, subject: subject(event), message, object, count: 1 }
+}
+
+/// Who made the request.
+pub(crate) fn subject(event: &Event<'_>) -> String {
+    match event.username() {
+        "" => format!("unauthenticated client {}", event.source_ip()),
+        user => user.to_string(),
+    }
+}
+
+/// Kubernetes' own components: `system:` users other than service accounts and
+/// anonymous, and kube-system service accounts.
+pub(crate) fn is_system(user: &str) -> bool {
+    if let Some(rest) = user.strip_prefix("system:serviceaccount:") {
+        return rest.starts_with("kube-system:");
+    }
+    user.starts_with("system:") && user != "system:anonymous"
+}
+
+/// `ns/name` of the object, or its resource.
+pub(crate) fn object_name(event: &Event<'_>) -> String {
+    match (event.namespace(), event.name()) {
+        (Some(ns), Some(name)) => format!("{} {ns}/{name}", event.resource()),
+        (None, Some(name)) => format!("{} {name}", event.resource()),
+        _ => event.resource().to_string(),
+    }
+}
+
+pub(crate) const WRITE_VERBS: [&str; 5] = ["create", "update", "patch", "delete", "deletecollection"];
