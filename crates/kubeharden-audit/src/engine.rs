@@ -35,7 +35,14 @@ pub struct AuditConfig {
 
 impl Default for AuditConfig {
     fn default() -> Self {
-        let private = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "fc00::/7", "::1/128"];
+        let private = [
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "127.0.0.0/8",
+            "fc00::/7",
+            "::1/128",
+        ];
         AuditConfig {
             brute_force_failures: 10,
             spray_users: 5,
@@ -143,7 +150,9 @@ impl AlertSink {
 
     pub fn into_alerts(self) -> Vec<Alert> {
         let mut alerts: Vec<Alert> = self.alerts.into_values().collect();
-        alerts.sort_by(|a, b| (&a.file, a.line, a.rule_id, &a.key).cmp(&(&b.file, b.line, b.rule_id, &b.key)));
+        alerts.sort_by(|a, b| {
+            (&a.file, a.line, a.rule_id, &a.key).cmp(&(&b.file, b.line, b.rule_id, &b.key))
+        });
         alerts
     }
 }
@@ -172,9 +181,16 @@ pub struct AuditReport {
 }
 
 /// Reads every input in order and runs the detectors over its events.
-pub fn analyse(inputs: &[Input], detectors: &mut [Box<dyn Detector>], options: &AnalyseOptions) -> AuditReport {
+pub fn analyse(
+    inputs: &[Input],
+    detectors: &mut [Box<dyn Detector>],
+    options: &AnalyseOptions,
+) -> AuditReport {
     let mut report = AuditReport::default();
-    let mut sink = AlertSink { on_new: options.on_new, ..AlertSink::default() };
+    let mut sink = AlertSink {
+        on_new: options.on_new,
+        ..AlertSink::default()
+    };
     for input in inputs {
         report.inputs += 1;
         let result = for_each_event(input, options.follow, &mut |event, at| {

@@ -72,15 +72,24 @@ impl<'a> Event<'a> {
     }
 
     pub fn code(&self) -> u16 {
-        self.response_status.as_ref().and_then(|s| s.code).unwrap_or(0)
+        self.response_status
+            .as_ref()
+            .and_then(|s| s.code)
+            .unwrap_or(0)
     }
 
     pub fn resource(&self) -> &'a str {
-        self.object_ref.as_ref().and_then(|o| o.resource).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.resource)
+            .unwrap_or("")
     }
 
     pub fn subresource(&self) -> &'a str {
-        self.object_ref.as_ref().and_then(|o| o.subresource).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.subresource)
+            .unwrap_or("")
     }
 
     pub fn namespace(&self) -> Option<&'a str> {
@@ -92,7 +101,10 @@ impl<'a> Event<'a> {
     }
 
     pub fn api_group(&self) -> &'a str {
-        self.object_ref.as_ref().and_then(|o| o.api_group).unwrap_or("")
+        self.object_ref
+            .as_ref()
+            .and_then(|o| o.api_group)
+            .unwrap_or("")
     }
 
     pub fn source_ip(&self) -> &'a str {
@@ -106,7 +118,9 @@ impl<'a> Event<'a> {
 
     /// The authorizer's decision annotation (`allow`, `forbid`), if present.
     pub fn decision(&self) -> Option<&'a str> {
-        self.annotations.as_ref().and_then(|a| a.get("authorization.k8s.io/decision").copied())
+        self.annotations
+            .as_ref()
+            .and_then(|a| a.get("authorization.k8s.io/decision").copied())
     }
 
     /// The event's time in seconds since the epoch (stage time, else received time).
@@ -135,7 +149,10 @@ mod tests {
     fn parses_a_log_backend_line() {
         let line = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=sh","verb":"create","user":{"username":"alice","groups":["devs","system:authenticated"]},"sourceIPs":["10.1.2.3"],"objectRef":{"resource":"pods","namespace":"shop","name":"web","apiVersion":"v1","subresource":"exec"},"responseStatus":{"metadata":{},"code":101},"requestReceivedTimestamp":"2026-11-27T10:00:00.000000Z","stageTimestamp":"2026-11-27T10:00:00.500000Z","annotations":{"authorization.k8s.io/decision":"allow"}}"#;
         let e: Event<'_> = serde_json::from_str(line).unwrap();
-        assert_eq!((e.username(), e.resource(), e.subresource(), e.code()), ("alice", "pods", "exec", 101));
+        assert_eq!(
+            (e.username(), e.resource(), e.subresource(), e.code()),
+            ("alice", "pods", "exec", 101)
+        );
         assert_eq!(e.decision(), Some("allow"));
         assert!((e.time().unwrap() - 1_795_773_600.5).abs() < 1e-6);
     }

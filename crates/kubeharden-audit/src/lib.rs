@@ -9,13 +9,17 @@
 //!   windowed state and reports [`Alert`]s, which are merged per rule, subject and
 //!   key.
 
-pub mod event;
 mod engine;
+pub mod event;
 pub mod net;
 pub mod policy;
-pub mod request;
 pub mod read;
+pub mod request;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 mod window;
 
-pub use engine::{analyse, Alert, AlertSink, AnalyseOptions, At, AuditConfig, AuditReport, Detector, Observation};
+pub use engine::{
+    analyse, Alert, AlertSink, AnalyseOptions, At, AuditConfig, AuditReport, Detector, Observation,
+};
 pub use window::SlidingCount;

@@ -26,11 +26,19 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(n), IpAddr::V4(i)) => {
-                let mask = if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.prefix)
+                };
                 u32::from(n) & mask == u32::from(i) & mask
             }
             (IpAddr::V6(n), IpAddr::V6(i)) => {
-                let mask = if self.prefix == 0 { 0 } else { u128::MAX << (128 - self.prefix) };
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.prefix)
+                };
                 u128::from(n) & mask == u128::from(i) & mask
             }
             _ => false,
@@ -44,7 +52,8 @@ impl Cidr {
 
 /// Whether `ip` (text) falls in any of `ranges`.
 pub fn in_any(ranges: &[Cidr], ip: &str) -> bool {
-    ip.parse::<IpAddr>().is_ok_and(|ip| ranges.iter().any(|r| r.contains(ip)))
+    ip.parse::<IpAddr>()
+        .is_ok_and(|ip| ranges.iter().any(|r| r.contains(ip)))
 }
 
 /// Reads a list of CIDRs, one per line; `#` starts a comment. Returns the ranges and
@@ -74,7 +83,9 @@ mod tests {
         let c = Cidr::parse("169.254.0.0/16").unwrap();
         assert!(c.contains("169.254.169.254".parse().unwrap()));
         assert!(!c.contains("10.0.0.1".parse().unwrap()));
-        assert!(Cidr::parse("fd00:ec2::/64").unwrap().contains("fd00:ec2::254".parse().unwrap()));
+        assert!(Cidr::parse("fd00:ec2::/64")
+            .unwrap()
+            .contains("fd00:ec2::254".parse().unwrap()));
         assert!(Cidr::parse("0.0.0.0/0").unwrap().is_everywhere());
         assert_eq!(Cidr::parse("1.2.3.4").unwrap().prefix, 32);
         assert!(Cidr::parse("nonsense").is_none());

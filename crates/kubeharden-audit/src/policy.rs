@@ -226,28 +226,143 @@ fn matches(rule: &Rule, p: &AuditProbe) -> bool {
 /// `kubeharden audit-log --policy` use it to say which detectors a policy blinds.
 pub fn detector_needs() -> Vec<(&'static str, &'static str, AuditProbe, AuditLevel)> {
     const USER: &[&str] = &["system:authenticated"];
-    let probe = |verb, group, resource| AuditProbe { verb, group, resource, namespace: Some("default"), user: "alice", groups: USER, ..AuditProbe::default() };
-    let anonymous = AuditProbe { verb: "get", path: Some("/api"), user: "system:anonymous", groups: &["system:unauthenticated"], ..AuditProbe::default() };
-    let failed_login = AuditProbe { verb: "list", group: "", resource: "pods", namespace: None, user: "", groups: &[], ..AuditProbe::default() };
+    let probe = |verb, group, resource| AuditProbe {
+        verb,
+        group,
+        resource,
+        namespace: Some("default"),
+        user: "alice",
+        groups: USER,
+        ..AuditProbe::default()
+    };
+    let anonymous = AuditProbe {
+        verb: "get",
+        path: Some("/api"),
+        user: "system:anonymous",
+        groups: &["system:unauthenticated"],
+        ..AuditProbe::default()
+    };
+    let failed_login = AuditProbe {
+        verb: "list",
+        group: "",
+        resource: "pods",
+        namespace: None,
+        user: "",
+        groups: &[],
+        ..AuditProbe::default()
+    };
     vec![
-        ("KH801", "failed logins", failed_login.clone(), AuditLevel::Metadata),
+        (
+            "KH801",
+            "failed logins",
+            failed_login.clone(),
+            AuditLevel::Metadata,
+        ),
         ("KH802", "failed logins", failed_login, AuditLevel::Metadata),
-        ("KH804", "anonymous requests", anonymous, AuditLevel::Metadata),
-        ("KH805", "exec into pods", probe("create", "", "pods/exec"), AuditLevel::Metadata),
-        ("KH805", "attach to pods", probe("create", "", "pods/attach"), AuditLevel::Metadata),
-        ("KH805", "port-forward to pods", probe("create", "", "pods/portforward"), AuditLevel::Metadata),
-        ("KH806", "Secret reads", probe("get", "", "secrets"), AuditLevel::Metadata),
-        ("KH807", "pod creation (bodies)", probe("create", "", "pods"), AuditLevel::Request),
-        ("KH808", "pod creation", probe("create", "", "pods"), AuditLevel::Metadata),
-        ("KH809", "CronJob changes", probe("create", "batch", "cronjobs"), AuditLevel::Metadata),
-        ("KH810", "RBAC changes (bodies)", probe("create", "rbac.authorization.k8s.io", "clusterrolebindings"), AuditLevel::Request),
-        ("KH812", "token requests", probe("create", "", "serviceaccounts/token"), AuditLevel::Metadata),
-        ("KH812", "CSR approvals", probe("update", "certificates.k8s.io", "certificatesigningrequests/approval"), AuditLevel::Metadata),
-        ("KH813", "admission webhook changes", probe("update", "admissionregistration.k8s.io", "validatingwebhookconfigurations"), AuditLevel::Metadata),
-        ("KH813", "namespace label changes (bodies)", probe("patch", "", "namespaces"), AuditLevel::Request),
-        ("KH814", "pod creation", probe("create", "", "pods"), AuditLevel::Metadata),
-        ("KH817", "workload creation (bodies)", probe("create", "apps", "deployments"), AuditLevel::Request),
-        ("KH818", "pod creation (bodies)", probe("create", "", "pods"), AuditLevel::Request),
+        (
+            "KH804",
+            "anonymous requests",
+            anonymous,
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH805",
+            "exec into pods",
+            probe("create", "", "pods/exec"),
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH805",
+            "attach to pods",
+            probe("create", "", "pods/attach"),
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH805",
+            "port-forward to pods",
+            probe("create", "", "pods/portforward"),
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH806",
+            "Secret reads",
+            probe("get", "", "secrets"),
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH807",
+            "pod creation (bodies)",
+            probe("create", "", "pods"),
+            AuditLevel::Request,
+        ),
+        (
+            "KH808",
+            "pod creation",
+            probe("create", "", "pods"),
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH809",
+            "CronJob changes",
+            probe("create", "batch", "cronjobs"),
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH810",
+            "RBAC changes (bodies)",
+            probe("create", "rbac.authorization.k8s.io", "clusterrolebindings"),
+            AuditLevel::Request,
+        ),
+        (
+            "KH812",
+            "token requests",
+            probe("create", "", "serviceaccounts/token"),
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH812",
+            "CSR approvals",
+            probe(
+                "update",
+                "certificates.k8s.io",
+                "certificatesigningrequests/approval",
+            ),
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH813",
+            "admission webhook changes",
+            probe(
+                "update",
+                "admissionregistration.k8s.io",
+                "validatingwebhookconfigurations",
+            ),
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH813",
+            "namespace label changes (bodies)",
+            probe("patch", "", "namespaces"),
+            AuditLevel::Request,
+        ),
+        (
+            "KH814",
+            "pod creation",
+            probe("create", "", "pods"),
+            AuditLevel::Metadata,
+        ),
+        (
+            "KH817",
+            "workload creation (bodies)",
+            probe("create", "apps", "deployments"),
+            AuditLevel::Request,
+        ),
+        (
+            "KH818",
+            "pod creation (bodies)",
+            probe("create", "", "pods"),
+            AuditLevel::Request,
+        ),
     ]
 }
 

@@ -49,8 +49,18 @@ fn open(input: &Input) -> Result<Box<dyn BufRead>, String> {
         Input::File(p) => Box::new(File::open(p).map_err(|e| format!("cannot read: {e}"))?),
     };
     let mut reader = BufReader::with_capacity(1 << 20, raw);
-    let gz = reader.fill_buf().map(|b| b.starts_with(&[0x1f, 0x8b])).unwrap_or(false);
-    Ok(if gz { Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(reader))) } else { Box::new(reader) })
+    let gz = reader
+        .fill_buf()
+        .map(|b| b.starts_with(&[0x1f, 0x8b]))
+        .unwrap_or(false);
+    Ok(if gz {
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            MultiGzDecoder::new(reader),
+        ))
+    } else {
+        Box::new(reader)
+    })
 }
 
 #[derive(Deserialize)]
@@ -61,7 +71,11 @@ struct EventList<'a> {
 
 /// Calls `f` with every event of `input`, in order. Malformed lines are returned,
 /// each with its line number; an unreadable input is an error.
-pub fn for_each_event(input: &Input, follow: bool, f: &mut dyn FnMut(&Event<'_>, &At)) -> Result<Vec<Malformed>, String> {
+pub fn for_each_event(
+    input: &Input,
+    follow: bool,
+    f: &mut dyn FnMut(&Event<'_>, &At),
+) -> Result<Vec<Malformed>, String> {
     let name = input.name();
     let mut reader = open(input)?;
     let mut malformed = Vec::new();
@@ -70,7 +84,9 @@ pub fn for_each_event(input: &Input, follow: bool, f: &mut dyn FnMut(&Event<'_>,
     let mut first = true;
     let mut consumed: u64 = 0;
     let mut inode: u64 = match input {
-        Input::File(p) => std::fs::metadata(p).map(|m| std::os::unix::fs::MetadataExt::ino(&m)).unwrap_or(0),
+        Input::File(p) => std::fs::metadata(p)
+            .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
+            .unwrap_or(0),
         Input::Stdin => 0,
     };
     loop {
@@ -83,7 +99,12 @@ pub fn for_each_event(input: &Input, follow: bool, f: &mut dyn FnMut(&Event<'_>,
                     consumed += n as u64;
                     batch.push(line);
                 }
-                Err(e) => return Err(format!("cannot read line {}: {e}", line_no + batch.len() as u64 + 1)),
+                Err(e) => {
+                    return Err(format!(
+                        "cannot read line {}: {e}",
+                        line_no + batch.len() as u64 + 1
+                    ))
+                }
             }
         }
         if first {
@@ -95,10 +116,23 @@ pub fn for_each_event(input: &Input, follow: bool, f: &mut dyn FnMut(&Event<'_>,
             });
             if starts_list {
                 let mut text: String = batch.concat();
-                reader.take(MAX_DOCUMENT).read_to_string(&mut text).map_err(|e| format!("cannot read: {e}"))?;
-                let list: EventList<'_> = serde_json::from_str(&text).map_err(|e| format!("not an audit EventList (line {}, column {}): {e}", e.line(), e.column()))?;
+                reader
+                    .take(MAX_DOCUMENT)
+                    .read_to_string(&mut text)
+                    .map_err(|e| format!("cannot read: {e}"))?;
+                let list: EventList<'_> = serde_json::from_str(&text).map_err(|e| {
+                    format!(
+                        "not an audit EventList (line {}, column {}): {e}",
+                        e.line(),
+                        e.column()
+                    )
+                })?;
                 for (i, event) in list.items.iter().enumerate() {
-                    let at = At { file: name.clone(), line: i as u64 + 1, time: event.time().unwrap_or(0.0) };
+                    let at = At {
+                        file: name.clone(),
+                        line: i as u64 + 1,
+                        time: event.time().unwrap_or(0.0),
+                    };
                     f(event, &at);
                 }
                 return Ok(malformed);
@@ -113,18 +147,28 @@ pub fn for_each_event(input: &Input, follow: bool, f: &mut dyn FnMut(&Event<'_>,
         }
         let parsed: Vec<Result<Event<'_>, String>> = batch
             .par_iter()
-            .map(|line| serde_json::from_str::<Event<'_>>(line.trim_end()).map_err(|e| e.to_string()))
+            .map(|line| {
+                serde_json::from_str::<Event<'_>>(line.trim_end()).map_err(|e| e.to_string())
+            })
             .collect();
         for (i, result) in parsed.iter().enumerate() {
             let n = line_no + i as u64 + 1;
             match result {
                 Ok(event) if event.is_final() => {
-                    let at = At { file: name.clone(), line: n, time: event.time().unwrap_or(0.0) };
+                    let at = At {
+                        file: name.clone(),
+                        line: n,
+                        time: event.time().unwrap_or(0.0),
+                    };
                     f(event, &at);
                 }
                 Ok(_) => {}
                 Err(_) if batch[i].trim().is_empty() => {}
-                Err(e) => malformed.push(Malformed { file: name.clone(), line: n, message: e.clone() }),
+                Err(e) => malformed.push(Malformed {
+                    file: name.clone(),
+                    line: n,
+                    message: e.clone(),
+                }),
             }
         }
         line_no += batch.len() as u64;
@@ -133,7 +177,13 @@ pub fn for_each_event(input: &Input, follow: bool, f: &mut dyn FnMut(&Event<'_>,
 
 /// Follow mode: waits for the file to grow. When it was rotated (renamed away and
 /// replaced, or truncated), reopens it from the start.
-fn wait_for_more(input: &Input, reader: &mut Box<dyn BufRead>, line_no: &mut u64, consumed: &mut u64, inode: &mut u64) -> Result<(), String> {
+fn wait_for_more(
+    input: &Input,
+    reader: &mut Box<dyn BufRead>,
+    line_no: &mut u64,
+    consumed: &mut u64,
+    inode: &mut u64,
+) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
     let Input::File(path) = input else {
         std::thread::sleep(Duration::from_millis(200));
@@ -144,9 +194,12 @@ fn wait_for_more(input: &Input, reader: &mut Box<dyn BufRead>, line_no: &mut u64
         if reader.fill_buf().is_ok_and(|b| !b.is_empty()) {
             return Ok(());
         }
-        let Ok(meta) = std::fs::metadata(path) else { continue };
+        let Ok(meta) = std::fs::metadata(path) else {
+            continue;
+        };
         if meta.ino() != *inode || meta.len() < *consumed {
-            let file = File::open(path).map_err(|e| format!("cannot reopen after rotation: {e}"))?;
+            let file =
+                File::open(path).map_err(|e| format!("cannot reopen after rotation: {e}"))?;
             *inode = meta.ino();
             *consumed = 0;
             *line_no = 0;

@@ -13,7 +13,10 @@ const POD_SPEC_PATHS: [(&str, &[&str]); 7] = [
     ("statefulsets", &["spec", "template", "spec"]),
     ("replicasets", &["spec", "template", "spec"]),
     ("jobs", &["spec", "template", "spec"]),
-    ("cronjobs", &["spec", "jobTemplate", "spec", "template", "spec"]),
+    (
+        "cronjobs",
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ),
 ];
 
 pub fn is_workload(resource: &str) -> bool {
@@ -22,7 +25,9 @@ pub fn is_workload(resource: &str) -> bool {
 
 /// The request body, parsed.
 pub fn body(event: &Event<'_>) -> Option<Value> {
-    event.request_object.and_then(|raw| serde_json::from_str(raw.get()).ok())
+    event
+        .request_object
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
 }
 
 /// What matters of a created or updated workload's pod spec.
@@ -36,11 +41,16 @@ pub struct PodFacts {
 }
 
 pub fn pod_facts(event: &Event<'_>) -> Option<PodFacts> {
-    if event.subresource() != "" || !is_workload(event.resource()) || !matches!(event.verb, "create" | "update" | "patch") {
+    if event.subresource() != ""
+        || !is_workload(event.resource())
+        || !matches!(event.verb, "create" | "update" | "patch")
+    {
         return None;
     }
     let body = body(event)?;
-    let (_, path) = POD_SPEC_PATHS.iter().find(|(r, _)| *r == event.resource())?;
+    let (_, path) = POD_SPEC_PATHS
+        .iter()
+        .find(|(r, _)| *r == event.resource())?;
     let spec = path.iter().try_fold(&body, |v, k| v.get(k))?;
     let mut facts = PodFacts::default();
     for field in ["hostNetwork", "hostPID", "hostIPC"] {
@@ -48,20 +58,46 @@ pub fn pod_facts(event: &Event<'_>) -> Option<PodFacts> {
             facts.risky.push(field.to_string());
         }
     }
-    for volume in spec.get("volumes").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(p) = volume.get("hostPath").and_then(|h| h.get("path")).and_then(Value::as_str) {
+    for volume in spec
+        .get("volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(p) = volume
+            .get("hostPath")
+            .and_then(|h| h.get("path"))
+            .and_then(Value::as_str)
+        {
             facts.risky.push(format!("hostPath {p}"));
         }
     }
     for list in ["containers", "initContainers", "ephemeralContainers"] {
-        for c in spec.get(list).and_then(Value::as_array).into_iter().flatten() {
-            if c.get("securityContext").and_then(|s| s.get("privileged")) == Some(&Value::Bool(true)) && !facts.risky.contains(&"privileged".to_string()) {
+        for c in spec
+            .get(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if c.get("securityContext").and_then(|s| s.get("privileged"))
+                == Some(&Value::Bool(true))
+                && !facts.risky.contains(&"privileged".to_string())
+            {
                 facts.risky.push("privileged".into());
             }
             if let Some(image) = c.get("image").and_then(Value::as_str) {
                 facts.images.push(image.to_string());
             }
-            let words: Vec<&str> = ["command", "args"].iter().flat_map(|k| c.get(*k).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)).collect();
+            let words: Vec<&str> = ["command", "args"]
+                .iter()
+                .flat_map(|k| {
+                    c.get(*k)
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                })
+                .collect();
             if !words.is_empty() {
                 facts.command_lines.push(words.join(" "));
             }

@@ -17,7 +17,11 @@ impl SlidingCount {
     }
 
     pub fn prune(&mut self, now: f64, window: f64) {
-        while self.times.front().is_some_and(|&first| first < now - window) {
+        while self
+            .times
+            .front()
+            .is_some_and(|&first| first < now - window)
+        {
             self.times.pop_front();
         }
     }

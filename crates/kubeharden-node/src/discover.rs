@@ -6,10 +6,10 @@ use std::sync::Arc;
 use kubeharden_load::{load_text, LoadError, Object};
 use kubeharden_yaml::{FieldPath, Limits, Node, Pos};
 
-use kubeharden_audit::policy::AuditPolicy;
 use crate::component::{parse_flags, Component, ComponentKind, Flag};
 use crate::files::{FileFact, FileKind};
 use crate::kubelet::Kubelet;
+use kubeharden_audit::policy::AuditPolicy;
 
 /// What to read, beyond the conventional places under the root.
 #[derive(Clone, Debug, Default)]

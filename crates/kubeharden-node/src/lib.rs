@@ -19,8 +19,8 @@ mod discover;
 mod files;
 mod kubelet;
 
-pub use kubeharden_audit::policy::{AuditLevel, AuditPolicy, AuditProbe};
 pub use component::{Component, ComponentKind, Flag};
 pub use discover::{discover, parse_version, NodeInputs, NodeView};
 pub use files::{FileFact, FileKind};
+pub use kubeharden_audit::policy::{AuditLevel, AuditPolicy, AuditProbe};
 pub use kubelet::{Kubelet, Setting};

@@ -125,7 +125,7 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect();
     let skipped = report.scan.skipped.iter().map(|s| {
-        json!({ "level": "note", "message": { "text": format!("namespace {}: {} not run ({})", s.namespace, s.rules.join(", "), s.reason) } })
+        json!({ "level": "note", "message": { "text": format!("{}: {} not judged ({})", s.scope, s.rules.join(", "), s.reason) } })
     });
     let notifications: Vec<Value> = report
         .scan

@@ -116,9 +116,9 @@ pub fn write_text(
         if current_file.is_some() || !scan.errors.is_empty() {
             writeln!(out)?;
         }
-        writeln!(out, "{}", p.paint(bold, "Skipped (no Namespace object in the scan; add it to check the namespace's own configuration)"))?;
+        writeln!(out, "{}", p.paint(bold, "Not judged"))?;
         for s in &scan.skipped {
-            writeln!(out, "  {}: {}", s.namespace, s.rules.join(", "))?;
+            writeln!(out, "  {}: {} ({})", s.scope, s.rules.join(", "), s.reason)?;
         }
     }
     if !scan.findings.is_empty() || !scan.errors.is_empty() || !scan.skipped.is_empty() {

@@ -16,13 +16,14 @@ pub struct ObjectResult {
     pub errors: Vec<LoadError>,
 }
 
-/// Cluster-wide rules not run for a namespace, because its Namespace object is not
-/// in the scan.
+/// Rules that could not judge something, and why: namespace checks without the
+/// Namespace object, audit-log detectors the audit policy blinds.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SkippedChecks {
-    pub namespace: String,
+    /// What was not judged: `namespace shop`, `audit policy policy.yaml`.
+    pub scope: String,
     pub rules: Vec<&'static str>,
-    pub reason: &'static str,
+    pub reason: String,
 }
 
 /// What the cluster-wide rules produced.
@@ -93,9 +94,9 @@ impl RuleSet {
         result.skipped = skipped
             .into_iter()
             .map(|(ns, rules)| SkippedChecks {
-                namespace: ns.to_string(),
+                scope: format!("namespace {ns}"),
                 rules,
-                reason: "no Namespace object in the scan",
+                reason: "no Namespace object in the scan".to_string(),
             })
             .collect();
         result

@@ -113,6 +113,21 @@ pub struct Finding {
     pub helm_source: Option<Arc<str>>,
     #[serde(skip)]
     pub requires: Option<Requirement>,
+    /// For audit-log alerts: who, from where, when, how often, and example events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert: Option<AlertDetails>,
+}
+
+/// What an audit-log alert adds to a finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlertDetails {
+    pub subject: String,
+    pub source_ips: Vec<String>,
+    /// RFC 3339 times of the first and last event.
+    pub first_seen: String,
+    pub last_seen: String,
+    pub count: u64,
+    pub audit_ids: Vec<String>,
 }
 
 impl Finding {
@@ -137,7 +152,54 @@ impl Finding {
             location,
             helm_source: None,
             requires: None,
+            alert: None,
         }
+    }
+
+    /// An audit-log alert as a finding: located at the log line of its first event.
+    pub fn from_alert(alert: kubeharden_audit::Alert) -> Option<Finding> {
+        let rule = crate::registry::find_rule(alert.rule_id)?;
+        let (kind, namespace, name) = alert
+            .object
+            .clone()
+            .unwrap_or_else(|| ("request".to_string(), None, None));
+        let resource = Resource {
+            api_version: "audit.k8s.io/v1".into(),
+            kind,
+            namespace,
+            name: name.unwrap_or_default(),
+        };
+        let location = Location {
+            file: alert.file.clone(),
+            line: alert.line as u32,
+            column: 1,
+        };
+        let times = |t: f64| {
+            jiff::Timestamp::from_second(t as i64)
+                .map(|ts| ts.to_string())
+                .unwrap_or_default()
+        };
+        let message = if alert.count > 1 {
+            format!("{} ({} events)", alert.message, alert.count)
+        } else {
+            alert.message.clone()
+        };
+        let mut finding = Finding::new(
+            rule.def,
+            Arc::new(resource),
+            location,
+            String::new(),
+            message,
+        );
+        finding.alert = Some(AlertDetails {
+            subject: alert.subject,
+            source_ips: alert.source_ips,
+            first_seen: times(alert.first_seen),
+            last_seen: times(alert.last_seen),
+            count: alert.count,
+            audit_ids: alert.audit_ids,
+        });
+        Some(finding)
     }
 
     /// The order of every report: by file, place, rule, then the rest, so output

@@ -14,7 +14,7 @@ mod select;
 mod support;
 
 pub use engine::{ClusterResult, ObjectResult, SkippedChecks};
-pub use finding::{Finding, Location, Requirement, Severity};
+pub use finding::{AlertDetails, Finding, Location, Requirement, Severity};
 pub use registry::{all_rules, find_rule};
 pub use rule::{
     Check, ClusterConfig, ClusterCtx, ClusterOut, Mitre, NodeCtx, NodeOut, Out, Pss, PssLevel,
@@ -30,8 +30,10 @@ mod prelude {
         Check, ClusterCtx, ClusterOut, Mitre, NodeCtx, NodeOut, Out, Pss, PssLevel, RuleDef,
     };
     pub(crate) use crate::support::security::*;
+    pub(crate) use kubeharden_audit::{
+        event::Event, AlertSink, At, AuditConfig, Detector, Observation,
+    };
     pub(crate) use kubeharden_cluster::{netpol, selector, PodEntry};
     pub(crate) use kubeharden_load::{ContainerRef, Object, Workload};
     pub(crate) use kubeharden_yaml::FieldPath;
-    pub(crate) use kubeharden_audit::{event::Event, AlertSink, At, AuditConfig, Detector, Observation};
 }

@@ -132,9 +132,35 @@ impl RuleSet {
     /// Keeps the rules that run on manifests (`kubeharden scan`).
     #[must_use]
     pub fn manifest_rules(mut self) -> RuleSet {
-        self.rules
-            .retain(|r| !matches!(r.def.check, crate::rule::Check::Node(_)));
+        self.rules.retain(|r| {
+            !matches!(
+                r.def.check,
+                crate::rule::Check::Node(_) | crate::rule::Check::Audit(_)
+            )
+        });
         self
+    }
+
+    /// Keeps the audit-log detectors (`kubeharden audit-log`).
+    #[must_use]
+    pub fn audit_rules(mut self) -> RuleSet {
+        self.rules
+            .retain(|r| matches!(r.def.check, crate::rule::Check::Audit(_)));
+        self
+    }
+
+    /// The detectors of the audit rules, built with `config`.
+    pub fn detectors(
+        &self,
+        config: &kubeharden_audit::AuditConfig,
+    ) -> Vec<Box<dyn kubeharden_audit::Detector>> {
+        self.rules
+            .iter()
+            .filter_map(|r| match r.def.check {
+                crate::rule::Check::Audit(build) => Some(build(config)),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn rules(&self) -> &[&'static RuleEntry] {

@@ -33,6 +33,52 @@ pub enum Command {
     Rbac(RbacCommand),
     /// Audit a node's control-plane and kubelet configuration and its files.
     Node(NodeArgs),
+    /// Detect attacks in Kubernetes audit logs (JSON lines, EventList, .gz; `-` for stdin).
+    AuditLog(AuditLogArgs),
+}
+
+#[derive(Args)]
+pub struct AuditLogArgs {
+    /// Audit log files (plain or gzip), or `-` for standard input.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Keep reading growing files, across rotation, printing alerts as they are raised.
+    #[arg(long)]
+    pub follow: bool,
+    /// The cluster's audit policy: report which detectors it blinds.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Denied source ranges (such as Tor exit nodes): CIDRs, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub deny_list: Option<PathBuf>,
+    /// Pod and node address ranges, for container-breakout detection (repeatable).
+    #[arg(long, value_name = "CIDR")]
+    pub cluster_cidr: Vec<String>,
+    /// Networks service-account tokens may come from (repeatable; default: private ranges).
+    #[arg(long, value_name = "CIDR")]
+    pub internal_cidr: Vec<String>,
+    /// Users or service accounts allowed to read Secrets in bulk (repeatable).
+    #[arg(long, value_name = "USER")]
+    pub secret_reader: Vec<String>,
+    /// Window of the counting and correlation detectors, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
+    pub window: f64,
+    /// Failed logins from one address within the window that make a brute force.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub brute_force_failures: usize,
+    /// Distinct users failing from one address within the window that make a spray.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub spray_users: usize,
+    /// Forbidden answers to one user within the window that make a probe.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub probe_forbidden: usize,
+    /// Secret reads by one subject within the window that make a bulk read.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub secret_reads: usize,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub selection: SelectArgs,
 }
 
 #[derive(Args)]

@@ -1,5 +1,6 @@
 //! The `kubeharden` command line: a thin layer over the engine, rules and reports.
 
+mod audit_cmd;
 mod cli;
 mod netpol_cmd;
 mod node_cmd;
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         cli::Command::Rbac(cli::RbacCommand::Can(args)) => rbac_cmd::can(args),
         cli::Command::Rbac(cli::RbacCommand::Permissions(args)) => rbac_cmd::permissions(args),
         cli::Command::Node(args) => node_cmd::run(args),
+        cli::Command::AuditLog(args) => audit_cmd::run(args),
     };
     match code {
         Ok(code) => ExitCode::from(code),

@@ -384,14 +384,17 @@ fn namespace_checks_are_skipped_without_the_namespace_object() {
         "{ids:?}"
     );
     let skipped = &doc["summary"]["skipped_checks"][0];
-    assert_eq!(skipped["namespace"], "team");
+    assert_eq!(skipped["scope"], "namespace team");
     assert!(skipped["rules"]
         .as_array()
         .unwrap()
         .iter()
         .any(|r| r == "KH510"));
     let text = run_in(&root(), &["scan", "-", "--select", "KH5"], Some(deployment));
-    assert!(stdout(&text).contains("Skipped (no Namespace object in the scan"));
+    assert!(
+        stdout(&text).contains("namespace team: ")
+            && stdout(&text).contains("(no Namespace object in the scan)")
+    );
 }
 
 #[test]

@@ -4,15 +4,31 @@ use kubeharden_audit::event::Event;
 use kubeharden_audit::Observation;
 
 /// An observation of `event` for `rule_id`, merged with others of the same `key`.
-pub(crate) fn observe(rule_id: &'static str, key: String, event: &Event<'_>, message: String) -> Observation {
+pub(crate) fn observe(
+    rule_id: &'static str,
+    key: String,
+    event: &Event<'_>,
+    message: String,
+) -> Observation {
     let object = event.object_ref.as_ref().and_then(|o| o.resource).map(|r| {
         let resource = match event.subresource() {
             "" => r.to_string(),
             sub => format!("{r}/{sub}"),
         };
-        (resource, event.namespace().map(str::to_string), event.name().map(str::to_string))
+        (
+            resource,
+            event.namespace().map(str::to_string),
+            event.name().map(str::to_string),
+        )
     });
-    Observation { rule_id, key, subject: subject(event), message, object, count: 1 }
+    Observation {
+        rule_id,
+        key,
+        subject: subject(event),
+        message,
+        object,
+        count: 1,
+    }
 }
 
 /// Who made the request.
@@ -41,4 +57,5 @@ pub(crate) fn object_name(event: &Event<'_>) -> String {
     }
 }
 
-pub(crate) const WRITE_VERBS: [&str; 5] = ["create", "update", "patch", "delete", "deletecollection"];
+pub(crate) const WRITE_VERBS: [&str; 5] =
+    ["create", "update", "patch", "delete", "deletecollection"];

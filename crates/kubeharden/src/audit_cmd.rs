@@ -1,0 +1,177 @@
+//! `kubeharden audit-log`.
+
+use std::sync::Arc;
+
+use kubeharden_audit::net::{read_list, Cidr};
+use kubeharden_audit::read::Input;
+use kubeharden_audit::{analyse, Alert, AnalyseOptions, AuditConfig};
+use kubeharden_engine::{ScanReport, ScanStats};
+use kubeharden_load::LoadError;
+use kubeharden_report::Format;
+use kubeharden_rules::{Finding, RuleSet, SkippedChecks};
+use kubeharden_yaml::{Limits, Pos};
+
+use crate::cli::AuditLogArgs;
+use crate::scan_cmd::finish;
+
+fn cidrs(list: &[String], flag: &str) -> Result<Vec<Cidr>, String> {
+    list.iter()
+        .map(|c| Cidr::parse(c).ok_or_else(|| format!("--{flag} {c:?} is not a CIDR")))
+        .collect()
+}
+
+fn config(args: &AuditLogArgs, errors: &mut Vec<LoadError>) -> Result<AuditConfig, String> {
+    let mut config = AuditConfig {
+        brute_force_failures: args.brute_force_failures,
+        spray_users: args.spray_users,
+        probe_forbidden: args.probe_forbidden,
+        secret_reads: args.secret_reads,
+        window: args.window,
+        secret_readers: args.secret_reader.clone(),
+        cluster_cidrs: cidrs(&args.cluster_cidr, "cluster-cidr")?,
+        ..AuditConfig::default()
+    };
+    if !args.internal_cidr.is_empty() {
+        config.internal_cidrs = cidrs(&args.internal_cidr, "internal-cidr")?;
+    }
+    if let Some(path) = &args.deny_list {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--deny-list {}: {e}", path.display()))?;
+        let (ranges, bad) = read_list(&text);
+        let name: Arc<str> = path.display().to_string().into();
+        for line in bad {
+            errors.push(LoadError::new(
+                &name,
+                Some(Pos::new(line as u32, 1)),
+                "not a CIDR; the line was skipped",
+            ));
+        }
+        config.deny_list = ranges;
+    }
+    Ok(config)
+}
+
+/// The detectors `--policy` blinds, as a "not judged" note.
+fn blind_spots(
+    args: &AuditLogArgs,
+    rules: &RuleSet,
+    errors: &mut Vec<LoadError>,
+) -> Option<SkippedChecks> {
+    let path = args.policy.as_ref()?;
+    let name: Arc<str> = path.display().to_string().into();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(LoadError::new(&name, None, format!("cannot read: {e}")));
+            return None;
+        }
+    };
+    let loaded = kubeharden_load::load_text(&name, &text, &Limits::default());
+    errors.extend(loaded.errors);
+    let object = loaded.objects.into_iter().next()?;
+    let policy = match kubeharden_audit::policy::AuditPolicy::read(name.clone(), object.root) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.push(LoadError::new(&name, Some(Pos::new(1, 1)), e));
+            return None;
+        }
+    };
+    let running: Vec<&str> = rules.rules().iter().map(|r| r.def.id).collect();
+    let blinded: Vec<(
+        &'static str,
+        &'static str,
+        kubeharden_audit::policy::AuditLevel,
+    )> = kubeharden_audit::policy::blinded(&policy)
+        .into_iter()
+        .filter(|(id, _, _)| running.contains(id))
+        .collect();
+    if blinded.is_empty() {
+        return None;
+    }
+    let mut ids: Vec<&'static str> = blinded.iter().map(|b| b.0).collect();
+    ids.dedup();
+    let mut seen = Vec::new();
+    let reason = blinded
+        .iter()
+        .filter(|(_, what, _)| {
+            let new = !seen.contains(what);
+            seen.push(what);
+            new
+        })
+        .map(|(_, what, level)| format!("{what} logged at {level:?}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Some(SkippedChecks {
+        scope: format!("audit policy {name}"),
+        rules: ids,
+        reason: format!("the policy blinds them: {reason}"),
+    })
+}
+
+fn print_alert(alert: &Alert) {
+    println!(
+        "ALERT {} {} at {}:{}: {}",
+        alert.rule_id, alert.subject, alert.file, alert.line, alert.message
+    );
+}
+
+pub fn run(args: AuditLogArgs) -> Result<u8, String> {
+    if !matches!(
+        args.output.format,
+        Format::Text | Format::Json | Format::Junit
+    ) {
+        return Err("audit-log writes text, json or junit".to_string());
+    }
+    let rules = RuleSet::new(&args.selection.selection())?.audit_rules();
+    let mut errors = Vec::new();
+    let config = config(&args, &mut errors)?;
+    let blind = blind_spots(&args, &rules, &mut errors);
+    let inputs: Vec<Input> = args
+        .files
+        .iter()
+        .map(|f| {
+            if f.as_os_str() == "-" {
+                Input::Stdin
+            } else {
+                Input::File(f.clone())
+            }
+        })
+        .collect();
+    let mut detectors = rules.detectors(&config);
+    let options = AnalyseOptions {
+        follow: args.follow,
+        on_new: args.follow.then_some(print_alert as fn(&Alert)),
+    };
+    let result = analyse(&inputs, &mut detectors, &options);
+    errors.extend(result.malformed.iter().map(|m| {
+        LoadError::new(
+            &m.file,
+            Some(Pos::new(m.line as u32, 1)),
+            format!("not an audit event: {}", m.message),
+        )
+    }));
+    errors.extend(
+        result
+            .errors
+            .iter()
+            .map(|(file, e)| LoadError::new(file, None, e.clone())),
+    );
+    let mut findings: Vec<Finding> = result
+        .alerts
+        .into_iter()
+        .filter_map(Finding::from_alert)
+        .collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let report = ScanReport {
+        findings,
+        errors,
+        skipped: blind.into_iter().collect(),
+        stats: ScanStats {
+            files: result.inputs,
+            bytes: 0,
+            objects: result.events as usize,
+            skipped_documents: 0,
+        },
+    };
+    finish(&report, &rules, &args.output, args.selection.fail_on)
+}
