@@ -77,8 +77,11 @@ pub struct Observation {
     pub message: String,
     /// The object concerned: (resource, namespace, name).
     pub object: Option<(String, Option<String>, Option<String>)>,
-    /// How many events this observation stands for (a threshold alert counts them all).
+    /// How many events this observation stands for.
     pub count: u64,
+    /// `count` is a running total (of a threshold detector's window), not an increment:
+    /// the alert keeps the largest, and the latest message.
+    pub running_total: bool,
 }
 
 /// Alerts: observations merged per rule and key.
@@ -132,7 +135,14 @@ impl AlertSink {
                 object: obs.object.clone(),
             }
         });
-        alert.count += obs.count;
+        if obs.running_total {
+            if obs.count >= alert.count {
+                alert.message = obs.message.clone();
+            }
+            alert.count = alert.count.max(obs.count);
+        } else {
+            alert.count += obs.count;
+        }
         alert.last_seen = alert.last_seen.max(at.time);
         alert.first_seen = alert.first_seen.min(at.time);
         if !ip.is_empty() && !alert.source_ips.contains(&ip) && alert.source_ips.len() < 20 {

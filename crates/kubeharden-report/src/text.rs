@@ -89,12 +89,26 @@ pub fn write_text(
             f.title,
             f.message
         )?;
-        writeln!(
-            out,
-            "    {:<8} {}",
-            "",
-            p.paint(dim, &format!("{}  [{}]", f.path, f.guidance.join(", ")))
-        )?;
+        let detail = match &f.alert {
+            // An audit-log alert: who, from where, when, and example events.
+            Some(a) => {
+                let from = if a.source_ips.is_empty() {
+                    String::new()
+                } else {
+                    format!(" from {}", a.source_ips.join(", "))
+                };
+                format!(
+                    "{}{from}, {} to {}, audit IDs {}  [{}]",
+                    a.subject,
+                    a.first_seen,
+                    a.last_seen,
+                    a.audit_ids.join(", "),
+                    f.guidance.join(", ")
+                )
+            }
+            None => format!("{}  [{}]", f.path, f.guidance.join(", ")),
+        };
+        writeln!(out, "    {:<8} {}", "", p.paint(dim, &detail))?;
     }
     if !scan.errors.is_empty() {
         if current_file.is_some() {

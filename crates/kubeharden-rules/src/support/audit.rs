@@ -28,6 +28,25 @@ pub(crate) fn observe(
         message,
         object,
         count: 1,
+        running_total: false,
+    }
+}
+
+/// An observation of a threshold detector: `count` events in its window, about
+/// `subject` (an address, a user).
+pub(crate) fn threshold(
+    rule_id: &'static str,
+    key: String,
+    subject: String,
+    count: usize,
+    event: &Event<'_>,
+    message: String,
+) -> Observation {
+    Observation {
+        subject,
+        count: count as u64,
+        running_total: true,
+        ..observe(rule_id, key, event, message)
     }
 }
 

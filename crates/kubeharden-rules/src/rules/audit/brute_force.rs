@@ -12,7 +12,7 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, WRITE_VERBS};
+use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH801",
@@ -55,11 +55,11 @@ impl Detector for BruteForce {
         }
         if n >= self.failures {
             let message = format!("{n} failed logins from {address} within {}s", self.window);
-            sink.raise(observe(RULE.id, format!("brute-force {address}"), event, message), event, at);
+            sink.raise(threshold(RULE.id, format!("brute-force {address}"), address.clone(), n, event, message), event, at);
         }
         if users.len() >= self.spray {
             let message = format!("{} different users failed to log in from {address} (password spraying)", users.len());
-            sink.raise(observe(RULE.id, format!("spray {address}"), event, message), event, at);
+            sink.raise(threshold(RULE.id, format!("spray {address}"), address.clone(), users.len(), event, message), event, at);
         }
     }
 }

@@ -12,7 +12,7 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, WRITE_VERBS};
+use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH803",
@@ -47,7 +47,7 @@ impl Detector for Probing {
         let n = self.by_user.entry(event.username().to_string()).or_default().push(at.time, self.window);
         if n >= self.threshold {
             let message = format!("{} was refused {n} times within {}s", subject(event), self.window);
-            sink.raise(observe(RULE.id, event.username().to_string(), event, message), event, at);
+            sink.raise(threshold(RULE.id, event.username().to_string(), subject(event), n, event, message), event, at);
         }
     }
 }

@@ -12,7 +12,7 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, WRITE_VERBS};
+use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH810",

@@ -12,7 +12,7 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, WRITE_VERBS};
+use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH816",
@@ -58,7 +58,7 @@ impl Detector for TokenMisuse {
         }
         if seen.len() > MAX_ADDRESSES {
             let message = format!("{} used from {} addresses within {}s", subject(event), seen.len(), self.window);
-            sink.raise(observe(RULE.id, format!("{} addresses", event.username()), event, message), event, at);
+            sink.raise(threshold(RULE.id, format!("{} addresses", event.username()), subject(event), seen.len(), event, message), event, at);
         }
     }
 }

@@ -12,7 +12,7 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, WRITE_VERBS};
+use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH806",
@@ -59,7 +59,7 @@ impl Detector for SecretReads {
                 let n = self.gets.entry(user.to_string()).or_default().push(at.time, self.window);
                 if n >= self.threshold {
                     let message = format!("{} read {n} Secrets within {}s", subject(event), self.window);
-                    sink.raise(observe(RULE.id, format!("{user} gets"), event, message), event, at);
+                    sink.raise(threshold(RULE.id, format!("{user} gets"), subject(event), n, event, message), event, at);
                 }
             }
             _ => {}
