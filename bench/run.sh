@@ -83,3 +83,11 @@ say "== rbac: 5,000 roles, 10,000 bindings"
 say "$(target/release/examples/rbac_bench "$out/rbac.yaml")"
 say "rbac who-can (whole command): $(measure "$kh" rbac who-can get secrets -n team-001 "$out/rbac.yaml" --format json -o /dev/null)"
 say "scan --select KH6 (RBAC rules, escalation paths included): $(measure "$kh" scan "$out/rbac.yaml" --select KH6 --format json --fail-on none -o /dev/null)"
+
+# Audit-log detection (issue 6): 2,000,000 events (1.27 GB).
+cargo build --release -q -p kubeharden-audit --features synthetic --example make_audit_log
+[ -f "$out/audit-2m.jsonl" ] || target/release/examples/make_audit_log "$out/audit-2m.jsonl" 2000000
+say "== audit-log: 2,000,000 events"
+for j in 1 2; do
+  say "kubeharden audit-log -j$j: $(RAYON_NUM_THREADS=$j measure "$kh" audit-log "$out/audit-2m.jsonl" --cluster-cidr 10.244.0.0/16 --format json --fail-on none -o /dev/null)"
+done

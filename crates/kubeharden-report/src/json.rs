@@ -24,6 +24,8 @@ struct Summary<'a> {
     findings: usize,
     errors: usize,
     by_severity: serde_json::Map<String, serde_json::Value>,
+    /// Findings (alerts) per rule.
+    by_rule: std::collections::BTreeMap<&'a str, usize>,
     /// Cluster-wide checks not run for a namespace, and why.
     skipped_checks: &'a [kubeharden_rules::SkippedChecks],
 }
@@ -75,6 +77,13 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             findings: scan.findings.len(),
             errors: scan.errors.len(),
             by_severity,
+            by_rule: scan
+                .findings
+                .iter()
+                .fold(std::collections::BTreeMap::new(), |mut m, f| {
+                    *m.entry(f.rule_id).or_insert(0) += 1;
+                    m
+                }),
             skipped_checks: &scan.skipped,
         },
     };

@@ -143,6 +143,15 @@ pub fn write_text(
 
 fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::Result<()> {
     let scan = report.scan;
+    if scan.findings.iter().any(|f| f.alert.is_some()) {
+        let mut per_rule: std::collections::BTreeMap<&str, usize> =
+            std::collections::BTreeMap::new();
+        for f in &scan.findings {
+            *per_rule.entry(f.rule_id).or_insert(0) += 1;
+        }
+        let line: Vec<String> = per_rule.iter().map(|(id, n)| format!("{id} {n}")).collect();
+        writeln!(out, "Alerts per detector: {}", line.join(", "))?;
+    }
     let counts: Vec<String> = severity_counts(scan)
         .into_iter()
         .filter(|(_, n)| *n > 0)
