@@ -6,9 +6,9 @@ use std::sync::Arc;
 use kubeharden_load::{load_text, LoadError, Object};
 use kubeharden_yaml::{FieldPath, Limits, Node, Pos};
 
-use crate::component::{parse_flags, Component, ComponentKind, Flag};
-use crate::files::{FileFact, FileKind};
-use crate::kubelet::Kubelet;
+use crate::component::{parse_flags, Component, ComponentKind};
+use crate::files::{record_file, walk_files, FileFact, FileKind};
+use crate::kubelet::{read_kubelet, Kubelet};
 use kubeharden_audit::policy::AuditPolicy;
 
 /// What to read, beyond the conventional places under the root.
@@ -47,16 +47,16 @@ impl NodeView {
     }
 }
 
-fn name_of(path: &Path) -> Arc<str> {
+pub(crate) fn name_of(path: &Path) -> Arc<str> {
     path.display().to_string().into()
 }
 
 /// The path under the root for a path on the node.
-fn under(root: &Path, node_path: &str) -> PathBuf {
+pub(crate) fn under(root: &Path, node_path: &str) -> PathBuf {
     root.join(node_path.trim_start_matches('/'))
 }
 
-fn read_text(path: &Path, view: &mut NodeView) -> Option<String> {
+pub(crate) fn read_text(path: &Path, view: &mut NodeView) -> Option<String> {
     match std::fs::read(path) {
         Ok(bytes) => {
             view.read += 1;
@@ -179,105 +179,6 @@ fn component_from_manifest(object: &Object) -> Option<Component> {
     None
 }
 
-/// Flags in a text file: `kubeadm-flags.env`, systemd drop-ins, plain flag files.
-fn flags_in_text(text: &str) -> Vec<Flag> {
-    let mut items = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let mut col = 0usize;
-        for word in line.split(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
-            let start = line[col..].find(word).map_or(col, |i| col + i);
-            col = start + word.len();
-            let word = word
-                .split_once("=--")
-                .map_or(word, |(_, rest)| &word[word.len() - rest.len() - 2..]);
-            if word.starts_with('-') || !items.is_empty() {
-                items.push((
-                    word.to_string(),
-                    Pos::new(n as u32 + 1, start as u32 + 1),
-                    FieldPath::root(),
-                ));
-            }
-        }
-    }
-    parse_flags(&items)
-}
-
-fn kubelet(inputs: &NodeInputs, view: &mut NodeView) -> Option<Kubelet> {
-    let root = &inputs.root;
-    let mut kubelet = Kubelet::default();
-    let mut flag_files: Vec<PathBuf> = vec![
-        under(root, "/var/lib/kubelet/kubeadm-flags.env"),
-        under(root, "/etc/default/kubelet"),
-        under(root, "/etc/sysconfig/kubelet"),
-    ];
-    for dir in [
-        "/etc/systemd/system/kubelet.service.d",
-        "/usr/lib/systemd/system/kubelet.service.d",
-        "/lib/systemd/system/kubelet.service.d",
-    ] {
-        if let Ok(entries) = std::fs::read_dir(under(root, dir)) {
-            let mut confs: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "conf"))
-                .collect();
-            confs.sort();
-            flag_files.extend(confs);
-        }
-    }
-    for path in flag_files {
-        if let Some(text) = read_text(&path, view) {
-            let file = name_of(&path);
-            kubelet
-                .flags
-                .extend(flags_in_text(&text).into_iter().map(|f| (file.clone(), f)));
-        }
-    }
-    let config_path = inputs.kubelet_config.clone().or_else(|| {
-        let named = kubelet
-            .flags
-            .iter()
-            .rev()
-            .find(|(_, f)| f.name == "config")
-            .and_then(|(_, f)| f.value.clone());
-        Some(under(
-            root,
-            named.as_deref().unwrap_or("/var/lib/kubelet/config.yaml"),
-        ))
-    })?;
-    if let Some(text) = read_text(&config_path, view) {
-        let file = name_of(&config_path);
-        let loaded = load_text(&file, &text, &Limits::default());
-        view.errors.extend(loaded.errors);
-        match loaded.objects.into_iter().next() {
-            Some(o) if o.resource.kind == "KubeletConfiguration" => {
-                if let Ok(fact) = FileFact::read(
-                    &config_path,
-                    &config_path.display().to_string(),
-                    FileKind::KubeletConfig,
-                ) {
-                    view.files.push(fact);
-                }
-                kubelet.config = Some((file, o.root));
-            }
-            Some(o) => view.errors.push(LoadError::new(
-                &file,
-                Some(o.root.pos),
-                format!(
-                    "expected a KubeletConfiguration, found kind {:?}; its settings were not read",
-                    o.resource.kind
-                ),
-            )),
-            None => view.errors.push(LoadError::new(
-                &file,
-                None,
-                "no KubeletConfiguration in the file",
-            )),
-        }
-    }
-    (kubelet.config.is_some() || !kubelet.flags.is_empty()).then_some(kubelet)
-}
-
 fn processes(root: &Path, view: &mut NodeView) {
     let Ok(entries) = std::fs::read_dir(root.join("proc")) else {
         return;
@@ -327,79 +228,6 @@ fn processes(root: &Path, view: &mut NodeView) {
     }
 }
 
-fn record_file(view: &mut NodeView, real: &Path, node_path: &str, kind: FileKind) {
-    if let Ok(fact) = FileFact::read(real, node_path, kind) {
-        view.files.push(fact);
-    }
-}
-
-fn walk_files(root: &Path, view: &mut NodeView) {
-    let manifests = under(root, "/etc/kubernetes/manifests");
-    for entry in std::fs::read_dir(&manifests)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-    {
-        let p = entry.path();
-        record_file(
-            view,
-            &p,
-            &format!(
-                "/etc/kubernetes/manifests/{}",
-                entry.file_name().to_string_lossy()
-            ),
-            FileKind::StaticPodManifest,
-        );
-    }
-    for entry in std::fs::read_dir(under(root, "/etc/kubernetes"))
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-    {
-        let p = entry.path();
-        if p.extension().is_some_and(|x| x == "conf") {
-            record_file(
-                view,
-                &p,
-                &format!("/etc/kubernetes/{}", entry.file_name().to_string_lossy()),
-                FileKind::Kubeconfig,
-            );
-            if let Some(text) = read_text(&p, view) {
-                let loaded = load_text(&name_of(&p), &text, &Limits::default());
-                view.errors.extend(loaded.errors);
-                if let Some(o) = loaded
-                    .objects
-                    .into_iter()
-                    .find(|o| o.resource.kind == "Config")
-                {
-                    view.kubeconfigs.push((name_of(&p), o.root));
-                }
-            }
-        }
-    }
-    let mut pki = vec![(
-        under(root, "/etc/kubernetes/pki"),
-        "/etc/kubernetes/pki".to_string(),
-    )];
-    while let Some((dir, node_dir)) = pki.pop() {
-        for entry in std::fs::read_dir(&dir)
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-        {
-            let p = entry.path();
-            let node_path = format!("{node_dir}/{}", entry.file_name().to_string_lossy());
-            if p.is_dir() {
-                pki.push((p, node_path));
-            } else if p.extension().is_some_and(|x| x == "key") {
-                record_file(view, &p, &node_path, FileKind::PrivateKey);
-            } else if p.extension().is_some_and(|x| x == "crt") {
-                record_file(view, &p, &node_path, FileKind::Certificate);
-            }
-        }
-    }
-}
-
 /// Reads everything under `inputs.root` (and the explicit inputs).
 pub fn discover(inputs: &NodeInputs) -> NodeView {
     let root = &inputs.root;
@@ -432,7 +260,7 @@ pub fn discover(inputs: &NodeInputs) -> NodeView {
             .filter_map(|c| c.image.as_deref().and_then(version_of))
             .next()
     });
-    view.kubelet = kubelet(inputs, &mut view);
+    view.kubelet = read_kubelet(inputs, &mut view);
     walk_files(root, &mut view);
 
     let apiserver = view.component(ComponentKind::ApiServer).cloned();
@@ -513,30 +341,5 @@ mod tests {
         );
         assert_eq!(version_of("registry.k8s.io/etcd:3.5.15-0"), Some((3, 5)));
         assert_eq!(parse_version("1.24"), Some((1, 24)));
-    }
-
-    #[test]
-    fn flags_from_env_and_dropins() {
-        let flags = flags_in_text("KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///run/containerd/containerd.sock --read-only-port=10255\"\n");
-        let ro = flags.iter().find(|f| f.name == "read-only-port").unwrap();
-        assert_eq!(ro.value.as_deref(), Some("10255"));
-        assert_eq!(ro.pos, Pos::new(1, 91));
-        let drop = flags_in_text("[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS --anonymous-auth=true\n");
-        assert_eq!(
-            drop.iter()
-                .find(|f| f.name == "config")
-                .unwrap()
-                .value
-                .as_deref(),
-            Some("/var/lib/kubelet/config.yaml")
-        );
-        assert_eq!(
-            drop.iter()
-                .find(|f| f.name == "anonymous-auth")
-                .unwrap()
-                .pos
-                .line,
-            3
-        );
     }
 }

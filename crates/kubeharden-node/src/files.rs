@@ -3,6 +3,11 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use kubeharden_load::load_text;
+use kubeharden_yaml::Limits;
+
+use crate::discover::{name_of, read_text, under, NodeView};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
     Kubeconfig,
@@ -68,5 +73,79 @@ impl FileFact {
     /// Mode bits beyond what the kind allows.
     pub fn excess_mode(&self) -> u32 {
         self.mode & !self.kind.max_mode() & 0o777
+    }
+}
+
+pub(crate) fn record_file(view: &mut NodeView, real: &Path, node_path: &str, kind: FileKind) {
+    if let Ok(fact) = FileFact::read(real, node_path, kind) {
+        view.files.push(fact);
+    }
+}
+
+/// Records the modes of manifests, kubeconfigs and PKI files, and reads the kubeconfigs.
+pub(crate) fn walk_files(root: &Path, view: &mut NodeView) {
+    let manifests = under(root, "/etc/kubernetes/manifests");
+    for entry in std::fs::read_dir(&manifests)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
+        let p = entry.path();
+        record_file(
+            view,
+            &p,
+            &format!(
+                "/etc/kubernetes/manifests/{}",
+                entry.file_name().to_string_lossy()
+            ),
+            FileKind::StaticPodManifest,
+        );
+    }
+    for entry in std::fs::read_dir(under(root, "/etc/kubernetes"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
+        let p = entry.path();
+        if p.extension().is_some_and(|x| x == "conf") {
+            record_file(
+                view,
+                &p,
+                &format!("/etc/kubernetes/{}", entry.file_name().to_string_lossy()),
+                FileKind::Kubeconfig,
+            );
+            if let Some(text) = read_text(&p, view) {
+                let loaded = load_text(&name_of(&p), &text, &Limits::default());
+                view.errors.extend(loaded.errors);
+                if let Some(o) = loaded
+                    .objects
+                    .into_iter()
+                    .find(|o| o.resource.kind == "Config")
+                {
+                    view.kubeconfigs.push((name_of(&p), o.root));
+                }
+            }
+        }
+    }
+    let mut pki = vec![(
+        under(root, "/etc/kubernetes/pki"),
+        "/etc/kubernetes/pki".to_string(),
+    )];
+    while let Some((dir, node_dir)) = pki.pop() {
+        for entry in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
+            let p = entry.path();
+            let node_path = format!("{node_dir}/{}", entry.file_name().to_string_lossy());
+            if p.is_dir() {
+                pki.push((p, node_path));
+            } else if p.extension().is_some_and(|x| x == "key") {
+                record_file(view, &p, &node_path, FileKind::PrivateKey);
+            } else if p.extension().is_some_and(|x| x == "crt") {
+                record_file(view, &p, &node_path, FileKind::Certificate);
+            }
+        }
     }
 }

@@ -1,10 +1,14 @@
 //! The kubelet: its config file and the flags that override it.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use kubeharden_yaml::{FieldPath, Node, Pos};
+use kubeharden_load::{load_text, LoadError};
+use kubeharden_yaml::{FieldPath, Limits, Node, Pos};
 
-use crate::component::Flag;
+use crate::component::{parse_flags, Flag};
+use crate::discover::{name_of, read_text, under, NodeInputs, NodeView};
+use crate::files::{FileFact, FileKind};
 
 /// One effective kubelet setting and where it comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,5 +87,136 @@ impl Kubelet {
         self.flags
             .first()
             .map(|(file, f)| (file.clone(), f.pos, FieldPath::root()))
+    }
+}
+
+/// Flags in a text file: `kubeadm-flags.env`, systemd drop-ins, plain flag files.
+pub(crate) fn flags_in_text(text: &str) -> Vec<Flag> {
+    let mut items = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let mut col = 0usize;
+        for word in line.split(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+            let start = line[col..].find(word).map_or(col, |i| col + i);
+            col = start + word.len();
+            let word = word
+                .split_once("=--")
+                .map_or(word, |(_, rest)| &word[word.len() - rest.len() - 2..]);
+            if word.starts_with('-') || !items.is_empty() {
+                items.push((
+                    word.to_string(),
+                    Pos::new(n as u32 + 1, start as u32 + 1),
+                    FieldPath::root(),
+                ));
+            }
+        }
+    }
+    parse_flags(&items)
+}
+
+/// The kubelet's flags (kubeadm-flags.env, /etc/default, systemd drop-ins) and the
+/// config file they (or `--kubelet-config`) name.
+pub(crate) fn read_kubelet(inputs: &NodeInputs, view: &mut NodeView) -> Option<Kubelet> {
+    let root = &inputs.root;
+    let mut kubelet = Kubelet::default();
+    let mut flag_files: Vec<PathBuf> = vec![
+        under(root, "/var/lib/kubelet/kubeadm-flags.env"),
+        under(root, "/etc/default/kubelet"),
+        under(root, "/etc/sysconfig/kubelet"),
+    ];
+    for dir in [
+        "/etc/systemd/system/kubelet.service.d",
+        "/usr/lib/systemd/system/kubelet.service.d",
+        "/lib/systemd/system/kubelet.service.d",
+    ] {
+        if let Ok(entries) = std::fs::read_dir(under(root, dir)) {
+            let mut confs: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+                .collect();
+            confs.sort();
+            flag_files.extend(confs);
+        }
+    }
+    for path in flag_files {
+        if let Some(text) = read_text(&path, view) {
+            let file = name_of(&path);
+            kubelet
+                .flags
+                .extend(flags_in_text(&text).into_iter().map(|f| (file.clone(), f)));
+        }
+    }
+    let config_path = inputs.kubelet_config.clone().or_else(|| {
+        let named = kubelet
+            .flags
+            .iter()
+            .rev()
+            .find(|(_, f)| f.name == "config")
+            .and_then(|(_, f)| f.value.clone());
+        Some(under(
+            root,
+            named.as_deref().unwrap_or("/var/lib/kubelet/config.yaml"),
+        ))
+    })?;
+    if let Some(text) = read_text(&config_path, view) {
+        let file = name_of(&config_path);
+        let loaded = load_text(&file, &text, &Limits::default());
+        view.errors.extend(loaded.errors);
+        match loaded.objects.into_iter().next() {
+            Some(o) if o.resource.kind == "KubeletConfiguration" => {
+                if let Ok(fact) = FileFact::read(
+                    &config_path,
+                    &config_path.display().to_string(),
+                    FileKind::KubeletConfig,
+                ) {
+                    view.files.push(fact);
+                }
+                kubelet.config = Some((file, o.root));
+            }
+            Some(o) => view.errors.push(LoadError::new(
+                &file,
+                Some(o.root.pos),
+                format!(
+                    "expected a KubeletConfiguration, found kind {:?}; its settings were not read",
+                    o.resource.kind
+                ),
+            )),
+            None => view.errors.push(LoadError::new(
+                &file,
+                None,
+                "no KubeletConfiguration in the file",
+            )),
+        }
+    }
+    (kubelet.config.is_some() || !kubelet.flags.is_empty()).then_some(kubelet)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_from_env_and_dropins() {
+        let flags = flags_in_text("KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///run/containerd/containerd.sock --read-only-port=10255\"\n");
+        let ro = flags.iter().find(|f| f.name == "read-only-port").unwrap();
+        assert_eq!(ro.value.as_deref(), Some("10255"));
+        assert_eq!(ro.pos, Pos::new(1, 91));
+        let drop = flags_in_text("[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS --anonymous-auth=true\n");
+        assert_eq!(
+            drop.iter()
+                .find(|f| f.name == "config")
+                .unwrap()
+                .value
+                .as_deref(),
+            Some("/var/lib/kubelet/config.yaml")
+        );
+        assert_eq!(
+            drop.iter()
+                .find(|f| f.name == "anonymous-auth")
+                .unwrap()
+                .pos
+                .line,
+            3
+        );
     }
 }
