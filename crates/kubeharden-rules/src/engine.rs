@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use kubeharden_cluster::ClusterView;
 use kubeharden_load::{LoadError, Object, Workload};
 
+use crate::context::{ClusterCtx, ClusterOut, ClusterViolation, Out};
 use crate::finding::{Finding, Location};
-use crate::rule::{Check, ClusterCtx, ClusterOut, ClusterViolation, Out, RuleEntry};
+use crate::rule::{Check, RuleEntry};
 use crate::select::RuleSet;
 
 /// What one object produced.
@@ -106,7 +107,7 @@ impl RuleSet {
 impl RuleSet {
     /// Runs the node rules on a node's configuration.
     pub fn check_node(&self, view: &kubeharden_node::NodeView) -> Vec<Finding> {
-        let ctx = crate::rule::NodeCtx {
+        let ctx = crate::context::NodeCtx {
             view,
             config: self.config,
         };
@@ -115,7 +116,7 @@ impl RuleSet {
             let Check::Node(check) = rule.def.check else {
                 continue;
             };
-            let mut out = crate::rule::NodeOut::default();
+            let mut out = crate::context::NodeOut::default();
             check(&ctx, &mut out);
             for v in out.violations {
                 let resource = kubeharden_load::Resource {
@@ -161,7 +162,7 @@ fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {
     finding
 }
 
-fn locate(rule: &RuleEntry, object: &Object, v: crate::rule::Violation) -> Finding {
+fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Finding {
     let at = object.root.locate(&v.path);
     let location = Location {
         file: object.file.clone(),

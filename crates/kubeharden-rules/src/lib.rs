@@ -6,6 +6,7 @@
 //! (framework, `--select`, `--ignore`, `--min-severity`), and
 //! [`RuleSet::check_object`] turns an object into [`Finding`]s with exact locations.
 
+mod context;
 mod engine;
 mod finding;
 mod registry;
@@ -13,22 +14,19 @@ mod rule;
 mod select;
 mod support;
 
+pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out};
 pub use engine::{ClusterResult, ObjectResult, SkippedChecks};
 pub use finding::{AlertDetails, Finding, Location, Requirement, Severity};
 pub use registry::{all_rules, find_rule};
-pub use rule::{
-    Check, ClusterConfig, ClusterCtx, ClusterOut, Mitre, NodeCtx, NodeOut, Out, Pss, PssLevel,
-    RuleDef, RuleEntry,
-};
+pub use rule::{Check, Mitre, Pss, PssLevel, RuleDef, RuleEntry};
 pub use select::{Framework, RuleSet, Selection};
 
 /// What rule files import.
 #[allow(unused_imports)]
 mod prelude {
+    pub(crate) use crate::context::{ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out};
     pub(crate) use crate::finding::{Requirement, Severity};
-    pub(crate) use crate::rule::{
-        Check, ClusterCtx, ClusterOut, Mitre, NodeCtx, NodeOut, Out, Pss, PssLevel, RuleDef,
-    };
+    pub(crate) use crate::rule::{Check, Mitre, Pss, PssLevel, RuleDef};
     pub(crate) use crate::support::security::*;
     pub(crate) use kubeharden_audit::{
         event::Event, AlertSink, At, AuditConfig, Detector, Observation,

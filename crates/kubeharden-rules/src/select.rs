@@ -2,9 +2,10 @@
 
 use std::str::FromStr;
 
+use crate::context::ClusterConfig;
 use crate::finding::Severity;
 use crate::registry::all_rules;
-use crate::rule::{ClusterConfig, PssLevel, RuleEntry};
+use crate::rule::{PssLevel, RuleEntry};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Framework {

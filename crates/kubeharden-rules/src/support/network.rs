@@ -85,10 +85,10 @@ mod tests {
 /// Reports a namespace that runs pods without a default-deny policy for `direction`.
 /// The finding points at the Namespace object.
 pub(crate) fn report_missing_default_deny(
-    ctx: &crate::rule::ClusterCtx<'_>,
+    ctx: &crate::context::ClusterCtx<'_>,
     namespace: &str,
     direction: Direction,
-    out: &mut crate::rule::ClusterOut,
+    out: &mut crate::context::ClusterOut,
 ) {
     let view = ctx.view;
     let pods = view.pods_in(namespace).len();

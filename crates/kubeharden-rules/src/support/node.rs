@@ -2,7 +2,7 @@
 
 use kubeharden_node::{Component, ComponentKind, Kubelet, NodeView};
 
-use crate::rule::NodeOut;
+use crate::context::NodeOut;
 
 /// What a flag should be.
 #[derive(Clone, Copy, Debug)]

@@ -3,7 +3,7 @@
 use kubeharden_rbac::{BindingDef, Request, RoleDef, SubjectRef};
 use kubeharden_yaml::FieldPath;
 
-use crate::rule::{ClusterCtx, ClusterOut};
+use crate::context::{ClusterCtx, ClusterOut};
 
 pub(crate) use kubeharden_rbac::is_system_subject as is_system;
 

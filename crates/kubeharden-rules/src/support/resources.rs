@@ -2,8 +2,8 @@
 
 use kubeharden_load::{ContainerKind, Workload};
 
+use crate::context::Out;
 use crate::finding::Requirement;
-use crate::rule::Out;
 
 /// Reports each cpu or memory entry missing under `resources.<which>` (`limits` or
 /// `requests`). Each finding stands only if no LimitRange of the namespace supplies a

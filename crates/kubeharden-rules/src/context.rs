@@ -1,0 +1,231 @@
+//! What checks see (their context) and where they report what they find (their out).
+
+use kubeharden_cluster::{ClusterView, Origin, PodEntry};
+use kubeharden_load::ContainerRef;
+use kubeharden_node::NodeView;
+use kubeharden_rbac::RbacModel;
+use kubeharden_yaml::{FieldPath, Node, Pos};
+
+use crate::finding::Requirement;
+use crate::rule::PssLevel;
+
+/// What node rules see.
+pub struct NodeCtx<'a> {
+    pub view: &'a NodeView,
+    pub config: ClusterConfig,
+}
+
+/// One problem a node rule found, located in a node file.
+#[derive(Debug)]
+pub(crate) struct NodeViolation {
+    pub kind: String,
+    pub name: String,
+    pub file: std::sync::Arc<str>,
+    pub pos: Pos,
+    pub path: FieldPath,
+    pub message: String,
+}
+
+/// Where node rules report what they find.
+#[derive(Debug, Default)]
+pub struct NodeOut {
+    pub(crate) violations: Vec<NodeViolation>,
+}
+
+impl NodeOut {
+    /// A problem of `what` (a component, the kubelet, a file) at `pos` of `file`.
+    pub fn at(
+        &mut self,
+        what: (&str, &str),
+        file: &std::sync::Arc<str>,
+        pos: Pos,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) {
+        self.violations.push(NodeViolation {
+            kind: what.0.to_string(),
+            name: what.1.to_string(),
+            file: file.clone(),
+            pos,
+            path,
+            message: message.into(),
+        });
+    }
+}
+
+/// Settings of the cluster-wide rules.
+#[derive(Clone, Copy, Debug)]
+pub struct ClusterConfig {
+    /// The Pod Security level every namespace should enforce (`--pss-target`).
+    pub pss_target: PssLevel,
+    /// The user that should own a node's configuration files (`kubeharden node --owner-uid`).
+    pub node_owner_uid: u32,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            pss_target: PssLevel::Baseline,
+            node_owner_uid: 0,
+        }
+    }
+}
+
+/// What cluster rules see.
+pub struct ClusterCtx<'a> {
+    pub view: &'a ClusterView,
+    pub config: ClusterConfig,
+    rbac: std::cell::OnceCell<RbacModel<'a>>,
+}
+
+impl<'a> ClusterCtx<'a> {
+    pub fn new(view: &'a ClusterView, config: ClusterConfig) -> ClusterCtx<'a> {
+        ClusterCtx {
+            view,
+            config,
+            rbac: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The RBAC model of the scan (with the bootstrap policy), built on first use.
+    pub fn rbac(&self) -> &RbacModel<'a> {
+        self.rbac.get_or_init(|| RbacModel::build(self.view))
+    }
+}
+
+/// One problem a cluster rule found, already located.
+#[derive(Debug)]
+pub(crate) struct ClusterViolation {
+    pub origin: Origin,
+    pub path: FieldPath,
+    pub pos: Pos,
+    pub container: Option<String>,
+    pub message: String,
+}
+
+/// Where cluster rules report what they find.
+#[derive(Debug, Default)]
+pub struct ClusterOut {
+    pub(crate) violations: Vec<ClusterViolation>,
+}
+
+impl ClusterOut {
+    /// A problem at `path` of an object kept whole in the view (`root` is its tree).
+    pub fn at(
+        &mut self,
+        origin: &Origin,
+        root: &Node,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) {
+        let pos = root.locate(&path).pos;
+        self.violations.push(ClusterViolation {
+            origin: origin.clone(),
+            path,
+            pos,
+            container: None,
+            message: message.into(),
+        });
+    }
+
+    /// A problem of a pod template, pointed at its labels (or nearest parent).
+    pub fn at_pod_labels(&mut self, pod: &PodEntry, message: impl Into<String>) {
+        self.violations.push(ClusterViolation {
+            origin: pod.origin.clone(),
+            path: pod.labels_path.clone(),
+            pos: pod.labels_pos,
+            container: None,
+            message: message.into(),
+        });
+    }
+
+    /// A problem of a pod template, at a place the view recorded.
+    pub fn at_pod(
+        &mut self,
+        pod: &PodEntry,
+        path: FieldPath,
+        pos: Pos,
+        message: impl Into<String>,
+    ) {
+        self.violations.push(ClusterViolation {
+            origin: pod.origin.clone(),
+            path,
+            pos,
+            container: None,
+            message: message.into(),
+        });
+    }
+}
+
+/// One problem a check found, before it is located in the file.
+#[derive(Debug)]
+pub(crate) struct Violation {
+    pub path: FieldPath,
+    pub container: Option<String>,
+    pub message: String,
+    pub requires: Option<Requirement>,
+}
+
+/// Where checks report what they find.
+#[derive(Debug, Default)]
+pub struct Out {
+    pub(crate) violations: Vec<Violation>,
+}
+
+impl Out {
+    /// A problem at `path` of the object.
+    pub fn at(&mut self, path: FieldPath, message: impl Into<String>) {
+        self.violations.push(Violation {
+            path,
+            container: None,
+            message: message.into(),
+            requires: None,
+        });
+    }
+
+    /// A problem of one container, at `path`.
+    pub fn container(
+        &mut self,
+        container: &ContainerRef<'_>,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) {
+        self.violations.push(Violation {
+            path,
+            container: Some(container.name().to_string()),
+            message: message.into(),
+            requires: None,
+        });
+    }
+
+    /// A problem of one container that stands only if `requires` holds across the scan.
+    pub fn container_unless(
+        &mut self,
+        container: &ContainerRef<'_>,
+        path: FieldPath,
+        message: impl Into<String>,
+        requires: Requirement,
+    ) {
+        self.violations.push(Violation {
+            path,
+            container: Some(container.name().to_string()),
+            message: message.into(),
+            requires: Some(requires),
+        });
+    }
+
+    /// A problem that stands only if `requires` holds across the scan.
+    pub fn at_unless(
+        &mut self,
+        path: FieldPath,
+        message: impl Into<String>,
+        requires: Requirement,
+    ) {
+        self.violations.push(Violation {
+            path,
+            container: None,
+            message: message.into(),
+            requires: Some(requires),
+        });
+    }
+}
