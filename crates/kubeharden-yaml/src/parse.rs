@@ -278,14 +278,51 @@ fn helm_source(text: &str, before_line: u32, first_line: u32) -> Option<String> 
         .map(|s| s.trim().to_string())
 }
 
+/// How many under-indented flow closers one chunk may have re-indented.
+const MAX_CLOSER_FIXES: usize = 16;
+
 /// Parses every document of one chunk. A syntax error ends the chunk: documents
 /// completed before it are returned, followed by the error.
+///
+/// One error is forgiven, as go-yaml (and so `kubectl`) forgives it: a flow
+/// collection's closing `]` or `}` on its own line, indented no deeper than the key
+/// that holds it. Real charts do this; the line is re-indented and the chunk parsed
+/// again. Only spaces before the closer move, so every other position stays exact.
 pub fn parse_chunk(chunk: Chunk<'_>, limits: &Limits) -> Vec<Result<Document, YamlError>> {
+    let mut text = std::borrow::Cow::Borrowed(chunk.text);
+    let mut fixes = 0;
+    loop {
+        let (out, failure) = parse_text(&text, chunk.first_line, limits);
+        if fixes < MAX_CLOSER_FIXES {
+            if let Some(fixed) = failure.and_then(|f| indent_closer(&text, f)) {
+                text = std::borrow::Cow::Owned(fixed);
+                fixes += 1;
+                continue;
+            }
+        }
+        return out;
+    }
+}
+
+/// Where a syntax error stopped the parser: 1-based line within the chunk,
+/// 0-based column, and whether the complaint was about indentation.
+#[derive(Clone, Copy)]
+struct Failure {
+    line: usize,
+    col: usize,
+    indentation: bool,
+}
+
+fn parse_text(
+    text: &str,
+    first_line: u32,
+    limits: &Limits,
+) -> (Vec<Result<Document, YamlError>>, Option<Failure>) {
     let mut out = Vec::new();
-    let mut parser = Parser::new_from_str(chunk.text);
+    let mut parser = Parser::new_from_str(text);
     let mut builder = Builder {
         limits,
-        line_offset: chunk.first_line - 1,
+        line_offset: first_line - 1,
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
@@ -296,6 +333,11 @@ pub fn parse_chunk(chunk: Chunk<'_>, limits: &Limits) -> Vec<Result<Document, Ya
             Ok(ev) => ev,
             Err(err) => {
                 let marker = err.marker();
+                let failure = Failure {
+                    line: marker.line(),
+                    col: marker.col(),
+                    indentation: err.info().contains("indentation"),
+                };
                 out.push(Err(YamlError {
                     pos: Pos::new(
                         marker.line() as u32 + builder.line_offset,
@@ -303,24 +345,55 @@ pub fn parse_chunk(chunk: Chunk<'_>, limits: &Limits) -> Vec<Result<Document, Ya
                     ),
                     message: err.info().to_string(),
                 }));
-                return out;
+                return (out, Some(failure));
             }
         };
         let done = matches!(event, Event::DocumentEnd);
         if let Err(err) = builder.event(event, &span) {
             out.push(Err(err));
-            return out;
+            return (out, None);
         }
         if done {
             if let Some(root) = builder.root.take() {
-                let helm_source = helm_source(chunk.text, root.pos.line, chunk.first_line);
+                let helm_source = helm_source(text, root.pos.line, first_line);
                 out.push(Ok(Document { root, helm_source }));
             }
             builder.anchors.clear();
             builder.nodes = 0;
         }
     }
-    out
+    (out, None)
+}
+
+/// The text with the flow closer at `failure` indented like the content line above
+/// it, or `None` when the failure is not an under-indented closer alone on its line.
+fn indent_closer(text: &str, failure: Failure) -> Option<String> {
+    if !failure.indentation || failure.line == 0 {
+        return None;
+    }
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let index = failure.line - 1;
+    let line = *lines.get(index)?;
+    let (lead, rest) = line.split_at(line.len() - line.trim_start_matches(' ').len());
+    if lead.len() != failure.col || !rest.starts_with([']', '}']) {
+        return None;
+    }
+    let above = lines[..index].iter().rev().find(|l| {
+        let content = l.trim_start_matches(' ');
+        !content.trim().is_empty() && !content.starts_with('#')
+    })?;
+    let target = above.len() - above.trim_start_matches(' ').len();
+    if target <= failure.col {
+        return None;
+    }
+    let mut fixed = String::with_capacity(text.len() + target);
+    for (i, l) in lines.iter().enumerate() {
+        if i == index {
+            fixed.push_str(&" ".repeat(target - failure.col));
+        }
+        fixed.push_str(l);
+    }
+    Some(fixed)
 }
 
 #[cfg(test)]
@@ -397,6 +470,25 @@ mod tests {
         let docs = parse(&text);
         let err = docs[0].as_ref().unwrap_err();
         assert!(err.message.contains("nesting"), "{err}");
+    }
+
+    #[test]
+    fn an_under_indented_flow_closer_is_forgiven_like_kubectl_does() {
+        let text = "spec:\n  args: [\n      \"-a\", \"1\",\n\n      # note\n      \"-b\",\n  ]\n  image: x\n";
+        let docs = parse(text);
+        let root = &docs[0].as_ref().unwrap().root;
+        let spec = root.get("spec").unwrap();
+        let args = spec.get("args").unwrap();
+        assert_eq!(args.items().len(), 3);
+        assert_eq!(spec.entry("image").unwrap().key.pos, Pos::new(8, 3));
+    }
+
+    #[test]
+    fn other_indentation_errors_still_fail() {
+        let docs = parse("a:\n  b: 1\n c: 2\n");
+        assert!(docs[0].is_err());
+        let docs = parse("a: [\n1]\n");
+        assert!(docs[0].is_err(), "content, not a closer, under-indented");
     }
 
     #[test]
