@@ -112,6 +112,27 @@ impl Identity {
         }
     }
 
+    /// Every subject a binding could name to match this identity (the ones
+    /// [`Identity::matches`] accepts).
+    fn subject_refs(&self) -> Vec<SubjectRef> {
+        let mut refs: Vec<SubjectRef> = self
+            .groups
+            .iter()
+            .map(|g| SubjectRef::Group { name: g.clone() })
+            .collect();
+        if let Some(user) = &self.user {
+            refs.push(SubjectRef::User { name: user.clone() });
+            let account = user.strip_prefix("system:serviceaccount:");
+            if let Some((namespace, name)) = account.and_then(|a| a.split_once(':')) {
+                refs.push(SubjectRef::ServiceAccount {
+                    namespace: namespace.into(),
+                    name: name.into(),
+                });
+            }
+        }
+        refs
+    }
+
     fn matches(&self, subject: &SubjectRef) -> bool {
         match subject {
             SubjectRef::User { name } => self.user.as_deref() == Some(name),
@@ -343,15 +364,19 @@ impl<'v> RbacModel<'v> {
         &'m self,
         identity: &Identity,
     ) -> Vec<(&'m BindingDef<'v>, Option<&'m RoleDef<'v>>)> {
-        self.bindings
+        let mut indices: Vec<usize> = identity
+            .subject_refs()
             .iter()
-            .filter(|b| {
-                b.entry
-                    .subjects
-                    .iter()
-                    .any(|s| identity.matches(&SubjectRef::from_subject(s, b.namespace())))
+            .flat_map(|s| self.bindings_naming(s).iter().copied())
+            .collect();
+        indices.sort_unstable();
+        indices.dedup();
+        indices
+            .into_iter()
+            .map(|i| {
+                let b = &self.bindings[i];
+                (b, b.role.map(|r| &self.roles[r]))
             })
-            .map(|b| (b, b.role.map(|i| &self.roles[i])))
             .collect()
     }
 }

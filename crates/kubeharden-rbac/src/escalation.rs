@@ -145,12 +145,86 @@ fn admin_equivalent(role: &RoleDef<'_>) -> bool {
         .any(|r| r.verbs.iter().any(|v| v == "*") && star(&r.resources) && star(&r.api_groups))
 }
 
-/// Every hop out of `subject`.
-fn hops<'m, 'v>(
+/// A set of accounts that one power reaches all of: the graph goes through it once
+/// instead of holding an edge from every subject to every account.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Pool {
+    /// Every account of a namespace (create pods, request tokens, impersonate).
+    RunAs(String),
+    /// Accounts of a namespace with a legacy token Secret.
+    TokenSecrets(String),
+    /// Accounts of a namespace whose token some pod mounts.
+    Mounted(String),
+    /// Accounts whose token some pod mounts, in any namespace (`nodes/proxy`).
+    MountedAnywhere,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Vertex {
+    Subject(SubjectRef),
+    Pool(Pool),
+}
+
+/// What a hop does; rendered once a path is chosen, naming its target.
+#[derive(Clone, Copy, Debug)]
+enum Action {
+    HoldAdmin,
+    ImpersonateMasters,
+    BindAdmin,
+    ApproveClientCertificate,
+    CreateWorkload(&'static str),
+    RequestToken,
+    Impersonate,
+    ReadTokenSecret,
+    Exec,
+    NodesProxy,
+    /// From a pool to one of its accounts.
+    Member,
+}
+
+impl Action {
+    fn render(self, to: &SubjectRef) -> String {
+        let ns = match to {
+            SubjectRef::ServiceAccount { namespace, .. } => namespace.as_str(),
+            _ => "",
+        };
+        match self {
+            Action::HoldAdmin => "hold cluster-admin".into(),
+            Action::ImpersonateMasters => "impersonate the group system:masters".into(),
+            Action::BindAdmin => "bind cluster-admin to itself (bind or escalate on clusterroles, create clusterrolebindings)".into(),
+            Action::ApproveClientCertificate => {
+                "approve a client certificate for the group system:masters".into()
+            }
+            Action::CreateWorkload(resource) => {
+                format!("create {resource} in namespace {ns} running as its service account")
+            }
+            Action::RequestToken => format!("request a token of it (serviceaccounts/token in {ns})"),
+            Action::Impersonate => format!("impersonate it (serviceaccounts in {ns})"),
+            Action::ReadTokenSecret => format!("read its legacy token Secret in {ns}"),
+            Action::Exec => format!("exec into a pod of {ns} that mounts its token"),
+            Action::NodesProxy => {
+                format!("run commands in pods of {ns} through the kubelet (nodes/proxy)")
+            }
+            Action::Member => String::new(),
+        }
+    }
+}
+
+/// An edge of the graph. `to` None is cluster-admin power.
+struct Edge<'m, 'v> {
+    to: Option<Vertex>,
+    action: Action,
+    grant: Option<Grant<'m, 'v>>,
+}
+
+type Grant<'m, 'v> = (&'m BindingDef<'v>, &'m RoleDef<'v>);
+
+/// Every edge out of `subject`.
+fn subject_edges<'m, 'v>(
     model: &'m RbacModel<'v>,
     accounts: &Accounts,
     subject: &SubjectRef,
-) -> Vec<Hop<'m, 'v>> {
+) -> Vec<Edge<'m, 'v>> {
     let identity = Identity::of(subject);
     let grants: Grants<'m, 'v> = model
         .permissions(&identity)
@@ -158,91 +232,167 @@ fn hops<'m, 'v>(
         .filter_map(|(b, r)| r.map(|r| (b, r)))
         .collect();
     let mut out = Vec::new();
-    let mut hop =
-        |to: Node, action: String, found: Option<(&'m BindingDef<'v>, &'m RoleDef<'v>)>| {
-            out.push(Hop {
-                from: subject.clone(),
-                to,
-                action,
-                binding: found.map(|f| f.0),
-                role: found.map(|f| f.1),
-            });
-        };
-    let req = |verb: &str, resource: &str, ns: Option<&str>, name: Option<&str>| {
-        Request::parse(verb, resource, ns, name)
+    let mut edge = |to: Option<Vertex>, action: Action, grant: Option<Grant<'m, 'v>>| {
+        out.push(Edge { to, action, grant });
     };
+    let req =
+        |verb: &str, resource: &str, name: Option<&str>| Request::parse(verb, resource, None, name);
 
-    if let Some((b, r)) = grants
+    if let Some(found) = grants
         .iter()
         .copied()
         .find(|(b, r)| b.namespace().is_none() && admin_equivalent(r))
     {
-        hop(
-            Node::ClusterAdmin,
-            "hold cluster-admin".into(),
-            Some((b, r)),
-        );
+        edge(None, Action::HoldAdmin, Some(found));
         return out;
     }
     if let Some(found) = allowed(
         &grants,
-        &req("impersonate", "groups", None, Some("system:masters")),
+        &req("impersonate", "groups", Some("system:masters")),
     ) {
-        hop(
-            Node::ClusterAdmin,
-            "impersonate the group system:masters".into(),
-            Some(found),
-        );
+        edge(None, Action::ImpersonateMasters, Some(found));
     }
-    let can_bind_cluster = allowed(&grants, &req("create", "clusterrolebindings", None, None));
-    let can_grant = allowed(
-        &grants,
-        &req("bind", "clusterroles", None, Some("cluster-admin")),
-    )
-    .or_else(|| allowed(&grants, &req("escalate", "clusterroles", None, None)));
+    let can_bind_cluster = allowed(&grants, &req("create", "clusterrolebindings", None));
+    let can_grant = allowed(&grants, &req("bind", "clusterroles", Some("cluster-admin")))
+        .or_else(|| allowed(&grants, &req("escalate", "clusterroles", None)));
     if let (Some(_), Some(found)) = (can_bind_cluster, can_grant) {
-        hop(Node::ClusterAdmin, "bind cluster-admin to itself (bind or escalate on clusterroles, create clusterrolebindings)".into(), Some(found));
+        edge(None, Action::BindAdmin, Some(found));
     }
     let approve = allowed(
         &grants,
-        &req("update", "certificatesigningrequests/approval", None, None),
+        &req("update", "certificatesigningrequests/approval", None),
     );
     let sign = allowed(
         &grants,
         &req(
             "approve",
             "signers",
-            None,
             Some("kubernetes.io/kube-apiserver-client"),
         ),
     );
     if let (Some(found), Some(_)) = (approve, sign) {
-        hop(
-            Node::ClusterAdmin,
-            "approve a client certificate for the group system:masters".into(),
+        edge(None, Action::ApproveClientCertificate, Some(found));
+    }
+    if let Some(found) = allowed(&grants, &req("get", "nodes/proxy", None))
+        .or_else(|| allowed(&grants, &req("create", "nodes/proxy", None)))
+    {
+        edge(
+            Some(Vertex::Pool(Pool::MountedAnywhere)),
+            Action::NodesProxy,
             Some(found),
         );
     }
-    if let Some(found) = allowed(&grants, &req("get", "nodes/proxy", None, None))
-        .or_else(|| allowed(&grants, &req("create", "nodes/proxy", None, None)))
-    {
-        for (ns, names) in &accounts.mounted {
-            for name in names {
-                let to = SubjectRef::ServiceAccount {
-                    namespace: ns.clone(),
-                    name: name.clone(),
-                };
-                hop(
-                    Node::Subject(to),
-                    format!("run commands in pods of {ns} through the kubelet (nodes/proxy)"),
+
+    let cluster_grants: Grants<'m, 'v> = grants
+        .iter()
+        .copied()
+        .filter(|(b, _)| b.namespace().is_none())
+        .collect();
+    let mut namespaced: BTreeMap<&str, Grants<'m, 'v>> = BTreeMap::new();
+    for (b, r) in grants.iter().copied() {
+        if let Some(ns) = b.namespace() {
+            namespaced.entry(ns).or_default().push((b, r));
+        }
+    }
+    // What cluster-wide grants allow is the same in every namespace: work it out once,
+    // and visit only the namespaces where the subject has some power.
+    let everywhere = NamespacePowers::of(&cluster_grants, "_");
+    let namespaces: Vec<&String> = if everywhere.is_empty() {
+        namespaced
+            .keys()
+            .filter_map(|ns| accounts.all.get_key_value(*ns).map(|(k, _)| k))
+            .collect()
+    } else {
+        accounts.all.keys().collect()
+    };
+    for ns in namespaces {
+        let powers = match namespaced.get(ns.as_str()) {
+            Some(local) => NamespacePowers::of(local, ns).or(&everywhere),
+            None => everywhere.clone(),
+        };
+        let run_as = powers
+            .create_pod
+            .map(|(resource, found)| (Action::CreateWorkload(resource), found))
+            .or(powers.token.map(|found| (Action::RequestToken, found)))
+            .or(powers.impersonate.map(|found| (Action::Impersonate, found)));
+        if let Some((action, found)) = run_as {
+            edge(
+                Some(Vertex::Pool(Pool::RunAs(ns.clone()))),
+                action,
+                Some(found),
+            );
+        }
+        if let Some(found) = powers.read_secrets {
+            if accounts.with_token_secret.contains_key(ns) {
+                let pool = Pool::TokenSecrets(ns.clone());
+                edge(
+                    Some(Vertex::Pool(pool)),
+                    Action::ReadTokenSecret,
                     Some(found),
                 );
             }
         }
+        if let Some(found) = powers.exec {
+            if accounts.mounted.contains_key(ns) {
+                let pool = Pool::Mounted(ns.clone());
+                edge(Some(Vertex::Pool(pool)), Action::Exec, Some(found));
+            }
+        }
     }
-    for (ns, names) in &accounts.all {
-        let n = Some(ns.as_str());
-        let create_pod = [
+    out
+}
+
+/// The edges from a pool to its accounts.
+fn pool_edges<'m, 'v>(accounts: &Accounts, pool: &Pool) -> Vec<Edge<'m, 'v>> {
+    let members: Vec<(&String, &String)> = match pool {
+        Pool::RunAs(ns) => members_of(&accounts.all, ns),
+        Pool::TokenSecrets(ns) => members_of(&accounts.with_token_secret, ns),
+        Pool::Mounted(ns) => members_of(&accounts.mounted, ns),
+        Pool::MountedAnywhere => accounts
+            .mounted
+            .iter()
+            .flat_map(|(ns, names)| names.iter().map(move |name| (ns, name)))
+            .collect(),
+    };
+    members
+        .into_iter()
+        .map(|(ns, name)| Edge {
+            to: Some(Vertex::Subject(SubjectRef::ServiceAccount {
+                namespace: ns.clone(),
+                name: name.clone(),
+            })),
+            action: Action::Member,
+            grant: None,
+        })
+        .collect()
+}
+
+fn members_of<'a>(
+    by_namespace: &'a BTreeMap<String, BTreeSet<String>>,
+    ns: &str,
+) -> Vec<(&'a String, &'a String)> {
+    by_namespace
+        .get_key_value(ns)
+        .into_iter()
+        .flat_map(|(ns, names)| names.iter().map(move |name| (ns, name)))
+        .collect()
+}
+
+/// What a subject can do in one namespace that lets it act as the accounts there.
+#[derive(Clone, Default)]
+struct NamespacePowers<'m, 'v> {
+    create_pod: Option<(&'static str, Grant<'m, 'v>)>,
+    token: Option<Grant<'m, 'v>>,
+    impersonate: Option<Grant<'m, 'v>>,
+    read_secrets: Option<Grant<'m, 'v>>,
+    exec: Option<Grant<'m, 'v>>,
+}
+
+impl<'m, 'v> NamespacePowers<'m, 'v> {
+    fn of(grants: &Grants<'m, 'v>, ns: &str) -> Self {
+        let n = Some(ns);
+        let req = |verb: &str, resource: &str| Request::parse(verb, resource, n, None);
+        const POD_MAKERS: [&str; 7] = [
             "pods",
             "deployments",
             "daemonsets",
@@ -250,69 +400,37 @@ fn hops<'m, 'v>(
             "replicasets",
             "jobs",
             "cronjobs",
-        ]
-        .iter()
-        .find_map(|r| allowed(&grants, &req("create", r, n, None)).map(|f| (*r, f)));
-        let token = allowed(&grants, &req("create", "serviceaccounts/token", n, None));
-        let impersonate = allowed(&grants, &req("impersonate", "serviceaccounts", n, None));
-        for name in names {
-            let to = Node::Subject(SubjectRef::ServiceAccount {
-                namespace: ns.clone(),
-                name: name.clone(),
-            });
-            if Node::Subject(subject.clone()) == to {
-                continue;
-            }
-            if let Some((resource, found)) = create_pod {
-                hop(
-                    to.clone(),
-                    format!("create {resource} in namespace {ns} running as its service account"),
-                    Some(found),
-                );
-            } else if let Some(found) = token {
-                hop(
-                    to.clone(),
-                    format!("request a token of it (serviceaccounts/token in {ns})"),
-                    Some(found),
-                );
-            } else if let Some(found) = impersonate {
-                hop(
-                    to.clone(),
-                    format!("impersonate it (serviceaccounts in {ns})"),
-                    Some(found),
-                );
-            }
-        }
-        if let Some(found) = allowed(&grants, &req("get", "secrets", n, None))
-            .or_else(|| allowed(&grants, &req("list", "secrets", n, None)))
-        {
-            for name in accounts.with_token_secret.get(ns).into_iter().flatten() {
-                let to = SubjectRef::ServiceAccount {
-                    namespace: ns.clone(),
-                    name: name.clone(),
-                };
-                hop(
-                    Node::Subject(to),
-                    format!("read its legacy token Secret in {ns}"),
-                    Some(found),
-                );
-            }
-        }
-        if let Some(found) = allowed(&grants, &req("create", "pods/exec", n, None)) {
-            for name in accounts.mounted.get(ns).into_iter().flatten() {
-                let to = SubjectRef::ServiceAccount {
-                    namespace: ns.clone(),
-                    name: name.clone(),
-                };
-                hop(
-                    Node::Subject(to),
-                    format!("exec into a pod of {ns} that mounts its token"),
-                    Some(found),
-                );
-            }
+        ];
+        NamespacePowers {
+            create_pod: POD_MAKERS
+                .iter()
+                .find_map(|r| allowed(grants, &req("create", r)).map(|f| (*r, f))),
+            token: allowed(grants, &req("create", "serviceaccounts/token")),
+            impersonate: allowed(grants, &req("impersonate", "serviceaccounts")),
+            read_secrets: allowed(grants, &req("get", "secrets"))
+                .or_else(|| allowed(grants, &req("list", "secrets"))),
+            exec: allowed(grants, &req("create", "pods/exec")),
         }
     }
-    out
+
+    /// These powers, each filled in from `other` where this one lacks it.
+    fn or(self, other: &Self) -> Self {
+        NamespacePowers {
+            create_pod: self.create_pod.or(other.create_pod),
+            token: self.token.or(other.token),
+            impersonate: self.impersonate.or(other.impersonate),
+            read_secrets: self.read_secrets.or(other.read_secrets),
+            exec: self.exec.or(other.exec),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.create_pod.is_none()
+            && self.token.is_none()
+            && self.impersonate.is_none()
+            && self.read_secrets.is_none()
+            && self.exec.is_none()
+    }
 }
 
 /// For every non-system subject of the scan's bindings that can reach cluster-admin
@@ -331,56 +449,137 @@ pub fn escalation_paths<'m, 'v>(
             }
         }
     }
-    let mut cache: HashMap<SubjectRef, Vec<Hop<'m, 'v>>> = HashMap::new();
-    let mut paths = Vec::new();
-    for start in starts {
-        // Breadth-first: the first time cluster-admin is reached, the path is shortest.
-        let mut seen: BTreeSet<SubjectRef> = BTreeSet::from([start.clone()]);
-        let mut queue: VecDeque<SubjectRef> = VecDeque::from([start.clone()]);
-        let mut came_from: HashMap<SubjectRef, (SubjectRef, usize)> = HashMap::new();
-        let mut found: Option<(SubjectRef, usize)> = None;
-        'search: while let Some(current) = queue.pop_front() {
-            let out = cache
-                .entry(current.clone())
-                .or_insert_with(|| hops(model, &accounts, &current));
-            for (i, hop) in out.iter().enumerate() {
-                match &hop.to {
-                    Node::ClusterAdmin => {
-                        found = Some((current.clone(), i));
-                        break 'search;
+    let graph = explore(model, &accounts, &starts);
+    let distance = distances_to_admin(&graph);
+    starts
+        .into_iter()
+        .filter_map(|start| {
+            let hops = shortest_path(&graph, &distance, &start)?;
+            Some(EscalationPath { start, hops })
+        })
+        .collect()
+}
+
+/// Every vertex reachable from the starts, with its edges.
+type Graph<'m, 'v> = HashMap<Vertex, Vec<Edge<'m, 'v>>>;
+
+fn explore<'m, 'v>(
+    model: &'m RbacModel<'v>,
+    accounts: &Accounts,
+    starts: &BTreeSet<SubjectRef>,
+) -> Graph<'m, 'v> {
+    let mut graph: Graph<'m, 'v> = HashMap::new();
+    let mut pending: Vec<Vertex> = starts.iter().cloned().map(Vertex::Subject).collect();
+    while let Some(vertex) = pending.pop() {
+        if graph.contains_key(&vertex) {
+            continue;
+        }
+        let out = match &vertex {
+            Vertex::Subject(subject) => subject_edges(model, accounts, subject),
+            Vertex::Pool(pool) => pool_edges(accounts, pool),
+        };
+        for next in out.iter().filter_map(|e| e.to.as_ref()) {
+            if !graph.contains_key(next) {
+                pending.push(next.clone());
+            }
+        }
+        graph.insert(vertex, out);
+    }
+    graph
+}
+
+/// Steps from each vertex that can reach cluster-admin to get there, by one search
+/// backwards from cluster-admin: linear in the graph, however many subjects start.
+/// An edge into a pool is a step; the edge out of it to an account is not, so a
+/// step is one thing the subject does.
+fn distances_to_admin(graph: &Graph<'_, '_>) -> HashMap<Vertex, usize> {
+    let mut callers: HashMap<&Vertex, Vec<(&Vertex, usize)>> = HashMap::new();
+    let mut queue: VecDeque<&Vertex> = VecDeque::new();
+    let mut distance: HashMap<Vertex, usize> = HashMap::new();
+    for (from, edges) in graph {
+        let weight = match from {
+            Vertex::Subject(_) => 1,
+            Vertex::Pool(_) => 0,
+        };
+        for edge in edges {
+            match &edge.to {
+                Some(to) => callers.entry(to).or_default().push((from, weight)),
+                None => {
+                    if distance.insert(from.clone(), 1).is_none() {
+                        queue.push_back(from);
                     }
-                    Node::Subject(next) if seen.insert(next.clone()) => {
-                        came_from.insert(next.clone(), (current.clone(), i));
-                        queue.push_back(next.clone());
-                    }
-                    Node::Subject(_) => {}
                 }
             }
         }
-        let Some((last, last_hop)) = found else {
-            continue;
-        };
-        let mut steps = vec![(last.clone(), last_hop)];
-        let mut at = last;
-        while let Some((prev, i)) = came_from.get(&at) {
-            steps.push((prev.clone(), *i));
-            at = prev.clone();
-        }
-        steps.reverse();
-        let hops: Vec<Hop<'m, 'v>> = steps
-            .into_iter()
-            .map(|(from, i)| {
-                let h = &cache[&from][i];
-                Hop {
-                    from: h.from.clone(),
-                    to: h.to.clone(),
-                    action: h.action.clone(),
-                    binding: h.binding,
-                    role: h.role,
-                }
-            })
-            .collect();
-        paths.push(EscalationPath { start, hops });
     }
-    paths
+    // Breadth-first with 0/1 weights: a 0-step caller goes to the front.
+    let mut settled: std::collections::HashSet<&Vertex> = std::collections::HashSet::new();
+    while let Some(at) = queue.pop_front() {
+        if !settled.insert(at) {
+            continue;
+        }
+        let here = distance[at];
+        for &(caller, weight) in callers.get(at).into_iter().flatten() {
+            let through = here + weight;
+            if distance.get(caller).is_none_or(|&d| through < d) {
+                distance.insert(caller.clone(), through);
+                if weight == 0 {
+                    queue.push_front(caller);
+                } else {
+                    queue.push_back(caller);
+                }
+            }
+        }
+    }
+    distance
+}
+
+/// The path from `start`: at each vertex, the first of its edges that gets closest;
+/// a step through a pool is shown as one hop to the account it reaches.
+fn shortest_path<'m, 'v>(
+    graph: &Graph<'m, 'v>,
+    distance: &HashMap<Vertex, usize>,
+    start: &SubjectRef,
+) -> Option<Vec<Hop<'m, 'v>>> {
+    let remaining = |to: &Option<Vertex>| match to {
+        None => Some(0),
+        Some(v) => distance.get(v).copied(),
+    };
+    let closest = |at: &Vertex| -> Option<&Edge<'m, 'v>> {
+        graph
+            .get(at)?
+            .iter()
+            .filter(|e| remaining(&e.to).is_some())
+            .min_by_key(|e| remaining(&e.to))
+    };
+    distance.get(&Vertex::Subject(start.clone()))?;
+    let mut path = Vec::new();
+    let mut at = start.clone();
+    loop {
+        let step = closest(&Vertex::Subject(at.clone()))?;
+        let mut target = step.to.clone();
+        while let Some(Vertex::Pool(_)) = &target {
+            target = closest(target.as_ref()?)?.to.clone();
+        }
+        let to = match target {
+            None => Node::ClusterAdmin,
+            Some(Vertex::Subject(s)) => Node::Subject(s),
+            Some(Vertex::Pool(_)) => return None,
+        };
+        let action = match &to {
+            Node::Subject(s) => step.action.render(s),
+            Node::ClusterAdmin => step.action.render(&at),
+        };
+        path.push(Hop {
+            from: at.clone(),
+            to: to.clone(),
+            action,
+            binding: step.grant.map(|g| g.0),
+            role: step.grant.map(|g| g.1),
+        });
+        match to {
+            Node::ClusterAdmin => return Some(path),
+            Node::Subject(next) => at = next,
+        }
+    }
 }

@@ -62,6 +62,9 @@ pub struct RbacModel<'v> {
     pub roles: Vec<RoleDef<'v>>,
     pub bindings: Vec<BindingDef<'v>>,
     by_key: HashMap<RoleKey, usize>,
+    /// Bindings by each subject they name, so a subject's permissions do not scan
+    /// every binding.
+    by_subject: HashMap<crate::SubjectRef, Vec<usize>>,
 }
 
 fn key_of(entry: &RoleEntry) -> RoleKey {
@@ -128,11 +131,27 @@ impl<'v> RbacModel<'v> {
                 role,
             });
         }
+        let mut by_subject: HashMap<crate::SubjectRef, Vec<usize>> = HashMap::new();
+        for (i, binding) in bindings.iter().enumerate() {
+            for s in &binding.entry.subjects {
+                let subject = crate::SubjectRef::from_subject(s, binding.namespace());
+                let list = by_subject.entry(subject).or_default();
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
+            }
+        }
         RbacModel {
             roles,
             bindings,
             by_key,
+            by_subject,
         }
+    }
+
+    /// Indices of the bindings that name `subject`, in binding order.
+    pub(crate) fn bindings_naming(&self, subject: &crate::SubjectRef) -> &[usize] {
+        self.by_subject.get(subject).map_or(&[], Vec::as_slice)
     }
 
     pub fn role(&self, key: &RoleKey) -> Option<&RoleDef<'v>> {

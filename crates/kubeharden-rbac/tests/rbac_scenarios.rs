@@ -3,23 +3,11 @@
 //! scoping, groups, service accounts, wildcards, subresources, non-resource URLs and
 //! the default roles.
 
-use std::sync::Arc;
+mod common;
 
-use kubeharden_cluster::{ClusterFacts, ClusterView};
-use kubeharden_load::load_text;
+use common::view;
+
 use kubeharden_rbac::{Identity, RbacModel, Request, SubjectRef};
-use kubeharden_yaml::Limits;
-
-fn view(text: &str) -> ClusterView {
-    let name: Arc<str> = "rbac.yaml".into();
-    let loaded = load_text(&name, text, &Limits::default());
-    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-    let mut facts = ClusterFacts::default();
-    for object in &loaded.objects {
-        facts.observe(object, None);
-    }
-    ClusterView::build(facts)
-}
 
 const OBJECTS: &str = r#"
 apiVersion: rbac.authorization.k8s.io/v1

@@ -75,7 +75,7 @@ impl Default for ClusterConfig {
 pub struct ClusterCtx<'a> {
     pub view: &'a ClusterView,
     pub config: ClusterConfig,
-    rbac: std::cell::OnceCell<RbacModel<'a>>,
+    rbac: std::sync::OnceLock<RbacModel<'a>>,
 }
 
 impl<'a> ClusterCtx<'a> {
@@ -83,11 +83,12 @@ impl<'a> ClusterCtx<'a> {
         ClusterCtx {
             view,
             config,
-            rbac: std::cell::OnceCell::new(),
+            rbac: std::sync::OnceLock::new(),
         }
     }
 
-    /// The RBAC model of the scan (with the bootstrap policy), built on first use.
+    /// The RBAC model of the scan (with the bootstrap policy), built on first use by
+    /// whichever rule needs it first (cluster rules run in parallel).
     pub fn rbac(&self) -> &RbacModel<'a> {
         self.rbac.get_or_init(|| RbacModel::build(self.view))
     }

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use kubeharden_cluster::ClusterView;
 use kubeharden_load::{LoadError, Object, Workload};
+use rayon::prelude::*;
 
 use crate::context::{ClusterCtx, ClusterOut, ClusterViolation, Out};
 use crate::finding::{Finding, Location};
@@ -72,25 +73,41 @@ impl RuleSet {
             .map(String::as_str)
             .chain(view.namespaces_with_pods())
             .collect();
-        let mut skipped: BTreeMap<&str, Vec<&'static str>> = BTreeMap::new();
-        for rule in &self.rules {
-            let mut out = ClusterOut::default();
-            match rule.def.check {
-                Check::Cluster(check) => check(&ctx, &mut out),
-                Check::Namespace(check) => {
-                    for ns in &namespaces {
-                        if view.namespaces.contains_key(*ns) {
-                            check(&ctx, ns, &mut out);
-                        } else if !kubeharden_cluster::is_system_namespace(ns) {
-                            skipped.entry(ns).or_default().push(rule.def.id);
+        // Rules run in parallel; collecting keeps their order, so the report does not
+        // depend on the thread count.
+        let per_rule: Vec<(Vec<Finding>, Vec<&str>)> = self
+            .rules
+            .par_iter()
+            .map(|rule| {
+                let mut out = ClusterOut::default();
+                let mut skipped_in = Vec::new();
+                match rule.def.check {
+                    Check::Cluster(check) => check(&ctx, &mut out),
+                    Check::Namespace(check) => {
+                        for ns in &namespaces {
+                            if view.namespaces.contains_key(*ns) {
+                                check(&ctx, ns, &mut out);
+                            } else if !kubeharden_cluster::is_system_namespace(ns) {
+                                skipped_in.push(*ns);
+                            }
                         }
                     }
+                    _ => {}
                 }
-                _ => continue,
+                let findings = out
+                    .violations
+                    .into_iter()
+                    .map(|v| locate_cluster(rule, v))
+                    .collect();
+                (findings, skipped_in)
+            })
+            .collect();
+        let mut skipped: BTreeMap<&str, Vec<&'static str>> = BTreeMap::new();
+        for (rule, (findings, skipped_in)) in self.rules.iter().zip(per_rule) {
+            result.findings.extend(findings);
+            for ns in skipped_in {
+                skipped.entry(ns).or_default().push(rule.def.id);
             }
-            result
-                .findings
-                .extend(out.violations.into_iter().map(|v| locate_cluster(rule, v)));
         }
         result.skipped = skipped
             .into_iter()
