@@ -155,8 +155,13 @@ enum Pool {
     TokenSecrets(String),
     /// Accounts of a namespace whose token some pod mounts.
     Mounted(String),
-    /// Accounts whose token some pod mounts, in any namespace (`nodes/proxy`).
+    /// Accounts whose token some pod mounts, in any namespace (`nodes/proxy`, or exec
+    /// granted cluster-wide).
     MountedAnywhere,
+    /// The `RunAs` pool of every namespace (a power granted cluster-wide).
+    RunAsAnywhere,
+    /// The `TokenSecrets` pool of every namespace.
+    TokenSecretsAnywhere,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -294,57 +299,58 @@ fn subject_edges<'m, 'v>(
             namespaced.entry(ns).or_default().push((b, r));
         }
     }
-    // What cluster-wide grants allow is the same in every namespace: work it out once,
-    // and visit only the namespaces where the subject has some power.
+    // What cluster-wide grants allow is the same in every namespace: it is one edge to
+    // a pool of all namespaces, not one edge per namespace. Namespaces where the
+    // subject also has local grants get their own edge first, so a local power names
+    // its namespace's path when both are as short.
     let everywhere = NamespacePowers::of(&cluster_grants, "_");
-    let namespaces: Vec<&String> = if everywhere.is_empty() {
-        namespaced
-            .keys()
-            .filter_map(|ns| accounts.all.get_key_value(*ns).map(|(k, _)| k))
-            .collect()
-    } else {
-        accounts.all.keys().collect()
-    };
-    for ns in namespaces {
-        let powers = match namespaced.get(ns.as_str()) {
-            Some(local) => NamespacePowers::of(local, ns).or(&everywhere),
-            None => everywhere.clone(),
+    for (ns, local) in &namespaced {
+        let Some((ns, _)) = accounts.all.get_key_value(*ns) else {
+            continue;
         };
-        let run_as = powers
-            .create_pod
-            .map(|(resource, found)| (Action::CreateWorkload(resource), found))
-            .or(powers.token.map(|found| (Action::RequestToken, found)))
-            .or(powers.impersonate.map(|found| (Action::Impersonate, found)));
-        if let Some((action, found)) = run_as {
-            edge(
-                Some(Vertex::Pool(Pool::RunAs(ns.clone()))),
-                action,
-                Some(found),
-            );
+        let powers = NamespacePowers::of(local, ns).or(&everywhere);
+        for (pool, action, found) in powers.edges() {
+            let pool = match pool {
+                Reach::RunAs => Pool::RunAs(ns.clone()),
+                Reach::TokenSecrets if accounts.with_token_secret.contains_key(ns) => {
+                    Pool::TokenSecrets(ns.clone())
+                }
+                Reach::Mounted if accounts.mounted.contains_key(ns) => Pool::Mounted(ns.clone()),
+                Reach::TokenSecrets | Reach::Mounted => continue,
+            };
+            edge(Some(Vertex::Pool(pool)), action, Some(found));
         }
-        if let Some(found) = powers.read_secrets {
-            if accounts.with_token_secret.contains_key(ns) {
-                let pool = Pool::TokenSecrets(ns.clone());
-                edge(
-                    Some(Vertex::Pool(pool)),
-                    Action::ReadTokenSecret,
-                    Some(found),
-                );
-            }
-        }
-        if let Some(found) = powers.exec {
-            if accounts.mounted.contains_key(ns) {
-                let pool = Pool::Mounted(ns.clone());
-                edge(Some(Vertex::Pool(pool)), Action::Exec, Some(found));
-            }
-        }
+    }
+    for (pool, action, found) in everywhere.edges() {
+        let pool = match pool {
+            Reach::RunAs => Pool::RunAsAnywhere,
+            Reach::TokenSecrets => Pool::TokenSecretsAnywhere,
+            Reach::Mounted => Pool::MountedAnywhere,
+        };
+        edge(Some(Vertex::Pool(pool)), action, Some(found));
     }
     out
 }
 
-/// The edges from a pool to its accounts.
+/// The edges from a pool to its accounts (or to the pools it gathers).
 fn pool_edges<'m, 'v>(accounts: &Accounts, pool: &Pool) -> Vec<Edge<'m, 'v>> {
+    let gather = |namespaces: Vec<&String>, pool: fn(String) -> Pool| {
+        namespaces
+            .into_iter()
+            .map(|ns| Edge {
+                to: Some(Vertex::Pool(pool(ns.clone()))),
+                action: Action::Member,
+                grant: None,
+            })
+            .collect()
+    };
     let members: Vec<(&String, &String)> = match pool {
+        Pool::RunAsAnywhere => return gather(accounts.all.keys().collect(), Pool::RunAs),
+        Pool::TokenSecretsAnywhere => {
+            let namespaces = accounts.with_token_secret.keys();
+            let known = namespaces.filter(|ns| accounts.all.contains_key(*ns));
+            return gather(known.collect(), Pool::TokenSecrets);
+        }
         Pool::RunAs(ns) => members_of(&accounts.all, ns),
         Pool::TokenSecrets(ns) => members_of(&accounts.with_token_secret, ns),
         Pool::Mounted(ns) => members_of(&accounts.mounted, ns),
@@ -376,6 +382,14 @@ fn members_of<'a>(
         .into_iter()
         .flat_map(|(ns, names)| names.iter().map(move |name| (ns, name)))
         .collect()
+}
+
+/// Which accounts of a namespace a power reaches.
+#[derive(Clone, Copy)]
+enum Reach {
+    RunAs,
+    TokenSecrets,
+    Mounted,
 }
 
 /// What a subject can do in one namespace that lets it act as the accounts there.
@@ -424,12 +438,25 @@ impl<'m, 'v> NamespacePowers<'m, 'v> {
         }
     }
 
-    fn is_empty(&self) -> bool {
-        self.create_pod.is_none()
-            && self.token.is_none()
-            && self.impersonate.is_none()
-            && self.read_secrets.is_none()
-            && self.exec.is_none()
+    /// The pools these powers reach, each with the action and grant that reach it.
+    /// Creating a workload is preferred to a token request, and that to impersonation.
+    fn edges(&self) -> Vec<(Reach, Action, Grant<'m, 'v>)> {
+        let run_as = self
+            .create_pod
+            .map(|(resource, found)| (Action::CreateWorkload(resource), found))
+            .or(self.token.map(|found| (Action::RequestToken, found)))
+            .or(self.impersonate.map(|found| (Action::Impersonate, found)));
+        let mut edges = Vec::new();
+        if let Some((action, found)) = run_as {
+            edges.push((Reach::RunAs, action, found));
+        }
+        if let Some(found) = self.read_secrets {
+            edges.push((Reach::TokenSecrets, Action::ReadTokenSecret, found));
+        }
+        if let Some(found) = self.exec {
+            edges.push((Reach::Mounted, Action::Exec, found));
+        }
+        edges
     }
 }
 

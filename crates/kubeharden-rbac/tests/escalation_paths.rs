@@ -217,3 +217,54 @@ fn token_requests_chain_and_dead_ends_give_no_path() {
         ]
     );
 }
+
+#[test]
+fn cluster_wide_secret_reads_and_exec_reach_accounts_in_every_namespace() {
+    let secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: keeper-token\n  namespace: vault\n  annotations: {kubernetes.io/service-account.name: keeper}\ntype: kubernetes.io/service-account-token\n---\n";
+    let user =
+        |name: &str| format!("{{kind: User, name: {name}, apiGroup: rbac.authorization.k8s.io}}");
+    let text = admin_account("ops", "robot")
+        + &binding(
+            "ClusterRoleBinding",
+            None,
+            "keeper-admin",
+            "{kind: ServiceAccount, name: keeper, namespace: vault}",
+            "kind: ClusterRole, name: cluster-admin",
+        )
+        + secret
+        + &role(
+            "ClusterRole",
+            None,
+            "secret-lister",
+            "- {apiGroups: [\"\"], resources: [secrets], verbs: [list]}",
+        )
+        + &binding(
+            "ClusterRoleBinding",
+            None,
+            "hank-lists",
+            &user("hank"),
+            "kind: ClusterRole, name: secret-lister",
+        )
+        + &role(
+            "ClusterRole",
+            None,
+            "execer",
+            "- {apiGroups: [\"\"], resources: [pods/exec], verbs: [create]}",
+        )
+        + &binding(
+            "ClusterRoleBinding",
+            None,
+            "ivy-execs",
+            &user("ivy"),
+            "kind: ClusterRole, name: execer",
+        );
+    assert_eq!(
+        paths(&text),
+        [
+            "user:hank: read its legacy token Secret in vault -> sa:vault/keeper | hold cluster-admin -> cluster-admin",
+            "user:ivy: exec into a pod of ops that mounts its token -> sa:ops/robot | hold cluster-admin -> cluster-admin",
+            "sa:ops/robot: hold cluster-admin -> cluster-admin",
+            "sa:vault/keeper: hold cluster-admin -> cluster-admin",
+        ]
+    );
+}
