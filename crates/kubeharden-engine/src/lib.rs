@@ -76,7 +76,10 @@ impl Partial {
 
 /// Scans `inputs` with `rules`.
 pub fn scan(inputs: &[Input], rules: &RuleSet, options: &ScanOptions) -> ScanReport {
-    scan_with_view(inputs, rules, options).0
+    let (report, view) = scan_with_view(inputs, rules, options);
+    // Freeing a large view takes a while; do it while the caller writes the report.
+    rayon::spawn(move || drop(view));
+    report
 }
 
 /// Scans `inputs` and also returns the cluster view built from them, for queries
