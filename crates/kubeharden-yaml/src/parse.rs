@@ -280,6 +280,9 @@ fn helm_source(text: &str, before_line: u32, first_line: u32) -> Option<String> 
 
 /// How many under-indented flow closers one chunk may have re-indented.
 const MAX_CLOSER_FIXES: usize = 16;
+/// How many bytes those re-parses may cover in all, so that a huge hostile document
+/// full of such closers costs a bounded amount of work.
+const CLOSER_FIX_BUDGET: usize = 64 << 20;
 
 /// Parses every document of one chunk. A syntax error ends the chunk: documents
 /// completed before it are returned, followed by the error.
@@ -290,10 +293,11 @@ const MAX_CLOSER_FIXES: usize = 16;
 /// again. Only spaces before the closer move, so every other position stays exact.
 pub fn parse_chunk(chunk: Chunk<'_>, limits: &Limits) -> Vec<Result<Document, YamlError>> {
     let mut text = std::borrow::Cow::Borrowed(chunk.text);
+    let max_fixes = MAX_CLOSER_FIXES.min(CLOSER_FIX_BUDGET / chunk.text.len().max(1));
     let mut fixes = 0;
     loop {
         let (out, failure) = parse_text(&text, chunk.first_line, limits);
-        if fixes < MAX_CLOSER_FIXES {
+        if fixes < max_fixes {
             if let Some(fixed) = failure.and_then(|f| indent_closer(&text, f)) {
                 text = std::borrow::Cow::Owned(fixed);
                 fixes += 1;
@@ -481,6 +485,17 @@ mod tests {
         let args = spec.get("args").unwrap();
         assert_eq!(args.items().len(), 3);
         assert_eq!(spec.entry("image").unwrap().key.pos, Pos::new(8, 3));
+    }
+
+    #[test]
+    fn closer_fixes_are_bounded_per_document() {
+        let closers = |n: usize| -> String {
+            let keys = (0..n).map(|i| format!("  a{i}: [\n      \"x\",\n  ]\n"));
+            format!("k:\n{}", keys.collect::<String>())
+        };
+        assert!(parse(&closers(MAX_CLOSER_FIXES))[0].is_ok());
+        let err = parse(&closers(MAX_CLOSER_FIXES + 1)).remove(0).unwrap_err();
+        assert!(err.message.contains("indentation"), "{err}");
     }
 
     #[test]
