@@ -111,11 +111,7 @@ pub fn describe(selector: &LabelSelector) -> String {
         parts.push(match req.operator.as_str() {
             "Exists" => req.key.clone(),
             "DoesNotExist" => format!("!{}", req.key),
-            op => format!(
-                "{} {} ({values})",
-                req.key,
-                op.to_ascii_lowercase().replace("notin", "notin")
-            ),
+            op => format!("{} {} ({values})", req.key, op.to_ascii_lowercase()),
         });
     }
     if parts.is_empty() {

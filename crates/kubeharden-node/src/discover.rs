@@ -115,12 +115,15 @@ fn component_from_manifest(object: &Object) -> Option<Component> {
             .unwrap_or_default();
         let args = container.get("args").map(Node::items).unwrap_or_default();
         let name = container.get("name").and_then(Node::as_str).unwrap_or("");
+        // The first container that runs a control-plane component: a sidecar may come
+        // before it.
         let kind = ComponentKind::from_name(name).or_else(|| {
             command
                 .first()
                 .and_then(Node::as_str)
                 .and_then(ComponentKind::from_name)
-        })?;
+        });
+        let Some(kind) = kind else { continue };
         let base = FieldPath::parse("spec.containers").index(i);
         let mut items = Vec::new();
         for (field, list) in [("command", command), ("args", args)] {
@@ -332,6 +335,19 @@ pub fn discover(inputs: &NodeInputs) -> NodeView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sidecar_before_the_component_does_not_hide_it() {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: kube-system}\nspec:\n  containers:\n  - name: log-shipper\n    image: fluent-bit\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n    - --anonymous-auth=false\n";
+        let file: Arc<str> = "kube-apiserver.yaml".into();
+        let loaded = kubeharden_load::load_text(&file, text, &Default::default());
+        let component = component_from_manifest(&loaded.objects[0]).expect("the apiserver");
+        assert_eq!(component.kind, ComponentKind::ApiServer);
+        assert_eq!(component.value("anonymous-auth"), Some("false"));
+        let flag = component.flag("anonymous-auth").unwrap();
+        assert_eq!(flag.path.to_string(), "spec.containers[1].command[1]");
+        assert_eq!(flag.pos, kubeharden_yaml::Pos::new(12, 7));
+    }
 
     #[test]
     fn versions_from_image_tags() {

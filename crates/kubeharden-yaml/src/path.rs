@@ -174,7 +174,7 @@ impl Node {
                 (Seg::Key(k), Value::Map(entries)) => entries
                     .iter_mut()
                     .rev()
-                    .find(|e| e.key.scalar().is_some_and(|s| &*s.text == &**k))
+                    .find(|e| e.key.scalar().is_some_and(|s| *s.text == **k))
                     .map(|e| &mut e.value),
                 (Seg::Index(i), Value::Seq(items)) => items.get_mut(*i),
                 _ => None,
