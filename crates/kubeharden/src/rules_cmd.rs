@@ -47,8 +47,8 @@ pub fn list(args: RulesArgs) -> Result<u8, String> {
 fn write_table(rules: &[&RuleEntry], out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "{:<6} {:<9} {:<32} {:<22} {}",
-        "ID", "SEVERITY", "NAME", "GUIDANCE", "PSS"
+        "{:<6} {:<9} {:<32} {:<22} PSS",
+        "ID", "SEVERITY", "NAME", "GUIDANCE"
     )?;
     for rule in rules {
         let d = rule.def;

@@ -85,9 +85,7 @@ fn problem(c: &Component, flag: &str, want: Want) -> Option<String> {
             })
         }
         Want::AtLeast(min, when) => {
-            if c.value(when).is_none() {
-                return None;
-            }
+            c.value(when)?;
             let n = value.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
             (n < min).then(|| {
                 format!(
