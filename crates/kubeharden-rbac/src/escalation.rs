@@ -120,12 +120,12 @@ fn accounts(view: &ClusterView, model: &RbacModel<'_>) -> Accounts {
     a
 }
 
-type Grants<'m, 'v> = Vec<(&'m BindingDef<'v>, &'m RoleDef<'v>)>;
+/// A binding and the role it grants.
+type Grant<'m, 'v> = (&'m BindingDef<'v>, &'m RoleDef<'v>);
+type Grants<'m, 'v> = Vec<Grant<'m, 'v>>;
 
-fn allowed<'m, 'v>(
-    grants: &Grants<'m, 'v>,
-    req: &Request,
-) -> Option<(&'m BindingDef<'v>, &'m RoleDef<'v>)> {
+/// The first grant that allows `req`.
+fn allowed<'m, 'v>(grants: &Grants<'m, 'v>, req: &Request) -> Option<Grant<'m, 'v>> {
     grants.iter().copied().find(|(b, r)| {
         let in_scope = match b.namespace() {
             None => true,
@@ -221,8 +221,6 @@ struct Edge<'m, 'v> {
     action: Action,
     grant: Option<Grant<'m, 'v>>,
 }
-
-type Grant<'m, 'v> = (&'m BindingDef<'v>, &'m RoleDef<'v>);
 
 /// Every edge out of `subject`.
 fn subject_edges<'m, 'v>(

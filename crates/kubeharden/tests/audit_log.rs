@@ -1,35 +1,17 @@
 //! `kubeharden audit-log` end to end: formats, gzip, EventList, stdin, policy blind
 //! spots, deny lists and malformed lines.
 
+mod common;
+
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::{json, root, run_in};
 
+/// Runs `kubeharden audit-log ARGS` in the repository root.
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
-        .arg("audit-log")
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    let args: Vec<&str> = ["audit-log"].iter().chain(args).copied().collect();
+    run_in(&root(), &args, stdin)
 }
 
 const LOG: &str = "examples/audit/audit.log";

@@ -1,28 +1,10 @@
 //! End-to-end tests of the built `kubeharden` binary.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::process::Output;
 
-fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubeharden"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run kubeharden");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
+use common::{json, root, rule_ids, run_in};
 
 fn run(args: &[&str]) -> Output {
     run_in(&root(), args, None)
@@ -34,11 +16,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("invalid JSON ({e}): {}", stdout(o)))
 }
 
 #[test]
@@ -127,12 +104,7 @@ fn output_file_and_framework_selection() {
     assert!(out.stdout.is_empty());
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let ids: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap())
-        .collect();
+    let ids = rule_ids(&doc);
     assert!(ids.contains(&"KH101"));
     assert!(
         !ids.contains(&"KH121"),
@@ -372,12 +344,7 @@ fn namespace_checks_are_skipped_without_the_namespace_object() {
         Some(deployment),
     );
     let doc = json(&out);
-    let ids: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap())
-        .collect();
+    let ids = rule_ids(&doc);
     assert!(
         !ids.iter()
             .any(|id| ["KH504", "KH510", "KH511", "KH512", "KH520", "KH521"].contains(id)),

@@ -1,11 +1,11 @@
 //! Output formats: snapshots, schema validation, and secrets never printed.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use common::root;
 
 fn shared() -> Option<PathBuf> {
     let dir = root().join("../shared/schemas");

@@ -3,6 +3,8 @@
 //! from process command lines, and broken input. Each tree is copied to a scratch
 //! folder and given the file modes its `modes.txt` lists (Git keeps no modes).
 
+mod common;
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -170,12 +172,7 @@ fn broken_input_is_reported_and_the_rest_audited() {
     assert!(all.contains("folder.yaml"), "{all}");
     assert!(all.contains("KubeProxyConfiguration"), "{all}");
     assert!(stderr.contains("kube-scheduler.yaml"));
-    let ids: Vec<&str> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule_id"].as_str().unwrap())
-        .collect();
+    let ids = common::rule_ids(&doc);
     assert!(
         ids.contains(&"KH707"),
         "the API server was still audited: {ids:?}"
