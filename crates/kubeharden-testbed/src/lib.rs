@@ -1,0 +1,194 @@
+//! The test bed, for tests: a real `kube-apiserver` (v1.37.2) with etcd on loopback,
+//! started by `testbed/up` once per test process and stopped when the process ends.
+//!
+//! - `KUBEHARDEN_TESTBED_DIR` names a test bed that is already up (as `.ci/run` starts
+//!   one); otherwise each test process starts its own in a folder of its own.
+//! - Without Go (and without built binaries) the tests that need it skip, and say so on
+//!   stderr. With `KUBEHARDEN_REQUIRE_TESTBED=1` (CI) a skip is a failure instead.
+//! - A test bed that fails to start is always a failure, never a skip.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use http_body_util::BodyExt;
+
+pub use kube::Client;
+
+/// A running test bed.
+pub struct Testbed {
+    /// The state folder: kubeconfig, certificates, audit log, process output.
+    pub dir: PathBuf,
+    /// `https://127.0.0.1:PORT`.
+    pub server: String,
+    pub kubeconfig: PathBuf,
+    pub audit_log: PathBuf,
+    /// The folder with `kube-apiserver`, `etcd` and `kubectl`.
+    pub bin: PathBuf,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// The repository root (where `testbed/` lives).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The test bed, started on first use. `None` means the test must skip: the reason
+/// has been printed. Call it at the top of a test:
+/// `let Some(tb) = kubeharden_testbed::testbed() else { return };`
+pub fn testbed() -> Option<&'static Testbed> {
+    static TESTBED: OnceLock<Result<Testbed, String>> = OnceLock::new();
+    match TESTBED.get_or_init(start) {
+        Ok(tb) => Some(tb),
+        Err(reason) => {
+            skip(reason);
+            None
+        }
+    }
+}
+
+/// Reports a skipped test loudly, or fails it where skips are not allowed.
+pub fn skip(reason: &str) {
+    if std::env::var_os("KUBEHARDEN_REQUIRE_TESTBED").is_some_and(|v| v == "1") {
+        panic!("the test bed is required (KUBEHARDEN_REQUIRE_TESTBED=1) but: {reason}");
+    }
+    eprintln!("SKIPPED (no test bed): {reason}");
+}
+
+fn start() -> Result<Testbed, String> {
+    let script = repo_root().join("testbed/up");
+    let dir = match std::env::var_os("KUBEHARDEN_TESTBED_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::temp_dir().join(format!("kubeharden-testbed-{}", std::process::id())),
+    };
+    let out = Command::new(&script)
+        .args(["--watch", &std::process::id().to_string()])
+        .env("KUBEHARDEN_TESTBED_DIR", &dir)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    // testbed/build exits 3 when Go is missing: the only reason to skip.
+    if out.status.code() == Some(3) {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    if !out.status.success() {
+        panic!(
+            "testbed/up failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(Testbed::open(&dir))
+}
+
+impl Testbed {
+    fn open(dir: &Path) -> Testbed {
+        let text = std::fs::read_to_string(dir.join("testbed.env"))
+            .unwrap_or_else(|e| panic!("{}/testbed.env: {e}", dir.display()));
+        let env: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
+        let get = |k: &str| {
+            env.get(k)
+                .unwrap_or_else(|| panic!("testbed.env has no {k}"))
+                .to_string()
+        };
+        Testbed {
+            dir: dir.to_path_buf(),
+            server: get("SERVER"),
+            kubeconfig: get("KUBECONFIG").into(),
+            audit_log: get("AUDIT_LOG").into(),
+            bin: get("BIN").into(),
+            runtime: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime"),
+        }
+    }
+
+    /// Runs a future on the test bed's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// A client for a context of the kubeconfig: `admin` or `scanner`.
+    pub fn client(&self, context: &str) -> Client {
+        self.block_on(async {
+            let kubeconfig = kube::config::Kubeconfig::read_from(&self.kubeconfig)
+                .expect("read the test bed's kubeconfig");
+            let options = kube::config::KubeConfigOptions {
+                context: Some(context.to_string()),
+                ..Default::default()
+            };
+            let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .expect("kubeconfig context");
+            Client::try_from(config).expect("client")
+        })
+    }
+
+    /// `kubectl --context CONTEXT ARGS`, with the test bed's kubeconfig.
+    pub fn kubectl(&self, context: &str, args: &[&str]) -> Output {
+        Command::new(self.bin.join("kubectl"))
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(["--context", context])
+            .args(args)
+            .output()
+            .expect("run kubectl")
+    }
+
+    /// Sends a request with a JSON body (or none) and returns the status, the
+    /// `Warning` headers and the body as JSON (`Null` when it is empty or not JSON).
+    pub async fn send(
+        &self,
+        client: &Client,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Reply {
+        let bytes = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+        let request = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("content-type", "application/json")
+            .body(kube::client::Body::from(bytes))
+            .expect("request");
+        let response = client.send(request).await.expect("send to the API server");
+        let status = response.status().as_u16();
+        let warnings = response
+            .headers()
+            .get_all("warning")
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("read the response")
+            .to_bytes();
+        Reply {
+            status,
+            warnings,
+            body: serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// An API server's answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub warnings: Vec<String>,
+    pub body: serde_json::Value,
+}
+
+impl Reply {
+    /// The `message` of a `Status` body, or "".
+    pub fn message(&self) -> &str {
+        self.body
+            .get("message")
+            .and_then(|m| m.as_str())
+            .unwrap_or("")
+    }
+}
