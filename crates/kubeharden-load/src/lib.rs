@@ -11,12 +11,14 @@ mod discover;
 mod dockerfile;
 mod error;
 mod object;
+mod quantity;
 mod source;
 mod workload;
 
 pub use discover::{discover, Discovered, Input};
 pub use dockerfile::{is_dockerfile, objects_from_dockerfile};
 pub use error::LoadError;
+pub use quantity::is_quantity;
 pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};
 pub use source::{read_source, Source, DEFAULT_MAX_FILE_SIZE};
 pub use workload::{ContainerKind, ContainerRef, Workload, WORKLOAD_KINDS};

@@ -250,13 +250,14 @@ impl<'de> de::Deserializer<'de> for &'de Node {
         self.deserialize_f64(visitor)
     }
 
-    /// Any scalar reads as its text where a string is wanted; null reads as "".
+    /// Where a string is wanted, a number or a boolean is the wrong type, as the API
+    /// server says (`value: 8080` must be quoted); null reads as "".
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
-        match &self.value {
-            Value::Scalar(_) if self.is_null() => {
-                visitor.visit_borrowed_str("").map_err(at(self.pos))
+        match (&self.value, self.resolved()) {
+            (_, Some(Resolved::Null)) => visitor.visit_borrowed_str("").map_err(at(self.pos)),
+            (Value::Scalar(s), Some(Resolved::Str(_))) => {
+                visitor.visit_borrowed_str(&s.text).map_err(at(self.pos))
             }
-            Value::Scalar(s) => visitor.visit_borrowed_str(&s.text).map_err(at(self.pos)),
             _ => Err(self.wrong_type("a string")),
         }
     }
@@ -389,6 +390,21 @@ mod tests {
             "containers[0].securityContext.privileged"
         );
         assert!(err.message.contains("expected a boolean"), "{err}");
+    }
+
+    #[test]
+    fn a_number_or_boolean_is_not_a_string() {
+        // The API server refuses `name: 8080` ("cannot unmarshal number into ... string").
+        for bad in ["8080", "1.5", "true"] {
+            let node = root(&format!("containers:\n- name: {bad}\n"));
+            let err = from_node::<Spec>(&node).unwrap_err();
+            assert_eq!(err.path_string(), "containers[0].name", "{bad}");
+            assert!(err.message.contains("expected a string"), "{err}");
+        }
+        for good in ["\"8080\"", "'true'", "web"] {
+            let node = root(&format!("containers:\n- name: {good}\n"));
+            assert!(from_node::<Spec>(&node).is_ok(), "{good}");
+        }
     }
 
     #[test]

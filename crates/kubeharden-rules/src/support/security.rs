@@ -14,6 +14,12 @@ pub(crate) fn pod_sc<'w>(w: &'w Workload<'_>) -> Option<&'w PodSecurityContext> 
     w.pod_security_context()
 }
 
+/// Whether the pod runs in its own user namespace (`hostUsers: false`), where root in
+/// the container maps to an unprivileged user on the node.
+pub(crate) fn in_user_namespace(w: &Workload<'_>) -> bool {
+    w.spec.host_users == Some(false)
+}
+
 /// `<container>.securityContext.<field>`.
 pub(crate) fn ctr_sc_path(c: &ContainerRef<'_>, field: &str) -> FieldPath {
     c.path.key("securityContext").join(field)

@@ -213,12 +213,23 @@ pub fn harden(pod: &mut Value) {
     for k in ["hostNetwork", "hostPID", "hostIPC"] {
         spec.remove(k);
     }
+    let mut dropped = Vec::new();
     if let Some(vols) = spec.get_mut("volumes").and_then(Value::as_array_mut) {
         vols.retain(|v| {
-            ["emptyDir", "configMap", "secret", "projected", "downwardAPI", "persistentVolumeClaim", "csi", "ephemeral"]
+            let keep = ["emptyDir", "configMap", "secret", "projected", "downwardAPI", "persistentVolumeClaim", "csi", "ephemeral", "image"]
                 .iter()
-                .any(|k| v.get(*k).is_some())
+                .any(|k| v.get(*k).is_some());
+            if !keep {
+                dropped.push(v["name"].clone());
+            }
+            keep
         });
+    }
+    // A mount of a dropped volume would make the pod invalid.
+    for c in containers_of(pod) {
+        if let Some(mounts) = c.get_mut("volumeMounts").and_then(Value::as_array_mut) {
+            mounts.retain(|m| !dropped.contains(&m["name"]));
+        }
     }
     if let Some(sc) = pod["spec"]["securityContext"].as_object_mut() {
         for k in ["runAsUser", "seLinuxOptions", "sysctls", "appArmorProfile"] {
@@ -483,6 +494,24 @@ fn mutate(pod: &mut Value, rng: &mut Rng, wrong_type: bool) -> String {
     how
 }
 
+/// Keeps a mutation valid where the API server would otherwise refuse the pod before
+/// Pod Security sees it: Windows host processes need the host network, and an
+/// unmasked /proc is only valid in a user namespace.
+fn cohere(pod: &mut Value, rng: &mut Rng) {
+    let text = pod["spec"].to_string();
+    if text.contains(r#""hostProcess":true"#) {
+        pod["spec"]["hostNetwork"] = json!(true);
+        pod["spec"].as_object_mut().unwrap().remove("hostUsers");
+    }
+    if text.contains(r#""procMount":"Unmasked""#) && rng.chance(70) {
+        let spec = pod["spec"].as_object_mut().unwrap();
+        spec.insert("hostUsers".into(), json!(false));
+        for k in ["hostNetwork", "hostPID", "hostIPC"] {
+            spec.remove(k);
+        }
+    }
+}
+
 fn fmt(v: &Option<Value>) -> String {
     v.as_ref().map_or("<unset>".into(), Value::to_string)
 }
@@ -548,6 +577,9 @@ pub fn generate(seeds: &[Seed], count: usize, seed: u64) -> Vec<Case> {
         let n = 1 + rng.below(3);
         for j in 0..n {
             how.push(mutate(&mut pod, &mut rng, wrong && j == 0));
+        }
+        if !wrong {
+            cohere(&mut pod, &mut rng);
         }
         let object = if rng.chance(25) {
             let kind = *rng.pick(WORKLOADS);

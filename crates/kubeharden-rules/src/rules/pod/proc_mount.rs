@@ -30,7 +30,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
-    if w.spec.host_users == Some(false) {
+    if in_user_namespace(w) {
         return;
     }
     report_non_default_proc_mounts(w, out);

@@ -1,6 +1,6 @@
 //! ## What it does
 //! Flags volumes of any type other than `configMap`, `csi`, `downwardAPI`,
-//! `emptyDir`, `ephemeral`, `persistentVolumeClaim`, `projected` and `secret`, the
+//! `emptyDir`, `ephemeral`, `image`, `persistentVolumeClaim`, `projected` and `secret`, the
 //! types PSS restricted allows. `hostPath` volumes are reported by KH103.
 //!
 //! ## Why it matters
@@ -34,7 +34,7 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Workload(check),
 };
 
-const ALLOWED: [&str; 8] = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+const ALLOWED: [&str; 9] = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     let Some(volumes) = w.spec_node.get("volumes") else { return };

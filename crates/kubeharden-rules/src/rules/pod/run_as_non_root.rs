@@ -2,6 +2,9 @@
 //! Flags pods and containers that do not require a non-root user:
 //! `runAsNonRoot: false` anywhere, or a container that leaves it unset while the pod
 //! does not set `runAsNonRoot: true`.
+//! Pods in their own user namespace (`hostUsers: false`) are not flagged: root in
+//! the container is an unprivileged user on the node, and Pod Security (v1.35+)
+//! admits them.
 //!
 //! ## Why it matters
 //! Without `runAsNonRoot: true` the container runs as whatever user the image names,
@@ -40,6 +43,11 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
+    // In a user namespace (hostUsers: false) root in the container is not root on the
+    // node: Pod Security (v1.35+) relaxes this check for such pods.
+    if in_user_namespace(w) {
+        return;
+    }
     let pod_setting = pod_sc(w).and_then(|sc| sc.run_as_non_root);
     if pod_setting == Some(false) {
         out.at(pod_sc_path(w, "runAsNonRoot"), "pod sets runAsNonRoot: false");

@@ -1,5 +1,6 @@
 //! ## What it does
-//! Flags `runAsUser: 0` on the pod or on any container.
+//! Flags `runAsUser: 0` on the pod or on any container, except in pods that run in
+//! their own user namespace (`hostUsers: false`), which Pod Security (v1.35+) admits.
 //!
 //! ## Why it matters
 //! User ID 0 is root. Setting it explicitly overrides a non-root image and makes
@@ -28,6 +29,11 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
+    // In a user namespace (hostUsers: false) root in the container is not root on the
+    // node: Pod Security (v1.35+) relaxes this check for such pods.
+    if in_user_namespace(w) {
+        return;
+    }
     if pod_sc(w).and_then(|sc| sc.run_as_user) == Some(0) {
         out.at(pod_sc_path(w, "runAsUser"), "pod sets runAsUser: 0");
     }

@@ -5,7 +5,8 @@
 //! `net.ipv4.tcp_syncookies`, `net.ipv4.ping_group_range`,
 //! `net.ipv4.ip_local_reserved_ports`, `net.ipv4.tcp_keepalive_time`,
 //! `net.ipv4.tcp_fin_timeout`, `net.ipv4.tcp_keepalive_intvl`,
-//! `net.ipv4.tcp_keepalive_probes`, `net.ipv4.tcp_slow_start_after_idle` and
+//! `net.ipv4.tcp_keepalive_probes`, `net.ipv4.tcp_rmem`, `net.ipv4.tcp_wmem`,
+//! `net.ipv4.tcp_slow_start_after_idle` and
 //! `net.ipv4.tcp_notsent_lowat` (the set of Pod Security Standards v1.37).
 //!
 //! ## Why it matters
@@ -36,7 +37,7 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Workload(check),
 };
 
-const SAFE: [&str; 12] = [
+const SAFE: [&str; 14] = [
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
     "net.ipv4.ip_unprivileged_port_start",
@@ -47,6 +48,8 @@ const SAFE: [&str; 12] = [
     "net.ipv4.tcp_fin_timeout",
     "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
     "net.ipv4.tcp_slow_start_after_idle",
     "net.ipv4.tcp_notsent_lowat",
 ];
