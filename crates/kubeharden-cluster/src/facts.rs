@@ -6,8 +6,8 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::ServiceSpec;
 use k8s_openapi::api::networking::v1::NetworkPolicySpec;
 use k8s_openapi::api::rbac::v1::{AggregationRule, PolicyRule, RoleRef, Subject};
-use kubeharden_load::{Object, Resource, Workload};
-use kubeharden_yaml::{from_node, FieldPath, Node, Pos};
+use kubeharden_load::{read_field, LoadError, Object, Resource, Workload};
+use kubeharden_yaml::{FieldPath, Node, Pos};
 
 use crate::selector::Labels;
 
@@ -150,9 +150,16 @@ pub struct ClusterFacts {
     pub(crate) token_secrets: Vec<(String, String, Origin)>,
 }
 
+/// Labels as selectors see them: every scalar value as its text. (A value of the
+/// wrong type is reported once, by `observe`, and still matches by its text.)
 fn string_map(node: Option<&Node>) -> Labels {
-    node.and_then(|n| from_node::<BTreeMap<String, String>>(n).ok())
-        .unwrap_or_default()
+    node.map(|n| {
+        n.entries()
+            .iter()
+            .filter_map(|e| Some((e.key.scalar_text()?.to_string(), e.value.scalar_text()?.to_string())))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn get_path<'n>(root: &'n Node, path: &FieldPath) -> Option<&'n Node> {
@@ -178,12 +185,21 @@ impl ClusterFacts {
         self.token_secrets.extend(other.token_secrets);
     }
 
-    /// Keeps what cross-object analysis needs of `object` (and of its pod spec).
-    pub fn observe(&mut self, object: &Object, workload: Option<&Workload<'_>>) {
+    /// Keeps what cross-object analysis needs of `object` (and of its pod spec), and
+    /// returns the fields it could not read: a field of the wrong type is an error with
+    /// its line, and reads as unset, as the API server would refuse the object.
+    pub fn observe(&mut self, object: &Object, workload: Option<&Workload<'_>>) -> Vec<LoadError> {
+        let mut errors = Vec::new();
+        read_field::<BTreeMap<String, String>>(object, "metadata.labels", &mut errors);
         if let Some(w) = workload {
             self.pods.push(pod_entry(object, w));
-            return;
+            return errors;
         }
+        self.observe_kind(object, &mut errors);
+        errors
+    }
+
+    fn observe_kind(&mut self, object: &Object, errors: &mut Vec<LoadError>) {
         let res = &object.resource;
         let group = res.api_version.rsplit_once('/').map_or("", |(g, _)| g);
         let origin = Origin::of(object);
@@ -201,11 +217,7 @@ impl ClusterFacts {
                 ));
             }
             ("networking.k8s.io", "NetworkPolicy") => {
-                if let Some(spec) = object
-                    .root
-                    .get("spec")
-                    .and_then(|s| from_node::<NetworkPolicySpec>(s).ok())
-                {
+                if let Some(spec) = read_field::<NetworkPolicySpec>(object, "spec", errors) {
                     self.policies.push(PolicyEntry {
                         origin,
                         root: object.root.clone(),
@@ -217,10 +229,7 @@ impl ClusterFacts {
             // Only Services that expose pods outside the cluster are kept: they are what
             // cross-object rules ask about, and ClusterIP Services are the many.
             ("", "Service") => {
-                let spec = object
-                    .root
-                    .get("spec")
-                    .and_then(|s| from_node::<ServiceSpec>(s).ok());
+                let spec = read_field::<ServiceSpec>(object, "spec", errors);
                 if let Some(spec) =
                     spec.filter(|s| matches!(s.type_.as_deref(), Some("NodePort" | "LoadBalancer")))
                 {
@@ -246,15 +255,8 @@ impl ClusterFacts {
             }
             ("rbac.authorization.k8s.io", "Role" | "ClusterRole") => {
                 let cluster = res.kind == "ClusterRole";
-                let rules = object
-                    .root
-                    .get("rules")
-                    .and_then(|r| from_node::<Vec<PolicyRule>>(r).ok())
-                    .unwrap_or_default();
-                let aggregation = object
-                    .root
-                    .get("aggregationRule")
-                    .and_then(|a| from_node::<AggregationRule>(a).ok())
+                let rules = read_field::<Vec<PolicyRule>>(object, "rules", errors).unwrap_or_default();
+                let aggregation = read_field::<AggregationRule>(object, "aggregationRule", errors)
                     .map(|a| a.cluster_role_selectors.unwrap_or_default());
                 let labels = string_map(object.root.get("metadata").and_then(|m| m.get("labels")));
                 let namespace = (!cluster).then_some(namespace);
@@ -268,18 +270,10 @@ impl ClusterFacts {
                 });
             }
             ("rbac.authorization.k8s.io", "RoleBinding" | "ClusterRoleBinding") => {
-                let Some(role_ref) = object
-                    .root
-                    .get("roleRef")
-                    .and_then(|r| from_node::<RoleRef>(r).ok())
-                else {
+                let Some(role_ref) = read_field::<RoleRef>(object, "roleRef", errors) else {
                     return;
                 };
-                let subjects = object
-                    .root
-                    .get("subjects")
-                    .and_then(|s| from_node::<Vec<Subject>>(s).ok())
-                    .unwrap_or_default();
+                let subjects = read_field::<Vec<Subject>>(object, "subjects", errors).unwrap_or_default();
                 let namespace = (res.kind == "RoleBinding").then_some(namespace);
                 self.bindings.push(BindingEntry {
                     origin,

@@ -170,7 +170,7 @@ fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
         });
         let findings = rules.check_loaded(object, workload.as_ref());
         let mut facts = ClusterFacts::default();
-        facts.observe(object, workload.as_ref());
+        errors.extend(facts.observe(object, workload.as_ref()));
         (findings, errors, facts)
     }));
     partial.report.stats.objects += 1;

@@ -21,4 +21,4 @@ pub use error::LoadError;
 pub use quantity::is_quantity;
 pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};
 pub use source::{read_source, Source, DEFAULT_MAX_FILE_SIZE};
-pub use workload::{ContainerKind, ContainerRef, Workload, WORKLOAD_KINDS};
+pub use workload::{read_field, ContainerKind, ContainerRef, Workload, WORKLOAD_KINDS};

@@ -105,6 +105,19 @@ fn to_load_error(object: &Object, node: &Node, base: &FieldPath, e: &DeError) ->
 /// At most this many bad fields are dropped from one read before giving up on it.
 const MAX_BAD_FIELDS: usize = 32;
 
+/// Reads the field at `path` of `object` as `T`, as `read_lenient` does: each field of
+/// the wrong type is an error naming the field and its line, and reads as unset.
+/// `None` when the field is absent or cannot be read at all.
+pub fn read_field<T: DeserializeOwned>(
+    object: &Object,
+    path: &str,
+    errors: &mut Vec<LoadError>,
+) -> Option<T> {
+    let path = FieldPath::parse(path);
+    let node = node_at(&object.root, &path)?;
+    read_lenient(object, node, &path, errors).map(|(value, _)| value)
+}
+
 /// Reads `T` from `node`. Each field of the wrong type is reported and read as null
 /// (its zero value), and the read goes on, so one bad field does not hide the rest.
 /// The node as read is returned when fields had to be nulled.

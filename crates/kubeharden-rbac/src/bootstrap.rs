@@ -22,7 +22,8 @@ pub(crate) fn bootstrap() -> &'static ClusterView {
         debug_assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         let mut facts = ClusterFacts::default();
         for object in &loaded.objects {
-            facts.observe(object, None);
+            let errors = facts.observe(object, None);
+            debug_assert!(errors.is_empty(), "{errors:?}");
         }
         ClusterView::build(facts)
     })

@@ -141,3 +141,52 @@ fn non_kubernetes_documents_are_skipped_not_errors() {
     assert_eq!(doc["summary"]["skipped_documents"], 2);
     assert!(doc["errors"].as_array().unwrap().is_empty());
 }
+
+/// A field of the wrong type in any object the cluster-wide rules read is an error
+/// with its field and line, as the API server refuses it, never a silently dropped
+/// object (a ClusterRole granting `"*"` as a string used to pass clean).
+#[test]
+fn wrong_types_in_rbac_network_policy_and_service_objects_are_errors() {
+    let cases: [(&str, &str, u64, &str); 5] = [
+        (
+            "role.yaml",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: all}\nrules:\n- apiGroups: [\"*\"]\n  resources: [\"*\"]\n  verbs: \"*\"\n",
+            7,
+            "rules[0].verbs",
+        ),
+        (
+            "binding.yaml",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namespace: ci}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects:\n  kind: User\n  name: alice\n",
+            6,
+            "subjects",
+        ),
+        (
+            "policy.yaml",
+            "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: Ingress\n",
+            6,
+            "spec.policyTypes",
+        ),
+        (
+            "service.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: shop}\nspec:\n  type: NodePort\n  ports:\n  - port: \"http\"\n",
+            7,
+            "spec.ports[0].port",
+        ),
+        (
+            "labels.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    version: 1.0\n",
+            6,
+            "metadata.labels.version",
+        ),
+    ];
+    for (name, text, line, field) in cases {
+        let errors = errors_for(name, text.as_bytes());
+        let error = errors
+            .iter()
+            .find(|e| e["file"] == name)
+            .unwrap_or_else(|| panic!("{name}: no error in {errors:?}"));
+        assert_eq!(error["line"], line, "{name}: {error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains(field), "{name}: {message}");
+    }
+}
