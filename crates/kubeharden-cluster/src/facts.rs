@@ -75,6 +75,9 @@ pub struct PodEntry {
     pub automount_token: Option<bool>,
     /// Images of every container.
     pub images: Vec<String>,
+    /// The pod's addresses (`status.podIP`, `status.podIPs`): known only for Pod
+    /// objects read from a cluster or a dump. NetworkPolicy `ipBlock` peers match them.
+    pub ips: Vec<std::net::IpAddr>,
 }
 
 #[derive(Clone, Debug)]
@@ -364,6 +367,26 @@ fn limit_range(origin: Origin, namespace: String, root: &Node) -> LimitRangeEntr
     entry
 }
 
+/// A Pod's addresses from its status; none for templates and for pods not yet run.
+fn pod_ips(object: &Object) -> Vec<std::net::IpAddr> {
+    if object.resource.kind != "Pod" {
+        return Vec::new();
+    }
+    let Some(status) = object.root.get("status") else {
+        return Vec::new();
+    };
+    let listed = status.get("podIPs").into_iter().flat_map(|l| l.items()).filter_map(|i| i.get("ip"));
+    let mut ips: Vec<std::net::IpAddr> = status
+        .get("podIP")
+        .into_iter()
+        .chain(listed)
+        .filter_map(|n| n.scalar_text()?.parse().ok())
+        .collect();
+    ips.sort();
+    ips.dedup();
+    ips
+}
+
 fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
     let labels_path = w.meta_path.key("labels");
     let labels = string_map(get_path(&object.root, &labels_path));
@@ -389,6 +412,7 @@ fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
         }
     }
     PodEntry {
+        ips: pod_ips(object),
         origin: Origin::of(object),
         namespace: namespace_of(object),
         namespace_explicit: object.resource.namespace.is_some(),

@@ -12,10 +12,16 @@
 //!   the pods matching both. Two peers (two list items) are alternatives.
 //! - Traffic between two pods needs the sender's egress and the receiver's ingress.
 //! - Named ports are resolved on the destination pod; `endPort` gives a range.
-//! - `ipBlock` is for traffic from or to outside the cluster. Pod addresses are
-//!   ephemeral, so an ipBlock is never taken to match a pod here.
+//! - An `ipBlock` matches a pod whose address is in its CIDR and in none of its
+//!   `except` ranges, as Kubernetes' own e2e tests do. Where the pod's address is
+//!   unknown (manifests: pods get addresses only when they run), an ipBlock may match
+//!   it: the answer is unknown, never denied.
+//! - A pod can always reach itself: policies never block a pod's own traffic.
 
-use k8s_openapi::api::networking::v1::{NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec};
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+use k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
@@ -186,8 +192,8 @@ pub fn peer_matches(
     policy_ns: &str,
     pod: &PodEntry,
 ) -> Match {
-    if peer.ip_block.is_some() {
-        return Match::No;
+    if let Some(block) = &peer.ip_block {
+        return ip_block_matches(block, &pod.ips);
     }
     let pods = peer.pod_selector.as_ref().map_or(Match::Yes, |sel| {
         Match::from_bool(selector::matches(sel, &pod.labels))
@@ -200,6 +206,26 @@ pub fn peer_matches(
         }
     };
     pods.and(namespaces)
+}
+
+/// Whether an `ipBlock` matches a pod with addresses `ips` (unknown when none).
+fn ip_block_matches(block: &IPBlock, ips: &[IpAddr]) -> Match {
+    // An invalid CIDR is refused by the API server's validation; it matches nothing.
+    let Ok(cidr) = block.cidr.parse::<IpNet>() else {
+        return Match::No;
+    };
+    if ips.is_empty() {
+        return Match::Unknown;
+    }
+    let excluded = |ip: &IpAddr| {
+        block
+            .except
+            .iter()
+            .flatten()
+            .filter_map(|e| e.parse::<IpNet>().ok())
+            .any(|e| e.contains(ip))
+    };
+    Match::from_bool(ips.iter().any(|ip| cidr.contains(ip) && !excluded(ip)))
 }
 
 fn peers_match(
@@ -315,6 +341,13 @@ pub struct Reach {
     pub ingress: Side,
 }
 
+/// Whether `src` and `dst` are one and the same pod: a Pod object, not a template
+/// whose replicas are distinct pods that policies do govern.
+fn is_same_pod(src: &PodEntry, dst: &PodEntry) -> bool {
+    let same = std::ptr::eq(src, dst) || std::sync::Arc::ptr_eq(&src.origin.resource, &dst.origin.resource);
+    same && src.origin.resource.kind == "Pod"
+}
+
 /// Can `src` open a connection to `dst` (on `port`/`protocol`, or on any port)?
 pub fn reach(
     view: &ClusterView,
@@ -324,6 +357,14 @@ pub fn reach(
 ) -> Reach {
     let egress = side(view, Direction::Egress, src, dst);
     let ingress = side(view, Direction::Ingress, dst, src);
+    if is_same_pod(src, dst) {
+        return Reach {
+            verdict: Verdict::Allowed,
+            ports: Ports::All,
+            egress,
+            ingress,
+        };
+    }
     let sure = egress.allowed.intersect(&ingress.allowed);
     let possible = egress
         .allowed
