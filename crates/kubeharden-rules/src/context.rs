@@ -162,6 +162,8 @@ impl ClusterOut {
 #[derive(Debug)]
 pub(crate) struct Violation {
     pub path: FieldPath,
+    /// Where exactly, when finer than the field (a line inside a multi-line value).
+    pub pos: Option<kubeharden_yaml::Pos>,
     pub container: Option<String>,
     pub message: String,
     pub requires: Option<Requirement>,
@@ -178,6 +180,18 @@ impl Out {
     pub fn at(&mut self, path: FieldPath, message: impl Into<String>) {
         self.violations.push(Violation {
             path,
+            pos: None,
+            container: None,
+            message: message.into(),
+            requires: None,
+        });
+    }
+
+    /// A problem at `path`, found at `pos` inside its value.
+    pub fn at_pos(&mut self, path: FieldPath, pos: kubeharden_yaml::Pos, message: impl Into<String>) {
+        self.violations.push(Violation {
+            path,
+            pos: Some(pos),
             container: None,
             message: message.into(),
             requires: None,
@@ -193,6 +207,7 @@ impl Out {
     ) {
         self.violations.push(Violation {
             path,
+            pos: None,
             container: Some(container.name().to_string()),
             message: message.into(),
             requires: None,
@@ -209,6 +224,7 @@ impl Out {
     ) {
         self.violations.push(Violation {
             path,
+            pos: None,
             container: Some(container.name().to_string()),
             message: message.into(),
             requires: Some(requires),
@@ -224,6 +240,7 @@ impl Out {
     ) {
         self.violations.push(Violation {
             path,
+            pos: None,
             container: None,
             message: message.into(),
             requires: Some(requires),

@@ -180,11 +180,11 @@ fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {
 }
 
 fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Finding {
-    let at = object.root.locate(&v.path);
+    let pos = v.pos.unwrap_or_else(|| object.root.locate(&v.path).pos);
     let location = Location {
         file: object.file.clone(),
-        line: at.pos.line,
-        column: at.pos.col,
+        line: pos.line,
+        column: pos.col,
     };
     let mut finding = Finding::new(
         rule.def,

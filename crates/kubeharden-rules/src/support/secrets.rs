@@ -50,32 +50,68 @@ pub(crate) fn known_format(value: &str) -> Option<&'static str> {
         .map(|i| KNOWN_FORMATS[i].0)
 }
 
-/// Whether `value` under `name` is a credential by its name: a sensitive name with a
-/// literal, secret-looking value.
+/// Whether `value` under `name` is a credential by its name: a credential-like name
+/// with a literal value. Explicit rules, not an entropy guess: weak real passwords
+/// (`admin`, `changeme`, `migration`) are credentials too. Not credentials:
+/// placeholders (`<your-token>`, `$(VAR)`, `${VAR}`, `{{ .Values.x }}`, `INSERT_...`),
+/// a value equal to its own key name, a reference to another Secret by name, and
+/// code that reads an environment variable.
 pub(crate) fn named_credential(name: &str, value: &str) -> Option<&'static str> {
-    (sensitive_name(name) && literal_value(value) && secret_like(value))
-        .then_some("a high-entropy value under a credential name")
+    let v = value.trim();
+    let literal = !v.is_empty()
+        && !is_placeholder(v)
+        && !is_path_or_structure(v)
+        && !is_flag_word(v)
+        && !same_as_name(name, v)
+        && !reads_environment(v);
+    (literal && sensitive_name(name) && !is_secret_reference(name, v))
+        .then_some("a literal value under a credential name")
 }
 
-/// Words in a variable name that say it holds a credential.
-const SENSITIVE_WORDS: [&str; 10] = [
+/// Words in a variable name that say it holds a credential (the checklist's SEC-01
+/// key names: kubescape's defaults, by word rather than by substring).
+const SENSITIVE_WORDS: [&str; 15] = [
     "password",
     "passwd",
     "pwd",
+    "pass",
+    "passphrase",
     "secret",
     "token",
     "apikey",
     "accesskey",
+    "secretkey",
     "privatekey",
     "credential",
     "credentials",
+    "jwt",
+    "bearer",
 ];
 
 /// Name endings that say the variable only points at or describes a credential.
-const BENIGN_SUFFIXES: [&str; 14] = [
-    "file", "path", "dir", "name", "ref", "enabled", "ttl", "timeout", "length", "header", "type",
-    "mode", "id", "url",
+const BENIGN_SUFFIXES: [&str; 44] = [
+    "file", "path", "dir", "name", "ref", "enabled", "enable", "disabled", "ttl", "timeout",
+    "length", "header", "type", "mode", "id", "url", "uri", "endpoint", "refresh", "interval",
+    "expiry", "expiration", "lifetime", "period", "seconds", "duration", "size", "count", "max",
+    "min", "limit", "policy", "algorithm", "issuer", "audience", "prefix", "namespace",
+    "version", "user", "username", "host", "port", "format", "provider",
 ];
+
+/// Words that make a credential-named variable a setting about credentials
+/// (`MYSQL_ALLOW_EMPTY_PASSWORD`, `MYSQL_RANDOM_ROOT_PASSWORD`).
+const SETTING_WORDS: [&str; 10] =
+    ["allow", "empty", "random", "generate", "skip", "require", "required", "use", "rotate", "min"];
+
+/// Words before a final `key` that make it a credential (`API_KEY`, `MINIO_ACCESS_KEY`,
+/// `azure_batchai_storage_key`), unlike `timeKey` or `CACHE_KEY`.
+const KEY_QUALIFIERS: [&str; 20] = [
+    "api", "secret", "access", "private", "storage", "master", "encryption", "signing", "sign",
+    "batch", "license", "ssh", "client", "app", "service", "account", "auth", "session", "hmac",
+    "shared",
+];
+
+/// A final `key` makes a credential name after one of `KEY_QUALIFIERS`.
+const KEY_WORDS: [&str; 2] = ["key", "keys"];
 
 fn words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -110,51 +146,79 @@ pub(crate) fn sensitive_name(name: &str) -> bool {
     {
         return false;
     }
-    let joined = words.concat();
-    SENSITIVE_WORDS
-        .iter()
-        .any(|w| words.iter().any(|x| x == w) || (w.len() >= 6 && joined.contains(w)))
-}
-
-/// Whether a value is a real literal, not empty, a reference or a plain number/flag.
-fn literal_value(value: &str) -> bool {
-    let v = value.trim();
-    v.len() >= 4
-        && !v.starts_with("$(")
-        && !v.starts_with("${")
-        && !v.starts_with('/')
-        && !v.bytes().all(|b| b.is_ascii_digit())
-        && !matches!(
-            v.to_ascii_lowercase().as_str(),
-            "true" | "false" | "none" | "null" | "changeme-in-secret"
-        )
-}
-
-/// Shannon entropy of `value`, in bits per character.
-fn entropy(value: &str) -> f64 {
-    let mut counts = std::collections::HashMap::new();
-    for ch in value.chars() {
-        *counts.entry(ch).or_insert(0usize) += 1;
+    if words.iter().any(|w| SETTING_WORDS.contains(&w.as_str())) {
+        return false;
     }
-    let len = value.chars().count() as f64;
-    counts
-        .values()
-        .map(|&n| n as f64 / len)
-        .map(|p| -p * p.log2())
-        .sum()
+    let joined = words.concat();
+    let key_last = words.len() >= 2
+        && words.last().is_some_and(|w| KEY_WORDS.contains(&w.as_str()))
+        && KEY_QUALIFIERS.contains(&words[words.len() - 2].as_str());
+    key_last
+        || SENSITIVE_WORDS
+            .iter()
+            .any(|w| words.iter().any(|x| x == w) || (w.len() >= 6 && joined.contains(w)))
 }
 
-/// Whether a value looks random enough to be a secret rather than a setting
-/// (`strict`, `enabled`): high entropy, or a mix of at least three character classes.
-fn secret_like(value: &str) -> bool {
-    let v = value.trim();
-    let classes = [
-        v.bytes().any(|b| b.is_ascii_lowercase()),
-        v.bytes().any(|b| b.is_ascii_uppercase()),
-        v.bytes().any(|b| b.is_ascii_digit()),
-        v.bytes().any(|b| !b.is_ascii_alphanumeric()),
-    ];
-    entropy(v) >= 3.0 || (v.len() >= 8 && classes.iter().filter(|c| **c).count() >= 3)
+/// Placeholders a human is meant to replace, and references to other values.
+fn is_placeholder(v: &str) -> bool {
+    let upper = v.to_ascii_uppercase();
+    (v.starts_with('<') && v.ends_with('>'))
+        || v.starts_with("$(")
+        || v.starts_with("${")
+        || v.contains("{{")
+        || v.starts_with('%')
+        || ["INSERT_", "INSERT-", "REPLACE_", "REPLACE-", "YOUR_", "YOUR-", "TODO"].iter().any(|p| upper.starts_with(p))
+        || v.bytes().all(|b| matches!(b, b'*' | b'x' | b'X' | b'.' | b'-' | b'#'))
+}
+
+/// A file path (`/var/secrets/key.json`, `./tls.key`, `file:///...`) or the start of a
+/// YAML structure (`[]`, `{}`, `|`): where the credential is, not the credential.
+fn is_path_or_structure(v: &str) -> bool {
+    v.starts_with('/')
+        || v.starts_with("./")
+        || v.starts_with("~/")
+        || v.starts_with("file:")
+        || matches!(v.chars().next(), Some('[' | '{' | '|' | '>' | '&' | '*'))
+}
+
+/// Values that configure rather than authenticate (`PASSWORD_AUTH: true`).
+fn is_flag_word(v: &str) -> bool {
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "none" | "nil" | "~" | "\"\"" | "''"
+    )
+}
+
+/// `PASSWORD=password`, `token: TOKEN`: a value that only repeats its key name.
+fn same_as_name(name: &str, v: &str) -> bool {
+    let norm = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect::<String>();
+    norm(name) == norm(v)
+}
+
+/// Code that reads the value from elsewhere: `os.environ["DB_PASSWORD"]`,
+/// `process.env.TOKEN`, `getenv("SECRET")`, `$DB_PASSWORD`, `ENV['KEY']`.
+fn reads_environment(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    ["environ", "getenv", "process.env", "env[", "env.fetch", "valuefrom", "secretkeyref"]
+        .iter()
+        .any(|p| lower.contains(p))
+        || (v.starts_with('$') && v[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// `existingSecret: db-auth`, `CLIENT_SECRET_SECRET: oauth-client`: the name of another
+/// Secret, not a credential. Only when the key says so and the value is a resource name.
+fn is_secret_reference(name: &str, v: &str) -> bool {
+    let words = words(name);
+    const HOLDERS: [&str; 10] =
+        ["credentials", "credential", "creds", "auth", "basicauth", "tls", "cert", "certificate", "existing", "secret"];
+    let says_reference = words.iter().any(|w| w == "existing" || w == "secretname")
+        || (words.len() >= 2
+            && words.last().is_some_and(|w| w == "secret" || w == "secrets")
+            && HOLDERS.contains(&words[words.len() - 2].as_str()));
+    let resource_name = v.len() <= 253
+        && v.contains('-')
+        && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    says_reference && resource_name
 }
 
 /// What kind of credential `value` (under `name`) looks like, if any.
@@ -188,12 +252,67 @@ mod tests {
             classify("DATABASE_URL", "postgres://app:hunter22@db:5432/app"),
             Some("a URL with an embedded password")
         );
-        assert_eq!(
-            classify("DB_PASSWORD", "s3cr3t-pass"),
-            Some("a high-entropy value under a credential name")
-        );
         assert_eq!(classify("DB_PASSWORD", "$(DB_PASS)"), None);
         assert_eq!(classify("TOKEN_REFRESH", "3600"), None);
         assert_eq!(classify("GREETING", "hello world"), None);
+    }
+
+    const NAMED: Option<&str> = Some("a literal value under a credential name");
+
+    #[test]
+    fn weak_real_passwords_are_credentials() {
+        // Seen in real manifests: short, low-entropy, and still credentials.
+        for (name, value) in [
+            ("MYSQL_ROOT_PASSWORD", "migration"),
+            ("PASSWORD", "admin"),
+            ("POSTGRES_PASSWORD", "postgres"),
+            ("ADMIN_PASS", "changeme"),
+            ("DB_PASSWORD", "s3cr3t-pass"),
+            ("RABBITMQ_DEFAULT_PASS", "guest"),
+            ("api_key", "1234"),
+            ("STRIPE_SECRET_KEY", "abcd"),
+            ("azure_batchai_storage_key", "abc123"),
+            ("MINIO_SECRET_KEY", "minio123"),
+            ("NGC_API_KEY", "nvapi-abc"),
+            ("JWT", "hello"),
+            ("redis.passphrase", "letmein"),
+        ] {
+            assert_eq!(classify(name, value), NAMED, "{name}={value}");
+        }
+    }
+
+    #[test]
+    fn placeholders_references_and_code_are_not() {
+        for (name, value) in [
+            ("API_TOKEN", "<your-token>"),
+            ("API_TOKEN", "${API_TOKEN}"),
+            ("DB_PASSWORD", "$(DB_PASSWORD)"),
+            ("DB_PASSWORD", "{{ .Values.db.password }}"),
+            ("GITHUB_TOKEN", "INSERT_TOKEN_HERE"),
+            ("PASSWORD", "password"),
+            ("token", "TOKEN"),
+            ("existingSecret", "db-credentials"),
+            ("credentialsSecret", "jaeger-creds"),
+            ("TLS_SECRET", "web-tls"),
+            ("DB_PASSWORD", "os.environ['DB_PASSWORD']"),
+            ("SECRET", "process.env.SECRET"),
+            ("PASSWORD", "$PASSWORD"),
+            ("PASSWORD_AUTH", "true"),
+            ("SECRET_NAME", "app-secret"),
+            ("TOKEN_TTL", "3600"),
+            ("KEY_PATH", "/etc/key.pem"),
+            ("CACHE_KEY_PREFIX", "app"),
+            ("PASSWORD", "********"),
+            ("MYSQL_ALLOW_EMPTY_PASSWORD", "1"),
+            ("MYSQL_RANDOM_ROOT_PASSWORD", "yes"),
+            ("GOOGLE_APPLICATION_CREDENTIALS", "/var/secrets/google/key.json"),
+            ("timeKey", "ts"),
+            ("custom_secrets", "[]"),
+            ("api-token-secret-namespace", "default"),
+            ("SECRET_VERSION", "latest"),
+            ("PASSWORD", ""),
+        ] {
+            assert_eq!(classify(name, value), None, "{name}={value}");
+        }
     }
 }

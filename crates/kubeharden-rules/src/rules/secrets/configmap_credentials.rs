@@ -3,7 +3,10 @@
 //! (`password`, `token`, `api_key`, ...) with a literal value, a value in a known
 //! credential format (private keys, cloud keys, tokens, JWTs, URLs with passwords),
 //! or such a `name = value` or `name: value` line inside an embedded configuration
-//! file. Values are never printed.
+//! file (the finding points at that line). `binaryData` is decoded and read the same
+//! way, and so is the copy of the ConfigMap that `kubectl apply` keeps in the
+//! `kubectl.kubernetes.io/last-applied-configuration` annotation, where an entry
+//! removed from `data` may live on. Values are never printed.
 //!
 //! ## Why it matters
 //! ConfigMaps are not secret. They are readable by anyone with `get` on them, are
@@ -22,6 +25,10 @@
 //! ## Fix
 //! Move the value to a Secret (mounted as a file), and rotate it.
 
+use base64::Engine;
+use kubeharden_load::Resource;
+use kubeharden_yaml::{Entry, Node, Pos, ScalarStyle};
+
 use crate::prelude::*;
 use crate::support::secrets::{known_format, named_credential};
 
@@ -36,24 +43,99 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Object(check),
 };
 
+/// Where in an entry a credential sits: the whole value, or one line of it.
+struct Found {
+    place: String,
+    what: &'static str,
+    /// The line within a multi-line value (0-based).
+    line: Option<usize>,
+}
+
 /// What kind of credential an entry holds: a known format anywhere in it (one scan
 /// of the whole value), else a credential-named key, else a credential-named
 /// `name = value` or `name: value` line of an embedded file.
-fn find(key: &str, value: &str) -> Option<(String, &'static str)> {
-    if let Some(what) = known_format(value) {
-        return Some((key.to_string(), what));
-    }
+fn find(key: &str, value: &str) -> Option<Found> {
     if !value.contains('\n') {
-        return named_credential(key, value).map(|what| (key.to_string(), what));
+        let what = known_format(value).or_else(|| named_credential(key, value))?;
+        return Some(Found { place: key.to_string(), what, line: None });
     }
-    value.lines().find_map(|line| {
-        let (name, v) = line.trim().split_once(['=', ':'])?;
-        let name = name.trim();
-        if name.is_empty() || name.contains(' ') {
+    value.lines().enumerate().find_map(|(i, line)| {
+        if let Some(what) = known_format(line) {
+            return Some(Found { place: key.to_string(), what, line: Some(i) });
+        }
+        let line = line.trim();
+        // Comments in embedded files are documentation, not configuration.
+        if line.starts_with(['#', ';']) || line.starts_with("//") {
             return None;
         }
-        named_credential(name, v.trim().trim_matches(['"', '\''])).map(|what| (format!("{key} ({name})"), what))
+        let (name, v) = line.split_once(['=', ':'])?;
+        let name = name.trim().trim_matches(['"', '\'']);
+        if name.is_empty() || name.contains(' ') || name == "passwd" {
+            // `passwd: files` is nsswitch.conf's password database, not a password.
+            return None;
+        }
+        let what = named_credential(name, v.trim().trim_end_matches(',').trim_matches(['"', '\'']))?;
+        Some(Found { place: format!("{key} ({name})"), what, line: Some(i) })
     })
+}
+
+/// The position of line `line` of a block scalar (`|` or `>`): its node starts at its
+/// first line of text, and every line shares that indentation.
+fn line_pos(value: &Node, line: usize) -> Option<Pos> {
+    let scalar = value.scalar().filter(|s| s.style == ScalarStyle::Block)?;
+    let text = scalar.text.lines().nth(line)?;
+    let indent = (text.len() - text.trim_start().len()) as u32;
+    Some(Pos::new(value.pos.line + line as u32, value.pos.col + indent))
+}
+
+fn report(out: &mut Out, path: FieldPath, at: Option<Pos>, message: String) {
+    match at {
+        Some(pos) => out.at_pos(path, pos, message),
+        None => out.at(path, message),
+    }
+}
+
+fn check_entries(res: &Resource, section: &str, entries: &[Entry], out: &mut Out) {
+    for entry in entries {
+        let Some(key) = entry.key.scalar_text() else { continue };
+        let Some(text) = entry_text(section, &entry.value) else { continue };
+        if let Some(found) = find(key, &text) {
+            let at = found.line.and_then(|l| line_pos(&entry.value, l));
+            let message = format!("ConfigMap {} {section} entry {} holds {} in plain text (value redacted)", res.name, found.place, found.what);
+            report(out, FieldPath::parse(section).key(key), at, message);
+        }
+    }
+}
+
+/// An entry's text: `data` as it is, `binaryData` decoded when it is text.
+fn entry_text(section: &str, value: &Node) -> Option<String> {
+    let raw = value.scalar_text()?;
+    if section == "data" {
+        return Some(raw.to_string());
+    }
+    let compact: String = raw.split_whitespace().collect();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(compact).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// Credentials in the last-applied copy that the live `data` no longer shows.
+fn check_last_applied(object: &Object, out: &mut Out) {
+    const ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
+    let Some(text) = object.root.get("metadata").and_then(|m| m.get("annotations")).and_then(|a| a.get(ANNOTATION)).and_then(Node::scalar_text) else {
+        return;
+    };
+    let Ok(applied) = serde_json::from_str::<serde_json::Value>(text) else { return };
+    let live = object.root.get("data");
+    for (key, value) in applied.get("data").and_then(|d| d.as_object()).into_iter().flatten() {
+        let Some(value) = value.as_str() else { continue };
+        if live.and_then(|d| d.get(key)).and_then(Node::scalar_text) == Some(value) {
+            continue;
+        }
+        if let Some(found) = find(key, value) {
+            let path = FieldPath::parse("metadata").key("annotations").key(ANNOTATION);
+            out.at(path, format!("ConfigMap {} keeps entry {} with {} in its last-applied-configuration annotation (value redacted)", object.resource.name, found.place, found.what));
+        }
+    }
 }
 
 fn check(object: &Object, out: &mut Out) {
@@ -61,10 +143,9 @@ fn check(object: &Object, out: &mut Out) {
     if res.kind != "ConfigMap" || res.api_version != "v1" {
         return;
     }
-    for entry in object.root.get("data").map(|d| d.entries()).unwrap_or_default() {
-        let (Some(key), Some(value)) = (entry.key.scalar_text(), entry.value.scalar_text()) else { continue };
-        if let Some((place, what)) = find(key, value) {
-            out.at(FieldPath::parse("data").key(key), format!("ConfigMap {} entry {place} holds {what} in plain text (value redacted)", res.name));
-        }
+    for section in ["data", "binaryData"] {
+        let entries = object.root.get(section).map(|d| d.entries()).unwrap_or_default();
+        check_entries(res, section, entries, out);
     }
+    check_last_applied(object, out);
 }
