@@ -44,24 +44,28 @@ impl SubjectRef {
         }
     }
 
-    /// A binding's subject, with its namespace defaulted to the binding's.
-    pub fn from_subject(subject: &Subject, binding_namespace: Option<&str>) -> SubjectRef {
+    /// A binding's subject, with a service account's namespace defaulted to the
+    /// binding's. None when it can match no one, as the authorizer decides: a kind
+    /// other than `User`, `Group` and `ServiceAccount` (kinds are case-sensitive), or a
+    /// service account without a namespace in a ClusterRoleBinding.
+    pub fn from_subject(subject: &Subject, binding_namespace: Option<&str>) -> Option<SubjectRef> {
+        let name = subject.name.clone();
         match subject.kind.as_str() {
-            "User" => SubjectRef::User {
-                name: subject.name.clone(),
-            },
-            "Group" => SubjectRef::Group {
-                name: subject.name.clone(),
-            },
-            _ => SubjectRef::ServiceAccount {
-                namespace: subject
+            "User" => Some(SubjectRef::User { name }),
+            "Group" => Some(SubjectRef::Group { name }),
+            "ServiceAccount" => {
+                let namespace = subject
                     .namespace
-                    .clone()
+                    .as_deref()
                     .filter(|n| !n.is_empty())
-                    .or(binding_namespace.map(str::to_string))
-                    .unwrap_or_default(),
-                name: subject.name.clone(),
-            },
+                    .or(binding_namespace)
+                    .filter(|n| !n.is_empty())?;
+                Some(SubjectRef::ServiceAccount {
+                    namespace: namespace.to_string(),
+                    name,
+                })
+            }
+            _ => None,
         }
     }
 }
@@ -182,10 +186,117 @@ pub fn default_group(resource: &str) -> &'static str {
         "subjectaccessreviews" | "selfsubjectaccessreviews" | "localsubjectaccessreviews" => {
             "authorization.k8s.io"
         }
-        "leases" => "coordination.k8s.io",
+        "leases" | "leasecandidates" => "coordination.k8s.io",
+        "signers" | "clustertrustbundles" | "podcertificaterequests" => "certificates.k8s.io",
+        "uids" | "userextras" | "selfsubjectreviews" => "authentication.k8s.io",
+        "selfsubjectrulesreviews" => "authorization.k8s.io",
+        "mutatingadmissionpolicies" | "mutatingadmissionpolicybindings" => {
+            "admissionregistration.k8s.io"
+        }
+        "csinodes" | "csistoragecapacities" | "volumeattributesclasses" => "storage.k8s.io",
+        "priorityclasses" => "scheduling.k8s.io",
+        "runtimeclasses" => "node.k8s.io",
+        "apiservices" => "apiregistration.k8s.io",
+        "flowschemas" | "prioritylevelconfigurations" => "flowcontrol.apiserver.k8s.io",
+        "ipaddresses" | "servicecidrs" => "networking.k8s.io",
+        "endpointslices" => "discovery.k8s.io",
+        "deviceclasses"
+        | "devicetaintrules"
+        | "resourceslices"
+        | "resourceclaims"
+        | "resourceclaimtemplates" => "resource.k8s.io",
+        "storageversionmigrations" => "storagemigration.k8s.io",
         "*" => "*",
         _ => "",
     }
+}
+
+/// The built-in resources that are not namespaced, by API group (kube-apiserver
+/// v1.37 discovery), with the virtual ones that impersonation (`users`, `groups`,
+/// `uids`, `userextras`) and certificate signing (`signers`) authorize. A request for
+/// them carries no namespace, so a RoleBinding never grants them.
+const CLUSTER_SCOPED: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "componentstatuses",
+            "namespaces",
+            "nodes",
+            "persistentvolumes",
+            "users",
+            "groups",
+        ],
+    ),
+    (
+        "admissionregistration.k8s.io",
+        &[
+            "mutatingadmissionpolicies",
+            "mutatingadmissionpolicybindings",
+            "mutatingwebhookconfigurations",
+            "validatingadmissionpolicies",
+            "validatingadmissionpolicybindings",
+            "validatingwebhookconfigurations",
+        ],
+    ),
+    ("apiextensions.k8s.io", &["customresourcedefinitions"]),
+    ("apiregistration.k8s.io", &["apiservices"]),
+    (
+        "authentication.k8s.io",
+        &["selfsubjectreviews", "tokenreviews", "uids", "userextras"],
+    ),
+    (
+        "authorization.k8s.io",
+        &[
+            "selfsubjectaccessreviews",
+            "selfsubjectrulesreviews",
+            "subjectaccessreviews",
+        ],
+    ),
+    (
+        "certificates.k8s.io",
+        &[
+            "certificatesigningrequests",
+            "clustertrustbundles",
+            "signers",
+        ],
+    ),
+    (
+        "flowcontrol.apiserver.k8s.io",
+        &["flowschemas", "prioritylevelconfigurations"],
+    ),
+    (
+        "networking.k8s.io",
+        &["ingressclasses", "ipaddresses", "servicecidrs"],
+    ),
+    ("node.k8s.io", &["runtimeclasses"]),
+    (
+        "rbac.authorization.k8s.io",
+        &["clusterrolebindings", "clusterroles"],
+    ),
+    (
+        "resource.k8s.io",
+        &["deviceclasses", "devicetaintrules", "resourceslices"],
+    ),
+    ("scheduling.k8s.io", &["priorityclasses"]),
+    (
+        "storage.k8s.io",
+        &[
+            "csidrivers",
+            "csinodes",
+            "storageclasses",
+            "volumeattachments",
+            "volumeattributesclasses",
+        ],
+    ),
+    ("storagemigration.k8s.io", &["storageversionmigrations"]),
+];
+
+/// Whether a built-in resource is cluster-scoped. Unknown resources (custom ones)
+/// are taken as namespaced: their scope is in their CRD, not here.
+pub fn is_cluster_scoped(api_group: &str, resource: &str) -> bool {
+    CLUSTER_SCOPED
+        .iter()
+        .any(|(g, resources)| *g == api_group && resources.contains(&resource))
 }
 
 impl Request {
@@ -204,7 +315,9 @@ impl Request {
             ..Request::default()
         };
         if resource.starts_with('/') {
+            // A non-resource request has no namespace.
             req.path = Some(resource.to_string());
+            req.namespace = None;
             return req;
         }
         let (res, sub) = resource
@@ -217,7 +330,24 @@ impl Request {
         req.resource = res.to_string();
         req.api_group = group;
         req.subresource = sub;
+        req.namespace = req.request_namespace(namespace);
         req
+    }
+
+    /// The namespace the API server puts in the request's attributes, whatever
+    /// namespace was asked: none for a cluster-scoped resource; for
+    /// `/api/v1/namespaces/NAME` the namespace is NAME; `bind` on a ClusterRole is
+    /// checked in the namespace of the RoleBinding being made, so it keeps it.
+    fn request_namespace(&self, asked: Option<&str>) -> Option<String> {
+        let (group, resource) = (self.api_group.as_str(), self.resource.as_str());
+        if group.is_empty() && resource == "namespaces" {
+            return self.name.clone();
+        }
+        let bind = self.verb == "bind" && resource == "clusterroles";
+        if is_cluster_scoped(group, resource) && !bind {
+            return None;
+        }
+        asked.map(str::to_string)
     }
 
     pub fn describe(&self) -> String {
@@ -290,21 +420,13 @@ pub struct Grant<'m, 'v> {
     pub subject: SubjectRef,
 }
 
-/// Whether a binding's scope covers the request: a RoleBinding only in its namespace.
-fn in_scope(binding: &BindingDef<'_>, req: &Request) -> bool {
-    match binding.namespace() {
-        None => true,
-        Some(ns) => req.path.is_none() && req.namespace.as_deref() == Some(ns),
-    }
-}
-
 impl<'v> RbacModel<'v> {
     fn grants_of<'m>(
         &'m self,
         binding: &'m BindingDef<'v>,
         req: &Request,
     ) -> Option<(&'m RoleDef<'v>, usize)> {
-        if !in_scope(binding, req) {
+        if !binding.covers(req) {
             return None;
         }
         let role = &self.roles[binding.role?];
@@ -321,12 +443,12 @@ impl<'v> RbacModel<'v> {
             let Some((role, rule)) = self.grants_of(binding, req) else {
                 continue;
             };
-            let subjects = binding
+            let mut subjects = binding
                 .entry
                 .subjects
                 .iter()
-                .map(|s| SubjectRef::from_subject(s, binding.namespace()));
-            if let Some(subject) = subjects.into_iter().find(|s| identity.matches(s)) {
+                .filter_map(|s| SubjectRef::from_subject(s, binding.namespace()));
+            if let Some(subject) = subjects.find(|s| identity.matches(s)) {
                 out.push(Grant {
                     binding,
                     role,
@@ -345,12 +467,14 @@ impl<'v> RbacModel<'v> {
             let Some((role, rule)) = self.grants_of(binding, req) else {
                 continue;
             };
-            for subject in &binding.entry.subjects {
+            let subjects = binding.entry.subjects.iter();
+            for subject in subjects.filter_map(|s| SubjectRef::from_subject(s, binding.namespace()))
+            {
                 out.push(Grant {
                     binding,
                     role,
                     rule,
-                    subject: SubjectRef::from_subject(subject, binding.namespace()),
+                    subject,
                 });
             }
         }

@@ -104,7 +104,7 @@ fn accounts(view: &ClusterView, model: &RbacModel<'_>) -> Accounts {
     }
     for binding in &model.bindings {
         for s in &binding.entry.subjects {
-            if let SubjectRef::ServiceAccount { namespace, name } =
+            if let Some(SubjectRef::ServiceAccount { namespace, name }) =
                 SubjectRef::from_subject(s, binding.namespace())
             {
                 a.all.entry(namespace).or_default().insert(name);
@@ -127,11 +127,7 @@ type Grants<'m, 'v> = Vec<Grant<'m, 'v>>;
 /// The first grant that allows `req`.
 fn allowed<'m, 'v>(grants: &Grants<'m, 'v>, req: &Request) -> Option<Grant<'m, 'v>> {
     grants.iter().copied().find(|(b, r)| {
-        let in_scope = match b.namespace() {
-            None => true,
-            Some(ns) => req.namespace.as_deref() == Some(ns),
-        };
-        in_scope
+        b.covers(req)
             && r.rules
                 .iter()
                 .any(|rule| crate::authz::rule_allows(rule, req))
@@ -467,8 +463,8 @@ pub fn escalation_paths<'m, 'v>(
     let accounts = accounts(view, model);
     let mut starts: BTreeSet<SubjectRef> = BTreeSet::new();
     for binding in model.bindings.iter().filter(|b| !b.builtin) {
-        for s in &binding.entry.subjects {
-            let subject = SubjectRef::from_subject(s, binding.namespace());
+        let subjects = binding.entry.subjects.iter();
+        for subject in subjects.filter_map(|s| SubjectRef::from_subject(s, binding.namespace())) {
             if !is_system_subject(&subject) {
                 starts.insert(subject);
             }

@@ -1,10 +1,12 @@
 //! Roles and bindings of the scan and the bootstrap policy, resolved.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
-use kubeharden_cluster::selector;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use kubeharden_cluster::selector::{self, Labels};
 use kubeharden_cluster::{BindingEntry, ClusterView, RoleEntry};
+use kubeharden_yaml::Node;
 
 use crate::bootstrap::bootstrap;
 
@@ -30,8 +32,62 @@ pub struct RoleDef<'v> {
     pub entry: &'v RoleEntry,
     /// From the bootstrap policy, not the scan.
     pub builtin: bool,
-    /// Its rules, with those of aggregated ClusterRoles added.
+    /// Its effective rules: for an aggregated ClusterRole, those of the ClusterRoles
+    /// it selects (the controller overwrites its own); for a scanned built-in, with
+    /// the built-in's added back.
     pub rules: Vec<PolicyRule>,
+    /// Its labels, with a reconciled built-in's added back.
+    pub labels: Labels,
+    /// `aggregationRule.clusterRoleSelectors`, with a reconciled built-in's added.
+    pub aggregation: Option<Vec<LabelSelector>>,
+}
+
+impl<'v> RoleDef<'v> {
+    fn new(entry: &'v RoleEntry, builtin: bool) -> RoleDef<'v> {
+        RoleDef {
+            key: key_of(entry),
+            entry,
+            builtin,
+            rules: entry.rules.clone(),
+            labels: entry.labels.clone(),
+            aggregation: entry.aggregation.clone(),
+        }
+    }
+
+    /// A scanned role of a built-in's name as the API server leaves it after its
+    /// start-up reconciliation: the built-in's missing rules, labels and aggregation
+    /// selectors added back (nothing removed).
+    fn reconciled(entry: &'v RoleEntry, builtin: &RoleDef<'v>) -> RoleDef<'v> {
+        let mut def = RoleDef::new(entry, false);
+        add_missing(&mut def.rules, &builtin.rules);
+        for (k, v) in &builtin.labels {
+            def.labels.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        if let Some(expected) = &builtin.aggregation {
+            add_missing(def.aggregation.get_or_insert_with(Vec::new), expected);
+        }
+        def
+    }
+}
+
+fn add_missing<T: Clone + PartialEq>(to: &mut Vec<T>, from: &[T]) {
+    for item in from {
+        if !to.contains(item) {
+            to.push(item.clone());
+        }
+    }
+}
+
+/// The annotation with which an object opts out of the API server's reconciliation
+/// of the built-in object of its name.
+const AUTOUPDATE: &str = "rbac.authorization.kubernetes.io/autoupdate";
+
+fn protected(root: &Node) -> bool {
+    let annotations = root.get("metadata").and_then(|m| m.get("annotations"));
+    annotations
+        .and_then(|a| a.get(AUTOUPDATE))
+        .and_then(Node::as_str)
+        == Some("false")
 }
 
 #[derive(Debug)]
@@ -46,6 +102,17 @@ pub struct BindingDef<'v> {
 impl BindingDef<'_> {
     pub fn namespace(&self) -> Option<&str> {
         self.entry.namespace.as_deref()
+    }
+
+    /// Whether the binding's scope covers the request: a ClusterRoleBinding
+    /// everywhere; a RoleBinding only requests in its namespace, so never a
+    /// cluster-scoped resource or a non-resource URL (their requests carry no
+    /// namespace; see `Request::parse`).
+    pub fn covers(&self, req: &crate::Request) -> bool {
+        match self.namespace() {
+            None => true,
+            Some(ns) => req.path.is_none() && req.namespace.as_deref() == Some(ns),
+        }
     }
 
     /// `RoleBinding ns/name` or `ClusterRoleBinding name`.
@@ -75,66 +142,34 @@ fn key_of(entry: &RoleEntry) -> RoleKey {
 }
 
 impl<'v> RbacModel<'v> {
-    /// The scan's RBAC objects over the bootstrap policy (a scanned object replaces the
-    /// built-in one of the same name).
+    /// The scan's RBAC objects over the bootstrap policy. A scanned object with a
+    /// built-in's name does not replace it: the API server reconciles built-ins at
+    /// start-up, adding back what is missing, unless the object is annotated
+    /// `rbac.authorization.kubernetes.io/autoupdate: "false"`.
     pub fn build(view: &'v ClusterView) -> RbacModel<'v> {
         let builtin = bootstrap();
-        let mut roles: BTreeMap<RoleKey, RoleDef<'v>> = BTreeMap::new();
-        for (entries, is_builtin) in [(&builtin.roles, true), (&view.roles, false)] {
-            for entry in entries {
-                let key = key_of(entry);
-                roles.insert(
-                    key.clone(),
-                    RoleDef {
-                        key,
-                        entry,
-                        builtin: is_builtin,
-                        rules: entry.rules.clone(),
-                    },
-                );
-            }
-        }
-        let mut roles: Vec<RoleDef<'v>> = roles.into_values().collect();
+        let mut roles = build_roles(builtin, view);
         aggregate(&mut roles);
         let by_key: HashMap<RoleKey, usize> = roles
             .iter()
             .enumerate()
             .map(|(i, r)| (r.key.clone(), i))
             .collect();
-
-        let scanned_names: std::collections::HashSet<(Option<&str>, &str)> = view
-            .bindings
-            .iter()
-            .map(|b| (b.namespace.as_deref(), b.origin.resource.name.as_str()))
-            .collect();
-        let mut bindings = Vec::new();
-        let builtin_bindings = builtin.bindings.iter().filter(|b| {
-            !scanned_names.contains(&(b.namespace.as_deref(), b.origin.resource.name.as_str()))
-        });
-        for (entry, is_builtin) in builtin_bindings
-            .map(|b| (b, true))
-            .chain(view.bindings.iter().map(|b| (b, false)))
-        {
-            let role_key = RoleKey {
-                namespace: if entry.role_ref.kind == "Role" {
-                    entry.namespace.clone()
-                } else {
-                    None
-                },
-                name: entry.role_ref.name.clone(),
-            };
-            let role = by_key.get(&role_key).copied();
-            bindings.push(BindingDef {
+        let bindings: Vec<BindingDef<'v>> = build_bindings(builtin, view)
+            .into_iter()
+            .map(|(entry, is_builtin, role_key)| BindingDef {
                 entry,
                 builtin: is_builtin,
+                role: by_key.get(&role_key).copied(),
                 role_key,
-                role,
-            });
-        }
+            })
+            .collect();
         let mut by_subject: HashMap<crate::SubjectRef, Vec<usize>> = HashMap::new();
         for (i, binding) in bindings.iter().enumerate() {
-            for s in &binding.entry.subjects {
-                let subject = crate::SubjectRef::from_subject(s, binding.namespace());
+            let subjects = binding.entry.subjects.iter();
+            for subject in
+                subjects.filter_map(|s| crate::SubjectRef::from_subject(s, binding.namespace()))
+            {
                 let list = by_subject.entry(subject).or_default();
                 if list.last() != Some(&i) {
                     list.push(i);
@@ -159,25 +194,87 @@ impl<'v> RbacModel<'v> {
     }
 }
 
+/// The built-in roles, each scanned role over them (reconciled or replacing).
+fn build_roles<'v>(builtin: &'v ClusterView, view: &'v ClusterView) -> Vec<RoleDef<'v>> {
+    let mut roles: BTreeMap<RoleKey, RoleDef<'v>> = BTreeMap::new();
+    for entry in &builtin.roles {
+        roles.insert(key_of(entry), RoleDef::new(entry, true));
+    }
+    for entry in &view.roles {
+        let def = match roles.get(&key_of(entry)) {
+            Some(base) if base.builtin && !protected(&entry.root) => {
+                RoleDef::reconciled(entry, base)
+            }
+            _ => RoleDef::new(entry, false),
+        };
+        roles.insert(def.key.clone(), def);
+    }
+    roles.into_values().collect()
+}
+
+/// The role a binding references.
+fn role_key_of(entry: &BindingEntry) -> RoleKey {
+    RoleKey {
+        namespace: if entry.role_ref.kind == "Role" {
+            entry.namespace.clone()
+        } else {
+            None
+        },
+        name: entry.role_ref.name.clone(),
+    }
+}
+
+/// Every binding, whether built in, and the role it grants. A scanned binding with
+/// a built-in's name keeps the built-in beside it (reconciliation adds its subjects
+/// back) and is reset to the built-in's roleRef; annotated autoupdate "false", it
+/// replaces the built-in instead.
+fn build_bindings<'v>(
+    builtin: &'v ClusterView,
+    view: &'v ClusterView,
+) -> Vec<(&'v BindingEntry, bool, RoleKey)> {
+    let name = |b: &'v BindingEntry| (b.namespace.as_deref(), b.origin.resource.name.as_str());
+    let builtins: HashMap<_, &BindingEntry> =
+        builtin.bindings.iter().map(|b| (name(b), b)).collect();
+    let replaced: HashSet<_> = view
+        .bindings
+        .iter()
+        .filter(|b| protected(&b.root))
+        .map(name)
+        .collect();
+    let kept = builtin
+        .bindings
+        .iter()
+        .filter(|b| !replaced.contains(&name(b)));
+    let mut out: Vec<_> = kept.map(|b| (b, true, role_key_of(b))).collect();
+    for entry in &view.bindings {
+        let reset = builtins
+            .get(&name(entry))
+            .filter(|_| !protected(&entry.root));
+        out.push((entry, false, role_key_of(reset.copied().unwrap_or(entry))));
+    }
+    out
+}
+
 /// Fills aggregated ClusterRoles with the rules of the ClusterRoles their selectors
 /// match, until nothing changes (admin aggregates edit, which aggregates view).
 fn aggregate(roles: &mut [RoleDef<'_>]) {
     for _ in 0..8 {
         let mut changed = false;
         for i in 0..roles.len() {
-            let Some(selectors) = roles[i].entry.aggregation.clone() else {
+            let Some(selectors) = roles[i].aggregation.clone() else {
                 continue;
             };
             if roles[i].key.namespace.is_some() {
                 continue;
             }
-            let mut rules = roles[i].entry.rules.clone();
+            // The controller overwrites an aggregated role's own rules.
+            let mut rules = Vec::new();
             for (j, other) in roles.iter().enumerate() {
                 if j != i
                     && other.key.namespace.is_none()
                     && selectors
                         .iter()
-                        .any(|s| selector::matches(s, &other.entry.labels))
+                        .any(|s| selector::matches(s, &other.labels))
                 {
                     for rule in &other.rules {
                         if !rules.contains(rule) {

@@ -24,7 +24,10 @@ pub(crate) fn scanned_grants<'m, 'v>(ctx: &'m ClusterCtx<'v>) -> Vec<Granted<'m,
             continue;
         };
         for (subject_index, subject) in binding.entry.subjects.iter().enumerate() {
-            let subject = SubjectRef::from_subject(subject, binding.namespace());
+            // A subject of an unknown kind matches no one.
+            let Some(subject) = SubjectRef::from_subject(subject, binding.namespace()) else {
+                continue;
+            };
             if !is_system(&subject) {
                 out.push(Granted {
                     binding,
@@ -46,7 +49,8 @@ pub(crate) fn allows(role: &RoleDef<'_>, req: &Request) -> Option<usize> {
 }
 
 /// A request within the binding's reach: in its namespace for a RoleBinding, across
-/// the cluster for a ClusterRoleBinding.
+/// the cluster for a ClusterRoleBinding (`Request::parse` drops the namespace of a
+/// cluster-scoped resource, which a RoleBinding then does not cover).
 pub(crate) fn request(g: &Granted<'_, '_>, verb: &str, resource: &str) -> Request {
     Request::parse(verb, resource, g.binding.namespace(), None)
 }
@@ -96,7 +100,10 @@ pub(crate) fn report_grants(
         }
         let allowed: Vec<String> = checks
             .iter()
-            .filter(|(verb, resource)| allows(g.role, &request(&g, verb, resource)).is_some())
+            .filter(|(verb, resource)| {
+                let req = request(&g, verb, resource);
+                g.binding.covers(&req) && allows(g.role, &req).is_some()
+            })
             .map(|(verb, resource)| format!("{verb} {resource}"))
             .collect();
         if !allowed.is_empty() {

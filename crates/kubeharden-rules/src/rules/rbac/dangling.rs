@@ -42,7 +42,7 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     }
     for b in ctx.rbac().bindings.iter().filter(|b| !b.builtin) {
         for (i, subject) in b.entry.subjects.iter().enumerate() {
-            let kubeharden_rbac::SubjectRef::ServiceAccount { namespace, name } = kubeharden_rbac::SubjectRef::from_subject(subject, b.namespace()) else { continue };
+            let Some(kubeharden_rbac::SubjectRef::ServiceAccount { namespace, name }) = kubeharden_rbac::SubjectRef::from_subject(subject, b.namespace()) else { continue };
             let known = ctx.view.service_accounts.contains_key(&(namespace.clone(), name.clone()));
             if ctx.view.namespaces.contains_key(&namespace) && !known && name != "default" {
                 out.at(&b.entry.origin, &b.entry.root, FieldPath::parse("subjects").index(i), format!("{} grants to service account {namespace}/{name}, which does not exist", b.describe()));

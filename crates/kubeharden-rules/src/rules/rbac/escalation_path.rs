@@ -70,7 +70,7 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
                 format!("({}) {} can {} -> {target}{via}", i + 1, h.from, h.action)
             })
             .collect();
-        let index = binding.entry.subjects.iter().position(|s| SubjectRef::from_subject(s, binding.namespace()) == path.start).unwrap_or(0);
+        let index = binding.entry.subjects.iter().position(|s| SubjectRef::from_subject(s, binding.namespace()).as_ref() == Some(&path.start)).unwrap_or(0);
         let message = format!("{} can gain cluster-admin power in {} step(s): {}", path.start, path.hops.len(), steps.join("; "));
         out.at(&binding.entry.origin, &binding.entry.root, FieldPath::parse("subjects").index(index), message);
     }
