@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::event::Event;
 use crate::net::Cidr;
-use crate::read::{for_each_event, Input, Malformed};
+use crate::read::{for_each_event, Input, MalformedLines};
 
 /// Thresholds, windows and lists the detectors read. Every field has a default that
 /// suits a production cluster; the CLI can change them.
@@ -183,7 +183,8 @@ pub struct AnalyseOptions {
 #[derive(Debug, Default)]
 pub struct AuditReport {
     pub alerts: Vec<Alert>,
-    pub malformed: Vec<Malformed>,
+    /// Lines that are not audit events, per input.
+    pub malformed: Vec<MalformedLines>,
     /// Input errors (unreadable files), with the input's name.
     pub errors: Vec<(Arc<str>, String)>,
     pub events: u64,
@@ -210,7 +211,7 @@ pub fn analyse(
             }
         });
         match result {
-            Ok(malformed) => report.malformed.extend(malformed),
+            Ok(malformed) => report.malformed.push(malformed),
             Err(e) => report.errors.push((input.name(), e)),
         }
     }

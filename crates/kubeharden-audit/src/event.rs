@@ -1,29 +1,98 @@
 //! The fields of an audit event that detection reads.
 
+use std::borrow::{Borrow, Cow};
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Deref;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
+
+/// A JSON string of the line: borrowed from it, and owned only when the line wrote it
+/// with an escape (`\"`, `\u0026`, `\\`...), which real API servers often do.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(transparent)]
+pub struct Str<'a>(#[serde(borrow)] pub Cow<'a, str>);
+
+impl Deref for Str<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Str<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Str<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Str<'_> {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Str<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl<'a> From<&'a str> for Str<'a> {
+    fn from(s: &'a str) -> Self {
+        Str(Cow::Borrowed(s))
+    }
+}
+
+impl Str<'_> {
+    /// Whether the string was borrowed from the line (no escape in it).
+    pub fn is_borrowed(&self) -> bool {
+        matches!(self.0, Cow::Borrowed(_))
+    }
+}
+
+fn text<'s>(s: &'s Option<Str<'_>>) -> Option<&'s str> {
+    s.as_deref()
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct User<'a> {
     #[serde(borrow, default)]
-    pub username: Option<&'a str>,
+    pub username: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub groups: Vec<&'a str>,
+    pub groups: Vec<Str<'a>>,
+}
+
+impl User<'_> {
+    pub fn name(&self) -> &str {
+        text(&self.username).unwrap_or("")
+    }
+
+    pub fn in_group(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| **g == *group)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ObjectRef<'a> {
     #[serde(borrow, default)]
-    pub resource: Option<&'a str>,
+    pub resource: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub namespace: Option<&'a str>,
+    pub namespace: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub name: Option<&'a str>,
+    pub name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub api_group: Option<&'a str>,
+    pub api_group: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub subresource: Option<&'a str>,
+    pub subresource: Option<Str<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -37,21 +106,21 @@ pub struct Status {
 #[serde(rename_all = "camelCase")]
 pub struct Event<'a> {
     #[serde(borrow, default, rename = "auditID")]
-    pub audit_id: &'a str,
+    pub audit_id: Str<'a>,
     #[serde(borrow, default)]
-    pub stage: &'a str,
+    pub stage: Str<'a>,
     #[serde(borrow, default, rename = "requestURI")]
-    pub request_uri: &'a str,
+    pub request_uri: Str<'a>,
     #[serde(borrow, default)]
-    pub verb: &'a str,
+    pub verb: Str<'a>,
     #[serde(borrow, default)]
     pub user: User<'a>,
     #[serde(borrow, default)]
     pub impersonated_user: Option<User<'a>>,
     #[serde(borrow, default, rename = "sourceIPs")]
-    pub source_ips: Vec<&'a str>,
+    pub source_ips: Vec<Str<'a>>,
     #[serde(borrow, default)]
-    pub user_agent: Option<&'a str>,
+    pub user_agent: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub object_ref: Option<ObjectRef<'a>>,
     #[serde(default)]
@@ -59,16 +128,24 @@ pub struct Event<'a> {
     #[serde(borrow, default)]
     pub request_object: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    pub request_received_timestamp: Option<&'a str>,
+    pub request_received_timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub stage_timestamp: Option<&'a str>,
+    pub stage_timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub annotations: Option<std::collections::HashMap<&'a str, &'a str>>,
+    pub annotations: Option<HashMap<Str<'a>, Str<'a>>>,
 }
 
 impl<'a> Event<'a> {
-    pub fn username(&self) -> &'a str {
-        self.user.username.unwrap_or("")
+    pub fn username(&self) -> &str {
+        self.user.name()
+    }
+
+    pub fn verb(&self) -> &str {
+        &self.verb
+    }
+
+    pub fn request_uri(&self) -> &str {
+        &self.request_uri
     }
 
     pub fn code(&self) -> u16 {
@@ -78,37 +155,35 @@ impl<'a> Event<'a> {
             .unwrap_or(0)
     }
 
-    pub fn resource(&self) -> &'a str {
-        self.object_ref
-            .as_ref()
-            .and_then(|o| o.resource)
-            .unwrap_or("")
+    fn object_field(
+        &self,
+        field: for<'r> fn(&'r ObjectRef<'a>) -> &'r Option<Str<'a>>,
+    ) -> Option<&str> {
+        self.object_ref.as_ref().and_then(|o| text(field(o)))
     }
 
-    pub fn subresource(&self) -> &'a str {
-        self.object_ref
-            .as_ref()
-            .and_then(|o| o.subresource)
-            .unwrap_or("")
+    pub fn resource(&self) -> &str {
+        self.object_field(|o| &o.resource).unwrap_or("")
     }
 
-    pub fn namespace(&self) -> Option<&'a str> {
-        self.object_ref.as_ref().and_then(|o| o.namespace)
+    pub fn subresource(&self) -> &str {
+        self.object_field(|o| &o.subresource).unwrap_or("")
     }
 
-    pub fn name(&self) -> Option<&'a str> {
-        self.object_ref.as_ref().and_then(|o| o.name)
+    pub fn namespace(&self) -> Option<&str> {
+        self.object_field(|o| &o.namespace)
     }
 
-    pub fn api_group(&self) -> &'a str {
-        self.object_ref
-            .as_ref()
-            .and_then(|o| o.api_group)
-            .unwrap_or("")
+    pub fn name(&self) -> Option<&str> {
+        self.object_field(|o| &o.name)
     }
 
-    pub fn source_ip(&self) -> &'a str {
-        self.source_ips.first().copied().unwrap_or("")
+    pub fn api_group(&self) -> &str {
+        self.object_field(|o| &o.api_group).unwrap_or("")
+    }
+
+    pub fn source_ip(&self) -> &str {
+        self.source_ips.first().map(|s| &**s).unwrap_or("")
     }
 
     /// Whether the request was allowed and succeeded (2xx).
@@ -117,23 +192,18 @@ impl<'a> Event<'a> {
     }
 
     /// The authorizer's decision annotation (`allow`, `forbid`), if present.
-    pub fn decision(&self) -> Option<&'a str> {
+    pub fn decision(&self) -> Option<&str> {
         self.annotations
             .as_ref()
-            .and_then(|a| a.get("authorization.k8s.io/decision").copied())
+            .and_then(|a| a.get("authorization.k8s.io/decision"))
+            .map(|s| &**s)
     }
 
     /// The event's time in seconds since the epoch (stage time, else received time).
     pub fn time(&self) -> Option<f64> {
-        let text = self.stage_timestamp.or(self.request_received_timestamp)?;
+        let text = text(&self.stage_timestamp).or(text(&self.request_received_timestamp))?;
         let ts: jiff::Timestamp = text.parse().ok()?;
         Some(ts.as_second() as f64 + f64::from(ts.subsec_nanosecond()) / 1e9)
-    }
-
-    /// Only the completed stage counts, so one request is one event (logs may also
-    /// hold RequestReceived and ResponseStarted stages).
-    pub fn is_final(&self) -> bool {
-        self.stage.is_empty() || self.stage == "ResponseComplete" || self.stage == "Panic"
     }
 
     pub fn is_service_account(&self) -> bool {
@@ -155,5 +225,54 @@ mod tests {
         );
         assert_eq!(e.decision(), Some("allow"));
         assert!((e.time().unwrap() - 1_795_773_600.5).abs() < 1e-6);
+    }
+
+    /// A line as the API server writes it: `&` of a query as `\u0026`, quotes inside
+    /// an annotation as `\"`, a backslash as `\\`, and non-ASCII as `\u` escapes.
+    const ESCAPED: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"7f2c0b1e-1a2b-4c3d-8e9f-0a1b2c3d4e5f","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=sh\u0026command=-c\u0026command=id\u0026container=app\u0026stdin=true","verb":"create","user":{"username":"jos\u00e9","groups":["d\\evs","system:authenticated"]},"sourceIPs":["10.1.2.3"],"userAgent":"kubectl/v1.37.2 (linux/amd64) kubernetes/abc \"quoted\" \ud83d\ude00","objectRef":{"resource":"pods","namespace":"shop","name":"web","apiVersion":"v1","subresource":"exec"},"responseStatus":{"metadata":{},"code":101},"requestReceivedTimestamp":"2026-11-27T10:00:00.000000Z","stageTimestamp":"2026-11-27T10:00:00.500000Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by ClusterRoleBinding \"ops\" of ClusterRole \"edit\" to Group \"d\\evs\""}}"#;
+
+    #[test]
+    fn parses_escaped_strings() {
+        let e: Event<'_> = serde_json::from_str(ESCAPED).unwrap();
+        assert_eq!(
+            e.request_uri(),
+            "/api/v1/namespaces/shop/pods/web/exec?command=sh&command=-c&command=id&container=app&stdin=true"
+        );
+        assert_eq!(e.username(), "jos\u{e9}");
+        assert!(e.user.in_group("d\\evs"));
+        assert_eq!(
+            e.user_agent.as_deref(),
+            Some("kubectl/v1.37.2 (linux/amd64) kubernetes/abc \"quoted\" \u{1f600}")
+        );
+        let reason = &e.annotations.as_ref().unwrap()["authorization.k8s.io/reason"];
+        assert!(reason.ends_with("to Group \"d\\evs\""), "{reason}");
+        assert_eq!(e.decision(), Some("allow"));
+        assert_eq!((e.subresource(), e.code()), ("exec", 101));
+    }
+
+    #[test]
+    fn borrows_what_has_no_escape() {
+        let e: Event<'_> = serde_json::from_str(ESCAPED).unwrap();
+        assert!(e.audit_id.is_borrowed() && e.verb.is_borrowed() && e.source_ips[0].is_borrowed());
+        assert!(e
+            .object_ref
+            .as_ref()
+            .unwrap()
+            .name
+            .as_ref()
+            .unwrap()
+            .is_borrowed());
+        assert!(!e.request_uri.is_borrowed() && !e.user.username.as_ref().unwrap().is_borrowed());
+    }
+
+    #[test]
+    fn escapes_anywhere_parse() {
+        // Even a field name or a verb may be written with escapes: it is valid JSON.
+        let line = r#"{"auditID":"a","st\u0061ge":"ResponseComplete","verb":"\u0063reate","objectRef":{"resource":"secrets","namespace":"n\/s"},"responseStatus":{"code":201}}"#;
+        let e: Event<'_> = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            (e.verb(), &*e.stage, e.namespace()),
+            ("create", "ResponseComplete", Some("n/s"))
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod net;
 pub mod policy;
 pub mod read;
 pub mod request;
+pub mod stage;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
 mod window;

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::engine::At;
 use crate::event::Event;
+use crate::stage::Requests;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
@@ -36,6 +37,40 @@ pub struct Malformed {
     pub file: Arc<str>,
     pub line: u64,
     pub message: String,
+}
+
+/// Lines that are not audit events: the first few, each with its line, and a count of
+/// the rest, so memory and the report stay small however many there are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MalformedLines {
+    pub listed: Vec<Malformed>,
+    /// Malformed lines beyond `listed`.
+    pub more: u64,
+    /// The first of those, where the count starts.
+    pub first_unlisted: Option<u64>,
+}
+
+/// How many malformed lines of an input are listed one by one.
+pub const MAX_LISTED: usize = 20;
+
+impl MalformedLines {
+    fn push(&mut self, file: &Arc<str>, line: u64, message: &str) {
+        if self.listed.len() < MAX_LISTED {
+            self.listed.push(Malformed {
+                file: file.clone(),
+                line,
+                message: message.to_string(),
+            });
+        } else {
+            self.more += 1;
+            self.first_unlisted.get_or_insert(line);
+        }
+    }
+
+    /// All malformed lines, listed or counted.
+    pub fn total(&self) -> u64 {
+        self.listed.len() as u64 + self.more
+    }
 }
 
 /// Lines parsed together, in parallel; then handed to the detectors in order.
@@ -69,16 +104,18 @@ struct EventList<'a> {
     items: Vec<Event<'a>>,
 }
 
-/// Calls `f` with every event of `input`, in order. Malformed lines are returned,
-/// each with its line number; an unreadable input is an error.
+/// Calls `f` with the event that stands for each request of `input` (see
+/// [`Requests`]), in order. Malformed lines are returned, the first few with their
+/// line numbers; an unreadable input is an error.
 pub fn for_each_event(
     input: &Input,
     follow: bool,
     f: &mut dyn FnMut(&Event<'_>, &At),
-) -> Result<Vec<Malformed>, String> {
+) -> Result<MalformedLines, String> {
     let name = input.name();
     let mut reader = open(input)?;
-    let mut malformed = Vec::new();
+    let mut malformed = MalformedLines::default();
+    let mut requests = Requests::default();
     let mut line_no: u64 = 0;
     let mut batch: Vec<String> = Vec::with_capacity(BATCH);
     let mut first = true;
@@ -128,6 +165,9 @@ pub fn for_each_event(
                     )
                 })?;
                 for (i, event) in list.items.iter().enumerate() {
+                    if !requests.admit(event) {
+                        continue;
+                    }
                     let at = At {
                         file: name.clone(),
                         line: i as u64 + 1,
@@ -154,7 +194,7 @@ pub fn for_each_event(
         for (i, result) in parsed.iter().enumerate() {
             let n = line_no + i as u64 + 1;
             match result {
-                Ok(event) if event.is_final() => {
+                Ok(event) if requests.admit(event) => {
                     let at = At {
                         file: name.clone(),
                         line: n,
@@ -164,11 +204,7 @@ pub fn for_each_event(
                 }
                 Ok(_) => {}
                 Err(_) if batch[i].trim().is_empty() => {}
-                Err(e) => malformed.push(Malformed {
-                    file: name.clone(),
-                    line: n,
-                    message: e.clone(),
-                }),
+                Err(e) => malformed.push(&name, n, e),
             }
         }
         line_no += batch.len() as u64;

@@ -43,7 +43,7 @@ pub struct PodFacts {
 pub fn pod_facts(event: &Event<'_>) -> Option<PodFacts> {
     if event.subresource() != ""
         || !is_workload(event.resource())
-        || !matches!(event.verb, "create" | "update" | "patch")
+        || !matches!(event.verb(), "create" | "update" | "patch")
     {
         return None;
     }

@@ -51,7 +51,8 @@ fn exactly_the_planted_attacks_raise_alerts() {
         &AnalyseOptions::default(),
     );
     assert_eq!(report.malformed.len(), 1);
-    assert_eq!(report.malformed[0].line, report.events + 1);
+    assert_eq!(report.malformed[0].total(), 1);
+    assert_eq!(report.malformed[0].listed[0].line, report.events + 1);
 
     let got: BTreeSet<(String, String)> = report
         .alerts

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use kubeharden_audit::net::{read_list, Cidr};
-use kubeharden_audit::read::Input;
+use kubeharden_audit::read::{Input, MalformedLines};
 use kubeharden_audit::{analyse, Alert, AnalyseOptions, AuditConfig};
 use kubeharden_engine::{ScanReport, ScanStats};
 use kubeharden_load::LoadError;
@@ -108,6 +108,30 @@ fn blind_spots(
     })
 }
 
+/// The first malformed lines of an input one by one, then one error that counts the
+/// rest: a log of garbage must not flood standard error or the report.
+fn malformed_errors(lines: &MalformedLines, errors: &mut Vec<LoadError>) {
+    errors.extend(lines.listed.iter().map(|m| {
+        LoadError::new(
+            &m.file,
+            Some(Pos::new(m.line as u32, 1)),
+            format!("not an audit event: {}", m.message),
+        )
+    }));
+    if let (Some(first), Some(m)) = (lines.first_unlisted, lines.listed.first()) {
+        errors.push(LoadError::new(
+            &m.file,
+            Some(Pos::new(first as u32, 1)),
+            format!(
+                "{} more lines from here on are not audit events ({} in all; only the first {} are listed)",
+                lines.more,
+                lines.total(),
+                lines.listed.len()
+            ),
+        ));
+    }
+}
+
 fn print_alert(alert: &Alert) {
     println!(
         "ALERT {} {} at {}:{}: {}",
@@ -143,13 +167,9 @@ pub fn run(args: AuditLogArgs) -> Result<u8, String> {
         on_new: args.follow.then_some(print_alert as fn(&Alert)),
     };
     let result = analyse(&inputs, &mut detectors, &options);
-    errors.extend(result.malformed.iter().map(|m| {
-        LoadError::new(
-            &m.file,
-            Some(Pos::new(m.line as u32, 1)),
-            format!("not an audit event: {}", m.message),
-        )
-    }));
+    for lines in &result.malformed {
+        malformed_errors(lines, &mut errors);
+    }
     errors.extend(
         result
             .errors

@@ -10,17 +10,21 @@ pub(crate) fn observe(
     event: &Event<'_>,
     message: String,
 ) -> Observation {
-    let object = event.object_ref.as_ref().and_then(|o| o.resource).map(|r| {
-        let resource = match event.subresource() {
-            "" => r.to_string(),
-            sub => format!("{r}/{sub}"),
-        };
-        (
-            resource,
-            event.namespace().map(str::to_string),
-            event.name().map(str::to_string),
-        )
-    });
+    let object = event
+        .object_ref
+        .as_ref()
+        .and_then(|o| o.resource.as_deref())
+        .map(|r| {
+            let resource = match event.subresource() {
+                "" => r.to_string(),
+                sub => format!("{r}/{sub}"),
+            };
+            (
+                resource,
+                event.namespace().map(str::to_string),
+                event.name().map(str::to_string),
+            )
+        });
     Observation {
         rule_id,
         key,
@@ -78,3 +82,13 @@ pub(crate) fn object_name(event: &Event<'_>) -> String {
 
 pub(crate) const WRITE_VERBS: [&str; 5] =
     ["create", "update", "patch", "delete", "deletecollection"];
+
+/// An exec, attach or port-forward the authorizer allowed. It counts even when it
+/// then failed: the pod was gone or not running (a real API server answers 400 for
+/// a pod that has no node), which says nothing of the intent.
+pub(crate) fn exec_attempt(event: &Event<'_>) -> bool {
+    event.resource() == "pods"
+        && matches!(event.subresource(), "exec" | "attach" | "portforward")
+        && matches!(event.verb(), "create" | "get")
+        && (event.succeeded() || event.code() == 101 || event.decision() == Some("allow"))
+}

@@ -33,16 +33,16 @@ fn build(_: &AuditConfig) -> Box<dyn Detector> {
 
 impl Detector for Admission {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        if !WRITE_VERBS.contains(&event.verb) || !event.succeeded() || is_system(event.username()) {
+        if !WRITE_VERBS.contains(&event.verb()) || !event.succeeded() || is_system(event.username()) {
             return;
         }
         let admission = event.api_group() == "admissionregistration.k8s.io";
         let labels = event.resource() == "namespaces"
-            && matches!(event.verb, "update" | "patch")
+            && matches!(event.verb(), "update" | "patch")
             && event.request_object.is_some_and(|raw| raw.get().contains("pod-security.kubernetes.io/"));
         if admission || labels {
             let what = if admission { "changed admission control" } else { "changed Pod Security labels" };
-            let message = format!("{} {what}: {} {}", subject(event), event.verb, object_name(event));
+            let message = format!("{} {what}: {} {}", subject(event), event.verb(), object_name(event));
             sink.raise(observe(RULE.id, object_name(event), event, message), event, at);
         }
     }

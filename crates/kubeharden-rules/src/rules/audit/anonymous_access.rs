@@ -1,5 +1,5 @@
 //! ## What it does
-//! Flags successful requests by `system:anonymous` (or the group `system:unauthenticated`) beyond the health, version and discovery-document endpoints, and role bindings that grant anything to `system:anonymous`, `system:unauthenticated` or `system:authenticated`.
+//! Flags successful requests by `system:anonymous` (or the group `system:unauthenticated`) beyond the health, version and discovery-document endpoints, and role bindings that grant anything to `system:anonymous`, `system:unauthenticated` or `system:authenticated` (except the API server's own bootstrap bindings, made by `system:` users).
 //!
 //! ## Why it matters
 //! Anonymous access means anyone who reaches the API server. A successful anonymous read of anything but health checks means RBAC grants the world something.
@@ -34,18 +34,19 @@ fn build(_: &AuditConfig) -> Box<dyn Detector> {
 }
 
 fn anonymous(event: &Event<'_>) -> bool {
-    event.username() == "system:anonymous" || event.user.groups.contains(&"system:unauthenticated")
+    event.username() == "system:anonymous" || event.user.in_group("system:unauthenticated")
 }
 
 impl Detector for Anonymous {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        let path = event.request_uri.split('?').next().unwrap_or("");
+        let path = event.request_uri().split('?').next().unwrap_or("");
         if anonymous(event) && event.succeeded() && !PUBLIC.iter().any(|p| path == *p || path.starts_with(&format!("{p}/"))) {
-            let message = format!("anonymous {} {} succeeded", event.verb, path);
+            let message = format!("anonymous {} {} succeeded", event.verb(), path);
             sink.raise(observe(RULE.id, format!("request {path}"), event, message), event, at);
         }
         let rbac = event.api_group() == "rbac.authorization.k8s.io" && matches!(event.resource(), "rolebindings" | "clusterrolebindings");
-        if rbac && matches!(event.verb, "create" | "update" | "patch") && event.succeeded() {
+        // The API server itself binds its bootstrap roles to system:authenticated.
+        if rbac && matches!(event.verb(), "create" | "update" | "patch") && event.succeeded() && !is_system(event.username()) {
             let Some(body) = kubeharden_audit::request::body(event) else { return };
             let everyone = body.get("subjects").and_then(|s| s.as_array()).into_iter().flatten().filter_map(|s| s.get("name").and_then(|n| n.as_str())).find(|n| matches!(*n, "system:anonymous" | "system:unauthenticated" | "system:authenticated"));
             if let Some(group) = everyone {

@@ -45,11 +45,11 @@ fn build(config: &AuditConfig) -> Box<dyn Detector> {
 impl Detector for Chain {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let user = event.username();
-        if user.is_empty() || is_system(user) || !(event.succeeded() || event.code() == 101) {
+        let exec = crate::support::audit::exec_attempt(event);
+        if user.is_empty() || is_system(user) || !(event.succeeded() || exec) {
             return;
         }
-        let credential = (event.resource() == "secrets" && matches!(event.verb, "get" | "list")) || (event.resource() == "serviceaccounts" && event.subresource() == "token");
-        let exec = event.resource() == "pods" && matches!(event.subresource(), "exec" | "attach");
+        let credential = (event.resource() == "secrets" && matches!(event.verb(), "get" | "list")) || (event.resource() == "serviceaccounts" && event.subresource() == "token");
         let window = self.window;
         let p = self.by_user.entry(user.to_string()).or_default();
         let fresh = |t: Option<f64>| t.filter(|t| at.time - t <= window);

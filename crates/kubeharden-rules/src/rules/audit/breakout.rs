@@ -1,5 +1,5 @@
 //! ## What it does
-//! Flags pod creation whose source address lies in the cluster's pod or node ranges (`--cluster-cidr`, repeatable). Without ranges it is off.
+//! Flags pod creation whose source address lies in the cluster's pod or node ranges (`--cluster-cidr`, repeatable). Without ranges it is off. Kubernetes' own components (`system:` users such as kubelets and the controller manager, and kube-system service accounts) are expected to create pods from node addresses and are left out.
 //!
 //! ## Why it matters
 //! Pods do not normally create pods, and nodes only create their mirror pods. A pod creation from inside the cluster network suggests an attacker who escaped a container and uses its credentials. The guidance suggests evicting the pod.
@@ -37,11 +37,13 @@ fn build(config: &AuditConfig) -> Box<dyn Detector> {
 
 impl Detector for Breakout {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        if self.ranges.is_empty() || event.resource() != "pods" || !event.subresource().is_empty() || event.verb != "create" || !event.succeeded() {
+        if self.ranges.is_empty() || event.resource() != "pods" || !event.subresource().is_empty() || event.verb() != "create" || !event.succeeded() {
             return;
         }
-        // Kubelets create their static pods' mirror pods; that is expected.
-        if event.username().starts_with("system:node:") {
+        // Kubelets create their static pods' mirror pods, and the controller manager
+        // (or its controllers' service accounts) creates pods from node addresses:
+        // Kubernetes' own components do this by design.
+        if is_system(event.username()) {
             return;
         }
         if event.source_ips.iter().any(|ip| in_any(&self.ranges, ip)) {

@@ -48,7 +48,7 @@ impl Detector for BruteForce {
         let address = event.source_ip().to_string();
         let (count, users) = self.by_address.entry(address.clone()).or_default();
         let n = count.push(at.time, self.window);
-        if let Some(user) = event.user.username.filter(|u| !u.is_empty()) {
+        if let Some(user) = Some(event.username()).filter(|u| !u.is_empty()) {
             if users.len() < 10_000 {
                 users.insert(user.to_string());
             }

@@ -33,8 +33,8 @@ fn build(_: &AuditConfig) -> Box<dyn Detector> {
 
 impl Detector for CronJobs {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        if event.resource() == "cronjobs" && event.subresource().is_empty() && matches!(event.verb, "create" | "update" | "patch") && event.succeeded() && !is_system(event.username()) {
-            let message = format!("{} {}d {}", subject(event), event.verb, object_name(event));
+        if event.resource() == "cronjobs" && event.subresource().is_empty() && matches!(event.verb(), "create" | "update" | "patch") && event.succeeded() && !is_system(event.username()) {
+            let message = format!("{} {}d {}", subject(event), event.verb(), object_name(event));
             sink.raise(observe(RULE.id, object_name(event), event, message), event, at);
         }
     }

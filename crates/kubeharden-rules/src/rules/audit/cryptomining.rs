@@ -43,7 +43,7 @@ impl Detector for Mining {
         let texts = facts.images.iter().chain(&facts.command_lines).map(|t| t.to_ascii_lowercase());
         let hit = texts.flat_map(|t| MINERS.iter().chain(&POOLS).filter(move |m| t.contains(*m)).map(|m| m.to_string()).collect::<Vec<_>>()).next();
         if let Some(word) = hit {
-            let message = format!("{} {}d {} naming {word}", subject(event), event.verb, object_name(event));
+            let message = format!("{} {}d {} naming {word}", subject(event), event.verb(), object_name(event));
             sink.raise(observe(RULE.id, object_name(event), event, message), event, at);
         }
     }

@@ -1,5 +1,5 @@
 //! ## What it does
-//! Flags successful `create` (or `get`, used by older clients) on `pods/exec`, `pods/attach` and `pods/portforward`.
+//! Flags `create` (or `get`, used by older clients) on `pods/exec`, `pods/attach` and `pods/portforward` that succeeded or that the authorizer allowed: a real API server answers 400 when the pod has no node or the container is gone, and the attempt still shows the intent. It is seen at `ResponseStarted`, the stage these connections are first logged at.
 //!
 //! ## Why it matters
 //! Exec is the hands-on-keyboard step of most intrusions and the insider path the guidance describes: it reaches the pod's secrets, token and network.
@@ -34,8 +34,9 @@ fn build(_: &AuditConfig) -> Box<dyn Detector> {
 impl Detector for Exec {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let sub = event.subresource();
-        if event.resource() == "pods" && matches!(sub, "exec" | "attach" | "portforward") && matches!(event.verb, "create" | "get") && (event.succeeded() || event.code() == 101) {
-            let message = format!("{} ran {sub} into {}", subject(event), object_name(event));
+        if crate::support::audit::exec_attempt(event) {
+            let outcome = if event.succeeded() || event.code() == 101 { String::new() } else { format!(" (allowed; the server answered {})", event.code()) };
+            let message = format!("{} ran {sub} into {}{outcome}", subject(event), object_name(event));
             sink.raise(observe(RULE.id, format!("{} {}", event.username(), object_name(event)), event, message), event, at);
         }
     }

@@ -37,8 +37,8 @@ impl Detector for Impersonation {
         if !event.succeeded() || is_system(event.username()) {
             return;
         }
-        let target = as_user.username.unwrap_or("?");
-        let message = format!("{} acted as {target}: {} {}", subject(event), event.verb, object_name(event));
+        let target = Some(as_user.name()).filter(|n| !n.is_empty()).unwrap_or("?");
+        let message = format!("{} acted as {target}: {} {}", subject(event), event.verb(), object_name(event));
         sink.raise(observe(RULE.id, format!("{} as {target}", event.username()), event, message), event, at);
     }
 }

@@ -37,7 +37,7 @@ impl Detector for Privileged {
             return;
         }
         if let Some(facts) = kubeharden_audit::request::pod_facts(event).filter(|f| !f.risky.is_empty()) {
-            let message = format!("{} {}d {} with {}", subject(event), event.verb, object_name(event), facts.risky.join(", "));
+            let message = format!("{} {}d {} with {}", subject(event), event.verb(), object_name(event), facts.risky.join(", "));
             sink.raise(observe(RULE.id, format!("{} {}", event.username(), object_name(event)), event, message), event, at);
         }
     }

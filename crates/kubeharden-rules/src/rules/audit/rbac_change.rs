@@ -33,7 +33,7 @@ fn build(_: &AuditConfig) -> Box<dyn Detector> {
 
 impl Detector for RbacChange {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        if event.api_group() != "rbac.authorization.k8s.io" || !matches!(event.verb, "create" | "update" | "patch") || !event.succeeded() || is_system(event.username()) {
+        if event.api_group() != "rbac.authorization.k8s.io" || !matches!(event.verb(), "create" | "update" | "patch") || !event.succeeded() || is_system(event.username()) {
             return;
         }
         let Some(body) = kubeharden_audit::request::body(event) else { return };
@@ -46,7 +46,7 @@ impl Detector for RbacChange {
             _ => None,
         };
         if let Some(what) = what {
-            let message = format!("{} {}d {} granting {what}", subject(event), event.verb, object_name(event));
+            let message = format!("{} {}d {} granting {what}", subject(event), event.verb(), object_name(event));
             sink.raise(observe(RULE.id, object_name(event), event, message), event, at);
         }
     }

@@ -46,13 +46,13 @@ impl Detector for SecretReads {
         if event.resource() != "secrets" || !event.succeeded() || is_system(user) || self.allowed.iter().any(|a| a == user) {
             return;
         }
-        match (event.verb, event.namespace()) {
+        match (event.verb(), event.namespace()) {
             ("list" | "watch", None) => {
-                let message = format!("{} {}ed Secrets across all namespaces", subject(event), event.verb);
+                let message = format!("{} {}ed Secrets across all namespaces", subject(event), event.verb());
                 sink.raise(observe(RULE.id, format!("{user} all"), event, message), event, at);
             }
             ("list" | "watch", Some("kube-system")) => {
-                let message = format!("{} {}ed Secrets in kube-system", subject(event), event.verb);
+                let message = format!("{} {}ed Secrets in kube-system", subject(event), event.verb());
                 sink.raise(observe(RULE.id, format!("{user} kube-system"), event, message), event, at);
             }
             ("get", _) => {

@@ -36,7 +36,7 @@ impl Detector for Tokens {
         if !event.succeeded() || is_system(event.username()) {
             return;
         }
-        let what = match (event.resource(), event.subresource(), event.verb) {
+        let what = match (event.resource(), event.subresource(), event.verb()) {
             ("serviceaccounts", "token", "create") => "requested a token for",
             ("certificatesigningrequests", "approval", "update" | "patch") => "approved",
             _ => return,
