@@ -532,6 +532,21 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     path
 }
 
+/// Removes what the attacks left cluster-wide: the other differential tests share the
+/// test bed, and a grant to anonymous users or a webhook would change their answers.
+fn clean_up(api: &Api, ns: &str) {
+    let admin = Who::cert(&api.tb.dir, "admin");
+    let rbac = "/apis/rbac.authorization.k8s.io/v1";
+    for path in [
+        format!("{rbac}/clusterrolebindings/backdoor-{ns}"),
+        format!("{rbac}/clusterrolebindings/anon-{ns}"),
+        format!("{rbac}/clusterroles/pod-reader-{ns}"),
+        format!("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/audit-{ns}"),
+    ] {
+        api.expect(&admin, "DELETE", &path, None, 200);
+    }
+}
+
 #[test]
 fn a_real_audit_log_raises_each_attack_and_nothing_else() {
     let Some(tb) = kubeharden_testbed::testbed() else {
@@ -556,6 +571,7 @@ fn a_real_audit_log_raises_each_attack_and_nothing_else() {
     let benign_log = snapshot(&tb.audit_log);
     attacks(&api, &ns);
     let full_log = snapshot(&tb.audit_log);
+    clean_up(&api, &ns);
 
     let work = tempfile::tempdir().unwrap();
     let deny = write(
