@@ -45,6 +45,22 @@ pub struct Flag {
     pub path: FieldPath,
 }
 
+/// Boolean flags of the control-plane components, etcd and the kubelet. As in Go's
+/// pflag, a boolean flag never takes the next argument as its value: `--profiling x`
+/// is `--profiling=true` followed by the argument `x`.
+const BOOLEAN_FLAGS: [&str; 33] = [
+    "allow-privileged", "anonymous-auth", "audit-log-compress", "auto-tls",
+    "client-cert-auth", "contention-profiling", "enable-aggregator-routing",
+    "enable-bootstrap-token-auth", "enable-debugging-handlers", "enable-garbage-collector",
+    "enable-priority-and-fairness", "enable-server", "experimental-initial-corrupt-check",
+    "fail-swap-on", "insecure-skip-tls-verify", "leader-elect", "logtostderr",
+    "make-iptables-util-chains", "peer-auto-tls", "peer-client-cert-auth", "profiling",
+    "protect-kernel-defaults", "register-node", "rotate-certificates",
+    "rotate-server-certificates", "seccomp-default", "serialize-image-pulls",
+    "service-account-extend-token-expiration", "service-account-lookup",
+    "use-service-account-credentials", "enable-pprof", "strict-reconfig-check", "enable-v2",
+];
+
 /// Parses `--name=value` / `--name value` items; the last occurrence of a flag wins.
 pub fn parse_flags(items: &[(String, Pos, FieldPath)]) -> Vec<Flag> {
     let mut flags: Vec<Flag> = Vec::new();
@@ -60,6 +76,7 @@ pub fn parse_flags(items: &[(String, Pos, FieldPath)]) -> Vec<Flag> {
         };
         let (name, value) = match body.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None if BOOLEAN_FLAGS.contains(&body) => (body.to_string(), None),
             None => match items.get(i) {
                 Some((next, _, _)) if !next.starts_with('-') => {
                     i += 1;
@@ -163,6 +180,26 @@ mod tests {
         assert_eq!(get("anonymous-auth"), Some(Some("true".into())));
         assert_eq!(get("profiling"), Some(None));
         assert_eq!(get("etcd-servers"), Some(Some("https://a:2379".into())));
+    }
+
+    #[test]
+    fn a_boolean_flag_without_a_value_does_not_swallow_the_next_argument() {
+        // As pflag reads it: `--profiling` is true, and `/etc/x` is an argument.
+        let flags = parse_flags(&items(&[
+            "kube-scheduler",
+            "--profiling",
+            "/etc/x",
+            "--authorization-kubeconfig",
+            "/etc/kubernetes/scheduler.conf",
+            "--leader-elect",
+            "--bind-address",
+            "127.0.0.1",
+        ]));
+        let get = |n: &str| flags.iter().find(|f| f.name == n).map(|f| f.value.clone());
+        assert_eq!(get("profiling"), Some(None));
+        assert_eq!(get("leader-elect"), Some(None));
+        assert_eq!(get("authorization-kubeconfig"), Some(Some("/etc/kubernetes/scheduler.conf".into())));
+        assert_eq!(get("bind-address"), Some(Some("127.0.0.1".into())));
     }
 
     #[test]
