@@ -19,11 +19,17 @@ pub(crate) enum Want {
     Excludes(&'static str, &'static str),
     /// When set, one of these.
     OneOf(&'static [&'static str]),
+    /// Set, to one of these: the component's default is not good enough.
+    Required(&'static [&'static str]),
     /// When `.1` is set, at least this number (unset counts as 0).
     AtLeast(i64, &'static str),
     /// A cipher-suite list without broken ciphers (RC4, 3DES, CBC-mode suites).
     StrongCiphers,
 }
+
+/// The TLS versions a component may accept at the least (`--tls-min-version`). Unset,
+/// Go's default lets clients negotiate TLS 1.0 on older builds, so it is required.
+pub(crate) const TLS_MIN: &[&str] = &["VersionTLS12", "VersionTLS13"];
 
 /// Cipher suites TLS 1.2 configurations should not offer.
 pub(crate) fn weak_cipher(suite: &str) -> bool {
@@ -70,6 +76,10 @@ fn problem(c: &Component, flag: &str, want: Want) -> Option<String> {
                 allowed.join(", ")
             )
         }),
+        Want::Required(allowed) => match value {
+            None => Some(format!("{name} does not set --{flag}; set one of {}", allowed.join(", "))),
+            Some(v) => (!allowed.contains(&v)).then(|| format!("{name} sets --{flag}={v}; use one of {}", allowed.join(", "))),
+        },
         Want::StrongCiphers => {
             let weak: Vec<&str> = value
                 .map(list)

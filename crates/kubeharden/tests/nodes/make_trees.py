@@ -108,7 +108,7 @@ hard_api = API_BASE + ["--anonymous-auth=false","--profiling=false","--kubelet-c
 hard_api[hard_api.index("--enable-admission-plugins=NodeRestriction")] = "--enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs"
 hard_kubelet = KUBELET_KUBEADM + "serverTLSBootstrap: true\ntlsMinVersion: VersionTLS12\nprotectKernelDefaults: true\nseccompDefault: true\npodPidsLimit: 4096\nreadOnlyPort: 0\n"
 root = "hardened-control-plane"
-modes = control_plane(root, hard_api, KCM_BASE + ["--profiling=false"], SCHED_BASE + ["--profiling=false"], ETCD_BASE, hard_kubelet,
+modes = control_plane(root, hard_api, KCM_BASE + ["--profiling=false","--tls-min-version=VersionTLS12"], SCHED_BASE + ["--profiling=false","--tls-min-version=VersionTLS12"], ETCD_BASE, hard_kubelet,
                       api_mounts=[("audit", "/etc/kubernetes/audit", "/srv/kubernetes/audit"), ("enc", "/etc/kubernetes/enc", "/srv/kubernetes/enc")])
 w(f"{root}/srv/kubernetes/audit/policy.yaml", """apiVersion: audit.k8s.io/v1
 kind: Policy

@@ -1,5 +1,5 @@
 //! ## What it does
-//! Flags a kube-apiserver missing `--tls-cert-file`, `--tls-private-key-file`, `--client-ca-file`, `--kubelet-client-certificate`, `--kubelet-client-key` or `--kubelet-certificate-authority`, setting `--tls-min-version` below TLS 1.2, or offering broken cipher suites (RC4, 3DES, CBC) in `--tls-cipher-suites`.
+//! Flags a kube-apiserver missing `--tls-cert-file`, `--tls-private-key-file`, `--client-ca-file`, `--kubelet-client-certificate`, `--kubelet-client-key` or `--kubelet-certificate-authority`, not setting `--tls-min-version` to TLS 1.2 or 1.3, or offering broken cipher suites (RC4, 3DES, CBC) in `--tls-cipher-suites`.
 //!
 //! ## Why it matters
 //! The API server must serve TLS, authenticate clients by certificate, and authenticate itself to kubelets while verifying theirs. Without `--kubelet-certificate-authority` it talks to any endpoint claiming to be a kubelet.
@@ -15,7 +15,7 @@
 use kubeharden_node::ComponentKind;
 
 use crate::prelude::*;
-use crate::support::node::{check_flags, Want};
+use crate::support::node::{check_flags, Want, TLS_MIN};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH705",
@@ -29,5 +29,5 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::ApiServer, &[("tls-cert-file", Want::Set), ("tls-private-key-file", Want::Set), ("client-ca-file", Want::Set), ("kubelet-client-certificate", Want::Set), ("kubelet-client-key", Want::Set), ("kubelet-certificate-authority", Want::Set), ("tls-min-version", Want::OneOf(&["VersionTLS12", "VersionTLS13"])), ("tls-cipher-suites", Want::StrongCiphers)], out);
+    check_flags(ctx.view, ComponentKind::ApiServer, &[("tls-cert-file", Want::Set), ("tls-private-key-file", Want::Set), ("client-ca-file", Want::Set), ("kubelet-client-certificate", Want::Set), ("kubelet-client-key", Want::Set), ("kubelet-certificate-authority", Want::Set), ("tls-min-version", Want::Required(TLS_MIN)), ("tls-cipher-suites", Want::StrongCiphers)], out);
 }

@@ -1,5 +1,5 @@
 //! ## What it does
-//! Flags a kube-controller-manager that does not bind to `127.0.0.1`, keeps profiling on, does not use per-controller service-account credentials, or misses `--service-account-private-key-file` or `--root-ca-file`.
+//! Flags a kube-controller-manager that does not bind to `127.0.0.1`, keeps profiling on, does not set `--tls-min-version` to TLS 1.2 or 1.3, does not use per-controller service-account credentials, or misses `--service-account-private-key-file` or `--root-ca-file`.
 //!
 //! ## Why it matters
 //! The controller manager holds the keys that sign service-account tokens and acts for every controller. It should be reachable only from the control plane, and each controller should run with its own narrow identity.
@@ -15,7 +15,7 @@
 use kubeharden_node::ComponentKind;
 
 use crate::prelude::*;
-use crate::support::node::{check_flags, Want};
+use crate::support::node::{check_flags, Want, TLS_MIN};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH720",
@@ -29,5 +29,5 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::ControllerManager, &[("bind-address", Want::Is("127.0.0.1", "0.0.0.0")), ("profiling", Want::Is("false", "true")), ("use-service-account-credentials", Want::Is("true", "false")), ("service-account-private-key-file", Want::Set), ("root-ca-file", Want::Set)], out);
+    check_flags(ctx.view, ComponentKind::ControllerManager, &[("bind-address", Want::Is("127.0.0.1", "0.0.0.0")), ("profiling", Want::Is("false", "true")), ("tls-min-version", Want::Required(TLS_MIN)), ("use-service-account-credentials", Want::Is("true", "false")), ("service-account-private-key-file", Want::Set), ("root-ca-file", Want::Set)], out);
 }

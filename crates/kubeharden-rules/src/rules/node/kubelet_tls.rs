@@ -1,7 +1,7 @@
 //! ## What it does
 //! Flags a kubelet that does not rotate its client certificate
 //! (`rotateCertificates`), that has neither a serving certificate (`tlsCertFile` and
-//! `tlsPrivateKeyFile`) nor `serverTLSBootstrap`, or that accepts TLS below 1.2 or broken cipher suites.
+//! `tlsPrivateKeyFile`) nor `serverTLSBootstrap`, that does not set `tlsMinVersion` to TLS 1.2 or 1.3, or that offers broken cipher suites.
 //!
 //! ## Why it matters
 //! The guidance asks for TLS everywhere, with certificates distributed and renewed
@@ -51,7 +51,15 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
             out.at(("kubelet", "kubelet"), &s.file, s.pos, s.path.clone(), format!("kubelet offers weak cipher suites: {}", weak.join(", ")));
         }
     }
-    if let Some(s) = k.setting("tls-min-version", "tlsMinVersion").filter(|s| s.value != "VersionTLS12" && s.value != "VersionTLS13") {
-        out.at(("kubelet", "kubelet"), &s.file, s.pos, s.path, format!("kubelet accepts TLS from {}; use VersionTLS12 or VersionTLS13", s.value));
+    match k.setting("tls-min-version", "tlsMinVersion") {
+        Some(s) if s.value != "VersionTLS12" && s.value != "VersionTLS13" => {
+            out.at(("kubelet", "kubelet"), &s.file, s.pos, s.path, format!("kubelet accepts TLS from {}; use VersionTLS12 or VersionTLS13", s.value));
+        }
+        Some(_) => {}
+        None => {
+            if let Some((file, pos, path)) = k.anchor("tlsMinVersion") {
+                out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet does not set tlsMinVersion; set VersionTLS12 or VersionTLS13");
+            }
+        }
     }
 }

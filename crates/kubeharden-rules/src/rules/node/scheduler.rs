@@ -1,5 +1,5 @@
 //! ## What it does
-//! Flags a kube-scheduler that does not bind to `127.0.0.1` or keeps profiling on.
+//! Flags a kube-scheduler that does not bind to `127.0.0.1` keeps profiling on, or does not set `--tls-min-version` to TLS 1.2 or 1.3.
 //!
 //! ## Why it matters
 //! The guidance says the scheduler should be reachable only from the control plane.
@@ -15,7 +15,7 @@
 use kubeharden_node::ComponentKind;
 
 use crate::prelude::*;
-use crate::support::node::{check_flags, Want};
+use crate::support::node::{check_flags, Want, TLS_MIN};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH721",
@@ -29,5 +29,5 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::Scheduler, &[("bind-address", Want::Is("127.0.0.1", "0.0.0.0")), ("profiling", Want::Is("false", "true"))], out);
+    check_flags(ctx.view, ComponentKind::Scheduler, &[("bind-address", Want::Is("127.0.0.1", "0.0.0.0")), ("profiling", Want::Is("false", "true")), ("tls-min-version", Want::Required(TLS_MIN))], out);
 }
