@@ -95,7 +95,8 @@ pub(crate) fn report_missing_default_deny(
     let Some(ns) = view.namespaces.get(namespace) else {
         return;
     };
-    if pods == 0
+    // Kubernetes' own namespaces for published data and node leases never run pods.
+    if matches!(namespace, "kube-public" | "kube-node-lease")
         || view
             .policies_in(namespace)
             .any(|p| is_default_deny(&p.spec, direction))
@@ -107,5 +108,11 @@ pub(crate) fn report_missing_default_deny(
         Direction::Egress => "egress",
     };
     let path = kubeharden_yaml::FieldPath::parse("metadata.name");
-    out.at(&ns.origin, &ns.root, path, format!("namespace {namespace} runs {pods} workload(s) and has no default-deny {what} NetworkPolicy"));
+    // A namespace without workloads yet is judged too: the first workload deployed
+    // into it would otherwise be open to every pod.
+    let message = match pods {
+        0 => format!("namespace {namespace} has no default-deny {what} NetworkPolicy, so workloads deployed into it will be open"),
+        n => format!("namespace {namespace} runs {n} workload(s) and has no default-deny {what} NetworkPolicy"),
+    };
+    out.at(&ns.origin, &ns.root, path, message);
 }

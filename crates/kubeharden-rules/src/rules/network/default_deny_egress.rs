@@ -1,6 +1,6 @@
 //! ## What it does
-//! Flags namespaces that run workloads but have no default-deny egress
-//! NetworkPolicy: one that selects every pod, has `Egress` in `policyTypes`, and has
+//! Flags every namespace in the scan (with workloads or not yet; not `kube-public`
+//! or `kube-node-lease`) that has no default-deny egress NetworkPolicy: one that selects every pod, has `Egress` in `policyTypes`, and has
 //! no egress rules. A policy that misspells the field as `policyType` (as the
 //! guidance's own Appendix E example does) only denies ingress, because Kubernetes
 //! drops the unknown field and defaults the types to `[Ingress]`.

@@ -1,6 +1,6 @@
 //! ## What it does
-//! Flags namespaces that run workloads but have no default-deny ingress
-//! NetworkPolicy: one that selects every pod (`podSelector: {}`), has `Ingress` among
+//! Flags every namespace in the scan (with workloads or not yet; not `kube-public`
+//! or `kube-node-lease`) that has no default-deny ingress NetworkPolicy: one that selects every pod (`podSelector: {}`), has `Ingress` among
 //! its effective `policyTypes`, and has no ingress rules.
 //!
 //! ## Why it matters
