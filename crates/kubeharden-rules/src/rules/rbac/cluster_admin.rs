@@ -1,6 +1,7 @@
 //! ## What it does
-//! Flags ClusterRoleBindings that give a non-system subject `cluster-admin`, or any
-//! ClusterRole with a rule of `*` verbs on `*` resources in `*` API groups.
+//! Flags bindings that give a non-system subject `cluster-admin`, or any ClusterRole
+//! with a rule of `*` verbs on `*` resources in `*` API groups: ClusterRoleBindings,
+//! and RoleBindings too, which give that power over the whole namespace.
 //!
 //! ## Why it matters
 //! Cluster-admin can do anything: read every Secret, run any pod on any node, rewrite
@@ -36,8 +37,14 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     for g in scanned_grants(ctx) {
-        if g.binding.namespace().is_none() && is_admin_equivalent(g.role) {
-            report(out, &g, "do anything (cluster-admin)");
+        if !is_admin_equivalent(g.role) {
+            continue;
+        }
+        match g.binding.namespace() {
+            None => report(out, &g, "do anything (cluster-admin)"),
+            // A RoleBinding limits cluster-admin to one namespace, but there it is
+            // total: every Secret, every service account's token, any pod.
+            Some(_) => report(out, &g, "do anything (cluster-admin through a RoleBinding)"),
         }
     }
 }
