@@ -225,9 +225,11 @@ fn role_key_of(entry: &BindingEntry) -> RoleKey {
 }
 
 /// Every binding, whether built in, and the role it grants. A scanned binding with
-/// a built-in's name keeps the built-in beside it (reconciliation adds its subjects
-/// back) and is reset to the built-in's roleRef; annotated autoupdate "false", it
-/// replaces the built-in instead.
+/// a built-in's name, as the API server reconciles it at start-up: with the same
+/// roleRef, the built-in's subjects are added back (the built-in stays beside it);
+/// with another roleRef, it is recreated as the built-in, so its own subjects lose
+/// it (seen on kube-apiserver v1.37.2, docs/oracle.md). Annotated autoupdate
+/// "false", it replaces the built-in instead.
 fn build_bindings<'v>(
     builtin: &'v ClusterView,
     view: &'v ClusterView,
@@ -247,10 +249,14 @@ fn build_bindings<'v>(
         .filter(|b| !replaced.contains(&name(b)));
     let mut out: Vec<_> = kept.map(|b| (b, true, role_key_of(b))).collect();
     for entry in &view.bindings {
-        let reset = builtins
-            .get(&name(entry))
-            .filter(|_| !protected(&entry.root));
-        out.push((entry, false, role_key_of(reset.copied().unwrap_or(entry))));
+        let recreated = builtins.get(&name(entry)).is_some_and(|b| {
+            !protected(&entry.root)
+                && (&b.role_ref.kind, &b.role_ref.name)
+                    != (&entry.role_ref.kind, &entry.role_ref.name)
+        });
+        if !recreated {
+            out.push((entry, false, role_key_of(entry)));
+        }
     }
     out
 }

@@ -13,7 +13,7 @@
 mod common;
 mod rbac_gen;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use kubeharden_rbac::{Identity, RbacModel, Request, SubjectRef};
@@ -217,6 +217,19 @@ fn aggregate(tb: &Testbed, admin: &Client) {
     });
 }
 
+/// Every ClusterRole's rules as the API server holds them, by name.
+fn cluster_role_rules(tb: &Testbed, admin: &Client) -> HashMap<String, Vec<Value>> {
+    let list = tb.block_on(tb.send(admin, "GET", &format!("{RBAC}/clusterroles"), None));
+    let items = list.body["items"].as_array().unwrap();
+    items
+        .iter()
+        .map(|r| {
+            let name = r["metadata"]["name"].as_str().unwrap().to_string();
+            (name, r["rules"].as_array().cloned().unwrap_or_default())
+        })
+        .collect()
+}
+
 fn aggregated_rules(role: &Value, roles: &[Value]) -> Vec<Value> {
     let mut rules: Vec<Value> = Vec::new();
     for selector in role["aggregationRule"]["clusterRoleSelectors"]
@@ -252,7 +265,36 @@ fn aggregated_rules(role: &Value, roles: &[Value]) -> Vec<Value> {
 /// Deletes the round's cluster-scoped objects by label and lets the built-in
 /// aggregated roles go back to their own.
 fn clean_up(tb: &Testbed, admin: &Client, round: &Round) {
-    let (k, v) = &round.label;
+    delete_labelled(tb, admin, &round.label);
+    aggregate(tb, admin);
+}
+
+/// Deletes what earlier runs left behind when they stopped half-way (their
+/// ClusterRoles would still aggregate into the built-in roles): objects of owners whose
+/// process is gone.
+fn clean_up_dead_runs(tb: &Testbed, admin: &Client) {
+    let mut owners = BTreeSet::new();
+    for plural in ["clusterroles", "clusterrolebindings"] {
+        let path = format!("{RBAC}/{plural}?labelSelector=kubeharden.test/owner");
+        let list = tb.block_on(tb.send(admin, "GET", &path, None));
+        for item in list.body["items"].as_array().unwrap() {
+            let owner = item["metadata"]["labels"]["kubeharden.test/owner"]
+                .as_str()
+                .unwrap_or("");
+            owners.insert(owner.to_string());
+        }
+    }
+    for owner in owners {
+        let pid = owner.split('-').nth(1).unwrap_or("");
+        if pid.is_empty() || !Path::new(&format!("/proc/{pid}")).exists() {
+            let label = ("kubeharden.test/owner".to_string(), owner.clone());
+            delete_labelled(tb, admin, &label);
+        }
+    }
+    aggregate(tb, admin);
+}
+
+fn delete_labelled(tb: &Testbed, admin: &Client, (k, v): &(String, String)) {
     tb.block_on(async {
         for plural in ["clusterrolebindings", "clusterroles"] {
             let path = format!("{RBAC}/{plural}?labelSelector={k}%3D{v}");
@@ -260,7 +302,6 @@ fn clean_up(tb: &Testbed, admin: &Client, round: &Round) {
             assert_eq!(r.status, 200, "delete {plural}: {}", r.body);
         }
     });
-    aggregate(tb, admin);
 }
 
 /// The round's objects as a file, loaded the way `rbac can` loads its input.
@@ -397,6 +438,7 @@ fn run_round(
         unknown_kinds_are_refused(tb, admin, &round.namespaces[0]);
     }
     aggregate(tb, admin);
+    let cluster_rules = cluster_role_rules(tb, admin);
     let dir = tempfile::tempdir().unwrap();
     write_scan(dir.path(), &round);
     let view = load_view(dir.path());
@@ -409,7 +451,7 @@ fn run_round(
                 rng.pick(&round.identities).clone(),
                 rbac_gen::query(rng, &round.namespaces),
             ),
-            _ => rbac_gen::targeted(rng, &round),
+            _ => rbac_gen::targeted(rng, &round, &cluster_rules),
         })
         .collect();
     let who_can: Vec<Query> = (0..WHO_CAN_QUERIES)
@@ -486,6 +528,7 @@ fn rbac_agrees_with_subject_access_reviews() {
     };
     let admin = tb.client("admin");
     let cluster = cluster_scoped(tb);
+    clean_up_dead_runs(tb, &admin);
     let mut rng = rbac_gen::Rng::new(0x00AB_AC01_37);
     let mut tally = Tally {
         asked: 0,

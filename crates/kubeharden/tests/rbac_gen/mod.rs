@@ -1,6 +1,8 @@
 //! Random RBAC object sets and the requests to ask about them, for the differential
 //! test against the API server's SubjectAccessReview. Seeded and deterministic.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Value};
 
 /// splitmix64: small, seeded, the same everywhere.
@@ -343,9 +345,10 @@ impl Gen<'_> {
 
     /// A subject the API server refuses, so only kubeharden sees it.
     fn refused_subject(&mut self, in_role_binding: bool) -> Value {
-        match self.rng.below(3) {
+        match self.rng.below(4) {
             0 => json!({"kind": "user", "name": "alice"}),
             1 => json!({"kind": "Team", "name": "dev"}),
+            2 if in_role_binding => json!({"kind": "serviceaccount", "name": "sa1"}),
             _ if in_role_binding => json!({"kind": "ServiceAccountX", "name": "sa0"}),
             _ => json!({"kind": "ServiceAccount", "name": "sa0"}),
         }
@@ -384,7 +387,7 @@ impl Gen<'_> {
         let server = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind,
             "metadata": self.meta(name, ns), "subjects": subjects, "roleRef": self.role_ref(ns.is_some())});
         let mut scanned = server.clone();
-        if self.rng.chance(20) {
+        if self.rng.chance(35) {
             let extra = self.refused_subject(ns.is_some());
             scanned["subjects"].as_array_mut().unwrap().push(extra);
         }
@@ -502,12 +505,17 @@ pub fn query(rng: &mut Rng, ns: &[String; 2]) -> Query {
 fn identity_of(rng: &mut Rng, subject: &Value, binding_ns: Option<&str>, ids: &[Who]) -> Who {
     let name = subject["name"].as_str().unwrap_or_default();
     let find = |cli: String| ids.iter().find(|w| w.cli == cli).cloned();
-    let found = match subject["kind"].as_str().unwrap_or_default() {
-        "User" => match name.strip_prefix("system:serviceaccount:") {
+    // Subjects of unknown kinds stand for whom they could be mistaken for.
+    let kind = subject["kind"]
+        .as_str()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let found = match kind.trim_end_matches('x') {
+        "user" => match name.strip_prefix("system:serviceaccount:") {
             Some(rest) => find(format!("sa:{}", rest.replacen(':', "/", 1))),
             None => find(format!("user:{name}")),
         },
-        "ServiceAccount" => {
+        "serviceaccount" => {
             let ns = subject["namespace"]
                 .as_str()
                 .or(binding_ns)
@@ -515,7 +523,7 @@ fn identity_of(rng: &mut Rng, subject: &Value, binding_ns: Option<&str>, ids: &[
             find(format!("sa:{ns}/{name}"))
         }
         // A member of the group: the group itself, or a user or account in it.
-        "Group" => {
+        "group" | "team" => {
             let members: Vec<&Who> = ids
                 .iter()
                 .filter(|w| w.groups.iter().any(|g| g == name))
@@ -571,10 +579,12 @@ fn from_rule(rng: &mut Rng, rule: &Value, binding_ns: Option<&str>, ns: &[String
         .filter(|t| t.1 == q.resource)
         .map(|t| t.0)
         .collect();
-    q.group = if real.contains(&group.as_str()) {
-        group
-    } else {
-        rng.pick(&real).to_string()
+    // Resources of built-in roles that the test does not know keep the rule's group.
+    q.group = match real.is_empty() {
+        true if group == "*" => String::new(),
+        true => group,
+        false if real.contains(&group.as_str()) => group,
+        false => rng.pick(&real).to_string(),
     };
     if let Some(names) = rule["resourceNames"].as_array().filter(|_| rng.chance(80)) {
         q.name = names[rng.below(names.len())].as_str().map(str::to_string);
@@ -588,25 +598,39 @@ fn from_rule(rng: &mut Rng, rule: &Value, binding_ns: Option<&str>, ns: &[String
 /// A request aimed at what one of the round's bindings grants, with one of its
 /// subjects, so that many requests are allowed and many more only just denied (a
 /// field changed at random).
-pub fn targeted(rng: &mut Rng, round: &Round) -> (Who, Query) {
+/// `cluster_rules`: every ClusterRole's rules as the API server holds them (built-in
+/// ones, and aggregated ones once filled in).
+pub fn targeted(
+    rng: &mut Rng,
+    round: &Round,
+    cluster_rules: &HashMap<String, Vec<Value>>,
+) -> (Who, Query) {
+    // The scanned bindings, so that refused subjects are picked too.
     let bindings: Vec<&Value> = round
-        .server_objects
+        .scan_objects
         .iter()
         .filter(|o| o.get("roleRef").is_some())
         .collect();
     let binding = *rng.pick(&bindings);
     let ns = binding["metadata"]["namespace"].as_str();
     let role_ref = &binding["roleRef"];
-    let role = round.server_objects.iter().find(|o| {
-        o["kind"] == role_ref["kind"]
-            && o["metadata"]["name"] == role_ref["name"]
-            && o.get("aggregationRule").is_none()
-            && (o["kind"] == "ClusterRole" || o["metadata"]["namespace"].as_str() == ns)
-    });
+    let name = role_ref["name"].as_str().unwrap_or_default();
+    let rules: Option<&Vec<Value>> = match role_ref["kind"].as_str() {
+        Some("Role") => round
+            .server_objects
+            .iter()
+            .find(|o| {
+                o["kind"] == "Role"
+                    && o["metadata"]["name"] == name
+                    && o["metadata"]["namespace"].as_str() == ns
+            })
+            .and_then(|r| r["rules"].as_array()),
+        _ => cluster_rules.get(name),
+    };
     let subjects = binding["subjects"].as_array().unwrap();
     let subject = rng_pick_value(rng, subjects);
     let who = identity_of(rng, subject, ns, &round.identities);
-    let Some(rules) = role.and_then(|r| r["rules"].as_array()) else {
+    let Some(rules) = rules.filter(|r| !r.is_empty()) else {
         return (who, query(rng, &round.namespaces));
     };
     let rule = rng_pick_value(rng, rules).clone();
