@@ -202,7 +202,38 @@ impl ClusterFacts {
         errors
     }
 
+    /// ConfigMap and Secret payloads as the API server decodes them: string values,
+    /// and base64 where it is binary. The rules read them; a bad one is an error.
+    fn check_payload(object: &Object, errors: &mut Vec<LoadError>) {
+        let res = &object.resource;
+        let (strings, base64): (&[&str], &[&str]) = match (res.api_version.as_str(), res.kind.as_str()) {
+            ("v1", "ConfigMap") => (&["data", "binaryData"], &["binaryData"]),
+            ("v1", "Secret") => (&["data", "stringData"], &["data"]),
+            _ => return,
+        };
+        for field in strings {
+            read_field::<BTreeMap<String, String>>(object, field, errors);
+        }
+        for field in base64 {
+            let entries = object.root.get(field).map(|n| n.entries()).unwrap_or_default();
+            for entry in entries {
+                let Some(kubeharden_yaml::Resolved::Str(text)) = entry.value.resolved() else { continue };
+                let compact: String = text.split_whitespace().collect();
+                if base64::Engine::decode(&base64::engine::general_purpose::STANDARD, compact).is_err() {
+                    let key = entry.key.scalar_text().unwrap_or("?");
+                    let path = FieldPath::parse(field).key(key);
+                    errors.push(LoadError::new(
+                        &object.file,
+                        Some(entry.value.pos),
+                        format!("{} {}: {path}: not valid base64 (value withheld)", res.kind, res.name),
+                    ));
+                }
+            }
+        }
+    }
+
     fn observe_kind(&mut self, object: &Object, errors: &mut Vec<LoadError>) {
+        Self::check_payload(object, errors);
         let res = &object.resource;
         let group = res.api_version.rsplit_once('/').map_or("", |(g, _)| g);
         let origin = Origin::of(object);

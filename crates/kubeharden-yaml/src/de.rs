@@ -2,7 +2,7 @@
 //!
 //! Errors carry the position of the node that was wrong and the field path to it, so
 //! `privileged: "yes"` becomes "containers[0].securityContext.privileged: expected a
-//! boolean, found the string \"yes\"" at that line. Null reads as the zero value of
+//! boolean, found a string" at that line. Null reads as the zero value of
 //! the field's type, as Go's JSON decoder (and so Kubernetes) reads it.
 
 use std::fmt;
@@ -81,13 +81,11 @@ fn describe(node: &Node) -> String {
         Value::Map(_) => "a mapping".to_string(),
         Value::Scalar(s) => match s.resolve() {
             Resolved::Null => "null".to_string(),
-            Resolved::Bool(b) => format!("the boolean {b}"),
-            Resolved::Int(i) => format!("the integer {i}"),
-            Resolved::Float(f) => format!("the number {f}"),
-            Resolved::Str(text) => {
-                let shown: String = text.chars().take(40).collect();
-                format!("the string {shown:?}")
-            }
+            // Values are never shown: the field may hold a password (`value: 987654321`).
+            Resolved::Bool(_) => "a boolean".to_string(),
+            Resolved::Int(_) => "an integer".to_string(),
+            Resolved::Float(_) => "a number".to_string(),
+            Resolved::Str(_) => "a string".to_string(),
         },
     }
 }

@@ -190,3 +190,43 @@ fn wrong_types_in_rbac_network_policy_and_service_objects_are_errors() {
         assert!(message.contains(field), "{name}: {message}");
     }
 }
+
+/// ConfigMap and Secret payloads the API server cannot decode are errors too: a
+/// number where a string is expected, a Secret value that is not base64. Values are
+/// never shown.
+#[test]
+fn undecodable_configmaps_and_secrets_are_errors() {
+    let cases: [(&str, &str, u64, &str); 3] = [
+        (
+            "cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  PORT: 8080\n",
+            5,
+            "data.PORT",
+        ),
+        (
+            "secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  token: not-base64!!\n",
+            5,
+            "data.token",
+        ),
+        (
+            "string-data.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n  pin: 424242\n",
+            5,
+            "stringData.pin",
+        ),
+    ];
+    for (name, text, line, field) in cases {
+        let errors = errors_for(name, text.as_bytes());
+        let error = errors
+            .iter()
+            .find(|e| e["file"] == name)
+            .unwrap_or_else(|| panic!("{name}: no error in {errors:?}"));
+        assert_eq!(error["line"], line, "{name}: {error}");
+        let message = error["message"].as_str().unwrap();
+        assert!(message.contains(field), "{name}: {message}");
+        for value in ["8080", "not-base64", "424242"] {
+            assert!(!message.contains(value), "{name} shows the value: {message}");
+        }
+    }
+}

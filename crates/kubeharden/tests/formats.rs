@@ -123,3 +123,21 @@ fn no_format_prints_a_secret_value() {
         );
     }
 }
+
+/// A secret of the wrong type (`value: 987654321` where a string is expected) is an
+/// error, and the error never shows the value either, on stderr or in any format.
+#[test]
+fn type_errors_never_print_the_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = "apiVersion: v1\nkind: Pod\nmetadata: {name: leak}\nspec:\n  containers:\n  - name: app\n    image: x\n    env:\n    - {name: DB_PASSWORD, value: 987654321}\n    - {name: PIN, value: 4242.5}\n    securityContext: {runAsUser: \"Hunter2Secret\"}\n";
+    std::fs::write(dir.path().join("leak.yaml"), manifest).unwrap();
+    for format in ["text", "json", "sarif", "junit"] {
+        let out = common::run_in(dir.path(), &["scan", "--format", format, "leak.yaml"], None);
+        assert_eq!(out.status.code(), Some(2), "{format}: a type error exits 2");
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        for secret in ["987654321", "4242.5", "Hunter2Secret"] {
+            assert!(!all.contains(secret), "{format} prints {secret}: {all}");
+        }
+        assert!(all.contains("env[0].value"), "{format} names the field: {all}");
+    }
+}

@@ -17,8 +17,6 @@ pub(crate) enum Want {
     Contains(&'static str, &'static str),
     /// A comma-separated list not containing the item; `.1` is the default when unset.
     Excludes(&'static str, &'static str),
-    /// When set, one of these.
-    OneOf(&'static [&'static str]),
     /// Set, to one of these: the component's default is not good enough.
     Required(&'static [&'static str]),
     /// When `.1` is set, at least this number (unset counts as 0).
@@ -70,12 +68,6 @@ fn problem(c: &Component, flag: &str, want: Want) -> Option<String> {
                 .contains(&item)
                 .then(|| format!("{name} --{flag} includes {item}"))
         }
-        Want::OneOf(allowed) => value.filter(|v| !allowed.contains(v)).map(|v| {
-            format!(
-                "{name} sets --{flag}={v}; use one of {}",
-                allowed.join(", ")
-            )
-        }),
         Want::Required(allowed) => match value {
             None => Some(format!("{name} does not set --{flag}; set one of {}", allowed.join(", "))),
             Some(v) => (!allowed.contains(&v)).then(|| format!("{name} sets --{flag}={v}; use one of {}", allowed.join(", "))),
