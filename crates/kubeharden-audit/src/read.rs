@@ -73,6 +73,32 @@ impl MalformedLines {
     }
 }
 
+/// Whether a line is a `RequestReceived` event as the API server writes it, known
+/// without parsing it: about half the lines of a log that keeps every stage, and none
+/// of them counts (see [`Requests`]). The server writes `kind`, `apiVersion`, `level`,
+/// `auditID` and then `stage`, so the stage is read at a fixed place; a line written
+/// any other way, or whose auditID holds an escape, is parsed in full. A label or
+/// annotation saying `"stage":"RequestReceived"` comes later and cannot fool this.
+fn is_request_received(line: &str) -> bool {
+    let Some(rest) =
+        line.strip_prefix(r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":""#)
+    else {
+        return false;
+    };
+    let Some((level, rest)) = rest.split_once('"') else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix(r#","auditID":""#) else {
+        return false;
+    };
+    let Some((id, rest)) = rest.split_once('"') else {
+        return false;
+    };
+    !level.contains('\\')
+        && !id.contains('\\')
+        && rest.starts_with(r#","stage":"RequestReceived","#)
+}
+
 /// Lines parsed together, in parallel; then handed to the detectors in order.
 const BATCH: usize = 4096;
 /// The largest EventList document read whole.
@@ -117,7 +143,6 @@ pub fn for_each_event(
     let mut malformed = MalformedLines::default();
     let mut requests = Requests::default();
     let mut line_no: u64 = 0;
-    let mut batch: Vec<String> = Vec::with_capacity(BATCH);
     let mut first = true;
     let mut consumed: u64 = 0;
     let mut inode: u64 = match input {
@@ -126,24 +151,35 @@ pub fn for_each_event(
             .unwrap_or(0),
         Input::Stdin => 0,
     };
+    // The lines' buffers are kept from batch to batch: no allocation per line.
+    let mut lines: Vec<String> = Vec::with_capacity(BATCH);
     loop {
-        batch.clear();
-        while batch.len() < BATCH {
-            let mut line = String::new();
-            match reader.read_line(&mut line) {
+        let mut filled = 0;
+        while filled < BATCH {
+            if filled == lines.len() {
+                lines.push(String::new());
+            }
+            let line = &mut lines[filled];
+            line.clear();
+            // A rare huge line (a big request body) does not keep its buffer.
+            if line.capacity() > 1 << 16 {
+                line.shrink_to(1 << 12);
+            }
+            match reader.read_line(line) {
                 Ok(0) => break,
                 Ok(n) => {
                     consumed += n as u64;
-                    batch.push(line);
+                    filled += 1;
                 }
                 Err(e) => {
                     return Err(format!(
                         "cannot read line {}: {e}",
-                        line_no + batch.len() as u64 + 1
+                        line_no + filled as u64 + 1
                     ))
                 }
             }
         }
+        let batch = &lines[..filled];
         if first {
             first = false;
             // A pretty-printed EventList spans many lines: read it as one document.
@@ -185,16 +221,21 @@ pub fn for_each_event(
             wait_for_more(input, &mut reader, &mut line_no, &mut consumed, &mut inode)?;
             continue;
         }
-        let parsed: Vec<Result<Event<'_>, String>> = batch
+        let parsed: Vec<Result<Option<Event<'_>>, String>> = batch
             .par_iter()
             .map(|line| {
-                serde_json::from_str::<Event<'_>>(line.trim_end()).map_err(|e| e.to_string())
+                if is_request_received(line) {
+                    return Ok(None);
+                }
+                serde_json::from_str::<Event<'_>>(line.trim_end())
+                    .map(Some)
+                    .map_err(|e| e.to_string())
             })
             .collect();
         for (i, result) in parsed.iter().enumerate() {
             let n = line_no + i as u64 + 1;
             match result {
-                Ok(event) if requests.admit(event) => {
+                Ok(Some(event)) if requests.admit(event) => {
                     let at = At {
                         file: name.clone(),
                         line: n,
@@ -241,5 +282,26 @@ fn wait_for_more(
             *line_no = 0;
             *reader = Box::new(BufReader::new(file));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECEIVED: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"9a10","stage":"RequestReceived","requestURI":"/api/v1/namespaces/a/pods","verb":"create"}"#;
+
+    #[test]
+    fn request_received_is_known_without_parsing() {
+        assert!(is_request_received(RECEIVED));
+        let complete = RECEIVED.replace("RequestReceived", "ResponseComplete");
+        assert!(!is_request_received(&complete));
+        // Elsewhere than the server's own place, the words are not the stage.
+        let label = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"x","stage":"ResponseComplete","requestObject":{"metadata":{"labels":{"stage":"RequestReceived"}}}}"#;
+        assert!(!is_request_received(label));
+        let reordered = r#"{"stage":"RequestReceived","kind":"Event"}"#;
+        assert!(!is_request_received(reordered));
+        let escaped_id = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"a\",\"stage\":\"RequestReceived","stage":"ResponseComplete"}"#;
+        assert!(!is_request_received(escaped_id));
     }
 }

@@ -14,8 +14,10 @@ fn excerpt() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/apiserver-v1.37.2.log")
 }
 
-/// (auditID, stage, code, requestURI) of each event the reader hands on.
-fn events(path: PathBuf) -> (Vec<(String, String, u16, String)>, u64) {
+/// (auditID, stage, code, requestURI) of an event the reader hands on.
+type Seen = (String, String, u16, String);
+
+fn events(path: PathBuf) -> (Vec<Seen>, u64) {
     let mut seen = Vec::new();
     let malformed = for_each_event(&Input::File(path), false, &mut |e, _| {
         seen.push((
@@ -60,7 +62,7 @@ fn every_real_line_parses_and_each_request_counts_once() {
 #[test]
 fn failed_logins_exec_and_watches_are_seen_where_the_server_logs_them() {
     let (seen, _) = events(excerpt());
-    let at = |pred: &dyn Fn(&(String, String, u16, String)) -> bool| {
+    let at = |pred: &dyn Fn(&Seen) -> bool| {
         seen.iter()
             .filter(|s| pred(s))
             .map(|s| (s.1.as_str(), s.2))

@@ -144,6 +144,31 @@ fn malformed_lines_are_reported_and_the_rest_analysed() {
 }
 
 #[test]
+fn many_malformed_lines_give_a_capped_summary() {
+    let text = std::fs::read_to_string(root().join(LOG)).unwrap();
+    let garbage = "kube-apiserver: not json\n".repeat(5000);
+    let input = format!("{garbage}{text}");
+    let out = run(
+        &["-", "-f", "json", "--select", "KH805"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json(&out);
+    let errors = doc["errors"].as_array().unwrap();
+    // Twenty lines listed, then one error that counts the rest from line 21 on.
+    assert_eq!(errors.len(), 21);
+    assert_eq!(
+        (errors[0]["line"].as_u64(), errors[20]["line"].as_u64()),
+        (Some(1), Some(21))
+    );
+    let summary = errors[20]["message"].as_str().unwrap();
+    assert!(summary.starts_with("4980 more lines"), "{summary}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 21, "{stderr}");
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 2);
+}
+
+#[test]
 fn junit_and_text() {
     let junit = run(&[LOG, "-f", "junit", "--select", "KH805"], None);
     let xml = String::from_utf8(junit.stdout).unwrap();

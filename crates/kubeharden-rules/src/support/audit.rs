@@ -54,11 +54,16 @@ pub(crate) fn threshold(
     }
 }
 
-/// Who made the request.
+/// Who made the request, and whom they impersonated: the authorizer judged the
+/// latter, the credentials were the former's.
 pub(crate) fn subject(event: &Event<'_>) -> String {
-    match event.username() {
+    let who = match event.username() {
         "" => format!("unauthenticated client {}", event.source_ip()),
         user => user.to_string(),
+    };
+    match event.impersonated_user.as_ref().map(|u| u.name()) {
+        Some(target) if !target.is_empty() => format!("{who} as {target}"),
+        _ => who,
     }
 }
 

@@ -38,7 +38,7 @@ impl Detector for Impersonation {
             return;
         }
         let target = Some(as_user.name()).filter(|n| !n.is_empty()).unwrap_or("?");
-        let message = format!("{} acted as {target}: {} {}", subject(event), event.verb(), object_name(event));
+        let message = format!("{} acted as {target}: {} {}", event.username(), event.verb(), object_name(event));
         sink.raise(observe(RULE.id, format!("{} as {target}", event.username()), event, message), event, at);
     }
 }
