@@ -95,7 +95,7 @@ fn describe_side(view: &ClusterView, side: &Side, pod: &PodEntry, verb: &str) ->
     }
     if !side.maybe.is_empty() {
         line.push_str(&format!(
-            "; maybe on {} (depends on namespace labels not in the scan)",
+            "; maybe on {} (depends on what the scan cannot see: a pod address for an ipBlock, or namespace labels)",
             side.maybe.describe()
         ));
     }
@@ -160,7 +160,7 @@ pub fn reach(args: ReachArgs) -> Result<u8, String> {
                 text.push_str(&format!("  allowed ports: {}\n", result.ports.describe()));
             }
             if result.verdict == Verdict::Unknown {
-                text.push_str("  the answer depends on labels of a namespace whose Namespace object is not in the scan; add it to decide\n");
+                text.push_str("  the answer depends on what the scan cannot see: the address of a pod that an ipBlock may hold (pods in manifests have none yet), or the labels of a namespace whose Namespace object is not in the scan (add it to decide)\n");
             }
             out.write_all(text.as_bytes())
         }
@@ -225,7 +225,7 @@ pub fn matrix(args: MatrixArgs) -> Result<u8, String> {
                 }
                 text.push_str(&format!("   [{i}]\n"));
             }
-            text.push_str("yes: allowed, no: denied, ?: depends on namespace labels not in the scan; `kubeharden netpol reach` explains one cell\n");
+            text.push_str("yes: allowed, no: denied, ?: depends on pod addresses (ipBlock) or namespace labels not in the scan; `kubeharden netpol reach` explains one cell\n");
             out.write_all(text.as_bytes())
         }
     };
