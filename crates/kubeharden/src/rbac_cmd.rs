@@ -119,10 +119,12 @@ pub fn can(args: CanArgs) -> Result<u8, String> {
     let grants = model.can(&Identity::of(&subject), &req);
     write(
         &args.output,
-        || json!({ "version": 1, "subject": subject, "request": req, "allowed": !grants.is_empty(), "grants": grants.iter().map(grant_json).collect::<Vec<_>>() }),
+        || json!({ "version": 1, "subject": subject, "request": req, "allowed": !grants.is_empty(), "complete": !had_errors, "grants": grants.iter().map(grant_json).collect::<Vec<_>>() }),
         || {
             let verdict = if grants.is_empty() { "no" } else { "yes" };
-            let mut text = format!("can {subject} {}? {verdict}\n", req.describe());
+            // Objects that could not be read may grant more: say the answer is partial.
+            let caveat = if had_errors { " (incomplete: some input could not be read, see the errors)" } else { "" };
+            let mut text = format!("can {subject} {}? {verdict}{caveat}\n", req.describe());
             for g in &grants {
                 text.push_str(&format!("  as {} via {}\n", g.subject, grant_text(g)));
             }

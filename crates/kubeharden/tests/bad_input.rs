@@ -227,3 +227,25 @@ fn assert_located_errors(cases: &[(&str, &str, u64, &str)], hidden: &[&str]) {
         }
     }
 }
+
+/// `rbac can` on input it could not fully read says its answer is incomplete, in text
+/// and JSON, and exits 2, so a script never takes a partial "no" for a firm one.
+#[test]
+fn rbac_can_marks_an_answer_from_broken_input_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    let role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: all}\nrules:\n- {apiGroups: [\"*\"], resources: [\"*\"], verbs: \"*\"}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: all}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: all}\nsubjects:\n- {apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}\n";
+    std::fs::write(dir.path().join("rbac.yaml"), role).unwrap();
+    let run = |format: &str| {
+        Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+            .args(["rbac", "can", "user:alice", "get", "secrets", "-n", "kube-system", "rbac.yaml", "--format", format])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let text = run("text");
+    assert_eq!(text.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&text.stdout).contains("incomplete"), "{text:?}");
+    let json = run("json");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["complete"], false);
+}
