@@ -79,6 +79,10 @@ pub(crate) fn is_system(user: &str) -> bool {
 /// `ns/name` of the object, or its resource.
 pub(crate) fn object_name(event: &Event<'_>) -> String {
     match (event.namespace(), event.name()) {
+        // A Namespace is logged with itself as its namespace: name it once.
+        (Some(ns), Some(name)) if event.resource() == "namespaces" && ns == name => {
+            format!("namespaces {name}")
+        }
         (Some(ns), Some(name)) => format!("{} {ns}/{name}", event.resource()),
         (None, Some(name)) => format!("{} {name}", event.resource()),
         _ => event.resource().to_string(),
@@ -96,4 +100,25 @@ pub(crate) fn exec_attempt(event: &Event<'_>) -> bool {
         && matches!(event.subresource(), "exec" | "attach" | "portforward")
         && matches!(event.verb(), "create" | "get")
         && (event.succeeded() || event.code() == 101 || event.decision() == Some("allow"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::object_name;
+    use kubeharden_audit::event::Event;
+
+    fn name_of(object_ref: &str) -> String {
+        let line = format!(r#"{{"kind":"Event","verb":"patch","objectRef":{object_ref}}}"#);
+        let event: Event<'_> = serde_json::from_str(&line).unwrap();
+        object_name(&event)
+    }
+
+    #[test]
+    fn objects_are_named_once() {
+        // The API server logs a Namespace with itself as its namespace.
+        assert_eq!(name_of(r#"{"resource":"namespaces","namespace":"shop","name":"shop"}"#), "namespaces shop");
+        assert_eq!(name_of(r#"{"resource":"pods","namespace":"shop","name":"web"}"#), "pods shop/web");
+        assert_eq!(name_of(r#"{"resource":"nodes","name":"n1"}"#), "nodes n1");
+        assert_eq!(name_of(r#"{"resource":"secrets","namespace":"shop"}"#), "secrets");
+    }
 }
