@@ -256,6 +256,8 @@ pub struct Side {
     pub selecting: Vec<usize>,
     /// Of those, the ones with a rule that (surely or maybe) allows the peer.
     pub allowing: Vec<usize>,
+    /// The rules that do: (policy index, index in its `ingress` or `egress` list).
+    pub allowing_rules: Vec<(usize, usize)>,
 }
 
 /// Evaluates one direction: `subject`'s policies, with `peer` on the other end.
@@ -267,6 +269,7 @@ pub fn side(view: &ClusterView, direction: Direction, subject: &PodEntry, peer: 
         maybe: Ports::none(),
         selecting: Vec::new(),
         allowing: Vec::new(),
+        allowing_rules: Vec::new(),
     };
     let destination = if direction == Direction::Ingress {
         subject
@@ -300,7 +303,7 @@ pub fn side(view: &ClusterView, direction: Direction, subject: &PodEntry, peer: 
                 .map(|r| (r.to.as_ref(), r.ports.as_ref()))
                 .collect(),
         };
-        for (peers, ports) in rules {
+        for (r, (peers, ports)) in rules.into_iter().enumerate() {
             let ports = rule_ports(ports, destination);
             match peers_match(view, peers, &policy.namespace, peer) {
                 Match::Yes => {
@@ -312,6 +315,7 @@ pub fn side(view: &ClusterView, direction: Direction, subject: &PodEntry, peer: 
                 Match::No => continue,
             }
             allows = true;
+            out.allowing_rules.push((i, r));
         }
         if allows {
             out.allowing.push(i);

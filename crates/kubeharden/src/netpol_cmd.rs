@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use kubeharden_cluster::netpol::{reach as evaluate, Reach, Side, Verdict};
+use kubeharden_cluster::netpol::{reach as evaluate, Direction, Reach, Side, Verdict};
 use kubeharden_cluster::{ClusterView, PodEntry};
 use kubeharden_report::Format;
 use serde_json::{json, Value};
@@ -56,6 +56,32 @@ fn policy_ref(view: &ClusterView, i: usize) -> Value {
     json!({ "namespace": p.namespace, "name": p.origin.resource.name, "file": p.origin.file, "line": p.root.pos.line })
 }
 
+/// Where the rule `r` of policy `i` sits (`spec.ingress[r]` or `spec.egress[r]`).
+fn rule_line(view: &ClusterView, side: &Side, i: usize, r: usize) -> u32 {
+    let path = kubeharden_yaml::FieldPath::parse("spec").key(list_name(side)).index(r);
+    view.policies[i].root.locate(&path).pos.line
+}
+
+fn list_name(side: &Side) -> &'static str {
+    match side.direction {
+        Direction::Ingress => "ingress",
+        Direction::Egress => "egress",
+    }
+}
+
+/// The rules of `side` that allow the peer, as `NAME ingress[0] (file:line)`.
+fn allowing_rules_text(view: &ClusterView, side: &Side) -> String {
+    side.allowing_rules
+        .iter()
+        .map(|&(i, r)| {
+            let p = &view.policies[i];
+            let line = rule_line(view, side, i, r);
+            format!("{} {}[{r}] ({}:{line})", p.origin.resource.name, list_name(side), p.origin.file)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn side_json(view: &ClusterView, side: &Side) -> Value {
     json!({
         "isolated": side.isolated,
@@ -63,6 +89,12 @@ fn side_json(view: &ClusterView, side: &Side) -> Value {
         "unknown_ports": if side.maybe.is_empty() { Value::Null } else { json!(side.maybe.describe()) },
         "selecting_policies": side.selecting.iter().map(|&i| policy_ref(view, i)).collect::<Vec<_>>(),
         "allowing_policies": side.allowing.iter().map(|&i| policy_ref(view, i)).collect::<Vec<_>>(),
+        "allowing_rules": side.allowing_rules.iter().map(|&(i, r)| {
+            let mut rule = policy_ref(view, i);
+            rule["index"] = json!(r);
+            rule["line"] = json!(rule_line(view, side, i, r));
+            rule
+        }).collect::<Vec<_>>(),
     })
 }
 
@@ -89,7 +121,7 @@ fn describe_side(view: &ClusterView, side: &Side, pod: &PodEntry, verb: &str) ->
     } else {
         line.push_str(&format!(
             "; allowed by {} on {}",
-            names(&side.allowing),
+            allowing_rules_text(view, side),
             side.allowed.describe()
         ));
     }
