@@ -140,6 +140,7 @@ fn print_alert(alert: &Alert) {
 }
 
 pub fn run(args: AuditLogArgs) -> Result<u8, String> {
+    crate::scan_cmd::set_threads(args.threads)?;
     if !matches!(
         args.output.format,
         Format::Text | Format::Json | Format::Junit

@@ -45,6 +45,10 @@ pub struct AuditLogArgs {
     /// Keep reading growing files, across rotation, printing alerts as they are raised.
     #[arg(long)]
     pub follow: bool,
+    /// Threads that parse lines (default: one per core). The detectors run on one
+    /// thread, in log order.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
     /// The cluster's audit policy: report which detectors it blinds.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,

@@ -12,13 +12,19 @@ use kubeharden_rules::{RuleSet, Selection};
 use crate::cli::ScanArgs;
 use crate::{exit, output};
 
-pub fn run(args: ScanArgs) -> Result<u8, String> {
-    if let Some(n) = args.threads {
+/// Sets the number of worker threads (`-j`), for every command that parallelises.
+pub fn set_threads(threads: Option<usize>) -> Result<(), String> {
+    if let Some(n) = threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global()
             .map_err(|e| e.to_string())?;
     }
+    Ok(())
+}
+
+pub fn run(args: ScanArgs) -> Result<u8, String> {
+    set_threads(args.threads)?;
     let selection = Selection {
         framework: args.framework,
         ..args.selection.selection()

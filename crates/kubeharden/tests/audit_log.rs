@@ -244,3 +244,21 @@ fn follow_mode_survives_rotation() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// `-j` sets the parsing threads; the report is the same whatever the count, since the
+/// detectors see events in log order.
+#[test]
+fn threads_do_not_change_the_report() {
+    let report = |threads: &str| {
+        let out = common::run_in(
+            &common::root(),
+            &["audit-log", "examples/audit/audit.log", "-j", threads, "--format", "json"],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        common::json(&out)
+    };
+    let one = report("1");
+    assert!(!one["findings"].as_array().unwrap().is_empty());
+    assert_eq!(one["findings"], report("2")["findings"]);
+}
