@@ -23,8 +23,10 @@ pub struct AuditConfig {
     pub secret_reads: usize,
     /// The window of the counting detectors and of the attack chain, in seconds.
     pub window: f64,
-    /// Users and service accounts allowed to read Secrets in bulk.
+    /// Users and service accounts allowed to read Secrets in bulk (globs, `*`).
     pub secret_readers: Vec<String>,
+    /// Users and service accounts allowed to exec, attach and port-forward (globs, `*`).
+    pub exec_allowed: Vec<String>,
     /// Pod and node address ranges: pod creation from them suggests a breakout.
     pub cluster_cidrs: Vec<Cidr>,
     /// Anonymizing networks and other denied ranges (`--deny-list`).
@@ -50,6 +52,7 @@ impl Default for AuditConfig {
             secret_reads: 50,
             window: 600.0,
             secret_readers: Vec::new(),
+            exec_allowed: Vec::new(),
             cluster_cidrs: Vec::new(),
             deny_list: Vec::new(),
             internal_cidrs: private.iter().filter_map(|c| Cidr::parse(c)).collect(),

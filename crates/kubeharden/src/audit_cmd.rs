@@ -28,6 +28,7 @@ fn config(args: &AuditLogArgs, errors: &mut Vec<LoadError>) -> Result<AuditConfi
         secret_reads: args.secret_reads,
         window: args.window,
         secret_readers: args.secret_reader.clone(),
+        exec_allowed: args.exec_allowed.clone(),
         cluster_cidrs: cidrs(&args.cluster_cidr, "cluster-cidr")?,
         ..AuditConfig::default()
     };

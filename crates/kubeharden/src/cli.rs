@@ -61,9 +61,14 @@ pub struct AuditLogArgs {
     /// Networks service-account tokens may come from (repeatable; default: private ranges).
     #[arg(long, value_name = "CIDR")]
     pub internal_cidr: Vec<String>,
-    /// Users or service accounts allowed to read Secrets in bulk (repeatable).
+    /// Users or service accounts allowed to read Secrets in bulk (repeatable; `*` globs,
+    /// such as `system:serviceaccount:backup:*`).
     #[arg(long, value_name = "USER")]
     pub secret_reader: Vec<String>,
+    /// Users or service accounts allowed to exec, attach and port-forward (repeatable;
+    /// `*` globs, such as `oncall-*`).
+    #[arg(long, value_name = "USER")]
+    pub exec_allowed: Vec<String>,
     /// Window of the counting and correlation detectors, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
     pub window: f64,

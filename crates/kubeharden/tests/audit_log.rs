@@ -262,3 +262,27 @@ fn threads_do_not_change_the_report() {
     assert!(!one["findings"].as_array().unwrap().is_empty());
     assert_eq!(one["findings"], report("2")["findings"]);
 }
+
+/// `--exec-allowed` takes names and `*` globs: the users it names are not reported for
+/// exec, and everyone else still is.
+#[test]
+fn exec_allow_list_takes_names_and_globs() {
+    let exec_subjects = |extra: &[&str]| {
+        let mut args = vec!["audit-log", "examples/audit/audit.log", "--select", "KH805", "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = common::run_in(&common::root(), &args, None);
+        let doc = common::json(&out);
+        let mut subjects: Vec<String> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["alert"]["subject"].as_str().unwrap().to_string())
+            .collect();
+        subjects.sort();
+        subjects
+    };
+    assert_eq!(exec_subjects(&[]), ["alice", "zed"]);
+    assert_eq!(exec_subjects(&["--exec-allowed", "ali*"]), ["zed"]);
+    assert_eq!(exec_subjects(&["--exec-allowed", "zed", "--exec-allowed", "alice"]), Vec::<String>::new());
+    assert_eq!(exec_subjects(&["--exec-allowed", "al"]), ["alice", "zed"]);
+}

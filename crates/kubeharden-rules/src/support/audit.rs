@@ -76,6 +76,27 @@ pub(crate) fn is_system(user: &str) -> bool {
     user.starts_with("system:") && user != "system:anonymous"
 }
 
+/// Users an allow-list names, exactly or by `*` globs (`system:serviceaccount:ci:*`).
+pub(crate) struct AllowList(globset::GlobSet);
+
+impl AllowList {
+    pub(crate) fn new(patterns: &[String]) -> AllowList {
+        let mut set = globset::GlobSetBuilder::new();
+        for p in patterns {
+            // A pattern globset cannot read is taken literally, so it still matches itself.
+            let glob = globset::Glob::new(p).or_else(|_| globset::Glob::new(&globset::escape(p)));
+            if let Ok(glob) = glob {
+                set.add(glob);
+            }
+        }
+        AllowList(set.build().unwrap_or_else(|_| globset::GlobSet::empty()))
+    }
+
+    pub(crate) fn allows(&self, user: &str) -> bool {
+        self.0.is_match(user)
+    }
+}
+
 /// `ns/name` of the object, or its resource.
 pub(crate) fn object_name(event: &Event<'_>) -> String {
     match (event.namespace(), event.name()) {
@@ -111,6 +132,17 @@ mod tests {
         let line = format!(r#"{{"kind":"Event","verb":"patch","objectRef":{object_ref}}}"#);
         let event: Event<'_> = serde_json::from_str(&line).unwrap();
         object_name(&event)
+    }
+
+    #[test]
+    fn allow_lists_match_names_and_globs() {
+        let list = super::AllowList::new(&["alice".into(), "system:serviceaccount:ci:*".into(), "oncall-*".into()]);
+        for user in ["alice", "system:serviceaccount:ci:deployer", "oncall-bob"] {
+            assert!(list.allows(user), "{user}");
+        }
+        for user in ["alice2", "system:serviceaccount:prod:deployer", "bob"] {
+            assert!(!list.allows(user), "{user}");
+        }
     }
 
     #[test]

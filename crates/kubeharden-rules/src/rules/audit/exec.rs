@@ -1,5 +1,5 @@
 //! ## What it does
-//! Flags `create` (or `get`, used by older clients) on `pods/exec`, `pods/attach` and `pods/portforward` that succeeded or that the authorizer allowed: a real API server answers 400 when the pod has no node or the container is gone, and the attempt still shows the intent. It is seen at `ResponseStarted`, the stage these connections are first logged at.
+//! Flags `create` (or `get`, used by older clients) on `pods/exec`, `pods/attach` and `pods/portforward` that succeeded or that the authorizer allowed: a real API server answers 400 when the pod has no node or the container is gone, and the attempt still shows the intent. It is seen at `ResponseStarted`, the stage these connections are first logged at. Users named by `--exec-allowed` (names, or `*` globs such as `oncall-*`) are not reported.
 //!
 //! ## Why it matters
 //! Exec is the hands-on-keyboard step of most intrusions and the insider path the guidance describes: it reaches the pod's secrets, token and network.
@@ -25,16 +25,18 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Audit(build),
 };
 
-struct Exec;
+struct Exec {
+    allowed: crate::support::audit::AllowList,
+}
 
-fn build(_: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(Exec)
+fn build(config: &AuditConfig) -> Box<dyn Detector> {
+    Box::new(Exec { allowed: crate::support::audit::AllowList::new(&config.exec_allowed) })
 }
 
 impl Detector for Exec {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let sub = event.subresource();
-        if crate::support::audit::exec_attempt(event) {
+        if crate::support::audit::exec_attempt(event) && !self.allowed.allows(event.username()) {
             let outcome = if event.succeeded() || event.code() == 101 { String::new() } else { format!(" (allowed; the server answered {})", event.code()) };
             let message = format!("{} ran {sub} into {}{outcome}", subject(event), object_name(event));
             sink.raise(observe(RULE.id, format!("{} {}", event.username(), object_name(event)), event, message), event, at);

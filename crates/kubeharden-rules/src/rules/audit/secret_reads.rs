@@ -1,5 +1,5 @@
 //! ## What it does
-//! Flags `list` or `watch` of Secrets across all namespaces or in kube-system, and bursts of Secret `get`s by one subject (default 50 in 10 minutes). Kubernetes components and the subjects of `--secret-reader` are not reported.
+//! Flags `list` or `watch` of Secrets across all namespaces or in kube-system, and bursts of Secret `get`s by one subject (default 50 in 10 minutes). Kubernetes components and the subjects of `--secret-reader` (names, or `*` globs) are not reported.
 //!
 //! ## Why it matters
 //! Reading Secrets in bulk is how an intruder harvests credentials, service-account tokens included. `list` returns every value.
@@ -32,18 +32,18 @@ use kubeharden_audit::SlidingCount;
 struct SecretReads {
     threshold: usize,
     window: f64,
-    allowed: Vec<String>,
+    allowed: crate::support::audit::AllowList,
     gets: HashMap<String, SlidingCount>,
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(SecretReads { threshold: config.secret_reads, window: config.window, allowed: config.secret_readers.clone(), gets: HashMap::new() })
+    Box::new(SecretReads { threshold: config.secret_reads, window: config.window, allowed: crate::support::audit::AllowList::new(&config.secret_readers), gets: HashMap::new() })
 }
 
 impl Detector for SecretReads {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let user = event.username();
-        if event.resource() != "secrets" || !event.succeeded() || is_system(user) || self.allowed.iter().any(|a| a == user) {
+        if event.resource() != "secrets" || !event.succeeded() || is_system(user) || self.allowed.allows(user) {
             return;
         }
         match (event.verb(), event.namespace()) {
