@@ -12,7 +12,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let name: Arc<str> = "fuzz.yaml".into();
-    let limits = Limits { max_depth: 64, max_nodes: 100_000 };
+    let limits = Limits {
+        max_depth: 64,
+        max_nodes: 100_000,
+    };
     let loaded = load_text(&name, &text, &limits);
     let rules = RuleSet::all();
     for object in &loaded.objects {

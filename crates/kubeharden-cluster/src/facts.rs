@@ -159,7 +159,12 @@ fn string_map(node: Option<&Node>) -> Labels {
     node.map(|n| {
         n.entries()
             .iter()
-            .filter_map(|e| Some((e.key.scalar_text()?.to_string(), e.value.scalar_text()?.to_string())))
+            .filter_map(|e| {
+                Some((
+                    e.key.scalar_text()?.to_string(),
+                    e.value.scalar_text()?.to_string(),
+                ))
+            })
             .collect()
     })
     .unwrap_or_default()
@@ -206,26 +211,38 @@ impl ClusterFacts {
     /// and base64 where it is binary. The rules read them; a bad one is an error.
     fn check_payload(object: &Object, errors: &mut Vec<LoadError>) {
         let res = &object.resource;
-        let (strings, base64): (&[&str], &[&str]) = match (res.api_version.as_str(), res.kind.as_str()) {
-            ("v1", "ConfigMap") => (&["data", "binaryData"], &["binaryData"]),
-            ("v1", "Secret") => (&["data", "stringData"], &["data"]),
-            _ => return,
-        };
+        let (strings, base64): (&[&str], &[&str]) =
+            match (res.api_version.as_str(), res.kind.as_str()) {
+                ("v1", "ConfigMap") => (&["data", "binaryData"], &["binaryData"]),
+                ("v1", "Secret") => (&["data", "stringData"], &["data"]),
+                _ => return,
+            };
         for field in strings {
             read_field::<BTreeMap<String, String>>(object, field, errors);
         }
         for field in base64 {
-            let entries = object.root.get(field).map(|n| n.entries()).unwrap_or_default();
+            let entries = object
+                .root
+                .get(field)
+                .map(|n| n.entries())
+                .unwrap_or_default();
             for entry in entries {
-                let Some(kubeharden_yaml::Resolved::Str(text)) = entry.value.resolved() else { continue };
+                let Some(kubeharden_yaml::Resolved::Str(text)) = entry.value.resolved() else {
+                    continue;
+                };
                 let compact: String = text.split_whitespace().collect();
-                if base64::Engine::decode(&base64::engine::general_purpose::STANDARD, compact).is_err() {
+                if base64::Engine::decode(&base64::engine::general_purpose::STANDARD, compact)
+                    .is_err()
+                {
                     let key = entry.key.scalar_text().unwrap_or("?");
                     let path = FieldPath::parse(field).key(key);
                     errors.push(LoadError::new(
                         &object.file,
                         Some(entry.value.pos),
-                        format!("{} {}: {path}: not valid base64 (value withheld)", res.kind, res.name),
+                        format!(
+                            "{} {}: {path}: not valid base64 (value withheld)",
+                            res.kind, res.name
+                        ),
                     ));
                 }
             }
@@ -289,7 +306,8 @@ impl ClusterFacts {
             }
             ("rbac.authorization.k8s.io", "Role" | "ClusterRole") => {
                 let cluster = res.kind == "ClusterRole";
-                let rules = read_field::<Vec<PolicyRule>>(object, "rules", errors).unwrap_or_default();
+                let rules =
+                    read_field::<Vec<PolicyRule>>(object, "rules", errors).unwrap_or_default();
                 let aggregation = read_field::<AggregationRule>(object, "aggregationRule", errors)
                     .map(|a| a.cluster_role_selectors.unwrap_or_default());
                 let labels = string_map(object.root.get("metadata").and_then(|m| m.get("labels")));
@@ -307,7 +325,8 @@ impl ClusterFacts {
                 let Some(role_ref) = read_field::<RoleRef>(object, "roleRef", errors) else {
                     return;
                 };
-                let subjects = read_field::<Vec<Subject>>(object, "subjects", errors).unwrap_or_default();
+                let subjects =
+                    read_field::<Vec<Subject>>(object, "subjects", errors).unwrap_or_default();
                 let namespace = (res.kind == "RoleBinding").then_some(namespace);
                 self.bindings.push(BindingEntry {
                     origin,
@@ -406,7 +425,11 @@ fn pod_ips(object: &Object) -> Vec<std::net::IpAddr> {
     let Some(status) = object.root.get("status") else {
         return Vec::new();
     };
-    let listed = status.get("podIPs").into_iter().flat_map(|l| l.items()).filter_map(|i| i.get("ip"));
+    let listed = status
+        .get("podIPs")
+        .into_iter()
+        .flat_map(|l| l.items())
+        .filter_map(|i| i.get("ip"));
     let mut ips: Vec<std::net::IpAddr> = status
         .get("podIP")
         .into_iter()

@@ -21,7 +21,9 @@
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec};
+use k8s_openapi::api::networking::v1::{
+    IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
+};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
@@ -348,7 +350,8 @@ pub struct Reach {
 /// Whether `src` and `dst` are one and the same pod: a Pod object, not a template
 /// whose replicas are distinct pods that policies do govern.
 fn is_same_pod(src: &PodEntry, dst: &PodEntry) -> bool {
-    let same = std::ptr::eq(src, dst) || std::sync::Arc::ptr_eq(&src.origin.resource, &dst.origin.resource);
+    let same = std::ptr::eq(src, dst)
+        || std::sync::Arc::ptr_eq(&src.origin.resource, &dst.origin.resource);
     same && src.origin.resource.kind == "Pod"
 }
 

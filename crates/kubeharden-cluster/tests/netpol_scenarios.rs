@@ -209,8 +209,20 @@ fn scenarios_from_the_kubernetes_documentation() {
     // With the pods' addresses (status.podIP, as a live cluster or a dump gives them),
     // ipBlock peers decide, `except` included, as in Kubernetes' e2e tests.
     let with_ips = [
-        pod_at("default", "web", "role: frontend", "{name: http, containerPort: 8080}", "10.0.0.7"),
-        pod_at("default", "db", "role: db", "{name: redis, containerPort: 6379}", "10.0.0.9"),
+        pod_at(
+            "default",
+            "web",
+            "role: frontend",
+            "{name: http, containerPort: 8080}",
+            "10.0.0.7",
+        ),
+        pod_at(
+            "default",
+            "db",
+            "role: db",
+            "{name: redis, containerPort: 6379}",
+            "10.0.0.9",
+        ),
         pod_at("default", "client", "role: client", "", "172.17.0.5"),
         pod_at("other", "tool", "role: tool", "", "172.17.1.5"),
         pod_at("other", "client", "role: client", "", "192.168.1.1"),
@@ -218,7 +230,10 @@ fn scenarios_from_the_kubernetes_documentation() {
     .concat();
     n += check(
         "the example with pod addresses",
-        &(with_ips + &namespace("other", "project: another") + &namespace("default", "") + &example),
+        &(with_ips
+            + &namespace("other", "project: another")
+            + &namespace("default", "")
+            + &example),
         &[
             ("default/client", "default/db", "6379/TCP", A),
             ("other/tool", "default/db", "6379/TCP", D),

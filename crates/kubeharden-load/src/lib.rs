@@ -18,7 +18,7 @@ mod workload;
 pub use discover::{discover, Discovered, Input};
 pub use dockerfile::{is_dockerfile, objects_from_dockerfile};
 pub use error::LoadError;
-pub use quantity::is_quantity;
 pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};
+pub use quantity::is_quantity;
 pub use source::{read_source, Source, DEFAULT_MAX_FILE_SIZE};
 pub use workload::{read_field, ContainerKind, ContainerRef, Workload, WORKLOAD_KINDS};

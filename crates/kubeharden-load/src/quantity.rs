@@ -36,27 +36,43 @@ fn is_suffix(suffix: &str) -> bool {
 
 /// Errors for every container resource limit or request under `spec` (a pod spec at
 /// `spec_path`) that is not a quantity.
-pub fn check_container_resources(object: &Object, spec: &Node, spec_path: &FieldPath) -> Vec<LoadError> {
+pub fn check_container_resources(
+    object: &Object,
+    spec: &Node,
+    spec_path: &FieldPath,
+) -> Vec<LoadError> {
     let mut errors = Vec::new();
     for list in ["initContainers", "containers", "ephemeralContainers"] {
-        let Some(items) = spec.get(list) else { continue };
+        let Some(items) = spec.get(list) else {
+            continue;
+        };
         for (i, container) in items.items().iter().enumerate() {
             for kind in ["limits", "requests"] {
                 let Some(values) = container.get("resources").and_then(|r| r.get(kind)) else {
                     continue;
                 };
                 for entry in values.entries() {
-                    let Some(Resolved::Str(text)) = entry.value.resolved() else { continue };
+                    let Some(Resolved::Str(text)) = entry.value.resolved() else {
+                        continue;
+                    };
                     if is_quantity(text) {
                         continue;
                     }
                     let key = entry.key.scalar_text().unwrap_or("?");
-                    let path = spec_path.key(list).index(i).key("resources").key(kind).key(key);
+                    let path = spec_path
+                        .key(list)
+                        .index(i)
+                        .key("resources")
+                        .key(kind)
+                        .key(key);
                     let res = &object.resource;
                     errors.push(LoadError::new(
                         &object.file,
                         Some(entry.value.pos),
-                        format!("{} {}: {path}: {text:?} is not a quantity (such as 500m, 2, 1Gi)", res.kind, res.name),
+                        format!(
+                            "{} {}: {path}: {text:?} is not a quantity (such as 500m, 2, 1Gi)",
+                            res.kind, res.name
+                        ),
                     ));
                 }
             }
@@ -71,10 +87,15 @@ mod tests {
 
     #[test]
     fn quantities_as_the_api_server_reads_them() {
-        for ok in ["1", "500m", "1.5", "0.5Gi", "1Gi", "128Mi", "2k", "1e3", "1E-2", "+1", "-1", ".5", "100n", "3Ei"] {
+        for ok in [
+            "1", "500m", "1.5", "0.5Gi", "1Gi", "128Mi", "2k", "1e3", "1E-2", "+1", "-1", ".5",
+            "100n", "3Ei",
+        ] {
             assert!(is_quantity(ok), "{ok}");
         }
-        for bad in ["${GPU}", "512MB", "1gi", "", "Gi", "1.2.3", "1e", "1K", "abc", "1 Gi", "1Gb"] {
+        for bad in [
+            "${GPU}", "512MB", "1gi", "", "Gi", "1.2.3", "1e", "1K", "abc", "1 Gi", "1Gb",
+        ] {
             assert!(!is_quantity(bad), "{bad}");
         }
     }

@@ -176,7 +176,9 @@ impl<'o> Workload<'o> {
         meta_path: FieldPath,
         errors: &mut Vec<LoadError>,
     ) -> Option<Workload<'o>> {
-        errors.extend(crate::quantity::check_container_resources(object, spec_node, &spec_path));
+        errors.extend(crate::quantity::check_container_resources(
+            object, spec_node, &spec_path,
+        ));
         let (mut spec, patched) = read_lenient::<PodSpec>(object, spec_node, &spec_path, errors)?;
         spec.ephemeral_containers = None;
         let spec_node: Cow<'o, Node> = patched.map_or(Cow::Borrowed(spec_node), Cow::Owned);

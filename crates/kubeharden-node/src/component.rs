@@ -49,16 +49,39 @@ pub struct Flag {
 /// pflag, a boolean flag never takes the next argument as its value: `--profiling x`
 /// is `--profiling=true` followed by the argument `x`.
 const BOOLEAN_FLAGS: [&str; 33] = [
-    "allow-privileged", "anonymous-auth", "audit-log-compress", "auto-tls",
-    "client-cert-auth", "contention-profiling", "enable-aggregator-routing",
-    "enable-bootstrap-token-auth", "enable-debugging-handlers", "enable-garbage-collector",
-    "enable-priority-and-fairness", "enable-server", "experimental-initial-corrupt-check",
-    "fail-swap-on", "insecure-skip-tls-verify", "leader-elect", "logtostderr",
-    "make-iptables-util-chains", "peer-auto-tls", "peer-client-cert-auth", "profiling",
-    "protect-kernel-defaults", "register-node", "rotate-certificates",
-    "rotate-server-certificates", "seccomp-default", "serialize-image-pulls",
-    "service-account-extend-token-expiration", "service-account-lookup",
-    "use-service-account-credentials", "enable-pprof", "strict-reconfig-check", "enable-v2",
+    "allow-privileged",
+    "anonymous-auth",
+    "audit-log-compress",
+    "auto-tls",
+    "client-cert-auth",
+    "contention-profiling",
+    "enable-aggregator-routing",
+    "enable-bootstrap-token-auth",
+    "enable-debugging-handlers",
+    "enable-garbage-collector",
+    "enable-priority-and-fairness",
+    "enable-server",
+    "experimental-initial-corrupt-check",
+    "fail-swap-on",
+    "insecure-skip-tls-verify",
+    "leader-elect",
+    "logtostderr",
+    "make-iptables-util-chains",
+    "peer-auto-tls",
+    "peer-client-cert-auth",
+    "profiling",
+    "protect-kernel-defaults",
+    "register-node",
+    "rotate-certificates",
+    "rotate-server-certificates",
+    "seccomp-default",
+    "serialize-image-pulls",
+    "service-account-extend-token-expiration",
+    "service-account-lookup",
+    "use-service-account-credentials",
+    "enable-pprof",
+    "strict-reconfig-check",
+    "enable-v2",
 ];
 
 /// Parses `--name=value` / `--name value` items; the last occurrence of a flag wins.
@@ -198,7 +221,10 @@ mod tests {
         let get = |n: &str| flags.iter().find(|f| f.name == n).map(|f| f.value.clone());
         assert_eq!(get("profiling"), Some(None));
         assert_eq!(get("leader-elect"), Some(None));
-        assert_eq!(get("authorization-kubeconfig"), Some(Some("/etc/kubernetes/scheduler.conf".into())));
+        assert_eq!(
+            get("authorization-kubeconfig"),
+            Some(Some("/etc/kubernetes/scheduler.conf".into()))
+        );
         assert_eq!(get("bind-address"), Some(Some("127.0.0.1".into())));
     }
 

@@ -188,7 +188,12 @@ impl Out {
     }
 
     /// A problem at `path`, found at `pos` inside its value.
-    pub fn at_pos(&mut self, path: FieldPath, pos: kubeharden_yaml::Pos, message: impl Into<String>) {
+    pub fn at_pos(
+        &mut self,
+        path: FieldPath,
+        pos: kubeharden_yaml::Pos,
+        message: impl Into<String>,
+    ) {
         self.violations.push(Violation {
             path,
             pos: Some(pos),

@@ -58,7 +58,9 @@ fn policy_ref(view: &ClusterView, i: usize) -> Value {
 
 /// Where the rule `r` of policy `i` sits (`spec.ingress[r]` or `spec.egress[r]`).
 fn rule_line(view: &ClusterView, side: &Side, i: usize, r: usize) -> u32 {
-    let path = kubeharden_yaml::FieldPath::parse("spec").key(list_name(side)).index(r);
+    let path = kubeharden_yaml::FieldPath::parse("spec")
+        .key(list_name(side))
+        .index(r);
     view.policies[i].root.locate(&path).pos.line
 }
 
@@ -76,7 +78,12 @@ fn allowing_rules_text(view: &ClusterView, side: &Side) -> String {
         .map(|&(i, r)| {
             let p = &view.policies[i];
             let line = rule_line(view, side, i, r);
-            format!("{} {}[{r}] ({}:{line})", p.origin.resource.name, list_name(side), p.origin.file)
+            format!(
+                "{} {}[{r}] ({}:{line})",
+                p.origin.resource.name,
+                list_name(side),
+                p.origin.file
+            )
         })
         .collect::<Vec<_>>()
         .join(", ")

@@ -123,7 +123,11 @@ pub fn can(args: CanArgs) -> Result<u8, String> {
         || {
             let verdict = if grants.is_empty() { "no" } else { "yes" };
             // Objects that could not be read may grant more: say the answer is partial.
-            let caveat = if had_errors { " (incomplete: some input could not be read, see the errors)" } else { "" };
+            let caveat = if had_errors {
+                " (incomplete: some input could not be read, see the errors)"
+            } else {
+                ""
+            };
             let mut text = format!("can {subject} {}? {verdict}{caveat}\n", req.describe());
             for g in &grants {
                 text.push_str(&format!("  as {} via {}\n", g.subject, grant_text(g)));

@@ -252,10 +252,22 @@ fn threads_do_not_change_the_report() {
     let report = |threads: &str| {
         let out = common::run_in(
             &common::root(),
-            &["audit-log", "examples/audit/audit.log", "-j", threads, "--format", "json"],
+            &[
+                "audit-log",
+                "examples/audit/audit.log",
+                "-j",
+                threads,
+                "--format",
+                "json",
+            ],
             None,
         );
-        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         common::json(&out)
     };
     let one = report("1");
@@ -268,7 +280,14 @@ fn threads_do_not_change_the_report() {
 #[test]
 fn exec_allow_list_takes_names_and_globs() {
     let exec_subjects = |extra: &[&str]| {
-        let mut args = vec!["audit-log", "examples/audit/audit.log", "--select", "KH805", "--format", "json"];
+        let mut args = vec![
+            "audit-log",
+            "examples/audit/audit.log",
+            "--select",
+            "KH805",
+            "--format",
+            "json",
+        ];
         args.extend_from_slice(extra);
         let out = common::run_in(&common::root(), &args, None);
         let doc = common::json(&out);
@@ -283,6 +302,9 @@ fn exec_allow_list_takes_names_and_globs() {
     };
     assert_eq!(exec_subjects(&[]), ["alice", "zed"]);
     assert_eq!(exec_subjects(&["--exec-allowed", "ali*"]), ["zed"]);
-    assert_eq!(exec_subjects(&["--exec-allowed", "zed", "--exec-allowed", "alice"]), Vec::<String>::new());
+    assert_eq!(
+        exec_subjects(&["--exec-allowed", "zed", "--exec-allowed", "alice"]),
+        Vec::<String>::new()
+    );
     assert_eq!(exec_subjects(&["--exec-allowed", "al"]), ["alice", "zed"]);
 }

@@ -223,7 +223,10 @@ fn assert_located_errors(cases: &[(&str, &str, u64, &str)], hidden: &[&str]) {
         let message = error["message"].as_str().unwrap();
         assert!(message.contains(field), "{name}: {message}");
         for value in hidden {
-            assert!(!message.contains(value), "{name} shows the value: {message}");
+            assert!(
+                !message.contains(value),
+                "{name} shows the value: {message}"
+            );
         }
     }
 }
@@ -237,14 +240,28 @@ fn rbac_can_marks_an_answer_from_broken_input_incomplete() {
     std::fs::write(dir.path().join("rbac.yaml"), role).unwrap();
     let run = |format: &str| {
         Command::new(env!("CARGO_BIN_EXE_kubeharden"))
-            .args(["rbac", "can", "user:alice", "get", "secrets", "-n", "kube-system", "rbac.yaml", "--format", format])
+            .args([
+                "rbac",
+                "can",
+                "user:alice",
+                "get",
+                "secrets",
+                "-n",
+                "kube-system",
+                "rbac.yaml",
+                "--format",
+                format,
+            ])
             .current_dir(dir.path())
             .output()
             .unwrap()
     };
     let text = run("text");
     assert_eq!(text.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&text.stdout).contains("incomplete"), "{text:?}");
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains("incomplete"),
+        "{text:?}"
+    );
     let json = run("json");
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["complete"], false);

@@ -242,10 +242,19 @@ fn netpol_reach_names_the_deciding_policies() {
     );
     // The deciding rule is cited at its own line, not at the start of the policy.
     let rule = &doc["ingress"]["allowing_rules"][0];
-    assert_eq!((rule["name"].as_str(), rule["index"].as_u64()), (Some("api-from-web"), Some(0)));
+    assert_eq!(
+        (rule["name"].as_str(), rule["index"].as_u64()),
+        (Some("api-from-web"), Some(0))
+    );
     let text = std::fs::read_to_string(root().join("examples/hardened/shop.yaml")).unwrap();
-    let line = text.lines().nth(rule["line"].as_u64().unwrap() as usize - 1).unwrap();
-    assert!(line.trim_start().starts_with("- "), "the rule's own line: {line:?}");
+    let line = text
+        .lines()
+        .nth(rule["line"].as_u64().unwrap() as usize - 1)
+        .unwrap();
+    assert!(
+        line.trim_start().starts_with("- "),
+        "the rule's own line: {line:?}"
+    );
 
     let denied = json(&run(&[
         "netpol",

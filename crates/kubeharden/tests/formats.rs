@@ -134,10 +134,17 @@ fn type_errors_never_print_the_value() {
     for format in ["text", "json", "sarif", "junit"] {
         let out = common::run_in(dir.path(), &["scan", "--format", format, "leak.yaml"], None);
         assert_eq!(out.status.code(), Some(2), "{format}: a type error exits 2");
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         for secret in ["987654321", "4242.5", "Hunter2Secret"] {
             assert!(!all.contains(secret), "{format} prints {secret}: {all}");
         }
-        assert!(all.contains("env[0].value"), "{format} names the field: {all}");
+        assert!(
+            all.contains("env[0].value"),
+            "{format} names the field: {all}"
+        );
     }
 }

@@ -110,13 +110,23 @@ fn namespaces(tb: &'static Testbed, admin: &Client) -> [String; 2] {
 /// The seeds the API server accepts as they are (in a namespace without Pod Security
 /// enforcement): a seed that is invalid on its own (a template placeholder, a patch
 /// without an image) would only make invalid cases.
-fn valid_seeds(tb: &'static Testbed, admin: &Client, seeds: Vec<psa_gen::Seed>) -> Vec<psa_gen::Seed> {
+fn valid_seeds(
+    tb: &'static Testbed,
+    admin: &Client,
+    seeds: Vec<psa_gen::Seed>,
+) -> Vec<psa_gen::Seed> {
     let ns = format!("psa-seeds-{}", std::process::id());
     let total = seeds.len();
     let kept: Vec<psa_gen::Seed> = tb.block_on(async {
         let body = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
-        assert_eq!(tb.send(admin, "POST", "/api/v1/namespaces", Some(&body)).await.status, 201);
-        let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}});
+        assert_eq!(
+            tb.send(admin, "POST", "/api/v1/namespaces", Some(&body))
+                .await
+                .status,
+            201
+        );
+        let sa =
+            json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}});
         let path = format!("/api/v1/namespaces/{ns}/serviceaccounts");
         assert_eq!(tb.send(admin, "POST", &path, Some(&sa)).await.status, 201);
         let path = format!("/api/v1/namespaces/{ns}/pods?dryRun=All");
@@ -136,7 +146,12 @@ fn valid_seeds(tb: &'static Testbed, admin: &Client, seeds: Vec<psa_gen::Seed>) 
 }
 
 /// The API server's verdict on every case in every namespace, 16 requests at a time.
-fn server_verdicts(tb: &'static Testbed, admin: &Client, ns: &[String; 2], objects: &[Value]) -> Vec<[Server; 2]> {
+fn server_verdicts(
+    tb: &'static Testbed,
+    admin: &Client,
+    ns: &[String; 2],
+    objects: &[Value],
+) -> Vec<[Server; 2]> {
     let mut out = vec![[Server::Admitted, Server::Admitted]; objects.len()];
     tb.block_on(async {
         for chunk in (0..objects.len()).collect::<Vec<_>>().chunks(16) {
@@ -187,7 +202,9 @@ fn ephemeral_verdicts(
             for (l, ns) in ns.iter().enumerate() {
                 let mut pod = stored[l].clone();
                 pod["spec"]["ephemeralContainers"] = json!([container]);
-                let path = format!("/api/v1/namespaces/{ns}/pods/debug-target/ephemeralcontainers?dryRun=All");
+                let path = format!(
+                    "/api/v1/namespaces/{ns}/pods/debug-target/ephemeralcontainers?dryRun=All"
+                );
                 let reply = tb.send(admin, "PUT", &path, Some(&pod)).await;
                 verdicts[i][l] = classify(&reply);
                 if l == 0 {
@@ -205,7 +222,16 @@ fn ephemeral_verdicts(
 fn our_verdicts(dir: &Path, framework: &str) -> HashMap<String, Ours> {
     let out = common::run_in(
         dir,
-        &["scan", "--framework", framework, "--format", "json", "--fail-on", "none", "."],
+        &[
+            "scan",
+            "--framework",
+            framework,
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            ".",
+        ],
         None,
     );
     let report = common::json(&out);
@@ -213,12 +239,18 @@ fn our_verdicts(dir: &Path, framework: &str) -> HashMap<String, Ours> {
     let file_of = |f: &str| f.trim_start_matches("./").to_string();
     for e in report["errors"].as_array().unwrap() {
         let file = file_of(e["file"].as_str().unwrap());
-        verdicts.insert(file, Ours::Error(e["message"].as_str().unwrap().to_string()));
+        verdicts.insert(
+            file,
+            Ours::Error(e["message"].as_str().unwrap().to_string()),
+        );
     }
     for f in report["findings"].as_array().unwrap() {
         let file = file_of(f["location"]["file"].as_str().unwrap());
         let rule = f["rule_id"].as_str().unwrap().to_string();
-        match verdicts.entry(file).or_insert_with(|| Ours::Fail(Vec::new())) {
+        match verdicts
+            .entry(file)
+            .or_insert_with(|| Ours::Fail(Vec::new()))
+        {
             Ours::Fail(rules) => rules.push(rule),
             Ours::Error(_) => {}
             Ours::Pass => unreachable!(),
@@ -229,7 +261,9 @@ fn our_verdicts(dir: &Path, framework: &str) -> HashMap<String, Ours> {
 
 #[test]
 fn pod_security_agrees_with_the_api_server() {
-    let Some(tb) = kubeharden_testbed::testbed() else { return };
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
     let shared = common::root().join("../shared");
     let mut seeds = psa_gen::builtin_seeds();
     if shared.is_dir() {
@@ -248,13 +282,26 @@ fn pod_security_agrees_with_the_api_server() {
     let (eph_server, eph_pods) = ephemeral_verdicts(tb, &admin, &ns, &ephemeral);
     server.extend(eph_server);
     let mut all: Vec<(Value, String)> = cases.into_iter().map(|c| (c.object, c.how)).collect();
-    all.extend(eph_pods.into_iter().zip(ephemeral.into_iter().map(|(_, how)| format!("ephemeral: {how}"))));
+    all.extend(
+        eph_pods.into_iter().zip(
+            ephemeral
+                .into_iter()
+                .map(|(_, how)| format!("ephemeral: {how}")),
+        ),
+    );
 
     let dir = tempfile::tempdir().unwrap();
     for (i, (object, _)) in all.iter().enumerate() {
-        std::fs::write(dir.path().join(format!("{i:05}.json")), serde_json::to_vec_pretty(object).unwrap()).unwrap();
+        std::fs::write(
+            dir.path().join(format!("{i:05}.json")),
+            serde_json::to_vec_pretty(object).unwrap(),
+        )
+        .unwrap();
     }
-    let ours = [our_verdicts(dir.path(), "pss-baseline"), our_verdicts(dir.path(), "pss-restricted")];
+    let ours = [
+        our_verdicts(dir.path(), "pss-baseline"),
+        our_verdicts(dir.path(), "pss-restricted"),
+    ];
 
     let mut disagreements = Vec::new();
     let mut invalid = Vec::new();
@@ -270,12 +317,14 @@ fn pod_security_agrees_with_the_api_server() {
             }
             decided += 1;
             let o = ours[l].get(&file).cloned().unwrap_or(Ours::Pass);
-            *tally.entry(match s {
-                Server::Admitted => "admitted",
-                Server::Refused(_) => "refused",
-                Server::Undecodable(_) => "undecodable",
-                Server::Invalid(_) => unreachable!(),
-            }).or_default() += 1;
+            *tally
+                .entry(match s {
+                    Server::Admitted => "admitted",
+                    Server::Refused(_) => "refused",
+                    Server::Undecodable(_) => "undecodable",
+                    Server::Invalid(_) => unreachable!(),
+                })
+                .or_default() += 1;
             if !agree(s, &o) {
                 disagreements.push(format!(
                     "{file} at {}: API server {s:?}, kubeharden {o:?}\n  made by: {how}\n  object: {object}",
@@ -292,8 +341,16 @@ fn pod_security_agrees_with_the_api_server() {
     );
     let mut reasons: HashMap<String, usize> = HashMap::new();
     for line in &invalid {
-        let why = line.rsplit_once(" is invalid: ").map_or(line.as_str(), |(_, w)| w);
-        let why: String = why.split(['"', ':']).next().unwrap_or("").chars().take(70).collect();
+        let why = line
+            .rsplit_once(" is invalid: ")
+            .map_or(line.as_str(), |(_, w)| w);
+        let why: String = why
+            .split(['"', ':'])
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(70)
+            .collect();
         *reasons.entry(why).or_default() += 1;
     }
     let mut reasons: Vec<_> = reasons.into_iter().collect();
@@ -309,6 +366,11 @@ fn pod_security_agrees_with_the_api_server() {
         disagreements.is_empty(),
         "{} disagreements with the API server; the first ones:\n{}",
         disagreements.len(),
-        disagreements.iter().take(15).cloned().collect::<Vec<_>>().join("\n")
+        disagreements
+            .iter()
+            .take(15)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

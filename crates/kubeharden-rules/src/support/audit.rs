@@ -136,7 +136,11 @@ mod tests {
 
     #[test]
     fn allow_lists_match_names_and_globs() {
-        let list = super::AllowList::new(&["alice".into(), "system:serviceaccount:ci:*".into(), "oncall-*".into()]);
+        let list = super::AllowList::new(&[
+            "alice".into(),
+            "system:serviceaccount:ci:*".into(),
+            "oncall-*".into(),
+        ]);
         for user in ["alice", "system:serviceaccount:ci:deployer", "oncall-bob"] {
             assert!(list.allows(user), "{user}");
         }
@@ -148,9 +152,18 @@ mod tests {
     #[test]
     fn objects_are_named_once() {
         // The API server logs a Namespace with itself as its namespace.
-        assert_eq!(name_of(r#"{"resource":"namespaces","namespace":"shop","name":"shop"}"#), "namespaces shop");
-        assert_eq!(name_of(r#"{"resource":"pods","namespace":"shop","name":"web"}"#), "pods shop/web");
+        assert_eq!(
+            name_of(r#"{"resource":"namespaces","namespace":"shop","name":"shop"}"#),
+            "namespaces shop"
+        );
+        assert_eq!(
+            name_of(r#"{"resource":"pods","namespace":"shop","name":"web"}"#),
+            "pods shop/web"
+        );
         assert_eq!(name_of(r#"{"resource":"nodes","name":"n1"}"#), "nodes n1");
-        assert_eq!(name_of(r#"{"resource":"secrets","namespace":"shop"}"#), "secrets");
+        assert_eq!(
+            name_of(r#"{"resource":"secrets","namespace":"shop"}"#),
+            "secrets"
+        );
     }
 }

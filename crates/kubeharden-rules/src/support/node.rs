@@ -69,8 +69,16 @@ fn problem(c: &Component, flag: &str, want: Want) -> Option<String> {
                 .then(|| format!("{name} --{flag} includes {item}"))
         }
         Want::Required(allowed) => match value {
-            None => Some(format!("{name} does not set --{flag}; set one of {}", allowed.join(", "))),
-            Some(v) => (!allowed.contains(&v)).then(|| format!("{name} sets --{flag}={v}; use one of {}", allowed.join(", "))),
+            None => Some(format!(
+                "{name} does not set --{flag}; set one of {}",
+                allowed.join(", ")
+            )),
+            Some(v) => (!allowed.contains(&v)).then(|| {
+                format!(
+                    "{name} sets --{flag}={v}; use one of {}",
+                    allowed.join(", ")
+                )
+            }),
         },
         Want::StrongCiphers => {
             let weak: Vec<&str> = value

@@ -90,23 +90,80 @@ const SENSITIVE_WORDS: [&str; 15] = [
 
 /// Name endings that say the variable only points at or describes a credential.
 const BENIGN_SUFFIXES: [&str; 44] = [
-    "file", "path", "dir", "name", "ref", "enabled", "enable", "disabled", "ttl", "timeout",
-    "length", "header", "type", "mode", "id", "url", "uri", "endpoint", "refresh", "interval",
-    "expiry", "expiration", "lifetime", "period", "seconds", "duration", "size", "count", "max",
-    "min", "limit", "policy", "algorithm", "issuer", "audience", "prefix", "namespace",
-    "version", "user", "username", "host", "port", "format", "provider",
+    "file",
+    "path",
+    "dir",
+    "name",
+    "ref",
+    "enabled",
+    "enable",
+    "disabled",
+    "ttl",
+    "timeout",
+    "length",
+    "header",
+    "type",
+    "mode",
+    "id",
+    "url",
+    "uri",
+    "endpoint",
+    "refresh",
+    "interval",
+    "expiry",
+    "expiration",
+    "lifetime",
+    "period",
+    "seconds",
+    "duration",
+    "size",
+    "count",
+    "max",
+    "min",
+    "limit",
+    "policy",
+    "algorithm",
+    "issuer",
+    "audience",
+    "prefix",
+    "namespace",
+    "version",
+    "user",
+    "username",
+    "host",
+    "port",
+    "format",
+    "provider",
 ];
 
 /// Words that make a credential-named variable a setting about credentials
 /// (`MYSQL_ALLOW_EMPTY_PASSWORD`, `MYSQL_RANDOM_ROOT_PASSWORD`).
-const SETTING_WORDS: [&str; 10] =
-    ["allow", "empty", "random", "generate", "skip", "require", "required", "use", "rotate", "min"];
+const SETTING_WORDS: [&str; 10] = [
+    "allow", "empty", "random", "generate", "skip", "require", "required", "use", "rotate", "min",
+];
 
 /// Words before a final `key` that make it a credential (`API_KEY`, `MINIO_ACCESS_KEY`,
 /// `azure_batchai_storage_key`), unlike `timeKey` or `CACHE_KEY`.
 const KEY_QUALIFIERS: [&str; 20] = [
-    "api", "secret", "access", "private", "storage", "master", "encryption", "signing", "sign",
-    "batch", "license", "ssh", "client", "app", "service", "account", "auth", "session", "hmac",
+    "api",
+    "secret",
+    "access",
+    "private",
+    "storage",
+    "master",
+    "encryption",
+    "signing",
+    "sign",
+    "batch",
+    "license",
+    "ssh",
+    "client",
+    "app",
+    "service",
+    "account",
+    "auth",
+    "session",
+    "hmac",
     "shared",
 ];
 
@@ -151,7 +208,9 @@ pub(crate) fn sensitive_name(name: &str) -> bool {
     }
     let joined = words.concat();
     let key_last = words.len() >= 2
-        && words.last().is_some_and(|w| KEY_WORDS.contains(&w.as_str()))
+        && words
+            .last()
+            .is_some_and(|w| KEY_WORDS.contains(&w.as_str()))
         && KEY_QUALIFIERS.contains(&words[words.len() - 2].as_str());
     key_last
         || SENSITIVE_WORDS
@@ -167,8 +226,13 @@ fn is_placeholder(v: &str) -> bool {
         || v.starts_with("${")
         || v.contains("{{")
         || v.starts_with('%')
-        || ["INSERT_", "INSERT-", "REPLACE_", "REPLACE-", "YOUR_", "YOUR-", "TODO"].iter().any(|p| upper.starts_with(p))
-        || v.bytes().all(|b| matches!(b, b'*' | b'x' | b'X' | b'.' | b'-' | b'#'))
+        || [
+            "INSERT_", "INSERT-", "REPLACE_", "REPLACE-", "YOUR_", "YOUR-", "TODO",
+        ]
+        .iter()
+        .any(|p| upper.starts_with(p))
+        || v.bytes()
+            .all(|b| matches!(b, b'*' | b'x' | b'X' | b'.' | b'-' | b'#'))
 }
 
 /// A file path (`/var/secrets/key.json`, `./tls.key`, `file:///...`) or the start of a
@@ -185,13 +249,29 @@ fn is_path_or_structure(v: &str) -> bool {
 fn is_flag_word(v: &str) -> bool {
     matches!(
         v.to_ascii_lowercase().as_str(),
-        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "none" | "nil" | "~" | "\"\"" | "''"
+        "true"
+            | "false"
+            | "yes"
+            | "no"
+            | "on"
+            | "off"
+            | "null"
+            | "none"
+            | "nil"
+            | "~"
+            | "\"\""
+            | "''"
     )
 }
 
 /// `PASSWORD=password`, `token: TOKEN`: a value that only repeats its key name.
 fn same_as_name(name: &str, v: &str) -> bool {
-    let norm = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect::<String>();
+    let norm = |s: &str| {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<String>()
+    };
     norm(name) == norm(v)
 }
 
@@ -199,25 +279,49 @@ fn same_as_name(name: &str, v: &str) -> bool {
 /// `process.env.TOKEN`, `getenv("SECRET")`, `$DB_PASSWORD`, `ENV['KEY']`.
 fn reads_environment(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
-    ["environ", "getenv", "process.env", "env[", "env.fetch", "valuefrom", "secretkeyref"]
-        .iter()
-        .any(|p| lower.contains(p))
-        || (v.starts_with('$') && v[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    [
+        "environ",
+        "getenv",
+        "process.env",
+        "env[",
+        "env.fetch",
+        "valuefrom",
+        "secretkeyref",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+        || (v.starts_with('$')
+            && v[1..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 /// `existingSecret: db-auth`, `CLIENT_SECRET_SECRET: oauth-client`: the name of another
 /// Secret, not a credential. Only when the key says so and the value is a resource name.
 fn is_secret_reference(name: &str, v: &str) -> bool {
     let words = words(name);
-    const HOLDERS: [&str; 10] =
-        ["credentials", "credential", "creds", "auth", "basicauth", "tls", "cert", "certificate", "existing", "secret"];
+    const HOLDERS: [&str; 10] = [
+        "credentials",
+        "credential",
+        "creds",
+        "auth",
+        "basicauth",
+        "tls",
+        "cert",
+        "certificate",
+        "existing",
+        "secret",
+    ];
     let says_reference = words.iter().any(|w| w == "existing" || w == "secretname")
         || (words.len() >= 2
-            && words.last().is_some_and(|w| w == "secret" || w == "secrets")
+            && words
+                .last()
+                .is_some_and(|w| w == "secret" || w == "secrets")
             && HOLDERS.contains(&words[words.len() - 2].as_str()));
     let resource_name = v.len() <= 253
         && v.contains('-')
-        && v.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
     says_reference && resource_name
 }
 
@@ -305,7 +409,10 @@ mod tests {
             ("PASSWORD", "********"),
             ("MYSQL_ALLOW_EMPTY_PASSWORD", "1"),
             ("MYSQL_RANDOM_ROOT_PASSWORD", "yes"),
-            ("GOOGLE_APPLICATION_CREDENTIALS", "/var/secrets/google/key.json"),
+            (
+                "GOOGLE_APPLICATION_CREDENTIALS",
+                "/var/secrets/google/key.json",
+            ),
             ("timeKey", "ts"),
             ("custom_secrets", "[]"),
             ("api-token-secret-namespace", "default"),

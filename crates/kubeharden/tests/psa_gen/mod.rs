@@ -39,9 +39,18 @@ pub fn builtin_seeds() -> Vec<Seed> {
         "spec": {"os": {"name": "windows"}, "securityContext": {"runAsNonRoot": true},
             "containers": [{"name": "app", "image": "mcr.example/windows/servercore:ltsc2022"}]}});
     vec![
-        Seed { origin: "builtin:bare".into(), pod: bare },
-        Seed { origin: "builtin:restricted".into(), pod: restricted },
-        Seed { origin: "builtin:windows".into(), pod: windows },
+        Seed {
+            origin: "builtin:bare".into(),
+            pod: bare,
+        },
+        Seed {
+            origin: "builtin:restricted".into(),
+            pod: restricted,
+        },
+        Seed {
+            origin: "builtin:windows".into(),
+            pod: windows,
+        },
     ]
 }
 
@@ -50,7 +59,9 @@ fn yaml_objects(dir: &Path) -> Vec<(String, Value)> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -63,7 +74,9 @@ fn yaml_objects(dir: &Path) -> Vec<(String, Value)> {
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let Ok(text) = std::fs::read_to_string(&f) else { continue };
+        let Ok(text) = std::fs::read_to_string(&f) else {
+            continue;
+        };
         let name: std::sync::Arc<str> = f.display().to_string().into();
         let loaded = kubeharden_load::load_text(&name, &text, &Default::default());
         for o in &loaded.objects {
@@ -84,14 +97,22 @@ fn pod_of(object: &Value) -> Option<Value> {
             let t = object.pointer("/spec/jobTemplate/spec/template")?;
             (t.get("metadata"), t.get("spec")?)
         }
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "ReplicationController" => {
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "ReplicationController" => {
             let t = object.pointer("/spec/template")?;
             (t.get("metadata"), t.get("spec")?)
         }
         _ => return None,
     };
     spec.get("containers")?.as_array()?;
-    let annotations = meta.and_then(|m| m.get("annotations")).cloned().unwrap_or(json!({}));
+    let annotations = meta
+        .and_then(|m| m.get("annotations"))
+        .cloned()
+        .unwrap_or(json!({}));
     Some(json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "seed", "annotations": annotations}, "spec": spec.clone()}))
 }
@@ -99,7 +120,10 @@ fn pod_of(object: &Value) -> Option<Value> {
 /// Seeds from `../shared`: the Pod Security fixtures and the real corpus's pods.
 pub fn shared_seeds(shared: &Path) -> Vec<Seed> {
     let mut seeds = Vec::new();
-    for (dir, limit) in [("conformance/psa/fixtures", usize::MAX), ("corpus/real", 400)] {
+    for (dir, limit) in [
+        ("conformance/psa/fixtures", usize::MAX),
+        ("corpus/real", 400),
+    ] {
         let mut n = 0;
         for (file, object) in yaml_objects(&shared.join(dir)) {
             if n >= limit {
@@ -118,7 +142,10 @@ pub fn shared_seeds(shared: &Path) -> Vec<Seed> {
 /// namespaces lack (admission would refuse those before Pod Security runs), and only
 /// the metadata a create accepts.
 pub fn normalize(pod: &mut Value, name: &str) {
-    let annotations = pod.pointer("/metadata/annotations").cloned().unwrap_or(json!({}));
+    let annotations = pod
+        .pointer("/metadata/annotations")
+        .cloned()
+        .unwrap_or(json!({}));
     let keep: Map<String, Value> = annotations
         .as_object()
         .map(|a| {
@@ -131,9 +158,17 @@ pub fn normalize(pod: &mut Value, name: &str) {
     pod["metadata"] = json!({"name": name, "labels": {"app": "psa"}, "annotations": keep});
     if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
         for k in [
-            "serviceAccountName", "serviceAccount", "priorityClassName", "priority",
-            "runtimeClassName", "nodeName", "resourceClaims", "schedulingGates",
-            "preemptionPolicy", "overhead", "ephemeralContainers",
+            "serviceAccountName",
+            "serviceAccount",
+            "priorityClassName",
+            "priority",
+            "runtimeClassName",
+            "nodeName",
+            "resourceClaims",
+            "schedulingGates",
+            "preemptionPolicy",
+            "overhead",
+            "ephemeralContainers",
         ] {
             spec.remove(k);
         }
@@ -170,7 +205,13 @@ pub fn harden(pod: &mut Value) {
             *sc = json!({});
         }
         let sc = sc.as_object_mut().unwrap();
-        for k in ["privileged", "runAsUser", "procMount", "seLinuxOptions", "appArmorProfile"] {
+        for k in [
+            "privileged",
+            "runAsUser",
+            "procMount",
+            "seLinuxOptions",
+            "appArmorProfile",
+        ] {
             sc.remove(k);
         }
         if !windows {
@@ -193,9 +234,19 @@ pub fn harden(pod: &mut Value) {
     let mut dropped = Vec::new();
     if let Some(vols) = spec.get_mut("volumes").and_then(Value::as_array_mut) {
         vols.retain(|v| {
-            let keep = ["emptyDir", "configMap", "secret", "projected", "downwardAPI", "persistentVolumeClaim", "csi", "ephemeral", "image"]
-                .iter()
-                .any(|k| v.get(*k).is_some());
+            let keep = [
+                "emptyDir",
+                "configMap",
+                "secret",
+                "projected",
+                "downwardAPI",
+                "persistentVolumeClaim",
+                "csi",
+                "ephemeral",
+                "image",
+            ]
+            .iter()
+            .any(|k| v.get(*k).is_some());
             if !keep {
                 dropped.push(v["name"].clone());
             }
@@ -251,13 +302,31 @@ const CAPS_ADD: &[&str] = &[
     r#"["SYS_PTRACE"]"#,
     r#"["NET_ADMIN","NET_BIND_SERVICE"]"#,
 ];
-const CAPS_DROP: &[&str] = &[r#"["ALL"]"#, r#"["NET_RAW"]"#, r#"["all"]"#, r#"["ALL","NET_RAW"]"#, "[]"];
+const CAPS_DROP: &[&str] = &[
+    r#"["ALL"]"#,
+    r#"["NET_RAW"]"#,
+    r#"["all"]"#,
+    r#"["ALL","NET_RAW"]"#,
+    "[]",
+];
 const SYSCTLS: &[&str] = &[
-    "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem", "kernel.msgmax",
-    "net.core.somaxconn", "kernel.sem", "net.ipv4.ip_forward", "vm.swappiness",
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+    "kernel.msgmax",
+    "net.core.somaxconn",
+    "kernel.sem",
+    "net.ipv4.ip_forward",
+    "vm.swappiness",
 ];
 const VOLUMES: &[&str] = &[
     r#"{"hostPath":{"path":"/var/run/docker.sock"}}"#,
@@ -323,10 +392,18 @@ fn uid(rng: &mut Rng) -> Option<Value> {
     [Some(json!(0)), Some(json!(1000)), Some(json!(65534)), None][rng.below(4)].clone()
 }
 fn seccomp(rng: &mut Rng) -> Option<Value> {
-    if rng.chance(15) { None } else { Some(parse(rng.pick::<&str>(SECCOMP))) }
+    if rng.chance(15) {
+        None
+    } else {
+        Some(parse(rng.pick::<&str>(SECCOMP)))
+    }
 }
 fn apparmor(rng: &mut Rng) -> Option<Value> {
-    if rng.chance(15) { None } else { Some(parse(rng.pick::<&str>(APPARMOR))) }
+    if rng.chance(15) {
+        None
+    } else {
+        Some(parse(rng.pick::<&str>(APPARMOR)))
+    }
 }
 fn selinux(rng: &mut Rng) -> Option<Value> {
     Some(parse(rng.pick::<&str>(SELINUX)))
@@ -345,10 +422,18 @@ fn caps(rng: &mut Rng) -> Option<Value> {
     Some(c)
 }
 fn proc_mount(rng: &mut Rng) -> Option<Value> {
-    Some(json!(if rng.chance(60) { "Unmasked" } else { "Default" }))
+    Some(json!(if rng.chance(60) {
+        "Unmasked"
+    } else {
+        "Default"
+    }))
 }
 fn groups(rng: &mut Rng) -> Option<Value> {
-    Some(if rng.chance(50) { json!([0]) } else { json!([1000, 2000]) })
+    Some(if rng.chance(50) {
+        json!([0])
+    } else {
+        json!([1000, 2000])
+    })
 }
 fn sysctls(rng: &mut Rng) -> Option<Value> {
     let n = 1 + rng.below(2);
@@ -374,34 +459,134 @@ const WRONG_OBJECT: fn() -> Value = || json!("RuntimeDefault");
 const WRONG_LIST: fn() -> Value = || json!("ALL");
 
 const POD_FIELDS: &[Field] = &[
-    Field { keys: &["spec", "securityContext", "runAsNonRoot"], values: boolean, wrong: WRONG_BOOL },
-    Field { keys: &["spec", "securityContext", "runAsUser"], values: uid, wrong: WRONG_INT },
-    Field { keys: &["spec", "securityContext", "runAsGroup"], values: uid, wrong: WRONG_INT },
-    Field { keys: &["spec", "securityContext", "fsGroup"], values: uid, wrong: WRONG_INT },
-    Field { keys: &["spec", "securityContext", "supplementalGroups"], values: groups, wrong: WRONG_LIST },
-    Field { keys: &["spec", "securityContext", "seccompProfile"], values: seccomp, wrong: WRONG_OBJECT },
-    Field { keys: &["spec", "securityContext", "appArmorProfile"], values: apparmor, wrong: WRONG_OBJECT },
-    Field { keys: &["spec", "securityContext", "seLinuxOptions"], values: selinux, wrong: WRONG_OBJECT },
-    Field { keys: &["spec", "securityContext", "windowsOptions"], values: host_process, wrong: WRONG_OBJECT },
-    Field { keys: &["spec", "securityContext", "sysctls"], values: sysctls, wrong: WRONG_LIST },
-    Field { keys: &["spec", "hostNetwork"], values: boolean, wrong: WRONG_BOOL },
-    Field { keys: &["spec", "hostPID"], values: boolean, wrong: WRONG_BOOL },
-    Field { keys: &["spec", "hostIPC"], values: boolean, wrong: WRONG_BOOL },
-    Field { keys: &["spec", "hostUsers"], values: boolean, wrong: WRONG_BOOL },
+    Field {
+        keys: &["spec", "securityContext", "runAsNonRoot"],
+        values: boolean,
+        wrong: WRONG_BOOL,
+    },
+    Field {
+        keys: &["spec", "securityContext", "runAsUser"],
+        values: uid,
+        wrong: WRONG_INT,
+    },
+    Field {
+        keys: &["spec", "securityContext", "runAsGroup"],
+        values: uid,
+        wrong: WRONG_INT,
+    },
+    Field {
+        keys: &["spec", "securityContext", "fsGroup"],
+        values: uid,
+        wrong: WRONG_INT,
+    },
+    Field {
+        keys: &["spec", "securityContext", "supplementalGroups"],
+        values: groups,
+        wrong: WRONG_LIST,
+    },
+    Field {
+        keys: &["spec", "securityContext", "seccompProfile"],
+        values: seccomp,
+        wrong: WRONG_OBJECT,
+    },
+    Field {
+        keys: &["spec", "securityContext", "appArmorProfile"],
+        values: apparmor,
+        wrong: WRONG_OBJECT,
+    },
+    Field {
+        keys: &["spec", "securityContext", "seLinuxOptions"],
+        values: selinux,
+        wrong: WRONG_OBJECT,
+    },
+    Field {
+        keys: &["spec", "securityContext", "windowsOptions"],
+        values: host_process,
+        wrong: WRONG_OBJECT,
+    },
+    Field {
+        keys: &["spec", "securityContext", "sysctls"],
+        values: sysctls,
+        wrong: WRONG_LIST,
+    },
+    Field {
+        keys: &["spec", "hostNetwork"],
+        values: boolean,
+        wrong: WRONG_BOOL,
+    },
+    Field {
+        keys: &["spec", "hostPID"],
+        values: boolean,
+        wrong: WRONG_BOOL,
+    },
+    Field {
+        keys: &["spec", "hostIPC"],
+        values: boolean,
+        wrong: WRONG_BOOL,
+    },
+    Field {
+        keys: &["spec", "hostUsers"],
+        values: boolean,
+        wrong: WRONG_BOOL,
+    },
 ];
 
 const CONTAINER_FIELDS: &[Field] = &[
-    Field { keys: &["securityContext", "privileged"], values: boolean, wrong: WRONG_BOOL },
-    Field { keys: &["securityContext", "allowPrivilegeEscalation"], values: boolean, wrong: WRONG_BOOL },
-    Field { keys: &["securityContext", "capabilities"], values: caps, wrong: WRONG_LIST },
-    Field { keys: &["securityContext", "runAsNonRoot"], values: boolean, wrong: WRONG_BOOL },
-    Field { keys: &["securityContext", "runAsUser"], values: uid, wrong: WRONG_INT },
-    Field { keys: &["securityContext", "seccompProfile"], values: seccomp, wrong: WRONG_OBJECT },
-    Field { keys: &["securityContext", "appArmorProfile"], values: apparmor, wrong: WRONG_OBJECT },
-    Field { keys: &["securityContext", "seLinuxOptions"], values: selinux, wrong: WRONG_OBJECT },
-    Field { keys: &["securityContext", "windowsOptions"], values: host_process, wrong: WRONG_OBJECT },
-    Field { keys: &["securityContext", "procMount"], values: proc_mount, wrong: || json!(1) },
-    Field { keys: &["securityContext", "readOnlyRootFilesystem"], values: boolean, wrong: WRONG_BOOL },
+    Field {
+        keys: &["securityContext", "privileged"],
+        values: boolean,
+        wrong: WRONG_BOOL,
+    },
+    Field {
+        keys: &["securityContext", "allowPrivilegeEscalation"],
+        values: boolean,
+        wrong: WRONG_BOOL,
+    },
+    Field {
+        keys: &["securityContext", "capabilities"],
+        values: caps,
+        wrong: WRONG_LIST,
+    },
+    Field {
+        keys: &["securityContext", "runAsNonRoot"],
+        values: boolean,
+        wrong: WRONG_BOOL,
+    },
+    Field {
+        keys: &["securityContext", "runAsUser"],
+        values: uid,
+        wrong: WRONG_INT,
+    },
+    Field {
+        keys: &["securityContext", "seccompProfile"],
+        values: seccomp,
+        wrong: WRONG_OBJECT,
+    },
+    Field {
+        keys: &["securityContext", "appArmorProfile"],
+        values: apparmor,
+        wrong: WRONG_OBJECT,
+    },
+    Field {
+        keys: &["securityContext", "seLinuxOptions"],
+        values: selinux,
+        wrong: WRONG_OBJECT,
+    },
+    Field {
+        keys: &["securityContext", "windowsOptions"],
+        values: host_process,
+        wrong: WRONG_OBJECT,
+    },
+    Field {
+        keys: &["securityContext", "procMount"],
+        values: proc_mount,
+        wrong: || json!(1),
+    },
+    Field {
+        keys: &["securityContext", "readOnlyRootFilesystem"],
+        values: boolean,
+        wrong: WRONG_BOOL,
+    },
 ];
 
 /// One random change to the pod; returns what it did.
@@ -413,14 +598,22 @@ fn mutate(pod: &mut Value, rng: &mut Rng, wrong_type: bool) -> String {
     let how = match rng.below(10) {
         0..=3 => {
             let f = rng.pick(POD_FIELDS);
-            let v = if wrong_type { Some((f.wrong)()) } else { (f.values)(rng) };
+            let v = if wrong_type {
+                Some((f.wrong)())
+            } else {
+                (f.values)(rng)
+            };
             let how = format!("{}={}", f.keys.join("."), fmt(&v));
             set(pod, f.keys, v);
             how
         }
         4..=7 => {
             let f = rng.pick(CONTAINER_FIELDS);
-            let v = if wrong_type { Some((f.wrong)()) } else { (f.values)(rng) };
+            let v = if wrong_type {
+                Some((f.wrong)())
+            } else {
+                (f.values)(rng)
+            };
             let mut cs = containers_of(pod);
             let i = rng.below(cs.len().max(1));
             let how = format!("container[{i}].{}={}", f.keys.join("."), fmt(&v));
@@ -442,12 +635,24 @@ fn mutate(pod: &mut Value, rng: &mut Rng, wrong_type: bool) -> String {
             how
         }
         _ => {
-            let name = names.get(rng.below(names.len().max(1))).cloned().unwrap_or_default();
+            let name = names
+                .get(rng.below(names.len().max(1)))
+                .cloned()
+                .unwrap_or_default();
             let (key, value) = match rng.below(5) {
-                0 => ("seccomp.security.alpha.kubernetes.io/pod".to_string(),
-                    *rng.pick(&["runtime/default", "unconfined", "localhost/profile.json", "docker/default"])),
-                1 => (format!("container.seccomp.security.alpha.kubernetes.io/{name}"),
-                    *rng.pick(&["runtime/default", "unconfined"])),
+                0 => (
+                    "seccomp.security.alpha.kubernetes.io/pod".to_string(),
+                    *rng.pick(&[
+                        "runtime/default",
+                        "unconfined",
+                        "localhost/profile.json",
+                        "docker/default",
+                    ]),
+                ),
+                1 => (
+                    format!("container.seccomp.security.alpha.kubernetes.io/{name}"),
+                    *rng.pick(&["runtime/default", "unconfined"]),
+                ),
                 2 => {
                     let mut cs = containers_of(pod);
                     let i = rng.below(cs.len().max(1));
@@ -457,8 +662,10 @@ fn mutate(pod: &mut Value, rng: &mut Rng, wrong_type: bool) -> String {
                     }
                     return format!("container[{i}] hostPort");
                 }
-                _ => (format!("container.apparmor.security.beta.kubernetes.io/{name}"),
-                    *rng.pick(&["runtime/default", "unconfined", "localhost/k8s-nginx"])),
+                _ => (
+                    format!("container.apparmor.security.beta.kubernetes.io/{name}"),
+                    *rng.pick(&["runtime/default", "unconfined", "localhost/k8s-nginx"]),
+                ),
             };
             let annotations = &mut pod["metadata"]["annotations"];
             if !annotations.is_object() {
@@ -518,7 +725,9 @@ fn wrap(pod: &Value, kind: &str, name: &str) -> Value {
             json!({"apiVersion": "v1", "kind": kind, "metadata": meta,
                 "spec": {"selector": {"app": name}, "template": template(&spec)}})
         }
-        "PodTemplate" => json!({"apiVersion": "v1", "kind": kind, "metadata": meta, "template": template(&spec)}),
+        "PodTemplate" => {
+            json!({"apiVersion": "v1", "kind": kind, "metadata": meta, "template": template(&spec)})
+        }
         _ => {
             spec.as_object_mut().unwrap().remove("restartPolicy");
             let mut s = json!({"selector": selector, "template": template(&spec)});
@@ -531,8 +740,14 @@ fn wrap(pod: &Value, kind: &str, name: &str) -> Value {
 }
 
 const WORKLOADS: &[&str] = &[
-    "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",
-    "ReplicationController", "PodTemplate",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+    "PodTemplate",
 ];
 
 /// `count` cases from the seeds, deterministic for a given `seed`.
@@ -565,7 +780,10 @@ pub fn generate(seeds: &[Seed], count: usize, seed: u64) -> Vec<Case> {
         } else {
             pod
         };
-        cases.push(Case { object, how: how.join("; ") });
+        cases.push(Case {
+            object,
+            how: how.join("; "),
+        });
     }
     cases
 }

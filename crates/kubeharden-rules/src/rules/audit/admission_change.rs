@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["DET-16", "POD-30"],
     pss: None,
-    mitre: Some(Mitre { id: "T1562.001", name: "Impair Defenses: Disable or Modify Tools" }),
+    mitre: Some(Mitre {
+        id: "T1562.001",
+        name: "Impair Defenses: Disable or Modify Tools",
+    }),
     check: Check::Audit(build),
 };
 
@@ -33,18 +36,33 @@ fn build(_: &AuditConfig) -> Box<dyn Detector> {
 
 impl Detector for Admission {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        if !WRITE_VERBS.contains(&event.verb()) || !event.succeeded() || is_system(event.username()) {
+        if !WRITE_VERBS.contains(&event.verb()) || !event.succeeded() || is_system(event.username())
+        {
             return;
         }
         let admission = event.api_group() == "admissionregistration.k8s.io";
         let labels = event.resource() == "namespaces"
             && matches!(event.verb(), "update" | "patch")
-            && event.request_object.is_some_and(|raw| raw.get().contains("pod-security.kubernetes.io/"));
+            && event
+                .request_object
+                .is_some_and(|raw| raw.get().contains("pod-security.kubernetes.io/"));
         if admission || labels {
-            let what = if admission { "changed admission control" } else { "changed Pod Security labels" };
-            let message = format!("{} {what}: {} {}", subject(event), event.verb(), object_name(event));
-            sink.raise(observe(RULE.id, object_name(event), event, message), event, at);
+            let what = if admission {
+                "changed admission control"
+            } else {
+                "changed Pod Security labels"
+            };
+            let message = format!(
+                "{} {what}: {} {}",
+                subject(event),
+                event.verb(),
+                object_name(event)
+            );
+            sink.raise(
+                observe(RULE.id, object_name(event), event, message),
+                event,
+                at,
+            );
         }
     }
 }
-

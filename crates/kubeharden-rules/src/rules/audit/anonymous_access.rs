@@ -21,11 +21,22 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["DET-07", "DET-08", "AUTHN-04"],
     pss: None,
-    mitre: Some(Mitre { id: "T1078.001", name: "Valid Accounts: Default Accounts" }),
+    mitre: Some(Mitre {
+        id: "T1078.001",
+        name: "Valid Accounts: Default Accounts",
+    }),
     check: Check::Audit(build),
 };
 
-const PUBLIC: [&str; 7] = ["/healthz", "/livez", "/readyz", "/version", "/version/", "/.well-known/openid-configuration", "/openid/v1/jwks"];
+const PUBLIC: [&str; 7] = [
+    "/healthz",
+    "/livez",
+    "/readyz",
+    "/version",
+    "/version/",
+    "/.well-known/openid-configuration",
+    "/openid/v1/jwks",
+];
 
 struct Anonymous;
 
@@ -40,20 +51,59 @@ fn anonymous(event: &Event<'_>) -> bool {
 impl Detector for Anonymous {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let path = event.request_uri().split('?').next().unwrap_or("");
-        if anonymous(event) && event.succeeded() && !PUBLIC.iter().any(|p| path == *p || path.starts_with(&format!("{p}/"))) {
+        if anonymous(event)
+            && event.succeeded()
+            && !PUBLIC
+                .iter()
+                .any(|p| path == *p || path.starts_with(&format!("{p}/")))
+        {
             let message = format!("anonymous {} {} succeeded", event.verb(), path);
-            sink.raise(observe(RULE.id, format!("request {path}"), event, message), event, at);
+            sink.raise(
+                observe(RULE.id, format!("request {path}"), event, message),
+                event,
+                at,
+            );
         }
-        let rbac = event.api_group() == "rbac.authorization.k8s.io" && matches!(event.resource(), "rolebindings" | "clusterrolebindings");
+        let rbac = event.api_group() == "rbac.authorization.k8s.io"
+            && matches!(event.resource(), "rolebindings" | "clusterrolebindings");
         // The API server itself binds its bootstrap roles to system:authenticated.
-        if rbac && matches!(event.verb(), "create" | "update" | "patch") && event.succeeded() && !is_system(event.username()) {
-            let Some(body) = kubeharden_audit::request::body(event) else { return };
-            let everyone = body.get("subjects").and_then(|s| s.as_array()).into_iter().flatten().filter_map(|s| s.get("name").and_then(|n| n.as_str())).find(|n| matches!(*n, "system:anonymous" | "system:unauthenticated" | "system:authenticated"));
+        if rbac
+            && matches!(event.verb(), "create" | "update" | "patch")
+            && event.succeeded()
+            && !is_system(event.username())
+        {
+            let Some(body) = kubeharden_audit::request::body(event) else {
+                return;
+            };
+            let everyone = body
+                .get("subjects")
+                .and_then(|s| s.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.get("name").and_then(|n| n.as_str()))
+                .find(|n| {
+                    matches!(
+                        *n,
+                        "system:anonymous" | "system:unauthenticated" | "system:authenticated"
+                    )
+                });
             if let Some(group) = everyone {
-                let message = format!("{} granted {} to {group}", subject(event), object_name(event));
-                sink.raise(observe(RULE.id, format!("grant {}", object_name(event)), event, message), event, at);
+                let message = format!(
+                    "{} granted {} to {group}",
+                    subject(event),
+                    object_name(event)
+                );
+                sink.raise(
+                    observe(
+                        RULE.id,
+                        format!("grant {}", object_name(event)),
+                        event,
+                        message,
+                    ),
+                    event,
+                    at,
+                );
             }
         }
     }
 }
-

@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["DET-01", "DET-17", "DET-19"],
     pss: None,
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Audit(build),
 };
 
@@ -39,7 +42,10 @@ struct Chain {
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(Chain { window: config.window, by_user: HashMap::new() })
+    Box::new(Chain {
+        window: config.window,
+        by_user: HashMap::new(),
+    })
 }
 
 impl Detector for Chain {
@@ -49,7 +55,8 @@ impl Detector for Chain {
         if user.is_empty() || is_system(user) || !(event.succeeded() || exec) {
             return;
         }
-        let credential = (event.resource() == "secrets" && matches!(event.verb(), "get" | "list")) || (event.resource() == "serviceaccounts" && event.subresource() == "token");
+        let credential = (event.resource() == "secrets" && matches!(event.verb(), "get" | "list"))
+            || (event.resource() == "serviceaccounts" && event.subresource() == "token");
         let window = self.window;
         let p = self.by_user.entry(user.to_string()).or_default();
         let fresh = |t: Option<f64>| t.filter(|t| at.time - t <= window);
@@ -58,12 +65,22 @@ impl Detector for Chain {
         } else if exec && fresh(p.credentials).is_some() {
             p.exec = Some(at.time);
         } else if fresh(p.exec).is_some() && fresh(p.credentials).is_some() {
-            if let Some(facts) = kubeharden_audit::request::pod_facts(event).filter(|f| !f.risky.is_empty()) {
-                let message = format!("{} read credentials, exec'd into a pod, then created {} with {}", subject(event), object_name(event), facts.risky.join(", "));
-                sink.raise(observe(RULE.id, user.to_string(), event, message), event, at);
+            if let Some(facts) =
+                kubeharden_audit::request::pod_facts(event).filter(|f| !f.risky.is_empty())
+            {
+                let message = format!(
+                    "{} read credentials, exec'd into a pod, then created {} with {}",
+                    subject(event),
+                    object_name(event),
+                    facts.risky.join(", ")
+                );
+                sink.raise(
+                    observe(RULE.id, user.to_string(), event, message),
+                    event,
+                    at,
+                );
                 *p = Progress::default();
             }
         }
     }
 }
-

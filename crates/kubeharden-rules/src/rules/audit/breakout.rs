@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["DET-04"],
     pss: None,
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Audit(build),
 };
 
@@ -32,12 +35,19 @@ struct Breakout {
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(Breakout { ranges: config.cluster_cidrs.clone() })
+    Box::new(Breakout {
+        ranges: config.cluster_cidrs.clone(),
+    })
 }
 
 impl Detector for Breakout {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        if self.ranges.is_empty() || event.resource() != "pods" || !event.subresource().is_empty() || event.verb() != "create" || !event.succeeded() {
+        if self.ranges.is_empty()
+            || event.resource() != "pods"
+            || !event.subresource().is_empty()
+            || event.verb() != "create"
+            || !event.succeeded()
+        {
             return;
         }
         // Kubelets create their static pods' mirror pods, and the controller manager
@@ -47,9 +57,22 @@ impl Detector for Breakout {
             return;
         }
         if event.source_ips.iter().any(|ip| in_any(&self.ranges, ip)) {
-            let message = format!("{} created {} from cluster address {}", subject(event), object_name(event), event.source_ip());
-            sink.raise(observe(RULE.id, format!("{} {}", event.username(), event.source_ip()), event, message), event, at);
+            let message = format!(
+                "{} created {} from cluster address {}",
+                subject(event),
+                object_name(event),
+                event.source_ip()
+            );
+            sink.raise(
+                observe(
+                    RULE.id,
+                    format!("{} {}", event.username(), event.source_ip()),
+                    event,
+                    message,
+                ),
+                event,
+                at,
+            );
         }
     }
 }
-

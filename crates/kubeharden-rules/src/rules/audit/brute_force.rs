@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["DET-05"],
     pss: None,
-    mitre: Some(Mitre { id: "T1110", name: "Brute Force" }),
+    mitre: Some(Mitre {
+        id: "T1110",
+        name: "Brute Force",
+    }),
     check: Check::Audit(build),
 };
 
@@ -37,7 +40,12 @@ struct BruteForce {
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(BruteForce { failures: config.brute_force_failures, spray: config.spray_users, window: config.window, by_address: HashMap::new() })
+    Box::new(BruteForce {
+        failures: config.brute_force_failures,
+        spray: config.spray_users,
+        window: config.window,
+        by_address: HashMap::new(),
+    })
 }
 
 impl Detector for BruteForce {
@@ -55,12 +63,36 @@ impl Detector for BruteForce {
         }
         if n >= self.failures {
             let message = format!("{n} failed logins from {address} within {}s", self.window);
-            sink.raise(threshold(RULE.id, format!("brute-force {address}"), address.clone(), n, event, message), event, at);
+            sink.raise(
+                threshold(
+                    RULE.id,
+                    format!("brute-force {address}"),
+                    address.clone(),
+                    n,
+                    event,
+                    message,
+                ),
+                event,
+                at,
+            );
         }
         if users.len() >= self.spray {
-            let message = format!("{} different users failed to log in from {address} (password spraying)", users.len());
-            sink.raise(threshold(RULE.id, format!("spray {address}"), address.clone(), users.len(), event, message), event, at);
+            let message = format!(
+                "{} different users failed to log in from {address} (password spraying)",
+                users.len()
+            );
+            sink.raise(
+                threshold(
+                    RULE.id,
+                    format!("spray {address}"),
+                    address.clone(),
+                    users.len(),
+                    event,
+                    message,
+                ),
+                event,
+                at,
+            );
         }
     }
 }
-

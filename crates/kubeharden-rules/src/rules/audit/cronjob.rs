@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Low,
     guidance: &["DET-10"],
     pss: None,
-    mitre: Some(Mitre { id: "T1053.007", name: "Scheduled Task/Job: Container Orchestration Job" }),
+    mitre: Some(Mitre {
+        id: "T1053.007",
+        name: "Scheduled Task/Job: Container Orchestration Job",
+    }),
     check: Check::Audit(build),
 };
 
@@ -33,10 +36,23 @@ fn build(_: &AuditConfig) -> Box<dyn Detector> {
 
 impl Detector for CronJobs {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        if event.resource() == "cronjobs" && event.subresource().is_empty() && matches!(event.verb(), "create" | "update" | "patch") && event.succeeded() && !is_system(event.username()) {
-            let message = format!("{} {}d {}", subject(event), event.verb(), object_name(event));
-            sink.raise(observe(RULE.id, object_name(event), event, message), event, at);
+        if event.resource() == "cronjobs"
+            && event.subresource().is_empty()
+            && matches!(event.verb(), "create" | "update" | "patch")
+            && event.succeeded()
+            && !is_system(event.username())
+        {
+            let message = format!(
+                "{} {}d {}",
+                subject(event),
+                event.verb(),
+                object_name(event)
+            );
+            sink.raise(
+                observe(RULE.id, object_name(event), event, message),
+                event,
+                at,
+            );
         }
     }
 }
-

@@ -21,12 +21,35 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["DET-02", "DET-11"],
     pss: None,
-    mitre: Some(Mitre { id: "T1496", name: "Resource Hijacking" }),
+    mitre: Some(Mitre {
+        id: "T1496",
+        name: "Resource Hijacking",
+    }),
     check: Check::Audit(build),
 };
 
-const MINERS: [&str; 11] = ["xmrig", "xmr-stak", "cpuminer", "minerd", "ethminer", "nbminer", "t-rex", "lolminer", "phoenixminer", "nanominer", "gminer"];
-const POOLS: [&str; 7] = ["stratum+tcp://", "stratum+ssl://", "stratum2+tcp://", "minexmr", "nanopool.org", "2miners.com", "supportxmr"];
+const MINERS: [&str; 11] = [
+    "xmrig",
+    "xmr-stak",
+    "cpuminer",
+    "minerd",
+    "ethminer",
+    "nbminer",
+    "t-rex",
+    "lolminer",
+    "phoenixminer",
+    "nanominer",
+    "gminer",
+];
+const POOLS: [&str; 7] = [
+    "stratum+tcp://",
+    "stratum+ssl://",
+    "stratum2+tcp://",
+    "minexmr",
+    "nanopool.org",
+    "2miners.com",
+    "supportxmr",
+];
 
 struct Mining;
 
@@ -39,13 +62,36 @@ impl Detector for Mining {
         if !event.succeeded() {
             return;
         }
-        let Some(facts) = kubeharden_audit::request::pod_facts(event) else { return };
-        let texts = facts.images.iter().chain(&facts.command_lines).map(|t| t.to_ascii_lowercase());
-        let hit = texts.flat_map(|t| MINERS.iter().chain(&POOLS).filter(move |m| t.contains(*m)).map(|m| m.to_string()).collect::<Vec<_>>()).next();
+        let Some(facts) = kubeharden_audit::request::pod_facts(event) else {
+            return;
+        };
+        let texts = facts
+            .images
+            .iter()
+            .chain(&facts.command_lines)
+            .map(|t| t.to_ascii_lowercase());
+        let hit = texts
+            .flat_map(|t| {
+                MINERS
+                    .iter()
+                    .chain(&POOLS)
+                    .filter(move |m| t.contains(*m))
+                    .map(|m| m.to_string())
+                    .collect::<Vec<_>>()
+            })
+            .next();
         if let Some(word) = hit {
-            let message = format!("{} {}d {} naming {word}", subject(event), event.verb(), object_name(event));
-            sink.raise(observe(RULE.id, object_name(event), event, message), event, at);
+            let message = format!(
+                "{} {}d {} naming {word}",
+                subject(event),
+                event.verb(),
+                object_name(event)
+            );
+            sink.raise(
+                observe(RULE.id, object_name(event), event, message),
+                event,
+                at,
+            );
         }
     }
 }
-

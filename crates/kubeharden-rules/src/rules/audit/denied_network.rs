@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["DET-14"],
     pss: None,
-    mitre: Some(Mitre { id: "T1090.003", name: "Proxy: Multi-hop Proxy" }),
+    mitre: Some(Mitre {
+        id: "T1090.003",
+        name: "Proxy: Multi-hop Proxy",
+    }),
     check: Check::Audit(build),
 };
 
@@ -32,15 +35,28 @@ struct Denied {
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(Denied { ranges: config.deny_list.clone() })
+    Box::new(Denied {
+        ranges: config.deny_list.clone(),
+    })
 }
 
 impl Detector for Denied {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         if let Some(ip) = event.source_ips.iter().find(|ip| in_any(&self.ranges, ip)) {
-            let message = format!("{} reached the API server from denied address {ip}", subject(event));
-            sink.raise(observe(RULE.id, format!("{ip} {}", event.username()), event, message), event, at);
+            let message = format!(
+                "{} reached the API server from denied address {ip}",
+                subject(event)
+            );
+            sink.raise(
+                observe(
+                    RULE.id,
+                    format!("{ip} {}", event.username()),
+                    event,
+                    message,
+                ),
+                event,
+                at,
+            );
         }
     }
 }
-

@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["DET-19", "RBAC-07"],
     pss: None,
-    mitre: Some(Mitre { id: "T1609", name: "Container Administration Command" }),
+    mitre: Some(Mitre {
+        id: "T1609",
+        name: "Container Administration Command",
+    }),
     check: Check::Audit(build),
 };
 
@@ -30,17 +33,35 @@ struct Exec {
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(Exec { allowed: crate::support::audit::AllowList::new(&config.exec_allowed) })
+    Box::new(Exec {
+        allowed: crate::support::audit::AllowList::new(&config.exec_allowed),
+    })
 }
 
 impl Detector for Exec {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let sub = event.subresource();
         if crate::support::audit::exec_attempt(event) && !self.allowed.allows(event.username()) {
-            let outcome = if event.succeeded() || event.code() == 101 { String::new() } else { format!(" (allowed; the server answered {})", event.code()) };
-            let message = format!("{} ran {sub} into {}{outcome}", subject(event), object_name(event));
-            sink.raise(observe(RULE.id, format!("{} {}", event.username(), object_name(event)), event, message), event, at);
+            let outcome = if event.succeeded() || event.code() == 101 {
+                String::new()
+            } else {
+                format!(" (allowed; the server answered {})", event.code())
+            };
+            let message = format!(
+                "{} ran {sub} into {}{outcome}",
+                subject(event),
+                object_name(event)
+            );
+            sink.raise(
+                observe(
+                    RULE.id,
+                    format!("{} {}", event.username(), object_name(event)),
+                    event,
+                    message,
+                ),
+                event,
+                at,
+            );
         }
     }
 }
-

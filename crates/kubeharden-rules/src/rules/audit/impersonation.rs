@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["DET-18", "RBAC-06"],
     pss: None,
-    mitre: Some(Mitre { id: "T1134", name: "Access Token Manipulation" }),
+    mitre: Some(Mitre {
+        id: "T1134",
+        name: "Access Token Manipulation",
+    }),
     check: Check::Audit(build),
 };
 
@@ -33,13 +36,30 @@ fn build(_: &AuditConfig) -> Box<dyn Detector> {
 
 impl Detector for Impersonation {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        let Some(as_user) = event.impersonated_user.as_ref() else { return };
+        let Some(as_user) = event.impersonated_user.as_ref() else {
+            return;
+        };
         if !event.succeeded() || is_system(event.username()) {
             return;
         }
-        let target = Some(as_user.name()).filter(|n| !n.is_empty()).unwrap_or("?");
-        let message = format!("{} acted as {target}: {} {}", event.username(), event.verb(), object_name(event));
-        sink.raise(observe(RULE.id, format!("{} as {target}", event.username()), event, message), event, at);
+        let target = Some(as_user.name())
+            .filter(|n| !n.is_empty())
+            .unwrap_or("?");
+        let message = format!(
+            "{} acted as {target}: {} {}",
+            event.username(),
+            event.verb(),
+            object_name(event)
+        );
+        sink.raise(
+            observe(
+                RULE.id,
+                format!("{} as {target}", event.username()),
+                event,
+                message,
+            ),
+            event,
+            at,
+        );
     }
 }
-

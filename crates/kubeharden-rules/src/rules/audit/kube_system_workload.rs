@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["DET-02", "NS-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1610", name: "Deploy Container" }),
+    mitre: Some(Mitre {
+        id: "T1610",
+        name: "Deploy Container",
+    }),
     check: Check::Audit(build),
 };
 
@@ -33,10 +36,23 @@ fn build(_: &AuditConfig) -> Box<dyn Detector> {
 
 impl Detector for KubeSystem {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        if event.verb() == "create" && event.subresource().is_empty() && kubeharden_audit::request::is_workload(event.resource()) && event.namespace() == Some("kube-system") && event.succeeded() && !is_system(event.username()) {
-            let message = format!("{} created {} in kube-system", subject(event), object_name(event));
-            sink.raise(observe(RULE.id, object_name(event), event, message), event, at);
+        if event.verb() == "create"
+            && event.subresource().is_empty()
+            && kubeharden_audit::request::is_workload(event.resource())
+            && event.namespace() == Some("kube-system")
+            && event.succeeded()
+            && !is_system(event.username())
+        {
+            let message = format!(
+                "{} created {} in kube-system",
+                subject(event),
+                object_name(event)
+            );
+            sink.raise(
+                observe(RULE.id, object_name(event), event, message),
+                event,
+                at,
+            );
         }
     }
 }
-

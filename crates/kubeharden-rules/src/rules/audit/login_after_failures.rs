@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["DET-05"],
     pss: None,
-    mitre: Some(Mitre { id: "T1110", name: "Brute Force" }),
+    mitre: Some(Mitre {
+        id: "T1110",
+        name: "Brute Force",
+    }),
     check: Check::Audit(build),
 };
 
@@ -36,22 +39,46 @@ struct LoginAfterFailures {
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(LoginAfterFailures { failures: config.brute_force_failures, window: config.window, by_address: HashMap::new() })
+    Box::new(LoginAfterFailures {
+        failures: config.brute_force_failures,
+        window: config.window,
+        by_address: HashMap::new(),
+    })
 }
 
 impl Detector for LoginAfterFailures {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let address = event.source_ip();
         if event.code() == 401 {
-            self.by_address.entry(address.to_string()).or_default().push(at.time, self.window);
+            self.by_address
+                .entry(address.to_string())
+                .or_default()
+                .push(at.time, self.window);
             return;
         }
-        let Some(failures) = self.by_address.get_mut(address) else { return };
+        let Some(failures) = self.by_address.get_mut(address) else {
+            return;
+        };
         failures.prune(at.time, self.window);
-        if event.succeeded() && failures.len() >= self.failures && event.username() != "system:anonymous" {
-            let message = format!("{} succeeded from {address} after {} failed logins", subject(event), failures.len());
-            sink.raise(observe(RULE.id, format!("{address} {}", event.username()), event, message), event, at);
+        if event.succeeded()
+            && failures.len() >= self.failures
+            && event.username() != "system:anonymous"
+        {
+            let message = format!(
+                "{} succeeded from {address} after {} failed logins",
+                subject(event),
+                failures.len()
+            );
+            sink.raise(
+                observe(
+                    RULE.id,
+                    format!("{address} {}", event.username()),
+                    event,
+                    message,
+                ),
+                event,
+                at,
+            );
         }
     }
 }
-

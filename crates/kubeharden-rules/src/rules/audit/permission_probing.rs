@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["DET-05", "DET-06"],
     pss: None,
-    mitre: Some(Mitre { id: "T1069", name: "Permission Groups Discovery" }),
+    mitre: Some(Mitre {
+        id: "T1069",
+        name: "Permission Groups Discovery",
+    }),
     check: Check::Audit(build),
 };
 
@@ -36,7 +39,11 @@ struct Probing {
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(Probing { threshold: config.probe_forbidden, window: config.window, by_user: HashMap::new() })
+    Box::new(Probing {
+        threshold: config.probe_forbidden,
+        window: config.window,
+        by_user: HashMap::new(),
+    })
 }
 
 impl Detector for Probing {
@@ -44,11 +51,29 @@ impl Detector for Probing {
         if event.code() != 403 || event.username().is_empty() || is_system(event.username()) {
             return;
         }
-        let n = self.by_user.entry(event.username().to_string()).or_default().push(at.time, self.window);
+        let n = self
+            .by_user
+            .entry(event.username().to_string())
+            .or_default()
+            .push(at.time, self.window);
         if n >= self.threshold {
-            let message = format!("{} was refused {n} times within {}s", subject(event), self.window);
-            sink.raise(threshold(RULE.id, event.username().to_string(), subject(event), n, event, message), event, at);
+            let message = format!(
+                "{} was refused {n} times within {}s",
+                subject(event),
+                self.window
+            );
+            sink.raise(
+                threshold(
+                    RULE.id,
+                    event.username().to_string(),
+                    subject(event),
+                    n,
+                    event,
+                    message,
+                ),
+                event,
+                at,
+            );
         }
     }
 }
-

@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["DET-01", "DET-09", "DET-15"],
     pss: None,
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Audit(build),
 };
 
@@ -36,10 +39,26 @@ impl Detector for Privileged {
         if !event.succeeded() || is_system(event.username()) {
             return;
         }
-        if let Some(facts) = kubeharden_audit::request::pod_facts(event).filter(|f| !f.risky.is_empty()) {
-            let message = format!("{} {}d {} with {}", subject(event), event.verb(), object_name(event), facts.risky.join(", "));
-            sink.raise(observe(RULE.id, format!("{} {}", event.username(), object_name(event)), event, message), event, at);
+        if let Some(facts) =
+            kubeharden_audit::request::pod_facts(event).filter(|f| !f.risky.is_empty())
+        {
+            let message = format!(
+                "{} {}d {} with {}",
+                subject(event),
+                event.verb(),
+                object_name(event),
+                facts.risky.join(", ")
+            );
+            sink.raise(
+                observe(
+                    RULE.id,
+                    format!("{} {}", event.username(), object_name(event)),
+                    event,
+                    message,
+                ),
+                event,
+                at,
+            );
         }
     }
 }
-

@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["DET-18", "RBAC-04", "RBAC-03"],
     pss: None,
-    mitre: Some(Mitre { id: "T1098", name: "Account Manipulation" }),
+    mitre: Some(Mitre {
+        id: "T1098",
+        name: "Account Manipulation",
+    }),
     check: Check::Audit(build),
 };
 
@@ -33,22 +36,50 @@ fn build(_: &AuditConfig) -> Box<dyn Detector> {
 
 impl Detector for RbacChange {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
-        if event.api_group() != "rbac.authorization.k8s.io" || !matches!(event.verb(), "create" | "update" | "patch") || !event.succeeded() || is_system(event.username()) {
+        if event.api_group() != "rbac.authorization.k8s.io"
+            || !matches!(event.verb(), "create" | "update" | "patch")
+            || !event.succeeded()
+            || is_system(event.username())
+        {
             return;
         }
-        let Some(body) = kubeharden_audit::request::body(event) else { return };
+        let Some(body) = kubeharden_audit::request::body(event) else {
+            return;
+        };
         let what = match event.resource() {
-            "rolebindings" | "clusterrolebindings" => body.get("roleRef").and_then(|r| r.get("name")).and_then(|n| n.as_str()).filter(|n| *n == "cluster-admin").map(|_| "cluster-admin".to_string()),
+            "rolebindings" | "clusterrolebindings" => body
+                .get("roleRef")
+                .and_then(|r| r.get("name"))
+                .and_then(|n| n.as_str())
+                .filter(|n| *n == "cluster-admin")
+                .map(|_| "cluster-admin".to_string()),
             "roles" | "clusterroles" => {
-                let star = |rule: &serde_json::Value, key: &str| rule.get(key).and_then(|v| v.as_array()).is_some_and(|a| a.iter().any(|x| x == "*"));
-                body.get("rules").and_then(|r| r.as_array()).into_iter().flatten().any(|r| star(r, "verbs") || star(r, "resources") || star(r, "apiGroups")).then(|| "wildcard permissions".to_string())
+                let star = |rule: &serde_json::Value, key: &str| {
+                    rule.get(key)
+                        .and_then(|v| v.as_array())
+                        .is_some_and(|a| a.iter().any(|x| x == "*"))
+                };
+                body.get("rules")
+                    .and_then(|r| r.as_array())
+                    .into_iter()
+                    .flatten()
+                    .any(|r| star(r, "verbs") || star(r, "resources") || star(r, "apiGroups"))
+                    .then(|| "wildcard permissions".to_string())
             }
             _ => None,
         };
         if let Some(what) = what {
-            let message = format!("{} {}d {} granting {what}", subject(event), event.verb(), object_name(event));
-            sink.raise(observe(RULE.id, object_name(event), event, message), event, at);
+            let message = format!(
+                "{} {}d {} granting {what}",
+                subject(event),
+                event.verb(),
+                object_name(event)
+            );
+            sink.raise(
+                observe(RULE.id, object_name(event), event, message),
+                event,
+                at,
+            );
         }
     }
 }
-

@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["DET-13", "DET-14", "AUTHN-05"],
     pss: None,
-    mitre: Some(Mitre { id: "T1528", name: "Steal Application Access Token" }),
+    mitre: Some(Mitre {
+        id: "T1528",
+        name: "Steal Application Access Token",
+    }),
     check: Check::Audit(build),
 };
 
@@ -36,7 +39,11 @@ struct TokenMisuse {
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(TokenMisuse { internal: config.internal_cidrs.clone(), window: config.window, recent: HashMap::new() })
+    Box::new(TokenMisuse {
+        internal: config.internal_cidrs.clone(),
+        window: config.window,
+        recent: HashMap::new(),
+    })
 }
 
 const MAX_ADDRESSES: usize = 3;
@@ -49,7 +56,16 @@ impl Detector for TokenMisuse {
         let ip = event.source_ip();
         if !ip.is_empty() && !in_any(&self.internal, ip) {
             let message = format!("{} used from external address {ip}", subject(event));
-            sink.raise(observe(RULE.id, format!("{} external", event.username()), event, message), event, at);
+            sink.raise(
+                observe(
+                    RULE.id,
+                    format!("{} external", event.username()),
+                    event,
+                    message,
+                ),
+                event,
+                at,
+            );
         }
         let seen = self.recent.entry(event.username().to_string()).or_default();
         seen.retain(|(t, _)| *t >= at.time - self.window);
@@ -57,9 +73,24 @@ impl Detector for TokenMisuse {
             seen.push_back((at.time, ip.to_string()));
         }
         if seen.len() > MAX_ADDRESSES {
-            let message = format!("{} used from {} addresses within {}s", subject(event), seen.len(), self.window);
-            sink.raise(threshold(RULE.id, format!("{} addresses", event.username()), subject(event), seen.len(), event, message), event, at);
+            let message = format!(
+                "{} used from {} addresses within {}s",
+                subject(event),
+                seen.len(),
+                self.window
+            );
+            sink.raise(
+                threshold(
+                    RULE.id,
+                    format!("{} addresses", event.username()),
+                    subject(event),
+                    seen.len(),
+                    event,
+                    message,
+                ),
+                event,
+                at,
+            );
         }
     }
 }
-

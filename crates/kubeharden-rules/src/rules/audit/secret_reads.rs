@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["DET-17", "SEC-06"],
     pss: None,
-    mitre: Some(Mitre { id: "T1552.007", name: "Unsecured Credentials: Container API" }),
+    mitre: Some(Mitre {
+        id: "T1552.007",
+        name: "Unsecured Credentials: Container API",
+    }),
     check: Check::Audit(build),
 };
 
@@ -37,33 +40,76 @@ struct SecretReads {
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
-    Box::new(SecretReads { threshold: config.secret_reads, window: config.window, allowed: crate::support::audit::AllowList::new(&config.secret_readers), gets: HashMap::new() })
+    Box::new(SecretReads {
+        threshold: config.secret_reads,
+        window: config.window,
+        allowed: crate::support::audit::AllowList::new(&config.secret_readers),
+        gets: HashMap::new(),
+    })
 }
 
 impl Detector for SecretReads {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let user = event.username();
-        if event.resource() != "secrets" || !event.succeeded() || is_system(user) || self.allowed.allows(user) {
+        if event.resource() != "secrets"
+            || !event.succeeded()
+            || is_system(user)
+            || self.allowed.allows(user)
+        {
             return;
         }
         match (event.verb(), event.namespace()) {
             ("list" | "watch", None) => {
-                let message = format!("{} {}ed Secrets across all namespaces", subject(event), event.verb());
-                sink.raise(observe(RULE.id, format!("{user} all"), event, message), event, at);
+                let message = format!(
+                    "{} {}ed Secrets across all namespaces",
+                    subject(event),
+                    event.verb()
+                );
+                sink.raise(
+                    observe(RULE.id, format!("{user} all"), event, message),
+                    event,
+                    at,
+                );
             }
             ("list" | "watch", Some("kube-system")) => {
-                let message = format!("{} {}ed Secrets in kube-system", subject(event), event.verb());
-                sink.raise(observe(RULE.id, format!("{user} kube-system"), event, message), event, at);
+                let message = format!(
+                    "{} {}ed Secrets in kube-system",
+                    subject(event),
+                    event.verb()
+                );
+                sink.raise(
+                    observe(RULE.id, format!("{user} kube-system"), event, message),
+                    event,
+                    at,
+                );
             }
             ("get", _) => {
-                let n = self.gets.entry(user.to_string()).or_default().push(at.time, self.window);
+                let n = self
+                    .gets
+                    .entry(user.to_string())
+                    .or_default()
+                    .push(at.time, self.window);
                 if n >= self.threshold {
-                    let message = format!("{} read {n} Secrets within {}s", subject(event), self.window);
-                    sink.raise(threshold(RULE.id, format!("{user} gets"), subject(event), n, event, message), event, at);
+                    let message = format!(
+                        "{} read {n} Secrets within {}s",
+                        subject(event),
+                        self.window
+                    );
+                    sink.raise(
+                        threshold(
+                            RULE.id,
+                            format!("{user} gets"),
+                            subject(event),
+                            n,
+                            event,
+                            message,
+                        ),
+                        event,
+                        at,
+                    );
                 }
             }
             _ => {}
         }
     }
 }
-

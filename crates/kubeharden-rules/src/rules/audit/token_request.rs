@@ -21,7 +21,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["DET-18", "RBAC-06"],
     pss: None,
-    mitre: Some(Mitre { id: "T1528", name: "Steal Application Access Token" }),
+    mitre: Some(Mitre {
+        id: "T1528",
+        name: "Steal Application Access Token",
+    }),
     check: Check::Audit(build),
 };
 
@@ -42,7 +45,15 @@ impl Detector for Tokens {
             _ => return,
         };
         let message = format!("{} {what} {}", subject(event), object_name(event));
-        sink.raise(observe(RULE.id, format!("{} {}", event.username(), object_name(event)), event, message), event, at);
+        sink.raise(
+            observe(
+                RULE.id,
+                format!("{} {}", event.username(), object_name(event)),
+                event,
+                message,
+            ),
+            event,
+            at,
+        );
     }
 }
-

@@ -24,7 +24,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["NP-08", "POD-12", "POD-15"],
     pss: None,
-    mitre: Some(Mitre { id: "T1190", name: "Exploit Public-Facing Application" }),
+    mitre: Some(Mitre {
+        id: "T1190",
+        name: "Exploit Public-Facing Application",
+    }),
     check: Check::Cluster(check),
 };
 
@@ -36,7 +39,16 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
         }
         let risky = crate::support::exposure::risky_pods(ctx.view, service);
         if !risky.is_empty() {
-            out.at(&service.origin, &service.root, FieldPath::parse("spec.selector"), format!("{kind} Service {} selects {}", service.origin.resource.name, risky.join(", ")));
+            out.at(
+                &service.origin,
+                &service.root,
+                FieldPath::parse("spec.selector"),
+                format!(
+                    "{kind} Service {} selects {}",
+                    service.origin.resource.name,
+                    risky.join(", ")
+                ),
+            );
         }
     }
 }

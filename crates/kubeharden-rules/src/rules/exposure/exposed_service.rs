@@ -28,15 +28,25 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["NP-08", "WN-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1133", name: "External Remote Services" }),
+    mitre: Some(Mitre {
+        id: "T1133",
+        name: "External Remote Services",
+    }),
     check: Check::Cluster(check),
 };
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     for service in &ctx.view.services {
         let kind = service.spec.type_.as_deref().unwrap_or("ClusterIP");
-        if (kind == "NodePort" || kind == "LoadBalancer") && crate::support::exposure::risky_pods(ctx.view, service).is_empty() {
-            out.at(&service.origin, &service.root, FieldPath::parse("spec.type"), format!("Service {} is of type {kind}", service.origin.resource.name));
+        if (kind == "NodePort" || kind == "LoadBalancer")
+            && crate::support::exposure::risky_pods(ctx.view, service).is_empty()
+        {
+            out.at(
+                &service.origin,
+                &service.root,
+                FieldPath::parse("spec.type"),
+                format!("Service {} is of type {kind}", service.origin.resource.name),
+            );
         }
     }
 }

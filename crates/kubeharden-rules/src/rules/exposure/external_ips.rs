@@ -26,13 +26,25 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["NP-08"],
     pss: None,
-    mitre: Some(Mitre { id: "T1557", name: "Adversary-in-the-Middle" }),
+    mitre: Some(Mitre {
+        id: "T1557",
+        name: "Adversary-in-the-Middle",
+    }),
     check: Check::Object(check),
 };
 
 fn check(object: &Object, out: &mut Out) {
-    let Some(spec) = crate::support::exposure::service_spec(object) else { return };
+    let Some(spec) = crate::support::exposure::service_spec(object) else {
+        return;
+    };
     if let Some(ips) = spec.external_ips.as_ref().filter(|ips| !ips.is_empty()) {
-        out.at(FieldPath::parse("spec.externalIPs"), format!("Service {} sets externalIPs {}", object.resource.name, ips.join(", ")));
+        out.at(
+            FieldPath::parse("spec.externalIPs"),
+            format!(
+                "Service {} sets externalIPs {}",
+                object.resource.name,
+                ips.join(", ")
+            ),
+        );
     }
 }

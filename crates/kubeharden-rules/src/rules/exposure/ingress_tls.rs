@@ -31,17 +31,26 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["NP-08", "TLS-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1040", name: "Network Sniffing" }),
+    mitre: Some(Mitre {
+        id: "T1040",
+        name: "Network Sniffing",
+    }),
     check: Check::Object(check),
 };
 
 fn check(object: &Object, out: &mut Out) {
     let res = &object.resource;
-    if res.kind != "Ingress" || !(res.api_version.starts_with("networking.k8s.io/") || res.api_version.starts_with("extensions/")) {
+    if res.kind != "Ingress"
+        || !(res.api_version.starts_with("networking.k8s.io/")
+            || res.api_version.starts_with("extensions/"))
+    {
         return;
     }
     let tls = object.root.get("spec").and_then(|s| s.get("tls"));
     if tls.is_none_or(|t| t.items().is_empty()) {
-        out.at(FieldPath::parse("spec.tls"), format!("Ingress {} has no tls section", res.name));
+        out.at(
+            FieldPath::parse("spec.tls"),
+            format!("Ingress {} has no tls section", res.name),
+        );
     }
 }

@@ -27,13 +27,29 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["NP-08", "CP-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1133", name: "External Remote Services" }),
+    mitre: Some(Mitre {
+        id: "T1133",
+        name: "External Remote Services",
+    }),
     check: Check::Object(check),
 };
 
 fn check(object: &Object, out: &mut Out) {
-    let Some(spec) = crate::support::exposure::service_spec(object) else { return };
-    if spec.type_.as_deref() == Some("LoadBalancer") && spec.load_balancer_source_ranges.as_ref().is_none_or(Vec::is_empty) {
-        out.at(FieldPath::parse("spec.type"), format!("LoadBalancer Service {} sets no loadBalancerSourceRanges", object.resource.name));
+    let Some(spec) = crate::support::exposure::service_spec(object) else {
+        return;
+    };
+    if spec.type_.as_deref() == Some("LoadBalancer")
+        && spec
+            .load_balancer_source_ranges
+            .as_ref()
+            .is_none_or(Vec::is_empty)
+    {
+        out.at(
+            FieldPath::parse("spec.type"),
+            format!(
+                "LoadBalancer Service {} sets no loadBalancerSourceRanges",
+                object.resource.name
+            ),
+        );
     }
 }

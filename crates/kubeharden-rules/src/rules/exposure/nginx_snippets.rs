@@ -32,7 +32,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["UPG-03", "NP-08"],
     pss: None,
-    mitre: Some(Mitre { id: "T1552.007", name: "Unsecured Credentials: Container API" }),
+    mitre: Some(Mitre {
+        id: "T1552.007",
+        name: "Unsecured Credentials: Container API",
+    }),
     check: Check::Object(check),
 };
 
@@ -40,18 +43,38 @@ fn check(object: &Object, out: &mut Out) {
     let res = &object.resource;
     match res.kind.as_str() {
         "Ingress" => {
-            let annotations = object.root.get("metadata").and_then(|m| m.get("annotations")).map(|a| a.entries()).unwrap_or_default();
+            let annotations = object
+                .root
+                .get("metadata")
+                .and_then(|m| m.get("annotations"))
+                .map(|a| a.entries())
+                .unwrap_or_default();
             for entry in annotations {
-                let Some(key) = entry.key.scalar_text() else { continue };
+                let Some(key) = entry.key.scalar_text() else {
+                    continue;
+                };
                 if key.starts_with("nginx.ingress.kubernetes.io/") && key.ends_with("-snippet") {
-                    out.at(FieldPath::parse("metadata.annotations").key(key), format!("Ingress {} sets the snippet annotation {key}", res.name));
+                    out.at(
+                        FieldPath::parse("metadata.annotations").key(key),
+                        format!("Ingress {} sets the snippet annotation {key}", res.name),
+                    );
                 }
             }
         }
         "ConfigMap" if res.api_version == "v1" => {
-            let allowed = object.root.get("data").and_then(|d| d.get("allow-snippet-annotations")).and_then(|v| v.scalar_text());
+            let allowed = object
+                .root
+                .get("data")
+                .and_then(|d| d.get("allow-snippet-annotations"))
+                .and_then(|v| v.scalar_text());
             if allowed.is_some_and(|v| v.eq_ignore_ascii_case("true")) {
-                out.at(FieldPath::parse("data").key("allow-snippet-annotations"), format!("ConfigMap {} lets Ingresses inject nginx snippets", res.name));
+                out.at(
+                    FieldPath::parse("data").key("allow-snippet-annotations"),
+                    format!(
+                        "ConfigMap {} lets Ingresses inject nginx snippets",
+                        res.name
+                    ),
+                );
             }
         }
         _ => {}

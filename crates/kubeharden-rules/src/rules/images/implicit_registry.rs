@@ -26,14 +26,24 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Low,
     guidance: &["POD-10"],
     pss: None,
-    mitre: Some(Mitre { id: "T1525", name: "Implant Internal Image" }),
+    mitre: Some(Mitre {
+        id: "T1525",
+        name: "Implant Internal Image",
+    }),
     check: Check::Workload(check),
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     for (c, image, r) in container_images(w) {
         if r.registry.is_none() {
-            out.container(&c, c.path.key("image"), format!("container {:?} uses image {image:?} from no named registry (Docker Hub)", c.name()));
+            out.container(
+                &c,
+                c.path.key("image"),
+                format!(
+                    "container {:?} uses image {image:?} from no named registry (Docker Hub)",
+                    c.name()
+                ),
+            );
         }
     }
 }

@@ -29,7 +29,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["POD-09", "POD-10"],
     pss: None,
-    mitre: Some(Mitre { id: "T1525", name: "Implant Internal Image" }),
+    mitre: Some(Mitre {
+        id: "T1525",
+        name: "Implant Internal Image",
+    }),
     check: Check::Workload(check),
 };
 
@@ -39,8 +42,22 @@ fn check(w: &Workload<'_>, out: &mut Out) {
             continue;
         }
         match r.tag {
-            Some("latest") => out.container(&c, c.path.key("image"), format!("container {:?} uses image {image:?} with the mutable tag latest", c.name())),
-            None => out.container(&c, c.path.key("image"), format!("container {:?} uses image {image:?} with no tag (latest)", c.name())),
+            Some("latest") => out.container(
+                &c,
+                c.path.key("image"),
+                format!(
+                    "container {:?} uses image {image:?} with the mutable tag latest",
+                    c.name()
+                ),
+            ),
+            None => out.container(
+                &c,
+                c.path.key("image"),
+                format!(
+                    "container {:?} uses image {image:?} with no tag (latest)",
+                    c.name()
+                ),
+            ),
             Some(_) => {}
         }
     }

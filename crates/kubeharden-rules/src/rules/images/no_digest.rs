@@ -27,14 +27,24 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Low,
     guidance: &["POD-09", "POD-10"],
     pss: None,
-    mitre: Some(Mitre { id: "T1525", name: "Implant Internal Image" }),
+    mitre: Some(Mitre {
+        id: "T1525",
+        name: "Implant Internal Image",
+    }),
     check: Check::Workload(check),
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     for (c, image, r) in container_images(w) {
         if r.digest.is_none() && r.tag.is_some_and(|t| t != "latest") {
-            out.container(&c, c.path.key("image"), format!("container {:?} uses image {image:?} without a digest", c.name()));
+            out.container(
+                &c,
+                c.path.key("image"),
+                format!(
+                    "container {:?} uses image {image:?} without a digest",
+                    c.name()
+                ),
+            );
         }
     }
 }

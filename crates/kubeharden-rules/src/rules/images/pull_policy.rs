@@ -28,14 +28,21 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Low,
     guidance: &["POD-09"],
     pss: None,
-    mitre: Some(Mitre { id: "T1525", name: "Implant Internal Image" }),
+    mitre: Some(Mitre {
+        id: "T1525",
+        name: "Implant Internal Image",
+    }),
     check: Check::Workload(check),
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         let policy = c.container.image_pull_policy.as_deref().unwrap_or("");
-        let pinned = c.container.image.as_deref().is_some_and(|i| parse_image(i).digest.is_some());
+        let pinned = c
+            .container
+            .image
+            .as_deref()
+            .is_some_and(|i| parse_image(i).digest.is_some());
         if (policy == "IfNotPresent" || policy == "Never") && !pinned {
             out.container(&c, c.path.key("imagePullPolicy"), format!("container {:?} sets imagePullPolicy: {policy} for an image not pinned by digest", c.name()));
         }

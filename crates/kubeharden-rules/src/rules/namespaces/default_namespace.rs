@@ -32,7 +32,17 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
-    for pod in ctx.view.pods.iter().filter(|p| p.namespace_explicit && p.namespace == "default") {
-        out.at_pod(pod, FieldPath::parse("metadata.namespace"), pod.namespace_pos, format!("{} runs in the default namespace", pod.origin.resource.kind));
+    for pod in ctx
+        .view
+        .pods
+        .iter()
+        .filter(|p| p.namespace_explicit && p.namespace == "default")
+    {
+        out.at_pod(
+            pod,
+            FieldPath::parse("metadata.namespace"),
+            pod.namespace_pos,
+            format!("{} runs in the default namespace", pod.origin.resource.kind),
+        );
     }
 }

@@ -32,8 +32,18 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     for (name, ns) in &ctx.view.namespaces {
-        if name.starts_with("kube-") && !matches!(name.as_str(), "kube-system" | "kube-public" | "kube-node-lease") {
-            out.at(&ns.origin, &ns.root, FieldPath::parse("metadata.name"), format!("namespace {name} uses the reserved kube- prefix"));
+        if name.starts_with("kube-")
+            && !matches!(
+                name.as_str(),
+                "kube-system" | "kube-public" | "kube-node-lease"
+            )
+        {
+            out.at(
+                &ns.origin,
+                &ns.root,
+                FieldPath::parse("metadata.name"),
+                format!("namespace {name} uses the reserved kube- prefix"),
+            );
         }
     }
 }

@@ -34,7 +34,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["POD-30", "POD-11"],
     pss: None,
-    mitre: Some(Mitre { id: "T1610", name: "Deploy Container" }),
+    mitre: Some(Mitre {
+        id: "T1610",
+        name: "Deploy Container",
+    }),
     check: Check::Namespace(check),
 };
 
@@ -50,7 +53,9 @@ fn level_rank(level: &str) -> Option<u8> {
 }
 
 fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
-    let Some(ns) = ctx.view.namespaces.get(namespace) else { return };
+    let Some(ns) = ctx.view.namespaces.get(namespace) else {
+        return;
+    };
     if kubeharden_cluster::is_system_namespace(namespace) {
         return;
     }

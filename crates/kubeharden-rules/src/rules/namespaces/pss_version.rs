@@ -36,12 +36,18 @@ const VERSION: &str = "pod-security.kubernetes.io/enforce-version";
 const OLDEST_CURRENT_MINOR: u32 = 34;
 
 fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
-    let Some(ns) = ctx.view.namespaces.get(namespace) else { return };
-    let Some(version) = ns.labels.get(VERSION) else { return };
+    let Some(ns) = ctx.view.namespaces.get(namespace) else {
+        return;
+    };
+    let Some(version) = ns.labels.get(VERSION) else {
+        return;
+    };
     if version == "latest" {
         return;
     }
-    let minor = version.strip_prefix("v1.").and_then(|m| m.parse::<u32>().ok());
+    let minor = version
+        .strip_prefix("v1.")
+        .and_then(|m| m.parse::<u32>().ok());
     let path = FieldPath::parse("metadata.labels").key(VERSION);
     match minor {
         Some(m) if m >= OLDEST_CURRENT_MINOR => {}

@@ -38,14 +38,32 @@ fn is_component(pod: &PodEntry) -> bool {
     l.contains_key("component")
         || l.contains_key("k8s-app")
         || l.get("tier").is_some_and(|t| t == "control-plane")
-        || l.get("app.kubernetes.io/part-of").is_some_and(|p| p == "kubernetes")
-        || (!pod.images.is_empty() && pod.images.iter().all(|i| i.starts_with("registry.k8s.io/") || i.starts_with("k8s.gcr.io/")))
+        || l.get("app.kubernetes.io/part-of")
+            .is_some_and(|p| p == "kubernetes")
+        || (!pod.images.is_empty()
+            && pod
+                .images
+                .iter()
+                .all(|i| i.starts_with("registry.k8s.io/") || i.starts_with("k8s.gcr.io/")))
 }
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
-    for pod in ctx.view.pods.iter().filter(|p| matches!(p.namespace.as_str(), "kube-system" | "kube-public")) {
+    for pod in ctx
+        .view
+        .pods
+        .iter()
+        .filter(|p| matches!(p.namespace.as_str(), "kube-system" | "kube-public"))
+    {
         if !is_component(pod) {
-            out.at_pod(pod, FieldPath::parse("metadata.namespace"), pod.namespace_pos, format!("{} {} runs in {} but does not look like a cluster component", pod.origin.resource.kind, pod.origin.resource.name, pod.namespace));
+            out.at_pod(
+                pod,
+                FieldPath::parse("metadata.namespace"),
+                pod.namespace_pos,
+                format!(
+                    "{} {} runs in {} but does not look like a cluster component",
+                    pod.origin.resource.kind, pod.origin.resource.name, pod.namespace
+                ),
+            );
         }
     }
 }

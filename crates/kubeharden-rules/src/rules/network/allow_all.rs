@@ -37,22 +37,52 @@ pub const RULE: RuleDef = RuleDef {
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     for policy in &ctx.view.policies {
         let name = &policy.origin.resource.name;
-        let ingress = policy.spec.ingress.iter().flatten().map(|r| (r.from.as_ref(), r.ports.as_ref()));
-        let egress = policy.spec.egress.iter().flatten().map(|r| (r.to.as_ref(), r.ports.as_ref()));
-        let directions = [("ingress", "from", ingress.collect::<Vec<_>>()), ("egress", "to", egress.collect::<Vec<_>>())];
+        let ingress = policy
+            .spec
+            .ingress
+            .iter()
+            .flatten()
+            .map(|r| (r.from.as_ref(), r.ports.as_ref()));
+        let egress = policy
+            .spec
+            .egress
+            .iter()
+            .flatten()
+            .map(|r| (r.to.as_ref(), r.ports.as_ref()));
+        let directions = [
+            ("ingress", "from", ingress.collect::<Vec<_>>()),
+            ("egress", "to", egress.collect::<Vec<_>>()),
+        ];
         for (direction, peers_field, rules) in directions {
             for (i, (peers, ports)) in rules.into_iter().enumerate() {
                 let rule_path = FieldPath::parse("spec").key(direction).index(i);
                 let no_peers = peers.is_none_or(Vec::is_empty);
                 if no_peers && ports.is_none_or(Vec::is_empty) {
-                    out.at(&policy.origin, &policy.root, rule_path, format!("NetworkPolicy {name} allows all {direction} traffic"));
+                    out.at(
+                        &policy.origin,
+                        &policy.root,
+                        rule_path,
+                        format!("NetworkPolicy {name} allows all {direction} traffic"),
+                    );
                     continue;
                 }
                 for (j, peer) in peers.into_iter().flatten().enumerate() {
-                    let Some(block) = &peer.ip_block else { continue };
-                    if is_everywhere(&block.cidr) && block.except.as_ref().is_none_or(Vec::is_empty) {
+                    let Some(block) = &peer.ip_block else {
+                        continue;
+                    };
+                    if is_everywhere(&block.cidr) && block.except.as_ref().is_none_or(Vec::is_empty)
+                    {
                         let path = rule_path.key(peers_field).index(j).join("ipBlock.cidr");
-                        out.at(&policy.origin, &policy.root, path, format!("NetworkPolicy {name} allows {direction} {} {} with no exceptions", if direction == "ingress" { "from" } else { "to" }, block.cidr));
+                        out.at(
+                            &policy.origin,
+                            &policy.root,
+                            path,
+                            format!(
+                                "NetworkPolicy {name} allows {direction} {} {} with no exceptions",
+                                if direction == "ingress" { "from" } else { "to" },
+                                block.cidr
+                            ),
+                        );
                     }
                 }
             }

@@ -38,7 +38,16 @@ fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     for policy in view.policies_in(namespace) {
         let selector = policy.spec.pod_selector.clone().unwrap_or_default();
         if view.select_pods(namespace, &selector).is_empty() {
-            out.at(&policy.origin, &policy.root, FieldPath::parse("spec.podSelector"), format!("NetworkPolicy {} selects no workload of namespace {namespace} ({})", policy.origin.resource.name, selector::describe(&selector)));
+            out.at(
+                &policy.origin,
+                &policy.root,
+                FieldPath::parse("spec.podSelector"),
+                format!(
+                    "NetworkPolicy {} selects no workload of namespace {namespace} ({})",
+                    policy.origin.resource.name,
+                    selector::describe(&selector)
+                ),
+            );
         }
     }
 }

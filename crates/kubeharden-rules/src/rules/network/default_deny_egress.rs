@@ -36,7 +36,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["NP-04", "NP-05", "CLD-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1041", name: "Exfiltration Over C2 Channel" }),
+    mitre: Some(Mitre {
+        id: "T1041",
+        name: "Exfiltration Over C2 Channel",
+    }),
     check: Check::Namespace(check),
 };
 

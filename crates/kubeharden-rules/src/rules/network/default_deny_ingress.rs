@@ -35,7 +35,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["NP-03", "NP-05"],
     pss: None,
-    mitre: Some(Mitre { id: "T1046", name: "Network Service Discovery" }),
+    mitre: Some(Mitre {
+        id: "T1046",
+        name: "Network Service Discovery",
+    }),
     check: Check::Namespace(check),
 };
 

@@ -40,7 +40,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["CLD-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1552.005", name: "Unsecured Credentials: Cloud Instance Metadata API" }),
+    mitre: Some(Mitre {
+        id: "T1552.005",
+        name: "Unsecured Credentials: Cloud Instance Metadata API",
+    }),
     check: Check::Cluster(check),
 };
 
@@ -61,7 +64,12 @@ fn allows_http(ports: Option<&Vec<NetworkPolicyPort>>) -> bool {
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     let metadata: Vec<IpAddr> = METADATA.iter().map(|a| a.parse().unwrap()).collect();
-    for policy in ctx.view.policies.iter().filter(|p| netpol::has_type(&p.spec, netpol::Direction::Egress)) {
+    for policy in ctx
+        .view
+        .policies
+        .iter()
+        .filter(|p| netpol::has_type(&p.spec, netpol::Direction::Egress))
+    {
         let name = &policy.origin.resource.name;
         for (i, rule) in policy.spec.egress.iter().flatten().enumerate() {
             if !allows_http(rule.ports.as_ref()) {
@@ -74,9 +82,15 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
                 continue;
             }
             for (j, peer) in peers.into_iter().flatten().enumerate() {
-                let Some(block) = &peer.ip_block else { continue };
-                let excepted = |ip: IpAddr| block.except.iter().flatten().any(|e| cidr_contains(e, ip));
-                if let Some(ip) = metadata.iter().find(|ip| cidr_contains(&block.cidr, **ip) && !excepted(**ip)) {
+                let Some(block) = &peer.ip_block else {
+                    continue;
+                };
+                let excepted =
+                    |ip: IpAddr| block.except.iter().flatten().any(|e| cidr_contains(e, ip));
+                if let Some(ip) = metadata
+                    .iter()
+                    .find(|ip| cidr_contains(&block.cidr, **ip) && !excepted(**ip))
+                {
                     let path = rule_path.key("to").index(j).join("ipBlock.cidr");
                     out.at(&policy.origin, &policy.root, path, format!("NetworkPolicy {name} allows egress to {} without excepting the metadata address {ip}", block.cidr));
                 }

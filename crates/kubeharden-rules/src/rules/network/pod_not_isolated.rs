@@ -26,7 +26,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["NP-05"],
     pss: None,
-    mitre: Some(Mitre { id: "T1046", name: "Network Service Discovery" }),
+    mitre: Some(Mitre {
+        id: "T1046",
+        name: "Network Service Discovery",
+    }),
     check: Check::Namespace(check),
 };
 
@@ -34,14 +37,28 @@ fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     let view = ctx.view;
     for &i in view.pods_in(namespace) {
         let pod = &view.pods[i];
-        let isolated = |direction| view.policies_in(namespace).any(|p| has_type(&p.spec, direction) && selects(&p.spec, pod));
-        let missing: Vec<&str> = [(Direction::Ingress, "ingress"), (Direction::Egress, "egress")]
-            .into_iter()
-            .filter(|(d, _)| !isolated(*d))
-            .map(|(_, name)| name)
-            .collect();
+        let isolated = |direction| {
+            view.policies_in(namespace)
+                .any(|p| has_type(&p.spec, direction) && selects(&p.spec, pod))
+        };
+        let missing: Vec<&str> = [
+            (Direction::Ingress, "ingress"),
+            (Direction::Egress, "egress"),
+        ]
+        .into_iter()
+        .filter(|(d, _)| !isolated(*d))
+        .map(|(_, name)| name)
+        .collect();
         if !missing.is_empty() {
-            out.at_pod_labels(pod, format!("{} {} is not isolated for {}: no NetworkPolicy selects its pods", pod.origin.resource.kind, pod.origin.resource.name, missing.join(" or ")));
+            out.at_pod_labels(
+                pod,
+                format!(
+                    "{} {} is not isolated for {}: no NetworkPolicy selects its pods",
+                    pod.origin.resource.kind,
+                    pod.origin.resource.name,
+                    missing.join(" or ")
+                ),
+            );
         }
     }
 }

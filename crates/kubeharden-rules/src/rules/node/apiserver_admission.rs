@@ -29,5 +29,39 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::ApiServer, &[("enable-admission-plugins", Want::Contains("NodeRestriction", "")), ("enable-admission-plugins", Want::Excludes("AlwaysAdmit", "")), ("disable-admission-plugins", Want::Excludes("PodSecurity", "")), ("disable-admission-plugins", Want::Excludes("ServiceAccount", "")), ("disable-admission-plugins", Want::Excludes("LimitRanger", "")), ("disable-admission-plugins", Want::Excludes("ResourceQuota", "")), ("disable-admission-plugins", Want::Excludes("NamespaceLifecycle", ""))], out);
+    check_flags(
+        ctx.view,
+        ComponentKind::ApiServer,
+        &[
+            (
+                "enable-admission-plugins",
+                Want::Contains("NodeRestriction", ""),
+            ),
+            (
+                "enable-admission-plugins",
+                Want::Excludes("AlwaysAdmit", ""),
+            ),
+            (
+                "disable-admission-plugins",
+                Want::Excludes("PodSecurity", ""),
+            ),
+            (
+                "disable-admission-plugins",
+                Want::Excludes("ServiceAccount", ""),
+            ),
+            (
+                "disable-admission-plugins",
+                Want::Excludes("LimitRanger", ""),
+            ),
+            (
+                "disable-admission-plugins",
+                Want::Excludes("ResourceQuota", ""),
+            ),
+            (
+                "disable-admission-plugins",
+                Want::Excludes("NamespaceLifecycle", ""),
+            ),
+        ],
+        out,
+    );
 }

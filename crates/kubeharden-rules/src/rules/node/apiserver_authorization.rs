@@ -29,5 +29,17 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::ApiServer, &[("authorization-mode", Want::Contains("RBAC", "AlwaysAllow")), ("authorization-mode", Want::Contains("Node", "AlwaysAllow")), ("authorization-mode", Want::Excludes("AlwaysAllow", "AlwaysAllow"))], out);
+    check_flags(
+        ctx.view,
+        ComponentKind::ApiServer,
+        &[
+            ("authorization-mode", Want::Contains("RBAC", "AlwaysAllow")),
+            ("authorization-mode", Want::Contains("Node", "AlwaysAllow")),
+            (
+                "authorization-mode",
+                Want::Excludes("AlwaysAllow", "AlwaysAllow"),
+            ),
+        ],
+        out,
+    );
 }

@@ -29,5 +29,14 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::ApiServer, &[("etcd-cafile", Want::Set), ("etcd-certfile", Want::Set), ("etcd-keyfile", Want::Set)], out);
+    check_flags(
+        ctx.view,
+        ComponentKind::ApiServer,
+        &[
+            ("etcd-cafile", Want::Set),
+            ("etcd-certfile", Want::Set),
+            ("etcd-keyfile", Want::Set),
+        ],
+        out,
+    );
 }

@@ -36,10 +36,21 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     match ctx.view.version {
-        Some((1, minor)) if minor <= 19 => {
-            check_flags(ctx.view, ComponentKind::ApiServer, &[("insecure-port", Want::Is("0", "8080")), ("insecure-bind-address", Want::Unset)], out)
-        }
-        Some((1, minor)) if minor <= 23 => check_flags(ctx.view, ComponentKind::ApiServer, &[("insecure-bind-address", Want::Unset)], out),
+        Some((1, minor)) if minor <= 19 => check_flags(
+            ctx.view,
+            ComponentKind::ApiServer,
+            &[
+                ("insecure-port", Want::Is("0", "8080")),
+                ("insecure-bind-address", Want::Unset),
+            ],
+            out,
+        ),
+        Some((1, minor)) if minor <= 23 => check_flags(
+            ctx.view,
+            ComponentKind::ApiServer,
+            &[("insecure-bind-address", Want::Unset)],
+            out,
+        ),
         _ => {}
     }
 }

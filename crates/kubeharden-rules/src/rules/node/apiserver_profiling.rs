@@ -29,5 +29,10 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::ApiServer, &[("profiling", Want::Is("false", "true"))], out);
+    check_flags(
+        ctx.view,
+        ComponentKind::ApiServer,
+        &[("profiling", Want::Is("false", "true"))],
+        out,
+    );
 }

@@ -29,5 +29,13 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::ApiServer, &[("service-account-lookup", Want::Is("true", "true")), ("service-account-key-file", Want::Set)], out);
+    check_flags(
+        ctx.view,
+        ComponentKind::ApiServer,
+        &[
+            ("service-account-lookup", Want::Is("true", "true")),
+            ("service-account-key-file", Want::Set),
+        ],
+        out,
+    );
 }

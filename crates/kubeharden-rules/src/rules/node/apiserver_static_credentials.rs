@@ -29,5 +29,13 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::ApiServer, &[("token-auth-file", Want::Unset), ("basic-auth-file", Want::Unset)], out);
+    check_flags(
+        ctx.view,
+        ComponentKind::ApiServer,
+        &[
+            ("token-auth-file", Want::Unset),
+            ("basic-auth-file", Want::Unset),
+        ],
+        out,
+    );
 }

@@ -29,5 +29,19 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::ApiServer, &[("tls-cert-file", Want::Set), ("tls-private-key-file", Want::Set), ("client-ca-file", Want::Set), ("kubelet-client-certificate", Want::Set), ("kubelet-client-key", Want::Set), ("kubelet-certificate-authority", Want::Set), ("tls-min-version", Want::Required(TLS_MIN)), ("tls-cipher-suites", Want::StrongCiphers)], out);
+    check_flags(
+        ctx.view,
+        ComponentKind::ApiServer,
+        &[
+            ("tls-cert-file", Want::Set),
+            ("tls-private-key-file", Want::Set),
+            ("client-ca-file", Want::Set),
+            ("kubelet-client-certificate", Want::Set),
+            ("kubelet-client-key", Want::Set),
+            ("kubelet-certificate-authority", Want::Set),
+            ("tls-min-version", Want::Required(TLS_MIN)),
+            ("tls-cipher-suites", Want::StrongCiphers),
+        ],
+        out,
+    );
 }

@@ -36,13 +36,23 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["LOG-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1562.008", name: "Impair Defenses: Disable or Modify Cloud Logs" }),
+    mitre: Some(Mitre {
+        id: "T1562.008",
+        name: "Impair Defenses: Disable or Modify Cloud Logs",
+    }),
     check: Check::Node(check),
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    let Some(api) = ctx.view.component(ComponentKind::ApiServer) else { return };
-    check_flags(ctx.view, ComponentKind::ApiServer, &[("audit-policy-file", Want::Set)], out);
+    let Some(api) = ctx.view.component(ComponentKind::ApiServer) else {
+        return;
+    };
+    check_flags(
+        ctx.view,
+        ComponentKind::ApiServer,
+        &[("audit-policy-file", Want::Set)],
+        out,
+    );
     if api.value("audit-log-path").is_none() && api.value("audit-webhook-config-file").is_none() {
         report(api, "audit-log-path", "kube-apiserver sets neither --audit-log-path nor --audit-webhook-config-file: audit events go nowhere".into(), out);
     }

@@ -49,27 +49,58 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["LOG-02", "LOG-03", "LOG-04", "LOG-05"],
     pss: None,
-    mitre: Some(Mitre { id: "T1562.008", name: "Impair Defenses: Disable or Modify Cloud Logs" }),
+    mitre: Some(Mitre {
+        id: "T1562.008",
+        name: "Impair Defenses: Disable or Modify Cloud Logs",
+    }),
     check: Check::Node(check),
 };
 
 /// A request by an ordinary authenticated user in namespace `default`.
 fn probe(verb: &'static str, group: &'static str, resource: &'static str) -> AuditProbe {
-    AuditProbe { verb, group, resource, namespace: Some("default"), user: "alice", groups: &["system:authenticated"], ..AuditProbe::default() }
+    AuditProbe {
+        verb,
+        group,
+        resource,
+        namespace: Some("default"),
+        user: "alice",
+        groups: &["system:authenticated"],
+        ..AuditProbe::default()
+    }
 }
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    let Some(policy) = &ctx.view.audit_policy else { return };
+    let Some(policy) = &ctx.view.audit_policy else {
+        return;
+    };
     let what = ("Policy", "audit-policy");
     let at = |path: FieldPath| policy.root.locate(&path).pos;
     for i in policy.invalid_rules() {
         let path = AuditPolicy::rule_path(i).key("level");
-        out.at(what, &policy.file, at(path.clone()), path, format!("rule {i} has no valid level (None, Metadata, Request or RequestResponse)"));
+        out.at(
+            what,
+            &policy.file,
+            at(path.clone()),
+            path,
+            format!("rule {i} has no valid level (None, Metadata, Request or RequestResponse)"),
+        );
     }
     match policy.catch_all() {
         Some((_, level)) if level >= AuditLevel::Metadata => {}
-        Some((i, _)) => out.at(what, &policy.file, at(AuditPolicy::rule_path(i)), AuditPolicy::rule_path(i), "the catch-all rule logs nothing (level None)"),
-        None => out.at(what, &policy.file, at(FieldPath::parse("rules")), FieldPath::parse("rules"), "no catch-all rule: requests no rule names are not logged"),
+        Some((i, _)) => out.at(
+            what,
+            &policy.file,
+            at(AuditPolicy::rule_path(i)),
+            AuditPolicy::rule_path(i),
+            "the catch-all rule logs nothing (level None)",
+        ),
+        None => out.at(
+            what,
+            &policy.file,
+            at(FieldPath::parse("rules")),
+            FieldPath::parse("rules"),
+            "no catch-all rule: requests no rule names are not logged",
+        ),
     }
     for (name, resource) in [("Secrets", "secrets"), ("ConfigMaps", "configmaps")] {
         for verb in ["get", "create"] {

@@ -29,5 +29,17 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::ControllerManager, &[("bind-address", Want::Is("127.0.0.1", "0.0.0.0")), ("profiling", Want::Is("false", "true")), ("tls-min-version", Want::Required(TLS_MIN)), ("use-service-account-credentials", Want::Is("true", "false")), ("service-account-private-key-file", Want::Set), ("root-ca-file", Want::Set)], out);
+    check_flags(
+        ctx.view,
+        ComponentKind::ControllerManager,
+        &[
+            ("bind-address", Want::Is("127.0.0.1", "0.0.0.0")),
+            ("profiling", Want::Is("false", "true")),
+            ("tls-min-version", Want::Required(TLS_MIN)),
+            ("use-service-account-credentials", Want::Is("true", "false")),
+            ("service-account-private-key-file", Want::Set),
+            ("root-ca-file", Want::Set),
+        ],
+        out,
+    );
 }

@@ -37,29 +37,51 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["SEC-02", "SEC-03", "SEC-04"],
     pss: None,
-    mitre: Some(Mitre { id: "T1552", name: "Unsecured Credentials" }),
+    mitre: Some(Mitre {
+        id: "T1552",
+        name: "Unsecured Credentials",
+    }),
     check: Check::Node(check),
 };
 
 fn covers_secrets(entry: &Node) -> bool {
-    entry.get("resources").map(Node::items).unwrap_or_default().iter().filter_map(Node::scalar_text).any(|r| r == "secrets" || r == "*.*" || r == "*.")
+    entry
+        .get("resources")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::scalar_text)
+        .any(|r| r == "secrets" || r == "*.*" || r == "*.")
 }
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    let Some(api) = ctx.view.component(ComponentKind::ApiServer) else { return };
+    let Some(api) = ctx.view.component(ComponentKind::ApiServer) else {
+        return;
+    };
     if api.value("encryption-provider-config").is_none() {
         report(api, "encryption-provider-config", "kube-apiserver sets no --encryption-provider-config: Secrets are stored unencrypted in etcd".into(), out);
         return;
     }
-    let Some((file, root)) = &ctx.view.encryption_config else { return };
+    let Some((file, root)) = &ctx.view.encryption_config else {
+        return;
+    };
     let what = ("EncryptionConfiguration", "encryption-config");
     let entries = root.get("resources").map(Node::items).unwrap_or_default();
     let Some((i, entry)) = entries.iter().enumerate().find(|(_, e)| covers_secrets(e)) else {
-        out.at(what, file, root.pos, FieldPath::parse("resources"), "the encryption configuration does not cover secrets");
+        out.at(
+            what,
+            file,
+            root.pos,
+            FieldPath::parse("resources"),
+            "the encryption configuration does not cover secrets",
+        );
         return;
     };
     let first = entry.get("providers").and_then(|p| p.items().first());
-    let provider = first.and_then(|p| p.entries().first()).and_then(|e| e.key.scalar_text()).unwrap_or("");
+    let provider = first
+        .and_then(|p| p.entries().first())
+        .and_then(|e| e.key.scalar_text())
+        .unwrap_or("");
     let path = FieldPath::parse("resources").index(i).join("providers[0]");
     let pos = root.locate(&path).pos;
     match provider {

@@ -31,9 +31,23 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    let (Some(etcd), Some(api)) = (ctx.view.component(ComponentKind::Etcd), ctx.view.component(ComponentKind::ApiServer)) else { return };
-    let (Some(trusted), Some(client)) = (etcd.value("trusted-ca-file"), api.value("client-ca-file")) else { return };
+    let (Some(etcd), Some(api)) = (
+        ctx.view.component(ComponentKind::Etcd),
+        ctx.view.component(ComponentKind::ApiServer),
+    ) else {
+        return;
+    };
+    let (Some(trusted), Some(client)) =
+        (etcd.value("trusted-ca-file"), api.value("client-ca-file"))
+    else {
+        return;
+    };
     if api.host_path(client) == etcd.host_path(trusted) {
-        crate::support::node::report(etcd, "trusted-ca-file", format!("etcd trusts {trusted}, the API server's client CA"), out);
+        crate::support::node::report(
+            etcd,
+            "trusted-ca-file",
+            format!("etcd trusts {trusted}, the API server's client CA"),
+            out,
+        );
     }
 }

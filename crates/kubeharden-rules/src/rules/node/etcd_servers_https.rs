@@ -26,17 +26,39 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["ETCD-02"],
     pss: None,
-    mitre: Some(Mitre { id: "T1040", name: "Network Sniffing" }),
+    mitre: Some(Mitre {
+        id: "T1040",
+        name: "Network Sniffing",
+    }),
     check: Check::Node(check),
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    let checks = [(ComponentKind::ApiServer, "etcd-servers"), (ComponentKind::Etcd, "listen-client-urls"), (ComponentKind::Etcd, "advertise-client-urls")];
+    let checks = [
+        (ComponentKind::ApiServer, "etcd-servers"),
+        (ComponentKind::Etcd, "listen-client-urls"),
+        (ComponentKind::Etcd, "advertise-client-urls"),
+    ];
     for (kind, flag) in checks {
-        let Some(c) = ctx.view.component(kind) else { continue };
-        let plain: Vec<String> = c.list(flag).into_iter().filter(|u| u.starts_with("http://")).collect();
+        let Some(c) = ctx.view.component(kind) else {
+            continue;
+        };
+        let plain: Vec<String> = c
+            .list(flag)
+            .into_iter()
+            .filter(|u| u.starts_with("http://"))
+            .collect();
         if !plain.is_empty() {
-            report(c, flag, format!("{} --{flag} uses plain HTTP: {}", c.kind.name(), plain.join(", ")), out);
+            report(
+                c,
+                flag,
+                format!(
+                    "{} --{flag} uses plain HTTP: {}",
+                    c.kind.name(),
+                    plain.join(", ")
+                ),
+                out,
+            );
         }
     }
 }

@@ -29,5 +29,20 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::Etcd, &[("cert-file", Want::Set), ("key-file", Want::Set), ("trusted-ca-file", Want::Set), ("client-cert-auth", Want::Is("true", "false")), ("auto-tls", Want::Is("false", "false")), ("peer-cert-file", Want::Set), ("peer-key-file", Want::Set), ("peer-client-cert-auth", Want::Is("true", "false")), ("peer-auto-tls", Want::Is("false", "false"))], out);
+    check_flags(
+        ctx.view,
+        ComponentKind::Etcd,
+        &[
+            ("cert-file", Want::Set),
+            ("key-file", Want::Set),
+            ("trusted-ca-file", Want::Set),
+            ("client-cert-auth", Want::Is("true", "false")),
+            ("auto-tls", Want::Is("false", "false")),
+            ("peer-cert-file", Want::Set),
+            ("peer-key-file", Want::Set),
+            ("peer-client-cert-auth", Want::Is("true", "false")),
+            ("peer-auto-tls", Want::Is("false", "false")),
+        ],
+        out,
+    );
 }

@@ -27,7 +27,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["KCFG-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1552.001", name: "Unsecured Credentials: Credentials In Files" }),
+    mitre: Some(Mitre {
+        id: "T1552.001",
+        name: "Unsecured Credentials: Credentials In Files",
+    }),
     check: Check::Node(check),
 };
 
@@ -37,10 +40,34 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         let what = ("file", f.path.as_str());
         let start = kubeharden_yaml::Pos::new(1, 1);
         if f.excess_mode() != 0 {
-            out.at(what, &file, start, FieldPath::root(), format!("{} {} has mode {:o}; it should be {:o} or stricter", f.kind.describe(), f.path, f.mode & 0o777, f.kind.max_mode()));
+            out.at(
+                what,
+                &file,
+                start,
+                FieldPath::root(),
+                format!(
+                    "{} {} has mode {:o}; it should be {:o} or stricter",
+                    f.kind.describe(),
+                    f.path,
+                    f.mode & 0o777,
+                    f.kind.max_mode()
+                ),
+            );
         }
         if f.uid != ctx.config.node_owner_uid {
-            out.at(what, &file, start, FieldPath::root(), format!("{} {} is owned by uid {}, not {}", f.kind.describe(), f.path, f.uid, ctx.config.node_owner_uid));
+            out.at(
+                what,
+                &file,
+                start,
+                FieldPath::root(),
+                format!(
+                    "{} {} is owned by uid {}, not {}",
+                    f.kind.describe(),
+                    f.path,
+                    f.uid,
+                    ctx.config.node_owner_uid
+                ),
+            );
         }
     }
 }

@@ -30,21 +30,52 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["KCFG-02"],
     pss: None,
-    mitre: Some(Mitre { id: "T1552.001", name: "Unsecured Credentials: Credentials In Files" }),
+    mitre: Some(Mitre {
+        id: "T1552.001",
+        name: "Unsecured Credentials: Credentials In Files",
+    }),
     check: Check::Node(check),
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     for (file, root) in &ctx.view.kubeconfigs {
-        for (i, user) in root.get("users").map(Node::items).unwrap_or_default().iter().enumerate() {
+        for (i, user) in root
+            .get("users")
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             let name = user.get("name").and_then(Node::scalar_text).unwrap_or("?");
-            let Some(fields) = user.get("user") else { continue };
-            for (key, what) in [("token", "a bearer token (redacted)"), ("password", "a password (redacted)"), ("exec", "an exec plugin"), ("auth-provider", "an auth-provider plugin")] {
+            let Some(fields) = user.get("user") else {
+                continue;
+            };
+            for (key, what) in [
+                ("token", "a bearer token (redacted)"),
+                ("password", "a password (redacted)"),
+                ("exec", "an exec plugin"),
+                ("auth-provider", "an auth-provider plugin"),
+            ] {
                 if fields.get(key).is_some() {
                     let path = FieldPath::parse("users").index(i).key("user").key(key);
                     let pos = root.locate(&path).pos;
-                    let command = if key == "exec" { fields.get("exec").and_then(|e| e.get("command")).and_then(Node::scalar_text).map(|c| format!(" ({c})")).unwrap_or_default() } else { String::new() };
-                    out.at(("kubeconfig", name), file, pos, path, format!("kubeconfig user {name:?} uses {what}{command}"));
+                    let command = if key == "exec" {
+                        fields
+                            .get("exec")
+                            .and_then(|e| e.get("command"))
+                            .and_then(Node::scalar_text)
+                            .map(|c| format!(" ({c})"))
+                            .unwrap_or_default()
+                    } else {
+                        String::new()
+                    };
+                    out.at(
+                        ("kubeconfig", name),
+                        file,
+                        pos,
+                        path,
+                        format!("kubeconfig user {name:?} uses {what}{command}"),
+                    );
                 }
             }
         }

@@ -38,16 +38,42 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["WN-02", "WN-03", "WN-04"],
     pss: None,
-    mitre: Some(Mitre { id: "T1609", name: "Container Administration Command" }),
+    mitre: Some(Mitre {
+        id: "T1609",
+        name: "Container Administration Command",
+    }),
     check: Check::Node(check),
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     let Some(k) = &ctx.view.kubelet else { return };
-    check_kubelet(k, "anonymous-auth", "authentication.anonymous.enabled", "false", ("true", "false"), out);
-    check_kubelet(k, "authorization-mode", "authorization.mode", "Webhook", ("AlwaysAllow", "Webhook"), out);
-    check_kubelet(k, "authentication-token-webhook", "authentication.webhook.enabled", "true", ("false", "true"), out);
-    if k.setting("client-ca-file", "authentication.x509.clientCAFile").is_none() {
+    check_kubelet(
+        k,
+        "anonymous-auth",
+        "authentication.anonymous.enabled",
+        "false",
+        ("true", "false"),
+        out,
+    );
+    check_kubelet(
+        k,
+        "authorization-mode",
+        "authorization.mode",
+        "Webhook",
+        ("AlwaysAllow", "Webhook"),
+        out,
+    );
+    check_kubelet(
+        k,
+        "authentication-token-webhook",
+        "authentication.webhook.enabled",
+        "true",
+        ("false", "true"),
+        out,
+    );
+    if k.setting("client-ca-file", "authentication.x509.clientCAFile")
+        .is_none()
+    {
         if let Some((file, pos, path)) = k.anchor("authentication.x509.clientCAFile") {
             out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet sets no client CA (authentication.x509.clientCAFile, --client-ca-file): it cannot verify the API server's client certificate");
         }

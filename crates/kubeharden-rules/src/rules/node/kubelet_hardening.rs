@@ -38,14 +38,43 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     let Some(k) = &ctx.view.kubelet else { return };
-    check_kubelet(k, "protect-kernel-defaults", "protectKernelDefaults", "true", ("false", "false"), out);
-    check_kubelet(k, "seccomp-default", "seccompDefault", "true", ("false", "false"), out);
+    check_kubelet(
+        k,
+        "protect-kernel-defaults",
+        "protectKernelDefaults",
+        "true",
+        ("false", "false"),
+        out,
+    );
+    check_kubelet(
+        k,
+        "seccomp-default",
+        "seccompDefault",
+        "true",
+        ("false", "false"),
+        out,
+    );
     match k.setting("pod-max-pids", "podPidsLimit") {
         Some(s) if s.value.parse::<i64>().unwrap_or(-1) > 0 => {}
-        Some(s) => out.at(("kubelet", "kubelet"), &s.file, s.pos, s.path, format!("kubelet podPidsLimit is {}: pods may use every PID of the node", s.value)),
+        Some(s) => out.at(
+            ("kubelet", "kubelet"),
+            &s.file,
+            s.pos,
+            s.path,
+            format!(
+                "kubelet podPidsLimit is {}: pods may use every PID of the node",
+                s.value
+            ),
+        ),
         None => {
             if let Some((file, pos, path)) = k.anchor("podPidsLimit") {
-                out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet sets no podPidsLimit: pods may use every PID of the node");
+                out.at(
+                    ("kubelet", "kubelet"),
+                    &file,
+                    pos,
+                    path,
+                    "kubelet sets no podPidsLimit: pods may use every PID of the node",
+                );
             }
         }
     }

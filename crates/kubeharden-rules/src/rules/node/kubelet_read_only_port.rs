@@ -24,12 +24,22 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["WN-05"],
     pss: None,
-    mitre: Some(Mitre { id: "T1613", name: "Container and Resource Discovery" }),
+    mitre: Some(Mitre {
+        id: "T1613",
+        name: "Container and Resource Discovery",
+    }),
     check: Check::Node(check),
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     if let Some(k) = &ctx.view.kubelet {
-        check_kubelet(k, "read-only-port", "readOnlyPort", "0", ("10255", "0"), out);
+        check_kubelet(
+            k,
+            "read-only-port",
+            "readOnlyPort",
+            "0",
+            ("10255", "0"),
+            out,
+        );
     }
 }

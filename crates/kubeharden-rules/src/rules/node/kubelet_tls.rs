@@ -37,28 +37,65 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     let Some(k) = &ctx.view.kubelet else { return };
-    check_kubelet(k, "rotate-certificates", "rotateCertificates", "true", ("false", "false"), out);
-    let bootstrap = k.setting("rotate-server-certificates", "serverTLSBootstrap").is_some_and(|s| s.value == "true");
-    let serving = k.setting("tls-cert-file", "tlsCertFile").is_some() && k.setting("tls-private-key-file", "tlsPrivateKeyFile").is_some();
+    check_kubelet(
+        k,
+        "rotate-certificates",
+        "rotateCertificates",
+        "true",
+        ("false", "false"),
+        out,
+    );
+    let bootstrap = k
+        .setting("rotate-server-certificates", "serverTLSBootstrap")
+        .is_some_and(|s| s.value == "true");
+    let serving = k.setting("tls-cert-file", "tlsCertFile").is_some()
+        && k.setting("tls-private-key-file", "tlsPrivateKeyFile")
+            .is_some();
     if !bootstrap && !serving {
         if let Some((file, pos, path)) = k.anchor("serverTLSBootstrap") {
             out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet has neither a serving certificate (tlsCertFile, tlsPrivateKeyFile) nor serverTLSBootstrap: it serves a self-signed certificate");
         }
     }
     if let Some(s) = k.setting("tls-cipher-suites", "tlsCipherSuites") {
-        let weak: Vec<&str> = s.value.split(',').map(str::trim).filter(|c| crate::support::node::weak_cipher(c)).collect();
+        let weak: Vec<&str> = s
+            .value
+            .split(',')
+            .map(str::trim)
+            .filter(|c| crate::support::node::weak_cipher(c))
+            .collect();
         if !weak.is_empty() {
-            out.at(("kubelet", "kubelet"), &s.file, s.pos, s.path.clone(), format!("kubelet offers weak cipher suites: {}", weak.join(", ")));
+            out.at(
+                ("kubelet", "kubelet"),
+                &s.file,
+                s.pos,
+                s.path.clone(),
+                format!("kubelet offers weak cipher suites: {}", weak.join(", ")),
+            );
         }
     }
     match k.setting("tls-min-version", "tlsMinVersion") {
         Some(s) if s.value != "VersionTLS12" && s.value != "VersionTLS13" => {
-            out.at(("kubelet", "kubelet"), &s.file, s.pos, s.path, format!("kubelet accepts TLS from {}; use VersionTLS12 or VersionTLS13", s.value));
+            out.at(
+                ("kubelet", "kubelet"),
+                &s.file,
+                s.pos,
+                s.path,
+                format!(
+                    "kubelet accepts TLS from {}; use VersionTLS12 or VersionTLS13",
+                    s.value
+                ),
+            );
         }
         Some(_) => {}
         None => {
             if let Some((file, pos, path)) = k.anchor("tlsMinVersion") {
-                out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet does not set tlsMinVersion; set VersionTLS12 or VersionTLS13");
+                out.at(
+                    ("kubelet", "kubelet"),
+                    &file,
+                    pos,
+                    path,
+                    "kubelet does not set tlsMinVersion; set VersionTLS12 or VersionTLS13",
+                );
             }
         }
     }

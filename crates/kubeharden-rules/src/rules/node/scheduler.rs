@@ -29,5 +29,14 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(ctx.view, ComponentKind::Scheduler, &[("bind-address", Want::Is("127.0.0.1", "0.0.0.0")), ("profiling", Want::Is("false", "true")), ("tls-min-version", Want::Required(TLS_MIN))], out);
+    check_flags(
+        ctx.view,
+        ComponentKind::Scheduler,
+        &[
+            ("bind-address", Want::Is("127.0.0.1", "0.0.0.0")),
+            ("profiling", Want::Is("false", "true")),
+            ("tls-min-version", Want::Required(TLS_MIN)),
+        ],
+        out,
+    );
 }

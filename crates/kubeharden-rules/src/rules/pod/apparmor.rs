@@ -33,8 +33,14 @@ pub const RULE: RuleDef = RuleDef {
     title: "AppArmor confinement is disabled",
     severity: Severity::High,
     guidance: &["POD-21"],
-    pss: Some(Pss { check: "appArmorProfile", level: PssLevel::Baseline }),
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    pss: Some(Pss {
+        check: "appArmorProfile",
+        level: PssLevel::Baseline,
+    }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 
@@ -47,19 +53,33 @@ fn allowed_annotation(value: &str) -> bool {
 fn check(w: &Workload<'_>, out: &mut Out) {
     if let Some(profile) = pod_sc(w).and_then(|sc| sc.app_armor_profile.as_ref()) {
         if !confining_profile(&profile.type_) {
-            out.at(pod_sc_path(w, "appArmorProfile.type"), format!("pod sets AppArmor profile type {:?}", profile.type_));
+            out.at(
+                pod_sc_path(w, "appArmorProfile.type"),
+                format!("pod sets AppArmor profile type {:?}", profile.type_),
+            );
         }
     }
     for c in w.containers() {
         if let Some(profile) = ctr_sc(&c).and_then(|sc| sc.app_armor_profile.as_ref()) {
             if !confining_profile(&profile.type_) {
-                out.container(&c, ctr_sc_path(&c, "appArmorProfile.type"), format!("container {:?} sets AppArmor profile type {:?}", c.name(), profile.type_));
+                out.container(
+                    &c,
+                    ctr_sc_path(&c, "appArmorProfile.type"),
+                    format!(
+                        "container {:?} sets AppArmor profile type {:?}",
+                        c.name(),
+                        profile.type_
+                    ),
+                );
             }
         }
     }
     for (key, value) in &w.annotations {
         if key.starts_with(ANNOTATION_PREFIX) && !allowed_annotation(value) {
-            out.at(w.meta_path.key("annotations").key(key), format!("annotation {key} sets AppArmor profile {value:?}"));
+            out.at(
+                w.meta_path.key("annotations").key(key),
+                format!("annotation {key} sets AppArmor profile {value:?}"),
+            );
         }
     }
 }

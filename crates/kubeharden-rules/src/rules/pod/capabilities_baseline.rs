@@ -29,18 +29,29 @@ pub const RULE: RuleDef = RuleDef {
     title: "Container adds capabilities beyond the baseline set",
     severity: Severity::High,
     guidance: &["POD-19"],
-    pss: Some(Pss { check: "capabilities_baseline", level: PssLevel::Baseline }),
-    mitre: Some(Mitre { id: "T1068", name: "Exploitation for Privilege Escalation" }),
+    pss: Some(Pss {
+        check: "capabilities_baseline",
+        level: PssLevel::Baseline,
+    }),
+    mitre: Some(Mitre {
+        id: "T1068",
+        name: "Exploitation for Privilege Escalation",
+    }),
     check: Check::Workload(check),
 };
 
-
 fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
-        let added = ctr_sc(&c).and_then(|sc| sc.capabilities.as_ref()).and_then(|caps| caps.add.as_ref());
+        let added = ctr_sc(&c)
+            .and_then(|sc| sc.capabilities.as_ref())
+            .and_then(|caps| caps.add.as_ref());
         for (i, cap) in added.into_iter().flatten().enumerate() {
             if !BASELINE_CAPABILITIES.contains(&cap.as_str()) {
-                out.container(&c, ctr_sc_path(&c, "capabilities.add").index(i), format!("container {:?} adds capability {cap}", c.name()));
+                out.container(
+                    &c,
+                    ctr_sc_path(&c, "capabilities.add").index(i),
+                    format!("container {:?} adds capability {cap}", c.name()),
+                );
             }
         }
     }

@@ -31,11 +31,16 @@ pub const RULE: RuleDef = RuleDef {
     title: "Container keeps default capabilities",
     severity: Severity::Medium,
     guidance: &["POD-19"],
-    pss: Some(Pss { check: "capabilities_restricted", level: PssLevel::Restricted }),
-    mitre: Some(Mitre { id: "T1068", name: "Exploitation for Privilege Escalation" }),
+    pss: Some(Pss {
+        check: "capabilities_restricted",
+        level: PssLevel::Restricted,
+    }),
+    mitre: Some(Mitre {
+        id: "T1068",
+        name: "Exploitation for Privilege Escalation",
+    }),
     check: Check::Workload(check),
 };
-
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     if w.is_windows() {
@@ -43,13 +48,28 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     }
     for c in w.containers() {
         let caps = ctr_sc(&c).and_then(|sc| sc.capabilities.as_ref());
-        let drops_all = caps.and_then(|k| k.drop.as_ref()).is_some_and(|d| d.iter().any(|x| x == "ALL"));
+        let drops_all = caps
+            .and_then(|k| k.drop.as_ref())
+            .is_some_and(|d| d.iter().any(|x| x == "ALL"));
         if !drops_all {
-            out.container(&c, ctr_sc_path(&c, "capabilities.drop"), format!("container {:?} does not drop ALL capabilities", c.name()));
+            out.container(
+                &c,
+                ctr_sc_path(&c, "capabilities.drop"),
+                format!("container {:?} does not drop ALL capabilities", c.name()),
+            );
         }
-        for (i, cap) in caps.and_then(|k| k.add.as_ref()).into_iter().flatten().enumerate() {
+        for (i, cap) in caps
+            .and_then(|k| k.add.as_ref())
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if cap != "NET_BIND_SERVICE" && BASELINE_CAPABILITIES.contains(&cap.as_str()) {
-                out.container(&c, ctr_sc_path(&c, "capabilities.add").index(i), format!("container {:?} adds capability {cap}", c.name()));
+                out.container(
+                    &c,
+                    ctr_sc_path(&c, "capabilities.add").index(i),
+                    format!("container {:?} adds capability {cap}", c.name()),
+                );
             }
         }
     }

@@ -31,14 +31,24 @@ pub const RULE: RuleDef = RuleDef {
     title: "Pod shares a host namespace",
     severity: Severity::High,
     guidance: &["POD-13", "POD-14", "POD-15"],
-    pss: Some(Pss { check: "hostNamespaces", level: PssLevel::Baseline }),
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    pss: Some(Pss {
+        check: "hostNamespaces",
+        level: PssLevel::Baseline,
+    }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     let spec = &w.spec;
-    for (field, on) in [("hostNetwork", spec.host_network), ("hostPID", spec.host_pid), ("hostIPC", spec.host_ipc)] {
+    for (field, on) in [
+        ("hostNetwork", spec.host_network),
+        ("hostPID", spec.host_pid),
+        ("hostIPC", spec.host_ipc),
+    ] {
         if on == Some(true) {
             out.at(spec_path(w, field), format!("pod sets {field}: true"));
         }

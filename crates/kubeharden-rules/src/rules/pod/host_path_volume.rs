@@ -27,8 +27,14 @@ pub const RULE: RuleDef = RuleDef {
     title: "Pod mounts a hostPath volume",
     severity: Severity::High,
     guidance: &["POD-16"],
-    pss: Some(Pss { check: "hostPathVolumes", level: PssLevel::Baseline }),
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    pss: Some(Pss {
+        check: "hostPathVolumes",
+        level: PssLevel::Baseline,
+    }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 
@@ -37,7 +43,10 @@ fn check(w: &Workload<'_>, out: &mut Out) {
         if let Some(host_path) = &volume.host_path {
             out.at(
                 spec_path(w, "volumes").index(i).key("hostPath"),
-                format!("volume {:?} mounts host path {:?}", volume.name, host_path.path),
+                format!(
+                    "volume {:?} mounts host path {:?}",
+                    volume.name, host_path.path
+                ),
             );
         }
     }

@@ -28,7 +28,10 @@ pub const RULE: RuleDef = RuleDef {
     title: "Container binds a host port",
     severity: Severity::Medium,
     guidance: &["POD-17"],
-    pss: Some(Pss { check: "hostPorts", level: PssLevel::Baseline }),
+    pss: Some(Pss {
+        check: "hostPorts",
+        level: PssLevel::Baseline,
+    }),
     mitre: None,
     check: Check::Workload(check),
 };
@@ -37,7 +40,11 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         for (i, port) in c.container.ports.iter().flatten().enumerate() {
             if let Some(host_port) = port.host_port.filter(|p| *p != 0) {
-                out.container(&c, c.path.key("ports").index(i).key("hostPort"), format!("container {:?} binds host port {host_port}", c.name()));
+                out.container(
+                    &c,
+                    c.path.key("ports").index(i).key("hostPort"),
+                    format!("container {:?} binds host port {host_port}", c.name()),
+                );
             }
         }
     }

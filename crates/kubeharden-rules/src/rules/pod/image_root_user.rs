@@ -31,7 +31,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["POD-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1068", name: "Exploitation for Privilege Escalation" }),
+    mitre: Some(Mitre {
+        id: "T1068",
+        name: "Exploitation for Privilege Escalation",
+    }),
     check: Check::Object(check),
 };
 
@@ -43,20 +46,34 @@ fn check(object: &Object, out: &mut Out) {
     if object.resource.kind != "Dockerfile" || !object.resource.api_version.is_empty() {
         return;
     }
-    let stages = object.root.get("stages").map(|s| s.items()).unwrap_or_default();
-    let Some(last) = stages.len().checked_sub(1) else { return };
+    let stages = object
+        .root
+        .get("stages")
+        .map(|s| s.items())
+        .unwrap_or_default();
+    let Some(last) = stages.len().checked_sub(1) else {
+        return;
+    };
     let path = FieldPath::parse("stages").index(last).key("user");
     let Some(user) = stages[last].get("user").and_then(|u| u.as_str()) else {
-        out.at(path, "the final stage sets no USER, so the image runs as root");
+        out.at(
+            path,
+            "the final stage sets no USER, so the image runs as root",
+        );
         return;
     };
     if user.contains('$') {
         return;
     }
-    let (name, group) = user.split_once(':').map_or((user, None), |(u, g)| (u, Some(g)));
+    let (name, group) = user
+        .split_once(':')
+        .map_or((user, None), |(u, g)| (u, Some(g)));
     if is_root(name) {
         out.at(path, format!("the final stage runs as USER {user} (root)"));
     } else if group.is_some_and(is_root) {
-        out.at(path, format!("the final stage runs as USER {user}, with the root group"));
+        out.at(
+            path,
+            format!("the final stage runs as USER {user}, with the root group"),
+        );
     }
 }

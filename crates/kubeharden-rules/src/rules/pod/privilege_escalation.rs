@@ -31,8 +31,14 @@ pub const RULE: RuleDef = RuleDef {
     title: "Container allows privilege escalation",
     severity: Severity::High,
     guidance: &["POD-18"],
-    pss: Some(Pss { check: "allowPrivilegeEscalation", level: PssLevel::Restricted }),
-    mitre: Some(Mitre { id: "T1548", name: "Abuse Elevation Control Mechanism" }),
+    pss: Some(Pss {
+        check: "allowPrivilegeEscalation",
+        level: PssLevel::Restricted,
+    }),
+    mitre: Some(Mitre {
+        id: "T1548",
+        name: "Abuse Elevation Control Mechanism",
+    }),
     check: Check::Workload(check),
 };
 
@@ -43,8 +49,22 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         match ctr_sc(&c).and_then(|sc| sc.allow_privilege_escalation) {
             Some(false) => {}
-            Some(true) => out.container(&c, ctr_sc_path(&c, "allowPrivilegeEscalation"), format!("container {:?} sets allowPrivilegeEscalation: true", c.name())),
-            None => out.container(&c, ctr_sc_path(&c, "allowPrivilegeEscalation"), format!("container {:?} does not set allowPrivilegeEscalation: false", c.name())),
+            Some(true) => out.container(
+                &c,
+                ctr_sc_path(&c, "allowPrivilegeEscalation"),
+                format!(
+                    "container {:?} sets allowPrivilegeEscalation: true",
+                    c.name()
+                ),
+            ),
+            None => out.container(
+                &c,
+                ctr_sc_path(&c, "allowPrivilegeEscalation"),
+                format!(
+                    "container {:?} does not set allowPrivilegeEscalation: false",
+                    c.name()
+                ),
+            ),
         }
     }
 }

@@ -29,15 +29,25 @@ pub const RULE: RuleDef = RuleDef {
     title: "Container runs privileged",
     severity: Severity::Critical,
     guidance: &["POD-12"],
-    pss: Some(Pss { check: "privileged", level: PssLevel::Baseline }),
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    pss: Some(Pss {
+        check: "privileged",
+        level: PssLevel::Baseline,
+    }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         if ctr_sc(&c).and_then(|sc| sc.privileged) == Some(true) {
-            out.container(&c, ctr_sc_path(&c, "privileged"), format!("container {:?} runs privileged", c.name()));
+            out.container(
+                &c,
+                ctr_sc_path(&c, "privileged"),
+                format!("container {:?} runs privileged", c.name()),
+            );
         }
     }
 }

@@ -24,8 +24,14 @@ pub const RULE: RuleDef = RuleDef {
     title: "Container unmasks /proc outside a user namespace",
     severity: Severity::High,
     guidance: &["POD-24"],
-    pss: Some(Pss { check: "procMount", level: PssLevel::Baseline }),
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    pss: Some(Pss {
+        check: "procMount",
+        level: PssLevel::Baseline,
+    }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 
@@ -39,8 +45,15 @@ fn check(w: &Workload<'_>, out: &mut Out) {
 /// Shared with the restricted variant, which allows no exception.
 pub(crate) fn report_non_default_proc_mounts(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
-        if let Some(mount) = ctr_sc(&c).and_then(|sc| sc.proc_mount.as_deref()).filter(|m| *m != "Default") {
-            out.container(&c, ctr_sc_path(&c, "procMount"), format!("container {:?} sets procMount {mount:?}", c.name()));
+        if let Some(mount) = ctr_sc(&c)
+            .and_then(|sc| sc.proc_mount.as_deref())
+            .filter(|m| *m != "Default")
+        {
+            out.container(
+                &c,
+                ctr_sc_path(&c, "procMount"),
+                format!("container {:?} sets procMount {mount:?}", c.name()),
+            );
         }
     }
 }

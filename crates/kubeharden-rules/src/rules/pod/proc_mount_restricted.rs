@@ -29,8 +29,14 @@ pub const RULE: RuleDef = RuleDef {
     title: "Container does not use the default /proc mount",
     severity: Severity::Medium,
     guidance: &["POD-24"],
-    pss: Some(Pss { check: "procMount_restricted", level: PssLevel::Restricted }),
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    pss: Some(Pss {
+        check: "procMount_restricted",
+        level: PssLevel::Restricted,
+    }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 

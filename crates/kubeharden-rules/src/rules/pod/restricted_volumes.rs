@@ -29,24 +29,53 @@ pub const RULE: RuleDef = RuleDef {
     title: "Pod uses a volume type outside the restricted set",
     severity: Severity::Medium,
     guidance: &["POD-23"],
-    pss: Some(Pss { check: "restrictedVolumes", level: PssLevel::Restricted }),
+    pss: Some(Pss {
+        check: "restrictedVolumes",
+        level: PssLevel::Restricted,
+    }),
     mitre: None,
     check: Check::Workload(check),
 };
 
-const ALLOWED: [&str; 9] = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret"];
+const ALLOWED: [&str; 9] = [
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "image",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+];
 
 fn check(w: &Workload<'_>, out: &mut Out) {
-    let Some(volumes) = w.spec_node.get("volumes") else { return };
+    let Some(volumes) = w.spec_node.get("volumes") else {
+        return;
+    };
     for (i, volume) in volumes.items().iter().enumerate() {
         // A volume names its type by the one key beside `name`; none means emptyDir.
-        let types: Vec<&str> = volume.entries().iter().filter_map(|e| e.key.scalar_text()).filter(|k| *k != "name").collect();
-        if types.iter().any(|t| ALLOWED.contains(t) || *t == "hostPath") {
+        let types: Vec<&str> = volume
+            .entries()
+            .iter()
+            .filter_map(|e| e.key.scalar_text())
+            .filter(|k| *k != "name")
+            .collect();
+        if types
+            .iter()
+            .any(|t| ALLOWED.contains(t) || *t == "hostPath")
+        {
             continue;
         }
         if let Some(kind) = types.first() {
-            let name = volume.get("name").and_then(|n| n.scalar_text()).unwrap_or("");
-            out.at(spec_path(w, "volumes").index(i).key(kind), format!("volume {name:?} is of type {kind}"));
+            let name = volume
+                .get("name")
+                .and_then(|n| n.scalar_text())
+                .unwrap_or("");
+            out.at(
+                spec_path(w, "volumes").index(i).key(kind),
+                format!("volume {name:?} is of type {kind}"),
+            );
         }
     }
 }

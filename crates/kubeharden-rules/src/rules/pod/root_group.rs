@@ -41,11 +41,26 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         match effective(&c, w, |sc| sc.run_as_group, |sc| sc.run_as_group) {
             Some(0) => {
-                let path = if ctr_sc(&c).and_then(|sc| sc.run_as_group).is_some() { ctr_sc_path(&c, "runAsGroup") } else { pod_sc_path(w, "runAsGroup") };
-                out.container(&c, path, format!("container {:?} runs with group 0 (root)", c.name()));
+                let path = if ctr_sc(&c).and_then(|sc| sc.run_as_group).is_some() {
+                    ctr_sc_path(&c, "runAsGroup")
+                } else {
+                    pod_sc_path(w, "runAsGroup")
+                };
+                out.container(
+                    &c,
+                    path,
+                    format!("container {:?} runs with group 0 (root)", c.name()),
+                );
             }
             Some(_) => {}
-            None => out.container(&c, ctr_sc_path(&c, "runAsGroup"), format!("container {:?} sets no runAsGroup: the image's group, often root, applies", c.name())),
+            None => out.container(
+                &c,
+                ctr_sc_path(&c, "runAsGroup"),
+                format!(
+                    "container {:?} sets no runAsGroup: the image's group, often root, applies",
+                    c.name()
+                ),
+            ),
         }
     }
 }

@@ -33,7 +33,10 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     let Some(sc) = pod_sc(w) else { return };
     for (i, group) in sc.supplemental_groups.iter().flatten().enumerate() {
         if *group == 0 {
-            out.at(pod_sc_path(w, "supplementalGroups").index(i), "pod adds supplemental group 0 (root)");
+            out.at(
+                pod_sc_path(w, "supplementalGroups").index(i),
+                "pod adds supplemental group 0 (root)",
+            );
         }
     }
     if sc.fs_group == Some(0) {

@@ -37,8 +37,14 @@ pub const RULE: RuleDef = RuleDef {
     title: "Container may run as root",
     severity: Severity::High,
     guidance: &["POD-02"],
-    pss: Some(Pss { check: "runAsNonRoot", level: PssLevel::Restricted }),
-    mitre: Some(Mitre { id: "T1068", name: "Exploitation for Privilege Escalation" }),
+    pss: Some(Pss {
+        check: "runAsNonRoot",
+        level: PssLevel::Restricted,
+    }),
+    mitre: Some(Mitre {
+        id: "T1068",
+        name: "Exploitation for Privilege Escalation",
+    }),
     check: Check::Workload(check),
 };
 
@@ -50,14 +56,28 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     }
     let pod_setting = pod_sc(w).and_then(|sc| sc.run_as_non_root);
     if pod_setting == Some(false) {
-        out.at(pod_sc_path(w, "runAsNonRoot"), "pod sets runAsNonRoot: false");
+        out.at(
+            pod_sc_path(w, "runAsNonRoot"),
+            "pod sets runAsNonRoot: false",
+        );
     }
     for c in w.containers() {
         match ctr_sc(&c).and_then(|sc| sc.run_as_non_root) {
             Some(true) => {}
-            Some(false) => out.container(&c, ctr_sc_path(&c, "runAsNonRoot"), format!("container {:?} sets runAsNonRoot: false", c.name())),
+            Some(false) => out.container(
+                &c,
+                ctr_sc_path(&c, "runAsNonRoot"),
+                format!("container {:?} sets runAsNonRoot: false", c.name()),
+            ),
             None if pod_setting == Some(true) => {}
-            None => out.container(&c, ctr_sc_path(&c, "runAsNonRoot"), format!("container {:?} does not set runAsNonRoot: true, nor does the pod", c.name())),
+            None => out.container(
+                &c,
+                ctr_sc_path(&c, "runAsNonRoot"),
+                format!(
+                    "container {:?} does not set runAsNonRoot: true, nor does the pod",
+                    c.name()
+                ),
+            ),
         }
     }
 }

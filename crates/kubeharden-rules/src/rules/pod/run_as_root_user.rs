@@ -23,8 +23,14 @@ pub const RULE: RuleDef = RuleDef {
     title: "Container runs as user 0 (root)",
     severity: Severity::High,
     guidance: &["POD-02"],
-    pss: Some(Pss { check: "runAsUser", level: PssLevel::Restricted }),
-    mitre: Some(Mitre { id: "T1068", name: "Exploitation for Privilege Escalation" }),
+    pss: Some(Pss {
+        check: "runAsUser",
+        level: PssLevel::Restricted,
+    }),
+    mitre: Some(Mitre {
+        id: "T1068",
+        name: "Exploitation for Privilege Escalation",
+    }),
     check: Check::Workload(check),
 };
 
@@ -39,7 +45,11 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     }
     for c in w.containers() {
         if ctr_sc(&c).and_then(|sc| sc.run_as_user) == Some(0) {
-            out.container(&c, ctr_sc_path(&c, "runAsUser"), format!("container {:?} sets runAsUser: 0", c.name()));
+            out.container(
+                &c,
+                ctr_sc_path(&c, "runAsUser"),
+                format!("container {:?} sets runAsUser: 0", c.name()),
+            );
         }
     }
 }

@@ -33,8 +33,14 @@ pub const RULE: RuleDef = RuleDef {
     title: "Container runs without a seccomp profile",
     severity: Severity::Medium,
     guidance: &["POD-22"],
-    pss: Some(Pss { check: "seccompProfile_restricted", level: PssLevel::Restricted }),
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    pss: Some(Pss {
+        check: "seccompProfile_restricted",
+        level: PssLevel::Restricted,
+    }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 
@@ -42,13 +48,25 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     if w.is_windows() {
         return;
     }
-    let pod_confined = pod_sc(w).and_then(|sc| sc.seccomp_profile.as_ref()).is_some_and(|p| confining_profile(&p.type_));
+    let pod_confined = pod_sc(w)
+        .and_then(|sc| sc.seccomp_profile.as_ref())
+        .is_some_and(|p| confining_profile(&p.type_));
     if pod_confined {
         return;
     }
     for c in w.containers() {
-        if ctr_sc(&c).and_then(|sc| sc.seccomp_profile.as_ref()).is_none() {
-            out.container(&c, ctr_sc_path(&c, "seccompProfile.type"), format!("container {:?} has no seccomp profile, nor does the pod", c.name()));
+        if ctr_sc(&c)
+            .and_then(|sc| sc.seccomp_profile.as_ref())
+            .is_none()
+        {
+            out.container(
+                &c,
+                ctr_sc_path(&c, "seccompProfile.type"),
+                format!(
+                    "container {:?} has no seccomp profile, nor does the pod",
+                    c.name()
+                ),
+            );
         }
     }
 }

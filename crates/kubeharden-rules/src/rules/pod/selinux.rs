@@ -30,12 +30,24 @@ pub const RULE: RuleDef = RuleDef {
     title: "SELinux options lift container confinement",
     severity: Severity::High,
     guidance: &["POD-20"],
-    pss: Some(Pss { check: "seLinuxOptions", level: PssLevel::Baseline }),
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    pss: Some(Pss {
+        check: "seLinuxOptions",
+        level: PssLevel::Baseline,
+    }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 
-const ALLOWED_TYPES: [&str; 5] = ["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
+const ALLOWED_TYPES: [&str; 5] = [
+    "",
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+];
 
 /// The offending fields of one `seLinuxOptions`, with what is wrong with each.
 fn problems(opts: &SELinuxOptions) -> Vec<(&'static str, String)> {
@@ -55,13 +67,20 @@ fn problems(opts: &SELinuxOptions) -> Vec<(&'static str, String)> {
 fn check(w: &Workload<'_>, out: &mut Out) {
     if let Some(opts) = pod_sc(w).and_then(|sc| sc.se_linux_options.as_ref()) {
         for (field, what) in problems(opts) {
-            out.at(pod_sc_path(w, "seLinuxOptions").key(field), format!("pod sets {what}"));
+            out.at(
+                pod_sc_path(w, "seLinuxOptions").key(field),
+                format!("pod sets {what}"),
+            );
         }
     }
     for c in w.containers() {
         if let Some(opts) = ctr_sc(&c).and_then(|sc| sc.se_linux_options.as_ref()) {
             for (field, what) in problems(opts) {
-                out.container(&c, ctr_sc_path(&c, "seLinuxOptions").key(field), format!("container {:?} sets {what}", c.name()));
+                out.container(
+                    &c,
+                    ctr_sc_path(&c, "seLinuxOptions").key(field),
+                    format!("container {:?} sets {what}", c.name()),
+                );
             }
         }
     }

@@ -32,7 +32,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["POD-16"],
     pss: None,
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 
@@ -63,13 +66,28 @@ const SENSITIVE: [&str; 20] = [
 fn is_sensitive(path: &str) -> bool {
     let trimmed = path.trim_end_matches('/');
     trimmed.is_empty()
-        || SENSITIVE.iter().any(|s| trimmed == *s || trimmed.strip_prefix(s).is_some_and(|rest| rest.starts_with('/')))
+        || SENSITIVE.iter().any(|s| {
+            trimmed == *s
+                || trimmed
+                    .strip_prefix(s)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
 }
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     for (i, volume) in w.spec.volumes.iter().flatten().enumerate() {
-        if let Some(host) = volume.host_path.as_ref().filter(|h| h.path.starts_with('/') && is_sensitive(&h.path)) {
-            out.at(spec_path(w, "volumes").index(i).key("hostPath").key("path"), format!("volume {:?} mounts sensitive host path {:?}", volume.name, host.path));
+        if let Some(host) = volume
+            .host_path
+            .as_ref()
+            .filter(|h| h.path.starts_with('/') && is_sensitive(&h.path))
+        {
+            out.at(
+                spec_path(w, "volumes").index(i).key("hostPath").key("path"),
+                format!(
+                    "volume {:?} mounts sensitive host path {:?}",
+                    volume.name, host.path
+                ),
+            );
         }
     }
 }

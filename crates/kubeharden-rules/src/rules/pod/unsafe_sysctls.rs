@@ -32,7 +32,10 @@ pub const RULE: RuleDef = RuleDef {
     title: "Pod sets an unsafe sysctl",
     severity: Severity::High,
     guidance: &["POD-25"],
-    pss: Some(Pss { check: "sysctls", level: PssLevel::Baseline }),
+    pss: Some(Pss {
+        check: "sysctls",
+        level: PssLevel::Baseline,
+    }),
     mitre: None,
     check: Check::Workload(check),
 };
@@ -58,7 +61,10 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     let sysctls = pod_sc(w).and_then(|sc| sc.sysctls.as_ref());
     for (i, sysctl) in sysctls.into_iter().flatten().enumerate() {
         if !SAFE.contains(&sysctl.name.as_str()) {
-            out.at(pod_sc_path(w, "sysctls").index(i).key("name"), format!("pod sets unsafe sysctl {}", sysctl.name));
+            out.at(
+                pod_sc_path(w, "sysctls").index(i).key("name"),
+                format!("pod sets unsafe sysctl {}", sysctl.name),
+            );
         }
     }
 }

@@ -24,18 +24,39 @@ pub const RULE: RuleDef = RuleDef {
     title: "Windows HostProcess container",
     severity: Severity::Critical,
     guidance: &["POD-26"],
-    pss: Some(Pss { check: "windowsHostProcess", level: PssLevel::Baseline }),
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    pss: Some(Pss {
+        check: "windowsHostProcess",
+        level: PssLevel::Baseline,
+    }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
-    if pod_sc(w).and_then(|sc| sc.windows_options.as_ref()).and_then(|o| o.host_process) == Some(true) {
-        out.at(pod_sc_path(w, "windowsOptions.hostProcess"), "pod runs as a Windows HostProcess");
+    if pod_sc(w)
+        .and_then(|sc| sc.windows_options.as_ref())
+        .and_then(|o| o.host_process)
+        == Some(true)
+    {
+        out.at(
+            pod_sc_path(w, "windowsOptions.hostProcess"),
+            "pod runs as a Windows HostProcess",
+        );
     }
     for c in w.containers() {
-        if ctr_sc(&c).and_then(|sc| sc.windows_options.as_ref()).and_then(|o| o.host_process) == Some(true) {
-            out.container(&c, ctr_sc_path(&c, "windowsOptions.hostProcess"), format!("container {:?} runs as a Windows HostProcess", c.name()));
+        if ctr_sc(&c)
+            .and_then(|sc| sc.windows_options.as_ref())
+            .and_then(|o| o.host_process)
+            == Some(true)
+        {
+            out.container(
+                &c,
+                ctr_sc_path(&c, "windowsOptions.hostProcess"),
+                format!("container {:?} runs as a Windows HostProcess", c.name()),
+            );
         }
     }
 }

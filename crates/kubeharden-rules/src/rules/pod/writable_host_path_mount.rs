@@ -37,12 +37,22 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["POD-08", "POD-16"],
     pss: None,
-    mitre: Some(Mitre { id: "T1611", name: "Escape to Host" }),
+    mitre: Some(Mitre {
+        id: "T1611",
+        name: "Escape to Host",
+    }),
     check: Check::Workload(check),
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
-    let host_volumes: HashSet<&str> = w.spec.volumes.iter().flatten().filter(|v| v.host_path.is_some()).map(|v| v.name.as_str()).collect();
+    let host_volumes: HashSet<&str> = w
+        .spec
+        .volumes
+        .iter()
+        .flatten()
+        .filter(|v| v.host_path.is_some())
+        .map(|v| v.name.as_str())
+        .collect();
     if host_volumes.is_empty() {
         return;
     }
@@ -52,7 +62,12 @@ fn check(w: &Workload<'_>, out: &mut Out) {
                 out.container(
                     &c,
                     c.path.key("volumeMounts").index(i).key("readOnly"),
-                    format!("container {:?} mounts host path volume {:?} writable at {}", c.name(), mount.name, mount.mount_path),
+                    format!(
+                        "container {:?} mounts host path volume {:?} writable at {}",
+                        c.name(),
+                        mount.name,
+                        mount.mount_path
+                    ),
                 );
             }
         }

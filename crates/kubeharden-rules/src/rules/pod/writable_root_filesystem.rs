@@ -41,7 +41,14 @@ pub const RULE: RuleDef = RuleDef {
 fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         if ctr_sc(&c).and_then(|sc| sc.read_only_root_filesystem) != Some(true) {
-            out.container(&c, ctr_sc_path(&c, "readOnlyRootFilesystem"), format!("container {:?} does not set readOnlyRootFilesystem: true", c.name()));
+            out.container(
+                &c,
+                ctr_sc_path(&c, "readOnlyRootFilesystem"),
+                format!(
+                    "container {:?} does not set readOnlyRootFilesystem: true",
+                    c.name()
+                ),
+            );
         }
     }
 }

@@ -28,20 +28,31 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["AUTHN-04"],
     pss: None,
-    mitre: Some(Mitre { id: "T1078.001", name: "Valid Accounts: Default Accounts" }),
+    mitre: Some(Mitre {
+        id: "T1078.001",
+        name: "Valid Accounts: Default Accounts",
+    }),
     check: Check::Cluster(check),
 };
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     for g in crate::support::rbac::scanned_grants(ctx) {
         let everyone = match &g.subject {
-            kubeharden_rbac::SubjectRef::User { name } | kubeharden_rbac::SubjectRef::Group { name } => {
-                matches!(name.as_str(), "system:anonymous" | "system:unauthenticated" | "system:authenticated")
+            kubeharden_rbac::SubjectRef::User { name }
+            | kubeharden_rbac::SubjectRef::Group { name } => {
+                matches!(
+                    name.as_str(),
+                    "system:anonymous" | "system:unauthenticated" | "system:authenticated"
+                )
             }
             _ => false,
         };
         if everyone {
-            report(out, &g, "use every rule of the role (granted to everyone in that group)");
+            report(
+                out,
+                &g,
+                "use every rule of the role (granted to everyone in that group)",
+            );
         }
     }
 }

@@ -31,7 +31,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["RBAC-04", "RBAC-03"],
     pss: None,
-    mitre: Some(Mitre { id: "T1078.004", name: "Valid Accounts: Cloud Accounts" }),
+    mitre: Some(Mitre {
+        id: "T1078.004",
+        name: "Valid Accounts: Cloud Accounts",
+    }),
     check: Check::Cluster(check),
 };
 

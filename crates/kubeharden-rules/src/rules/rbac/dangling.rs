@@ -31,21 +31,50 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
-    for b in ctx.rbac().bindings.iter().filter(|b| !b.builtin && b.role.is_none()) {
+    for b in ctx
+        .rbac()
+        .bindings
+        .iter()
+        .filter(|b| !b.builtin && b.role.is_none())
+    {
         let judged = match &b.role_key.namespace {
             Some(ns) => ctx.view.namespaces.contains_key(ns),
             None => true,
         };
         if judged {
-            out.at(&b.entry.origin, &b.entry.root, FieldPath::parse("roleRef.name"), format!("{} references {}, which does not exist", b.describe(), b.role_key));
+            out.at(
+                &b.entry.origin,
+                &b.entry.root,
+                FieldPath::parse("roleRef.name"),
+                format!(
+                    "{} references {}, which does not exist",
+                    b.describe(),
+                    b.role_key
+                ),
+            );
         }
     }
     for b in ctx.rbac().bindings.iter().filter(|b| !b.builtin) {
         for (i, subject) in b.entry.subjects.iter().enumerate() {
-            let Some(kubeharden_rbac::SubjectRef::ServiceAccount { namespace, name }) = kubeharden_rbac::SubjectRef::from_subject(subject, b.namespace()) else { continue };
-            let known = ctx.view.service_accounts.contains_key(&(namespace.clone(), name.clone()));
+            let Some(kubeharden_rbac::SubjectRef::ServiceAccount { namespace, name }) =
+                kubeharden_rbac::SubjectRef::from_subject(subject, b.namespace())
+            else {
+                continue;
+            };
+            let known = ctx
+                .view
+                .service_accounts
+                .contains_key(&(namespace.clone(), name.clone()));
             if ctx.view.namespaces.contains_key(&namespace) && !known && name != "default" {
-                out.at(&b.entry.origin, &b.entry.root, FieldPath::parse("subjects").index(i), format!("{} grants to service account {namespace}/{name}, which does not exist", b.describe()));
+                out.at(
+                    &b.entry.origin,
+                    &b.entry.root,
+                    FieldPath::parse("subjects").index(i),
+                    format!(
+                        "{} grants to service account {namespace}/{name}, which does not exist",
+                        b.describe()
+                    ),
+                );
             }
         }
     }

@@ -32,8 +32,13 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     for g in scanned_grants(ctx) {
-        if matches!(&g.subject, kubeharden_rbac::SubjectRef::ServiceAccount { name, .. } if name == "default") {
-            report(out, &g, "use every rule of the role (as the service account all unnamed pods share)");
+        if matches!(&g.subject, kubeharden_rbac::SubjectRef::ServiceAccount { name, .. } if name == "default")
+        {
+            report(
+                out,
+                &g,
+                "use every rule of the role (as the service account all unnamed pods share)",
+            );
         }
     }
 }

@@ -36,7 +36,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["RBAC-03", "RBAC-06", "POD-32", "RBAC-10"],
     pss: None,
-    mitre: Some(Mitre { id: "T1078", name: "Valid Accounts" }),
+    mitre: Some(Mitre {
+        id: "T1078",
+        name: "Valid Accounts",
+    }),
     check: Check::Cluster(check),
 };
 
@@ -52,8 +55,12 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     let model = ctx.rbac();
     for path in escalation_paths(model, ctx.view) {
         let direct = path.hops.len() == 1 && path.hops[0].action == "hold cluster-admin";
-        let Some(first) = path.hops.first().filter(|_| !direct) else { continue };
-        let Some(binding) = first.binding else { continue };
+        let Some(first) = path.hops.first().filter(|_| !direct) else {
+            continue;
+        };
+        let Some(binding) = first.binding else {
+            continue;
+        };
         let steps: Vec<String> = path
             .hops
             .iter()
@@ -64,14 +71,36 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
                     Node::Subject(s) => s.to_string(),
                 };
                 let via = match (h.binding, h.role) {
-                    (Some(b), Some(r)) => format!(" via {} ({}) and {}", b.describe(), place(&b.entry.origin.file, b.entry.root.pos.line), r.key),
+                    (Some(b), Some(r)) => format!(
+                        " via {} ({}) and {}",
+                        b.describe(),
+                        place(&b.entry.origin.file, b.entry.root.pos.line),
+                        r.key
+                    ),
                     _ => String::new(),
                 };
                 format!("({}) {} can {} -> {target}{via}", i + 1, h.from, h.action)
             })
             .collect();
-        let index = binding.entry.subjects.iter().position(|s| SubjectRef::from_subject(s, binding.namespace()).as_ref() == Some(&path.start)).unwrap_or(0);
-        let message = format!("{} can gain cluster-admin power in {} step(s): {}", path.start, path.hops.len(), steps.join("; "));
-        out.at(&binding.entry.origin, &binding.entry.root, FieldPath::parse("subjects").index(index), message);
+        let index = binding
+            .entry
+            .subjects
+            .iter()
+            .position(|s| {
+                SubjectRef::from_subject(s, binding.namespace()).as_ref() == Some(&path.start)
+            })
+            .unwrap_or(0);
+        let message = format!(
+            "{} can gain cluster-admin power in {} step(s): {}",
+            path.start,
+            path.hops.len(),
+            steps.join("; ")
+        );
+        out.at(
+            &binding.entry.origin,
+            &binding.entry.root,
+            FieldPath::parse("subjects").index(index),
+            message,
+        );
     }
 }

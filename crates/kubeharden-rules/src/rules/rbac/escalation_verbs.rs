@@ -30,7 +30,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Critical,
     guidance: &["RBAC-06"],
     pss: None,
-    mitre: Some(Mitre { id: "T1098", name: "Account Manipulation" }),
+    mitre: Some(Mitre {
+        id: "T1098",
+        name: "Account Manipulation",
+    }),
     check: Check::Cluster(check),
 };
 

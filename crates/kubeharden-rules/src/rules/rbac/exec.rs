@@ -28,11 +28,19 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["RBAC-07", "POD-32"],
     pss: None,
-    mitre: Some(Mitre { id: "T1609", name: "Container Administration Command" }),
+    mitre: Some(Mitre {
+        id: "T1609",
+        name: "Container Administration Command",
+    }),
     check: Check::Cluster(check),
 };
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
-    let checks = [("create", "pods/exec"), ("get", "pods/exec"), ("create", "pods/attach"), ("create", "pods/portforward")];
+    let checks = [
+        ("create", "pods/exec"),
+        ("get", "pods/exec"),
+        ("create", "pods/attach"),
+        ("create", "pods/portforward"),
+    ];
     report_grants(ctx, out, &checks, |_| false);
 }

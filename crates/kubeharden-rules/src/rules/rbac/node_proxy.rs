@@ -26,10 +26,18 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["RBAC-03", "WN-03"],
     pss: None,
-    mitre: Some(Mitre { id: "T1609", name: "Container Administration Command" }),
+    mitre: Some(Mitre {
+        id: "T1609",
+        name: "Container Administration Command",
+    }),
     check: Check::Cluster(check),
 };
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
-    report_grants(ctx, out, &[("get", "nodes/proxy"), ("create", "nodes/proxy")], |_| false);
+    report_grants(
+        ctx,
+        out,
+        &[("get", "nodes/proxy"), ("create", "nodes/proxy")],
+        |_| false,
+    );
 }

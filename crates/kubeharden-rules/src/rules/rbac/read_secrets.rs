@@ -29,11 +29,20 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["SEC-06", "AUTHN-05", "RBAC-03"],
     pss: None,
-    mitre: Some(Mitre { id: "T1552.007", name: "Unsecured Credentials: Container API" }),
+    mitre: Some(Mitre {
+        id: "T1552.007",
+        name: "Unsecured Credentials: Container API",
+    }),
     check: Check::Cluster(check),
 };
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
-    let checks = [("get", "secrets"), ("list", "secrets"), ("watch", "secrets")];
-    report_grants(ctx, out, &checks, |g| g.binding.namespace().is_some_and(|ns| ns != "kube-system"));
+    let checks = [
+        ("get", "secrets"),
+        ("list", "secrets"),
+        ("watch", "secrets"),
+    ];
+    report_grants(ctx, out, &checks, |g| {
+        g.binding.namespace().is_some_and(|ns| ns != "kube-system")
+    });
 }

@@ -29,12 +29,26 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     let model = ctx.rbac();
-    let bound: std::collections::HashSet<&kubeharden_rbac::RoleKey> = model.bindings.iter().map(|b| &b.role_key).collect();
+    let bound: std::collections::HashSet<&kubeharden_rbac::RoleKey> =
+        model.bindings.iter().map(|b| &b.role_key).collect();
     for role in model.roles.iter().filter(|r| !r.builtin) {
-        let aggregated = role.entry.labels.keys().any(|k| k.contains("aggregate-to-"));
-        let judged = role.key.namespace.as_ref().is_none_or(|ns| ctx.view.namespaces.contains_key(ns));
+        let aggregated = role
+            .entry
+            .labels
+            .keys()
+            .any(|k| k.contains("aggregate-to-"));
+        let judged = role
+            .key
+            .namespace
+            .as_ref()
+            .is_none_or(|ns| ctx.view.namespaces.contains_key(ns));
         if !bound.contains(&role.key) && !aggregated && judged {
-            out.at(&role.entry.origin, &role.entry.root, FieldPath::parse("metadata.name"), format!("{} is referenced by no binding", role.key));
+            out.at(
+                &role.entry.origin,
+                &role.entry.root,
+                FieldPath::parse("metadata.name"),
+                format!("{} is referenced by no binding", role.key),
+            );
         }
     }
 }

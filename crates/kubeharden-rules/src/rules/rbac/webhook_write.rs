@@ -26,7 +26,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["RBAC-03", "POD-11"],
     pss: None,
-    mitre: Some(Mitre { id: "T1562", name: "Impair Defenses" }),
+    mitre: Some(Mitre {
+        id: "T1562",
+        name: "Impair Defenses",
+    }),
     check: Check::Cluster(check),
 };
 

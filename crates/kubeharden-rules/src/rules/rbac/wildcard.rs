@@ -38,13 +38,22 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
         if g.binding.namespace().is_none() && is_admin_equivalent(g.role) {
             continue;
         }
-        let wild = |list: &Option<Vec<String>>| list.as_ref().is_some_and(|l| l.iter().any(|x| x == "*"));
+        let wild =
+            |list: &Option<Vec<String>>| list.as_ref().is_some_and(|l| l.iter().any(|x| x == "*"));
         let wildcards: Vec<String> = g
             .role
             .rules
             .iter()
-            .filter(|r| r.verbs.iter().any(|v| v == "*") || wild(&r.resources) || wild(&r.api_groups))
-            .map(|r| format!("{} on {}", r.verbs.join(","), r.resources.clone().unwrap_or_default().join(",")))
+            .filter(|r| {
+                r.verbs.iter().any(|v| v == "*") || wild(&r.resources) || wild(&r.api_groups)
+            })
+            .map(|r| {
+                format!(
+                    "{} on {}",
+                    r.verbs.join(","),
+                    r.resources.clone().unwrap_or_default().join(",")
+                )
+            })
             .collect();
         if let Some(first) = wildcards.first() {
             report(out, &g, &format!("use wildcard grants ({first})"));

@@ -27,7 +27,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["POD-32", "RBAC-05"],
     pss: None,
-    mitre: Some(Mitre { id: "T1610", name: "Deploy Container" }),
+    mitre: Some(Mitre {
+        id: "T1610",
+        name: "Deploy Container",
+    }),
     check: Check::Cluster(check),
 };
 

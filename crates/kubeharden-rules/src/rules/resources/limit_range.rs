@@ -34,17 +34,26 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Low,
     guidance: &["RES-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1496", name: "Resource Hijacking" }),
+    mitre: Some(Mitre {
+        id: "T1496",
+        name: "Resource Hijacking",
+    }),
     check: Check::Namespace(check),
 };
 
 fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     let view = ctx.view;
-    let Some(ns) = view.namespaces.get(namespace) else { return };
+    let Some(ns) = view.namespaces.get(namespace) else {
+        return;
+    };
     if view.pods_in(namespace).is_empty() {
         return;
     }
-    let ranges = view.limit_ranges.iter().filter(|l| l.namespace == namespace).count();
+    let ranges = view
+        .limit_ranges
+        .iter()
+        .filter(|l| l.namespace == namespace)
+        .count();
     let path = FieldPath::parse("metadata.name");
     match ranges {
         0 => out.at(&ns.origin, &ns.root, path, format!("namespace {namespace} runs workloads and has no LimitRange")),

@@ -32,7 +32,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["RES-03"],
     pss: None,
-    mitre: Some(Mitre { id: "T1496", name: "Resource Hijacking" }),
+    mitre: Some(Mitre {
+        id: "T1496",
+        name: "Resource Hijacking",
+    }),
     check: Check::Workload(check),
 };
 

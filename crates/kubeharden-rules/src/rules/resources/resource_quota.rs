@@ -36,29 +36,62 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Low,
     guidance: &["RES-02"],
     pss: None,
-    mitre: Some(Mitre { id: "T1496", name: "Resource Hijacking" }),
+    mitre: Some(Mitre {
+        id: "T1496",
+        name: "Resource Hijacking",
+    }),
     check: Check::Namespace(check),
 };
 
 fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     let view = ctx.view;
-    let Some(ns) = view.namespaces.get(namespace) else { return };
+    let Some(ns) = view.namespaces.get(namespace) else {
+        return;
+    };
     if view.pods_in(namespace).is_empty() {
         return;
     }
-    let quotas: Vec<_> = view.quotas.iter().filter(|q| q.namespace == namespace).collect();
+    let quotas: Vec<_> = view
+        .quotas
+        .iter()
+        .filter(|q| q.namespace == namespace)
+        .collect();
     if quotas.is_empty() {
-        out.at(&ns.origin, &ns.root, FieldPath::parse("metadata.name"), format!("namespace {namespace} runs workloads and has no ResourceQuota"));
+        out.at(
+            &ns.origin,
+            &ns.root,
+            FieldPath::parse("metadata.name"),
+            format!("namespace {namespace} runs workloads and has no ResourceQuota"),
+        );
         return;
     }
-    let capped = |keys: &[&str]| quotas.iter().any(|q| keys.iter().any(|k| q.hard.contains(*k)));
-    let missing: Vec<&str> = [("cpu", &["cpu", "requests.cpu", "limits.cpu"][..]), ("memory", &["memory", "requests.memory", "limits.memory"][..]), ("pods", &["pods", "count/pods"][..])]
-        .into_iter()
-        .filter(|(_, keys)| !capped(keys))
-        .map(|(name, _)| name)
-        .collect();
+    let capped = |keys: &[&str]| {
+        quotas
+            .iter()
+            .any(|q| keys.iter().any(|k| q.hard.contains(*k)))
+    };
+    let missing: Vec<&str> = [
+        ("cpu", &["cpu", "requests.cpu", "limits.cpu"][..]),
+        (
+            "memory",
+            &["memory", "requests.memory", "limits.memory"][..],
+        ),
+        ("pods", &["pods", "count/pods"][..]),
+    ]
+    .into_iter()
+    .filter(|(_, keys)| !capped(keys))
+    .map(|(name, _)| name)
+    .collect();
     if !missing.is_empty() {
         let quota = quotas[0];
-        out.at(&quota.origin, &quota.root, FieldPath::parse("spec.hard"), format!("the ResourceQuotas of namespace {namespace} do not cap {}", missing.join(", ")));
+        out.at(
+            &quota.origin,
+            &quota.root,
+            FieldPath::parse("spec.hard"),
+            format!(
+                "the ResourceQuotas of namespace {namespace} do not cap {}",
+                missing.join(", ")
+            ),
+        );
     }
 }

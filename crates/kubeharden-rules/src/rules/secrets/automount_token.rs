@@ -35,20 +35,44 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["POD-31", "AUTHN-07"],
     pss: None,
-    mitre: Some(Mitre { id: "T1528", name: "Steal Application Access Token" }),
+    mitre: Some(Mitre {
+        id: "T1528",
+        name: "Steal Application Access Token",
+    }),
     check: Check::Workload(check),
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     let path = spec_path(w, "automountServiceAccountToken");
-    let account = w.spec.service_account_name.as_deref().filter(|n| !n.is_empty()).unwrap_or("default").to_string();
+    let account = w
+        .spec
+        .service_account_name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .unwrap_or("default")
+        .to_string();
     match w.spec.automount_service_account_token {
         Some(false) => {}
-        Some(true) => out.at(path, format!("pod sets automountServiceAccountToken: true (service account {account:?})")),
+        Some(true) => out.at(
+            path,
+            format!("pod sets automountServiceAccountToken: true (service account {account:?})"),
+        ),
         None => {
-            let namespace = w.object.resource.namespace.clone().unwrap_or_else(|| "default".to_string());
+            let namespace = w
+                .object
+                .resource
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "default".to_string());
             let message = format!("pod mounts the token of service account {account:?}: neither the pod nor the account disables automount");
-            out.at_unless(path, message, Requirement::ServiceAccountAutomounts { namespace, name: account });
+            out.at_unless(
+                path,
+                message,
+                Requirement::ServiceAccountAutomounts {
+                    namespace,
+                    name: account,
+                },
+            );
         }
     }
 }

@@ -39,7 +39,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["SEC-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1552.001", name: "Unsecured Credentials: Credentials In Files" }),
+    mitre: Some(Mitre {
+        id: "T1552.001",
+        name: "Unsecured Credentials: Credentials In Files",
+    }),
     check: Check::Object(check),
 };
 
@@ -57,11 +60,19 @@ struct Found {
 fn find(key: &str, value: &str) -> Option<Found> {
     if !value.contains('\n') {
         let what = known_format(value).or_else(|| named_credential(key, value))?;
-        return Some(Found { place: key.to_string(), what, line: None });
+        return Some(Found {
+            place: key.to_string(),
+            what,
+            line: None,
+        });
     }
     value.lines().enumerate().find_map(|(i, line)| {
         if let Some(what) = known_format(line) {
-            return Some(Found { place: key.to_string(), what, line: Some(i) });
+            return Some(Found {
+                place: key.to_string(),
+                what,
+                line: Some(i),
+            });
         }
         let line = line.trim();
         // Comments in embedded files are documentation, not configuration.
@@ -74,8 +85,15 @@ fn find(key: &str, value: &str) -> Option<Found> {
             // `passwd: files` is nsswitch.conf's password database, not a password.
             return None;
         }
-        let what = named_credential(name, v.trim().trim_end_matches(',').trim_matches(['"', '\'']))?;
-        Some(Found { place: format!("{key} ({name})"), what, line: Some(i) })
+        let what = named_credential(
+            name,
+            v.trim().trim_end_matches(',').trim_matches(['"', '\'']),
+        )?;
+        Some(Found {
+            place: format!("{key} ({name})"),
+            what,
+            line: Some(i),
+        })
     })
 }
 
@@ -85,7 +103,10 @@ fn line_pos(value: &Node, line: usize) -> Option<Pos> {
     let scalar = value.scalar().filter(|s| s.style == ScalarStyle::Block)?;
     let text = scalar.text.lines().nth(line)?;
     let indent = (text.len() - text.trim_start().len()) as u32;
-    Some(Pos::new(value.pos.line + line as u32, value.pos.col + indent))
+    Some(Pos::new(
+        value.pos.line + line as u32,
+        value.pos.col + indent,
+    ))
 }
 
 fn report(out: &mut Out, path: FieldPath, at: Option<Pos>, message: String) {
@@ -97,11 +118,18 @@ fn report(out: &mut Out, path: FieldPath, at: Option<Pos>, message: String) {
 
 fn check_entries(res: &Resource, section: &str, entries: &[Entry], out: &mut Out) {
     for entry in entries {
-        let Some(key) = entry.key.scalar_text() else { continue };
-        let Some(text) = entry_text(section, &entry.value) else { continue };
+        let Some(key) = entry.key.scalar_text() else {
+            continue;
+        };
+        let Some(text) = entry_text(section, &entry.value) else {
+            continue;
+        };
         if let Some(found) = find(key, &text) {
             let at = found.line.and_then(|l| line_pos(&entry.value, l));
-            let message = format!("ConfigMap {} {section} entry {} holds {} in plain text (value redacted)", res.name, found.place, found.what);
+            let message = format!(
+                "ConfigMap {} {section} entry {} holds {} in plain text (value redacted)",
+                res.name, found.place, found.what
+            );
             report(out, FieldPath::parse(section).key(key), at, message);
         }
     }
@@ -114,25 +142,44 @@ fn entry_text(section: &str, value: &Node) -> Option<String> {
         return Some(raw.to_string());
     }
     let compact: String = raw.split_whitespace().collect();
-    let bytes = base64::engine::general_purpose::STANDARD.decode(compact).ok()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()?;
     String::from_utf8(bytes).ok()
 }
 
 /// Credentials in the last-applied copy that the live `data` no longer shows.
 fn check_last_applied(object: &Object, out: &mut Out) {
     const ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
-    let Some(text) = object.root.get("metadata").and_then(|m| m.get("annotations")).and_then(|a| a.get(ANNOTATION)).and_then(Node::scalar_text) else {
+    let Some(text) = object
+        .root
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(ANNOTATION))
+        .and_then(Node::scalar_text)
+    else {
         return;
     };
-    let Ok(applied) = serde_json::from_str::<serde_json::Value>(text) else { return };
+    let Ok(applied) = serde_json::from_str::<serde_json::Value>(text) else {
+        return;
+    };
     let live = object.root.get("data");
-    for (key, value) in applied.get("data").and_then(|d| d.as_object()).into_iter().flatten() {
-        let Some(value) = value.as_str() else { continue };
+    for (key, value) in applied
+        .get("data")
+        .and_then(|d| d.as_object())
+        .into_iter()
+        .flatten()
+    {
+        let Some(value) = value.as_str() else {
+            continue;
+        };
         if live.and_then(|d| d.get(key)).and_then(Node::scalar_text) == Some(value) {
             continue;
         }
         if let Some(found) = find(key, value) {
-            let path = FieldPath::parse("metadata").key("annotations").key(ANNOTATION);
+            let path = FieldPath::parse("metadata")
+                .key("annotations")
+                .key(ANNOTATION);
             out.at(path, format!("ConfigMap {} keeps entry {} with {} in its last-applied-configuration annotation (value redacted)", object.resource.name, found.place, found.what));
         }
     }
@@ -144,7 +191,11 @@ fn check(object: &Object, out: &mut Out) {
         return;
     }
     for section in ["data", "binaryData"] {
-        let entries = object.root.get(section).map(|d| d.entries()).unwrap_or_default();
+        let entries = object
+            .root
+            .get(section)
+            .map(|d| d.entries())
+            .unwrap_or_default();
         check_entries(res, section, entries, out);
     }
     check_last_applied(object, out);

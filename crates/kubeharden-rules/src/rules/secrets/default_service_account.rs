@@ -34,8 +34,14 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     match w.spec.service_account_name.as_deref() {
-        None | Some("") => out.at(spec_path(w, "serviceAccountName"), "pod names no service account, so it runs as \"default\""),
-        Some("default") => out.at(spec_path(w, "serviceAccountName"), "pod runs as the \"default\" service account"),
+        None | Some("") => out.at(
+            spec_path(w, "serviceAccountName"),
+            "pod names no service account, so it runs as \"default\"",
+        ),
+        Some("default") => out.at(
+            spec_path(w, "serviceAccountName"),
+            "pod runs as the \"default\" service account",
+        ),
         Some(_) => {}
     }
 }

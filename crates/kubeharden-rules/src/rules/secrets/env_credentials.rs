@@ -38,19 +38,28 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["SEC-01"],
     pss: None,
-    mitre: Some(Mitre { id: "T1552.001", name: "Unsecured Credentials: Credentials In Files" }),
+    mitre: Some(Mitre {
+        id: "T1552.001",
+        name: "Unsecured Credentials: Credentials In Files",
+    }),
     check: Check::Workload(check),
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         for (i, var) in c.container.env.iter().flatten().enumerate() {
-            let Some(value) = var.value.as_deref() else { continue };
+            let Some(value) = var.value.as_deref() else {
+                continue;
+            };
             if let Some(what) = classify(&var.name, value) {
                 out.container(
                     &c,
                     c.path.key("env").index(i).key("value"),
-                    format!("container {:?} env {} holds {what} in plain text (value redacted)", c.name(), var.name),
+                    format!(
+                        "container {:?} env {} holds {what} in plain text (value redacted)",
+                        c.name(),
+                        var.name
+                    ),
                 );
             }
         }

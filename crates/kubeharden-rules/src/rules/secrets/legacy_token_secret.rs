@@ -30,14 +30,33 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::Medium,
     guidance: &["AUTHN-05"],
     pss: None,
-    mitre: Some(Mitre { id: "T1528", name: "Steal Application Access Token" }),
+    mitre: Some(Mitre {
+        id: "T1528",
+        name: "Steal Application Access Token",
+    }),
     check: Check::Object(check),
 };
 
 fn check(object: &Object, out: &mut Out) {
     let res = &object.resource;
-    if res.kind == "Secret" && res.api_version == "v1" && object.root.get("type").and_then(|t| t.as_str()) == Some("kubernetes.io/service-account-token") {
-        let account = object.root.get("metadata").and_then(|m| m.get("annotations")).and_then(|a| a.get("kubernetes.io/service-account.name")).and_then(|n| n.as_str()).unwrap_or("?");
-        out.at(FieldPath::parse("type"), format!("Secret {} is a long-lived token of service account {account:?}", res.name));
+    if res.kind == "Secret"
+        && res.api_version == "v1"
+        && object.root.get("type").and_then(|t| t.as_str())
+            == Some("kubernetes.io/service-account-token")
+    {
+        let account = object
+            .root
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get("kubernetes.io/service-account.name"))
+            .and_then(|n| n.as_str())
+            .unwrap_or("?");
+        out.at(
+            FieldPath::parse("type"),
+            format!(
+                "Secret {} is a long-lived token of service account {account:?}",
+                res.name
+            ),
+        );
     }
 }

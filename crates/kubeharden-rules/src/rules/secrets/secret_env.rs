@@ -36,13 +36,34 @@ pub const RULE: RuleDef = RuleDef {
 fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         for (i, var) in c.container.env.iter().flatten().enumerate() {
-            if let Some(secret) = var.value_from.as_ref().and_then(|v| v.secret_key_ref.as_ref()) {
-                out.container(&c, c.path.key("env").index(i).join("valueFrom.secretKeyRef"), format!("container {:?} reads Secret {:?} into env {}", c.name(), secret.name, var.name));
+            if let Some(secret) = var
+                .value_from
+                .as_ref()
+                .and_then(|v| v.secret_key_ref.as_ref())
+            {
+                out.container(
+                    &c,
+                    c.path.key("env").index(i).join("valueFrom.secretKeyRef"),
+                    format!(
+                        "container {:?} reads Secret {:?} into env {}",
+                        c.name(),
+                        secret.name,
+                        var.name
+                    ),
+                );
             }
         }
         for (i, source) in c.container.env_from.iter().flatten().enumerate() {
             if let Some(secret) = &source.secret_ref {
-                out.container(&c, c.path.key("envFrom").index(i).key("secretRef"), format!("container {:?} loads all of Secret {:?} into its environment", c.name(), secret.name));
+                out.container(
+                    &c,
+                    c.path.key("envFrom").index(i).key("secretRef"),
+                    format!(
+                        "container {:?} loads all of Secret {:?} into its environment",
+                        c.name(),
+                        secret.name
+                    ),
+                );
             }
         }
     }

@@ -29,7 +29,10 @@ pub const RULE: RuleDef = RuleDef {
     severity: Severity::High,
     guidance: &["SEC-01", "SEC-02"],
     pss: None,
-    mitre: Some(Mitre { id: "T1552.001", name: "Unsecured Credentials: Credentials In Files" }),
+    mitre: Some(Mitre {
+        id: "T1552.001",
+        name: "Unsecured Credentials: Credentials In Files",
+    }),
     check: Check::Object(check),
 };
 
@@ -39,17 +42,32 @@ fn check(object: &Object, out: &mut Out) {
         return;
     }
     // Token Secrets are filled in by the controller; KH531 reports them.
-    if object.root.get("type").and_then(|t| t.as_str()) == Some("kubernetes.io/service-account-token") {
+    if object.root.get("type").and_then(|t| t.as_str())
+        == Some("kubernetes.io/service-account-token")
+    {
         return;
     }
     for field in ["data", "stringData"] {
         let keys: Vec<&str> = object
             .root
             .get(field)
-            .map(|d| d.entries().iter().filter(|e| e.value.scalar_text().is_some_and(|v| !v.trim().is_empty())).filter_map(|e| e.key.scalar_text()).collect())
+            .map(|d| {
+                d.entries()
+                    .iter()
+                    .filter(|e| e.value.scalar_text().is_some_and(|v| !v.trim().is_empty()))
+                    .filter_map(|e| e.key.scalar_text())
+                    .collect()
+            })
             .unwrap_or_default();
         if !keys.is_empty() {
-            out.at(FieldPath::parse(field), format!("Secret {} carries values for {} in its manifest (values redacted)", res.name, keys.join(", ")));
+            out.at(
+                FieldPath::parse(field),
+                format!(
+                    "Secret {} carries values for {} in its manifest (values redacted)",
+                    res.name,
+                    keys.join(", ")
+                ),
+            );
         }
     }
 }
