@@ -230,10 +230,7 @@ impl ClusterFacts {
                 let Some(kubeharden_yaml::Resolved::Str(text)) = entry.value.resolved() else {
                     continue;
                 };
-                let compact: String = text.split_whitespace().collect();
-                if base64::Engine::decode(&base64::engine::general_purpose::STANDARD, compact)
-                    .is_err()
-                {
+                if kubeharden_load::decode_payload(text).is_none() {
                     let key = entry.key.scalar_text().unwrap_or("?");
                     let path = FieldPath::parse(field).key(key);
                     errors.push(LoadError::new(

@@ -350,9 +350,8 @@ pub struct Reach {
 /// Whether `src` and `dst` are one and the same pod: a Pod object, not a template
 /// whose replicas are distinct pods that policies do govern.
 fn is_same_pod(src: &PodEntry, dst: &PodEntry) -> bool {
-    let same = std::ptr::eq(src, dst)
-        || std::sync::Arc::ptr_eq(&src.origin.resource, &dst.origin.resource);
-    same && src.origin.resource.kind == "Pod"
+    std::sync::Arc::ptr_eq(&src.origin.resource, &dst.origin.resource)
+        && src.origin.resource.kind == "Pod"
 }
 
 /// Can `src` open a connection to `dst` (on `port`/`protocol`, or on any port)?

@@ -25,7 +25,6 @@
 //! ## Fix
 //! Move the value to a Secret (mounted as a file), and rotate it.
 
-use base64::Engine;
 use kubeharden_load::Resource;
 use kubeharden_yaml::{Entry, Node, Pos, ScalarStyle};
 
@@ -141,11 +140,7 @@ fn entry_text(section: &str, value: &Node) -> Option<String> {
     if section == "data" {
         return Some(raw.to_string());
     }
-    let compact: String = raw.split_whitespace().collect();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .ok()?;
-    String::from_utf8(bytes).ok()
+    String::from_utf8(kubeharden_load::decode_payload(raw)?).ok()
 }
 
 /// Credentials in the last-applied copy that the live `data` no longer shows.
