@@ -50,6 +50,8 @@ pub struct PodPort {
     pub name: Option<String>,
     pub port: i32,
     pub protocol: String,
+    /// The container that declares it.
+    pub container: String,
 }
 
 /// A pod template: a bare Pod, or the template of a Deployment, CronJob, ...
@@ -68,7 +70,9 @@ pub struct PodEntry {
     pub spec_path: FieldPath,
     pub spec_pos: Pos,
     pub ports: Vec<PodPort>,
-    pub privileged: bool,
+    /// The containers that serve traffic (regular and sidecar containers) and run
+    /// privileged: `privileged: true`, or `SYS_ADMIN`/`ALL` added, which is as good.
+    pub privileged_serving: Vec<String>,
     pub host_network: bool,
     pub service_account: String,
     /// The pod's own `automountServiceAccountToken`.
@@ -438,27 +442,57 @@ fn pod_ips(object: &Object) -> Vec<std::net::IpAddr> {
     ips
 }
 
+/// Whether a container can serve a Service: regular containers, and init containers
+/// that keep running as sidecars (`restartPolicy: Always`). Ephemeral containers
+/// and plain init containers never do.
+fn serves(c: &kubeharden_load::ContainerRef<'_>) -> bool {
+    match c.kind {
+        kubeharden_load::ContainerKind::Container => true,
+        kubeharden_load::ContainerKind::Init => {
+            c.container.restart_policy.as_deref() == Some("Always")
+        }
+        kubeharden_load::ContainerKind::Ephemeral => false,
+    }
+}
+
+/// A capability that amounts to `privileged: true` on its own: `SYS_ADMIN` (mount,
+/// namespaces, BPF...), `SYS_MODULE` (kernel modules) or `ALL`.
+pub fn privileged_capability(cap: &str) -> bool {
+    let cap = cap.trim_start_matches("CAP_");
+    ["SYS_ADMIN", "SYS_MODULE", "ALL"]
+        .iter()
+        .any(|p| cap.eq_ignore_ascii_case(p))
+}
+
+/// `privileged: true`, or a capability that amounts to it.
+pub fn runs_privileged(c: &k8s_openapi::api::core::v1::Container) -> bool {
+    let Some(sc) = &c.security_context else {
+        return false;
+    };
+    let added = sc.capabilities.as_ref().and_then(|caps| caps.add.as_ref());
+    sc.privileged == Some(true)
+        || added.is_some_and(|add| add.iter().any(|cap| privileged_capability(cap)))
+}
+
 fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
     let labels_path = w.meta_path.key("labels");
     let labels = string_map(get_path(&object.root, &labels_path));
     let labels_at = object.root.locate(&labels_path);
     let spec_at = object.root.locate(&w.spec_path);
     let mut ports = Vec::new();
-    let mut privileged = false;
+    let mut privileged_serving = Vec::new();
     let mut images = Vec::new();
     for c in w.containers() {
         images.extend(c.container.image.clone());
-        privileged |= c
-            .container
-            .security_context
-            .as_ref()
-            .and_then(|s| s.privileged)
-            == Some(true);
+        if serves(&c) && runs_privileged(c.container) {
+            privileged_serving.push(c.container.name.clone());
+        }
         for p in c.container.ports.iter().flatten() {
             ports.push(PodPort {
                 name: p.name.clone(),
                 port: p.container_port,
                 protocol: p.protocol.clone().unwrap_or_else(|| "TCP".into()),
+                container: c.container.name.clone(),
             });
         }
     }
@@ -477,7 +511,7 @@ fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
         spec_path: w.spec_path.clone(),
         spec_pos: spec_at.pos,
         ports,
-        privileged,
+        privileged_serving,
         host_network: w.spec.host_network == Some(true),
         service_account: w
             .spec

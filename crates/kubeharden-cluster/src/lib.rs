@@ -13,6 +13,7 @@ mod index;
 pub mod netpol;
 pub mod selector;
 
+pub use facts::{privileged_capability, runs_privileged};
 pub use facts::{
     BindingEntry, ClusterFacts, LimitRangeEntry, NamespaceEntry, Origin, PodEntry, PodPort,
     PolicyEntry, QuotaEntry, RoleEntry, ServiceEntry,

@@ -55,9 +55,16 @@ fn every_rule_fails_its_failing_fixture_and_passes_its_passing_one() {
             .iter()
             .map(|f| {
                 assert_eq!(f.rule_id, d.id);
+                // Severity and rows are per finding: the snapshot pins both.
                 format!(
-                    "{}:{} {} {}: {}",
-                    f.location.line, f.location.column, f.resource, f.path, f.message
+                    "{}:{} {} [{}] {} {}: {}",
+                    f.location.line,
+                    f.location.column,
+                    f.severity,
+                    f.guidance.join(","),
+                    f.resource,
+                    f.path,
+                    f.message
                 )
             })
             .collect();

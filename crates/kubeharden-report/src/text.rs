@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
-use kubeharden_rules::Severity;
+use kubeharden_rules::{Finding, Severity};
 
 use crate::{severity_counts, Report};
 
@@ -98,15 +98,15 @@ pub fn write_text(
                     format!(" from {}", a.source_ips.join(", "))
                 };
                 format!(
-                    "{}{from}, {} to {}, audit IDs {}  [{}]",
+                    "{}{from}, {} to {}, audit IDs {}{}",
                     a.subject,
                     a.first_seen,
                     a.last_seen,
                     a.audit_ids.join(", "),
-                    f.guidance.join(", ")
+                    rows(f)
                 )
             }
-            None => format!("{}  [{}]", f.path, f.guidance.join(", ")),
+            None => format!("{}{}", f.path, rows(f)),
         };
         writeln!(out, "    {:<8} {}", "", p.paint(dim, &detail))?;
     }
@@ -207,5 +207,15 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+/// The checklist rows a finding violates, if any: a Pod Security finding whose
+/// evidence breaks no guidance row names none.
+fn rows(f: &Finding) -> String {
+    if f.guidance.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", f.guidance.join(", "))
     }
 }

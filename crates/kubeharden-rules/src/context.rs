@@ -6,8 +6,49 @@ use kubeharden_node::NodeView;
 use kubeharden_rbac::RbacModel;
 use kubeharden_yaml::{FieldPath, Node, Pos};
 
-use crate::finding::Requirement;
+use crate::finding::{Requirement, Severity};
 use crate::rule::PssLevel;
+
+/// What one violation's own evidence breaks, where that is narrower than its rule:
+/// the checklist rows it violates and how severe it is. Unset means the rule's own.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Grade {
+    pub rows: Option<&'static [&'static str]>,
+    /// Rows of the rule this violation's evidence does not touch.
+    pub without_rows: &'static [&'static str],
+    pub severity: Option<Severity>,
+    /// One level below the severity, for a narrower reach (one namespace, not all).
+    pub milder: bool,
+}
+
+/// A reported violation, to narrow down: `out.at(..).rows(&["TLS-01"])`.
+pub struct Tag<'a>(&'a mut Grade);
+
+impl Tag<'_> {
+    /// The checklist rows this violation's evidence breaks: a subset of the rule's.
+    pub fn rows(self, rows: &'static [&'static str]) -> Self {
+        self.0.rows = Some(rows);
+        self
+    }
+
+    /// The rule's rows but these: the ones this violation's evidence does not touch.
+    pub fn without_rows(self, rows: &'static [&'static str]) -> Self {
+        self.0.without_rows = rows;
+        self
+    }
+
+    /// How severe this violation is, where it differs from the rule's default.
+    pub fn severity(self, severity: Severity) -> Self {
+        self.0.severity = Some(severity);
+        self
+    }
+
+    /// One level below the severity it would have otherwise.
+    pub fn milder(self) -> Self {
+        self.0.milder = true;
+        self
+    }
+}
 
 /// What node rules see.
 pub struct NodeCtx<'a> {
@@ -24,6 +65,7 @@ pub(crate) struct NodeViolation {
     pub pos: Pos,
     pub path: FieldPath,
     pub message: String,
+    pub grade: Grade,
 }
 
 /// Where node rules report what they find.
@@ -33,6 +75,12 @@ pub struct NodeOut {
 }
 
 impl NodeOut {
+    fn push(&mut self, violation: NodeViolation) -> Tag<'_> {
+        self.violations.push(violation);
+        let last = self.violations.len() - 1;
+        Tag(&mut self.violations[last].grade)
+    }
+
     /// A problem of `what` (a component, the kubelet, a file) at `pos` of `file`.
     pub fn at(
         &mut self,
@@ -41,15 +89,16 @@ impl NodeOut {
         pos: Pos,
         path: FieldPath,
         message: impl Into<String>,
-    ) {
-        self.violations.push(NodeViolation {
+    ) -> Tag<'_> {
+        self.push(NodeViolation {
             kind: what.0.to_string(),
             name: what.1.to_string(),
             file: file.clone(),
             pos,
             path,
             message: message.into(),
-        });
+            grade: Grade::default(),
+        })
     }
 }
 
@@ -102,6 +151,7 @@ pub(crate) struct ClusterViolation {
     pub pos: Pos,
     pub container: Option<String>,
     pub message: String,
+    pub grade: Grade,
 }
 
 /// Where cluster rules report what they find.
@@ -111,6 +161,12 @@ pub struct ClusterOut {
 }
 
 impl ClusterOut {
+    fn push(&mut self, violation: ClusterViolation) -> Tag<'_> {
+        self.violations.push(violation);
+        let last = self.violations.len() - 1;
+        Tag(&mut self.violations[last].grade)
+    }
+
     /// A problem at `path` of an object kept whole in the view (`root` is its tree).
     pub fn at(
         &mut self,
@@ -118,26 +174,28 @@ impl ClusterOut {
         root: &Node,
         path: FieldPath,
         message: impl Into<String>,
-    ) {
+    ) -> Tag<'_> {
         let pos = root.locate(&path).pos;
-        self.violations.push(ClusterViolation {
+        self.push(ClusterViolation {
             origin: origin.clone(),
             path,
             pos,
             container: None,
             message: message.into(),
-        });
+            grade: Grade::default(),
+        })
     }
 
     /// A problem of a pod template, pointed at its labels (or nearest parent).
-    pub fn at_pod_labels(&mut self, pod: &PodEntry, message: impl Into<String>) {
-        self.violations.push(ClusterViolation {
+    pub fn at_pod_labels(&mut self, pod: &PodEntry, message: impl Into<String>) -> Tag<'_> {
+        self.push(ClusterViolation {
             origin: pod.origin.clone(),
             path: pod.labels_path.clone(),
             pos: pod.labels_pos,
             container: None,
             message: message.into(),
-        });
+            grade: Grade::default(),
+        })
     }
 
     /// A problem of a pod template, at a place the view recorded.
@@ -147,14 +205,15 @@ impl ClusterOut {
         path: FieldPath,
         pos: Pos,
         message: impl Into<String>,
-    ) {
-        self.violations.push(ClusterViolation {
+    ) -> Tag<'_> {
+        self.push(ClusterViolation {
             origin: pod.origin.clone(),
             path,
             pos,
             container: None,
             message: message.into(),
-        });
+            grade: Grade::default(),
+        })
     }
 }
 
@@ -167,6 +226,7 @@ pub(crate) struct Violation {
     pub container: Option<String>,
     pub message: String,
     pub requires: Option<Requirement>,
+    pub grade: Grade,
 }
 
 /// Where checks report what they find.
@@ -176,15 +236,22 @@ pub struct Out {
 }
 
 impl Out {
+    fn push(&mut self, violation: Violation) -> Tag<'_> {
+        self.violations.push(violation);
+        let last = self.violations.len() - 1;
+        Tag(&mut self.violations[last].grade)
+    }
+
     /// A problem at `path` of the object.
-    pub fn at(&mut self, path: FieldPath, message: impl Into<String>) {
-        self.violations.push(Violation {
+    pub fn at(&mut self, path: FieldPath, message: impl Into<String>) -> Tag<'_> {
+        self.push(Violation {
             path,
             pos: None,
             container: None,
             message: message.into(),
             requires: None,
-        });
+            grade: Grade::default(),
+        })
     }
 
     /// A problem at `path`, found at `pos` inside its value.
@@ -193,14 +260,15 @@ impl Out {
         path: FieldPath,
         pos: kubeharden_yaml::Pos,
         message: impl Into<String>,
-    ) {
-        self.violations.push(Violation {
+    ) -> Tag<'_> {
+        self.push(Violation {
             path,
             pos: Some(pos),
             container: None,
             message: message.into(),
             requires: None,
-        });
+            grade: Grade::default(),
+        })
     }
 
     /// A problem of one container, at `path`.
@@ -209,14 +277,15 @@ impl Out {
         container: &ContainerRef<'_>,
         path: FieldPath,
         message: impl Into<String>,
-    ) {
-        self.violations.push(Violation {
+    ) -> Tag<'_> {
+        self.push(Violation {
             path,
             pos: None,
             container: Some(container.name().to_string()),
             message: message.into(),
             requires: None,
-        });
+            grade: Grade::default(),
+        })
     }
 
     /// A problem of one container that stands only if `requires` holds across the scan.
@@ -226,14 +295,15 @@ impl Out {
         path: FieldPath,
         message: impl Into<String>,
         requires: Requirement,
-    ) {
-        self.violations.push(Violation {
+    ) -> Tag<'_> {
+        self.push(Violation {
             path,
             pos: None,
             container: Some(container.name().to_string()),
             message: message.into(),
             requires: Some(requires),
-        });
+            grade: Grade::default(),
+        })
     }
 
     /// A problem that stands only if `requires` holds across the scan.
@@ -242,13 +312,14 @@ impl Out {
         path: FieldPath,
         message: impl Into<String>,
         requires: Requirement,
-    ) {
-        self.violations.push(Violation {
+    ) -> Tag<'_> {
+        self.push(Violation {
             path,
             pos: None,
             container: None,
             message: message.into(),
             requires: Some(requires),
-        });
+            grade: Grade::default(),
+        })
     }
 }

@@ -147,13 +147,14 @@ impl RuleSet {
                     line: v.pos.line,
                     column: v.pos.col,
                 };
-                findings.push(Finding::new(
+                let finding = Finding::new(
                     rule.def,
                     std::sync::Arc::new(resource),
                     location,
                     v.path.to_string(),
                     v.message,
-                ));
+                );
+                findings.push(finding.graded(v.grade));
             }
         }
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -176,7 +177,7 @@ fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {
     );
     finding.container = v.container;
     finding.helm_source = v.origin.helm_source;
-    finding
+    finding.graded(v.grade)
 }
 
 fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Finding {
@@ -196,5 +197,5 @@ fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Fi
     finding.container = v.container;
     finding.helm_source = object.helm_source.clone();
     finding.requires = v.requires;
-    finding
+    finding.graded(v.grade)
 }

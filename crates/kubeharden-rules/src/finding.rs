@@ -35,6 +35,31 @@ impl Severity {
     }
 }
 
+impl Severity {
+    /// One level lower, and info stays info.
+    pub fn milder(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            Severity::Low | Severity::Info => Severity::Info,
+        }
+    }
+}
+
+/// A lasting copy of a subset of a rule's rows. Findings carry `&'static` rows; the
+/// subsets of each rule's few rows are few, so each is kept once for the process.
+fn intern_rows(rows: Vec<&'static str>) -> &'static [&'static str] {
+    static SEEN: std::sync::Mutex<Vec<&'static [&'static str]>> = std::sync::Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = seen.iter().find(|s| **s == rows.as_slice()) {
+        return known;
+    }
+    let kept: &'static [&'static str] = Box::leak(rows.into_boxed_slice());
+    seen.push(kept);
+    kept
+}
+
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -200,6 +225,30 @@ impl Finding {
             audit_ids: alert.audit_ids,
         });
         Some(finding)
+    }
+
+    /// Narrows the finding to what its own evidence shows: its rows, its severity.
+    pub(crate) fn graded(mut self, grade: crate::context::Grade) -> Finding {
+        if let Some(rows) = grade.rows {
+            debug_assert!(
+                rows.iter().all(|r| self.guidance.contains(r)),
+                "{}: rows {rows:?} are not among the rule's {:?}",
+                self.rule_id,
+                self.guidance
+            );
+            self.guidance = rows;
+        }
+        if !grade.without_rows.is_empty() {
+            let kept = self.guidance.iter().copied();
+            self.guidance = intern_rows(kept.filter(|r| !grade.without_rows.contains(r)).collect());
+        }
+        if let Some(severity) = grade.severity {
+            self.severity = severity;
+        }
+        if grade.milder {
+            self.severity = self.severity.milder();
+        }
+        self
     }
 
     /// The order of every report: by file, place, rule, then the rest, so output

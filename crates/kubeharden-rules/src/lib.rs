@@ -14,7 +14,7 @@ mod rule;
 mod select;
 mod support;
 
-pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out};
+pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, Tag};
 pub use engine::{ClusterResult, ObjectResult, SkippedChecks};
 pub use finding::{AlertDetails, Finding, Location, Requirement, Severity};
 pub use registry::{all_rules, find_rule};
@@ -24,7 +24,7 @@ pub use select::{Framework, RuleSet, Selection};
 /// What rule files import.
 #[allow(unused_imports)]
 mod prelude {
-    pub(crate) use crate::context::{ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out};
+    pub(crate) use crate::context::{ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, Tag};
     pub(crate) use crate::finding::{Requirement, Severity};
     pub(crate) use crate::rule::{Check, Mitre, Pss, PssLevel, RuleDef};
     pub(crate) use crate::support::security::*;

@@ -2,7 +2,16 @@
 
 use kubeharden_node::{Component, ComponentKind, Kubelet, NodeView};
 
-use crate::context::NodeOut;
+use crate::context::{NodeOut, Tag};
+use crate::finding::Severity;
+
+/// Flags checked together: the checklist rows and severity of their problems (the
+/// rule's own when `None`), and what each flag should be.
+pub(crate) type FlagGroup<'a> = (
+    Option<&'static [&'static str]>,
+    Option<Severity>,
+    &'a [(&'a str, Want)],
+);
 
 /// What a flag should be.
 #[derive(Clone, Copy, Debug)]
@@ -28,6 +37,24 @@ pub(crate) enum Want {
 /// The TLS versions a component may accept at the least (`--tls-min-version`). Unset,
 /// Go's default lets clients negotiate TLS 1.0 on older builds, so it is required.
 pub(crate) const TLS_MIN: &[&str] = &["VersionTLS12", "VersionTLS13"];
+
+/// The scheduler's and controller manager's serving endpoints: loopback only, no
+/// profiling (CP-03).
+pub(crate) const CONTROL_PLANE_ONLY: FlagGroup<'static> = (
+    Some(&["CP-03"]),
+    None,
+    &[
+        ("bind-address", Want::Is("127.0.0.1", "0.0.0.0")),
+        ("profiling", Want::Is("false", "true")),
+    ],
+);
+
+/// A component's TLS floor (TLS-01).
+pub(crate) const TLS_MIN_VERSION: FlagGroup<'static> = (
+    Some(&["TLS-01"]),
+    None,
+    &[("tls-min-version", Want::Required(TLS_MIN))],
+);
 
 /// Cipher suites TLS 1.2 configurations should not offer.
 pub(crate) fn weak_cipher(suite: &str) -> bool {
@@ -115,18 +142,43 @@ pub(crate) fn check_flags(
     wants: &[(&str, Want)],
     out: &mut NodeOut,
 ) {
+    check_flag_rows(view, kind, &[(None, None, wants)], out);
+}
+
+/// Like [`check_flags`], for rules that span several checklist rows or severities:
+/// each group of wants names the rows its problems violate, and how severe they are
+/// when that differs from the rule.
+pub(crate) fn check_flag_rows(
+    view: &NodeView,
+    kind: ComponentKind,
+    groups: &[FlagGroup<'_>],
+    out: &mut NodeOut,
+) {
     let Some(c) = view.component(kind) else {
         return;
     };
-    for (flag, want) in wants {
-        if let Some(message) = problem(c, flag, *want) {
-            report(c, flag, message, out);
+    for (rows, severity, wants) in groups {
+        for (flag, want) in *wants {
+            if let Some(message) = problem(c, flag, *want) {
+                let mut tag = report(c, flag, message, out);
+                if let Some(rows) = rows {
+                    tag = tag.rows(rows);
+                }
+                if let Some(severity) = severity {
+                    tag.severity(*severity);
+                }
+            }
         }
     }
 }
 
 /// Reports a problem of a component's flag.
-pub(crate) fn report(c: &Component, flag: &str, message: String, out: &mut NodeOut) {
+pub(crate) fn report<'o>(
+    c: &Component,
+    flag: &str,
+    message: String,
+    out: &'o mut NodeOut,
+) -> Tag<'o> {
     let name = c.kind.name();
     match c.flag(flag) {
         Some(f) => out.at((name, name), &c.file, f.pos, f.path.clone(), message),
@@ -142,14 +194,14 @@ pub(crate) fn report(c: &Component, flag: &str, message: String, out: &mut NodeO
 
 /// A kubelet setting that must equal `expected`: `flag_default` applies when neither
 /// flag nor config sets it and there is no config file, `config_default` when there is.
-pub(crate) fn check_kubelet(
+pub(crate) fn check_kubelet<'o>(
     k: &Kubelet,
     flag: &str,
     key: &str,
     expected: &str,
     defaults: (&str, &str),
-    out: &mut NodeOut,
-) {
+    out: &'o mut NodeOut,
+) -> Option<Tag<'o>> {
     let (flag_default, config_default) = defaults;
     match k.setting(flag, key) {
         Some(s) if !s.value.eq_ignore_ascii_case(expected) => {
@@ -158,26 +210,26 @@ pub(crate) fn check_kubelet(
             } else {
                 format!("{key}: {}", s.value)
             };
-            out.at(
+            Some(out.at(
                 ("kubelet", "kubelet"),
                 &s.file,
                 s.pos,
                 s.path,
                 format!("kubelet sets {via}; it should be {expected}"),
-            );
+            ))
         }
-        Some(_) => {}
+        Some(_) => None,
         None => {
             let default = if k.has_config() {
                 config_default
             } else {
                 flag_default
             };
-            if !default.eq_ignore_ascii_case(expected) {
-                if let Some((file, pos, path)) = k.anchor(key) {
-                    out.at(("kubelet", "kubelet"), &file, pos, path, format!("kubelet does not set {key} (--{flag}), which defaults to {default}; it should be {expected}"));
-                }
+            if default.eq_ignore_ascii_case(expected) {
+                return None;
             }
+            let (file, pos, path) = k.anchor(key)?;
+            Some(out.at(("kubelet", "kubelet"), &file, pos, path, format!("kubelet does not set {key} (--{flag}), which defaults to {default}; it should be {expected}")))
         }
     }
 }

@@ -3,7 +3,7 @@
 use kubeharden_rbac::{BindingDef, Request, RoleDef, SubjectRef};
 use kubeharden_yaml::FieldPath;
 
-use crate::context::{ClusterCtx, ClusterOut};
+use crate::context::{ClusterCtx, ClusterOut, Tag};
 
 pub(crate) use kubeharden_rbac::is_system_subject as is_system;
 
@@ -64,7 +64,14 @@ fn at(file: &str, line: u32) -> String {
 }
 
 /// Reports a grant at the binding's subject, naming subject, permission, binding and role.
-pub(crate) fn report(out: &mut ClusterOut, g: &Granted<'_, '_>, permission: &str) {
+///
+/// The finding names only the rows the grant touches, and its severity scales with
+/// the grant's reach: see [`grade`].
+pub(crate) fn report<'o>(
+    out: &'o mut ClusterOut,
+    g: &Granted<'_, '_>,
+    permission: &str,
+) -> Tag<'o> {
     let scope = g
         .binding
         .namespace()
@@ -78,12 +85,34 @@ pub(crate) fn report(out: &mut ClusterOut, g: &Granted<'_, '_>, permission: &str
         g.binding.describe(),
         g.role.key
     );
-    out.at(
+    let tag = out.at(
         &g.binding.entry.origin,
         &g.binding.entry.root,
         FieldPath::parse("subjects").index(g.subject_index),
         message,
     );
+    grade(tag, g)
+}
+
+/// What a grant's evidence shows beyond its rule:
+/// - POD-32 is about the service accounts pods run as, so a grant to a user or a
+///   group does not touch it;
+/// - RBAC-05 is about cluster-wide bindings, so a RoleBinding does not touch it;
+/// - a RoleBinding reaches one namespace, so it is one level milder than the same
+///   grant cluster-wide, except in kube-system, whose accounts run the cluster.
+fn grade<'o>(mut tag: Tag<'o>, g: &Granted<'_, '_>) -> Tag<'o> {
+    let namespace = g.binding.namespace();
+    let service_account = matches!(g.subject, SubjectRef::ServiceAccount { .. });
+    tag = match (service_account, namespace.is_some()) {
+        (true, false) => tag,
+        (true, true) => tag.without_rows(&["RBAC-05"]),
+        (false, false) => tag.without_rows(&["POD-32"]),
+        (false, true) => tag.without_rows(&["POD-32", "RBAC-05"]),
+    };
+    match namespace {
+        Some(ns) if ns != "kube-system" => tag.milder(),
+        _ => tag,
+    }
 }
 
 /// Reports every grant whose role allows any of `checks` (verb, resource), naming the

@@ -1,6 +1,10 @@
 //! ## What it does
 //! Flags `NodePort` and `LoadBalancer` Services that select privileged or
-//! host-network pods.
+//! host-network pods. A pod counts as privileged when a container that serves the
+//! Service's target port is (`privileged: true`, or `SYS_ADMIN` or `ALL` added); a
+//! privileged init container serves nothing. Where no container declares the target
+//! port, any of its serving containers may be the one. Host-network pods alone are
+//! high: they expose the node's network, not the node.
 //!
 //! ## Why it matters
 //! An exposed, privileged pod is the shortest path from the internet to a node. One
@@ -16,6 +20,7 @@
 //! unprivileged proxy in front of it.
 
 use crate::prelude::*;
+use crate::support::exposure::{risky_pods, Risk};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH541",
@@ -37,18 +42,23 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
         if kind != "NodePort" && kind != "LoadBalancer" {
             continue;
         }
-        let risky = crate::support::exposure::risky_pods(ctx.view, service);
-        if !risky.is_empty() {
-            out.at(
-                &service.origin,
-                &service.root,
-                FieldPath::parse("spec.selector"),
-                format!(
-                    "{kind} Service {} selects {}",
-                    service.origin.resource.name,
-                    risky.join(", ")
-                ),
-            );
-        }
+        let (risky, worst) = risky_pods(ctx.view, service);
+        let Some(worst) = worst else { continue };
+        let tag = out.at(
+            &service.origin,
+            &service.root,
+            FieldPath::parse("spec.selector"),
+            format!(
+                "{kind} Service {} selects {}",
+                service.origin.resource.name,
+                risky.join(", ")
+            ),
+        );
+        // A privileged serving container is node root one exploit away; a
+        // host-network pod exposes the node's network, not the node.
+        match worst {
+            Risk::Privileged => tag.rows(&["NP-08", "POD-12"]),
+            Risk::HostNetwork => tag.rows(&["NP-08", "POD-15"]).severity(Severity::High),
+        };
     }
 }

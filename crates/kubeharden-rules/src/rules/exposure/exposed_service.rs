@@ -38,15 +38,25 @@ pub const RULE: RuleDef = RuleDef {
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     for service in &ctx.view.services {
         let kind = service.spec.type_.as_deref().unwrap_or("ClusterIP");
-        if (kind == "NodePort" || kind == "LoadBalancer")
-            && crate::support::exposure::risky_pods(ctx.view, service).is_empty()
+        if kind != "NodePort" && kind != "LoadBalancer" {
+            continue;
+        }
+        // KH541 reports the Services in front of privileged pods.
+        if crate::support::exposure::risky_pods(ctx.view, service)
+            .1
+            .is_some()
         {
-            out.at(
-                &service.origin,
-                &service.root,
-                FieldPath::parse("spec.type"),
-                format!("Service {} is of type {kind}", service.origin.resource.name),
-            );
+            continue;
+        }
+        let tag = out.at(
+            &service.origin,
+            &service.root,
+            FieldPath::parse("spec.type"),
+            format!("Service {} is of type {kind}", service.origin.resource.name),
+        );
+        // Node ports open every node (WN-01); a load balancer without them does not.
+        if service.spec.allocate_load_balancer_node_ports == Some(false) {
+            tag.rows(&["NP-08"]);
         }
     }
 }

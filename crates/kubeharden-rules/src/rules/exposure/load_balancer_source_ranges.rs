@@ -25,7 +25,7 @@ pub const RULE: RuleDef = RuleDef {
     name: "load-balancer-open-to-all",
     title: "LoadBalancer accepts traffic from any address",
     severity: Severity::Medium,
-    guidance: &["NP-08", "CP-01"],
+    guidance: &["NP-08"],
     pss: None,
     mitre: Some(Mitre {
         id: "T1133",

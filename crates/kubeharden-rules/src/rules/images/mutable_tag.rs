@@ -42,22 +42,26 @@ fn check(w: &Workload<'_>, out: &mut Out) {
             continue;
         }
         match r.tag {
-            Some("latest") => out.container(
-                &c,
-                c.path.key("image"),
-                format!(
-                    "container {:?} uses image {image:?} with the mutable tag latest",
-                    c.name()
-                ),
-            ),
-            None => out.container(
-                &c,
-                c.path.key("image"),
-                format!(
-                    "container {:?} uses image {image:?} with no tag (latest)",
-                    c.name()
-                ),
-            ),
+            Some("latest") => {
+                out.container(
+                    &c,
+                    c.path.key("image"),
+                    format!(
+                        "container {:?} uses image {image:?} with the mutable tag latest",
+                        c.name()
+                    ),
+                );
+            }
+            None => {
+                out.container(
+                    &c,
+                    c.path.key("image"),
+                    format!(
+                        "container {:?} uses image {image:?} with no tag (latest)",
+                        c.name()
+                    ),
+                );
+            }
             Some(_) => {}
         }
     }

@@ -62,9 +62,16 @@ fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     let target = ctx.config.pss_target.as_str();
     let labels = FieldPath::parse("metadata.labels");
     match ns.labels.get(ENFORCE) {
-        None => out.at(&ns.origin, &ns.root, labels.key(ENFORCE), format!("namespace {namespace} has no {ENFORCE} label: pods are admitted as privileged (target: {target})")),
+        None => {
+            out.at(&ns.origin, &ns.root, labels.key(ENFORCE), format!("namespace {namespace} has no {ENFORCE} label: pods are admitted as privileged (target: {target})"));
+        }
         Some(level) if level_rank(level) < level_rank(target) => {
-            out.at(&ns.origin, &ns.root, labels.key(ENFORCE), format!("namespace {namespace} enforces {level:?}, below the target {target}"))
+            out.at(
+                &ns.origin,
+                &ns.root,
+                labels.key(ENFORCE),
+                format!("namespace {namespace} enforces {level:?}, below the target {target}"),
+            );
         }
         Some(_) => {}
     }

@@ -51,7 +51,16 @@ fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     let path = FieldPath::parse("metadata.labels").key(VERSION);
     match minor {
         Some(m) if m >= OLDEST_CURRENT_MINOR => {}
-        Some(_) => out.at(&ns.origin, &ns.root, path, format!("namespace {namespace} pins Pod Security version {version}; checks added since are not enforced")),
-        None => out.at(&ns.origin, &ns.root, path, format!("namespace {namespace} has an invalid Pod Security version {version:?}")),
+        Some(_) => {
+            out.at(&ns.origin, &ns.root, path, format!("namespace {namespace} pins Pod Security version {version}; checks added since are not enforced"));
+        }
+        None => {
+            out.at(
+                &ns.origin,
+                &ns.root,
+                path,
+                format!("namespace {namespace} has an invalid Pod Security version {version:?}"),
+            );
+        }
     }
 }

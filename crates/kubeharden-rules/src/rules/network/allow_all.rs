@@ -58,12 +58,18 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
                 let rule_path = FieldPath::parse("spec").key(direction).index(i);
                 let no_peers = peers.is_none_or(Vec::is_empty);
                 if no_peers && ports.is_none_or(Vec::is_empty) {
+                    let row: &'static [&'static str] = if direction == "ingress" {
+                        &["NP-03"]
+                    } else {
+                        &["NP-04"]
+                    };
                     out.at(
                         &policy.origin,
                         &policy.root,
                         rule_path,
                         format!("NetworkPolicy {name} allows all {direction} traffic"),
-                    );
+                    )
+                    .rows(row);
                     continue;
                 }
                 for (j, peer) in peers.into_iter().flatten().enumerate() {
@@ -82,7 +88,8 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
                                 if direction == "ingress" { "from" } else { "to" },
                                 block.cidr
                             ),
-                        );
+                        )
+                        .rows(&["NP-07"]);
                     }
                 }
             }

@@ -15,7 +15,7 @@
 use kubeharden_node::ComponentKind;
 
 use crate::prelude::*;
-use crate::support::node::{check_flags, Want};
+use crate::support::node::{check_flag_rows, Want};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH704",
@@ -29,37 +29,48 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(
+    const DISABLE: &str = "disable-admission-plugins";
+    check_flag_rows(
         ctx.view,
         ComponentKind::ApiServer,
         &[
             (
-                "enable-admission-plugins",
-                Want::Contains("NodeRestriction", ""),
+                Some(&["RBAC-02"]),
+                None,
+                &[(
+                    "enable-admission-plugins",
+                    Want::Contains("NodeRestriction", ""),
+                )],
             ),
             (
-                "enable-admission-plugins",
-                Want::Excludes("AlwaysAdmit", ""),
+                Some(&["POD-11"]),
+                None,
+                &[
+                    (
+                        "enable-admission-plugins",
+                        Want::Excludes("AlwaysAdmit", ""),
+                    ),
+                    (DISABLE, Want::Excludes("PodSecurity", "")),
+                ],
             ),
             (
-                "disable-admission-plugins",
-                Want::Excludes("PodSecurity", ""),
+                Some(&["AUTHN-06"]),
+                None,
+                &[(DISABLE, Want::Excludes("ServiceAccount", ""))],
             ),
             (
-                "disable-admission-plugins",
-                Want::Excludes("ServiceAccount", ""),
+                Some(&["RES-04"]),
+                None,
+                &[
+                    (DISABLE, Want::Excludes("LimitRanger", "")),
+                    (DISABLE, Want::Excludes("ResourceQuota", "")),
+                ],
             ),
+            // The guidance's flag summary asks for it, but no row of its own covers it.
             (
-                "disable-admission-plugins",
-                Want::Excludes("LimitRanger", ""),
-            ),
-            (
-                "disable-admission-plugins",
-                Want::Excludes("ResourceQuota", ""),
-            ),
-            (
-                "disable-admission-plugins",
-                Want::Excludes("NamespaceLifecycle", ""),
+                Some(&[]),
+                None,
+                &[(DISABLE, Want::Excludes("NamespaceLifecycle", ""))],
             ),
         ],
         out,

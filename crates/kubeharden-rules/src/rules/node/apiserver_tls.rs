@@ -15,7 +15,7 @@
 use kubeharden_node::ComponentKind;
 
 use crate::prelude::*;
-use crate::support::node::{check_flags, Want, TLS_MIN};
+use crate::support::node::{check_flag_rows, Want, TLS_MIN};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH705",
@@ -28,19 +28,51 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Node(check),
 };
 
+/// Ways to authenticate users other than client certificates (AUTHN-01).
+const OTHER_USER_AUTHN: &[&str] = &[
+    "oidc-issuer-url",
+    "authentication-token-webhook-config-file",
+    "authentication-config",
+];
+
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(
+    // Without a client CA the API server authenticates no one by certificate; that
+    // leaves users without any authentication method only if nothing else is set.
+    let client_ca_rows: &'static [&'static str] = match ctx.view.component(ComponentKind::ApiServer)
+    {
+        Some(c) if OTHER_USER_AUTHN.iter().all(|f| c.value(f).is_none()) => &["TLS-04", "AUTHN-01"],
+        _ => &["TLS-04"],
+    };
+    check_flag_rows(
         ctx.view,
         ComponentKind::ApiServer,
         &[
-            ("tls-cert-file", Want::Set),
-            ("tls-private-key-file", Want::Set),
-            ("client-ca-file", Want::Set),
-            ("kubelet-client-certificate", Want::Set),
-            ("kubelet-client-key", Want::Set),
-            ("kubelet-certificate-authority", Want::Set),
-            ("tls-min-version", Want::Required(TLS_MIN)),
-            ("tls-cipher-suites", Want::StrongCiphers),
+            (
+                Some(&["TLS-04"]),
+                None,
+                &[
+                    ("tls-cert-file", Want::Set),
+                    ("tls-private-key-file", Want::Set),
+                ],
+            ),
+            (Some(client_ca_rows), None, &[("client-ca-file", Want::Set)]),
+            (
+                Some(&["TLS-03"]),
+                None,
+                &[
+                    ("kubelet-client-certificate", Want::Set),
+                    ("kubelet-client-key", Want::Set),
+                    ("kubelet-certificate-authority", Want::Set),
+                ],
+            ),
+            (
+                Some(&["TLS-01"]),
+                None,
+                &[
+                    ("tls-min-version", Want::Required(TLS_MIN)),
+                    ("tls-cipher-suites", Want::StrongCiphers),
+                ],
+            ),
         ],
         out,
     );

@@ -27,14 +27,14 @@
 use kubeharden_node::ComponentKind;
 
 use crate::prelude::*;
-use crate::support::node::{check_flags, report, Want};
+use crate::support::node::{check_flag_rows, report, Want};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH711",
     name: "apiserver-audit-logging",
     title: "API server audit logging is off or not retained",
     severity: Severity::High,
-    guidance: &["LOG-01"],
+    guidance: &["LOG-01", "LOG-06"],
     pss: None,
     mitre: Some(Mitre {
         id: "T1562.008",
@@ -47,19 +47,25 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     let Some(api) = ctx.view.component(ComponentKind::ApiServer) else {
         return;
     };
-    check_flags(
+    check_flag_rows(
         ctx.view,
         ComponentKind::ApiServer,
-        &[("audit-policy-file", Want::Set)],
+        &[(Some(&["LOG-01"]), None, &[("audit-policy-file", Want::Set)])],
         out,
     );
     if api.value("audit-log-path").is_none() && api.value("audit-webhook-config-file").is_none() {
-        report(api, "audit-log-path", "kube-apiserver sets neither --audit-log-path nor --audit-webhook-config-file: audit events go nowhere".into(), out);
+        report(api, "audit-log-path", "kube-apiserver sets neither --audit-log-path nor --audit-webhook-config-file: audit events go nowhere".into(), out).rows(&["LOG-01"]);
     }
     let retention = [
         ("audit-log-maxage", Want::AtLeast(30, "audit-log-path")),
         ("audit-log-maxbackup", Want::AtLeast(10, "audit-log-path")),
         ("audit-log-maxsize", Want::AtLeast(100, "audit-log-path")),
     ];
-    check_flags(ctx.view, ComponentKind::ApiServer, &retention, out);
+    // Retention is its own row: a log that is written but not kept long enough.
+    check_flag_rows(
+        ctx.view,
+        ComponentKind::ApiServer,
+        &[(Some(&["LOG-06"]), Some(Severity::Medium), &retention)],
+        out,
+    );
 }

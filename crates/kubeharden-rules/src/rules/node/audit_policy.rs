@@ -83,31 +83,38 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
             at(path.clone()),
             path,
             format!("rule {i} has no valid level (None, Metadata, Request or RequestResponse)"),
-        );
+        )
+        .rows(&["LOG-02"]);
     }
     match policy.catch_all() {
         Some((_, level)) if level >= AuditLevel::Metadata => {}
-        Some((i, _)) => out.at(
-            what,
-            &policy.file,
-            at(AuditPolicy::rule_path(i)),
-            AuditPolicy::rule_path(i),
-            "the catch-all rule logs nothing (level None)",
-        ),
-        None => out.at(
-            what,
-            &policy.file,
-            at(FieldPath::parse("rules")),
-            FieldPath::parse("rules"),
-            "no catch-all rule: requests no rule names are not logged",
-        ),
+        Some((i, _)) => {
+            out.at(
+                what,
+                &policy.file,
+                at(AuditPolicy::rule_path(i)),
+                AuditPolicy::rule_path(i),
+                "the catch-all rule logs nothing (level None)",
+            )
+            .rows(&["LOG-03"]);
+        }
+        None => {
+            out.at(
+                what,
+                &policy.file,
+                at(FieldPath::parse("rules")),
+                FieldPath::parse("rules"),
+                "no catch-all rule: requests no rule names are not logged",
+            )
+            .rows(&["LOG-03"]);
+        }
     }
     for (name, resource) in [("Secrets", "secrets"), ("ConfigMaps", "configmaps")] {
         for verb in ["get", "create"] {
             let (level, rule) = policy.level(&probe(verb, "", resource));
             if level >= AuditLevel::Request {
                 let path = rule.map_or(FieldPath::parse("rules"), AuditPolicy::rule_path);
-                out.at(what, &policy.file, at(path.clone()), path, format!("{name} are logged at {level:?}: their values are written into the audit log (log them at Metadata)"));
+                out.at(what, &policy.file, at(path.clone()), path, format!("{name} are logged at {level:?}: their values are written into the audit log (log them at Metadata)")).rows(&["LOG-04"]);
                 break;
             }
         }
@@ -115,7 +122,7 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     let (level, rule) = policy.level(&probe("create", "authentication.k8s.io", "tokenreviews"));
     if level >= AuditLevel::Request {
         let path = rule.map_or(FieldPath::parse("rules"), AuditPolicy::rule_path);
-        out.at(what, &policy.file, at(path.clone()), path, format!("TokenReviews are logged at {level:?}: bearer tokens are written into the audit log"));
+        out.at(what, &policy.file, at(path.clone()), path, format!("TokenReviews are logged at {level:?}: bearer tokens are written into the audit log")).rows(&["LOG-04"]);
     }
     // One finding per kind of request, naming every detector it blinds.
     let mut gaps: Vec<(&str, AuditLevel, AuditLevel, Option<usize>, Vec<&str>)> = Vec::new();
@@ -133,7 +140,14 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     for (what, level, least, rule, detectors) in gaps {
         let path = rule.map_or(FieldPath::parse("rules"), AuditPolicy::rule_path);
         let message = format!("{what} are logged at {level:?}, below {least:?}: audit-log detectors {} cannot see them", detectors.join(", "));
-        out.at(what_kind(), &policy.file, at(path.clone()), path, message);
+        // Anonymous requests have a row of their own; every other gap is detail.
+        let rows: &'static [&'static str] = if what == "anonymous requests" {
+            &["LOG-05"]
+        } else {
+            &["LOG-03"]
+        };
+        out.at(what_kind(), &policy.file, at(path.clone()), path, message)
+            .rows(rows);
     }
 }
 

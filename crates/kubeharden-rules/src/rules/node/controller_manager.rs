@@ -15,30 +15,35 @@
 use kubeharden_node::ComponentKind;
 
 use crate::prelude::*;
-use crate::support::node::{check_flags, Want, TLS_MIN};
+use crate::support::node::{check_flag_rows, Want, CONTROL_PLANE_ONLY, TLS_MIN_VERSION};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH720",
     name: "controller-manager-settings",
     title: "Controller manager is exposed or shares credentials",
     severity: Severity::Medium,
-    guidance: &["CP-03", "CP-05", "TLS-02"],
+    guidance: &["CP-03", "CP-05", "TLS-01"],
     pss: None,
     mitre: None,
     check: Check::Node(check),
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(
+    check_flag_rows(
         ctx.view,
         ComponentKind::ControllerManager,
         &[
-            ("bind-address", Want::Is("127.0.0.1", "0.0.0.0")),
-            ("profiling", Want::Is("false", "true")),
-            ("tls-min-version", Want::Required(TLS_MIN)),
-            ("use-service-account-credentials", Want::Is("true", "false")),
-            ("service-account-private-key-file", Want::Set),
-            ("root-ca-file", Want::Set),
+            CONTROL_PLANE_ONLY,
+            TLS_MIN_VERSION,
+            (
+                Some(&["CP-05"]),
+                None,
+                &[
+                    ("use-service-account-credentials", Want::Is("true", "false")),
+                    ("service-account-private-key-file", Want::Set),
+                    ("root-ca-file", Want::Set),
+                ],
+            ),
         ],
         out,
     );

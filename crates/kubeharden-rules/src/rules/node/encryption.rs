@@ -59,7 +59,7 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         return;
     };
     if api.value("encryption-provider-config").is_none() {
-        report(api, "encryption-provider-config", "kube-apiserver sets no --encryption-provider-config: Secrets are stored unencrypted in etcd".into(), out);
+        report(api, "encryption-provider-config", "kube-apiserver sets no --encryption-provider-config: Secrets are stored unencrypted in etcd".into(), out).rows(&["SEC-02"]);
         return;
     }
     let Some((file, root)) = &ctx.view.encryption_config else {
@@ -74,7 +74,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
             root.pos,
             FieldPath::parse("resources"),
             "the encryption configuration does not cover secrets",
-        );
+        )
+        .rows(&["SEC-02", "SEC-03"]);
         return;
     };
     let first = entry.get("providers").and_then(|p| p.items().first());
@@ -85,13 +86,36 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     let path = FieldPath::parse("resources").index(i).join("providers[0]");
     let pos = root.locate(&path).pos;
     match provider {
-        "identity" | "" => out.at(what, file, pos, path, "the first provider for secrets is identity: new Secrets are written unencrypted"),
+        "identity" | "" => {
+            out.at(
+                what,
+                file,
+                pos,
+                path,
+                "the first provider for secrets is identity: new Secrets are written unencrypted",
+            )
+            .rows(&["SEC-03"]);
+        }
         "kms" => {
-            let version = first.and_then(|p| p.get("kms")).and_then(|k| k.get("apiVersion")).and_then(Node::scalar_text).unwrap_or("v1");
+            let version = first
+                .and_then(|p| p.get("kms"))
+                .and_then(|k| k.get("apiVersion"))
+                .and_then(Node::scalar_text)
+                .unwrap_or("v1");
             if version != "v2" {
-                out.at(what, file, pos, path, "secrets use KMS v1, which is deprecated; use KMS v2 (apiVersion: v2)");
+                out.at(
+                    what,
+                    file,
+                    pos,
+                    path,
+                    "secrets use KMS v1, which is deprecated; use KMS v2 (apiVersion: v2)",
+                )
+                .rows(&["SEC-04"])
+                .severity(Severity::Low);
             }
         }
-        other => out.at(what, file, pos, path, format!("secrets are encrypted with {other}, whose key sits in this file on the node; prefer a KMS v2 provider")),
+        other => {
+            out.at(what, file, pos, path, format!("secrets are encrypted with {other}, whose key sits in this file on the node; prefer a KMS v2 provider")).rows(&["SEC-04"]).severity(Severity::Medium);
+        }
     }
 }

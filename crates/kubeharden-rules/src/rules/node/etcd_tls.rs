@@ -15,7 +15,7 @@
 use kubeharden_node::ComponentKind;
 
 use crate::prelude::*;
-use crate::support::node::{check_flags, Want};
+use crate::support::node::{check_flag_rows, Want};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH730",
@@ -29,19 +29,34 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(
+    check_flag_rows(
         ctx.view,
         ComponentKind::Etcd,
         &[
-            ("cert-file", Want::Set),
-            ("key-file", Want::Set),
-            ("trusted-ca-file", Want::Set),
-            ("client-cert-auth", Want::Is("true", "false")),
-            ("auto-tls", Want::Is("false", "false")),
-            ("peer-cert-file", Want::Set),
-            ("peer-key-file", Want::Set),
-            ("peer-client-cert-auth", Want::Is("true", "false")),
-            ("peer-auto-tls", Want::Is("false", "false")),
+            (
+                Some(&["ETCD-02"]),
+                None,
+                &[("cert-file", Want::Set), ("key-file", Want::Set)],
+            ),
+            (
+                Some(&["ETCD-03"]),
+                None,
+                &[
+                    ("trusted-ca-file", Want::Set),
+                    ("client-cert-auth", Want::Is("true", "false")),
+                    ("auto-tls", Want::Is("false", "false")),
+                ],
+            ),
+            (
+                Some(&["ETCD-05"]),
+                None,
+                &[
+                    ("peer-cert-file", Want::Set),
+                    ("peer-key-file", Want::Set),
+                    ("peer-client-cert-auth", Want::Is("true", "false")),
+                    ("peer-auto-tls", Want::Is("false", "false")),
+                ],
+            ),
         ],
         out,
     );

@@ -54,7 +54,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         "false",
         ("true", "false"),
         out,
-    );
+    )
+    .map(|t| t.rows(&["WN-02"]));
     check_kubelet(
         k,
         "authorization-mode",
@@ -62,7 +63,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         "Webhook",
         ("AlwaysAllow", "Webhook"),
         out,
-    );
+    )
+    .map(|t| t.rows(&["WN-03"]));
     check_kubelet(
         k,
         "authentication-token-webhook",
@@ -70,12 +72,13 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         "true",
         ("false", "true"),
         out,
-    );
+    )
+    .map(|t| t.rows(&["WN-03"]));
     if k.setting("client-ca-file", "authentication.x509.clientCAFile")
         .is_none()
     {
         if let Some((file, pos, path)) = k.anchor("authentication.x509.clientCAFile") {
-            out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet sets no client CA (authentication.x509.clientCAFile, --client-ca-file): it cannot verify the API server's client certificate");
+            out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet sets no client CA (authentication.x509.clientCAFile, --client-ca-file): it cannot verify the API server's client certificate").rows(&["WN-04"]);
         }
     }
 }

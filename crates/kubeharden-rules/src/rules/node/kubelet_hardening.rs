@@ -4,6 +4,9 @@
 //! - a positive `podPidsLimit`, so a fork bomb in one pod cannot starve the node;
 //! - `seccompDefault: true`, so pods without a profile still get `RuntimeDefault`.
 //!
+//! `protectKernelDefaults` is CIS advice that no row of the guidance's checklist
+//! covers, so its finding names no row.
+//!
 //! ## Why it matters
 //! These settings cap what one compromised or runaway pod can do to the node: change
 //! kernel tunables, exhaust PIDs, or make system calls that the runtime's default
@@ -45,7 +48,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         "true",
         ("false", "false"),
         out,
-    );
+    )
+    .map(|t| t.rows(&[]));
     check_kubelet(
         k,
         "seccomp-default",
@@ -53,19 +57,23 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         "true",
         ("false", "false"),
         out,
-    );
+    )
+    .map(|t| t.rows(&["POD-34"]));
     match k.setting("pod-max-pids", "podPidsLimit") {
         Some(s) if s.value.parse::<i64>().unwrap_or(-1) > 0 => {}
-        Some(s) => out.at(
-            ("kubelet", "kubelet"),
-            &s.file,
-            s.pos,
-            s.path,
-            format!(
-                "kubelet podPidsLimit is {}: pods may use every PID of the node",
-                s.value
-            ),
-        ),
+        Some(s) => {
+            out.at(
+                ("kubelet", "kubelet"),
+                &s.file,
+                s.pos,
+                s.path,
+                format!(
+                    "kubelet podPidsLimit is {}: pods may use every PID of the node",
+                    s.value
+                ),
+            )
+            .rows(&["RES-05"]);
+        }
         None => {
             if let Some((file, pos, path)) = k.anchor("podPidsLimit") {
                 out.at(
@@ -74,7 +82,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
                     pos,
                     path,
                     "kubelet sets no podPidsLimit: pods may use every PID of the node",
-                );
+                )
+                .rows(&["RES-05"]);
             }
         }
     }

@@ -44,7 +44,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         "true",
         ("false", "false"),
         out,
-    );
+    )
+    .map(|t| t.rows(&["TLS-02"]));
     let bootstrap = k
         .setting("rotate-server-certificates", "serverTLSBootstrap")
         .is_some_and(|s| s.value == "true");
@@ -53,7 +54,7 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
             .is_some();
     if !bootstrap && !serving {
         if let Some((file, pos, path)) = k.anchor("serverTLSBootstrap") {
-            out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet has neither a serving certificate (tlsCertFile, tlsPrivateKeyFile) nor serverTLSBootstrap: it serves a self-signed certificate");
+            out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet has neither a serving certificate (tlsCertFile, tlsPrivateKeyFile) nor serverTLSBootstrap: it serves a self-signed certificate").rows(&["TLS-02"]);
         }
     }
     if let Some(s) = k.setting("tls-cipher-suites", "tlsCipherSuites") {
@@ -70,7 +71,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
                 s.pos,
                 s.path.clone(),
                 format!("kubelet offers weak cipher suites: {}", weak.join(", ")),
-            );
+            )
+            .rows(&["TLS-01"]);
         }
     }
     match k.setting("tls-min-version", "tlsMinVersion") {
@@ -84,7 +86,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
                     "kubelet accepts TLS from {}; use VersionTLS12 or VersionTLS13",
                     s.value
                 ),
-            );
+            )
+            .rows(&["TLS-01"]);
         }
         Some(_) => {}
         None => {
@@ -95,7 +98,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
                     pos,
                     path,
                     "kubelet does not set tlsMinVersion; set VersionTLS12 or VersionTLS13",
-                );
+                )
+                .rows(&["TLS-01"]);
             }
         }
     }

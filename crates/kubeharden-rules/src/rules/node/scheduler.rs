@@ -15,28 +15,24 @@
 use kubeharden_node::ComponentKind;
 
 use crate::prelude::*;
-use crate::support::node::{check_flags, Want, TLS_MIN};
+use crate::support::node::{check_flag_rows, CONTROL_PLANE_ONLY, TLS_MIN_VERSION};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH721",
     name: "scheduler-settings",
     title: "Scheduler is exposed or profiling",
     severity: Severity::Medium,
-    guidance: &["CP-03"],
+    guidance: &["CP-03", "TLS-01"],
     pss: None,
     mitre: None,
     check: Check::Node(check),
 };
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
-    check_flags(
+    check_flag_rows(
         ctx.view,
         ComponentKind::Scheduler,
-        &[
-            ("bind-address", Want::Is("127.0.0.1", "0.0.0.0")),
-            ("profiling", Want::Is("false", "true")),
-            ("tls-min-version", Want::Required(TLS_MIN)),
-        ],
+        &[CONTROL_PLANE_ONLY, TLS_MIN_VERSION],
         out,
     );
 }

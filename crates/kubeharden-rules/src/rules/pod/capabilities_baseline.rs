@@ -2,7 +2,8 @@
 //! Flags containers that add a Linux capability outside the Pod Security Standards
 //! baseline set (`AUDIT_WRITE`, `CHOWN`, `DAC_OVERRIDE`, `FOWNER`, `FSETID`, `KILL`,
 //! `MKNOD`, `NET_BIND_SERVICE`, `SETFCAP`, `SETGID`, `SETPCAP`, `SETUID`,
-//! `SYS_CHROOT`).
+//! `SYS_CHROOT`). `SYS_ADMIN`, `SYS_MODULE` and `ALL` amount to `privileged: true`:
+//! those findings are critical and name the no-privileged row (POD-12) too.
 //!
 //! ## Why it matters
 //! Capabilities such as `SYS_ADMIN`, `NET_ADMIN`, `SYS_PTRACE` or `SYS_MODULE` are
@@ -28,7 +29,7 @@ pub const RULE: RuleDef = RuleDef {
     name: "dangerous-capabilities",
     title: "Container adds capabilities beyond the baseline set",
     severity: Severity::High,
-    guidance: &["POD-19"],
+    guidance: &["POD-19", "POD-12"],
     pss: Some(Pss {
         check: "capabilities_baseline",
         level: PssLevel::Baseline,
@@ -47,11 +48,17 @@ fn check(w: &Workload<'_>, out: &mut Out) {
             .and_then(|caps| caps.add.as_ref());
         for (i, cap) in added.into_iter().flatten().enumerate() {
             if !BASELINE_CAPABILITIES.contains(&cap.as_str()) {
-                out.container(
+                let tag = out.container(
                     &c,
                     ctr_sc_path(&c, "capabilities.add").index(i),
                     format!("container {:?} adds capability {cap}", c.name()),
                 );
+                // SYS_ADMIN, SYS_MODULE or ALL is privileged in all but name.
+                if kubeharden_cluster::privileged_capability(cap) {
+                    tag.severity(Severity::Critical);
+                } else {
+                    tag.rows(&["POD-19"]);
+                }
             }
         }
     }

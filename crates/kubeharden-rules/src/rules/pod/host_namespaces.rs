@@ -44,13 +44,15 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     let spec = &w.spec;
-    for (field, on) in [
-        ("hostNetwork", spec.host_network),
-        ("hostPID", spec.host_pid),
-        ("hostIPC", spec.host_ipc),
-    ] {
+    let namespaces: [(&str, Option<bool>, &'static [&'static str]); 3] = [
+        ("hostNetwork", spec.host_network, &["POD-15"]),
+        ("hostPID", spec.host_pid, &["POD-13"]),
+        ("hostIPC", spec.host_ipc, &["POD-14"]),
+    ];
+    for (field, on, rows) in namespaces {
         if on == Some(true) {
-            out.at(spec_path(w, field), format!("pod sets {field}: true"));
+            out.at(spec_path(w, field), format!("pod sets {field}: true"))
+                .rows(rows);
         }
     }
 }

@@ -49,22 +49,26 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         match ctr_sc(&c).and_then(|sc| sc.allow_privilege_escalation) {
             Some(false) => {}
-            Some(true) => out.container(
-                &c,
-                ctr_sc_path(&c, "allowPrivilegeEscalation"),
-                format!(
-                    "container {:?} sets allowPrivilegeEscalation: true",
-                    c.name()
-                ),
-            ),
-            None => out.container(
-                &c,
-                ctr_sc_path(&c, "allowPrivilegeEscalation"),
-                format!(
-                    "container {:?} does not set allowPrivilegeEscalation: false",
-                    c.name()
-                ),
-            ),
+            Some(true) => {
+                out.container(
+                    &c,
+                    ctr_sc_path(&c, "allowPrivilegeEscalation"),
+                    format!(
+                        "container {:?} sets allowPrivilegeEscalation: true",
+                        c.name()
+                    ),
+                );
+            }
+            None => {
+                out.container(
+                    &c,
+                    ctr_sc_path(&c, "allowPrivilegeEscalation"),
+                    format!(
+                        "container {:?} does not set allowPrivilegeEscalation: false",
+                        c.name()
+                    ),
+                );
+            }
         }
     }
 }

@@ -53,14 +53,16 @@ fn check(w: &Workload<'_>, out: &mut Out) {
                 );
             }
             Some(_) => {}
-            None => out.container(
-                &c,
-                ctr_sc_path(&c, "runAsGroup"),
-                format!(
-                    "container {:?} sets no runAsGroup: the image's group, often root, applies",
-                    c.name()
-                ),
-            ),
+            None => {
+                out.container(
+                    &c,
+                    ctr_sc_path(&c, "runAsGroup"),
+                    format!(
+                        "container {:?} sets no runAsGroup: the image's group, often root, applies",
+                        c.name()
+                    ),
+                );
+            }
         }
     }
 }

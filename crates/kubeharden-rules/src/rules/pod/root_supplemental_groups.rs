@@ -36,10 +36,12 @@ fn check(w: &Workload<'_>, out: &mut Out) {
             out.at(
                 pod_sc_path(w, "supplementalGroups").index(i),
                 "pod adds supplemental group 0 (root)",
-            );
+            )
+            .rows(&["POD-04"]);
         }
     }
     if sc.fs_group == Some(0) {
-        out.at(pod_sc_path(w, "fsGroup"), "pod sets fsGroup: 0 (root)");
+        out.at(pod_sc_path(w, "fsGroup"), "pod sets fsGroup: 0 (root)")
+            .rows(&["POD-05"]);
     }
 }

@@ -2,6 +2,9 @@
 //! Flags pods and containers that do not require a non-root user:
 //! `runAsNonRoot: false` anywhere, or a container that leaves it unset while the pod
 //! does not set `runAsNonRoot: true`.
+//! A container that sets a non-zero `runAsUser` still fails Pod Security's restricted
+//! level, which wants `runAsNonRoot: true` too, but not the guidance's non-root row:
+//! that finding names no checklist row and is low.
 //! Pods in their own user namespace (`hostUsers: false`) are not flagged: root in
 //! the container is an unprivileged user on the node, and Pod Security (v1.35+)
 //! admits them.
@@ -64,20 +67,35 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     for c in w.containers() {
         match ctr_sc(&c).and_then(|sc| sc.run_as_non_root) {
             Some(true) => {}
-            Some(false) => out.container(
-                &c,
-                ctr_sc_path(&c, "runAsNonRoot"),
-                format!("container {:?} sets runAsNonRoot: false", c.name()),
-            ),
+            Some(false) => {
+                out.container(
+                    &c,
+                    ctr_sc_path(&c, "runAsNonRoot"),
+                    format!("container {:?} sets runAsNonRoot: false", c.name()),
+                );
+            }
             None if pod_setting == Some(true) => {}
-            None => out.container(
-                &c,
-                ctr_sc_path(&c, "runAsNonRoot"),
-                format!(
-                    "container {:?} does not set runAsNonRoot: true, nor does the pod",
-                    c.name()
-                ),
-            ),
+            None => {
+                let path = ctr_sc_path(&c, "runAsNonRoot");
+                let uid = effective(&c, w, |sc| sc.run_as_user, |sc| sc.run_as_user);
+                match uid {
+                    // A non-zero runAsUser meets the guidance's non-root row; only Pod
+                    // Security's restricted level asks for runAsNonRoot as well.
+                    Some(uid) if uid > 0 => {
+                        let message = format!("container {:?} runs as user {uid} but does not set runAsNonRoot: true, which Pod Security restricted requires", c.name());
+                        out.container(&c, path, message)
+                            .rows(&[])
+                            .severity(Severity::Low);
+                    }
+                    _ => {
+                        let message = format!(
+                            "container {:?} does not set runAsNonRoot: true, nor does the pod",
+                            c.name()
+                        );
+                        out.container(&c, path, message);
+                    }
+                }
+            }
         }
     }
 }

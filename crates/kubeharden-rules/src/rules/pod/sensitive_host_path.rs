@@ -5,11 +5,21 @@
 //! `/var/log`, `/run` or `/var/run`, container runtime sockets, and anything below
 //! them.
 //!
+//!
+//! Severity follows what the mount gives:
+//! - **critical**: a takeover path on its own. The container runtime's socket (or
+//!   a folder holding it, such as `/run`), the node's root, credentials or root's
+//!   files (`/`, `/etc`, `/etc/kubernetes`, `/var/lib/kubelet`, `/var/lib/etcd`,
+//!   `/root`, `/home`), or any sensitive path that a container mounts writable;
+//! - **high**: the rest mounted read-only (`/proc`, `/sys`, `/dev`, runtime data);
+//! - **medium**: logs and single configuration folders below `/etc` mounted
+//!   read-only, as log shippers and certificate bundles do.
+//!
 //! ## Why it matters
 //! These paths hold the node's credentials (kubelet and etcd keys), its
 //! configuration, other pods' data and logs, and the container runtime's socket,
-//! which starts privileged containers on request. Mounting any of them is a direct
-//! path to node and cluster takeover.
+//! which starts privileged containers on request. Mounting them writable, or the
+//! runtime socket at all, is a direct path to node and cluster takeover.
 //!
 //! ## Example
 //! ```yaml
@@ -74,27 +84,84 @@ fn is_sensitive(path: &str) -> bool {
         })
 }
 
+/// Paths that are a takeover path even read-only: the node's root, its credentials
+/// and root's files. A runtime socket or a folder above one counts too.
+const TAKEOVER: [&str; 7] = [
+    "/etc",
+    "/etc/kubernetes",
+    "/var/lib/kubelet",
+    "/var/lib/etcd",
+    "/root",
+    "/home",
+    "/etc/shadow",
+];
+
+const RUNTIME_SOCKETS: [&str; 4] = [
+    "/run/containerd/containerd.sock",
+    "/var/run/docker.sock",
+    "/var/run/crio/crio.sock",
+    "/var/run/cri-dockerd.sock",
+];
+
+/// Whether `path` is `base` or below it.
+fn within(path: &str, base: &str) -> bool {
+    path == base || path.strip_prefix(base).is_some_and(|r| r.starts_with('/'))
+}
+
+/// How severe a mount of the sensitive `path` is.
+fn severity(path: &str, writable: bool) -> Severity {
+    let path = path.trim_end_matches('/');
+    let socket = RUNTIME_SOCKETS
+        .iter()
+        .any(|s| within(s, path) || within(s.replace("/var/run", "/run").as_str(), path));
+    let takeover =
+        path.is_empty() || TAKEOVER[0] == path || TAKEOVER[1..].iter().any(|t| within(path, t));
+    if socket || takeover || writable {
+        Severity::Critical
+    } else if within(path, "/var/log") || within(path, "/etc") {
+        Severity::Medium
+    } else {
+        Severity::High
+    }
+}
+
+/// Whether any container mounts the volume without `readOnly: true`.
+fn mounted_writable(w: &Workload<'_>, volume: &str) -> bool {
+    w.containers().any(|c| {
+        c.container
+            .volume_mounts
+            .iter()
+            .flatten()
+            .any(|m| m.name == volume && m.read_only != Some(true))
+    })
+}
+
 fn check(w: &Workload<'_>, out: &mut Out) {
     for (i, volume) in w.spec.volumes.iter().flatten().enumerate() {
-        if let Some(host) = volume
+        let Some(host) = volume
             .host_path
             .as_ref()
             .filter(|h| h.path.starts_with('/') && is_sensitive(&h.path))
-        {
-            out.at(
-                spec_path(w, "volumes").index(i).key("hostPath").key("path"),
-                format!(
-                    "volume {:?} mounts sensitive host path {:?}",
-                    volume.name, host.path
-                ),
-            );
-        }
+        else {
+            continue;
+        };
+        let writable = mounted_writable(w, &volume.name);
+        let how = if writable { "writable" } else { "read-only" };
+        out.at(
+            spec_path(w, "volumes").index(i).key("hostPath").key("path"),
+            format!(
+                "volume {:?} mounts sensitive host path {:?} ({how})",
+                volume.name, host.path
+            ),
+        )
+        .severity(severity(&host.path, writable));
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_sensitive;
+    use super::{is_sensitive, severity};
+    use crate::finding::Severity;
 
     #[test]
     fn matches_whole_path_components() {
@@ -104,5 +171,31 @@ mod tests {
         assert!(is_sensitive("/var/lib/kubelet/pods"));
         assert!(!is_sensitive("/etcetera"));
         assert!(!is_sensitive("/data/app"));
+    }
+
+    #[test]
+    fn severity_follows_what_the_mount_gives() {
+        // Runtime sockets and the folders holding them: critical even read-only.
+        assert_eq!(severity("/var/run/docker.sock", false), Severity::Critical);
+        assert_eq!(severity("/run", false), Severity::Critical);
+        assert_eq!(severity("/run/containerd", false), Severity::Critical);
+        assert_eq!(severity("/var/run/crio/", false), Severity::Critical);
+        // Root, credentials, root's files.
+        assert_eq!(severity("/", false), Severity::Critical);
+        assert_eq!(severity("/etc", false), Severity::Critical);
+        assert_eq!(severity("/etc/kubernetes/pki", false), Severity::Critical);
+        assert_eq!(severity("/var/lib/kubelet/pods", false), Severity::Critical);
+        assert_eq!(severity("/root/.ssh", false), Severity::Critical);
+        // Read-only views of the node.
+        assert_eq!(severity("/proc", false), Severity::High);
+        assert_eq!(severity("/sys", false), Severity::High);
+        assert_eq!(severity("/var/lib/containerd", false), Severity::High);
+        assert_eq!(severity("/run/udev", false), Severity::High);
+        // Logs and a configuration folder, read-only.
+        assert_eq!(severity("/var/log", false), Severity::Medium);
+        assert_eq!(severity("/etc/ssl/certs", false), Severity::Medium);
+        // Writable: always critical.
+        assert_eq!(severity("/var/log", true), Severity::Critical);
+        assert_eq!(severity("/proc", true), Severity::Critical);
     }
 }

@@ -27,7 +27,7 @@ pub const RULE: RuleDef = RuleDef {
     name: "rbac-read-secrets",
     title: "Subject can read Secrets cluster-wide or in kube-system",
     severity: Severity::High,
-    guidance: &["SEC-06", "AUTHN-05", "RBAC-03"],
+    guidance: &["SEC-06", "AUTHN-05"],
     pss: None,
     mitre: Some(Mitre {
         id: "T1552.007",

@@ -1,6 +1,9 @@
 //! ## What it does
 //! Flags Roles and ClusterRoles with `*` in `verbs`, `resources` or `apiGroups` that are
-//! bound to a non-system subject. Cluster-wide admin power is reported by KH601.
+//! bound to a non-system subject. Admin power (`*` on `*` in `*`) is reported by KH601.
+//! The finding is high when a wildcard rule reaches something sensitive (Secrets, pod
+//! creation or exec, RBAC escalation, impersonation), medium otherwise, and one level
+//! milder through a RoleBinding outside kube-system.
 //!
 //! ## Why it matters
 //! A wildcard grants everything that exists now and everything added later: new
@@ -20,7 +23,7 @@
 //! test cluster, or audit logs, show them).
 
 use crate::prelude::*;
-use crate::support::rbac::{is_admin_equivalent, report, scanned_grants};
+use crate::support::rbac::{is_admin_equivalent, report, request, scanned_grants, Granted};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH602",
@@ -35,7 +38,7 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     for g in scanned_grants(ctx) {
-        if g.binding.namespace().is_none() && is_admin_equivalent(g.role) {
+        if is_admin_equivalent(g.role) {
             continue;
         }
         let wild =
@@ -56,7 +59,35 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
             })
             .collect();
         if let Some(first) = wildcards.first() {
-            report(out, &g, &format!("use wildcard grants ({first})"));
+            let tag = report(out, &g, &format!("use wildcard grants ({first})"));
+            if !reaches_sensitive(&g) {
+                tag.severity(Severity::Medium);
+            }
         }
     }
+}
+
+/// Requests whose grant is a step towards more power: the wildcard matters most when
+/// it covers one of them.
+const SENSITIVE: &[(&str, &str)] = &[
+    ("get", "secrets"),
+    ("list", "secrets"),
+    ("create", "pods"),
+    ("create", "pods/exec"),
+    ("create", "deployments"),
+    ("escalate", "clusterroles"),
+    ("bind", "clusterroles"),
+    ("impersonate", "users"),
+    ("create", "serviceaccounts/token"),
+];
+
+fn reaches_sensitive(g: &Granted<'_, '_>) -> bool {
+    SENSITIVE.iter().any(|(verb, resource)| {
+        let req = request(g, verb, resource);
+        g.binding.covers(&req)
+            && g.role
+                .rules
+                .iter()
+                .any(|r| kubeharden_rbac::rule_allows(r, &req))
+    })
 }

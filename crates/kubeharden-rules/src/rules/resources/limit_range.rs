@@ -56,8 +56,17 @@ fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
         .count();
     let path = FieldPath::parse("metadata.name");
     match ranges {
-        0 => out.at(&ns.origin, &ns.root, path, format!("namespace {namespace} runs workloads and has no LimitRange")),
+        0 => {
+            out.at(
+                &ns.origin,
+                &ns.root,
+                path,
+                format!("namespace {namespace} runs workloads and has no LimitRange"),
+            );
+        }
         1 => {}
-        n => out.at(&ns.origin, &ns.root, path, format!("namespace {namespace} has {n} LimitRanges; keep one so its defaults are unambiguous")),
+        n => {
+            out.at(&ns.origin, &ns.root, path, format!("namespace {namespace} has {n} LimitRanges; keep one so its defaults are unambiguous"));
+        }
     }
 }

@@ -33,7 +33,7 @@ pub const RULE: RuleDef = RuleDef {
     name: "service-account-token-automount",
     title: "Pod mounts a service-account token",
     severity: Severity::Medium,
-    guidance: &["POD-31", "AUTHN-07"],
+    guidance: &["POD-31"],
     pss: None,
     mitre: Some(Mitre {
         id: "T1528",
@@ -53,10 +53,14 @@ fn check(w: &Workload<'_>, out: &mut Out) {
         .to_string();
     match w.spec.automount_service_account_token {
         Some(false) => {}
-        Some(true) => out.at(
-            path,
-            format!("pod sets automountServiceAccountToken: true (service account {account:?})"),
-        ),
+        Some(true) => {
+            out.at(
+                path,
+                format!(
+                    "pod sets automountServiceAccountToken: true (service account {account:?})"
+                ),
+            );
+        }
         None => {
             let namespace = w
                 .object

@@ -108,7 +108,7 @@ fn line_pos(value: &Node, line: usize) -> Option<Pos> {
     ))
 }
 
-fn report(out: &mut Out, path: FieldPath, at: Option<Pos>, message: String) {
+fn report(out: &mut Out, path: FieldPath, at: Option<Pos>, message: String) -> Tag<'_> {
     match at {
         Some(pos) => out.at_pos(path, pos, message),
         None => out.at(path, message),

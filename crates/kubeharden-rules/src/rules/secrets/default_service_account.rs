@@ -1,6 +1,8 @@
 //! ## What it does
 //! Flags workloads that run as their namespace's `default` service account
-//! (`serviceAccountName` unset or `default`).
+//! (`serviceAccountName` unset or `default`) and mount its token: a pod that sets
+//! `automountServiceAccountToken: false`, or whose `default` ServiceAccount in the scan
+//! does, carries no identity to share.
 //!
 //! ## Why it matters
 //! Every pod of the namespace that names no account shares `default`, so any
@@ -26,22 +28,31 @@ pub const RULE: RuleDef = RuleDef {
     name: "default-service-account",
     title: "Workload runs as the default service account",
     severity: Severity::Low,
-    guidance: &["AUTHN-07", "RBAC-08"],
+    guidance: &["AUTHN-07"],
     pss: None,
     mitre: None,
     check: Check::Workload(check),
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
-    match w.spec.service_account_name.as_deref() {
-        None | Some("") => out.at(
-            spec_path(w, "serviceAccountName"),
-            "pod names no service account, so it runs as \"default\"",
-        ),
-        Some("default") => out.at(
-            spec_path(w, "serviceAccountName"),
-            "pod runs as the \"default\" service account",
-        ),
-        Some(_) => {}
+    let message = match w.spec.service_account_name.as_deref() {
+        None | Some("") => "pod names no service account, so it runs as \"default\" with its token",
+        Some("default") => "pod runs as the \"default\" service account with its token",
+        Some(_) => return,
+    };
+    let path = spec_path(w, "serviceAccountName");
+    match w.spec.automount_service_account_token {
+        Some(false) => {}
+        Some(true) => {
+            out.at(path, message);
+        }
+        None => {
+            let namespace = w.object.resource.namespace.clone();
+            let requires = Requirement::ServiceAccountAutomounts {
+                namespace: namespace.unwrap_or_else(|| "default".to_string()),
+                name: "default".to_string(),
+            };
+            out.at_unless(path, message, requires);
+        }
     }
 }

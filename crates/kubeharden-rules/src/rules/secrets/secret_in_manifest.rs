@@ -27,7 +27,7 @@ pub const RULE: RuleDef = RuleDef {
     name: "secret-data-in-manifest",
     title: "Secret manifest carries its values",
     severity: Severity::High,
-    guidance: &["SEC-01", "SEC-02"],
+    guidance: &["SEC-01"],
     pss: None,
     mitre: Some(Mitre {
         id: "T1552.001",
