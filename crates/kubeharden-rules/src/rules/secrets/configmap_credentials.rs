@@ -29,7 +29,7 @@ use kubeharden_load::Resource;
 use kubeharden_yaml::{Entry, Node, Pos, ScalarStyle};
 
 use crate::prelude::*;
-use crate::support::secrets::{known_format, named_credential};
+use crate::support::secrets::{known_format, last_applied, last_applied_path, named_credential};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH533",
@@ -145,17 +145,7 @@ fn entry_text(section: &str, value: &Node) -> Option<String> {
 
 /// Credentials in the last-applied copy that the live `data` no longer shows.
 fn check_last_applied(object: &Object, out: &mut Out) {
-    const ANNOTATION: &str = "kubectl.kubernetes.io/last-applied-configuration";
-    let Some(text) = object
-        .root
-        .get("metadata")
-        .and_then(|m| m.get("annotations"))
-        .and_then(|a| a.get(ANNOTATION))
-        .and_then(Node::scalar_text)
-    else {
-        return;
-    };
-    let Ok(applied) = serde_json::from_str::<serde_json::Value>(text) else {
+    let Some(applied) = last_applied(object) else {
         return;
     };
     let live = object.root.get("data");
@@ -172,10 +162,7 @@ fn check_last_applied(object: &Object, out: &mut Out) {
             continue;
         }
         if let Some(found) = find(key, value) {
-            let path = FieldPath::parse("metadata")
-                .key("annotations")
-                .key(ANNOTATION);
-            out.at(path, format!("ConfigMap {} keeps entry {} with {} in its last-applied-configuration annotation (value redacted)", object.resource.name, found.place, found.what));
+            out.at(last_applied_path(), format!("ConfigMap {} keeps entry {} with {} in its last-applied-configuration annotation (value redacted)", object.resource.name, found.place, found.what));
         }
     }
 }
