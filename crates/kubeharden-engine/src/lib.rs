@@ -64,6 +64,7 @@ impl Partial {
     fn merge(mut self, other: Partial) -> Partial {
         self.report.findings.extend(other.report.findings);
         self.report.errors.extend(other.report.errors);
+        self.report.skipped.extend(other.report.skipped);
         let (a, b) = (&mut self.report.stats, other.report.stats);
         a.files += b.files;
         a.bytes += b.bytes;
@@ -162,12 +163,24 @@ fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Parti
 fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
     // A bug in one rule must not take the whole scan down: it becomes an error that
     // names the object, and the scan goes on.
+    // A fragment (a Kustomize patch) is not judged as a workload, nor counted as one
+    // in the cluster view; the report says so rather than passing it.
+    let partial_reason = kubeharden_load::kustomize::partial_reason(object);
+    if let Some(reason) = &partial_reason {
+        partial.report.skipped.push(SkippedChecks {
+            scope: format!("{} in {}", object.resource, object.file),
+            rules: Vec::new(),
+            reason: reason.clone(),
+        });
+    }
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut errors = Vec::new();
-        let workload = Workload::from_object(object).map(|(w, e)| {
-            errors = e;
-            w
-        });
+        let workload = Workload::from_object(object)
+            .filter(|_| partial_reason.is_none())
+            .map(|(w, e)| {
+                errors = e;
+                w
+            });
         let findings = rules.check_loaded(object, workload.as_ref());
         let mut facts = ClusterFacts::default();
         errors.extend(facts.observe(object, workload.as_ref()));
@@ -204,7 +217,8 @@ fn finish(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
         .retain(|f| f.requires.as_ref().is_none_or(|r| r.holds(&view)));
     let cluster = rules.check_cluster(&view);
     report.findings.extend(cluster.findings);
-    report.skipped = cluster.skipped;
+    report.skipped.extend(cluster.skipped);
+    report.skipped.sort_by(|a, b| a.scope.cmp(&b.scope));
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

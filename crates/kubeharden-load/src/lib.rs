@@ -10,6 +10,7 @@
 mod discover;
 mod dockerfile;
 mod error;
+pub mod kustomize;
 mod object;
 mod payload;
 mod quantity;

@@ -132,7 +132,11 @@ pub fn write_text(
         }
         writeln!(out, "{}", p.paint(bold, "Not judged"))?;
         for s in &scan.skipped {
-            writeln!(out, "  {}: {} ({})", s.scope, s.rules.join(", "), s.reason)?;
+            match s.rules.is_empty() {
+                // No rule named: nothing of the object was judged.
+                true => writeln!(out, "  {}: {}", s.scope, s.reason)?,
+                false => writeln!(out, "  {}: {} ({})", s.scope, s.rules.join(", "), s.reason)?,
+            }
         }
     }
     if !scan.findings.is_empty() || !scan.errors.is_empty() || !scan.skipped.is_empty() {

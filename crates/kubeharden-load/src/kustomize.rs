@@ -1,0 +1,135 @@
+//! Kustomize patches: partial objects that only make sense once merged into their
+//! base. Judged on their own, a patch that sets one image looks like a workload with
+//! no security context at all, so they are recognised and left to the rendered
+//! overlay (`kustomize build`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use kubeharden_yaml::{parse_chunk, split_documents, FieldPath, Limits, Node};
+
+use crate::object::Object;
+use crate::workload::WORKLOAD_KINDS;
+
+/// The names Kustomize looks for in a folder.
+const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// How many folders up a kustomization may sit and still list a patch (`../patch.yaml`
+/// from an overlay is common; further is rare).
+const SEARCH_DEPTH: usize = 3;
+
+/// Why `object` is not a complete object to judge, if it is not:
+/// - its file is listed as a patch by a kustomization in its folder or above;
+/// - or it is a workload whose pod template has containers without an image, which
+///   the API server never accepts, so it can only be a fragment to merge.
+pub fn partial_reason(object: &Object) -> Option<String> {
+    let path = Path::new(&*object.file);
+    if let Some(kustomization) = listing_kustomization(path) {
+        return Some(format!(
+            "a Kustomize patch listed in {}: judged once merged (kustomize build)",
+            kustomization.display()
+        ));
+    }
+    if has_imageless_container(object) {
+        return Some(
+            "a partial object (containers without an image, as in a Kustomize patch): judged once merged"
+                .to_string(),
+        );
+    }
+    None
+}
+
+/// A workload whose pod template lists a container without an image.
+fn has_imageless_container(object: &Object) -> bool {
+    let res = &object.resource;
+    let group = res.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let Some((_, _, template)) = WORKLOAD_KINDS
+        .iter()
+        .find(|(kind, groups, _)| *kind == res.kind && groups.contains(&group))
+    else {
+        return false;
+    };
+    let spec_path = match *template {
+        "" => FieldPath::parse("spec"),
+        t => FieldPath::parse(t).key("spec"),
+    };
+    let spec = spec_path
+        .segments()
+        .iter()
+        .try_fold(&object.root, |node, seg| match seg {
+            kubeharden_yaml::Seg::Key(k) => node.get(k),
+            kubeharden_yaml::Seg::Index(i) => node.items().get(*i),
+        });
+    let Some(spec) = spec else {
+        return false;
+    };
+    ["containers", "initContainers"].iter().any(|list| {
+        spec.get(list)
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .any(|c| c.get("image").is_none())
+    })
+}
+
+/// The kustomization that lists `file` as a patch, searching its folder and the
+/// folders above it.
+fn listing_kustomization(file: &Path) -> Option<PathBuf> {
+    let file = std::fs::canonicalize(file).ok()?;
+    file.ancestors()
+        .skip(1)
+        .take(SEARCH_DEPTH)
+        .flat_map(|dir| KUSTOMIZATION_FILES.iter().map(move |n| dir.join(n)))
+        .find(|k| patches_of(k).iter().any(|p| *p == file))
+}
+
+/// The patch files a kustomization lists, resolved; read once per kustomization.
+fn patches_of(kustomization: &Path) -> Arc<Vec<PathBuf>> {
+    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Arc<Vec<PathBuf>>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(known) = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(kustomization)
+    {
+        return known.clone();
+    }
+    let patches = Arc::new(read_patches(kustomization));
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(kustomization.to_path_buf(), patches.clone());
+    patches
+}
+
+/// The files named by `patches[].path`, `patchesStrategicMerge[]` (entries that are
+/// paths, not inline patches) and `patchesJson6902[].path`.
+fn read_patches(kustomization: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(kustomization) else {
+        return Vec::new();
+    };
+    let Some(dir) = kustomization.parent() else {
+        return Vec::new();
+    };
+    let Some(chunk) = split_documents(&text).into_iter().next() else {
+        return Vec::new();
+    };
+    let Some(Ok(doc)) = parse_chunk(chunk, &Limits::default()).into_iter().next() else {
+        return Vec::new();
+    };
+    let list = |key: &str| doc.root.get(key).map(Node::items).unwrap_or_default();
+    let named = list("patches")
+        .iter()
+        .chain(list("patchesJson6902").iter())
+        .filter_map(|p| p.get("path").and_then(Node::scalar_text))
+        .chain(
+            list("patchesStrategicMerge")
+                .iter()
+                .filter_map(Node::scalar_text)
+                .filter(|p| !p.contains('\n')),
+        );
+    named
+        .filter_map(|p| std::fs::canonicalize(dir.join(p)).ok())
+        .collect()
+}
