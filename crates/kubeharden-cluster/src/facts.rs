@@ -155,6 +155,7 @@ pub struct ClusterFacts {
     pub(crate) bindings: Vec<BindingEntry>,
     /// Legacy token Secrets: (namespace, service account, the Secret).
     pub(crate) token_secrets: Vec<(String, String, Origin)>,
+    pub(crate) custom: Vec<crate::custom::CustomEntry>,
 }
 
 /// Labels as selectors see them: every scalar value as its text. (A value of the
@@ -195,6 +196,7 @@ impl ClusterFacts {
         self.roles.extend(other.roles);
         self.bindings.extend(other.bindings);
         self.token_secrets.extend(other.token_secrets);
+        self.custom.extend(other.custom);
     }
 
     /// Keeps what cross-object analysis needs of `object` (and of its pod spec), and
@@ -375,6 +377,16 @@ impl ClusterFacts {
                     root: object.root.clone(),
                     namespace,
                     hard,
+                });
+            }
+            (group, kind) if crate::custom::is_custom_group(group) => {
+                let cluster_scoped = crate::custom::cluster_scoped(group, kind);
+                self.custom.push(crate::custom::CustomEntry {
+                    origin,
+                    namespace: (!cluster_scoped).then_some(namespace),
+                    group: group.to_string(),
+                    kind: kind.to_string(),
+                    makes_pods: crate::custom::makes_pods(group, kind, &object.root),
                 });
             }
             _ => {}

@@ -33,6 +33,8 @@ pub struct ClusterView {
     pub bindings: Vec<BindingEntry>,
     /// Legacy token Secrets: (namespace, service account, the Secret).
     pub token_secrets: Vec<(String, String, crate::Origin)>,
+    /// Custom resources: other engines' network policies, operators' pod makers.
+    pub custom: Vec<crate::custom::CustomEntry>,
     index: HashMap<String, NamespacePods>,
     /// Indexes into `policies`, by namespace.
     policies_by_namespace: HashMap<String, Vec<usize>>,
@@ -54,6 +56,7 @@ impl ClusterView {
         place(&mut facts.quotas, |q| &q.origin);
         place(&mut facts.roles, |r| &r.origin);
         place(&mut facts.bindings, |b| &b.origin);
+        place(&mut facts.custom, |c| &c.origin);
         facts
             .namespaces
             .sort_by(|a, b| (&a.0, &a.1.origin.file).cmp(&(&b.0, &b.1.origin.file)));
@@ -87,8 +90,27 @@ impl ClusterView {
             roles: facts.roles,
             bindings: facts.bindings,
             token_secrets: facts.token_secrets,
+            custom: facts.custom,
             index,
         }
+    }
+
+    /// Policies of other network-policy engines that apply to `namespace` (its own,
+    /// and cluster-wide ones): NetworkPolicy analysis alone cannot give the answer.
+    pub fn foreign_policies(&self, namespace: &str) -> Vec<&crate::custom::CustomEntry> {
+        self.custom
+            .iter()
+            .filter(|c| c.policy_for(namespace))
+            .collect()
+    }
+
+    /// Custom resources in `namespace` an operator likely turns into pods the scan
+    /// does not see.
+    pub fn pod_makers(&self, namespace: &str) -> Vec<&crate::custom::CustomEntry> {
+        self.custom
+            .iter()
+            .filter(|c| c.makes_pods && c.namespace.as_deref() == Some(namespace))
+            .collect()
     }
 
     /// Namespaces that run at least one pod template, sorted.

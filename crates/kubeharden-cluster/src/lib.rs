@@ -8,6 +8,7 @@
 //! matched through posting lists, not against every pod. The same view can later be
 //! filled from a live cluster.
 
+pub mod custom;
 mod facts;
 mod index;
 pub mod netpol;

@@ -158,6 +158,8 @@ pub(crate) struct ClusterViolation {
 #[derive(Debug, Default)]
 pub struct ClusterOut {
     pub(crate) violations: Vec<ClusterViolation>,
+    /// What the rule could not judge, and why: (scope, reason).
+    pub(crate) not_judged: Vec<(String, String)>,
 }
 
 impl ClusterOut {
@@ -184,6 +186,12 @@ impl ClusterOut {
             message: message.into(),
             grade: Grade::default(),
         })
+    }
+
+    /// Something the rule cannot judge from the scan (`scope`, e.g. `namespace shop`),
+    /// and why: the report lists it rather than passing it.
+    pub fn not_judged(&mut self, scope: impl Into<String>, reason: impl Into<String>) {
+        self.not_judged.push((scope.into(), reason.into()));
     }
 
     /// A problem of a pod template, pointed at its labels (or nearest parent).

@@ -75,7 +75,8 @@ impl RuleSet {
             .collect();
         // Rules run in parallel; collecting keeps their order, so the report does not
         // depend on the thread count.
-        let per_rule: Vec<(Vec<Finding>, Vec<&str>)> = self
+        type RuleResult<'a> = (Vec<Finding>, Vec<&'a str>, Vec<(String, String)>);
+        let per_rule: Vec<RuleResult<'_>> = self
             .rules
             .par_iter()
             .map(|rule| {
@@ -99,22 +100,30 @@ impl RuleSet {
                     .into_iter()
                     .map(|v| locate_cluster(rule, v))
                     .collect();
-                (findings, skipped_in)
+                (findings, skipped_in, out.not_judged)
             })
             .collect();
-        let mut skipped: BTreeMap<&str, Vec<&'static str>> = BTreeMap::new();
-        for (rule, (findings, skipped_in)) in self.rules.iter().zip(per_rule) {
+        // One entry per scope and reason, naming every rule it stopped.
+        let mut skipped: BTreeMap<(String, String), Vec<&'static str>> = BTreeMap::new();
+        let no_namespace = "no Namespace object in the scan";
+        for (rule, (findings, skipped_in, not_judged)) in self.rules.iter().zip(per_rule) {
             result.findings.extend(findings);
-            for ns in skipped_in {
-                skipped.entry(ns).or_default().push(rule.def.id);
+            let scopes = skipped_in
+                .into_iter()
+                .map(|ns| (format!("namespace {ns}"), no_namespace.to_string()));
+            for key in scopes.chain(not_judged) {
+                let rules = skipped.entry(key).or_default();
+                if !rules.contains(&rule.def.id) {
+                    rules.push(rule.def.id);
+                }
             }
         }
         result.skipped = skipped
             .into_iter()
-            .map(|(ns, rules)| SkippedChecks {
-                scope: format!("namespace {ns}"),
+            .map(|((scope, reason), rules)| SkippedChecks {
+                scope,
                 rules,
-                reason: "no Namespace object in the scan".to_string(),
+                reason,
             })
             .collect();
         result

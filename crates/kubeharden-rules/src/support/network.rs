@@ -95,6 +95,9 @@ pub(crate) fn report_missing_default_deny(
     let Some(ns) = view.namespaces.get(namespace) else {
         return;
     };
+    if depends_on_other_engines(ctx, namespace, out) {
+        return;
+    }
     // Kubernetes' own namespaces for published data and node leases never run pods.
     if matches!(namespace, "kube-public" | "kube-node-lease")
         || view
@@ -130,4 +133,34 @@ pub(crate) fn report_missing_default_deny(
             tag.without_rows(&["NP-05", "CLD-01"]);
         }
     }
+}
+
+/// Whether policies of another engine (Cilium, Calico, Antrea, AdminNetworkPolicy)
+/// apply to `namespace`. If so, the namespace's isolation cannot be judged from
+/// NetworkPolicies alone: `out` says so, naming them, and this returns true.
+pub(crate) fn depends_on_other_engines(
+    ctx: &crate::context::ClusterCtx<'_>,
+    namespace: &str,
+    out: &mut crate::context::ClusterOut,
+) -> bool {
+    let foreign = ctx.view.foreign_policies(namespace);
+    if foreign.is_empty() {
+        return false;
+    }
+    let mut engines: Vec<&str> = foreign.iter().filter_map(|c| c.policy_engine()).collect();
+    engines.dedup();
+    let named: Vec<String> = foreign.iter().take(3).map(|c| c.describe()).collect();
+    let more = match foreign.len() {
+        n if n > 3 => format!(" and {} more", n - 3),
+        _ => String::new(),
+    };
+    out.not_judged(
+        format!("namespace {namespace}"),
+        format!(
+            "its isolation depends on {} policies ({}{more}), which NetworkPolicy analysis does not evaluate",
+            engines.join(" and "),
+            named.join(", ")
+        ),
+    );
+    true
 }

@@ -1,6 +1,9 @@
 //! ## What it does
 //! Flags NetworkPolicies whose `podSelector` selects none of the workloads of their
-//! namespace in the scan. Namespaces without workloads in the scan are not judged.
+//! namespace in the scan. Namespaces without workloads in the scan are not judged, nor
+//! are policies of namespaces holding custom resources an operator runs pods for (a
+//! `Prometheus`, a `CephCluster`, or one whose spec names replicas, an image or a pod
+//! template): the report says the answer is unknown.
 //!
 //! ## Why it matters
 //! A policy that selects nothing protects nothing. It is usually a stale label or a
@@ -38,6 +41,20 @@ fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     for policy in view.policies_in(namespace) {
         let selector = policy.spec.pod_selector.clone().unwrap_or_default();
         if view.select_pods(namespace, &selector).is_empty() {
+            // Operators run pods for custom resources the scan holds but whose pods
+            // it does not: the policy may select those.
+            let makers = view.pod_makers(namespace);
+            if let Some(maker) = makers.first() {
+                out.not_judged(
+                    format!("NetworkPolicy {namespace}/{}", policy.origin.resource.name),
+                    format!(
+                        "it selects no workload of the scan, but an operator may run its pods for {}{}",
+                        maker.describe(),
+                        if makers.len() > 1 { " and other custom resources" } else { "" }
+                    ),
+                );
+                continue;
+            }
             out.at(
                 &policy.origin,
                 &policy.root,

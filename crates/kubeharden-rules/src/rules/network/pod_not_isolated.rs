@@ -1,7 +1,9 @@
 //! ## What it does
 //! Flags workloads that no NetworkPolicy isolates, for ingress or for egress. A pod
 //! is isolated in a direction only when some policy of its namespace selects it and
-//! has that policy type (defaulting included).
+//! has that policy type (defaulting included). Where policies of another engine
+//! (Cilium, Calico, Antrea, AdminNetworkPolicy) apply to the namespace, its pods are
+//! not judged: the report says their isolation depends on those policies.
 //!
 //! ## Why it matters
 //! A pod that no policy selects accepts (or sends) any traffic, whatever other
@@ -35,6 +37,9 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     let view = ctx.view;
+    if crate::support::network::depends_on_other_engines(ctx, namespace, out) {
+        return;
+    }
     for &i in view.pods_in(namespace) {
         let pod = &view.pods[i];
         let isolated = |direction| {

@@ -1,0 +1,184 @@
+//! Policy objects of other engines (Cilium, Calico, AdminNetworkPolicy) and pods made
+//! by operators: where they could change the answer, kubeharden says the answer
+//! depends on them instead of reporting pods as open or policies as dead. Each case is
+//! run with and without the object that changes the answer.
+
+mod common;
+
+const NAMESPACE_AND_WORKLOAD: &str = "apiVersion: v1
+kind: Namespace
+metadata: {name: payments}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ledger, namespace: payments}
+spec:
+  selector:
+    matchLabels: {app: ledger}
+  template:
+    metadata:
+      labels: {app: ledger}
+    spec:
+      containers:
+      - name: ledger
+        image: registry.example.com/ledger:7.3
+";
+
+const CILIUM_POLICY: &str = "---
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: ledger, namespace: payments}
+spec:
+  endpointSelector:
+    matchLabels: {app: ledger}
+  ingress:
+  - fromEndpoints:
+    - matchLabels: {app: api}
+";
+
+const CALICO_GLOBAL: &str = "---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: default-deny}
+spec:
+  selector: projectcalico.org/namespace not in {'kube-system'}
+  types: [Ingress, Egress]
+";
+
+fn scan(yaml: &str) -> serde_json::Value {
+    let out = common::run_in(
+        &common::root(),
+        &["scan", "-", "--format", "json"],
+        Some(yaml.as_bytes()),
+    );
+    common::json(&out)
+}
+
+fn ids(doc: &serde_json::Value) -> Vec<String> {
+    common::rule_ids(doc)
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// The not-judged entries whose reason mentions `what`: (scope, rules).
+fn not_judged(doc: &serde_json::Value, what: &str) -> Vec<(String, Vec<String>)> {
+    doc["summary"]["skipped_checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["reason"].as_str().unwrap().contains(what))
+        .map(|s| {
+            let rules = s["rules"].as_array().unwrap();
+            (
+                s["scope"].as_str().unwrap().to_string(),
+                rules
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn without_other_engines_the_namespace_is_open() {
+    let doc = scan(NAMESPACE_AND_WORKLOAD);
+    let found = ids(&doc);
+    for rule in ["KH510", "KH511", "KH512"] {
+        assert!(found.iter().any(|f| f == rule), "{rule} missing: {found:?}");
+    }
+    assert!(not_judged(&doc, "depends on").is_empty());
+}
+
+#[test]
+fn a_cilium_policy_makes_isolation_depend_on_cilium() {
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{CILIUM_POLICY}"));
+    let found = ids(&doc);
+    for rule in ["KH510", "KH511", "KH512"] {
+        assert!(
+            !found.iter().any(|f| f == rule),
+            "{rule} reported: {found:?}"
+        );
+    }
+    let deferred = not_judged(
+        &doc,
+        "depends on Cilium policies (CiliumNetworkPolicy payments/ledger)",
+    );
+    assert_eq!(deferred.len(), 1, "{}", doc["summary"]);
+    assert_eq!(deferred[0].0, "namespace payments");
+    assert_eq!(deferred[0].1, ["KH510", "KH511", "KH512"]);
+}
+
+#[test]
+fn a_cluster_wide_calico_policy_applies_to_every_namespace() {
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{CALICO_GLOBAL}"));
+    assert!(!ids(&doc).iter().any(|f| f == "KH512"), "{doc}");
+    let deferred = not_judged(&doc, "GlobalNetworkPolicy default-deny");
+    assert!(
+        deferred
+            .iter()
+            .any(|(scope, _)| scope == "namespace payments"),
+        "{deferred:?}"
+    );
+}
+
+#[test]
+fn a_policy_for_operator_made_pods_is_unknown_not_dead() {
+    let policy = "---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: prometheus-k8s, namespace: payments}
+spec:
+  podSelector:
+    matchLabels: {app.kubernetes.io/name: prometheus}
+  policyTypes: [Ingress]
+";
+    let prometheus = "---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: payments}
+spec:
+  replicas: 2
+";
+    // Alone, the policy selects nothing: dead.
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{policy}"));
+    assert!(ids(&doc).iter().any(|f| f == "KH513"), "{doc}");
+    // With the Prometheus the operator turns into pods: unknown, and said so.
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{policy}{prometheus}"));
+    assert!(!ids(&doc).iter().any(|f| f == "KH513"), "{doc}");
+    let unknown = not_judged(
+        &doc,
+        "an operator may run its pods for Prometheus payments/k8s",
+    );
+    assert_eq!(
+        unknown,
+        [(
+            "NetworkPolicy payments/prometheus-k8s".to_string(),
+            vec!["KH513".to_string()]
+        )]
+    );
+}
+
+#[test]
+fn a_custom_resource_that_runs_nothing_does_not_hide_a_dead_policy() {
+    let policy = "---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: stale, namespace: payments}
+spec:
+  podSelector:
+    matchLabels: {app: ledger-v1}
+";
+    let certificate = "---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: ledger-tls, namespace: payments}
+spec:
+  secretName: ledger-tls
+  dnsNames: [ledger.example.com]
+  issuerRef: {name: letsencrypt, kind: ClusterIssuer}
+";
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{policy}{certificate}"));
+    assert!(ids(&doc).iter().any(|f| f == "KH513"), "{doc}");
+}
