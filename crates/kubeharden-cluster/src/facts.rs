@@ -64,6 +64,9 @@ pub struct PodEntry {
     /// Where `metadata.namespace` is (or `metadata`).
     pub namespace_pos: Pos,
     pub labels: Labels,
+    /// The labels of the object that holds the template (a Deployment's own), which
+    /// can differ from its pods'; a bare Pod's are its own.
+    pub controller_labels: Labels,
     /// Where the pod's labels are (or its metadata, or the pod spec, when absent).
     pub labels_path: FieldPath,
     pub labels_pos: Pos,
@@ -509,6 +512,7 @@ fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
         }
     }
     PodEntry {
+        controller_labels: string_map(object.root.get("metadata").and_then(|m| m.get("labels"))),
         ips: pod_ips(object),
         origin: Origin::of(object),
         namespace: namespace_of(object),

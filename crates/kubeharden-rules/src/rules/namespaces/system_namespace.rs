@@ -1,8 +1,8 @@
 //! ## What it does
 //! Flags workloads in `kube-system` or `kube-public` that do not look like cluster
 //! components. A recognised component has a `component`, `k8s-app`,
-//! `tier: control-plane` or `app.kubernetes.io/part-of: kubernetes` label, or runs
-//! only images from `registry.k8s.io`.
+//! `tier: control-plane` or `app.kubernetes.io/part-of: kubernetes` label, on its pods
+//! or on the controller that makes them, or runs only images from `registry.k8s.io`.
 //!
 //! ## Why it matters
 //! These namespaces are reserved for the cluster's own services. They are usually
@@ -34,12 +34,17 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn is_component(pod: &PodEntry) -> bool {
-    let l = &pod.labels;
-    l.contains_key("component")
-        || l.contains_key("k8s-app")
-        || l.get("tier").is_some_and(|t| t == "control-plane")
-        || l.get("app.kubernetes.io/part-of")
-            .is_some_and(|p| p == "kubernetes")
+    // A controller's labels count as much as its pods': kube-proxy's DaemonSet is
+    // labelled `k8s-app` on both, other components on the controller only.
+    let labelled = |l: &kubeharden_cluster::Labels| {
+        l.contains_key("component")
+            || l.contains_key("k8s-app")
+            || l.get("tier").is_some_and(|t| t == "control-plane")
+            || l.get("app.kubernetes.io/part-of")
+                .is_some_and(|p| p == "kubernetes")
+    };
+    labelled(&pod.labels)
+        || labelled(&pod.controller_labels)
         || (!pod.images.is_empty()
             && pod
                 .images
