@@ -182,3 +182,60 @@ spec:
     let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{policy}{certificate}"));
     assert!(ids(&doc).iter().any(|f| f == "KH513"), "{doc}");
 }
+
+const FLANNEL: &str = "---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: kube-flannel-ds, namespace: kube-flannel}
+spec:
+  selector:
+    matchLabels: {app: flannel}
+  template:
+    metadata:
+      labels: {app: flannel}
+    spec:
+      containers:
+      - name: kube-flannel
+        image: docker.io/flannel/flannel:v0.24.4
+";
+
+/// The severities of the findings of `rule`.
+fn severities(doc: &serde_json::Value, rule: &str) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .map(|f| f["severity"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn flannel_alone_enforces_no_network_policy() {
+    let policy = "---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: payments}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+";
+    // Policies that flannel ignores: high.
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{FLANNEL}{policy}"));
+    assert_eq!(severities(&doc, "KH517"), ["high"], "{doc}");
+    // No policies yet: none can be added (medium).
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{FLANNEL}"));
+    assert_eq!(severities(&doc, "KH517"), ["medium"], "{doc}");
+    // No plugin in the scan: nothing to say.
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{policy}"));
+    assert!(severities(&doc, "KH517").is_empty(), "{doc}");
+    // Calico beside flannel (Canal) enforces.
+    let calico = FLANNEL.replace("kube-flannel-ds", "calico-node").replace(
+        "docker.io/flannel/flannel:v0.24.4",
+        "quay.io/calico/node:v3.28.1",
+    );
+    let doc = scan(&format!(
+        "{NAMESPACE_AND_WORKLOAD}{FLANNEL}{calico}{policy}"
+    ));
+    assert!(severities(&doc, "KH517").is_empty(), "{doc}");
+}

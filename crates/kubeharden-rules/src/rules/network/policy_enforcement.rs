@@ -1,0 +1,63 @@
+//! ## What it does
+//! Flags a scan whose network plugin, seen from its pods' images, does not enforce
+//! NetworkPolicy: flannel or the AWS VPC CNI alone, without Calico (Canal), Cilium,
+//! Antrea, Weave Net, kube-router, the AWS network policy agent or Azure Network
+//! Policy Manager beside it. Where the scan holds no plugin's pods it says nothing:
+//! the plugin is installed outside what it sees.
+//!
+//! ## Why it matters
+//! NetworkPolicy objects are only instructions to the network plugin. A plugin that
+//! does not implement them accepts every policy and enforces none: every namespace
+//! looks isolated in review and is open in fact. The guidance asks for a plugin that
+//! supports the NetworkPolicy API.
+//!
+//! ## Example
+//! A kube-flannel DaemonSet (`ghcr.io/flannel-io/flannel`) beside default-deny
+//! NetworkPolicies.
+//!
+//! ## Fix
+//! Install a plugin that enforces NetworkPolicy, or add one beside flannel (Canal:
+//! Calico for policy, flannel for the network), or enable the AWS VPC CNI's network
+//! policy agent.
+
+use crate::prelude::*;
+use crate::support::plugins::network_plugins;
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH517",
+    name: "network-policy-not-enforced",
+    title: "Network plugin does not enforce NetworkPolicy",
+    severity: Severity::High,
+    guidance: &["NP-01"],
+    pss: None,
+    mitre: Some(Mitre {
+        id: "T1046",
+        name: "Network Service Discovery",
+    }),
+    check: Check::Cluster(check),
+};
+
+fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
+    let plugins = network_plugins(ctx.view);
+    if plugins.is_empty() || plugins.iter().any(|p| p.enforces_network_policy) {
+        return;
+    }
+    let policies = ctx.view.policies.len();
+    for plugin in &plugins {
+        let effect = match policies {
+            0 => "NetworkPolicies would have no effect".to_string(),
+            n => format!("the scan's {n} NetworkPolicies have no effect"),
+        };
+        let tag = out.at_pod_labels(
+            plugin.pod,
+            format!(
+                "the network plugin is {} ({} {}), which does not enforce NetworkPolicy: {effect}",
+                plugin.name, plugin.pod.origin.resource.kind, plugin.pod.origin.resource.name
+            ),
+        );
+        // Without policies to lose, the gap is that none can be added.
+        if policies == 0 {
+            tag.severity(Severity::Medium);
+        }
+    }
+}
