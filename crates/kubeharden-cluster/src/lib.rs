@@ -12,6 +12,7 @@ pub mod custom;
 mod facts;
 mod index;
 pub mod netpol;
+pub mod plugins;
 pub mod selector;
 
 pub use facts::{privileged_capability, runs_privileged};

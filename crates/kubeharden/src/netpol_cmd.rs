@@ -2,7 +2,9 @@
 
 use std::io::Write;
 
+use kubeharden_cluster::custom::CustomEntry;
 use kubeharden_cluster::netpol::{reach as evaluate, Direction, Reach, Side, Verdict};
+use kubeharden_cluster::plugins::{network_plugins, Plugin};
 use kubeharden_cluster::{ClusterView, PodEntry};
 use kubeharden_report::Format;
 use serde_json::{json, Value};
@@ -141,6 +143,93 @@ fn describe_side(view: &ClusterView, side: &Side, pod: &PodEntry, verb: &str) ->
     line
 }
 
+/// What NetworkPolicy analysis alone cannot decide: whether the network plugin
+/// enforces policies at all, and policies of other engines that apply.
+struct Beyond<'v> {
+    plugins: Vec<Plugin<'v>>,
+    foreign: Vec<&'v CustomEntry>,
+}
+
+impl<'v> Beyond<'v> {
+    fn of(view: &'v ClusterView, namespaces: &[&str]) -> Beyond<'v> {
+        let mut foreign: Vec<&CustomEntry> = namespaces
+            .iter()
+            .flat_map(|ns| view.foreign_policies(ns))
+            .collect();
+        foreign.sort_by_key(|c| c.describe());
+        foreign.dedup_by_key(|c| c.describe());
+        Beyond {
+            plugins: network_plugins(view),
+            foreign,
+        }
+    }
+
+    fn unenforced(&self) -> bool {
+        !self.plugins.is_empty() && self.plugins.iter().all(|p| !p.enforces_network_policy)
+    }
+
+    /// Why verdicts from NetworkPolicies alone do not stand, if they do not.
+    fn reason(&self) -> Option<String> {
+        if self.unenforced() {
+            let names: Vec<&str> = self.plugins.iter().map(|p| p.name).collect();
+            return Some(format!("the network plugin ({}) does not enforce NetworkPolicy: every connection is allowed whatever the policies say", names.join(", ")));
+        }
+        if self.foreign.is_empty() {
+            return None;
+        }
+        let named: Vec<String> = self.foreign.iter().map(|c| c.describe()).collect();
+        Some(format!(
+            "policies of another engine apply ({}), which this analysis does not evaluate",
+            named.join(", ")
+        ))
+    }
+
+    /// The verdict once they are taken into account, and why it changed.
+    fn settle(&self, verdict: Verdict) -> (Verdict, Option<String>) {
+        let settled = match self.reason() {
+            None => verdict,
+            Some(_) if self.unenforced() => Verdict::Allowed,
+            Some(_) => Verdict::Unknown,
+        };
+        let why = self
+            .reason()
+            .filter(|_| settled != verdict)
+            .map(|why| format!("{why}; NetworkPolicies alone say {}", verdict_word(verdict)));
+        (settled, why)
+    }
+
+    /// The network plugin as the scan shows it, for the text report.
+    fn plugin_line(&self) -> String {
+        if self.plugins.is_empty() {
+            return "network plugin: none in the scan; the verdict assumes one that enforces NetworkPolicy".to_string();
+        }
+        let each: Vec<String> = self
+            .plugins
+            .iter()
+            .map(|p| {
+                let enforces = if p.enforces_network_policy {
+                    "enforces"
+                } else {
+                    "does not enforce"
+                };
+                let from = &p.pod.origin.resource;
+                format!(
+                    "{} ({enforces} NetworkPolicy; {} {}/{})",
+                    p.name, from.kind, p.pod.namespace, from.name
+                )
+            })
+            .collect();
+        format!("network plugin: {}", each.join(", "))
+    }
+
+    fn plugins_json(&self) -> Value {
+        self.plugins
+            .iter()
+            .map(|p| json!({ "name": p.name, "enforces_network_policy": p.enforces_network_policy, "workload": pod_name(p.pod) }))
+            .collect()
+    }
+}
+
 fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Allowed => "ALLOWED",
@@ -160,6 +249,8 @@ pub fn reach(args: ReachArgs) -> Result<u8, String> {
         dst,
         port.as_ref().map(|(p, proto)| (*p, proto.as_str())),
     );
+    let beyond = Beyond::of(&view, &[&src.namespace, &dst.namespace]);
+    let (verdict, why) = beyond.settle(result.verdict);
     let on = port
         .as_ref()
         .map_or("any port".to_string(), |(p, proto)| format!("{p}/{proto}"));
@@ -171,7 +262,10 @@ pub fn reach(args: ReachArgs) -> Result<u8, String> {
                 "from": pod_name(src),
                 "to": pod_name(dst),
                 "port": port.as_ref().map(|(p, proto)| json!({ "port": p, "protocol": proto })),
-                "verdict": result.verdict,
+                "verdict": verdict,
+                "network_policy_verdict": result.verdict,
+                "verdict_reason": why,
+                "network_plugins": beyond.plugins_json(),
                 "allowed_ports": result.ports.describe(),
                 "egress": side_json(&view, &result.egress),
                 "ingress": side_json(&view, &result.ingress),
@@ -185,7 +279,7 @@ pub fn reach(args: ReachArgs) -> Result<u8, String> {
                 "{} -> {} on {on}: {}\n",
                 pod_name(src),
                 pod_name(dst),
-                verdict_word(result.verdict)
+                verdict_word(verdict)
             );
             text.push_str(&format!(
                 "  {}\n",
@@ -198,6 +292,10 @@ pub fn reach(args: ReachArgs) -> Result<u8, String> {
             if result.verdict == Verdict::Allowed && port.is_none() {
                 text.push_str(&format!("  allowed ports: {}\n", result.ports.describe()));
             }
+            if let Some(why) = &why {
+                text.push_str(&format!("  {why}\n"));
+            }
+            text.push_str(&format!("  {}\n", beyond.plugin_line()));
             if result.verdict == Verdict::Unknown {
                 text.push_str("  the answer depends on what the scan cannot see: the address of a pod that an ipBlock may hold (pods in manifests have none yet), or the labels of a namespace whose Namespace object is not in the scan (add it to decide)\n");
             }
@@ -226,18 +324,20 @@ pub fn matrix(args: MatrixArgs) -> Result<u8, String> {
         .iter()
         .map(|p| format!("{}/{}", p.origin.resource.kind, p.origin.resource.name))
         .collect();
+    let beyond = Beyond::of(&view, &[&args.namespace]);
     let grid: Vec<Vec<Verdict>> = pods
         .iter()
         .map(|src| {
             pods.iter()
-                .map(|dst| evaluate(&view, src, dst, None).verdict)
+                .map(|dst| beyond.settle(evaluate(&view, src, dst, None).verdict).0)
                 .collect()
         })
         .collect();
+    let why = beyond.reason();
     let mut out = output::open(&args.output)?;
     let written = match args.output.format {
         Format::Json => {
-            let doc = json!({ "version": 1, "namespace": args.namespace, "workloads": names, "matrix": grid });
+            let doc = json!({ "version": 1, "namespace": args.namespace, "workloads": names, "matrix": grid, "verdict_reason": why, "network_plugins": beyond.plugins_json() });
             serde_json::to_writer_pretty(&mut out, &doc)
                 .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out))
@@ -265,6 +365,10 @@ pub fn matrix(args: MatrixArgs) -> Result<u8, String> {
                 text.push_str(&format!("   [{i}]\n"));
             }
             text.push_str("yes: allowed, no: denied, ?: depends on pod addresses (ipBlock) or namespace labels not in the scan; `kubeharden netpol reach` explains one cell\n");
+            if let Some(why) = &why {
+                text.push_str(&format!("{why}\n"));
+            }
+            text.push_str(&format!("{}\n", beyond.plugin_line()));
             out.write_all(text.as_bytes())
         }
     };

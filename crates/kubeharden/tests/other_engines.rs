@@ -239,3 +239,68 @@ spec:
     ));
     assert!(severities(&doc, "KH517").is_empty(), "{doc}");
 }
+
+const API: &str = "---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: payments}
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      containers:
+      - name: api
+        image: registry.example.com/api:2.0
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: payments}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+";
+
+/// `netpol reach` from api to ledger on `yaml`: (verdict, NetworkPolicy verdict,
+/// reason, plugins).
+fn reach(yaml: &str) -> serde_json::Value {
+    let out = common::run_in(
+        &common::root(),
+        &[
+            "netpol",
+            "reach",
+            "-",
+            "--from",
+            "payments/api",
+            "--to",
+            "payments/ledger",
+            "--format",
+            "json",
+        ],
+        Some(yaml.as_bytes()),
+    );
+    common::json(&out)
+}
+
+#[test]
+fn reach_says_when_another_engine_or_the_plugin_decides() {
+    // NetworkPolicies alone: denied, and the plugin is not in the scan.
+    let doc = reach(&format!("{NAMESPACE_AND_WORKLOAD}{API}"));
+    assert_eq!(doc["verdict"], "denied", "{doc}");
+    assert_eq!(doc["network_plugins"], serde_json::json!([]));
+    // A Cilium policy could allow it: unknown, with the reason.
+    let doc = reach(&format!("{NAMESPACE_AND_WORKLOAD}{API}{CILIUM_POLICY}"));
+    assert_eq!(doc["verdict"], "unknown", "{doc}");
+    assert_eq!(doc["network_policy_verdict"], "denied");
+    assert!(doc["verdict_reason"]
+        .as_str()
+        .unwrap()
+        .contains("CiliumNetworkPolicy payments/ledger"));
+    // flannel enforces nothing: allowed whatever the policies say.
+    let doc = reach(&format!("{NAMESPACE_AND_WORKLOAD}{API}{FLANNEL}"));
+    assert_eq!(doc["verdict"], "allowed", "{doc}");
+    assert_eq!(doc["network_plugins"][0]["name"], "flannel");
+    assert_eq!(doc["network_plugins"][0]["enforces_network_policy"], false);
+}

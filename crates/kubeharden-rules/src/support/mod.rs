@@ -5,7 +5,6 @@ pub(crate) mod exposure;
 pub(crate) mod images;
 pub(crate) mod network;
 pub(crate) mod node;
-pub(crate) mod plugins;
 pub(crate) mod rbac;
 pub(crate) mod resources;
 pub(crate) mod secrets;

@@ -21,7 +21,7 @@
 //! policy agent.
 
 use crate::prelude::*;
-use crate::support::plugins::network_plugins;
+use kubeharden_cluster::plugins::network_plugins;
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH517",

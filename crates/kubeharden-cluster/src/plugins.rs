@@ -1,10 +1,10 @@
 //! Network plugins the scan can see, from the images of its pods.
 
 /// A network plugin the scan can see, from the images of its pods.
-pub(crate) struct Plugin<'v> {
+pub struct Plugin<'v> {
     pub name: &'static str,
     pub enforces_network_policy: bool,
-    pub pod: &'v kubeharden_cluster::PodEntry,
+    pub pod: &'v crate::PodEntry,
 }
 
 /// Image repositories of network plugins (registry and tag aside): the plugin, and
@@ -48,7 +48,7 @@ fn repository(image: &str) -> &str {
 }
 
 /// The network plugins whose pods the scan holds, one entry per plugin.
-pub(crate) fn network_plugins(view: &kubeharden_cluster::ClusterView) -> Vec<Plugin<'_>> {
+pub fn network_plugins(view: &crate::ClusterView) -> Vec<Plugin<'_>> {
     let mut found: Vec<Plugin<'_>> = Vec::new();
     for pod in &view.pods {
         for image in &pod.images {
