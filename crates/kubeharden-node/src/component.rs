@@ -22,15 +22,79 @@ impl ComponentKind {
         }
     }
 
-    /// The component a binary or container name stands for.
-    pub fn from_name(name: &str) -> Option<ComponentKind> {
-        let base = name.rsplit('/').next().unwrap_or(name);
-        match base {
+    /// The component a binary (its file name) is.
+    pub fn from_binary(name: &str) -> Option<ComponentKind> {
+        match name {
             "kube-apiserver" => Some(ComponentKind::ApiServer),
             "kube-controller-manager" => Some(ComponentKind::ControllerManager),
             "kube-scheduler" => Some(ComponentKind::Scheduler),
             "etcd" => Some(ComponentKind::Etcd),
             _ => None,
+        }
+    }
+
+    /// The component a container name or a hyperkube subcommand stands for: the
+    /// binary's name, or hyperkube's short one (`apiserver`).
+    pub fn from_alias(name: &str) -> Option<ComponentKind> {
+        match name {
+            "apiserver" => Some(ComponentKind::ApiServer),
+            "controller-manager" => Some(ComponentKind::ControllerManager),
+            "scheduler" => Some(ComponentKind::Scheduler),
+            _ => ComponentKind::from_binary(name),
+        }
+    }
+
+    /// The component an image is built for, from its repository's last part:
+    /// `registry.k8s.io/kube-apiserver:v1.30.0`, `k8s.gcr.io/etcd-amd64:3.2.18`,
+    /// `quay.io/coreos/etcd@sha256:...`.
+    pub fn from_image(image: &str) -> Option<ComponentKind> {
+        let repository = image.split('@').next().unwrap_or(image);
+        let last = repository.rsplit('/').next().unwrap_or(repository);
+        let name = last.split(':').next().unwrap_or(last);
+        let name = ["-amd64", "-arm64", "-arm", "-ppc64le", "-s390x"]
+            .iter()
+            .find_map(|arch| name.strip_suffix(arch))
+            .unwrap_or(name);
+        ComponentKind::from_binary(name)
+    }
+
+    /// The component whose flags these are, by flags only it takes. The scheduler has
+    /// none of its own that are common, so it is known by the kubeconfig it is given.
+    pub fn from_flags(flags: &[Flag]) -> Option<ComponentKind> {
+        let has = |names: &[&str]| flags.iter().any(|f| names.contains(&f.name.as_str()));
+        if has(&[
+            "etcd-servers",
+            "service-account-issuer",
+            "enable-admission-plugins",
+        ]) {
+            Some(ComponentKind::ApiServer)
+        } else if has(&[
+            "cluster-signing-cert-file",
+            "controllers",
+            "use-service-account-credentials",
+            "root-ca-file",
+            "service-account-private-key-file",
+        ]) {
+            Some(ComponentKind::ControllerManager)
+        } else if has(&[
+            "listen-client-urls",
+            "advertise-client-urls",
+            "listen-peer-urls",
+            "initial-advertise-peer-urls",
+            "initial-cluster",
+        ]) {
+            Some(ComponentKind::Etcd)
+        } else {
+            flags
+                .iter()
+                .filter(|f| f.name == "kubeconfig" || f.name == "authentication-kubeconfig")
+                .filter_map(|f| f.value.as_deref())
+                .any(|path| {
+                    path.rsplit('/')
+                        .next()
+                        .is_some_and(|n| n.contains("scheduler"))
+                })
+                .then_some(ComponentKind::Scheduler)
         }
     }
 }

@@ -3,12 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kubeharden_load::{load_text, LoadError, Object};
-use kubeharden_yaml::{FieldPath, Limits, Node, Pos};
+use kubeharden_load::{LoadError, Object};
+use kubeharden_yaml::{FieldPath, Node, Pos};
 
 use crate::component::{parse_flags, Component, ComponentKind};
-use crate::files::{record_file, walk_files, FileFact, FileKind};
+use crate::files::{read_kubeconfigs, record_file, walk_files, FileFact, FileKind};
 use crate::kubelet::{read_kubelet, Kubelet};
+use crate::manifest::{component_from_manifest, find_binary, Recognised};
+use crate::read::{read_objects, report, Loaded};
 use kubeharden_audit::policy::AuditPolicy;
 
 /// What to read, beyond the conventional places under the root.
@@ -19,6 +21,9 @@ pub struct NodeInputs {
     pub kubelet_config: Option<PathBuf>,
     pub audit_policy: Option<PathBuf>,
     pub encryption_config: Option<PathBuf>,
+    /// More kubeconfigs to examine: an absolute path is the node's (under the root), a
+    /// relative one is read as given.
+    pub kubeconfigs: Vec<PathBuf>,
     /// `1.30`, overriding what the component images say.
     pub k8s_version: Option<(u32, u32)>,
 }
@@ -56,35 +61,9 @@ pub(crate) fn under(root: &Path, node_path: &str) -> PathBuf {
     root.join(node_path.trim_start_matches('/'))
 }
 
-pub(crate) fn read_text(path: &Path, view: &mut NodeView) -> Option<String> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            view.read += 1;
-            Some(String::from_utf8_lossy(&bytes).into_owned())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            view.errors.push(LoadError::new(
-                &name_of(path),
-                None,
-                format!("cannot read: {e}"),
-            ));
-            None
-        }
-    }
-}
-
-fn load_objects(path: &Path, view: &mut NodeView) -> Vec<Object> {
-    let Some(text) = read_text(path, view) else {
-        return Vec::new();
-    };
-    let loaded = load_text(&name_of(path), &text, &Limits::default());
-    view.errors.extend(loaded.errors);
-    loaded.objects
-}
-
 /// `v1.30.2` in an image tag.
 fn version_of(image: &str) -> Option<(u32, u32)> {
+    let image = image.split('@').next().unwrap_or(image);
     let tag = image.rsplit(':').next()?;
     let mut parts = tag.trim_start_matches('v').split('.');
     let major = parts.next()?.parse().ok()?;
@@ -103,85 +82,8 @@ pub fn parse_version(text: &str) -> Option<(u32, u32)> {
     version_of(&format!("x:{text}"))
 }
 
-fn component_from_manifest(object: &Object) -> Option<Component> {
-    if object.resource.kind != "Pod" {
-        return None;
-    }
-    let containers = object.root.get("spec")?.get("containers")?.items();
-    for (i, container) in containers.iter().enumerate() {
-        let command = container
-            .get("command")
-            .map(Node::items)
-            .unwrap_or_default();
-        let args = container.get("args").map(Node::items).unwrap_or_default();
-        let name = container.get("name").and_then(Node::as_str).unwrap_or("");
-        // The first container that runs a control-plane component: a sidecar may come
-        // before it.
-        let kind = ComponentKind::from_name(name).or_else(|| {
-            command
-                .first()
-                .and_then(Node::as_str)
-                .and_then(ComponentKind::from_name)
-        });
-        let Some(kind) = kind else { continue };
-        let base = FieldPath::parse("spec.containers").index(i);
-        let mut items = Vec::new();
-        for (field, list) in [("command", command), ("args", args)] {
-            for (j, item) in list.iter().enumerate() {
-                if let Some(text) = item.scalar_text() {
-                    items.push((text.to_string(), item.pos, base.key(field).index(j)));
-                }
-            }
-        }
-        let command_path = base.key(if command.is_empty() {
-            "args"
-        } else {
-            "command"
-        });
-        let command_pos = object.root.locate(&command_path).pos;
-        let volumes = object
-            .root
-            .get("spec")
-            .and_then(|s| s.get("volumes"))
-            .map(Node::items)
-            .unwrap_or_default();
-        let host_path_of = |volume: &str| {
-            volumes
-                .iter()
-                .find(|v| v.get("name").and_then(Node::as_str) == Some(volume))
-                .and_then(|v| v.get("hostPath"))
-                .and_then(|h| h.get("path"))
-                .and_then(Node::as_str)
-                .map(str::to_string)
-        };
-        let mounts = container
-            .get("volumeMounts")
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|m| {
-                let mount_path = m.get("mountPath").and_then(Node::as_str)?;
-                let host = host_path_of(m.get("name").and_then(Node::as_str)?)?;
-                Some((mount_path.to_string(), host))
-            })
-            .collect();
-        return Some(Component {
-            kind,
-            file: object.file.clone(),
-            root: Some(object.root.clone()),
-            flags: parse_flags(&items),
-            command_path,
-            command_pos,
-            image: container
-                .get("image")
-                .and_then(Node::as_str)
-                .map(str::to_string),
-            mounts,
-        });
-    }
-    None
-}
-
+/// The control-plane components of the running processes (`proc/*/cmdline`), for
+/// those no manifest gave. A wrapper (`hyperkube`, `go-runner`) is seen through.
 fn processes(root: &Path, view: &mut NodeView) {
     let Ok(entries) = std::fs::read_dir(root.join("proc")) else {
         return;
@@ -201,28 +103,27 @@ fn processes(root: &Path, view: &mut NodeView) {
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
-        let args: Vec<String> = bytes
+        let items: Vec<_> = bytes
             .split(|&b| b == 0)
             .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .enumerate()
+            .map(|(i, a)| {
+                let text = String::from_utf8_lossy(a).into_owned();
+                (text, Pos::new(1, i as u32 + 1), FieldPath::root())
+            })
             .collect();
-        let Some(kind) = args.first().and_then(|a| ComponentKind::from_name(a)) else {
+        let Some((at, kind)) = find_binary(&items, items.len()) else {
             continue;
         };
         if view.component(kind).is_some() {
             continue;
         }
         view.read += 1;
-        let items: Vec<_> = args
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.clone(), Pos::new(1, i as u32 + 1), FieldPath::root()))
-            .collect();
         view.components.push(Component {
             kind,
             file: name_of(&path),
             root: None,
-            flags: parse_flags(&items),
+            flags: parse_flags(&items[at + 1..]),
             command_path: FieldPath::root(),
             command_pos: Pos::new(1, 1),
             image: None,
@@ -231,94 +132,136 @@ fn processes(root: &Path, view: &mut NodeView) {
     }
 }
 
+/// The static pod manifests: the kubelet's folder, then `--apiserver`.
+fn manifests(inputs: &NodeInputs, view: &mut NodeView) {
+    let mut paths: Vec<PathBuf> =
+        std::fs::read_dir(under(&inputs.root, "/etc/kubernetes/manifests"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+            })
+            .collect();
+    paths.sort();
+    paths.extend(inputs.apiserver.clone());
+    for path in paths {
+        let objects = match read_objects(&path, view) {
+            Loaded::Read(objects) => objects,
+            Loaded::Absent => {
+                report(view, &path, "no such file");
+                continue;
+            }
+            Loaded::Broken => continue,
+        };
+        for object in objects {
+            match component_from_manifest(&object) {
+                Some(Recognised::Component(c)) => {
+                    view.components.retain(|existing| existing.kind != c.kind);
+                    view.components.push(c);
+                }
+                Some(Recognised::Opaque(e)) => view.errors.push(e),
+                None => {}
+            }
+        }
+    }
+}
+
+/// The Kubernetes version the control-plane images say. etcd's image carries etcd's
+/// own version (3.5), which is no Kubernetes version.
+fn image_version(view: &NodeView) -> Option<(u32, u32)> {
+    view.components
+        .iter()
+        .filter(|c| c.kind != ComponentKind::Etcd)
+        .find_map(|c| c.image.as_deref().and_then(version_of))
+}
+
+/// A file the API server names (`--audit-policy-file`), or its explicit stand-in, as
+/// a path under the root (resolved through the API server pod's hostPath mounts), its
+/// mode recorded.
+fn named_by_apiserver(
+    inputs: &NodeInputs,
+    view: &mut NodeView,
+    flag: &str,
+    explicit: &Option<PathBuf>,
+    kind: FileKind,
+) -> Option<PathBuf> {
+    let path = match explicit {
+        Some(path) => path.clone(),
+        None => {
+            let api = view.component(ComponentKind::ApiServer)?;
+            under(&inputs.root, &api.host_path(api.value(flag)?))
+        }
+    };
+    record_file(view, &path, &path.display().to_string(), kind);
+    Some(path)
+}
+
+/// The first object of a file the API server needs, or why there is none.
+fn required_object(path: &Path, what: &str, view: &mut NodeView) -> Option<Object> {
+    let objects = match read_objects(path, view) {
+        Loaded::Read(objects) => objects,
+        Loaded::Absent => {
+            let message = format!("the {what} the API server names does not exist on this node");
+            report(view, path, message);
+            return None;
+        }
+        Loaded::Broken => return None,
+    };
+    let first = objects.into_iter().next();
+    if first.is_none() {
+        report(
+            view,
+            path,
+            format!("no {what} in the file: its document has no apiVersion and kind"),
+        );
+    }
+    first
+}
+
+fn audit_policy(inputs: &NodeInputs, view: &mut NodeView) {
+    let explicit = &inputs.audit_policy;
+    let kind = FileKind::AuditPolicy;
+    let Some(path) = named_by_apiserver(inputs, view, "audit-policy-file", explicit, kind) else {
+        return;
+    };
+    let Some(o) = required_object(&path, "audit policy", view) else {
+        return;
+    };
+    match AuditPolicy::read(o.file.clone(), o.root.clone()) {
+        Ok(policy) => view.audit_policy = Some(policy),
+        Err(e) => view
+            .errors
+            .push(LoadError::new(&o.file, Some(o.root.pos), e)),
+    }
+}
+
+fn encryption_config(inputs: &NodeInputs, view: &mut NodeView) {
+    let (explicit, kind) = (&inputs.encryption_config, FileKind::EncryptionConfig);
+    let flag = "encryption-provider-config";
+    let Some(path) = named_by_apiserver(inputs, view, flag, explicit, kind) else {
+        return;
+    };
+    if let Some(o) = required_object(&path, "encryption configuration", view) {
+        view.encryption_config = Some((o.file.clone(), o.root.clone()));
+    }
+}
+
 /// Reads everything under `inputs.root` (and the explicit inputs).
 pub fn discover(inputs: &NodeInputs) -> NodeView {
     let root = &inputs.root;
     let mut view = NodeView::default();
-    let mut manifests: Vec<PathBuf> = std::fs::read_dir(under(root, "/etc/kubernetes/manifests"))
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-        })
-        .collect();
-    manifests.sort();
-    manifests.extend(inputs.apiserver.clone());
-    for path in manifests {
-        for object in load_objects(&path, &mut view) {
-            if let Some(c) = component_from_manifest(&object) {
-                view.components.retain(|existing| existing.kind != c.kind);
-                view.components.push(c);
-            }
-        }
-    }
+    manifests(inputs, &mut view);
     processes(root, &mut view);
     view.components.sort_by_key(|c| c.kind);
-    view.version = inputs.k8s_version.or_else(|| {
-        view.components
-            .iter()
-            .filter_map(|c| c.image.as_deref().and_then(version_of))
-            .next()
-    });
+    view.version = inputs.k8s_version.or_else(|| image_version(&view));
     view.kubelet = read_kubelet(inputs, &mut view);
     walk_files(root, &mut view);
-
-    let apiserver = view.component(ComponentKind::ApiServer).cloned();
-    let resolve = |flag: &str, explicit: &Option<PathBuf>| -> Option<PathBuf> {
-        explicit.clone().or_else(|| {
-            apiserver.as_ref().and_then(|a| a.value(flag)).map(|p| {
-                under(
-                    root,
-                    &apiserver.as_ref().map_or(p.to_string(), |a| a.host_path(p)),
-                )
-            })
-        })
-    };
-    if let Some(path) = resolve("audit-policy-file", &inputs.audit_policy) {
-        record_file(
-            &mut view,
-            &path,
-            &path.display().to_string(),
-            FileKind::AuditPolicy,
-        );
-        match load_objects(&path, &mut view).into_iter().next() {
-            Some(o) => match AuditPolicy::read(o.file.clone(), o.root.clone()) {
-                Ok(policy) => view.audit_policy = Some(policy),
-                Err(e) => view
-                    .errors
-                    .push(LoadError::new(&o.file, Some(o.root.pos), e)),
-            },
-            None if path.exists() => view.errors.push(LoadError::new(
-                &name_of(&path),
-                None,
-                "no audit policy in the file",
-            )),
-            None => view.errors.push(LoadError::new(
-                &name_of(&path),
-                None,
-                "the audit policy file the API server names does not exist on this node",
-            )),
-        }
-    }
-    if let Some(path) = resolve("encryption-provider-config", &inputs.encryption_config) {
-        record_file(
-            &mut view,
-            &path,
-            &path.display().to_string(),
-            FileKind::EncryptionConfig,
-        );
-        match load_objects(&path, &mut view).into_iter().next() {
-            Some(o) => view.encryption_config = Some((o.file.clone(), o.root.clone())),
-            None => view.errors.push(LoadError::new(
-                &name_of(&path),
-                None,
-                "the encryption configuration the API server names could not be read",
-            )),
-        }
-    }
+    read_kubeconfigs(inputs, &mut view);
+    audit_policy(inputs, &mut view);
+    encryption_config(inputs, &mut view);
     if let Some(etcd) = view.component(ComponentKind::Etcd) {
         let data_dir = etcd
             .value("data-dir")
@@ -337,25 +280,74 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_sidecar_before_the_component_does_not_hide_it() {
-        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: kube-system}\nspec:\n  containers:\n  - name: log-shipper\n    image: fluent-bit\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.31.0\n    command:\n    - kube-apiserver\n    - --anonymous-auth=false\n";
-        let file: Arc<str> = "kube-apiserver.yaml".into();
-        let loaded = kubeharden_load::load_text(&file, text, &Default::default());
-        let component = component_from_manifest(&loaded.objects[0]).expect("the apiserver");
-        assert_eq!(component.kind, ComponentKind::ApiServer);
-        assert_eq!(component.value("anonymous-auth"), Some("false"));
-        let flag = component.flag("anonymous-auth").unwrap();
-        assert_eq!(flag.path.to_string(), "spec.containers[1].command[1]");
-        assert_eq!(flag.pos, kubeharden_yaml::Pos::new(12, 7));
-    }
-
-    #[test]
     fn versions_from_image_tags() {
         assert_eq!(
             version_of("registry.k8s.io/kube-apiserver:v1.30.2"),
             Some((1, 30))
         );
+        assert_eq!(
+            version_of("registry.k8s.io/kube-apiserver:v1.29.4@sha256:4d7c1b3a"),
+            Some((1, 29))
+        );
         assert_eq!(version_of("registry.k8s.io/etcd:3.5.15-0"), Some((3, 5)));
         assert_eq!(parse_version("1.24"), Some((1, 24)));
+    }
+
+    #[test]
+    fn processes_are_known_by_their_program_not_their_arguments() {
+        let root = tempfile::tempdir().unwrap();
+        let cmdline = |pid: &str, args: &[&str]| {
+            let dir = root.path().join("proc").join(pid);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("cmdline"), args.join("\0") + "\0").unwrap();
+        };
+        cmdline("90", &["du", "-sh", "/var/lib/etcd"]);
+        cmdline(
+            "91",
+            &[
+                "/go-runner",
+                "--also-stdout",
+                "/usr/local/bin/kube-scheduler",
+                "--profiling=false",
+            ],
+        );
+        cmdline("95", &["/usr/local/bin/etcd", "--data-dir", "/srv/etcd"]);
+        let mut view = NodeView::default();
+        processes(root.path(), &mut view);
+        let found: Vec<_> = view
+            .components
+            .iter()
+            .map(|c| (c.kind, c.flags.len()))
+            .collect();
+        assert_eq!(
+            found,
+            [(ComponentKind::Scheduler, 1), (ComponentKind::Etcd, 1)]
+        );
+        let etcd = view.component(ComponentKind::Etcd).unwrap();
+        assert_eq!(etcd.value("data-dir"), Some("/srv/etcd"));
+        assert_eq!(etcd.flag("data-dir").unwrap().pos, Pos::new(1, 2));
+    }
+
+    #[test]
+    fn etcd_does_not_give_the_kubernetes_version() {
+        let etcd = |image: &str, kind| Component {
+            kind,
+            file: "m.yaml".into(),
+            root: None,
+            flags: vec![],
+            command_path: FieldPath::root(),
+            command_pos: Pos::default(),
+            image: Some(image.into()),
+            mounts: vec![],
+        };
+        let mut view = NodeView::default();
+        view.components
+            .push(etcd("registry.k8s.io/etcd:3.5.15-0", ComponentKind::Etcd));
+        assert_eq!(image_version(&view), None);
+        view.components.push(etcd(
+            "registry.k8s.io/kube-scheduler:v1.28.3",
+            ComponentKind::Scheduler,
+        ));
+        assert_eq!(image_version(&view), Some((1, 28)));
     }
 }

@@ -3,10 +3,10 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use kubeharden_load::load_text;
-use kubeharden_yaml::Limits;
+use std::path::PathBuf;
 
-use crate::discover::{name_of, read_text, under, NodeView};
+use crate::discover::{name_of, under, NodeInputs, NodeView};
+use crate::read::{read_yaml, report, Loaded};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
@@ -55,6 +55,9 @@ pub struct FileFact {
     pub mode: u32,
     pub uid: u32,
     pub gid: u32,
+    /// For a file in a home folder (`/home/alice/.kube/config`), the folder's owner:
+    /// that user may own the file too.
+    pub home_owner: Option<u32>,
 }
 
 impl FileFact {
@@ -67,6 +70,7 @@ impl FileFact {
             mode: meta.mode() & 0o7777,
             uid: meta.uid(),
             gid: meta.gid(),
+            home_owner: None,
         })
     }
 
@@ -82,7 +86,7 @@ pub(crate) fn record_file(view: &mut NodeView, real: &Path, node_path: &str, kin
     }
 }
 
-/// Records the modes of manifests, kubeconfigs and PKI files, and reads the kubeconfigs.
+/// Records the modes of static pod manifests and PKI files.
 pub(crate) fn walk_files(root: &Path, view: &mut NodeView) {
     let manifests = under(root, "/etc/kubernetes/manifests");
     for entry in std::fs::read_dir(&manifests)
@@ -100,32 +104,6 @@ pub(crate) fn walk_files(root: &Path, view: &mut NodeView) {
             ),
             FileKind::StaticPodManifest,
         );
-    }
-    for entry in std::fs::read_dir(under(root, "/etc/kubernetes"))
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-    {
-        let p = entry.path();
-        if p.extension().is_some_and(|x| x == "conf") {
-            record_file(
-                view,
-                &p,
-                &format!("/etc/kubernetes/{}", entry.file_name().to_string_lossy()),
-                FileKind::Kubeconfig,
-            );
-            if let Some(text) = read_text(&p, view) {
-                let loaded = load_text(&name_of(&p), &text, &Limits::default());
-                view.errors.extend(loaded.errors);
-                if let Some(o) = loaded
-                    .objects
-                    .into_iter()
-                    .find(|o| o.resource.kind == "Config")
-                {
-                    view.kubeconfigs.push((name_of(&p), o.root));
-                }
-            }
-        }
     }
     let mut pki = vec![(
         under(root, "/etc/kubernetes/pki"),
@@ -146,6 +124,119 @@ pub(crate) fn walk_files(root: &Path, view: &mut NodeView) {
             } else if p.extension().is_some_and(|x| x == "crt") {
                 record_file(view, &p, &node_path, FileKind::Certificate);
             }
+        }
+    }
+}
+
+/// What a file that is no kubeconfig means where it was found.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// `/etc/kubernetes/*.conf`: other `.conf` files may sit there.
+    Maybe,
+    /// A user's `~/.kube/config`, a distribution's or the kubelet's kubeconfig.
+    Kubeconfig,
+    /// Named by `--kubeconfig`: it must exist, too.
+    Named,
+}
+
+/// The owner of the home folder a node path is in, if it is in one.
+fn home_owner(root: &Path, node_path: &str) -> Option<u32> {
+    let home = if node_path.starts_with("/root/") {
+        "/root".to_string()
+    } else {
+        let user = node_path.strip_prefix("/home/")?.split('/').next()?;
+        format!("/home/{user}")
+    };
+    std::fs::metadata(under(root, &home)).ok().map(|m| m.uid())
+}
+
+/// Records a kubeconfig's mode and reads its users. A document without `kind` is read
+/// too: kubectl accepts it.
+fn read_kubeconfig(view: &mut NodeView, real: &Path, node_path: &str, expect: Expect, root: &Path) {
+    if let Ok(mut fact) = FileFact::read(real, node_path, FileKind::Kubeconfig) {
+        fact.home_owner = home_owner(root, node_path);
+        view.files.push(fact);
+    }
+    let docs = match read_yaml(real, view) {
+        Loaded::Read(docs) => docs,
+        Loaded::Absent if expect == Expect::Named => return report(view, real, "no such file"),
+        Loaded::Absent | Loaded::Broken => return,
+    };
+    let Some(doc) = docs.into_iter().next() else {
+        return;
+    };
+    match doc.root.get("kind").and_then(kubeharden_yaml::Node::as_str) {
+        None | Some("Config") => view.kubeconfigs.push((name_of(real), doc.root)),
+        Some(_) if expect == Expect::Maybe => {}
+        Some(kind) => report(
+            view,
+            real,
+            format!("not a kubeconfig: its kind is {kind:?}"),
+        ),
+    }
+}
+
+/// The files of a folder under the root, sorted, with their node paths.
+fn listed(root: &Path, node_dir: &str) -> Vec<(PathBuf, String)> {
+    let mut found: Vec<(PathBuf, String)> = std::fs::read_dir(under(root, node_dir))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| {
+            let node_path = format!("{node_dir}/{}", e.file_name().to_string_lossy());
+            (e.path(), node_path)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Where kubeconfigs are, as (path under the root, path on the node, what else there
+/// means): kubeadm's under `/etc/kubernetes`, k3s's and RKE2's, users'
+/// `~/.kube/config`, the kubelet's `--kubeconfig`, and `--kubeconfig`.
+fn kubeconfig_paths(inputs: &NodeInputs, view: &NodeView) -> Vec<(PathBuf, String, Expect)> {
+    let root = &inputs.root;
+    let mut wanted: Vec<(PathBuf, String, Expect)> = listed(root, "/etc/kubernetes")
+        .into_iter()
+        .filter(|(p, _)| p.extension().is_some_and(|x| x == "conf"))
+        .map(|(p, n)| (p, n, Expect::Maybe))
+        .collect();
+    let homes = listed(root, "/home")
+        .into_iter()
+        .map(|(_, n)| format!("{n}/.kube/config"));
+    let kubelet_named = view
+        .kubelet
+        .as_ref()
+        .and_then(|k| k.flag_value("kubeconfig"));
+    let expected = [
+        "/etc/rancher/k3s/k3s.yaml",
+        "/etc/rancher/rke2/rke2.yaml",
+        "/root/.kube/config",
+    ]
+    .map(String::from)
+    .into_iter()
+    .chain(homes)
+    .chain(kubelet_named);
+    wanted.extend(expected.map(|n| (under(root, &n), n, Expect::Kubeconfig)));
+    for path in &inputs.kubeconfigs {
+        // An absolute path is the node's, under the root; a relative one is the user's.
+        let real = if path.is_absolute() {
+            under(root, &path.to_string_lossy())
+        } else {
+            path.clone()
+        };
+        wanted.push((real, path.display().to_string(), Expect::Named));
+    }
+    wanted
+}
+
+/// Records the mode of every kubeconfig of the node and reads its users, once each.
+pub(crate) fn read_kubeconfigs(inputs: &NodeInputs, view: &mut NodeView) {
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for (real, node_path, expect) in kubeconfig_paths(inputs, view) {
+        if !seen.contains(&real) {
+            read_kubeconfig(view, &real, &node_path, expect, &inputs.root);
+            seen.push(real);
         }
     }
 }

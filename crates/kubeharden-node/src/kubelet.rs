@@ -3,12 +3,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kubeharden_load::{load_text, LoadError};
-use kubeharden_yaml::{FieldPath, Limits, Node, Pos};
+use kubeharden_load::LoadError;
+use kubeharden_yaml::{FieldPath, Node, Pos};
 
 use crate::component::{parse_flags, Flag};
-use crate::discover::{name_of, read_text, under, NodeInputs, NodeView};
-use crate::files::{FileFact, FileKind};
+use crate::discover::{name_of, under, NodeInputs, NodeView};
+use crate::files::{record_file, FileKind};
+use crate::read::{read_objects, read_text, report, Loaded};
 
 /// One effective kubelet setting and where it comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,10 +22,21 @@ pub struct Setting {
     pub from_flag: bool,
 }
 
+/// A setting that no flag gives and that the kubelet's config file, which could not
+/// be read, may hold: it cannot be judged, neither as set nor on its default.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unjudged {
+    /// The config file.
+    pub file: Arc<str>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Kubelet {
     /// The KubeletConfiguration file and its tree.
     pub config: Option<(Arc<str>, Node)>,
+    /// The config file the kubelet is given, when it is unreadable, empty, not valid
+    /// YAML or not a KubeletConfiguration (the error says which).
+    pub broken_config: Option<Arc<str>>,
     /// Command-line flags, with the file each was read from (kubeadm-flags.env,
     /// a systemd drop-in, a process command line).
     pub flags: Vec<(Arc<str>, Flag)>,
@@ -71,6 +83,24 @@ impl Kubelet {
         })
     }
 
+    /// The effective setting as [`Kubelet::setting`] gives it, or [`Unjudged`] when no
+    /// flag sets it and the config file could not be read: its defaults cannot be assumed.
+    pub fn lookup(&self, flag: &str, config_path: &str) -> Result<Option<Setting>, Unjudged> {
+        match (self.setting(flag, config_path), &self.broken_config) {
+            (None, Some(file)) => Err(Unjudged { file: file.clone() }),
+            (setting, _) => Ok(setting),
+        }
+    }
+
+    /// The value of the last occurrence of a command-line flag.
+    pub fn flag_value(&self, name: &str) -> Option<String> {
+        self.flags
+            .iter()
+            .rev()
+            .find(|(_, f)| f.name == name)
+            .and_then(|(_, f)| f.value.clone())
+    }
+
     /// Whether the kubelet runs with a config file, whose defaults are safer than the
     /// flags' defaults (anonymous off, Webhook authorization, read-only port 0).
     pub fn has_config(&self) -> bool {
@@ -98,9 +128,11 @@ pub(crate) fn flags_in_text(text: &str) -> Vec<Flag> {
         for word in line.split(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
             let start = line[col..].find(word).map_or(col, |i| col + i);
             col = start + word.len();
-            let word = word
-                .split_once("=--")
-                .map_or(word, |(_, rest)| &word[word.len() - rest.len() - 2..]);
+            // `KUBELET_EXTRA_ARGS=--flag`: the flag starts after the variable's name.
+            let (start, word) = match word.split_once("=--") {
+                Some((_, rest)) => (col - rest.len() - 2, &word[word.len() - rest.len() - 2..]),
+                None => (start, word),
+            };
             if word.starts_with('-') || !items.is_empty() {
                 items.push((
                     word.to_string(),
@@ -139,56 +171,76 @@ pub(crate) fn read_kubelet(inputs: &NodeInputs, view: &mut NodeView) -> Option<K
         }
     }
     for path in flag_files {
-        if let Some(text) = read_text(&path, view) {
+        if let Loaded::Read(text) = read_text(&path, view) {
             let file = name_of(&path);
             kubelet
                 .flags
                 .extend(flags_in_text(&text).into_iter().map(|f| (file.clone(), f)));
         }
     }
-    let config_path = inputs.kubelet_config.clone().or_else(|| {
-        let named = kubelet
-            .flags
-            .iter()
-            .rev()
-            .find(|(_, f)| f.name == "config")
-            .and_then(|(_, f)| f.value.clone());
-        Some(under(
-            root,
-            named.as_deref().unwrap_or("/var/lib/kubelet/config.yaml"),
-        ))
-    })?;
-    if let Some(text) = read_text(&config_path, view) {
-        let file = name_of(&config_path);
-        let loaded = load_text(&file, &text, &Limits::default());
-        view.errors.extend(loaded.errors);
-        match loaded.objects.into_iter().next() {
-            Some(o) if o.resource.kind == "KubeletConfiguration" => {
-                if let Ok(fact) = FileFact::read(
-                    &config_path,
-                    &config_path.display().to_string(),
-                    FileKind::KubeletConfig,
-                ) {
-                    view.files.push(fact);
-                }
-                kubelet.config = Some((file, o.root));
-            }
-            Some(o) => view.errors.push(LoadError::new(
+    read_config(inputs, &mut kubelet, view);
+    let known = kubelet.config.is_some() || kubelet.broken_config.is_some();
+    (known || !kubelet.flags.is_empty()).then_some(kubelet)
+}
+
+/// The config file: `--kubelet-config`, else the one `--config` names, else kubeadm's
+/// place. Named and absent, or there and unusable, it is broken: the kubelet would not
+/// start on it, and nothing can be said of the settings it would hold.
+fn read_config(inputs: &NodeInputs, kubelet: &mut Kubelet, view: &mut NodeView) {
+    let named = kubelet.flag_value("config");
+    let path = match (&inputs.kubelet_config, &named) {
+        (Some(explicit), _) => explicit.clone(),
+        (None, Some(named)) => under(&inputs.root, named),
+        (None, None) => under(&inputs.root, "/var/lib/kubelet/config.yaml"),
+    };
+    let file = name_of(&path);
+    record_file(
+        view,
+        &path,
+        &path.display().to_string(),
+        FileKind::KubeletConfig,
+    );
+    let objects = match read_objects(&path, view) {
+        Loaded::Read(objects) => objects,
+        Loaded::Absent if inputs.kubelet_config.is_none() && named.is_none() => return,
+        Loaded::Absent => {
+            report(
+                view,
+                &path,
+                "the kubelet's config file does not exist on this node",
+            );
+            kubelet.broken_config = Some(file);
+            return;
+        }
+        Loaded::Broken => {
+            kubelet.broken_config = Some(file);
+            return;
+        }
+    };
+    match objects.into_iter().next() {
+        Some(o) if o.resource.kind == "KubeletConfiguration" => {
+            kubelet.config = Some((file, o.root));
+        }
+        Some(o) => {
+            view.errors.push(LoadError::new(
                 &file,
                 Some(o.root.pos),
                 format!(
                     "expected a KubeletConfiguration, found kind {:?}; its settings were not read",
                     o.resource.kind
                 ),
-            )),
-            None => view.errors.push(LoadError::new(
-                &file,
-                None,
-                "no KubeletConfiguration in the file",
-            )),
+            ));
+            kubelet.broken_config = Some(file);
+        }
+        None => {
+            report(
+                view,
+                &path,
+                "no KubeletConfiguration in the file: its document has no apiVersion and kind",
+            );
+            kubelet.broken_config = Some(file);
         }
     }
-    (kubelet.config.is_some() || !kubelet.flags.is_empty()).then_some(kubelet)
 }
 
 #[cfg(test)]
@@ -196,11 +248,54 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_unreadable_config_leaves_unflagged_settings_unjudged() {
+        let flag = |name: &str, value: &str| {
+            let file: Arc<str> = "20-debug.conf".into();
+            let f = Flag {
+                name: name.into(),
+                value: Some(value.into()),
+                pos: Pos::new(3, 1),
+                path: FieldPath::root(),
+            };
+            (file, f)
+        };
+        let kubelet = Kubelet {
+            config: None,
+            broken_config: Some("config.yaml".into()),
+            flags: vec![flag("read-only-port", "0")],
+        };
+        let unjudged = Unjudged {
+            file: "config.yaml".into(),
+        };
+        assert_eq!(
+            kubelet.lookup("anonymous-auth", "authentication.anonymous.enabled"),
+            Err(unjudged)
+        );
+        let port = kubelet
+            .lookup("read-only-port", "readOnlyPort")
+            .unwrap()
+            .unwrap();
+        assert!(port.from_flag && port.value == "0");
+        let readable = Kubelet {
+            broken_config: None,
+            ..kubelet
+        };
+        assert_eq!(
+            readable.lookup("anonymous-auth", "authentication.anonymous.enabled"),
+            Ok(None)
+        );
+    }
+
+    #[test]
     fn flags_from_env_and_dropins() {
         let flags = flags_in_text("KUBELET_KUBEADM_ARGS=\"--container-runtime-endpoint=unix:///run/containerd/containerd.sock --read-only-port=10255\"\n");
         let ro = flags.iter().find(|f| f.name == "read-only-port").unwrap();
         assert_eq!(ro.value.as_deref(), Some("10255"));
         assert_eq!(ro.pos, Pos::new(1, 91));
+        // A flag glued to its variable's name is placed at the flag.
+        let extra = flags_in_text("Environment=\"KUBELET_EXTRA_ARGS=--anonymous-auth=true\"\n");
+        assert_eq!(extra[0].name, "anonymous-auth");
+        assert_eq!(extra[0].pos, Pos::new(1, 33));
         let drop = flags_in_text("[Service]\nEnvironment=\"KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml\"\nExecStart=/usr/bin/kubelet $KUBELET_CONFIG_ARGS --anonymous-auth=true\n");
         assert_eq!(
             drop.iter()

@@ -6,21 +6,27 @@
 //!   kube-scheduler and etcd, with each flag's line and column;
 //! - the kubelet's config file and flags (`kubeadm-flags.env`, systemd drop-ins; a flag
 //!   overrides the file);
-//! - the kubeconfigs under `etc/kubernetes/`, the PKI folder and the etcd data folder;
+//! - the kubeconfigs: under `etc/kubernetes/`, k3s's and RKE2's, users'
+//!   (`root/.kube/config`, `home/*/.kube/config`), the kubelet's, and any named;
+//! - the PKI folder and the etcd data folder;
 //! - the audit policy and encryption configuration that the API server's flags name,
 //!   resolved through the pod's hostPath mounts;
 //! - the running processes' command lines (`proc/*/cmdline`) when no manifest is found.
 //!
 //! Everything becomes a [`NodeView`] with positions, which the node rules of the
-//! catalog read. Unreadable or broken inputs are errors, and the rest is still audited.
+//! catalog read. A file that is there but unreadable, empty or not valid YAML is an
+//! error naming it and why (with the line and column of a syntax error), never taken
+//! for an absent one; the rest is still audited.
 
 mod component;
 mod discover;
 mod files;
 mod kubelet;
+mod manifest;
+mod read;
 
 pub use component::{Component, ComponentKind, Flag};
 pub use discover::{discover, parse_version, NodeInputs, NodeView};
 pub use files::{FileFact, FileKind};
 pub use kubeharden_audit::policy::{AuditLevel, AuditPolicy, AuditProbe};
-pub use kubelet::{Kubelet, Setting};
+pub use kubelet::{Kubelet, Setting, Unjudged};

@@ -72,6 +72,8 @@ pub(crate) struct NodeViolation {
 #[derive(Debug, Default)]
 pub struct NodeOut {
     pub(crate) violations: Vec<NodeViolation>,
+    /// Settings that could not be judged, with the unreadable file that holds them.
+    pub(crate) unjudged: Vec<(std::sync::Arc<str>, String)>,
 }
 
 impl NodeOut {
@@ -99,6 +101,12 @@ impl NodeOut {
             message: message.into(),
             grade: Grade::default(),
         })
+    }
+
+    /// A setting that cannot be judged because `file`, which holds it, could not be
+    /// read: neither a finding nor a pass.
+    pub fn cannot_judge(&mut self, file: &std::sync::Arc<str>, setting: &str) {
+        self.unjudged.push((file.clone(), setting.to_string()));
     }
 }
 

@@ -131,19 +131,21 @@ impl RuleSet {
 }
 
 impl RuleSet {
-    /// Runs the node rules on a node's configuration.
-    pub fn check_node(&self, view: &kubeharden_node::NodeView) -> Vec<Finding> {
+    /// Runs the node rules on a node's configuration. What a rule could not judge (a
+    /// kubelet setting in an unreadable config file) is an error naming the file.
+    pub fn check_node(&self, view: &kubeharden_node::NodeView) -> ObjectResult {
         let ctx = crate::context::NodeCtx {
             view,
             config: self.config,
         };
-        let mut findings = Vec::new();
+        let mut result = ObjectResult::default();
         for rule in &self.rules {
             let Check::Node(check) = rule.def.check else {
                 continue;
             };
             let mut out = crate::context::NodeOut::default();
             check(&ctx, &mut out);
+            result.errors.extend(unjudged(rule, &out.unjudged));
             for v in out.violations {
                 let resource = kubeharden_load::Resource {
                     api_version: String::new(),
@@ -163,12 +165,37 @@ impl RuleSet {
                     v.path.to_string(),
                     v.message,
                 );
-                findings.push(finding.graded(v.grade));
+                result.findings.push(finding.graded(v.grade));
             }
         }
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        findings
+        result
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        result
     }
+}
+
+/// One error per file for what a node rule could not judge, naming the settings.
+fn unjudged(rule: &RuleEntry, unjudged: &[(std::sync::Arc<str>, String)]) -> Vec<LoadError> {
+    let mut by_file: BTreeMap<&std::sync::Arc<str>, Vec<&str>> = BTreeMap::new();
+    for (file, setting) in unjudged {
+        let settings = by_file.entry(file).or_default();
+        if !settings.contains(&setting.as_str()) {
+            settings.push(setting);
+        }
+    }
+    by_file
+        .into_iter()
+        .map(|(file, settings)| {
+            let message = format!(
+                "{} {} cannot be judged: no flag sets {}, and this file, which would, could not be read",
+                rule.def.id,
+                rule.def.name,
+                settings.join(", ")
+            );
+            LoadError::new(file, None, message)
+        })
+        .collect()
 }
 
 fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {

@@ -11,6 +11,7 @@
 
 mod de;
 mod node;
+mod offending;
 mod parse;
 mod path;
 mod split;

@@ -6,6 +6,7 @@ use std::fmt;
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
 
 use crate::node::{Entry, Node, Pos, Scalar, ScalarStyle, Value};
+use crate::offending::offending;
 use crate::split::Chunk;
 
 /// Bounds on what one document may cost. They stop alias bombs, absurd nesting
@@ -342,11 +343,9 @@ fn parse_text(
                     col: marker.col(),
                     indentation: err.info().contains("indentation"),
                 };
+                let (line, col) = offending(text, marker.line(), marker.col(), err.info());
                 out.push(Err(YamlError {
-                    pos: Pos::new(
-                        marker.line() as u32 + builder.line_offset,
-                        marker.col() as u32 + 1,
-                    ),
+                    pos: Pos::new(line as u32 + builder.line_offset, col as u32 + 1),
                     message: err.info().to_string(),
                 }));
                 return (out, Some(failure));
@@ -432,6 +431,24 @@ mod tests {
             second.helm_source.as_deref(),
             Some("chart/templates/d.yaml")
         );
+    }
+
+    #[test]
+    fn errors_point_at_the_character_at_fault() {
+        let error = |text: &str| {
+            parse(text)
+                .iter()
+                .find_map(|d| d.as_ref().err().map(|e| e.pos))
+        };
+        // A tab indents the line after a plain scalar: saphyr names the scalar.
+        assert_eq!(
+            error("a: 1\n---\nuser:\n    token: abc\n\tkey: x\n"),
+            Some(Pos::new(5, 1))
+        );
+        // A Windows path in double quotes: saphyr names the opening quote.
+        assert_eq!(error("path: \"C:\\kube\\config\"\n"), Some(Pos::new(1, 10)));
+        // Errors saphyr already places at the character stay there.
+        assert_eq!(error("a:\n  b: 1\n   c: 2\n"), Some(Pos::new(3, 5)));
     }
 
     #[test]

@@ -107,6 +107,11 @@ pub struct NodeArgs {
     /// The encryption configuration file, if not where the API server's flags say.
     #[arg(long, value_name = "FILE")]
     pub encryption_config: Option<PathBuf>,
+    /// A kubeconfig to examine besides the usual ones (repeatable). An absolute PATH is
+    /// a path on the node, read under --root; a relative one is read from the current
+    /// folder. It must exist.
+    #[arg(long = "kubeconfig", value_name = "PATH")]
+    pub kubeconfigs: Vec<PathBuf>,
     /// The Kubernetes version (e.g. 1.30), when the component images do not say it.
     #[arg(long, value_name = "X.Y")]
     pub k8s_version: Option<String>,

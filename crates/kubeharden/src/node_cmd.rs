@@ -27,12 +27,16 @@ pub fn run(args: NodeArgs) -> Result<u8, String> {
         kubelet_config: args.kubelet_config.clone(),
         audit_policy: args.audit_policy.clone(),
         encryption_config: args.encryption_config.clone(),
+        kubeconfigs: args.kubeconfigs.clone(),
         k8s_version,
     };
     let view = discover(&inputs);
+    let checked = rules.check_node(&view);
+    let mut errors = view.errors.clone();
+    errors.extend(checked.errors);
     let report = ScanReport {
-        findings: rules.check_node(&view),
-        errors: view.errors.clone(),
+        findings: checked.findings,
+        errors,
         skipped: Vec::new(),
         stats: ScanStats {
             files: view.read,

@@ -1,7 +1,9 @@
-//! `kubeharden node` on fixture node trees (`tests/nodes/`): a default kubeadm control
-//! plane, a worker, a hardened control plane (no findings), a legacy control plane read
-//! from process command lines, and broken input. Each tree is copied to a scratch
-//! folder and given the file modes its `modes.txt` lists (Git keeps no modes).
+//! `kubeharden node` on fixture node trees (`tests/nodes/`, made by `make_trees.py`): a
+//! default kubeadm control plane, a worker, a hardened control plane (no findings), a
+//! legacy control plane read from process command lines, components started by their
+//! image's entrypoint, a wrapper or a shell, users' kubeconfigs, damaged files, and
+//! broken input. Each tree is copied to a scratch folder and given the file modes its
+//! `modes.txt` lists (Git keeps no modes).
 
 mod common;
 
@@ -177,4 +179,309 @@ fn broken_input_is_reported_and_the_rest_audited() {
         ids.contains(&"KH707"),
         "the API server was still audited: {ids:?}"
     );
+}
+
+/// Errors as `file:line:col message` (`file message` without a position), scratch
+/// folder removed.
+fn errors(doc: &serde_json::Value, root: &Path) -> Vec<String> {
+    let prefix = format!("{}/", root.display());
+    doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let file = e["file"].as_str().unwrap().replace(&prefix, "");
+            let at = match (e["line"].as_u64(), e["column"].as_u64()) {
+                (Some(line), Some(col)) => format!(":{line}:{col}"),
+                _ => String::new(),
+            };
+            format!("{file}{at} {}", e["message"].as_str().unwrap())
+        })
+        .collect()
+}
+
+/// Whether the tests run as root, who may read any file and give files away.
+fn is_root() -> bool {
+    let probe = tempfile::tempdir().unwrap();
+    std::fs::metadata(probe.path()).unwrap().uid() == 0
+}
+
+#[test]
+fn components_started_by_entrypoint_wrapper_or_shell_are_recognised() {
+    let (_dir, root) = tree("entrypoint-control-plane");
+    let (code, doc, stderr) = audit(&root, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(errors(&doc, &root), Vec::<String>::new());
+    // Four components (apiserver by image, controller manager behind go-runner,
+    // scheduler in a shell, etcd by image after a sidecar) and the kubelet.
+    assert_eq!(doc["summary"]["objects"], 5);
+    let text = render(&doc, &root);
+    // The only findings are the three planted flags, each at its place in `args`: the
+    // hardened flags around them were read (unread, they would be findings too).
+    assert_eq!(
+        text,
+        "KH730 etc/kubernetes/manifests/etcd.yaml:27:7 spec.containers[1].args[10]: etcd sets --peer-client-cert-auth=false; it should be true\n\
+         KH701 etc/kubernetes/manifests/kube-apiserver.yaml:34:7 spec.containers[0].args[20]: kube-apiserver sets --anonymous-auth=true; it should be false\n\
+         KH720 etc/kubernetes/manifests/kube-controller-manager.yaml:21:7 spec.containers[0].args[5]: kube-controller-manager sets --bind-address=0.0.0.0; it should be 127.0.0.1"
+    );
+}
+
+/// Owners for the home-kubeconfigs tree: (path, uid). alice and bob own their homes
+/// and kubeconfigs; carol's kubeconfig belongs to someone else.
+const HOME_OWNERS: [(&str, u32); 6] = [
+    ("home/alice", 1000),
+    ("home/alice/.kube/config", 1000),
+    ("home/bob", 1001),
+    ("home/bob/.kube/config", 1001),
+    ("home/carol", 1002),
+    ("home/carol/.kube/config", 1003),
+];
+
+#[test]
+fn users_kubeconfigs_are_examined() {
+    let (_dir, root) = tree("home-kubeconfigs");
+    let root_run = is_root();
+    if root_run {
+        for (path, uid) in HOME_OWNERS {
+            std::os::unix::fs::chown(root.join(path), Some(uid), Some(uid)).unwrap();
+        }
+    }
+    let (code, doc, stderr) = audit(&root, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(errors(&doc, &root), Vec::<String>::new());
+    let text = render(&doc, &root);
+    let out = format!("{text}\n{stderr}");
+    assert!(!out.contains("eyJhbGciOi"), "a token was printed: {out}");
+    assert!(
+        text.contains("KH750 home/alice/.kube/config:1:1 : kubeconfig /home/alice/.kube/config has mode 644; it should be 600 or stricter"),
+        "{text}"
+    );
+    assert!(
+        text.contains("KH751 home/alice/.kube/config:15:5 users[0].user.token: kubeconfig user \"alice\" uses a bearer token (redacted)"),
+        "{text}"
+    );
+    // bob's kubeconfig has no `kind`, as kubectl allows, and runs the aws CLI.
+    assert!(
+        text.contains("KH751 home/bob/.kube/config:16:5 users[0].user.exec: kubeconfig user \"arn:aws:eks:eu-west-1:111122223333:cluster/prod\" uses an exec plugin (aws)"),
+        "{text}"
+    );
+    // root's copy of admin.conf is 600 and root's, bob's is 600 and his own.
+    assert!(!text.contains("root/.kube/config"), "{text}");
+    assert!(!text.contains("KH750 home/bob"), "{text}");
+    if root_run {
+        assert!(
+            text.contains("KH750 home/carol/.kube/config:1:1 : kubeconfig /home/carol/.kube/config is owned by uid 1003, not 0 or the home folder's owner 1002"),
+            "{text}"
+        );
+        assert_eq!(text.matches("KH750 home/carol").count(), 1, "{text}");
+    } else {
+        eprintln!("not root: the owner checks of home kubeconfigs were not exercised");
+    }
+    // Not in a usual place: examined only when named.
+    assert!(!text.contains("opt/ci"), "{text}");
+}
+
+#[test]
+fn kubeconfig_option_names_more_kubeconfigs() {
+    let (dir, root) = tree("home-kubeconfigs");
+    std::fs::write(
+        dir.path().join("copied.conf"),
+        "apiVersion: v1\nkind: Config\nusers:\n- name: deploy\n  user:\n    token: copied-token-value\n",
+    )
+    .unwrap();
+    let uid = std::fs::metadata(&root).unwrap().uid().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .current_dir(dir.path())
+        .args(["node", "--root"])
+        .arg(&root)
+        .args([
+            "--owner-uid",
+            &uid,
+            "--format",
+            "json",
+            "--select",
+            "KH750,KH751",
+        ])
+        // On the node, under --root; relative to the current folder; missing.
+        .args(["--kubeconfig", "/opt/ci/kubeconfig"])
+        .args(["--kubeconfig", "copied.conf"])
+        .args(["--kubeconfig", "/etc/kubernetes/ci.conf"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        errors(&doc, &root),
+        ["etc/kubernetes/ci.conf no such file"],
+        "{stderr}"
+    );
+    let text = render(&doc, &root);
+    let printed = format!("{text}\n{stderr}");
+    for secret in ["hunter2-ci-basic-auth", "copied-token-value"] {
+        assert!(!printed.contains(secret), "{secret} was printed: {printed}");
+    }
+    assert!(
+        text.contains("KH751 opt/ci/kubeconfig:16:5 users[0].user.password: kubeconfig user \"kubernetes-admin\" uses a password (redacted)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("KH750 opt/ci/kubeconfig:1:1 : kubeconfig /opt/ci/kubeconfig has mode 644"),
+        "{text}"
+    );
+    assert!(
+        text.contains("copied.conf:6:5 users[0].user.token: kubeconfig user \"deploy\" uses a bearer token (redacted)"),
+        "{text}"
+    );
+    // The usual ones are still examined.
+    assert!(text.contains("KH751 home/alice/.kube/config"), "{text}");
+}
+
+#[test]
+fn damaged_files_are_errors_at_their_place_and_the_rest_is_judged() {
+    let (_dir, root) = tree("damaged-control-plane");
+    let (code, doc, stderr) = audit(&root, &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let kubelet_config = "var/lib/kubelet/config.yaml";
+    let not_judged = |rule: &str, settings: &str| {
+        format!("{kubelet_config} {rule} cannot be judged: no flag sets {settings}, and this file, which would, could not be read")
+    };
+    assert_eq!(
+        errors(&doc, &root),
+        [
+            "etc/kubernetes/manifests/etcd.json:10:9 not valid YAML: while parsing a flow mapping, did not find expected ',' or '}'".to_string(),
+            "etc/kubernetes/manifests/kube-controller-manager.yaml empty: the file holds no YAML document".into(),
+            "etc/kubernetes/manifests/kube-scheduler.yaml:18:11 not valid YAML: mapping values are not allowed in this context".into(),
+            format!("{kubelet_config}:9:4 not valid YAML: while parsing a block mapping, did not find expected key"),
+            "etc/kubernetes/admin.conf empty: the file holds no YAML document".into(),
+            "etc/kubernetes/super-admin.conf:16:1 not valid YAML: while scanning a plain scalar, found a tab".into(),
+            "etc/kubernetes/audit-policy.yaml empty: the file holds no YAML document".into(),
+            // --anonymous-auth=false in /etc/default/kubelet decides that one.
+            not_judged("KH740 kubelet-authentication", "authorization.mode, authentication.webhook.enabled, authentication.x509.clientCAFile"),
+            not_judged("KH742 kubelet-tls", "rotateCertificates, serverTLSBootstrap (or tlsCertFile and tlsPrivateKeyFile), tlsCipherSuites, tlsMinVersion"),
+            not_judged("KH743 kubelet-hardening", "protectKernelDefaults, seccompDefault, podPidsLimit"),
+        ]
+    );
+    // Standard error says `file:line:col: why`.
+    let scheduler = root.join("etc/kubernetes/manifests/kube-scheduler.yaml");
+    assert!(
+        stderr.contains(&format!(
+            "kubeharden: error: {}:18:11: not valid YAML",
+            scheduler.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("9fd3a1"), "a token was printed: {stderr}");
+    let text = render(&doc, &root);
+    assert!(!text.contains("9fd3a1"), "a token was printed: {text}");
+    // The kubelet: judged on its flags only, never on defaults.
+    let kubelet: Vec<&str> = text.lines().filter(|l| l.starts_with("KH74")).collect();
+    assert_eq!(
+        kubelet,
+        ["KH741 etc/default/kubelet:1:44 --read-only-port: kubelet sets --read-only-port=10255; it should be 0"]
+    );
+    // The API server is still audited; the empty audit policy is no policy judged.
+    assert!(
+        text.contains("KH711 etc/kubernetes/manifests/kube-apiserver.yaml"),
+        "{text}"
+    );
+    assert!(!text.contains("KH712"), "{text}");
+}
+
+#[test]
+fn a_referenced_kubelet_config_that_is_missing_is_not_judged_on_defaults() {
+    let (_dir, root) = tree("worker");
+    std::fs::remove_file(root.join("var/lib/kubelet/config.yaml")).unwrap();
+    let (code, doc, stderr) = audit(&root, &["--select", "KH74"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let all = errors(&doc, &root);
+    assert_eq!(
+        all[0],
+        "var/lib/kubelet/config.yaml the kubelet's config file does not exist on this node"
+    );
+    assert!(all[1].starts_with("var/lib/kubelet/config.yaml KH740 kubelet-authentication cannot be judged: no flag sets authentication.webhook.enabled, authentication.x509.clientCAFile,"), "{all:?}");
+    assert!(
+        all.iter().any(|e| e
+            .contains("KH741 kubelet-read-only-port cannot be judged: no flag sets readOnlyPort")),
+        "{all:?}"
+    );
+    // The debug drop-in's flags are still judged; the flags' defaults (read-only port
+    // 10255, no client CA) are not assumed.
+    let text = render(&doc, &root);
+    assert_eq!(
+        text,
+        "KH740 etc/systemd/system/kubelet.service.d/20-debug.conf:3:33 --anonymous-auth: kubelet sets --anonymous-auth=true; it should be false\n\
+         KH740 etc/systemd/system/kubelet.service.d/20-debug.conf:3:55 --authorization-mode: kubelet sets --authorization-mode=AlwaysAllow; it should be Webhook"
+    );
+}
+
+#[test]
+fn an_unreadable_kubelet_config_is_not_judged() {
+    let (dir, root) = tree("worker");
+    // Everything readable by anyone but the kubelet config, as on a node where the
+    // scanner does not run as root.
+    let chmod = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    chmod(dir.path(), 0o755);
+    for entry in walkdir(&root) {
+        chmod(&entry, if entry.is_dir() { 0o755 } else { 0o644 });
+    }
+    let config = root.join("var/lib/kubelet/config.yaml");
+    let mut command = if is_root() {
+        chmod(&config, 0o600);
+        let Some(setpriv) = which("setpriv") else {
+            eprintln!("SKIPPED: running as root without setpriv to drop privileges");
+            return;
+        };
+        let mut c = Command::new(setpriv);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_kubeharden"));
+        c
+    } else {
+        chmod(&config, 0o000);
+        Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+    };
+    let out = command
+        .args(["node", "--root"])
+        .arg(&root)
+        .args(["--format", "json", "--select", "KH740,KH741,KH742,KH743"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let all = errors(&doc, &root);
+    assert_eq!(
+        all[0], "var/lib/kubelet/config.yaml cannot read: permission denied",
+        "{all:?}"
+    );
+    assert!(
+        all.iter()
+            .any(|e| e.contains("KH741 kubelet-read-only-port cannot be judged")),
+        "{all:?}"
+    );
+    // No finding on defaults; the drop-in's flags are judged.
+    let ids = common::rule_ids(&doc);
+    assert_eq!(ids, ["KH740", "KH740"], "{}", render(&doc, &root));
+}
+
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            all.extend(walkdir(&path));
+        }
+        all.push(path);
+    }
+    all
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
 }

@@ -1,6 +1,6 @@
 //! What node rules share: flag expectations on components, kubelet settings.
 
-use kubeharden_node::{Component, ComponentKind, Kubelet, NodeView};
+use kubeharden_node::{Component, ComponentKind, Kubelet, NodeView, Setting, Unjudged};
 
 use crate::context::{NodeOut, Tag};
 use crate::finding::Severity;
@@ -192,8 +192,21 @@ pub(crate) fn report<'o>(
     }
 }
 
+/// A kubelet setting as far as it can be known: `Err` (reported as not judged) when no
+/// flag sets it and the config file that would could not be read.
+pub(crate) fn kubelet_setting(
+    k: &Kubelet,
+    flag: &str,
+    key: &str,
+    out: &mut NodeOut,
+) -> Result<Option<Setting>, Unjudged> {
+    k.lookup(flag, key)
+        .inspect_err(|e| out.cannot_judge(&e.file, key))
+}
+
 /// A kubelet setting that must equal `expected`: `flag_default` applies when neither
 /// flag nor config sets it and there is no config file, `config_default` when there is.
+/// With an unreadable config file, no default is assumed: it is not judged.
 pub(crate) fn check_kubelet<'o>(
     k: &Kubelet,
     flag: &str,
@@ -203,7 +216,10 @@ pub(crate) fn check_kubelet<'o>(
     out: &'o mut NodeOut,
 ) -> Option<Tag<'o>> {
     let (flag_default, config_default) = defaults;
-    match k.setting(flag, key) {
+    let Ok(setting) = kubelet_setting(k, flag, key, out) else {
+        return None;
+    };
+    match setting {
         Some(s) if !s.value.eq_ignore_ascii_case(expected) => {
             let via = if s.from_flag {
                 format!("--{flag}={}", s.value)

@@ -184,3 +184,159 @@ os.makedirs(f"{root}/etc/kubernetes/manifests/folder.yaml", exist_ok=True)
 w(f"{root}/etc/kubernetes/manifests/folder.yaml/.keep", "")
 w(f"{root}/var/lib/kubelet/config.yaml", "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nmode: ipvs\n")
 write_modes(root, [("etc/kubernetes/manifests/kube-apiserver.yaml", 0o600), ("var/lib/kubelet/config.yaml", 0o600)])
+
+# --- Components started by their image's entrypoint, a wrapper or a shell; containers
+# not named after the component. Hardened, but for one flag of the API server, the
+# controller manager and etcd, each in `args`.
+def container_pod(name, container):
+    return ("apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    component: " + name + "\n    tier: control-plane\n  name: " + name +
+            "\n  namespace: kube-system\nspec:\n  containers:\n" + container + "  hostNetwork: true\n  priorityClassName: system-node-critical\n")
+
+def yaml_list(key, items, indent="    "):
+    return f"{indent}{key}:\n" + "".join(f"{indent}- {x}\n" for x in items)
+
+root = "entrypoint-control-plane"
+modes = control_plane(root, hard_api, KCM_BASE + ["--profiling=false","--tls-min-version=VersionTLS12"], SCHED_BASE + ["--profiling=false","--tls-min-version=VersionTLS12"], ETCD_BASE, hard_kubelet,
+                      api_mounts=[("audit", "/etc/kubernetes/audit", "/srv/kubernetes/audit"), ("enc", "/etc/kubernetes/enc", "/srv/kubernetes/enc")])
+api_args = [a if a != "--anonymous-auth=false" else "--anonymous-auth=true" for a in hard_api[1:]]
+mounts = "    volumeMounts:\n    - mountPath: /etc/kubernetes/audit\n      name: audit\n      readOnly: true\n    - mountPath: /etc/kubernetes/enc\n      name: enc\n      readOnly: true\n"
+volumes = "  volumes:\n  - hostPath:\n      path: /srv/kubernetes/audit\n      type: DirectoryOrCreate\n    name: audit\n  - hostPath:\n      path: /srv/kubernetes/enc\n      type: DirectoryOrCreate\n    name: enc\n"
+# The image's entrypoint is kube-apiserver; the container is named apiserver.
+w(f"{root}/etc/kubernetes/manifests/kube-apiserver.yaml", container_pod("kube-apiserver",
+    "  - name: apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.0\n" + yaml_list("args", api_args) + mounts) + volumes)
+# kops: go-runner logs to a file and runs the component.
+kcm_args = ["--log-file=/var/log/kube-controller-manager.log", "--also-stdout", "/usr/local/bin/kube-controller-manager"] + \
+    [a if a != "--bind-address=127.0.0.1" else "--bind-address=0.0.0.0" for a in KCM_BASE[1:]] + ["--profiling=false", "--tls-min-version=VersionTLS12"]
+w(f"{root}/etc/kubernetes/manifests/kube-controller-manager.yaml", container_pod("kube-controller-manager",
+    "  - name: kube-controller-manager\n    image: registry.k8s.io/kube-controller-manager:v1.30.0\n    command:\n    - /go-runner\n" + yaml_list("args", kcm_args)))
+# GCE's kube-up: a shell runs the component, its output to a log file.
+sched = " ".join(["exec", "/usr/local/bin/kube-scheduler"] + SCHED_BASE[1:] + ["--profiling=false", "--tls-min-version=VersionTLS12", "1>>/var/log/kube-scheduler.log", "2>&1"])
+w(f"{root}/etc/kubernetes/manifests/kube-scheduler.yaml", container_pod("kube-scheduler",
+    "  - name: kube-scheduler\n    image: registry.k8s.io/kube-scheduler:v1.30.0\n    command:\n    - /bin/sh\n    - -c\n    - " + sched + "\n"))
+# A distroless etcd image whose entrypoint is etcd, with a backup sidecar first.
+etcd_args = [a if a != "--peer-client-cert-auth=true" else "--peer-client-cert-auth=false" for a in ETCD_BASE[1:]]
+w(f"{root}/etc/kubernetes/manifests/etcd.yaml", container_pod("etcd",
+    "  - name: backup\n    image: gcr.io/etcd-development/etcd:v3.5.15\n    command: [/usr/local/bin/etcdctl, snapshot, save, /backup/snapshot.db]\n"
+    "  - name: etcd-server\n    image: gcr.io/etcd-development/etcd:v3.5.15\n" + yaml_list("args", etcd_args)))
+w(f"{root}/srv/kubernetes/audit/policy.yaml", open("hardened-control-plane/srv/kubernetes/audit/policy.yaml").read())
+w(f"{root}/srv/kubernetes/enc/encryption.yaml", open("hardened-control-plane/srv/kubernetes/enc/encryption.yaml").read())
+modes += [("srv/kubernetes/audit/policy.yaml", 0o600), ("srv/kubernetes/enc/encryption.yaml", 0o600)]
+write_modes(root, modes)
+
+# --- Users' kubeconfigs on a kubeadm worker whose kubelet is hardened.
+DROPIN_ETC = DROPIN
+root = "home-kubeconfigs"
+w(f"{root}/var/lib/kubelet/config.yaml", hard_kubelet)
+w(f"{root}/var/lib/kubelet/kubeadm-flags.env", FLAGS_ENV)
+w(f"{root}/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", DROPIN_ETC)
+KUBELET_CONF = """apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t
+    server: https://10.0.0.10:6443
+  name: default-cluster
+contexts:
+- context:
+    cluster: default-cluster
+    namespace: default
+    user: default-auth
+  name: default-context
+current-context: default-context
+kind: Config
+preferences: {}
+users:
+- name: default-auth
+  user:
+    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem
+    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem
+"""
+w(f"{root}/etc/kubernetes/kubelet.conf", KUBELET_CONF)
+w(f"{root}/etc/kubernetes/pki/ca.crt", "-----BEGIN PLACEHOLDER-----\n")
+# root copied admin.conf as kubeadm init suggests.
+w(f"{root}/root/.kube/config", KUBECONFIG)
+# alice pasted a service account token (kubectl config set-credentials --token).
+w(f"{root}/home/alice/.kube/config", KUBECONFIG.replace("""  name: kubernetes-admin@kubernetes
+current-context: kubernetes-admin@kubernetes""", """  name: alice@kubernetes
+current-context: alice@kubernetes""").replace("kubernetes-admin}", "alice}").replace("""- name: kubernetes-admin
+  user:
+    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t
+    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==
+""", """- name: alice
+  user:
+    token: eyJhbGciOiJSUzI1NiIsImtpZCI6ImFsaWNlIn0.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGV2OmFsaWNlIn0.c2lnbmF0dXJlLW5vdC1yZWFs
+"""))
+# bob uses EKS through the aws CLI; his kubeconfig has no kind, as hand-written ones may not.
+w(f"{root}/home/bob/.kube/config", """apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t
+    server: https://0123456789ABCDEF.gr7.eu-west-1.eks.amazonaws.com
+  name: arn:aws:eks:eu-west-1:111122223333:cluster/prod
+contexts:
+- context:
+    cluster: arn:aws:eks:eu-west-1:111122223333:cluster/prod
+    user: arn:aws:eks:eu-west-1:111122223333:cluster/prod
+  name: prod
+current-context: prod
+users:
+- name: arn:aws:eks:eu-west-1:111122223333:cluster/prod
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      args: [--region, eu-west-1, eks, get-token, --cluster-name, prod, --output, json]
+      command: aws
+""")
+w(f"{root}/home/carol/.kube/config", KUBECONFIG)
+# A CI runner's kubeconfig outside any home folder, with basic auth.
+w(f"{root}/opt/ci/kubeconfig", KUBECONFIG.replace("""    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t
+    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==
+""", """    username: ci
+    password: hunter2-ci-basic-auth
+"""))
+write_modes(root, [("var/lib/kubelet/config.yaml", 0o600), ("etc/kubernetes/kubelet.conf", 0o600), ("etc/kubernetes/pki/ca.crt", 0o644),
+                   ("root/.kube/config", 0o600), ("home/alice/.kube/config", 0o644), ("home/bob/.kube/config", 0o600), ("home/carol/.kube/config", 0o600),
+                   ("opt/ci/kubeconfig", 0o644)])
+
+# --- A kubeadm control plane whose files are damaged: empty, cut short, mistyped.
+root = "damaged-control-plane"
+w(f"{root}/etc/kubernetes/manifests/kube-apiserver.yaml", pod("kube-apiserver", "registry.k8s.io/kube-apiserver:v1.30.0",
+    API_BASE + ["--anonymous-auth=false", "--profiling=false", "--audit-policy-file=/etc/kubernetes/audit-policy.yaml", "--audit-log-path=/var/log/kubernetes/audit.log"],
+    [("audit-policy", "/etc/kubernetes/audit-policy.yaml", "/etc/kubernetes/audit-policy.yaml")]))
+w(f"{root}/etc/kubernetes/manifests/kube-controller-manager.yaml", "")
+# A key indented one space too deep, after the command list.
+w(f"{root}/etc/kubernetes/manifests/kube-scheduler.yaml", pod("kube-scheduler", "registry.k8s.io/kube-scheduler:v1.30.0", SCHED_BASE).replace(
+    "    image: registry.k8s.io/kube-scheduler", "     image: registry.k8s.io/kube-scheduler"))
+# An etcd manifest written as JSON, a comma missing.
+w(f"{root}/etc/kubernetes/manifests/etcd.json", """{
+  "apiVersion": "v1",
+  "kind": "Pod",
+  "metadata": {"name": "etcd", "namespace": "kube-system"},
+  "spec": {
+    "containers": [
+      {
+        "name": "etcd",
+        "image": "registry.k8s.io/etcd:3.5.15-0"
+        "command": ["etcd", "--data-dir=/var/lib/etcd"]
+      }
+    ]
+  }
+}
+""")
+w(f"{root}/etc/kubernetes/audit-policy.yaml", "")
+w(f"{root}/etc/kubernetes/admin.conf", "")
+# A tab where YAML wants spaces, just after a token.
+w(f"{root}/etc/kubernetes/super-admin.conf", KUBECONFIG.replace("""    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t
+    client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==
+""", """    token: 9fd3a1.k2l4x8c0b7v6n5m3
+\tclient-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ==
+"""))
+w(f"{root}/etc/kubernetes/kubelet.conf", KUBELET_CONF)
+# The kubelet's config, named by the drop-in, with x509 one space too deep.
+w(f"{root}/var/lib/kubelet/config.yaml", KUBELET_KUBEADM.replace("  x509:\n", "   x509:\n"))
+w(f"{root}/var/lib/kubelet/kubeadm-flags.env", FLAGS_ENV)
+w(f"{root}/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", DROPIN)
+w(f"{root}/etc/default/kubelet", 'KUBELET_EXTRA_ARGS="--anonymous-auth=false --read-only-port=10255"\n')
+write_modes(root, [("etc/kubernetes/manifests/kube-apiserver.yaml", 0o600), ("etc/kubernetes/manifests/kube-controller-manager.yaml", 0o600),
+                   ("etc/kubernetes/manifests/kube-scheduler.yaml", 0o600), ("etc/kubernetes/manifests/etcd.json", 0o600),
+                   ("etc/kubernetes/audit-policy.yaml", 0o600), ("etc/kubernetes/admin.conf", 0o600), ("etc/kubernetes/super-admin.conf", 0o600),
+                   ("etc/kubernetes/kubelet.conf", 0o600), ("var/lib/kubelet/config.yaml", 0o600)])

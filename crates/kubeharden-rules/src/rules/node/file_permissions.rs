@@ -1,6 +1,8 @@
 //! ## What it does
 //! Flags configuration files of the node whose mode is looser than their kind allows,
-//! or whose owner is not root (or the `--owner-uid` given). The limits are:
+//! or whose owner is not root (or the `--owner-uid` given). A kubeconfig in a home
+//! folder (`/home/alice/.kube/config`) may also be owned by that folder's owner. The
+//! limits are:
 //! - 600 for kubeconfigs, private keys, static pod manifests, the kubelet config, the
 //!   encryption configuration and the audit policy;
 //! - 644 for certificates;
@@ -54,18 +56,21 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
                 ),
             );
         }
-        if f.uid != ctx.config.node_owner_uid {
+        if f.uid != ctx.config.node_owner_uid && f.home_owner != Some(f.uid) {
             out.at(
                 what,
                 &file,
                 start,
                 FieldPath::root(),
                 format!(
-                    "{} {} is owned by uid {}, not {}",
+                    "{} {} is owned by uid {}, not {}{}",
                     f.kind.describe(),
                     f.path,
                     f.uid,
-                    ctx.config.node_owner_uid
+                    ctx.config.node_owner_uid,
+                    f.home_owner
+                        .map(|uid| format!(" or the home folder's owner {uid}"))
+                        .unwrap_or_default()
                 ),
             );
         }

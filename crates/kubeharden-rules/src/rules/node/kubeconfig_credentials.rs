@@ -1,6 +1,9 @@
 //! ## What it does
-//! Flags kubeconfig files under `/etc/kubernetes` whose users embed a bearer token or
-//! password, or run an `exec` or `auth-provider` plugin. Values are never printed.
+//! Flags kubeconfig files whose users embed a bearer token or password, or run an
+//! `exec` or `auth-provider` plugin. It reads the kubeconfigs under `/etc/kubernetes`,
+//! k3s's and RKE2's (`/etc/rancher/{k3s/k3s,rke2/rke2}.yaml`), users'
+//! (`/root/.kube/config`, `/home/*/.kube/config`), the kubelet's `--kubeconfig`, and
+//! those `kubeharden node --kubeconfig` names. Values are never printed.
 //!
 //! ## Why it matters
 //! A token in a kubeconfig is a credential anyone who reads the file can use from

@@ -3,7 +3,9 @@
 //! does not authenticate bearer tokens by webhook, or has no client CA. It reads the
 //! effective settings: a flag overrides the config file. It also applies each
 //! source's defaults: without a config file, the flags default to anonymous on,
-//! `AlwaysAllow` and no webhook.
+//! `AlwaysAllow` and no webhook. When the config file the kubelet is given cannot be
+//! read, a setting no flag gives cannot be judged: that is an error naming the file,
+//! neither a finding on defaults nor a pass.
 //!
 //! ## Why it matters
 //! The kubelet API (port 10250) runs commands in every pod of the node. Anonymous
@@ -29,7 +31,7 @@
 //! ```
 
 use crate::prelude::*;
-use crate::support::node::check_kubelet;
+use crate::support::node::{check_kubelet, kubelet_setting};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH740",
@@ -74,9 +76,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         out,
     )
     .map(|t| t.rows(&["WN-03"]));
-    if k.setting("client-ca-file", "authentication.x509.clientCAFile")
-        .is_none()
-    {
+    let client_ca = kubelet_setting(k, "client-ca-file", "authentication.x509.clientCAFile", out);
+    if matches!(client_ca, Ok(None)) {
         if let Some((file, pos, path)) = k.anchor("authentication.x509.clientCAFile") {
             out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet sets no client CA (authentication.x509.clientCAFile, --client-ca-file): it cannot verify the API server's client certificate").rows(&["WN-04"]);
         }

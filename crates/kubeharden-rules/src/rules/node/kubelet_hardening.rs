@@ -7,6 +7,9 @@
 //! `protectKernelDefaults` is CIS advice that no row of the guidance's checklist
 //! covers, so its finding names no row.
 //!
+//! A setting no flag gives, when the config file cannot be read, is not judged: that
+//! is an error naming the file.
+//!
 //! ## Why it matters
 //! These settings cap what one compromised or runaway pod can do to the node: change
 //! kernel tunables, exhaust PIDs, or make system calls that the runtime's default
@@ -26,7 +29,7 @@
 //! ```
 
 use crate::prelude::*;
-use crate::support::node::check_kubelet;
+use crate::support::node::{check_kubelet, kubelet_setting};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH743",
@@ -59,7 +62,10 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         out,
     )
     .map(|t| t.rows(&["POD-34"]));
-    match k.setting("pod-max-pids", "podPidsLimit") {
+    let Ok(pids) = kubelet_setting(k, "pod-max-pids", "podPidsLimit", out) else {
+        return;
+    };
+    match pids {
         Some(s) if s.value.parse::<i64>().unwrap_or(-1) > 0 => {}
         Some(s) => {
             out.at(

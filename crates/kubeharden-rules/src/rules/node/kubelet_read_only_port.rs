@@ -1,6 +1,7 @@
 //! ## What it does
 //! Flags a kubelet whose read-only port is open: `readOnlyPort` or `--read-only-port`
-//! not 0. Without a config file the flag defaults to 10255.
+//! not 0. Without a config file the flag defaults to 10255. With a config file that
+//! cannot be read and no flag, the port is not judged: that is an error naming the file.
 //!
 //! ## Why it matters
 //! The read-only port serves pod specs, environment variables included, and metrics

@@ -2,6 +2,8 @@
 //! Flags a kubelet that does not rotate its client certificate
 //! (`rotateCertificates`), that has neither a serving certificate (`tlsCertFile` and
 //! `tlsPrivateKeyFile`) nor `serverTLSBootstrap`, that does not set `tlsMinVersion` to TLS 1.2 or 1.3, or that offers broken cipher suites.
+//! A setting no flag gives, when the config file cannot be read, is not judged: that
+//! is an error naming the file.
 //!
 //! ## Why it matters
 //! The guidance asks for TLS everywhere, with certificates distributed and renewed
@@ -21,8 +23,10 @@
 //! tlsMinVersion: VersionTLS12
 //! ```
 
+use kubeharden_node::{Kubelet, Setting, Unjudged};
+
 use crate::prelude::*;
-use crate::support::node::check_kubelet;
+use crate::support::node::{check_kubelet, kubelet_setting};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH742",
@@ -46,18 +50,8 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         out,
     )
     .map(|t| t.rows(&["TLS-02"]));
-    let bootstrap = k
-        .setting("rotate-server-certificates", "serverTLSBootstrap")
-        .is_some_and(|s| s.value == "true");
-    let serving = k.setting("tls-cert-file", "tlsCertFile").is_some()
-        && k.setting("tls-private-key-file", "tlsPrivateKeyFile")
-            .is_some();
-    if !bootstrap && !serving {
-        if let Some((file, pos, path)) = k.anchor("serverTLSBootstrap") {
-            out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet has neither a serving certificate (tlsCertFile, tlsPrivateKeyFile) nor serverTLSBootstrap: it serves a self-signed certificate").rows(&["TLS-02"]);
-        }
-    }
-    if let Some(s) = k.setting("tls-cipher-suites", "tlsCipherSuites") {
+    serving_certificate(k, out);
+    if let Ok(Some(s)) = kubelet_setting(k, "tls-cipher-suites", "tlsCipherSuites", out) {
         let weak: Vec<&str> = s
             .value
             .split(',')
@@ -75,7 +69,10 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
             .rows(&["TLS-01"]);
         }
     }
-    match k.setting("tls-min-version", "tlsMinVersion") {
+    let Ok(min_version) = kubelet_setting(k, "tls-min-version", "tlsMinVersion", out) else {
+        return;
+    };
+    match min_version {
         Some(s) if s.value != "VersionTLS12" && s.value != "VersionTLS13" => {
             out.at(
                 ("kubelet", "kubelet"),
@@ -102,5 +99,30 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
                 .rows(&["TLS-01"]);
             }
         }
+    }
+}
+
+/// A serving certificate, or `serverTLSBootstrap` to get one. Either passes; only when
+/// neither is known to be there can an unreadable config file leave it unjudged.
+fn serving_certificate(k: &Kubelet, out: &mut NodeOut) {
+    let bootstrap = k.lookup("rotate-server-certificates", "serverTLSBootstrap");
+    let cert = k.lookup("tls-cert-file", "tlsCertFile");
+    let key = k.lookup("tls-private-key-file", "tlsPrivateKeyFile");
+    let set = |r: &Result<Option<Setting>, Unjudged>| matches!(r, Ok(Some(_)));
+    if matches!(&bootstrap, Ok(Some(s)) if s.value == "true") || (set(&cert) && set(&key)) {
+        return;
+    }
+    if let Some(e) = [&bootstrap, &cert, &key]
+        .into_iter()
+        .find_map(|r| r.as_ref().err())
+    {
+        out.cannot_judge(
+            &e.file,
+            "serverTLSBootstrap (or tlsCertFile and tlsPrivateKeyFile)",
+        );
+        return;
+    }
+    if let Some((file, pos, path)) = k.anchor("serverTLSBootstrap") {
+        out.at(("kubelet", "kubelet"), &file, pos, path, "kubelet has neither a serving certificate (tlsCertFile, tlsPrivateKeyFile) nor serverTLSBootstrap: it serves a self-signed certificate").rows(&["TLS-02"]);
     }
 }
