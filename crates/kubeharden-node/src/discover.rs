@@ -39,6 +39,9 @@ pub struct NodeView {
     /// Kubeconfig files and their trees.
     pub kubeconfigs: Vec<(Arc<str>, Node)>,
     pub files: Vec<FileFact>,
+    /// Configuration files the API server names that could not be read or used (each
+    /// also an error): what depends on them is not judged.
+    pub unusable: Vec<(FileKind, Arc<str>)>,
     /// The Kubernetes (major, minor) version, from an image tag or `--k8s-version`.
     pub version: Option<(u32, u32)>,
     pub errors: Vec<LoadError>,
@@ -228,13 +231,16 @@ fn audit_policy(inputs: &NodeInputs, view: &mut NodeView) {
         return;
     };
     let Some(o) = required_object(&path, "audit policy", view) else {
+        view.unusable.push((kind, name_of(&path)));
         return;
     };
     match AuditPolicy::read(o.file.clone(), o.root.clone()) {
         Ok(policy) => view.audit_policy = Some(policy),
-        Err(e) => view
-            .errors
-            .push(LoadError::new(&o.file, Some(o.root.pos), e)),
+        Err(e) => {
+            view.errors
+                .push(LoadError::new(&o.file, Some(o.root.pos), e));
+            view.unusable.push((kind, o.file.clone()));
+        }
     }
 }
 
@@ -244,8 +250,9 @@ fn encryption_config(inputs: &NodeInputs, view: &mut NodeView) {
     let Some(path) = named_by_apiserver(inputs, view, flag, explicit, kind) else {
         return;
     };
-    if let Some(o) = required_object(&path, "encryption configuration", view) {
-        view.encryption_config = Some((o.file.clone(), o.root.clone()));
+    match required_object(&path, "encryption configuration", view) {
+        Some(o) => view.encryption_config = Some((o.file.clone(), o.root.clone())),
+        None => view.unusable.push((kind, name_of(&path))),
     }
 }
 

@@ -356,6 +356,8 @@ fn damaged_files_are_errors_at_their_place_and_the_rest_is_judged() {
             "etc/kubernetes/admin.conf empty: the file holds no YAML document".into(),
             "etc/kubernetes/super-admin.conf:16:1 not valid YAML: while scanning a plain scalar, found a tab".into(),
             "etc/kubernetes/audit-policy.yaml empty: the file holds no YAML document".into(),
+            // The API server names the policy: its gaps are not judged, nor passed.
+            "etc/kubernetes/audit-policy.yaml KH712 audit-policy-gaps cannot be judged: no flag sets the audit policy, and this file, which would, could not be read".into(),
             // --anonymous-auth=false in /etc/default/kubelet decides that one.
             not_judged("KH740 kubelet-authentication", "authorization.mode, authentication.webhook.enabled, authentication.x509.clientCAFile"),
             not_judged("KH742 kubelet-tls", "rotateCertificates, serverTLSBootstrap (or tlsCertFile and tlsPrivateKeyFile), tlsCipherSuites, tlsMinVersion"),

@@ -38,7 +38,7 @@
 //! - level: Metadata
 //! ```
 
-use kubeharden_node::{AuditLevel, AuditPolicy, AuditProbe};
+use kubeharden_node::{AuditLevel, AuditPolicy, AuditProbe, FileKind};
 
 use crate::prelude::*;
 
@@ -71,6 +71,15 @@ fn probe(verb: &'static str, group: &'static str, resource: &'static str) -> Aud
 
 fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     let Some(policy) = &ctx.view.audit_policy else {
+        // Named but unusable (an error says why): neither a pass nor a guess.
+        for (_, file) in ctx
+            .view
+            .unusable
+            .iter()
+            .filter(|(k, _)| *k == FileKind::AuditPolicy)
+        {
+            out.cannot_judge(file, "the audit policy");
+        }
         return;
     };
     let what = ("Policy", "audit-policy");

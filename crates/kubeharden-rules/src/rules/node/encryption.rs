@@ -24,7 +24,7 @@
 //! Put a `kms` (apiVersion `v2`) provider first for `secrets`, keep `identity` last as
 //! a read fallback only, and rewrite existing Secrets afterwards.
 
-use kubeharden_node::ComponentKind;
+use kubeharden_node::{ComponentKind, FileKind};
 use kubeharden_yaml::Node;
 
 use crate::prelude::*;
@@ -63,6 +63,15 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         return;
     }
     let Some((file, root)) = &ctx.view.encryption_config else {
+        // Named but unusable (an error says why): neither a pass nor a guess.
+        for (_, file) in ctx
+            .view
+            .unusable
+            .iter()
+            .filter(|(k, _)| *k == FileKind::EncryptionConfig)
+        {
+            out.cannot_judge(file, "the encryption configuration");
+        }
         return;
     };
     let what = ("EncryptionConfiguration", "encryption-config");
