@@ -81,7 +81,7 @@ fn listing_kustomization(file: &Path) -> Option<PathBuf> {
         .skip(1)
         .take(SEARCH_DEPTH)
         .flat_map(|dir| KUSTOMIZATION_FILES.iter().map(move |n| dir.join(n)))
-        .find(|k| patches_of(k).iter().any(|p| *p == file))
+        .find(|k| patches_of(k).contains(&file))
 }
 
 /// The patch files a kustomization lists, resolved; read once per kustomization.

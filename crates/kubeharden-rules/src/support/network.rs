@@ -63,25 +63,6 @@ pub(crate) fn is_everywhere(cidr: &str) -> bool {
     parse_cidr(cidr).is_some_and(|(_, prefix)| prefix == 0)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cidrs() {
-        let meta: IpAddr = "169.254.169.254".parse().unwrap();
-        assert!(cidr_contains("0.0.0.0/0", meta));
-        assert!(cidr_contains("169.254.0.0/16", meta));
-        assert!(!cidr_contains("10.0.0.0/8", meta));
-        assert!(cidr_contains(
-            "fd00:ec2::/64",
-            "fd00:ec2::254".parse().unwrap()
-        ));
-        assert!(is_everywhere("::/0") && !is_everywhere("10.0.0.0/8"));
-        assert!(parse_cidr("nonsense").is_none());
-    }
-}
-
 /// Reports a namespace that runs pods without a default-deny policy for `direction`.
 /// The finding points at the Namespace object.
 pub(crate) fn report_missing_default_deny(
@@ -163,4 +144,23 @@ pub(crate) fn depends_on_other_engines(
         ),
     );
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidrs() {
+        let meta: IpAddr = "169.254.169.254".parse().unwrap();
+        assert!(cidr_contains("0.0.0.0/0", meta));
+        assert!(cidr_contains("169.254.0.0/16", meta));
+        assert!(!cidr_contains("10.0.0.0/8", meta));
+        assert!(cidr_contains(
+            "fd00:ec2::/64",
+            "fd00:ec2::254".parse().unwrap()
+        ));
+        assert!(is_everywhere("::/0") && !is_everywhere("10.0.0.0/8"));
+        assert!(parse_cidr("nonsense").is_none());
+    }
 }

@@ -330,6 +330,29 @@ pub(crate) fn classify(name: &str, value: &str) -> Option<&'static str> {
     known_format(value).or_else(|| named_credential(name, value))
 }
 
+/// The annotation `kubectl apply` keeps the applied object in, as JSON.
+pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The object as it was last applied, from its annotation, if it has one that parses.
+/// It can keep what the live object no longer shows: a credential later moved into a
+/// Secret is still here.
+pub(crate) fn last_applied(object: &kubeharden_load::Object) -> Option<serde_json::Value> {
+    let text = object
+        .root
+        .get("metadata")?
+        .get("annotations")?
+        .get(LAST_APPLIED)?
+        .scalar_text()?;
+    serde_json::from_str(text).ok()
+}
+
+/// Where findings about the last-applied copy point: the annotation.
+pub(crate) fn last_applied_path() -> kubeharden_yaml::FieldPath {
+    kubeharden_yaml::FieldPath::parse("metadata")
+        .key("annotations")
+        .key(LAST_APPLIED)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,27 +445,4 @@ mod tests {
             assert_eq!(classify(name, value), None, "{name}={value}");
         }
     }
-}
-
-/// The annotation `kubectl apply` keeps the applied object in, as JSON.
-pub(crate) const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
-/// The object as it was last applied, from its annotation, if it has one that parses.
-/// It can keep what the live object no longer shows: a credential later moved into a
-/// Secret is still here.
-pub(crate) fn last_applied(object: &kubeharden_load::Object) -> Option<serde_json::Value> {
-    let text = object
-        .root
-        .get("metadata")?
-        .get("annotations")?
-        .get(LAST_APPLIED)?
-        .scalar_text()?;
-    serde_json::from_str(text).ok()
-}
-
-/// Where findings about the last-applied copy point: the annotation.
-pub(crate) fn last_applied_path() -> kubeharden_yaml::FieldPath {
-    kubeharden_yaml::FieldPath::parse("metadata")
-        .key("annotations")
-        .key(LAST_APPLIED)
 }
