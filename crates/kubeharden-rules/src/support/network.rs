@@ -91,10 +91,16 @@ pub(crate) fn report_missing_default_deny(
     out: &mut crate::context::ClusterOut,
 ) {
     let view = ctx.view;
-    let pods = view.pods_in(namespace).len();
-    let Some(ns) = view.namespaces.get(namespace) else {
+    let Some(definitions) = view.namespaces.get(namespace) else {
         return;
     };
+    // A workload defined in a base and its overlays is one workload.
+    let pods = view
+        .pods_in(namespace)
+        .iter()
+        .map(|&i| &view.pods[i].origin.resource)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     // Kubernetes' own namespaces for published data and node leases never run pods.
     if matches!(namespace, "kube-public" | "kube-node-lease")
         || view
@@ -114,5 +120,7 @@ pub(crate) fn report_missing_default_deny(
         0 => format!("namespace {namespace} has no default-deny {what} NetworkPolicy, so workloads deployed into it will be open"),
         n => format!("namespace {namespace} runs {n} workload(s) and has no default-deny {what} NetworkPolicy"),
     };
-    out.at(&ns.origin, &ns.root, path, message);
+    for ns in definitions {
+        out.at(&ns.origin, &ns.root, path.clone(), message.clone());
+    }
 }
