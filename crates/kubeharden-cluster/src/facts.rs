@@ -17,6 +17,8 @@ pub struct Origin {
     pub file: Arc<str>,
     pub helm_source: Option<Arc<str>>,
     pub resource: Arc<Resource>,
+    /// Where the object starts: of two definitions in one file, the later counts.
+    pub pos: Pos,
 }
 
 impl Origin {
@@ -25,17 +27,27 @@ impl Origin {
             file: object.file.clone(),
             helm_source: object.helm_source.clone(),
             resource: object.resource.clone(),
+            pos: object.root.pos,
         }
     }
 }
 
-/// The namespace an object lands in: its own, or `default` as `kubectl apply` does.
+/// The namespace an object lands in: its own (or the scan's default, which the
+/// engine has already put in), else `default` as `kubectl apply` does.
 pub(crate) fn namespace_of(object: &Object) -> String {
     object
         .resource
         .namespace
         .clone()
-        .unwrap_or_else(|| "default".to_string())
+        .unwrap_or_else(|| kubeharden_load::DEFAULT_NAMESPACE.to_string())
+}
+
+/// A ServiceAccount: what pods that run as it inherit.
+#[derive(Clone, Debug)]
+pub struct ServiceAccountEntry {
+    pub origin: Origin,
+    /// Its `automountServiceAccountToken`.
+    pub automount: Option<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -152,8 +164,8 @@ pub struct ClusterFacts {
     pub(crate) services: Vec<ServiceEntry>,
     pub(crate) limit_ranges: Vec<LimitRangeEntry>,
     pub(crate) quotas: Vec<QuotaEntry>,
-    /// `automountServiceAccountToken` of each ServiceAccount, by (namespace, name).
-    pub(crate) service_accounts: Vec<((String, String), Option<bool>)>,
+    /// Every definition of each ServiceAccount, by (namespace, name).
+    pub(crate) service_accounts: Vec<((String, String), ServiceAccountEntry)>,
     pub(crate) roles: Vec<RoleEntry>,
     pub(crate) bindings: Vec<BindingEntry>,
     /// Legacy token Secrets: (namespace, service account, the Secret).
@@ -307,8 +319,9 @@ impl ClusterFacts {
                             Some(kubeharden_yaml::Resolved::Bool(b)) => Some(b),
                             _ => None,
                         });
+                let entry = ServiceAccountEntry { origin, automount };
                 self.service_accounts
-                    .push(((namespace, res.name.clone()), automount));
+                    .push(((namespace, res.name.clone()), entry));
             }
             ("rbac.authorization.k8s.io", "Role" | "ClusterRole") => {
                 let cluster = res.kind == "ClusterRole";
@@ -516,7 +529,7 @@ fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
         ips: pod_ips(object),
         origin: Origin::of(object),
         namespace: namespace_of(object),
-        namespace_explicit: object.resource.namespace.is_some(),
+        namespace_explicit: object.resource.namespace.is_some() && !object.namespace_defaulted,
         namespace_pos: object
             .root
             .locate(&FieldPath::parse("metadata.namespace"))

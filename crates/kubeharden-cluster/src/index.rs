@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::facts::{
-    BindingEntry, ClusterFacts, LimitRangeEntry, NamespaceEntry, PodEntry, PolicyEntry, QuotaEntry,
-    RoleEntry, ServiceEntry,
+    BindingEntry, ClusterFacts, LimitRangeEntry, NamespaceEntry, Origin, PodEntry, PolicyEntry,
+    QuotaEntry, RoleEntry, ServiceAccountEntry, ServiceEntry,
 };
+use crate::proximity::{nearest, seen_from};
 use crate::selector::{self, Labels};
 
 /// The label every namespace carries, set by Kubernetes itself.
@@ -19,16 +20,21 @@ struct NamespacePods {
     by_label: HashMap<(String, String), Vec<usize>>,
 }
 
+/// The objects of one cluster. An object defined in several files (a base and its
+/// overlays, samples side by side) keeps every definition, one per file (the last
+/// in the file, as `kubectl apply` leaves it); a reference means the nearest one
+/// (`crate::proximity`).
 #[derive(Debug, Default)]
 pub struct ClusterView {
-    pub namespaces: BTreeMap<String, NamespaceEntry>,
+    /// Every definition of each Namespace, in file order.
+    pub namespaces: BTreeMap<String, Vec<NamespaceEntry>>,
     pub pods: Vec<PodEntry>,
     pub policies: Vec<PolicyEntry>,
     pub services: Vec<ServiceEntry>,
     pub limit_ranges: Vec<LimitRangeEntry>,
     pub quotas: Vec<QuotaEntry>,
-    /// `automountServiceAccountToken` of each ServiceAccount, by (namespace, name).
-    pub service_accounts: BTreeMap<(String, String), Option<bool>>,
+    /// Every definition of each ServiceAccount, by (namespace, name), in file order.
+    pub service_accounts: BTreeMap<(String, String), Vec<ServiceAccountEntry>>,
     pub roles: Vec<RoleEntry>,
     pub bindings: Vec<BindingEntry>,
     /// Legacy token Secrets: (namespace, service account, the Secret).
@@ -40,11 +46,47 @@ pub struct ClusterView {
     policies_by_namespace: HashMap<String, Vec<usize>>,
 }
 
-fn place<T>(items: &mut [T], origin: impl Fn(&T) -> &crate::Origin) {
+/// Sorts by file and object, and keeps one definition of an object per file: the
+/// last, which is what applying the file leaves (and one problem is reported once).
+fn place<T>(items: &mut Vec<T>, origin: impl Fn(&T) -> &Origin) {
     items.sort_by(|a, b| {
         let (a, b) = (origin(a), origin(b));
-        (&a.file, &a.resource).cmp(&(&b.file, &b.resource))
+        (&a.file, &a.resource, std::cmp::Reverse(a.pos)).cmp(&(
+            &b.file,
+            &b.resource,
+            std::cmp::Reverse(b.pos),
+        ))
     });
+    items.dedup_by(|later, kept| {
+        let (a, b) = (origin(later), origin(kept));
+        (&a.file, &a.resource) == (&b.file, &b.resource)
+    });
+}
+
+/// The objects of `namespace` as the file `from` sees them: of each name, the
+/// nearest definition. `at` gives an object's namespace and origin.
+fn seen_in<'a, T>(
+    items: &'a [T],
+    namespace: &str,
+    from: &str,
+    at: impl Fn(&'a T) -> (&'a String, &'a Origin),
+) -> Vec<&'a T> {
+    let of_namespace = items.iter().filter(|i| at(i).0 == namespace);
+    seen_from(
+        of_namespace,
+        from,
+        |i| at(i).1.resource.name.clone(),
+        |i| &at(i).1.file,
+    )
+}
+
+/// Definitions grouped by their key, each group in file order.
+fn group<K: Ord, T>(items: Vec<(K, T)>) -> BTreeMap<K, Vec<T>> {
+    let mut map: BTreeMap<K, Vec<T>> = BTreeMap::new();
+    for (key, item) in items {
+        map.entry(key).or_default().push(item);
+    }
+    map
 }
 
 impl ClusterView {
@@ -57,9 +99,8 @@ impl ClusterView {
         place(&mut facts.roles, |r| &r.origin);
         place(&mut facts.bindings, |b| &b.origin);
         place(&mut facts.custom, |c| &c.origin);
-        facts
-            .namespaces
-            .sort_by(|a, b| (&a.0, &a.1.origin.file).cmp(&(&b.0, &b.1.origin.file)));
+        place(&mut facts.namespaces, |n| &n.1.origin);
+        place(&mut facts.service_accounts, |a| &a.1.origin);
         let mut index: HashMap<String, NamespacePods> = HashMap::new();
         for (i, pod) in facts.pods.iter().enumerate() {
             let ns = index.entry(pod.namespace.clone()).or_default();
@@ -80,13 +121,13 @@ impl ClusterView {
         }
         ClusterView {
             policies_by_namespace,
-            namespaces: facts.namespaces.into_iter().collect(),
+            namespaces: group(facts.namespaces),
             pods: facts.pods,
             policies: facts.policies,
             services: facts.services,
             limit_ranges: facts.limit_ranges,
             quotas: facts.quotas,
-            service_accounts: facts.service_accounts.into_iter().collect(),
+            service_accounts: group(facts.service_accounts),
             roles: facts.roles,
             bindings: facts.bindings,
             token_secrets: facts.token_secrets,
@@ -146,11 +187,16 @@ impl ClusterView {
         self.index.get(namespace).map_or(&[], |ns| &ns.pods)
     }
 
-    /// A namespace's labels, and which of them are known: all when its Namespace
-    /// object is in the scan, only `kubernetes.io/metadata.name` otherwise.
-    pub fn namespace_labels(&self, namespace: &str) -> (Labels, Option<&'static [&'static str]>) {
+    /// A namespace's labels as the file `from` sees them (its nearest Namespace
+    /// definition), and which of them are known: all when its Namespace object is in
+    /// the scan, only `kubernetes.io/metadata.name` otherwise.
+    pub fn namespace_labels(
+        &self,
+        namespace: &str,
+        from: &str,
+    ) -> (Labels, Option<&'static [&'static str]>) {
         let mut labels = Labels::new();
-        let known: Option<&'static [&'static str]> = match self.namespaces.get(namespace) {
+        let known: Option<&'static [&'static str]> = match self.namespace(namespace, from) {
             Some(entry) => {
                 labels.extend(entry.labels.clone());
                 None
@@ -161,12 +207,56 @@ impl ClusterView {
         (labels, known)
     }
 
-    /// Whether a LimitRange of `namespace` gives containers a default for `resource`
-    /// (`limit` true: a default limit; false: a default request).
-    pub fn limit_range_default(&self, namespace: &str, resource: &str, limit: bool) -> bool {
-        self.limit_ranges
-            .iter()
-            .filter(|l| l.namespace == namespace)
+    /// The definition of Namespace `name` that the file `from` means.
+    pub fn namespace(&self, name: &str, from: &str) -> Option<&NamespaceEntry> {
+        let defs = self.namespaces.get(name)?;
+        nearest(defs, from, |n| &n.origin.file)
+    }
+
+    /// The definition of ServiceAccount `namespace/name` that the file `from` means.
+    pub fn service_account(
+        &self,
+        namespace: &str,
+        name: &str,
+        from: &str,
+    ) -> Option<&ServiceAccountEntry> {
+        let defs = self
+            .service_accounts
+            .get(&(namespace.to_string(), name.to_string()))?;
+        nearest(defs, from, |a| &a.origin.file)
+    }
+
+    /// Whether the ServiceAccount that `from` means disables token automount.
+    pub fn automount_disabled(&self, namespace: &str, name: &str, from: &str) -> bool {
+        self.service_account(namespace, name, from)
+            .is_some_and(|a| a.automount == Some(false))
+    }
+
+    /// The LimitRanges of `namespace` as the file `from` sees them: each by its
+    /// nearest definition.
+    pub fn limit_ranges_seen_from(&self, namespace: &str, from: &str) -> Vec<&LimitRangeEntry> {
+        seen_in(&self.limit_ranges, namespace, from, |l| {
+            (&l.namespace, &l.origin)
+        })
+    }
+
+    /// The ResourceQuotas of `namespace` as the file `from` sees them.
+    pub fn quotas_seen_from(&self, namespace: &str, from: &str) -> Vec<&QuotaEntry> {
+        seen_in(&self.quotas, namespace, from, |q| (&q.namespace, &q.origin))
+    }
+
+    /// Whether a LimitRange of `namespace`, as the file `from` sees them, gives
+    /// containers a default for `resource` (`limit` true: a default limit; false: a
+    /// default request).
+    pub fn limit_range_default(
+        &self,
+        namespace: &str,
+        resource: &str,
+        limit: bool,
+        from: &str,
+    ) -> bool {
+        self.limit_ranges_seen_from(namespace, from)
+            .into_iter()
             .any(|l| {
                 let set = if limit {
                     &l.default_limits

@@ -5,20 +5,22 @@
 //! settings, and the small objects (Namespaces, NetworkPolicies, Services,
 //! LimitRanges, ResourceQuotas) whole. [`ClusterView::build`] then orders them
 //! deterministically and indexes pods by namespace and label, so selectors are
-//! matched through posting lists, not against every pod. The same view can later be
-//! filled from a live cluster.
+//! matched through posting lists, not against every pod. An object defined in
+//! several files keeps every definition, and a reference by name means the nearest
+//! ([`proximity`]). The same view can later be filled from a live cluster.
 
 pub mod custom;
 mod facts;
 mod index;
 pub mod netpol;
 pub mod plugins;
+pub mod proximity;
 pub mod selector;
 
 pub use facts::{privileged_capability, runs_privileged};
 pub use facts::{
     BindingEntry, ClusterFacts, LimitRangeEntry, NamespaceEntry, Origin, PodEntry, PodPort,
-    PolicyEntry, QuotaEntry, RoleEntry, ServiceEntry,
+    PolicyEntry, QuotaEntry, RoleEntry, ServiceAccountEntry, ServiceEntry,
 };
 pub use index::ClusterView;
 pub use selector::{Labels, Match};

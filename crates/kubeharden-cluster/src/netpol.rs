@@ -27,7 +27,7 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
-use crate::facts::PodEntry;
+use crate::facts::{PodEntry, PolicyEntry};
 use crate::index::ClusterView;
 use crate::selector::{self, Match};
 
@@ -187,11 +187,12 @@ fn rule_ports(ports: Option<&Vec<NetworkPolicyPort>>, destination: &PodEntry) ->
     Ports::Some(ranges)
 }
 
-/// Whether `peer` (in a policy of `policy_ns`) matches `pod`.
+/// Whether `peer` (in `policy`) matches `pod`. A namespace's labels are those of
+/// the Namespace definition nearest the policy.
 pub fn peer_matches(
     view: &ClusterView,
     peer: &NetworkPolicyPeer,
-    policy_ns: &str,
+    policy: &PolicyEntry,
     pod: &PodEntry,
 ) -> Match {
     if let Some(block) = &peer.ip_block {
@@ -201,9 +202,9 @@ pub fn peer_matches(
         Match::from_bool(selector::matches(sel, &pod.labels))
     });
     let namespaces = match &peer.namespace_selector {
-        None => Match::from_bool(pod.namespace == policy_ns),
+        None => Match::from_bool(pod.namespace == policy.namespace),
         Some(sel) => {
-            let (labels, known) = view.namespace_labels(&pod.namespace);
+            let (labels, known) = view.namespace_labels(&pod.namespace, &policy.origin.file);
             selector::matches_partly(sel, &labels, known)
         }
     };
@@ -233,13 +234,13 @@ fn ip_block_matches(block: &IPBlock, ips: &[IpAddr]) -> Match {
 fn peers_match(
     view: &ClusterView,
     peers: Option<&Vec<NetworkPolicyPeer>>,
-    policy_ns: &str,
+    policy: &PolicyEntry,
     pod: &PodEntry,
 ) -> Match {
     match peers.filter(|p| !p.is_empty()) {
         None => Match::Yes,
         Some(peers) => peers.iter().fold(Match::No, |acc, peer| {
-            acc.or(peer_matches(view, peer, policy_ns, pod))
+            acc.or(peer_matches(view, peer, policy, pod))
         }),
     }
 }
@@ -307,7 +308,7 @@ pub fn side(view: &ClusterView, direction: Direction, subject: &PodEntry, peer: 
         };
         for (r, (peers, ports)) in rules.into_iter().enumerate() {
             let ports = rule_ports(ports, destination);
-            match peers_match(view, peers, &policy.namespace, peer) {
+            match peers_match(view, peers, policy, peer) {
                 Match::Yes => {
                     out.allowed = std::mem::replace(&mut out.allowed, Ports::All).union(ports)
                 }

@@ -7,22 +7,28 @@
 //! built, cross-object conditions (a ServiceAccount that disables token automount, a
 //! LimitRange default) are settled and the cluster-wide rules run. The report is sorted, so
 //! it is the same whatever the thread count.
+//!
+//! A scan can hold several clusters ([`scan_clusters`]): by default each PATH of the
+//! command line is one, with its own view, RBAC model and settled conditions, so
+//! objects of unrelated projects never refer to each other. The report stays one.
 
 use std::path::Path;
 
 use kubeharden_cluster::{ClusterFacts, ClusterView};
 use kubeharden_load::{
-    is_dockerfile, objects_from_dockerfile, objects_from_document, read_source, Input, LoadError,
-    Object, Source, Workload, DEFAULT_MAX_FILE_SIZE,
+    is_dockerfile, objects_from_dockerfile, objects_from_document, read_source, Discovered, Input,
+    LoadError, Object, Source, Workload, DEFAULT_MAX_FILE_SIZE, DEFAULT_NAMESPACE,
 };
 use kubeharden_rules::{Finding, RuleSet, SkippedChecks};
 use kubeharden_yaml::{parse_chunk, split_documents, Limits};
 use rayon::prelude::*;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ScanOptions {
     pub limits: Limits,
     pub max_file_size: u64,
+    /// The namespace of namespaced objects that name none (`--default-namespace`).
+    pub default_namespace: String,
 }
 
 impl Default for ScanOptions {
@@ -30,8 +36,44 @@ impl Default for ScanOptions {
         ScanOptions {
             limits: Limits::default(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            default_namespace: DEFAULT_NAMESPACE.to_string(),
         }
     }
+}
+
+/// The inputs of one cluster, and the command-line PATHs they come from.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterInputs {
+    pub roots: Vec<String>,
+    pub inputs: Vec<Input>,
+}
+
+/// The clusters of a scan: one per PATH (a root), or all of them as one.
+pub fn clusters_of(found: &Discovered, one_cluster: bool) -> Vec<ClusterInputs> {
+    if one_cluster {
+        let roots = found.roots.iter().map(|r| r.name.clone()).collect();
+        return vec![ClusterInputs {
+            roots,
+            inputs: found.inputs.clone(),
+        }];
+    }
+    found
+        .roots
+        .iter()
+        .map(|r| ClusterInputs {
+            roots: vec![r.name.clone()],
+            inputs: found.inputs[r.inputs.clone()].to_vec(),
+        })
+        .collect()
+}
+
+/// What one cluster of a scan held.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClusterStats {
+    /// The command-line PATHs it was made of.
+    pub roots: Vec<String>,
+    pub files: usize,
+    pub objects: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,6 +94,8 @@ pub struct ScanReport {
     /// Cluster-wide checks not run, and why.
     pub skipped: Vec<SkippedChecks>,
     pub stats: ScanStats,
+    /// The clusters the scan was made of (empty for a scan of bare inputs).
+    pub clusters: Vec<ClusterStats>,
 }
 
 #[derive(Debug, Default)]
@@ -60,26 +104,62 @@ struct Partial {
     facts: ClusterFacts,
 }
 
-impl Partial {
-    fn merge(mut self, other: Partial) -> Partial {
-        self.report.findings.extend(other.report.findings);
-        self.report.errors.extend(other.report.errors);
-        self.report.skipped.extend(other.report.skipped);
-        let (a, b) = (&mut self.report.stats, other.report.stats);
+impl ScanReport {
+    /// Adds `other`'s findings, errors, skipped checks and counts to this report.
+    fn absorb(&mut self, other: ScanReport) {
+        self.findings.extend(other.findings);
+        self.errors.extend(other.errors);
+        self.skipped.extend(other.skipped);
+        self.clusters.extend(other.clusters);
+        let (a, b) = (&mut self.stats, other.stats);
         a.files += b.files;
         a.bytes += b.bytes;
         a.objects += b.objects;
         a.skipped_documents += b.skipped_documents;
+    }
+}
+
+impl Partial {
+    fn merge(mut self, other: Partial) -> Partial {
+        self.report.absorb(other.report);
         self.facts.merge(other.facts);
         self
     }
 }
 
-/// Scans `inputs` with `rules`.
+/// Scans `inputs` with `rules`, as one cluster.
 pub fn scan(inputs: &[Input], rules: &RuleSet, options: &ScanOptions) -> ScanReport {
     let (report, view) = scan_with_view(inputs, rules, options);
     // Freeing a large view takes a while; do it while the caller writes the report.
     rayon::spawn(move || drop(view));
+    report
+}
+
+/// Scans several clusters into one report: each has its own view, and its
+/// cross-object conditions and cluster-wide rules see only its own objects.
+pub fn scan_clusters(
+    clusters: &[ClusterInputs],
+    rules: &RuleSet,
+    options: &ScanOptions,
+) -> ScanReport {
+    let reports: Vec<ScanReport> = clusters
+        .par_iter()
+        .map(|cluster| {
+            let (mut report, view) = load_cluster(&cluster.inputs, rules, options);
+            rayon::spawn(move || drop(view));
+            report.clusters = vec![ClusterStats {
+                roots: cluster.roots.clone(),
+                files: report.stats.files,
+                objects: report.stats.objects,
+            }];
+            report
+        })
+        .collect();
+    let mut report = ScanReport::default();
+    for one in reports {
+        report.absorb(one);
+    }
+    sort(&mut report);
     report
 }
 
@@ -90,11 +170,21 @@ pub fn scan_with_view(
     rules: &RuleSet,
     options: &ScanOptions,
 ) -> (ScanReport, ClusterView) {
+    let (mut report, view) = load_cluster(inputs, rules, options);
+    sort(&mut report);
+    (report, view)
+}
+
+fn load_cluster(
+    inputs: &[Input],
+    rules: &RuleSet,
+    options: &ScanOptions,
+) -> (ScanReport, ClusterView) {
     let partial = inputs
         .par_iter()
         .map(|input| scan_input(input, rules, options))
         .reduce(Partial::default, Partial::merge);
-    finish(partial, rules)
+    settle(partial, rules)
 }
 
 /// Scans a text already in memory, as if it were a file named `name`.
@@ -103,7 +193,9 @@ pub fn scan_text(name: &str, text: &str, rules: &RuleSet, options: &ScanOptions)
         name: name.into(),
         text: text.to_string(),
     };
-    finish(scan_source(&source, rules, options), rules).0
+    let mut report = settle(scan_source(&source, rules, options), rules).0;
+    sort(&mut report);
+    report
 }
 
 fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial {
@@ -138,10 +230,11 @@ fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Parti
             for doc in parse_chunk(chunk, &options.limits) {
                 match doc {
                     Ok(doc) => {
-                        let objects = objects_from_document(&source.name, doc);
+                        let mut objects = objects_from_document(&source.name, doc);
                         partial.report.stats.skipped_documents += objects.skipped;
                         partial.report.errors.extend(objects.errors);
-                        for object in &objects.objects {
+                        for object in &mut objects.objects {
+                            object.default_namespace(&options.default_namespace);
                             check(object, rules, &mut partial);
                         }
                     }
@@ -207,25 +300,43 @@ fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
     }
 }
 
-/// Builds the cluster view, settles cross-object conditions, runs the cluster-wide
-/// rules, and puts everything in a stable order.
-fn finish(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
+/// Builds the cluster view, settles cross-object conditions (each for the file of
+/// its finding: of several definitions of an object, the nearest counts) and runs
+/// the cluster-wide rules.
+fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
     let Partial { mut report, facts } = partial;
     let view = ClusterView::build(facts);
-    report
-        .findings
-        .retain(|f| f.requires.as_ref().is_none_or(|r| r.holds(&view)));
+    report.findings.retain(|f| {
+        f.requires
+            .as_ref()
+            .is_none_or(|r| r.holds(&view, &f.location.file))
+    });
     let cluster = rules.check_cluster(&view);
     report.findings.extend(cluster.findings);
     report.skipped.extend(cluster.skipped);
-    report.skipped.sort_by(|a, b| a.scope.cmp(&b.scope));
+    (report, view)
+}
+
+/// Puts a report in a stable order, whatever the thread count, and drops repeats:
+/// the same finding twice (a file under two PATHs, a check of each definition of a
+/// namespace that lands on one shared object) is one problem.
+fn sort(report: &mut ScanReport) {
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     report
+        .findings
+        .dedup_by(|a, b| a.sort_key().cmp(&b.sort_key()).is_eq());
+    report
         .errors
         .sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));
-    (report, view)
+    report
+        .errors
+        .dedup_by(|a, b| (&a.file, a.pos, &a.message) == (&b.file, b.pos, &b.message));
+    report
+        .skipped
+        .sort_by(|a, b| (&a.scope, &a.reason, &a.rules).cmp(&(&b.scope, &b.reason, &b.rules)));
+    report.skipped.dedup();
 }
 
 #[cfg(test)]

@@ -14,9 +14,21 @@ pub enum Input {
     File(PathBuf),
 }
 
+/// One PATH of the command line and the inputs found under it: by default, each is a
+/// cluster of its own (objects of unrelated roots never refer to each other).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Root {
+    /// The path as given, `-` for standard input.
+    pub name: String,
+    /// Its inputs, as a range of `Discovered::inputs`.
+    pub inputs: std::ops::Range<usize>,
+}
+
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub inputs: Vec<Input>,
+    /// The PATHs that could be read, in command-line order.
+    pub roots: Vec<Root>,
     pub errors: Vec<LoadError>,
 }
 
@@ -55,22 +67,27 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Str
     let excludes = build_excludes(exclude)?;
     let mut out = Discovered::default();
     for path in paths {
+        let start = out.inputs.len();
         if path.as_os_str() == "-" {
             out.inputs.push(Input::Stdin);
+        } else if excluded(&excludes, path) {
             continue;
-        }
-        if excluded(&excludes, path) {
-            continue;
-        }
-        match std::fs::metadata(path) {
-            Err(e) => {
-                let name: Arc<str> = path.display().to_string().into();
-                out.errors
-                    .push(LoadError::new(&name, None, format!("cannot read: {e}")));
+        } else {
+            match std::fs::metadata(path) {
+                Err(e) => {
+                    let name: Arc<str> = path.display().to_string().into();
+                    out.errors
+                        .push(LoadError::new(&name, None, format!("cannot read: {e}")));
+                    continue;
+                }
+                Ok(meta) if meta.is_dir() => walk(path, &excludes, &mut out),
+                Ok(_) => out.inputs.push(Input::File(path.clone())),
             }
-            Ok(meta) if meta.is_dir() => walk(path, &excludes, &mut out),
-            Ok(_) => out.inputs.push(Input::File(path.clone())),
         }
+        out.roots.push(Root {
+            name: path.display().to_string(),
+            inputs: start..out.inputs.len(),
+        });
     }
     Ok(out)
 }
@@ -151,6 +168,27 @@ mod tests {
         let found = discover(&[PathBuf::from("/no/such/dir"), PathBuf::from("-")], &[]).unwrap();
         assert_eq!(found.inputs, [Input::Stdin]);
         assert_eq!(found.errors.len(), 1);
+        assert_eq!(found.roots.len(), 1, "only the paths that could be read");
+    }
+
+    #[test]
+    fn each_path_is_a_root_with_its_own_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["a/x.yaml", "a/sub/y.yaml", "b/z.yaml"] {
+            let p = dir.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "a: 1\n").unwrap();
+        }
+        let paths = [
+            dir.path().join("a"),
+            PathBuf::from("-"),
+            dir.path().join("b"),
+        ];
+        let found = discover(&paths, &[]).unwrap();
+        let ranges: Vec<_> = found.roots.iter().map(|r| r.inputs.clone()).collect();
+        assert_eq!(ranges, [0..2, 2..3, 3..4]);
+        assert_eq!(found.roots[1].name, "-");
+        assert_eq!(found.inputs[2], Input::Stdin);
     }
 
     #[test]

@@ -142,6 +142,7 @@ pub fn objects_from_dockerfile(file: &Arc<str>, text: &str) -> DocumentObjects {
             helm_source: None,
             resource: Arc::new(resource),
             root,
+            namespace_defaulted: false,
         }],
         ..Default::default()
     }

@@ -14,14 +14,16 @@ pub mod kustomize;
 mod object;
 mod payload;
 mod quantity;
+mod scope;
 mod source;
 mod workload;
 
-pub use discover::{discover, Discovered, Input};
+pub use discover::{discover, Discovered, Input, Root};
 pub use dockerfile::{is_dockerfile, objects_from_dockerfile};
 pub use error::LoadError;
 pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};
 pub use payload::decode_payload;
 pub use quantity::is_quantity;
+pub use scope::{is_namespaced, DEFAULT_NAMESPACE};
 pub use source::{read_source, Source, DEFAULT_MAX_FILE_SIZE};
 pub use workload::{read_field, ContainerKind, ContainerRef, Workload, WORKLOAD_KINDS};

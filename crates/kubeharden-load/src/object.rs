@@ -33,6 +33,9 @@ pub struct Object {
     pub helm_source: Option<Arc<str>>,
     pub resource: Arc<Resource>,
     pub root: Node,
+    /// The namespace in `resource` is the scan's default, not the manifest's own
+    /// (`Object::default_namespace`).
+    pub namespace_defaulted: bool,
 }
 
 /// What one YAML document held.
@@ -118,6 +121,7 @@ fn add_object(
         helm_source: helm_source.clone(),
         resource: Arc::new(resource),
         root,
+        namespace_defaulted: false,
     });
 }
 

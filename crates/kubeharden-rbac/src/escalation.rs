@@ -87,10 +87,8 @@ fn accounts(view: &ClusterView, model: &RbacModel<'_>) -> Accounts {
             .entry(pod.namespace.clone())
             .or_default()
             .insert("default".into());
-        let account_disables = view
-            .service_accounts
-            .get(&(pod.namespace.clone(), pod.service_account.clone()))
-            == Some(&Some(false));
+        let account_disables =
+            view.automount_disabled(&pod.namespace, &pod.service_account, &pod.origin.file);
         let mounts = match pod.automount_token {
             Some(b) => b,
             None => !account_disables,

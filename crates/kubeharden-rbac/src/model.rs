@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use k8s_openapi::api::rbac::v1::PolicyRule;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use kubeharden_cluster::proximity::nearest;
 use kubeharden_cluster::selector::{self, Labels};
 use kubeharden_cluster::{BindingEntry, ClusterView, RoleEntry};
 use kubeharden_yaml::Node;
@@ -126,9 +127,11 @@ impl BindingDef<'_> {
 }
 
 pub struct RbacModel<'v> {
+    /// Every role, sorted by key; a role defined in several files has a def for each.
     pub roles: Vec<RoleDef<'v>>,
     pub bindings: Vec<BindingDef<'v>>,
-    by_key: HashMap<RoleKey, usize>,
+    /// Indices into `roles` of every definition of a key.
+    by_key: HashMap<RoleKey, Vec<usize>>,
     /// Bindings by each subject they name, so a subject's permissions do not scan
     /// every binding.
     by_subject: HashMap<crate::SubjectRef, Vec<usize>>,
@@ -150,17 +153,22 @@ impl<'v> RbacModel<'v> {
         let builtin = bootstrap();
         let mut roles = build_roles(builtin, view);
         aggregate(&mut roles);
-        let by_key: HashMap<RoleKey, usize> = roles
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.key.clone(), i))
-            .collect();
+        let mut by_key: HashMap<RoleKey, Vec<usize>> = HashMap::new();
+        for (i, role) in roles.iter().enumerate() {
+            by_key.entry(role.key.clone()).or_default().push(i);
+        }
+        // A binding grants the definition of its role nearest to it: the one applied
+        // with it (a sample's own Role, an overlay's patched one).
+        let nearest_role = |key: &RoleKey, from: &str| {
+            let defs = by_key.get(key)?;
+            nearest(defs, from, |&i| &roles[i].entry.origin.file).copied()
+        };
         let bindings: Vec<BindingDef<'v>> = build_bindings(builtin, view)
             .into_iter()
             .map(|(entry, is_builtin, role_key)| BindingDef {
                 entry,
                 builtin: is_builtin,
-                role: by_key.get(&role_key).copied(),
+                role: nearest_role(&role_key, &entry.origin.file),
                 role_key,
             })
             .collect();
@@ -189,27 +197,38 @@ impl<'v> RbacModel<'v> {
         self.by_subject.get(subject).map_or(&[], Vec::as_slice)
     }
 
-    pub fn role(&self, key: &RoleKey) -> Option<&RoleDef<'v>> {
-        self.by_key.get(key).map(|&i| &self.roles[i])
+    /// The definition of the role `key` that an object of file `from` means.
+    pub fn role(&self, key: &RoleKey, from: &str) -> Option<&RoleDef<'v>> {
+        let defs = self.by_key.get(key)?;
+        nearest(defs, from, |&i| &self.roles[i].entry.origin.file).map(|&i| &self.roles[i])
     }
 }
 
-/// The built-in roles, each scanned role over them (reconciled or replacing).
+/// The built-in roles, each scanned role over them (reconciled or replacing), and
+/// every definition of a role the scan defines in several files.
 fn build_roles<'v>(builtin: &'v ClusterView, view: &'v ClusterView) -> Vec<RoleDef<'v>> {
-    let mut roles: BTreeMap<RoleKey, RoleDef<'v>> = BTreeMap::new();
-    for entry in &builtin.roles {
-        roles.insert(key_of(entry), RoleDef::new(entry, true));
-    }
-    for entry in &view.roles {
-        let def = match roles.get(&key_of(entry)) {
-            Some(base) if base.builtin && !protected(&entry.root) => {
-                RoleDef::reconciled(entry, base)
-            }
+    let builtins: BTreeMap<RoleKey, RoleDef<'v>> = builtin
+        .roles
+        .iter()
+        .map(|entry| (key_of(entry), RoleDef::new(entry, true)))
+        .collect();
+    let scanned: Vec<RoleDef<'v>> = view
+        .roles
+        .iter()
+        .map(|entry| match builtins.get(&key_of(entry)) {
+            Some(base) if !protected(&entry.root) => RoleDef::reconciled(entry, base),
             _ => RoleDef::new(entry, false),
-        };
-        roles.insert(def.key.clone(), def);
-    }
-    roles.into_values().collect()
+        })
+        .collect();
+    let replaced: HashSet<RoleKey> = scanned.iter().map(|r| r.key.clone()).collect();
+    let mut roles: Vec<RoleDef<'v>> = builtins
+        .into_values()
+        .filter(|r| !replaced.contains(&r.key))
+        .chain(scanned)
+        .collect();
+    // Stable: the definitions of one key stay in file order.
+    roles.sort_by(|a, b| a.key.cmp(&b.key));
+    roles
 }
 
 /// The role a binding references.

@@ -28,6 +28,16 @@ struct Summary<'a> {
     by_rule: std::collections::BTreeMap<&'a str, usize>,
     /// Cluster-wide checks not run for a namespace, and why.
     skipped_checks: &'a [kubeharden_rules::SkippedChecks],
+    /// `scan`: the separate clusters the PATHs made.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    clusters: Vec<JsonCluster<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCluster<'a> {
+    roots: &'a [String],
+    files: usize,
+    objects: usize,
 }
 
 #[derive(Serialize)]
@@ -85,6 +95,15 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     m
                 }),
             skipped_checks: &scan.skipped,
+            clusters: scan
+                .clusters
+                .iter()
+                .map(|c| JsonCluster {
+                    roots: &c.roots,
+                    files: c.files,
+                    objects: c.objects,
+                })
+                .collect(),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -104,19 +104,18 @@ pub enum Requirement {
 }
 
 impl Requirement {
-    /// Whether the condition holds in the scan's cluster view.
-    pub fn holds(&self, view: &kubeharden_cluster::ClusterView) -> bool {
+    /// Whether the condition holds in the scan's cluster view, for a finding in file
+    /// `from`: of several definitions of the object it names, the nearest counts.
+    pub fn holds(&self, view: &kubeharden_cluster::ClusterView, from: &str) -> bool {
         match self {
             Requirement::ServiceAccountAutomounts { namespace, name } => {
-                view.service_accounts
-                    .get(&(namespace.clone(), name.clone()))
-                    != Some(&Some(false))
+                !view.automount_disabled(namespace, name, from)
             }
             Requirement::NoLimitRangeDefault {
                 namespace,
                 resource,
                 limit,
-            } => !view.limit_range_default(namespace, resource, *limit),
+            } => !view.limit_range_default(namespace, resource, *limit, from),
         }
     }
 }

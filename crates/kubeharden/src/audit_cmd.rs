@@ -194,6 +194,7 @@ pub fn run(args: AuditLogArgs) -> Result<u8, String> {
             objects: result.events as usize,
             skipped_documents: 0,
         },
+        clusters: Vec::new(),
     };
     finish(&report, &rules, &args.output, args.selection.fail_on)
 }

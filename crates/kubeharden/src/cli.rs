@@ -200,6 +200,20 @@ pub struct InputArgs {
     /// Skip files and folders matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// How the objects of the PATHs make up clusters.
+#[derive(Args, Clone)]
+pub struct ClusterArgs {
+    /// The namespace of namespaced objects that set none (as `kubectl apply -n NS`).
+    #[arg(long, value_name = "NS", default_value = kubeharden_load::DEFAULT_NAMESPACE, value_parser = parse_namespace)]
+    pub default_namespace: String,
+    /// Treat all PATHs as one cluster. By default each PATH is a cluster of its own,
+    /// and objects of one never refer to objects of another.
+    #[arg(long)]
+    pub one_cluster: bool,
 }
 
 #[derive(Args)]
@@ -304,6 +318,8 @@ pub struct ScanArgs {
     /// Largest file to read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = kubeharden_load::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
 }
 
 #[derive(Args)]
@@ -336,6 +352,23 @@ fn parse_pss_level(s: &str) -> Result<PssLevel, String> {
         _ => Err(format!(
             "unknown level {s:?} (expected baseline or restricted)"
         )),
+    }
+}
+
+/// A namespace name as the API server accepts it: a DNS label.
+fn parse_namespace(s: &str) -> Result<String, String> {
+    let valid = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if valid {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a namespace name (lowercase letters, digits and '-', at most 63)"
+        ))
     }
 }
 

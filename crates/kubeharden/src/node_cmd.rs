@@ -44,6 +44,7 @@ pub fn run(args: NodeArgs) -> Result<u8, String> {
             objects: view.components.len() + usize::from(view.kubelet.is_some()),
             skipped_documents: 0,
         },
+        clusters: Vec::new(),
     };
     finish(&report, &rules, &args.output, args.selection.fail_on)
 }

@@ -18,7 +18,18 @@ pub fn load(input: &InputArgs) -> Result<(ClusterView, bool), String> {
         input.paths.clone()
     };
     let found = discover(&paths, &input.exclude)?;
-    let (report, view) = scan_with_view(&found.inputs, &RuleSet::none(), &ScanOptions::default());
+    // A query asks about one cluster; unrelated PATHs are not silently merged.
+    if found.roots.len() > 1 && !input.cluster.one_cluster {
+        return Err(format!(
+            "the {} PATHs are separate clusters: query one, or pass --one-cluster to treat them as one",
+            found.roots.len()
+        ));
+    }
+    let options = ScanOptions {
+        default_namespace: input.cluster.default_namespace.clone(),
+        ..ScanOptions::default()
+    };
+    let (report, view) = scan_with_view(&found.inputs, &RuleSet::none(), &options);
     let errors: Vec<_> = found.errors.iter().chain(&report.errors).collect();
     for error in &errors {
         eprintln!("kubeharden: error: {error}");

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use kubeharden_engine::{scan, ScanOptions};
+use kubeharden_engine::{clusters_of, scan_clusters, ScanOptions};
 use kubeharden_load::discover;
 use kubeharden_report::{
     write_json, write_junit, write_sarif, write_text, Format, JunitMeta, Report, TextOptions,
@@ -39,9 +39,11 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
     let found = discover(&paths, &args.exclude)?;
     let options = ScanOptions {
         max_file_size: args.max_file_size,
+        default_namespace: args.cluster.default_namespace.clone(),
         ..ScanOptions::default()
     };
-    let mut report = scan(&found.inputs, &rules, &options);
+    let clusters = clusters_of(&found, args.cluster.one_cluster);
+    let mut report = scan_clusters(&clusters, &rules, &options);
     report.errors.splice(0..0, found.errors);
 
     let code = finish(&report, &rules, &args.output, args.selection.fail_on);

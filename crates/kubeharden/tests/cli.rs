@@ -137,7 +137,7 @@ fn helm_template_output_keeps_the_chart_source() {
     let doc = json(&out);
     assert_eq!(doc["findings"][0]["helm_source"], "shop/templates/web.yaml");
     let text = run_in(&root(), &["scan", "-", "--select", "KH101"], Some(rendered));
-    assert!(stdout(&text).contains("Deployment web (from shop/templates/web.yaml)"));
+    assert!(stdout(&text).contains("Deployment default/web (from shop/templates/web.yaml)"));
 }
 
 #[test]

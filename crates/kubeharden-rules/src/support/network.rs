@@ -72,13 +72,19 @@ pub(crate) fn report_missing_default_deny(
     out: &mut crate::context::ClusterOut,
 ) {
     let view = ctx.view;
-    let pods = view.pods_in(namespace).len();
-    let Some(ns) = view.namespaces.get(namespace) else {
+    let Some(definitions) = view.namespaces.get(namespace) else {
         return;
     };
     if depends_on_other_engines(ctx, namespace, out) {
         return;
     }
+    // A workload defined in a base and its overlays is one workload.
+    let pods = view
+        .pods_in(namespace)
+        .iter()
+        .map(|&i| &view.pods[i].origin.resource)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     // Kubernetes' own namespaces for published data and node leases never run pods.
     if matches!(namespace, "kube-public" | "kube-node-lease")
         || view
@@ -98,21 +104,20 @@ pub(crate) fn report_missing_default_deny(
         0 => format!("namespace {namespace} has no default-deny {what} NetworkPolicy, so workloads deployed into it will be open"),
         n => format!("namespace {namespace} runs {n} workload(s) and has no default-deny {what} NetworkPolicy"),
     };
-    let tag = out.at(&ns.origin, &ns.root, path, message);
     // NP-05 also asks that every namespace have some policy, and CLD-01 that egress
     // be restricted somehow: a namespace with policies of the kind meets those rows.
     let policies: Vec<_> = view.policies_in(namespace).collect();
     let egress_policy = policies
         .iter()
         .any(|p| kubeharden_cluster::netpol::effective_types(&p.spec).1);
-    match (policies.is_empty(), egress_policy) {
-        (true, _) => {}
-        (false, false) => {
-            tag.without_rows(&["NP-05"]);
-        }
-        (false, true) => {
-            tag.without_rows(&["NP-05", "CLD-01"]);
-        }
+    let without: &'static [&'static str] = match (policies.is_empty(), egress_policy) {
+        (true, _) => &[],
+        (false, false) => &["NP-05"],
+        (false, true) => &["NP-05", "CLD-01"],
+    };
+    for ns in definitions {
+        out.at(&ns.origin, &ns.root, path.clone(), message.clone())
+            .without_rows(without);
     }
 }
 

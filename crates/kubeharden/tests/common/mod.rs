@@ -49,3 +49,14 @@ pub fn rule_ids(doc: &serde_json::Value) -> Vec<&str> {
         .map(|f| f["rule_id"].as_str().unwrap())
         .collect()
 }
+
+/// Writes `files` (path, text) under a fresh folder: a repository tree to scan.
+pub fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}

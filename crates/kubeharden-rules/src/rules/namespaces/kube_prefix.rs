@@ -31,7 +31,8 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
-    for (name, ns) in &ctx.view.namespaces {
+    let definitions = ctx.view.namespaces.iter();
+    for (name, ns) in definitions.flat_map(|(name, defs)| defs.iter().map(move |d| (name, d))) {
         if name.starts_with("kube-")
             && !matches!(
                 name.as_str(),

@@ -53,12 +53,21 @@ fn level_rank(level: &str) -> Option<u8> {
 }
 
 fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
-    let Some(ns) = ctx.view.namespaces.get(namespace) else {
-        return;
-    };
     if kubeharden_cluster::is_system_namespace(namespace) {
         return;
     }
+    // Each definition (a base and its overlays) is what its own files apply.
+    for ns in ctx.view.namespaces.get(namespace).into_iter().flatten() {
+        check_definition(ctx, namespace, ns, out);
+    }
+}
+
+fn check_definition(
+    ctx: &ClusterCtx<'_>,
+    namespace: &str,
+    ns: &kubeharden_cluster::NamespaceEntry,
+    out: &mut ClusterOut,
+) {
     let target = ctx.config.pss_target.as_str();
     let labels = FieldPath::parse("metadata.labels");
     match ns.labels.get(ENFORCE) {

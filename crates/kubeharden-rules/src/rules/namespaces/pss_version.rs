@@ -36,9 +36,12 @@ const VERSION: &str = "pod-security.kubernetes.io/enforce-version";
 const OLDEST_CURRENT_MINOR: u32 = 34;
 
 fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
-    let Some(ns) = ctx.view.namespaces.get(namespace) else {
-        return;
-    };
+    for ns in ctx.view.namespaces.get(namespace).into_iter().flatten() {
+        check_definition(namespace, ns, out);
+    }
+}
+
+fn check_definition(namespace: &str, ns: &kubeharden_cluster::NamespaceEntry, out: &mut ClusterOut) {
     let Some(version) = ns.labels.get(VERSION) else {
         return;
     };

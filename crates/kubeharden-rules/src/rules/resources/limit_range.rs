@@ -43,17 +43,24 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     let view = ctx.view;
-    let Some(ns) = view.namespaces.get(namespace) else {
-        return;
-    };
     if view.pods_in(namespace).is_empty() {
         return;
     }
-    let ranges = view
-        .limit_ranges
-        .iter()
-        .filter(|l| l.namespace == namespace)
-        .count();
+    for ns in view.namespaces.get(namespace).into_iter().flatten() {
+        // The same LimitRange in a base and its overlays is one LimitRange.
+        let ranges = view
+            .limit_ranges_seen_from(namespace, &ns.origin.file)
+            .len();
+        report(ns, namespace, ranges, out);
+    }
+}
+
+fn report(
+    ns: &kubeharden_cluster::NamespaceEntry,
+    namespace: &str,
+    ranges: usize,
+    out: &mut ClusterOut,
+) {
     let path = FieldPath::parse("metadata.name");
     match ranges {
         0 => {

@@ -45,17 +45,21 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     let view = ctx.view;
-    let Some(ns) = view.namespaces.get(namespace) else {
-        return;
-    };
     if view.pods_in(namespace).is_empty() {
         return;
     }
-    let quotas: Vec<_> = view
-        .quotas
-        .iter()
-        .filter(|q| q.namespace == namespace)
-        .collect();
+    for ns in view.namespaces.get(namespace).into_iter().flatten() {
+        let quotas = view.quotas_seen_from(namespace, &ns.origin.file);
+        check_quotas(ns, namespace, &quotas, out);
+    }
+}
+
+fn check_quotas(
+    ns: &kubeharden_cluster::NamespaceEntry,
+    namespace: &str,
+    quotas: &[&kubeharden_cluster::QuotaEntry],
+    out: &mut ClusterOut,
+) {
     if quotas.is_empty() {
         out.at(
             &ns.origin,
