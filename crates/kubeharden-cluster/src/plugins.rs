@@ -3,34 +3,47 @@
 /// A network plugin the scan can see, from the images of its pods.
 pub struct Plugin<'v> {
     pub name: &'static str,
-    pub enforces_network_policy: bool,
+    /// Whether it enforces NetworkPolicy; `None` when that depends on a setting the
+    /// scan does not read (the AWS VPC CNI's policy agent is off by default).
+    pub enforces_network_policy: Option<bool>,
     pub pod: &'v crate::PodEntry,
 }
 
-/// Image repositories of network plugins (registry and tag aside): the plugin, and
-/// whether it enforces NetworkPolicy. Canal is Calico's policy engine on flannel's
-/// network: both are seen, and Calico enforces.
-const PLUGIN_IMAGES: &[(&str, &str, bool)] = &[
-    ("calico/node", "Calico", true),
-    ("calico/calico", "Calico", true),
-    ("tigera/operator", "Calico", true),
-    ("cilium/cilium", "Cilium", true),
-    ("antrea/antrea-agent", "Antrea", true),
-    ("antrea/antrea-ubuntu", "Antrea", true),
-    ("weaveworks/weave-npc", "Weave Net", true),
-    ("weaveworks/weave-kube", "Weave Net", true),
-    ("cloudnativelabs/kube-router", "kube-router", true),
-    (
-        "aws-network-policy-agent",
-        "AWS VPC CNI network policy agent",
-        true,
-    ),
-    ("azure-npm", "Azure Network Policy Manager", true),
-    ("flannel/flannel", "flannel", false),
-    ("flannel-io/flannel", "flannel", false),
-    ("coreos/flannel", "flannel", false),
-    ("amazon-k8s-cni", "AWS VPC CNI", false),
+/// How a plugin's image is named: a repository path suffix (`calico/node`), or a last
+/// path segment that only this plugin uses (`flannel`, also behind a mirror such as
+/// `registry.corp/mirror/flannel` or Rancher's `mirrored-flannel-flannel`). The
+/// plugin, and whether it enforces NetworkPolicy. Canal is Calico's policy engine on
+/// flannel's network: both are seen, and Calico enforces.
+const PLUGIN_IMAGES: &[(&str, &str, Option<bool>)] = &[
+    ("calico/node", "Calico", Some(true)),
+    ("calico/calico", "Calico", Some(true)),
+    ("calico-node", "Calico", Some(true)),
+    ("tigera/operator", "Calico", Some(true)),
+    ("cilium", "Cilium", Some(true)),
+    ("antrea-agent", "Antrea", Some(true)),
+    ("antrea-ubuntu", "Antrea", Some(true)),
+    ("weave-npc", "Weave Net", Some(true)),
+    ("weave-kube", "Weave Net", Some(true)),
+    ("kube-router", "kube-router", Some(true)),
+    ("azure-npm", "Azure Network Policy Manager", Some(true)),
+    ("flannel", "flannel", Some(false)),
+    ("amazon-k8s-cni", "AWS VPC CNI", Some(false)),
+    // Shipped in the default aws-node DaemonSet, but enforcing only with
+    // --enable-network-policy=true.
+    ("aws-network-policy-agent", "AWS VPC CNI", None),
 ];
+
+/// Whether the repository `repo` is named by `pattern`.
+fn named(repo: &str, pattern: &str) -> bool {
+    if pattern.contains('/') {
+        return repo == pattern || repo.ends_with(&format!("/{pattern}"));
+    }
+    let last = repo.rsplit('/').next().unwrap_or(repo);
+    last == pattern
+        || last
+            .strip_prefix("mirrored-")
+            .is_some_and(|m| m.ends_with(&format!("-{pattern}")))
+}
 
 /// The repository of an image reference: no registry host, tag or digest.
 fn repository(image: &str) -> &str {
@@ -47,23 +60,33 @@ fn repository(image: &str) -> &str {
     }
 }
 
-/// The network plugins whose pods the scan holds, one entry per plugin.
+/// The network plugins whose pods the scan holds, one entry per plugin. Of one
+/// plugin's images, the most enforcing wins: `Some(true)`, then `None`, then
+/// `Some(false)` (the AWS CNI with its policy agent is `None`).
 pub fn network_plugins(view: &crate::ClusterView) -> Vec<Plugin<'_>> {
     let mut found: Vec<Plugin<'_>> = Vec::new();
+    let rank = |e: Option<bool>| match e {
+        Some(true) => 2,
+        None => 1,
+        Some(false) => 0,
+    };
     for pod in &view.pods {
         for image in &pod.images {
             let repo = repository(image);
-            let plugin = PLUGIN_IMAGES
-                .iter()
-                .find(|(r, _, _)| repo == *r || repo.ends_with(&format!("/{r}")));
-            if let Some((_, name, enforces)) = plugin {
-                if !found.iter().any(|p| p.name == *name) {
-                    found.push(Plugin {
-                        name,
-                        enforces_network_policy: *enforces,
-                        pod,
-                    });
+            let Some((_, name, enforces)) = PLUGIN_IMAGES.iter().find(|(p, _, _)| named(repo, p))
+            else {
+                continue;
+            };
+            match found.iter_mut().find(|p| p.name == *name) {
+                Some(p) if rank(*enforces) > rank(p.enforces_network_policy) => {
+                    p.enforces_network_policy = *enforces;
                 }
+                Some(_) => {}
+                None => found.push(Plugin {
+                    name,
+                    enforces_network_policy: *enforces,
+                    pod,
+                }),
             }
         }
     }
@@ -72,7 +95,20 @@ pub fn network_plugins(view: &crate::ClusterView) -> Vec<Plugin<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::repository;
+    use super::{named, repository};
+
+    #[test]
+    fn plugins_are_named_by_path_or_distinctive_last_segment() {
+        assert!(named("flannel-io/flannel", "flannel"));
+        assert!(named("mirror/flannel", "flannel"));
+        assert!(named("rancher/mirrored-flannel-flannel", "flannel"));
+        assert!(named("rancher/flannel", "flannel"));
+        assert!(!named("flannel-io/flannel-cni-plugin", "flannel"));
+        assert!(named("calico/node", "calico/node"));
+        assert!(!named("bitnami/node", "calico/node"));
+        assert!(named("cilium/cilium", "cilium"));
+        assert!(!named("cilium/operator-generic", "cilium"));
+    }
 
     #[test]
     fn repository_drops_registry_tag_and_digest() {

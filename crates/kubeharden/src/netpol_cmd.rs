@@ -165,7 +165,25 @@ impl<'v> Beyond<'v> {
     }
 
     fn unenforced(&self) -> bool {
-        !self.plugins.is_empty() && self.plugins.iter().all(|p| !p.enforces_network_policy)
+        !self.plugins.is_empty()
+            && self
+                .plugins
+                .iter()
+                .all(|p| p.enforces_network_policy == Some(false))
+    }
+
+    /// No plugin known to enforce, and one that may, depending on its settings.
+    fn maybe_enforced(&self) -> Option<&Plugin<'v>> {
+        if self
+            .plugins
+            .iter()
+            .any(|p| p.enforces_network_policy == Some(true))
+        {
+            return None;
+        }
+        self.plugins
+            .iter()
+            .find(|p| p.enforces_network_policy.is_none())
     }
 
     /// Why verdicts from NetworkPolicies alone do not stand, if they do not.
@@ -173,6 +191,9 @@ impl<'v> Beyond<'v> {
         if self.unenforced() {
             let names: Vec<&str> = self.plugins.iter().map(|p| p.name).collect();
             return Some(format!("the network plugin ({}) does not enforce NetworkPolicy: every connection is allowed whatever the policies say", names.join(", ")));
+        }
+        if let Some(p) = self.maybe_enforced() {
+            return Some(format!("whether the network plugin ({}) enforces NetworkPolicy depends on a setting the scan does not read (the AWS VPC CNI's policy agent needs --enable-network-policy=true)", p.name));
         }
         if self.foreign.is_empty() {
             return None;
@@ -189,6 +210,8 @@ impl<'v> Beyond<'v> {
         let settled = match self.reason() {
             None => verdict,
             Some(_) if self.unenforced() => Verdict::Allowed,
+            // Allowed by the policies is allowed whether or not they are enforced.
+            Some(_) if self.maybe_enforced().is_some() && verdict == Verdict::Allowed => verdict,
             Some(_) => Verdict::Unknown,
         };
         let why = self
@@ -207,10 +230,10 @@ impl<'v> Beyond<'v> {
             .plugins
             .iter()
             .map(|p| {
-                let enforces = if p.enforces_network_policy {
-                    "enforces"
-                } else {
-                    "does not enforce"
+                let enforces = match p.enforces_network_policy {
+                    Some(true) => "enforces",
+                    Some(false) => "does not enforce",
+                    None => "may enforce, depending on its settings,",
                 };
                 let from = &p.pod.origin.resource;
                 format!(

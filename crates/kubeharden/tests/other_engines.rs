@@ -304,3 +304,49 @@ fn reach_says_when_another_engine_or_the_plugin_decides() {
     assert_eq!(doc["network_plugins"][0]["name"], "flannel");
     assert_eq!(doc["network_plugins"][0]["enforces_network_policy"], false);
 }
+
+#[test]
+fn a_mirrored_flannel_is_still_flannel() {
+    let mirrored = FLANNEL.replace(
+        "docker.io/flannel/flannel:v0.24.4",
+        "registry.corp.example/mirror/rancher/mirrored-flannel-flannel:v0.25.1",
+    );
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{mirrored}"));
+    assert_eq!(severities(&doc, "KH517"), ["medium"], "{doc}");
+}
+
+#[test]
+fn the_aws_cni_policy_agent_may_or_may_not_enforce() {
+    // The default aws-node DaemonSet ships the agent with --enable-network-policy=false.
+    let aws_node = "---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: aws-node, namespace: kube-system}
+spec:
+  selector:
+    matchLabels: {k8s-app: aws-node}
+  template:
+    metadata:
+      labels: {k8s-app: aws-node}
+    spec:
+      containers:
+      - name: aws-node
+        image: 602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:v1.18.1-eksbuild.1
+      - name: aws-eks-nodeagent
+        image: 602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent:v1.1.0-eksbuild.1
+        args: [--enable-network-policy=false]
+";
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{aws_node}"));
+    assert!(severities(&doc, "KH517").is_empty(), "{doc}");
+    let doc = reach(&format!("{NAMESPACE_AND_WORKLOAD}{API}{aws_node}"));
+    assert_eq!(doc["verdict"], "unknown", "{doc}");
+    assert_eq!(doc["network_policy_verdict"], "denied");
+    assert_eq!(
+        doc["network_plugins"][0]["enforces_network_policy"],
+        serde_json::Value::Null
+    );
+    // Without the agent, the CNI enforces nothing.
+    let cni_only: String = aws_node.lines().take(14).collect::<Vec<_>>().join("\n") + "\n";
+    let doc = reach(&format!("{NAMESPACE_AND_WORKLOAD}{API}{cni_only}"));
+    assert_eq!(doc["verdict"], "allowed", "{doc}");
+}
