@@ -60,6 +60,7 @@ impl RuleSet {
             }
             findings.extend(out.violations.into_iter().map(|v| locate(rule, object, v)));
         }
+        findings.retain(|f| self.admits(f));
         findings
     }
 
@@ -107,7 +108,9 @@ impl RuleSet {
         let mut skipped: BTreeMap<(String, String), Vec<&'static str>> = BTreeMap::new();
         let no_namespace = "no Namespace object in the scan";
         for (rule, (findings, skipped_in, not_judged)) in self.rules.iter().zip(per_rule) {
-            result.findings.extend(findings);
+            result
+                .findings
+                .extend(findings.into_iter().filter(|f| self.admits(f)));
             let scopes = skipped_in
                 .into_iter()
                 .map(|ns| (format!("namespace {ns}"), no_namespace.to_string()));
@@ -168,6 +171,7 @@ impl RuleSet {
                 result.findings.push(finding.graded(v.grade));
             }
         }
+        result.findings.retain(|f| self.admits(f));
         result
             .findings
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use crate::context::ClusterConfig;
-use crate::finding::Severity;
+use crate::finding::{Finding, Severity};
 use crate::registry::all_rules;
 use crate::rule::{PssLevel, RuleEntry};
 
@@ -80,6 +80,12 @@ fn check_known(patterns: &[String], flag: &str) -> Result<(), String> {
 pub struct RuleSet {
     pub(crate) rules: Vec<&'static RuleEntry>,
     pub config: ClusterConfig,
+    /// Findings below this are dropped. It applies to each finding's own severity,
+    /// which can differ from its rule's (a SYS_ADMIN capability is critical).
+    min_severity: Option<Severity>,
+    /// Under `nsa-cisa`, a finding that names no checklist row (a Pod Security
+    /// refinement) is not the framework's.
+    rows_required: bool,
 }
 
 impl RuleSet {
@@ -94,16 +100,20 @@ impl RuleSet {
                 selection.select.is_empty() || selection.select.iter().any(|p| matches(r, p))
             })
             .filter(|r| !selection.ignore.iter().any(|p| matches(r, p)))
-            .filter(|r| {
-                selection
-                    .min_severity
-                    .is_none_or(|min| r.def.severity >= min)
-            })
             .collect();
         Ok(RuleSet {
             rules,
             config: ClusterConfig::default(),
+            min_severity: selection.min_severity,
+            rows_required: selection.framework == Framework::NsaCisa,
         })
+    }
+
+    /// Whether a finding belongs in the report: at or above `--min-severity`, and
+    /// naming a checklist row under `--framework nsa-cisa`.
+    pub fn admits(&self, finding: &Finding) -> bool {
+        self.min_severity.is_none_or(|min| finding.severity >= min)
+            && (!self.rows_required || !finding.guidance.is_empty())
     }
 
     /// No rule: for commands that only load objects.
@@ -111,6 +121,8 @@ impl RuleSet {
         RuleSet {
             rules: Vec::new(),
             config: ClusterConfig::default(),
+            min_severity: None,
+            rows_required: false,
         }
     }
 
@@ -119,6 +131,8 @@ impl RuleSet {
         RuleSet {
             rules: all_rules().to_vec(),
             config: ClusterConfig::default(),
+            min_severity: None,
+            rows_required: false,
         }
     }
 
@@ -208,11 +222,14 @@ mod tests {
         let got = ids(sel);
         assert!(got.iter().all(|id| id.starts_with("KH10")));
         assert!(!got.contains(&"KH101"));
-        let critical = ids(Selection {
+        // Every rule runs: a rule's finding can be more severe than the rule (KH105
+        // with SYS_ADMIN is critical); findings are filtered instead.
+        let critical = RuleSet::new(&Selection {
             min_severity: Some(Severity::Critical),
             ..Default::default()
-        });
-        assert!(critical.contains(&"KH101") && !critical.contains(&"KH132"));
+        })
+        .unwrap();
+        assert!(critical.rules.iter().any(|r| r.def.id == "KH105"));
     }
 
     #[test]

@@ -182,6 +182,7 @@ pub fn run(args: AuditLogArgs) -> Result<u8, String> {
         .alerts
         .into_iter()
         .filter_map(Finding::from_alert)
+        .filter(|f| rules.admits(f))
         .collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let report = ScanReport {

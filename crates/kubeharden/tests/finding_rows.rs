@@ -204,3 +204,57 @@ fn no_client_ca_violates_authentication_only_without_another_method() {
         .unwrap();
     assert_eq!(ca.1, ["TLS-04"]);
 }
+
+const CAPABILITIES: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: fuse, namespace: app}
+spec:
+  securityContext: {runAsUser: 1000}
+  containers:
+  - name: mount
+    image: registry.example.com/s3fs:1.94
+    securityContext:
+      capabilities:
+        add: [SYS_ADMIN, NET_ADMIN]
+";
+
+fn scan_ids(args: &[&str]) -> Vec<(String, String)> {
+    let mut all = vec!["scan", "-", "--format", "json"];
+    all.extend(args);
+    let out = common::run_in(Path::new("."), &all, Some(CAPABILITIES.as_bytes()));
+    let doc = common::json(&out);
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn min_severity_filters_each_finding_by_its_own_severity() {
+    // KH105 is a high rule; its SYS_ADMIN finding is critical and stays.
+    let critical = scan_ids(&["--min-severity", "critical"]);
+    assert_eq!(critical, [("KH105".to_string(), "critical".to_string())]);
+    // The low, row-less runAsNonRoot finding (KH122) goes at high.
+    let high = scan_ids(&["--min-severity", "high"]);
+    assert!(
+        high.iter().all(|(_, s)| s == "high" || s == "critical"),
+        "{high:?}"
+    );
+    assert!(high.contains(&("KH105".into(), "high".into())), "{high:?}");
+}
+
+#[test]
+fn nsa_cisa_framework_keeps_only_findings_that_name_a_row() {
+    let all = scan_ids(&[]);
+    assert!(all.contains(&("KH122".into(), "low".into())), "{all:?}");
+    let nsa = scan_ids(&["--framework", "nsa-cisa"]);
+    assert!(!nsa.iter().any(|(id, _)| id == "KH122"), "{nsa:?}");
+    assert!(nsa.iter().any(|(id, _)| id == "KH105"), "{nsa:?}");
+}
