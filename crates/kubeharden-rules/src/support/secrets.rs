@@ -44,10 +44,27 @@ fn known_formats() -> &'static [Regex] {
 
 /// The known credential format `value` contains, if any.
 pub(crate) fn known_format(value: &str) -> Option<&'static str> {
+    let url = KNOWN_FORMATS.len() - 1;
     known_formats()
         .iter()
-        .position(|re| re.is_match(value))
+        .enumerate()
+        .position(|(i, re)| match i == url {
+            // A URL whose password is a placeholder (`$(DB_PASSWORD)`, `<password>`)
+            // is how a Secret is meant to be used, not a leak.
+            true => url_passwords(value).any(|p| !is_placeholder(p) && !reads_environment(p)),
+            false => re.is_match(value),
+        })
         .map(|i| KNOWN_FORMATS[i].0)
+}
+
+/// The passwords of the URLs in `value` (`scheme://user:PASSWORD@host`).
+fn url_passwords(value: &str) -> impl Iterator<Item = &str> {
+    static URL: OnceLock<Regex> = OnceLock::new();
+    let re = URL.get_or_init(|| {
+        Regex::new(r"[a-zA-Z][a-zA-Z0-9+.\-]*://[^/\s:@]+:([^/\s@]+)@").expect("valid URL pattern")
+    });
+    re.captures_iter(value)
+        .filter_map(|c| c.get(1).map(|m| m.as_str()))
 }
 
 /// Whether `value` under `name` is a credential by its name: a credential-like name
@@ -312,12 +329,15 @@ fn is_secret_reference(name: &str, v: &str) -> bool {
         "existing",
         "secret",
     ];
+    // `passwordSecret`, `TOKEN_SECRET`, `admin-password-secret`: the Secret that holds
+    // the password, named.
+    let holder = |w: &str| HOLDERS.contains(&w) || SENSITIVE_WORDS.contains(&w);
     let says_reference = words.iter().any(|w| w == "existing" || w == "secretname")
         || (words.len() >= 2
             && words
                 .last()
                 .is_some_and(|w| w == "secret" || w == "secrets")
-            && HOLDERS.contains(&words[words.len() - 2].as_str()));
+            && holder(words[words.len() - 2].as_str()));
     let resource_name = v.len() <= 253
         && v.contains('-')
         && v.bytes()
@@ -406,6 +426,37 @@ mod tests {
         ] {
             assert_eq!(classify(name, value), NAMED, "{name}={value}");
         }
+    }
+
+    #[test]
+    fn urls_whose_password_is_a_placeholder_are_not() {
+        for v in [
+            "postgres://app:$(DB_PASSWORD)@db:5432/app",
+            "mongodb://root:$MONGO_PASSWORD@mongo:27017",
+            "amqp://user:<password>@rabbit:5672",
+            "redis://:${REDIS_PASSWORD}@redis:6379/0",
+        ] {
+            assert_eq!(known_format(v), None, "{v}");
+        }
+        assert_eq!(
+            known_format("postgres://app:$(DB_USER)x@db/app postgres://a:hunter22@db/app"),
+            Some("a URL with an embedded password")
+        );
+    }
+
+    #[test]
+    fn keys_that_name_the_secret_holding_a_password_are_references() {
+        for key in [
+            "passwordSecret",
+            "adminPasswordSecret",
+            "password-secret",
+            "TOKEN_SECRET",
+            "PASSWORD_SECRET",
+        ] {
+            assert_eq!(classify(key, "db-creds"), None, "{key}");
+        }
+        // A value that is no resource name is still a credential.
+        assert!(classify("PASSWORD_SECRET", "S3cret!pass").is_some());
     }
 
     #[test]
