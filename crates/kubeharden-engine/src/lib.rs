@@ -180,6 +180,11 @@ fn load_cluster(
     rules: &RuleSet,
     options: &ScanOptions,
 ) -> (ScanReport, ClusterView) {
+    // Kustomize patches anywhere in the scan are known before any file is judged.
+    kubeharden_load::kustomize::index(inputs.iter().filter_map(|i| match i {
+        Input::File(path) => Some(path.as_path()),
+        Input::Stdin => None,
+    }));
     let partial = inputs
         .par_iter()
         .map(|input| scan_input(input, rules, options))
@@ -256,24 +261,24 @@ fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Parti
 fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
     // A bug in one rule must not take the whole scan down: it becomes an error that
     // names the object, and the scan goes on.
-    // A fragment (a Kustomize patch) is not judged as a workload, nor counted as one
-    // in the cluster view; the report says so rather than passing it.
-    let partial_reason = kubeharden_load::kustomize::partial_reason(object);
-    if let Some(reason) = &partial_reason {
+    // A fragment (a Kustomize patch) is not judged at all, nor put in the cluster
+    // view (a Service patch `type: LoadBalancer` has no source ranges of its own); the
+    // report says so rather than passing it.
+    if let Some(reason) = kubeharden_load::kustomize::partial_reason(object) {
+        partial.report.stats.objects += 1;
         partial.report.skipped.push(SkippedChecks {
             scope: format!("{} in {}", object.resource, object.file),
             rules: Vec::new(),
-            reason: reason.clone(),
+            reason,
         });
+        return;
     }
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut errors = Vec::new();
-        let workload = Workload::from_object(object)
-            .filter(|_| partial_reason.is_none())
-            .map(|(w, e)| {
-                errors = e;
-                w
-            });
+        let workload = Workload::from_object(object).map(|(w, e)| {
+            errors = e;
+            w
+        });
         let findings = rules.check_loaded(object, workload.as_ref());
         let mut facts = ClusterFacts::default();
         errors.extend(facts.observe(object, workload.as_ref()));

@@ -15,9 +15,9 @@ use crate::workload::WORKLOAD_KINDS;
 /// The names Kustomize looks for in a folder.
 const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-/// How many folders up a kustomization may sit and still list a patch (`../patch.yaml`
-/// from an overlay is common; further is rare).
-const SEARCH_DEPTH: usize = 3;
+/// How many folders up a kustomization may sit and still list a patch, when it is not
+/// among the scan's inputs (`../patch.yaml` from an overlay is common).
+const SEARCH_DEPTH: usize = 6;
 
 /// Why `object` is not a complete object to judge, if it is not:
 /// - its file is listed as a patch by a kustomization in its folder or above;
@@ -26,9 +26,16 @@ const SEARCH_DEPTH: usize = 3;
 pub fn partial_reason(object: &Object) -> Option<String> {
     let path = Path::new(&*object.file);
     if let Some(kustomization) = listing_kustomization(path) {
+        // Named as the user would: relative to where they run the scan.
+        let cwd = std::env::current_dir()
+            .ok()
+            .and_then(|d| std::fs::canonicalize(d).ok());
+        let shown = cwd
+            .and_then(|d| kustomization.strip_prefix(d).ok().map(Path::to_path_buf))
+            .unwrap_or(kustomization);
         return Some(format!(
             "a Kustomize patch listed in {}: judged once merged (kustomize build)",
-            kustomization.display()
+            shown.display()
         ));
     }
     if has_imageless_container(object) {
@@ -73,10 +80,46 @@ fn has_imageless_container(object: &Object) -> bool {
     })
 }
 
-/// The kustomization that lists `file` as a patch, searching its folder and the
-/// folders above it.
+/// Patches listed by the kustomizations among a scan's inputs, whatever folder they
+/// sit in (`../../shared/patches/x.yaml`): patch file -> the kustomization.
+fn listed() -> &'static Mutex<HashMap<PathBuf, PathBuf>> {
+    static LISTED: OnceLock<Mutex<HashMap<PathBuf, PathBuf>>> = OnceLock::new();
+    LISTED.get_or_init(Default::default)
+}
+
+/// Reads the kustomizations among `files` (a scan's inputs), so that the patches they
+/// list are known wherever they are. Kept for the process: a scan reads each once.
+pub fn index<'p>(files: impl IntoIterator<Item = &'p Path>) {
+    for file in files {
+        let is_kustomization = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| KUSTOMIZATION_FILES.contains(&n));
+        let Some(kustomization) = is_kustomization
+            .then(|| std::fs::canonicalize(file).ok())
+            .flatten()
+        else {
+            continue;
+        };
+        let patches = patches_of(&kustomization);
+        let mut known = listed().lock().unwrap_or_else(|e| e.into_inner());
+        for patch in patches.iter() {
+            known.insert(patch.clone(), kustomization.clone());
+        }
+    }
+}
+
+/// The kustomization that lists `file` as a patch: one of the scan's, or one in its
+/// folder or the folders above it.
 fn listing_kustomization(file: &Path) -> Option<PathBuf> {
     let file = std::fs::canonicalize(file).ok()?;
+    if let Some(k) = listed()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&file)
+    {
+        return Some(k.clone());
+    }
     file.ancestors()
         .skip(1)
         .take(SEARCH_DEPTH)

@@ -48,7 +48,7 @@ fn repository() -> tempfile::TempDir {
         root,
         "overlays/production/kustomization.yaml",
         "resources:\n- ../../base\nnamePrefix: production-\n\
-         patches:\n- path: replica_count.yaml\n- path: ../shared/resources.yaml\n\
+         patches:\n- path: replica_count.yaml\n- path: ../shared/resources.yaml\n- path: ../../shared/patches/web/sidecar.yaml\n- path: service_lb.yaml\n\
          patchesStrategicMerge:\n- set_image.yaml\n\
          patchesJson6902:\n- target: {group: apps, version: v1, kind: Deployment, name: the-deployment}\n  path: ops.yaml\n",
     );
@@ -69,6 +69,18 @@ fn repository() -> tempfile::TempDir {
         root,
         "overlays/shared/resources.yaml",
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: the-deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: the-container\n        resources:\n          limits: {cpu: 500m, memory: 256Mi}\n",
+    );
+    // Shared by overlays, far from them, and complete enough to pass for a workload.
+    write(
+        root,
+        "shared/patches/web/sidecar.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: the-deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: proxy\n        image: envoyproxy/envoy:v1.31.0\n",
+    );
+    // A Service patch: the base sets its source ranges.
+    write(
+        root,
+        "overlays/production/service_lb.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: the-service\nspec:\n  type: LoadBalancer\n",
     );
     write(
         root,
@@ -109,11 +121,13 @@ fn listed_patches_are_not_judged_and_are_reported_as_not_judged() {
         .filter(|s| s["reason"].as_str().unwrap().contains("Kustomize patch"))
         .map(|s| s["scope"].as_str().unwrap())
         .collect();
-    assert_eq!(patched.len(), 3, "{skipped:?}");
+    assert_eq!(patched.len(), 5, "{skipped:?}");
     for file in [
         "replica_count.yaml",
         "set_image.yaml",
         "shared/resources.yaml",
+        "shared/patches/web/sidecar.yaml",
+        "service_lb.yaml",
     ] {
         assert!(
             patched.iter().any(|s| s.ends_with(file)),
