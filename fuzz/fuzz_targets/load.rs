@@ -15,6 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let limits = Limits {
         max_depth: 64,
         max_nodes: 100_000,
+        ..Limits::default()
     };
     let loaded = load_text(&name, &text, &limits);
     let rules = RuleSet::all();

@@ -1,13 +1,14 @@
 //! Running detectors over a stream of events and merging what they report.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::event::Event;
 use crate::net::Cidr;
-use crate::read::{for_each_event, Input, MalformedLines};
+use crate::read::{read_events, Input, MalformedLines, ReadError, ReadLimits, ReadOptions};
 
 /// Thresholds, windows and lists the detectors read. Every field has a default that
 /// suits a production cluster; the CLI can change them.
@@ -112,8 +113,10 @@ pub struct Alert {
 #[derive(Debug, Default)]
 pub struct AlertSink {
     alerts: BTreeMap<(&'static str, String), Alert>,
-    /// Called with each new alert (follow mode prints them as they come).
-    pub on_new: Option<fn(&Alert)>,
+    /// Called with each new alert (follow mode prints them as they come); `false`
+    /// stops the analysis (no one reads the alerts any more).
+    pub on_new: Option<fn(&Alert) -> bool>,
+    stopped: bool,
 }
 
 impl AlertSink {
@@ -156,9 +159,14 @@ impl AlertSink {
         }
         if is_new {
             if let Some(f) = self.on_new {
-                f(alert);
+                self.stopped |= !f(alert);
             }
         }
+    }
+
+    /// Whether `on_new` asked to stop.
+    pub fn stopped(&self) -> bool {
+        self.stopped
     }
 
     pub fn into_alerts(self) -> Vec<Alert> {
@@ -173,14 +181,24 @@ impl AlertSink {
 /// A detector: one audit rule's logic, with windowed state only.
 pub trait Detector: Send {
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink);
+
+    /// How many keys (addresses, users) the detector holds state for: bounded by
+    /// what its window holds, however long the log.
+    fn held(&self) -> usize {
+        0
+    }
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct AnalyseOptions {
-    /// Keep reading growing files (until interrupted).
+    /// Keep reading the last input as it grows (until interrupted or stopped); the
+    /// inputs before it are read to their end.
     pub follow: bool,
-    /// Print each alert as it is first raised.
-    pub on_new: Option<fn(&Alert)>,
+    /// Print each alert as it is first raised; `false` stops the analysis.
+    pub on_new: Option<fn(&Alert) -> bool>,
+    /// Asked while following a quiet input: whether to stop.
+    pub stop: Option<fn() -> bool>,
+    pub limits: ReadLimits,
 }
 
 #[derive(Debug, Default)]
@@ -188,8 +206,8 @@ pub struct AuditReport {
     pub alerts: Vec<Alert>,
     /// Lines that are not audit events, per input.
     pub malformed: Vec<MalformedLines>,
-    /// Input errors (unreadable files), with the input's name.
-    pub errors: Vec<(Arc<str>, String)>,
+    /// Inputs that could not be read to their end, with where and why.
+    pub errors: Vec<ReadError>,
     pub events: u64,
     pub inputs: usize,
 }
@@ -205,17 +223,27 @@ pub fn analyse(
         on_new: options.on_new,
         ..AlertSink::default()
     };
-    for input in inputs {
+    for (i, input) in inputs.iter().enumerate() {
         report.inputs += 1;
-        let result = for_each_event(input, options.follow, &mut |event, at| {
+        let read = ReadOptions {
+            follow: options.follow && i + 1 == inputs.len(),
+            limits: options.limits,
+            stop: options.stop,
+        };
+        let (malformed, result) = read_events(input, &read, &mut |event, at| {
             report.events += 1;
             for d in detectors.iter_mut() {
                 d.observe(event, at, &mut sink);
             }
+            match sink.stopped() {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
+            }
         });
-        match result {
-            Ok(malformed) => report.malformed.push(malformed),
-            Err(e) => report.errors.push((input.name(), e)),
+        report.malformed.push(malformed);
+        report.errors.extend(result.err());
+        if sink.stopped() {
+            break;
         }
     }
     report.alerts = sink.into_alerts();

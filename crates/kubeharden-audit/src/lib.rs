@@ -23,4 +23,4 @@ mod window;
 pub use engine::{
     analyse, Alert, AlertSink, AnalyseOptions, At, AuditConfig, AuditReport, Detector, Observation,
 };
-pub use window::SlidingCount;
+pub use window::{Distinct, Keyed, SlidingCount};

@@ -1,12 +1,20 @@
 //! Reading audit logs: JSON lines (the log backend), `EventList` documents, gzip
 //! files, standard input, and growing files in follow mode.
+//!
+//! Hostile input is bounded here ([`ReadLimits`]): a line longer than the limit is
+//! skipped and reported, never held whole; the lines parsed together hold a bounded
+//! number of bytes; gzip input may not expand beyond a ratio (a gzip bomb is an error
+//! naming the file); an `EventList`, read whole, has a largest size.
 
+mod bounded;
+mod follow;
+
+use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
-
 use std::sync::Arc;
-use std::time::Duration;
 
 use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
@@ -15,6 +23,9 @@ use serde::Deserialize;
 use crate::engine::At;
 use crate::event::Event;
 use crate::stage::Requests;
+
+pub use bounded::GzipBomb;
+use bounded::{read_capped, skip_line, Capped, Counted, Guarded};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
@@ -101,27 +112,102 @@ fn is_request_received(line: &str) -> bool {
 
 /// Lines parsed together, in parallel; then handed to the detectors in order.
 const BATCH: usize = 4096;
-/// The largest EventList document read whole.
-const MAX_DOCUMENT: u64 = 1 << 30;
 
-fn open(input: &Input) -> Result<Box<dyn BufRead>, String> {
-    let raw: Box<dyn Read> = match input {
-        Input::Stdin => Box::new(std::io::stdin()),
-        Input::File(p) => Box::new(File::open(p).map_err(|e| format!("cannot read: {e}"))?),
-    };
-    let mut reader = BufReader::with_capacity(1 << 20, raw);
-    let gz = reader
-        .fill_buf()
-        .map(|b| b.starts_with(&[0x1f, 0x8b]))
-        .unwrap_or(false);
-    Ok(if gz {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            MultiGzDecoder::new(reader),
-        ))
-    } else {
-        Box::new(reader)
-    })
+/// Bounds on what reading one input may hold in memory.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadLimits {
+    /// The longest line kept (bytes). A longer one is skipped and reported as
+    /// malformed. The API server takes request bodies of up to 3 MiB, and an event
+    /// at `RequestResponse` level holds a request and a response.
+    pub max_line: usize,
+    /// Most bytes of lines held for one parallel batch.
+    pub max_batch_bytes: usize,
+    /// The largest `EventList` document, which is read whole.
+    pub max_document: u64,
+    /// How many times gzip input may expand, once past `gzip_floor` bytes of output.
+    /// Audit logs compress about 10 to 30 times; deflate can reach 1,000.
+    pub max_gzip_ratio: u64,
+    pub gzip_floor: u64,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_line: 16 << 20,
+            max_batch_bytes: 64 << 20,
+            max_document: 256 << 20,
+            max_gzip_ratio: 200,
+            gzip_floor: 64 << 20,
+        }
+    }
+}
+
+/// Why an input could not be read to its end.
+#[derive(Debug)]
+pub enum ReadErrorKind {
+    Open(io::Error),
+    Read(io::Error),
+    /// The file was rotated and its successor could not be opened.
+    Reopen(io::Error),
+    GzipBomb(GzipBomb),
+    DocumentTooLarge {
+        limit: u64,
+    },
+    NotEventList(serde_json::Error),
+}
+
+impl fmt::Display for ReadErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadErrorKind::Open(e) => write!(f, "cannot read: {e}"),
+            ReadErrorKind::Read(e) => write!(f, "cannot read: {e}"),
+            ReadErrorKind::Reopen(e) => write!(f, "cannot reopen after rotation: {e}"),
+            ReadErrorKind::GzipBomb(bomb) => bomb.fmt(f),
+            ReadErrorKind::DocumentTooLarge { limit } => write!(
+                f,
+                "EventList document larger than {limit} bytes; not read (write it as JSON lines: jq -c '.items[]')"
+            ),
+            ReadErrorKind::NotEventList(e) => write!(
+                f,
+                "not an audit EventList (line {}, column {}): {e}",
+                e.line(),
+                e.column()
+            ),
+        }
+    }
+}
+
+/// An input that could not be read to its end: which, where, and why. Events before
+/// `line` were read and analysed.
+#[derive(Debug)]
+pub struct ReadError {
+    pub file: Arc<str>,
+    /// The line reading stopped at, when it had started.
+    pub line: Option<u64>,
+    pub kind: ReadErrorKind,
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.file, self.kind),
+            None => write!(f, "{}: {}", self.file, self.kind),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// How to read an input.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    /// At the end of a plain file, wait for it to grow, across rotation. Gzip input
+    /// is a finished (rotated) log and is read to its end only.
+    pub follow: bool,
+    pub limits: ReadLimits,
+    /// Asked while following a quiet input: whether to stop (the reader of the
+    /// alerts has gone).
+    pub stop: Option<fn() -> bool>,
 }
 
 #[derive(Deserialize)]
@@ -137,151 +223,331 @@ pub fn for_each_event(
     input: &Input,
     follow: bool,
     f: &mut dyn FnMut(&Event<'_>, &At),
-) -> Result<MalformedLines, String> {
-    let name = input.name();
-    let mut reader = open(input)?;
-    let mut malformed = MalformedLines::default();
-    let mut requests = Requests::default();
-    let mut line_no: u64 = 0;
-    let mut first = true;
-    let mut consumed: u64 = 0;
-    let mut inode: u64 = match input {
-        Input::File(p) => std::fs::metadata(p)
-            .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
-            .unwrap_or(0),
-        Input::Stdin => 0,
+) -> Result<MalformedLines, ReadError> {
+    let options = ReadOptions {
+        follow,
+        ..ReadOptions::default()
     };
-    // The lines' buffers are kept from batch to batch: no allocation per line.
-    let mut lines: Vec<String> = Vec::with_capacity(BATCH);
-    loop {
-        let mut filled = 0;
-        while filled < BATCH {
-            if filled == lines.len() {
-                lines.push(String::new());
-            }
-            let line = &mut lines[filled];
-            line.clear();
-            // A rare huge line (a big request body) does not keep its buffer.
-            if line.capacity() > 1 << 16 {
-                line.shrink_to(1 << 12);
-            }
-            match reader.read_line(line) {
-                Ok(0) => break,
-                Ok(n) => {
-                    consumed += n as u64;
-                    filled += 1;
-                }
-                Err(e) => {
-                    return Err(format!(
-                        "cannot read line {}: {e}",
-                        line_no + filled as u64 + 1
-                    ))
-                }
-            }
-        }
-        let batch = &lines[..filled];
-        if first {
-            first = false;
-            // A pretty-printed EventList spans many lines: read it as one document.
-            let starts_list = batch.first().is_some_and(|l| {
-                let t = l.trim_start();
-                t.starts_with('{') && !t.trim_end().ends_with('}') || t.contains("\"EventList\"")
-            });
-            if starts_list {
-                let mut text: String = batch.concat();
-                reader
-                    .take(MAX_DOCUMENT)
-                    .read_to_string(&mut text)
-                    .map_err(|e| format!("cannot read: {e}"))?;
-                let list: EventList<'_> = serde_json::from_str(&text).map_err(|e| {
-                    format!(
-                        "not an audit EventList (line {}, column {}): {e}",
-                        e.line(),
-                        e.column()
-                    )
-                })?;
-                for (i, event) in list.items.iter().enumerate() {
-                    if !requests.admit(event) {
-                        continue;
-                    }
-                    let at = At {
-                        file: name.clone(),
-                        line: i as u64 + 1,
-                        time: event.time().unwrap_or(0.0),
-                    };
-                    f(event, &at);
-                }
-                return Ok(malformed);
-            }
-        }
-        if batch.is_empty() {
-            if !follow {
-                return Ok(malformed);
-            }
-            wait_for_more(input, &mut reader, &mut line_no, &mut consumed, &mut inode)?;
-            continue;
-        }
-        let parsed: Vec<Result<Option<Event<'_>>, String>> = batch
-            .par_iter()
-            .map(|line| {
-                if is_request_received(line) {
-                    return Ok(None);
-                }
-                serde_json::from_str::<Event<'_>>(line.trim_end())
-                    .map(Some)
-                    .map_err(|e| e.to_string())
-            })
-            .collect();
-        for (i, result) in parsed.iter().enumerate() {
-            let n = line_no + i as u64 + 1;
-            match result {
-                Ok(Some(event)) if requests.admit(event) => {
-                    let at = At {
-                        file: name.clone(),
-                        line: n,
-                        time: event.time().unwrap_or(0.0),
-                    };
-                    f(event, &at);
-                }
-                Ok(_) => {}
-                Err(_) if batch[i].trim().is_empty() => {}
-                Err(e) => malformed.push(&name, n, e),
-            }
-        }
-        line_no += batch.len() as u64;
-    }
+    let (malformed, result) = read_events(input, &options, &mut |e, at| {
+        f(e, at);
+        ControlFlow::Continue(())
+    });
+    result.map(|()| malformed)
 }
 
-/// Follow mode: waits for the file to grow. When it was rotated (renamed away and
-/// replaced, or truncated), reopens it from the start.
-fn wait_for_more(
+/// Like [`for_each_event`], within `options`, until `f` breaks. The malformed lines
+/// are returned also when reading stopped on an error.
+pub fn read_events(
     input: &Input,
-    reader: &mut Box<dyn BufRead>,
-    line_no: &mut u64,
-    consumed: &mut u64,
-    inode: &mut u64,
-) -> Result<(), String> {
-    use std::os::unix::fs::MetadataExt;
-    let Input::File(path) = input else {
-        std::thread::sleep(Duration::from_millis(200));
-        return Ok(());
+    options: &ReadOptions,
+    f: &mut dyn FnMut(&Event<'_>, &At) -> ControlFlow<()>,
+) -> (MalformedLines, Result<(), ReadError>) {
+    let mut reader = match Reader::open(input, options) {
+        Ok(reader) => reader,
+        Err(kind) => {
+            let file = input.name();
+            let error = ReadError {
+                file,
+                line: None,
+                kind,
+            };
+            return (MalformedLines::default(), Err(error));
+        }
     };
-    loop {
-        std::thread::sleep(Duration::from_millis(250));
-        if reader.fill_buf().is_ok_and(|b| !b.is_empty()) {
+    let result = reader.run(f);
+    (reader.malformed, result)
+}
+
+/// An open input: its lines, and what follow mode and the gzip guard need.
+struct Opened {
+    reader: Box<dyn BufRead>,
+    /// Bytes read from the file or stream (compressed, for gzip): where the open
+    /// handle is.
+    raw: std::rc::Rc<std::cell::Cell<u64>>,
+    /// The open file itself, to look at and rewind the handle rather than the path.
+    handle: Option<File>,
+    gzip: bool,
+}
+
+fn open(input: &Input, limits: &ReadLimits) -> io::Result<Opened> {
+    let (source, handle): (Box<dyn Read>, Option<File>) = match input {
+        Input::Stdin => (Box::new(io::stdin()), None),
+        Input::File(p) => {
+            let file = File::open(p)?;
+            let handle = file.try_clone()?;
+            (Box::new(file), Some(handle))
+        }
+    };
+    let raw = std::rc::Rc::default();
+    let count = std::rc::Rc::clone(&raw);
+    let mut reader = BufReader::with_capacity(
+        1 << 20,
+        Counted {
+            inner: source,
+            count,
+        },
+    );
+    let gzip = reader.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn BufRead> = if gzip {
+        let guarded = Guarded {
+            inner: MultiGzDecoder::new(reader),
+            compressed: std::rc::Rc::clone(&raw),
+            expanded: 0,
+            floor: limits.gzip_floor,
+            max_ratio: limits.max_gzip_ratio,
+        };
+        Box::new(BufReader::with_capacity(1 << 20, guarded))
+    } else {
+        Box::new(reader)
+    };
+    Ok(Opened {
+        reader,
+        raw,
+        handle,
+        gzip,
+    })
+}
+
+/// One line of a batch, or the length of a line too long to keep.
+#[derive(Default)]
+struct Slot {
+    bytes: Vec<u8>,
+    too_long: Option<u64>,
+}
+
+/// Whether the first line starts a pretty-printed `EventList` (one JSON document over
+/// many lines), or names one. Of a line too long to keep, only the start is known,
+/// and only naming the list counts.
+fn starts_event_list(first: &[u8], whole: bool) -> bool {
+    let t = first.trim_ascii();
+    let names_list = t.windows(11).any(|w| w == b"\"EventList\"");
+    whole && t.starts_with(b"{") && !t.ends_with(b"}") || names_list
+}
+
+/// A line as an event: `None` for a blank line or one that does not count.
+fn parse_line<'a>(slot: &'a Slot, limits: &ReadLimits) -> Result<Option<Event<'a>>, String> {
+    if let Some(len) = slot.too_long {
+        return Err(format!(
+            "line of {len} bytes, longer than the limit of {} bytes; skipped",
+            limits.max_line
+        ));
+    }
+    let line = std::str::from_utf8(&slot.bytes)
+        .map_err(|e| format!("not UTF-8 (byte {})", e.valid_up_to() + 1))?;
+    if line.trim().is_empty() || is_request_received(line) {
+        return Ok(None);
+    }
+    serde_json::from_str::<Event<'_>>(line.trim_end())
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+/// Reading one input: batches of lines, parsed in parallel, handed on in order.
+struct Reader<'o> {
+    name: Arc<str>,
+    input: &'o Input,
+    options: &'o ReadOptions,
+    opened: Opened,
+    malformed: MalformedLines,
+    requests: Requests,
+    /// Lines before the current batch.
+    line_no: u64,
+    /// The path names another file now: this one is read to its end, then left.
+    rotated: bool,
+    /// The lines' buffers are kept from batch to batch: no allocation per line.
+    slots: Vec<Slot>,
+    /// An error that ended the batch being read: its lines are handed on first.
+    failed: Option<ReadError>,
+}
+
+impl<'o> Reader<'o> {
+    fn open(input: &'o Input, options: &'o ReadOptions) -> Result<Self, ReadErrorKind> {
+        let opened = open(input, &options.limits).map_err(ReadErrorKind::Open)?;
+        Ok(Reader {
+            name: input.name(),
+            input,
+            options,
+            opened,
+            malformed: MalformedLines::default(),
+            requests: Requests::default(),
+            line_no: 0,
+            rotated: false,
+            slots: Vec::new(),
+            failed: None,
+        })
+    }
+
+    fn error(&self, line: u64, e: io::Error) -> ReadError {
+        let kind = match e
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<GzipBomb>())
+        {
+            Some(bomb) => ReadErrorKind::GzipBomb(*bomb),
+            None => ReadErrorKind::Read(e),
+        };
+        ReadError {
+            file: self.name.clone(),
+            line: Some(line),
+            kind,
+        }
+    }
+
+    fn run(
+        &mut self,
+        f: &mut dyn FnMut(&Event<'_>, &At) -> ControlFlow<()>,
+    ) -> Result<(), ReadError> {
+        let first = self.read_first()?;
+        if first == Capped::Eof && !self.follows() {
             return Ok(());
         }
-        let Ok(meta) = std::fs::metadata(path) else {
-            continue;
-        };
-        if meta.ino() != *inode || meta.len() < *consumed {
-            let file =
-                File::open(path).map_err(|e| format!("cannot reopen after rotation: {e}"))?;
-            *inode = meta.ino();
-            *consumed = 0;
-            *line_no = 0;
-            *reader = Box::new(BufReader::new(file));
+        let whole = first == Capped::Whole;
+        if first != Capped::Eof && starts_event_list(&self.slots[0].bytes, whole) {
+            return self.event_list(f);
         }
+        if first == Capped::Cut {
+            self.skip_rest(0)?;
+        }
+        let mut from = usize::from(first != Capped::Eof);
+        loop {
+            let filled = self.fill_batch(from);
+            from = 0;
+            if self.feed(filled, f).is_break() {
+                return Ok(());
+            }
+            if let Some(error) = self.failed.take() {
+                return Err(error);
+            }
+            if filled == 0 && (!self.follows() || self.wait()?.is_break()) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Whether this input is followed at its end.
+    fn follows(&self) -> bool {
+        self.options.follow && !self.opened.gzip
+    }
+
+    /// Reads the first line into the first slot, keeping the start of a long one:
+    /// it may be the start of an `EventList`.
+    fn read_first(&mut self) -> Result<Capped, ReadError> {
+        self.slots.push(Slot::default());
+        let max = self.options.limits.max_line;
+        read_capped(&mut *self.opened.reader, &mut self.slots[0].bytes, max)
+            .map_err(|e| self.error(1, e))
+    }
+
+    /// Skips the rest of the line in slot `i`, which was cut, and notes its length.
+    fn skip_rest(&mut self, i: usize) -> Result<(), ReadError> {
+        let rest = skip_line(&mut *self.opened.reader)
+            .map_err(|e| self.error(self.line_no + i as u64 + 1, e))?;
+        let slot = &mut self.slots[i];
+        slot.too_long = Some(slot.bytes.len() as u64 + rest);
+        slot.bytes.clear();
+        Ok(())
+    }
+
+    /// Fills the slots from `from` on with up to a batch of lines, or as many as
+    /// hold `max_batch_bytes`; returns how many slots are filled. An error ends the
+    /// batch and is kept in `failed`.
+    fn fill_batch(&mut self, from: usize) -> usize {
+        let (mut filled, mut bytes) = (from, 0);
+        while filled < BATCH && bytes < self.options.limits.max_batch_bytes {
+            match self.read_slot(filled) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(error) => {
+                    self.failed = Some(error);
+                    break;
+                }
+            }
+            bytes += self.slots[filled].bytes.len();
+            filled += 1;
+        }
+        filled
+    }
+
+    /// Reads the next line into slot `i`; `false` at the end of the input.
+    fn read_slot(&mut self, i: usize) -> Result<bool, ReadError> {
+        if i == self.slots.len() {
+            self.slots.push(Slot::default());
+        }
+        let slot = &mut self.slots[i];
+        slot.too_long = None;
+        let max = self.options.limits.max_line;
+        let read = read_capped(&mut *self.opened.reader, &mut slot.bytes, max);
+        match read.map_err(|e| self.error(self.line_no + i as u64 + 1, e))? {
+            Capped::Eof => Ok(false),
+            Capped::Whole => Ok(true),
+            Capped::Cut => self.skip_rest(i).map(|()| true),
+        }
+    }
+
+    /// Parses the first `filled` slots in parallel and hands their events on, in order.
+    fn feed(
+        &mut self,
+        filled: usize,
+        f: &mut dyn FnMut(&Event<'_>, &At) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let limits = &self.options.limits;
+        let parsed: Vec<Result<Option<Event<'_>>, String>> = self.slots[..filled]
+            .par_iter()
+            .map(|slot| parse_line(slot, limits))
+            .collect();
+        for (i, result) in parsed.iter().enumerate() {
+            let line = self.line_no + i as u64 + 1;
+            match result {
+                Ok(Some(event)) if self.requests.admit(event) => {
+                    let at = At {
+                        file: self.name.clone(),
+                        line,
+                        time: event.time().unwrap_or(0.0),
+                    };
+                    f(event, &at)?;
+                }
+                Ok(_) => {}
+                Err(e) => self.malformed.push(&self.name, line, e),
+            }
+        }
+        self.line_no += filled as u64;
+        ControlFlow::Continue(())
+    }
+
+    /// Reads the rest of an `EventList` document that starts in the first slot, and
+    /// hands its events on. Its "lines" are the items' positions in the list.
+    fn event_list(
+        &mut self,
+        f: &mut dyn FnMut(&Event<'_>, &At) -> ControlFlow<()>,
+    ) -> Result<(), ReadError> {
+        let limit = self.options.limits.max_document;
+        let mut text = std::mem::take(&mut self.slots[0].bytes);
+        let room = (limit + 1).saturating_sub(text.len() as u64);
+        let read = (&mut *self.opened.reader).take(room).read_to_end(&mut text);
+        read.map_err(|e| self.error(1, e))?;
+        let error = |kind| ReadError {
+            file: self.name.clone(),
+            line: None,
+            kind,
+        };
+        if text.len() as u64 > limit {
+            return Err(error(ReadErrorKind::DocumentTooLarge { limit }));
+        }
+        let list: EventList<'_> =
+            serde_json::from_slice(&text).map_err(|e| error(ReadErrorKind::NotEventList(e)))?;
+        for (i, event) in list.items.iter().enumerate() {
+            if !self.requests.admit(event) {
+                continue;
+            }
+            let at = At {
+                file: self.name.clone(),
+                line: i as u64 + 1,
+                time: event.time().unwrap_or(0.0),
+            };
+            if f(event, &at).is_break() {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -238,6 +238,30 @@ fn person(name: &str, time: f64, ip: &str) -> Ev {
     }
 }
 
+/// A login that failed (401) from `ip`, trying `user` (empty for a bad token).
+pub fn failed_login(time: f64, ip: &str, user: &str) -> Ev {
+    Ev {
+        time,
+        user: user.into(),
+        ip: ip.into(),
+        code: 401,
+        verb: "list",
+        resource: "pods",
+        uri: "/api/v1/pods".into(),
+        ..Ev::default()
+    }
+}
+
+/// Writes `events` to `path` as a log, one line each, audit IDs by position.
+pub fn write_log(path: &std::path::Path, events: &[Ev]) -> std::io::Result<()> {
+    let lines: Vec<String> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| e.line(i as u64))
+        .collect();
+    std::fs::write(path, lines.join("\n"))
+}
+
 fn pod_body(spec: &str) -> String {
     format!("{{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"spec\":{spec}}}")
 }
@@ -247,20 +271,10 @@ pub fn planted(at: f64) -> (Vec<Ev>, Vec<(&'static str, String)>) {
     let mut evs = Vec::new();
     let mut expected = Vec::new();
     let t = |s: f64| at + s;
-    let failed = |time: f64, ip: &str, user: &str| Ev {
-        time,
-        user: user.into(),
-        ip: ip.into(),
-        code: 401,
-        verb: "list",
-        resource: "pods",
-        uri: "/api/v1/pods".into(),
-        ..Ev::default()
-    };
 
     // Brute force: 12 failures from one address, then a success (KH801, KH802).
     for i in 0..12 {
-        evs.push(failed(t(i as f64), "203.0.113.9", ""));
+        evs.push(failed_login(t(i as f64), "203.0.113.9", ""));
     }
     let mut success = person("ci-bot", t(13.0), "203.0.113.9");
     (success.verb, success.resource) = ("list", "pods");
@@ -269,18 +283,18 @@ pub fn planted(at: f64) -> (Vec<Ev>, Vec<(&'static str, String)>) {
     expected.push(("KH802", "203.0.113.9 ci-bot".to_string()));
     // Near miss: 9 failures.
     for i in 0..9 {
-        evs.push(failed(t(20.0 + i as f64), "203.0.113.10", ""));
+        evs.push(failed_login(t(20.0 + i as f64), "203.0.113.10", ""));
     }
     // Spraying: 6 users from one address (KH801); near miss: 4 users.
     for (i, user) in ["root", "admin", "ops", "deploy", "jenkins", "backup"]
         .iter()
         .enumerate()
     {
-        evs.push(failed(t(40.0 + i as f64), "203.0.113.11", user));
+        evs.push(failed_login(t(40.0 + i as f64), "203.0.113.11", user));
     }
     expected.push(("KH801", "spray 203.0.113.11".to_string()));
     for (i, user) in ["root", "admin", "ops", "deploy"].iter().enumerate() {
-        evs.push(failed(t(50.0 + i as f64), "203.0.113.12", user));
+        evs.push(failed_login(t(50.0 + i as f64), "203.0.113.12", user));
     }
     // Permission probing: 21 refusals (KH803); near miss: 19.
     for (user, n, start) in [("mallory", 21, 60.0), ("eve", 19, 90.0)] {

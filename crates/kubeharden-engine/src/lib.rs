@@ -1,7 +1,7 @@
 //! The scan: inputs in, one report out.
 //!
 //! Files are scanned in parallel, and so are the documents of each file (a stream is
-//! cut at its `---` lines before parsing). Each object is checked as soon as it is
+//! cut at its `---` and `...` lines before parsing). Each object is checked as soon as it is
 //! parsed and its tree dropped, so memory holds findings and the small facts of the
 //! cluster view, not the whole input. Once every object has been seen, the view is
 //! built, cross-object conditions (a ServiceAccount that disables token automount, a

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use kubeharden_audit::net::Cidr;
 use kubeharden_audit::read::Input;
-use kubeharden_audit::synthetic::{benign, planted, START};
+use kubeharden_audit::synthetic::{benign, planted, write_log, START};
 use kubeharden_audit::{analyse, AnalyseOptions, AuditConfig};
 use kubeharden_rules::{all_rules, Check, RuleSet};
 
@@ -90,12 +90,7 @@ fn thresholds_are_configurable() {
     let (attacks, _) = planted(START);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("audit.log");
-    let lines: Vec<String> = attacks
-        .iter()
-        .enumerate()
-        .map(|(i, e)| e.line(i as u64))
-        .collect();
-    std::fs::write(&path, lines.join("\n")).unwrap();
+    write_log(&path, &attacks).unwrap();
     let strict = AuditConfig {
         brute_force_failures: 5,
         ..config()

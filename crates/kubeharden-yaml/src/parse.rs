@@ -1,22 +1,32 @@
 //! Events from `saphyr-parser` into [`Node`] trees, without recursion and within limits.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, ScanError, Span};
 
 use crate::node::{Entry, Node, Pos, Scalar, ScalarStyle, Value};
 use crate::offending::offending;
 use crate::split::Chunk;
 
-/// Bounds on what one document may cost. They stop alias bombs, absurd nesting
-/// and runaway documents with an error instead of exhausting memory or stack.
+/// Bounds on what a document and a stream may cost. They stop alias bombs, merge-key
+/// floods, absurd nesting and runaway documents with an error instead of exhausting
+/// memory, stack or time.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Deepest nesting of sequences and mappings.
     pub max_depth: usize,
     /// Most nodes in one document, counting every copy an alias makes.
     pub max_nodes: usize,
+    /// Work a stream may cost per byte of it. Work is nodes made, nodes copied (for
+    /// an alias or an anchor) and entries a merge key (`<<`) looks at: what a
+    /// document of plain YAML costs is a fraction of its size, and only aliases and
+    /// merge keys can cost more. Each chunk gets its share of the stream's budget,
+    /// so a hostile document cannot starve the others and the report does not
+    /// depend on the order in which chunks are parsed.
+    pub work_per_byte: usize,
+    /// Work any stream may cost, however small (shared among its chunks by size).
+    pub min_work: usize,
 }
 
 impl Default for Limits {
@@ -24,7 +34,21 @@ impl Default for Limits {
         Limits {
             max_depth: 256,
             max_nodes: 500_000,
+            work_per_byte: 32,
+            min_work: 2_000_000,
         }
+    }
+}
+
+impl Limits {
+    /// The work `chunk` may cost: its bytes' worth, and its share of the floor.
+    pub fn budget(&self, chunk: &Chunk<'_>) -> usize {
+        let len = chunk.text.len();
+        let stream = chunk.stream_len.max(len).max(1);
+        let floor_share = (self.min_work as u128 * len as u128 / stream as u128) as usize;
+        self.work_per_byte
+            .saturating_mul(len)
+            .saturating_add(floor_share)
     }
 }
 
@@ -69,6 +93,12 @@ enum Frame {
     },
 }
 
+/// What a chunk may still cost, shared by its documents and by its re-parses.
+struct Work {
+    spent: usize,
+    budget: usize,
+}
+
 struct Builder<'l> {
     limits: &'l Limits,
     line_offset: u32,
@@ -76,6 +106,7 @@ struct Builder<'l> {
     /// Anchored nodes with their sizes, for aliases to copy.
     anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
+    work: &'l mut Work,
     root: Option<Node>,
 }
 
@@ -94,8 +125,24 @@ impl Builder<'_> {
         }
     }
 
+    /// Charges `n` units of work at `pos`, failing once the chunk's budget is spent.
+    fn charge(&mut self, n: usize, pos: Pos) -> Result<(), YamlError> {
+        self.work.spent = self.work.spent.saturating_add(n);
+        if self.work.spent <= self.work.budget {
+            return Ok(());
+        }
+        Err(YamlError {
+            pos,
+            message: format!(
+                "the document costs more work than its size allows (budget {} units: nodes, alias and anchor copies, merged entries; {} per byte, at least {} per file); an alias bomb or a merge-key flood? It was not loaded",
+                self.work.budget, self.limits.work_per_byte, self.limits.min_work
+            ),
+        })
+    }
+
+    /// Counts `n` new nodes of the document, as work too.
     fn count(&mut self, n: usize, span: &Span) -> Result<(), YamlError> {
-        self.nodes += n;
+        self.nodes = self.nodes.saturating_add(n);
         if self.nodes > self.limits.max_nodes {
             return Err(self.error(
                 span,
@@ -105,7 +152,7 @@ impl Builder<'_> {
                 ),
             ));
         }
-        Ok(())
+        self.charge(n, self.pos(span))
     }
 
     fn open(&mut self, frame: Frame, span: &Span) -> Result<(), YamlError> {
@@ -124,9 +171,12 @@ impl Builder<'_> {
     }
 
     /// Places a finished node into its parent, or makes it the document root.
-    fn place(&mut self, node: Node, anchor: usize) {
+    fn place(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), node.size()));
+            // The copy kept for aliases costs its size: nested anchors copy again.
+            let size = node.size();
+            self.charge(size, node.pos)?;
+            self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -139,6 +189,23 @@ impl Builder<'_> {
                 }),
             },
         }
+        Ok(())
+    }
+
+    fn scalar(&mut self, text: String, style: SaphyrStyle, forced_str: bool, span: &Span) -> Node {
+        let style = match style {
+            SaphyrStyle::Plain => ScalarStyle::Plain,
+            SaphyrStyle::SingleQuoted | SaphyrStyle::DoubleQuoted => ScalarStyle::Quoted,
+            _ => ScalarStyle::Block,
+        };
+        Node {
+            pos: self.pos(span),
+            value: Value::Scalar(Scalar {
+                text: text.into_boxed_str(),
+                style,
+                forced_str,
+            }),
+        }
     }
 
     fn event(&mut self, event: Event<'_>, span: &Span) -> Result<(), YamlError> {
@@ -148,53 +215,31 @@ impl Builder<'_> {
                 let forced_str = tag
                     .as_ref()
                     .is_some_and(|t| t.is_yaml_core_schema() && t.suffix == "str");
-                let style = match style {
-                    SaphyrStyle::Plain => ScalarStyle::Plain,
-                    SaphyrStyle::SingleQuoted | SaphyrStyle::DoubleQuoted => ScalarStyle::Quoted,
-                    _ => ScalarStyle::Block,
-                };
-                let node = Node {
-                    pos: self.pos(span),
-                    value: Value::Scalar(Scalar {
-                        text: text.into_owned().into_boxed_str(),
-                        style,
-                        forced_str,
-                    }),
-                };
-                self.place(node, anchor);
+                let node = self.scalar(text.into_owned(), style, forced_str, span);
+                self.place(node, anchor)?;
             }
             Event::SequenceStart(anchor, _) => {
                 let pos = self.pos(span);
-                self.open(
-                    Frame::Seq {
-                        pos,
-                        anchor,
-                        items: Vec::new(),
-                    },
-                    span,
-                )?;
+                let items = Vec::new();
+                self.open(Frame::Seq { pos, anchor, items }, span)?;
             }
             Event::MappingStart(anchor, _) => {
                 let pos = self.pos(span);
+                let (entries, key) = (Vec::new(), None);
                 self.open(
                     Frame::Map {
                         pos,
                         anchor,
-                        entries: Vec::new(),
-                        key: None,
+                        entries,
+                        key,
                     },
                     span,
                 )?;
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq { pos, anchor, items }) = self.stack.pop() {
-                    self.place(
-                        Node {
-                            pos,
-                            value: Value::Seq(items),
-                        },
-                        anchor,
-                    );
+                    let value = Value::Seq(items);
+                    self.place(Node { pos, value }, anchor)?;
                 }
             }
             Event::MappingEnd => {
@@ -205,26 +250,11 @@ impl Builder<'_> {
                     ..
                 }) = self.stack.pop()
                 {
-                    let entries = apply_merge_keys(entries);
-                    self.place(
-                        Node {
-                            pos,
-                            value: Value::Map(entries),
-                        },
-                        anchor,
-                    );
+                    let value = Value::Map(self.apply_merge_keys(entries, pos)?);
+                    self.place(Node { pos, value }, anchor)?;
                 }
             }
-            Event::Alias(id) => {
-                let Some((target, size)) = self.anchors.get(&id) else {
-                    return Err(self.error(span, "alias to an unknown anchor"));
-                };
-                // Charge the whole copy before making it: this is what stops alias bombs.
-                let (mut copy, size) = (target.clone(), *size);
-                self.count(size, span)?;
-                copy.pos = self.pos(span);
-                self.place(copy, 0);
-            }
+            Event::Alias(id) => self.alias(id, span)?,
             Event::Nothing
             | Event::StreamStart
             | Event::StreamEnd
@@ -233,50 +263,109 @@ impl Builder<'_> {
         }
         Ok(())
     }
+
+    fn alias(&mut self, id: usize, span: &Span) -> Result<(), YamlError> {
+        let Some(&(_, size)) = self.anchors.get(&id) else {
+            return Err(self.error(span, "alias to an unknown anchor"));
+        };
+        // Charge the whole copy before making it: this is what stops alias bombs.
+        self.count(size, span)?;
+        let mut copy = self.anchors[&id].0.clone();
+        copy.pos = self.pos(span);
+        self.place(copy, 0)
+    }
+
+    /// `<<: *base` merges the entries of `base` (or of each mapping in a list) that the
+    /// mapping does not set itself, as Kubernetes' YAML 1.1 decoder does; the first
+    /// merge to set a key wins. The keys set so far are kept in a set, so each merged
+    /// entry costs one look-up and the mapping is built in time linear in its entries.
+    fn apply_merge_keys(&mut self, entries: Vec<Entry>, pos: Pos) -> Result<Vec<Entry>, YamlError> {
+        if !entries.iter().any(|e| is_merge_key(&e.key)) {
+            return Ok(entries);
+        }
+        let (merges, mut own): (Vec<Entry>, Vec<Entry>) =
+            entries.into_iter().partition(|e| is_merge_key(&e.key));
+        let mut present = KeySet::default();
+        own.iter().for_each(|e| {
+            present.insert(&e.key);
+        });
+        for source in merges.into_iter().flat_map(|m| merge_sources(m.value)) {
+            self.charge(source.len(), pos)?;
+            own.extend(source.into_iter().filter(|e| present.insert(&e.key)));
+        }
+        Ok(own)
+    }
 }
 
-/// `<<: *base` merges the entries of `base` (or of each mapping in a list) that the
-/// mapping does not set itself, as Kubernetes' YAML 1.1 decoder does.
-fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
-    let is_merge = |e: &Entry| {
-        e.key
-            .scalar()
-            .is_some_and(|s| s.style == ScalarStyle::Plain && &*s.text == "<<")
+fn is_merge_key(key: &Node) -> bool {
+    key.scalar()
+        .is_some_and(|s| s.style == ScalarStyle::Plain && &*s.text == "<<")
+}
+
+/// The mappings a merge key's value names: itself, or each mapping of a list.
+fn merge_sources(value: Node) -> Vec<Vec<Entry>> {
+    let nodes = match value.value {
+        Value::Map(entries) => return vec![entries],
+        Value::Seq(items) => items,
+        Value::Scalar(_) => return Vec::new(),
     };
-    if !entries.iter().any(is_merge) {
-        return entries;
-    }
-    let (merges, mut own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(is_merge);
-    for merge in merges {
-        let sources: Vec<Node> = match merge.value.value {
-            Value::Map(_) => vec![merge.value],
-            Value::Seq(items) => items,
-            Value::Scalar(_) => Vec::new(),
-        };
-        for source in sources {
-            if let Value::Map(inherited) = source.value {
-                for entry in inherited {
-                    let key = entry.key.scalar().map(|s| s.text.clone());
-                    let present = own
-                        .iter()
-                        .any(|e| e.key.scalar().map(|s| &s.text) == key.as_ref());
-                    if !present {
-                        own.push(entry);
-                    }
-                }
-            }
+    nodes
+        .into_iter()
+        .filter_map(|n| match n.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The keys of a mapping, compared by their text as the merge has always done; keys
+/// that are not scalars all count as one.
+#[derive(Default)]
+struct KeySet {
+    scalars: HashSet<Box<str>>,
+    complex: bool,
+}
+
+impl KeySet {
+    /// Adds `key`; whether it was new.
+    fn insert(&mut self, key: &Node) -> bool {
+        match key.scalar() {
+            Some(s) if self.scalars.contains(&s.text) => false,
+            Some(s) => self.scalars.insert(s.text.clone()),
+            None => !std::mem::replace(&mut self.complex, true),
         }
     }
-    own
 }
 
-/// The `# Source: path` comment Helm writes before each rendered document.
-fn helm_source(text: &str, before_line: u32, first_line: u32) -> Option<String> {
-    text.lines()
-        .take(before_line.saturating_sub(first_line) as usize)
-        .filter_map(|line| line.strip_prefix("# Source: "))
-        .last()
-        .map(|s| s.trim().to_string())
+/// The `# Source: path` comments Helm writes before each rendered document, read in
+/// one pass over a chunk however many documents it holds.
+struct HelmSources<'t> {
+    lines: std::str::Lines<'t>,
+    /// The absolute line `lines` is at.
+    line: u32,
+    last: Option<&'t str>,
+}
+
+impl<'t> HelmSources<'t> {
+    fn new(text: &'t str, first_line: u32) -> Self {
+        HelmSources {
+            lines: text.lines(),
+            line: first_line,
+            last: None,
+        }
+    }
+
+    /// The last `# Source:` comment before `line` (absolute).
+    fn before(&mut self, line: u32) -> Option<String> {
+        while self.line < line {
+            let Some(text) = self.lines.next() else { break };
+            if let Some(source) = text.strip_prefix("# Source: ") {
+                self.last = Some(source);
+            }
+            self.line += 1;
+        }
+        self.last.map(|s| s.trim().to_string())
+    }
 }
 
 /// How many under-indented flow closers one chunk may have re-indented.
@@ -286,7 +375,8 @@ const MAX_CLOSER_FIXES: usize = 16;
 const CLOSER_FIX_BUDGET: usize = 64 << 20;
 
 /// Parses every document of one chunk. A syntax error ends the chunk: documents
-/// completed before it are returned, followed by the error.
+/// completed before it are returned, followed by the error. So does a broken limit,
+/// such as the chunk's share of the stream's work budget ([`Limits::budget`]).
 ///
 /// One error is forgiven, as go-yaml (and so `kubectl`) forgives it: a flow
 /// collection's closing `]` or `}` on its own line, indented no deeper than the key
@@ -296,8 +386,14 @@ pub fn parse_chunk(chunk: Chunk<'_>, limits: &Limits) -> Vec<Result<Document, Ya
     let mut text = std::borrow::Cow::Borrowed(chunk.text);
     let max_fixes = MAX_CLOSER_FIXES.min(CLOSER_FIX_BUDGET / chunk.text.len().max(1));
     let mut fixes = 0;
+    // Re-parses draw on the same budget: a chunk costs at most its share, however
+    // many closers it has.
+    let mut work = Work {
+        spent: 0,
+        budget: limits.budget(&chunk),
+    };
     loop {
-        let (out, failure) = parse_text(&text, chunk.first_line, limits);
+        let (out, failure) = parse_text(&text, chunk.first_line, limits, &mut work);
         if fixes < max_fixes {
             if let Some(fixed) = failure.and_then(|f| indent_closer(&text, f)) {
                 text = std::borrow::Cow::Owned(fixed);
@@ -318,36 +414,45 @@ struct Failure {
     indentation: bool,
 }
 
+/// The error at the offending character (`offending`: the tab, the backslash), not
+/// where the scanner gave up, and what the re-indenting retry needs to know.
+fn syntax_error(text: &str, err: &ScanError, line_offset: u32) -> (YamlError, Failure) {
+    let marker = err.marker();
+    let failure = Failure {
+        line: marker.line(),
+        col: marker.col(),
+        indentation: err.info().contains("indentation"),
+    };
+    let (line, col) = offending(text, marker.line(), marker.col(), err.info());
+    let pos = Pos::new(line as u32 + line_offset, col as u32 + 1);
+    let message = err.info().to_string();
+    (YamlError { pos, message }, failure)
+}
+
 fn parse_text(
     text: &str,
     first_line: u32,
     limits: &Limits,
+    work: &mut Work,
 ) -> (Vec<Result<Document, YamlError>>, Option<Failure>) {
     let mut out = Vec::new();
     let mut parser = Parser::new_from_str(text);
+    let mut sources = HelmSources::new(text, first_line);
     let mut builder = Builder {
         limits,
         line_offset: first_line - 1,
         stack: Vec::new(),
         anchors: HashMap::new(),
         nodes: 0,
+        work,
         root: None,
     };
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(ev) => ev,
             Err(err) => {
-                let marker = err.marker();
-                let failure = Failure {
-                    line: marker.line(),
-                    col: marker.col(),
-                    indentation: err.info().contains("indentation"),
-                };
-                let (line, col) = offending(text, marker.line(), marker.col(), err.info());
-                out.push(Err(YamlError {
-                    pos: Pos::new(line as u32 + builder.line_offset, col as u32 + 1),
-                    message: err.info().to_string(),
-                }));
+                let (error, failure) = syntax_error(text, &err, builder.line_offset);
+                out.push(Err(error));
                 return (out, Some(failure));
             }
         };
@@ -358,7 +463,7 @@ fn parse_text(
         }
         if done {
             if let Some(root) = builder.root.take() {
-                let helm_source = helm_source(text, root.pos.line, first_line);
+                let helm_source = sources.before(root.pos.line);
                 out.push(Ok(Document { root, helm_source }));
             }
             builder.anchors.clear();
@@ -521,6 +626,152 @@ mod tests {
         assert!(docs[0].is_err());
         let docs = parse("a: [\n1]\n");
         assert!(docs[0].is_err(), "content, not a closer, under-indented");
+    }
+
+    fn keys(node: &Node) -> Vec<&str> {
+        node.entries()
+            .iter()
+            .map(|e| e.key.scalar_text().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn merge_keys_keep_their_meaning() {
+        // Own keys win over merged ones, the first merge to set a key wins, and in a
+        // list the earlier mapping wins; a scalar to merge is ignored.
+        let text = "a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nm:\n  <<: [*b, *a]\n  <<: {w: 3, x: 3}\n  <<: oops\n  z: 0\n";
+        let docs = parse(text);
+        let m = docs[0].as_ref().unwrap().root.get("m").unwrap().clone();
+        assert_eq!(keys(&m), ["z", "y", "x", "w"]);
+        let value = |k: &str| m.get(k).unwrap().scalar_text().unwrap().to_string();
+        assert_eq!(
+            [value("z"), value("y"), value("x"), value("w")],
+            ["0", "2", "1", "3"]
+        );
+    }
+
+    /// 80,000 merge keys in one mapping: 1.3 MB. The merge used to look each merged
+    /// key up in every entry so far (minutes); a set makes it linear.
+    #[test]
+    fn many_merge_keys_load_in_linear_time() {
+        let mut text = String::from("apiVersion: v1\nkind: ConfigMap\ndata:\n");
+        for i in 0..80_000 {
+            text.push_str(&format!("  <<: {{k{i}: v}}\n"));
+        }
+        text.push_str("  k7: own\n");
+        let started = std::time::Instant::now();
+        let docs = parse(&text);
+        let data = docs[0].as_ref().unwrap().root.get("data").unwrap().clone();
+        assert_eq!(data.entries().len(), 80_000);
+        assert_eq!(data.get("k7").unwrap().scalar_text(), Some("own"));
+        assert_eq!(data.get("k79999").unwrap().scalar_text(), Some("v"));
+        let took = started.elapsed();
+        assert!(took.as_secs() < 20, "took {took:?}");
+    }
+
+    /// A chunk's budget is its share of the stream's: a small hostile document in a
+    /// big file gets a small budget and fails alone, at the alias that spends it.
+    #[test]
+    fn a_document_over_its_work_budget_fails_alone_and_located() {
+        let good = "---\napiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n".repeat(2000);
+        let mut bomb = String::from("---\nlol: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..5 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            bomb.push_str(&format!("l{i}: &a{i} [{refs}]\n"));
+        }
+        let text = format!("{good}{bomb}{good}");
+        let docs = parse(&text);
+        let errors: Vec<&YamlError> = docs.iter().filter_map(|d| d.as_ref().err()).collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(docs.len() - 1, 4000, "every other document loads");
+        let err = errors[0];
+        assert!(err.message.contains("budget"), "{err}");
+        // The bomb starts on line 8002; the alias that spends the budget is on its
+        // last lines, well under the 500,000-node limit of a document.
+        assert!((8003..=8006).contains(&err.pos.line), "{err}");
+        assert!(err.pos.col > 1, "{err}");
+    }
+
+    #[test]
+    fn the_budget_is_shared_by_size_and_has_a_floor() {
+        let limits = Limits::default();
+        let whole = Chunk {
+            text: "a: 1\n",
+            first_line: 1,
+            stream_len: 5,
+        };
+        assert_eq!(
+            limits.budget(&whole),
+            5 * limits.work_per_byte + limits.min_work
+        );
+        let tenth = Chunk {
+            stream_len: 50,
+            ..whole
+        };
+        assert_eq!(
+            limits.budget(&tenth),
+            5 * limits.work_per_byte + limits.min_work / 10
+        );
+    }
+
+    /// Re-parses for forgiven flow closers draw on the chunk's budget too.
+    #[test]
+    fn closer_fix_re_parses_share_the_budget() {
+        let text = "k:\n  a: [\n      \"x\",\n  ]\n";
+        let chunk = split_documents(text)[0];
+        let tight = Limits {
+            work_per_byte: 0,
+            min_work: 8,
+            ..Limits::default()
+        };
+        // One parse of the fixed text costs 6 units; with the failed first attempt it
+        // is more than 8.
+        let err = parse_chunk(chunk, &tight).remove(0).unwrap_err();
+        assert!(err.message.contains("budget"), "{err}");
+        let enough = Limits {
+            min_work: 16,
+            ..tight
+        };
+        assert!(parse_chunk(chunk, &enough)[0].is_ok());
+    }
+
+    /// 40,000 documents ended by `...`: each is its own chunk, and a chunk's Helm
+    /// sources are read in one pass, so this is linear (it took a minute).
+    #[test]
+    fn documents_ended_by_dots_load_in_linear_time() {
+        let mut text = String::new();
+        for i in 0..40_000 {
+            text.push_str(&format!(
+                "# Source: chart/templates/c{i}.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\n...\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let docs = parse(&text);
+        assert_eq!(docs.len(), 40_000);
+        let last = docs[39_999].as_ref().unwrap();
+        assert_eq!(last.root.entry("kind").unwrap().key.pos.line, 199_998);
+        assert_eq!(
+            last.helm_source.as_deref(),
+            Some("chart/templates/c39999.yaml")
+        );
+        let took = started.elapsed();
+        assert!(took.as_secs() < 20, "took {took:?}");
+    }
+
+    #[test]
+    fn helm_sources_in_one_chunk_belong_to_the_document_after_them() {
+        let text = "# Source: a.yaml\nx: 1\n...\n# Source: b.yaml\ny: 2\n";
+        let chunk = Chunk {
+            text,
+            first_line: 1,
+            stream_len: text.len(),
+        };
+        let docs = parse_chunk(chunk, &Limits::default());
+        let sources: Vec<Option<&str>> = docs
+            .iter()
+            .map(|d| d.as_ref().unwrap().helm_source.as_deref())
+            .collect();
+        assert_eq!(sources, [Some("a.yaml"), Some("b.yaml")]);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! Cutting a YAML stream into its documents before parsing.
 //!
-//! A `---` at the start of a line always starts a new document (YAML forbids document
-//! markers inside scalars), so a stream can be cut there without parsing it. That lets
-//! documents of one big file be parsed in parallel, and a syntax error in one document
-//! cannot hide the documents after it.
+//! A `---` at the start of a line always starts a new document, and a `...` at the
+//! start of a line always ends one (YAML forbids document markers inside scalars), so
+//! a stream can be cut there without parsing it. That lets documents of one big file
+//! be parsed in parallel, and a syntax error in one document cannot hide the
+//! documents after it. Cutting at `...` too keeps a stream of `...`-ended documents
+//! from being one chunk: every chunk is parsed on its own, in time linear in its size.
 
 /// A piece of a stream holding zero or more documents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -11,39 +13,63 @@ pub struct Chunk<'a> {
     pub text: &'a str,
     /// The 1-based line of the stream at which `text` starts.
     pub first_line: u32,
+    /// The length of the whole stream in bytes: a chunk's share of the stream's work
+    /// budget is its share of these bytes (see [`crate::Limits`]).
+    pub stream_len: usize,
 }
 
-fn is_document_start(line: &str) -> bool {
-    line.strip_prefix("---")
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']))
+/// Whether `line` (from its first byte on) is the document marker `marker`: three
+/// characters alone, or followed by a space, a tab or the end of the line.
+fn is_marker(line: &[u8], marker: &[u8; 3]) -> bool {
+    line.strip_prefix(marker)
+        .is_some_and(|rest| rest.is_empty() || matches!(rest[0], b' ' | b'\t' | b'\r' | b'\n'))
 }
 
-/// Splits `text` at every line that starts with `---`.
+/// Where a cut falls for the line starting at `start`: before a `---` line, after a
+/// `...` line (whose end is `end`).
+fn cut_for(bytes: &[u8], start: usize, end: usize) -> Option<usize> {
+    let line = &bytes[start..];
+    if start > 0 && is_marker(line, b"---") {
+        Some(start)
+    } else if is_marker(line, b"...") {
+        Some(end)
+    } else {
+        None
+    }
+}
+
+/// Splits `text` before every line that starts with `---` and after every line that
+/// starts with `...`. One pass over the lines.
 pub fn split_documents(text: &str) -> Vec<Chunk<'_>> {
+    let bytes = text.as_bytes();
     let mut chunks = Vec::new();
     let (mut start, mut start_line) = (0usize, 1u32);
-    // `match_indices` is a fast substring search; only its hits are looked at closely.
-    for (i, _) in text.match_indices("\n---") {
-        let line_start = i + 1;
-        if !is_document_start(&text[line_start..]) {
-            continue;
+    let (mut line_start, mut line) = (0usize, 1u32);
+    let chunk = |from: usize, to: usize, first_line: u32| Chunk {
+        text: &text[from..to],
+        first_line,
+        stream_len: text.len(),
+    };
+    // `match_indices` on one byte is a fast memchr; only line starts are looked at.
+    let ends = text
+        .match_indices('\n')
+        .map(|(i, _)| i + 1)
+        .chain(Some(text.len()));
+    for line_end in ends {
+        if line_start == text.len() {
+            break;
         }
-        let lines = text.as_bytes()[start..line_start]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u32;
-        chunks.push(Chunk {
-            text: &text[start..line_start],
-            first_line: start_line,
-        });
-        start = line_start;
-        start_line += lines;
+        if let Some(cut) = cut_for(bytes, line_start, line_end).filter(|&c| c > start) {
+            chunks.push(chunk(start, cut, start_line));
+            // A cut after a `...` line starts the next chunk on the line below.
+            start_line = if cut == line_start { line } else { line + 1 };
+            start = cut;
+        }
+        line_start = line_end;
+        line += 1;
     }
     if start < text.len() || chunks.is_empty() {
-        chunks.push(Chunk {
-            text: &text[start..],
-            first_line: start_line,
-        });
+        chunks.push(chunk(start, text.len(), start_line));
     }
     chunks
 }
@@ -51,6 +77,13 @@ pub fn split_documents(text: &str) -> Vec<Chunk<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn texts(text: &str) -> Vec<(&str, u32)> {
+        split_documents(text)
+            .iter()
+            .map(|c| (c.text, c.first_line))
+            .collect()
+    }
 
     #[test]
     fn splits_at_document_markers_only_at_line_start() {
@@ -61,7 +94,8 @@ mod tests {
             chunks[0],
             Chunk {
                 text: "a: 1\n",
-                first_line: 1
+                first_line: 1,
+                stream_len: text.len(),
             }
         );
         assert_eq!(chunks[1].first_line, 2);
@@ -79,5 +113,37 @@ mod tests {
     #[test]
     fn longer_dash_runs_are_not_markers() {
         assert_eq!(split_documents("a: 1\n----\n").len(), 1);
+        assert_eq!(split_documents("a: 1\n....\nb: 2\n").len(), 1);
+    }
+
+    #[test]
+    fn document_end_markers_cut_after_their_line() {
+        let text = "a: 1\n...\nb: 2\n... # end\n---\nc: 3\n...";
+        assert_eq!(
+            texts(text),
+            [
+                ("a: 1\n...\n", 1),
+                ("b: 2\n... # end\n", 3),
+                ("---\nc: 3\n...", 5)
+            ]
+        );
+        // Inside a line, or indented, `...` is text.
+        assert_eq!(texts("a: 1 ...\n  ...\nb: x...\n").len(), 1);
+    }
+
+    #[test]
+    fn every_chunk_knows_the_stream_length() {
+        let text = "a: 1\n...\nb: 2\n";
+        assert!(split_documents(text)
+            .iter()
+            .all(|c| c.stream_len == text.len()));
+    }
+
+    #[test]
+    fn many_end_marked_documents_are_cut_one_by_one() {
+        let text = "k: v\n...\n".repeat(40_000);
+        let chunks = split_documents(&text);
+        assert_eq!(chunks.len(), 40_000);
+        assert_eq!(chunks[39_999].first_line, 79_999);
     }
 }

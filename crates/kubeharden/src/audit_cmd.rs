@@ -1,5 +1,6 @@
 //! `kubeharden audit-log`.
 
+use std::io::Write;
 use std::sync::Arc;
 
 use kubeharden_audit::net::{read_list, Cidr};
@@ -133,11 +134,32 @@ fn malformed_errors(lines: &MalformedLines, errors: &mut Vec<LoadError>) {
     }
 }
 
-fn print_alert(alert: &Alert) {
-    println!(
+/// Prints an alert as it is raised; `false` when standard output is gone (`| head`),
+/// which ends the analysis quietly.
+fn print_alert(alert: &Alert) -> bool {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "ALERT {} {} at {}:{}: {}",
         alert.rule_id, alert.subject, alert.file, alert.line, alert.message
-    );
+    )
+    .and_then(|()| out.flush())
+    .is_ok()
+}
+
+/// Whether standard output is a pipe whose reader has gone: asked while following a
+/// quiet log, so that `--follow | head -1` ends without waiting for another alert.
+fn stdout_closed() -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    use std::os::fd::AsFd;
+    let stdout = std::io::stdout();
+    let fd = stdout.as_fd();
+    let mut fds = [PollFd::new(&fd, PollFlags::empty())];
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    poll(&mut fds, Some(&now)).is_ok_and(|_| fds[0].revents().contains(PollFlags::ERR))
 }
 
 pub fn run(args: AuditLogArgs) -> Result<u8, String> {
@@ -166,18 +188,18 @@ pub fn run(args: AuditLogArgs) -> Result<u8, String> {
     let mut detectors = rules.detectors(&config);
     let options = AnalyseOptions {
         follow: args.follow,
-        on_new: args.follow.then_some(print_alert as fn(&Alert)),
+        on_new: args.follow.then_some(print_alert as fn(&Alert) -> bool),
+        stop: args.follow.then_some(stdout_closed as fn() -> bool),
+        ..AnalyseOptions::default()
     };
     let result = analyse(&inputs, &mut detectors, &options);
     for lines in &result.malformed {
         malformed_errors(lines, &mut errors);
     }
-    errors.extend(
-        result
-            .errors
-            .iter()
-            .map(|(file, e)| LoadError::new(file, None, e.clone())),
-    );
+    errors.extend(result.errors.iter().map(|e| {
+        let pos = e.line.map(|line| Pos::new(line as u32, 1));
+        LoadError::new(&e.file, pos, e.kind.to_string())
+    }));
     let mut findings: Vec<Finding> = result
         .alerts
         .into_iter()

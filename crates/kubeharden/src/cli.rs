@@ -42,7 +42,8 @@ pub struct AuditLogArgs {
     /// Audit log files (plain or gzip), or `-` for standard input.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
-    /// Keep reading growing files, across rotation, printing alerts as they are raised.
+    /// Keep reading the last file as it grows, across rotation, printing alerts as they
+    /// are raised (the files before it, and gzip files, are read to their end).
     #[arg(long)]
     pub follow: bool,
     /// Threads that parse lines (default: one per core). The detectors run on one

@@ -16,6 +16,20 @@ fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
 
 const LOG: &str = "examples/audit/audit.log";
 
+/// Writes `text` and then `zero_mib` MiB of zeros, gzipped, to `path`.
+fn write_gzip(path: &std::path::Path, text: &str, zero_mib: usize) {
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::best(),
+    );
+    encoder.write_all(text.as_bytes()).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..zero_mib {
+        encoder.write_all(&zeros).unwrap();
+    }
+    encoder.finish().unwrap();
+}
+
 #[test]
 fn alerts_carry_subject_addresses_window_count_and_audit_ids() {
     let out = run(
@@ -88,12 +102,7 @@ fn gzip_eventlist_and_stdin_inputs() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(root().join(LOG)).unwrap();
     let gz = dir.path().join("audit.log.1.gz");
-    let mut encoder = flate2::write::GzEncoder::new(
-        std::fs::File::create(&gz).unwrap(),
-        flate2::Compression::fast(),
-    );
-    encoder.write_all(text.as_bytes()).unwrap();
-    encoder.finish().unwrap();
+    write_gzip(&gz, &text, 0);
     let from_gz = json(&run(
         &[gz.to_str().unwrap(), "-f", "json", "--select", "KH805"],
         None,
@@ -143,17 +152,25 @@ fn malformed_lines_are_reported_and_the_rest_analysed() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("<stdin>:455"));
 }
 
-#[test]
-fn many_malformed_lines_give_a_capped_summary() {
+/// Analyses `prefix` and then the log, from standard input, for exec alerts; the
+/// input has errors (exit 2); returns the report and standard error.
+fn analyse_after(prefix: &str) -> (serde_json::Value, String) {
     let text = std::fs::read_to_string(root().join(LOG)).unwrap();
-    let garbage = "kube-apiserver: not json\n".repeat(5000);
-    let input = format!("{garbage}{text}");
+    let input = format!("{prefix}{text}");
     let out = run(
         &["-", "-f", "json", "--select", "KH805"],
         Some(input.as_bytes()),
     );
     assert_eq!(out.status.code(), Some(2));
-    let doc = json(&out);
+    (
+        json(&out),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn many_malformed_lines_give_a_capped_summary() {
+    let (doc, stderr) = analyse_after(&"kube-apiserver: not json\n".repeat(5000));
     let errors = doc["errors"].as_array().unwrap();
     // Twenty lines listed, then one error that counts the rest from line 21 on.
     assert_eq!(errors.len(), 21);
@@ -163,7 +180,6 @@ fn many_malformed_lines_give_a_capped_summary() {
     );
     let summary = errors[20]["message"].as_str().unwrap();
     assert!(summary.starts_with("4980 more lines"), "{summary}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 21, "{stderr}");
     assert_eq!(doc["findings"].as_array().unwrap().len(), 2);
 }
@@ -180,69 +196,208 @@ fn junit_and_text() {
     );
 }
 
-#[test]
-fn follow_mode_survives_rotation() {
-    use std::io::BufRead;
-    use std::sync::mpsc;
-    use std::time::{Duration, Instant};
+/// A `kubeharden audit-log --follow --select KH805 FILE...` run, its output lines
+/// arriving on a channel; killed when dropped.
+struct Following {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
 
-    let text = std::fs::read_to_string(root().join(LOG)).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    let exec_line = lines
-        .iter()
-        .find(|l| l.contains("\"subresource\":\"exec\"") && l.contains("alice"))
-        .unwrap()
-        .to_string();
-    let chain_exec = lines
-        .iter()
-        .find(|l| l.contains("\"subresource\":\"exec\"") && l.contains("zed"))
-        .unwrap()
-        .to_string();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.log");
-    std::fs::write(&path, format!("{}\n", lines[0])).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
-        .args(["audit-log", "--follow", "--select", "KH805"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = tx.send(line);
-        }
-    });
-    let wait_for = |needle: &str| {
+impl Following {
+    fn start(files: &[&std::path::Path]) -> Following {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+            .args(["audit-log", "--follow", "--select", "KH805"])
+            .args(files)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = tx.send(line);
+            }
+        });
+        Following { child, lines }
+    }
+
+    /// Whether a line containing `needle` comes within ten seconds.
+    fn wait_for(&self, needle: &str) -> bool {
+        use std::time::{Duration, Instant};
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
                 if line.contains(needle) {
                     return true;
                 }
             }
         }
         false
+    }
+}
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The log's exec events: alice's, then zed's.
+fn exec_lines() -> (String, String) {
+    let text = std::fs::read_to_string(root().join(LOG)).unwrap();
+    let exec_by = |user: &str| {
+        text.lines()
+            .find(|l| l.contains("\"subresource\":\"exec\"") && l.contains(user))
+            .unwrap()
+            .to_string()
     };
-    // The file grows: the new exec is reported.
+    (exec_by("alice"), exec_by("zed"))
+}
+
+fn first_line() -> String {
+    let text = std::fs::read_to_string(root().join(LOG)).unwrap();
+    format!("{}\n", text.lines().next().unwrap())
+}
+
+fn append_line(path: &std::path::Path, line: &str) {
     std::fs::OpenOptions::new()
         .append(true)
-        .open(&path)
+        .open(path)
         .unwrap()
-        .write_all(format!("{exec_line}\n").as_bytes())
+        .write_all(format!("{line}\n").as_bytes())
         .unwrap();
-    assert!(wait_for("ALERT KH805 alice"), "appended event not seen");
-    // The file is rotated: renamed away and replaced.
-    std::fs::rename(&path, dir.path().join("audit.log.1")).unwrap();
-    std::fs::write(&path, format!("{chain_exec}\n")).unwrap();
-    assert!(wait_for("ALERT KH805 zed"), "event after rotation not seen");
-    child.kill().unwrap();
-    child.wait().unwrap();
+}
+
+/// A change to the followed files, and the alert it must bring.
+type Step<'a> = (Box<dyn FnOnce() + 'a>, &'static str);
+
+/// Follows `files`, making each change in turn and waiting for its alert.
+fn follow_through(files: &[&std::path::Path], steps: Vec<Step<'_>>) {
+    let following = Following::start(files);
+    for (change, alert) in steps {
+        change();
+        assert!(following.wait_for(alert), "{alert} not seen");
+    }
+}
+
+/// A rotated, gzipped log before the live one: the archive is read to its end (it
+/// is neither followed nor taken for a truncated file and read again), then the
+/// live log is followed as it grows and across its rotation.
+#[test]
+fn follow_reads_archives_then_the_live_log_across_rotation() {
+    let (exec_line, chain_exec) = exec_lines();
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("audit.log.1.gz");
+    write_gzip(&archive, &format!("{exec_line}\n"), 0);
+    let live = dir.path().join("audit.log");
+    std::fs::write(&live, first_line()).unwrap();
+    let grow = || append_line(&live, &chain_exec);
+    // Rotated: renamed away and replaced.
+    let rotate = || {
+        std::fs::rename(&live, dir.path().join("audit.log.0")).unwrap();
+        let mallory = exec_line.replace("alice", "mallory");
+        std::fs::write(&live, format!("{mallory}\n")).unwrap();
+    };
+    follow_through(
+        &[&archive, &live],
+        vec![
+            (Box::new(|| {}), "ALERT KH805 alice"),
+            (Box::new(grow), "ALERT KH805 zed"),
+            (Box::new(rotate), "ALERT KH805 mallory"),
+        ],
+    );
+}
+
+/// `audit-log --follow log | head -1`: once the reader of the alerts has gone, the
+/// run ends by itself, quietly, with no further alert to write (it used to wait for
+/// ever, or panic on the next alert).
+#[test]
+fn follow_ends_quietly_when_standard_output_closes() {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+    let (exec_line, _) = exec_lines();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.log");
+    std::fs::write(&path, format!("{exec_line}\n")).unwrap();
+    let stderr_path = dir.path().join("stderr");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .args(["audit-log", "--follow", "--select", "KH805"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    assert!(first.starts_with("ALERT KH805 alice"), "{first}");
+    drop(stdout);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("still following after its output closed");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_ne!(status.code(), Some(101), "{stderr}");
+}
+
+/// A line longer than the limit (16 MiB) is an error at its line; the rest of the
+/// log is analysed.
+#[test]
+fn an_over_long_line_is_an_error_at_its_line() {
+    let huge = format!(
+        r#"{{"kind":"Event","requestObject":"{}"}}"#,
+        "A".repeat(17 << 20)
+    );
+    let (doc, _) = analyse_after(&format!("{huge}\n"));
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0]["file"].as_str(), errors[0]["line"].as_u64()),
+        (Some("<stdin>"), Some(1))
+    );
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(message.contains("longer than the limit"), "{message}");
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 2);
+}
+
+/// A gzip bomb (the log, then 200 MiB of zeros in a 200 KB file) is an error naming
+/// the file; the events before it are analysed.
+#[test]
+fn a_gzip_bomb_is_an_error_naming_the_file() {
+    let text = std::fs::read_to_string(root().join(LOG)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("audit.log.2.gz");
+    write_gzip(&bomb, &text, 200);
+    let out = run(
+        &[bomb.to_str().unwrap(), "-f", "json", "--select", "KH805"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json(&out);
+    let error = &doc["errors"][0];
+    assert_eq!(error["file"], bomb.to_str().unwrap());
+    assert!(
+        error["message"].as_str().unwrap().contains("gzip bomb"),
+        "{error}"
+    );
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("audit.log.2.gz"), "{stderr}");
 }
 
 /// `-j` sets the parsing threads; the report is the same whatever the count, since the

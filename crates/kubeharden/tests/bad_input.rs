@@ -99,6 +99,52 @@ fn alias_bomb_is_refused_quickly() {
     assert!(errors[0]["line"].as_u64().is_some());
 }
 
+/// A file of many small alias bombs among real pods: each bomb stops at its share of
+/// the file's work budget with an error at its line and column, and every pod of the
+/// file is still scanned. The file costs work in proportion to its size (each bomb
+/// used to expand to the 500,000-node limit of a document).
+#[test]
+fn each_document_has_its_share_of_the_files_work_budget() {
+    let pod = |i: usize| GOOD_POD.replace("name: good", &format!("name: pod-{i}"));
+    let bomb = |i: usize| {
+        let mut text = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: lol-{i}}}\ndata:\n  a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        );
+        for level in 1..6 {
+            let refs = vec![format!("*a{}", level - 1); 10].join(", ");
+            text.push_str(&format!("  a{level}: &a{level} [{refs}]\n"));
+        }
+        text
+    };
+    let docs: Vec<String> = (0..200)
+        .map(|i| if i % 2 == 0 { pod(i) } else { bomb(i) })
+        .collect();
+    let text = docs.join("---\n");
+    let started = std::time::Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mixed.yaml"), &text).unwrap();
+    let (out, doc) = scan(dir.path(), &[]);
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 100, "every pod");
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 100, "one per bomb");
+    // The second document is the first bomb: lines 8 to 17, its aliases from line 13.
+    let first = &errors[0];
+    assert_eq!(first["file"], "mixed.yaml");
+    assert!(
+        (13..=17).contains(&first["line"].as_u64().unwrap()),
+        "{first}"
+    );
+    assert!(first["column"].as_u64().unwrap() > 1, "{first}");
+    assert!(
+        first["message"].as_str().unwrap().contains("budget"),
+        "{first}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("mixed.yaml:"), "{stderr}");
+}
+
 #[test]
 fn extreme_nesting_is_an_error() {
     let deep = format!("a: {}{}\n", "[".repeat(50_000), "]".repeat(50_000));

@@ -28,8 +28,9 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Audit(build),
 };
 
-use std::collections::HashMap;
+use kubeharden_audit::Keyed;
 
+/// When a subject last read credentials and last exec'd after that.
 #[derive(Default)]
 struct Progress {
     credentials: Option<f64>,
@@ -38,17 +39,22 @@ struct Progress {
 
 struct Chain {
     window: f64,
-    by_user: HashMap<String, Progress>,
+    /// Only subjects that have read credentials within the window.
+    by_user: Keyed<Progress>,
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
     Box::new(Chain {
         window: config.window,
-        by_user: HashMap::new(),
+        by_user: Keyed::default(),
     })
 }
 
 impl Detector for Chain {
+    fn held(&self) -> usize {
+        self.by_user.len()
+    }
+
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let user = event.username();
         let exec = crate::support::audit::exec_attempt(event);
@@ -58,12 +64,18 @@ impl Detector for Chain {
         let credential = (event.resource() == "secrets" && matches!(event.verb(), "get" | "list"))
             || (event.resource() == "serviceaccounts" && event.subresource() == "token");
         let window = self.window;
-        let p = self.by_user.entry(user.to_string()).or_default();
         let fresh = |t: Option<f64>| t.filter(|t| at.time - t <= window);
         if credential {
-            p.credentials = Some(at.time);
-        } else if exec && fresh(p.credentials).is_some() {
+            self.by_user.touch(user, at.time, window).credentials = Some(at.time);
+            return;
+        }
+        // Other requests only advance a chain already started: no state for them.
+        let Some(p) = self.by_user.get_mut(user) else {
+            return;
+        };
+        if exec && fresh(p.credentials).is_some() {
             p.exec = Some(at.time);
+            self.by_user.touch(user, at.time, window);
         } else if fresh(p.exec).is_some() && fresh(p.credentials).is_some() {
             if let Some(facts) =
                 kubeharden_audit::request::pod_facts(event).filter(|f| !f.risky.is_empty())

@@ -1,5 +1,5 @@
 //! ## What it does
-//! Counts failed authentications (HTTP 401) per source address in a sliding window (default 10 in 10 minutes), and the distinct user names they try (default 5: password spraying).
+//! Counts failed authentications (HTTP 401) per source address in a sliding window (default 10 in 10 minutes), and the distinct user names they try in the same window (default 5: password spraying). Addresses and users not seen within the window are forgotten.
 //!
 //! ## Why it matters
 //! The agencies reported a state actor password-spraying from a Kubernetes cluster. Repeated 401s from one address are how guessing credentials looks in the audit log, and catching them early gives time to block the address.
@@ -28,15 +28,14 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Audit(build),
 };
 
-use std::collections::{HashMap, HashSet};
-
-use kubeharden_audit::SlidingCount;
+use kubeharden_audit::{Distinct, Keyed, SlidingCount};
 
 struct BruteForce {
     failures: usize,
     spray: usize,
     window: f64,
-    by_address: HashMap<String, (SlidingCount, HashSet<String>)>,
+    /// Per address: its failures, and the users they tried, within the window.
+    by_address: Keyed<(SlidingCount, Distinct)>,
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
@@ -44,23 +43,29 @@ fn build(config: &AuditConfig) -> Box<dyn Detector> {
         failures: config.brute_force_failures,
         spray: config.spray_users,
         window: config.window,
-        by_address: HashMap::new(),
+        by_address: Keyed::default(),
     })
 }
 
 impl Detector for BruteForce {
+    fn held(&self) -> usize {
+        self.by_address.len()
+    }
+
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         if event.code() != 401 {
             return;
         }
         let address = event.source_ip().to_string();
-        let (count, users) = self.by_address.entry(address.clone()).or_default();
+        let (count, users) = self.by_address.touch(&address, at.time, self.window);
         let n = count.push(at.time, self.window);
-        if let Some(user) = Some(event.username()).filter(|u| !u.is_empty()) {
-            if users.len() < 10_000 {
-                users.insert(user.to_string());
+        let users = match event.username() {
+            "" => {
+                users.prune(at.time, self.window);
+                users.len()
             }
-        }
+            user => users.push(user, at.time, self.window),
+        };
         if n >= self.failures {
             let message = format!("{n} failed logins from {address} within {}s", self.window);
             sink.raise(
@@ -76,17 +81,17 @@ impl Detector for BruteForce {
                 at,
             );
         }
-        if users.len() >= self.spray {
+        if users >= self.spray {
             let message = format!(
-                "{} different users failed to log in from {address} (password spraying)",
-                users.len()
+                "{users} different users failed to log in from {address} within {}s (password spraying)",
+                self.window
             );
             sink.raise(
                 threshold(
                     RULE.id,
                     format!("spray {address}"),
                     address.clone(),
-                    users.len(),
+                    users,
                     event,
                     message,
                 ),

@@ -28,31 +28,32 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Audit(build),
 };
 
-use std::collections::HashMap;
-
-use kubeharden_audit::SlidingCount;
+use kubeharden_audit::{Keyed, SlidingCount};
 
 struct LoginAfterFailures {
     failures: usize,
     window: f64,
-    by_address: HashMap<String, SlidingCount>,
+    by_address: Keyed<SlidingCount>,
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
     Box::new(LoginAfterFailures {
         failures: config.brute_force_failures,
         window: config.window,
-        by_address: HashMap::new(),
+        by_address: Keyed::default(),
     })
 }
 
 impl Detector for LoginAfterFailures {
+    fn held(&self) -> usize {
+        self.by_address.len()
+    }
+
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let address = event.source_ip();
         if event.code() == 401 {
             self.by_address
-                .entry(address.to_string())
-                .or_default()
+                .touch(address, at.time, self.window)
                 .push(at.time, self.window);
             return;
         }

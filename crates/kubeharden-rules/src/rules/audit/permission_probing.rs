@@ -28,33 +28,34 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Audit(build),
 };
 
-use std::collections::HashMap;
-
-use kubeharden_audit::SlidingCount;
+use kubeharden_audit::{Keyed, SlidingCount};
 
 struct Probing {
     threshold: usize,
     window: f64,
-    by_user: HashMap<String, SlidingCount>,
+    by_user: Keyed<SlidingCount>,
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
     Box::new(Probing {
         threshold: config.probe_forbidden,
         window: config.window,
-        by_user: HashMap::new(),
+        by_user: Keyed::default(),
     })
 }
 
 impl Detector for Probing {
+    fn held(&self) -> usize {
+        self.by_user.len()
+    }
+
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         if event.code() != 403 || event.username().is_empty() || is_system(event.username()) {
             return;
         }
         let n = self
             .by_user
-            .entry(event.username().to_string())
-            .or_default()
+            .touch(event.username(), at.time, self.window)
             .push(at.time, self.window);
         if n >= self.threshold {
             let message = format!(

@@ -28,27 +28,31 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Audit(build),
 };
 
-use std::collections::{HashMap, VecDeque};
-
 use kubeharden_audit::net::{in_any, Cidr};
+use kubeharden_audit::{Distinct, Keyed};
 
 struct TokenMisuse {
     internal: Vec<Cidr>,
     window: f64,
-    recent: HashMap<String, VecDeque<(f64, String)>>,
+    /// Per service account: the addresses it was used from within the window.
+    recent: Keyed<Distinct>,
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
     Box::new(TokenMisuse {
         internal: config.internal_cidrs.clone(),
         window: config.window,
-        recent: HashMap::new(),
+        recent: Keyed::default(),
     })
 }
 
 const MAX_ADDRESSES: usize = 3;
 
 impl Detector for TokenMisuse {
+    fn held(&self) -> usize {
+        self.recent.len()
+    }
+
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         if !event.is_service_account() || event.code() == 401 {
             return;
@@ -67,16 +71,14 @@ impl Detector for TokenMisuse {
                 at,
             );
         }
-        let seen = self.recent.entry(event.username().to_string()).or_default();
-        seen.retain(|(t, _)| *t >= at.time - self.window);
-        if !seen.iter().any(|(_, a)| a == ip) {
-            seen.push_back((at.time, ip.to_string()));
-        }
-        if seen.len() > MAX_ADDRESSES {
+        let seen = self
+            .recent
+            .touch(event.username(), at.time, self.window)
+            .push(ip, at.time, self.window);
+        if seen > MAX_ADDRESSES {
             let message = format!(
-                "{} used from {} addresses within {}s",
+                "{} used from {seen} addresses within {}s",
                 subject(event),
-                seen.len(),
                 self.window
             );
             sink.raise(
@@ -84,7 +86,7 @@ impl Detector for TokenMisuse {
                     RULE.id,
                     format!("{} addresses", event.username()),
                     subject(event),
-                    seen.len(),
+                    seen,
                     event,
                     message,
                 ),

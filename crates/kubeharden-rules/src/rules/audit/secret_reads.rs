@@ -28,15 +28,13 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Audit(build),
 };
 
-use std::collections::HashMap;
-
-use kubeharden_audit::SlidingCount;
+use kubeharden_audit::{Keyed, SlidingCount};
 
 struct SecretReads {
     threshold: usize,
     window: f64,
     allowed: crate::support::audit::AllowList,
-    gets: HashMap<String, SlidingCount>,
+    gets: Keyed<SlidingCount>,
 }
 
 fn build(config: &AuditConfig) -> Box<dyn Detector> {
@@ -44,11 +42,15 @@ fn build(config: &AuditConfig) -> Box<dyn Detector> {
         threshold: config.secret_reads,
         window: config.window,
         allowed: crate::support::audit::AllowList::new(&config.secret_readers),
-        gets: HashMap::new(),
+        gets: Keyed::default(),
     })
 }
 
 impl Detector for SecretReads {
+    fn held(&self) -> usize {
+        self.gets.len()
+    }
+
     fn observe(&mut self, event: &Event<'_>, at: &At, sink: &mut AlertSink) {
         let user = event.username();
         if event.resource() != "secrets"
@@ -86,8 +88,7 @@ impl Detector for SecretReads {
             ("get", _) => {
                 let n = self
                     .gets
-                    .entry(user.to_string())
-                    .or_default()
+                    .touch(user, at.time, self.window)
                     .push(at.time, self.window);
                 if n >= self.threshold {
                     let message = format!(
