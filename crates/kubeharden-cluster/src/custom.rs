@@ -144,9 +144,9 @@ const POD_MAKERS: &[(&str, &str)] = &[
     ("jaegertracing.io", "Jaeger"),
 ];
 
-/// Spec fields that say a custom resource describes running software.
+/// Spec fields that say a custom resource describes running software. `replicas`
+/// alone does not: a Strimzi `KafkaTopic`'s is its replication factor.
 const POD_SPEC_HINTS: &[&str] = &[
-    "replicas",
     "image",
     "podTemplate",
     "template",
@@ -156,7 +156,7 @@ const POD_SPEC_HINTS: &[&str] = &[
 ];
 
 /// Whether an operator likely runs pods for this custom resource: a kind known to,
-/// or a spec that names replicas, an image or a pod template.
+/// or a spec that names an image, containers or a pod template.
 pub(crate) fn makes_pods(group: &str, kind: &str, root: &kubeharden_yaml::Node) -> bool {
     POD_MAKERS.iter().any(|(g, k)| *g == group && *k == kind)
         || root

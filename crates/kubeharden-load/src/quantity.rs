@@ -70,7 +70,9 @@ pub fn check_container_resources(
                         &object.file,
                         Some(entry.value.pos),
                         format!(
-                            "{} {}: {path}: {text:?} is not a quantity (such as 500m, 2, 1Gi)",
+                            // Like every type error, the value is withheld: the
+                            // line and column show it to whoever may see it.
+                            "{} {}: {path}: not a quantity (such as 500m, 2, 1Gi; value withheld)",
                             res.kind, res.name
                         ),
                     ));

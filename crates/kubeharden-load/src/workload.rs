@@ -12,7 +12,7 @@ use crate::object::Object;
 
 /// Kinds that carry a pod spec, with the API groups that define them and where the
 /// pod template sits.
-pub const WORKLOAD_KINDS: [(&str, &[&str], &str); 9] = [
+pub const WORKLOAD_KINDS: [(&str, &[&str], &str); 10] = [
     ("Pod", &[""], ""),
     ("PodTemplate", &[""], "template"),
     ("ReplicationController", &[""], "spec.template"),
@@ -22,6 +22,8 @@ pub const WORKLOAD_KINDS: [(&str, &[&str], &str); 9] = [
     ("DaemonSet", &["apps", "extensions"], "spec.template"),
     ("Job", &["batch"], "spec.template"),
     ("CronJob", &["batch"], "spec.jobTemplate.spec.template"),
+    // Argo Rollouts replaces Deployments: its pods are as privileged as its template.
+    ("Rollout", &["argoproj.io"], "spec.template"),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -181,6 +181,17 @@ spec:
 ";
     let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{policy}{certificate}"));
     assert!(ids(&doc).iter().any(|f| f == "KH513"), "{doc}");
+    // A KafkaTopic's replicas are its replication factor: it runs nothing either.
+    let topic = "---
+apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaTopic
+metadata: {name: orders, namespace: payments}
+spec:
+  partitions: 12
+  replicas: 3
+";
+    let doc = scan(&format!("{NAMESPACE_AND_WORKLOAD}{policy}{topic}"));
+    assert!(ids(&doc).iter().any(|f| f == "KH513"), "{doc}");
 }
 
 const FLANNEL: &str = "---

@@ -2,7 +2,7 @@
 //! Flags NetworkPolicies whose `podSelector` selects none of the workloads of their
 //! namespace in the scan. Namespaces without workloads in the scan are not judged, nor
 //! are policies of namespaces holding custom resources an operator runs pods for (a
-//! `Prometheus`, a `CephCluster`, or one whose spec names replicas, an image or a pod
+//! `Prometheus`, a `CephCluster`, or one whose spec names an image, containers or a pod
 //! template): the report says the answer is unknown.
 //!
 //! ## Why it matters

@@ -125,15 +125,26 @@ fn severity(path: &str, writable: bool) -> Severity {
     }
 }
 
-/// Whether any container mounts the volume without `readOnly: true`.
-fn mounted_writable(w: &Workload<'_>, volume: &str) -> bool {
-    w.containers().any(|c| {
-        c.container
-            .volume_mounts
-            .iter()
-            .flatten()
-            .any(|m| m.name == volume && m.read_only != Some(true))
-    })
+/// How the containers mount the volume: not at all, read-only, or writable by one.
+#[derive(PartialEq)]
+enum Mounted {
+    No,
+    ReadOnly,
+    Writable,
+}
+
+fn mounted(w: &Workload<'_>, volume: &str) -> Mounted {
+    let mounts: Vec<_> = w
+        .containers()
+        .flat_map(|c| c.container.volume_mounts.iter().flatten())
+        .filter(|m| m.name == volume)
+        .map(|m| m.read_only == Some(true))
+        .collect();
+    match (mounts.is_empty(), mounts.iter().all(|ro| *ro)) {
+        (true, _) => Mounted::No,
+        (false, true) => Mounted::ReadOnly,
+        (false, false) => Mounted::Writable,
+    }
 }
 
 fn check(w: &Workload<'_>, out: &mut Out) {
@@ -145,8 +156,13 @@ fn check(w: &Workload<'_>, out: &mut Out) {
         else {
             continue;
         };
-        let writable = mounted_writable(w, &volume.name);
-        let how = if writable { "writable" } else { "read-only" };
+        let mount = mounted(w, &volume.name);
+        let (how, severity) = match mount {
+            // Defined but mounted by no container: nothing reaches it yet.
+            Mounted::No => ("mounted by no container", Severity::Low),
+            Mounted::ReadOnly => ("read-only", severity(&host.path, false)),
+            Mounted::Writable => ("writable", severity(&host.path, true)),
+        };
         out.at(
             spec_path(w, "volumes").index(i).key("hostPath").key("path"),
             format!(
@@ -154,7 +170,7 @@ fn check(w: &Workload<'_>, out: &mut Out) {
                 volume.name, host.path
             ),
         )
-        .severity(severity(&host.path, writable));
+        .severity(severity);
     }
 }
 
