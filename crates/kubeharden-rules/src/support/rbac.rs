@@ -17,6 +17,25 @@ pub(crate) struct Granted<'m, 'v> {
 
 /// Every grant of the scan's bindings to subjects that are not Kubernetes itself.
 pub(crate) fn scanned_grants<'m, 'v>(ctx: &'m ClusterCtx<'v>) -> Vec<Granted<'m, 'v>> {
+    grants(ctx, |s| !is_system(s))
+}
+
+/// Like [`scanned_grants`], and service accounts of kube-system too: Kubernetes' own
+/// accounts there are bound by built-in bindings, so a scanned binding that makes
+/// one an admin is someone's install (Tiller's was), not the cluster's.
+pub(crate) fn scanned_grants_with_kube_system<'m, 'v>(
+    ctx: &'m ClusterCtx<'v>,
+) -> Vec<Granted<'m, 'v>> {
+    grants(ctx, |s| {
+        !is_system(s)
+            || matches!(s, SubjectRef::ServiceAccount { namespace, .. } if namespace == "kube-system")
+    })
+}
+
+fn grants<'m, 'v>(
+    ctx: &'m ClusterCtx<'v>,
+    judged: impl Fn(&SubjectRef) -> bool,
+) -> Vec<Granted<'m, 'v>> {
     let model = ctx.rbac();
     let mut out = Vec::new();
     for binding in model.bindings.iter().filter(|b| !b.builtin) {
@@ -28,7 +47,7 @@ pub(crate) fn scanned_grants<'m, 'v>(ctx: &'m ClusterCtx<'v>) -> Vec<Granted<'m,
             let Some(subject) = SubjectRef::from_subject(subject, binding.namespace()) else {
                 continue;
             };
-            if !is_system(&subject) {
+            if judged(&subject) {
                 out.push(Granted {
                     binding,
                     role,

@@ -1,7 +1,9 @@
 //! ## What it does
 //! Flags bindings that give a non-system subject `cluster-admin`, or any ClusterRole
 //! with a rule of `*` verbs on `*` resources in `*` API groups: ClusterRoleBindings,
-//! and RoleBindings too, which give that power over the whole namespace.
+//! and RoleBindings too, which give that power over the whole namespace. A service
+//! account of kube-system counts when a scanned binding (not a built-in one) makes it
+//! an admin, as Tiller's install did.
 //!
 //! ## Why it matters
 //! Cluster-admin can do anything: read every Secret, run any pod on any node, rewrite
@@ -22,7 +24,7 @@
 //! (a RoleBinding), and keep cluster-admin for audited break-glass access.
 
 use crate::prelude::*;
-use crate::support::rbac::{is_admin_equivalent, report, scanned_grants};
+use crate::support::rbac::{is_admin_equivalent, report, scanned_grants_with_kube_system};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH601",
@@ -39,7 +41,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
-    for g in scanned_grants(ctx) {
+    for g in scanned_grants_with_kube_system(ctx) {
         if !is_admin_equivalent(g.role) {
             continue;
         }
