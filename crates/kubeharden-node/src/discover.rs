@@ -28,6 +28,9 @@ pub struct NodeInputs {
     pub k8s_version: Option<(u32, u32)>,
 }
 
+/// A configuration file's name and its tree.
+pub type ConfigTree = (Arc<str>, Node);
+
 /// Everything read about one node.
 #[derive(Debug, Default)]
 pub struct NodeView {
@@ -39,7 +42,7 @@ pub struct NodeView {
     /// The structured authorization configuration `--authorization-config` names: the
     /// file and its tree, or `Err(file)` when it could not be read or used (an error
     /// says why).
-    pub authorization_config: Option<Result<(Arc<str>, Node), Arc<str>>>,
+    pub authorization_config: Option<Result<ConfigTree, Arc<str>>>,
     /// Kubeconfig files and their trees.
     pub kubeconfigs: Vec<(Arc<str>, Node)>,
     pub files: Vec<FileFact>,
