@@ -28,6 +28,9 @@ pub struct NodeInputs {
     pub k8s_version: Option<(u32, u32)>,
 }
 
+/// A configuration file's name and its tree.
+pub type ConfigTree = (Arc<str>, Node);
+
 /// Everything read about one node.
 #[derive(Debug, Default)]
 pub struct NodeView {
@@ -36,6 +39,10 @@ pub struct NodeView {
     pub audit_policy: Option<AuditPolicy>,
     /// The encryption configuration file and its tree.
     pub encryption_config: Option<(Arc<str>, Node)>,
+    /// The structured authorization configuration `--authorization-config` names: the
+    /// file and its tree, or `Err(file)` when it could not be read or used (an error
+    /// says why).
+    pub authorization_config: Option<Result<ConfigTree, Arc<str>>>,
     /// Kubeconfig files and their trees.
     pub kubeconfigs: Vec<(Arc<str>, Node)>,
     pub files: Vec<FileFact>,
@@ -202,6 +209,33 @@ fn named_by_apiserver(
     Some(path)
 }
 
+/// The AuthorizationConfiguration `--authorization-config` names (Kubernetes 1.30+),
+/// which replaces `--authorization-mode`.
+fn authorization_config(inputs: &NodeInputs, view: &mut NodeView) {
+    let Some(api) = view.component(ComponentKind::ApiServer) else {
+        return;
+    };
+    let Some(named) = api.value("authorization-config") else {
+        return;
+    };
+    let path = under(&inputs.root, &api.host_path(named));
+    let what = "authorization configuration";
+    let config = match required_object(&path, what, view) {
+        Some(o) if o.resource.kind == "AuthorizationConfiguration" => Ok((o.file, o.root)),
+        Some(o) => {
+            let message = format!(
+                "expected an AuthorizationConfiguration, found kind {:?}; its authorizers were not read",
+                o.resource.kind
+            );
+            view.errors
+                .push(LoadError::new(&o.file, Some(o.root.pos), message));
+            Err(o.file)
+        }
+        None => Err(name_of(&path)),
+    };
+    view.authorization_config = Some(config);
+}
+
 /// The first object of a file the API server needs, or why there is none.
 fn required_object(path: &Path, what: &str, view: &mut NodeView) -> Option<Object> {
     let objects = match read_objects(path, view) {
@@ -268,6 +302,7 @@ pub fn discover(inputs: &NodeInputs) -> NodeView {
     walk_files(root, &mut view);
     read_kubeconfigs(inputs, &mut view);
     audit_policy(inputs, &mut view);
+    authorization_config(inputs, &mut view);
     encryption_config(inputs, &mut view);
     if let Some(etcd) = view.component(ComponentKind::Etcd) {
         let data_dir = etcd

@@ -170,28 +170,55 @@ pub(crate) fn read_kubelet(inputs: &NodeInputs, view: &mut NodeView) -> Option<K
             flag_files.extend(confs);
         }
     }
+    let mut command_known = false;
     for path in flag_files {
         if let Loaded::Read(text) = read_text(&path, view) {
+            command_known |= starts_kubelet(&text);
             let file = name_of(&path);
             kubelet
                 .flags
                 .extend(flags_in_text(&text).into_iter().map(|f| (file.clone(), f)));
         }
     }
-    read_config(inputs, &mut kubelet, view);
+    read_config(inputs, command_known, &mut kubelet, view);
     let known = kubelet.config.is_some() || kubelet.broken_config.is_some();
     (known || !kubelet.flags.is_empty()).then_some(kubelet)
 }
 
-/// The config file: `--kubelet-config`, else the one `--config` names, else kubeadm's
-/// place. Named and absent, or there and unusable, it is broken: the kubelet would not
-/// start on it, and nothing can be said of the settings it would hold.
-fn read_config(inputs: &NodeInputs, kubelet: &mut Kubelet, view: &mut NodeView) {
+/// Whether a systemd unit text starts the kubelet (a non-empty `ExecStart=`): then its
+/// flags are the kubelet's whole command line, and a missing `--config` means none.
+fn starts_kubelet(text: &str) -> bool {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix("ExecStart="))
+        .any(|cmd| !cmd.trim().is_empty())
+}
+
+/// The config file: `--kubelet-config`, else the one `--config` names. Without
+/// `--config` the kubelet reads no file and runs on its flags' defaults, so kubeadm's
+/// place is not its config when a drop-in gives the command line. Only when no
+/// command line was found (just env files, or nothing) is kubeadm's place assumed: the
+/// file there is then the best evidence of the kubelet's settings.
+fn config_path(inputs: &NodeInputs, named: Option<&str>, command_known: bool) -> Option<PathBuf> {
+    match (&inputs.kubelet_config, named) {
+        (Some(explicit), _) => Some(explicit.clone()),
+        (None, Some(named)) => Some(under(&inputs.root, named)),
+        (None, None) if command_known => None,
+        (None, None) => Some(under(&inputs.root, "/var/lib/kubelet/config.yaml")),
+    }
+}
+
+/// Reads the config file [`config_path`] gives. Named and absent, or there and
+/// unusable, it is broken: the kubelet would not start on it, and nothing can be said
+/// of the settings it would hold.
+fn read_config(
+    inputs: &NodeInputs,
+    command_known: bool,
+    kubelet: &mut Kubelet,
+    view: &mut NodeView,
+) {
     let named = kubelet.flag_value("config");
-    let path = match (&inputs.kubelet_config, &named) {
-        (Some(explicit), _) => explicit.clone(),
-        (None, Some(named)) => under(&inputs.root, named),
-        (None, None) => under(&inputs.root, "/var/lib/kubelet/config.yaml"),
+    let Some(path) = config_path(inputs, named.as_deref(), command_known) else {
+        return;
     };
     let file = name_of(&path);
     record_file(

@@ -5,12 +5,15 @@
 //! - the static pod manifests of kube-apiserver, kube-controller-manager,
 //!   kube-scheduler and etcd, with each flag's line and column;
 //! - the kubelet's config file and flags (`kubeadm-flags.env`, systemd drop-ins; a flag
-//!   overrides the file);
+//!   overrides the file). The config file is the one `--config` (or `--kubelet-config`)
+//!   names; when a drop-in starts the kubelet without `--config`, there is none and the
+//!   flags' defaults apply. Only when no drop-in gives the command line is kubeadm's
+//!   `/var/lib/kubelet/config.yaml` assumed;
 //! - the kubeconfigs: under `etc/kubernetes/`, k3s's and RKE2's, users'
 //!   (`root/.kube/config`, `home/*/.kube/config`), the kubelet's, and any named;
 //! - the PKI folder and the etcd data folder;
-//! - the audit policy and encryption configuration that the API server's flags name,
-//!   resolved through the pod's hostPath mounts;
+//! - the audit policy, encryption configuration and authorization configuration that
+//!   the API server's flags name, resolved through the pod's hostPath mounts;
 //! - the running processes' command lines (`proc/*/cmdline`) when no manifest is found.
 //!
 //! Everything becomes a [`NodeView`] with positions, which the node rules of the

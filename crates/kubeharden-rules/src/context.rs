@@ -74,6 +74,9 @@ pub struct NodeOut {
     pub(crate) violations: Vec<NodeViolation>,
     /// Settings that could not be judged, with the unreadable file that holds them.
     pub(crate) unjudged: Vec<(std::sync::Arc<str>, String)>,
+    /// Files the rule judges as a whole (an audit policy) that could not be read, with
+    /// what they hold.
+    pub(crate) unread: Vec<(std::sync::Arc<str>, String)>,
 }
 
 impl NodeOut {
@@ -98,7 +101,8 @@ impl NodeOut {
             file: file.clone(),
             pos,
             path,
-            message: message.into(),
+            // Messages quote flag values, whose URLs may carry a password.
+            message: crate::support::node::redact_urls(&message.into()),
             grade: Grade::default(),
         })
     }
@@ -107,6 +111,12 @@ impl NodeOut {
     /// read: neither a finding nor a pass.
     pub fn cannot_judge(&mut self, file: &std::sync::Arc<str>, setting: &str) {
         self.unjudged.push((file.clone(), setting.to_string()));
+    }
+
+    /// A file the rule judges as a whole, which holds `what` (`the audit policy`),
+    /// could not be read: the rule is not judged, neither as failed nor as passed.
+    pub fn cannot_judge_file(&mut self, file: &std::sync::Arc<str>, what: &str) {
+        self.unread.push((file.clone(), what.to_string()));
     }
 }
 

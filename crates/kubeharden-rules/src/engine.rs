@@ -149,6 +149,7 @@ impl RuleSet {
             let mut out = crate::context::NodeOut::default();
             check(&ctx, &mut out);
             result.errors.extend(unjudged(rule, &out.unjudged));
+            result.errors.extend(unread(rule, &out.unread));
             for v in out.violations {
                 let resource = kubeharden_load::Resource {
                     api_version: String::new(),
@@ -197,6 +198,26 @@ fn unjudged(rule: &RuleEntry, unjudged: &[(std::sync::Arc<str>, String)]) -> Vec
                 rule.def.name,
                 settings.join(", ")
             );
+            LoadError::new(file, None, message)
+        })
+        .collect()
+}
+
+/// One error per file a node rule judges as a whole and could not read. A flag names
+/// such a file, so the error says what it holds, not which flag is missing.
+fn unread(rule: &RuleEntry, unread: &[(std::sync::Arc<str>, String)]) -> Vec<LoadError> {
+    let mut seen = Vec::new();
+    unread
+        .iter()
+        .filter(|entry| {
+            let new = !seen.contains(entry);
+            seen.push(*entry);
+            new
+        })
+        .map(|(file, what)| {
+            let (id, name) = (rule.def.id, rule.def.name);
+            let message =
+                format!("{id} {name} cannot be judged: {what} this file holds could not be read");
             LoadError::new(file, None, message)
         })
         .collect()

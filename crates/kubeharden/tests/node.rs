@@ -357,7 +357,7 @@ fn damaged_files_are_errors_at_their_place_and_the_rest_is_judged() {
             "etc/kubernetes/super-admin.conf:16:1 not valid YAML: while scanning a plain scalar, found a tab".into(),
             "etc/kubernetes/audit-policy.yaml empty: the file holds no YAML document".into(),
             // The API server names the policy: its gaps are not judged, nor passed.
-            "etc/kubernetes/audit-policy.yaml KH712 audit-policy-gaps cannot be judged: no flag sets the audit policy, and this file, which would, could not be read".into(),
+            "etc/kubernetes/audit-policy.yaml KH712 audit-policy-gaps cannot be judged: the audit policy this file holds could not be read".into(),
             // --anonymous-auth=false in /etc/default/kubelet decides that one.
             not_judged("KH740 kubelet-authentication", "authorization.mode, authentication.webhook.enabled, authentication.x509.clientCAFile"),
             not_judged("KH742 kubelet-tls", "rotateCertificates, serverTLSBootstrap (or tlsCertFile and tlsPrivateKeyFile), tlsCipherSuites, tlsMinVersion"),
@@ -486,4 +486,122 @@ fn which(program: &str) -> Option<PathBuf> {
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .map(|d| d.join(program))
         .find(|p| p.is_file())
+}
+
+#[test]
+fn a_kubelet_without_config_flag_runs_on_flag_defaults() {
+    let (_dir, root) = tree("kubeadm-control-plane");
+    // A drop-in that starts the kubelet without --config: the file at kubeadm's place
+    // is left over, not read by the kubelet.
+    let dropin = root.join("usr/lib/systemd/system/kubelet.service.d/10-kubeadm.conf");
+    let text = std::fs::read_to_string(&dropin).unwrap();
+    let text: String = text
+        .lines()
+        .filter(|l| !l.contains("KUBELET_CONFIG_ARGS="))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(!text.contains("--config"), "{text}");
+    std::fs::write(&dropin, text).unwrap();
+    let (_, doc, stderr) = audit(&root, &["--select", "KH740,KH741"]);
+    assert_eq!(errors(&doc, &root), Vec::<String>::new(), "{stderr}");
+    let text = render(&doc, &root);
+    for expected in [
+        "kubelet does not set authentication.anonymous.enabled (--anonymous-auth), which defaults to true",
+        "kubelet does not set authorization.mode (--authorization-mode), which defaults to AlwaysAllow",
+        "KH741 ",
+    ] {
+        assert!(text.contains(expected), "{expected} missing:\n{text}");
+    }
+    assert!(!text.contains("var/lib/kubelet/config.yaml"), "{text}");
+}
+
+/// Replaces `from` with `to` in the file at `path` under `root`.
+fn edit(root: &Path, path: &str, from: &str, to: &str) {
+    let path = root.join(path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{from} not in {}", path.display());
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+}
+
+const KUBEADM_API: &str = "etc/kubernetes/manifests/kube-apiserver.yaml";
+
+#[test]
+fn structured_authorization_config_is_read_not_taken_for_always_allow() {
+    let (_dir, root) = tree("kubeadm-control-plane");
+    let config = "--authorization-config=/etc/kubernetes/authz.yaml";
+    edit(&root, KUBEADM_API, "--authorization-mode=Node,RBAC", config);
+    let authz = root.join("etc/kubernetes/authz.yaml");
+    let write = |types: &[&str]| {
+        let mut text = String::from(
+            "apiVersion: apiserver.config.k8s.io/v1\nkind: AuthorizationConfiguration\nauthorizers:\n",
+        );
+        for t in types {
+            text += &format!("- type: {t}\n  name: {}\n", t.to_lowercase());
+        }
+        std::fs::write(&authz, text).unwrap();
+    };
+    let kh703 = |root: &Path| {
+        let (_, doc, _) = audit(root, &["--select", "KH703"]);
+        (render(&doc, root), errors(&doc, root))
+    };
+    write(&["Node", "RBAC"]);
+    assert_eq!(kh703(&root), (String::new(), vec![]));
+    write(&["Webhook"]);
+    let (text, errs) = kh703(&root);
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(
+        text,
+        "KH703 etc/kubernetes/authz.yaml:3:1 authorizers: the authorizers of /etc/kubernetes/authz.yaml are \"Webhook\", without Node: kubelets are not limited to their own node's objects\n\
+         KH703 etc/kubernetes/authz.yaml:3:1 authorizers: the authorizers of /etc/kubernetes/authz.yaml are \"Webhook\", without RBAC"
+    );
+    std::fs::remove_file(&authz).unwrap();
+    let (text, errs) = kh703(&root);
+    assert_eq!(text, "", "an unread configuration is no AlwaysAllow");
+    assert_eq!(
+        errs,
+        [
+            "etc/kubernetes/authz.yaml the authorization configuration the API server names does not exist on this node",
+            "etc/kubernetes/authz.yaml KH703 apiserver-authorization-mode cannot be judged: the authorization configuration this file holds could not be read",
+        ]
+    );
+}
+
+#[test]
+fn an_audit_log_on_standard_output_has_no_retention_to_judge() {
+    let (_dir, root) = tree("kubeadm-control-plane");
+    let flag = "--authorization-mode=Node,RBAC";
+    edit(
+        &root,
+        KUBEADM_API,
+        flag,
+        &format!("{flag}\n    - --audit-log-path=-"),
+    );
+    let (_, doc, _) = audit(&root, &["--select", "KH711"]);
+    let text = render(&doc, &root);
+    assert!(!text.contains("audit-log-max"), "{text}");
+    assert!(text.contains("--audit-policy-file"), "{text}");
+}
+
+#[test]
+fn passwords_in_etcd_urls_are_not_printed() {
+    let (_dir, root) = tree("legacy-control-plane");
+    let url = "http://10.0.0.10:2379";
+    edit(
+        &root,
+        "proc/101/cmdline",
+        url,
+        "http://admin:EtcdS3cretPw2@10.0.0.10:2379",
+    );
+    let (_, doc, stderr) = audit(&root, &["--k8s-version", "1.18"]);
+    let text = render(&doc, &root);
+    assert!(
+        !format!("{text}{stderr}").contains("EtcdS3cretPw2"),
+        "a password was printed: {text}"
+    );
+    assert!(
+        text.contains(
+            "kube-apiserver --etcd-servers uses plain HTTP: http://admin:***@10.0.0.10:2379"
+        ),
+        "{text}"
+    );
 }

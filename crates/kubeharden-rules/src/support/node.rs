@@ -61,6 +61,36 @@ pub(crate) fn weak_cipher(suite: &str) -> bool {
     suite.contains("RC4") || suite.contains("3DES") || suite.contains("_CBC_")
 }
 
+/// `text` with the password of every URL's userinfo masked (`http://admin:***@host`):
+/// node rules quote flag values, and a secret must never be printed.
+pub(crate) fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The authority ends where the path, query, fragment or next list item starts.
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | ',' | '"') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        out.push_str(&redact_authority(&tail[..end]));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `user:password@host` as `user:***@host`; without a password, as it is.
+fn redact_authority(authority: &str) -> String {
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return authority.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{user}:***@{host}"),
+        None => authority.to_string(),
+    }
+}
+
 fn list(text: &str) -> Vec<&str> {
     text.split(',')
         .map(str::trim)
@@ -247,5 +277,26 @@ pub(crate) fn check_kubelet<'o>(
             let (file, pos, path) = k.anchor(key)?;
             Some(out.at(("kubelet", "kubelet"), &file, pos, path, format!("kubelet does not set {key} (--{flag}), which defaults to {default}; it should be {expected}")))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_passwords_are_masked() {
+        assert_eq!(
+            redact_urls(
+                "uses plain HTTP: http://admin:EtcdS3cretPw2@0.0.0.0:2379, http://10.0.0.10:2379"
+            ),
+            "uses plain HTTP: http://admin:***@0.0.0.0:2379, http://10.0.0.10:2379"
+        );
+        assert_eq!(
+            redact_urls("--etcd-servers=http://u:p@w@a:1/x,https://b:2"),
+            "--etcd-servers=http://u:***@a:1/x,https://b:2"
+        );
+        let plain = "unix:///run/containerd/containerd.sock and http://user@host:80";
+        assert_eq!(redact_urls(plain), plain);
     }
 }

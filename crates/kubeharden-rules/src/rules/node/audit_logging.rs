@@ -2,7 +2,9 @@
 //! Flags a kube-apiserver without audit logging: no `--audit-policy-file`, or neither
 //! `--audit-log-path` nor `--audit-webhook-config-file`. With a log path, it also
 //! checks retention: `--audit-log-maxage` of at least 30 days, `--audit-log-maxbackup`
-//! of at least 10 files, and `--audit-log-maxsize` of at least 100 MB.
+//! of at least 10 files, and `--audit-log-maxsize` of at least 100 MB. With
+//! `--audit-log-path=-` (standard output) those flags do nothing, so retention is not
+//! checked.
 //!
 //! ## Why it matters
 //! Audit logging is off by default, and without a policy nothing is logged. The
@@ -55,6 +57,11 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     );
     if api.value("audit-log-path").is_none() && api.value("audit-webhook-config-file").is_none() {
         report(api, "audit-log-path", "kube-apiserver sets neither --audit-log-path nor --audit-webhook-config-file: audit events go nowhere".into(), out).rows(&["LOG-01"]);
+    }
+    // `-` writes the log to standard output, where the rotation flags do nothing:
+    // keeping it is up to whatever collects the output.
+    if api.value("audit-log-path") == Some("-") {
+        return;
     }
     let retention = [
         ("audit-log-maxage", Want::AtLeast(30, "audit-log-path")),

@@ -78,7 +78,7 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
             .iter()
             .filter(|(k, _)| *k == FileKind::AuditPolicy)
         {
-            out.cannot_judge(file, "the audit policy");
+            out.cannot_judge_file(file, "the audit policy");
         }
         return;
     };

@@ -70,7 +70,7 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
             .iter()
             .filter(|(k, _)| *k == FileKind::EncryptionConfig)
         {
-            out.cannot_judge(file, "the encryption configuration");
+            out.cannot_judge_file(file, "the encryption configuration");
         }
         return;
     };
