@@ -57,10 +57,14 @@ fn write_suite(
             None => writeln!(out, "/>")?,
             Some((element, kind, message, body)) => {
                 writeln!(out, ">")?;
+                // The schema gives `skipped` a message but no type.
+                let kind = match *element {
+                    "skipped" => String::new(),
+                    _ => format!(r#" type="{}""#, escape(kind)),
+                };
                 writeln!(
                     out,
-                    r#"      <{element} type="{}" message="{}">{}</{element}>"#,
-                    escape(kind),
+                    r#"      <{element}{kind} message="{}">{}</{element}>"#,
                     escape(message),
                     escape(body)
                 )?;
@@ -100,6 +104,9 @@ pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -
                 )),
             })
             .collect();
+        // A rule that could not judge part of the input does not pass there: the
+        // input it could not read is an error, what it could not see is skipped.
+        cases.extend(not_judged(report, d.id));
         if cases.is_empty() {
             cases.push(Case {
                 name: format!("{} {}", d.id, d.title),
@@ -129,4 +136,41 @@ pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -
         write_suite(out, id, "input errors", meta, &cases)?;
     }
     writeln!(out, "</testsuites>")
+}
+
+/// What rule `id` could not judge: input errors that name it ("KH740 ... cannot be
+/// judged"), and skipped checks that list it.
+fn not_judged(report: &Report<'_>, id: &str) -> Vec<Case> {
+    let prefix = format!("{id} ");
+    let errors = report
+        .scan
+        .errors
+        .iter()
+        .filter(|e| e.message.starts_with(&prefix))
+        .map(|e| Case {
+            name: e.to_string(),
+            classname: e.file.to_string(),
+            outcome: Some((
+                "error",
+                "NotJudged".into(),
+                e.message.clone(),
+                e.to_string(),
+            )),
+        });
+    let skipped = report
+        .scan
+        .skipped
+        .iter()
+        .filter(|s| s.rules.contains(&id))
+        .map(|s| Case {
+            name: format!("{id} {}", s.scope),
+            classname: "kubeharden".into(),
+            outcome: Some((
+                "skipped",
+                String::new(),
+                s.reason.clone(),
+                format!("{}: {}", s.scope, s.reason),
+            )),
+        });
+    errors.chain(skipped).collect()
 }

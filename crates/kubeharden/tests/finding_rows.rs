@@ -258,3 +258,18 @@ fn nsa_cisa_framework_keeps_only_findings_that_name_a_row() {
     assert!(!nsa.iter().any(|(id, _)| id == "KH122"), "{nsa:?}");
     assert!(nsa.iter().any(|(id, _)| id == "KH105"), "{nsa:?}");
 }
+
+#[test]
+fn junit_shows_what_a_rule_could_not_judge_as_skipped_not_passed() {
+    // No Namespace object: the namespace's own checks are not judged.
+    let out = common::run_in(
+        Path::new("."),
+        &["scan", "-", "--format", "junit", "--select", "KH510"],
+        Some(CAPABILITIES.as_bytes()),
+    );
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        xml.contains(r#"<skipped message="no Namespace object in the scan">namespace app: no Namespace object in the scan</skipped>"#),
+        "{xml}"
+    );
+}

@@ -605,3 +605,22 @@ fn passwords_in_etcd_urls_are_not_printed() {
         "{text}"
     );
 }
+
+#[test]
+fn junit_shows_unjudged_kubelet_rules_as_errors_not_passes() {
+    let (_dir, root) = tree("damaged-control-plane");
+    let uid = std::fs::metadata(&root).unwrap().uid().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .args(["node", "--root"])
+        .arg(&root)
+        .args(["--owner-uid", &uid, "--format", "junit"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let suite = xml
+        .split("<testsuite ")
+        .find(|s| s.contains(r#"name="KH743"#))
+        .expect("a KH743 suite");
+    assert!(suite.contains(r#"errors="1""#), "{suite}");
+    assert!(suite.contains(r#"<error type="NotJudged""#), "{suite}");
+}
