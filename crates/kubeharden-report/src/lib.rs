@@ -14,7 +14,7 @@ use kubeharden_rules::{RuleSet, Severity};
 pub use json::write_json;
 pub use junit::{write_junit, JunitMeta};
 pub use sarif::write_sarif;
-pub use text::{write_text, TextOptions};
+pub use text::{printable, write_text, TextOptions};
 
 /// What a report shows.
 pub struct Report<'a> {

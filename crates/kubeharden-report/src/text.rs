@@ -17,8 +17,29 @@ struct Painter {
     color: bool,
 }
 
+/// `text` safe for a terminal: control characters (an escape sequence in a crafted
+/// `metadata.name` could retitle or clear the terminal) and bidirectional overrides
+/// (which reorder what is shown) are printed escaped, as `\x1b` or `\u{202e}`.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !unsafe_char(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 impl Painter {
     fn paint(&self, style: Style, text: &str) -> String {
+        let text = printable(text);
         if self.color {
             format!("{}{text}{}", style.render(), style.render_reset())
         } else {
@@ -87,7 +108,7 @@ pub fn write_text(
             p.severity(f.severity),
             f.rule_id,
             f.title,
-            f.message
+            printable(&f.message)
         )?;
         let detail = match &f.alert {
             // An audit-log alert: who, from where, when, and example events.
@@ -134,8 +155,14 @@ pub fn write_text(
         for s in &scan.skipped {
             match s.rules.is_empty() {
                 // No rule named: nothing of the object was judged.
-                true => writeln!(out, "  {}: {}", s.scope, s.reason)?,
-                false => writeln!(out, "  {}: {} ({})", s.scope, s.rules.join(", "), s.reason)?,
+                true => writeln!(out, "  {}: {}", printable(&s.scope), printable(&s.reason))?,
+                false => writeln!(
+                    out,
+                    "  {}: {} ({})",
+                    printable(&s.scope),
+                    s.rules.join(", "),
+                    printable(&s.reason)
+                )?,
             }
         }
     }
@@ -221,5 +248,20 @@ fn rows(f: &Finding) -> String {
         String::new()
     } else {
         format!("  [{}]", f.guidance.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_and_bidi_overrides_are_escaped() {
+        assert_eq!(printable("web-1"), "web-1");
+        assert_eq!(printable("a\u{1b}]0;owned\u{7}b"), "a\\x1b]0;owned\\x07b");
+        assert_eq!(printable("x\u{1b}[2Jy"), "x\\x1b[2Jy");
+        assert_eq!(printable("evil\u{202e}txt.yaml"), "evil\\u{202e}txt.yaml");
+        assert_eq!(printable("line\nnext"), "line\\x0anext");
+        assert_eq!(printable("naïve"), "naïve");
     }
 }

@@ -8,7 +8,7 @@ use kubeharden_audit::read::{Input, MalformedLines};
 use kubeharden_audit::{analyse, Alert, AnalyseOptions, AuditConfig};
 use kubeharden_engine::{ScanReport, ScanStats};
 use kubeharden_load::LoadError;
-use kubeharden_report::Format;
+use kubeharden_report::{printable, Format};
 use kubeharden_rules::{Finding, RuleSet, SkippedChecks};
 use kubeharden_yaml::{Limits, Pos};
 
@@ -141,7 +141,12 @@ fn print_alert(alert: &Alert) -> bool {
     writeln!(
         out,
         "ALERT {} {} at {}:{}: {}",
-        alert.rule_id, alert.subject, alert.file, alert.line, alert.message
+        alert.rule_id,
+        // Usernames and messages come from the log, which attackers write to.
+        printable(&alert.subject),
+        printable(&alert.file),
+        alert.line,
+        printable(&alert.message)
     )
     .and_then(|()| out.flush())
     .is_ok()

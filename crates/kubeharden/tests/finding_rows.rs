@@ -273,3 +273,24 @@ fn junit_shows_what_a_rule_could_not_judge_as_skipped_not_passed() {
         "{xml}"
     );
 }
+
+#[test]
+fn names_from_the_input_cannot_drive_the_terminal() {
+    // A crafted name: set the terminal title, clear the screen.
+    let pod = "apiVersion: v1
+kind: Pod
+metadata: {name: \"web\\e]0;owned\\a\\e[2J\", namespace: app}
+spec:
+  containers:
+  - name: \"c\\e[2J\"
+    image: registry.example.com/web:1.0
+    securityContext: {privileged: true}
+";
+    let out = common::run_in(Path::new("."), &["scan", "-"], Some(pod.as_bytes()));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(text.contains("web\\x1b]0;owned\\x07\\x1b[2J"), "{text}");
+}
