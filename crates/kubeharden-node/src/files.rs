@@ -117,8 +117,12 @@ pub(crate) fn walk_files(root: &Path, view: &mut NodeView) {
         {
             let p = entry.path();
             let node_path = format!("{node_dir}/{}", entry.file_name().to_string_lossy());
-            if p.is_dir() {
+            // Only real folders are walked: a link may loop (pki/loop -> ..) or lead
+            // out of --root.
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 pki.push((p, node_path));
+            } else if entry.file_type().is_ok_and(|t| t.is_symlink()) && p.is_dir() {
+                continue;
             } else if p.extension().is_some_and(|x| x == "key") {
                 record_file(view, &p, &node_path, FileKind::PrivateKey);
             } else if p.extension().is_some_and(|x| x == "crt") {

@@ -624,3 +624,17 @@ fn junit_shows_unjudged_kubelet_rules_as_errors_not_passes() {
     assert!(suite.contains(r#"errors="1""#), "{suite}");
     assert!(suite.contains(r#"<error type="NotJudged""#), "{suite}");
 }
+
+#[test]
+fn a_link_cycle_under_the_pki_folder_ends() {
+    let (_dir, root) = tree("kubeadm-control-plane");
+    let pki = root.join("etc/kubernetes/pki");
+    std::os::unix::fs::symlink("..", pki.join("loop")).unwrap();
+    std::os::unix::fs::symlink("/", pki.join("host-root")).unwrap();
+    let (code, doc, stderr) = audit(&root, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    // The walk neither looped nor left --root.
+    let text = doc.to_string();
+    assert!(!text.contains("pki/loop/"), "{text}");
+    assert!(!text.contains("host-root/"), "{text}");
+}
