@@ -41,7 +41,11 @@ fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     }
 }
 
-fn check_definition(namespace: &str, ns: &kubeharden_cluster::NamespaceEntry, out: &mut ClusterOut) {
+fn check_definition(
+    namespace: &str,
+    ns: &kubeharden_cluster::NamespaceEntry,
+    out: &mut ClusterOut,
+) {
     let Some(version) = ns.labels.get(VERSION) else {
         return;
     };

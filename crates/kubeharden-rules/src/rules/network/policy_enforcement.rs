@@ -41,7 +41,11 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     let plugins = network_plugins(ctx.view);
     // Only when every plugin seen is known not to enforce: the AWS VPC CNI with its
     // policy agent may, depending on a flag the scan does not read.
-    if plugins.is_empty() || plugins.iter().any(|p| p.enforces_network_policy != Some(false)) {
+    if plugins.is_empty()
+        || plugins
+            .iter()
+            .any(|p| p.enforces_network_policy != Some(false))
+    {
         return;
     }
     let policies = ctx.view.policies.len();
