@@ -21,37 +21,17 @@ pub struct CustomEntry {
     pub makes_pods: bool,
 }
 
-/// API groups the API server serves itself; anything else is a custom resource.
-const BUILTIN_GROUPS: &[&str] = &[
-    "",
-    "admissionregistration.k8s.io",
-    "apiextensions.k8s.io",
-    "apiregistration.k8s.io",
-    "apps",
-    "authentication.k8s.io",
-    "authorization.k8s.io",
-    "autoscaling",
-    "batch",
-    "certificates.k8s.io",
-    "coordination.k8s.io",
-    "discovery.k8s.io",
-    "events.k8s.io",
+/// Groups the API server also serves, beyond those whose kinds' scope the loader
+/// knows (`kubeharden_load::is_builtin_group`).
+const OTHER_SERVED_GROUPS: &[&str] = &[
     "extensions",
-    "flowcontrol.apiserver.k8s.io",
     "internal.apiserver.k8s.io",
-    "networking.k8s.io",
-    "node.k8s.io",
-    "policy",
-    "rbac.authorization.k8s.io",
-    "resource.k8s.io",
-    "scheduling.k8s.io",
-    "storage.k8s.io",
     "storagemigration.k8s.io",
 ];
 
 /// Whether objects of `group` are custom resources.
 pub fn is_custom_group(group: &str) -> bool {
-    !BUILTIN_GROUPS.contains(&group)
+    !kubeharden_load::is_builtin_group(group) && !OTHER_SERVED_GROUPS.contains(&group)
 }
 
 /// Network-policy kinds of other engines: (group, kind, engine, cluster-wide).

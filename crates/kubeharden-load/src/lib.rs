@@ -24,6 +24,6 @@ pub use error::LoadError;
 pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};
 pub use payload::decode_payload;
 pub use quantity::is_quantity;
-pub use scope::{is_namespaced, DEFAULT_NAMESPACE};
+pub use scope::{is_builtin_group, is_namespaced, DEFAULT_NAMESPACE};
 pub use source::{read_source, Source, DEFAULT_MAX_FILE_SIZE};
 pub use workload::{read_field, ContainerKind, ContainerRef, Workload, WORKLOAD_KINDS};

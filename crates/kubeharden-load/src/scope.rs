@@ -33,6 +33,11 @@ const BUILT_IN_GROUPS: [&str; 21] = [
     "storage.k8s.io",
 ];
 
+/// Whether the API server serves `group` itself (its kinds' scope is known here).
+pub fn is_builtin_group(group: &str) -> bool {
+    BUILT_IN_GROUPS.contains(&group)
+}
+
 /// Kinds of the built-in groups that are not in any namespace.
 const CLUSTER_SCOPED: [&str; 30] = [
     "Namespace",
