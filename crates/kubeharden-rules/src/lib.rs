@@ -1,8 +1,9 @@
 //! The rule catalog and the engine that runs it on one object.
 //!
 //! Each rule is one file under `src/rules/<section>/`, holding its metadata
-//! ([`RuleDef`]), its check and, in its `//!` comment, its documentation. `build.rs`
-//! generates the registry from those files. [`RuleSet`] is the rules a scan runs
+//! ([`RuleDef`]), its check and, in its `//!` comment, its documentation.
+//! `src/rules/mod.rs` lists them (the registry), and a test keeps that list and the
+//! files in step. [`RuleSet`] is the rules a scan runs
 //! (framework, `--select`, `--ignore`, `--min-severity`), and
 //! [`RuleSet::check_object`] turns an object into [`Finding`]s with exact locations.
 
@@ -11,6 +12,7 @@ mod engine;
 mod finding;
 mod registry;
 mod rule;
+mod rules;
 mod select;
 mod support;
 

@@ -1,23 +1,50 @@
-//! The generated registry (see `build.rs`).
+//! The registry: the rules `src/rules/mod.rs` lists, each with the documentation
+//! taken from its file's `//!` comment.
 
 use std::sync::OnceLock;
 
 use crate::rule::RuleEntry;
-
-#[allow(clippy::all)]
-mod generated {
-    use crate::rule::RuleEntry;
-    include!(concat!(env!("OUT_DIR"), "/registry.rs"));
-}
+use crate::rules::REGISTERED;
 
 /// Every rule, ordered by ID.
 pub fn all_rules() -> &'static [&'static RuleEntry] {
     static SORTED: OnceLock<Vec<&'static RuleEntry>> = OnceLock::new();
     SORTED.get_or_init(|| {
-        let mut rules: Vec<&'static RuleEntry> = generated::REGISTRY.iter().collect();
+        let mut rules: Vec<&'static RuleEntry> = entries().iter().collect();
         rules.sort_by_key(|r| r.def.id);
         rules
     })
+}
+
+/// The registered rules with their documentation, in registry order.
+fn entries() -> &'static [RuleEntry] {
+    static DOCS: OnceLock<Vec<String>> = OnceLock::new();
+    static ENTRIES: OnceLock<Vec<RuleEntry>> = OnceLock::new();
+    ENTRIES.get_or_init(|| {
+        let docs = DOCS.get_or_init(|| REGISTERED.iter().map(|r| doc_comment(r.source)).collect());
+        REGISTERED
+            .iter()
+            .zip(docs)
+            .map(|(r, doc)| RuleEntry {
+                def: r.def,
+                section: r.section,
+                doc: doc.as_str(),
+            })
+            .collect()
+    })
+}
+
+/// The file's leading `//!` lines, without the marker (and the one space after it).
+fn doc_comment(source: &str) -> String {
+    let lines: Vec<&str> = source
+        .lines()
+        .take_while(|l| l.starts_with("//!"))
+        .map(|l| {
+            l.strip_prefix("//! ")
+                .unwrap_or(l.trim_start_matches("//!"))
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// A rule by ID or name, case-insensitively.
@@ -30,7 +57,7 @@ pub fn find_rule(id_or_name: &str) -> Option<&'static RuleEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
+    use std::collections::{BTreeSet, HashSet};
 
     #[test]
     fn ids_and_names_are_unique_and_well_formed() {
@@ -50,6 +77,57 @@ mod tests {
             );
             assert!(!d.guidance.is_empty(), "{} names no checklist row", d.id);
         }
+    }
+
+    /// The rule files under `src/rules/<section>/`, as `section/file.rs`.
+    fn rule_files_on_disk() -> BTreeSet<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let mut files = BTreeSet::new();
+        for section in std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()) {
+            if !section.is_dir() {
+                continue;
+            }
+            let section_name = section.file_name().unwrap().to_str().unwrap().to_owned();
+            for file in std::fs::read_dir(&section)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+            {
+                let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+                if name != "mod.rs" {
+                    files.insert(format!("{section_name}/{name}"));
+                }
+            }
+        }
+        files
+    }
+
+    #[test]
+    fn every_rule_file_is_registered_and_every_registered_rule_has_a_file() {
+        let on_disk = rule_files_on_disk();
+        let registered: BTreeSet<String> = REGISTERED.iter().map(|r| r.file.to_owned()).collect();
+        assert_eq!(
+            registered.len(),
+            REGISTERED.len(),
+            "a rule is registered twice"
+        );
+        let unregistered: Vec<_> = on_disk.difference(&registered).collect();
+        assert!(
+            unregistered.is_empty(),
+            "rule files not registered (declare `pub mod` in the section's mod.rs and add \
+             `section::rule` to REGISTERED in src/rules/mod.rs): {unregistered:?}"
+        );
+        let missing: Vec<_> = registered.difference(&on_disk).collect();
+        assert!(
+            missing.is_empty(),
+            "registered rules without a file in src/rules: {missing:?}"
+        );
+    }
+
+    #[test]
+    fn documentation_is_the_files_comment_without_its_markers() {
+        let doc =
+            doc_comment("//! ## What it does\n//! Flags x.\n//!\n//! ## Fix\nuse y;\n//! not doc");
+        assert_eq!(doc, "## What it does\nFlags x.\n\n## Fix");
     }
 
     #[test]
