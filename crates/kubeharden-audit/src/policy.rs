@@ -55,6 +55,16 @@ struct Rule {
     non_resource_urls: Vec<String>,
 }
 
+/// A document that is not an audit policy: the file, and the position of its `kind`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("not an audit policy (apiVersion {api_version:?}, kind {kind:?})")]
+pub struct NotAPolicy {
+    pub file: Arc<str>,
+    pub pos: kubeharden_yaml::Pos,
+    pub api_version: String,
+    pub kind: String,
+}
+
 /// A parsed `audit.k8s.io/v1` Policy.
 #[derive(Clone, Debug)]
 pub struct AuditPolicy {
@@ -74,14 +84,17 @@ fn strings(node: Option<&Node>) -> Vec<String> {
 }
 
 impl AuditPolicy {
-    /// Reads a policy; an error says why it is not one.
-    pub fn read(file: Arc<str>, root: Node) -> Result<AuditPolicy, String> {
+    /// Reads a policy; an error says why it is not one, and where.
+    pub fn read(file: Arc<str>, root: Node) -> Result<AuditPolicy, NotAPolicy> {
         let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
         let api = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
         if kind != "Policy" || !api.starts_with("audit.k8s.io/") {
-            return Err(format!(
-                "not an audit policy (apiVersion {api:?}, kind {kind:?})"
-            ));
+            return Err(NotAPolicy {
+                file,
+                pos: root.get("kind").unwrap_or(&root).pos,
+                api_version: api.to_string(),
+                kind: kind.to_string(),
+            });
         }
         let rules = root
             .get("rules")

@@ -47,7 +47,43 @@ impl Input {
 pub struct Malformed {
     pub file: Arc<str>,
     pub line: u64,
-    pub message: String,
+    pub why: LineError,
+}
+
+/// Why a line is not an audit event. The API server writes valid UTF-8 JSON (Go's
+/// encoder replaces bad bytes), so a line that is not is damaged: its event is lost.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    #[error("line of {len} bytes, longer than the limit of {limit} bytes; skipped")]
+    TooLong { len: u64, limit: usize },
+    #[error("not UTF-8 (byte {column})")]
+    NotUtf8 { column: usize },
+    #[error("{message}")]
+    NotJson { column: usize, message: String },
+}
+
+impl LineError {
+    /// The column (byte, 1-based) in the line where it went wrong.
+    pub fn column(&self) -> usize {
+        match self {
+            LineError::TooLong { .. } => 1,
+            LineError::NotUtf8 { column } | LineError::NotJson { column, .. } => *column,
+        }
+    }
+
+    fn not_json(e: &serde_json::Error) -> LineError {
+        // serde_json says "at line 1 column N" of the one line: the column is kept as
+        // the position, the words without it.
+        let text = e.to_string();
+        let message = match text.rsplit_once(" at line ") {
+            Some((words, _)) => words.to_string(),
+            None => text,
+        };
+        LineError::NotJson {
+            column: e.column().max(1),
+            message,
+        }
+    }
 }
 
 /// Lines that are not audit events: the first few, each with its line, and a count of
@@ -65,12 +101,12 @@ pub struct MalformedLines {
 pub const MAX_LISTED: usize = 20;
 
 impl MalformedLines {
-    fn push(&mut self, file: &Arc<str>, line: u64, message: &str) {
+    fn push(&mut self, file: &Arc<str>, line: u64, why: &LineError) {
         if self.listed.len() < MAX_LISTED {
             self.listed.push(Malformed {
                 file: file.clone(),
                 line,
-                message: message.to_string(),
+                why: why.clone(),
             });
         } else {
             self.more += 1;
@@ -325,21 +361,22 @@ fn starts_event_list(first: &[u8], whole: bool) -> bool {
 }
 
 /// A line as an event: `None` for a blank line or one that does not count.
-fn parse_line<'a>(slot: &'a Slot, limits: &ReadLimits) -> Result<Option<Event<'a>>, String> {
+fn parse_line<'a>(slot: &'a Slot, limits: &ReadLimits) -> Result<Option<Event<'a>>, LineError> {
     if let Some(len) = slot.too_long {
-        return Err(format!(
-            "line of {len} bytes, longer than the limit of {} bytes; skipped",
-            limits.max_line
-        ));
+        return Err(LineError::TooLong {
+            len,
+            limit: limits.max_line,
+        });
     }
-    let line = std::str::from_utf8(&slot.bytes)
-        .map_err(|e| format!("not UTF-8 (byte {})", e.valid_up_to() + 1))?;
+    let line = std::str::from_utf8(&slot.bytes).map_err(|e| LineError::NotUtf8 {
+        column: e.valid_up_to() + 1,
+    })?;
     if line.trim().is_empty() || is_request_received(line) {
         return Ok(None);
     }
     serde_json::from_str::<Event<'_>>(line.trim_end())
         .map(Some)
-        .map_err(|e| e.to_string())
+        .map_err(|e| LineError::not_json(&e))
 }
 
 /// Reading one input: batches of lines, parsed in parallel, handed on in order.
@@ -490,7 +527,7 @@ impl<'o> Reader<'o> {
         f: &mut dyn FnMut(&Event<'_>, &At) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         let limits = &self.options.limits;
-        let parsed: Vec<Result<Option<Event<'_>>, String>> = self.slots[..filled]
+        let parsed: Vec<Result<Option<Event<'_>>, LineError>> = self.slots[..filled]
             .par_iter()
             .map(|slot| parse_line(slot, limits))
             .collect();

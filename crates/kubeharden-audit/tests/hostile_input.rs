@@ -10,8 +10,8 @@ use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
 use kubeharden_audit::read::{
-    read_events, Input, MalformedLines, ReadError, ReadErrorKind, ReadLimits, ReadOptions,
-    MAX_LISTED,
+    read_events, Input, LineError, MalformedLines, ReadError, ReadErrorKind, ReadLimits,
+    ReadOptions, MAX_LISTED,
 };
 
 fn real_log() -> String {
@@ -79,11 +79,18 @@ fn an_over_long_line_is_skipped_and_located() {
     let m = &malformed.listed[0];
     assert_eq!(m.line, 11);
     assert!(m.file.ends_with("audit.log"));
+    assert_eq!(
+        m.why,
+        LineError::TooLong {
+            len: huge.len() as u64,
+            limit: 64 << 10
+        }
+    );
+    let message = m.why.to_string();
     let expected = format!("line of {} bytes", huge.len());
     assert!(
-        m.message.contains(&expected) && m.message.contains("limit of 65536"),
-        "{}",
-        m.message
+        message.contains(&expected) && message.contains("limit of 65536"),
+        "{message}"
     );
 }
 

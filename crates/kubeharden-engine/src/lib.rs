@@ -17,7 +17,7 @@ use std::path::Path;
 use kubeharden_cluster::{ClusterFacts, ClusterView};
 use kubeharden_load::{
     is_dockerfile, objects_from_dockerfile, objects_from_document, read_source, Discovered, Input,
-    LoadError, Object, Source, Workload, DEFAULT_MAX_FILE_SIZE, DEFAULT_NAMESPACE,
+    LoadError, Object, Source, Warning, Workload, DEFAULT_MAX_FILE_SIZE, DEFAULT_NAMESPACE,
 };
 use kubeharden_rules::{Finding, RuleSet, SkippedChecks};
 use kubeharden_yaml::{parse_chunk, split_documents, Limits};
@@ -90,7 +90,10 @@ pub struct ScanStats {
 #[derive(Debug, Default)]
 pub struct ScanReport {
     pub findings: Vec<Finding>,
+    /// What could not be read or understood: any makes the run fail (exit code 2).
     pub errors: Vec<LoadError>,
+    /// What was read whole but is worth telling: never a failure.
+    pub warnings: Vec<Warning>,
     /// Cluster-wide checks not run, and why.
     pub skipped: Vec<SkippedChecks>,
     pub stats: ScanStats,
@@ -109,6 +112,7 @@ impl ScanReport {
     fn absorb(&mut self, other: ScanReport) {
         self.findings.extend(other.findings);
         self.errors.extend(other.errors);
+        self.warnings.extend(other.warnings);
         self.skipped.extend(other.skipped);
         self.clusters.extend(other.clusters);
         let (a, b) = (&mut self.stats, other.stats);
@@ -212,7 +216,7 @@ fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial 
         }
         Ok((source, warning)) => {
             let mut partial = scan_source(&source, rules, options);
-            partial.report.errors.extend(warning);
+            partial.report.warnings.extend(warning);
             partial
         }
     }
@@ -338,6 +342,10 @@ fn sort(report: &mut ScanReport) {
     report
         .errors
         .dedup_by(|a, b| (&a.file, a.pos, &a.message) == (&b.file, b.pos, &b.message));
+    report
+        .warnings
+        .sort_by(|a, b| (&a.file, a.pos).cmp(&(&b.file, b.pos)));
+    report.warnings.dedup();
     report
         .skipped
         .sort_by(|a, b| (&a.scope, &a.reason, &a.rules).cmp(&(&b.scope, &b.reason, &b.rules)));

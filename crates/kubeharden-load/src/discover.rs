@@ -40,18 +40,31 @@ fn has_manifest_extension(path: &Path) -> bool {
         .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
-fn build_excludes(patterns: &[String]) -> Result<GlobSet, String> {
+/// An `--exclude` pattern that is no glob.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("invalid --exclude pattern {pattern:?}: {source}")]
+pub struct BadExclude {
+    pub pattern: String,
+    pub source: globset::Error,
+}
+
+fn build_excludes(patterns: &[String]) -> Result<GlobSet, BadExclude> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
-        let glob = Glob::new(pattern)
-            .map_err(|e| format!("invalid --exclude pattern {pattern:?}: {e}"))?;
+        let glob = Glob::new(pattern).map_err(|source| BadExclude {
+            pattern: pattern.clone(),
+            source,
+        })?;
         builder.add(glob);
         // `dir` also excludes everything below it.
         if let Ok(below) = Glob::new(&format!("{}/**", pattern.trim_end_matches('/'))) {
             builder.add(below);
         }
     }
-    builder.build().map_err(|e| e.to_string())
+    builder.build().map_err(|source| BadExclude {
+        pattern: patterns.join(" "),
+        source,
+    })
 }
 
 fn excluded(set: &GlobSet, path: &Path) -> bool {
@@ -63,7 +76,7 @@ fn excluded(set: &GlobSet, path: &Path) -> bool {
 /// recursively for `.yaml`, `.yml` and `.json` files and Dockerfiles (honouring `.gitignore`, `.ignore`
 /// and skipping hidden entries), `-` for standard input. The order is sorted, so
 /// scans are reproducible. Fails only on an invalid exclude pattern.
-pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, String> {
+pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, BadExclude> {
     let excludes = build_excludes(exclude)?;
     let mut out = Discovered::default();
     for path in paths {

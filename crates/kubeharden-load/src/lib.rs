@@ -18,12 +18,12 @@ mod scope;
 mod source;
 mod workload;
 
-pub use discover::{discover, Discovered, Input, Root};
+pub use discover::{discover, BadExclude, Discovered, Input, Root};
 pub use dockerfile::{is_dockerfile, objects_from_dockerfile};
-pub use error::LoadError;
+pub use error::{LoadError, Warning, WarningKind};
 pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};
 pub use payload::decode_payload;
 pub use quantity::is_quantity;
 pub use scope::{is_builtin_group, is_namespaced, DEFAULT_NAMESPACE};
-pub use source::{read_source, Source, DEFAULT_MAX_FILE_SIZE};
+pub use source::{decode_text, read_at_most, read_source, Source, DEFAULT_MAX_FILE_SIZE};
 pub use workload::{read_field, ContainerKind, ContainerRef, Workload, WORKLOAD_KINDS};

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use kubeharden_load::{LoadError, Object};
+use kubeharden_load::{LoadError, Object, Warning};
 use kubeharden_yaml::{FieldPath, Node, Pos};
 
 use crate::component::{parse_flags, Component, ComponentKind};
@@ -11,10 +11,11 @@ use crate::files::{read_kubeconfigs, record_file, walk_files, FileFact, FileKind
 use crate::kubelet::{read_kubelet, Kubelet};
 use crate::manifest::{component_from_manifest, find_binary, Recognised};
 use crate::read::{read_objects, report, Loaded};
+use crate::rooted::Reading;
 use kubeharden_audit::policy::AuditPolicy;
 
 /// What to read, beyond the conventional places under the root.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct NodeInputs {
     pub root: PathBuf,
     pub apiserver: Option<PathBuf>,
@@ -26,6 +27,23 @@ pub struct NodeInputs {
     pub kubeconfigs: Vec<PathBuf>,
     /// `1.30`, overriding what the component images say.
     pub k8s_version: Option<(u32, u32)>,
+    /// The largest file read, in bytes (`--max-file-size`, as `scan`'s).
+    pub max_file_size: u64,
+}
+
+impl Default for NodeInputs {
+    fn default() -> Self {
+        NodeInputs {
+            root: PathBuf::new(),
+            apiserver: None,
+            kubelet_config: None,
+            audit_policy: None,
+            encryption_config: None,
+            kubeconfigs: Vec::new(),
+            k8s_version: None,
+            max_file_size: kubeharden_load::DEFAULT_MAX_FILE_SIZE,
+        }
+    }
 }
 
 /// A configuration file's name and its tree.
@@ -52,8 +70,12 @@ pub struct NodeView {
     /// The Kubernetes (major, minor) version, from an image tag or `--k8s-version`.
     pub version: Option<(u32, u32)>,
     pub errors: Vec<LoadError>,
+    /// What was read whole but is worth telling (invalid UTF-8 replaced).
+    pub warnings: Vec<Warning>,
     /// Files read.
     pub read: usize,
+    /// Where files are read from, and how much of each.
+    pub(crate) reading: Reading,
 }
 
 impl NodeView {
@@ -95,22 +117,19 @@ pub fn parse_version(text: &str) -> Option<(u32, u32)> {
 /// The control-plane components of the running processes (`proc/*/cmdline`), for
 /// those no manifest gave. A wrapper (`hyperkube`, `go-runner`) is seen through.
 fn processes(root: &Path, view: &mut NodeView) {
-    let Ok(entries) = std::fs::read_dir(root.join("proc")) else {
-        return;
-    };
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
+    let dirs: Vec<PathBuf> = view
+        .reading
+        .list(&under(root, "/proc"))
+        .into_iter()
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
         })
         .collect();
-    dirs.sort();
     for dir in dirs {
         let path = dir.join("cmdline");
-        let Ok(bytes) = std::fs::read(&path) else {
+        let Ok(bytes) = view.reading.read(&path) else {
             continue;
         };
         let items: Vec<_> = bytes
@@ -144,18 +163,15 @@ fn processes(root: &Path, view: &mut NodeView) {
 
 /// The static pod manifests: the kubelet's folder, then `--apiserver`.
 fn manifests(inputs: &NodeInputs, view: &mut NodeView) {
-    let mut paths: Vec<PathBuf> =
-        std::fs::read_dir(under(&inputs.root, "/etc/kubernetes/manifests"))
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-            })
-            .collect();
-    paths.sort();
+    let mut paths: Vec<PathBuf> = view
+        .reading
+        .list(&under(&inputs.root, "/etc/kubernetes/manifests"))
+        .into_iter()
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        })
+        .collect();
     paths.extend(inputs.apiserver.clone());
     for path in paths {
         let objects = match read_objects(&path, view) {
@@ -272,7 +288,7 @@ fn audit_policy(inputs: &NodeInputs, view: &mut NodeView) {
         Ok(policy) => view.audit_policy = Some(policy),
         Err(e) => {
             view.errors
-                .push(LoadError::new(&o.file, Some(o.root.pos), e));
+                .push(LoadError::new(&e.file, Some(e.pos), e.to_string()));
             view.unusable.push((kind, o.file.clone()));
         }
     }
@@ -293,7 +309,13 @@ fn encryption_config(inputs: &NodeInputs, view: &mut NodeView) {
 /// Reads everything under `inputs.root` (and the explicit inputs).
 pub fn discover(inputs: &NodeInputs) -> NodeView {
     let root = &inputs.root;
-    let mut view = NodeView::default();
+    let mut view = NodeView {
+        reading: Reading {
+            root: Some(root.clone()),
+            max_file_size: inputs.max_file_size,
+        },
+        ..NodeView::default()
+    };
     manifests(inputs, &mut view);
     processes(root, &mut view);
     view.components.sort_by_key(|c| c.kind);

@@ -80,48 +80,35 @@ impl FileFact {
     }
 }
 
-pub(crate) fn record_file(view: &mut NodeView, real: &Path, node_path: &str, kind: FileKind) {
-    if let Ok(fact) = FileFact::read(real, node_path, kind) {
+/// The mode and owner of the file at `path` (as named under the root; its links
+/// resolved inside it), shown as named.
+fn fact_of(view: &NodeView, path: &Path, node_path: &str, kind: FileKind) -> Option<FileFact> {
+    let real = view.reading.real(path).ok()?;
+    let mut fact = FileFact::read(&real, node_path, kind).ok()?;
+    fact.shown = path.display().to_string();
+    Some(fact)
+}
+
+pub(crate) fn record_file(view: &mut NodeView, path: &Path, node_path: &str, kind: FileKind) {
+    if let Some(fact) = fact_of(view, path, node_path, kind) {
         view.files.push(fact);
     }
 }
 
 /// Records the modes of static pod manifests and PKI files.
 pub(crate) fn walk_files(root: &Path, view: &mut NodeView) {
-    let manifests = under(root, "/etc/kubernetes/manifests");
-    for entry in std::fs::read_dir(&manifests)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-    {
-        let p = entry.path();
-        record_file(
-            view,
-            &p,
-            &format!(
-                "/etc/kubernetes/manifests/{}",
-                entry.file_name().to_string_lossy()
-            ),
-            FileKind::StaticPodManifest,
-        );
+    for (p, node_path) in listed(view, root, "/etc/kubernetes/manifests") {
+        record_file(view, &p, &node_path, FileKind::StaticPodManifest);
     }
-    let mut pki = vec![(
-        under(root, "/etc/kubernetes/pki"),
-        "/etc/kubernetes/pki".to_string(),
-    )];
-    while let Some((dir, node_dir)) = pki.pop() {
-        for entry in std::fs::read_dir(&dir)
-            .into_iter()
-            .flatten()
-            .filter_map(Result::ok)
-        {
-            let p = entry.path();
-            let node_path = format!("{node_dir}/{}", entry.file_name().to_string_lossy());
-            // Only real folders are walked: a link may loop (pki/loop -> ..) or lead
-            // out of --root.
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                pki.push((p, node_path));
-            } else if entry.file_type().is_ok_and(|t| t.is_symlink()) && p.is_dir() {
+    let mut pki = vec!["/etc/kubernetes/pki".to_string()];
+    while let Some(node_dir) = pki.pop() {
+        for (p, node_path) in listed(view, root, &node_dir) {
+            // Only real folders are walked: a link to a folder may loop (pki/loop -> ..).
+            let is_link = view.reading.is_link(&p);
+            let is_dir = view.reading.metadata(&p).is_some_and(|m| m.is_dir());
+            if is_dir && !is_link {
+                pki.push(node_path);
+            } else if is_dir {
                 continue;
             } else if p.extension().is_some_and(|x| x == "key") {
                 record_file(view, &p, &node_path, FileKind::PrivateKey);
@@ -144,21 +131,21 @@ enum Expect {
 }
 
 /// The owner of the home folder a node path is in, if it is in one.
-fn home_owner(root: &Path, node_path: &str) -> Option<u32> {
+fn home_owner(view: &NodeView, root: &Path, node_path: &str) -> Option<u32> {
     let home = if node_path.starts_with("/root/") {
         "/root".to_string()
     } else {
         let user = node_path.strip_prefix("/home/")?.split('/').next()?;
         format!("/home/{user}")
     };
-    std::fs::metadata(under(root, &home)).ok().map(|m| m.uid())
+    view.reading.metadata(&under(root, &home)).map(|m| m.uid())
 }
 
 /// Records a kubeconfig's mode and reads its users. A document without `kind` is read
 /// too: kubectl accepts it.
 fn read_kubeconfig(view: &mut NodeView, real: &Path, node_path: &str, expect: Expect, root: &Path) {
-    if let Ok(mut fact) = FileFact::read(real, node_path, FileKind::Kubeconfig) {
-        fact.home_owner = home_owner(root, node_path);
+    if let Some(mut fact) = fact_of(view, real, node_path, FileKind::Kubeconfig) {
+        fact.home_owner = home_owner(view, root, node_path);
         view.files.push(fact);
     }
     let docs = match read_yaml(real, view) {
@@ -181,18 +168,16 @@ fn read_kubeconfig(view: &mut NodeView, real: &Path, node_path: &str, expect: Ex
 }
 
 /// The files of a folder under the root, sorted, with their node paths.
-fn listed(root: &Path, node_dir: &str) -> Vec<(PathBuf, String)> {
-    let mut found: Vec<(PathBuf, String)> = std::fs::read_dir(under(root, node_dir))
+fn listed(view: &NodeView, root: &Path, node_dir: &str) -> Vec<(PathBuf, String)> {
+    view.reading
+        .list(&under(root, node_dir))
         .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| {
-            let node_path = format!("{node_dir}/{}", e.file_name().to_string_lossy());
-            (e.path(), node_path)
+        .map(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            let node_path = format!("{node_dir}/{name}");
+            (p, node_path)
         })
-        .collect();
-    found.sort();
-    found
+        .collect()
 }
 
 /// Where kubeconfigs are, as (path under the root, path on the node, what else there
@@ -200,12 +185,12 @@ fn listed(root: &Path, node_dir: &str) -> Vec<(PathBuf, String)> {
 /// `~/.kube/config`, the kubelet's `--kubeconfig`, and `--kubeconfig`.
 fn kubeconfig_paths(inputs: &NodeInputs, view: &NodeView) -> Vec<(PathBuf, String, Expect)> {
     let root = &inputs.root;
-    let mut wanted: Vec<(PathBuf, String, Expect)> = listed(root, "/etc/kubernetes")
+    let mut wanted: Vec<(PathBuf, String, Expect)> = listed(view, root, "/etc/kubernetes")
         .into_iter()
         .filter(|(p, _)| p.extension().is_some_and(|x| x == "conf"))
         .map(|(p, n)| (p, n, Expect::Maybe))
         .collect();
-    let homes = listed(root, "/home")
+    let homes = listed(view, root, "/home")
         .into_iter()
         .map(|(_, n)| format!("{n}/.kube/config"));
     let kubelet_named = view

@@ -160,15 +160,12 @@ pub(crate) fn read_kubelet(inputs: &NodeInputs, view: &mut NodeView) -> Option<K
         "/usr/lib/systemd/system/kubelet.service.d",
         "/lib/systemd/system/kubelet.service.d",
     ] {
-        if let Ok(entries) = std::fs::read_dir(under(root, dir)) {
-            let mut confs: Vec<PathBuf> = entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "conf"))
-                .collect();
-            confs.sort();
-            flag_files.extend(confs);
-        }
+        let listed = view.reading.list(&under(root, dir));
+        flag_files.extend(
+            listed
+                .into_iter()
+                .filter(|p| p.extension().is_some_and(|x| x == "conf")),
+        );
     }
     let mut command_known = false;
     for path in flag_files {

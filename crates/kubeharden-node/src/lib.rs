@@ -19,7 +19,8 @@
 //! Everything becomes a [`NodeView`] with positions, which the node rules of the
 //! catalog read. A file that is there but unreadable, empty or not valid YAML is an
 //! error naming it and why (with the line and column of a syntax error), never taken
-//! for an absent one; the rest is still audited.
+//! for an absent one; the rest is still audited. Files are read as the node sees them:
+//! links resolve inside the root (never outside it), and each read is capped in size.
 
 mod component;
 mod discover;
@@ -27,6 +28,7 @@ mod files;
 mod kubelet;
 mod manifest;
 mod read;
+mod rooted;
 
 pub use component::{Component, ComponentKind, Flag};
 pub use discover::{discover, parse_version, NodeInputs, NodeView};

@@ -6,10 +6,11 @@
 
 use std::path::Path;
 
-use kubeharden_load::{objects_from_document, LoadError, Object};
+use kubeharden_load::{decode_text, objects_from_document, LoadError, Object};
 use kubeharden_yaml::{parse_chunk, split_documents, Document, Limits};
 
 use crate::discover::{name_of, NodeView};
+use crate::rooted::ReadFailure;
 
 /// What reading one file gave.
 #[derive(Debug)]
@@ -46,16 +47,23 @@ pub(crate) fn report(view: &mut NodeView, path: &Path, message: impl Into<String
         .push(LoadError::new(&name_of(path), None, message.into()));
 }
 
-/// The file's text (invalid UTF-8 replaced: flags and YAML keys are ASCII).
+/// The file's text. Invalid UTF-8 is replaced and warned of, not an error: flags and
+/// YAML keys are ASCII, so the file is still read whole.
 pub(crate) fn read_text(path: &Path, view: &mut NodeView) -> Loaded<String> {
-    match std::fs::read(path) {
+    match view.reading.read(path) {
         Ok(bytes) => {
             view.read += 1;
-            Loaded::Read(String::from_utf8_lossy(&bytes).into_owned())
+            let (text, warning) = decode_text(&name_of(path), bytes, "read");
+            view.warnings.extend(warning);
+            Loaded::Read(text)
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Loaded::Absent,
-        Err(e) => {
+        Err(ReadFailure::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Loaded::Absent,
+        Err(ReadFailure::Io(e)) => {
             report(view, path, format!("cannot read: {}", why(&e)));
+            Loaded::Broken
+        }
+        Err(failure) => {
+            report(view, path, failure.to_string());
             Loaded::Broken
         }
     }
@@ -170,6 +178,23 @@ mod tests {
             "{:?}",
             view.errors
         );
+    }
+
+    #[test]
+    fn invalid_utf8_is_a_warning_and_the_file_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.yaml");
+        std::fs::write(
+            &path,
+            b"# caf\xe9\napiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n",
+        )
+        .unwrap();
+        let mut view = NodeView::default();
+        let got = read_objects(&path, &mut view);
+        assert!(matches!(got, Loaded::Read(objects) if objects.len() == 1));
+        assert!(view.errors.is_empty(), "{:?}", view.errors);
+        assert_eq!(view.warnings.len(), 1);
+        assert_eq!(view.warnings[0].pos, Some(kubeharden_yaml::Pos::new(1, 6)));
     }
 
     #[test]

@@ -22,9 +22,18 @@ pub enum SubjectRef {
     },
 }
 
+/// A subject on the command line that is none of the forms [`SubjectRef::parse`] reads.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{given:?}: expected user:NAME, group:NAME or sa:NAMESPACE/NAME")]
+pub struct BadSubject {
+    pub given: String,
+}
+
 impl SubjectRef {
-    pub fn parse(text: &str) -> Result<SubjectRef, String> {
-        let bad = || format!("{text:?}: expected user:NAME, group:NAME or sa:NAMESPACE/NAME");
+    pub fn parse(text: &str) -> Result<SubjectRef, BadSubject> {
+        let bad = || BadSubject {
+            given: text.to_string(),
+        };
         let (kind, rest) = text.split_once(':').ok_or_else(bad)?;
         match kind {
             "user" | "u" => Ok(SubjectRef::User {

@@ -19,6 +19,6 @@ mod bootstrap;
 mod escalation;
 mod model;
 
-pub use authz::{default_group, rule_allows, Grant, Identity, Request, SubjectRef};
+pub use authz::{default_group, rule_allows, BadSubject, Grant, Identity, Request, SubjectRef};
 pub use escalation::{escalation_paths, is_system_subject, EscalationPath, Hop, Node};
 pub use model::{BindingDef, RbacModel, RoleDef, RoleKey};

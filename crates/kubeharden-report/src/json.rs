@@ -5,6 +5,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use kubeharden_load::{Warning, WarningKind};
+
 use crate::{severity_counts, Report};
 
 #[derive(Serialize)]
@@ -16,6 +18,30 @@ struct JsonError<'a> {
 }
 
 #[derive(Serialize)]
+struct JsonWarning<'a> {
+    file: &'a str,
+    line: Option<u32>,
+    column: Option<u32>,
+    /// What kind of warning, for tools: `invalid_utf8`.
+    kind: &'static str,
+    message: String,
+}
+
+impl<'a> JsonWarning<'a> {
+    fn of(w: &'a Warning) -> Self {
+        JsonWarning {
+            file: &w.file,
+            line: w.pos.map(|p| p.line),
+            column: w.pos.map(|p| p.col),
+            kind: match w.kind {
+                WarningKind::InvalidUtf8 { .. } => "invalid_utf8",
+            },
+            message: w.kind.to_string(),
+        }
+    }
+}
+
+#[derive(Serialize)]
 struct Summary<'a> {
     files: usize,
     objects: usize,
@@ -23,6 +49,7 @@ struct Summary<'a> {
     rules: usize,
     findings: usize,
     errors: usize,
+    warnings: usize,
     by_severity: serde_json::Map<String, serde_json::Value>,
     /// Findings (alerts) per rule.
     by_rule: std::collections::BTreeMap<&'a str, usize>,
@@ -46,6 +73,7 @@ struct Document<'a> {
     tool: Tool,
     findings: &'a [kubeharden_rules::Finding],
     errors: Vec<JsonError<'a>>,
+    warnings: Vec<JsonWarning<'a>>,
     summary: Summary<'a>,
 }
 
@@ -79,6 +107,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         },
         findings: &scan.findings,
         errors,
+        warnings: scan.warnings.iter().map(JsonWarning::of).collect(),
         summary: Summary {
             files: scan.stats.files,
             objects: scan.stats.objects,
@@ -86,6 +115,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             rules: report.rules.rules().len(),
             findings: scan.findings.len(),
             errors: scan.errors.len(),
+            warnings: scan.warnings.len(),
             by_severity,
             by_rule: scan
                 .findings

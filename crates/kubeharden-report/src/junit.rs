@@ -1,5 +1,6 @@
 //! `--format junit`: JUnit XML (the Ant schema CI systems read). One test suite per
-//! rule that ran, one failing test case per finding, and a suite of load errors.
+//! rule that ran, one failing test case per finding, a suite of load errors, and one
+//! of warnings (no test case: in its `system-err`).
 
 use std::io::{self, Write};
 
@@ -28,6 +29,7 @@ fn write_suite(
     name: &str,
     meta: &JunitMeta,
     cases: &[Case],
+    system_err: &[String],
 ) -> io::Result<()> {
     let failures = cases
         .iter()
@@ -72,7 +74,16 @@ fn write_suite(
             }
         }
     }
-    writeln!(out, "    <system-out/>\n    <system-err/>\n  </testsuite>")
+    writeln!(out, "    <system-out/>")?;
+    match system_err {
+        [] => writeln!(out, "    <system-err/>")?,
+        lines => writeln!(
+            out,
+            "    <system-err>{}</system-err>",
+            escape(&lines.join("\n"))
+        )?,
+    }
+    writeln!(out, "  </testsuite>")
 }
 
 pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -> io::Result<()> {
@@ -114,7 +125,7 @@ pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -
                 outcome: None,
             });
         }
-        write_suite(out, id, &format!("{} {}", d.id, d.title), meta, &cases)?;
+        write_suite(out, id, &format!("{} {}", d.id, d.title), meta, &cases, &[])?;
         id += 1;
     }
     if !report.scan.errors.is_empty() {
@@ -133,7 +144,14 @@ pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -
                 )),
             })
             .collect();
-        write_suite(out, id, "input errors", meta, &cases)?;
+        write_suite(out, id, "input errors", meta, &cases, &[])?;
+        id += 1;
+    }
+    // Warnings fail nothing, so they are no test case: the suite's standard error
+    // carries them.
+    if !report.scan.warnings.is_empty() {
+        let lines: Vec<String> = report.scan.warnings.iter().map(|w| w.to_string()).collect();
+        write_suite(out, id, "input warnings", meta, &[], &lines)?;
     }
     writeln!(out, "</testsuites>")
 }

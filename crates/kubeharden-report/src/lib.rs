@@ -30,18 +30,25 @@ pub enum Format {
     Junit,
 }
 
-impl FromStr for Format {
-    type Err = String;
+/// A `--format` that is none of the formats.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown format {given:?} (expected text, json, sarif or junit)")]
+pub struct UnknownFormat {
+    pub given: String,
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
+impl FromStr for Format {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Self, UnknownFormat> {
         match s.to_ascii_lowercase().as_str() {
             "text" => Ok(Format::Text),
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "junit" => Ok(Format::Junit),
-            _ => Err(format!(
-                "unknown format {s:?} (expected text, json, sarif or junit)"
-            )),
+            _ => Err(UnknownFormat {
+                given: s.to_string(),
+            }),
         }
     }
 }

@@ -132,14 +132,11 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .errors
         .iter()
         .map(|e| {
-            let mut location =
-                json!({ "physicalLocation": { "artifactLocation": { "uri": uri(&e.file) } } });
-            if let Some(pos) = e.pos {
-                location["physicalLocation"]["region"] =
-                    json!({ "startLine": pos.line, "startColumn": pos.col });
-            }
-            json!({ "level": "error", "message": { "text": e.message }, "locations": [location] })
+            json!({ "level": "error", "message": { "text": e.message }, "locations": [location(&e.file, e.pos.map(|p| (p.line, p.col)))] })
         })
+        .chain(report.scan.warnings.iter().map(|w| {
+            json!({ "level": "warning", "message": { "text": w.kind.to_string() }, "locations": [location(&w.file, w.pos.map(|p| (p.line, p.col)))] })
+        }))
         .chain(skipped)
         .collect();
     let doc = json!({
@@ -158,6 +155,16 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")
+}
+
+/// A notification's location: the file, and the place in it when known.
+/// `pos` is (line, column).
+fn location(file: &str, pos: Option<(u32, u32)>) -> Value {
+    let mut location = json!({ "physicalLocation": { "artifactLocation": { "uri": uri(file) } } });
+    if let Some((line, col)) = pos {
+        location["physicalLocation"]["region"] = json!({ "startLine": line, "startColumn": col });
+    }
+    location
 }
 
 #[cfg(test)]

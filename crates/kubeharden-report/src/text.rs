@@ -147,8 +147,18 @@ pub fn write_text(
             )?;
         }
     }
-    if !scan.skipped.is_empty() {
+    if !scan.warnings.is_empty() {
         if current_file.is_some() || !scan.errors.is_empty() {
+            writeln!(out)?;
+        }
+        writeln!(out, "{}", p.paint(bold, "Warnings"))?;
+        let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+        for w in &scan.warnings {
+            writeln!(out, "  {}", p.paint(yellow, &printable(&w.to_string())))?;
+        }
+    }
+    if !scan.skipped.is_empty() {
+        if current_file.is_some() || !scan.errors.is_empty() || !scan.warnings.is_empty() {
             writeln!(out)?;
         }
         writeln!(out, "{}", p.paint(bold, "Not judged"))?;
@@ -166,7 +176,13 @@ pub fn write_text(
             }
         }
     }
-    if !scan.findings.is_empty() || !scan.errors.is_empty() || !scan.skipped.is_empty() {
+    let sections = [
+        scan.findings.is_empty(),
+        scan.errors.is_empty(),
+        scan.warnings.is_empty(),
+        scan.skipped.is_empty(),
+    ];
+    if sections.contains(&false) {
         writeln!(out)?;
     }
     write_summary(report, out, &p)
@@ -229,6 +245,10 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
             scan.errors.len(),
             plural(scan.errors.len())
         )?;
+    }
+    if !scan.warnings.is_empty() {
+        let n = scan.warnings.len();
+        write!(out, "; {n} warning{}", plural(n))?;
     }
     writeln!(out)
 }

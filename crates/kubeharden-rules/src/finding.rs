@@ -66,15 +66,22 @@ impl fmt::Display for Severity {
     }
 }
 
-impl FromStr for Severity {
-    type Err = String;
+/// A severity that is none of the five.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown severity {given:?} (expected critical, high, medium, low or info)")]
+pub struct UnknownSeverity {
+    pub given: String,
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
+impl FromStr for Severity {
+    type Err = UnknownSeverity;
+
+    fn from_str(s: &str) -> Result<Self, UnknownSeverity> {
         Severity::ALL
             .into_iter()
             .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                format!("unknown severity {s:?} (expected critical, high, medium, low or info)")
+            .ok_or_else(|| UnknownSeverity {
+                given: s.to_string(),
             })
     }
 }

@@ -18,10 +18,10 @@ mod support;
 
 pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, Tag};
 pub use engine::{ClusterResult, ObjectResult, SkippedChecks};
-pub use finding::{AlertDetails, Finding, Location, Requirement, Severity};
+pub use finding::{AlertDetails, Finding, Location, Requirement, Severity, UnknownSeverity};
 pub use registry::{all_rules, find_rule};
 pub use rule::{Check, Mitre, Pss, PssLevel, RuleDef, RuleEntry};
-pub use select::{Framework, RuleSet, Selection};
+pub use select::{Framework, RuleSet, Selection, UnknownFramework, UnknownRule};
 
 /// What rule files import.
 #[allow(unused_imports)]

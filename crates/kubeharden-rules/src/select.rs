@@ -20,18 +20,33 @@ pub enum Framework {
     PssRestricted,
 }
 
-impl FromStr for Framework {
-    type Err = String;
+/// A `--framework` that is none of the frameworks.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown framework {given:?} (expected all, nsa-cisa, pss-baseline or pss-restricted)")]
+pub struct UnknownFramework {
+    pub given: String,
+}
 
-    fn from_str(s: &str) -> Result<Self, String> {
+/// A `--select` or `--ignore` pattern that names no rule.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{flag} {pattern:?} names no rule (see `kubeharden rules`)")]
+pub struct UnknownRule {
+    pub flag: &'static str,
+    pub pattern: String,
+}
+
+impl FromStr for Framework {
+    type Err = UnknownFramework;
+
+    fn from_str(s: &str) -> Result<Self, UnknownFramework> {
         match s.to_ascii_lowercase().as_str() {
             "all" => Ok(Framework::All),
             "nsa-cisa" | "nsa" => Ok(Framework::NsaCisa),
             "pss-baseline" | "baseline" => Ok(Framework::PssBaseline),
             "pss-restricted" | "restricted" => Ok(Framework::PssRestricted),
-            _ => Err(format!(
-                "unknown framework {s:?} (expected all, nsa-cisa, pss-baseline or pss-restricted)"
-            )),
+            _ => Err(UnknownFramework {
+                given: s.to_string(),
+            }),
         }
     }
 }
@@ -64,15 +79,17 @@ fn matches(rule: &RuleEntry, pattern: &str) -> bool {
         || (id.len() >= pattern.len() && id[..pattern.len()].eq_ignore_ascii_case(pattern))
 }
 
-fn check_known(patterns: &[String], flag: &str) -> Result<(), String> {
-    for p in patterns {
-        if !all_rules().iter().any(|r| matches(r, p)) {
-            return Err(format!(
-                "{flag} {p:?} names no rule (see `kubeharden rules`)"
-            ));
-        }
+fn check_known(patterns: &[String], flag: &'static str) -> Result<(), UnknownRule> {
+    match patterns
+        .iter()
+        .find(|p| !all_rules().iter().any(|r| matches(r, p)))
+    {
+        Some(pattern) => Err(UnknownRule {
+            flag,
+            pattern: pattern.clone(),
+        }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The rules one scan runs.
@@ -89,7 +106,7 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    pub fn new(selection: &Selection) -> Result<RuleSet, String> {
+    pub fn new(selection: &Selection) -> Result<RuleSet, UnknownRule> {
         check_known(&selection.select, "--select")?;
         check_known(&selection.ignore, "--ignore")?;
         let rules = all_rules()

@@ -1,6 +1,6 @@
 //! Kubernetes' own Pod Security Admission fixtures (v1.37, 148 pods) from
-//! `../shared/conformance/psa/`: every verdict must agree. Skipped, with a note,
-//! where that folder is absent (a user's clone).
+//! `../shared/conformance/psa/`: every verdict must agree. Skipped, with a
+//! `SKIPPED` line, where that folder is absent (a user's clone); required in CI.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,8 +10,7 @@ use kubeharden_rules::{Framework, RuleSet, Selection};
 use kubeharden_yaml::Limits;
 
 fn fixtures_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/psa");
-    dir.join("cases.jsonl").is_file().then_some(dir)
+    kubeharden_testkit::shared("conformance/psa", "PSA conformance not checked")
 }
 
 /// Restricted checks whose cases kubeharden reports under the baseline check that
@@ -29,7 +28,6 @@ fn reported_as(check: &str) -> &[&str] {
 #[test]
 fn agrees_with_kubernetes_on_every_fixture() {
     let Some(dir) = fixtures_dir() else {
-        eprintln!("SKIPPED: ../shared/conformance/psa not found; PSA conformance not checked");
         return;
     };
     let cases = std::fs::read_to_string(dir.join("cases.jsonl")).unwrap();

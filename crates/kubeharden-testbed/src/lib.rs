@@ -38,25 +38,48 @@ pub fn repo_root() -> PathBuf {
 /// has been printed. Call it at the top of a test:
 /// `let Some(tb) = kubeharden_testbed::testbed() else { return };`
 pub fn testbed() -> Option<&'static Testbed> {
-    static TESTBED: OnceLock<Result<Testbed, String>> = OnceLock::new();
+    static TESTBED: OnceLock<Result<Testbed, Unavailable>> = OnceLock::new();
     match TESTBED.get_or_init(start) {
         Ok(tb) => Some(tb),
-        Err(reason) => {
-            skip(reason);
+        Err(why) => {
+            skip(&why.to_string());
             None
+        }
+    }
+}
+
+/// Why there is no test bed, short of a failure (which panics).
+#[derive(Debug)]
+enum Unavailable {
+    /// `testbed/up` could not be run at all.
+    NoScript {
+        script: PathBuf,
+        source: std::io::Error,
+    },
+    /// Go is missing (testbed/build exits 3), as its message says.
+    NoGo(String),
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unavailable::NoScript { script, source } => {
+                write!(f, "cannot run {}: {source}", script.display())
+            }
+            Unavailable::NoGo(message) => f.write_str(message),
         }
     }
 }
 
 /// Reports a skipped test loudly, or fails it where skips are not allowed.
 pub fn skip(reason: &str) {
-    if std::env::var_os("KUBEHARDEN_REQUIRE_TESTBED").is_some_and(|v| v == "1") {
-        panic!("the test bed is required (KUBEHARDEN_REQUIRE_TESTBED=1) but: {reason}");
-    }
-    eprintln!("SKIPPED (no test bed): {reason}");
+    kubeharden_testkit::skip(
+        "KUBEHARDEN_REQUIRE_TESTBED",
+        &format!("no test bed: {reason}"),
+    );
 }
 
-fn start() -> Result<Testbed, String> {
+fn start() -> Result<Testbed, Unavailable> {
     let script = repo_root().join("testbed/up");
     let dir = match std::env::var_os("KUBEHARDEN_TESTBED_DIR") {
         Some(dir) => PathBuf::from(dir),
@@ -66,10 +89,14 @@ fn start() -> Result<Testbed, String> {
         .args(["--watch", &std::process::id().to_string()])
         .env("KUBEHARDEN_TESTBED_DIR", &dir)
         .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        .map_err(|source| Unavailable::NoScript {
+            script: script.clone(),
+            source,
+        })?;
     // testbed/build exits 3 when Go is missing: the only reason to skip.
     if out.status.code() == Some(3) {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+        let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(Unavailable::NoGo(message));
     }
     if !out.status.success() {
         panic!(

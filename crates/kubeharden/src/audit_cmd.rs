@@ -13,15 +13,22 @@ use kubeharden_rules::{Finding, RuleSet, SkippedChecks};
 use kubeharden_yaml::{Limits, Pos};
 
 use crate::cli::AuditLogArgs;
+use crate::error::CliError;
 use crate::scan_cmd::finish;
 
-fn cidrs(list: &[String], flag: &str) -> Result<Vec<Cidr>, String> {
+fn cidrs(list: &[String], flag: &'static str) -> Result<Vec<Cidr>, CliError> {
     list.iter()
-        .map(|c| Cidr::parse(c).ok_or_else(|| format!("--{flag} {c:?} is not a CIDR")))
+        .map(|c| {
+            Cidr::parse(c).ok_or_else(|| CliError::BadValue {
+                flag,
+                value: c.clone(),
+                expected: "not a CIDR",
+            })
+        })
         .collect()
 }
 
-fn config(args: &AuditLogArgs, errors: &mut Vec<LoadError>) -> Result<AuditConfig, String> {
+fn config(args: &AuditLogArgs, errors: &mut Vec<LoadError>) -> Result<AuditConfig, CliError> {
     let mut config = AuditConfig {
         brute_force_failures: args.brute_force_failures,
         spray_users: args.spray_users,
@@ -30,15 +37,18 @@ fn config(args: &AuditLogArgs, errors: &mut Vec<LoadError>) -> Result<AuditConfi
         window: args.window,
         secret_readers: args.secret_reader.clone(),
         exec_allowed: args.exec_allowed.clone(),
-        cluster_cidrs: cidrs(&args.cluster_cidr, "cluster-cidr")?,
+        cluster_cidrs: cidrs(&args.cluster_cidr, "--cluster-cidr")?,
         ..AuditConfig::default()
     };
     if !args.internal_cidr.is_empty() {
-        config.internal_cidrs = cidrs(&args.internal_cidr, "internal-cidr")?;
+        config.internal_cidrs = cidrs(&args.internal_cidr, "--internal-cidr")?;
     }
     if let Some(path) = &args.deny_list {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("--deny-list {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|source| CliError::FlagFile {
+            flag: "--deny-list",
+            path: path.clone(),
+            source,
+        })?;
         let (ranges, bad) = read_list(&text);
         let name: Arc<str> = path.display().to_string().into();
         for line in bad {
@@ -74,7 +84,7 @@ fn blind_spots(
     let policy = match kubeharden_audit::policy::AuditPolicy::read(name.clone(), object.root) {
         Ok(p) => p,
         Err(e) => {
-            errors.push(LoadError::new(&name, Some(Pos::new(1, 1)), e));
+            errors.push(LoadError::new(&e.file, Some(e.pos), e.to_string()));
             return None;
         }
     };
@@ -116,8 +126,8 @@ fn malformed_errors(lines: &MalformedLines, errors: &mut Vec<LoadError>) {
     errors.extend(lines.listed.iter().map(|m| {
         LoadError::new(
             &m.file,
-            Some(Pos::new(m.line as u32, 1)),
-            format!("not an audit event: {}", m.message),
+            Some(Pos::new(m.line as u32, m.why.column() as u32)),
+            format!("not an audit event: {}", m.why),
         )
     }));
     if let (Some(first), Some(m)) = (lines.first_unlisted, lines.listed.first()) {
@@ -167,13 +177,17 @@ fn stdout_closed() -> bool {
     poll(&mut fds, Some(&now)).is_ok_and(|_| fds[0].revents().contains(PollFlags::ERR))
 }
 
-pub fn run(args: AuditLogArgs) -> Result<u8, String> {
+pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
     crate::scan_cmd::set_threads(args.threads)?;
     if !matches!(
         args.output.format,
         Format::Text | Format::Json | Format::Junit
     ) {
-        return Err("audit-log writes text, json or junit".to_string());
+        return Err(CliError::FormatNotSupported {
+            command: "audit-log",
+            supported: "text, json or junit",
+            format: args.output.format,
+        });
     }
     let rules = RuleSet::new(&args.selection.selection())?.audit_rules();
     let mut errors = Vec::new();
@@ -215,6 +229,7 @@ pub fn run(args: AuditLogArgs) -> Result<u8, String> {
     let report = ScanReport {
         findings,
         errors,
+        warnings: Vec::new(),
         skipped: blind.into_iter().collect(),
         stats: ScanStats {
             files: result.inputs,

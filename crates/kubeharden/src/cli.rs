@@ -3,8 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use kubeharden_report::Format;
-use kubeharden_rules::{Framework, PssLevel, Selection, Severity};
+use kubeharden_report::{Format, UnknownFormat};
+use kubeharden_rules::{
+    Framework, PssLevel, Selection, Severity, UnknownFramework, UnknownSeverity,
+};
 
 #[derive(Parser)]
 #[command(
@@ -119,6 +121,9 @@ pub struct NodeArgs {
     /// The user that should own configuration files.
     #[arg(long, value_name = "UID", default_value_t = 0)]
     pub owner_uid: u32,
+    /// Largest file to read, in bytes: a larger one is an error, not read.
+    #[arg(long, value_name = "BYTES", default_value_t = kubeharden_load::DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -338,26 +343,34 @@ pub struct ExplainArgs {
     pub rule: String,
 }
 
-fn parse_format(s: &str) -> Result<Format, String> {
+fn parse_format(s: &str) -> Result<Format, UnknownFormat> {
     s.parse()
 }
 
-fn parse_framework(s: &str) -> Result<Framework, String> {
+fn parse_framework(s: &str) -> Result<Framework, UnknownFramework> {
     s.parse()
 }
 
-fn parse_pss_level(s: &str) -> Result<PssLevel, String> {
+/// A `--pss-target` that is no Pod Security level.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown level {0:?} (expected baseline or restricted)")]
+pub struct UnknownLevel(String);
+
+fn parse_pss_level(s: &str) -> Result<PssLevel, UnknownLevel> {
     match s.to_ascii_lowercase().as_str() {
         "baseline" => Ok(PssLevel::Baseline),
         "restricted" => Ok(PssLevel::Restricted),
-        _ => Err(format!(
-            "unknown level {s:?} (expected baseline or restricted)"
-        )),
+        _ => Err(UnknownLevel(s.to_string())),
     }
 }
 
+/// A namespace that the API server would refuse.
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?} is not a namespace name (lowercase letters, digits and '-', at most 63)")]
+pub struct BadNamespace(String);
+
 /// A namespace name as the API server accepts it: a DNS label.
-fn parse_namespace(s: &str) -> Result<String, String> {
+fn parse_namespace(s: &str) -> Result<String, BadNamespace> {
     let valid = !s.is_empty()
         && s.len() <= 63
         && s.bytes()
@@ -367,13 +380,11 @@ fn parse_namespace(s: &str) -> Result<String, String> {
     if valid {
         Ok(s.to_string())
     } else {
-        Err(format!(
-            "{s:?} is not a namespace name (lowercase letters, digits and '-', at most 63)"
-        ))
+        Err(BadNamespace(s.to_string()))
     }
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
+fn parse_severity(s: &str) -> Result<Severity, UnknownSeverity> {
     s.parse()
 }
 
@@ -381,7 +392,7 @@ fn parse_severity(s: &str) -> Result<Severity, String> {
 #[derive(Clone, Copy, Debug)]
 pub struct FailOn(pub Option<Severity>);
 
-fn parse_fail_on(s: &str) -> Result<FailOn, String> {
+fn parse_fail_on(s: &str) -> Result<FailOn, UnknownSeverity> {
     match s.to_ascii_lowercase().as_str() {
         "none" | "never" => Ok(FailOn(None)),
         _ => s.parse().map(|sev| FailOn(Some(sev))),

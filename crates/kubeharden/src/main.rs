@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod cli;
+mod error;
 mod netpol_cmd;
 mod node_cmd;
 mod output;

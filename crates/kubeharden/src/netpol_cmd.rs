@@ -10,6 +10,7 @@ use kubeharden_report::Format;
 use serde_json::{json, Value};
 
 use crate::cli::{MatrixArgs, ReachArgs};
+use crate::error::{CliError, WorkloadError};
 use crate::query::{load, text_or_json};
 use crate::{exit, output};
 
@@ -21,34 +22,34 @@ fn pod_name(pod: &PodEntry) -> String {
 }
 
 /// A workload by `NS/NAME` or `NS/KIND/NAME`.
-fn find<'v>(view: &'v ClusterView, spec: &str) -> Result<&'v PodEntry, String> {
+fn find<'v>(view: &'v ClusterView, spec: &str) -> Result<&'v PodEntry, WorkloadError> {
     let (namespace, name) = spec
         .split_once('/')
-        .ok_or_else(|| format!("{spec:?}: expected NAMESPACE/NAME or NAMESPACE/KIND/NAME"))?;
+        .ok_or_else(|| WorkloadError::BadName(spec.to_string()))?;
     let found = view.find_pod(namespace, name);
     match found.as_slice() {
         [one] => Ok(&view.pods[*one]),
-        [] => Err(format!("no workload {spec:?} in the scanned objects")),
-        many => Err(format!(
-            "{spec:?} is ambiguous: {}; name it as NAMESPACE/KIND/NAME",
-            many.iter()
-                .map(|&i| pod_name(&view.pods[i]))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        [] => Err(WorkloadError::NotFound(spec.to_string())),
+        many => Err(WorkloadError::Ambiguous {
+            given: spec.to_string(),
+            candidates: many.iter().map(|&i| pod_name(&view.pods[i])).collect(),
+        }),
     }
 }
 
-fn parse_port(port: &str) -> Result<(i32, String), String> {
+fn parse_port(port: &str) -> Result<(i32, String), CliError> {
+    let bad = |expected| CliError::BadValue {
+        flag: "--port",
+        value: port.to_string(),
+        expected,
+    };
     let (number, protocol) = port.split_once('/').unwrap_or((port, "TCP"));
     let number: i32 = number
         .parse()
-        .map_err(|_| format!("--port {port:?}: expected PORT or PORT/PROTOCOL"))?;
+        .map_err(|_| bad("expected PORT or PORT/PROTOCOL"))?;
     let protocol = protocol.to_ascii_uppercase();
     if !matches!(protocol.as_str(), "TCP" | "UDP" | "SCTP") {
-        return Err(format!(
-            "--port {port:?}: protocol must be TCP, UDP or SCTP"
-        ));
+        return Err(bad("protocol must be TCP, UDP or SCTP"));
     }
     Ok((number, protocol))
 }
@@ -261,7 +262,7 @@ fn verdict_word(v: Verdict) -> &'static str {
     }
 }
 
-pub fn reach(args: ReachArgs) -> Result<u8, String> {
+pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
     text_or_json(args.output.format)?;
     let port = args.port.as_deref().map(parse_port).transpose()?;
     let (view, had_errors) = load(&args.input)?;
@@ -329,7 +330,7 @@ pub fn reach(args: ReachArgs) -> Result<u8, String> {
     Ok(if had_errors { exit::ERROR } else { exit::CLEAN })
 }
 
-pub fn matrix(args: MatrixArgs) -> Result<u8, String> {
+pub fn matrix(args: MatrixArgs) -> Result<u8, CliError> {
     text_or_json(args.output.format)?;
     let (view, had_errors) = load(&args.input)?;
     let pods: Vec<&PodEntry> = view
@@ -338,10 +339,7 @@ pub fn matrix(args: MatrixArgs) -> Result<u8, String> {
         .map(|&i| &view.pods[i])
         .collect();
     if pods.is_empty() {
-        return Err(format!(
-            "no workload in namespace {:?} in the scanned objects",
-            args.namespace
-        ));
+        return Err(WorkloadError::EmptyNamespace(args.namespace.clone()).into());
     }
     let names: Vec<String> = pods
         .iter()

@@ -5,18 +5,20 @@ use kubeharden_node::{discover, parse_version, NodeInputs};
 use kubeharden_rules::RuleSet;
 
 use crate::cli::NodeArgs;
+use crate::error::CliError;
 use crate::scan_cmd::finish;
 
-pub fn run(args: NodeArgs) -> Result<u8, String> {
+pub fn run(args: NodeArgs) -> Result<u8, CliError> {
     let k8s_version = match &args.k8s_version {
-        Some(v) => Some(
-            parse_version(v)
-                .ok_or_else(|| format!("--k8s-version {v:?}: expected MAJOR.MINOR, e.g. 1.30"))?,
-        ),
+        Some(v) => Some(parse_version(v).ok_or_else(|| CliError::BadValue {
+            flag: "--k8s-version",
+            value: v.clone(),
+            expected: "expected MAJOR.MINOR, e.g. 1.30",
+        })?),
         None => None,
     };
     if !args.root.is_dir() {
-        return Err(format!("--root {}: not a folder", args.root.display()));
+        return Err(CliError::RootNotAFolder(args.root.clone()));
     }
     let selection = args.selection.selection();
     let mut rules = RuleSet::new(&selection)?.node_rules();
@@ -29,6 +31,7 @@ pub fn run(args: NodeArgs) -> Result<u8, String> {
         encryption_config: args.encryption_config.clone(),
         kubeconfigs: args.kubeconfigs.clone(),
         k8s_version,
+        max_file_size: args.max_file_size,
     };
     let view = discover(&inputs);
     let checked = rules.check_node(&view);
@@ -37,6 +40,7 @@ pub fn run(args: NodeArgs) -> Result<u8, String> {
     let report = ScanReport {
         findings: checked.findings,
         errors,
+        warnings: view.warnings.clone(),
         skipped: Vec::new(),
         stats: ScanStats {
             files: view.read,

@@ -4,13 +4,16 @@ use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
 
 use crate::cli::{ColorChoice, OutputArgs};
+use crate::error::CliError;
 
 /// Opens the report destination: `--output FILE` or standard output.
-pub fn open(args: &OutputArgs) -> Result<Box<dyn Write>, String> {
+pub fn open(args: &OutputArgs) -> Result<Box<dyn Write>, CliError> {
     match &args.output {
         Some(path) => {
-            let file =
-                File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let file = File::create(path).map_err(|source| CliError::CreateOutput {
+                path: path.clone(),
+                source,
+            })?;
             Ok(Box::new(BufWriter::new(file)))
         }
         None => Ok(Box::new(BufWriter::new(io::stdout().lock()))),
@@ -31,9 +34,9 @@ pub fn use_color(args: &OutputArgs) -> bool {
 }
 
 /// Finishes writing; a closed pipe (`| head`) is not an error.
-pub fn finish(result: io::Result<()>, mut out: Box<dyn Write>) -> Result<(), String> {
+pub fn finish(result: io::Result<()>, mut out: Box<dyn Write>) -> Result<(), CliError> {
     match result.and_then(|()| out.flush()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|e| format!("cannot write the report: {e}")),
+        other => other.map_err(CliError::WriteReport),
     }
 }

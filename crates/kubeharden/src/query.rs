@@ -9,9 +9,10 @@ use kubeharden_report::Format;
 use kubeharden_rules::RuleSet;
 
 use crate::cli::InputArgs;
+use crate::error::CliError;
 
 /// Loads the objects of a query; input errors are printed and make the exit code 2.
-pub fn load(input: &InputArgs) -> Result<(ClusterView, bool), String> {
+pub fn load(input: &InputArgs) -> Result<(ClusterView, bool), CliError> {
     let paths = if input.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -20,10 +21,7 @@ pub fn load(input: &InputArgs) -> Result<(ClusterView, bool), String> {
     let found = discover(&paths, &input.exclude)?;
     // A query asks about one cluster; unrelated PATHs are not silently merged.
     if found.roots.len() > 1 && !input.cluster.one_cluster {
-        return Err(format!(
-            "the {} PATHs are separate clusters: query one, or pass --one-cluster to treat them as one",
-            found.roots.len()
-        ));
+        return Err(CliError::SeparateClusters(found.roots.len()));
     }
     let options = ScanOptions {
         default_namespace: input.cluster.default_namespace.clone(),
@@ -34,13 +32,20 @@ pub fn load(input: &InputArgs) -> Result<(ClusterView, bool), String> {
     for error in &errors {
         eprintln!("kubeharden: error: {error}");
     }
+    for warning in &report.warnings {
+        eprintln!("kubeharden: warning: {warning}");
+    }
     Ok((view, !errors.is_empty()))
 }
 
 /// Query commands write text or JSON.
-pub fn text_or_json(format: Format) -> Result<(), String> {
+pub fn text_or_json(format: Format) -> Result<(), CliError> {
     match format {
         Format::Text | Format::Json => Ok(()),
-        other => Err(format!("queries write text or json, not {other:?}")),
+        format => Err(CliError::FormatNotSupported {
+            command: "queries",
+            supported: "text or json",
+            format,
+        }),
     }
 }

@@ -8,6 +8,7 @@ use kubeharden_report::Format;
 use serde_json::{json, Value};
 
 use crate::cli::{CanArgs, PermissionsArgs, RequestArgs, WhoCanArgs};
+use crate::error::CliError;
 use crate::query::{load, text_or_json};
 use crate::{exit, output};
 
@@ -59,7 +60,7 @@ fn write(
     output_args: &crate::cli::OutputArgs,
     json_doc: impl FnOnce() -> Value,
     text: impl FnOnce() -> String,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let mut out = output::open(output_args)?;
     let written = match output_args.format {
         Format::Json => serde_json::to_writer_pretty(&mut out, &json_doc())
@@ -78,7 +79,7 @@ fn code(had_errors: bool) -> u8 {
     }
 }
 
-pub fn who_can(args: WhoCanArgs) -> Result<u8, String> {
+pub fn who_can(args: WhoCanArgs) -> Result<u8, CliError> {
     text_or_json(args.output.format)?;
     let (view, had_errors) = load(&args.input)?;
     let model = RbacModel::build(&view);
@@ -110,7 +111,7 @@ pub fn who_can(args: WhoCanArgs) -> Result<u8, String> {
     Ok(code(had_errors))
 }
 
-pub fn can(args: CanArgs) -> Result<u8, String> {
+pub fn can(args: CanArgs) -> Result<u8, CliError> {
     text_or_json(args.output.format)?;
     let subject = SubjectRef::parse(&args.subject)?;
     let (view, had_errors) = load(&args.input)?;
@@ -138,7 +139,7 @@ pub fn can(args: CanArgs) -> Result<u8, String> {
     Ok(code(had_errors))
 }
 
-pub fn permissions(args: PermissionsArgs) -> Result<u8, String> {
+pub fn permissions(args: PermissionsArgs) -> Result<u8, CliError> {
     text_or_json(args.output.format)?;
     let subject = SubjectRef::parse(&args.subject)?;
     let (view, had_errors) = load(&args.input)?;

@@ -7,6 +7,7 @@ use kubeharden_rules::{find_rule, RuleEntry, RuleSet, Selection};
 use serde_json::json;
 
 use crate::cli::{ExplainArgs, RulesArgs};
+use crate::error::CliError;
 use crate::{exit, output};
 
 fn rule_json(rule: &RuleEntry) -> serde_json::Value {
@@ -24,7 +25,7 @@ fn rule_json(rule: &RuleEntry) -> serde_json::Value {
     })
 }
 
-pub fn list(args: RulesArgs) -> Result<u8, String> {
+pub fn list(args: RulesArgs) -> Result<u8, CliError> {
     let rules = RuleSet::new(&Selection {
         framework: args.framework,
         ..Selection::default()
@@ -38,7 +39,13 @@ pub fn list(args: RulesArgs) -> Result<u8, String> {
                 .and_then(|()| writeln!(out))
         }
         Format::Text => write_table(rules.rules(), &mut out),
-        other => return Err(format!("`rules` writes text or json, not {other:?}")),
+        format => {
+            return Err(CliError::FormatNotSupported {
+                command: "`rules`",
+                supported: "text or json",
+                format,
+            })
+        }
     };
     output::finish(written, out)?;
     Ok(exit::CLEAN)
@@ -73,9 +80,8 @@ fn write_table(rules: &[&RuleEntry], out: &mut dyn Write) -> std::io::Result<()>
     )
 }
 
-pub fn explain(args: ExplainArgs) -> Result<u8, String> {
-    let rule = find_rule(&args.rule)
-        .ok_or_else(|| format!("no rule {:?} (see `kubeharden rules`)", args.rule))?;
+pub fn explain(args: ExplainArgs) -> Result<u8, CliError> {
+    let rule = find_rule(&args.rule).ok_or_else(|| CliError::NoSuchRule(args.rule.clone()))?;
     let d = rule.def;
     let mut text = format!(
         "{} {}: {}\n\nSeverity:  {}\nGuidance:  {}\n",
@@ -96,7 +102,7 @@ pub fn explain(args: ExplainArgs) -> Result<u8, String> {
     text.push('\n');
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::WriteReport(e)),
         _ => Ok(exit::CLEAN),
     }
 }

@@ -10,20 +10,20 @@ use kubeharden_report::{
 use kubeharden_rules::{RuleSet, Selection};
 
 use crate::cli::ScanArgs;
+use crate::error::CliError;
 use crate::{exit, output};
 
 /// Sets the number of worker threads (`-j`), for every command that parallelises.
-pub fn set_threads(threads: Option<usize>) -> Result<(), String> {
+pub fn set_threads(threads: Option<usize>) -> Result<(), CliError> {
     if let Some(n) = threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
-            .build_global()
-            .map_err(|e| e.to_string())?;
+            .build_global()?;
     }
     Ok(())
 }
 
-pub fn run(args: ScanArgs) -> Result<u8, String> {
+pub fn run(args: ScanArgs) -> Result<u8, CliError> {
     set_threads(args.threads)?;
     let selection = Selection {
         framework: args.framework,
@@ -53,16 +53,19 @@ pub fn run(args: ScanArgs) -> Result<u8, String> {
     code
 }
 
-/// Prints the errors, writes the report and gives the exit code: the same for every
-/// reporting command.
+/// Prints the errors and warnings, writes the report and gives the exit code: the
+/// same for every reporting command. Errors give 2; warnings never change the code.
 pub fn finish(
     report: &kubeharden_engine::ScanReport,
     rules: &RuleSet,
     output: &crate::cli::OutputArgs,
     fail_on: crate::cli::FailOn,
-) -> Result<u8, String> {
+) -> Result<u8, CliError> {
     for error in &report.errors {
         eprintln!("kubeharden: error: {error}");
+    }
+    for warning in &report.warnings {
+        eprintln!("kubeharden: warning: {warning}");
     }
     write_report(report, rules, output)?;
     Ok(if !report.errors.is_empty() {
@@ -82,7 +85,7 @@ pub fn write_report(
     report: &kubeharden_engine::ScanReport,
     rules: &RuleSet,
     args: &crate::cli::OutputArgs,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let view = Report {
         scan: report,
         rules,

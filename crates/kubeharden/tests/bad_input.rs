@@ -62,24 +62,83 @@ fn wrong_type_names_the_field_and_line() {
     );
 }
 
-#[test]
-fn non_utf8_bytes_are_reported_and_the_file_still_scanned() {
+/// A folder holding one pod whose file starts with a Latin-1 comment (`café`).
+fn latin1_folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut bytes = GOOD_POD.replace("name: good", "name: latin1").into_bytes();
     bytes.splice(0..0, b"# caf\xe9\n".iter().copied());
     std::fs::write(dir.path().join("latin1.yaml"), bytes).unwrap();
+    dir
+}
+
+/// Invalid UTF-8 is replaced and the file scanned whole: a warning, never an error,
+/// so it does not make exit code 2.
+#[test]
+fn non_utf8_bytes_are_a_warning_and_the_file_still_scanned() {
+    let dir = latin1_folder();
     let (out, doc) = scan(dir.path(), &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(doc["errors"][0]["line"], 1);
-    assert!(doc["errors"][0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("UTF-8"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "findings, no error: {stderr}");
+    assert_eq!(doc["errors"], serde_json::json!([]));
+    assert_eq!(
+        doc["warnings"],
+        serde_json::json!([{
+            "file": "latin1.yaml", "line": 1, "column": 6, "kind": "invalid_utf8",
+            "message": "invalid UTF-8; the bytes were replaced with U+FFFD and the rest of the file was scanned"
+        }])
+    );
+    assert_eq!(doc["summary"]["warnings"], 1);
+    assert!(
+        stderr.contains("kubeharden: warning: latin1.yaml:1:6: invalid UTF-8"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("error"), "{stderr}");
     assert_eq!(
         doc["findings"].as_array().unwrap().len(),
         1,
         "the rest of the file was scanned"
     );
+    let (out, _) = scan(dir.path(), &["--fail-on", "none"]);
+    assert_eq!(out.status.code(), Some(0), "a warning alone is a clean run");
+}
+
+/// Every format shows the warning, and none takes it for a failure.
+#[test]
+fn every_format_shows_a_warning_as_a_warning() {
+    let dir = latin1_folder();
+    let run = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+            .args(["scan", ".", "--select", "KH101", "-f", format])
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run("text");
+    assert!(
+        text.contains("Warnings\n  latin1.yaml:1:6: invalid UTF-8"),
+        "{text}"
+    );
+    assert!(text.contains("; 1 warning\n"), "{text}");
+    assert!(!text.contains("Errors"), "{text}");
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], true);
+    let note = &invocation["toolExecutionNotifications"][0];
+    assert_eq!(note["level"], "warning");
+    assert_eq!(
+        note["locations"][0]["physicalLocation"]["region"],
+        serde_json::json!({"startLine": 1, "startColumn": 6})
+    );
+    let junit = run("junit");
+    assert!(
+        junit.contains(r#"<testsuite name="input warnings""#)
+            && junit.contains("<system-err>latin1.yaml:1:6: invalid UTF-8"),
+        "{junit}"
+    );
+    assert!(!junit.contains("input errors"), "{junit}");
 }
 
 #[test]

@@ -7,9 +7,8 @@ use std::process::Command;
 
 use common::root;
 
-fn shared() -> Option<PathBuf> {
-    let dir = root().join("../shared/schemas");
-    dir.is_dir().then_some(dir)
+fn shared(what: &str) -> Option<PathBuf> {
+    kubeharden_testkit::shared("schemas", what)
 }
 
 fn scan(format: &str) -> String {
@@ -58,8 +57,7 @@ fn sarif_snapshot_and_schema() {
             .unwrap()
             >= 1
     ));
-    let Some(schemas) = shared() else {
-        eprintln!("SKIPPED: ../shared/schemas not found; SARIF schema validation not run");
+    let Some(schemas) = shared("SARIF schema validation not run") else {
         return;
     };
     let schema: serde_json::Value = serde_json::from_str(
@@ -85,26 +83,27 @@ fn junit_snapshot_and_schema() {
     insta::assert_snapshot!(timestamps
         .replace_all(&junit, r#"timestamp="[ts]" hostname="[host]""#)
         .to_string());
-    let Some(schemas) = shared() else {
-        eprintln!("SKIPPED: ../shared/schemas not found; JUnit schema validation not run");
+    let Some(schemas) = shared("JUnit schema validation not run") else {
+        return;
+    };
+    let Some(xmllint) = kubeharden_testkit::tool("xmllint", "JUnit schema validation not run")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.xml");
     std::fs::write(&file, &junit).unwrap();
-    match Command::new("xmllint")
+    let out = Command::new(xmllint)
         .args(["--noout", "--schema"])
         .arg(schemas.join("junit.xsd"))
         .arg(&file)
         .output()
-    {
-        Ok(out) => assert!(
-            out.status.success(),
-            "JUnit does not validate: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(_) => eprintln!("SKIPPED: xmllint not installed; JUnit schema validation not run"),
-    }
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "JUnit does not validate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

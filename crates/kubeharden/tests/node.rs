@@ -432,8 +432,10 @@ fn an_unreadable_kubelet_config_is_not_judged() {
     let config = root.join("var/lib/kubelet/config.yaml");
     let mut command = if is_root() {
         chmod(&config, 0o600);
-        let Some(setpriv) = which("setpriv") else {
-            eprintln!("SKIPPED: running as root without setpriv to drop privileges");
+        let Some(setpriv) = kubeharden_testkit::tool(
+            "setpriv",
+            "running as root, the test cannot drop privileges to make a file unreadable",
+        ) else {
             return;
         };
         let mut c = Command::new(setpriv);
@@ -478,14 +480,6 @@ fn walkdir(dir: &Path) -> Vec<PathBuf> {
         all.push(path);
     }
     all
-}
-
-fn which(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
 }
 
 #[test]
@@ -637,4 +631,74 @@ fn a_link_cycle_under_the_pki_folder_ends() {
     let text = doc.to_string();
     assert!(!text.contains("pki/loop/"), "{text}");
     assert!(!text.contains("host-root/"), "{text}");
+}
+
+#[test]
+fn an_oversized_file_is_a_located_error_and_not_read() {
+    let (_dir, root) = tree("kubeadm-control-plane");
+    let config = root.join("var/lib/kubelet/config.yaml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!("# {}\n", "x".repeat(200_000)));
+    std::fs::write(&config, text).unwrap();
+    let (code, doc, stderr) = audit(&root, &["--max-file-size", "100000"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let errors = errors(&doc, &root);
+    assert_eq!(
+        errors[0],
+        "var/lib/kubelet/config.yaml larger than the 100000-byte limit (--max-file-size); not read"
+    );
+    // What only that file could say is not judged, as for any unreadable config.
+    assert!(
+        errors[1..].iter().all(|e| e.contains("cannot be judged")),
+        "{errors:?}"
+    );
+    assert!(
+        stderr.contains("config.yaml: larger than the 100000-byte limit"),
+        "{stderr}"
+    );
+    // The rest of the node is still judged.
+    assert!(render(&doc, &root).contains("etc/kubernetes/manifests/kube-apiserver.yaml"));
+}
+
+#[test]
+fn links_resolve_inside_the_root_and_never_out_of_it() {
+    let (dir, root) = tree("kubeadm-control-plane");
+    // A kubeconfig outside --root, with a credential in it: never to be read.
+    let outside = dir.path().join("outside.conf");
+    let admin = root.join("etc/kubernetes/admin.conf");
+    std::fs::copy(&admin, &outside).unwrap();
+    std::fs::remove_file(&admin).unwrap();
+    std::os::unix::fs::symlink(&outside, &admin).unwrap();
+    let relative = root.join("etc/kubernetes/up.conf");
+    std::os::unix::fs::symlink("../../../../../../../outside.conf", &relative).unwrap();
+    std::os::unix::fs::symlink("/etc/shadow", root.join("etc/kubernetes/shadow.conf")).unwrap();
+    // A manifest kept elsewhere on the node, linked by its absolute node path.
+    let manifests = root.join("etc/kubernetes/manifests");
+    std::fs::create_dir_all(root.join("srv")).unwrap();
+    std::fs::rename(
+        manifests.join("kube-apiserver.yaml"),
+        root.join("srv/kube-apiserver.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        "/srv/kube-apiserver.yaml",
+        manifests.join("kube-apiserver.yaml"),
+    )
+    .unwrap();
+    let (code, doc, stderr) = audit(&root, &[]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let text = doc.to_string();
+    assert!(!text.contains("outside.conf"), "{text}");
+    assert!(!text.contains("shadow"), "{text}");
+    let findings = render(&doc, &root);
+    // admin.conf leads to the node's /<scratch>/outside.conf, which is not there.
+    assert!(
+        !findings.contains("etc/kubernetes/admin.conf"),
+        "{findings}"
+    );
+    // The API server is still found, through its link inside the root, and shown as named.
+    assert!(
+        findings.contains("etc/kubernetes/manifests/kube-apiserver.yaml"),
+        "{findings}"
+    );
 }

@@ -264,12 +264,9 @@ fn pod_security_agrees_with_the_api_server() {
     let Some(tb) = kubeharden_testbed::testbed() else {
         return;
     };
-    let shared = common::root().join("../shared");
     let mut seeds = psa_gen::builtin_seeds();
-    if shared.is_dir() {
+    if let Some(shared) = kubeharden_testkit::shared("", "the seeds are the built-in pods only") {
         seeds.extend(psa_gen::shared_seeds(&shared));
-    } else {
-        eprintln!("NOTE: ../shared is absent; the seeds are the built-in pods only");
     }
     let admin = tb.client("admin");
     let seeds = valid_seeds(tb, &admin, seeds);

@@ -1,0 +1,82 @@
+//! Why a command could not run at all (exit code 2). Errors in the input are not
+//! these: they are reported with their file and line, and the run goes on.
+
+use std::io;
+use std::path::PathBuf;
+
+use kubeharden_load::BadExclude;
+use kubeharden_rbac::BadSubject;
+use kubeharden_report::Format;
+use kubeharden_rules::UnknownRule;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Exclude(#[from] BadExclude),
+    #[error(transparent)]
+    Selection(#[from] UnknownRule),
+    #[error(transparent)]
+    Subject(#[from] BadSubject),
+    #[error("-j: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+    /// A flag's value that is not of its form.
+    #[error("{flag} {value:?}: {expected}")]
+    BadValue {
+        flag: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    /// A file a flag names that could not be read.
+    #[error("{flag} {}: {source}", path.display())]
+    FlagFile {
+        flag: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error("--root {}: not a folder", .0.display())]
+    RootNotAFolder(PathBuf),
+    #[error("{command} writes {supported}, not {}", format_name(*.format))]
+    FormatNotSupported {
+        command: &'static str,
+        supported: &'static str,
+        format: Format,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    CreateOutput { path: PathBuf, source: io::Error },
+    #[error("cannot write the report: {0}")]
+    WriteReport(io::Error),
+    #[error("no rule {0:?} (see `kubeharden rules`)")]
+    NoSuchRule(String),
+    #[error("the {0} PATHs are separate clusters: query one, or pass --one-cluster to treat them as one")]
+    SeparateClusters(usize),
+    /// A query's `NS/NAME` that names no workload, or several.
+    #[error("{0}")]
+    Workload(#[from] WorkloadError),
+}
+
+/// A workload named on the command line (`--from`, `--to`, `-n`) that the scan does
+/// not hold exactly once.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkloadError {
+    #[error("{0:?}: expected NAMESPACE/NAME or NAMESPACE/KIND/NAME")]
+    BadName(String),
+    #[error("no workload {0:?} in the scanned objects")]
+    NotFound(String),
+    #[error("{given:?} is ambiguous: {}; name it as NAMESPACE/KIND/NAME", candidates.join(", "))]
+    Ambiguous {
+        given: String,
+        candidates: Vec<String>,
+    },
+    #[error("no workload in namespace {0:?} in the scanned objects")]
+    EmptyNamespace(String),
+}
+
+/// A format as `--format` spells it.
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Text => "text",
+        Format::Json => "json",
+        Format::Sarif => "sarif",
+        Format::Junit => "junit",
+    }
+}
