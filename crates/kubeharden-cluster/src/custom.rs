@@ -151,3 +151,11 @@ pub(crate) fn cluster_scoped(group: &str, kind: &str) -> bool {
         .iter()
         .any(|(g, k, _, wide)| *g == group && *k == kind && *wide)
 }
+
+/// The custom kinds the view reads, as (group, kind): other engines' network
+/// policies and the pod makers operators are known for. A live scan lists these
+/// (other custom resources are not read from a cluster, whose pods are seen).
+pub fn kinds_read() -> impl Iterator<Item = (&'static str, &'static str)> {
+    let policies = POLICY_KINDS.iter().map(|(g, k, _, _)| (*g, *k));
+    policies.chain(POD_MAKERS.iter().copied())
+}

@@ -171,6 +171,8 @@ pub struct ClusterFacts {
     /// Legacy token Secrets: (namespace, service account, the Secret).
     pub(crate) token_secrets: Vec<(String, String, Origin)>,
     pub(crate) custom: Vec<crate::custom::CustomEntry>,
+    /// The `ClusterSnapshot` of a live scan (or of its snapshot file).
+    pub(crate) live: Vec<crate::live::LiveFacts>,
 }
 
 /// Labels as selectors see them: every scalar value as its text. (A value of the
@@ -212,6 +214,7 @@ impl ClusterFacts {
         self.bindings.extend(other.bindings);
         self.token_secrets.extend(other.token_secrets);
         self.custom.extend(other.custom);
+        self.live.extend(other.live);
     }
 
     /// Keeps what cross-object analysis needs of `object` (and of its pod spec), and
@@ -394,6 +397,11 @@ impl ClusterFacts {
                     namespace,
                     hard,
                 });
+            }
+            (crate::live::SNAPSHOT_GROUP, crate::live::SNAPSHOT_KIND) => {
+                if let Some(header) = read_field(object, "", errors) {
+                    self.live.push(crate::live::LiveFacts { origin, header });
+                }
             }
             (group, kind) if crate::custom::is_custom_group(group) => {
                 let cluster_scoped = crate::custom::cluster_scoped(group, kind);

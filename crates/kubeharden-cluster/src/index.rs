@@ -41,6 +41,9 @@ pub struct ClusterView {
     pub token_secrets: Vec<(String, String, crate::Origin)>,
     /// Custom resources: other engines' network policies, operators' pod makers.
     pub custom: Vec<crate::custom::CustomEntry>,
+    /// What a live scan knew beyond its objects (its `ClusterSnapshot`); `None` for a
+    /// scan of manifests.
+    pub live: Option<crate::live::LiveFacts>,
     index: HashMap<String, NamespacePods>,
     /// Indexes into `policies`, by namespace.
     policies_by_namespace: HashMap<String, Vec<usize>>,
@@ -99,6 +102,7 @@ impl ClusterView {
         place(&mut facts.roles, |r| &r.origin);
         place(&mut facts.bindings, |b| &b.origin);
         place(&mut facts.custom, |c| &c.origin);
+        place(&mut facts.live, |l| &l.origin);
         place(&mut facts.namespaces, |n| &n.1.origin);
         place(&mut facts.service_accounts, |a| &a.1.origin);
         let mut index: HashMap<String, NamespacePods> = HashMap::new();
@@ -132,6 +136,7 @@ impl ClusterView {
             bindings: facts.bindings,
             token_secrets: facts.token_secrets,
             custom: facts.custom,
+            live: facts.live.pop(),
             index,
         }
     }

@@ -12,6 +12,7 @@
 pub mod custom;
 mod facts;
 mod index;
+pub mod live;
 pub mod netpol;
 pub mod plugins;
 pub mod proximity;

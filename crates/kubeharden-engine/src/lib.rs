@@ -207,6 +207,53 @@ pub fn scan_text(name: &str, text: &str, rules: &RuleSet, options: &ScanOptions)
     report
 }
 
+/// A scan of objects that arrive in batches, such as the pages of a live cluster's
+/// lists: each batch is checked in parallel as it arrives and its trees dropped, so
+/// memory holds the findings and the cluster view's small facts, not the objects.
+/// [`ObjectScan::finish`] then settles cross-object conditions and runs the
+/// cluster-wide rules, as for files.
+pub struct ObjectScan<'r> {
+    rules: &'r RuleSet,
+    partial: Partial,
+}
+
+impl<'r> ObjectScan<'r> {
+    pub fn new(rules: &'r RuleSet) -> ObjectScan<'r> {
+        ObjectScan {
+            rules,
+            partial: Partial::default(),
+        }
+    }
+
+    /// Checks a batch of objects.
+    pub fn check(&mut self, objects: Vec<Object>) {
+        let rules = self.rules;
+        let batch = objects
+            .into_par_iter()
+            .map(|object| {
+                let mut partial = Partial::default();
+                check(&object, rules, &mut partial);
+                partial
+            })
+            .reduce(Partial::default, Partial::merge);
+        let done = std::mem::take(&mut self.partial);
+        self.partial = done.merge(batch);
+    }
+
+    /// Adds an error (something that could not be read) to the report.
+    pub fn error(&mut self, error: LoadError) {
+        self.partial.report.errors.push(error);
+    }
+
+    /// The report: cross-object conditions settled, cluster-wide rules run, sorted.
+    pub fn finish(self) -> ScanReport {
+        let (mut report, view) = settle(self.partial, self.rules);
+        rayon::spawn(move || drop(view));
+        sort(&mut report);
+        report
+    }
+}
+
 fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial {
     match read_source(input, options.max_file_size) {
         Err(err) => {

@@ -71,7 +71,8 @@ fn write_located(
     pos: Option<Pos>,
     what: &dyn fmt::Display,
 ) -> fmt::Result {
-    match pos {
+    // An object read from a cluster has no line (0): its location says where.
+    match pos.filter(|p| p.line > 0) {
         Some(pos) => write!(f, "{file}:{}:{}: {what}", pos.line, pos.col),
         None => write!(f, "{file}: {what}"),
     }

@@ -216,7 +216,11 @@ fn build_roles<'v>(builtin: &'v ClusterView, view: &'v ClusterView) -> Vec<RoleD
         .roles
         .iter()
         .map(|entry| match builtins.get(&key_of(entry)) {
-            Some(base) if !protected(&entry.root) => RoleDef::reconciled(entry, base),
+            Some(base) if !protected(&entry.root) => {
+                let mut def = RoleDef::reconciled(entry, base);
+                def.builtin = adds_nothing(&def, base);
+                def
+            }
             _ => RoleDef::new(entry, false),
         })
         .collect();
@@ -229,6 +233,20 @@ fn build_roles<'v>(builtin: &'v ClusterView, view: &'v ClusterView) -> Vec<RoleD
     // Stable: the definitions of one key stay in file order.
     roles.sort_by(|a, b| a.key.cmp(&b.key));
     roles
+}
+
+/// Whether a scanned role of a built-in's name, reconciled, is the built-in itself:
+/// no rule or aggregation selector beyond the built-in's. A live cluster (or a dump
+/// of one) holds Kubernetes' own roles; they are judged as the bootstrap policy is.
+/// An aggregated role's own rules do not count: the controller overwrites them.
+fn adds_nothing(def: &RoleDef<'_>, base: &RoleDef<'_>) -> bool {
+    let within = |a: &[PolicyRule], b: &[PolicyRule]| a.iter().all(|r| b.contains(r));
+    let aggregation_same = match (&def.aggregation, &base.aggregation) {
+        (Some(a), Some(b)) => a.iter().all(|s| b.contains(s)),
+        (None, None) => true,
+        _ => false,
+    };
+    aggregation_same && (base.aggregation.is_some() || within(&def.rules, &base.rules))
 }
 
 /// The role a binding references.
@@ -274,7 +292,12 @@ fn build_bindings<'v>(
                     != (&entry.role_ref.kind, &entry.role_ref.name)
         });
         if !recreated {
-            out.push((entry, false, role_key_of(entry)));
+            // One with the built-in's roleRef and no subject of its own is the
+            // built-in (a live cluster's, or a dump's).
+            let is_builtin = builtins.get(&name(entry)).is_some_and(|b| {
+                !protected(&entry.root) && entry.subjects.iter().all(|s| b.subjects.contains(s))
+            });
+            out.push((entry, is_builtin, role_key_of(entry)));
         }
     }
     out

@@ -90,8 +90,9 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|e| JsonError {
             file: &e.file,
-            line: e.pos.map(|p| p.line),
-            column: e.pos.map(|p| p.col),
+            // Objects read from a cluster have no line (0): no position.
+            line: e.pos.filter(|p| p.line > 0).map(|p| p.line),
+            column: e.pos.filter(|p| p.line > 0).map(|p| p.col),
             message: &e.message,
         })
         .collect();

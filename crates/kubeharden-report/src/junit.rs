@@ -105,10 +105,8 @@ pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -
                     f.severity.to_string(),
                     f.message.clone(),
                     format!(
-                        "{}:{}:{}: {} [{}]",
-                        f.location.file,
-                        f.location.line,
-                        f.location.column,
+                        "{}: {} [{}]",
+                        place(&f.location),
                         f.message,
                         f.guidance.join(", ")
                     ),
@@ -191,4 +189,12 @@ fn not_judged(report: &Report<'_>, id: &str) -> Vec<Case> {
             )),
         });
     errors.chain(skipped).collect()
+}
+
+/// `file:line:column`, or the location alone for an object read from a cluster.
+fn place(location: &kubeharden_rules::Location) -> String {
+    match location.line {
+        0 => location.file.to_string(),
+        line => format!("{}:{line}:{}", location.file, location.column),
+    }
 }

@@ -33,6 +33,10 @@ fn uri(path: &str) -> String {
     if path == "<stdin>" {
         return "stdin".to_string();
     }
+    // An object read from a cluster: its location is already a URI.
+    if path.starts_with("cluster://") {
+        return path.to_string();
+    }
     let relative = std::env::current_dir().ok().and_then(|cwd| {
         std::path::Path::new(path)
             .strip_prefix(cwd)
@@ -93,6 +97,15 @@ fn first_paragraph(doc: &str) -> String {
         .join(" ")
 }
 
+/// Where a finding is: its file and region, or for an object read from a cluster
+/// (no line), its `cluster://` URI alone; and the object, with the field path.
+fn finding_location(f: &kubeharden_rules::Finding, logical: &str) -> Value {
+    let mut at = location(&f.location.file, Some((f.location.line, f.location.column)));
+    at["logicalLocations"] =
+        json!([{ "name": f.resource.name, "fullyQualifiedName": logical, "kind": "object" }]);
+    at
+}
+
 pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = report.rules.rules();
     let results: Vec<Value> = report
@@ -112,13 +125,7 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 "ruleIndex": index,
                 "level": level(f.severity),
                 "message": { "text": format!("{}: {} ({})", f.title, f.message, f.path) },
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": { "uri": uri(&f.location.file) },
-                        "region": { "startLine": f.location.line, "startColumn": f.location.column },
-                    },
-                    "logicalLocations": [{ "name": res.name, "fullyQualifiedName": logical, "kind": "object" }],
-                }],
+                "locations": [finding_location(f, &logical)],
                 "partialFingerprints": { "kubeharden/v1": format!("{}|{}|{}|{}", f.rule_id, logical, f.container.as_deref().unwrap_or(""), f.path) },
                 "properties": properties,
             })
@@ -159,9 +166,11 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
 
 /// A notification's location: the file, and the place in it when known.
 /// `pos` is (line, column).
+/// A file and, when known, a region. An object read from a cluster has no line (0):
+/// its `cluster://` URI alone.
 fn location(file: &str, pos: Option<(u32, u32)>) -> Value {
     let mut location = json!({ "physicalLocation": { "artifactLocation": { "uri": uri(file) } } });
-    if let Some((line, col)) = pos {
+    if let Some((line, col)) = pos.filter(|(line, _)| *line > 0) {
         location["physicalLocation"]["region"] = json!({ "startLine": line, "startColumn": col });
     }
     location

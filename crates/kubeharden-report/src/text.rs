@@ -101,10 +101,14 @@ pub fn write_text(
             )?;
             current_resource = Some(&f.resource);
         }
-        let place = format!("{}:{}", f.location.line, f.location.column);
+        // An object read from a cluster has no line: its location heads the group.
+        let place = match f.location.line {
+            0 => String::new(),
+            line => format!("{:<8} ", format!("{line}:{}", f.location.column)),
+        };
         writeln!(
             out,
-            "    {place:<8} {} {}  {}: {}",
+            "    {place}{} {}  {}: {}",
             p.severity(f.severity),
             f.rule_id,
             f.title,
@@ -129,7 +133,13 @@ pub fn write_text(
             }
             None => format!("{}{}", f.path, rows(f)),
         };
-        writeln!(out, "    {:<8} {}", "", p.paint(dim, &detail))?;
+        writeln!(
+            out,
+            "    {:<w$}{}",
+            "",
+            p.paint(dim, &detail),
+            w = place.len().max(9)
+        )?;
     }
     if !scan.errors.is_empty() {
         if current_file.is_some() {
@@ -218,12 +228,22 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
     let s = &scan.stats;
     write!(
         out,
-        "{findings} in {} object{} from {} file{}",
+        "{findings} in {} object{}",
         s.objects,
-        plural(s.objects),
-        s.files,
-        plural(s.files)
+        plural(s.objects)
     )?;
+    let live: Vec<&str> = scan
+        .clusters
+        .iter()
+        .flat_map(|c| &c.roots)
+        .filter(|r| r.starts_with("cluster://"))
+        .map(String::as_str)
+        .collect();
+    if live.is_empty() || s.files > 0 {
+        write!(out, " from {} file{}", s.files, plural(s.files))?;
+    } else {
+        write!(out, " from {}", printable(&live.join(", ")))?;
+    }
     write!(
         out,
         ", {} rule{}",

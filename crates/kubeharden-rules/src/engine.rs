@@ -129,6 +129,12 @@ impl RuleSet {
                 reason,
             })
             .collect();
+        // What a live scan could not read is not judged either.
+        if let Some(live) = &view.live {
+            result
+                .skipped
+                .extend(self.unread_checks(&live.header.unread));
+        }
         result
     }
 }

@@ -10,6 +10,7 @@
 mod context;
 mod engine;
 mod finding;
+mod reads;
 mod registry;
 mod rule;
 mod rules;

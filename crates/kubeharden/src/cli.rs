@@ -23,6 +23,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan manifests (YAML or JSON files, folders, `-` for stdin).
     Scan(ScanArgs),
+    /// Scan a live cluster through its API server (read-only: get and list).
+    Cluster(ClusterScanArgs),
     /// List the rules.
     Rules(RulesArgs),
     /// Show one rule's documentation: what it checks, why, an example and the fix.
@@ -326,6 +328,48 @@ pub struct ScanArgs {
     pub max_file_size: u64,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+}
+
+#[derive(Args)]
+pub struct ClusterScanArgs {
+    /// The kubeconfig file (default: $KUBECONFIG, then ~/.kube/config; inside a pod
+    /// without either, the pod's service account).
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context (default: its current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Only these namespaces (repeatable, or comma-separated); cluster-wide objects
+    /// (RBAC, nodes, webhooks) are still read. Default: all namespaces.
+    #[arg(long, short = 'n', value_name = "NS", value_delimiter = ',', value_parser = parse_namespace)]
+    pub namespace: Vec<String>,
+    /// Also write the objects read to FILE, a YAML stream with Secret values removed;
+    /// `kubeharden scan FILE` judges it offline.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// Seconds one request may take before it is retried.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+    /// Retries of a request that failed for a transient reason (no connection, no
+    /// answer in time, 429 or 5xx), with backoff from 0.5 s to 8 s.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: u32,
+    /// Objects per list request (limit/continue pages).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub chunk_size: u32,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Rule set: all, nsa-cisa, pss-baseline or pss-restricted.
+    #[arg(long, default_value = "all", value_parser = parse_framework)]
+    pub framework: Framework,
+    #[command(flatten)]
+    pub selection: SelectArgs,
+    /// Worker threads that judge objects (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// The Pod Security level every namespace should enforce: baseline or restricted.
+    #[arg(long, value_name = "LEVEL", default_value = "baseline", value_parser = parse_pss_level)]
+    pub pss_target: PssLevel,
 }
 
 #[derive(Args)]

@@ -16,6 +16,8 @@ pub enum CliError {
     #[error(transparent)]
     Selection(#[from] UnknownRule),
     #[error(transparent)]
+    Cluster(#[from] kubeharden_live::LiveError),
+    #[error(transparent)]
     Subject(#[from] BadSubject),
     #[error("-j: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),

@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod cli;
+mod cluster_cmd;
 mod error;
 mod netpol_cmd;
 mod node_cmd;
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let code = match cli.command {
         cli::Command::Scan(args) => scan_cmd::run(args),
+        cli::Command::Cluster(args) => cluster_cmd::run(args),
         cli::Command::Rules(args) => rules_cmd::list(args),
         cli::Command::Explain(args) => rules_cmd::explain(args),
         cli::Command::Netpol(cli::NetpolCommand::Reach(args)) => netpol_cmd::reach(args),

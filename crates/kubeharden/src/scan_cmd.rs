@@ -23,14 +23,24 @@ pub fn set_threads(threads: Option<usize>) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn run(args: ScanArgs) -> Result<u8, CliError> {
-    set_threads(args.threads)?;
+/// The manifest rules a `scan` or `cluster` run selects.
+pub fn manifest_rules(
+    framework: kubeharden_rules::Framework,
+    selection: &crate::cli::SelectArgs,
+    pss_target: kubeharden_rules::PssLevel,
+) -> Result<RuleSet, CliError> {
     let selection = Selection {
-        framework: args.framework,
-        ..args.selection.selection()
+        framework,
+        ..selection.selection()
     };
     let mut rules = RuleSet::new(&selection)?.manifest_rules();
-    rules.config.pss_target = args.pss_target;
+    rules.config.pss_target = pss_target;
+    Ok(rules)
+}
+
+pub fn run(args: ScanArgs) -> Result<u8, CliError> {
+    set_threads(args.threads)?;
+    let rules = manifest_rules(args.framework, &args.selection, args.pss_target)?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

@@ -74,11 +74,13 @@ pub(crate) fn request(g: &Granted<'_, '_>, verb: &str, resource: &str) -> Reques
     Request::parse(verb, resource, g.binding.namespace(), None)
 }
 
-fn at(file: &str, line: u32) -> String {
-    if file == "<built-in>" {
-        "built in".to_string()
-    } else {
-        format!("{file}:{line}")
+/// Where a role or binding is, for a message: `file:line`, the location alone for an
+/// object read from a cluster (it has no line), or `built in`.
+pub(crate) fn place(file: &str, line: u32) -> String {
+    match (file, line) {
+        ("<built-in>", _) => "built in".to_string(),
+        (_, 0) => file.to_string(),
+        _ => format!("{file}:{line}"),
     }
 }
 
@@ -97,7 +99,7 @@ pub(crate) fn report<'o>(
         .map_or("cluster-wide".to_string(), |ns| {
             format!("in namespace {ns}")
         });
-    let role_at = at(&g.role.entry.origin.file, g.role.entry.root.pos.line);
+    let role_at = place(&g.role.entry.origin.file, g.role.entry.root.pos.line);
     let message = format!(
         "{} can {permission} {scope}, via {} and {} ({role_at})",
         g.subject,

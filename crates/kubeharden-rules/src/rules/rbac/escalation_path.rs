@@ -28,6 +28,7 @@
 use kubeharden_rbac::{escalation_paths, Node, SubjectRef};
 
 use crate::prelude::*;
+use crate::support::rbac::place;
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH620",
@@ -42,14 +43,6 @@ pub const RULE: RuleDef = RuleDef {
     }),
     check: Check::Cluster(check),
 };
-
-fn place(file: &str, line: u32) -> String {
-    if file == "<built-in>" {
-        "built in".into()
-    } else {
-        format!("{file}:{line}")
-    }
-}
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     let model = ctx.rbac();

@@ -1,0 +1,204 @@
+//! `kubeharden cluster`: scan a live cluster through its API server.
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kubeharden_engine::{ClusterStats, ObjectScan, ScanReport};
+use kubeharden_live::{read_cluster, ConnectOptions, Event, ReadOptions, SnapshotWriter};
+use kubeharden_load::LoadError;
+use kubeharden_rules::RuleSet;
+
+use crate::cli::ClusterScanArgs;
+use crate::error::CliError;
+use crate::scan_cmd::{finish, manifest_rules, set_threads};
+
+pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
+    set_threads(args.threads)?;
+    let rules = manifest_rules(args.framework, &args.selection, args.pss_target)?;
+    let connect = ConnectOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+        request_timeout: Duration::from_secs(args.request_timeout),
+    };
+    let read = ReadOptions {
+        namespaces: args.namespace.clone(),
+        page_size: args.chunk_size,
+        retries: args.retries,
+    };
+    let report = scan_cluster(&connect, &read, &rules, args.snapshot.as_deref())?;
+    let code = finish(&report, &rules, &args.output, args.selection.fail_on);
+    std::mem::forget(report);
+    code
+}
+
+/// What the events of a read become: findings, a snapshot, progress.
+struct Scan<'r> {
+    scan: ObjectScan<'r>,
+    snapshot_path: Option<&'r std::path::Path>,
+    snapshot: Option<SnapshotWriter>,
+    progress: Progress,
+    /// `cluster://CONTEXT`, where errors are located.
+    root: Arc<str>,
+    objects: usize,
+}
+
+impl Scan<'_> {
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Connected { context, server } => {
+                self.root = kubeharden_live::cluster_root(&context).into();
+                self.progress.connected(&context, &server);
+                if let Some(path) = self.snapshot_path {
+                    match SnapshotWriter::create(path, &context) {
+                        Ok(writer) => self.snapshot = Some(writer),
+                        Err(e) => self.error(format!("cannot write {}: {e}", path.display())),
+                    }
+                }
+            }
+            Event::Listing {
+                resource,
+                namespace,
+            } => self.progress.listing(&resource, namespace.as_deref()),
+            Event::Objects(objects) => {
+                self.objects += objects.len();
+                self.progress.read(objects.len());
+                self.write_snapshot(&objects);
+                self.scan.check(objects);
+            }
+            Event::Header(object) => {
+                let objects = vec![object];
+                self.write_snapshot(&objects);
+                self.scan.check(objects);
+            }
+            Event::Retry {
+                what,
+                attempt,
+                reason,
+            } => self
+                .progress
+                .note(&format!("{what}: {reason} (retry {attempt})")),
+            Event::Error(message) => self.error(message),
+        }
+    }
+
+    fn write_snapshot(&mut self, objects: &[kubeharden_load::Object]) {
+        let Some(writer) = &mut self.snapshot else {
+            return;
+        };
+        if let Err(e) = objects.iter().try_for_each(|o| writer.write(o)) {
+            self.snapshot = None;
+            let path = self.snapshot_path.map(|p| p.display().to_string());
+            self.error(format!("cannot write {}: {e}", path.unwrap_or_default()));
+        }
+    }
+
+    fn error(&mut self, message: String) {
+        self.scan.error(LoadError::new(&self.root, None, message));
+    }
+}
+
+/// Reads the cluster and judges its objects as they arrive.
+fn scan_cluster(
+    connect: &ConnectOptions,
+    read: &ReadOptions,
+    rules: &RuleSet,
+    snapshot: Option<&std::path::Path>,
+) -> Result<ScanReport, CliError> {
+    let mut scan = Scan {
+        scan: ObjectScan::new(rules),
+        snapshot_path: snapshot,
+        snapshot: None,
+        progress: Progress::new(std::io::stderr().is_terminal()),
+        root: "cluster://".into(),
+        objects: 0,
+    };
+    let header = read_cluster(connect, read, |event| scan.on_event(event));
+    scan.progress.done(scan.objects);
+    let header = header?;
+    if let Some(writer) = scan.snapshot.take() {
+        if let Err(e) = writer.finish() {
+            scan.error(format!("cannot write the snapshot: {e}"));
+        }
+    }
+    let objects = scan.objects;
+    let mut report = scan.scan.finish();
+    report.clusters = vec![ClusterStats {
+        roots: vec![kubeharden_live::cluster_root(&header.context)],
+        files: 0,
+        objects,
+    }];
+    Ok(report)
+}
+
+/// A one-line progress display on standard error, only when it is a terminal.
+struct Progress {
+    on: bool,
+    started: Instant,
+    resource: String,
+    count: usize,
+    total: usize,
+}
+
+impl Progress {
+    fn new(on: bool) -> Progress {
+        Progress {
+            on,
+            started: Instant::now(),
+            resource: String::new(),
+            count: 0,
+            total: 0,
+        }
+    }
+
+    fn show(&self, line: &str) {
+        if self.on {
+            let mut err = std::io::stderr().lock();
+            // Back to the line's start and clear it; the line is cut to fit.
+            let line: String = line.chars().take(100).collect();
+            let _ = write!(err, "\r\x1b[K{}", kubeharden_report::printable(&line));
+            let _ = err.flush();
+        }
+    }
+
+    fn connected(&mut self, context: &str, server: &str) {
+        self.show(&format!(
+            "connected to {context} ({server}); discovering kinds"
+        ));
+    }
+
+    fn listing(&mut self, resource: &str, namespace: Option<&str>) {
+        self.resource = match namespace {
+            Some(ns) => format!("{resource} in {ns}"),
+            None => resource.to_string(),
+        };
+        self.count = 0;
+        self.show(&format!("reading {}", self.resource));
+    }
+
+    fn read(&mut self, n: usize) {
+        self.count += n;
+        self.total += n;
+        self.show(&format!(
+            "reading {}: {}  ({} objects so far)",
+            self.resource, self.count, self.total
+        ));
+    }
+
+    fn note(&self, text: &str) {
+        if self.on {
+            self.show("");
+            eprintln!("kubeharden: {}", kubeharden_report::printable(text));
+        }
+    }
+
+    fn done(&self, objects: usize) {
+        if self.on {
+            self.show("");
+            eprintln!(
+                "kubeharden: read {objects} objects in {:.1} s",
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
