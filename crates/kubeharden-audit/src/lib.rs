@@ -9,6 +9,8 @@
 //!   windowed state and reports [`Alert`]s, which are merged per rule, subject and
 //!   key.
 
+#![forbid(unsafe_code)]
+
 mod engine;
 pub mod event;
 pub mod net;

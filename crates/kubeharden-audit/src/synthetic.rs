@@ -183,7 +183,7 @@ pub fn benign(n: u64, seed: u64) -> impl Iterator<Item = Ev> {
                 } else {
                     ""
                 };
-                if rng.next() % 200 == 0 {
+                if rng.next().is_multiple_of(200) {
                     ev.code = 403;
                     ev.resource = "nodes";
                     ev.namespace = None;
@@ -198,7 +198,7 @@ pub fn benign(n: u64, seed: u64) -> impl Iterator<Item = Ev> {
                 ev.uri = rng
                     .pick(&["/healthz", "/readyz", "/livez", "/version"])
                     .into();
-                if rng.next() % 300 == 0 {
+                if rng.next().is_multiple_of(300) {
                     // An occasional expired token, from many different clients.
                     ev.code = 401;
                     ev.user = String::new();

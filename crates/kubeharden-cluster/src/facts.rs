@@ -358,21 +358,20 @@ impl ClusterFacts {
                     subjects,
                 });
             }
-            ("", "Secret") => {
+            ("", "Secret")
                 if object.root.get("type").and_then(Node::as_str)
-                    == Some("kubernetes.io/service-account-token")
+                    == Some("kubernetes.io/service-account-token") =>
+            {
+                let annotations = object
+                    .root
+                    .get("metadata")
+                    .and_then(|m| m.get("annotations"));
+                if let Some(account) = annotations
+                    .and_then(|a| a.get("kubernetes.io/service-account.name"))
+                    .and_then(Node::as_str)
                 {
-                    let annotations = object
-                        .root
-                        .get("metadata")
-                        .and_then(|m| m.get("annotations"));
-                    if let Some(account) = annotations
-                        .and_then(|a| a.get("kubernetes.io/service-account.name"))
-                        .and_then(Node::as_str)
-                    {
-                        self.token_secrets
-                            .push((namespace, account.to_string(), origin));
-                    }
+                    self.token_secrets
+                        .push((namespace, account.to_string(), origin));
                 }
             }
             ("", "LimitRange") => {

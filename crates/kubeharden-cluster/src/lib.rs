@@ -9,6 +9,8 @@
 //! several files keeps every definition, and a reference by name means the nearest
 //! ([`proximity`]). The same view can later be filled from a live cluster.
 
+#![forbid(unsafe_code)]
+
 pub mod custom;
 mod facts;
 mod index;

@@ -263,6 +263,12 @@ pub struct Side {
     pub allowing_rules: Vec<(usize, usize)>,
 }
 
+/// One ingress or egress rule of a policy: its peers (`from` or `to`) and its ports.
+type RuleParts<'a> = (
+    Option<&'a Vec<NetworkPolicyPeer>>,
+    Option<&'a Vec<NetworkPolicyPort>>,
+);
+
 /// Evaluates one direction: `subject`'s policies, with `peer` on the other end.
 pub fn side(view: &ClusterView, direction: Direction, subject: &PodEntry, peer: &PodEntry) -> Side {
     let mut out = Side {
@@ -287,10 +293,7 @@ pub fn side(view: &ClusterView, direction: Direction, subject: &PodEntry, peer: 
         out.isolated = true;
         out.selecting.push(i);
         let mut allows = false;
-        let rules: Vec<(
-            Option<&Vec<NetworkPolicyPeer>>,
-            Option<&Vec<NetworkPolicyPort>>,
-        )> = match direction {
+        let rules: Vec<RuleParts<'_>> = match direction {
             Direction::Ingress => policy
                 .spec
                 .ingress

@@ -12,6 +12,8 @@
 //! command line is one, with its own view, RBAC model and settled conditions, so
 //! objects of unrelated projects never refer to each other. The report stays one.
 
+#![forbid(unsafe_code)]
+
 use std::path::Path;
 
 use kubeharden_cluster::{ClusterFacts, ClusterView};

@@ -7,6 +7,8 @@
 //! - [`objects_from_dockerfile`] reads a Dockerfile's build stages as one object,
 //! - [`Workload`] is the typed pod spec of every kind that carries one.
 
+#![forbid(unsafe_code)]
+
 mod discover;
 mod dockerfile;
 mod error;

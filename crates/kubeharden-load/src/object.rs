@@ -125,6 +125,28 @@ fn add_object(
     });
 }
 
+/// Every object of a whole YAML or JSON text, in order (one thread; the scan
+/// engine parses documents in parallel instead).
+pub fn load_text(file: &Arc<str>, text: &str, limits: &kubeharden_yaml::Limits) -> DocumentObjects {
+    let mut all = DocumentObjects::default();
+    for chunk in kubeharden_yaml::split_documents(text) {
+        for doc in kubeharden_yaml::parse_chunk(chunk, limits) {
+            match doc {
+                Ok(doc) => {
+                    let got = objects_from_document(file, doc);
+                    all.objects.extend(got.objects);
+                    all.skipped += got.skipped;
+                    all.errors.extend(got.errors);
+                }
+                Err(e) => all
+                    .errors
+                    .push(LoadError::new(file, Some(e.pos), e.message)),
+            }
+        }
+    }
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,26 +192,4 @@ mod tests {
             Some("app/templates/pod.yaml")
         );
     }
-}
-
-/// Every object of a whole YAML or JSON text, in order (one thread; the scan
-/// engine parses documents in parallel instead).
-pub fn load_text(file: &Arc<str>, text: &str, limits: &kubeharden_yaml::Limits) -> DocumentObjects {
-    let mut all = DocumentObjects::default();
-    for chunk in kubeharden_yaml::split_documents(text) {
-        for doc in kubeharden_yaml::parse_chunk(chunk, limits) {
-            match doc {
-                Ok(doc) => {
-                    let got = objects_from_document(file, doc);
-                    all.objects.extend(got.objects);
-                    all.skipped += got.skipped;
-                    all.errors.extend(got.errors);
-                }
-                Err(e) => all
-                    .errors
-                    .push(LoadError::new(file, Some(e.pos), e.message)),
-            }
-        }
-    }
-    all
 }

@@ -22,6 +22,8 @@
 //! for an absent one; the rest is still audited. Files are read as the node sees them:
 //! links resolve inside the root (never outside it), and each read is capped in size.
 
+#![forbid(unsafe_code)]
+
 mod component;
 mod discover;
 mod files;

@@ -14,6 +14,8 @@
 //!   `system:serviceaccounts`, `system:serviceaccounts:NS` and `system:authenticated`;
 //!   a ServiceAccount subject without a namespace means the binding's namespace.
 
+#![forbid(unsafe_code)]
+
 mod authz;
 mod bootstrap;
 mod escalation;

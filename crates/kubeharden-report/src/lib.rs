@@ -1,6 +1,8 @@
 //! Report formats. Every format renders the same [`Report`]: the scan's findings,
 //! errors and counts, and the rules that ran.
 
+#![forbid(unsafe_code)]
+
 mod json;
 mod junit;
 mod sarif;

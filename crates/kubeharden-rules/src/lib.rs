@@ -7,6 +7,8 @@
 //! (framework, `--select`, `--ignore`, `--min-severity`), and
 //! [`RuleSet::check_object`] turns an object into [`Finding`]s with exact locations.
 
+#![forbid(unsafe_code)]
+
 mod context;
 mod engine;
 mod finding;

@@ -9,6 +9,8 @@
 //! Hostile input is bounded here, once for every caller: nesting depth, node count and
 //! alias expansion ("billion laughs") all have limits ([`Limits`]).
 
+#![forbid(unsafe_code)]
+
 mod de;
 mod node;
 mod offending;

@@ -110,6 +110,57 @@ impl Node {
     }
 }
 
+impl Node {
+    /// Replaces the node at `path` with null, keeping its position and the indices of
+    /// its siblings. Null reads as the zero value of any field, so a typed read can go
+    /// on past one bad field. Returns false when the path does not exist.
+    pub fn nullify(&mut self, path: &FieldPath) -> bool {
+        let mut node = self;
+        for seg in path.segments() {
+            let next = match (seg, &mut node.value) {
+                (Seg::Key(k), Value::Map(entries)) => entries
+                    .iter_mut()
+                    .rev()
+                    .find(|e| e.key.scalar().is_some_and(|s| *s.text == **k))
+                    .map(|e| &mut e.value),
+                (Seg::Index(i), Value::Seq(items)) => items.get_mut(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return false,
+            }
+        }
+        node.value = Value::Scalar(crate::Scalar {
+            text: "".into(),
+            style: crate::ScalarStyle::Plain,
+            forced_str: false,
+        });
+        true
+    }
+}
+
+impl FieldPath {
+    /// Builds a path from segments such as `containers`, `[0]`, `image`.
+    pub fn from_segments<'a>(segments: impl IntoIterator<Item = &'a str>) -> FieldPath {
+        FieldPath(
+            segments
+                .into_iter()
+                .map(|s| {
+                    match s
+                        .strip_prefix('[')
+                        .and_then(|r| r.strip_suffix(']'))
+                        .and_then(|n| n.parse().ok())
+                    {
+                        Some(i) => Seg::Index(i),
+                        None => Seg::Key(s.into()),
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,56 +211,5 @@ mod tests {
                 exact: false
             }
         );
-    }
-}
-
-impl Node {
-    /// Replaces the node at `path` with null, keeping its position and the indices of
-    /// its siblings. Null reads as the zero value of any field, so a typed read can go
-    /// on past one bad field. Returns false when the path does not exist.
-    pub fn nullify(&mut self, path: &FieldPath) -> bool {
-        let mut node = self;
-        for seg in path.segments() {
-            let next = match (seg, &mut node.value) {
-                (Seg::Key(k), Value::Map(entries)) => entries
-                    .iter_mut()
-                    .rev()
-                    .find(|e| e.key.scalar().is_some_and(|s| *s.text == **k))
-                    .map(|e| &mut e.value),
-                (Seg::Index(i), Value::Seq(items)) => items.get_mut(*i),
-                _ => None,
-            };
-            match next {
-                Some(n) => node = n,
-                None => return false,
-            }
-        }
-        node.value = Value::Scalar(crate::Scalar {
-            text: "".into(),
-            style: crate::ScalarStyle::Plain,
-            forced_str: false,
-        });
-        true
-    }
-}
-
-impl FieldPath {
-    /// Builds a path from segments such as `containers`, `[0]`, `image`.
-    pub fn from_segments<'a>(segments: impl IntoIterator<Item = &'a str>) -> FieldPath {
-        FieldPath(
-            segments
-                .into_iter()
-                .map(|s| {
-                    match s
-                        .strip_prefix('[')
-                        .and_then(|r| r.strip_suffix(']'))
-                        .and_then(|n| n.parse().ok())
-                    {
-                        Some(i) => Seg::Index(i),
-                        None => Seg::Key(s.into()),
-                    }
-                })
-                .collect(),
-        )
     }
 }

@@ -1,5 +1,7 @@
 //! The `kubeharden` command line: a thin layer over the engine, rules and reports.
 
+#![forbid(unsafe_code)]
+
 mod audit_cmd;
 mod cli;
 mod cluster_cmd;

@@ -47,7 +47,7 @@ impl Who {
     }
 
     /// Impersonates `user` (in `groups`) from this identity.
-    fn as_user(mut self, user: &str, groups: &[&str]) -> Who {
+    fn impersonating(mut self, user: &str, groups: &[&str]) -> Who {
         self.0
             .extend(["-H".into(), format!("Impersonate-User: {user}")]);
         for g in groups {
@@ -274,13 +274,13 @@ fn attacks(api: &Api, ns: &str) {
     let admin = Who::cert(&api.tb.dir, "admin");
     let mallory = admin
         .clone()
-        .as_user("mallory", &["system:masters"])
+        .impersonating("mallory", &["system:masters"])
         .from(ATTACKER);
     // KH803: probing as a user without rights.
     // A user of its own: earlier runs on the same test bed granted mallory everything.
     let nobody = admin
         .clone()
-        .as_user(&format!("prober-{ns}"), &[])
+        .impersonating(&format!("prober-{ns}"), &[])
         .from(ATTACKER);
     for _ in 0..22 {
         api.expect(&nobody, "GET", "/api/v1/secrets", None, 403);
@@ -411,7 +411,7 @@ fn attacks(api: &Api, ns: &str) {
     api.expect(&mallory, "PATCH", &nss, Some(label), 200);
     // KH814: a pod created from a node address by someone who is not a component.
     let breakout = Who::cert(&api.tb.dir, "admin")
-        .as_user("mallory", &["system:masters"])
+        .impersonating("mallory", &["system:masters"])
         .from(NODE);
     api.expect(
         &breakout,

@@ -351,7 +351,7 @@ fn pod_security_agrees_with_the_api_server() {
         *reasons.entry(why).or_default() += 1;
     }
     let mut reasons: Vec<_> = reasons.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
     for (why, n) in reasons.iter().take(12) {
         eprintln!("  left out as invalid, {n}x: {why}");
     }

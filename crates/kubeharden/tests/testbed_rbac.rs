@@ -529,7 +529,7 @@ fn rbac_agrees_with_subject_access_reviews() {
     let admin = tb.client("admin");
     let cluster = cluster_scoped(tb);
     clean_up_dead_runs(tb, &admin);
-    let mut rng = rbac_gen::Rng::new(0x00AB_AC01_37);
+    let mut rng = rbac_gen::Rng::new(0x0000_ABAC_0137);
     let mut tally = Tally {
         asked: 0,
         allowed: 0,

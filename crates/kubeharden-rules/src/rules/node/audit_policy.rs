@@ -123,7 +123,12 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
             let (level, rule) = policy.level(&probe(verb, "", resource));
             if level >= AuditLevel::Request {
                 let path = rule.map_or(FieldPath::parse("rules"), AuditPolicy::rule_path);
-                out.at(what, &policy.file, at(path.clone()), path, format!("{name} are logged at {level:?}: their values are written into the audit log (log them at Metadata)")).rows(&["LOG-04"]);
+                let message = format!(
+                    "{name} are logged at {level:?}: their values are written into the audit \
+                     log (log them at Metadata)"
+                );
+                out.at(what, &policy.file, at(path.clone()), path, message)
+                    .rows(&["LOG-04"]);
                 break;
             }
         }
@@ -131,24 +136,45 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     let (level, rule) = policy.level(&probe("create", "authentication.k8s.io", "tokenreviews"));
     if level >= AuditLevel::Request {
         let path = rule.map_or(FieldPath::parse("rules"), AuditPolicy::rule_path);
-        out.at(what, &policy.file, at(path.clone()), path, format!("TokenReviews are logged at {level:?}: bearer tokens are written into the audit log")).rows(&["LOG-04"]);
+        let message = format!(
+            "TokenReviews are logged at {level:?}: bearer tokens are written into the audit log"
+        );
+        out.at(what, &policy.file, at(path.clone()), path, message)
+            .rows(&["LOG-04"]);
     }
     // One finding per kind of request, naming every detector it blinds.
-    let mut gaps: Vec<(&str, AuditLevel, AuditLevel, Option<usize>, Vec<&str>)> = Vec::new();
+    let mut gaps: Vec<Gap> = Vec::new();
     for (rule_id, what, probe, least) in kubeharden_audit::policy::detector_needs() {
         let (level, rule) = policy.level(&probe);
         if level >= least {
             continue;
         }
-        match gaps.iter_mut().find(|g| g.0 == what) {
-            Some(gap) if !gap.4.contains(&rule_id) => gap.4.push(rule_id),
+        match gaps.iter_mut().find(|g| g.what == what) {
+            Some(gap) if !gap.detectors.contains(&rule_id) => gap.detectors.push(rule_id),
             Some(_) => {}
-            None => gaps.push((what, level, least, rule, vec![rule_id])),
+            None => gaps.push(Gap {
+                what,
+                level,
+                least,
+                rule,
+                detectors: vec![rule_id],
+            }),
         }
     }
-    for (what, level, least, rule, detectors) in gaps {
+    for Gap {
+        what,
+        level,
+        least,
+        rule,
+        detectors,
+    } in gaps
+    {
         let path = rule.map_or(FieldPath::parse("rules"), AuditPolicy::rule_path);
-        let message = format!("{what} are logged at {level:?}, below {least:?}: audit-log detectors {} cannot see them", detectors.join(", "));
+        let message = format!(
+            "{what} are logged at {level:?}, below {least:?}: audit-log detectors {} cannot see \
+             them",
+            detectors.join(", ")
+        );
         // Anonymous requests have a row of their own; every other gap is detail.
         let rows: &'static [&'static str] = if what == "anonymous requests" {
             &["LOG-05"]
@@ -158,6 +184,17 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         out.at(what_kind(), &policy.file, at(path.clone()), path, message)
             .rows(rows);
     }
+}
+
+/// A kind of request logged below what some detectors need.
+struct Gap {
+    what: &'static str,
+    level: AuditLevel,
+    least: AuditLevel,
+    /// The policy rule that decides its level (none: the default).
+    rule: Option<usize>,
+    /// The detectors it blinds.
+    detectors: Vec<&'static str>,
 }
 
 fn what_kind() -> (&'static str, &'static str) {
