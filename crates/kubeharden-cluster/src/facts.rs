@@ -173,6 +173,8 @@ pub struct ClusterFacts {
     pub(crate) custom: Vec<crate::custom::CustomEntry>,
     /// The `ClusterSnapshot` of a live scan (or of its snapshot file).
     pub(crate) live: Vec<crate::live::LiveFacts>,
+    /// Controllers, and the objects they made.
+    pub(crate) owners: crate::owners::OwnerFacts,
 }
 
 /// Labels as selectors see them: every scalar value as its text. (A value of the
@@ -215,6 +217,7 @@ impl ClusterFacts {
         self.token_secrets.extend(other.token_secrets);
         self.custom.extend(other.custom);
         self.live.extend(other.live);
+        self.owners.merge(other.owners);
     }
 
     /// Keeps what cross-object analysis needs of `object` (and of its pod spec), and
@@ -223,6 +226,7 @@ impl ClusterFacts {
     pub fn observe(&mut self, object: &Object, workload: Option<&Workload<'_>>) -> Vec<LoadError> {
         let mut errors = Vec::new();
         read_field::<BTreeMap<String, String>>(object, "metadata.labels", &mut errors);
+        self.owners.observe(object);
         if let Some(w) = workload {
             self.pods.push(pod_entry(object, w));
             return errors;

@@ -44,6 +44,8 @@ pub struct ClusterView {
     /// What a live scan knew beyond its objects (its `ClusterSnapshot`); `None` for a
     /// scan of manifests.
     pub live: Option<crate::live::LiveFacts>,
+    /// The controllers of the scan that made other objects of it.
+    pub owners: crate::owners::Owners,
     index: HashMap<String, NamespacePods>,
     /// Indexes into `policies`, by namespace.
     policies_by_namespace: HashMap<String, Vec<usize>>,
@@ -137,6 +139,7 @@ impl ClusterView {
             token_secrets: facts.token_secrets,
             custom: facts.custom,
             live: facts.live.pop(),
+            owners: crate::owners::Owners::build(facts.owners),
             index,
         }
     }

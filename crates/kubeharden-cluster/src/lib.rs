@@ -16,6 +16,7 @@ mod facts;
 mod index;
 pub mod live;
 pub mod netpol;
+pub mod owners;
 pub mod plugins;
 pub mod proximity;
 pub mod selector;

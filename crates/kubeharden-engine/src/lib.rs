@@ -14,6 +14,8 @@
 
 #![forbid(unsafe_code)]
 
+mod owners;
+
 use std::path::Path;
 
 use kubeharden_cluster::{ClusterFacts, ClusterView};
@@ -372,6 +374,7 @@ fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
     let cluster = rules.check_cluster(&view);
     report.findings.extend(cluster.findings);
     report.skipped.extend(cluster.skipped);
+    owners::judge_through_owners(&mut report.findings, &view.owners);
     (report, view)
 }
 

@@ -15,6 +15,8 @@
 //!   `kubeharden_cluster::live`), which the engine turns into checks not judged.
 //! - [`SnapshotWriter`] writes the objects as a YAML stream for `kubeharden scan`.
 
+#![forbid(unsafe_code)]
+
 mod connect;
 mod error;
 mod fetch;

@@ -460,3 +460,57 @@ fn a_snapshot_scans_offline_to_the_same_findings_without_secret_values() {
     assert!(text.contains("kind: ClusterSnapshot\n"));
     assert!(text.contains(&format!("namespaces:\n- {ns}\n")));
 }
+
+/// The uid the API server gave an object.
+fn uid(tb: &Testbed, ns: &str, what: &str) -> String {
+    let out = tb.kubectl(
+        "admin",
+        &["get", what, "-n", ns, "-o", "jsonpath={.metadata.uid}"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn a_pod_its_replica_set_and_their_deployment_give_one_finding_per_problem() {
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
+    // The test bed runs no controllers: the test makes what the Deployment and
+    // ReplicaSet controllers would, with their owner references.
+    let ns = "live-owners";
+    apply(tb, &shop(ns));
+    let template = "metadata: {labels: {app: web, pod-template-hash: 5f7b}}\n    spec:\n      containers:\n      - {name: web, image: nginx:1.25, securityContext: {privileged: true}}";
+    let deployment = uid(tb, ns, "deployment/web");
+    apply(
+        tb,
+        &format!(
+            "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-5f7b\n  namespace: {ns}\n  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: web, uid: {deployment}, controller: true}}]\nspec:\n  selector: {{matchLabels: {{app: web, pod-template-hash: 5f7b}}}}\n  template:\n    {template}\n"
+        ),
+    );
+    let replica_set = uid(tb, ns, "replicaset/web-5f7b");
+    apply(
+        tb,
+        &format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-5f7b-q8x2z\n  namespace: {ns}\n  labels: {{app: web, pod-template-hash: 5f7b}}\n  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: web-5f7b, uid: {replica_set}, controller: true}}]\nspec:\n  containers:\n  - {{name: web, image: nginx:1.25, securityContext: {{privileged: true}}}}\n"
+        ),
+    );
+    let doc = common::json(&cluster(&tb.kubeconfig, &["-n", ns, "-f", "json"]));
+    let privileged: Vec<&str> = findings(&doc)
+        .iter()
+        .filter(|f| f["rule_id"] == "KH101")
+        .map(|f| f["location"]["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(privileged, [format!("cluster://admin/{ns}/Deployment/web")]);
+    assert!(
+        !findings(&doc)
+            .iter()
+            .any(|f| f["resource"]["kind"] == "ReplicaSet"),
+        "{:#?}",
+        verdicts(&doc)
+    );
+}

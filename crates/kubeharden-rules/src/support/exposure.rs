@@ -3,6 +3,9 @@
 use k8s_openapi::api::core::v1::{ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use std::collections::HashSet;
+
+use kubeharden_cluster::owners::ObjectKey;
 use kubeharden_cluster::{ClusterView, PodEntry, PodPort, ServiceEntry};
 use kubeharden_load::Object;
 use kubeharden_yaml::from_node;
@@ -42,11 +45,24 @@ pub(crate) fn risky_pods(
     };
     let mut described = Vec::new();
     let mut worst = None;
-    for pod in view
+    let selected: Vec<&PodEntry> = view
         .select_pods(&service.namespace, &selector)
         .into_iter()
         .map(|i| &view.pods[i])
-    {
+        .collect();
+    // A Pod and the ReplicaSet and Deployment that made it are one workload: named
+    // once, by its top controller.
+    let keys: HashSet<ObjectKey> = selected
+        .iter()
+        .map(|p| ObjectKey::of(&p.origin.resource))
+        .collect();
+    for pod in selected {
+        if view
+            .owners
+            .made_by_any(&ObjectKey::of(&pod.origin.resource), &keys)
+        {
+            continue;
+        }
         let risk = if !serving_privileged(service, pod).is_empty() {
             Risk::Privileged
         } else if pod.host_network {
