@@ -80,7 +80,7 @@ fn write_suite(
         lines => writeln!(
             out,
             "    <system-err>{}</system-err>",
-            escape(&lines.join("\n"))
+            escape(lines.join("\n"))
         )?,
     }
     writeln!(out, "  </testsuite>")
