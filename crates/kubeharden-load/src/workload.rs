@@ -183,6 +183,15 @@ impl<'o> Workload<'o> {
         ));
         let (mut spec, patched) = read_lenient::<PodSpec>(object, spec_node, &spec_path, errors)?;
         spec.ephemeral_containers = None;
+        // The deprecated `serviceAccount` names the account when `serviceAccountName`
+        // does not, as the API server reads it.
+        if spec
+            .service_account_name
+            .as_deref()
+            .is_none_or(str::is_empty)
+        {
+            spec.service_account_name = spec.service_account.clone();
+        }
         let spec_node: Cow<'o, Node> = patched.map_or(Cow::Borrowed(spec_node), Cow::Owned);
         let ephemeral = match spec_node.get("ephemeralContainers") {
             Some(node) => read_lenient(object, node, &spec_path.key("ephemeralContainers"), errors)

@@ -82,14 +82,55 @@ pub fn skip(reason: &str) {
 }
 
 fn start() -> Result<Testbed, Unavailable> {
-    let script = repo_root().join("testbed/up");
     let dir = match std::env::var_os("KUBEHARDEN_TESTBED_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => std::env::temp_dir().join(format!("kubeharden-testbed-{}", std::process::id())),
     };
+    start_in(&dir)
+}
+
+/// A test bed of one test's own, for tests that fill the API server with thousands
+/// of objects or need it to hold nothing but theirs (the same-verdict test, the
+/// scale benchmark): started in a folder of its own whatever
+/// `KUBEHARDEN_TESTBED_DIR` says, and stopped (its folder removed) when dropped.
+/// `None` means the test must skip, as for [`testbed`].
+pub fn private(name: &str) -> Option<PrivateTestbed> {
+    let dir =
+        std::env::temp_dir().join(format!("kubeharden-testbed-{name}-{}", std::process::id()));
+    match start_in(&dir) {
+        Ok(tb) => Some(PrivateTestbed(tb)),
+        Err(why) => {
+            skip(&why.to_string());
+            None
+        }
+    }
+}
+
+/// A private test bed, stopped when dropped.
+pub struct PrivateTestbed(Testbed);
+
+impl std::ops::Deref for PrivateTestbed {
+    type Target = Testbed;
+
+    fn deref(&self) -> &Testbed {
+        &self.0
+    }
+}
+
+impl Drop for PrivateTestbed {
+    fn drop(&mut self) {
+        let _ = Command::new(repo_root().join("testbed/down"))
+            .env("KUBEHARDEN_TESTBED_DIR", &self.0.dir)
+            .output();
+        let _ = std::fs::remove_dir_all(&self.0.dir);
+    }
+}
+
+fn start_in(dir: &Path) -> Result<Testbed, Unavailable> {
+    let script = repo_root().join("testbed/up");
     let out = Command::new(&script)
         .args(["--watch", &std::process::id().to_string()])
-        .env("KUBEHARDEN_TESTBED_DIR", &dir)
+        .env("KUBEHARDEN_TESTBED_DIR", dir)
         .output()
         .map_err(|source| Unavailable::NoScript {
             script: script.clone(),
@@ -107,7 +148,7 @@ fn start() -> Result<Testbed, Unavailable> {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    Ok(Testbed::open(&dir))
+    Ok(Testbed::open(dir))
 }
 
 impl Testbed {
