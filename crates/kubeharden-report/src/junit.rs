@@ -2,11 +2,34 @@
 //! rule that ran, one failing test case per finding, a suite of load errors, and one
 //! of warnings (no test case: in its `system-err`).
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
-use quick_xml::escape::escape;
-
 use crate::Report;
+
+/// Whether XML 1.0 forbids `c`, written or as a reference: most C0 controls, which
+/// a quoted YAML string or an error quoting the input can hold.
+fn forbidden_in_xml(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+}
+
+/// `text` as XML character data: markup escaped, and what XML forbids spelled out
+/// (`\x00`, `\u{fffe}`), since a CI system rejects a report that is not
+/// well-formed whole.
+fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(forbidden_in_xml) {
+        return quick_xml::escape::escape(text);
+    }
+    let mut spelled = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !forbidden_in_xml(c) => spelled.push(c),
+            c if c < ' ' => spelled.push_str(&format!("\\x{:02x}", c as u32)),
+            c => spelled.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(quick_xml::escape::escape(&spelled).into_owned())
+}
 
 /// The run-specific attributes the schema requires; fixed in tests.
 #[derive(Clone, Debug)]
@@ -80,7 +103,7 @@ fn write_suite(
         lines => writeln!(
             out,
             "    <system-err>{}</system-err>",
-            escape(lines.join("\n"))
+            escape(&lines.join("\n"))
         )?,
     }
     writeln!(out, "  </testsuite>")
@@ -196,5 +219,18 @@ fn place(location: &kubeharden_rules::Location) -> String {
     match location.line {
         0 => location.file.to_string(),
         line => format!("{}:{line}:{}", location.file, location.column),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_xml_forbids_are_spelled_out() {
+        assert_eq!(escape("a<b"), "a&lt;b");
+        assert_eq!(escape("tab\tline\n"), "tab\tline\n");
+        assert_eq!(escape("nul\0 bell\x07 <"), "nul\\x00 bell\\x07 &lt;");
+        assert_eq!(escape("\u{fffe}"), "\\u{fffe}");
     }
 }
