@@ -15,6 +15,7 @@ mod engine;
 pub mod event;
 pub mod net;
 pub mod policy;
+pub mod psa;
 pub mod read;
 pub mod request;
 pub mod stage;

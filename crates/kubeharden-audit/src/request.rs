@@ -106,9 +106,139 @@ pub fn pod_facts(event: &Event<'_>) -> Option<PodFacts> {
     Some(facts)
 }
 
+/// Controllers of replicated pods: their scale and their pod template.
+const REPLICATED: [&str; 5] = [
+    "deployments",
+    "statefulsets",
+    "daemonsets",
+    "replicasets",
+    "replicationcontrollers",
+];
+
+/// What a write to a workload controller changed, as far as the event shows it.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WorkloadChange {
+    /// Through the `scale` subresource, or a body that sets `spec.replicas`.
+    pub scaled: bool,
+    /// The replica count asked for, when the body is logged.
+    pub replicas: Option<i64>,
+    /// Container images the body sets in the pod template.
+    pub images: Vec<String>,
+    /// `kubectl rollout restart`: the template's `restartedAt` annotation.
+    pub restarted: bool,
+    /// The body carries a pod template: a new rollout.
+    pub template: bool,
+    /// An `update` sends the whole object: what it changed is not in the event.
+    pub whole_object: bool,
+}
+
+/// The scaling, image change or rollout a write to a Deployment, StatefulSet,
+/// DaemonSet, ReplicaSet or ReplicationController makes. A `scale` write shows even
+/// at level `Metadata`; any other write needs its body (level `Request`): without it,
+/// or when the body touches neither replicas nor template, there is nothing to say.
+pub fn workload_change(event: &Event<'_>) -> Option<WorkloadChange> {
+    if !REPLICATED.contains(&event.resource()) || !matches!(event.verb(), "update" | "patch") {
+        return None;
+    }
+    let body = body(event);
+    let spec = body.as_ref().and_then(|b| b.get("spec"));
+    let replicas = spec.and_then(|s| s.get("replicas")).and_then(Value::as_i64);
+    match event.subresource() {
+        "scale" => Some(WorkloadChange {
+            scaled: true,
+            replicas,
+            ..WorkloadChange::default()
+        }),
+        "" => {
+            let template = spec.and_then(|s| s.get("template"));
+            if replicas.is_none() && template.is_none() {
+                return None;
+            }
+            Some(WorkloadChange {
+                scaled: replicas.is_some(),
+                replicas,
+                images: template.map(template_images).unwrap_or_default(),
+                restarted: template
+                    .and_then(|t| t.pointer("/metadata/annotations"))
+                    .and_then(|a| a.get("kubectl.kubernetes.io/restartedAt"))
+                    .is_some(),
+                template: template.is_some(),
+                whole_object: event.verb() == "update",
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The images a pod template's containers name.
+fn template_images(template: &Value) -> Vec<String> {
+    ["containers", "initContainers"]
+        .iter()
+        .filter_map(|list| template.get("spec")?.get(*list)?.as_array())
+        .flatten()
+        .filter_map(|c| c.get("image")?.as_str())
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn change(line: &str) -> Option<WorkloadChange> {
+        let e: Event<'_> = serde_json::from_str(line).unwrap();
+        workload_change(&e)
+    }
+
+    #[test]
+    fn reads_scaling_image_changes_and_restarts() {
+        // The bodies kubectl sends (scale, set image, rollout restart), as a real API server logged them.
+        let scale = change(r#"{"verb":"patch","objectRef":{"resource":"deployments","subresource":"scale"},"requestObject":{"spec":{"replicas":3}}}"#).unwrap();
+        assert!(scale.scaled && scale.replicas == Some(3) && !scale.template);
+        let image = change(r#"{"verb":"patch","objectRef":{"resource":"deployments"},"requestObject":{"spec":{"template":{"spec":{"$setElementOrder/containers":[{"name":"nginx"}],"containers":[{"image":"nginx:1.28","name":"nginx"}]}}}}}"#).unwrap();
+        assert_eq!(image.images, ["nginx:1.28"]);
+        assert!(image.template && !image.scaled && !image.restarted);
+        let restart = change(r#"{"verb":"patch","objectRef":{"resource":"statefulsets"},"requestObject":{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":"2026-12-02T05:49:21Z"}}}}}}"#).unwrap();
+        assert!(restart.restarted && restart.images.is_empty());
+    }
+
+    #[test]
+    fn a_scale_shows_without_its_body_and_other_writes_need_one() {
+        let scale = change(
+            r#"{"verb":"update","objectRef":{"resource":"statefulsets","subresource":"scale"}}"#,
+        )
+        .unwrap();
+        assert!(scale.scaled && scale.replicas.is_none());
+        assert_eq!(
+            change(r#"{"verb":"patch","objectRef":{"resource":"deployments"}}"#),
+            None
+        );
+        // A label patch touches neither replicas nor template; status and pods are not watched.
+        assert_eq!(
+            change(
+                r#"{"verb":"patch","objectRef":{"resource":"deployments"},"requestObject":{"metadata":{"labels":{"a":"b"}}}}"#
+            ),
+            None
+        );
+        assert_eq!(
+            change(
+                r#"{"verb":"update","objectRef":{"resource":"deployments","subresource":"status"},"requestObject":{"spec":{"replicas":2}}}"#
+            ),
+            None
+        );
+        assert_eq!(
+            change(
+                r#"{"verb":"patch","objectRef":{"resource":"pods"},"requestObject":{"spec":{"replicas":2}}}"#
+            ),
+            None
+        );
+        assert_eq!(
+            change(
+                r#"{"verb":"create","objectRef":{"resource":"deployments"},"requestObject":{"spec":{"replicas":2}}}"#
+            ),
+            None
+        );
+    }
 
     #[test]
     fn reads_a_deployment_body() {

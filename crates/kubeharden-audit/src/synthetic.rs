@@ -47,6 +47,8 @@ pub struct Ev {
     pub uri: String,
     pub body: Option<String>,
     pub impersonate: Option<String>,
+    /// Annotations besides the authorizer's decision (JSON string values, escaped).
+    pub annotations: Vec<(&'static str, String)>,
 }
 
 impl Ev {
@@ -90,10 +92,19 @@ impl Ev {
             .as_ref()
             .map(|b| format!(",\"requestObject\":{b}"))
             .unwrap_or_default();
-        let decision = match self.code {
-            403 => ",\"annotations\":{\"authorization.k8s.io/decision\":\"forbid\"}",
-            401 => "",
-            _ => ",\"annotations\":{\"authorization.k8s.io/decision\":\"allow\"}",
+        let mut annotations: Vec<String> = match self.code {
+            403 => vec!["\"authorization.k8s.io/decision\":\"forbid\"".into()],
+            401 => vec![],
+            _ => vec!["\"authorization.k8s.io/decision\":\"allow\"".into()],
+        };
+        annotations.extend(
+            self.annotations
+                .iter()
+                .map(|(k, v)| format!("\"{k}\":{}", serde_json::Value::String(v.clone()))),
+        );
+        let decision = match annotations.is_empty() {
+            true => String::new(),
+            false => format!(",\"annotations\":{{{}}}", annotations.join(",")),
         };
         let level = if self.body.is_some() {
             "Request"
@@ -679,6 +690,84 @@ pub fn planted(at: f64) -> (Vec<Ev>, Vec<(&'static str, String)>) {
     evs.push(escape);
     expected.push(("KH807", "zed pods payments/node-shell".to_string()));
     expected.push(("KH818", "zed".to_string()));
+    // A pod Pod Security would refuse, admitted in audit mode (KH819); near misses:
+    // the same annotation on a controller's pod, and on a refused request.
+    let violations = r#"would violate PodSecurity "restricted:latest": runAsNonRoot != true (pod or container "d" must set securityContext.runAsNonRoot=true), seccompProfile (pod or container "d" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")"#;
+    let mut psa = person("gina", t(350.0), "192.168.10.13");
+    (psa.verb, psa.resource, psa.namespace, psa.name, psa.code) = (
+        "create",
+        "pods",
+        Some("search".into()),
+        Some("tools".into()),
+        201,
+    );
+    psa.annotations = vec![(
+        "pod-security.kubernetes.io/audit-violations",
+        violations.into(),
+    )];
+    evs.push(psa.clone());
+    expected.push(("KH819", "pods search/tools".to_string()));
+    let mut controller_pod = psa.clone();
+    controller_pod.time = t(351.0);
+    controller_pod.user = "system:serviceaccount:kube-system:replicaset-controller".into();
+    controller_pod.name = Some("tools-7d9f-abcde".into());
+    evs.push(controller_pod);
+    let mut refused = psa;
+    (refused.time, refused.code, refused.name) = (t(352.0), 403, Some("tools-2".into()));
+    evs.push(refused);
+    // A workload scaled through `scale`, and another given a new image (KH820);
+    // near misses: the autoscaler scaling, a label patch, a patch without its body.
+    let workload_write =
+        |time: f64, user: &str, ns: &str, name: &str, sub: &'static str, body: Option<&str>| {
+            let mut e = person(user, time, "192.168.10.14");
+            (
+                e.verb,
+                e.resource,
+                e.subresource,
+                e.group,
+                e.namespace,
+                e.name,
+            ) = (
+                "patch",
+                "deployments",
+                sub,
+                "apps",
+                Some(ns.into()),
+                Some(name.into()),
+            );
+            e.body = body.map(str::to_string);
+            e
+        };
+    evs.push(workload_write(
+        t(360.0),
+        "hank",
+        "search",
+        "indexer",
+        "scale",
+        Some(r#"{"spec":{"replicas":30}}"#),
+    ));
+    expected.push(("KH820", "deployments search/indexer".to_string()));
+    evs.push(workload_write(t(361.0), "hank", "payments", "api", "", Some(r#"{"spec":{"template":{"spec":{"containers":[{"name":"api","image":"registry.example.com/api:evil"}]}}}}"#)));
+    expected.push(("KH820", "deployments payments/api".to_string()));
+    let mut hpa = workload_write(
+        t(362.0),
+        "",
+        "shop",
+        "web",
+        "scale",
+        Some(r#"{"spec":{"replicas":4}}"#),
+    );
+    hpa.user = "system:serviceaccount:kube-system:horizontal-pod-autoscaler".into();
+    evs.push(hpa);
+    evs.push(workload_write(
+        t(363.0),
+        "hank",
+        "shop",
+        "web",
+        "",
+        Some(r#"{"metadata":{"labels":{"team":"a"}}}"#),
+    ));
+    evs.push(workload_write(t(364.0), "hank", "shop", "cache", "", None));
     for e in &mut evs {
         if e.uri.is_empty() || e.uri == "/api" && !e.resource.is_empty() {
             e.uri = match (&e.namespace, e.resource) {

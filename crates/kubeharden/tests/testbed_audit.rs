@@ -409,6 +409,7 @@ fn attacks(api: &Api, ns: &str) {
     let label =
         json!({"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "privileged"}}});
     api.expect(&mallory, "PATCH", &nss, Some(label), 200);
+    pod_security_and_workload_changes(api, &mallory, ns);
     // KH814: a pod created from a node address by someone who is not a component.
     let breakout = Who::cert(&api.tb.dir, "admin")
         .impersonating("mallory", &["system:masters"])
@@ -419,6 +420,57 @@ fn attacks(api: &Api, ns: &str) {
         &format!("{nss}/pods"),
         Some(pod("escape", false)),
         201,
+    );
+}
+
+/// KH819: a namespace audited at `restricted`, where the API server admits a pod that
+/// breaks the level and writes the violations on its event. KH820: a Deployment
+/// scaled through `scale`, then given a new image.
+fn pod_security_and_workload_changes(api: &Api, who: &Who, ns: &str) {
+    let audited = format!("{ns}-psa");
+    api.expect(
+        who,
+        "POST",
+        "/api/v1/namespaces",
+        Some(json!({"metadata": {"name": audited,
+            "labels": {"pod-security.kubernetes.io/audit": "restricted"}}})),
+        201,
+    );
+    let nss = format!("/api/v1/namespaces/{audited}");
+    api.expect(
+        who,
+        "POST",
+        &format!("{nss}/serviceaccounts"),
+        Some(service_account("default")),
+        201,
+    );
+    api.expect(
+        who,
+        "POST",
+        &format!("{nss}/pods"),
+        Some(pod("loose", false)),
+        201,
+    );
+    let deployments = format!("/apis/apps/v1/namespaces/{ns}/deployments");
+    let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "shop-web"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "shop-web"}},
+                 "template": {"metadata": {"labels": {"app": "shop-web"}},
+                              "spec": {"containers": [{"name": "app", "image": "nginx:1.27"}]}}}});
+    api.expect(who, "POST", &deployments, Some(deployment), 201);
+    api.expect(
+        who,
+        "PATCH",
+        &format!("{deployments}/shop-web/scale"),
+        Some(json!({"spec": {"replicas": 20}})),
+        200,
+    );
+    let image = json!({"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "registry.example.com/app:evil"}]}}}});
+    api.expect(
+        who,
+        "PATCH",
+        &format!("{deployments}/shop-web"),
+        Some(image),
+        200,
     );
 }
 
@@ -598,7 +650,7 @@ fn a_real_audit_log_raises_each_attack_and_nothing_else() {
     let got: BTreeSet<&str> = common::rule_ids(&doc).into_iter().collect();
     let want = [
         "KH801", "KH802", "KH803", "KH804", "KH805", "KH806", "KH807", "KH808", "KH809", "KH810",
-        "KH811", "KH812", "KH813", "KH814", "KH815", "KH818",
+        "KH811", "KH812", "KH813", "KH814", "KH815", "KH818", "KH819", "KH820",
     ];
     let missing: Vec<&str> = want
         .iter()
