@@ -143,6 +143,7 @@ pub(crate) static REGISTERED: &[Registered] = registered![
     rbac::node_proxy,
     rbac::persistent_volumes,
     rbac::read_secrets,
+    rbac::shared_role,
     rbac::unbound_role,
     rbac::webhook_write,
     rbac::wildcard,

@@ -10,6 +10,7 @@ pub mod exec;
 pub mod node_proxy;
 pub mod persistent_volumes;
 pub mod read_secrets;
+pub mod shared_role;
 pub mod unbound_role;
 pub mod webhook_write;
 pub mod wildcard;
