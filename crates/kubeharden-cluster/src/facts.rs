@@ -97,6 +97,8 @@ pub struct PodEntry {
     /// The pod's addresses (`status.podIP`, `status.podIPs`): known only for Pod
     /// objects read from a cluster or a dump. NetworkPolicy `ipBlock` peers match them.
     pub ips: Vec<std::net::IpAddr>,
+    /// `runtimeClassName`: the RuntimeClass its containers run under.
+    pub runtime_class: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -155,6 +157,26 @@ pub struct BindingEntry {
     pub subjects: Vec<Subject>,
 }
 
+/// A RuntimeClass (`node.k8s.io`): its handler names the runtime (`runsc`, `kata-qemu`).
+#[derive(Clone, Debug)]
+pub struct RuntimeClassEntry {
+    pub origin: Origin,
+    pub root: Node,
+    pub handler: String,
+}
+
+/// A Node object, as `kubectl get nodes -o yaml` or a live read gives it: the versions
+/// its kubelet reports in `status.nodeInfo`.
+#[derive(Clone, Debug)]
+pub struct NodeEntry {
+    pub origin: Origin,
+    pub root: Node,
+    pub kubelet_version: Option<String>,
+    pub container_runtime_version: Option<String>,
+    pub kernel_version: Option<String>,
+    pub os_image: Option<String>,
+}
+
 /// What a part of the scan has seen; parts are merged, then built into a view.
 #[derive(Debug, Default)]
 pub struct ClusterFacts {
@@ -175,6 +197,8 @@ pub struct ClusterFacts {
     pub(crate) live: Vec<crate::live::LiveFacts>,
     /// Controllers, and the objects they made.
     pub(crate) owners: crate::owners::OwnerFacts,
+    pub(crate) runtime_classes: Vec<RuntimeClassEntry>,
+    pub(crate) nodes: Vec<NodeEntry>,
 }
 
 /// Labels as selectors see them: every scalar value as its text. (A value of the
@@ -218,6 +242,8 @@ impl ClusterFacts {
         self.custom.extend(other.custom);
         self.live.extend(other.live);
         self.owners.merge(other.owners);
+        self.runtime_classes.extend(other.runtime_classes);
+        self.nodes.extend(other.nodes);
     }
 
     /// Keeps what cross-object analysis needs of `object` (and of its pod spec), and
@@ -406,6 +432,15 @@ impl ClusterFacts {
                     self.live.push(crate::live::LiveFacts { origin, header });
                 }
             }
+            ("node.k8s.io", "RuntimeClass") => {
+                let handler = object.root.get("handler").and_then(Node::as_str);
+                self.runtime_classes.push(RuntimeClassEntry {
+                    origin,
+                    root: object.root.clone(),
+                    handler: handler.unwrap_or_default().to_string(),
+                });
+            }
+            ("", "Node") => self.nodes.push(node_entry(origin, &object.root)),
             (group, kind) if crate::custom::is_custom_group(group) => {
                 let cluster_scoped = crate::custom::cluster_scoped(group, kind);
                 self.custom.push(crate::custom::CustomEntry {
@@ -513,6 +548,24 @@ pub fn runs_privileged(c: &k8s_openapi::api::core::v1::Container) -> bool {
         || added.is_some_and(|add| add.iter().any(|cap| privileged_capability(cap)))
 }
 
+fn node_entry(origin: Origin, root: &Node) -> NodeEntry {
+    let info = root.get("status").and_then(|s| s.get("nodeInfo"));
+    let text = |key: &str| {
+        info.and_then(|i| i.get(key))
+            .and_then(Node::as_str)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    };
+    NodeEntry {
+        origin,
+        root: root.clone(),
+        kubelet_version: text("kubeletVersion"),
+        container_runtime_version: text("containerRuntimeVersion"),
+        kernel_version: text("kernelVersion"),
+        os_image: text("osImage"),
+    }
+}
+
 fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
     let labels_path = w.meta_path.key("labels");
     let labels = string_map(get_path(&object.root, &labels_path));
@@ -561,5 +614,6 @@ fn pod_entry(object: &Object, w: &Workload<'_>) -> PodEntry {
             .unwrap_or_else(|| "default".into()),
         automount_token: w.spec.automount_service_account_token,
         images,
+        runtime_class: w.spec.runtime_class_name.clone().filter(|c| !c.is_empty()),
     }
 }

@@ -46,6 +46,9 @@ pub struct ClusterView {
     pub live: Option<crate::live::LiveFacts>,
     /// The controllers of the scan that made other objects of it.
     pub owners: crate::owners::Owners,
+    pub runtime_classes: Vec<crate::facts::RuntimeClassEntry>,
+    /// Node objects (a cluster's dump or a live read): their reported versions.
+    pub nodes: Vec<crate::facts::NodeEntry>,
     index: HashMap<String, NamespacePods>,
     /// Indexes into `policies`, by namespace.
     policies_by_namespace: HashMap<String, Vec<usize>>,
@@ -105,6 +108,8 @@ impl ClusterView {
         place(&mut facts.bindings, |b| &b.origin);
         place(&mut facts.custom, |c| &c.origin);
         place(&mut facts.live, |l| &l.origin);
+        place(&mut facts.runtime_classes, |c| &c.origin);
+        place(&mut facts.nodes, |n| &n.origin);
         place(&mut facts.namespaces, |n| &n.1.origin);
         place(&mut facts.service_accounts, |a| &a.1.origin);
         let mut index: HashMap<String, NamespacePods> = HashMap::new();
@@ -140,6 +145,8 @@ impl ClusterView {
             custom: facts.custom,
             live: facts.live.pop(),
             owners: crate::owners::Owners::build(facts.owners),
+            runtime_classes: facts.runtime_classes,
+            nodes: facts.nodes,
             index,
         }
     }

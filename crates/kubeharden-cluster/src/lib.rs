@@ -23,8 +23,9 @@ pub mod selector;
 
 pub use facts::{privileged_capability, runs_privileged};
 pub use facts::{
-    BindingEntry, ClusterFacts, LimitRangeEntry, NamespaceEntry, Origin, PodEntry, PodPort,
-    PolicyEntry, QuotaEntry, RoleEntry, ServiceAccountEntry, ServiceEntry,
+    BindingEntry, ClusterFacts, LimitRangeEntry, NamespaceEntry, NodeEntry, Origin, PodEntry,
+    PodPort, PolicyEntry, QuotaEntry, RoleEntry, RuntimeClassEntry, ServiceAccountEntry,
+    ServiceEntry,
 };
 pub use index::ClusterView;
 pub use selector::{Labels, Match};

@@ -33,6 +33,12 @@ const PLUGIN_IMAGES: &[(&str, &str, Option<bool>)] = &[
     ("aws-network-policy-agent", "AWS VPC CNI", None),
 ];
 
+/// Whether `image` (any registry, tag or digest) is of a repository `pattern` names:
+/// a path suffix (`calico/node`) or a last path segment (`fluent-bit`).
+pub fn image_named(image: &str, pattern: &str) -> bool {
+    named(repository(image), pattern)
+}
+
 /// Whether the repository `repo` is named by `pattern`.
 fn named(repo: &str, pattern: &str) -> bool {
     if pattern.contains('/') {

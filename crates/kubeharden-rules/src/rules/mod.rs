@@ -8,6 +8,7 @@ use crate::rule::RuleDef;
 pub mod audit;
 pub mod exposure;
 pub mod images;
+pub mod inventory;
 pub mod namespaces;
 pub mod network;
 pub mod node;
@@ -69,6 +70,9 @@ pub(crate) static REGISTERED: &[Registered] = registered![
     exposure::load_balancer_source_ranges,
     exposure::nginx_snippets,
     images::implicit_registry,
+    inventory::log_agent,
+    inventory::metrics_pipeline,
+    inventory::node_versions,
     images::mutable_tag,
     images::no_digest,
     images::pull_policy,
@@ -125,6 +129,7 @@ pub(crate) static REGISTERED: &[Registered] = registered![
     pod::root_supplemental_groups,
     pod::run_as_non_root,
     pod::run_as_root_user,
+    pod::sandbox_runtime,
     pod::seccomp_missing,
     pod::seccomp_unconfined,
     pod::selinux,

@@ -17,6 +17,7 @@ pub mod root_group;
 pub mod root_supplemental_groups;
 pub mod run_as_non_root;
 pub mod run_as_root_user;
+pub mod sandbox_runtime;
 pub mod seccomp_missing;
 pub mod seccomp_unconfined;
 pub mod selinux;
