@@ -1,4 +1,10 @@
-//! Output formats: snapshots, schema validation, and secrets never printed.
+//! Output formats. Snapshots record meaning: each format's rendering of one small
+//! input (`tests/formats/`) holding every shape a report carries (a finding at its
+//! field, at the nearest parent of a missing field, settled on another object, on a
+//! Dockerfile, on a namespace; an error at line:column; a warning; a check not
+//! judged), with a few rules selected. Schema validation covers the whole output of a
+//! big run (`examples/insecure`, every rule): SARIF 2.1.0, JUnit (xmllint) and the
+//! JSON report (`docs/json-report.schema.json`). And secrets are never printed.
 
 mod common;
 
@@ -11,35 +17,97 @@ fn shared(what: &str) -> Option<PathBuf> {
     kubeharden_testkit::shared("schemas", what)
 }
 
-fn scan(format: &str) -> String {
+/// The rules the small input's snapshots run: one finding shape each.
+const SMALL_RULES: &str = "KH101,KH140,KH201,KH401,KH402,KH510";
+
+fn kubeharden(args: &[&str], exit: i32) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
-        .args(["scan", "examples/insecure", "--format", format])
+        .args(args)
         .current_dir(root())
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(exit), "{args:?}");
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// The small input, rendered in `format` (exit 2: it holds a broken file).
+fn small(format: &str) -> String {
+    let args = [
+        "scan",
+        "crates/kubeharden/tests/formats",
+        "--select",
+        SMALL_RULES,
+        "--format",
+        format,
+    ];
+    without_version(&kubeharden(&args, 2))
+}
+
+/// Every rule on the example app, rendered in `format`.
+fn big(format: &str) -> String {
+    kubeharden(&["scan", "examples/insecure", "--format", format], 1)
 }
 
 fn without_version(text: &str) -> String {
     text.replace(env!("CARGO_PKG_VERSION"), "[version]")
 }
 
+fn without_timestamps(junit: &str) -> String {
+    let timestamps = regex::Regex::new(r#"timestamp="[^"]*" hostname="[^"]*""#).unwrap();
+    timestamps
+        .replace_all(junit, r#"timestamp="[ts]" hostname="[host]""#)
+        .to_string()
+}
+
+/// The problems `schema` finds in `doc`.
+fn schema_problems(schema: &serde_json::Value, doc: &serde_json::Value) -> Vec<String> {
+    let validator = jsonschema::validator_for(schema).expect("schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
 #[test]
 fn text_snapshot() {
-    insta::assert_snapshot!(without_version(&scan("text")));
+    insta::assert_snapshot!(small("text"));
 }
 
 #[test]
 fn json_snapshot() {
-    insta::assert_snapshot!(without_version(&scan("json")));
+    insta::assert_snapshot!(small("json"));
 }
 
 #[test]
-fn sarif_snapshot_and_schema() {
-    let sarif = scan("sarif");
-    insta::assert_snapshot!(without_version(&sarif));
+fn sarif_snapshot() {
+    insta::assert_snapshot!(small("sarif"));
+}
+
+#[test]
+fn junit_snapshot() {
+    insta::assert_snapshot!(without_timestamps(&small("junit")));
+}
+
+#[test]
+fn json_of_a_big_run_follows_its_schema() {
+    let path = root().join("docs/json-report.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for (name, text) in [("big run", big("json")), ("small input", small("json"))] {
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let problems = schema_problems(&schema, &doc);
+        assert!(
+            problems.is_empty(),
+            "JSON of the {name} does not follow docs/json-report.schema.json:\n{}",
+            problems.join("\n")
+        );
+    }
+}
+
+#[test]
+fn sarif_of_a_big_run_follows_the_schema() {
+    let sarif = big("sarif");
     let doc: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     let results = doc["runs"][0]["results"].as_array().unwrap();
     let uri = |r: &serde_json::Value| {
@@ -64,25 +132,24 @@ fn sarif_snapshot_and_schema() {
         &std::fs::read_to_string(schemas.join("sarif-schema-2.1.0.json")).unwrap(),
     )
     .unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let problems: Vec<String> = validator
-        .iter_errors(&doc)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(
-        problems.is_empty(),
-        "SARIF does not validate:\n{}",
-        problems.join("\n")
-    );
+    for (name, doc) in [
+        ("big run", doc),
+        (
+            "small input",
+            serde_json::from_str(&small("sarif")).unwrap(),
+        ),
+    ] {
+        let problems = schema_problems(&schema, &doc);
+        assert!(
+            problems.is_empty(),
+            "SARIF of the {name} does not validate:\n{}",
+            problems.join("\n")
+        );
+    }
 }
 
 #[test]
-fn junit_snapshot_and_schema() {
-    let junit = scan("junit");
-    let timestamps = regex::Regex::new(r#"timestamp="[^"]*" hostname="[^"]*""#).unwrap();
-    insta::assert_snapshot!(timestamps
-        .replace_all(&junit, r#"timestamp="[ts]" hostname="[host]""#)
-        .to_string());
+fn junit_of_a_big_run_follows_the_schema() {
     let Some(schemas) = shared("JUnit schema validation not run") else {
         return;
     };
@@ -91,25 +158,27 @@ fn junit_snapshot_and_schema() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("report.xml");
-    std::fs::write(&file, &junit).unwrap();
-    let out = Command::new(xmllint)
-        .args(["--noout", "--schema"])
-        .arg(schemas.join("junit.xsd"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "JUnit does not validate: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    for (name, junit) in [("big run", big("junit")), ("small input", small("junit"))] {
+        let file = dir.path().join("report.xml");
+        std::fs::write(&file, &junit).unwrap();
+        let out = Command::new(&xmllint)
+            .args(["--noout", "--schema"])
+            .arg(schemas.join("junit.xsd"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "JUnit of the {name} does not validate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]
 fn no_format_prints_a_secret_value() {
     for format in ["text", "json", "sarif", "junit"] {
-        let out = scan(format);
+        let out = big(format) + &small(format);
         for secret in ["Sup3rS3cret-prod", "AKIAIOSFODNN7EXAMPLE"] {
             assert!(
                 !out.contains(secret),
