@@ -17,7 +17,7 @@ use kubeharden_audit::{analyse, AnalyseOptions, AuditConfig};
 use kubeharden_engine::ScanReport;
 use kubeharden_fuzz::output::check_all;
 use kubeharden_fuzz::scratch;
-use kubeharden_rules::{Finding, RuleSet};
+use kubeharden_rules::{finding_from_alert, RuleSet};
 use libfuzzer_sys::fuzz_target;
 
 fn gzip(parts: &[&[u8]]) -> Vec<u8> {
@@ -78,7 +78,7 @@ fuzz_target!(|data: &[u8]| {
     }
     // Alerts become findings and are rendered: usernames and addresses are the
     // log's, so the text must come out escaped.
-    let findings = report.alerts.into_iter().filter_map(Finding::from_alert);
+    let findings = report.alerts.into_iter().filter_map(finding_from_alert);
     let scan = ScanReport {
         findings: findings.collect(),
         ..ScanReport::default()

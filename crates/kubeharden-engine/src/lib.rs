@@ -19,11 +19,14 @@ mod owners;
 use std::path::Path;
 
 use kubeharden_cluster::{ClusterFacts, ClusterView};
+use kubeharden_findings::{Requirement, SkippedChecks};
 use kubeharden_load::{
     is_dockerfile, objects_from_dockerfile, objects_from_document, read_source, Discovered, Input,
-    LoadError, Object, Source, Warning, Workload, DEFAULT_MAX_FILE_SIZE, DEFAULT_NAMESPACE,
+    LoadError, Object, Source, Workload, DEFAULT_MAX_FILE_SIZE, DEFAULT_NAMESPACE,
 };
-use kubeharden_rules::{Finding, RuleSet, SkippedChecks};
+// The report types live in kubeharden-findings, below the rules; named here too.
+pub use kubeharden_findings::{ClusterStats, ScanReport, ScanStats};
+use kubeharden_rules::RuleSet;
 use kubeharden_yaml::{parse_chunk, split_documents, Limits};
 use rayon::prelude::*;
 
@@ -71,60 +74,10 @@ pub fn clusters_of(found: &Discovered, one_cluster: bool) -> Vec<ClusterInputs> 
         .collect()
 }
 
-/// What one cluster of a scan held.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ClusterStats {
-    /// The command-line PATHs it was made of.
-    pub roots: Vec<String>,
-    pub files: usize,
-    pub objects: usize,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ScanStats {
-    /// Inputs read (files and stdin).
-    pub files: usize,
-    pub bytes: u64,
-    /// Kubernetes objects checked.
-    pub objects: usize,
-    /// Documents (or List items) skipped because they are not Kubernetes objects.
-    pub skipped_documents: usize,
-}
-
-#[derive(Debug, Default)]
-pub struct ScanReport {
-    pub findings: Vec<Finding>,
-    /// What could not be read or understood: any makes the run fail (exit code 2).
-    pub errors: Vec<LoadError>,
-    /// What was read whole but is worth telling: never a failure.
-    pub warnings: Vec<Warning>,
-    /// Cluster-wide checks not run, and why.
-    pub skipped: Vec<SkippedChecks>,
-    pub stats: ScanStats,
-    /// The clusters the scan was made of (empty for a scan of bare inputs).
-    pub clusters: Vec<ClusterStats>,
-}
-
 #[derive(Debug, Default)]
 struct Partial {
     report: ScanReport,
     facts: ClusterFacts,
-}
-
-impl ScanReport {
-    /// Adds `other`'s findings, errors, skipped checks and counts to this report.
-    fn absorb(&mut self, other: ScanReport) {
-        self.findings.extend(other.findings);
-        self.errors.extend(other.errors);
-        self.warnings.extend(other.warnings);
-        self.skipped.extend(other.skipped);
-        self.clusters.extend(other.clusters);
-        let (a, b) = (&mut self.stats, other.stats);
-        a.files += b.files;
-        a.bytes += b.bytes;
-        a.objects += b.objects;
-        a.skipped_documents += b.skipped_documents;
-    }
 }
 
 impl Partial {
@@ -360,6 +313,21 @@ fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
     }
 }
 
+/// Whether a finding's condition holds in the scan's cluster view, for a finding in
+/// file `from`: of several definitions of the object it names, the nearest counts.
+fn holds(requirement: &Requirement, view: &ClusterView, from: &str) -> bool {
+    match requirement {
+        Requirement::ServiceAccountAutomounts { namespace, name } => {
+            !view.automount_disabled(namespace, name, from)
+        }
+        Requirement::NoLimitRangeDefault {
+            namespace,
+            resource,
+            limit,
+        } => !view.limit_range_default(namespace, resource, *limit, from),
+    }
+}
+
 /// Builds the cluster view, settles cross-object conditions (each for the file of
 /// its finding: of several definitions of an object, the nearest counts) and runs
 /// the cluster-wide rules.
@@ -369,7 +337,7 @@ fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
     report.findings.retain(|f| {
         f.requires
             .as_ref()
-            .is_none_or(|r| r.holds(&view, &f.location.file))
+            .is_none_or(|r| holds(r, &view, &f.location.file))
     });
     let cluster = rules.check_cluster(&view);
     report.findings.extend(cluster.findings);

@@ -54,7 +54,7 @@ struct Summary<'a> {
     /// Findings (alerts) per rule.
     by_rule: std::collections::BTreeMap<&'a str, usize>,
     /// Cluster-wide checks not run for a namespace, and why.
-    skipped_checks: &'a [kubeharden_rules::SkippedChecks],
+    skipped_checks: &'a [kubeharden_findings::SkippedChecks],
     /// `scan`: the separate clusters the PATHs made.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     clusters: Vec<JsonCluster<'a>>,
@@ -71,7 +71,7 @@ struct JsonCluster<'a> {
 struct Document<'a> {
     version: u32,
     tool: Tool,
-    findings: &'a [kubeharden_rules::Finding],
+    findings: &'a [kubeharden_findings::Finding],
     errors: Vec<JsonError<'a>>,
     warnings: Vec<JsonWarning<'a>>,
     summary: Summary<'a>,
@@ -113,7 +113,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             files: scan.stats.files,
             objects: scan.stats.objects,
             skipped_documents: scan.stats.skipped_documents,
-            rules: report.rules.rules().len(),
+            rules: report.rules.rule_infos().len(),
             findings: scan.findings.len(),
             errors: scan.errors.len(),
             warnings: scan.warnings.len(),

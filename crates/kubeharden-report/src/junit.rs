@@ -113,8 +113,7 @@ pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(out, "<testsuites>")?;
     let mut id = 0;
-    for rule in report.rules.rules() {
-        let d = rule.def;
+    for d in report.rules.rule_infos() {
         let mut cases: Vec<Case> = report
             .scan
             .findings
@@ -215,7 +214,7 @@ fn not_judged(report: &Report<'_>, id: &str) -> Vec<Case> {
 }
 
 /// `file:line:column`, or the location alone for an object read from a cluster.
-fn place(location: &kubeharden_rules::Location) -> String {
+fn place(location: &kubeharden_findings::Location) -> String {
     match location.line {
         0 => location.file.to_string(),
         line => format!("{}:{line}:{}", location.file, location.column),

@@ -10,8 +10,7 @@ mod text;
 
 use std::str::FromStr;
 
-use kubeharden_engine::ScanReport;
-use kubeharden_rules::{RuleSet, Severity};
+use kubeharden_findings::{RuleCatalog, ScanReport, Severity};
 
 pub use json::write_json;
 pub use junit::{write_junit, JunitMeta};
@@ -21,7 +20,8 @@ pub use text::{printable, write_text, TextOptions};
 /// What a report shows.
 pub struct Report<'a> {
     pub scan: &'a ScanReport,
-    pub rules: &'a RuleSet,
+    /// The rules that ran (a `RuleSet` of kubeharden-rules).
+    pub rules: &'a dyn RuleCatalog,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use kubeharden_rules::{RuleEntry, Severity};
+use kubeharden_findings::{RuleInfo, Severity};
 use serde_json::{json, Value};
 
 use crate::Report;
@@ -63,8 +63,7 @@ fn encode(path: &str) -> String {
     out
 }
 
-fn rule_descriptor(rule: &RuleEntry) -> Value {
-    let d = rule.def;
+fn rule_descriptor(d: &RuleInfo) -> Value {
     let mut tags: Vec<String> = vec!["security".into(), "kubernetes".into()];
     tags.extend(d.guidance.iter().map(|g| format!("NSA-CISA/{g}")));
     if let Some(pss) = d.pss {
@@ -77,8 +76,8 @@ fn rule_descriptor(rule: &RuleEntry) -> Value {
         "id": d.id,
         "name": d.name,
         "shortDescription": { "text": d.title },
-        "fullDescription": { "text": first_paragraph(rule.doc) },
-        "help": { "text": rule.doc, "markdown": rule.doc },
+        "fullDescription": { "text": first_paragraph(d.doc) },
+        "help": { "text": d.doc, "markdown": d.doc },
         "defaultConfiguration": { "level": level(d.severity) },
         "properties": {
             "tags": tags,
@@ -99,7 +98,7 @@ fn first_paragraph(doc: &str) -> String {
 
 /// Where a finding is: its file and region, or for an object read from a cluster
 /// (no line), its `cluster://` URI alone; and the object, with the field path.
-fn finding_location(f: &kubeharden_rules::Finding, logical: &str) -> Value {
+fn finding_location(f: &kubeharden_findings::Finding, logical: &str) -> Value {
     let mut at = location(&f.location.file, Some((f.location.line, f.location.column)));
     at["logicalLocations"] =
         json!([{ "name": f.resource.name, "fullyQualifiedName": logical, "kind": "object" }]);
@@ -107,13 +106,13 @@ fn finding_location(f: &kubeharden_rules::Finding, logical: &str) -> Value {
 }
 
 pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let rules = report.rules.rules();
+    let rules = report.rules.rule_infos();
     let results: Vec<Value> = report
         .scan
         .findings
         .iter()
         .map(|f| {
-            let index = rules.iter().position(|r| r.def.id == f.rule_id);
+            let index = rules.iter().position(|r| r.id == f.rule_id);
             let mut properties = json!({ "severity": f.severity.as_str(), "guidance": f.guidance, "path": f.path });
             if let Some(source) = &f.helm_source {
                 properties["helmSource"] = json!(source);

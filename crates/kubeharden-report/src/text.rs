@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
-use kubeharden_rules::{Finding, Severity};
+use kubeharden_findings::{Finding, Severity};
 
 use crate::{severity_counts, Report};
 
@@ -247,8 +247,8 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
     write!(
         out,
         ", {} rule{}",
-        report.rules.rules().len(),
-        plural(report.rules.rules().len())
+        report.rules.rule_infos().len(),
+        plural(report.rules.rule_infos().len())
     )?;
     if s.skipped_documents > 0 {
         write!(

@@ -1,13 +1,11 @@
 //! What checks see (their context) and where they report what they find (their out).
 
 use kubeharden_cluster::{ClusterView, Origin, PodEntry};
+use kubeharden_findings::{PssLevel, Requirement, Severity};
 use kubeharden_load::ContainerRef;
 use kubeharden_node::NodeView;
 use kubeharden_rbac::RbacModel;
 use kubeharden_yaml::{FieldPath, Node, Pos};
-
-use crate::finding::{Requirement, Severity};
-use crate::rule::PssLevel;
 
 /// What one violation's own evidence breaks, where that is narrower than its rule:
 /// the checklist rows it violates and how severe it is. Unset means the rule's own.

@@ -7,7 +7,9 @@ use kubeharden_load::{LoadError, Object, Workload};
 use rayon::prelude::*;
 
 use crate::context::{ClusterCtx, ClusterOut, ClusterViolation, Out};
-use crate::finding::{Finding, Location};
+use kubeharden_findings::{Finding, Location, SkippedChecks};
+
+use crate::finding::{graded, new_finding};
 use crate::rule::{Check, RuleEntry};
 use crate::select::RuleSet;
 
@@ -16,16 +18,6 @@ use crate::select::RuleSet;
 pub struct ObjectResult {
     pub findings: Vec<Finding>,
     pub errors: Vec<LoadError>,
-}
-
-/// Rules that could not judge something, and why: namespace checks without the
-/// Namespace object, audit-log detectors the audit policy blinds.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct SkippedChecks {
-    /// What was not judged: `namespace shop`, `audit policy policy.yaml`.
-    pub scope: String,
-    pub rules: Vec<&'static str>,
-    pub reason: String,
 }
 
 /// What the cluster-wide rules produced.
@@ -168,14 +160,14 @@ impl RuleSet {
                     line: v.pos.line,
                     column: v.pos.col,
                 };
-                let finding = Finding::new(
+                let finding = new_finding(
                     rule.def,
                     std::sync::Arc::new(resource),
                     location,
                     v.path.to_string(),
                     v.message,
                 );
-                result.findings.push(finding.graded(v.grade));
+                result.findings.push(graded(finding, v.grade));
             }
         }
         result.findings.retain(|f| self.admits(f));
@@ -235,7 +227,7 @@ fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {
         line: v.pos.line,
         column: v.pos.col,
     };
-    let mut finding = Finding::new(
+    let mut finding = new_finding(
         rule.def,
         v.origin.resource,
         location,
@@ -244,7 +236,7 @@ fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {
     );
     finding.container = v.container;
     finding.helm_source = v.origin.helm_source;
-    finding.graded(v.grade)
+    graded(finding, v.grade)
 }
 
 fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Finding {
@@ -254,7 +246,7 @@ fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Fi
         line: pos.line,
         column: pos.col,
     };
-    let mut finding = Finding::new(
+    let mut finding = new_finding(
         rule.def,
         object.resource.clone(),
         location,
@@ -264,5 +256,5 @@ fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Fi
     finding.container = v.container;
     finding.helm_source = object.helm_source.clone();
     finding.requires = v.requires;
-    finding.graded(v.grade)
+    graded(finding, v.grade)
 }

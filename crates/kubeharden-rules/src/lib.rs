@@ -20,23 +20,29 @@ mod select;
 mod support;
 
 pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, Tag};
-pub use engine::{ClusterResult, ObjectResult, SkippedChecks};
-pub use finding::{AlertDetails, Finding, Location, Requirement, Severity, UnknownSeverity};
+pub use engine::{ClusterResult, ObjectResult};
+pub use finding::finding_from_alert;
 pub use registry::{all_rules, find_rule};
-pub use rule::{Check, Mitre, Pss, PssLevel, RuleDef, RuleEntry};
+pub use rule::{Check, RuleDef, RuleEntry};
 pub use select::{Framework, RuleSet, Selection, UnknownFramework, UnknownRule};
+// The types of what rules report live in kubeharden-findings, below the rules; they
+// are named here too, as before they moved.
+pub use kubeharden_findings::{
+    AlertDetails, Finding, Location, Mitre, Pss, PssLevel, Requirement, RuleCatalog, RuleInfo,
+    Severity, SkippedChecks, UnknownSeverity,
+};
 
 /// What rule files import.
 #[allow(unused_imports)]
 mod prelude {
     pub(crate) use crate::context::{ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, Tag};
-    pub(crate) use crate::finding::{Requirement, Severity};
-    pub(crate) use crate::rule::{Check, Mitre, Pss, PssLevel, RuleDef};
+    pub(crate) use crate::rule::{Check, RuleDef};
     pub(crate) use crate::support::security::*;
     pub(crate) use kubeharden_audit::{
         event::Event, AlertSink, At, AuditConfig, Detector, Observation,
     };
     pub(crate) use kubeharden_cluster::{netpol, selector, PodEntry};
+    pub(crate) use kubeharden_findings::{Mitre, Pss, PssLevel, Requirement, Severity};
     pub(crate) use kubeharden_load::{ContainerRef, Object, Workload};
     pub(crate) use kubeharden_yaml::FieldPath;
 }

@@ -3,8 +3,8 @@
 //! passed.
 
 use kubeharden_cluster::live::KindUnread;
+use kubeharden_findings::SkippedChecks;
 
-use crate::engine::SkippedChecks;
 use crate::rule::Check;
 use crate::select::RuleSet;
 

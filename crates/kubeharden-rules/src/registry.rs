@@ -27,8 +27,7 @@ fn entries() -> &'static [RuleEntry] {
             .zip(docs)
             .map(|(r, doc)| RuleEntry {
                 def: r.def,
-                section: r.section,
-                doc: doc.as_str(),
+                info: r.def.info(r.section, doc.as_str()),
             })
             .collect()
     })
@@ -140,7 +139,7 @@ mod tests {
                 "## Fix",
             ] {
                 assert!(
-                    rule.doc.contains(heading),
+                    rule.info.doc.contains(heading),
                     "{} lacks {heading:?}",
                     rule.def.id
                 );

@@ -1,39 +1,10 @@
 //! What a rule is: its metadata, the upstream checks it maps to, and what it looks at.
+//! What reports need of it ([`RuleInfo`]) lives in `kubeharden-findings`.
 
+use kubeharden_findings::{Mitre, Pss, RuleInfo, Severity};
 use kubeharden_load::{Object, Workload};
 
 use crate::context::{ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out};
-use crate::finding::Severity;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PssLevel {
-    Baseline,
-    Restricted,
-}
-
-impl PssLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PssLevel::Baseline => "baseline",
-            PssLevel::Restricted => "restricted",
-        }
-    }
-}
-
-/// The upstream Pod Security Standards check a rule implements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Pss {
-    /// The check ID in kubernetes/pod-security-admission, e.g. `seccompProfile_restricted`.
-    pub check: &'static str,
-    pub level: PssLevel,
-}
-
-/// A MITRE ATT&CK technique (Containers matrix) the rule guards against.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Mitre {
-    pub id: &'static str,
-    pub name: &'static str,
-}
 
 /// What a rule looks at.
 #[derive(Clone, Copy)]
@@ -71,13 +42,28 @@ pub struct RuleDef {
     pub check: Check,
 }
 
-/// A registered rule.
+/// A registered rule: its check, and what reports say of it (section and
+/// documentation included).
 pub struct RuleEntry {
     pub def: &'static RuleDef,
-    /// The guidance section folder it lives in: pod, resources, images, secrets.
-    pub section: &'static str,
-    /// Markdown: what it does, why it matters, example, fix.
-    pub doc: &'static str,
+    pub info: RuleInfo,
+}
+
+impl RuleDef {
+    /// What reports say of this rule, found in `section` and documented by `doc`.
+    pub fn info(&self, section: &'static str, doc: &'static str) -> RuleInfo {
+        RuleInfo {
+            id: self.id,
+            name: self.name,
+            title: self.title,
+            severity: self.severity,
+            guidance: self.guidance,
+            pss: self.pss,
+            mitre: self.mitre,
+            section,
+            doc,
+        }
+    }
 }
 
 impl std::fmt::Debug for RuleEntry {

@@ -2,10 +2,11 @@
 
 use std::str::FromStr;
 
+use kubeharden_findings::{Finding, PssLevel, RuleCatalog, RuleInfo, Severity};
+
 use crate::context::ClusterConfig;
-use crate::finding::{Finding, Severity};
 use crate::registry::all_rules;
-use crate::rule::{PssLevel, RuleEntry};
+use crate::rule::RuleEntry;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Framework {
@@ -197,6 +198,12 @@ impl RuleSet {
 
     pub fn rules(&self) -> &[&'static RuleEntry] {
         &self.rules
+    }
+}
+
+impl RuleCatalog for RuleSet {
+    fn rule_infos(&self) -> Vec<&RuleInfo> {
+        self.rules.iter().map(|r| &r.info).collect()
     }
 }
 

@@ -40,7 +40,7 @@ fn render() -> String {
             d.guidance.join(", ")
         ));
         // Rule headings become level-3 under the rule's own heading.
-        for line in rule.doc.lines() {
+        for line in rule.info.doc.lines() {
             if let Some(rest) = line.strip_prefix("## ") {
                 out.push_str(&format!("### {rest}\n"));
             } else {

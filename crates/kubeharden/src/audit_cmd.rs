@@ -9,7 +9,7 @@ use kubeharden_audit::{analyse, Alert, AnalyseOptions, AuditConfig};
 use kubeharden_engine::{ScanReport, ScanStats};
 use kubeharden_load::LoadError;
 use kubeharden_report::{printable, Format};
-use kubeharden_rules::{Finding, RuleSet, SkippedChecks};
+use kubeharden_rules::{finding_from_alert, Finding, RuleSet, SkippedChecks};
 use kubeharden_yaml::{Limits, Pos};
 
 use crate::cli::AuditLogArgs;
@@ -222,7 +222,7 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
     let mut findings: Vec<Finding> = result
         .alerts
         .into_iter()
-        .filter_map(Finding::from_alert)
+        .filter_map(finding_from_alert)
         .filter(|f| rules.admits(f))
         .collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -17,11 +17,11 @@ fn rule_json(rule: &RuleEntry) -> serde_json::Value {
         "name": d.name,
         "title": d.title,
         "severity": d.severity,
-        "section": rule.section,
+        "section": rule.info.section,
         "guidance": d.guidance,
         "pss": d.pss.map(|p| json!({ "check": p.check, "level": p.level.as_str() })),
         "mitre": d.mitre.map(|m| json!({ "id": m.id, "name": m.name })),
-        "documentation": rule.doc,
+        "documentation": rule.info.doc,
     })
 }
 
@@ -98,7 +98,7 @@ pub fn explain(args: ExplainArgs) -> Result<u8, CliError> {
         text.push_str(&format!("MITRE:     {} {}\n", m.id, m.name));
     }
     text.push('\n');
-    text.push_str(rule.doc);
+    text.push_str(rule.info.doc);
     text.push('\n');
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()) {

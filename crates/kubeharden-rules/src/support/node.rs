@@ -1,9 +1,9 @@
 //! What node rules share: flag expectations on components, kubelet settings.
 
+use kubeharden_findings::Severity;
 use kubeharden_node::{Component, ComponentKind, Kubelet, NodeView, Setting, Unjudged};
 
 use crate::context::{NodeOut, Tag};
-use crate::finding::Severity;
 
 /// Flags checked together: the checklist rows and severity of their problems (the
 /// rule's own when `None`), and what each flag should be.

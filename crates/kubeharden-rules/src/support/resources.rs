@@ -1,9 +1,9 @@
 //! Container resource requests and limits.
 
+use kubeharden_findings::Requirement;
 use kubeharden_load::{ContainerKind, Workload};
 
 use crate::context::Out;
-use crate::finding::Requirement;
 
 /// Reports each cpu or memory entry missing under `resources.<which>` (`limits` or
 /// `requests`). Each finding stands only if no LimitRange of the namespace supplies a

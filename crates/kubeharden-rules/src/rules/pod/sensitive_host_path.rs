@@ -177,7 +177,7 @@ fn check(w: &Workload<'_>, out: &mut Out) {
 #[cfg(test)]
 mod tests {
     use super::{is_sensitive, severity};
-    use crate::finding::Severity;
+    use kubeharden_findings::Severity;
 
     #[test]
     fn matches_whole_path_components() {

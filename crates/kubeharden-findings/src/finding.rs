@@ -1,0 +1,149 @@
+//! A finding and what it is made of: severity, location, the condition it waits on.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use kubeharden_load::Resource;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl Severity {
+    /// One level lower, and info stays info.
+    pub fn milder(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            Severity::Low | Severity::Info => Severity::Info,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A severity that is none of the five.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown severity {given:?} (expected critical, high, medium, low or info)")]
+pub struct UnknownSeverity {
+    pub given: String,
+}
+
+impl FromStr for Severity {
+    type Err = UnknownSeverity;
+
+    fn from_str(s: &str) -> Result<Self, UnknownSeverity> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownSeverity {
+                given: s.to_string(),
+            })
+    }
+}
+
+/// Where a finding is: the field, or its nearest present parent.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    pub file: Arc<str>,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A condition on other objects of the scan that must hold for a finding to stand.
+/// The engine settles it on the cluster view once every object has been seen.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Requirement {
+    /// The pod leaves token automount to its service account: the finding stands
+    /// unless that ServiceAccount is in the scan with `automountServiceAccountToken: false`.
+    ServiceAccountAutomounts { namespace: String, name: String },
+    /// A container sets no `resource` limit (`limit`) or request: the finding stands
+    /// unless a LimitRange of the namespace supplies a default.
+    NoLimitRangeDefault {
+        namespace: String,
+        resource: &'static str,
+        limit: bool,
+    },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub rule_id: &'static str,
+    pub rule_name: &'static str,
+    pub severity: Severity,
+    pub title: &'static str,
+    pub message: String,
+    pub guidance: &'static [&'static str],
+    pub resource: Arc<Resource>,
+    pub container: Option<String>,
+    pub path: String,
+    pub location: Location,
+    /// The Helm template the object was rendered from (`# Source:`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helm_source: Option<Arc<str>>,
+    #[serde(skip)]
+    pub requires: Option<Requirement>,
+    /// For audit-log alerts: who, from where, when, how often, and example events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert: Option<AlertDetails>,
+}
+
+/// What an audit-log alert adds to a finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct AlertDetails {
+    pub subject: String,
+    pub source_ips: Vec<String>,
+    /// RFC 3339 times of the first and last event.
+    pub first_seen: String,
+    pub last_seen: String,
+    pub count: u64,
+    pub audit_ids: Vec<String>,
+}
+
+impl Finding {
+    /// The order of every report: by file, place, rule, then the rest, so output
+    /// is the same whatever the thread count.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            &self.location,
+            self.rule_id,
+            &self.path,
+            &self.container,
+            &self.message,
+            &self.resource,
+        )
+    }
+}

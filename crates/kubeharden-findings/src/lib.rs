@@ -1,0 +1,16 @@
+//! What a scan reports, apart from how it is found: [`Finding`]s with their
+//! [`Severity`] and [`Location`], the [`RuleInfo`] of the rules that ran, the checks
+//! that could not judge ([`SkippedChecks`]) and the whole [`ScanReport`].
+//!
+//! It sits below the rules and the engine, so the report formats depend on it alone:
+//! the rules make findings, the engine gathers them, `kubeharden-report` renders them.
+
+#![forbid(unsafe_code)]
+
+mod finding;
+mod report;
+mod rule;
+
+pub use finding::{AlertDetails, Finding, Location, Requirement, Severity, UnknownSeverity};
+pub use report::{ClusterStats, ScanReport, ScanStats, SkippedChecks};
+pub use rule::{Mitre, Pss, PssLevel, RuleCatalog, RuleInfo};

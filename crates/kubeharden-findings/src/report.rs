@@ -1,0 +1,65 @@
+//! A scan's whole result: findings, errors, warnings, what was not judged, counts.
+
+use kubeharden_load::{LoadError, Warning};
+
+use crate::finding::Finding;
+
+/// Rules that could not judge something, and why: namespace checks without the
+/// Namespace object, audit-log detectors the audit policy blinds.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SkippedChecks {
+    /// What was not judged: `namespace shop`, `audit policy policy.yaml`.
+    pub scope: String,
+    pub rules: Vec<&'static str>,
+    pub reason: String,
+}
+
+/// What one cluster of a scan held.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClusterStats {
+    /// The command-line PATHs it was made of.
+    pub roots: Vec<String>,
+    pub files: usize,
+    pub objects: usize,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Inputs read (files and stdin).
+    pub files: usize,
+    pub bytes: u64,
+    /// Kubernetes objects checked.
+    pub objects: usize,
+    /// Documents (or List items) skipped because they are not Kubernetes objects.
+    pub skipped_documents: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct ScanReport {
+    pub findings: Vec<Finding>,
+    /// What could not be read or understood: any makes the run fail (exit code 2).
+    pub errors: Vec<LoadError>,
+    /// What was read whole but is worth telling: never a failure.
+    pub warnings: Vec<Warning>,
+    /// Cluster-wide checks not run, and why.
+    pub skipped: Vec<SkippedChecks>,
+    pub stats: ScanStats,
+    /// The clusters the scan was made of (empty for a scan of bare inputs).
+    pub clusters: Vec<ClusterStats>,
+}
+
+impl ScanReport {
+    /// Adds `other`'s findings, errors, skipped checks and counts to this report.
+    pub fn absorb(&mut self, other: ScanReport) {
+        self.findings.extend(other.findings);
+        self.errors.extend(other.errors);
+        self.warnings.extend(other.warnings);
+        self.skipped.extend(other.skipped);
+        self.clusters.extend(other.clusters);
+        let (a, b) = (&mut self.stats, other.stats);
+        a.files += b.files;
+        a.bytes += b.bytes;
+        a.objects += b.objects;
+        a.skipped_documents += b.skipped_documents;
+    }
+}
