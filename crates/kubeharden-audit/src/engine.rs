@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
+use kubeharden_policy::cidr::Cidr;
 use serde::Serialize;
 
 use crate::event::Event;
-use crate::net::Cidr;
 use crate::read::{read_events, Input, MalformedLines, ReadError, ReadLimits, ReadOptions};
 
 /// Thresholds, windows and lists the detectors read. Every field has a default that

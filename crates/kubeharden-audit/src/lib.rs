@@ -13,8 +13,6 @@
 
 mod engine;
 pub mod event;
-pub mod net;
-pub mod policy;
 pub mod psa;
 pub mod read;
 pub mod request;
@@ -27,3 +25,7 @@ pub use engine::{
     analyse, Alert, AlertSink, AnalyseOptions, At, AuditConfig, AuditReport, Detector, Observation,
 };
 pub use window::{Distinct, Keyed, SlidingCount};
+// The audit policy and CIDR ranges live in kubeharden-policy, shared with the node
+// audit and the network rules; named here too, as before they moved.
+pub use kubeharden_policy::audit as policy;
+pub use kubeharden_policy::cidr as net;

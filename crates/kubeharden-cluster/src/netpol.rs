@@ -20,11 +20,11 @@
 
 use std::net::IpAddr;
 
-use ipnet::IpNet;
 use k8s_openapi::api::networking::v1::{
     IPBlock, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kubeharden_policy::cidr::Cidr;
 use serde::Serialize;
 
 use crate::facts::{PodEntry, PolicyEntry};
@@ -214,7 +214,7 @@ pub fn peer_matches(
 /// Whether an `ipBlock` matches a pod with addresses `ips` (unknown when none).
 fn ip_block_matches(block: &IPBlock, ips: &[IpAddr]) -> Match {
     // An invalid CIDR is refused by the API server's validation; it matches nothing.
-    let Ok(cidr) = block.cidr.parse::<IpNet>() else {
+    let Some(cidr) = Cidr::parse_block(&block.cidr) else {
         return Match::No;
     };
     if ips.is_empty() {
@@ -225,10 +225,10 @@ fn ip_block_matches(block: &IPBlock, ips: &[IpAddr]) -> Match {
             .except
             .iter()
             .flatten()
-            .filter_map(|e| e.parse::<IpNet>().ok())
-            .any(|e| e.contains(ip))
+            .filter_map(|e| Cidr::parse_block(e))
+            .any(|e| e.contains(*ip))
     };
-    Match::from_bool(ips.iter().any(|ip| cidr.contains(ip) && !excluded(ip)))
+    Match::from_bool(ips.iter().any(|ip| cidr.contains(*ip) && !excluded(ip)))
 }
 
 fn peers_match(

@@ -12,7 +12,7 @@ use crate::kubelet::{read_kubelet, Kubelet};
 use crate::manifest::{component_from_manifest, find_binary, Recognised};
 use crate::read::{read_objects, report, Loaded};
 use crate::rooted::Reading;
-use kubeharden_audit::policy::AuditPolicy;
+use kubeharden_policy::audit::AuditPolicy;
 
 /// What to read, beyond the conventional places under the root.
 #[derive(Clone, Debug)]

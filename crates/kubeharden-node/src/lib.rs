@@ -35,5 +35,5 @@ mod rooted;
 pub use component::{Component, ComponentKind, Flag};
 pub use discover::{discover, parse_version, NodeInputs, NodeView};
 pub use files::{FileFact, FileKind};
-pub use kubeharden_audit::policy::{AuditLevel, AuditPolicy, AuditProbe};
+pub use kubeharden_policy::audit::{AuditLevel, AuditPolicy, AuditProbe};
 pub use kubelet::{Kubelet, Setting, Unjudged};

@@ -4,6 +4,7 @@ use std::net::IpAddr;
 
 use k8s_openapi::api::networking::v1::NetworkPolicySpec;
 use kubeharden_cluster::netpol::{has_type, Direction};
+use kubeharden_policy::cidr::Cidr;
 
 /// Whether the policy selects every pod (`podSelector: {}` or none).
 pub(crate) fn selects_all(spec: &NetworkPolicySpec) -> bool {
@@ -23,44 +24,19 @@ pub(crate) fn is_default_deny(spec: &NetworkPolicySpec, direction: Direction) ->
     selects_all(spec) && has_type(spec, direction) && rules_empty
 }
 
-/// `addr/prefix`.
-pub(crate) fn parse_cidr(cidr: &str) -> Option<(IpAddr, u8)> {
-    let (addr, prefix) = cidr.split_once('/')?;
-    let addr: IpAddr = addr.parse().ok()?;
-    let prefix: u8 = prefix.parse().ok()?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    (prefix <= max).then_some((addr, prefix))
+/// An `ipBlock` range: `addr/prefix`.
+pub(crate) fn parse_cidr(cidr: &str) -> Option<Cidr> {
+    Cidr::parse_block(cidr)
 }
 
-/// Whether `cidr` contains `ip`.
+/// Whether the `ipBlock` range `cidr` contains `ip`; an invalid range contains nothing.
 pub(crate) fn cidr_contains(cidr: &str, ip: IpAddr) -> bool {
-    let Some((net, prefix)) = parse_cidr(cidr) else {
-        return false;
-    };
-    match (net, ip) {
-        (IpAddr::V4(n), IpAddr::V4(i)) => {
-            let mask = if prefix == 0 {
-                0
-            } else {
-                u32::MAX << (32 - prefix)
-            };
-            u32::from(n) & mask == u32::from(i) & mask
-        }
-        (IpAddr::V6(n), IpAddr::V6(i)) => {
-            let mask = if prefix == 0 {
-                0
-            } else {
-                u128::MAX << (128 - prefix)
-            };
-            u128::from(n) & mask == u128::from(i) & mask
-        }
-        _ => false,
-    }
+    parse_cidr(cidr).is_some_and(|c| c.contains(ip))
 }
 
 /// `0.0.0.0/0` or `::/0`.
 pub(crate) fn is_everywhere(cidr: &str) -> bool {
-    parse_cidr(cidr).is_some_and(|(_, prefix)| prefix == 0)
+    parse_cidr(cidr).is_some_and(|c| c.is_everywhere())
 }
 
 /// Reports a namespace that runs pods without a default-deny policy for `direction`.
