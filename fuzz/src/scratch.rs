@@ -2,15 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
-/// `kubeharden-fuzz-<target>-<pid>` on tmpfs when there is one (a file written per
-/// input should not wear a disk), else in the temporary folder. Emptied and made
-/// again on each call. `.ci/fuzz-smoke` removes what a run leaves.
+/// `kubeharden-fuzz-<target>-<pid>` under `$KUBEHARDEN_FUZZ_SCRATCH` (which the
+/// scripts set, and remove when done), else on tmpfs when there is one (a file
+/// written per input should not wear a disk), else in the temporary folder.
+/// Emptied and made again on each call.
 pub fn fresh(target: &str) -> PathBuf {
     let shm = Path::new("/dev/shm");
-    let base = if shm.is_dir() {
-        shm.to_path_buf()
-    } else {
-        std::env::temp_dir()
+    let base = match std::env::var_os("KUBEHARDEN_FUZZ_SCRATCH") {
+        Some(dir) => PathBuf::from(dir),
+        None if shm.is_dir() => shm.to_path_buf(),
+        None => std::env::temp_dir(),
     };
     let dir = base.join(format!("kubeharden-fuzz-{target}-{}", std::process::id()));
     // remove_dir_all removes links without following them.
