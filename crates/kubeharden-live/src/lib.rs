@@ -14,6 +14,8 @@
 //!   scan's header, a `ClusterSnapshot` object ([`Event::Header`],
 //!   `kubeharden_cluster::live`), which the engine turns into checks not judged.
 //! - [`SnapshotWriter`] writes the objects as a YAML stream for `kubeharden scan`.
+//! - [`write_policy_reports`] stores a scan's PolicyReports and deletes its stale ones:
+//!   the one write kubeharden makes, and only with `--write-policy-reports`.
 
 #![forbid(unsafe_code)]
 
@@ -23,6 +25,7 @@ mod fetch;
 mod json;
 mod kinds;
 mod object;
+mod policy_reports;
 mod read;
 mod snapshot;
 
@@ -36,6 +39,7 @@ pub use error::LiveError;
 pub use fetch::MAX_ANSWER_BYTES;
 pub use kinds::{kinds_read, Kind};
 pub use object::{cluster_root, location, location_kind, redact_secret, SCHEME};
+pub use policy_reports::{write_policy_reports, ReportWrite, ReportsWritten};
 pub use snapshot::SnapshotWriter;
 
 /// What to read.

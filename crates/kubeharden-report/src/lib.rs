@@ -5,6 +5,7 @@
 
 mod json;
 mod junit;
+mod policy_report;
 mod sarif;
 mod text;
 
@@ -14,6 +15,11 @@ use kubeharden_findings::{RuleCatalog, ScanReport, Severity};
 
 pub use json::write_json;
 pub use junit::{write_junit, JunitMeta};
+pub use policy_report::{
+    policy_reports, write_policy_reports, PolicyReportDoc, PolicyReportOptions, API_VERSION,
+    DEFAULT_MAX_RESULTS, LIMIT_ANNOTATION, MANAGED_BY, MAX_REPORT_BYTES, OMITTED_ANNOTATION,
+    REPORT_NAME,
+};
 pub use sarif::write_sarif;
 pub use text::{printable, write_text, TextOptions};
 
@@ -30,11 +36,13 @@ pub enum Format {
     Json,
     Sarif,
     Junit,
+    /// wgpolicyk8s.io/v1alpha2 PolicyReports and a ClusterPolicyReport, as YAML.
+    PolicyReport,
 }
 
 /// A `--format` that is none of the formats.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format {given:?} (expected text, json, sarif or junit)")]
+#[error("unknown format {given:?} (expected text, json, sarif, junit or policyreport)")]
 pub struct UnknownFormat {
     pub given: String,
 }
@@ -48,6 +56,7 @@ impl FromStr for Format {
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "junit" => Ok(Format::Junit),
+            "policyreport" => Ok(Format::PolicyReport),
             _ => Err(UnknownFormat {
                 given: s.to_string(),
             }),

@@ -357,6 +357,17 @@ pub struct ClusterScanArgs {
     /// Objects per list request (limit/continue pages).
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub chunk_size: u32,
+    /// Also store the findings in the cluster as wgpolicyk8s.io/v1alpha2 PolicyReports
+    /// (one per namespace with findings) and a ClusterPolicyReport, and delete the
+    /// reports of earlier runs that no longer apply. Needs the PolicyReport CRDs and
+    /// write access to them (deploy/). With --namespace, only those namespaces'
+    /// reports are written and deleted, and the ClusterPolicyReport is left as it is.
+    #[arg(long)]
+    pub write_policy_reports: bool,
+    /// Results kept per PolicyReport, the most severe first; the rest are counted in
+    /// its summary and annotations. Reports are also capped at 256 KiB.
+    #[arg(long, value_name = "N", default_value_t = kubeharden_report::DEFAULT_MAX_RESULTS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=5000))]
+    pub report_max_results: usize,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Rule set: all, nsa-cisa, pss-baseline or pss-restricted.

@@ -5,13 +5,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kubeharden_engine::{ClusterStats, ObjectScan, ScanReport};
-use kubeharden_live::{read_cluster, ConnectOptions, Event, ReadOptions, SnapshotWriter};
+use kubeharden_live::{
+    read_cluster, write_policy_reports, ConnectOptions, Event, ReadOptions, ReportWrite,
+    SnapshotWriter,
+};
 use kubeharden_load::LoadError;
 use kubeharden_rules::RuleSet;
 
 use crate::cli::ClusterScanArgs;
 use crate::error::CliError;
-use crate::scan_cmd::{finish, manifest_rules, set_threads};
+use crate::scan_cmd::{finish, manifest_rules, policy_report_options, set_threads};
 
 pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
     set_threads(args.threads)?;
@@ -27,9 +30,58 @@ pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
         retries: args.retries,
     };
     let report = scan_cluster(&connect, &read, &rules, args.snapshot.as_deref())?;
-    let code = finish(&report, &rules, &args.output, args.selection.fail_on);
+    let mut code = finish(&report, &rules, &args.output, args.selection.fail_on)?;
+    if args.write_policy_reports && !store_reports(&connect, &report, &rules, &args)? {
+        code = crate::exit::ERROR;
+    }
     std::mem::forget(report);
-    code
+    Ok(code)
+}
+
+/// `--write-policy-reports`: stores the findings as PolicyReports and deletes the
+/// stale ones, saying on standard error what it did. False when a report could not
+/// be written or deleted.
+fn store_reports(
+    connect: &ConnectOptions,
+    report: &ScanReport,
+    rules: &RuleSet,
+    args: &ClusterScanArgs,
+) -> Result<bool, CliError> {
+    let options = policy_report_options(args.selection.fail_on, args.report_max_results);
+    let view = kubeharden_report::Report {
+        scan: report,
+        rules,
+    };
+    let docs = kubeharden_report::policy_reports(&view, &options);
+    for doc in docs.iter().filter(|d| d.omitted > 0) {
+        eprintln!(
+            "kubeharden: {} {}: {} of {} results kept (the most severe); the rest are counted in its summary",
+            doc.kind(),
+            doc.namespace.as_deref().unwrap_or(kubeharden_report::REPORT_NAME),
+            doc.kept,
+            doc.total()
+        );
+    }
+    let write = ReportWrite {
+        documents: docs.into_iter().map(|d| d.document).collect(),
+        owner: (
+            kubeharden_report::MANAGED_BY.0.to_string(),
+            kubeharden_report::MANAGED_BY.1.to_string(),
+        ),
+        namespaces: args.namespace.clone(),
+        retries: args.retries,
+    };
+    let done = write_policy_reports(connect, &write)?;
+    eprintln!(
+        "kubeharden: policy reports: {} created, {} replaced, {} stale deleted",
+        done.created.len(),
+        done.replaced.len(),
+        done.deleted.len()
+    );
+    for error in &done.errors {
+        eprintln!("kubeharden: error: {}", kubeharden_report::printable(error));
+    }
+    Ok(done.errors.is_empty())
 }
 
 /// What the events of a read become: findings, a snapshot, progress.

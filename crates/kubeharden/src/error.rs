@@ -80,5 +80,6 @@ fn format_name(format: Format) -> &'static str {
         Format::Json => "json",
         Format::Sarif => "sarif",
         Format::Junit => "junit",
+        Format::PolicyReport => "policyreport",
     }
 }

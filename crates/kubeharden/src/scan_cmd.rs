@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use kubeharden_engine::{clusters_of, scan_clusters, ScanOptions};
 use kubeharden_load::discover;
 use kubeharden_report::{
-    write_json, write_junit, write_sarif, write_text, Format, JunitMeta, Report, TextOptions,
+    write_json, write_junit, write_policy_reports, write_sarif, write_text, Format, JunitMeta,
+    PolicyReportOptions, Report, TextOptions,
 };
 use kubeharden_rules::{RuleSet, Selection};
 
@@ -77,7 +78,7 @@ pub fn finish(
     for warning in &report.warnings {
         eprintln!("kubeharden: warning: {warning}");
     }
-    write_report(report, rules, output)?;
+    write_report(report, rules, output, fail_on)?;
     Ok(if !report.errors.is_empty() {
         exit::ERROR
     } else if fail_on
@@ -95,6 +96,7 @@ pub fn write_report(
     report: &kubeharden_engine::ScanReport,
     rules: &RuleSet,
     args: &crate::cli::OutputArgs,
+    fail_on: crate::cli::FailOn,
 ) -> Result<(), CliError> {
     let view = Report {
         scan: report,
@@ -112,8 +114,27 @@ pub fn write_report(
         Format::Json => write_json(&view, &mut out),
         Format::Sarif => write_sarif(&view, &mut out),
         Format::Junit => write_junit(&view, &mut out, &junit_meta()),
+        Format::PolicyReport => write_policy_reports(
+            &view,
+            &mut out,
+            &policy_report_options(fail_on, kubeharden_report::DEFAULT_MAX_RESULTS),
+        ),
     };
     output::finish(written, out)
+}
+
+/// PolicyReports: findings that fail the run are `fail`, the others `warn`. With
+/// `--fail-on none` (a CronJob that should succeed whatever it finds) the verdicts
+/// keep the default level, low.
+pub fn policy_report_options(
+    fail_on: crate::cli::FailOn,
+    max_results: usize,
+) -> PolicyReportOptions {
+    PolicyReportOptions {
+        max_results,
+        fail_at: fail_on.0.unwrap_or(kubeharden_rules::Severity::Low),
+        time: std::time::SystemTime::now(),
+    }
 }
 
 fn junit_meta() -> JunitMeta {
