@@ -22,7 +22,7 @@ pub struct Origin {
 }
 
 impl Origin {
-    fn of(object: &Object) -> Origin {
+    pub(crate) fn of(object: &Object) -> Origin {
         Origin {
             file: object.file.clone(),
             helm_source: object.helm_source.clone(),
@@ -199,6 +199,8 @@ pub struct ClusterFacts {
     pub(crate) owners: crate::owners::OwnerFacts,
     pub(crate) runtime_classes: Vec<RuntimeClassEntry>,
     pub(crate) nodes: Vec<NodeEntry>,
+    /// Admission webhooks and policies, control-plane pods.
+    pub(crate) platform: crate::platform::Platform,
 }
 
 /// Labels as selectors see them: every scalar value as its text. (A value of the
@@ -244,6 +246,7 @@ impl ClusterFacts {
         self.owners.merge(other.owners);
         self.runtime_classes.extend(other.runtime_classes);
         self.nodes.extend(other.nodes);
+        self.platform.merge(other.platform);
     }
 
     /// Keeps what cross-object analysis needs of `object` (and of its pod spec), and
@@ -255,6 +258,7 @@ impl ClusterFacts {
         self.owners.observe(object);
         if let Some(w) = workload {
             self.pods.push(pod_entry(object, w));
+            self.platform.observe_pod(object);
             return errors;
         }
         self.observe_kind(object, &mut errors);
@@ -304,6 +308,9 @@ impl ClusterFacts {
         Self::check_payload(object, errors);
         let res = &object.resource;
         let group = res.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        if self.platform.observe(group, &res.kind, object, errors) {
+            return;
+        }
         let origin = Origin::of(object);
         let namespace = namespace_of(object);
         match (group, res.kind.as_str()) {

@@ -49,6 +49,8 @@ pub struct ClusterView {
     pub runtime_classes: Vec<crate::facts::RuntimeClassEntry>,
     /// Node objects (a cluster's dump or a live read): their reported versions.
     pub nodes: Vec<crate::facts::NodeEntry>,
+    /// Admission webhooks and policies, control-plane pods.
+    pub platform: crate::platform::Platform,
     index: HashMap<String, NamespacePods>,
     /// Indexes into `policies`, by namespace.
     policies_by_namespace: HashMap<String, Vec<usize>>,
@@ -147,6 +149,11 @@ impl ClusterView {
             owners: crate::owners::Owners::build(facts.owners),
             runtime_classes: facts.runtime_classes,
             nodes: facts.nodes,
+            platform: {
+                let mut platform = facts.platform;
+                platform.sort();
+                platform
+            },
             index,
         }
     }

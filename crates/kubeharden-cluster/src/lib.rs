@@ -17,6 +17,7 @@ mod index;
 pub mod live;
 pub mod netpol;
 pub mod owners;
+pub mod platform;
 pub mod plugins;
 pub mod proximity;
 pub mod selector;

@@ -57,6 +57,13 @@ pub struct RuleInfo {
 pub trait RuleCatalog {
     /// The rules, ordered by ID.
     fn rule_infos(&self) -> Vec<&RuleInfo>;
+
+    /// Rules kept aside that judge only part of some inputs (the node rules on the
+    /// control-plane pods a cluster shows): a report describes those that found
+    /// something.
+    fn rules_aside(&self) -> Vec<&RuleInfo> {
+        Vec::new()
+    }
 }
 
 impl RuleCatalog for [RuleInfo] {

@@ -306,6 +306,48 @@ fn encryption_config(inputs: &NodeInputs, view: &mut NodeView) {
     }
 }
 
+/// One node's control plane as a cluster's API shows it: the static pods its kubelet
+/// mirrors into `kube-system` (`kubernetes.io/config.mirror`). Only their command
+/// lines are known. The files their flags name (audit policy, encryption and
+/// authorization configuration) are on the node's disk: they are unusable here, so
+/// what depends on them is not judged rather than guessed. `version` is the API
+/// server's, else the images'.
+pub fn from_static_pods(pods: &[Object], version: Option<(u32, u32)>) -> NodeView {
+    let mut view = NodeView::default();
+    for pod in pods {
+        match component_from_manifest(pod) {
+            Some(Recognised::Component(c)) => {
+                view.components.retain(|existing| existing.kind != c.kind);
+                view.components.push(c);
+            }
+            Some(Recognised::Opaque(e)) => view.errors.push(e),
+            None => {}
+        }
+    }
+    view.components.sort_by_key(|c| c.kind);
+    view.version = version.or_else(|| image_version(&view));
+    let Some(api) = view.component(ComponentKind::ApiServer) else {
+        return view;
+    };
+    let on_node = |flag: &str| -> Option<Arc<str>> {
+        let path = api.host_path(api.value(flag)?);
+        Some(format!("{path} (on the node's disk)").into())
+    };
+    let named = [
+        (FileKind::AuditPolicy, on_node("audit-policy-file")),
+        (
+            FileKind::EncryptionConfig,
+            on_node("encryption-provider-config"),
+        ),
+    ];
+    let authorization = on_node("authorization-config");
+    for (kind, file) in named {
+        view.unusable.extend(file.map(|f| (kind, f)));
+    }
+    view.authorization_config = authorization.map(Err);
+    view
+}
+
 /// Reads everything under `inputs.root` (and the explicit inputs).
 pub fn discover(inputs: &NodeInputs) -> NodeView {
     let root = &inputs.root;

@@ -33,7 +33,7 @@ mod read;
 mod rooted;
 
 pub use component::{Component, ComponentKind, Flag};
-pub use discover::{discover, parse_version, NodeInputs, NodeView};
+pub use discover::{discover, from_static_pods, parse_version, NodeInputs, NodeView};
 pub use files::{FileFact, FileKind};
 pub use kubeharden_policy::audit::{AuditLevel, AuditPolicy, AuditProbe};
 pub use kubelet::{Kubelet, Setting, Unjudged};

@@ -113,7 +113,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             files: scan.stats.files,
             objects: scan.stats.objects,
             skipped_documents: scan.stats.skipped_documents,
-            rules: report.rules.rule_infos().len(),
+            rules: report.described_rules().len(),
             findings: scan.findings.len(),
             errors: scan.errors.len(),
             warnings: scan.warnings.len(),

@@ -113,7 +113,7 @@ pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(out, "<testsuites>")?;
     let mut id = 0;
-    for d in report.rules.rule_infos() {
+    for d in report.described_rules() {
         let mut cases: Vec<Case> = report
             .scan
             .findings

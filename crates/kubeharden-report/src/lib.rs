@@ -11,7 +11,7 @@ mod text;
 
 use std::str::FromStr;
 
-use kubeharden_findings::{RuleCatalog, ScanReport, Severity};
+use kubeharden_findings::{RuleCatalog, RuleInfo, ScanReport, Severity};
 
 pub use json::write_json;
 pub use junit::{write_junit, JunitMeta};
@@ -61,6 +61,23 @@ impl FromStr for Format {
                 given: s.to_string(),
             }),
         }
+    }
+}
+
+impl Report<'_> {
+    /// The rules the report describes, ordered by ID: those the scan ran on every
+    /// object, and those kept aside for part of an input (the node rules on a
+    /// cluster's control-plane pods) where they found something.
+    pub fn described_rules(&self) -> Vec<&RuleInfo> {
+        let mut rules = self.rules.rule_infos();
+        for info in self.rules.rules_aside() {
+            let found = self.scan.findings.iter().any(|f| f.rule_id == info.id);
+            if found && !rules.iter().any(|r| r.id == info.id) {
+                rules.push(info);
+            }
+        }
+        rules.sort_by_key(|r| r.id);
+        rules
     }
 }
 

@@ -106,7 +106,7 @@ fn finding_location(f: &kubeharden_findings::Finding, logical: &str) -> Value {
 }
 
 pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-    let rules = report.rules.rule_infos();
+    let rules = report.described_rules();
     let results: Vec<Value> = report
         .scan
         .findings

@@ -247,8 +247,8 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
     write!(
         out,
         ", {} rule{}",
-        report.rules.rule_infos().len(),
-        plural(report.rules.rule_infos().len())
+        report.described_rules().len(),
+        plural(report.described_rules().len())
     )?;
     if s.skipped_documents > 0 {
         write!(

@@ -121,6 +121,10 @@ impl RuleSet {
                 reason,
             })
             .collect();
+        // The control plane the cluster shows, through the node rules.
+        let control_plane = self.check_control_plane(view);
+        result.findings.extend(control_plane.findings);
+        result.skipped.extend(control_plane.skipped);
         // What a live scan could not read is not judged either.
         if let Some(live) = &view.live {
             result
@@ -148,27 +152,8 @@ impl RuleSet {
             check(&ctx, &mut out);
             result.errors.extend(unjudged(rule, &out.unjudged));
             result.errors.extend(unread(rule, &out.unread));
-            for v in out.violations {
-                let resource = kubeharden_load::Resource {
-                    api_version: String::new(),
-                    kind: v.kind,
-                    namespace: None,
-                    name: v.name,
-                };
-                let location = Location {
-                    file: v.file,
-                    line: v.pos.line,
-                    column: v.pos.col,
-                };
-                let finding = new_finding(
-                    rule.def,
-                    std::sync::Arc::new(resource),
-                    location,
-                    v.path.to_string(),
-                    v.message,
-                );
-                result.findings.push(graded(finding, v.grade));
-            }
+            let findings = out.violations.into_iter().map(|v| node_finding(rule, v));
+            result.findings.extend(findings);
         }
         result.findings.retain(|f| self.admits(f));
         result
@@ -176,6 +161,30 @@ impl RuleSet {
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         result
     }
+}
+
+/// A node rule's violation as a finding: about the component, kubelet or file it
+/// names, at its place in the file.
+pub(crate) fn node_finding(rule: &RuleEntry, v: crate::context::NodeViolation) -> Finding {
+    let resource = kubeharden_load::Resource {
+        api_version: String::new(),
+        kind: v.kind,
+        namespace: None,
+        name: v.name,
+    };
+    let location = Location {
+        file: v.file,
+        line: v.pos.line,
+        column: v.pos.col,
+    };
+    let finding = new_finding(
+        rule.def,
+        std::sync::Arc::new(resource),
+        location,
+        v.path.to_string(),
+        v.message,
+    );
+    graded(finding, v.grade)
 }
 
 /// One error per file for what a node rule could not judge, naming the settings.

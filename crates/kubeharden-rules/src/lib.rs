@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 mod context;
+mod control_plane;
 mod engine;
 mod finding;
 mod reads;

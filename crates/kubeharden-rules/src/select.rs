@@ -104,6 +104,10 @@ pub struct RuleSet {
     /// Under `nsa-cisa`, a finding that names no checklist row (a Pod Security
     /// refinement) is not the framework's.
     rows_required: bool,
+    /// Node rules kept aside by [`RuleSet::manifest_rules`]: they judge only the
+    /// control-plane pods a cluster (or a dump of one) mirrors into `kube-system`,
+    /// and are reported only where they do (`check_control_plane`).
+    control_plane: Vec<&'static RuleEntry>,
 }
 
 impl RuleSet {
@@ -124,6 +128,7 @@ impl RuleSet {
             config: ClusterConfig::default(),
             min_severity: selection.min_severity,
             rows_required: selection.framework == Framework::NsaCisa,
+            control_plane: Vec::new(),
         })
     }
 
@@ -141,6 +146,7 @@ impl RuleSet {
             config: ClusterConfig::default(),
             min_severity: None,
             rows_required: false,
+            control_plane: Vec::new(),
         }
     }
 
@@ -151,6 +157,7 @@ impl RuleSet {
             config: ClusterConfig::default(),
             min_severity: None,
             rows_required: false,
+            control_plane: Vec::new(),
         }
     }
 
@@ -162,16 +169,28 @@ impl RuleSet {
         self
     }
 
-    /// Keeps the rules that run on manifests (`kubeharden scan`).
+    /// Keeps the rules that run on manifests (`kubeharden scan`, `cluster`). The node
+    /// rules are kept aside for the control-plane pods a scan may hold.
     #[must_use]
     pub fn manifest_rules(mut self) -> RuleSet {
-        self.rules.retain(|r| {
-            !matches!(
-                r.def.check,
-                crate::rule::Check::Node(_) | crate::rule::Check::Audit(_)
-            )
-        });
+        let (node, rest): (Vec<_>, Vec<_>) = self
+            .rules
+            .into_iter()
+            .filter(|r| !matches!(r.def.check, crate::rule::Check::Audit(_)))
+            .partition(|r| matches!(r.def.check, crate::rule::Check::Node(_)));
+        self.rules = rest;
+        self.control_plane = node;
         self
+    }
+
+    /// The node rules that judge control-plane pods: those of the set, and those kept
+    /// aside by [`RuleSet::manifest_rules`].
+    pub fn control_plane_rules(&self) -> Vec<&'static RuleEntry> {
+        let node = self
+            .rules
+            .iter()
+            .filter(|r| matches!(r.def.check, crate::rule::Check::Node(_)));
+        node.chain(&self.control_plane).copied().collect()
     }
 
     /// Keeps the audit-log detectors (`kubeharden audit-log`).
@@ -204,6 +223,10 @@ impl RuleSet {
 impl RuleCatalog for RuleSet {
     fn rule_infos(&self) -> Vec<&RuleInfo> {
         self.rules.iter().map(|r| &r.info).collect()
+    }
+
+    fn rules_aside(&self) -> Vec<&RuleInfo> {
+        self.control_plane.iter().map(|r| &r.info).collect()
     }
 }
 

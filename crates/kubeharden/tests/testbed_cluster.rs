@@ -514,3 +514,55 @@ fn a_pod_its_replica_set_and_their_deployment_give_one_finding_per_problem() {
         verdicts(&doc)
     );
 }
+
+#[test]
+fn the_control_plane_pods_of_kube_system_are_judged_by_the_node_rules() {
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
+    // A static pod as a kubelet mirrors it (the test bed has no kubelet).
+    let pod = std::fs::read_to_string(
+        common::root().join("crates/kubeharden/tests/dumps/control-plane-pod.yaml"),
+    )
+    .unwrap()
+    .replace("kube-apiserver-cp-1", "kube-apiserver-live-test")
+    .replace("nodeName: cp-1", "nodeName: live-test-cp");
+    apply(tb, &pod);
+    let doc = common::json(&cluster(
+        &tb.kubeconfig,
+        &["--context", "scanner", "-n", "kube-system", "-f", "json"],
+    ));
+    let anonymous = findings(&doc)
+        .into_iter()
+        .find(|f| f["rule_id"] == "KH701" && f["resource"]["name"] == "kube-apiserver-live-test")
+        .expect("the API server's --anonymous-auth=true is found");
+    assert_eq!(
+        anonymous["location"]["file"],
+        "cluster://scanner/kube-system/Pod/kube-apiserver-live-test"
+    );
+    assert_eq!(anonymous["path"], "spec.containers[0].command[2]");
+    assert!(skipped(&doc)
+        .iter()
+        .any(|s| s["scope"] == "node live-test-cp" && s["rules"][0] == "KH740"));
+    // Not reading kube-system is said as such.
+    let elsewhere = common::json(&cluster(&tb.kubeconfig, &["-n", "default", "-f", "json"]));
+    let control_plane = skipped(&elsewhere)
+        .into_iter()
+        .find(|s| s["scope"] == "control plane")
+        .expect("the control plane is not judged");
+    assert!(control_plane["reason"]
+        .as_str()
+        .unwrap()
+        .contains("was not read"));
+    let deleted = tb.kubectl(
+        "admin",
+        &[
+            "delete",
+            "pod",
+            "-n",
+            "kube-system",
+            "kube-apiserver-live-test",
+        ],
+    );
+    assert!(deleted.status.success());
+}
