@@ -562,6 +562,9 @@ fn the_control_plane_pods_of_kube_system_are_judged_by_the_node_rules() {
             "-n",
             "kube-system",
             "kube-apiserver-live-test",
+            // No kubelet confirms a graceful deletion in the test bed.
+            "--grace-period=0",
+            "--force",
         ],
     );
     assert!(deleted.status.success());
