@@ -156,7 +156,9 @@ pub fn policy_reports(report: &Report<'_>, options: &PolicyReportOptions) -> Vec
             .or_default()
             .push(finding_result(finding, options.fail_at, &time));
     }
-    let rules = report.rules.rule_infos();
+    // A skip may name a rule kept aside (a node rule, for a control plane not shown).
+    let mut rules = report.rules.rule_infos();
+    rules.extend(report.rules.rules_aside());
     let skips = report
         .scan
         .skipped
