@@ -436,7 +436,11 @@ impl ClusterFacts {
             }
             (crate::live::SNAPSHOT_GROUP, crate::live::SNAPSHOT_KIND) => {
                 if let Some(header) = read_field(object, "", errors) {
-                    self.live.push(crate::live::LiveFacts { origin, header });
+                    self.live.push(crate::live::LiveFacts {
+                        origin,
+                        root: object.root.clone(),
+                        header,
+                    });
                 }
             }
             ("node.k8s.io", "RuntimeClass") => {

@@ -114,6 +114,9 @@ impl KindUnread {
 #[derive(Clone, Debug)]
 pub struct LiveFacts {
     pub origin: crate::Origin,
+    /// The `ClusterSnapshot` object, where findings about the cluster as a whole
+    /// (its server version) are placed.
+    pub root: kubeharden_yaml::Node,
     pub header: SnapshotHeader,
 }
 

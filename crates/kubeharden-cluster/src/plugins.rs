@@ -31,6 +31,9 @@ const PLUGIN_IMAGES: &[(&str, &str, Option<bool>)] = &[
     // Shipped in the default aws-node DaemonSet, but enforcing only with
     // --enable-network-policy=true.
     ("aws-network-policy-agent", "AWS VPC CNI", None),
+    // kind's plugin: its early releases route pods and enforce no NetworkPolicy, later
+    // ones do; which one runs is not told by the image name.
+    ("kindnetd", "kindnet", None),
 ];
 
 /// Whether `image` (any registry, tag or digest) is of a repository `pattern` names:

@@ -342,6 +342,7 @@ fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
     let cluster = rules.check_cluster(&view);
     report.findings.extend(cluster.findings);
     report.skipped.extend(cluster.skipped);
+    kubeharden_rules::note_unenforced_policies(&mut report.findings, &view);
     owners::judge_through_owners(&mut report.findings, &view.owners);
     (report, view)
 }

@@ -11,6 +11,7 @@
 
 mod context;
 mod control_plane;
+mod enforcement;
 mod engine;
 mod finding;
 mod reads;
@@ -21,6 +22,7 @@ mod select;
 mod support;
 
 pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, Tag};
+pub use enforcement::note_unenforced_policies;
 pub use engine::{ClusterResult, ObjectResult};
 pub use finding::finding_from_alert;
 pub use registry::{all_rules, find_rule};

@@ -32,6 +32,8 @@ fn a_mirrored_api_server_pod_is_judged_by_the_node_rules() {
     assert_eq!(anonymous["resource"]["name"], "kube-apiserver-cp-1");
     assert_eq!(anonymous["location"]["line"], 20);
     assert_eq!(finding("KH703")["path"], "spec.containers[0].command[3]");
+    // LOG-08: the flags name no audit webhook.
+    assert_eq!(finding("KH713")["path"], "spec.containers[0].command");
     let skipped: Vec<String> = doc["summary"]["skipped_checks"]
         .as_array()
         .unwrap()

@@ -541,6 +541,10 @@ fn the_control_plane_pods_of_kube_system_are_judged_by_the_node_rules() {
         "cluster://scanner/kube-system/Pod/kube-apiserver-live-test"
     );
     assert_eq!(anonymous["path"], "spec.containers[0].command[2]");
+    // LOG-08: no audit webhook among the flags.
+    assert!(findings(&doc)
+        .iter()
+        .any(|f| f["rule_id"] == "KH713" && f["resource"]["name"] == "kube-apiserver-live-test"));
     assert!(skipped(&doc)
         .iter()
         .any(|s| s["scope"] == "node live-test-cp" && s["rules"][0] == "KH740"));

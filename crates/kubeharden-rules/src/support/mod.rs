@@ -6,6 +6,7 @@ pub(crate) mod images;
 pub(crate) mod network;
 pub(crate) mod node;
 pub(crate) mod rbac;
+pub(crate) mod releases;
 pub(crate) mod resources;
 pub(crate) mod secrets;
 pub(crate) mod security;

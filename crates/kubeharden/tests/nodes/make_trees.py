@@ -104,7 +104,7 @@ w(f"{root}/etc/kubernetes/kubelet.conf", KUBECONFIG.replace("    client-certific
 w(f"{root}/etc/kubernetes/pki/ca.crt", "-----BEGIN PLACEHOLDER-----\n")
 write_modes(root, [("var/lib/kubelet/config.yaml", 0o600), ("etc/kubernetes/kubelet.conf", 0o644), ("etc/kubernetes/pki/ca.crt", 0o644)])
 
-hard_api = API_BASE + ["--anonymous-auth=false","--profiling=false","--kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt","--tls-min-version=VersionTLS12","--audit-policy-file=/etc/kubernetes/audit/policy.yaml","--audit-log-path=/var/log/kubernetes/audit/audit.log","--audit-log-maxage=30","--audit-log-maxbackup=10","--audit-log-maxsize=100","--encryption-provider-config=/etc/kubernetes/enc/encryption.yaml"]
+hard_api = API_BASE + ["--anonymous-auth=false","--profiling=false","--kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt","--tls-min-version=VersionTLS12","--audit-policy-file=/etc/kubernetes/audit/policy.yaml","--audit-log-path=/var/log/kubernetes/audit/audit.log","--audit-log-maxage=30","--audit-log-maxbackup=10","--audit-log-maxsize=100","--audit-webhook-config-file=/etc/kubernetes/audit/webhook.yaml","--encryption-provider-config=/etc/kubernetes/enc/encryption.yaml"]
 hard_api[hard_api.index("--enable-admission-plugins=NodeRestriction")] = "--enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs"
 hard_kubelet = KUBELET_KUBEADM + "serverTLSBootstrap: true\ntlsMinVersion: VersionTLS12\nprotectKernelDefaults: true\nseccompDefault: true\npodPidsLimit: 4096\nreadOnlyPort: 0\n"
 root = "hardened-control-plane"

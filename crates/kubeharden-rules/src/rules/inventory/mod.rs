@@ -5,6 +5,7 @@
 pub mod log_agent;
 pub mod metrics_pipeline;
 pub mod node_versions;
+pub mod server_version;
 
 use kubeharden_cluster::{ClusterView, PodEntry};
 use kubeharden_yaml::FieldPath;

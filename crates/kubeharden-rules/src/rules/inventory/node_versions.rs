@@ -1,7 +1,7 @@
 //! ## What it does
-//! Flags nodes whose reported versions (`status.nodeInfo` of the Node objects) are out of support: a kubelet older than the oldest Kubernetes minor still maintained upstream, a kubelet more minors behind the newest kubelet of the scan than the version-skew policy allows (3), a container runtime whose release line is no longer maintained (containerd before 1.7, CRI-O older than the oldest maintained Kubernetes minor), or Docker Engine through dockershim, removed in Kubernetes 1.24. One finding per node, naming each problem.
+//! Flags nodes whose reported versions (`status.nodeInfo` of the Node objects) are out of support: a kubelet of a Kubernetes minor past its upstream end of life or with an announced kubelet vulnerability that a later patch fixed, a kubelet more minors behind the API server than the version-skew policy allows (3) or newer than it, a container runtime whose release line is no longer maintained (a containerd line past its end of life, a CRI-O line older than the oldest maintained Kubernetes minor), or Docker Engine through dockershim, removed in Kubernetes 1.24. One finding per node, naming each problem.
 //!
-//! The support data ships with kubeharden and is dated (see `SUPPORT_DATA_DATE`): as of 2026-12-01 the maintained Kubernetes minors are 1.35 to 1.37, and containerd's maintained lines 1.7 and 2.x. Kernel and OS image versions are shown but not judged: distributions patch their kernels under old version numbers. Node objects come from a live scan or `kubectl get nodes -o yaml`; without them nothing is judged.
+//! The release data ships with kubeharden and is dated (`data/kubernetes-releases.json`, shared with KH904, as of 2026-12-02): the maintained Kubernetes minors are 1.35 to 1.37 (kubernetes.io release pages), and the maintained containerd lines 2.3 and later (containerd's RELEASES.md: 1.7 ended in September 2026, 2.2 on 2026-11-06). The API server's version comes from a live scan or its snapshot; without it the skew is measured from the newest kubelet of the scan. A kubelet behind its minor's newest patch is not flagged (nodes are patched on their own schedule; the API server's patch level is KH904's). Kernel and OS image versions are shown but not judged: distributions patch their kernels under old version numbers. Node objects come from a live scan or `kubectl get nodes -o yaml`; without them nothing is judged.
 //!
 //! ## Why it matters
 //! An unmaintained kubelet or runtime gets no fixes for the vulnerabilities found in it since, and a kubelet too far behind the control plane runs outside what Kubernetes tests. The guidance asks that nodes, their container runtime and plugins be kept updated.
@@ -18,6 +18,7 @@
 //! Drain and upgrade the node (or replace it from a current image) to a maintained kubelet and runtime, one minor at a time, within three minors of the API server.
 
 use crate::prelude::*;
+use crate::support::releases::{releases, Version};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH903",
@@ -33,55 +34,91 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Cluster(check),
 };
 
-/// When the support data below was last checked against the upstream release pages.
-pub const SUPPORT_DATA_DATE: &str = "2026-12-01";
-/// The oldest Kubernetes minor (1.x) still maintained upstream on that date.
-const OLDEST_MAINTAINED_MINOR: u64 = 35;
 /// How many minors a kubelet may be behind the API server (version-skew policy).
-const KUBELET_SKEW: u64 = 3;
-/// containerd release lines maintained on that date: 1.7 and 2.x.
-const CONTAINERD_OLDEST: (u64, u64) = (1, 7);
-
-/// `major.minor.patch` of a version such as `v1.37.2-eks-1234`, `1.7.24`, `2.0.0-rc.1`.
-fn parse(version: &str) -> Option<(u64, u64)> {
-    let mut parts = version.trim_start_matches('v').split(['.', '-', '+']);
-    let major = parts.next()?.parse().ok()?;
-    let minor = parts.next()?.parse().ok()?;
-    Some((major, minor))
-}
-
-fn kubelet_minor(version: &str) -> Option<u64> {
-    match parse(version)? {
-        (1, minor) => Some(minor),
-        _ => None,
-    }
-}
+const KUBELET_SKEW: u32 = 3;
 
 /// What is wrong with a runtime version (`containerd://1.6.36`), if anything.
 fn runtime_problem(runtime: &str) -> Option<String> {
     let (name, version) = runtime.split_once("://")?;
-    let parsed = parse(version)?;
+    let parsed = Version::parse(version)?;
     match name {
         "docker" => Some(format!(
             "container runtime {runtime} is Docker Engine through dockershim, removed in Kubernetes 1.24"
         )),
-        "containerd" if parsed < CONTAINERD_OLDEST => Some(format!(
-            "container runtime {runtime} is a containerd line no longer maintained (oldest maintained: {}.{})",
-            CONTAINERD_OLDEST.0, CONTAINERD_OLDEST.1
-        )),
-        "cri-o" if parsed.0 == 1 && parsed.1 < OLDEST_MAINTAINED_MINOR => Some(format!(
-            "container runtime {runtime} is a CRI-O line no longer maintained (oldest maintained: 1.{OLDEST_MAINTAINED_MINOR})"
-        )),
+        "containerd" => {
+            let ended = releases().containerd_end_of_life(parsed)?;
+            Some(format!(
+                "container runtime {runtime} is a containerd line no longer maintained (support ended: {ended}; release data as of {})",
+                releases().as_of
+            ))
+        }
+        // CRI-O follows Kubernetes' minors and their support.
+        "cri-o" => {
+            let oldest = releases().oldest_maintained()?;
+            (parsed.major == 1 && parsed.minor < oldest.minor).then(|| {
+                format!("container runtime {runtime} is a CRI-O line no longer maintained (oldest maintained: {oldest})")
+            })
+        }
         _ => None,
     }
+}
+
+/// The API server's version, from a live scan or its snapshot.
+fn server_minor(ctx: &ClusterCtx<'_>) -> Option<Version> {
+    let server = ctx.view.live.as_ref()?.header.server_version.as_ref()?;
+    Version::parse(&server.git_version)
+}
+
+/// What is wrong with a kubelet's version: its minor or patch per the release data,
+/// and its skew from the API server (else from the newest kubelet of the scan).
+fn kubelet_problems(version: &str, reference: Option<(Version, &str)>) -> Vec<String> {
+    let Some(kubelet) = Version::parse(version).filter(|v| v.major == 1) else {
+        return Vec::new();
+    };
+    let data = releases();
+    let verdict = data.judge(kubelet, "kubelet");
+    let mut problems = Vec::new();
+    if !verdict.newer_than_data {
+        // A kubelet behind its minor's newest patch is not flagged here: nodes are
+        // patched on their own schedule; the API server's patch level is KH904's.
+        let found = crate::support::releases::Verdict {
+            newer_patch: None,
+            ..verdict
+        };
+        let words = found.problems(kubelet, &data.as_of);
+        if !words.is_empty() {
+            problems.push(format!("kubelet {version}: {}", words.join("; ")));
+        }
+    }
+    if let Some((reference, what)) = reference {
+        let behind = reference.minor.saturating_sub(kubelet.minor);
+        if reference.major == 1 && behind > KUBELET_SKEW {
+            problems.push(format!(
+                "kubelet {version} is {behind} minors behind {what} (1.{}), beyond the skew policy's {KUBELET_SKEW}",
+                reference.minor
+            ));
+        }
+        if what == "the API server" && kubelet.minor > reference.minor {
+            problems.push(format!(
+                "kubelet {version} is newer than the API server (1.{}): the skew policy forbids it",
+                reference.minor
+            ));
+        }
+    }
+    problems
 }
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     let nodes = &ctx.view.nodes;
     let newest = nodes
         .iter()
-        .filter_map(|n| kubelet_minor(n.kubelet_version.as_deref()?))
+        .filter_map(|n| Version::parse(n.kubelet_version.as_deref()?))
+        .filter(|v| v.major == 1)
         .max();
+    let reference = match server_minor(ctx) {
+        Some(server) => Some((server, "the API server")),
+        None => newest.map(|n| (n, "the newest kubelet")),
+    };
     for node in nodes {
         let mut problems = Vec::new();
         match node.kubelet_version.as_deref() {
@@ -89,21 +126,7 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
                 format!("Node {}", node.origin.resource.name),
                 "it reports no status.nodeInfo.kubeletVersion",
             ),
-            Some(version) => {
-                if let Some(minor) = kubelet_minor(version) {
-                    if minor < OLDEST_MAINTAINED_MINOR {
-                        problems.push(format!(
-                            "kubelet {version} is a minor no longer maintained (oldest maintained: 1.{OLDEST_MAINTAINED_MINOR}, as of {SUPPORT_DATA_DATE})"
-                        ));
-                    }
-                    if let Some(newest) = newest.filter(|n| n - minor > KUBELET_SKEW) {
-                        problems.push(format!(
-                            "kubelet {version} is {} minors behind the newest kubelet (1.{newest}), beyond the skew policy's {KUBELET_SKEW}",
-                            newest - minor
-                        ));
-                    }
-                }
-            }
+            Some(version) => problems.extend(kubelet_problems(version, reference)),
         }
         problems.extend(
             node.container_runtime_version
@@ -144,12 +167,14 @@ mod tests {
 
     #[test]
     fn reads_versions_and_judges_runtimes() {
-        assert_eq!(parse("v1.37.2-eks-1234"), Some((1, 37)));
-        assert_eq!(parse("2.0.0-rc.1"), Some((2, 0)));
-        assert_eq!(kubelet_minor("v2.0.0"), None);
+        assert!(kubelet_problems("v2.0.0", None).is_empty());
+        assert!(kubelet_problems("v1.33.5", None)[0]
+            .contains("out of upstream support since 2026-06-28"));
         assert!(runtime_problem("containerd://1.6.36").is_some());
-        assert!(runtime_problem("containerd://1.7.24").is_none());
-        assert!(runtime_problem("containerd://2.1.0").is_none());
+        assert!(runtime_problem("containerd://1.7.24").is_some());
+        assert!(runtime_problem("containerd://2.2.9").is_some());
+        assert!(runtime_problem("containerd://2.3.5").is_none());
+        assert!(runtime_problem("containerd://2.4.0").is_none());
         assert!(runtime_problem("docker://20.10.7").is_some());
         assert!(runtime_problem("cri-o://1.30.1").is_some());
         assert!(runtime_problem("cri-o://1.36.0").is_none());

@@ -11,6 +11,7 @@ pub mod apiserver_static_credentials;
 pub mod apiserver_tls;
 pub mod audit_logging;
 pub mod audit_policy;
+pub mod audit_webhook;
 pub mod controller_manager;
 pub mod encryption;
 pub mod etcd_dedicated_ca;
