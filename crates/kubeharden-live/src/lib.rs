@@ -4,7 +4,7 @@
 //!   context, client certificates, tokens, exec credential plugins, OIDC, or a pod's
 //!   service account), asks the API server what it serves (discovery), and lists
 //!   every kind the rules read ([`kinds_read`]), page by page, with a timeout and
-//!   retries with backoff. It only ever gets and lists
+//!   retries with backoff. The reader only ever gets and lists
 //!   (`deploy/rbac/scanner-clusterrole.yaml` is all it needs).
 //! - Each page becomes [`Object`](kubeharden_load::Object)s located at
 //!   `cluster://CONTEXT/NAMESPACE/KIND/NAME` ([`location`]) and goes to the caller

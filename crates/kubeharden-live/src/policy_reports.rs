@@ -365,6 +365,6 @@ impl Writer<'_> {
 fn no_crd(kind: &str, e: kube::Error) -> LiveError {
     LiveError::Config(format!(
         "the API server does not serve {kind}s of {GROUP}/{VERSION} ({e}): install the \
-         PolicyReport CRDs (deploy/crds/) first"
+         PolicyReport CRDs of the Kubernetes Policy WG first (README: Run inside the cluster)"
     ))
 }

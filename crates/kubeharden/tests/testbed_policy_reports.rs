@@ -11,6 +11,7 @@
 //!   a namespace left without findings; a report kubeharden wrote for a namespace it
 //!   no longer finds anything in is deleted too.
 //! - Reports of other tools are never touched, even one that has kubeharden's name.
+//! - Without the CRDs, the run prints its report and fails (exit 2), saying why.
 //! - `--report-max-results` caps a report and counts the rest; `--namespace` leaves
 //!   the ClusterPolicyReport and the other namespaces alone.
 //!
@@ -296,9 +297,14 @@ fn reports_are_stored_shrunk_deleted_and_never_touch_other_tools_reports() {
     let Some(tb) = kubeharden_testbed::private("policy-reports") else {
         return;
     };
-    install_crds(&tb, &schemas);
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = deployed_identity(&tb, dir.path());
+    // Without the CRDs the report is still printed, and the run fails saying why.
+    let (code, doc, stderr) = write_reports(&kubeconfig, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(doc["findings"].is_array());
+    assert!(stderr.contains("install the PolicyReport CRDs"), "{stderr}");
+    install_crds(&tb, &schemas);
     load_insecure_example(&tb);
     apply(&tb, OTHERS);
 

@@ -1,0 +1,197 @@
+//! What `deploy/` ships for running kubeharden inside a cluster scans clean with
+//! kubeharden itself, and its parts agree:
+//!
+//! - `deploy/manifests` has one finding only, the image not pinned by digest (KH302:
+//!   no image is published yet), and none with that rule ignored; the image's
+//!   definition (`deploy/Dockerfile`) has none;
+//! - the in-cluster ClusterRole is the scanner ClusterRole of `deploy/rbac` without
+//!   Secrets, and grants writes on policy reports only;
+//! - the chart (`helm template`; helm built by `testbed/helm`, or on `PATH`) renders exactly
+//!   the plain manifests with its default values, and scans fully clean once the
+//!   image is pinned by digest.
+
+mod common;
+mod policy_common;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use common::{root, run_in};
+use policy_common::documents;
+
+/// `kubeharden ARGS` in the repository root: (exit code, JSON report).
+fn scan_json(args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["scan", "-f", "json"];
+    all.extend_from_slice(args);
+    let out = run_in(&root(), &all, None);
+    (out.status.code().unwrap_or(-1), common::json(&out))
+}
+
+/// (rule, object) of each finding.
+fn findings(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let r = &f["resource"];
+            format!(
+                "{} {} {}/{}",
+                f["rule_id"].as_str().unwrap(),
+                r["kind"].as_str().unwrap(),
+                r["namespace"].as_str().unwrap_or(""),
+                r["name"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn objects_of(path: &Path) -> Vec<Value> {
+    documents(&std::fs::read_to_string(path).unwrap())
+}
+
+fn manifests() -> Vec<Value> {
+    objects_of(&root().join("deploy/manifests/kubeharden.yaml"))
+}
+
+fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+#[test]
+fn the_manifests_scan_clean_but_for_the_unpinned_image() {
+    let (code, doc) = scan_json(&["deploy/manifests"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&doc),
+        ["KH302 CronJob kubeharden/kubeharden"],
+        "{doc}"
+    );
+    let (code, doc) = scan_json(&["deploy/manifests", "--ignore", "KH302"]);
+    assert_eq!(code, 0, "{doc}");
+    let (code, doc) = scan_json(&["deploy/Dockerfile"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["summary"]["objects"], 1, "the Dockerfile is judged");
+}
+
+#[test]
+fn the_in_cluster_reader_is_the_scanner_role_without_secrets() {
+    let shipped = objects_of(&root().join("deploy/rbac/scanner-clusterrole.yaml"));
+    let mut expected = find(&shipped, "ClusterRole", "kubeharden-scanner")["rules"].clone();
+    for rule in expected.as_array_mut().unwrap() {
+        if let Some(resources) = rule.get_mut("resources").and_then(Value::as_array_mut) {
+            resources.retain(|r| r != "secrets");
+        }
+    }
+    let objects = manifests();
+    assert_eq!(
+        find(&objects, "ClusterRole", "kubeharden-reader")["rules"],
+        expected
+    );
+    let writes = &find(&objects, "ClusterRole", "kubeharden-policy-reports")["rules"];
+    assert_eq!(writes.as_array().unwrap().len(), 1);
+    assert_eq!(
+        writes[0]["apiGroups"],
+        serde_json::json!(["wgpolicyk8s.io"])
+    );
+    assert_eq!(
+        writes[0]["resources"],
+        serde_json::json!(["policyreports", "clusterpolicyreports"])
+    );
+    // The CronJob runs the writer as that account.
+    let cron = find(&objects, "CronJob", "kubeharden");
+    let pod = &cron["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    assert_eq!(pod["serviceAccountName"], "kubeharden");
+    let args = &pod["containers"][0]["args"];
+    assert_eq!(args[0], "cluster");
+    assert!(args
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("--write-policy-reports")));
+}
+
+/// `helm template kubeharden deploy/chart/kubeharden --namespace kubeharden ARGS`,
+/// or `None` once the skip has been reported.
+fn helm_template(args: &[&str]) -> Option<String> {
+    let helm = helm()?;
+    let out = Command::new(helm)
+        .args(["template", "kubeharden", "deploy/chart/kubeharden"])
+        .args(["--namespace", "kubeharden", "--kube-version", "1.37.2"])
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "helm template: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// The helm `testbed/helm` builds (once, cached), or without Go, helm on `PATH`.
+fn helm() -> Option<std::path::PathBuf> {
+    static BUILT: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let out = Command::new(root().join("testbed/helm")).output().unwrap();
+        // testbed/helm exits 3 when Go is missing; any other failure is one.
+        if out.status.code() == Some(3) {
+            return None;
+        }
+        assert!(
+            out.status.success(),
+            "testbed/helm: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let dir = String::from_utf8(out.stdout).unwrap();
+        Some(Path::new(dir.trim()).join("helm"))
+    });
+    built
+        .clone()
+        .or_else(|| kubeharden_testkit::tool("helm", "the chart is not rendered nor scanned"))
+}
+
+#[test]
+fn the_chart_renders_the_plain_manifests() {
+    let Some(rendered) = helm_template(&[]) else {
+        return;
+    };
+    let mut chart = documents(&rendered);
+    let mut plain = manifests();
+    let key = |o: &Value| format!("{} {}", o["kind"], o["metadata"]["name"]);
+    chart.sort_by_key(key);
+    plain.sort_by_key(key);
+    assert_eq!(chart.len(), plain.len());
+    for (c, p) in chart.iter().zip(&plain) {
+        assert_eq!(c, p, "{}", key(p));
+    }
+}
+
+#[test]
+fn the_chart_scans_clean_once_the_image_is_pinned() {
+    let digest = format!("image.digest=sha256:{}", "4f".repeat(32));
+    let Some(rendered) = helm_template(&["--set", &digest]) else {
+        return;
+    };
+    let dir = common::tree(&[("rendered.yaml", &rendered)]);
+    let out = run_in(dir.path(), &["scan", "rendered.yaml", "-f", "json"], None);
+    let doc = common::json(&out);
+    assert_eq!(out.status.code(), Some(0), "{:?}", findings(&doc));
+    assert_eq!(doc["summary"]["objects"], 11);
+    // Reading Secrets is a choice the chart offers, and kubeharden reports it.
+    let Some(rendered) = helm_template(&["--set", &digest, "--set", "rbac.readSecrets=true"])
+    else {
+        return;
+    };
+    let dir = common::tree(&[("rendered.yaml", &rendered)]);
+    let out = run_in(dir.path(), &["scan", "rendered.yaml", "-f", "json"], None);
+    assert_eq!(
+        findings(&common::json(&out)),
+        ["KH603 ClusterRoleBinding /kubeharden-reader"]
+    );
+}
