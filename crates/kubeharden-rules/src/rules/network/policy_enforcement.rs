@@ -5,6 +5,13 @@
 //! Policy Manager beside it. Where the scan holds no plugin's pods it says nothing:
 //! the plugin is installed outside what it sees.
 //!
+//! In a whole cluster (a live scan, or a dump with Nodes or kube-system workloads) whose
+//! plugins all enforce no NetworkPolicy, every other NetworkPolicy finding says so as
+//! well, in its message: fixing a policy there changes nothing until the plugin does.
+//! In some manifests of an application the cluster's plugin is not seen, and the
+//! findings say nothing of it. kind's kindnet is not judged: only its later releases
+//! enforce NetworkPolicy, and its image does not tell which runs.
+//!
 //! ## Why it matters
 //! NetworkPolicy objects are only instructions to the network plugin. A plugin that
 //! does not implement them accepts every policy and enforces none: every namespace
