@@ -85,10 +85,36 @@ fn install_crds(tb: &Testbed, schemas: &Path) {
     ok(kubectl(tb, &args, ""), "CRDs established");
 }
 
-/// A kubeconfig whose user is the token of the deployed ServiceAccount.
+/// Applies `deploy/manifests` (without a Pod Security warning, and the CronJob's pod
+/// admitted in its namespace, which enforces "restricted"), and returns a kubeconfig
+/// whose user is the token of the deployed ServiceAccount.
 fn deployed_identity(tb: &Testbed, dir: &Path) -> PathBuf {
     let manifests = common::root().join("deploy/manifests/kubeharden.yaml");
-    apply(tb, &std::fs::read_to_string(manifests).unwrap());
+    let text = std::fs::read_to_string(manifests).unwrap();
+    let out = ok(
+        kubectl(tb, &["apply", "-f", "-"], &text),
+        "deploy/manifests",
+    );
+    let warnings = String::from_utf8_lossy(&out.stderr);
+    assert!(!warnings.contains("Warning"), "{warnings}");
+    let cron = policy_common::documents(&text)
+        .into_iter()
+        .find(|o| o["kind"] == "CronJob")
+        .unwrap();
+    let pod = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "kubeharden-now", "namespace": "kubeharden"},
+        "spec": cron["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+    });
+    ok(
+        kubectl(
+            tb,
+            &["create", "--dry-run=server", "-f", "-"],
+            &pod.to_string(),
+        ),
+        "the CronJob's pod under Pod Security restricted",
+    );
     let token = ok(
         kubectl(
             tb,
