@@ -6,8 +6,9 @@
 //!   without the label belongs to another tool: it is left alone and named in the
 //!   outcome's errors.
 //! - Reports with the owner label that this run did not write are stale (their
-//!   namespace has no findings any more, or is gone) and are deleted. Reports without
-//!   the label are never listed, so never deleted.
+//!   namespace has no findings any more, or is gone) and are deleted, unless the
+//!   caller says the scan was incomplete. Reports without the label are never
+//!   listed, so never deleted.
 //! - A run limited to some namespaces only writes and deletes PolicyReports in them:
 //!   the ClusterPolicyReport, which describes the whole cluster, is left as it is.
 //!
@@ -41,6 +42,10 @@ pub struct ReportWrite {
     pub owner: (String, String),
     /// Only these namespaces were scanned; empty for the whole cluster.
     pub namespaces: Vec<String>,
+    /// Whether stale reports are deleted. A scan that could not read everything it
+    /// tried (errors) keeps them: a namespace whose objects failed to list would
+    /// otherwise lose its report for want of findings.
+    pub delete_stale: bool,
     /// Attempts after the first, for transient failures.
     pub retries: u32,
 }
@@ -177,6 +182,9 @@ impl Writer<'_> {
             }
             written.insert((target.namespace.clone(), target.name.clone()));
             self.put(target, &mut done).await?;
+        }
+        if !write.delete_stale {
+            return Ok(done);
         }
         self.delete_stale("PolicyReport", &write.namespaces, &written, &mut done)
             .await?;

@@ -359,7 +359,8 @@ pub struct ClusterScanArgs {
     pub chunk_size: u32,
     /// Also store the findings in the cluster as wgpolicyk8s.io/v1alpha2 PolicyReports
     /// (one per namespace with findings) and a ClusterPolicyReport, and delete the
-    /// reports of earlier runs that no longer apply. Needs the PolicyReport CRDs and
+    /// reports of earlier runs that no longer apply (kept after a scan with errors,
+    /// which may have missed objects). Needs the PolicyReport CRDs and
     /// write access to them (deploy/). With --namespace, only those namespaces'
     /// reports are written and deleted, and the ClusterPolicyReport is left as it is.
     #[arg(long)]

@@ -69,8 +69,12 @@ fn store_reports(
             kubeharden_report::MANAGED_BY.1.to_string(),
         ),
         namespaces: args.namespace.clone(),
+        delete_stale: report.errors.is_empty(),
         retries: args.retries,
     };
+    if !write.delete_stale {
+        eprintln!("kubeharden: the scan had errors: stale policy reports are kept");
+    }
     let done = write_policy_reports(connect, &write)?;
     eprintln!(
         "kubeharden: policy reports: {} created, {} replaced, {} stale deleted",

@@ -157,6 +157,31 @@ fn helm() -> Option<std::path::PathBuf> {
 }
 
 #[test]
+fn the_chart_passes_helm_lint() {
+    let Some(helm) = helm() else {
+        return;
+    };
+    let out = Command::new(helm)
+        .args([
+            "lint",
+            "--strict",
+            "deploy/chart/kubeharden",
+            "--namespace",
+            "kubeharden",
+        ])
+        .args(["--kube-version", "1.37.2"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn the_chart_renders_the_plain_manifests() {
     let Some(rendered) = helm_template(&[]) else {
         return;

@@ -12,6 +12,7 @@
 //!   no longer finds anything in is deleted too.
 //! - Reports of other tools are never touched, even one that has kubeharden's name.
 //! - Without the CRDs, the run prints its report and fails (exit 2), saying why.
+//! - After a scan with errors, stale reports are kept.
 //! - `--report-max-results` caps a report and counts the rest; `--namespace` leaves
 //!   the ClusterPolicyReport and the other namespaces alone.
 //!
@@ -461,4 +462,62 @@ results:
     );
     let clash_after = stored(&tb, "policyreports")["clash/kubeharden"].clone();
     assert_eq!(clash_after, clash_before);
+    ok(
+        kubectl(&tb, &["-n", "clash", "delete", "pod", "privileged"], ""),
+        "delete the clash pod",
+    );
+
+    // A scan with errors (a custom workload whose pod template has the wrong shape)
+    // still writes what it found, but keeps stale reports: what it could not judge
+    // may be what made them.
+    apply(&tb, BROKEN_ROLLOUT_CRD);
+    ok(
+        kubectl(
+            &tb,
+            &[
+                "wait",
+                "--for",
+                "condition=established",
+                "--timeout",
+                "60s",
+                "crd/rollouts.argoproj.io",
+            ],
+            "",
+        ),
+        "Rollout CRD",
+    );
+    apply(&tb, BROKEN_ROLLOUT);
+    let stale = "apiVersion: wgpolicyk8s.io/v1alpha2\nkind: PolicyReport\nmetadata:\n  name: kubeharden\n  namespace: quiet\n  labels: {app.kubernetes.io/managed-by: kubeharden}\n";
+    apply(&tb, stale);
+    let (code, doc, stderr) = write_reports(&kubeconfig, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!doc["errors"].as_array().unwrap().is_empty());
+    assert!(stderr.contains("stale policy reports are kept"), "{stderr}");
+    assert!(!stderr.contains("not written by kubeharden"), "{stderr}");
+    assert!(stored(&tb, "policyreports").contains_key("quiet/kubeharden"));
 }
+
+/// Argo Rollouts' kind, with no schema: the API server takes any shape.
+const BROKEN_ROLLOUT_CRD: &str = r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: rollouts.argoproj.io}
+spec:
+  group: argoproj.io
+  scope: Namespaced
+  names: {kind: Rollout, plural: rollouts, singular: rollout, listKind: RolloutList}
+  versions:
+  - name: v1alpha1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+"#;
+
+const BROKEN_ROLLOUT: &str = r#"apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: broken, namespace: fixme}
+spec:
+  template:
+    spec:
+      containers: not-a-list
+"#;
