@@ -6,7 +6,7 @@ use std::sync::Arc;
 use k8s_openapi::api::core::v1::ServiceSpec;
 use k8s_openapi::api::networking::v1::NetworkPolicySpec;
 use k8s_openapi::api::rbac::v1::{AggregationRule, PolicyRule, RoleRef, Subject};
-use kubeharden_load::{read_field, LoadError, Object, Resource, Workload};
+use kubeharden_load::{read_field, LoadError, LoadErrorKind, Object, Resource, Workload};
 use kubeharden_yaml::{FieldPath, Node, Pos};
 
 use crate::selector::Labels;
@@ -294,10 +294,7 @@ impl ClusterFacts {
                     errors.push(LoadError::new(
                         &object.file,
                         Some(entry.value.pos),
-                        format!(
-                            "{} {}: {path}: not valid base64 (value withheld)",
-                            res.kind, res.name
-                        ),
+                        LoadErrorKind::field(res, path, "not valid base64 (value withheld)"),
                     ));
                 }
             }

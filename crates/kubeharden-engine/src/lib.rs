@@ -22,7 +22,7 @@ use kubeharden_cluster::{ClusterFacts, ClusterView};
 use kubeharden_findings::{Requirement, SkippedChecks};
 use kubeharden_load::{
     is_dockerfile, objects_from_dockerfile, objects_from_document, read_source, Discovered, Input,
-    LoadError, Object, Source, Workload, DEFAULT_MAX_FILE_SIZE, DEFAULT_NAMESPACE,
+    LoadError, LoadErrorKind, Object, Source, Workload, DEFAULT_MAX_FILE_SIZE, DEFAULT_NAMESPACE,
 };
 // The report types live in kubeharden-findings, below the rules; named here too.
 pub use kubeharden_findings::{ClusterStats, ScanReport, ScanStats};
@@ -254,7 +254,7 @@ fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Parti
                     Err(e) => partial.report.errors.push(LoadError::new(
                         &source.name,
                         Some(e.pos),
-                        e.message,
+                        LoadErrorKind::Syntax { message: e.message },
                     )),
                 }
             }
@@ -300,14 +300,11 @@ fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
             partial.facts.merge(facts);
         }
         Err(_) => {
-            let message = format!(
-                "internal error while checking {}; it was skipped (please report this bug)",
-                object.resource
-            );
+            let resource = object.resource.to_string();
             partial.report.errors.push(LoadError::new(
                 &object.file,
                 Some(object.root.pos),
-                message,
+                LoadErrorKind::Internal { resource },
             ));
         }
     }
@@ -357,12 +354,13 @@ fn sort(report: &mut ScanReport) {
     report
         .findings
         .dedup_by(|a, b| a.sort_key().cmp(&b.sort_key()).is_eq());
+    // By place, then by text: the order every report has had.
     report
         .errors
-        .sort_by(|a, b| (&a.file, a.pos, &a.message).cmp(&(&b.file, b.pos, &b.message)));
+        .sort_by_cached_key(|e| (e.file.clone(), e.pos, e.message()));
     report
         .errors
-        .dedup_by(|a, b| (&a.file, a.pos, &a.message) == (&b.file, b.pos, &b.message));
+        .dedup_by(|a, b| (&a.file, a.pos) == (&b.file, b.pos) && a.message() == b.message());
     report
         .warnings
         .sort_by(|a, b| (&a.file, a.pos).cmp(&(&b.file, b.pos)));

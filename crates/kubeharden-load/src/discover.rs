@@ -6,7 +6,7 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::WalkBuilder;
 
-use crate::error::LoadError;
+use crate::error::{LoadError, LoadErrorKind};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
@@ -89,8 +89,13 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
             match std::fs::metadata(path) {
                 Err(e) => {
                     let name: Arc<str> = path.display().to_string().into();
-                    out.errors
-                        .push(LoadError::new(&name, None, format!("cannot read: {e}")));
+                    out.errors.push(LoadError::new(
+                        &name,
+                        None,
+                        LoadErrorKind::Unreadable {
+                            reason: e.to_string(),
+                        },
+                    ));
                     continue;
                 }
                 Ok(meta) if meta.is_dir() => walk(path, &excludes, &mut out),
@@ -127,8 +132,13 @@ fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {
             }
             Err(err) => {
                 let name: Arc<str> = root.display().to_string().into();
-                out.errors
-                    .push(LoadError::new(&name, None, format!("cannot walk: {err}")));
+                out.errors.push(LoadError::new(
+                    &name,
+                    None,
+                    LoadErrorKind::Unwalkable {
+                        reason: err.to_string(),
+                    },
+                ));
             }
         }
     }

@@ -9,22 +9,105 @@ pub struct LoadError {
     pub file: Arc<str>,
     /// Unknown when a whole file is unreadable.
     pub pos: Option<Pos>,
-    pub message: String,
+    pub kind: LoadErrorKind,
+}
+
+/// What a [`LoadError`] is. Its text is what every report prints after the place.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LoadErrorKind {
+    /// Larger than the size limit (`--max-file-size`): not scanned.
+    #[error("larger than the {limit}-byte limit (--max-file-size); not scanned")]
+    TooLarge { limit: u64 },
+    /// A file or folder that could not be opened or read: the system's reason.
+    #[error("cannot read: {reason}")]
+    Unreadable { reason: String },
+    /// A folder whose walk failed part way: the walker's reason.
+    #[error("cannot walk: {reason}")]
+    Unwalkable { reason: String },
+    /// Not valid YAML or JSON, or over a parsing limit (nesting, size, work budget).
+    #[error("{message}")]
+    Syntax { message: String },
+    /// A document whose `apiVersion` or `kind` is not a string.
+    #[error("apiVersion and kind must be strings")]
+    KindNotString,
+    /// A field of an object with a value of the wrong type or form.
+    #[error("{0}")]
+    Field(Box<FieldError>),
+    /// A rule that could not judge part of the input, as a file it needs could not be
+    /// read: the rule, and what it could not judge.
+    #[error("{rule_id} {rule_name} cannot be judged: {why}")]
+    NotJudged {
+        rule_id: &'static str,
+        rule_name: &'static str,
+        why: String,
+    },
+    /// A check that failed on an object (a bug): the object was skipped.
+    #[error("internal error while checking {resource}; it was skipped (please report this bug)")]
+    Internal { resource: String },
+    /// What the readers of other inputs (a node's files, audit logs, a live cluster)
+    /// could not use, in their words.
+    #[error("{0}")]
+    Input(String),
+}
+
+/// A field of an object with a value of the wrong type or form. The value itself is
+/// withheld (it may be a secret): the position shows it to whoever may see it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} {name}: {path}: {problem}")]
+pub struct FieldError {
+    pub kind: String,
+    pub name: String,
+    pub path: String,
+    pub problem: String,
 }
 
 impl LoadError {
-    pub fn new(file: &Arc<str>, pos: Option<Pos>, message: impl Into<String>) -> LoadError {
+    /// An error of `kind` (or, given text, of another input's reader) in `file` at `pos`.
+    pub fn new(file: &Arc<str>, pos: Option<Pos>, kind: impl Into<LoadErrorKind>) -> LoadError {
         LoadError {
             file: file.clone(),
             pos,
-            message: message.into(),
+            kind: kind.into(),
         }
+    }
+
+    /// The text reports print after the place.
+    pub fn message(&self) -> String {
+        self.kind.to_string()
+    }
+}
+
+impl LoadErrorKind {
+    /// The field at `path` of `resource` holds a value that is not `problem` says.
+    pub fn field(
+        resource: &crate::Resource,
+        path: impl fmt::Display,
+        problem: impl Into<String>,
+    ) -> LoadErrorKind {
+        LoadErrorKind::Field(Box::new(FieldError {
+            kind: resource.kind.clone(),
+            name: resource.name.clone(),
+            path: path.to_string(),
+            problem: problem.into(),
+        }))
+    }
+}
+
+impl From<String> for LoadErrorKind {
+    fn from(message: String) -> LoadErrorKind {
+        LoadErrorKind::Input(message)
+    }
+}
+
+impl From<&str> for LoadErrorKind {
+    fn from(message: &str) -> LoadErrorKind {
+        LoadErrorKind::Input(message.to_string())
     }
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_located(f, &self.file, self.pos, &self.message)
+        write_located(f, &self.file, self.pos, &self.kind)
     }
 }
 
@@ -75,5 +158,81 @@ fn write_located(
     match pos.filter(|p| p.line > 0) {
         Some(pos) => write!(f, "{file}:{}:{}: {what}", pos.line, pos.col),
         None => write!(f, "{file}: {what}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn located(kind: LoadErrorKind) -> String {
+        let file: Arc<str> = "deploy.yaml".into();
+        LoadError::new(&file, Some(Pos::new(3, 5)), kind).to_string()
+    }
+
+    /// Every kind reads as the text reports have always printed.
+    #[test]
+    fn each_kind_prints_its_report_text_after_the_place() {
+        let resource = crate::Resource {
+            api_version: "v1".into(),
+            kind: "Pod".into(),
+            namespace: None,
+            name: "web".into(),
+        };
+        let cases = [
+            (
+                LoadErrorKind::TooLarge { limit: 10 },
+                "larger than the 10-byte limit (--max-file-size); not scanned",
+            ),
+            (
+                LoadErrorKind::Unreadable {
+                    reason: "permission denied".into(),
+                },
+                "cannot read: permission denied",
+            ),
+            (
+                LoadErrorKind::Unwalkable {
+                    reason: "loop".into(),
+                },
+                "cannot walk: loop",
+            ),
+            (
+                LoadErrorKind::KindNotString,
+                "apiVersion and kind must be strings",
+            ),
+            (
+                LoadErrorKind::field(&resource, "spec.hostPID", "expected a boolean"),
+                "Pod web: spec.hostPID: expected a boolean",
+            ),
+            (
+                LoadErrorKind::NotJudged {
+                    rule_id: "KH701",
+                    rule_name: "kubelet-anonymous-auth",
+                    why: "the config this file holds could not be read".into(),
+                },
+                "KH701 kubelet-anonymous-auth cannot be judged: the config this file holds could not be read",
+            ),
+            (
+                LoadErrorKind::Internal {
+                    resource: "Pod/web".into(),
+                },
+                "internal error while checking Pod/web; it was skipped (please report this bug)",
+            ),
+            (LoadErrorKind::from("no such file"), "no such file"),
+        ];
+        for (kind, text) in cases {
+            assert_eq!(located(kind.clone()), format!("deploy.yaml:3:5: {text}"));
+            assert_eq!(kind.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn a_whole_file_error_has_no_position() {
+        let file: Arc<str> = "big.yaml".into();
+        let e = LoadError::new(&file, None, LoadErrorKind::TooLarge { limit: 1 });
+        assert_eq!(
+            e.to_string(),
+            "big.yaml: larger than the 1-byte limit (--max-file-size); not scanned"
+        );
     }
 }

@@ -22,7 +22,7 @@ mod workload;
 
 pub use discover::{discover, BadExclude, Discovered, Input, Root};
 pub use dockerfile::{is_dockerfile, objects_from_dockerfile};
-pub use error::{LoadError, Warning, WarningKind};
+pub use error::{FieldError, LoadError, LoadErrorKind, Warning, WarningKind};
 pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};
 pub use payload::decode_payload;
 pub use quantity::is_quantity;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use kubeharden_yaml::{Document, Node, Value};
 use serde::Serialize;
 
-use crate::error::LoadError;
+use crate::error::{LoadError, LoadErrorKind};
 
 /// Which object a finding is about.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -97,7 +97,7 @@ fn add_object(
         out.errors.push(LoadError::new(
             file,
             Some(root.pos),
-            "apiVersion and kind must be strings",
+            LoadErrorKind::KindNotString,
         ));
         return;
     };
@@ -138,9 +138,11 @@ pub fn load_text(file: &Arc<str>, text: &str, limits: &kubeharden_yaml::Limits) 
                     all.skipped += got.skipped;
                     all.errors.extend(got.errors);
                 }
-                Err(e) => all
-                    .errors
-                    .push(LoadError::new(file, Some(e.pos), e.message)),
+                Err(e) => all.errors.push(LoadError::new(
+                    file,
+                    Some(e.pos),
+                    LoadErrorKind::Syntax { message: e.message },
+                )),
             }
         }
     }

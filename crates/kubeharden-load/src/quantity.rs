@@ -5,7 +5,7 @@
 
 use kubeharden_yaml::{FieldPath, Node, Resolved};
 
-use crate::error::LoadError;
+use crate::error::{LoadError, LoadErrorKind};
 use crate::object::Object;
 
 /// Whether `text` is a Kubernetes quantity: a signed decimal number followed by a
@@ -69,11 +69,12 @@ pub fn check_container_resources(
                     errors.push(LoadError::new(
                         &object.file,
                         Some(entry.value.pos),
-                        format!(
-                            // Like every type error, the value is withheld: the
-                            // line and column show it to whoever may see it.
-                            "{} {}: {path}: not a quantity (such as 500m, 2, 1Gi; value withheld)",
-                            res.kind, res.name
+                        // Like every type error, the value is withheld: the line
+                        // and column show it to whoever may see it.
+                        LoadErrorKind::field(
+                            res,
+                            path,
+                            "not a quantity (such as 500m, 2, 1Gi; value withheld)",
                         ),
                     ));
                 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use kubeharden_yaml::Pos;
 
 use crate::discover::Input;
-use crate::error::{LoadError, Warning, WarningKind};
+use crate::error::{LoadError, LoadErrorKind, Warning, WarningKind};
 
 /// The largest input read by default (256 MiB): larger ones are reported, not read.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
@@ -31,14 +31,11 @@ impl Input {
 /// scanned) and reported as a warning naming the line: the scan is whole, not failed.
 pub fn read_source(input: &Input, max_size: u64) -> Result<(Source, Option<Warning>), LoadError> {
     let name = input.name();
-    let too_big = || {
-        LoadError::new(
-            &name,
-            None,
-            format!("larger than the {max_size}-byte limit (--max-file-size); not scanned"),
-        )
+    let too_big = || LoadError::new(&name, None, LoadErrorKind::TooLarge { limit: max_size });
+    let cannot_read = |e: std::io::Error| {
+        let reason = e.to_string();
+        LoadError::new(&name, None, LoadErrorKind::Unreadable { reason })
     };
-    let cannot_read = |e: std::io::Error| LoadError::new(&name, None, format!("cannot read: {e}"));
     let read = match input {
         Input::Stdin => read_at_most(std::io::stdin().lock(), max_size),
         Input::File(path) => {
@@ -132,6 +129,7 @@ mod tests {
         let path = dir.path().join("big.yaml");
         std::fs::write(&path, "a: 1\n".repeat(100)).unwrap();
         let err = read_source(&Input::File(path), 10).unwrap_err();
-        assert!(err.message.contains("limit"));
+        assert_eq!(err.kind, LoadErrorKind::TooLarge { limit: 10 });
+        assert!(err.message().contains("limit"));
     }
 }

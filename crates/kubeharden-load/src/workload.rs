@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{Container, PodSecurityContext, PodSpec};
 use kubeharden_yaml::{from_node, DeError, FieldPath, Node};
 use serde::de::DeserializeOwned;
 
-use crate::error::LoadError;
+use crate::error::{LoadError, LoadErrorKind};
 use crate::object::Object;
 
 /// Kinds that carry a pod spec, with the API groups that define them and where the
@@ -100,7 +100,7 @@ fn to_load_error(object: &Object, node: &Node, base: &FieldPath, e: &DeError) ->
     LoadError::new(
         &object.file,
         e.pos.or(Some(node.pos)),
-        format!("{} {}: {path}: {}", res.kind, res.name, e.message),
+        LoadErrorKind::field(res, path, e.message.clone()),
     )
 }
 
@@ -291,10 +291,10 @@ mod tests {
         assert_eq!(errors[0].pos.unwrap().line, 8);
         assert!(
             errors[0]
-                .message
+                .message()
                 .contains("spec.containers[0].securityContext.privileged"),
             "{}",
-            errors[0].message
+            errors[0]
         );
         // The bad field reads as unset; the rest of the pod is still there.
         assert_eq!(w.spec.containers[0].name, "c");

@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use kubeharden_load::{decode_text, objects_from_document, LoadError, Object};
+use kubeharden_load::{decode_text, objects_from_document, LoadError, LoadErrorKind, Object};
 use kubeharden_yaml::{parse_chunk, split_documents, Document, Limits};
 
 use crate::discover::{name_of, NodeView};
@@ -42,9 +42,9 @@ fn why(e: &std::io::Error) -> String {
     }
 }
 
-pub(crate) fn report(view: &mut NodeView, path: &Path, message: impl Into<String>) {
+pub(crate) fn report(view: &mut NodeView, path: &Path, kind: impl Into<LoadErrorKind>) {
     view.errors
-        .push(LoadError::new(&name_of(path), None, message.into()));
+        .push(LoadError::new(&name_of(path), None, kind.into()));
 }
 
 /// The file's text. Invalid UTF-8 is replaced and warned of, not an error: flags and
@@ -59,7 +59,7 @@ pub(crate) fn read_text(path: &Path, view: &mut NodeView) -> Loaded<String> {
         }
         Err(ReadFailure::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Loaded::Absent,
         Err(ReadFailure::Io(e)) => {
-            report(view, path, format!("cannot read: {}", why(&e)));
+            report(view, path, LoadErrorKind::Unreadable { reason: why(&e) });
             Loaded::Broken
         }
         Err(failure) => {
@@ -173,7 +173,7 @@ mod tests {
         assert!(matches!(got, Loaded::Broken));
         assert!(
             view.errors[0]
-                .message
+                .message()
                 .contains("cannot read: it is a folder"),
             "{:?}",
             view.errors

@@ -14,7 +14,7 @@ struct JsonError<'a> {
     file: &'a str,
     line: Option<u32>,
     column: Option<u32>,
-    message: &'a str,
+    message: String,
 }
 
 #[derive(Serialize)]
@@ -93,7 +93,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             // Objects read from a cluster have no line (0): no position.
             line: e.pos.filter(|p| p.line > 0).map(|p| p.line),
             column: e.pos.filter(|p| p.line > 0).map(|p| p.col),
-            message: &e.message,
+            message: e.message(),
         })
         .collect();
     let by_severity = severity_counts(scan)

@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
+use kubeharden_load::LoadErrorKind;
+
 use crate::Report;
 
 /// Whether XML 1.0 forbids `c`, written or as a reference: most C0 controls, which
@@ -156,12 +158,7 @@ pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -
             .map(|e| Case {
                 name: e.to_string(),
                 classname: e.file.to_string(),
-                outcome: Some((
-                    "error",
-                    "LoadError".into(),
-                    e.message.clone(),
-                    e.to_string(),
-                )),
+                outcome: Some(("error", "LoadError".into(), e.message(), e.to_string())),
             })
             .collect();
         write_suite(out, id, "input errors", meta, &cases, &[])?;
@@ -179,21 +176,15 @@ pub fn write_junit(report: &Report<'_>, out: &mut dyn Write, meta: &JunitMeta) -
 /// What rule `id` could not judge: input errors that name it ("KH740 ... cannot be
 /// judged"), and skipped checks that list it.
 fn not_judged(report: &Report<'_>, id: &str) -> Vec<Case> {
-    let prefix = format!("{id} ");
     let errors = report
         .scan
         .errors
         .iter()
-        .filter(|e| e.message.starts_with(&prefix))
+        .filter(|e| matches!(e.kind, LoadErrorKind::NotJudged { rule_id, .. } if rule_id == id))
         .map(|e| Case {
             name: e.to_string(),
             classname: e.file.to_string(),
-            outcome: Some((
-                "error",
-                "NotJudged".into(),
-                e.message.clone(),
-                e.to_string(),
-            )),
+            outcome: Some(("error", "NotJudged".into(), e.message(), e.to_string())),
         });
     let skipped = report
         .scan

@@ -138,7 +138,7 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         .errors
         .iter()
         .map(|e| {
-            json!({ "level": "error", "message": { "text": e.message }, "locations": [location(&e.file, e.pos.map(|p| (p.line, p.col)))] })
+            json!({ "level": "error", "message": { "text": e.message() }, "locations": [location(&e.file, e.pos.map(|p| (p.line, p.col)))] })
         })
         .chain(report.scan.warnings.iter().map(|w| {
             json!({ "level": "warning", "message": { "text": w.kind.to_string() }, "locations": [location(&w.file, w.pos.map(|p| (p.line, p.col)))] })

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use kubeharden_cluster::ClusterView;
-use kubeharden_load::{LoadError, Object, Workload};
+use kubeharden_load::{LoadError, LoadErrorKind, Object, Workload};
 use rayon::prelude::*;
 
 use crate::context::{ClusterCtx, ClusterOut, ClusterViolation, Out};
@@ -199,13 +199,11 @@ fn unjudged(rule: &RuleEntry, unjudged: &[(std::sync::Arc<str>, String)]) -> Vec
     by_file
         .into_iter()
         .map(|(file, settings)| {
-            let message = format!(
-                "{} {} cannot be judged: no flag sets {}, and this file, which would, could not be read",
-                rule.def.id,
-                rule.def.name,
+            let why = format!(
+                "no flag sets {}, and this file, which would, could not be read",
                 settings.join(", ")
             );
-            LoadError::new(file, None, message)
+            LoadError::new(file, None, not_judged(rule, why))
         })
         .collect()
 }
@@ -222,12 +220,18 @@ fn unread(rule: &RuleEntry, unread: &[(std::sync::Arc<str>, String)]) -> Vec<Loa
             new
         })
         .map(|(file, what)| {
-            let (id, name) = (rule.def.id, rule.def.name);
-            let message =
-                format!("{id} {name} cannot be judged: {what} this file holds could not be read");
-            LoadError::new(file, None, message)
+            let why = format!("{what} this file holds could not be read");
+            LoadError::new(file, None, not_judged(rule, why))
         })
         .collect()
+}
+
+fn not_judged(rule: &RuleEntry, why: String) -> LoadErrorKind {
+    LoadErrorKind::NotJudged {
+        rule_id: rule.def.id,
+        rule_name: rule.def.name,
+        why,
+    }
 }
 
 fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {

@@ -7,7 +7,7 @@ use kubeharden_audit::net::{read_list, Cidr};
 use kubeharden_audit::read::{Input, MalformedLines};
 use kubeharden_audit::{analyse, Alert, AnalyseOptions, AuditConfig};
 use kubeharden_engine::{ScanReport, ScanStats};
-use kubeharden_load::LoadError;
+use kubeharden_load::{LoadError, LoadErrorKind};
 use kubeharden_report::{printable, Format};
 use kubeharden_rules::{finding_from_alert, Finding, RuleSet, SkippedChecks};
 use kubeharden_yaml::{Limits, Pos};
@@ -74,7 +74,12 @@ fn blind_spots(
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            errors.push(LoadError::new(&name, None, format!("cannot read: {e}")));
+            let reason = e.to_string();
+            errors.push(LoadError::new(
+                &name,
+                None,
+                LoadErrorKind::Unreadable { reason },
+            ));
             return None;
         }
     };
