@@ -1,5 +1,6 @@
 //! Which files a scan reads.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -30,6 +31,9 @@ pub struct Discovered {
     /// The PATHs that could be read, in command-line order.
     pub roots: Vec<Root>,
     pub errors: Vec<LoadError>,
+    /// Files in the walked folders that are no manifest and were not read, by
+    /// extension (`.tpl`; empty for none): a scan that finds nothing says what it saw.
+    pub passed_over: BTreeMap<String, usize>,
 }
 
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
@@ -110,6 +114,13 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
     Ok(out)
 }
 
+/// `.tpl` for `a.tpl`, empty for a file without an extension.
+fn extension_of(path: &Path) -> String {
+    path.extension()
+        .map(|e| format!(".{}", e.to_string_lossy().to_ascii_lowercase()))
+        .unwrap_or_default()
+}
+
 fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {
     let excludes_for_filter = excludes.clone();
     let walker = WalkBuilder::new(root)
@@ -123,11 +134,17 @@ fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {
                 let is_file = entry
                     .file_type()
                     .is_some_and(|t| t.is_file() || t.is_symlink());
-                if is_file
-                    && (has_manifest_extension(entry.path())
-                        || crate::dockerfile::is_dockerfile(entry.path()))
+                if !is_file {
+                    continue;
+                }
+                if has_manifest_extension(entry.path())
+                    || crate::dockerfile::is_dockerfile(entry.path())
                 {
                     files.push(entry.into_path());
+                } else {
+                    *out.passed_over
+                        .entry(extension_of(entry.path()))
+                        .or_default() += 1;
                 }
             }
             Err(err) => {
@@ -183,6 +200,11 @@ mod tests {
         assert_eq!(
             names(&found, root),
             ["a.yaml", "b.yml", "c.json", "sub/d.YAML"]
+        );
+        assert_eq!(
+            found.passed_over,
+            BTreeMap::from([(".txt".to_string(), 1)]),
+            "the .gitignore is hidden, the ignored and excluded files are not seen"
         );
     }
 

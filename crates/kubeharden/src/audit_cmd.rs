@@ -244,5 +244,5 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
         },
         clusters: Vec::new(),
     };
-    finish(&report, &rules, &args.output, args.selection.fail_on)
+    finish(&report, &rules, &args.output, &args.selection)
 }

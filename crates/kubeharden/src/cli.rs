@@ -275,6 +275,20 @@ pub struct SelectArgs {
     /// Exit 1 when a finding is at or above LEVEL (critical, high, medium, low, info, or none).
     #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = parse_fail_on)]
     pub fail_on: FailOn,
+    /// Whether errors in the input (files that cannot be read or parsed, such as
+    /// template placeholders) fail the run with exit code 2: always, or never (they are
+    /// still reported, and the exit code comes from the findings alone). A run that
+    /// checked nothing at all exits 2 either way.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = FailOnErrors::Always)]
+    pub fail_on_errors: FailOnErrors,
+}
+
+/// `--fail-on-errors`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum FailOnErrors {
+    #[default]
+    Always,
+    Never,
 }
 
 impl SelectArgs {

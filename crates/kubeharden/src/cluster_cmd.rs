@@ -30,7 +30,7 @@ pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
         retries: args.retries,
     };
     let report = scan_cluster(&connect, &read, &rules, args.snapshot.as_deref())?;
-    let mut code = finish(&report, &rules, &args.output, args.selection.fail_on)?;
+    let mut code = finish(&report, &rules, &args.output, &args.selection)?;
     if args.write_policy_reports && !store_reports(&connect, &report, &rules, &args)? {
         code = crate::exit::ERROR;
     }

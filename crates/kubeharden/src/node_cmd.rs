@@ -1,11 +1,16 @@
 //! `kubeharden node`.
 
 use kubeharden_engine::{ScanReport, ScanStats};
-use kubeharden_node::{discover, parse_version, NodeInputs};
+use std::path::Path;
+use std::sync::Arc;
+
+use kubeharden_load::LoadError;
+use kubeharden_node::{discover, parse_version, NodeInputs, NodeView};
 use kubeharden_rules::RuleSet;
 
 use crate::cli::NodeArgs;
 use crate::error::CliError;
+use crate::exit;
 use crate::scan_cmd::finish;
 
 pub fn run(args: NodeArgs) -> Result<u8, CliError> {
@@ -37,6 +42,8 @@ pub fn run(args: NodeArgs) -> Result<u8, CliError> {
     let checked = rules.check_node(&view);
     let mut errors = view.errors.clone();
     errors.extend(checked.errors);
+    let nothing = nothing_to_audit(&view, &args.root);
+    errors.extend(nothing.clone());
     let report = ScanReport {
         findings: checked.findings,
         errors,
@@ -50,5 +57,31 @@ pub fn run(args: NodeArgs) -> Result<u8, CliError> {
         },
         clusters: Vec::new(),
     };
-    finish(&report, &rules, &args.output, args.selection.fail_on)
+    let code = finish(&report, &rules, &args.output, &args.selection)?;
+    // Even with --fail-on-errors never: an audit of nothing passed nothing.
+    Ok(if nothing.is_some() { exit::ERROR } else { code })
+}
+
+/// A root with no component, kubelet or configuration file to judge is most likely
+/// not a node's root (a wrong --root, or the host not mounted): no clean pass.
+fn nothing_to_audit(view: &NodeView, root: &Path) -> Option<LoadError> {
+    let found_something = !view.components.is_empty()
+        || view.kubelet.is_some()
+        || !view.kubeconfigs.is_empty()
+        || view.audit_policy.is_some()
+        || view.encryption_config.is_some();
+    if found_something {
+        return None;
+    }
+    let name: Arc<str> = root.display().to_string().into();
+    Some(LoadError::new(
+        &name,
+        None,
+        format!(
+            "nothing to audit: no control-plane component (no static pod manifest in \
+             /etc/kubernetes/manifests, no process in /proc), no kubelet and no kubeconfig \
+             under this root ({} files read). Is --root the node's filesystem root?",
+            view.read
+        ),
+    ))
 }

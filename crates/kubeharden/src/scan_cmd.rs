@@ -1,9 +1,11 @@
 //! `kubeharden scan`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use kubeharden_engine::{clusters_of, scan_clusters, ScanOptions};
-use kubeharden_load::discover;
+use kubeharden_engine::{clusters_of, scan_clusters, ScanOptions, ScanReport};
+use kubeharden_load::{discover, Discovered, Input, LoadError};
 use kubeharden_report::{
     write_json, write_junit, write_policy_reports, write_sarif, write_text, Format, JunitMeta,
     PolicyReportOptions, Report, TextOptions,
@@ -55,9 +57,15 @@ pub fn run(args: ScanArgs) -> Result<u8, CliError> {
     };
     let clusters = clusters_of(&found, args.cluster.one_cluster);
     let mut report = scan_clusters(&clusters, &rules, &options);
-    report.errors.splice(0..0, found.errors);
+    report.errors.splice(0..0, found.errors.iter().cloned());
+    let nothing = nothing_scanned(&paths, &found, &report);
+    report.errors.extend(nothing.clone());
 
-    let code = finish(&report, &rules, &args.output, args.selection.fail_on);
+    let mut code = finish(&report, &rules, &args.output, &args.selection);
+    if nothing.is_some() {
+        // Even with --fail-on-errors never: a run that checked nothing passed nothing.
+        code = Ok(exit::ERROR);
+    }
     // The process ends now: freeing hundreds of thousands of findings one by one would
     // only delay the exit.
     std::mem::forget(report);
@@ -70,8 +78,9 @@ pub fn finish(
     report: &kubeharden_engine::ScanReport,
     rules: &RuleSet,
     output: &crate::cli::OutputArgs,
-    fail_on: crate::cli::FailOn,
+    selection: &crate::cli::SelectArgs,
 ) -> Result<u8, CliError> {
+    let fail_on = selection.fail_on;
     for error in &report.errors {
         eprintln!("kubeharden: error: {error}");
     }
@@ -79,7 +88,8 @@ pub fn finish(
         eprintln!("kubeharden: warning: {warning}");
     }
     write_report(report, rules, output, fail_on)?;
-    Ok(if !report.errors.is_empty() {
+    let errors_fail = selection.fail_on_errors == crate::cli::FailOnErrors::Always;
+    Ok(if errors_fail && !report.errors.is_empty() {
         exit::ERROR
     } else if fail_on
         .0
@@ -89,6 +99,112 @@ pub fn finish(
     } else {
         exit::CLEAN
     })
+}
+
+/// A scan that checked no object is no clean pass: the error says what was there
+/// instead (the files read, by kind; documents that are no Kubernetes object; files
+/// that could not be parsed; files passed over), so a wrong path or a folder of
+/// unrendered templates is noticed.
+fn nothing_scanned(
+    paths: &[PathBuf],
+    found: &Discovered,
+    report: &ScanReport,
+) -> Option<LoadError> {
+    if report.stats.objects > 0 {
+        return None;
+    }
+    let mut seen = vec![files_read(&found.inputs)];
+    if report.stats.skipped_documents > 0 {
+        let n = report.stats.skipped_documents;
+        seen.push(format!(
+            "{n} document{} that {} no Kubernetes object",
+            plural(n),
+            if n == 1 { "is" } else { "are" }
+        ));
+    }
+    let broken: BTreeSet<&str> = report.errors.iter().map(|e| &*e.file).collect();
+    if !broken.is_empty() {
+        seen.push(format!("{} with errors", counted(broken.len(), "input")));
+    }
+    if !found.passed_over.is_empty() {
+        let kinds: Vec<String> = found
+            .passed_over
+            .iter()
+            .map(|(ext, n)| {
+                if ext.is_empty() {
+                    format!("{n} without extension")
+                } else {
+                    format!("{n} {ext}")
+                }
+            })
+            .collect();
+        let n: usize = found.passed_over.values().sum();
+        seen.push(format!(
+            "{} passed over as no manifest ({})",
+            counted(n, "file"),
+            kinds.join(", ")
+        ));
+    }
+    let name: Arc<str> = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+        .into();
+    Some(LoadError::new(
+        &name,
+        None,
+        format!(
+            "nothing to scan: no Kubernetes object found; {}. Check the PATH, or render templates first (helm template, kustomize build)",
+            seen.join("; ")
+        ),
+    ))
+}
+
+/// `read 3 files (2 YAML, 1 Dockerfile)`.
+fn files_read(inputs: &[Input]) -> String {
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for input in inputs {
+        *kinds.entry(input_kind(input)).or_default() += 1;
+    }
+    if kinds.is_empty() {
+        return "no YAML, JSON or Dockerfile read".to_string();
+    }
+    let listed: Vec<String> = kinds
+        .iter()
+        .map(|(kind, n)| format!("{n} {kind}"))
+        .collect();
+    format!(
+        "read {} ({})",
+        counted(inputs.len(), "file"),
+        listed.join(", ")
+    )
+}
+
+fn input_kind(input: &Input) -> &'static str {
+    let Input::File(path) = input else {
+        return "standard input";
+    };
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("yaml" | "yml") => "YAML",
+        Some("json") => "JSON",
+        _ => "Dockerfile",
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", plural(n))
 }
 
 /// Writes a report in the chosen format: the same for every reporting command.

@@ -1,0 +1,164 @@
+//! Nothing looks clean unless it is: a scan or node audit that checked nothing exits
+//! 2 and says what it found, and `--fail-on-errors never` tolerates broken inputs
+//! while still reporting them.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{json, run_in, tree};
+
+const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n";
+const HELM_TEMPLATE: &str = "{{- if .Values.enabled }}\napiVersion: v1\nkind: Pod\n{{- end }}\n";
+
+fn scan(dir: &Path, extra: &[&str]) -> (Output, serde_json::Value, String) {
+    let mut args = vec!["scan", "-f", "json", "--select", "KH101"];
+    args.extend_from_slice(extra);
+    let out = run_in(dir, &args, None);
+    let doc = json(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, doc, stderr)
+}
+
+/// The "nothing to scan" error of a report, which must be there.
+fn nothing_error(doc: &serde_json::Value) -> String {
+    let errors = doc["errors"].as_array().unwrap();
+    let found: Vec<&str> = errors
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .filter(|m| m.starts_with("nothing to scan"))
+        .collect();
+    assert_eq!(found.len(), 1, "one nothing-to-scan error: {errors:?}");
+    found[0].to_string()
+}
+
+#[test]
+fn an_empty_folder_is_an_error_not_a_clean_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let (out, doc, stderr) = scan(dir.path(), &["."]);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(nothing_error(&doc).contains("no YAML, JSON or Dockerfile read"));
+    assert!(stderr.contains("nothing to scan"), "{stderr}");
+}
+
+#[test]
+fn a_wrong_path_or_unmatched_glob_is_an_error() {
+    let dir = tree(&[("app/pod.yaml", PRIVILEGED_POD)]);
+    // The shell leaves a glob that matches nothing as it is.
+    for path in ["apps", "app/*.yml"] {
+        let (out, doc, stderr) = scan(dir.path(), &[path]);
+        assert_eq!(out.status.code(), Some(2), "{path}: {stderr}");
+        assert!(stderr.contains(&format!("{path}: cannot read")), "{stderr}");
+        assert!(nothing_error(&doc).contains("1 input with errors"));
+    }
+}
+
+#[test]
+fn a_folder_of_chart_templates_says_what_it_passed_over() {
+    let dir = tree(&[
+        (
+            "chart/templates/_helpers.tpl",
+            "{{ define \"x\" }}{{ end }}\n",
+        ),
+        ("chart/templates/NOTES.txt", "hello\n"),
+        ("chart/templates/LICENSE", "MIT\n"),
+    ]);
+    let (out, doc, _) = scan(dir.path(), &["chart"]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = nothing_error(&doc);
+    assert!(
+        message
+            .contains("3 files passed over as no manifest (1 without extension, 1 .tpl, 1 .txt)"),
+        "{message}"
+    );
+    assert!(message.contains("helm template"), "{message}");
+}
+
+#[test]
+fn unparsable_templates_alone_exit_2_even_when_errors_are_tolerated() {
+    let dir = tree(&[("templates/pod.yaml", HELM_TEMPLATE)]);
+    for extra in [&[][..], &["--fail-on-errors", "never"][..]] {
+        let mut args = vec!["."];
+        args.extend_from_slice(extra);
+        let (out, doc, stderr) = scan(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(nothing_error(&doc).contains("read 1 file (1 YAML); 1 input with errors"));
+        assert_eq!(doc["summary"]["objects"], 0);
+    }
+}
+
+#[test]
+fn documents_that_are_no_kubernetes_objects_are_counted() {
+    let dir = tree(&[
+        ("values.yaml", "replicas: 1\n"),
+        ("config.json", "{\"a\": 1}\n"),
+    ]);
+    let (out, doc, _) = scan(dir.path(), &["."]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = nothing_error(&doc);
+    assert!(
+        message
+            .contains("read 2 files (1 JSON, 1 YAML); 2 documents that are no Kubernetes object"),
+        "{message}"
+    );
+}
+
+#[test]
+fn empty_standard_input_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(dir.path(), &["scan", "-", "-f", "json"], Some(b""));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(nothing_error(&json(&out)).contains("read 1 file (1 standard input)"));
+}
+
+#[test]
+fn fail_on_errors_never_reports_placeholders_and_exits_on_findings() {
+    let dir = tree(&[
+        ("pod.yaml", PRIVILEGED_POD),
+        ("templates/pod.yaml", HELM_TEMPLATE),
+    ]);
+    let (out, _, _) = scan(dir.path(), &["."]);
+    assert_eq!(out.status.code(), Some(2), "errors fail by default");
+
+    let (out, doc, stderr) = scan(dir.path(), &[".", "--fail-on-errors", "never"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the privileged pod fails the run"
+    );
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(
+        errors.len(),
+        1,
+        "the placeholder is still reported: {errors:?}"
+    );
+    assert_eq!(errors[0]["file"], "templates/pod.yaml");
+    assert!(stderr.contains("templates/pod.yaml:1:"), "{stderr}");
+
+    let (out, _, _) = scan(
+        dir.path(),
+        &[".", "--fail-on-errors", "never", "--fail-on", "none"],
+    );
+    assert_eq!(out.status.code(), Some(0), "nothing else fails the run");
+}
+
+#[test]
+fn node_with_nothing_to_audit_is_an_error() {
+    let dir = tree(&[("etc/hostname", "n1\n")]);
+    let root = dir.path().display().to_string();
+    let out = run_in(dir.path(), &["node", "--root", &root, "-f", "json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json(&out);
+    let messages: Vec<&str> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.starts_with("nothing to audit")
+            && m.contains("Is --root the node's filesystem root?")),
+        "{messages:?}"
+    );
+}
