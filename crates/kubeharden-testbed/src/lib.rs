@@ -82,11 +82,23 @@ pub fn skip(reason: &str) {
 }
 
 fn start() -> Result<Testbed, Unavailable> {
-    let dir = match std::env::var_os("KUBEHARDEN_TESTBED_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => std::env::temp_dir().join(format!("kubeharden-testbed-{}", std::process::id())),
-    };
-    start_in(&dir)
+    match std::env::var_os("KUBEHARDEN_TESTBED_DIR") {
+        // A bed the caller set up (CI's, shared by every test binary) stays.
+        Some(dir) => start_in(&PathBuf::from(dir), Lifetime::Kept),
+        // One of this process's own goes, folder and all, when the process ends.
+        None => start_in(
+            &std::env::temp_dir().join(format!("kubeharden-testbed-{}", std::process::id())),
+            Lifetime::Removed,
+        ),
+    }
+}
+
+/// What happens to a test bed's state folder when the test process ends: the
+/// servers always stop (`--watch`); a folder of the process's own is removed too.
+#[derive(Clone, Copy, PartialEq)]
+enum Lifetime {
+    Kept,
+    Removed,
 }
 
 /// A test bed of one test's own, for tests that fill the API server with thousands
@@ -97,7 +109,7 @@ fn start() -> Result<Testbed, Unavailable> {
 pub fn private(name: &str) -> Option<PrivateTestbed> {
     let dir =
         std::env::temp_dir().join(format!("kubeharden-testbed-{name}-{}", std::process::id()));
-    match start_in(&dir) {
+    match start_in(&dir, Lifetime::Removed) {
         Ok(tb) => Some(PrivateTestbed(tb)),
         Err(why) => {
             skip(&why.to_string());
@@ -126,10 +138,15 @@ impl Drop for PrivateTestbed {
     }
 }
 
-fn start_in(dir: &Path) -> Result<Testbed, Unavailable> {
+fn start_in(dir: &Path, lifetime: Lifetime) -> Result<Testbed, Unavailable> {
     let script = repo_root().join("testbed/up");
+    let pid = std::process::id().to_string();
+    let mut args = vec!["--watch", pid.as_str()];
+    if lifetime == Lifetime::Removed {
+        args.push("--remove");
+    }
     let out = Command::new(&script)
-        .args(["--watch", &std::process::id().to_string()])
+        .args(&args)
         .env("KUBEHARDEN_TESTBED_DIR", dir)
         .output()
         .map_err(|source| Unavailable::NoScript {
