@@ -327,7 +327,12 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
         }
     };
     output::finish(written, out)?;
-    Ok(if had_errors { exit::ERROR } else { exit::CLEAN })
+    let answer = match verdict {
+        Verdict::Allowed => Some(true),
+        Verdict::Denied => Some(false),
+        Verdict::Unknown => None,
+    };
+    Ok(crate::query::answer_code(answer, had_errors))
 }
 
 pub fn matrix(args: MatrixArgs) -> Result<u8, CliError> {

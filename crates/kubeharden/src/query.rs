@@ -10,6 +10,7 @@ use kubeharden_rules::RuleSet;
 
 use crate::cli::InputArgs;
 use crate::error::CliError;
+use crate::exit;
 
 /// Loads the objects of a query; input errors are printed and make the exit code 2.
 pub fn load(input: &InputArgs) -> Result<(ClusterView, bool), CliError> {
@@ -47,5 +48,18 @@ pub fn text_or_json(format: Format) -> Result<(), CliError> {
             supported: "text or json",
             format,
         }),
+    }
+}
+
+/// The exit code of a yes-or-no query (`rbac can`, `netpol reach`), as `kubectl auth
+/// can-i` gives it: 0 for yes, 1 for no. Input errors make any answer incomplete, and
+/// an answer the scan cannot decide (`None`) is neither: both give 2, so a script that
+/// tests for one answer never takes the other by mistake.
+pub fn answer_code(answer: Option<bool>, had_errors: bool) -> u8 {
+    match answer {
+        _ if had_errors => exit::ERROR,
+        Some(true) => exit::CLEAN,
+        Some(false) => exit::FINDINGS,
+        None => exit::ERROR,
     }
 }

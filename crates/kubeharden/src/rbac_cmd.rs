@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::cli::{CanArgs, PermissionsArgs, RequestArgs, WhoCanArgs};
 use crate::error::CliError;
-use crate::query::{load, text_or_json};
+use crate::query::{answer_code, load, text_or_json};
 use crate::{exit, output};
 
 fn request(args: &RequestArgs) -> Request {
@@ -136,7 +136,7 @@ pub fn can(args: CanArgs) -> Result<u8, CliError> {
             text
         },
     )?;
-    Ok(code(had_errors))
+    Ok(answer_code(Some(!grants.is_empty()), had_errors))
 }
 
 pub fn permissions(args: PermissionsArgs) -> Result<u8, CliError> {

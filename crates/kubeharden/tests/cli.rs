@@ -302,6 +302,52 @@ fn netpol_reach_names_the_deciding_policies() {
     );
 }
 
+/// `rbac can` and `netpol reach` answer in their exit code, as `kubectl auth can-i`
+/// does: 0 for yes or allowed, 1 for no or denied, 2 when the answer cannot be given.
+#[test]
+fn query_answers_are_exit_codes() {
+    let can = |ns: &str| {
+        let args = [
+            "rbac",
+            "can",
+            "sa:ci/deployer",
+            "create",
+            "deployments",
+            "-n",
+            ns,
+            "examples/rbac",
+        ];
+        run(&args).status.code()
+    };
+    assert_eq!(can("ci"), Some(0), "yes");
+    assert_eq!(can("prod"), Some(1), "no");
+    let reach = |to: &str, path: &str| {
+        let args = ["netpol", "reach", "--from", "shop/web", "--to", to, path];
+        run(&args).status.code()
+    };
+    assert_eq!(reach("shop/api", "examples/hardened"), Some(0), "allowed");
+    assert_eq!(
+        reach("shop/StatefulSet/redis", "examples/hardened"),
+        Some(1),
+        "denied"
+    );
+    assert_eq!(
+        reach("shop/nope", "examples/hardened"),
+        Some(2),
+        "no such workload"
+    );
+
+    // Namespace a's labels decide, and its Namespace object is not in the scan.
+    let undecided = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: a}\nspec: {containers: [{name: c, image: x}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: api, namespace: b}\nspec: {containers: [{name: c, image: x}]}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: from-team, namespace: b}\nspec:\n  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {team: x}}}]}]\n";
+    let out = run_in(
+        &root(),
+        &["netpol", "reach", "--from", "a/web", "--to", "b/api", "-"],
+        Some(undecided.as_bytes()),
+    );
+    assert!(stdout(&out).contains("UNKNOWN"), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(2), "neither yes nor no");
+}
+
 #[test]
 fn netpol_matrix_and_errors() {
     let doc = json(&run(&[
