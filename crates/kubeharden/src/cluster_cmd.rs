@@ -29,13 +29,44 @@ pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
         page_size: args.chunk_size,
         retries: args.retries,
     };
-    let report = scan_cluster(&connect, &read, &rules, args.snapshot.as_deref())?;
+    let mut report = scan_cluster(&connect, &read, &rules, args.snapshot.as_deref())?;
+    let nothing = nothing_read(&report);
+    report.errors.extend(nothing.clone());
     let mut code = finish(&report, &rules, &args.output, &args.selection)?;
+    if nothing.is_some() {
+        // Even with --fail-on-errors never: an identity that could read nothing
+        // checked nothing, and a CI gate must not go green on it.
+        code = crate::exit::ERROR;
+    }
     if args.write_policy_reports && !store_reports(&connect, &report, &rules, &args)? {
         code = crate::exit::ERROR;
     }
     std::mem::forget(report);
     Ok(code)
+}
+
+/// A cluster scan that read no object (an identity allowed to list nothing, a
+/// namespace with nothing in it) is no clean pass: the error says so and how many
+/// kinds could not be read. The snapshot's own record document is not an object read.
+fn nothing_read(report: &ScanReport) -> Option<LoadError> {
+    let cluster = report.clusters.first()?;
+    if cluster.objects > 0 {
+        return None;
+    }
+    let forbidden = report.skipped.len();
+    let root: std::sync::Arc<str> = cluster
+        .roots
+        .first()
+        .map_or("cluster://", |r| r.as_str())
+        .into();
+    Some(LoadError::new(
+        &root,
+        None,
+        format!(
+            "read no object from the cluster ({forbidden} group(s) of checks not judged); \
+             nothing was checked: check the identity's permissions and --namespace"
+        ),
+    ))
 }
 
 /// `--write-policy-reports`: stores the findings as PolicyReports and deletes the

@@ -234,7 +234,12 @@ fn no_secrets_identity(tb: &Testbed, dir: &Path) -> PathBuf {
                 "subjects": [{{"kind": "ServiceAccount", "name": "no-secrets", "namespace": "{ns}"}}]}}"#
         ),
     );
-    let token = tb.kubectl("admin", &["create", "token", "no-secrets", "-n", ns]);
+    token_kubeconfig(tb, dir, ns, "no-secrets")
+}
+
+/// A kubeconfig (in DIR) whose user is a token of service account NS/NAME.
+fn token_kubeconfig(tb: &Testbed, dir: &Path, ns: &str, name: &str) -> PathBuf {
+    let token = tb.kubectl("admin", &["create", "token", name, "-n", ns]);
     assert!(
         token.status.success(),
         "{}",
@@ -246,17 +251,47 @@ fn no_secrets_identity(tb: &Testbed, dir: &Path) -> PathBuf {
         .lines()
         .find_map(|l| l.strip_prefix("CA="))
         .expect("testbed.env names the CA");
-    let path = dir.join("kubeconfig");
+    let path = dir.join(format!("kubeconfig-{name}"));
     std::fs::write(
         &path,
         format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: no-secrets\nclusters:\n- name: testbed\n  cluster: {{server: \"{}\", certificate-authority: \"{ca}\"}}\nusers:\n- name: no-secrets\n  user: {{token: \"{}\"}}\ncontexts:\n- name: no-secrets\n  context: {{cluster: testbed, user: no-secrets}}\n",
+            "apiVersion: v1\nkind: Config\ncurrent-context: {name}\nclusters:\n- name: testbed\n  cluster: {{server: \"{}\", certificate-authority: \"{ca}\"}}\nusers:\n- name: {name}\n  user: {{token: \"{}\"}}\ncontexts:\n- name: {name}\n  context: {{cluster: testbed, user: {name}}}\n",
             tb.server,
             token.trim()
         ),
     )
     .unwrap();
     path
+}
+
+/// An identity allowed to read nothing checks nothing: exit 2 and a message, never
+/// a clean pass that a CI gate would take for green (a new user's report).
+#[test]
+fn an_identity_that_can_read_nothing_is_an_error_not_a_pass() {
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
+    let ns = "live-nobody";
+    apply(
+        tb,
+        &format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: nobody, namespace: {ns}}}\n"
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = token_kubeconfig(tb, dir.path(), ns, "nobody");
+    for args in [&["-f", "json"][..], &["--fail-on-errors", "never"][..]] {
+        let out = cluster(&kubeconfig, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("read no object from the cluster"),
+            "{stderr}"
+        );
+    }
+    // The read-only identity of the same cluster reads objects: no such error.
+    let out = cluster(&tb.kubeconfig, &["--context", "scanner", "-f", "json"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("read no object"));
 }
 
 #[test]
