@@ -18,6 +18,7 @@ use crate::scan_cmd::{finish, manifest_rules, policy_report_options, set_threads
 
 pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
     set_threads(args.threads)?;
+    refuse_one_file_for_two(&args)?;
     let rules = manifest_rules(args.framework, &args.selection, args.pss_target)?;
     let connect = ConnectOptions {
         kubeconfig: args.kubeconfig.clone(),
@@ -43,6 +44,28 @@ pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
     }
     std::mem::forget(report);
     Ok(code)
+}
+
+/// `--snapshot F --output F` would overwrite the snapshot with the report (or the
+/// reverse): refused before anything is read.
+fn refuse_one_file_for_two(args: &ClusterScanArgs) -> Result<(), CliError> {
+    match (&args.snapshot, &args.output.output) {
+        (Some(snapshot), Some(output)) if same_file(snapshot, output) => Err(CliError::BadValue {
+            flag: "--snapshot",
+            value: snapshot.display().to_string(),
+            expected: "a file other than --output's (one would overwrite the other)",
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The same path, or two paths to one existing file.
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(a), Ok(b)) if a == b
+        )
 }
 
 /// A cluster scan that read no object (an identity allowed to list nothing, a

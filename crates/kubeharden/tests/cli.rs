@@ -572,3 +572,39 @@ fn rbac_escalation_path_is_a_finding() {
     assert!(message.contains("sa:ci/builder"));
     assert_eq!(f["location"]["file"], "examples/rbac/rbac.yaml");
 }
+
+/// `cluster --snapshot F --output F` would overwrite one with the other: refused
+/// before any cluster is contacted (the kubeconfig named does not even exist).
+#[test]
+fn cluster_refuses_one_file_for_snapshot_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.yaml");
+    let file = file.to_str().unwrap();
+    let missing = dir.path().join("no-kubeconfig");
+    let missing = missing.to_str().unwrap();
+    let out = run(&[
+        "cluster",
+        "--kubeconfig",
+        missing,
+        "--snapshot",
+        file,
+        "-o",
+        file,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--snapshot"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("overwrite"), "{}", stderr(&out));
+    // Two different files get past that check (and fail on the kubeconfig instead).
+    let other = dir.path().join("report.json");
+    let out = run(&[
+        "cluster",
+        "--kubeconfig",
+        missing,
+        "--snapshot",
+        file,
+        "-o",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("overwrite"), "{}", stderr(&out));
+}
