@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kubeharden_report::{Format, UnknownFormat};
+
+use crate::suggest::did_you_mean;
 use kubeharden_rules::{
     Framework, PssLevel, Selection, Severity, UnknownFramework, UnknownSeverity,
 };
@@ -413,12 +415,18 @@ pub struct ExplainArgs {
     pub rule: String,
 }
 
-fn parse_format(s: &str) -> Result<Format, UnknownFormat> {
-    s.parse()
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse().map_err(|e: UnknownFormat| {
+        let formats = ["text", "json", "sarif", "junit", "policyreport"];
+        format!("{e}{}", did_you_mean(s, formats))
+    })
 }
 
-fn parse_framework(s: &str) -> Result<Framework, UnknownFramework> {
-    s.parse()
+fn parse_framework(s: &str) -> Result<Framework, String> {
+    s.parse().map_err(|e: UnknownFramework| {
+        let frameworks = ["all", "nsa-cisa", "pss-baseline", "pss-restricted"];
+        format!("{e}{}", did_you_mean(s, frameworks))
+    })
 }
 
 /// A `--pss-target` that is no Pod Security level.

@@ -9,11 +9,13 @@ use kubeharden_rbac::BadSubject;
 use kubeharden_report::Format;
 use kubeharden_rules::UnknownRule;
 
+use crate::suggest::{did_you_mean, rule_names};
+
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     #[error(transparent)]
     Exclude(#[from] BadExclude),
-    #[error(transparent)]
+    #[error("{}{}", .0, did_you_mean(&.0.pattern, rule_names()))]
     Selection(#[from] UnknownRule),
     #[error(transparent)]
     Cluster(#[from] kubeharden_live::LiveError),
@@ -47,7 +49,7 @@ pub enum CliError {
     CreateOutput { path: PathBuf, source: io::Error },
     #[error("cannot write the report: {0}")]
     WriteReport(io::Error),
-    #[error("no rule {0:?} (see `kubeharden rules`)")]
+    #[error("no rule {:?} (see `kubeharden rules`){}", .0, did_you_mean(.0, rule_names()))]
     NoSuchRule(String),
     #[error("the {0} PATHs are separate clusters: query one, or pass --one-cluster to treat them as one")]
     SeparateClusters(usize),

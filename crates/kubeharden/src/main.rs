@@ -13,6 +13,7 @@ mod query;
 mod rbac_cmd;
 mod rules_cmd;
 mod scan_cmd;
+mod suggest;
 
 use std::process::ExitCode;
 

@@ -302,6 +302,41 @@ fn netpol_reach_names_the_deciding_policies() {
     );
 }
 
+/// A misspelt rule, format or framework gets the closest known one offered.
+#[test]
+fn unknown_names_get_a_did_you_mean() {
+    let cases: [(&[&str], &str); 5] = [
+        (&["scan", "-f", "jsno"], "did you mean \"json\"?"),
+        (
+            &["scan", "--framework", "nsa-cisaa"],
+            "did you mean \"nsa-cisa\"?",
+        ),
+        (
+            &["scan", "--select", "KH1O1", "examples"],
+            "did you mean \"KH101\"?",
+        ),
+        (
+            &["scan", "--ignore", "privileged-containr", "examples"],
+            "did you mean \"privileged-container\"?",
+        ),
+        (
+            &["explain", "privilegd-container"],
+            "did you mean \"privileged-container\"?",
+        ),
+    ];
+    for (args, suggestion) in cases {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains(suggestion),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let far = run(&["scan", "-f", "xml"]);
+    assert!(!stderr(&far).contains("did you mean"), "{}", stderr(&far));
+}
+
 /// `rbac can` and `netpol reach` answer in their exit code, as `kubectl auth can-i`
 /// does: 0 for yes or allowed, 1 for no or denied, 2 when the answer cannot be given.
 #[test]
