@@ -78,6 +78,7 @@ fn rule_descriptor(d: &RuleInfo) -> Value {
         "shortDescription": { "text": d.title },
         "fullDescription": { "text": first_paragraph(d.doc) },
         "help": { "text": d.doc, "markdown": d.doc },
+        "helpUri": help_uri(d.id),
         "defaultConfiguration": { "level": level(d.severity) },
         "properties": {
             "tags": tags,
@@ -86,6 +87,16 @@ fn rule_descriptor(d: &RuleInfo) -> Value {
             "security-severity": security_severity(d.severity),
         },
     })
+}
+
+/// The rule's section of docs/rules.md in the repository (GitHub anchors a `## KH101`
+/// heading as `#kh101`), for code-scanning UIs that link a rule to its page.
+fn help_uri(id: &str) -> String {
+    format!(
+        "{}/blob/main/docs/rules.md#{}",
+        env!("CARGO_PKG_REPOSITORY"),
+        id.to_ascii_lowercase()
+    )
 }
 
 fn first_paragraph(doc: &str) -> String {

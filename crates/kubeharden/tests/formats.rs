@@ -119,6 +119,24 @@ fn sarif_of_a_big_run_follows_the_schema() {
     let uris: Vec<String> = results.iter().map(uri).collect();
     assert!(uris.contains(&"examples/insecure/shop.yaml".to_string()));
     assert!(uris.contains(&"examples/insecure/Dockerfile".to_string()));
+    // Every rule links to its section of docs/rules.md, which has a `## ID` heading.
+    let rules_md = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
+    for rule in doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        let id = rule["id"].as_str().unwrap();
+        let uri = rule["helpUri"].as_str().unwrap();
+        let anchor = format!("/blob/main/docs/rules.md#{}", id.to_ascii_lowercase());
+        assert!(
+            uri.starts_with("https://github.com/") && uri.ends_with(&anchor),
+            "{uri}"
+        );
+        assert!(
+            rules_md.contains(&format!("\n## {id}\n")),
+            "{id} in docs/rules.md"
+        );
+    }
     assert!(results.iter().all(
         |r| r["locations"][0]["physicalLocation"]["region"]["startLine"]
             .as_u64()
