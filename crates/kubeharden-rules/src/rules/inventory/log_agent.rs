@@ -12,7 +12,7 @@
 //! ## Fix
 //! Run a log agent as a DaemonSet on every node (tolerating the control-plane taints), reading `/var/log/pods` through a read-only hostPath and sending to a log store outside the cluster.
 
-use super::{report_on_cluster, running, whole_cluster, NOT_A_CLUSTER};
+use super::{report_on_cluster, running, why_not_whole};
 use crate::prelude::*;
 
 pub const RULE: RuleDef = RuleDef {
@@ -59,8 +59,8 @@ const AGENTS: &[&str] = &[
 ];
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
-    if !whole_cluster(ctx.view) {
-        out.not_judged("cluster", NOT_A_CLUSTER);
+    if let Some(why) = why_not_whole(ctx.view) {
+        out.not_judged("cluster", why);
         return;
     }
     if running(ctx.view, &["DaemonSet"], AGENTS).is_some() {

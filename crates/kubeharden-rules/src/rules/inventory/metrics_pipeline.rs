@@ -12,7 +12,7 @@
 //! ## Fix
 //! Install metrics-server (it also feeds `kubectl top` and autoscaling) and a Prometheus-compatible pipeline that keeps the history and alerts on deviations.
 
-use super::{report_on_cluster, running, whole_cluster, NOT_A_CLUSTER};
+use super::{report_on_cluster, running, why_not_whole};
 use crate::prelude::*;
 
 pub const RULE: RuleDef = RuleDef {
@@ -54,8 +54,8 @@ const COLLECTORS: &[&str] = &[
 ];
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
-    if !whole_cluster(ctx.view) {
-        out.not_judged("cluster", NOT_A_CLUSTER);
+    if let Some(why) = why_not_whole(ctx.view) {
+        out.not_judged("cluster", why);
         return;
     }
     let operator_objects = ctx

@@ -16,8 +16,29 @@ use crate::context::{ClusterCtx, ClusterOut};
 /// it holds Node objects, or workloads of kube-system (as `kubectl get -A` or a live
 /// read does).
 pub(crate) fn whole_cluster(view: &ClusterView) -> bool {
-    !view.nodes.is_empty() || view.pods.iter().any(|p| p.namespace == "kube-system")
+    why_not_whole(view).is_none()
 }
+
+/// Why the scan is not a whole cluster, if it is not. A live read limited to some
+/// namespaces (`cluster --namespace`) shows Nodes, but not the log agent or the
+/// metrics pipeline running in a namespace it did not read.
+pub(crate) fn why_not_whole(view: &ClusterView) -> Option<&'static str> {
+    let limited = view
+        .live
+        .as_ref()
+        .is_some_and(|live| !live.header.namespaces.is_empty());
+    if limited {
+        Some(LIMITED_TO_NAMESPACES)
+    } else if !view.nodes.is_empty() || view.pods.iter().any(|p| p.namespace == "kube-system") {
+        None
+    } else {
+        Some(NOT_A_CLUSTER)
+    }
+}
+
+/// Why a live read of some namespaces is not judged as a whole cluster.
+const LIMITED_TO_NAMESPACES: &str =
+    "the cluster was read in some namespaces only (--namespace): scan it whole to judge";
 
 /// The first workload running an image that one of `patterns` names, with the pattern.
 pub(crate) fn running<'v>(
@@ -39,7 +60,7 @@ pub(crate) fn running<'v>(
 }
 
 /// Why an input that is not a whole cluster is not judged.
-pub(crate) const NOT_A_CLUSTER: &str =
+const NOT_A_CLUSTER: &str =
     "the input does not look like a whole cluster (no Node objects, no kube-system workloads): scan `kubeharden cluster` or a full dump to judge";
 
 /// A cluster-wide finding, placed on the first Node object (or, in a dump without
