@@ -10,8 +10,9 @@
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use http_body_util::BodyExt;
@@ -222,6 +223,37 @@ impl Testbed {
             .args(args)
             .output()
             .expect("run kubectl")
+    }
+
+    /// `kubectl --context CONTEXT ARGS` with `stdin` as its standard input.
+    pub fn kubectl_with_input(&self, context: &str, args: &[&str], stdin: &str) -> Output {
+        let mut child = Command::new(self.bin.join("kubectl"))
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(["--context", context])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run kubectl");
+        let mut input = child.stdin.take().expect("kubectl's stdin");
+        input
+            .write_all(stdin.as_bytes())
+            .expect("write kubectl's stdin");
+        drop(input);
+        child.wait_with_output().expect("wait for kubectl")
+    }
+
+    /// `kubectl apply -f -` of `yaml` as admin; the test fails with kubectl's
+    /// message when the API server refuses it.
+    pub fn apply(&self, yaml: &str) {
+        let out = self.kubectl_with_input("admin", &["apply", "-f", "-"], yaml);
+        assert!(
+            out.status.success(),
+            "kubectl apply: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     /// Sends a request with a JSON body (or none) and returns the status, the

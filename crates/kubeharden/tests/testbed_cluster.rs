@@ -14,37 +14,11 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use kubeharden_testbed::Testbed;
 use serde_json::Value;
-
-/// `kubectl apply -f -` of `yaml`, as admin.
-fn apply(tb: &Testbed, yaml: &str) {
-    let mut child = Command::new(tb.bin.join("kubectl"))
-        .arg("--kubeconfig")
-        .arg(&tb.kubeconfig)
-        .args(["--context", "admin", "apply", "-f", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(yaml.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "kubectl apply: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A namespace with its default service account (the test bed runs no controller
 /// that would make it) and a few objects with known problems.
@@ -159,7 +133,7 @@ fn the_read_only_identity_reads_everything_the_rules_need() {
         return;
     };
     let ns = "live-scanner";
-    apply(tb, &shop(ns));
+    tb.apply(&shop(ns));
     let out = cluster(&tb.kubeconfig, &["--context", "scanner", "-f", "json"]);
     assert_eq!(
         out.status.code(),
@@ -206,9 +180,7 @@ fn the_read_only_identity_reads_everything_the_rules_need() {
 /// ClusterRole minus Secrets.
 fn no_secrets_identity(tb: &Testbed, dir: &Path) -> PathBuf {
     let ns = "live-identities";
-    apply(
-        tb,
-        &format!(
+    tb.apply(&format!(
             "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: no-secrets, namespace: {ns}}}\n"
         ),
     );
@@ -224,10 +196,8 @@ fn no_secrets_identity(tb: &Testbed, dir: &Path) -> PathBuf {
             resources.retain(|r| r != "secrets");
         }
     }
-    apply(tb, &role.to_string());
-    apply(
-        tb,
-        &format!(
+    tb.apply(&role.to_string());
+    tb.apply(&format!(
             r#"{{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
                 "metadata": {{"name": "kubeharden-no-secrets"}},
                 "roleRef": {{"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kubeharden-no-secrets"}},
@@ -272,9 +242,7 @@ fn an_identity_that_can_read_nothing_is_an_error_not_a_pass() {
         return;
     };
     let ns = "live-nobody";
-    apply(
-        tb,
-        &format!(
+    tb.apply(&format!(
             "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: nobody, namespace: {ns}}}\n"
         ),
     );
@@ -300,7 +268,7 @@ fn an_identity_that_cannot_read_secrets_gets_them_not_judged() {
         return;
     };
     let ns = "live-nosecrets";
-    apply(tb, &shop(ns));
+    tb.apply(&shop(ns));
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = no_secrets_identity(tb, dir.path());
     let snapshot = dir.path().join("snapshot.yaml");
@@ -364,7 +332,7 @@ fn findings_are_located_in_the_cluster_in_every_format() {
         return;
     };
     let ns = "live-formats";
-    apply(tb, &shop(ns));
+    tb.apply(&shop(ns));
     let text = cluster(&tb.kubeconfig, &["-n", ns]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
@@ -415,7 +383,7 @@ fn small_pages_give_the_same_report() {
             "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}, namespace: {ns}}}\ndata: {{password: s3cr3t-{i}}}\n"
         ));
     }
-    apply(tb, &yaml);
+    tb.apply(&yaml);
     let whole = common::json(&cluster(&tb.kubeconfig, &["-n", ns, "-f", "json"]));
     let paged = common::json(&cluster(
         &tb.kubeconfig,
@@ -469,7 +437,7 @@ fn a_snapshot_scans_offline_to_the_same_findings_without_secret_values() {
         return;
     };
     let ns = "live-snapshot";
-    apply(tb, &shop(ns));
+    tb.apply(&shop(ns));
     let dir = tempfile::tempdir().unwrap();
     let snapshot = dir.path().join("cluster.yaml");
     let args = [
@@ -518,19 +486,15 @@ fn a_pod_its_replica_set_and_their_deployment_give_one_finding_per_problem() {
     // The test bed runs no controllers: the test makes what the Deployment and
     // ReplicaSet controllers would, with their owner references.
     let ns = "live-owners";
-    apply(tb, &shop(ns));
+    tb.apply(&shop(ns));
     let template = "metadata: {labels: {app: web, pod-template-hash: 5f7b}}\n    spec:\n      containers:\n      - {name: web, image: nginx:1.25, securityContext: {privileged: true}}";
     let deployment = uid(tb, ns, "deployment/web");
-    apply(
-        tb,
-        &format!(
+    tb.apply(&format!(
             "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: web-5f7b\n  namespace: {ns}\n  ownerReferences: [{{apiVersion: apps/v1, kind: Deployment, name: web, uid: {deployment}, controller: true}}]\nspec:\n  selector: {{matchLabels: {{app: web, pod-template-hash: 5f7b}}}}\n  template:\n    {template}\n"
         ),
     );
     let replica_set = uid(tb, ns, "replicaset/web-5f7b");
-    apply(
-        tb,
-        &format!(
+    tb.apply(&format!(
             "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-5f7b-q8x2z\n  namespace: {ns}\n  labels: {{app: web, pod-template-hash: 5f7b}}\n  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: web-5f7b, uid: {replica_set}, controller: true}}]\nspec:\n  containers:\n  - {{name: web, image: nginx:1.25, securityContext: {{privileged: true}}}}\n"
         ),
     );
@@ -562,7 +526,7 @@ fn the_control_plane_pods_of_kube_system_are_judged_by_the_node_rules() {
     .unwrap()
     .replace("kube-apiserver-cp-1", "kube-apiserver-live-test")
     .replace("nodeName: cp-1", "nodeName: live-test-cp");
-    apply(tb, &pod);
+    tb.apply(&pod);
     let doc = common::json(&cluster(
         &tb.kubeconfig,
         &["--context", "scanner", "-n", "kube-system", "-f", "json"],

@@ -22,9 +22,8 @@ mod common;
 mod policy_common;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use kubeharden_testbed::Testbed;
 use serde_json::Value;
@@ -36,23 +35,7 @@ const CRDS: [&str; 2] = [
 
 /// `kubectl ARGS` as admin, with `stdin`.
 fn kubectl(tb: &Testbed, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(tb.bin.join("kubectl"))
-        .arg("--kubeconfig")
-        .arg(&tb.kubeconfig)
-        .args(["--context", "admin"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    tb.kubectl_with_input("admin", args, stdin)
 }
 
 fn ok(out: Output, what: &str) -> Output {
@@ -62,10 +45,6 @@ fn ok(out: Output, what: &str) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-fn apply(tb: &Testbed, yaml: &str) {
-    ok(kubectl(tb, &["apply", "-f", "-"], yaml), "kubectl apply");
 }
 
 /// The CRDs, served once established.
@@ -143,9 +122,7 @@ fn deployed_identity(tb: &Testbed, dir: &Path) -> PathBuf {
 /// `examples/insecure` as far as the API server takes it (it refuses the
 /// NetworkPolicy with a typo), with the default ServiceAccount no controller makes here.
 fn load_insecure_example(tb: &Testbed) {
-    apply(
-        tb,
-        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: shop}\n",
+    tb.apply("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: shop}\n",
     );
     let example = common::root().join("examples/insecure/shop.yaml");
     let _ = kubectl(tb, &["apply", "-f", example.to_str().unwrap()], "");
@@ -333,7 +310,7 @@ fn reports_are_stored_shrunk_deleted_and_never_touch_other_tools_reports() {
     assert!(stderr.contains("install the PolicyReport CRDs"), "{stderr}");
     install_crds(&tb, &schemas);
     load_insecure_example(&tb);
-    apply(&tb, OTHERS);
+    tb.apply(OTHERS);
 
     // First run: every namespace with findings gets its report.
     let (code, doc, stderr) = write_reports(&kubeconfig, &[]);
@@ -429,8 +406,7 @@ fn reports_are_stored_shrunk_deleted_and_never_touch_other_tools_reports() {
 
     // A report named like kubeharden's but not labelled as its own is left alone,
     // and the run says so and fails.
-    apply(
-        &tb,
+    tb.apply(
         r#"apiVersion: v1
 kind: Namespace
 metadata: {name: clash}
@@ -470,7 +446,7 @@ results:
     // A scan with errors (a custom workload whose pod template has the wrong shape)
     // still writes what it found, but keeps stale reports: what it could not judge
     // may be what made them.
-    apply(&tb, BROKEN_ROLLOUT_CRD);
+    tb.apply(BROKEN_ROLLOUT_CRD);
     ok(
         kubectl(
             &tb,
@@ -486,9 +462,9 @@ results:
         ),
         "Rollout CRD",
     );
-    apply(&tb, BROKEN_ROLLOUT);
+    tb.apply(BROKEN_ROLLOUT);
     let stale = "apiVersion: wgpolicyk8s.io/v1alpha2\nkind: PolicyReport\nmetadata:\n  name: kubeharden\n  namespace: quiet\n  labels: {app.kubernetes.io/managed-by: kubeharden}\n";
-    apply(&tb, stale);
+    tb.apply(stale);
     let (code, doc, stderr) = write_reports(&kubeconfig, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(!doc["errors"].as_array().unwrap().is_empty());
