@@ -53,9 +53,9 @@ pub(crate) async fn connect(options: &ConnectOptions) -> Result<Connection, Live
     config.reset_reader_on_write = true;
     config.connect_timeout = Some(options.request_timeout.min(Duration::from_secs(15)));
     let server = config.cluster_url.to_string();
-    let client = Client::try_from(config).map_err(|source| LiveError::Client {
+    let client = Client::try_from(config).map_err(|e| LiveError::Client {
         context: context.clone(),
-        source,
+        reason: crate::describe::describe(&e),
     })?;
     Ok(Connection {
         client,

@@ -8,13 +8,13 @@ pub enum LiveError {
     /// No kubeconfig, no such context, no credentials, and not inside a pod.
     #[error("{0}")]
     Config(String),
-    #[error("cannot make a client for context {context}: {source}")]
-    Client {
-        context: String,
-        source: kube::Error,
-    },
-    #[error("cannot discover the API server's kinds: {0}")]
-    Discovery(kube::Error),
+    #[error("cannot make a client for context {context}: {reason}")]
+    Client { context: String, reason: String },
+    /// No answer, a refused credential, or no `/version`: nothing can be read.
+    #[error("the API server at {server} cannot be read: {reason}")]
+    Server { server: String, reason: String },
+    #[error("cannot discover the kinds the API server at {server} serves: {reason}")]
+    Discovery { server: String, reason: String },
     #[error("cannot start the cluster reader: {0}")]
     Start(std::io::Error),
     #[error("the cluster reader stopped unexpectedly")]

@@ -100,12 +100,13 @@ impl Fetcher {
             .header(http::header::ACCEPT, "application/json")
             .body(kube::client::Body::empty())
             .map_err(|e| Attempt::Final(Failure::Other(format!("bad request {path}: {e}"))))?;
-        let response = self.client.send(request).await.map_err(|e| match e {
+        let response = self.client.send(request).await.map_err(|e| {
             // A credential plugin or token that fails will fail again.
-            kube::Error::Auth(e) => {
-                Attempt::Final(Failure::Other(format!("cannot authenticate: {e}")))
+            if crate::describe::is_auth(&e) {
+                Attempt::Final(Failure::Other(crate::describe::describe(&e)))
+            } else {
+                Attempt::Transient(crate::describe::describe(&e), None)
             }
-            e => Attempt::Transient(e.to_string(), None),
         })?;
         let status = response.status();
         let retry_after = response

@@ -11,6 +11,9 @@ use std::collections::BTreeSet;
 use kube::discovery::{verbs, Discovery, Scope};
 use kube::Client;
 
+use crate::describe;
+use crate::fetch::{backoff, Fetcher};
+
 /// Kubernetes' own kinds the rules read, besides the workloads: (group, kind).
 const BUILT_IN: &[(&str, &str)] = &[
     ("", "Namespace"),
@@ -105,12 +108,12 @@ impl Kind {
 /// The kinds to read, as this API server serves them: for each kind the rules read,
 /// its group's preferred version that can be listed. A kind defined in two groups
 /// (`Deployment` in `apps` and the old `extensions`) is read from the first served.
-pub(crate) async fn discover(client: &Client) -> Result<Vec<Kind>, kube::Error> {
-    let discovery = match Discovery::new(client.clone()).run_aggregated().await {
-        Ok(d) => d,
-        // Servers before Kubernetes 1.26 have no aggregated discovery.
-        Err(_) => Discovery::new(client.clone()).run().await?,
-    };
+/// Discovery is retried with backoff like every other request (`--retries`).
+pub(crate) async fn discover(
+    fetcher: &Fetcher,
+    on_retry: &mut dyn FnMut(u32, &str),
+) -> Result<Vec<Kind>, String> {
+    let discovery = discover_with_retries(fetcher, on_retry).await?;
     let mut found: Vec<Kind> = Vec::new();
     for (group, kind) in kinds_read() {
         if found
@@ -137,6 +140,44 @@ pub(crate) async fn discover(client: &Client) -> Result<Vec<Kind>, kube::Error> 
         });
     }
     Ok(found)
+}
+
+/// Discovery makes a request or two per attempt (`/api`, `/apis`, more on old
+/// servers), so an attempt gets the time of a few requests.
+const DISCOVERY_REQUESTS_PER_ATTEMPT: u32 = 3;
+
+async fn discover_with_retries(
+    fetcher: &Fetcher,
+    on_retry: &mut dyn FnMut(u32, &str),
+) -> Result<Discovery, String> {
+    let limit = fetcher.timeout * DISCOVERY_REQUESTS_PER_ATTEMPT;
+    let mut attempt = 0;
+    loop {
+        let reason = match tokio::time::timeout(limit, discover_once(&fetcher.client)).await {
+            Ok(Ok(discovery)) => return Ok(discovery),
+            Ok(Err(e)) if !describe::transient(&e) => return Err(describe::describe(&e)),
+            Ok(Err(e)) => describe::describe(&e),
+            Err(_) => format!("no answer in {} s", limit.as_secs()),
+        };
+        attempt += 1;
+        if attempt > fetcher.retries {
+            return Err(format!("{reason} (after {attempt} attempts)"));
+        }
+        on_retry(attempt, &reason);
+        tokio::time::sleep(backoff(attempt)).await;
+    }
+}
+
+async fn discover_once(client: &Client) -> Result<Discovery, kube::Error> {
+    match Discovery::new(client.clone()).run_aggregated().await {
+        Ok(discovery) => Ok(discovery),
+        // Servers before Kubernetes 1.26 have no aggregated discovery: they answer
+        // with the old document (not understood) or refuse the media type.
+        Err(e) if !describe::transient(&e) && !describe::is_auth(&e) => {
+            Discovery::new(client.clone()).run().await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Two built-in groups that serve the same objects (`apps` and `extensions`).

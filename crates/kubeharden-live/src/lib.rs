@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 mod connect;
+mod describe;
 mod error;
 mod fetch;
 mod json;

@@ -22,10 +22,8 @@ pub(crate) struct Reader<'a> {
 
 impl Reader<'_> {
     pub async fn run(mut self) -> Result<SnapshotHeader, crate::LiveError> {
-        self.header.server_version = self.version().await;
-        let kinds = crate::kinds::discover(&self.conn.client)
-            .await
-            .map_err(crate::LiveError::Discovery)?;
+        self.header.server_version = self.version().await?;
+        let kinds = self.discover().await?;
         self.note_unserved(&kinds);
         for kind in &kinds {
             match (kind.namespaced, self.options.namespaces.is_empty()) {
@@ -61,22 +59,48 @@ impl Reader<'_> {
         self.fetcher.get(path, &mut on_retry).await
     }
 
-    /// `/version`, readable by everyone (`system:public-info-viewer`).
-    async fn version(&mut self) -> Option<ServerVersion> {
+    /// `/version`, readable by everyone (`system:public-info-viewer`). A server that
+    /// does not answer it, or refuses the credentials, cannot be read at all: that
+    /// ends the scan with the server's URL and the reason. A server that forbids it
+    /// (a hardened one) is read on, without its version.
+    async fn version(&mut self) -> Result<Option<ServerVersion>, crate::LiveError> {
         let bytes = self.get("/version", "/version").await;
         match bytes.map(|b| serde_json::from_slice::<ServerVersion>(&b)) {
-            Ok(Ok(version)) => Some(version),
-            Ok(Err(e)) => {
-                (self.emit)(Event::Error(format!(
-                    "/version: answer not understood: {e}"
-                )));
-                None
-            }
-            Err(failure) => {
+            Ok(Ok(version)) => Ok(Some(version)),
+            Ok(Err(e)) => Err(self.unreadable(format!(
+                "its /version answer is not a Kubernetes version ({e}): is this an API server?"
+            ))),
+            Err(failure @ (Failure::Forbidden(_) | Failure::NotFound(_))) => {
                 (self.emit)(Event::Error(format!("cannot read /version: {failure}")));
-                None
+                Ok(None)
             }
+            Err(failure) => Err(self.unreadable(failure.to_string())),
         }
+    }
+
+    fn unreadable(&self, reason: String) -> crate::LiveError {
+        crate::LiveError::Server {
+            server: self.conn.server.clone(),
+            reason,
+        }
+    }
+
+    /// The kinds to read, retried like every request.
+    async fn discover(&mut self) -> Result<Vec<Kind>, crate::LiveError> {
+        let emit = &mut *self.emit;
+        let mut on_retry = |attempt, reason: &str| {
+            emit(Event::Retry {
+                what: "discovery".to_string(),
+                attempt,
+                reason: reason.into(),
+            })
+        };
+        crate::kinds::discover(&self.fetcher, &mut on_retry)
+            .await
+            .map_err(|reason| crate::LiveError::Discovery {
+                server: self.conn.server.clone(),
+                reason,
+            })
     }
 
     /// Kubernetes' own kinds the rules read that this server does not serve: what

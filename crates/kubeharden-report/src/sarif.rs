@@ -129,7 +129,10 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 properties["helmSource"] = json!(source);
             }
             let res = &f.resource;
-            let logical = format!("{}/{}/{}", res.kind, res.namespace.as_deref().unwrap_or(""), res.name);
+            let logical = match res.namespace.as_deref() {
+                Some(ns) if !ns.is_empty() => format!("{}/{ns}/{}", res.kind, res.name),
+                _ => format!("{}/{}", res.kind, res.name),
+            };
             json!({
                 "ruleId": f.rule_id,
                 "ruleIndex": index,

@@ -15,6 +15,7 @@ mod enforcement;
 mod engine;
 mod finding;
 mod reads;
+mod redact;
 mod registry;
 mod rule;
 mod rules;
@@ -25,6 +26,7 @@ pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, 
 pub use enforcement::note_unenforced_policies;
 pub use engine::{ClusterResult, ObjectResult};
 pub use finding::finding_from_alert;
+pub use redact::redact_credentials;
 pub use registry::{all_rules, find_rule};
 pub use rule::{Check, RuleDef, RuleEntry};
 pub use select::{Framework, RuleSet, Selection, UnknownFramework, UnknownRule};

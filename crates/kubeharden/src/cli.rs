@@ -470,9 +470,21 @@ fn parse_severity(s: &str) -> Result<Severity, UnknownSeverity> {
 #[derive(Clone, Copy, Debug)]
 pub struct FailOn(pub Option<Severity>);
 
-fn parse_fail_on(s: &str) -> Result<FailOn, UnknownSeverity> {
+/// A `--fail-on` level that is no severity and not `none`.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown level {given:?} (expected critical, high, medium, low, info or none)")]
+pub struct UnknownFailOn {
+    given: String,
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, UnknownFailOn> {
     match s.to_ascii_lowercase().as_str() {
         "none" | "never" => Ok(FailOn(None)),
-        _ => s.parse().map(|sev| FailOn(Some(sev))),
+        _ => s
+            .parse()
+            .map(|sev| FailOn(Some(sev)))
+            .map_err(|_: UnknownSeverity| UnknownFailOn {
+                given: s.to_string(),
+            }),
     }
 }

@@ -196,7 +196,12 @@ impl Scan<'_> {
         let Some(writer) = &mut self.snapshot else {
             return;
         };
-        if let Err(e) = objects.iter().try_for_each(|o| writer.write(o)) {
+        // Credentials in ConfigMaps and env stay out of the file, as Secret values do.
+        let write = |o: &kubeharden_load::Object| match kubeharden_rules::redact_credentials(o) {
+            Some(redacted) => writer.write(&redacted),
+            None => writer.write(o),
+        };
+        if let Err(e) = objects.iter().try_for_each(write) {
             self.snapshot = None;
             let path = self.snapshot_path.map(|p| p.display().to_string());
             self.error(format!("cannot write {}: {e}", path.unwrap_or_default()));

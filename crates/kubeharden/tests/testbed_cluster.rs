@@ -438,6 +438,32 @@ fn a_snapshot_scans_offline_to_the_same_findings_without_secret_values() {
     };
     let ns = "live-snapshot";
     tb.apply(&shop(ns));
+    // Credentials outside Secrets: judged (KH533, KH401), never written.
+    tb.apply(&format!(
+        r#"apiVersion: v1
+kind: ConfigMap
+metadata: {{name: app-config, namespace: {ns}}}
+data:
+  db_password: tiger-in-configmap
+  app.properties: |
+    url=jdbc:postgresql://db/shop
+    password=tiger-in-file
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: worker, namespace: {ns}}}
+spec:
+  selector: {{matchLabels: {{app: worker}}}}
+  template:
+    metadata: {{labels: {{app: worker}}}}
+    spec:
+      containers:
+      - name: worker
+        image: busybox:1.36
+        env:
+        - {{name: API_TOKEN, value: tiger-in-env}}
+"#
+    ));
     let dir = tempfile::tempdir().unwrap();
     let snapshot = dir.path().join("cluster.yaml");
     let args = [
@@ -459,6 +485,18 @@ fn a_snapshot_scans_offline_to_the_same_findings_without_secret_values() {
     assert!(first["line"].as_u64().unwrap() > 0);
     let text = std::fs::read_to_string(&snapshot).unwrap();
     assert!(!text.contains("hunter2"), "a Secret value was written");
+    assert!(
+        !text.contains("tiger-in"),
+        "a credential was written:\n{text}"
+    );
+    let rules: Vec<&str> = findings(&live)
+        .iter()
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect();
+    assert!(
+        rules.contains(&"KH533") && rules.contains(&"KH401"),
+        "{rules:?}"
+    );
     assert!(text.contains("  password: \"\"\n"), "a Secret key was lost");
     assert!(text.contains("kind: ClusterSnapshot\n"));
     assert!(text.contains(&format!("namespaces:\n- {ns}\n")));

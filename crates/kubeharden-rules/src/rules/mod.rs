@@ -5,6 +5,7 @@
 
 use crate::rule::RuleDef;
 
+pub mod admission;
 pub mod audit;
 pub mod exposure;
 pub mod images;
@@ -43,6 +44,7 @@ macro_rules! registered {
 
 /// Every rule, by section and file name.
 pub(crate) static REGISTERED: &[Registered] = registered![
+    admission::fails_open,
     audit::admission_change,
     audit::anonymous_access,
     audit::attack_chain,

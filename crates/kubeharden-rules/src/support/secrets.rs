@@ -42,8 +42,33 @@ fn known_formats() -> &'static [Regex] {
     })
 }
 
+/// What a value a snapshot redacted starts with (crate::redact); the rest names
+/// what kind of credential it was, and the rules read it as that credential.
+const REDACTED: &str = "kubeharden-redacted: ";
+
+/// What [`named_credential`] calls a literal under a credential name.
+const NAMED: &str = "a literal value under a credential name";
+
+/// The marker that replaces a credential of kind `what` in a snapshot.
+pub(crate) fn redaction_marker(what: &str) -> String {
+    format!("{REDACTED}{what}")
+}
+
+/// The kind of credential a redaction marker stands for.
+fn redacted(value: &str) -> Option<&'static str> {
+    let what = value.trim().strip_prefix(REDACTED)?;
+    KNOWN_FORMATS
+        .iter()
+        .map(|(name, _)| *name)
+        .chain([NAMED])
+        .find(|name| *name == what)
+}
+
 /// The known credential format `value` contains, if any.
 pub(crate) fn known_format(value: &str) -> Option<&'static str> {
+    if let Some(what) = redacted(value) {
+        return (what != NAMED).then_some(what);
+    }
     let url = KNOWN_FORMATS.len() - 1;
     known_formats()
         .iter()
@@ -74,6 +99,9 @@ fn url_passwords(value: &str) -> impl Iterator<Item = &str> {
 /// a value equal to its own key name, a reference to another Secret by name, and
 /// code that reads an environment variable.
 pub(crate) fn named_credential(name: &str, value: &str) -> Option<&'static str> {
+    if let Some(what) = redacted(value) {
+        return (what == NAMED).then_some(what);
+    }
     let v = value.trim();
     let literal = !v.is_empty()
         && !is_placeholder(v)
@@ -81,8 +109,7 @@ pub(crate) fn named_credential(name: &str, value: &str) -> Option<&'static str> 
         && !is_flag_word(v)
         && !same_as_name(name, v)
         && !reads_environment(v);
-    (literal && sensitive_name(name) && !is_secret_reference(name, v))
-        .then_some("a literal value under a credential name")
+    (literal && sensitive_name(name) && !is_secret_reference(name, v)).then_some(NAMED)
 }
 
 /// Words in a variable name that say it holds a credential (the checklist's SEC-01

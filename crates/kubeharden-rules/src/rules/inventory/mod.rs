@@ -31,6 +31,8 @@ pub(crate) fn why_not_whole(view: &ClusterView) -> Option<&'static str> {
         Some(LIMITED_TO_NAMESPACES)
     } else if !view.nodes.is_empty() || view.pods.iter().any(|p| p.namespace == "kube-system") {
         None
+    } else if view.live.is_some() {
+        Some(LIVE_READ_NOT_WHOLE)
     } else {
         Some(NOT_A_CLUSTER)
     }
@@ -39,6 +41,11 @@ pub(crate) fn why_not_whole(view: &ClusterView) -> Option<&'static str> {
 /// Why a live read of some namespaces is not judged as a whole cluster.
 const LIMITED_TO_NAMESPACES: &str =
     "the cluster was read in some namespaces only (--namespace): scan it whole to judge";
+
+/// Why a live read that saw no Node and no kube-system workload is not judged: the
+/// identity may not list them, or the cluster hides them (some managed offerings).
+const LIVE_READ_NOT_WHOLE: &str =
+    "the live read saw no Node object and no kube-system workload (not listed or forbidden to this identity): grant list on nodes and kube-system pods to judge";
 
 /// The first workload running an image that one of `patterns` names, with the pattern.
 pub(crate) fn running<'v>(

@@ -3,7 +3,9 @@
 //! is isolated in a direction only when some policy of its namespace selects it and
 //! has that policy type (defaulting included). Where policies of another engine
 //! (Cilium, Calico, Antrea, AdminNetworkPolicy) apply to the namespace, its pods are
-//! not judged: the report says their isolation depends on those policies.
+//! not judged: the report says their isolation depends on those policies. Pods on
+//! the host's network (`hostNetwork: true`) are passed over: NetworkPolicy does not
+//! apply to them, and host networking is a finding of its own (KH102).
 //!
 //! ## Why it matters
 //! A pod that no policy selects accepts (or sends) any traffic, whatever other
@@ -42,6 +44,10 @@ fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     }
     for &i in view.pods_in(namespace) {
         let pod = &view.pods[i];
+        if pod.host_network {
+            // Policies select pod-network traffic only; a policy is no fix here.
+            continue;
+        }
         let isolated = |direction| {
             view.policies_in(namespace)
                 .any(|p| has_type(&p.spec, direction) && selects(&p.spec, pod))

@@ -53,6 +53,12 @@ struct Found {
     line: Option<usize>,
 }
 
+/// What kind of credential an entry's value holds, if any (for snapshots, which
+/// redact it: crate::redact).
+pub(crate) fn find_credential(key: &str, value: &str) -> Option<&'static str> {
+    find(key, value).map(|found| found.what)
+}
+
 /// What kind of credential an entry holds: a known format anywhere in it (one scan
 /// of the whole value), else a credential-named key, else a credential-named
 /// `name = value` or `name: value` line of an embedded file.
@@ -135,7 +141,7 @@ fn check_entries(res: &Resource, section: &str, entries: &[Entry], out: &mut Out
 }
 
 /// An entry's text: `data` as it is, `binaryData` decoded when it is text.
-fn entry_text(section: &str, value: &Node) -> Option<String> {
+pub(crate) fn entry_text(section: &str, value: &Node) -> Option<String> {
     let raw = value.scalar_text()?;
     if section == "data" {
         return Some(raw.to_string());
