@@ -139,6 +139,11 @@ impl Owners {
         self.owner_of.is_empty()
     }
 
+    /// How many objects of the scan a controller in the scan made.
+    pub fn made_count(&self) -> usize {
+        self.owner_of.len()
+    }
+
     /// Whether a controller of `key` (its owner, its owner's owner, ...) is in `set`:
     /// listing both would name one workload twice.
     pub fn made_by_any(&self, key: &ObjectKey, set: &std::collections::HashSet<ObjectKey>) -> bool {

@@ -290,11 +290,13 @@ fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
         let findings = rules.check_loaded(object, workload.as_ref());
         let mut facts = ClusterFacts::default();
         errors.extend(facts.observe(object, workload.as_ref()));
-        (findings, errors, facts)
+        (findings, errors, facts, workload.is_some())
     }));
     partial.report.stats.objects += 1;
     match checked {
-        Ok((findings, errors, facts)) => {
+        Ok((findings, errors, facts, is_workload)) => {
+            // The checks the score counts: each rule that judged this object.
+            rules.count_checks(object, is_workload, &mut partial.report.checks);
             partial.report.findings.extend(findings);
             partial.report.errors.extend(errors);
             partial.facts.merge(facts);
@@ -339,8 +341,12 @@ fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
     let cluster = rules.check_cluster(&view);
     report.findings.extend(cluster.findings);
     report.skipped.extend(cluster.skipped);
+    for (rule, n) in cluster.checks {
+        *report.checks.entry(rule).or_default() += n;
+    }
     kubeharden_rules::note_unenforced_policies(&mut report.findings, &view);
     owners::judge_through_owners(&mut report.findings, &view.owners);
+    rules.uncount_made(&mut report.checks, view.owners.made_count() as u64);
     (report, view)
 }
 
@@ -416,6 +422,25 @@ mod tests {
         };
         assert_eq!(render(&many), render(&one));
         assert_eq!(many.stats.objects, 50);
+    }
+
+    #[test]
+    fn checks_count_each_rule_on_each_subject_it_judges() {
+        let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: app, uid: u1}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: c, image: r.example/c:1}\n";
+        let service = "apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: app}\nspec: {type: NodePort}\n";
+        let ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: app}\n";
+        let text = [deploy, service, ns, &POD.replace("name: p,", "name: q,")].join("---\n");
+        let report = scan_text("t.yaml", &text, &RuleSet::all(), &ScanOptions::default());
+        let checks = |id: &str| report.checks.get(id).copied().unwrap_or(0);
+        assert_eq!(checks("KH101"), 2, "two workloads");
+        assert_eq!(checks("KH540"), 1, "one Service");
+        assert_eq!(checks("KH510"), 1, "one namespace judged");
+        assert_eq!(checks("KH533"), 0, "no ConfigMap");
+        // A ReplicaSet the Deployment made is judged through it: no more checks.
+        let rs = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: d-1\n  namespace: app\n  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: d, uid: u1, controller: true}]\nspec:\n  template:\n    spec:\n      containers:\n      - {name: c, image: r.example/c:1}\n";
+        let with_rs = format!("{text}---\n{rs}");
+        let report = scan_text("t.yaml", &with_rs, &RuleSet::all(), &ScanOptions::default());
+        assert_eq!(report.checks.get("KH101").copied(), Some(2));
     }
 
     #[test]

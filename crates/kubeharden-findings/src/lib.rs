@@ -12,5 +12,5 @@ mod report;
 mod rule;
 
 pub use finding::{AlertDetails, Finding, Location, Requirement, Severity, UnknownSeverity};
-pub use report::{ClusterStats, ScanReport, ScanStats, SkippedChecks};
+pub use report::{Checks, ClusterStats, ScanReport, ScanStats, SkippedChecks};
 pub use rule::{Mitre, Pss, PssLevel, RuleCatalog, RuleInfo};

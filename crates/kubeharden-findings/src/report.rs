@@ -46,7 +46,14 @@ pub struct ScanReport {
     pub stats: ScanStats,
     /// The clusters the scan was made of (empty for a scan of bare inputs).
     pub clusters: Vec<ClusterStats>,
+    /// How many checks each rule made (by rule ID): the subjects it judged, each a
+    /// check that passes unless the rule found something on it. The compliance score
+    /// counts them (docs/score.md).
+    pub checks: Checks,
 }
+
+/// Checks made per rule ID.
+pub type Checks = std::collections::BTreeMap<&'static str, u64>;
 
 impl ScanReport {
     /// Adds `other`'s findings, errors, skipped checks and counts to this report.
@@ -56,6 +63,9 @@ impl ScanReport {
         self.warnings.extend(other.warnings);
         self.skipped.extend(other.skipped);
         self.clusters.extend(other.clusters);
+        for (rule, n) in other.checks {
+            *self.checks.entry(rule).or_default() += n;
+        }
         let (a, b) = (&mut self.stats, other.stats);
         a.files += b.files;
         a.bytes += b.bytes;

@@ -146,6 +146,13 @@ impl RuleSet {
             }
             let mut out = NodeOut::default();
             check(&ctx, &mut out);
+            // Each control-plane node is one check of each node rule judged there.
+            let applies = crate::subjects::node_rule_applies(rule.def.id, node_view);
+            if !out.violations.is_empty()
+                || (out.unjudged.is_empty() && out.unread.is_empty() && applies)
+            {
+                *result.checks.entry(rule.def.id).or_default() += 1;
+            }
             for (file, what) in out.unjudged.iter().chain(&out.unread) {
                 result.skipped.push(SkippedChecks {
                     scope: scope.to_string(),

@@ -7,7 +7,7 @@ use kubeharden_load::{LoadError, LoadErrorKind, Object, Workload};
 use rayon::prelude::*;
 
 use crate::context::{ClusterCtx, ClusterOut, ClusterViolation, Out};
-use kubeharden_findings::{Finding, Location, SkippedChecks};
+use kubeharden_findings::{Checks, Finding, Location, SkippedChecks};
 
 use crate::finding::{graded, new_finding};
 use crate::rule::{Check, RuleEntry};
@@ -18,6 +18,9 @@ use crate::select::RuleSet;
 pub struct ObjectResult {
     pub findings: Vec<Finding>,
     pub errors: Vec<LoadError>,
+    /// Checks made, per rule (only node audits count them here; the engine counts
+    /// those of objects with [`RuleSet::count_checks`]).
+    pub checks: Checks,
 }
 
 /// What the cluster-wide rules produced.
@@ -25,6 +28,9 @@ pub struct ObjectResult {
 pub struct ClusterResult {
     pub findings: Vec<Finding>,
     pub skipped: Vec<SkippedChecks>,
+    /// The checks of the namespace and cluster rules that judge no object of their
+    /// own kind (crate::subjects), and of the node rules on the control plane.
+    pub checks: Checks,
 }
 
 impl RuleSet {
@@ -68,19 +74,24 @@ impl RuleSet {
             .collect();
         // Rules run in parallel; collecting keeps their order, so the report does not
         // depend on the thread count.
-        type RuleResult<'a> = (Vec<Finding>, Vec<&'a str>, Vec<(String, String)>);
+        type RuleResult<'a> = (Vec<Finding>, Vec<&'a str>, Vec<(String, String)>, u64);
         let per_rule: Vec<RuleResult<'_>> = self
             .rules
             .par_iter()
             .map(|rule| {
                 let mut out = ClusterOut::default();
                 let mut skipped_in = Vec::new();
+                let mut judged: u64 = 0;
                 match rule.def.check {
-                    Check::Cluster(check) => check(&ctx, &mut out),
+                    Check::Cluster(check) => {
+                        check(&ctx, &mut out);
+                        judged = 1;
+                    }
                     Check::Namespace(check) => {
                         for ns in &namespaces {
                             if view.namespaces.contains_key(*ns) {
                                 check(&ctx, ns, &mut out);
+                                judged += 1;
                             } else if !kubeharden_cluster::is_system_namespace(ns) {
                                 skipped_in.push(*ns);
                             }
@@ -88,18 +99,27 @@ impl RuleSet {
                     }
                     _ => {}
                 }
+                // What the rule could not judge is no check (and a rule that judges
+                // objects of its own kind had them counted as they were read).
+                let judged = match crate::subjects::subject_kinds(rule.def.id) {
+                    Some(_) => 0,
+                    None => judged.saturating_sub(out.not_judged.len() as u64),
+                };
                 let findings = out
                     .violations
                     .into_iter()
                     .map(|v| locate_cluster(rule, v))
                     .collect();
-                (findings, skipped_in, out.not_judged)
+                (findings, skipped_in, out.not_judged, judged)
             })
             .collect();
         // One entry per scope and reason, naming every rule it stopped.
         let mut skipped: BTreeMap<(String, String), Vec<&'static str>> = BTreeMap::new();
         let no_namespace = "no Namespace object in the scan";
-        for (rule, (findings, skipped_in, not_judged)) in self.rules.iter().zip(per_rule) {
+        for (rule, (findings, skipped_in, not_judged, judged)) in self.rules.iter().zip(per_rule) {
+            if judged > 0 {
+                *result.checks.entry(rule.def.id).or_default() += judged;
+            }
             result
                 .findings
                 .extend(findings.into_iter().filter(|f| self.admits(f)));
@@ -125,6 +145,9 @@ impl RuleSet {
         let control_plane = self.check_control_plane(view);
         result.findings.extend(control_plane.findings);
         result.skipped.extend(control_plane.skipped);
+        for (rule, n) in control_plane.checks {
+            *result.checks.entry(rule).or_default() += n;
+        }
         // What a live scan could not read is not judged either.
         if let Some(live) = &view.live {
             result
@@ -150,6 +173,15 @@ impl RuleSet {
             };
             let mut out = crate::context::NodeOut::default();
             check(&ctx, &mut out);
+            // The node is the subject of every node rule: one check, unless all the
+            // rule could say is what it could not judge.
+            let judged = !out.violations.is_empty()
+                || (out.unjudged.is_empty()
+                    && out.unread.is_empty()
+                    && crate::subjects::node_rule_applies(rule.def.id, view));
+            if judged {
+                result.checks.insert(rule.def.id, 1);
+            }
             result.errors.extend(unjudged(rule, &out.unjudged));
             result.errors.extend(unread(rule, &out.unread));
             let findings = out.violations.into_iter().map(|v| node_finding(rule, v));

@@ -20,6 +20,7 @@ mod registry;
 mod rule;
 mod rules;
 mod select;
+mod subjects;
 mod support;
 
 pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, Tag};

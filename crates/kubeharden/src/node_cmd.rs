@@ -56,6 +56,7 @@ pub fn run(args: NodeArgs) -> Result<u8, CliError> {
             skipped_documents: 0,
         },
         clusters: Vec::new(),
+        checks: checked.checks,
     };
     let code = finish(&report, &rules, &args.output, &args.selection)?;
     // Even with --fail-on-errors never: an audit of nothing passed nothing.
