@@ -58,6 +58,9 @@ struct Summary<'a> {
     /// `scan`: the separate clusters the PATHs made.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     clusters: Vec<JsonCluster<'a>>,
+    /// The summary views: score, sections, rules, top risks.
+    #[serde(flatten)]
+    views: crate::json_summary::JsonViews<'a>,
 }
 
 #[derive(Serialize)]
@@ -85,6 +88,7 @@ struct Tool {
 
 pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let scan = report.scan;
+    let summary = crate::summary::Summary::of(report);
     let errors = scan
         .errors
         .iter()
@@ -135,6 +139,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                     objects: c.objects,
                 })
                 .collect(),
+            views: crate::json_summary::views(&summary),
         },
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -3,18 +3,25 @@
 
 #![forbid(unsafe_code)]
 
+mod html;
 mod json;
+mod json_summary;
 mod junit;
+mod markdown;
 mod policy_report;
 mod sarif;
+pub mod summary;
 mod text;
+mod text_summary;
 
 use std::str::FromStr;
 
 use kubeharden_findings::{RuleCatalog, RuleInfo, ScanReport, Severity};
 
+pub use html::write_html;
 pub use json::write_json;
 pub use junit::{write_junit, JunitMeta};
+pub use markdown::write_markdown;
 pub use policy_report::{
     policy_reports, write_policy_reports, PolicyReportDoc, PolicyReportOptions, API_VERSION,
     DEFAULT_MAX_RESULTS, LIMIT_ANNOTATION, MANAGED_BY, MAX_REPORT_BYTES, OMITTED_ANNOTATION,
@@ -38,11 +45,17 @@ pub enum Format {
     Junit,
     /// wgpolicyk8s.io/v1alpha2 PolicyReports and a ClusterPolicyReport, as YAML.
     PolicyReport,
+    /// One self-contained HTML page: score chart, filters, search.
+    Html,
+    /// A summary for a pull-request comment.
+    Markdown,
 }
 
 /// A `--format` that is none of the formats.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format {given:?} (expected text, json, sarif, junit or policyreport)")]
+#[error(
+    "unknown format {given:?} (expected text, json, sarif, junit, policyreport, html or markdown)"
+)]
 pub struct UnknownFormat {
     pub given: String,
 }
@@ -57,6 +70,8 @@ impl FromStr for Format {
             "sarif" => Ok(Format::Sarif),
             "junit" => Ok(Format::Junit),
             "policyreport" => Ok(Format::PolicyReport),
+            "html" => Ok(Format::Html),
+            "markdown" | "md" => Ok(Format::Markdown),
             _ => Err(UnknownFormat {
                 given: s.to_string(),
             }),

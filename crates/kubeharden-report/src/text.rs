@@ -11,18 +11,32 @@ use crate::{severity_counts, Report};
 pub struct TextOptions {
     /// Colour the output (only on a terminal, and never with NO_COLOR: the CLI decides).
     pub color: bool,
+    /// Print only the summary (and the closing count), not each finding: `--summary`.
+    pub summary_only: bool,
 }
 
-struct Painter {
-    color: bool,
+pub(crate) struct Painter {
+    pub(crate) color: bool,
 }
 
 /// `text` safe for a terminal: control characters (an escape sequence in a crafted
 /// `metadata.name` could retitle or clear the terminal) and bidirectional overrides
 /// (which reorder what is shown) are printed escaped, as `\x1b` or `\u{202e}`.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char =
-        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    escape_unsafe(text, false)
+}
+
+/// [`printable`], with newlines and tabs kept: for HTML and Markdown, where they
+/// move no cursor.
+pub(crate) fn printable_keeping_newlines(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_unsafe(text, true)
+}
+
+fn escape_unsafe(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && !(keep_newlines && matches!(c, '\n' | '\t')))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
     if !text.chars().any(unsafe_char) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -38,7 +52,7 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 impl Painter {
-    fn paint(&self, style: Style, text: &str) -> String {
+    pub(crate) fn paint(&self, style: Style, text: &str) -> String {
         let text = printable(text);
         if self.color {
             format!("{}{text}{}", style.render(), style.render_reset())
@@ -47,7 +61,7 @@ impl Painter {
         }
     }
 
-    fn severity(&self, sev: Severity) -> String {
+    pub(crate) fn severity(&self, sev: Severity) -> String {
         let color = match sev {
             Severity::Critical => AnsiColor::BrightRed,
             Severity::High => AnsiColor::Red,
@@ -76,6 +90,11 @@ pub fn write_text(
     let bold = Style::new().effects(Effects::BOLD);
     let dim = Style::new().effects(Effects::DIMMED);
     let scan = report.scan;
+    crate::text_summary::write_summary(&crate::summary::Summary::of(report), out, &p)?;
+    writeln!(out)?;
+    if options.summary_only {
+        return write_summary(report, out, &p);
+    }
     let mut current_file: Option<&str> = None;
     let mut current_resource = None;
     for f in &scan.findings {

@@ -186,11 +186,11 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
     crate::scan_cmd::set_threads(args.threads)?;
     if !matches!(
         args.output.format,
-        Format::Text | Format::Json | Format::Junit
+        Format::Text | Format::Json | Format::Junit | Format::Html | Format::Markdown
     ) {
         return Err(CliError::FormatNotSupported {
             command: "audit-log",
-            supported: "text, json or junit",
+            supported: "text, json, junit, html or markdown",
             format: args.output.format,
         });
     }

@@ -283,6 +283,10 @@ pub struct SelectArgs {
     /// checked nothing at all exits 2 either way.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = FailOnErrors::Always)]
     pub fail_on_errors: FailOnErrors,
+    /// Print only the summary (score, guidance sections, top risks, rules), not each
+    /// finding: text output; the other formats always hold it.
+    #[arg(long)]
+    pub summary: bool,
 }
 
 /// `--fail-on-errors`.
@@ -417,7 +421,15 @@ pub struct ExplainArgs {
 
 fn parse_format(s: &str) -> Result<Format, String> {
     s.parse().map_err(|e: UnknownFormat| {
-        let formats = ["text", "json", "sarif", "junit", "policyreport"];
+        let formats = [
+            "text",
+            "json",
+            "sarif",
+            "junit",
+            "policyreport",
+            "html",
+            "markdown",
+        ];
         format!("{e}{}", did_you_mean(s, formats))
     })
 }

@@ -83,5 +83,7 @@ fn format_name(format: Format) -> &'static str {
         Format::Sarif => "sarif",
         Format::Junit => "junit",
         Format::PolicyReport => "policyreport",
+        Format::Html => "html",
+        Format::Markdown => "markdown",
     }
 }

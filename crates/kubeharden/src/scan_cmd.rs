@@ -7,8 +7,8 @@ use std::sync::Arc;
 use kubeharden_engine::{clusters_of, scan_clusters, ScanOptions, ScanReport};
 use kubeharden_load::{discover, Discovered, Input, LoadError};
 use kubeharden_report::{
-    write_json, write_junit, write_policy_reports, write_sarif, write_text, Format, JunitMeta,
-    PolicyReportOptions, Report, TextOptions,
+    write_html, write_json, write_junit, write_markdown, write_policy_reports, write_sarif,
+    write_text, Format, JunitMeta, PolicyReportOptions, Report, TextOptions,
 };
 use kubeharden_rules::{RuleSet, Selection};
 
@@ -87,7 +87,7 @@ pub fn finish(
     for warning in &report.warnings {
         eprintln!("kubeharden: warning: {warning}");
     }
-    write_report(report, rules, output, fail_on)?;
+    write_report(report, rules, output, fail_on, selection.summary)?;
     let errors_fail = selection.fail_on_errors == crate::cli::FailOnErrors::Always;
     Ok(if errors_fail && !report.errors.is_empty() {
         exit::ERROR
@@ -213,6 +213,7 @@ pub fn write_report(
     rules: &RuleSet,
     args: &crate::cli::OutputArgs,
     fail_on: crate::cli::FailOn,
+    summary_only: bool,
 ) -> Result<(), CliError> {
     let view = Report {
         scan: report,
@@ -225,6 +226,7 @@ pub fn write_report(
             &mut out,
             TextOptions {
                 color: output::use_color(args),
+                summary_only,
             },
         ),
         Format::Json => write_json(&view, &mut out),
@@ -235,6 +237,8 @@ pub fn write_report(
             &mut out,
             &policy_report_options(fail_on, kubeharden_report::DEFAULT_MAX_RESULTS),
         ),
+        Format::Html => write_html(&view, &mut out),
+        Format::Markdown => write_markdown(&view, &mut out),
     };
     output::finish(written, out)
 }

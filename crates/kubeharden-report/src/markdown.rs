@@ -1,0 +1,226 @@
+//! `--format markdown`: a summary sized for a pull-request comment: the score per
+//! guidance section, the top risks, and each section's findings folded in a
+//! `<details>` block, within GitHub's 65,536-character limit for a comment.
+//!
+//! Text from the input is escaped: HTML and Markdown punctuation lose their meaning
+//! and `@` cannot mention anyone.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use kubeharden_findings::{Finding, Severity};
+
+use crate::summary::Summary;
+use crate::Report;
+
+/// Findings listed per section; the rest are counted.
+pub const ROWS_PER_SECTION: usize = 25;
+/// The most the whole comment may take, with room left under GitHub's limit.
+pub const MAX_BYTES: usize = 60_000;
+
+/// `text` safe in a Markdown table cell: no markup, no link, no mention, one line.
+pub fn escape(text: &str) -> String {
+    let text = crate::text::printable(text);
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '@' => out.push_str("&#64;"),
+            '#' => out.push_str("&#35;"),
+            '|' => out.push_str("\\|"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '~' | '!' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn severities(by: &[usize; 5]) -> String {
+    let parts: Vec<String> = Severity::ALL
+        .iter()
+        .zip(by)
+        .filter(|(_, n)| **n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    parts.join(", ")
+}
+
+fn location(f: &Finding) -> String {
+    match f.location.line {
+        0 => escape(&f.location.file),
+        line => format!("{}:{line}", escape(&f.location.file)),
+    }
+}
+
+pub fn write_markdown(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let summary = Summary::of(report);
+    let mut md = String::new();
+    header(&mut md, report, &summary);
+    sections_table(&mut md, &summary);
+    top_risks(&mut md, &summary);
+    details(&mut md, report, &summary);
+    out.write_all(md.as_bytes())
+}
+
+fn header(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
+    let scan = report.scan;
+    let score = &summary.score;
+    let _ = writeln!(md, "## kubeharden: compliance score {}\n", score.display());
+    let total: [usize; 5] =
+        std::array::from_fn(|i| summary.sections.iter().map(|s| s.by_severity[i]).sum());
+    let findings = match scan.findings.len() {
+        0 => "no findings".to_string(),
+        n => format!("**{n}** finding{} ({})", plural(n), severities(&total)),
+    };
+    let _ = write!(
+        md,
+        "{findings} in {} object{} from {} file{}",
+        scan.stats.objects,
+        plural(scan.stats.objects),
+        scan.stats.files,
+        plural(scan.stats.files)
+    );
+    if score.checks > 0 {
+        let _ = write!(
+            md,
+            "; {} of {} checks pass, weighted by severity",
+            score.passed, score.checks
+        );
+    }
+    if !scan.errors.is_empty() {
+        let _ = write!(
+            md,
+            "; **{} error{}**",
+            scan.errors.len(),
+            plural(scan.errors.len())
+        );
+    }
+    md.push_str(".\n\n");
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn sections_table(md: &mut String, summary: &Summary<'_>) {
+    md.push_str("| Section | Score | Checks | Failed | Findings |\n|---|---:|---:|---:|---:|\n");
+    for s in &summary.sections {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            s.section.title(),
+            s.score.display(),
+            s.score.checks,
+            s.score.failed,
+            s.findings
+        );
+    }
+    let o = &summary.score;
+    let _ = writeln!(
+        md,
+        "| **Overall** | **{}** | {} | {} | {} |\n",
+        o.display(),
+        o.checks,
+        o.failed,
+        summary.sections.iter().map(|s| s.findings).sum::<usize>()
+    );
+}
+
+fn top_risks(md: &mut String, summary: &Summary<'_>) {
+    if summary.top_risks.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "### Top risks ({} of {})\n\n| Severity | Rule | Risk | Resource | Location |\n|---|---|---|---|---|",
+        summary.top_risks.len(),
+        summary.risks
+    );
+    for risk in &summary.top_risks {
+        let f = risk.finding;
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            f.severity,
+            f.rule_id,
+            risk.kind.describe(),
+            escape(&f.resource.to_string()),
+            location(f)
+        );
+    }
+    md.push('\n');
+}
+
+fn details(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
+    let mut omitted = 0;
+    for s in summary.sections.iter().filter(|s| s.findings > 0) {
+        let mut mine: Vec<&Finding> = report
+            .scan
+            .findings
+            .iter()
+            .filter(|f| summary.section_of(f) == s.section)
+            .collect();
+        // The most severe first, then in report order.
+        mine.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        let _ = writeln!(
+            md,
+            "<details><summary><b>{}</b>: {} finding{} ({})</summary>\n\n| Severity | Rule | Resource | Location | Message |\n|---|---|---|---|---|",
+            s.section.title(),
+            s.findings,
+            plural(s.findings),
+            severities(&s.by_severity)
+        );
+        let mut listed = 0;
+        for f in &mine {
+            let row = format!(
+                "| {} | {} | {} | {} | {} |\n",
+                f.severity,
+                f.rule_id,
+                escape(&f.resource.to_string()),
+                location(f),
+                escape(&f.message)
+            );
+            // Room for the closing lines of this and later sections.
+            if listed == ROWS_PER_SECTION || md.len() + row.len() > MAX_BYTES - 2_000 {
+                break;
+            }
+            md.push_str(&row);
+            listed += 1;
+        }
+        if listed < mine.len() {
+            let _ = writeln!(
+                md,
+                "\n{} more in this section: see the full report (`--format html` or `text`).",
+                mine.len() - listed
+            );
+            omitted += mine.len() - listed;
+        }
+        md.push_str("\n</details>\n\n");
+    }
+    if omitted > 0 {
+        let _ = writeln!(md, "_{omitted} findings not listed here._");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn cells_lose_markup_links_and_mentions() {
+        assert_eq!(escape("a|b"), "a\\|b");
+        assert_eq!(escape("<img src=x>"), "&lt;img src=x&gt;");
+        assert_eq!(escape("@admins"), "&#64;admins");
+        assert_eq!(escape("[x](http://e)"), "\\[x\\]\\(http://e\\)");
+        assert_eq!(escape("line\nnext"), "line\\\\x0anext");
+    }
+}

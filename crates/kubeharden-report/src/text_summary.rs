@@ -1,0 +1,163 @@
+//! The summary that opens a text report (and is all of it with `--summary`): the
+//! compliance score, the guidance sections, the top risks and the rules that found
+//! something, as aligned tables.
+
+use std::io::{self, Write};
+
+use anstyle::{Effects, Style};
+use kubeharden_findings::Severity;
+
+use crate::summary::Summary;
+use crate::text::{printable, Painter};
+
+/// A table whose columns are as wide as their widest cell; the first `text` columns
+/// are left-aligned, the numbers after them right-aligned.
+struct Table {
+    rows: Vec<Vec<String>>,
+    text: usize,
+}
+
+impl Table {
+    fn write(&self, out: &mut dyn Write, indent: &str) -> io::Result<()> {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|cell| cell.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for row in &self.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(c, cell)| match c < self.text {
+                    true => format!("{cell:<w$}", w = widths[c]),
+                    false => format!("{cell:>w$}", w = widths[c]),
+                })
+                .collect();
+            writeln!(out, "{indent}{}", cells.join("  ").trim_end())?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn write_summary(
+    summary: &Summary<'_>,
+    out: &mut dyn Write,
+    p: &Painter,
+) -> io::Result<()> {
+    let bold = Style::new().effects(Effects::BOLD);
+    writeln!(out, "{}", p.paint(bold, "Summary"))?;
+    let score = &summary.score;
+    if score.checks > 0 {
+        writeln!(
+            out,
+            "  Compliance score {} ({} of {} checks pass, weighted by severity; docs/score.md)",
+            p.paint(bold, &score.display()),
+            score.passed,
+            score.checks
+        )?;
+    }
+    writeln!(out)?;
+    write_sections(summary, out)?;
+    if !summary.top_risks.is_empty() {
+        writeln!(out)?;
+        let shown = summary.top_risks.len();
+        let title = match summary.risks {
+            n if n > shown => format!("Top risks ({shown} of {n})"),
+            n => format!("Top risks ({n})"),
+        };
+        writeln!(out, "  {}", p.paint(bold, &title))?;
+        for risk in &summary.top_risks {
+            let f = risk.finding;
+            writeln!(
+                out,
+                "    {} {}  {}: {}",
+                p.severity(f.severity),
+                f.rule_id,
+                risk.kind.describe(),
+                printable(&f.resource.to_string())
+            )?;
+            let place = match f.location.line {
+                0 => printable(&f.location.file).into_owned(),
+                line => format!("{}:{line}", printable(&f.location.file)),
+            };
+            writeln!(out, "{:15}{place}: {}", "", printable(&f.message))?;
+        }
+    }
+    let rules: Vec<_> = summary.rules_with_findings().collect();
+    if !rules.is_empty() {
+        writeln!(out)?;
+        let mut rows = vec![vec![
+            "Rule".to_string(),
+            "Severity".into(),
+            "Section".into(),
+            "Objects".into(),
+            "Findings".into(),
+            "Checks".into(),
+            "Passed".into(),
+        ]];
+        for r in rules {
+            rows.push(vec![
+                format!("{} {}", r.info.id, r.info.name),
+                r.info.severity.to_string(),
+                r.section.id().to_string(),
+                r.objects.to_string(),
+                r.findings.to_string(),
+                r.checks.to_string(),
+                (r.checks - r.failed).to_string(),
+            ]);
+        }
+        Table { rows, text: 3 }.write(out, "  ")?;
+    }
+    Ok(())
+}
+
+fn write_sections(summary: &Summary<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut header = vec![
+        "Section".to_string(),
+        "Score".into(),
+        "Checks".into(),
+        "Failed".into(),
+        "Findings".into(),
+    ];
+    header.extend(Severity::ALL.iter().map(|s| s.to_string()));
+    let mut rows = vec![header];
+    for s in &summary.sections {
+        let mut row = vec![
+            s.section.title().to_string(),
+            s.score.display(),
+            s.score.checks.to_string(),
+            s.score.failed.to_string(),
+            s.findings.to_string(),
+        ];
+        row.extend(s.by_severity.iter().map(usize::to_string));
+        rows.push(row);
+    }
+    let mut total = vec![
+        "Overall".to_string(),
+        summary.score.display(),
+        summary.score.checks.to_string(),
+        summary.score.failed.to_string(),
+        summary
+            .sections
+            .iter()
+            .map(|s| s.findings)
+            .sum::<usize>()
+            .to_string(),
+    ];
+    total.extend((0..5).map(|i| {
+        summary
+            .sections
+            .iter()
+            .map(|s| s.by_severity[i])
+            .sum::<usize>()
+            .to_string()
+    }));
+    rows.push(total);
+    Table { rows, text: 1 }.write(out, "  ")
+}

@@ -1,0 +1,406 @@
+//! The summary views and the compliance score (docs/score.md) in every format: text
+//! (`--summary`), JSON, Markdown and HTML show the same numbers, for `scan` and
+//! `node`; the score follows its formula from the per-rule counts; hostile names stay
+//! text; and the HTML page, rendered by headless Chromium, shows the score, the
+//! sections and the findings, and its search filters them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::root;
+use serde_json::Value;
+
+fn kubeharden(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["--format", "json"]);
+    serde_json::from_str(&kubeharden(&all).1).unwrap()
+}
+
+const INSECURE: &[&str] = &["scan", "examples/insecure"];
+const NODE: &[&str] = &[
+    "node",
+    "--root",
+    "crates/kubeharden/tests/nodes/kubeadm-control-plane",
+];
+
+/// The score the formula gives for some per-rule entries, from their severities.
+fn formula(rules: &[&Value]) -> Option<f64> {
+    let weight = |sev: &str| match sev {
+        "critical" => 8,
+        "high" => 4,
+        "medium" => 2,
+        "low" => 1,
+        _ => 0,
+    };
+    let (mut all, mut passed) = (0u64, 0u64);
+    for r in rules {
+        let w = weight(r["severity"].as_str().unwrap());
+        all += w * r["checks"].as_u64().unwrap();
+        passed += w * r["passed"].as_u64().unwrap();
+    }
+    (all > 0).then(|| (passed as f64 * 1000.0 / all as f64).round() / 10.0)
+}
+
+#[test]
+fn the_score_follows_its_formula_per_section_and_overall() {
+    for args in [INSECURE, NODE] {
+        let doc = json(args);
+        let summary = &doc["summary"];
+        let per_rule: Vec<&Value> = summary["per_rule"].as_array().unwrap().iter().collect();
+        assert!(!per_rule.is_empty(), "{args:?}");
+        for r in &per_rule {
+            let (checks, passed, failed) = (
+                r["checks"].as_u64().unwrap(),
+                r["passed"].as_u64().unwrap(),
+                r["failed"].as_u64().unwrap(),
+            );
+            assert_eq!(checks, passed + failed, "{r}");
+            if r["findings"].as_u64().unwrap() > 0 {
+                assert!(failed > 0, "a rule with findings failed no check: {r}");
+            }
+        }
+        let overall = summary["score"]["percent"].as_f64();
+        assert_eq!(overall, formula(&per_rule), "{args:?}");
+        assert!(summary["score"]["checks"].as_u64().unwrap() > 0, "{args:?}");
+        let sections = summary["sections"].as_array().unwrap();
+        assert_eq!(sections.len(), 5);
+        let mut findings = 0;
+        for s in sections {
+            let id = s["id"].as_str().unwrap();
+            let mine: Vec<&Value> = per_rule
+                .iter()
+                .copied()
+                .filter(|r| r["section"] == id)
+                .collect();
+            assert_eq!(s["score"]["percent"].as_f64(), formula(&mine), "{id}");
+            findings += s["findings"].as_u64().unwrap();
+        }
+        assert_eq!(findings, summary["findings"].as_u64().unwrap(), "{args:?}");
+    }
+}
+
+#[test]
+fn the_insecure_example_scores_low_and_its_hardened_twin_full() {
+    let insecure = json(INSECURE)["summary"]["score"]["percent"]
+        .as_f64()
+        .unwrap();
+    let hardened = json(&["scan", "examples/hardened"])["summary"]["score"].clone();
+    assert!(insecure < 80.0, "insecure example scores {insecure}");
+    assert_eq!(hardened["percent"].as_f64(), Some(100.0), "{hardened}");
+    assert_eq!(hardened["failed"], 0);
+}
+
+#[test]
+fn top_risks_name_the_exposed_privileged_workload_first() {
+    let doc = json(INSECURE);
+    let risks = doc["summary"]["top_risks"].as_array().unwrap();
+    assert!(!risks.is_empty());
+    assert_eq!(risks[0]["kind"], "exposed-privileged", "{}", risks[0]);
+    let kinds: Vec<&str> = risks.iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    let mut sorted = kinds.clone();
+    let rank = |k: &str| {
+        [
+            "exposed-privileged",
+            "privileged-host-network",
+            "escalation-path",
+            "critical",
+        ]
+        .iter()
+        .position(|x| *x == k)
+        .unwrap()
+    };
+    sorted.sort_by_key(|k| rank(k));
+    assert_eq!(kinds, sorted, "most urgent first");
+}
+
+#[test]
+fn summary_only_prints_the_summary_with_the_same_score() {
+    let finding_line = regex::Regex::new(r"(?m)^    \d+:\d+ ").unwrap();
+    for args in [INSECURE, NODE] {
+        let score = json(args)["summary"]["score"]["percent"].as_f64().unwrap();
+        let mut with = args.to_vec();
+        with.push("--summary");
+        let (code, text) = kubeharden(&with);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(
+            text.contains(&format!("Compliance score {score:.1}%")),
+            "{text}"
+        );
+        for section in ["Pod security", "Network separation", "Overall"] {
+            assert!(text.contains(section), "{section} missing:\n{text}");
+        }
+        let (_, full) = kubeharden(args);
+        assert!(full.starts_with(&text[..text.find("\n\n").unwrap()]));
+        assert!(
+            full.len() > text.len() + 500,
+            "--summary printed the findings"
+        );
+        // No finding line (`    LINE:COL  severity ...`) in the summary alone.
+        assert!(finding_line.is_match(&full) && !finding_line.is_match(&text));
+    }
+}
+
+#[test]
+fn markdown_fits_a_pull_request_comment_with_the_same_score() {
+    let score = json(INSECURE)["summary"]["score"]["percent"]
+        .as_f64()
+        .unwrap();
+    let (code, md) = kubeharden(&["scan", "examples/insecure", "--format", "markdown"]);
+    assert_eq!(code, 1);
+    assert!(
+        md.starts_with(&format!("## kubeharden: compliance score {score:.1}%")),
+        "{md}"
+    );
+    assert!(md.len() < 65_536, "{} bytes", md.len());
+    let opened = md.matches("<details>").count();
+    assert_eq!(opened, md.matches("</details>").count());
+    let with_findings = json(INSECURE)["summary"]["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["findings"].as_u64().unwrap() > 0)
+        .count();
+    assert_eq!(opened, with_findings);
+    assert!(md.contains("### Top risks"));
+    assert!(md.contains("| **Overall** |"));
+}
+
+/// A manifest whose names and values carry markup, a mention and a script.
+const HOSTILE: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: "web<img src=x onerror=alert(1)>"
+  namespace: "ns<b id=pwned>@admins"
+spec:
+  template:
+    spec:
+      containers:
+      - name: "c</td><script>document.title='pwned'</script>"
+        image: "evil.example/x:latest|[a](http://e)"
+        securityContext: {privileged: true}
+"#;
+
+fn hostile_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("evil<i>.yaml"), HOSTILE).unwrap();
+    dir
+}
+
+#[test]
+fn markdown_and_html_keep_hostile_input_as_text() {
+    let dir = hostile_dir();
+    let path = dir.path().to_str().unwrap();
+    let (_, md) = kubeharden(&["scan", path, "--format", "markdown"]);
+    assert!(md.contains("KH101"), "{md}");
+    for raw in ["<img", "<b id", "<script", "@admins", "](http"] {
+        assert!(!md.contains(raw), "{raw} unescaped in Markdown:\n{md}");
+    }
+    let (_, html) = kubeharden(&["scan", path, "--format", "html"]);
+    assert!(html.contains("KH101"));
+    for raw in ["<img", "<b id", "<i>", "<script>document", "title='pwned'"] {
+        assert!(!html.contains(raw), "{raw} unescaped in HTML");
+    }
+    // Nothing the page would fetch.
+    for fetch in ["<link", "<img", "<iframe", "href=\"http", "src=\"http"] {
+        assert!(!html.contains(fetch), "{fetch}");
+    }
+}
+
+/// Headless Chromium, or `None` once the skip has been reported.
+fn chromium() -> Option<PathBuf> {
+    kubeharden_testkit::tool("chromium", "the HTML report is not rendered in a browser")
+}
+
+/// The DOM of `page` after its script ran, as headless Chromium leaves it.
+fn dump_dom(chromium: &Path, url: &str) -> String {
+    let out = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--dump-dom",
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn count(dom: &str, needle: &str) -> usize {
+    dom.matches(needle).count()
+}
+
+/// The number in `<span id="shown-count">N</span>`.
+fn shown(dom: &str) -> usize {
+    let start = dom.find("id=\"shown-count\">").expect("shown-count") + 17;
+    dom[start..start + dom[start..].find('<').unwrap()]
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn html_renders_in_chromium_with_score_sections_findings_and_search() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let page = out.path().join("report.html");
+    let (code, _) = kubeharden(&[
+        "scan",
+        "examples/insecure",
+        "--format",
+        "html",
+        "--output",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let doc = json(INSECURE);
+    let summary = &doc["summary"];
+    let url = format!("file://{}", page.display());
+
+    let dom = dump_dom(&chromium, &url);
+    let score = summary["score"]["percent"].as_f64().unwrap();
+    assert!(
+        dom.contains(&format!(
+            "id=\"overall-score\" data-score=\"{score}\">{score:.1}%"
+        )),
+        "overall score {score} not shown"
+    );
+    assert_eq!(count(&dom, "class=\"section-row\""), 5);
+    for s in summary["sections"].as_array().unwrap() {
+        let row = format!("data-section=\"{}\"><td>", s["id"].as_str().unwrap());
+        let at = dom.find(&row).unwrap_or_else(|| panic!("{row}"));
+        let cells = &dom[at..at + dom[at..].find("</tr>").unwrap()];
+        let percent = s["score"]["percent"]
+            .as_f64()
+            .map_or("n/a".to_string(), |p| format!("{p:.1}%"));
+        assert!(cells.contains(&format!(">{percent}</td>")), "{cells}");
+    }
+    let findings = summary["findings"].as_u64().unwrap() as usize;
+    assert_eq!(count(&dom, "<tr class=\"finding\""), findings);
+    assert_eq!(shown(&dom), findings, "all findings shown at first");
+    assert!(count(&dom, "<svg") >= 2, "the charts");
+
+    // The search box, filled from the page's address, filters the rows.
+    let privileged = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            let text = format!(
+                "{} {} {} {} {}",
+                f["rule_id"], f["rule_name"], f["title"], f["path"], f["message"]
+            )
+            .to_lowercase();
+            text.contains("kh101")
+        })
+        .count();
+    assert!(privileged > 0 && privileged < findings);
+    let filtered = dump_dom(&chromium, &format!("{url}#q=KH101"));
+    assert_eq!(shown(&filtered), privileged, "search KH101");
+    let hidden = regex::Regex::new(r#"<tr class="finding"[^>]*hidden="""#).unwrap();
+    assert_eq!(
+        count(&filtered, "<tr class=\"finding\""),
+        hidden.find_iter(&filtered).count() + privileged
+    );
+    let by_section = dump_dom(&chromium, &format!("{url}#section=authn-authz"));
+    let authn = summary["sections"][2]["findings"].as_u64().unwrap() as usize;
+    assert_eq!(shown(&by_section), authn, "section filter");
+
+    // A screenshot, for a look by eye (kept when KUBEHARDEN_SCREENSHOT names a file).
+    let shot = std::env::var_os("KUBEHARDEN_SCREENSHOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| out.path().join("report.png"));
+    let status = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1280,1600",
+        ])
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "no screenshot");
+    assert!(
+        png.len() > 20_000,
+        "a blank screenshot ({} bytes)",
+        png.len()
+    );
+}
+
+#[test]
+fn hostile_html_runs_no_injected_markup_in_chromium() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let dir = hostile_dir();
+    let page = dir.path().join("report.html");
+    kubeharden(&[
+        "scan",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "html",
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    let dom = dump_dom(&chromium, &format!("file://{}", page.display()));
+    assert!(!dom.contains("id=\"pwned\""), "injected element");
+    assert!(!dom.contains("<title>pwned"), "injected script ran");
+    assert!(dom.contains("web&lt;img src=x onerror=alert(1)&gt;"));
+    assert_eq!(shown(&dom), count(&dom, "<tr class=\"finding\""));
+}
+
+#[test]
+fn every_reporting_command_takes_html_and_markdown_with_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs: [&[&str]; 3] = [
+        INSECURE,
+        NODE,
+        &[
+            "audit-log",
+            "examples/audit/audit.log",
+            "--deny-list",
+            "examples/audit/deny-list.txt",
+            "--cluster-cidr",
+            "10.244.0.0/16",
+        ],
+    ];
+    for (i, args) in runs.iter().enumerate() {
+        for format in ["html", "markdown"] {
+            let file = dir.path().join(format!("{i}.{format}"));
+            let mut all = args.to_vec();
+            all.extend(["--format", format, "--output", file.to_str().unwrap()]);
+            let (code, stdout) = kubeharden(&all);
+            assert_eq!(code, 1, "{all:?}");
+            assert!(stdout.is_empty(), "{all:?} wrote to stdout");
+            let written = std::fs::read_to_string(&file).unwrap();
+            assert!(written.contains("KH"), "{all:?}");
+        }
+    }
+}
