@@ -404,3 +404,40 @@ fn every_reporting_command_takes_html_and_markdown_with_output() {
         }
     }
 }
+
+fn per_rule(doc: &Value, id: &str) -> Option<Value> {
+    doc["summary"]["per_rule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule_id"] == id)
+        .cloned()
+}
+
+#[test]
+fn a_control_plane_a_dump_shows_is_one_node_check_per_rule() {
+    let doc = json(&[
+        "scan",
+        "crates/kubeharden/tests/dumps/control-plane-pod.yaml",
+    ]);
+    let node_rules: Vec<Value> = doc["summary"]["per_rule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["rule_id"].as_str().unwrap().starts_with("KH70"))
+        .cloned()
+        .collect();
+    assert!(node_rules.len() >= 5, "{node_rules:?}");
+    for r in &node_rules {
+        assert_eq!(r["checks"], 1, "one control-plane node: {r}");
+    }
+}
+
+#[test]
+fn objects_a_controller_in_the_scan_made_make_no_checks_of_their_own() {
+    // A Deployment, its ReplicaSet and Pod; a CronJob, its Job and Pod: the four
+    // made objects are judged through the two controllers.
+    let doc = json(&["scan", "crates/kubeharden/tests/dumps/deploy-rs-po.yaml"]);
+    let privileged = per_rule(&doc, "KH101").unwrap();
+    assert_eq!(privileged["checks"], 2, "{privileged}");
+}
