@@ -397,6 +397,32 @@ fn small_pages_give_the_same_report() {
             .count(),
         7
     );
+    // The compliance score counts the same checks however the lists are paged, and
+    // every format of `cluster` shows it (docs/score.md).
+    let score = &whole["summary"]["score"];
+    assert_eq!(score, &paged["summary"]["score"]);
+    assert!(score["checks"].as_u64().unwrap() > 0, "{score}");
+    let configmaps = whole["summary"]["per_rule"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule_id"] == "KH533")
+        .unwrap();
+    assert_eq!(configmaps["failed"], 7, "{configmaps}");
+    assert!(configmaps["checks"].as_u64().unwrap() >= 7, "{configmaps}");
+    let percent = format!("{:.1}%", score["percent"].as_f64().unwrap());
+    let md = cluster(&tb.kubeconfig, &["-n", ns, "-f", "markdown"]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        md.starts_with(&format!("## kubeharden: compliance score {percent}")),
+        "{md}"
+    );
+    let text = cluster(&tb.kubeconfig, &["-n", ns, "--summary"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&format!("Compliance score {percent}")),
+        "{text}"
+    );
 }
 
 #[test]
