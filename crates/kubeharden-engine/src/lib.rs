@@ -444,6 +444,51 @@ mod tests {
     }
 
     #[test]
+    fn a_sidecar_injected_into_every_replica_is_one_finding_naming_the_others() {
+        let rs = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web-1, namespace: app, uid: rs1}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: web, image: r.example/web:1}\n";
+        let pod = |name: &str| {
+            format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: app\n  ownerReferences: [{{apiVersion: apps/v1, kind: ReplicaSet, name: web-1, uid: rs1, controller: true}}]\nspec:\n  containers:\n  - {{name: web, image: r.example/web:1}}\n  - name: proxy\n    image: r.example/proxy:1\n    securityContext: {{privileged: true}}\n")
+        };
+        let text = [
+            rs.to_string(),
+            pod("web-1-a"),
+            pod("web-1-b"),
+            pod("web-1-c"),
+        ]
+        .join("---\n");
+        let report = scan_text("t.yaml", &text, &RuleSet::all(), &ScanOptions::default());
+        let proxy: Vec<&kubeharden_rules::Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.container.as_deref() == Some("proxy"))
+            .collect();
+        assert!(!proxy.is_empty());
+        let mut said: Vec<(&str, &str)> = proxy.iter().map(|f| (f.rule_id, &*f.message)).collect();
+        said.dedup();
+        assert_eq!(said.len(), proxy.len(), "one finding a problem: {proxy:#?}");
+        for f in &proxy {
+            assert_eq!(f.resource.name, "web-1-a");
+            assert!(
+                f.message
+                    .ends_with("(and in 2 other Pods of ReplicaSet web-1)"),
+                "{}",
+                f.message
+            );
+        }
+        // What the owner has too is reported on the owner only.
+        let web: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.container.as_deref() == Some("web"))
+            .map(|f| f.resource.kind.as_str())
+            .collect();
+        assert!(
+            !web.is_empty() && web.iter().all(|k| *k == "ReplicaSet"),
+            "{web:?}"
+        );
+    }
+
+    #[test]
     fn broken_document_is_an_error_and_the_rest_is_scanned() {
         let text = format!("{POD}---\nkind: [oops\n---\n{POD}");
         let report = scan_text("t.yaml", &text, &RuleSet::all(), &ScanOptions::default());

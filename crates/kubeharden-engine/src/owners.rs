@@ -2,10 +2,12 @@
 //! ReplicaSet of a Deployment, a Job of a CronJob) has its controller's pod
 //! template, so its findings repeat its controller's. A made object's finding is
 //! dropped where its owner, in the scan, has the same one: the same rule, container
-//! and field of the pod template. What only the made object has (a sidecar an
-//! admission webhook injected, an old ReplicaSet's template) is still reported.
+//! and field of the pod template. What only the made objects have (a sidecar an
+//! admission webhook injected into every replica, an old ReplicaSet's template) is
+//! still reported, once for all the objects one owner made: on the first, naming
+//! how many others share it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use kubeharden_cluster::owners::{template_path, ObjectKey, Owners};
 use kubeharden_rules::Finding;
@@ -55,9 +57,68 @@ pub(crate) fn judge_through_owners(findings: &mut Vec<Finding>, owners: &Owners)
             .map(|(i, _)| i)
             .collect()
     };
+    let repeated = repeated
+        .into_iter()
+        .chain(shared_by_siblings(findings, owners))
+        .collect();
+    drop_all(findings, &repeated);
+}
+
+/// The findings that objects made by one owner share while the owner lacks them
+/// (an injected sidecar in every replica): all but the first, whose message then
+/// says how many others have it too.
+fn shared_by_siblings(findings: &mut [Finding], owners: &Owners) -> Vec<usize> {
+    // A rule may say two things of one field (no cpu limit, no memory limit): the
+    // message, with the object's own name taken out, tells them apart.
+    let mut first: HashMap<(Problem<'_>, String), (usize, usize)> = HashMap::new();
+    let mut dropped = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        let key = ObjectKey::of(&f.resource);
+        let Some(owner) = owners.owner_of(&key) else {
+            continue;
+        };
+        let said = f.message.replace(&key.name, "{}");
+        let (_, rule, container, field) = problem(f, key);
+        match first.entry(((owner.clone(), rule, container, field), said)) {
+            std::collections::hash_map::Entry::Occupied(mut seen) => {
+                seen.get_mut().1 += 1;
+                dropped.push(i);
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert((i, 0));
+            }
+        }
+    }
+    let notes: Vec<(usize, usize, ObjectKey)> = first
+        .into_iter()
+        .filter(|(_, (_, others))| *others > 0)
+        .map(|(((owner, ..), _), (i, others))| (i, others, owner))
+        .collect();
+    for (i, others, owner) in notes {
+        let f = &mut findings[i];
+        f.message = format!(
+            "{} (and in {others} other {} of {} {})",
+            f.message,
+            plural(&f.resource.kind, others),
+            owner.kind,
+            owner.name
+        );
+    }
+    dropped
+}
+
+fn plural(kind: &str, n: usize) -> String {
+    if n == 1 {
+        kind.to_string()
+    } else {
+        format!("{kind}s")
+    }
+}
+
+fn drop_all(findings: &mut Vec<Finding>, indices: &HashSet<usize>) {
     let mut index = 0;
     findings.retain(|_| {
         index += 1;
-        !repeated.contains(&(index - 1))
+        !indices.contains(&(index - 1))
     });
 }

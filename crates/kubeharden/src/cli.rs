@@ -41,6 +41,26 @@ pub enum Command {
     Node(NodeArgs),
     /// Detect attacks in Kubernetes audit logs (JSON lines, EventList, .gz; `-` for stdin).
     AuditLog(AuditLogArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the man page, or write one for every command into a folder.
+    Man(ManArgs),
+}
+
+#[derive(Args)]
+pub struct CompletionsArgs {
+    /// The shell: `source <(kubeharden completions bash)`, or save the script where
+    /// your shell loads completions from.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args)]
+pub struct ManArgs {
+    /// Write `kubeharden.1` and a page per command (`kubeharden-scan.1`, ...) here,
+    /// instead of printing the main page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Args)]

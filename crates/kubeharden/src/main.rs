@@ -6,6 +6,7 @@ mod audit_cmd;
 mod cli;
 mod cluster_cmd;
 mod error;
+mod manual_cmd;
 mod netpol_cmd;
 mod node_cmd;
 mod output;
@@ -40,6 +41,8 @@ fn main() -> ExitCode {
         cli::Command::Rbac(cli::RbacCommand::Permissions(args)) => rbac_cmd::permissions(args),
         cli::Command::Node(args) => node_cmd::run(args),
         cli::Command::AuditLog(args) => audit_cmd::run(args),
+        cli::Command::Completions(args) => manual_cmd::completions(args),
+        cli::Command::Man(args) => manual_cmd::man(args),
     };
     match code {
         Ok(code) => ExitCode::from(code),

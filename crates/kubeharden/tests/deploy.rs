@@ -220,3 +220,65 @@ fn the_chart_scans_clean_once_the_image_is_pinned() {
         ["KH603 ClusterRoleBinding /kubeharden-reader"]
     );
 }
+
+/// The krew manifest generator names every release archive with its SHA-256, for the
+/// platforms krew knows, and refuses a folder with none or an unknown platform.
+#[test]
+fn the_krew_manifest_lists_each_archive_with_its_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    for target in ["linux-amd64", "darwin-arm64", "windows-amd64"] {
+        let name = format!("kubeharden-1.2.3-{target}.tar.gz");
+        std::fs::write(dir.path().join(&name), format!("archive for {target}")).unwrap();
+    }
+    let generate = root().join("deploy/krew/generate");
+    let out = Command::new(&generate)
+        .args(["v1.2.3", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        manifest.contains("kind: Plugin\nmetadata:\n  name: harden\n"),
+        "{manifest}"
+    );
+    assert!(manifest.contains("  version: v1.2.3\n"), "{manifest}");
+    for target in ["linux-amd64", "darwin-arm64", "windows-amd64"] {
+        let (os, arch) = target.split_once('-').unwrap();
+        let url = format!("releases/download/v1.2.3/kubeharden-1.2.3-{target}.tar.gz");
+        let sum = sha256_hex(format!("archive for {target}").as_bytes());
+        let entry = format!("os: {os}\n        arch: {arch}\n    uri: https://github.com/kubeharden/kubeharden/{url}\n    sha256: {sum}\n");
+        assert!(manifest.contains(&entry), "{target} missing:\n{manifest}");
+    }
+    assert!(manifest.contains("bin: kubeharden.exe"), "{manifest}");
+
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(&generate)
+        .args(["1.2.3", empty.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::write(dir.path().join("kubeharden-1.2.3-plan9-mips.tar.gz"), "x").unwrap();
+    let out = Command::new(&generate)
+        .args(["1.2.3", dir.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("plan9/mips"));
+}
+
+/// The SHA-256 of `bytes` in hex, by `sha256sum` (coreutils, as the script uses).
+fn sha256_hex(bytes: &[u8]) -> String {
+    use std::io::Write as _;
+    let mut child = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}

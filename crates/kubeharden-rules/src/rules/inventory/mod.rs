@@ -45,7 +45,7 @@ const LIMITED_TO_NAMESPACES: &str =
 /// Why a live read that saw no Node and no kube-system workload is not judged: the
 /// identity may not list them, or the cluster hides them (some managed offerings).
 const LIVE_READ_NOT_WHOLE: &str =
-    "the live read saw no Node object and no kube-system workload (not listed or forbidden to this identity): grant list on nodes and kube-system pods to judge";
+    "the live read saw no Node object and no kube-system workload (the cluster shows none, or this identity may not list them): read nodes and kube-system pods to judge";
 
 /// The first workload running an image that one of `patterns` names, with the pattern.
 pub(crate) fn running<'v>(

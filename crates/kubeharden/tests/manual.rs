@@ -1,0 +1,64 @@
+//! Shell completions and man pages come from the CLI's definition: they name the
+//! commands and flags the binary takes.
+
+mod common;
+
+use common::{root, run_in};
+
+fn stdout(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = run_in(&root(), args, None);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn completions_name_the_commands_and_flags_for_each_shell() {
+    let (code, bash, err) = stdout(&["completions", "bash"]);
+    assert_eq!(code, Some(0), "{err}");
+    for word in ["_kubeharden", "audit-log", "--fail-on", "who-can"] {
+        assert!(bash.contains(word), "bash completion lacks {word}");
+    }
+    let (code, zsh, _) = stdout(&["completions", "zsh"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        zsh.starts_with("#compdef kubeharden"),
+        "{}",
+        &zsh[..40.min(zsh.len())]
+    );
+    let (code, fish, _) = stdout(&["completions", "fish"]);
+    assert_eq!(code, Some(0));
+    assert!(fish.contains("complete -c kubeharden"));
+    let (code, _, err) = stdout(&["completions", "tcsh"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("possible values"), "{err}");
+}
+
+#[test]
+fn man_pages_cover_every_command() {
+    let (code, page, err) = stdout(&["man"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        page.starts_with(".ie \\n(.g .ds Aq") || page.contains(".TH kubeharden"),
+        "{page}"
+    );
+    assert!(page.contains("audit\\-log"), "{page}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    let (code, _, err) = stdout(&["man", "--dir", pages.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    for page in [
+        "kubeharden.1",
+        "kubeharden-scan.1",
+        "kubeharden-cluster.1",
+        "kubeharden-rbac-who-can.1",
+    ] {
+        let text = std::fs::read_to_string(pages.join(page)).unwrap_or_default();
+        assert!(text.contains(".TH"), "{page} missing or empty");
+    }
+    let scan = std::fs::read_to_string(pages.join("kubeharden-scan.1")).unwrap();
+    assert!(scan.contains("fail\\-on"), "the scan page lacks --fail-on");
+}
