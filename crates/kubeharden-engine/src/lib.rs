@@ -26,6 +26,7 @@ use kubeharden_load::{
 };
 // The report types live in kubeharden-findings, below the rules; named here too.
 pub use kubeharden_findings::{ClusterStats, ScanReport, ScanStats};
+use kubeharden_rules::inline::{apply_inline, inline_exceptions, InlineException};
 use kubeharden_rules::RuleSet;
 use kubeharden_yaml::{parse_chunk, split_documents, Limits};
 use rayon::prelude::*;
@@ -36,6 +37,9 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// The namespace of namespaced objects that name none (`--default-namespace`).
     pub default_namespace: String,
+    /// Keep every object's labels in the report (`ScanReport::labels`), for
+    /// exceptions that select objects by label.
+    pub keep_labels: bool,
 }
 
 impl Default for ScanOptions {
@@ -44,6 +48,7 @@ impl Default for ScanOptions {
             limits: Limits::default(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             default_namespace: DEFAULT_NAMESPACE.to_string(),
+            keep_labels: false,
         }
     }
 }
@@ -78,12 +83,16 @@ pub fn clusters_of(found: &Discovered, one_cluster: bool) -> Vec<ClusterInputs> 
 struct Partial {
     report: ScanReport,
     facts: ClusterFacts,
+    /// The objects' inline exceptions (`kubeharden.io/ignore`), applied once every
+    /// finding is known.
+    inline: Vec<InlineException>,
 }
 
 impl Partial {
     fn merge(mut self, other: Partial) -> Partial {
         self.report.absorb(other.report);
         self.facts.merge(other.facts);
+        self.inline.extend(other.inline);
         self
     }
 }
@@ -172,6 +181,7 @@ pub fn scan_text(name: &str, text: &str, rules: &RuleSet, options: &ScanOptions)
 pub struct ObjectScan<'r> {
     rules: &'r RuleSet,
     partial: Partial,
+    keep_labels: bool,
 }
 
 impl<'r> ObjectScan<'r> {
@@ -179,17 +189,25 @@ impl<'r> ObjectScan<'r> {
         ObjectScan {
             rules,
             partial: Partial::default(),
+            keep_labels: false,
         }
+    }
+
+    /// Keeps every object's labels in the report, for exceptions that select by label.
+    #[must_use]
+    pub fn keeping_labels(mut self, keep: bool) -> Self {
+        self.keep_labels = keep;
+        self
     }
 
     /// Checks a batch of objects.
     pub fn check(&mut self, objects: Vec<Object>) {
-        let rules = self.rules;
+        let (rules, keep_labels) = (self.rules, self.keep_labels);
         let batch = objects
             .into_par_iter()
             .map(|object| {
                 let mut partial = Partial::default();
-                check(&object, rules, &mut partial);
+                check(&object, rules, keep_labels, &mut partial);
                 partial
             })
             .reduce(Partial::default, Partial::merge);
@@ -230,7 +248,7 @@ fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Parti
     if is_dockerfile(Path::new(&*source.name)) {
         let mut partial = Partial::default();
         for object in &objects_from_dockerfile(&source.name, &source.text).objects {
-            check(object, rules, &mut partial);
+            check(object, rules, options.keep_labels, &mut partial);
         }
         partial.report.stats.files += 1;
         partial.report.stats.bytes += source.text.len() as u64;
@@ -248,7 +266,7 @@ fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Parti
                         partial.report.errors.extend(objects.errors);
                         for object in &mut objects.objects {
                             object.default_namespace(&options.default_namespace);
-                            check(object, rules, &mut partial);
+                            check(object, rules, options.keep_labels, &mut partial);
                         }
                     }
                     Err(e) => partial.report.errors.push(LoadError::new(
@@ -266,7 +284,7 @@ fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Parti
     partial
 }
 
-fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
+fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Partial) {
     // A bug in one rule must not take the whole scan down: it becomes an error that
     // names the object, and the scan goes on.
     // A fragment (a Kustomize patch) is not judged at all, nor put in the cluster
@@ -293,6 +311,10 @@ fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
         (findings, errors, facts, workload.is_some())
     }));
     partial.report.stats.objects += 1;
+    partial.inline.extend(inline_exceptions(object));
+    if keep_labels {
+        keep_labels_of(object, &mut partial.report);
+    }
     match checked {
         Ok((findings, errors, facts, is_workload)) => {
             // The checks the score counts: each rule that judged this object.
@@ -310,6 +332,25 @@ fn check(object: &Object, rules: &RuleSet, partial: &mut Partial) {
             ));
         }
     }
+}
+
+/// Records an object's labels for exceptions that select by label.
+fn keep_labels_of(object: &Object, report: &mut ScanReport) {
+    let labels = object
+        .root
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .map(|labels| {
+            labels
+                .entries()
+                .iter()
+                .filter_map(|e| Some((e.key.scalar_text()?, e.value.scalar_text()?)))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let key = (object.file.clone(), object.resource.clone());
+    report.labels.insert(key, labels);
 }
 
 /// Whether a finding's condition holds in the scan's cluster view, for a finding in
@@ -331,7 +372,11 @@ fn holds(requirement: &Requirement, view: &ClusterView, from: &str) -> bool {
 /// its finding: of several definitions of an object, the nearest counts) and runs
 /// the cluster-wide rules.
 fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
-    let Partial { mut report, facts } = partial;
+    let Partial {
+        mut report,
+        facts,
+        inline,
+    } = partial;
     let view = ClusterView::build(facts);
     report.findings.retain(|f| {
         f.requires
@@ -347,6 +392,7 @@ fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
     kubeharden_rules::note_unenforced_policies(&mut report.findings, &view);
     owners::judge_through_owners(&mut report.findings, &view.owners);
     rules.uncount_made(&mut report.checks, view.owners.made_count() as u64);
+    apply_inline(&mut report, &inline);
     (report, view)
 }
 
@@ -360,6 +406,12 @@ fn sort(report: &mut ScanReport) {
     report
         .findings
         .dedup_by(|a, b| a.sort_key().cmp(&b.sort_key()).is_eq());
+    report
+        .suppressed
+        .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+    report
+        .suppressed
+        .dedup_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()).is_eq());
     // By place, then by text: the order every report has had.
     report
         .errors

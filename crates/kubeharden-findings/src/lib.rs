@@ -8,9 +8,12 @@
 #![forbid(unsafe_code)]
 
 mod finding;
+mod fingerprint;
 mod report;
 mod rule;
+mod suppression;
 
 pub use finding::{AlertDetails, Finding, Location, Requirement, Severity, UnknownSeverity};
-pub use report::{Checks, ClusterStats, ScanReport, ScanStats, SkippedChecks};
+pub use report::{Checks, ClusterStats, ObjectLabels, ScanReport, ScanStats, SkippedChecks};
 pub use rule::{Mitre, Pss, PssLevel, RuleCatalog, RuleInfo};
+pub use suppression::{Suppressed, Suppression, SuppressionKind};

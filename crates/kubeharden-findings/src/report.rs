@@ -1,8 +1,16 @@
 //! A scan's whole result: findings, errors, warnings, what was not judged, counts.
 
-use kubeharden_load::{LoadError, Warning};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kubeharden_load::{LoadError, Resource, Warning};
 
 use crate::finding::Finding;
+use crate::suppression::{Suppressed, Suppression};
+
+/// The labels of the objects a scan read, by file and object: what exceptions
+/// scoped by label selector match. Kept only when asked (`ScanOptions::keep_labels`).
+pub type ObjectLabels = HashMap<(Arc<str>, Arc<Resource>), Vec<(String, String)>>;
 
 /// Rules that could not judge something, and why: namespace checks without the
 /// Namespace object, audit-log detectors the audit policy blinds.
@@ -36,7 +44,10 @@ pub struct ScanStats {
 
 #[derive(Debug, Default)]
 pub struct ScanReport {
+    /// The findings that count: listed, and judged by `--fail-on`.
     pub findings: Vec<Finding>,
+    /// Findings accepted by an exception or a baseline: reported as such, never counted.
+    pub suppressed: Vec<Suppressed>,
     /// What could not be read or understood: any makes the run fail (exit code 2).
     pub errors: Vec<LoadError>,
     /// What was read whole but is worth telling: never a failure.
@@ -50,6 +61,8 @@ pub struct ScanReport {
     /// check that passes unless the rule found something on it. The compliance score
     /// counts them (docs/score.md).
     pub checks: Checks,
+    /// Labels of the objects read, when exceptions select by label.
+    pub labels: ObjectLabels,
 }
 
 /// Checks made per rule ID.
@@ -59,6 +72,8 @@ impl ScanReport {
     /// Adds `other`'s findings, errors, skipped checks and counts to this report.
     pub fn absorb(&mut self, other: ScanReport) {
         self.findings.extend(other.findings);
+        self.suppressed.extend(other.suppressed);
+        self.labels.extend(other.labels);
         self.errors.extend(other.errors);
         self.warnings.extend(other.warnings);
         self.skipped.extend(other.skipped);
@@ -71,5 +86,29 @@ impl ScanReport {
         a.bytes += b.bytes;
         a.objects += b.objects;
         a.skipped_documents += b.skipped_documents;
+    }
+
+    /// Moves the findings `why` gives a suppression to `suppressed`, keeping the
+    /// order of both lists.
+    pub fn suppress(&mut self, mut why: impl FnMut(&Finding) -> Option<Suppression>) {
+        let mut kept = Vec::with_capacity(self.findings.len());
+        for finding in std::mem::take(&mut self.findings) {
+            match why(&finding) {
+                Some(suppression) => self.suppressed.push(Suppressed {
+                    finding,
+                    suppression,
+                }),
+                None => kept.push(finding),
+            }
+        }
+        self.findings = kept;
+        self.suppressed
+            .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+    }
+
+    /// The labels of the object a finding is about, when they were kept.
+    pub fn labels_of(&self, finding: &Finding) -> Option<&[(String, String)]> {
+        let key = (finding.location.file.clone(), finding.resource.clone());
+        self.labels.get(&key).map(Vec::as_slice)
     }
 }

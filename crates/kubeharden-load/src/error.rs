@@ -129,6 +129,11 @@ pub enum WarningKind {
     /// Bytes that are not UTF-8, from `pos` on, were replaced with U+FFFD and the rest
     /// of the file was read. `read` says what was done with the file: "scanned", "read".
     InvalidUtf8 { read: &'static str },
+    /// An exception of the configuration file whose `expires` date has passed: it no
+    /// longer applies, and the findings it covered are reported again.
+    ExpiredException { expired: String },
+    /// An exception that matched no finding (`--report-unused-exceptions`).
+    UnusedException,
 }
 
 impl fmt::Display for WarningKind {
@@ -138,6 +143,13 @@ impl fmt::Display for WarningKind {
                 f,
                 "invalid UTF-8; the bytes were replaced with U+FFFD and the rest of the file was {read}"
             ),
+            WarningKind::ExpiredException { expired } => write!(
+                f,
+                "exception expired on {expired}: it no longer applies, and the findings it covered are reported again"
+            ),
+            WarningKind::UnusedException => {
+                f.write_str("exception matched no finding: remove it, or narrow what it names")
+            }
         }
     }
 }

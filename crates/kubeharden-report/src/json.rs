@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+use kubeharden_findings::Finding;
 use kubeharden_load::{Warning, WarningKind};
 
 use crate::{severity_counts, Report};
@@ -35,6 +36,8 @@ impl<'a> JsonWarning<'a> {
             column: w.pos.map(|p| p.col),
             kind: match w.kind {
                 WarningKind::InvalidUtf8 { .. } => "invalid_utf8",
+                WarningKind::ExpiredException { .. } => "expired_exception",
+                WarningKind::UnusedException => "unused_exception",
             },
             message: w.kind.to_string(),
         }
@@ -48,6 +51,8 @@ struct Summary<'a> {
     skipped_documents: usize,
     rules: usize,
     findings: usize,
+    /// Findings suppressed by exceptions or a baseline (not in `findings`).
+    suppressed: usize,
     errors: usize,
     warnings: usize,
     by_severity: serde_json::Map<String, serde_json::Value>,
@@ -70,11 +75,29 @@ struct JsonCluster<'a> {
     objects: usize,
 }
 
+/// A finding with its fingerprint (what a baseline records).
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    fingerprint: String,
+}
+
+/// A suppressed finding: the finding, its fingerprint and what suppressed it.
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    suppression: &'a kubeharden_findings::Suppression,
+}
+
 #[derive(Serialize)]
 struct Document<'a> {
     version: u32,
     tool: Tool,
-    findings: &'a [kubeharden_findings::Finding],
+    findings: Vec<JsonFinding<'a>>,
+    /// Findings accepted by an exception or a baseline: not counted, not failing.
+    suppressed: Vec<JsonSuppressed<'a>>,
     errors: Vec<JsonError<'a>>,
     warnings: Vec<JsonWarning<'a>>,
     summary: Summary<'a>,
@@ -84,6 +107,15 @@ struct Document<'a> {
 struct Tool {
     name: &'static str,
     version: &'static str,
+}
+
+impl<'a> JsonFinding<'a> {
+    fn of(finding: &'a Finding) -> Self {
+        JsonFinding {
+            finding,
+            fingerprint: finding.fingerprint(),
+        }
+    }
 }
 
 pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
@@ -110,7 +142,15 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             name: "kubeharden",
             version: env!("CARGO_PKG_VERSION"),
         },
-        findings: &scan.findings,
+        findings: scan.findings.iter().map(JsonFinding::of).collect(),
+        suppressed: scan
+            .suppressed
+            .iter()
+            .map(|s| JsonSuppressed {
+                finding: JsonFinding::of(&s.finding),
+                suppression: &s.suppression,
+            })
+            .collect(),
         errors,
         warnings: scan.warnings.iter().map(JsonWarning::of).collect(),
         summary: Summary {
@@ -119,6 +159,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             skipped_documents: scan.stats.skipped_documents,
             rules: report.described_rules().len(),
             findings: scan.findings.len(),
+            suppressed: scan.suppressed.len(),
             errors: scan.errors.len(),
             warnings: scan.warnings.len(),
             by_severity,

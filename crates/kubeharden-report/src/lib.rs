@@ -11,6 +11,7 @@ mod markdown;
 mod policy_report;
 mod sarif;
 pub mod summary;
+mod suppressed;
 mod text;
 mod text_summary;
 
@@ -86,7 +87,8 @@ impl Report<'_> {
     pub fn described_rules(&self) -> Vec<&RuleInfo> {
         let mut rules = self.rules.rule_infos();
         for info in self.rules.rules_aside() {
-            let found = self.scan.findings.iter().any(|f| f.rule_id == info.id);
+            let suppressed = self.scan.suppressed.iter().map(|s| &s.finding);
+            let found = (self.scan.findings.iter().chain(suppressed)).any(|f| f.rule_id == info.id);
             if found && !rules.iter().any(|r| r.id == info.id) {
                 rules.push(info);
             }

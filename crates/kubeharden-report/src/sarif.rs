@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use kubeharden_findings::{RuleInfo, Severity};
+use kubeharden_findings::{Finding, RuleInfo, Severity, Suppression, SuppressionKind};
 use serde_json::{json, Value};
 
 use crate::Report;
@@ -118,31 +118,17 @@ fn finding_location(f: &kubeharden_findings::Finding, logical: &str) -> Value {
 
 pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = report.described_rules();
+    let suppressed = report.scan.suppressed.iter();
     let results: Vec<Value> = report
         .scan
         .findings
         .iter()
-        .map(|f| {
-            let index = rules.iter().position(|r| r.id == f.rule_id);
-            let mut properties = json!({ "severity": f.severity.as_str(), "guidance": f.guidance, "path": f.path });
-            if let Some(source) = &f.helm_source {
-                properties["helmSource"] = json!(source);
-            }
-            let res = &f.resource;
-            let logical = match res.namespace.as_deref() {
-                Some(ns) if !ns.is_empty() => format!("{}/{ns}/{}", res.kind, res.name),
-                _ => format!("{}/{}", res.kind, res.name),
-            };
-            json!({
-                "ruleId": f.rule_id,
-                "ruleIndex": index,
-                "level": level(f.severity),
-                "message": { "text": format!("{}: {} ({})", f.title, f.message, f.path) },
-                "locations": [finding_location(f, &logical)],
-                "partialFingerprints": { "kubeharden/v1": format!("{}|{}|{}|{}", f.rule_id, logical, f.container.as_deref().unwrap_or(""), f.path) },
-                "properties": properties,
-            })
-        })
+        .map(|f| result(f, &rules))
+        .chain(suppressed.map(|s| {
+            let mut result = result(&s.finding, &rules);
+            result["suppressions"] = json!([suppression(&s.suppression)]);
+            result
+        }))
         .collect();
     let skipped = report.scan.skipped.iter().map(|s| {
         json!({ "level": "note", "message": { "text": format!("{}: {} not judged ({})", s.scope, s.rules.join(", "), s.reason) } })
@@ -175,6 +161,52 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")
+}
+
+/// One result: the finding, located, with its fingerprint.
+fn result(f: &Finding, rules: &[&RuleInfo]) -> Value {
+    let index = rules.iter().position(|r| r.id == f.rule_id);
+    let mut properties =
+        json!({ "severity": f.severity.as_str(), "guidance": f.guidance, "path": f.path });
+    if let Some(source) = &f.helm_source {
+        properties["helmSource"] = json!(source);
+    }
+    let res = &f.resource;
+    let logical = match res.namespace.as_deref() {
+        Some(ns) if !ns.is_empty() => format!("{}/{ns}/{}", res.kind, res.name),
+        _ => format!("{}/{}", res.kind, res.name),
+    };
+    json!({
+        "ruleId": f.rule_id,
+        "ruleIndex": index,
+        "level": level(f.severity),
+        "message": { "text": format!("{}: {} ({})", f.title, f.message, f.path) },
+        "locations": [finding_location(f, &logical)],
+        "partialFingerprints": { "kubeharden/v2": f.fingerprint() },
+        "properties": properties,
+    })
+}
+
+/// A SARIF suppression: an annotation on the object is in the source, an exception
+/// in the configuration file or a baseline is external to it.
+fn suppression(s: &Suppression) -> Value {
+    let kind = match s.kind {
+        SuppressionKind::Inline => "inSource",
+        SuppressionKind::Config | SuppressionKind::Baseline => "external",
+    };
+    let mut properties = json!({ "kubeharden": s.kind.as_str(), "source": s.source });
+    if let Some(owner) = &s.owner {
+        properties["owner"] = json!(owner);
+    }
+    if let Some(expires) = &s.expires {
+        properties["expires"] = json!(expires);
+    }
+    json!({
+        "kind": kind,
+        "status": "accepted",
+        "justification": s.reason,
+        "properties": properties,
+    })
 }
 
 /// A notification's location: the file, and the place in it when known.

@@ -13,6 +13,8 @@ pub struct TextOptions {
     pub color: bool,
     /// Print only the summary (and the closing count), not each finding: `--summary`.
     pub summary_only: bool,
+    /// List the suppressed findings too, not only count them.
+    pub show_suppressed: bool,
 }
 
 pub(crate) struct Painter {
@@ -205,11 +207,25 @@ pub fn write_text(
             }
         }
     }
+    let listed = options.show_suppressed && !scan.suppressed.is_empty();
+    if listed {
+        let before = [
+            scan.findings.is_empty(),
+            scan.errors.is_empty(),
+            scan.warnings.is_empty(),
+            scan.skipped.is_empty(),
+        ];
+        if before.contains(&false) {
+            writeln!(out)?;
+        }
+        crate::suppressed::list(scan, out)?;
+    }
     let sections = [
         scan.findings.is_empty(),
         scan.errors.is_empty(),
         scan.warnings.is_empty(),
         scan.skipped.is_empty(),
+        !listed,
     ];
     if sections.contains(&false) {
         writeln!(out)?;
@@ -289,6 +305,7 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
         let n = scan.warnings.len();
         write!(out, "; {n} warning{}", plural(n))?;
     }
+    write!(out, "{}", crate::suppressed::summary(scan))?;
     writeln!(out)
 }
 

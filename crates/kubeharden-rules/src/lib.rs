@@ -14,6 +14,7 @@ mod control_plane;
 mod enforcement;
 mod engine;
 mod finding;
+pub mod inline;
 mod reads;
 mod redact;
 mod registry;
@@ -21,6 +22,7 @@ mod rule;
 mod rules;
 mod select;
 mod subjects;
+pub mod suggest;
 mod support;
 
 pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, Tag};

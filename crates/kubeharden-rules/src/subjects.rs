@@ -15,7 +15,7 @@ const WORKLOADS: &[&str] = &["*workload"];
 const RBAC: &[&str] = &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
 
 /// The kinds of objects a rule other than a per-workload one judges, each object one
-/// check. `*workload` means every object with a pod spec. A namespace rule not listed
+/// check. `*workload` means every object with a pod spec, `*` every object. A namespace rule not listed
 /// judges each namespace whose Namespace object is in the scan; a cluster-wide rule
 /// not listed judges the cluster once.
 const SUBJECTS: &[(&str, &[&str])] = &[
@@ -54,6 +54,8 @@ const SUBJECTS: &[(&str, &[&str])] = &[
     ("KH614", RBAC),
     ("KH620", RBAC),
     ("KH903", &["Node"]),
+    // Its subject is any object: each may carry an inline exception.
+    ("KH906", &["*"]),
 ];
 
 /// The kinds rule `id` judges one object at a time, if it is listed.
@@ -84,7 +86,7 @@ pub(crate) fn node_rule_applies(id: &str, view: &kubeharden_node::NodeView) -> b
 fn judges(kinds: &[&str], object: &Object, is_workload: bool) -> bool {
     kinds
         .iter()
-        .any(|k| (*k == "*workload" && is_workload) || *k == object.resource.kind)
+        .any(|k| *k == "*" || (*k == "*workload" && is_workload) || *k == object.resource.kind)
 }
 
 impl RuleSet {

@@ -15,6 +15,7 @@ use kubeharden_yaml::{Limits, Pos};
 use crate::cli::AuditLogArgs;
 use crate::error::CliError;
 use crate::scan_cmd::finish;
+use crate::settings::{config_start, Settings};
 
 fn cidrs(list: &[String], flag: &'static str) -> Result<Vec<Cidr>, CliError> {
     list.iter()
@@ -194,7 +195,8 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
             format: args.output.format,
         });
     }
-    let rules = RuleSet::new(&args.selection.selection())?.audit_rules();
+    let settings = Settings::resolve(&args.selection, None, None, &config_start(&[]))?;
+    let rules = settings.rule_set()?.audit_rules();
     let mut errors = Vec::new();
     let config = config(&args, &mut errors)?;
     let blind = blind_spots(&args, &rules, &mut errors);
@@ -231,7 +233,7 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
         .filter(|f| rules.admits(f))
         .collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let report = ScanReport {
+    let mut report = ScanReport {
         findings,
         errors,
         warnings: Vec::new(),
@@ -242,9 +244,9 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
             objects: result.events as usize,
             skipped_documents: 0,
         },
-        clusters: Vec::new(),
         // Audit-log detectors make no checks of a configuration: no score.
         checks: Default::default(),
+        ..ScanReport::default()
     };
-    finish(&report, &rules, &args.output, &args.selection)
+    finish(&mut report, &rules, &args.output, &settings)
 }

@@ -6,9 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use kubeharden_report::{Format, UnknownFormat};
 
 use crate::suggest::did_you_mean;
-use kubeharden_rules::{
-    Framework, PssLevel, Selection, Severity, UnknownFramework, UnknownSeverity,
-};
+use kubeharden_rules::{Framework, PssLevel, Severity, UnknownFramework, UnknownSeverity};
 
 #[derive(Parser)]
 #[command(
@@ -294,9 +292,10 @@ pub struct SelectArgs {
     /// Only run rules of this severity or higher.
     #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
     pub min_severity: Option<Severity>,
-    /// Exit 1 when a finding is at or above LEVEL (critical, high, medium, low, info, or none).
-    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = parse_fail_on)]
-    pub fail_on: FailOn,
+    /// Exit 1 when a finding is at or above LEVEL (critical, high, medium, low, info, or
+    /// none) [default: low].
+    #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
+    pub fail_on: Option<FailOn>,
     /// Whether errors in the input (files that cannot be read or parsed, such as
     /// template placeholders) fail the run with exit code 2: always, or never (they are
     /// still reported, and the exit code comes from the findings alone). A run that
@@ -307,6 +306,36 @@ pub struct SelectArgs {
     /// finding: text output; the other formats always hold it.
     #[arg(long)]
     pub summary: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// The configuration file, exceptions and baselines.
+#[derive(Args)]
+pub struct ConfigArgs {
+    /// The configuration file (default: .kubeharden.yaml in the scanned folder or the
+    /// nearest folder above it; for cluster, node and audit-log, above the current
+    /// folder). Flags override what it sets.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Read no configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Report and fail only on findings not in this baseline file; the others are
+    /// kept as suppressed (JSON, SARIF) and counted.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the fingerprints of the findings to FILE (a baseline), then report with it
+    /// applied.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Warn about exceptions of the configuration file that covered no finding.
+    #[arg(long)]
+    pub report_unused_exceptions: bool,
+    /// List suppressed findings (exceptions, baseline) in text output too, not only
+    /// their count.
+    #[arg(long)]
+    pub show_suppressed: bool,
 }
 
 /// `--fail-on-errors`.
@@ -315,17 +344,6 @@ pub enum FailOnErrors {
     #[default]
     Always,
     Never,
-}
-
-impl SelectArgs {
-    pub fn selection(&self) -> Selection {
-        Selection {
-            select: self.select.clone(),
-            ignore: self.ignore.clone(),
-            min_severity: self.min_severity,
-            ..Selection::default()
-        }
-    }
 }
 
 /// Options every reporting command shares.
@@ -349,9 +367,9 @@ pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Rule set: all, nsa-cisa, pss-baseline or pss-restricted.
-    #[arg(long, default_value = "all", value_parser = parse_framework)]
-    pub framework: Framework,
+    /// Rule set: all, nsa-cisa, pss-baseline or pss-restricted [default: all].
+    #[arg(long, value_parser = parse_framework)]
+    pub framework: Option<Framework>,
     #[command(flatten)]
     pub selection: SelectArgs,
     /// Skip files and folders matching GLOB (repeatable).
@@ -360,9 +378,10 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// The Pod Security level every namespace should enforce: baseline or restricted.
-    #[arg(long, value_name = "LEVEL", default_value = "baseline", value_parser = parse_pss_level)]
-    pub pss_target: PssLevel,
+    /// The Pod Security level every namespace should enforce: baseline or restricted
+    /// [default: baseline].
+    #[arg(long, value_name = "LEVEL", value_parser = parse_pss_level)]
+    pub pss_target: Option<PssLevel>,
     /// Largest file to read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = kubeharden_load::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
@@ -411,17 +430,18 @@ pub struct ClusterScanArgs {
     pub report_max_results: usize,
     #[command(flatten)]
     pub output: OutputArgs,
-    /// Rule set: all, nsa-cisa, pss-baseline or pss-restricted.
-    #[arg(long, default_value = "all", value_parser = parse_framework)]
-    pub framework: Framework,
+    /// Rule set: all, nsa-cisa, pss-baseline or pss-restricted [default: all].
+    #[arg(long, value_parser = parse_framework)]
+    pub framework: Option<Framework>,
     #[command(flatten)]
     pub selection: SelectArgs,
     /// Worker threads that judge objects (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// The Pod Security level every namespace should enforce: baseline or restricted.
-    #[arg(long, value_name = "LEVEL", default_value = "baseline", value_parser = parse_pss_level)]
-    pub pss_target: PssLevel,
+    /// The Pod Security level every namespace should enforce: baseline or restricted
+    /// [default: baseline].
+    #[arg(long, value_name = "LEVEL", value_parser = parse_pss_level)]
+    pub pss_target: Option<PssLevel>,
 }
 
 #[derive(Args)]

@@ -15,11 +15,18 @@ use kubeharden_rules::RuleSet;
 use crate::cli::ClusterScanArgs;
 use crate::error::CliError;
 use crate::scan_cmd::{finish, manifest_rules, policy_report_options, set_threads};
+use crate::settings::{config_start, Settings};
 
 pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
     set_threads(args.threads)?;
     refuse_one_file_for_two(&args)?;
-    let rules = manifest_rules(args.framework, &args.selection, args.pss_target)?;
+    let settings = Settings::resolve(
+        &args.selection,
+        args.framework,
+        args.pss_target,
+        &config_start(&[]),
+    )?;
+    let rules = manifest_rules(&settings)?;
     let connect = ConnectOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
@@ -30,16 +37,17 @@ pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
         page_size: args.chunk_size,
         retries: args.retries,
     };
-    let mut report = scan_cluster(&connect, &read, &rules, args.snapshot.as_deref())?;
+    let scan = ObjectScan::new(&rules).keeping_labels(settings.keep_labels());
+    let mut report = scan_cluster(&connect, &read, scan, args.snapshot.as_deref())?;
     let nothing = nothing_read(&report);
     report.errors.extend(nothing.clone());
-    let mut code = finish(&report, &rules, &args.output, &args.selection)?;
+    let mut code = finish(&mut report, &rules, &args.output, &settings)?;
     if nothing.is_some() {
         // Even with --fail-on-errors never: an identity that could read nothing
         // checked nothing, and a CI gate must not go green on it.
         code = crate::exit::ERROR;
     }
-    if args.write_policy_reports && !store_reports(&connect, &report, &rules, &args)? {
+    if args.write_policy_reports && !store_reports(&connect, &report, &rules, &args, &settings)? {
         code = crate::exit::ERROR;
     }
     std::mem::forget(report);
@@ -100,8 +108,9 @@ fn store_reports(
     report: &ScanReport,
     rules: &RuleSet,
     args: &ClusterScanArgs,
+    settings: &Settings,
 ) -> Result<bool, CliError> {
-    let options = policy_report_options(args.selection.fail_on, args.report_max_results);
+    let options = policy_report_options(settings.fail_on, args.report_max_results);
     let view = kubeharden_report::Report {
         scan: report,
         rules,
@@ -214,14 +223,14 @@ impl Scan<'_> {
 }
 
 /// Reads the cluster and judges its objects as they arrive.
-fn scan_cluster(
+fn scan_cluster<'r>(
     connect: &ConnectOptions,
     read: &ReadOptions,
-    rules: &RuleSet,
-    snapshot: Option<&std::path::Path>,
+    objects: ObjectScan<'r>,
+    snapshot: Option<&'r std::path::Path>,
 ) -> Result<ScanReport, CliError> {
     let mut scan = Scan {
-        scan: ObjectScan::new(rules),
+        scan: objects,
         snapshot_path: snapshot,
         snapshot: None,
         progress: Progress::new(std::io::stderr().is_terminal()),

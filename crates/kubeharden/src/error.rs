@@ -53,6 +53,12 @@ pub enum CliError {
     NoSuchRule(String),
     #[error("the {0} PATHs are separate clusters: query one, or pass --one-cluster to treat them as one")]
     SeparateClusters(usize),
+    /// A configuration file that cannot be read or is wrong (file:line:col).
+    #[error("{0}")]
+    Config(#[from] kubeharden_exceptions::ConfigError),
+    /// A baseline file that cannot be read or is not one.
+    #[error("{0}")]
+    Baseline(#[from] kubeharden_exceptions::BaselineError),
     /// A query's `NS/NAME` that names no workload, or several.
     #[error("{0}")]
     Workload(#[from] WorkloadError),

@@ -14,6 +14,7 @@ mod query;
 mod rbac_cmd;
 mod rules_cmd;
 mod scan_cmd;
+mod settings;
 mod suggest;
 
 use std::process::ExitCode;

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use kubeharden_load::LoadError;
 use kubeharden_node::{discover, parse_version, NodeInputs, NodeView};
-use kubeharden_rules::RuleSet;
 
 use crate::cli::NodeArgs;
 use crate::error::CliError;
 use crate::exit;
 use crate::scan_cmd::finish;
+use crate::settings::{config_start, Settings};
 
 pub fn run(args: NodeArgs) -> Result<u8, CliError> {
     let k8s_version = match &args.k8s_version {
@@ -25,8 +25,8 @@ pub fn run(args: NodeArgs) -> Result<u8, CliError> {
     if !args.root.is_dir() {
         return Err(CliError::RootNotAFolder(args.root.clone()));
     }
-    let selection = args.selection.selection();
-    let mut rules = RuleSet::new(&selection)?.node_rules();
+    let settings = Settings::resolve(&args.selection, None, None, &config_start(&[]))?;
+    let mut rules = settings.rule_set()?.node_rules();
     rules.config.node_owner_uid = args.owner_uid;
     let inputs = NodeInputs {
         root: args.root.clone(),
@@ -44,7 +44,7 @@ pub fn run(args: NodeArgs) -> Result<u8, CliError> {
     errors.extend(checked.errors);
     let nothing = nothing_to_audit(&view, &args.root);
     errors.extend(nothing.clone());
-    let report = ScanReport {
+    let mut report = ScanReport {
         findings: checked.findings,
         errors,
         warnings: view.warnings.clone(),
@@ -55,10 +55,10 @@ pub fn run(args: NodeArgs) -> Result<u8, CliError> {
             objects: view.components.len() + usize::from(view.kubelet.is_some()),
             skipped_documents: 0,
         },
-        clusters: Vec::new(),
         checks: checked.checks,
+        ..ScanReport::default()
     };
-    let code = finish(&report, &rules, &args.output, &args.selection)?;
+    let code = finish(&mut report, &rules, &args.output, &settings)?;
     // Even with --fail-on-errors never: an audit of nothing passed nothing.
     Ok(if nothing.is_some() { exit::ERROR } else { code })
 }

@@ -10,10 +10,11 @@ use kubeharden_report::{
     write_html, write_json, write_junit, write_markdown, write_policy_reports, write_sarif,
     write_text, Format, JunitMeta, PolicyReportOptions, Report, TextOptions,
 };
-use kubeharden_rules::{RuleSet, Selection};
+use kubeharden_rules::RuleSet;
 
 use crate::cli::ScanArgs;
 use crate::error::CliError;
+use crate::settings::{config_start, Settings};
 use crate::{exit, output};
 
 /// Sets the number of worker threads (`-j`), for every command that parallelises.
@@ -27,32 +28,31 @@ pub fn set_threads(threads: Option<usize>) -> Result<(), CliError> {
 }
 
 /// The manifest rules a `scan` or `cluster` run selects.
-pub fn manifest_rules(
-    framework: kubeharden_rules::Framework,
-    selection: &crate::cli::SelectArgs,
-    pss_target: kubeharden_rules::PssLevel,
-) -> Result<RuleSet, CliError> {
-    let selection = Selection {
-        framework,
-        ..selection.selection()
-    };
-    let mut rules = RuleSet::new(&selection)?.manifest_rules();
-    rules.config.pss_target = pss_target;
+pub fn manifest_rules(settings: &Settings) -> Result<RuleSet, CliError> {
+    let mut rules = settings.rule_set()?.manifest_rules();
+    rules.config.pss_target = settings.pss_target;
     Ok(rules)
 }
 
 pub fn run(args: ScanArgs) -> Result<u8, CliError> {
     set_threads(args.threads)?;
-    let rules = manifest_rules(args.framework, &args.selection, args.pss_target)?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
+    let settings = Settings::resolve(
+        &args.selection,
+        args.framework,
+        args.pss_target,
+        &config_start(&paths),
+    )?;
+    let rules = manifest_rules(&settings)?;
     let found = discover(&paths, &args.exclude)?;
     let options = ScanOptions {
         max_file_size: args.max_file_size,
         default_namespace: args.cluster.default_namespace.clone(),
+        keep_labels: settings.keep_labels(),
         ..ScanOptions::default()
     };
     let clusters = clusters_of(&found, args.cluster.one_cluster);
@@ -61,7 +61,7 @@ pub fn run(args: ScanArgs) -> Result<u8, CliError> {
     let nothing = nothing_scanned(&paths, &found, &report);
     report.errors.extend(nothing.clone());
 
-    let mut code = finish(&report, &rules, &args.output, &args.selection);
+    let mut code = finish(&mut report, &rules, &args.output, &settings);
     if nothing.is_some() {
         // Even with --fail-on-errors never: a run that checked nothing passed nothing.
         code = Ok(exit::ERROR);
@@ -72,23 +72,33 @@ pub fn run(args: ScanArgs) -> Result<u8, CliError> {
     code
 }
 
-/// Prints the errors and warnings, writes the report and gives the exit code: the
-/// same for every reporting command. Errors give 2; warnings never change the code.
+/// Applies the configuration's severity overrides, exceptions and baseline, prints
+/// the errors and warnings, writes the report and gives the exit code: the same for
+/// every reporting command. Errors give 2; warnings and suppressed findings never
+/// change the code.
 pub fn finish(
-    report: &kubeharden_engine::ScanReport,
+    report: &mut kubeharden_engine::ScanReport,
     rules: &RuleSet,
     output: &crate::cli::OutputArgs,
-    selection: &crate::cli::SelectArgs,
+    settings: &Settings,
 ) -> Result<u8, CliError> {
-    let fail_on = selection.fail_on;
+    settings.finish_report(report)?;
+    let fail_on = settings.fail_on;
     for error in &report.errors {
         eprintln!("kubeharden: error: {error}");
     }
     for warning in &report.warnings {
         eprintln!("kubeharden: warning: {warning}");
     }
-    write_report(report, rules, output, fail_on, selection.summary)?;
-    let errors_fail = selection.fail_on_errors == crate::cli::FailOnErrors::Always;
+    write_report(
+        report,
+        rules,
+        output,
+        fail_on,
+        settings.summary,
+        settings.show_suppressed,
+    )?;
+    let errors_fail = settings.fail_on_errors == crate::cli::FailOnErrors::Always;
     Ok(if errors_fail && !report.errors.is_empty() {
         exit::ERROR
     } else if fail_on
@@ -214,6 +224,7 @@ pub fn write_report(
     args: &crate::cli::OutputArgs,
     fail_on: crate::cli::FailOn,
     summary_only: bool,
+    show_suppressed: bool,
 ) -> Result<(), CliError> {
     let view = Report {
         scan: report,
@@ -227,6 +238,7 @@ pub fn write_report(
             TextOptions {
                 color: output::use_color(args),
                 summary_only,
+                show_suppressed,
             },
         ),
         Format::Json => write_json(&view, &mut out),

@@ -8,6 +8,8 @@
 //! - Findings are located at `cluster://CONTEXT/NAMESPACE/KIND/NAME` with their field
 //!   paths, in text, JSON and SARIF; pages of any size give the same report; a bad
 //!   context or an unreachable server is an error (exit 2).
+//! - The configuration file's exceptions and inline annotations apply to a live scan
+//!   and to a scan of its snapshot alike.
 //!
 //! Each test works in namespaces of its own and scans only them (`--namespace`) when
 //! it asserts on what is in them: other tests share the test bed.
@@ -635,4 +637,98 @@ fn the_control_plane_pods_of_kube_system_are_judged_by_the_node_rules() {
         ],
     );
     assert!(deleted.status.success());
+}
+
+#[test]
+fn exceptions_apply_to_a_live_scan_and_to_its_snapshot() {
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
+    let ns = "live-exceptions";
+    tb.apply(&shop(ns));
+    tb.apply(&format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: gpu
+  namespace: {ns}
+  annotations:
+    kubeharden.io/ignore: KH101
+    kubeharden.io/ignore-reason: the GPU driver needs it
+spec:
+  selector: {{matchLabels: {{app: gpu}}}}
+  template:
+    metadata: {{labels: {{app: gpu}}}}
+    spec:
+      containers:
+      - name: gpu
+        image: nginx:1.25
+        securityContext: {{privileged: true}}
+"#
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("kubeharden.yaml");
+    std::fs::write(
+        &config,
+        format!("select: [KH101]\nexceptions:\n  - namespaces: [{ns}]\n    names: [web]\n    reason: web is being replaced\n"),
+    )
+    .unwrap();
+    let snapshot = dir.path().join("cluster.yaml");
+    let args = [
+        "--context",
+        "scanner",
+        "-n",
+        ns,
+        "-f",
+        "json",
+        "--config",
+        config.to_str().unwrap(),
+        "--snapshot",
+        snapshot.to_str().unwrap(),
+    ];
+    let out = cluster(&tb.kubeconfig, &args);
+    // Both privileged Deployments are accepted: nothing fails the run.
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let suppressed = |doc: &Value| -> Vec<(String, String)> {
+        let mut kept: Vec<(String, String)> = doc["suppressed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["resource"]["name"].as_str().unwrap().to_string(),
+                    s["suppression"]["kind"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        kept.sort();
+        kept
+    };
+    let live = common::json(&out);
+    assert!(findings(&live).is_empty(), "{live}");
+    let expected = [
+        ("gpu".to_string(), "inline".to_string()),
+        ("web".to_string(), "config".to_string()),
+    ];
+    assert_eq!(suppressed(&live), expected);
+    // Offline, the snapshot with the same file: the same.
+    let offline = common::run_in(
+        &common::root(),
+        &[
+            "scan",
+            snapshot.to_str().unwrap(),
+            "-f",
+            "json",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(offline.status.code(), Some(0));
+    assert_eq!(suppressed(&common::json(&offline)), expected);
 }

@@ -72,6 +72,7 @@ pub(crate) static REGISTERED: &[Registered] = registered![
     exposure::load_balancer_source_ranges,
     exposure::nginx_snippets,
     images::implicit_registry,
+    inventory::inline_exception,
     inventory::log_agent,
     inventory::metrics_pipeline,
     inventory::node_versions,

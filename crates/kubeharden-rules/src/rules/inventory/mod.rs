@@ -1,7 +1,10 @@
 //! What a whole cluster runs: node agents, metrics, node versions. These rules judge
 //! only an input that looks like a whole cluster (see [`whole_cluster`]): a folder of
 //! one application's manifests lacks a log agent without the cluster lacking one.
+//! KH906 (`inline_exception`) is the exception: it judges the scan's own inline
+//! exceptions, on any object, as part of the periodic review the guidance asks for.
 
+pub mod inline_exception;
 pub mod log_agent;
 pub mod metrics_pipeline;
 pub mod node_versions;

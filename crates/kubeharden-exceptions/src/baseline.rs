@@ -1,0 +1,177 @@
+//! Baselines: the fingerprints of the findings a project knew at some point. Applied to
+//! a later report, they suppress those findings, so only new ones count.
+//!
+//! The file is JSON, sorted, one entry per fingerprint with the rule, object and
+//! message beside it for the people who review it; only `fingerprint` is read back.
+
+use std::collections::BTreeMap;
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use kubeharden_findings::{ScanReport, Suppression, SuppressionKind};
+use serde::{Deserialize, Serialize};
+
+const VERSION: u32 = 1;
+
+/// A baseline file larger than this is refused (a million findings is ~300 MB).
+const MAX_BASELINE_BYTES: u64 = 512 * 1024 * 1024;
+
+#[derive(Serialize, Deserialize)]
+struct BaselineFile {
+    version: u32,
+    #[serde(default)]
+    tool: String,
+    findings: Vec<Entry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Entry {
+    fingerprint: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    rule: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    object: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    message: String,
+}
+
+/// The findings a baseline accepts, by fingerprint (`Finding::fingerprint`).
+#[derive(Clone, Debug, Default)]
+pub struct Baseline {
+    entries: BTreeMap<String, Entry>,
+}
+
+/// A baseline file that could not be read or is not one.
+#[derive(Debug)]
+pub struct BaselineError {
+    pub file: PathBuf,
+    /// Line and column, when the JSON is wrong.
+    pub pos: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl std::error::Error for BaselineError {}
+
+impl fmt::Display for BaselineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.file.display();
+        match self.pos {
+            Some((line, col)) => write!(f, "{file}:{line}:{col}: {}", self.message),
+            None => write!(f, "{file}: {}", self.message),
+        }
+    }
+}
+
+impl Baseline {
+    /// The findings of `report` that count and those a baseline already accepted: a
+    /// baseline written over the one it was run with keeps what is still found.
+    pub fn of(report: &ScanReport) -> Baseline {
+        let baselined = report
+            .suppressed
+            .iter()
+            .filter(|s| s.suppression.kind == SuppressionKind::Baseline)
+            .map(|s| &s.finding);
+        let entries = report
+            .findings
+            .iter()
+            .chain(baselined)
+            .map(|f| {
+                let entry = Entry {
+                    fingerprint: f.fingerprint(),
+                    rule: f.rule_id.to_string(),
+                    object: f.resource.to_string(),
+                    message: f.message.clone(),
+                };
+                (entry.fingerprint.clone(), entry)
+            })
+            .collect();
+        Baseline { entries }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn contains(&self, fingerprint: &str) -> bool {
+        self.entries.contains_key(fingerprint)
+    }
+
+    /// Reads a baseline file.
+    pub fn read(path: &Path) -> Result<Baseline, BaselineError> {
+        let error = |pos, message: String| BaselineError {
+            file: path.to_path_buf(),
+            pos,
+            message,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| error(None, format!("cannot read: {e}")))?;
+        if meta.len() > MAX_BASELINE_BYTES {
+            return Err(error(
+                None,
+                format!("{} bytes: too large for a baseline", meta.len()),
+            ));
+        }
+        let text =
+            std::fs::read_to_string(path).map_err(|e| error(None, format!("cannot read: {e}")))?;
+        let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
+            // The position leads the message; serde_json's own copy of it is left out.
+            let text = e.to_string();
+            let suffix = format!(" at line {} column {}", e.line(), e.column());
+            let what = text.strip_suffix(&suffix).unwrap_or(&text);
+            error(
+                Some((e.line(), e.column())),
+                format!("not a kubeharden baseline: {what}"),
+            )
+        })?;
+        if file.version != VERSION {
+            return Err(error(
+                None,
+                format!(
+                    "baseline version {} (this kubeharden reads version {VERSION})",
+                    file.version
+                ),
+            ));
+        }
+        let entries = file
+            .findings
+            .into_iter()
+            .map(|e| (e.fingerprint.clone(), e))
+            .collect();
+        Ok(Baseline { entries })
+    }
+
+    /// Writes the baseline to `path`, sorted by fingerprint, so that it diffs well.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let file = BaselineFile {
+            version: VERSION,
+            tool: "kubeharden".into(),
+            findings: self.entries.values().cloned().collect(),
+        };
+        let mut text = serde_json::to_string_pretty(&file)?;
+        text.push('\n');
+        std::fs::write(path, text)
+    }
+
+    /// Suppresses the findings of `report` the baseline holds; `source` names the
+    /// baseline file in each suppression.
+    pub fn apply(&self, report: &mut ScanReport, source: &str) {
+        if self.entries.is_empty() {
+            return;
+        }
+        let seen: HashSet<&str> = self.entries.keys().map(String::as_str).collect();
+        report.suppress(|finding| {
+            seen.contains(finding.fingerprint().as_str())
+                .then(|| Suppression {
+                    kind: SuppressionKind::Baseline,
+                    reason: "known before: in the baseline".to_string(),
+                    owner: None,
+                    expires: None,
+                    source: source.to_string(),
+                })
+        });
+    }
+}

@@ -1,0 +1,246 @@
+//! Exceptions: findings accepted for a reason, by scope, until a date.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use jiff::civil::Date;
+use kubeharden_findings::{Finding, ScanReport, Suppression, SuppressionKind};
+use kubeharden_load::{Warning, WarningKind};
+use kubeharden_yaml::Pos;
+use serde::Deserialize;
+
+use crate::config::{rule_matches, Checker, ConfigError};
+
+/// An exception as written in the file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawException {
+    #[serde(default)]
+    rules: Vec<String>,
+    #[serde(default)]
+    kinds: Vec<String>,
+    #[serde(default)]
+    namespaces: Vec<String>,
+    #[serde(default)]
+    names: Vec<String>,
+    #[serde(default)]
+    containers: Vec<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    reason: Option<String>,
+    owner: Option<String>,
+    expires: Option<String>,
+}
+
+/// Glob patterns (`web-*`) and their compiled set.
+#[derive(Clone, Debug)]
+struct Globs {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl Globs {
+    fn matches(&self, text: Option<&str>) -> bool {
+        self.patterns.is_empty() || text.is_some_and(|t| self.set.is_match(t))
+    }
+}
+
+/// One exception: the findings it covers (every scope it names must match; a scope
+/// it leaves out matches anything), why, whose, and until when.
+#[derive(Clone, Debug)]
+pub struct Exception {
+    /// Rule IDs, ID prefixes or names.
+    pub rules: Vec<String>,
+    /// Object kinds (`Deployment`), any case.
+    pub kinds: Vec<String>,
+    namespaces: Globs,
+    names: Globs,
+    containers: Globs,
+    /// Labels the object must carry, all of them (as a selector's `matchLabels`).
+    pub labels: Vec<(String, String)>,
+    pub reason: String,
+    pub owner: Option<String>,
+    /// The last day it applies.
+    pub expires: Option<Date>,
+    /// Where it is written.
+    pub file: Arc<str>,
+    pub pos: Pos,
+}
+
+impl Exception {
+    pub(crate) fn checked(
+        raw: RawException,
+        check: &Checker<'_>,
+        place: &str,
+        file: &Arc<str>,
+    ) -> Result<Exception, ConfigError> {
+        let reason = raw.reason.as_deref().map(str::trim).unwrap_or("");
+        if reason.is_empty() {
+            return Err(check.error(
+                place,
+                "an exception needs a reason: say why the findings are accepted".into(),
+            ));
+        }
+        let scoped = !(raw.rules.is_empty()
+            && raw.kinds.is_empty()
+            && raw.namespaces.is_empty()
+            && raw.names.is_empty()
+            && raw.containers.is_empty()
+            && raw.labels.is_empty());
+        if !scoped {
+            return Err(check.error(
+                place,
+                "an exception must say what it covers: rules, kinds, namespaces, names, containers or labels".into(),
+            ));
+        }
+        check.patterns(&raw.rules, &format!("{place}.rules"))?;
+        let expires = raw
+            .expires
+            .as_deref()
+            .map(|date| {
+                date.trim().parse::<Date>().map_err(|e| {
+                    check.error(
+                        &format!("{place}.expires"),
+                        format!("{date:?} is not a date (YYYY-MM-DD): {e}"),
+                    )
+                })
+            })
+            .transpose()?;
+        let globs = |patterns: Vec<String>, key: &str| -> Result<Globs, ConfigError> {
+            let mut set = GlobSetBuilder::new();
+            for (i, pattern) in patterns.iter().enumerate() {
+                let glob = Glob::new(pattern).map_err(|e| {
+                    check.error(&format!("{place}.{key}[{i}]"), format!("not a glob: {e}"))
+                })?;
+                set.add(glob);
+            }
+            let set = set
+                .build()
+                .map_err(|e| check.error(&format!("{place}.{key}"), e.to_string()))?;
+            Ok(Globs { patterns, set })
+        };
+        Ok(Exception {
+            rules: raw.rules,
+            kinds: raw.kinds,
+            namespaces: globs(raw.namespaces, "namespaces")?,
+            names: globs(raw.names, "names")?,
+            containers: globs(raw.containers, "containers")?,
+            labels: raw.labels.into_iter().collect(),
+            reason: reason.to_string(),
+            owner: raw.owner.filter(|o| !o.trim().is_empty()),
+            expires,
+            file: file.clone(),
+            pos: check.pos(place),
+        })
+    }
+
+    /// Whether it covers `finding`, an object with `labels` (None when not known:
+    /// an exception that names labels then covers nothing).
+    pub fn covers(&self, finding: &Finding, labels: Option<&[(String, String)]>) -> bool {
+        let res = &finding.resource;
+        let rule = self.rules.is_empty()
+            || self
+                .rules
+                .iter()
+                .any(|p| rule_matches(finding.rule_id, finding.rule_name, p));
+        let kind =
+            self.kinds.is_empty() || self.kinds.iter().any(|k| k.eq_ignore_ascii_case(&res.kind));
+        let labelled = self.labels.is_empty()
+            || labels.is_some_and(|have| self.labels.iter().all(|want| have.contains(want)));
+        rule && kind
+            && labelled
+            && self.namespaces.matches(res.namespace.as_deref())
+            && self.names.matches(Some(&res.name))
+            && self.containers.matches(finding.container.as_deref())
+    }
+
+    /// Whether it has expired on `today`: it applies through its `expires` day.
+    pub fn expired(&self, today: Date) -> bool {
+        self.expires.is_some_and(|last| today > last)
+    }
+
+    /// Whether it selects objects by label (a scan must keep them).
+    pub fn needs_labels(&self) -> bool {
+        !self.labels.is_empty()
+    }
+
+    fn suppression(&self) -> Suppression {
+        Suppression {
+            kind: SuppressionKind::Config,
+            reason: self.reason.clone(),
+            owner: self.owner.clone(),
+            expires: self.expires.map(|d| d.to_string()),
+            source: format!("{}:{}", self.file, self.pos.line),
+        }
+    }
+
+    fn warning(&self, kind: WarningKind) -> Warning {
+        Warning {
+            file: self.file.clone(),
+            pos: Some(self.pos),
+            kind,
+        }
+    }
+}
+
+/// The exceptions of a configuration file, in its order: the first that covers a
+/// finding is the one reported.
+#[derive(Clone, Debug, Default)]
+pub struct Exceptions {
+    list: Vec<Exception>,
+}
+
+impl Exceptions {
+    pub fn new(list: Vec<Exception>) -> Exceptions {
+        Exceptions { list }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Exception> {
+        self.list.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Whether any selects objects by label: the scan must then keep labels
+    /// (`ScanOptions::keep_labels`), or such exceptions cover nothing.
+    pub fn needs_labels(&self) -> bool {
+        self.list.iter().any(Exception::needs_labels)
+    }
+
+    /// Moves the findings the exceptions cover to the report's suppressed list. An
+    /// exception past its `expires` date (on `today`) covers nothing and is a warning;
+    /// with `report_unused`, so is one that covered no finding.
+    pub fn apply(&self, report: &mut ScanReport, today: Date, report_unused: bool) {
+        let live: Vec<&Exception> = self.list.iter().filter(|e| !e.expired(today)).collect();
+        let mut used = vec![false; live.len()];
+        let labels = std::mem::take(&mut report.labels);
+        report.suppress(|finding| {
+            let key = (finding.location.file.clone(), finding.resource.clone());
+            let have = labels.get(&key).map(Vec::as_slice);
+            let (i, exception) = live
+                .iter()
+                .enumerate()
+                .find(|(_, e)| e.covers(finding, have))?;
+            used[i] = true;
+            Some(exception.suppression())
+        });
+        report.labels = labels;
+        for exception in self.list.iter().filter(|e| e.expired(today)) {
+            let expired = exception.expires.map(|d| d.to_string()).unwrap_or_default();
+            report
+                .warnings
+                .push(exception.warning(WarningKind::ExpiredException { expired }));
+        }
+        if report_unused {
+            let unused = live.iter().zip(&used).filter(|(_, used)| !**used);
+            for (exception, _) in unused {
+                report
+                    .warnings
+                    .push(exception.warning(WarningKind::UnusedException));
+            }
+        }
+    }
+}

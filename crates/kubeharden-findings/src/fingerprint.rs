@@ -1,0 +1,73 @@
+//! A finding's fingerprint: what stays the same while a file is edited around it.
+//!
+//! It is made of the rule, the object's identity (API group, kind, namespace, name),
+//! the container and the field path, never of a line, a column or a file name: moving
+//! an object within its file or to another file, reformatting it or reordering the
+//! documents of a stream leaves it unchanged. List indices of containers are replaced
+//! by the container's name, so reordering containers does not change it either. An
+//! audit-log alert has no object of its own: its subject takes the path's place. A
+//! Dockerfile has no identity but its file, which then stands for the name.
+
+use crate::finding::Finding;
+
+impl Finding {
+    /// `KH101|apps/Deployment/shop/web|web|spec.template.spec.containers[web].securityContext.privileged`.
+    pub fn fingerprint(&self) -> String {
+        let res = &self.resource;
+        // The group alone: `apps/v1` and `apps/v1beta2` name the same object.
+        let group = match res.api_version.rsplit_once('/') {
+            Some((group, _)) => group,
+            None => "",
+        };
+        let namespace = res.namespace.as_deref().unwrap_or("");
+        let container = self.container.as_deref().unwrap_or("");
+        let name = match res.kind.as_str() {
+            "Dockerfile" if res.api_version.is_empty() => &self.location.file,
+            _ => res.name.as_str(),
+        };
+        let path = match (&self.alert, container) {
+            (Some(alert), _) => alert.subject.clone(),
+            (None, "") => self.path.clone(),
+            (None, name) => named_container(&self.path, name),
+        };
+        format!(
+            "{}|{group}/{}/{namespace}/{name}|{container}|{path}",
+            self.rule_id, res.kind
+        )
+    }
+}
+
+/// `spec.containers[1].image` as `spec.containers[web].image` for container `web`.
+fn named_container(path: &str, name: &str) -> String {
+    const LISTS: [&str; 3] = ["containers[", "initContainers[", "ephemeralContainers["];
+    for list in LISTS {
+        let Some(start) = path.find(list).map(|i| i + list.len()) else {
+            continue;
+        };
+        let Some(len) = path[start..].find(']') else {
+            continue;
+        };
+        if path[start..start + len].bytes().all(|b| b.is_ascii_digit()) {
+            return format!("{}{name}{}", &path[..start], &path[start + len..]);
+        }
+    }
+    path.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_container;
+
+    #[test]
+    fn container_indices_become_names() {
+        assert_eq!(
+            named_container("spec.template.spec.containers[1].image", "web"),
+            "spec.template.spec.containers[web].image"
+        );
+        assert_eq!(
+            named_container("spec.initContainers[0]", "init"),
+            "spec.initContainers[init]"
+        );
+        assert_eq!(named_container("spec.volumes[0]", "web"), "spec.volumes[0]");
+    }
+}

@@ -1,0 +1,71 @@
+//! ## What it does
+//! Flags an inline exception that does not apply: a `kubeharden.io/ignore` annotation
+//! without a `kubeharden.io/ignore-reason` beside it (or with a blank one), one that
+//! names no rule, or one that names something that is no rule of the catalog.
+//!
+//! ## Why it matters
+//! An exception hides a finding from every later scan and review. Without a written
+//! reason, nobody can tell an accepted risk from a silenced one when the guidance's
+//! periodic reviews come round, so kubeharden does not apply it: the findings it
+//! would hide are reported, and so is the exception. A misspelt rule ID hides nothing
+//! while looking as if it did.
+//!
+//! ## Example
+//! ```yaml
+//! kind: Deployment
+//! metadata:
+//!   name: web
+//!   annotations:
+//!     kubeharden.io/ignore: KH101
+//! ```
+//!
+//! ## Fix
+//! Say why, and who accepted it if you like:
+//! `kubeharden.io/ignore-reason: "GPU driver needs privileged mode; reviewed by
+//! platform team"`. Name rules by ID (`KH101`) or name (`privileged-container`), as
+//! `kubeharden rules` lists them. Or remove the annotation and fix the findings.
+
+use crate::inline::{inline_ignores, IGNORE_ANNOTATION, REASON_ANNOTATION};
+use crate::prelude::*;
+
+pub const RULE: RuleDef = RuleDef {
+    id: "KH906",
+    name: "inline-exception-without-reason",
+    title: "Inline exception without a reason or with unknown rules",
+    severity: Severity::Low,
+    guidance: &["UPG-05"],
+    pss: None,
+    mitre: None,
+    check: Check::Object(check),
+};
+
+fn check(object: &Object, out: &mut Out) {
+    for ignore in inline_ignores(object) {
+        let (rules, unknown) = ignore.resolve();
+        if ignore.names.is_empty() {
+            out.at(
+                ignore.path.clone(),
+                format!("{IGNORE_ANNOTATION} names no rule, so it excepts nothing"),
+            );
+        }
+        if !unknown.is_empty() {
+            out.at(
+                ignore.path.clone(),
+                format!(
+                    "{IGNORE_ANNOTATION} names {}, which {} no rule (see `kubeharden rules`)",
+                    unknown.join(", "),
+                    if unknown.len() == 1 { "is" } else { "are" }
+                ),
+            );
+        }
+        if ignore.reason.is_none() && !rules.is_empty() {
+            out.at(
+                ignore.path.clone(),
+                format!(
+                    "{IGNORE_ANNOTATION} excepts {} without a {REASON_ANNOTATION}: the exception does not apply until it says why",
+                    rules.join(", ")
+                ),
+            );
+        }
+    }
+}

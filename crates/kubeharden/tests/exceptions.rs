@@ -1,0 +1,460 @@
+//! Exceptions and baselines end to end, through the built binary: the configuration
+//! file (found upward from the scanned path, or `--config`), flags over it, bad files
+//! refused with file and line, inline annotations, expired and unused exceptions,
+//! suppressed findings in text, JSON and SARIF, the same exceptions in `scan`, `node`
+//! and `audit-log` (and `cluster`: `testbed_cluster.rs`), and baselines that survive
+//! moving, reformatting and reordering.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+use common::{json, root, rule_ids, run_in, tree};
+use serde_json::Value;
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const WEB: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: registry.example.com/web@sha256:0123
+        securityContext:
+          privileged: true
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+      - name: api
+        image: registry.example.com/api@sha256:0123
+        securityContext:
+          privileged: true
+"#;
+
+const ACCEPT_WEB: &str = r#"select: [KH101]
+exceptions:
+  - rules: [KH101]
+    names: [web]
+    reason: the GPU driver needs it
+    owner: ml-team
+"#;
+
+/// `kubeharden scan ARGS` in `dir`.
+fn scan(dir: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["scan"];
+    all.extend_from_slice(args);
+    run_in(dir, &all, None)
+}
+
+fn suppressed(doc: &Value) -> Vec<&Value> {
+    doc["suppressed"].as_array().unwrap().iter().collect()
+}
+
+#[test]
+fn the_config_file_is_found_upward_from_the_scanned_path() {
+    let repo = tree(&[(".kubeharden.yaml", ACCEPT_WEB), ("k8s/apps/web.yaml", WEB)]);
+    let out = scan(repo.path(), &["k8s/apps", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(rule_ids(&doc), ["KH101"]);
+    assert_eq!(doc["findings"][0]["resource"]["name"], "api");
+    let kept = suppressed(&doc);
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0]["resource"]["name"], "web");
+    assert_eq!(kept[0]["rule_id"], "KH101");
+    let why = &kept[0]["suppression"];
+    assert_eq!(why["kind"], "config");
+    assert_eq!(why["reason"], "the GPU driver needs it");
+    assert_eq!(why["owner"], "ml-team");
+    assert!(
+        why["source"]
+            .as_str()
+            .unwrap()
+            .ends_with(".kubeharden.yaml:3"),
+        "{why}"
+    );
+    assert_eq!(doc["summary"]["findings"], 1);
+    assert_eq!(doc["summary"]["suppressed"], 1);
+
+    // From another folder, naming the file: the same; outside the repository, none.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = repo.path().join("k8s/apps/web.yaml");
+    let out = scan(elsewhere.path(), &[file.to_str().unwrap(), "-f", "json"]);
+    assert_eq!(suppressed(&json(&out)).len(), 1);
+    std::fs::copy(&file, elsewhere.path().join("web.yaml")).unwrap();
+    let out = scan(elsewhere.path(), &["web.yaml", "-f", "json"]);
+    assert!(suppressed(&json(&out)).is_empty());
+    // --no-config reads none.
+    let out = scan(repo.path(), &["k8s", "--no-config", "-f", "json"]);
+    assert!(suppressed(&json(&out)).is_empty());
+}
+
+#[test]
+fn text_output_counts_suppressed_findings_and_lists_them_when_asked() {
+    let repo = tree(&[(".kubeharden.yaml", ACCEPT_WEB), ("web.yaml", WEB)]);
+    let out = scan(repo.path(), &["."]);
+    let text = stdout(&out);
+    assert!(text.contains("Deployment shop/api"), "{text}");
+    assert!(!text.contains("Deployment shop/web"), "{text}");
+    assert!(
+        text.contains("1 finding (1 critical) in 2 objects from 1 file, 1 rule; 1 suppressed (1 by exception)"),
+        "{text}"
+    );
+    let shown = stdout(&scan(repo.path(), &[".", "--show-suppressed"]));
+    let listed = shown
+        .split("Suppressed\n")
+        .nth(1)
+        .expect("a Suppressed section");
+    assert!(
+        listed.contains("KH101 Deployment shop/web critical: config: the GPU driver needs it (")
+            && listed.contains(".kubeharden.yaml:3, owner ml-team)"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn everything_accepted_exits_clean_and_flags_override_the_file() {
+    let config = "select: [KH101]\nfail-on: none\nexceptions:\n  - namespaces: [shop]\n    names: [web]\n    reason: accepted\n";
+    let repo = tree(&[(".kubeharden.yaml", config), ("web.yaml", WEB)]);
+    // fail-on: none in the file.
+    assert_eq!(scan(repo.path(), &["."]).status.code(), Some(0));
+    // The flag wins over the file.
+    assert_eq!(
+        scan(repo.path(), &[".", "--fail-on", "low"]).status.code(),
+        Some(1)
+    );
+    // --select on the command line replaces the file's selection.
+    let out = scan(repo.path(), &[".", "--select", "KH105", "-f", "json"]);
+    let doc = json(&out);
+    assert!(rule_ids(&doc).iter().all(|id| *id == "KH105"), "{doc}");
+    // An exception for both objects: nothing counts, the run is clean at any level.
+    let both = config.replace("names: [web]", "names: [web, api]");
+    std::fs::write(repo.path().join(".kubeharden.yaml"), both).unwrap();
+    let out = scan(repo.path(), &[".", "--fail-on", "info", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(suppressed(&json(&out)).len(), 2);
+}
+
+#[test]
+fn severity_overrides_and_framework_from_the_file() {
+    let config = "select: [KH101]\nseverity:\n  KH101: low\nfail-on: medium\n";
+    let repo = tree(&[(".kubeharden.yaml", config), ("web.yaml", WEB)]);
+    let out = scan(repo.path(), &[".", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let doc = json(&out);
+    assert_eq!(doc["summary"]["by_severity"]["low"], 2);
+    // --min-severity judges the overridden severity.
+    let out = scan(
+        repo.path(),
+        &[".", "-f", "json", "--min-severity", "medium"],
+    );
+    assert!(rule_ids(&json(&out)).is_empty());
+}
+
+#[test]
+fn a_bad_config_is_exit_2_with_its_file_and_line() {
+    let cases = [
+        ("select: [KH101]\nfail_on: high\n", ".kubeharden.yaml:2:1: unknown key \"fail_on\"; did you mean \"fail-on\"?"),
+        ("exceptions:\n  - rules: [KH1O1]\n    reason: x\n", ".kubeharden.yaml:2:13: exceptions[0].rules[0]: \"KH1O1\" names no rule (see `kubeharden rules`); did you mean \"KH101\"?"),
+        ("exceptions:\n  - rules: [KH101]\n", ".kubeharden.yaml:2:5: exceptions[0]: an exception needs a reason"),
+        ("exceptions:\n  - rules: [KH101]\n    reason: x\n    expires: 31/12/2027\n", ".kubeharden.yaml:4:5: exceptions[0].expires: \"31/12/2027\" is not a date (YYYY-MM-DD)"),
+        ("pss-target: [restricted]\n", ".kubeharden.yaml:1:13: pss-target: expected a string, found a list"),
+    ];
+    for (config, expected) in cases {
+        let repo = tree(&[(".kubeharden.yaml", config), ("web.yaml", WEB)]);
+        let out = scan(repo.path(), &["."]);
+        assert_eq!(out.status.code(), Some(2), "{config}");
+        let err = stderr(&out);
+        assert!(err.contains(expected), "{config}: {err}");
+        assert!(out.stdout.is_empty());
+    }
+    // --config names a file that is not there.
+    let repo = tree(&[("web.yaml", WEB)]);
+    let out = scan(repo.path(), &[".", "--config", "nope.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nope.yaml: cannot read"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn expired_and_unused_exceptions_are_warnings() {
+    let config = "select: [KH101]\nexceptions:\n  - names: [web]\n    reason: until the driver update\n    expires: 2020-01-31\n  - names: [retired]\n    reason: gone\n  - names: [api]\n    reason: accepted\n";
+    let repo = tree(&[(".kubeharden.yaml", config), ("web.yaml", WEB)]);
+    let out = scan(repo.path(), &[".", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    // The expired one covers nothing: web's finding is back.
+    assert_eq!(doc["findings"][0]["resource"]["name"], "web");
+    assert_eq!(suppressed(&doc).len(), 1);
+    let warnings = doc["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0]["kind"], "expired_exception");
+    assert_eq!(warnings[0]["line"], 3);
+    assert!(
+        stderr(&out).contains(".kubeharden.yaml:3:5: exception expired on 2020-01-31"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = scan(
+        repo.path(),
+        &[".", "-f", "json", "--report-unused-exceptions"],
+    );
+    let doc = json(&out);
+    let kinds: Vec<(&str, u64)> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["kind"].as_str().unwrap(), w["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(kinds, [("expired_exception", 3), ("unused_exception", 6)]);
+    // Warnings never change the exit code.
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn inline_exceptions_and_sarif_suppressions() {
+    let annotated = WEB.replacen(
+        "  namespace: shop\n",
+        "  namespace: shop\n  annotations:\n    kubeharden.io/ignore: KH101\n    kubeharden.io/ignore-reason: needs the GPU\n",
+        1,
+    );
+    let config = "select: [KH101, KH906]\nexceptions:\n  - names: [api]\n    reason: legacy\n";
+    let repo = tree(&[(".kubeharden.yaml", config), ("web.yaml", &annotated)]);
+    let out = scan(repo.path(), &[".", "-f", "sarif"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    let mut kinds: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            let s = &r["suppressions"][0];
+            (
+                s["kind"].as_str().unwrap(),
+                s["justification"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [("external", "legacy"), ("inSource", "needs the GPU")]
+    );
+    for r in results {
+        let fp = r["partialFingerprints"]["kubeharden/v2"].as_str().unwrap();
+        assert!(fp.starts_with("KH101|apps/Deployment/shop/"), "{fp}");
+    }
+
+    // Without the reason the annotation covers nothing, and KH906 says so.
+    let no_reason = annotated.replace("    kubeharden.io/ignore-reason: needs the GPU\n", "");
+    std::fs::write(repo.path().join("web.yaml"), no_reason).unwrap();
+    let out = scan(repo.path(), &[".", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    assert_eq!(rule_ids(&doc), ["KH906", "KH101"]);
+    assert_eq!(doc["findings"][0]["location"]["line"], 7);
+}
+
+#[test]
+fn node_audits_apply_the_same_exceptions() {
+    let root = root();
+    let node = root.join("crates/kubeharden/tests/nodes/kubeadm-control-plane");
+    let run = |dir: &Path| {
+        run_in(
+            dir,
+            &[
+                "node",
+                "--root",
+                node.to_str().unwrap(),
+                "-f",
+                "json",
+                "--select",
+                "KH7",
+            ],
+            None,
+        )
+    };
+    let here = tempfile::tempdir().unwrap();
+    let before = json(&run(here.path()));
+    let first = &before["findings"][0];
+    let rule = first["rule_id"].as_str().unwrap();
+    let name = first["resource"]["name"].as_str().unwrap();
+    let same = |f: &&Value| f["rule_id"] == rule && f["resource"]["name"] == name;
+    let covered = before["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(same)
+        .count();
+    // A config file in the current folder: node and audit-log read it from there.
+    let config = format!("exceptions:\n  - rules: [{rule}]\n    names: [\"{name}\"]\n    reason: the node is being rebuilt\n");
+    std::fs::write(here.path().join(".kubeharden.yaml"), config).unwrap();
+    let after = json(&run(here.path()));
+    let kept = suppressed(&after);
+    assert_eq!(kept.len(), covered);
+    assert!(kept
+        .iter()
+        .all(|s| s["suppression"]["reason"] == "the node is being rebuilt"));
+    assert_eq!(
+        after["findings"].as_array().unwrap().len() + covered,
+        before["findings"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn audit_log_alerts_apply_the_same_exceptions() {
+    let root = root();
+    let log = root.join("examples/audit/audit.log");
+    let config = tempfile::tempdir().unwrap();
+    let path = config.path().join("exceptions.yaml");
+    std::fs::write(
+        &path,
+        "exceptions:\n  - rules: [KH805]\n    reason: the on-call team execs during incidents\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "audit-log",
+            log.to_str().unwrap(),
+            "-f",
+            "json",
+            "--select",
+            "KH805,KH818",
+        ];
+        args.extend_from_slice(extra);
+        run_in(&root, &args, None)
+    };
+    let before = json(&run(&[]));
+    let execs = rule_ids(&before)
+        .iter()
+        .filter(|id| **id == "KH805")
+        .count();
+    assert!(execs > 0);
+    let out = run(&["--config", path.to_str().unwrap()]);
+    let after = json(&out);
+    assert!(!rule_ids(&after).contains(&"KH805"));
+    assert_eq!(suppressed(&after).len(), execs);
+    assert_eq!(
+        suppressed(&after)[0]["suppression"]["source"],
+        format!("{}:2", path.display())
+    );
+    assert!(rule_ids(&after).contains(&"KH818"));
+}
+
+/// The objects of `WEB` plus a Service, as a project first has them.
+fn project() -> String {
+    format!("{WEB}---\napiVersion: v1\nkind: Service\nmetadata: {{name: web, namespace: shop}}\nspec:\n  type: NodePort\n  ports: [{{port: 80}}]\n")
+}
+
+#[test]
+fn a_baseline_shows_only_new_findings() {
+    let repo = tree(&[("k8s/app.yaml", &project())]);
+    let dir = repo.path();
+    let out = scan(dir, &["k8s", "--write-baseline", "baseline.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("fingerprints to baseline.json"),
+        "{}",
+        stderr(&out)
+    );
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("baseline.json")).unwrap()).unwrap();
+    let total = written["findings"].as_array().unwrap().len();
+    assert!(total > 5, "{written}");
+
+    // Moved to two files in another folder, reformatted, reordered: nothing new.
+    std::fs::remove_dir_all(dir.join("k8s")).unwrap();
+    let docs: Vec<String> = project().split("---\n").map(str::to_string).collect();
+    let service = docs[2].replace(
+        "metadata: {name: web, namespace: shop}",
+        "metadata:\n  namespace: shop\n  name: web",
+    );
+    let moved = format!(
+        "# reordered\n{service}---\n\n{}---\n{}",
+        docs[1],
+        docs[0].replace("        image:", "        # pinned\n        image:")
+    );
+    std::fs::create_dir_all(dir.join("deploy/base")).unwrap();
+    std::fs::write(dir.join("deploy/base/all.yaml"), moved).unwrap();
+    let out = scan(
+        dir,
+        &["deploy", "--baseline", "baseline.json", "-f", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let doc = json(&out);
+    assert!(rule_ids(&doc).is_empty(), "{doc}");
+    assert_eq!(suppressed(&doc).len(), total);
+    assert!(suppressed(&doc)
+        .iter()
+        .all(|s| s["suppression"]["kind"] == "baseline"
+            && s["suppression"]["source"] == "baseline.json"));
+
+    // A real new problem: exactly one new finding.
+    let worse = std::fs::read_to_string(dir.join("deploy/base/all.yaml")).unwrap().replacen(
+        "        securityContext:\n          privileged: true\n",
+        "        securityContext:\n          privileged: true\n          capabilities: {add: [SYS_ADMIN]}\n",
+        1,
+    );
+    std::fs::write(dir.join("deploy/base/all.yaml"), worse).unwrap();
+    let out = scan(
+        dir,
+        &["deploy", "--baseline", "baseline.json", "-f", "json"],
+    );
+    let doc = json(&out);
+    let new: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap(),
+                f["resource"]["name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!(out.status.code(), Some(1));
+    // The text report lists it alone and counts the rest.
+    let text = stdout(&scan(dir, &["deploy", "--baseline", "baseline.json"]));
+    assert!(
+        text.contains(&format!("; {total} suppressed ({total} baselined)")),
+        "{text}"
+    );
+
+    // A baseline that is not one: exit 2 naming it.
+    std::fs::write(
+        dir.join("bad.json"),
+        "{\"version\": 1,\n \"findings\": [\"KH101\"]}",
+    )
+    .unwrap();
+    let out = scan(dir, &["deploy", "--baseline", "bad.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.json:2:21: not a kubeharden baseline: invalid type: string \"KH101\", expected struct Entry\n"),
+        "{err}"
+    );
+}
