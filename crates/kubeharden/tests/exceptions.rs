@@ -65,6 +65,25 @@ fn scan(dir: &Path, args: &[&str]) -> Output {
     run_in(dir, &all, None)
 }
 
+/// Fails, naming each problem, when `doc` does not follow docs/json-report.schema.json.
+fn follows_the_schema(doc: &Value) {
+    let schema = std::fs::read_to_string(root().join("docs/json-report.schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(&schema).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let problems: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The schema is not vacuous about suppressions: one without a reason fails it.
+    let mut broken = doc.clone();
+    broken["suppressed"][0]["suppression"]
+        .as_object_mut()
+        .unwrap()
+        .remove("reason");
+    assert!(!validator.is_valid(&broken));
+}
+
 fn suppressed(doc: &Value) -> Vec<&Value> {
     doc["suppressed"].as_array().unwrap().iter().collect()
 }
@@ -94,6 +113,7 @@ fn the_config_file_is_found_upward_from_the_scanned_path() {
     );
     assert_eq!(doc["summary"]["findings"], 1);
     assert_eq!(doc["summary"]["suppressed"], 1);
+    follows_the_schema(&doc);
 
     // From another folder, naming the file: the same; outside the repository, none.
     let elsewhere = tempfile::tempdir().unwrap();
@@ -411,6 +431,7 @@ fn a_baseline_shows_only_new_findings() {
         .iter()
         .all(|s| s["suppression"]["kind"] == "baseline"
             && s["suppression"]["source"] == "baseline.json"));
+    follows_the_schema(&doc);
 
     // A real new problem: exactly one new finding.
     let worse = std::fs::read_to_string(dir.join("deploy/base/all.yaml")).unwrap().replacen(
