@@ -36,9 +36,25 @@ pub(crate) fn describe(error: &kube::Error) -> String {
 pub(crate) fn transient(error: &kube::Error) -> bool {
     match error {
         kube::Error::Api(status) => matches!(status.code, 429 | 500 | 502 | 503 | 504),
-        kube::Error::HyperError(_) | kube::Error::Service(_) => !is_auth(error),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => {
+            !is_auth(error) && !is_certificate(error)
+        }
         _ => false,
     }
+}
+
+/// Whether the server's certificate was refused (rustls says "invalid peer
+/// certificate"): it will be refused again. By its text, as rustls is kube's own
+/// dependency here, not ours.
+fn is_certificate(error: &kube::Error) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = next {
+        if e.to_string().contains("invalid peer certificate") {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 /// Whether a credential (token, client certificate, plugin) failed somewhere in the chain.

@@ -83,8 +83,8 @@ impl Fetcher {
                     attempt += 1;
                     if attempt > self.retries {
                         return Err(Failure::Other(format!(
-                            "{reason} (after {} attempts)",
-                            attempt
+                            "{reason} (after {attempt} attempt{})",
+                            if attempt == 1 { "" } else { "s" }
                         )));
                     }
                     on_retry(attempt, &reason);
@@ -102,7 +102,7 @@ impl Fetcher {
             .map_err(|e| Attempt::Final(Failure::Other(format!("bad request {path}: {e}"))))?;
         let response = self.client.send(request).await.map_err(|e| {
             // A credential plugin or token that fails will fail again.
-            if crate::describe::is_auth(&e) {
+            if crate::describe::is_auth(&e) || !crate::describe::transient(&e) {
                 Attempt::Final(Failure::Other(crate::describe::describe(&e)))
             } else {
                 Attempt::Transient(crate::describe::describe(&e), None)

@@ -161,7 +161,8 @@ async fn discover_with_retries(
         };
         attempt += 1;
         if attempt > fetcher.retries {
-            return Err(format!("{reason} (after {attempt} attempts)"));
+            let plural = if attempt == 1 { "" } else { "s" };
+            return Err(format!("{reason} (after {attempt} attempt{plural})"));
         }
         on_retry(attempt, &reason);
         tokio::time::sleep(backoff(attempt)).await;

@@ -236,6 +236,10 @@ impl<'a> Summary<'a> {
                 // were not counted to judge still count as failed checks.
                 let (checks, failed) = if info.section == "node" {
                     (made, objects.min(made))
+                } else if info.section == "audit" {
+                    // An audit-log alert is an event seen, not a check that failed:
+                    // audit-log reports have no score (docs/score.md).
+                    (0, 0)
                 } else {
                     (made.max(objects), objects)
                 };

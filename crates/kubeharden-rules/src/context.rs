@@ -176,9 +176,17 @@ pub struct ClusterOut {
     pub(crate) violations: Vec<ClusterViolation>,
     /// What the rule could not judge, and why: (scope, reason).
     pub(crate) not_judged: Vec<(String, String)>,
+    /// The scan holds nothing this cluster-wide rule judges: it makes no check.
+    pub(crate) no_subject: bool,
 }
 
 impl ClusterOut {
+    /// Says the scan holds nothing the rule judges (no network plugin seen, say), so
+    /// its silence is no pass: the compliance score counts no check.
+    pub fn no_subject(&mut self) {
+        self.no_subject = true;
+    }
+
     fn push(&mut self, violation: ClusterViolation) -> Tag<'_> {
         self.violations.push(violation);
         let last = self.violations.len() - 1;

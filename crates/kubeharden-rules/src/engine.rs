@@ -85,7 +85,7 @@ impl RuleSet {
                 match rule.def.check {
                     Check::Cluster(check) => {
                         check(&ctx, &mut out);
-                        judged = 1;
+                        judged = u64::from(!out.no_subject);
                     }
                     Check::Namespace(check) => {
                         for ns in &namespaces {

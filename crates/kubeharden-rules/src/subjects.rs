@@ -54,6 +54,13 @@ const SUBJECTS: &[(&str, &[&str])] = &[
     ("KH614", RBAC),
     ("KH620", RBAC),
     ("KH903", &["Node"]),
+    (
+        "KH905",
+        &[
+            "ValidatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+        ],
+    ),
     // Its subject is any object: each may carry an inline exception.
     ("KH906", &["*"]),
 ];

@@ -289,7 +289,8 @@ pub struct SelectArgs {
     /// Skip these rules (IDs, ID prefixes or names), comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "ID,...")]
     pub ignore: Vec<String>,
-    /// Only run rules of this severity or higher.
+    /// Only report findings of this severity or higher (each finding's own severity;
+    /// checks whose findings it hides leave the compliance score).
     #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
     pub min_severity: Option<Severity>,
     /// Exit 1 when a finding is at or above LEVEL (critical, high, medium, low, info, or

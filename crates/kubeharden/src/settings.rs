@@ -77,15 +77,15 @@ impl Settings {
         })
     }
 
-    /// The rule selection. With severity overrides, `--min-severity` is applied after
-    /// them (in [`Settings::finish_report`]), not by the rule set.
+    /// The rule selection. `--min-severity` is applied to the finished report (in
+    /// [`Settings::finish_report`]), not by the rule set: after severity overrides,
+    /// and where the checks whose findings it hides can leave the score.
     pub fn selection(&self) -> Selection {
-        let overridden = !self.config.severity.is_empty();
         Selection {
             framework: self.framework,
             select: self.select.clone(),
             ignore: self.ignore.clone(),
-            min_severity: if overridden { None } else { self.min_severity },
+            min_severity: None,
         }
     }
 
@@ -105,6 +105,7 @@ impl Settings {
     pub fn finish_report(&self, report: &mut ScanReport) -> Result<(), CliError> {
         self.config.override_severities(report);
         if let Some(min) = self.min_severity {
+            uncount_filtered_checks(report, min);
             report.findings.retain(|f| f.severity >= min);
             report.suppressed.retain(|s| s.finding.severity >= min);
         }
@@ -145,4 +146,38 @@ pub fn config_start(paths: &[PathBuf]) -> PathBuf {
         .filter(|p| p.as_os_str() != "-")
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Takes out of the score's checks those whose only findings `--min-severity` hides:
+/// a check whose failure is filtered out is not judged at that level, and must not
+/// count as passed (a filter would otherwise raise the score).
+fn uncount_filtered_checks(report: &mut ScanReport, min: Severity) {
+    use std::collections::BTreeSet;
+    let subject = |f: &kubeharden_rules::Finding| {
+        let r = &f.resource;
+        (
+            f.rule_id,
+            r.kind.clone(),
+            r.namespace.clone(),
+            r.name.clone(),
+        )
+    };
+    let kept: BTreeSet<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= min)
+        .map(subject)
+        .collect();
+    let hidden: BTreeSet<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity < min)
+        .map(subject)
+        .filter(|s| !kept.contains(s))
+        .collect();
+    for (rule, ..) in hidden {
+        if let Some(n) = report.checks.get_mut(rule) {
+            *n = n.saturating_sub(1);
+        }
+    }
 }

@@ -46,12 +46,16 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     let plugins = network_plugins(ctx.view);
+    if plugins.is_empty() {
+        // Manifests seldom show the network plugin: nothing is guessed, nor passed.
+        out.no_subject();
+        return;
+    }
     // Only when every plugin seen is known not to enforce: the AWS VPC CNI with its
     // policy agent may, depending on a flag the scan does not read.
-    if plugins.is_empty()
-        || plugins
-            .iter()
-            .any(|p| p.enforces_network_policy != Some(false))
+    if plugins
+        .iter()
+        .any(|p| p.enforces_network_policy != Some(false))
     {
         return;
     }
