@@ -229,6 +229,23 @@ impl<'r> ObjectScan<'r> {
     }
 }
 
+/// Judges a few objects held in memory as `scan` judges a file holding them, on this
+/// thread: an admission review (the object under review, and what the cluster has
+/// around it). Cross-object conditions are settled and the cluster-wide rules run on
+/// these objects alone.
+pub fn check_together<'a>(
+    objects: impl IntoIterator<Item = &'a Object>,
+    rules: &RuleSet,
+) -> ScanReport {
+    let mut partial = Partial::default();
+    for object in objects {
+        check(object, rules, &mut partial);
+    }
+    let (mut report, _view) = settle(partial, rules);
+    sort(&mut report);
+    report
+}
+
 fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial {
     match read_source(input, options.max_file_size) {
         Err(err) => {

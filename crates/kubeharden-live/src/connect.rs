@@ -116,3 +116,14 @@ async fn configure_or_say_why(options: &ConnectOptions) -> Result<(Config, Strin
         .map_err(|e| format!("context {context}: {e}"))?;
     Ok((config, context))
 }
+
+/// A client for long-lived watches (the admission webhook's informers), and the
+/// context name: kube's own timeouts, which outlast a watch's server-side timeout.
+pub async fn watch_client(options: &ConnectOptions) -> Result<(Client, String), LiveError> {
+    let (config, context) = configure(options).await?;
+    let client = Client::try_from(config).map_err(|source| LiveError::Client {
+        context: context.clone(),
+        source,
+    })?;
+    Ok((client, context))
+}

@@ -28,8 +28,8 @@ pub(crate) fn read_page(bytes: &[u8]) -> Result<Page, serde_json::Error> {
     Ok(page)
 }
 
-/// Reads one object (a GET answer).
-pub(crate) fn read_object(bytes: &[u8]) -> Result<Node, serde_json::Error> {
+/// Reads one object (a GET answer, or the object of an admission review).
+pub fn read_object(bytes: &[u8]) -> Result<Node, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let node = NodeSeed(Place::Root).deserialize(&mut de)?;
     de.end()?;

@@ -35,9 +35,10 @@ use std::time::Duration;
 use kubeharden_cluster::live::SnapshotHeader;
 use kubeharden_load::Object;
 
-pub use connect::{ConnectOptions, IN_CLUSTER};
+pub use connect::{watch_client, ConnectOptions, IN_CLUSTER};
 pub use error::LiveError;
 pub use fetch::MAX_ANSWER_BYTES;
+pub use json::read_object;
 pub use kinds::{kinds_read, Kind};
 pub use object::{cluster_root, location, location_kind, redact_secret, SCHEME};
 pub use policy_reports::{write_policy_reports, ReportWrite, ReportsWritten};

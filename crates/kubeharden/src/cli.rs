@@ -43,6 +43,11 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page, or write one for every command into a folder.
     Man(ManArgs),
+    /// Serve a validating admission webhook that judges objects as `scan` does.
+    Serve(ServeArgs),
+    /// Make the webhook's certificate without cert-manager (a one-shot Job): a CA and a
+    /// serving certificate in a TLS Secret, the CA in the webhook configuration.
+    ServeCerts(ServeCertsArgs),
 }
 
 #[derive(Args)]
@@ -59,6 +64,54 @@ pub struct ManArgs {
     /// instead of printing the main page.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ServeCertsArgs {
+    /// The webhook's namespace (default: the pod's own, else `kubeharden`).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// The webhook's Service: the certificate is for SERVICE.NAMESPACE.svc.
+    #[arg(long, value_name = "NAME", default_value = "kubeharden-webhook")]
+    pub service: String,
+    /// The TLS Secret to create (kept when it exists).
+    #[arg(long, value_name = "NAME", default_value = "kubeharden-webhook-tls")]
+    pub secret: String,
+    /// The ValidatingWebhookConfiguration whose caBundle is set.
+    #[arg(long, value_name = "NAME", default_value = "kubeharden")]
+    pub webhook_configuration: String,
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The serving certificate (PEM, the chain after it); reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// The certificate's private key (PEM); reloaded when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0:8443")]
+    pub addr: std::net::SocketAddr,
+    /// The configuration file: modes, exemptions, rules, limits (see README).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The kubeconfig of the cluster whose namespaces, ServiceAccounts, RBAC and
+    /// NetworkPolicies the reviews see (default: $KUBECONFIG, ~/.kube/config, then the
+    /// pod's service account).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context (default: its current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// No cluster view: namespace modes come from --config only, and findings that
+    /// depend on another object are reported as not judged.
+    #[arg(long, conflicts_with_all = ["kubeconfig", "context"])]
+    pub no_cluster: bool,
 }
 
 #[derive(Args)]

@@ -20,6 +20,14 @@ pub enum CliError {
     #[error(transparent)]
     Cluster(#[from] kubeharden_live::LiveError),
     #[error(transparent)]
+    AdmissionConfig(#[from] kubeharden_admission::ConfigError),
+    #[error(transparent)]
+    Serve(#[from] kubeharden_admission::ServeError),
+    #[error(transparent)]
+    CertJob(#[from] kubeharden_admission::certs::CertJobError),
+    #[error("cannot start the server's runtime: {0}")]
+    Runtime(io::Error),
+    #[error(transparent)]
     Subject(#[from] BadSubject),
     #[error("-j: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),

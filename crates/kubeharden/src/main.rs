@@ -15,6 +15,7 @@ mod rbac_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod settings;
+mod serve_cmd;
 mod suggest;
 
 use std::process::ExitCode;
@@ -44,6 +45,8 @@ fn main() -> ExitCode {
         cli::Command::AuditLog(args) => audit_cmd::run(args),
         cli::Command::Completions(args) => manual_cmd::completions(args),
         cli::Command::Man(args) => manual_cmd::man(args),
+        cli::Command::Serve(args) => serve_cmd::run(args),
+        cli::Command::ServeCerts(args) => serve_cmd::certs(args),
     };
     match code {
         Ok(code) => ExitCode::from(code),

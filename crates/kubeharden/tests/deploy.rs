@@ -1,9 +1,14 @@
 //! What `deploy/` ships for running kubeharden inside a cluster scans clean with
 //! kubeharden itself, and its parts agree:
 //!
-//! - `deploy/manifests` has one finding only, the image not pinned by digest (KH302:
-//!   no image is published yet), and none with that rule ignored; the image's
-//!   definition (`deploy/Dockerfile`) has none;
+//! - `deploy/manifests` has one finding per pod template only, the image not pinned by
+//!   digest (KH302: no image is published yet), and none with that rule ignored; the
+//!   image's definition (`deploy/Dockerfile`) has none;
+//! - the admission webhook (`webhook.enabled`, `deploy/manifests/webhook.yaml`) runs 2
+//!   replicas on distinct nodes with a PodDisruptionBudget, in the restricted
+//!   namespace, and its configuration leaves out kube-system and its own namespace and
+//!   sets a timeout and match conditions; its certificate comes from cert-manager when
+//!   the cluster serves cert-manager.io/v1, else from a one-shot Job;
 //! - the in-cluster ClusterRole is the scanner ClusterRole of `deploy/rbac` without
 //!   Secrets, and grants writes on policy reports only;
 //! - the chart (`helm template`; helm built by `testbed/helm`, or on `PATH`) renders exactly
@@ -56,6 +61,10 @@ fn manifests() -> Vec<Value> {
     objects_of(&root().join("deploy/manifests/kubeharden.yaml"))
 }
 
+fn webhook_manifests() -> Vec<Value> {
+    objects_of(&root().join("deploy/manifests/webhook.yaml"))
+}
+
 fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
     objects
         .iter()
@@ -69,7 +78,11 @@ fn the_manifests_scan_clean_but_for_the_unpinned_image() {
     assert_eq!(code, 1);
     assert_eq!(
         findings(&doc),
-        ["KH302 CronJob kubeharden/kubeharden"],
+        [
+            "KH302 CronJob kubeharden/kubeharden",
+            "KH302 Deployment kubeharden/kubeharden-webhook",
+            "KH302 Job kubeharden/kubeharden-webhook-certs",
+        ],
         "{doc}"
     );
     let (code, doc) = scan_json(&["deploy/manifests", "--ignore", "KH302"]);
@@ -183,11 +196,17 @@ fn the_chart_passes_helm_lint() {
 
 #[test]
 fn the_chart_renders_the_plain_manifests() {
-    let Some(rendered) = helm_template(&[]) else {
+    same_objects(&[], manifests());
+    let mut both = manifests();
+    both.extend(webhook_manifests());
+    same_objects(&["--set", "webhook.enabled=true"], both);
+}
+
+fn same_objects(args: &[&str], mut plain: Vec<Value>) {
+    let Some(rendered) = helm_template(args) else {
         return;
     };
     let mut chart = documents(&rendered);
-    let mut plain = manifests();
     let key = |o: &Value| format!("{} {}", o["kind"], o["metadata"]["name"]);
     chart.sort_by_key(key);
     plain.sort_by_key(key);
@@ -218,6 +237,92 @@ fn the_chart_scans_clean_once_the_image_is_pinned() {
     assert_eq!(
         findings(&common::json(&out)),
         ["KH603 ClusterRoleBinding /kubeharden-reader"]
+    );
+    // The webhook, with its certificate from the Job or from cert-manager.
+    for extra in [&[][..], &["--api-versions", "cert-manager.io/v1"][..]] {
+        let mut args = vec!["--set", &digest, "--set", "webhook.enabled=true"];
+        args.extend_from_slice(extra);
+        let Some(rendered) = helm_template(&args) else {
+            return;
+        };
+        let dir = common::tree(&[("rendered.yaml", &rendered)]);
+        let out = run_in(dir.path(), &["scan", "rendered.yaml", "-f", "json"], None);
+        let doc = common::json(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{extra:?}: {:?}",
+            findings(&doc)
+        );
+        let kinds: Vec<Value> = documents(&rendered)
+            .iter()
+            .map(|o| o["kind"].clone())
+            .collect();
+        let cert_manager = !extra.is_empty();
+        assert_eq!(kinds.contains(&Value::from("Certificate")), cert_manager);
+        assert_eq!(kinds.contains(&Value::from("Job")), !cert_manager);
+        let hooks = documents(&rendered);
+        let config = find(&hooks, "ValidatingWebhookConfiguration", "kubeharden");
+        assert_eq!(
+            config["metadata"]["annotations"]["cert-manager.io/inject-ca-from"].as_str(),
+            cert_manager.then_some("kubeharden/kubeharden-webhook")
+        );
+    }
+}
+
+#[test]
+fn the_webhook_is_highly_available_and_leaves_the_system_alone() {
+    let objects = webhook_manifests();
+    let deployment = find(&objects, "Deployment", "kubeharden-webhook");
+    assert!(deployment["spec"]["replicas"].as_u64().unwrap() >= 2);
+    let pod = &deployment["spec"]["template"]["spec"];
+    let anti =
+        &pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0];
+    assert_eq!(anti["topologyKey"], "kubernetes.io/hostname");
+    assert_eq!(
+        anti["labelSelector"]["matchLabels"],
+        deployment["spec"]["selector"]["matchLabels"]
+    );
+    let pdb = find(&objects, "PodDisruptionBudget", "kubeharden-webhook");
+    assert_eq!(pdb["spec"]["minAvailable"], 1);
+    assert_eq!(pdb["spec"]["selector"], deployment["spec"]["selector"]);
+    assert_eq!(pod["containers"][0]["args"][0], "serve");
+
+    let config = find(&objects, "ValidatingWebhookConfiguration", "kubeharden");
+    let hook = &config["webhooks"][0];
+    assert_eq!(hook["failurePolicy"], "Fail");
+    assert_eq!(hook["sideEffects"], "None");
+    assert_eq!(hook["timeoutSeconds"], 5);
+    assert_eq!(
+        hook["clientConfig"]["service"]["name"],
+        "kubeharden-webhook"
+    );
+    let excluded = &hook["namespaceSelector"]["matchExpressions"][0];
+    assert_eq!(excluded["key"], "kubernetes.io/metadata.name");
+    assert_eq!(excluded["operator"], "NotIn");
+    assert_eq!(
+        excluded["values"],
+        serde_json::json!(["kube-system", "kubeharden"])
+    );
+    assert!(hook["matchConditions"].as_array().unwrap().len() >= 2);
+
+    // The namespace (deploy/manifests/kubeharden.yaml) enforces restricted.
+    let ns = find(&manifests(), "Namespace", "kubeharden").clone();
+    assert_eq!(
+        ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+        "restricted"
+    );
+    // The one-shot Job's rights: create the Secret, read its own, and update only the
+    // named webhook configuration.
+    let job_role = find(&objects, "ClusterRole", "kubeharden-webhook-certs");
+    assert_eq!(
+        job_role["rules"][0]["resourceNames"],
+        serde_json::json!(["kubeharden"])
+    );
+    let job = find(&objects, "Job", "kubeharden-webhook-certs");
+    assert_eq!(
+        job["spec"]["template"]["spec"]["containers"][0]["args"][0],
+        "serve-certs"
     );
 }
 

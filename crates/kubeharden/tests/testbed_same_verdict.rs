@@ -17,7 +17,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kubeharden_testbed::Testbed;
 use serde_json::{json, Value};
@@ -90,24 +90,6 @@ enum Side {
     Cluster,
     /// Only `kubeharden scan` of the files reports it.
     Files,
-}
-
-/// Every YAML file under `dir`, sorted.
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 fn group_version(api_version: &str) -> (String, String) {
@@ -351,7 +333,7 @@ fn a_cluster_scan_and_a_scan_of_the_same_objects_agree() {
     let Some(tb) = kubeharden_testbed::private("same-verdict") else {
         return;
     };
-    let files: Vec<PathBuf> = dirs.iter().flat_map(|d| yaml_files(d)).collect();
+    let files: Vec<PathBuf> = dirs.iter().flat_map(|d| common::yaml_files(d)).collect();
     let mut d = Discovery {
         tb: &tb,
         client: tb.client("admin"),

@@ -13,3 +13,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{ .Values.image.repository }}:{{ $tag }}
 {{- end -}}
 {{- end }}
+
+{{/* The labels of the webhook's objects. */}}
+{{- define "kubeharden.webhookLabels" -}}
+{{ include "kubeharden.labels" . }}
+app.kubernetes.io/component: webhook
+{{- end }}
+
+{{/* Non-empty when the webhook's certificate comes from cert-manager. */}}
+{{- define "kubeharden.certManager" -}}
+{{- if eq (toString .Values.webhook.certManager) "true" -}}true
+{{- else if and (eq (toString .Values.webhook.certManager) "auto") (.Capabilities.APIVersions.Has "cert-manager.io/v1") -}}true
+{{- end -}}
+{{- end }}

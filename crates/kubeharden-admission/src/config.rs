@@ -1,0 +1,393 @@
+//! What the webhook enforces, where: modes per namespace (labels, else the
+//! configuration file), exemptions, rule selection, limits.
+//!
+//! Modes follow Pod Security Admission: each of `enforce`, `warn` and `audit` has a
+//! level of its own, here a severity: a finding at or above the `enforce` level
+//! refuses the object, one at or above `warn` is returned as a warning, one at or
+//! above `audit` is written in the audit event's annotations. A namespace sets them
+//! with the labels `admission.kubeharden.io/enforce`, `.../warn` and `.../audit`
+//! (a severity, or `none`), which win over the file's `namespaces` entry, which wins
+//! over its `defaults`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+
+use kubeharden_findings::Severity;
+use kubeharden_rules::{Framework, PssLevel, Selection};
+use serde::Deserialize;
+
+/// The label prefix of the modes: `admission.kubeharden.io/enforce`, ...
+pub const LABEL_PREFIX: &str = "admission.kubeharden.io/";
+
+/// The largest AdmissionReview read (the API server's own request limit is 3 MiB).
+pub const DEFAULT_MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// The time a review may take before it is answered as failed.
+pub const DEFAULT_TIMEOUT_MS: u64 = 2_000;
+
+/// A mode's level: the lowest severity it acts on, or none (off).
+pub type Level = Option<Severity>;
+
+/// The three modes' levels for one namespace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Modes {
+    pub enforce: Level,
+    pub warn: Level,
+    pub audit: Level,
+}
+
+impl Modes {
+    /// The lowest level of any mode: findings below it matter to none.
+    pub fn lowest(&self) -> Level {
+        [self.enforce, self.warn, self.audit]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+}
+
+/// What the API server is told when a review cannot be judged (an error or the time
+/// limit): the same choice as the webhook's `failurePolicy`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+pub enum FailurePolicy {
+    /// Refuse the object.
+    #[default]
+    Fail,
+    /// Admit it.
+    Ignore,
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid {
+        file: String,
+        line: u32,
+        column: u32,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    Value { file: String, message: String },
+}
+
+/// The configuration file, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    api_version: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    defaults: ModesFile,
+    #[serde(default)]
+    namespaces: BTreeMap<String, ModesFile>,
+    #[serde(default)]
+    exemptions: Exemptions,
+    #[serde(default)]
+    rules: RulesFile,
+    #[serde(default)]
+    failure_policy: Option<FailurePolicy>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    max_body_bytes: Option<usize>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModesFile {
+    enforce: Option<String>,
+    warn: Option<String>,
+    audit: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RulesFile {
+    framework: Option<String>,
+    #[serde(default)]
+    select: Vec<String>,
+    #[serde(default)]
+    ignore: Vec<String>,
+    min_severity: Option<String>,
+    pss_target: Option<String>,
+}
+
+/// Requests let through unjudged.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Exemptions {
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Requesting users (`userInfo.username`), such as a controller's account.
+    #[serde(default)]
+    pub usernames: Vec<String>,
+    /// Requesting users' groups.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Pods (and pod templates) that run under one of these RuntimeClasses (a
+    /// sandbox such as gVisor or Kata).
+    #[serde(default)]
+    pub runtime_classes: Vec<String>,
+}
+
+/// The webhook's configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The modes of a namespace with neither labels nor an entry.
+    pub defaults: Modes,
+    pub namespaces: BTreeMap<String, Modes>,
+    pub exemptions: Exemptions,
+    pub selection: Selection,
+    pub pss_target: PssLevel,
+    pub failure_policy: FailurePolicy,
+    pub timeout: std::time::Duration,
+    pub max_body: usize,
+}
+
+impl Default for Config {
+    /// Without a file: warn about everything, enforce nothing until a namespace asks.
+    fn default() -> Self {
+        Config {
+            defaults: Modes {
+                enforce: None,
+                warn: Some(Severity::Low),
+                audit: Some(Severity::Low),
+            },
+            namespaces: BTreeMap::new(),
+            exemptions: Exemptions::default(),
+            selection: Selection::default(),
+            pss_target: PssLevel::Baseline,
+            failure_policy: FailurePolicy::Fail,
+            timeout: std::time::Duration::from_millis(DEFAULT_TIMEOUT_MS),
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// A level as labels and the file spell it: a severity, or `none` / `off`.
+pub fn parse_level(text: &str) -> Result<Level, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "none" | "off" | "" => Ok(None),
+        other => Severity::from_str(other)
+            .map(Some)
+            .map_err(|e| format!("{e}, or none")),
+    }
+}
+
+impl Config {
+    /// Reads a configuration file (YAML or JSON).
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Config::parse(&file, &text)
+    }
+
+    pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
+        let invalid = |pos: kubeharden_yaml::Pos, message: String| ConfigError::Invalid {
+            file: file.to_string(),
+            line: pos.line,
+            column: pos.col,
+            message,
+        };
+        let first = kubeharden_yaml::split_documents(text).into_iter().next();
+        let mut docs = first
+            .map(|chunk| kubeharden_yaml::parse_chunk(chunk, &kubeharden_yaml::Limits::default()))
+            .unwrap_or_default();
+        docs.truncate(1);
+        let parsed: File = match docs.pop() {
+            None => File::default(),
+            Some(Err(e)) => return Err(invalid(e.pos, e.message)),
+            Some(Ok(doc)) => kubeharden_yaml::from_node(&doc.root)
+                .map_err(|e| invalid(e.pos.unwrap_or(doc.root.pos), e.to_string()))?,
+        };
+        let value = |message: String| ConfigError::Value {
+            file: file.to_string(),
+            message,
+        };
+        if let Some(kind) = parsed
+            .kind
+            .as_deref()
+            .filter(|k| *k != "AdmissionConfiguration")
+        {
+            return Err(value(format!(
+                "kind {kind:?}: expected AdmissionConfiguration"
+            )));
+        }
+        let _ = parsed.api_version;
+        let mut config = Config::default();
+        config.defaults = parsed.defaults.apply(config.defaults).map_err(&value)?;
+        for (ns, modes) in &parsed.namespaces {
+            let modes = modes.apply(config.defaults).map_err(&value)?;
+            config.namespaces.insert(ns.clone(), modes);
+        }
+        config.exemptions = parsed.exemptions;
+        config.selection = parsed.rules.selection().map_err(&value)?;
+        if let Some(target) = &parsed.rules.pss_target {
+            config.pss_target = match target.as_str() {
+                "baseline" => PssLevel::Baseline,
+                "restricted" => PssLevel::Restricted,
+                other => {
+                    return Err(value(format!(
+                        "rules.pssTarget {other:?}: expected baseline or restricted"
+                    )))
+                }
+            };
+        }
+        config.failure_policy = parsed.failure_policy.unwrap_or_default();
+        if let Some(ms) = parsed.timeout_ms {
+            config.timeout = std::time::Duration::from_millis(ms.max(1));
+        }
+        if let Some(bytes) = parsed.max_body_bytes {
+            config.max_body = bytes;
+        }
+        Ok(config)
+    }
+
+    /// The modes of `namespace`, from its labels (when the cluster view knows them),
+    /// else the file.
+    pub fn modes(
+        &self,
+        namespace: &str,
+        labels: Option<&BTreeMap<String, String>>,
+    ) -> Result<Modes, String> {
+        let mut modes = self
+            .namespaces
+            .get(namespace)
+            .copied()
+            .unwrap_or(self.defaults);
+        let Some(labels) = labels else {
+            return Ok(modes);
+        };
+        for (name, slot) in [
+            ("enforce", &mut modes.enforce),
+            ("warn", &mut modes.warn),
+            ("audit", &mut modes.audit),
+        ] {
+            if let Some(text) = labels.get(&format!("{LABEL_PREFIX}{name}")) {
+                *slot = parse_level(text)
+                    .map_err(|e| format!("label {LABEL_PREFIX}{name}={text:?}: {e}"))?;
+            }
+        }
+        Ok(modes)
+    }
+}
+
+impl ModesFile {
+    fn apply(&self, base: Modes) -> Result<Modes, String> {
+        let level = |given: &Option<String>, base: Level, what: &str| match given {
+            None => Ok(base),
+            Some(text) => parse_level(text).map_err(|e| format!("{what}: {e}")),
+        };
+        Ok(Modes {
+            enforce: level(&self.enforce, base.enforce, "enforce")?,
+            warn: level(&self.warn, base.warn, "warn")?,
+            audit: level(&self.audit, base.audit, "audit")?,
+        })
+    }
+}
+
+impl RulesFile {
+    fn selection(&self) -> Result<Selection, String> {
+        let framework = match &self.framework {
+            None => Framework::All,
+            Some(f) => Framework::from_str(f).map_err(|e| format!("rules.framework: {e}"))?,
+        };
+        let min_severity = match &self.min_severity {
+            None => None,
+            Some(s) => Some(Severity::from_str(s).map_err(|e| format!("rules.minSeverity: {e}"))?),
+        };
+        Ok(Selection {
+            framework,
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            min_severity,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "\
+apiVersion: kubeharden.io/v1alpha1
+kind: AdmissionConfiguration
+defaults: {enforce: high, warn: low}
+namespaces:
+  legacy: {enforce: none}
+exemptions:
+  namespaces: [kube-system]
+  usernames: [system:serviceaccount:kube-system:replicaset-controller]
+  runtimeClasses: [gvisor]
+rules: {framework: pss-restricted, ignore: [KH121], minSeverity: medium}
+failurePolicy: Ignore
+timeoutMs: 500
+";
+
+    #[test]
+    fn a_file_sets_modes_exemptions_and_rules() {
+        let c = Config::parse("c.yaml", FILE).unwrap();
+        assert_eq!(c.defaults.enforce, Some(Severity::High));
+        assert_eq!(
+            c.defaults.audit,
+            Some(Severity::Low),
+            "kept from the default"
+        );
+        let legacy = c.modes("legacy", None).unwrap();
+        assert_eq!(legacy.enforce, None);
+        assert_eq!(legacy.warn, Some(Severity::Low));
+        assert_eq!(c.exemptions.runtime_classes, ["gvisor"]);
+        assert_eq!(c.selection.framework, Framework::PssRestricted);
+        assert_eq!(c.selection.min_severity, Some(Severity::Medium));
+        assert_eq!(c.failure_policy, FailurePolicy::Ignore);
+        assert_eq!(c.timeout.as_millis(), 500);
+    }
+
+    #[test]
+    fn labels_win_over_the_file() {
+        let c = Config::parse("c.yaml", FILE).unwrap();
+        let labels: BTreeMap<String, String> = [
+            (
+                "admission.kubeharden.io/enforce".to_string(),
+                "critical".to_string(),
+            ),
+            (
+                "admission.kubeharden.io/warn".to_string(),
+                "none".to_string(),
+            ),
+        ]
+        .into();
+        let m = c.modes("legacy", Some(&labels)).unwrap();
+        assert_eq!(m.enforce, Some(Severity::Critical));
+        assert_eq!(m.warn, None);
+        let bad: BTreeMap<String, String> = [(
+            "admission.kubeharden.io/enforce".to_string(),
+            "loud".to_string(),
+        )]
+        .into();
+        let err = c.modes("x", Some(&bad)).unwrap_err();
+        assert!(err.contains("enforce=\"loud\""), "{err}");
+    }
+
+    #[test]
+    fn a_bad_file_names_its_line() {
+        let err = Config::parse("c.yaml", "defaults: {enforce: high}\nwhatever: 1\n").unwrap_err();
+        assert!(err.to_string().starts_with("c.yaml:"), "{err}");
+        let err = Config::parse("c.yaml", "defaults: {enforce: loud}\n").unwrap_err();
+        assert!(err.to_string().contains("enforce"), "{err}");
+        let err = Config::parse("c.yaml", "rules: {select: [KH1], framework: nope}\n").unwrap_err();
+        assert!(err.to_string().contains("framework"), "{err}");
+    }
+}

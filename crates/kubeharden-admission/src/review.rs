@@ -1,0 +1,254 @@
+//! The `admission.k8s.io/v1` AdmissionReview: the request the API server sends and
+//! the response it expects.
+//!
+//! The request is read with serde into a small struct of its own rather than
+//! kube-core's `AdmissionReview<DynamicObject>`: the object under review stays raw
+//! JSON ([`RawValue`]) until the rules' reader turns it into a positioned tree, so it
+//! is parsed once, not into a `serde_json::Value` first.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+pub const API_VERSION: &str = "admission.k8s.io/v1";
+pub const KIND: &str = "AdmissionReview";
+
+/// Why a body is no AdmissionReview the webhook can answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("the body is {size} bytes, over the limit of {limit}")]
+    TooLarge { size: usize, limit: usize },
+    #[error("the body is not JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("apiVersion {given:?} and kind {kind:?}: expected {API_VERSION} {KIND}")]
+    WrongType { given: String, kind: String },
+    #[error("the AdmissionReview has no request")]
+    NoRequest,
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(rename = "apiVersion", default)]
+    api_version: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(borrow)]
+    request: Option<Request<'a>>,
+}
+
+/// The group, version and kind of the object (`request.kind`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct GroupVersionKind {
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub kind: String,
+}
+
+impl GroupVersionKind {
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct UserInfo {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Operation {
+    Create,
+    Update,
+    Delete,
+    Connect,
+}
+
+/// `request` of an AdmissionReview.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request<'a> {
+    pub uid: String,
+    pub kind: GroupVersionKind,
+    #[serde(default)]
+    pub sub_resource: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub namespace: String,
+    pub operation: Operation,
+    #[serde(default)]
+    pub user_info: UserInfo,
+    #[serde(borrow, default)]
+    pub object: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub old_object: Option<&'a RawValue>,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Reads an AdmissionReview, refusing a body over `limit` bytes before parsing it.
+pub fn parse(body: &[u8], limit: usize) -> Result<Request<'_>, ReviewError> {
+    if body.len() > limit {
+        return Err(ReviewError::TooLarge {
+            size: body.len(),
+            limit,
+        });
+    }
+    let envelope: Envelope<'_> = serde_json::from_slice(body)?;
+    if envelope.api_version != API_VERSION || envelope.kind != KIND {
+        return Err(ReviewError::WrongType {
+            given: envelope.api_version,
+            kind: envelope.kind,
+        });
+    }
+    envelope.request.ok_or(ReviewError::NoRequest)
+}
+
+/// The uid of a body that is JSON but no valid review, so that an error can still
+/// be answered as an AdmissionReview the API server matches to its request.
+pub fn uid_of(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Uid {
+        request: UidOnly,
+    }
+    #[derive(Deserialize)]
+    struct UidOnly {
+        uid: String,
+    }
+    serde_json::from_slice::<Uid>(body)
+        .ok()
+        .map(|u| u.request.uid)
+}
+
+/// `response.status` of a refusal: what kubectl prints.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Status {
+    pub code: u16,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `response` of an AdmissionReview.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Response {
+    pub uid: String,
+    pub allowed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub audit_annotations: BTreeMap<String, String>,
+}
+
+impl Response {
+    pub fn allow(uid: &str) -> Response {
+        Response {
+            uid: uid.to_string(),
+            allowed: true,
+            status: None,
+            warnings: Vec::new(),
+            audit_annotations: BTreeMap::new(),
+        }
+    }
+
+    pub fn deny(uid: &str, code: u16, reason: Option<&str>, message: String) -> Response {
+        Response {
+            allowed: false,
+            status: Some(Status {
+                code,
+                message,
+                reason: reason.map(str::to_string),
+            }),
+            ..Response::allow(uid)
+        }
+    }
+
+    /// The whole AdmissionReview around this response, as JSON.
+    pub fn to_review_json(&self) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Out<'a> {
+            #[serde(rename = "apiVersion")]
+            api_version: &'static str,
+            kind: &'static str,
+            response: &'a Response,
+        }
+        serde_json::to_vec(&Out {
+            api_version: API_VERSION,
+            kind: KIND,
+            response: self,
+        })
+        .expect("a response always serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REVIEW: &str = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview",
+      "request":{"uid":"u1","kind":{"group":"apps","version":"v1","kind":"Deployment"},
+      "namespace":"shop","name":"web","operation":"UPDATE","dryRun":true,
+      "userInfo":{"username":"alice","groups":["dev"]},
+      "object":{"kind":"Deployment"},"oldObject":null}}"#;
+
+    #[test]
+    fn a_review_is_read() {
+        let r = parse(REVIEW.as_bytes(), 1 << 20).unwrap();
+        assert_eq!(r.uid, "u1");
+        assert_eq!(r.kind.api_version(), "apps/v1");
+        assert_eq!(r.operation, Operation::Update);
+        assert!(r.dry_run);
+        assert_eq!(r.user_info.groups, ["dev"]);
+        assert_eq!(r.object.unwrap().get(), r#"{"kind":"Deployment"}"#);
+        assert!(r.old_object.is_none());
+    }
+
+    #[test]
+    fn bad_bodies_are_typed_errors() {
+        assert!(matches!(
+            parse(b"{not json", 100),
+            Err(ReviewError::Json(_))
+        ));
+        assert!(matches!(
+            parse(REVIEW.as_bytes(), 10),
+            Err(ReviewError::TooLarge { limit: 10, .. })
+        ));
+        let v1beta1 = REVIEW.replace("admission.k8s.io/v1", "admission.k8s.io/v1beta1");
+        let err = parse(v1beta1.as_bytes(), 1 << 20).unwrap_err();
+        assert!(err.to_string().contains("v1beta1"), "{err}");
+        assert!(matches!(
+            parse(
+                br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"}"#,
+                100
+            ),
+            Err(ReviewError::NoRequest)
+        ));
+        assert_eq!(uid_of(v1beta1.as_bytes()).as_deref(), Some("u1"));
+    }
+
+    #[test]
+    fn a_refusal_is_an_admission_review() {
+        let json = Response::deny("u1", 403, Some("Forbidden"), "no".into()).to_review_json();
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(v["apiVersion"], API_VERSION);
+        assert_eq!(v["response"]["uid"], "u1");
+        assert_eq!(v["response"]["allowed"], false);
+        assert_eq!(v["response"]["status"]["code"], 403);
+        assert!(v["response"].get("warnings").is_none());
+    }
+}

@@ -1,0 +1,405 @@
+//! The HTTPS server: hyper (HTTP/1.1, which the API server speaks to webhooks) on
+//! rustls, the certificate reloaded when its files change.
+//!
+//! - `POST /validate`: an AdmissionReview in, one out. The body is read up to the
+//!   configured limit (a larger one is HTTP 400); judging runs on the blocking pool
+//!   under the configured time limit, past which the failure policy answers.
+//! - `GET /healthz`: the process serves. `GET /readyz`: the certificate is loaded
+//!   and the cluster view (when there is one) has listed everything once.
+//! - `GET /metrics`: Prometheus text.
+//!
+//! The certificate and key are read again when either file's modification time,
+//! size or inode changes (polled, so a Secret volume's symlink swap is seen as
+//! well as an edit in place). A pair that does not load is reported on stderr and
+//! the previous one is kept.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio_rustls::rustls::crypto::ring::sign::any_supported_type;
+use tokio_rustls::rustls::server::{ClientHello, ResolvesServerCert};
+use tokio_rustls::rustls::sign::CertifiedKey;
+use tokio_rustls::rustls::ServerConfig;
+use tokio_rustls::TlsAcceptor;
+
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::judge::{Answer, Reviewer};
+use crate::metrics::Metrics;
+use crate::review;
+use crate::view::ClusterSource;
+
+/// How often the certificate files are looked at.
+pub const RELOAD_EVERY: Duration = Duration::from_secs(2);
+
+/// A certificate or key that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CertError {
+    #[error("{file}: {message}")]
+    Read { file: String, message: String },
+    #[error("{file}: no certificate in the file")]
+    NoCertificate { file: String },
+    #[error("{file}: the key is of no supported type: {message}")]
+    Key { file: String, message: String },
+}
+
+/// A server that could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Cert(#[from] CertError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Reads a PEM certificate chain and its private key.
+pub fn load_certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey, CertError> {
+    let name = |p: &Path| p.display().to_string();
+    let read_err = |p: &Path, e: rustls_pki_types::pem::Error| CertError::Read {
+        file: name(p),
+        message: e.to_string(),
+    };
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| read_err(cert, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| read_err(cert, e))?;
+    if chain.is_empty() {
+        return Err(CertError::NoCertificate { file: name(cert) });
+    }
+    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| read_err(key, e))?;
+    let signing = any_supported_type(&private).map_err(|e| CertError::Key {
+        file: name(key),
+        message: e.to_string(),
+    })?;
+    Ok(CertifiedKey::new(chain, signing))
+}
+
+/// The serving certificate, swapped in place when its files change.
+#[derive(Debug)]
+pub struct Certificate {
+    current: RwLock<Arc<CertifiedKey>>,
+}
+
+impl ResolvesServerCert for Certificate {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(
+            self.current
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+        )
+    }
+}
+
+/// What identifies a file's version without reading it.
+fn stamp(path: &Path) -> Option<(SystemTime, u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len(), m.ino()))
+}
+
+/// Where the webhook listens and what it serves with.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Everything a request needs.
+struct State {
+    reviewer: Arc<Reviewer>,
+    metrics: Metrics,
+    view: Option<Arc<dyn ClusterSource>>,
+}
+
+/// A server bound to its address, not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    certificate: Arc<Certificate>,
+    options: ServeOptions,
+    state: Arc<State>,
+}
+
+impl Server {
+    /// Loads the certificate and binds the address.
+    pub async fn bind(
+        options: ServeOptions,
+        reviewer: Arc<Reviewer>,
+        view: Option<Arc<dyn ClusterSource>>,
+    ) -> Result<Server, ServeError> {
+        let key = load_certified_key(&options.cert, &options.key)?;
+        let certificate = Arc::new(Certificate {
+            current: RwLock::new(Arc::new(key)),
+        });
+        let mut tls = ServerConfig::builder()
+            .with_no_client_auth()
+            .with_cert_resolver(certificate.clone());
+        tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let listener =
+            TcpListener::bind(options.addr)
+                .await
+                .map_err(|source| ServeError::Listen {
+                    addr: options.addr,
+                    source,
+                })?;
+        Ok(Server {
+            listener,
+            acceptor: TlsAcceptor::from(Arc::new(tls)),
+            certificate,
+            options,
+            state: Arc::new(State {
+                reviewer,
+                metrics: Metrics::default(),
+                view,
+            }),
+        })
+    }
+
+    /// The address bound (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until the process ends.
+    pub async fn run(self) {
+        tokio::spawn(reload(
+            self.certificate.clone(),
+            self.options.clone(),
+            self.state.clone(),
+        ));
+        loop {
+            let (tcp, _) = match self.listener.accept().await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of descriptors and the like: pause rather than spin.
+                    eprintln!("kubeharden serve: accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let _ = tcp.set_nodelay(true);
+            let acceptor = self.acceptor.clone();
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service = service_fn(move |req| handle(state.clone(), req));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    }
+}
+
+/// Polls the certificate files and swaps in a new pair that loads.
+async fn reload(certificate: Arc<Certificate>, options: ServeOptions, state: Arc<State>) {
+    let mut seen = (stamp(&options.cert), stamp(&options.key));
+    loop {
+        tokio::time::sleep(RELOAD_EVERY).await;
+        let now = (stamp(&options.cert), stamp(&options.key));
+        if now == seen {
+            continue;
+        }
+        match load_certified_key(&options.cert, &options.key) {
+            Ok(key) => {
+                *certificate
+                    .current
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner()) = Arc::new(key);
+                state.metrics.reload();
+                eprintln!("kubeharden serve: certificate reloaded");
+                seen = now;
+            }
+            // A half-written pair (the certificate updated, the key not yet) loads on
+            // the next look.
+            Err(e) => eprintln!("kubeharden serve: keeping the current certificate: {e}"),
+        }
+    }
+}
+
+type Body = Full<Bytes>;
+
+fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(Full::new(body.into()))
+        .expect("a static response builds")
+}
+
+async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, std::convert::Infallible> {
+    const TEXT: &str = "text/plain; charset=utf-8";
+    Ok(match (req.method(), req.uri().path()) {
+        (&Method::GET, "/healthz") => reply(StatusCode::OK, TEXT, "ok\n"),
+        (&Method::GET, "/readyz") => {
+            if state.view.as_ref().is_none_or(|v| v.ready()) {
+                reply(StatusCode::OK, TEXT, "ok\n")
+            } else {
+                reply(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    TEXT,
+                    "the cluster view is not synced yet\n",
+                )
+            }
+        }
+        (&Method::GET, "/metrics") => reply(
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            state.metrics.render(),
+        ),
+        (&Method::POST, "/validate") => validate(&state, req).await,
+        _ => reply(
+            StatusCode::NOT_FOUND,
+            TEXT,
+            "not found: POST /validate, GET /healthz, /readyz, /metrics\n",
+        ),
+    })
+}
+
+async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> {
+    let started = Instant::now();
+    let limit = state.reviewer.config().max_body;
+    let body = match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            state.metrics.bad_request();
+            let why = if e.is::<http_body_util::LengthLimitError>() {
+                format!("the body is over the limit of {limit} bytes")
+            } else {
+                format!("the body could not be read: {e}")
+            };
+            return reply(
+                StatusCode::BAD_REQUEST,
+                "text/plain; charset=utf-8",
+                format!("kubeharden: {why}\n"),
+            );
+        }
+    };
+    let verdict = within_time_limit(&state.reviewer, body).await;
+    match verdict {
+        Answer::BadRequest(why) => {
+            state.metrics.bad_request();
+            reply(
+                StatusCode::BAD_REQUEST,
+                "text/plain; charset=utf-8",
+                format!("kubeharden: {why}\n"),
+            )
+        }
+        Answer::Review(v) => {
+            state
+                .metrics
+                .review(started.elapsed(), v.decision, v.dry_run, &v.fired);
+            reply(
+                StatusCode::OK,
+                "application/json",
+                v.response.to_review_json(),
+            )
+        }
+    }
+}
+
+/// Judges a body on the blocking pool; past the configured time, the failure
+/// policy answers (the judging thread finishes in the background, unheard).
+pub async fn within_time_limit(reviewer: &Arc<Reviewer>, body: Bytes) -> Answer {
+    let limit = reviewer.config().timeout;
+    let worker = reviewer.clone();
+    let input = body.clone();
+    let judged = tokio::task::spawn_blocking(move || worker.answer(&input));
+    match tokio::time::timeout(limit, judged).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(panicked)) => {
+            answer_failure(reviewer, &body, &format!("internal error: {panicked}"))
+        }
+        Err(_) => answer_failure(
+            reviewer,
+            &body,
+            &format!("the review took longer than {} ms", limit.as_millis()),
+        ),
+    }
+}
+
+fn answer_failure(reviewer: &Reviewer, body: &[u8], why: &str) -> Answer {
+    match review::uid_of(body) {
+        Some(uid) => Answer::Review(reviewer.failed(&uid, why)),
+        None => Answer::BadRequest(why.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    /// A pod with many containers, to make a review take some time.
+    fn big_review() -> Bytes {
+        let containers: Vec<serde_json::Value> = (0..3000)
+            .map(|i| serde_json::json!({"name": format!("c{i}"), "image": "nginx", "securityContext": {"privileged": true}}))
+            .collect();
+        let body = serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": "slow", "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "namespace": "shop", "name": "p", "operation": "CREATE",
+                "object": {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
+                           "spec": {"containers": containers}}}});
+        serde_json::to_vec(&body).unwrap().into()
+    }
+
+    fn reviewer(extra: &str) -> Arc<Reviewer> {
+        let text = format!("defaults: {{enforce: low}}\n{extra}");
+        Arc::new(Reviewer::new(Config::parse("t.yaml", &text).unwrap(), None).unwrap())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_time_limit_answers_by_the_failure_policy() {
+        for (policy, allowed) in [("Fail", false), ("Ignore", true)] {
+            let r = reviewer(&format!("timeoutMs: 1\nfailurePolicy: {policy}\n"));
+            let Answer::Review(v) = within_time_limit(&r, big_review()).await else {
+                panic!("no review answer");
+            };
+            assert_eq!(v.decision, crate::Decision::Error);
+            assert_eq!(v.response.uid, "slow");
+            assert_eq!(v.response.allowed, allowed);
+            let text = format!("{:?}", v.response);
+            assert!(text.contains("longer than 1 ms"), "{text}");
+        }
+        // With time enough, the same review is judged.
+        let patient = reviewer("timeoutMs: 120000\n");
+        let Answer::Review(v) = within_time_limit(&patient, big_review()).await else {
+            panic!("no review answer");
+        };
+        assert_eq!(v.decision, crate::Decision::Denied);
+    }
+
+    #[test]
+    fn a_bad_certificate_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = dir.path().join("tls.crt");
+        let key = dir.path().join("tls.key");
+        std::fs::write(&cert, "not pem").unwrap();
+        std::fs::write(&key, "not pem").unwrap();
+        let err = load_certified_key(&cert, &key).unwrap_err().to_string();
+        assert!(err.contains("tls.crt"), "{err}");
+        let missing = load_certified_key(&dir.path().join("nope"), &key)
+            .unwrap_err()
+            .to_string();
+        assert!(missing.contains("nope"), "{missing}");
+    }
+}

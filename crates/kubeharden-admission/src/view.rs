@@ -1,0 +1,249 @@
+//! What the webhook knows of the cluster around the object under review.
+//!
+//! A review carries one object. Rules that need others (a namespace's labels for its
+//! modes, the ServiceAccount that may disable token automount, the LimitRange that
+//! gives default limits, NetworkPolicies, RBAC) read them from an informer-backed
+//! view: kube-rs reflectors that list and then watch Namespaces, ServiceAccounts,
+//! NetworkPolicies, LimitRanges, Roles, RoleBindings, ClusterRoles and
+//! ClusterRoleBindings, kept in memory. For each review the objects of the
+//! namespace (and the cluster bindings naming its accounts, with their roles) are
+//! judged together with the object under review, as `scan` would judge a file that
+//! holds them. They are turned into the rules' trees once, and again only after a
+//! watch event.
+//!
+//! Without a cluster (no kubeconfig, no service account), there is no view:
+//! namespace modes come from the configuration file, and findings that depend on
+//! another object are reported as not judged, never refused.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{LimitRange, Namespace, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
+use kube::runtime::reflector::{self, reflector, ObjectRef, Store};
+use kube::runtime::{watcher, WatchStreamExt};
+use kube::{Api, Client, Resource, ResourceExt};
+use kubeharden_load::Object;
+
+/// The cluster as reviews see it.
+pub trait ClusterSource: Send + Sync {
+    /// The labels of a namespace; `None` when the view does not know it.
+    fn namespace_labels(&self, namespace: &str) -> Option<BTreeMap<String, String>>;
+    /// The objects judged with one of `namespace`'s objects.
+    fn related(&self, namespace: &str) -> Arc<Vec<Object>>;
+    /// Whether the view has listed everything once.
+    fn ready(&self) -> bool;
+}
+
+/// A namespace's objects, and the generation they were built at.
+type Cached = (u64, Arc<Vec<Object>>);
+
+/// The informer-backed view.
+pub struct Informers {
+    namespaces: Store<Namespace>,
+    accounts: Store<ServiceAccount>,
+    policies: Store<NetworkPolicy>,
+    limit_ranges: Store<LimitRange>,
+    roles: Store<Role>,
+    role_bindings: Store<RoleBinding>,
+    cluster_roles: Store<ClusterRole>,
+    cluster_bindings: Store<ClusterRoleBinding>,
+    /// Bumped by every watch event: a cached namespace of an older generation is
+    /// rebuilt.
+    generation: Arc<AtomicU64>,
+    synced: AtomicBool,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+/// Starts a reflector of `K` on the current tokio runtime.
+fn reflect<K>(client: &Client, generation: &Arc<AtomicU64>) -> Store<K>
+where
+    K: Resource<DynamicType = ()>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned
+        + Send
+        + Sync
+        + 'static,
+{
+    let api: Api<K> = Api::all(client.clone());
+    let (reader, writer) = reflector::store();
+    let generation = generation.clone();
+    let stream = reflector(writer, watcher(api, watcher::Config::default()))
+        .default_backoff()
+        .touched_objects();
+    tokio::spawn(async move {
+        futures::pin_mut!(stream);
+        while let Some(event) = stream.next().await {
+            generation.fetch_add(1, Ordering::Relaxed);
+            if let Err(e) = event {
+                eprintln!("kubeharden serve: watching {}: {e}", K::plural(&()));
+            }
+        }
+    });
+    reader
+}
+
+impl Informers {
+    /// Starts the informers (on the current tokio runtime); [`Informers::wait`]
+    /// waits for their first lists.
+    pub fn start(client: &Client) -> Arc<Informers> {
+        let generation = Arc::new(AtomicU64::new(0));
+        Arc::new(Informers {
+            namespaces: reflect(client, &generation),
+            accounts: reflect(client, &generation),
+            policies: reflect(client, &generation),
+            limit_ranges: reflect(client, &generation),
+            roles: reflect(client, &generation),
+            role_bindings: reflect(client, &generation),
+            cluster_roles: reflect(client, &generation),
+            cluster_bindings: reflect(client, &generation),
+            generation,
+            synced: AtomicBool::new(false),
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Waits until every informer has listed once.
+    pub async fn wait(&self) {
+        let _ = futures::join!(
+            self.namespaces.wait_until_ready(),
+            self.accounts.wait_until_ready(),
+            self.policies.wait_until_ready(),
+            self.limit_ranges.wait_until_ready(),
+            self.roles.wait_until_ready(),
+            self.role_bindings.wait_until_ready(),
+            self.cluster_roles.wait_until_ready(),
+            self.cluster_bindings.wait_until_ready(),
+        );
+        self.synced.store(true, Ordering::Release);
+    }
+
+    fn build(&self, namespace: &str) -> Vec<Object> {
+        let mut out = Vec::new();
+        if let Some(ns) = self.namespaces.get(&ObjectRef::new(namespace)) {
+            out.extend(to_object(&*ns));
+        }
+        let in_ns = |o: &dyn NamespacedName| o.ns() == Some(namespace);
+        out.extend(
+            self.accounts
+                .state()
+                .iter()
+                .filter(|o| in_ns(&***o))
+                .filter_map(|o| to_object(&**o)),
+        );
+        out.extend(
+            self.policies
+                .state()
+                .iter()
+                .filter(|o| in_ns(&***o))
+                .filter_map(|o| to_object(&**o)),
+        );
+        out.extend(
+            self.limit_ranges
+                .state()
+                .iter()
+                .filter(|o| in_ns(&***o))
+                .filter_map(|o| to_object(&**o)),
+        );
+        out.extend(
+            self.roles
+                .state()
+                .iter()
+                .filter(|o| in_ns(&***o))
+                .filter_map(|o| to_object(&**o)),
+        );
+        out.extend(
+            self.role_bindings
+                .state()
+                .iter()
+                .filter(|o| in_ns(&***o))
+                .filter_map(|o| to_object(&**o)),
+        );
+        // Cluster bindings that name an account of the namespace, and their roles.
+        for binding in self.cluster_bindings.state() {
+            let names_ns =
+                binding.subjects.iter().flatten().any(|s| {
+                    s.kind == "ServiceAccount" && s.namespace.as_deref() == Some(namespace)
+                });
+            if names_ns {
+                out.extend(to_object(&*binding));
+                let role = ObjectRef::new(&binding.role_ref.name);
+                if let Some(role) = self.cluster_roles.get(&role) {
+                    out.extend(to_object(&*role));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A namespaced object's namespace, through one trait object for every kind.
+trait NamespacedName {
+    fn ns(&self) -> Option<&str>;
+}
+
+impl<K: Resource> NamespacedName for K {
+    fn ns(&self) -> Option<&str> {
+        self.meta().namespace.as_deref()
+    }
+}
+
+/// A typed object as the rules read it: serialized (k8s-openapi writes its kind and
+/// apiVersion) and read back as `cluster` reads a GET answer.
+fn to_object<K>(object: &K) -> Option<Object>
+where
+    K: Resource<DynamicType = ()> + serde::Serialize,
+{
+    let json = serde_json::to_vec(object).ok()?;
+    let root = kubeharden_live::read_object(&json).ok()?;
+    let namespace = object.namespace();
+    let kind = K::kind(&());
+    let group = K::group(&());
+    let name = object.name_any();
+    let file = kubeharden_live::location(
+        "cluster",
+        namespace.as_deref(),
+        &kubeharden_live::location_kind(&group, &kind),
+        &name,
+    );
+    Some(Object {
+        file: file.into(),
+        helm_source: None,
+        resource: Arc::new(kubeharden_load::Resource {
+            api_version: K::api_version(&()).to_string(),
+            kind: kind.to_string(),
+            namespace,
+            name,
+        }),
+        root,
+        namespace_defaulted: false,
+    })
+}
+
+impl ClusterSource for Informers {
+    fn namespace_labels(&self, namespace: &str) -> Option<BTreeMap<String, String>> {
+        let ns = self.namespaces.get(&ObjectRef::new(namespace))?;
+        Some(ns.labels().clone())
+    }
+
+    fn related(&self, namespace: &str) -> Arc<Vec<Object>> {
+        let generation = self.generation.load(Ordering::Relaxed);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, objects)) = cache.get(namespace) {
+            if *at == generation {
+                return objects.clone();
+            }
+        }
+        let objects = Arc::new(self.build(namespace));
+        cache.insert(namespace.to_string(), (generation, objects.clone()));
+        objects
+    }
+
+    fn ready(&self) -> bool {
+        self.synced.load(Ordering::Acquire)
+    }
+}

@@ -1,0 +1,488 @@
+//! Reviews in, verdicts out: modes, exemptions, selection, UPDATE, dryRun, bad input,
+//! the time limit, and the same findings as `scan` of the same object.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kubeharden_admission::{Answer, ClusterSource, Config, Decision, Reviewer, Verdict};
+use kubeharden_load::Object;
+use serde_json::{json, Value};
+
+const PRIVILEGED_POD: &str = "
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: shop}
+spec:
+  containers:
+  - name: c
+    image: registry.example.com/c:1.0
+    securityContext: {privileged: true}
+";
+
+/// A pod that passes every rule (the hardened example's shape).
+const HARDENED_POD: &str = "
+apiVersion: v1
+kind: Pod
+metadata: {name: ok, namespace: shop}
+spec:
+  automountServiceAccountToken: false
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 10001
+    runAsGroup: 10001
+    fsGroup: 10001
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+  - name: c
+    image: registry.example.com/c@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    imagePullPolicy: Always
+    securityContext:
+      allowPrivilegeEscalation: false
+      readOnlyRootFilesystem: true
+      capabilities: {drop: [ALL]}
+    resources:
+      requests: {cpu: 100m, memory: 64Mi, ephemeral-storage: 64Mi}
+      limits: {cpu: 200m, memory: 128Mi, ephemeral-storage: 128Mi}
+    livenessProbe: {httpGet: {path: /healthz, port: 8080}}
+    readinessProbe: {httpGet: {path: /readyz, port: 8080}}
+";
+
+fn to_json(yaml: &str) -> Value {
+    let loaded = kubeharden_load::load_text(&"t.yaml".into(), yaml, &Default::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    kubeharden_yaml::from_node(&loaded.objects[0].root).unwrap()
+}
+
+fn review(object: &Value, operation: &str) -> Value {
+    let api_version = object["apiVersion"].as_str().unwrap();
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let kind = &object["kind"];
+    let namespace = object["metadata"]["namespace"].as_str().unwrap_or("");
+    json!({
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "request": {
+            "uid": "0001",
+            "kind": {"group": group, "version": version, "kind": kind},
+            "resource": {"group": group, "version": version, "resource": "x"},
+            "name": object["metadata"]["name"],
+            "namespace": namespace,
+            "operation": operation,
+            "userInfo": {"username": "alice", "groups": ["developers", "system:authenticated"]},
+            "object": object,
+            "oldObject": null,
+            "dryRun": false,
+        }
+    })
+}
+
+fn config(text: &str) -> Config {
+    Config::parse("test.yaml", text).unwrap()
+}
+
+fn enforcing() -> Config {
+    config("defaults: {enforce: low, warn: none, audit: none}\n")
+}
+
+fn judge(reviewer: &Reviewer, body: &Value) -> Verdict {
+    match reviewer.answer(&serde_json::to_vec(body).unwrap()) {
+        Answer::Review(v) => v,
+        Answer::BadRequest(why) => panic!("bad request: {why}"),
+    }
+}
+
+fn reviewer(config: Config) -> Reviewer {
+    Reviewer::new(config, None).unwrap()
+}
+
+fn message(v: &Verdict) -> &str {
+    v.response
+        .status
+        .as_ref()
+        .map_or("", |s| s.message.as_str())
+}
+
+#[test]
+fn enforce_refuses_with_rule_path_and_fix() {
+    let v = judge(
+        &reviewer(enforcing()),
+        &review(&to_json(PRIVILEGED_POD), "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Denied);
+    assert!(!v.response.allowed);
+    assert_eq!(v.response.uid, "0001");
+    let text = message(&v);
+    assert!(text.starts_with("kubeharden: Pod shop/p fails "), "{text}");
+    assert!(
+        text.contains("\n- KH101 privileged-container (critical) at spec.containers[0].securityContext.privileged: "),
+        "{text}"
+    );
+    assert!(text.contains("Fix: Remove `privileged: true`."), "{text}");
+}
+
+#[test]
+fn a_hardened_pod_is_admitted() {
+    let v = judge(
+        &reviewer(enforcing()),
+        &review(&to_json(HARDENED_POD), "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
+    assert!(v.response.allowed);
+    assert!(v.response.warnings.is_empty(), "{:?}", v.response.warnings);
+}
+
+#[test]
+fn warn_and_audit_modes_admit_and_tell() {
+    let r = reviewer(config(
+        "defaults: {enforce: none, warn: high, audit: low}\n",
+    ));
+    let v = judge(&r, &review(&to_json(PRIVILEGED_POD), "CREATE"));
+    assert!(v.response.allowed);
+    assert!(
+        v.response.warnings.iter().any(|w| w.starts_with("kubeharden: KH101 privileged-container (critical) at spec.containers[0].securityContext.privileged")),
+        "{:?}",
+        v.response.warnings
+    );
+    // Warnings only at high and above; the audit annotation has every finding.
+    let audited: Vec<String> =
+        serde_json::from_str(&v.response.audit_annotations["findings"]).unwrap();
+    assert!(audited.len() > v.response.warnings.len(), "{audited:?}");
+    assert!(audited.contains(&"KH101 spec.containers[0].securityContext.privileged".to_string()));
+}
+
+#[test]
+fn a_deployment_is_judged_on_its_pod_template() {
+    let pod = to_json(PRIVILEGED_POD);
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": pod["spec"]}}
+    });
+    let v = judge(&reviewer(enforcing()), &review(&deployment, "CREATE"));
+    assert_eq!(v.decision, Decision::Denied);
+    assert!(
+        message(&v).contains("KH101 privileged-container (critical) at spec.template.spec.containers[0].securityContext.privileged"),
+        "{}",
+        message(&v)
+    );
+}
+
+#[test]
+fn exemptions_let_requests_through() {
+    let pod = to_json(PRIVILEGED_POD);
+    let mut in_sandbox = pod.clone();
+    in_sandbox["spec"]["runtimeClassName"] = json!("gvisor");
+    for (exemption, body) in [
+        ("namespaces: [shop]", review(&pod, "CREATE")),
+        ("usernames: [alice]", review(&pod, "CREATE")),
+        ("groups: [developers]", review(&pod, "CREATE")),
+        ("runtimeClasses: [gvisor]", review(&in_sandbox, "CREATE")),
+    ] {
+        let c = config(&format!(
+            "defaults: {{enforce: low}}\nexemptions: {{{exemption}}}\n"
+        ));
+        let v = judge(&reviewer(c), &body);
+        assert_eq!(v.decision, Decision::Exempt, "{exemption}");
+        assert!(v.response.allowed, "{exemption}");
+        assert!(v.response.audit_annotations.contains_key("exempt"));
+    }
+    // Another runtime class is judged.
+    let c = config("defaults: {enforce: low}\nexemptions: {runtimeClasses: [kata]}\n");
+    assert_eq!(
+        judge(&reviewer(c), &review(&in_sandbox, "CREATE")).decision,
+        Decision::Denied
+    );
+}
+
+#[test]
+fn rule_selection_and_threshold() {
+    let body = review(&to_json(PRIVILEGED_POD), "CREATE");
+    let ignored = config("defaults: {enforce: low}\nrules: {ignore: [KH101]}\n");
+    let v = judge(&reviewer(ignored), &body);
+    assert!(!message(&v).contains("KH101"), "{}", message(&v));
+    // Only critical findings refuse: the privileged container is one.
+    let critical = config("defaults: {enforce: critical, warn: none, audit: none}\n");
+    let v = judge(&reviewer(critical), &body);
+    assert_eq!(v.decision, Decision::Denied);
+    let lines = message(&v).lines().filter(|l| l.starts_with("- ")).count();
+    assert!(
+        lines >= 1
+            && message(&v)
+                .lines()
+                .skip(1)
+                .all(|l| l.contains("(critical)")),
+        "{}",
+        message(&v)
+    );
+    // Namespace modes from the file.
+    let per_ns = config(
+        "defaults: {enforce: low}\nnamespaces: {shop: {enforce: none, warn: none, audit: none}}\n",
+    );
+    assert_eq!(judge(&reviewer(per_ns), &body).decision, Decision::Skipped);
+}
+
+#[test]
+fn dry_run_is_judged_the_same() {
+    let mut body = review(&to_json(PRIVILEGED_POD), "CREATE");
+    body["request"]["dryRun"] = json!(true);
+    let v = judge(&reviewer(enforcing()), &body);
+    assert_eq!(v.decision, Decision::Denied);
+    assert!(v.dry_run);
+}
+
+#[test]
+fn update_refuses_only_what_is_new() {
+    let old = to_json(PRIVILEGED_POD);
+    let mut relabelled = old.clone();
+    relabelled["metadata"]["labels"] = json!({"team": "a"});
+    let mut body = review(&relabelled, "UPDATE");
+    body["request"]["oldObject"] = old.clone();
+    let v = judge(&reviewer(enforcing()), &body);
+    assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
+    assert!(
+        v.response
+            .warnings
+            .iter()
+            .any(|w| w.contains("KH101") && w.contains("already present")),
+        "{:?}",
+        v.response.warnings
+    );
+    // An update that adds host networking is refused for that alone.
+    let mut worse = old.clone();
+    worse["spec"]["hostNetwork"] = json!(true);
+    let mut body = review(&worse, "UPDATE");
+    body["request"]["oldObject"] = old;
+    let v = judge(&reviewer(enforcing()), &body);
+    assert_eq!(v.decision, Decision::Denied);
+    assert!(message(&v).contains("spec.hostNetwork"), "{}", message(&v));
+    assert!(!message(&v).contains("KH101"), "{}", message(&v));
+    // Deletion and objects being deleted are not judged.
+    let v = judge(
+        &reviewer(enforcing()),
+        &review(&to_json(PRIVILEGED_POD), "DELETE"),
+    );
+    assert_eq!(v.decision, Decision::Skipped);
+    let mut deleting = to_json(PRIVILEGED_POD);
+    deleting["metadata"]["deletionTimestamp"] = json!("2026-12-02T12:00:00Z");
+    assert_eq!(
+        judge(&reviewer(enforcing()), &review(&deleting, "UPDATE")).decision,
+        Decision::Skipped
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clean_answer() {
+    let r = reviewer(enforcing());
+    for body in [&b"{not json"[..], b"", b"[]", b"null", &[0xff, 0xfe][..]] {
+        assert!(matches!(r.answer(body), Answer::BadRequest(_)), "{body:?}");
+    }
+    // Answerable (it has a uid), but no v1 review: the failure policy answers.
+    let mut old = review(&to_json(PRIVILEGED_POD), "CREATE");
+    old["apiVersion"] = json!("admission.k8s.io/v1beta1");
+    let v = judge(&r, &old);
+    assert_eq!(v.decision, Decision::Error);
+    assert!(!v.response.allowed);
+    assert_eq!(v.response.status.as_ref().unwrap().code, 400);
+    assert!(message(&v).contains("v1beta1"), "{}", message(&v));
+    let open = Reviewer::new(
+        config("defaults: {enforce: low}\nfailurePolicy: Ignore\n"),
+        None,
+    )
+    .unwrap();
+    let v = judge(&open, &old);
+    assert!(v.response.allowed);
+    assert!(v.response.warnings[0].contains("could not be judged"));
+    // Over the size limit.
+    let small = Reviewer::new(
+        config("defaults: {enforce: low}\nmaxBodyBytes: 100\n"),
+        None,
+    )
+    .unwrap();
+    match small.answer(&serde_json::to_vec(&review(&to_json(PRIVILEGED_POD), "CREATE")).unwrap()) {
+        Answer::Review(v) => assert!(
+            message(&v).contains("over the limit of 100"),
+            "{}",
+            message(&v)
+        ),
+        Answer::BadRequest(why) => assert!(why.contains("over the limit"), "{why}"),
+    }
+    // An object of the wrong shape: the rules' reader reports it, nothing panics.
+    let mut wrong = to_json(PRIVILEGED_POD);
+    wrong["spec"]["containers"] = json!("not a list");
+    let v = judge(&r, &review(&wrong, "CREATE"));
+    assert!(
+        v.response.warnings.iter().any(|w| w.contains("containers")),
+        "{v:?}"
+    );
+    // Nesting past serde_json's limit.
+    let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
+    let mut body = review(&to_json(PRIVILEGED_POD), "CREATE");
+    body["request"]["object"] = json!("PLACEHOLDER");
+    let text = serde_json::to_string(&body)
+        .unwrap()
+        .replace("\"PLACEHOLDER\"", &deep);
+    assert!(matches!(
+        r.answer(text.as_bytes()),
+        Answer::Review(_) | Answer::BadRequest(_)
+    ));
+}
+
+#[test]
+fn unknown_kinds_are_admitted_unless_a_rule_judges_them() {
+    let widget = json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w", "namespace": "shop"}, "spec": {"size": 3}});
+    let v = judge(&reviewer(enforcing()), &review(&widget, "CREATE"));
+    assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
+}
+
+#[test]
+fn secret_values_never_reach_an_answer() {
+    let secret = json!({"apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "s", "namespace": "shop",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"data\":{\"password\":\"aHVudGVyMg==\"}}"}},
+        "data": {"password": "aHVudGVyMg=="}, "stringData": {"token": "hunter2"}});
+    let r = reviewer(config("defaults: {enforce: low, warn: low, audit: low}\n"));
+    let v = judge(&r, &review(&secret, "CREATE"));
+    let answer = String::from_utf8(v.response.to_review_json()).unwrap();
+    assert!(
+        !answer.contains("aHVudGVyMg") && !answer.contains("hunter2"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn without_the_cluster_view_cross_object_findings_are_not_judged() {
+    // The pod's token automount depends on its ServiceAccount, which a review alone
+    // does not show.
+    let mut pod = to_json(HARDENED_POD);
+    pod["spec"]
+        .as_object_mut()
+        .unwrap()
+        .remove("automountServiceAccountToken");
+    let r = reviewer(config("defaults: {enforce: low, warn: low}\n"));
+    let v = judge(&r, &review(&pod, "CREATE"));
+    assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
+    assert!(
+        v.response
+            .warnings
+            .iter()
+            .any(|w| w.contains("not judged without the cluster view") && w.contains("KH402")),
+        "{:?}",
+        v.response.warnings
+    );
+}
+
+/// A cluster view of fixed objects.
+struct Fixed {
+    labels: BTreeMap<String, String>,
+    objects: Arc<Vec<Object>>,
+}
+
+impl ClusterSource for Fixed {
+    fn namespace_labels(&self, ns: &str) -> Option<BTreeMap<String, String>> {
+        (ns == "shop").then(|| self.labels.clone())
+    }
+    fn related(&self, _: &str) -> Arc<Vec<Object>> {
+        self.objects.clone()
+    }
+    fn ready(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn the_cluster_view_gives_labels_and_settles_conditions() {
+    let account = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: shop}\nautomountServiceAccountToken: false\n";
+    let objects =
+        kubeharden_load::load_text(&"cluster".into(), account, &Default::default()).objects;
+    let labels = BTreeMap::from([(
+        "admission.kubeharden.io/enforce".to_string(),
+        "low".to_string(),
+    )]);
+    let view = Arc::new(Fixed {
+        labels,
+        objects: Arc::new(objects),
+    });
+    // The file enforces nothing; the namespace's label enforces.
+    let r = Reviewer::new(
+        config("defaults: {enforce: none, warn: none, audit: none}\n"),
+        Some(view.clone()),
+    )
+    .unwrap();
+    let mut pod = to_json(HARDENED_POD);
+    pod["spec"]
+        .as_object_mut()
+        .unwrap()
+        .remove("automountServiceAccountToken");
+    let v = judge(&r, &review(&pod, "CREATE"));
+    assert_eq!(
+        v.decision,
+        Decision::Allowed,
+        "the account disables automount: {}",
+        message(&v)
+    );
+    // Without that account, the pod mounts a token: refused.
+    let bare = Arc::new(Fixed {
+        labels: view.labels.clone(),
+        objects: Arc::default(),
+    });
+    let r = Reviewer::new(config("defaults: {enforce: none}\n"), Some(bare)).unwrap();
+    let v = judge(&r, &review(&pod, "CREATE"));
+    assert_eq!(v.decision, Decision::Denied);
+    assert!(message(&v).contains("KH402"), "{}", message(&v));
+}
+
+#[test]
+fn findings_are_scans_findings() {
+    let examples =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/insecure/shop.yaml");
+    let text = std::fs::read_to_string(&examples).unwrap();
+    let rules_config = config("defaults: {enforce: info, warn: none, audit: none}\n");
+    let r = reviewer(rules_config);
+    let loaded = kubeharden_load::load_text(&"shop.yaml".into(), &text, &Default::default());
+    let mut compared = 0;
+    for object in &loaded.objects {
+        let mut json: Value = kubeharden_yaml::from_node(&object.root).unwrap();
+        if json["metadata"]["namespace"].is_null() && object.resource.kind != "Namespace" {
+            json["metadata"]["namespace"] = json!("default");
+        }
+        let alone = serde_yaml_like(&json);
+        let scanned =
+            kubeharden_engine::scan_text("one.yaml", &alone, r.rules(), &Default::default());
+        let mut want: Vec<String> = scanned
+            .findings
+            .iter()
+            .filter(|f| f.requires.is_none() && f.rule_id != "KH532")
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f.rule_id,
+                    if f.path.is_empty() { "." } else { &f.path }
+                )
+            })
+            .collect();
+        want.sort();
+        want.dedup();
+        let v = judge(&r, &review(&json, "CREATE"));
+        let mut got: Vec<String> = message(&v)
+            .lines()
+            .filter_map(|l| l.strip_prefix("- "))
+            .map(|l| {
+                let (head, _) = l.split_once(": ").unwrap();
+                let (id, rest) = head.split_once(' ').unwrap();
+                format!("{id} {}", rest.rsplit_once(" at ").unwrap().1)
+            })
+            .collect();
+        got.sort();
+        got.dedup();
+        assert_eq!(got, want, "{}", object.resource);
+        compared += 1;
+    }
+    assert!(compared > 5);
+}
+
+/// JSON is YAML: the object as a one-document file for `scan`.
+fn serde_yaml_like(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap()
+}

@@ -1,0 +1,175 @@
+//! The HTTPS server end to end on loopback: routes, health, metrics, limits, and the
+//! certificate reloaded when its files change.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kubeharden_admission::{Config, Reviewer, ServeOptions, Server};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use tokio_rustls::TlsConnector;
+
+/// A CA, and a certificate for 127.0.0.1 it signed, with its key.
+struct Pair {
+    ca: String,
+    cert: String,
+    key: String,
+}
+
+fn test_certificates() -> Pair {
+    let (ca, cert, key) = kubeharden_admission::certs::generate(vec!["127.0.0.1".into()]).unwrap();
+    Pair { ca, cert, key }
+}
+
+fn write_pair(dir: &Path, certs: &Pair) {
+    // Written aside and renamed in, as a Secret volume swaps its files.
+    for (name, text) in [("tls.crt", &certs.cert), ("tls.key", &certs.key)] {
+        let tmp = dir.join(format!(".{name}"));
+        std::fs::write(&tmp, text).unwrap();
+        std::fs::rename(&tmp, dir.join(name)).unwrap();
+    }
+}
+
+/// One request over a new TLS connection trusting `ca`: (status, body).
+async fn request(port: u16, ca: &str, head: &str, body: &[u8]) -> std::io::Result<(u16, String)> {
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(ca.as_bytes()).unwrap())
+        .unwrap();
+    let config = ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
+    let mut tls = TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+        .await?;
+    let text = format!(
+        "{head} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    tls.write_all(text.as_bytes()).await?;
+    tls.write_all(body).await?;
+    let mut answer = Vec::new();
+    tls.read_to_end(&mut answer).await?;
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer[9..12].parse().unwrap();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+const REVIEW: &str = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"shop","name":"p","operation":"CREATE","userInfo":{"username":"alice"},"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop"},"spec":{"containers":[{"name":"c","image":"nginx","securityContext":{"privileged":true}}]}}}}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_reviews_health_and_metrics_and_reloads_its_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = test_certificates();
+    write_pair(dir.path(), &first);
+    let config =
+        Config::parse("t.yaml", "defaults: {enforce: high}\nmaxBodyBytes: 65536\n").unwrap();
+    let reviewer = Arc::new(Reviewer::new(config, None).unwrap());
+    let options = ServeOptions {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        cert: dir.path().join("tls.crt"),
+        key: dir.path().join("tls.key"),
+    };
+    let server = Server::bind(options, reviewer, None).await.unwrap();
+    let port = server.local_addr().unwrap().port();
+    tokio::spawn(server.run());
+
+    let (status, body) = request(port, &first.ca, "POST /validate", REVIEW.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let review: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(review["response"]["uid"], "u-1");
+    assert_eq!(review["response"]["allowed"], false);
+    assert!(review["response"]["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("KH101"));
+
+    assert_eq!(
+        request(port, &first.ca, "GET /healthz", b"").await.unwrap(),
+        (200, "ok\n".into())
+    );
+    assert_eq!(
+        request(port, &first.ca, "GET /readyz", b"")
+            .await
+            .unwrap()
+            .0,
+        200
+    );
+    assert_eq!(
+        request(port, &first.ca, "GET /nowhere", b"")
+            .await
+            .unwrap()
+            .0,
+        404
+    );
+    let (status, body) = request(port, &first.ca, "POST /validate", b"{oops")
+        .await
+        .unwrap();
+    assert_eq!(status, 400, "{body}");
+    let big = vec![b' '; 70_000];
+    let (status, body) = request(port, &first.ca, "POST /validate", &big)
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
+    assert!(body.contains("over the limit of 65536"), "{body}");
+
+    let (status, metrics) = request(port, &first.ca, "GET /metrics", b"").await.unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains(
+            "kubeharden_admission_reviews_total{decision=\"denied\",dry_run=\"false\"} 1\n"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "kubeharden_admission_rule_decisions_total{rule=\"KH101\",mode=\"enforce\"} 1\n"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("kubeharden_admission_bad_requests_total 2\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("kubeharden_admission_review_duration_seconds_count 1\n"),
+        "{metrics}"
+    );
+
+    // A new pair from another CA: served within a few seconds, and the old CA no
+    // longer verifies the server.
+    let second = test_certificates();
+    write_pair(dir.path(), &second);
+    let mut reloaded = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if request(port, &second.ca, "GET /healthz", b"").await.is_ok() {
+            reloaded = true;
+            break;
+        }
+    }
+    assert!(reloaded, "the new certificate was not served");
+    assert!(request(port, &first.ca, "GET /healthz", b"").await.is_err());
+    let (_, metrics) = request(port, &second.ca, "GET /metrics", b"")
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("kubeharden_admission_certificate_reloads_total 1\n"),
+        "{metrics}"
+    );
+
+    // A broken pair is not taken: the server keeps the one it has.
+    std::fs::write(dir.path().join("tls.crt"), "garbage").unwrap();
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(request(port, &second.ca, "GET /healthz", b"").await.is_ok());
+}

@@ -1,0 +1,84 @@
+//! `kubeharden serve`: the admission webhook.
+
+use std::sync::Arc;
+
+use kubeharden_admission::{ClusterSource, Config, Informers, Reviewer, ServeOptions, Server};
+use kubeharden_live::ConnectOptions;
+
+use crate::cli::{ServeArgs, ServeCertsArgs};
+use crate::error::CliError;
+
+pub fn run(args: ServeArgs) -> Result<u8, CliError> {
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    runtime()?.block_on(serve(args, config))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)
+}
+
+/// The pod's own namespace, from its service account's mount.
+const POD_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+pub fn certs(args: ServeCertsArgs) -> Result<u8, CliError> {
+    let namespace = args.namespace.clone().unwrap_or_else(|| {
+        std::fs::read_to_string(POD_NAMESPACE)
+            .map(|ns| ns.trim().to_string())
+            .unwrap_or_else(|_| "kubeharden".to_string())
+    });
+    let job = kubeharden_admission::certs::CertJob {
+        namespace,
+        service: args.service,
+        secret: args.secret,
+        webhook_configuration: args.webhook_configuration,
+    };
+    let options = ConnectOptions {
+        kubeconfig: args.kubeconfig,
+        context: args.context,
+        ..ConnectOptions::default()
+    };
+    runtime()?.block_on(async {
+        let (client, _) = kubeharden_live::watch_client(&options).await?;
+        job.run(&client).await?;
+        Ok(crate::exit::CLEAN)
+    })
+}
+
+async fn serve(args: ServeArgs, config: Config) -> Result<u8, CliError> {
+    let view = if args.no_cluster {
+        eprintln!("kubeharden serve: no cluster view (--no-cluster): namespace modes come from the configuration; findings that depend on another object are not judged");
+        None
+    } else {
+        let options = ConnectOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            ..ConnectOptions::default()
+        };
+        let (client, context) = kubeharden_live::watch_client(&options).await?;
+        eprintln!("kubeharden serve: watching namespaces, service accounts, RBAC and network policies of {context}");
+        let informers = Informers::start(&client);
+        let waiting = informers.clone();
+        tokio::spawn(async move {
+            waiting.wait().await;
+            eprintln!("kubeharden serve: cluster view synced");
+        });
+        Some(informers as Arc<dyn ClusterSource>)
+    };
+    let reviewer = Arc::new(Reviewer::new(config, view.clone())?);
+    let options = ServeOptions {
+        addr: args.addr,
+        cert: args.cert,
+        key: args.key,
+    };
+    let server = Server::bind(options, reviewer, view).await?;
+    let addr = server.local_addr().map_err(CliError::Runtime)?;
+    eprintln!("kubeharden serve: listening on https://{addr} (POST /validate; GET /healthz, /readyz, /metrics)");
+    server.run().await;
+    Ok(crate::exit::CLEAN)
+}
