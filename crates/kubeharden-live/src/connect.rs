@@ -121,9 +121,9 @@ async fn configure_or_say_why(options: &ConnectOptions) -> Result<(Config, Strin
 /// context name: kube's own timeouts, which outlast a watch's server-side timeout.
 pub async fn watch_client(options: &ConnectOptions) -> Result<(Client, String), LiveError> {
     let (config, context) = configure(options).await?;
-    let client = Client::try_from(config).map_err(|source| LiveError::Client {
+    let client = Client::try_from(config).map_err(|e| LiveError::Client {
         context: context.clone(),
-        source,
+        reason: crate::describe::describe(&e),
     })?;
     Ok((client, context))
 }
