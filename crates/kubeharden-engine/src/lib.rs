@@ -239,7 +239,7 @@ pub fn check_together<'a>(
 ) -> ScanReport {
     let mut partial = Partial::default();
     for object in objects {
-        check(object, rules, &mut partial);
+        check(object, rules, false, &mut partial);
     }
     let (mut report, _view) = settle(partial, rules);
     sort(&mut report);
