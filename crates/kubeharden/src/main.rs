@@ -14,8 +14,8 @@ mod query;
 mod rbac_cmd;
 mod rules_cmd;
 mod scan_cmd;
-mod settings;
 mod serve_cmd;
+mod settings;
 mod suggest;
 
 use std::process::ExitCode;

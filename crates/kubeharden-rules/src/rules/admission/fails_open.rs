@@ -3,7 +3,8 @@
 //! admission webhook or ValidatingAdmissionPolicy that checks pods or workloads but
 //! sets `failurePolicy: Ignore` (when it cannot answer, everything is admitted), and
 //! a webhook whose `namespaceSelector` skips namespaces where workloads run (other
-//! than `kube-system`, `kube-public` and `kube-node-lease`). Mutating webhooks are
+//! than `kube-system`, `kube-public`, `kube-node-lease`, and the webhook's own
+//! namespace, whose pods must start before it can serve). Mutating webhooks are
 //! not judged: they change objects, they do not enforce a policy.
 //!
 //! ## Why it matters
@@ -155,10 +156,17 @@ fn skipped_namespaces<'v>(
         return BTreeSet::new();
     };
     let view = ctx.view;
+    // The webhook's own pods cannot wait for it: leaving their namespace out is how
+    // it starts at all.
+    let own = webhook
+        .client_config
+        .service
+        .as_ref()
+        .map(|s| s.namespace.as_str());
     view.pods
         .iter()
         .map(|p| p.namespace.as_str())
-        .filter(|ns| !SYSTEM_NAMESPACES.contains(ns))
+        .filter(|ns| !SYSTEM_NAMESPACES.contains(ns) && Some(*ns) != own)
         .filter(|ns| {
             let (labels, known) = view.namespace_labels(ns, from);
             matches_partly(selector, &labels, known) == Match::No
