@@ -31,7 +31,11 @@ pub fn check_all(scan: &ScanReport) {
         rules: &rules,
     };
     let mut text = Vec::new();
-    write_text(&report, &mut text, TextOptions { color: false }).unwrap();
+    let options = TextOptions {
+        show_suppressed: true,
+        ..TextOptions::default()
+    };
+    write_text(&report, &mut text, options).unwrap();
     assert_terminal_safe(&String::from_utf8(text).expect("text output is UTF-8"));
     for write in [write_json, write_sarif] {
         let mut json = Vec::new();
