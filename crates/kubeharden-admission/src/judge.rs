@@ -294,24 +294,13 @@ impl Reviewer {
         let cluster_scoped =
             namespace.is_empty() || (kind.group.is_empty() && kind.kind == "Namespace");
         let namespace = (!cluster_scoped).then(|| namespace.to_string());
-        let file = kubeharden_live::location(
-            "admission",
-            namespace.as_deref(),
-            &kubeharden_live::location_kind(&kind.group, &kind.kind),
-            &name,
-        );
-        Object {
-            file: file.into(),
-            helm_source: None,
-            resource: Arc::new(Resource {
-                api_version: kind.api_version(),
-                kind: kind.kind.clone(),
-                namespace,
-                name,
-            }),
-            root,
-            namespace_defaulted: false,
-        }
+        let resource = Resource {
+            api_version: kind.api_version(),
+            kind: kind.kind.clone(),
+            namespace,
+            name,
+        };
+        kubeharden_live::cluster_object(root, "admission", &kind.group, resource)
     }
 
     /// The findings of `object` at or above `lowest`, and the rules that could not

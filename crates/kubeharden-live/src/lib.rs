@@ -40,7 +40,7 @@ pub use error::LiveError;
 pub use fetch::MAX_ANSWER_BYTES;
 pub use json::read_object;
 pub use kinds::{kinds_read, Kind};
-pub use object::{cluster_root, location, location_kind, redact_secret, SCHEME};
+pub use object::{cluster_object, cluster_root, location, location_kind, redact_secret, SCHEME};
 pub use policy_reports::{write_policy_reports, ReportWrite, ReportsWritten};
 pub use snapshot::SnapshotWriter;
 

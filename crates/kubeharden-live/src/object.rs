@@ -81,21 +81,28 @@ pub(crate) fn from_item(mut root: Node, kind: &Kind, context: &str) -> Object {
     }
     let name = metadata_text(&root, "name").unwrap_or_default().to_string();
     let namespace = metadata_text(&root, "namespace").map(str::to_string);
+    let resource = Resource {
+        api_version: kind.api_version(),
+        kind: kind.kind.clone(),
+        namespace,
+        name,
+    };
+    cluster_object(root, context, &kind.group, resource)
+}
+
+/// An object as a cluster holds it (a LIST item, the object of an admission request),
+/// located at its `cluster://CONTEXT/...` address.
+pub fn cluster_object(root: Node, context: &str, group: &str, resource: Resource) -> Object {
     let file = location(
         context,
-        namespace.as_deref(),
-        &location_kind(&kind.group, &kind.kind),
-        &name,
+        resource.namespace.as_deref(),
+        &location_kind(group, &resource.kind),
+        &resource.name,
     );
     Object {
         file: file.into(),
         helm_source: None,
-        resource: Arc::new(Resource {
-            api_version: kind.api_version(),
-            kind: kind.kind.clone(),
-            namespace,
-            name,
-        }),
+        resource: Arc::new(resource),
         root,
         namespace_defaulted: false,
     }
