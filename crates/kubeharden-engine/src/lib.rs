@@ -409,6 +409,7 @@ fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
     kubeharden_rules::note_unenforced_policies(&mut report.findings, &view);
     owners::judge_through_owners(&mut report.findings, &view.owners);
     rules.uncount_made(&mut report.checks, view.owners.made_count() as u64);
+    rules.merge_findings(&mut report.findings);
     apply_inline(&mut report, &inline);
     (report, view)
 }

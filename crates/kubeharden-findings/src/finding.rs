@@ -111,6 +111,11 @@ pub struct Finding {
     pub container: Option<String>,
     pub path: String,
     pub location: Location,
+    /// The other rules whose findings this one stands for: the same problem on the
+    /// same object, stated once (a sensitive host path is also a host path volume).
+    /// Its rows and severity are those of all of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<&'static str>,
     /// The Helm template the object was rendered from (`# Source:`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helm_source: Option<Arc<str>>,

@@ -15,5 +15,5 @@ mod suppression;
 
 pub use finding::{AlertDetails, Finding, Location, Requirement, Severity, UnknownSeverity};
 pub use report::{Checks, ClusterStats, ObjectLabels, ScanReport, ScanStats, SkippedChecks};
-pub use rule::{Mitre, Pss, PssLevel, RuleCatalog, RuleInfo};
+pub use rule::{Fix, Mitre, Pss, PssLevel, RuleCatalog, RuleInfo};
 pub use suppression::{Suppressed, Suppression, SuppressionKind};

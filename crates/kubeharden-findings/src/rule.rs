@@ -52,6 +52,60 @@ pub struct RuleInfo {
     pub doc: &'static str,
 }
 
+/// What to do about a rule's findings, from the `## Fix` section of its documentation.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Fix {
+    /// The fix in one line: the section's first paragraph.
+    pub summary: String,
+    /// The section's first YAML example, its indentation kept relative to its
+    /// least indented line, where it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snippet: Option<String>,
+}
+
+impl RuleInfo {
+    /// The fix its documentation gives, or none when it has no `## Fix` section.
+    pub fn fix(&self) -> Option<Fix> {
+        let (_, section) = self.doc.split_once("## Fix\n")?;
+        let section = section.split("\n## ").next().unwrap_or(section);
+        let mut lines = section
+            .lines()
+            .skip_while(|l| l.trim().is_empty())
+            .peekable();
+        let first = lines.peek().copied().unwrap_or_default();
+        let summary = if first.trim_start().starts_with("```") {
+            String::new()
+        } else {
+            let paragraph: Vec<&str> = lines
+                .take_while(|l| !l.trim().is_empty() && !l.trim_start().starts_with("```"))
+                .map(str::trim)
+                .collect();
+            paragraph.join(" ").trim_end_matches([':', '.']).to_string()
+        };
+        Some(Fix {
+            summary,
+            snippet: yaml_block(section),
+        })
+    }
+}
+
+/// The first ```` ```yaml ```` block of `text`, without its common indentation.
+fn yaml_block(text: &str) -> Option<String> {
+    let (_, rest) = text.split_once("```yaml\n")?;
+    let body = rest.split("```").next()?;
+    let lines: Vec<&str> = body.lines().collect();
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()?;
+    let dedented: Vec<&str> = lines
+        .iter()
+        .map(|l| l.get(indent..).unwrap_or("").trim_end())
+        .collect();
+    Some(dedented.join("\n").trim_end().to_string() + "\n")
+}
+
 /// The rules a run used, as a report lists them (SARIF's rule descriptors, JUnit's
 /// test cases, the count in the summary).
 pub trait RuleCatalog {
@@ -69,5 +123,44 @@ pub trait RuleCatalog {
 impl RuleCatalog for [RuleInfo] {
     fn rule_infos(&self) -> Vec<&RuleInfo> {
         self.iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(doc: &'static str) -> RuleInfo {
+        RuleInfo {
+            id: "KH999",
+            name: "test",
+            title: "test",
+            severity: Severity::Low,
+            guidance: &[],
+            pss: None,
+            mitre: None,
+            section: "pod",
+            doc,
+        }
+    }
+
+    #[test]
+    fn fix_is_the_first_paragraph_and_the_first_yaml_block() {
+        let rule = info("## What it does\nx\n\n## Fix\nSet the limits\non every container:\n```yaml\n  resources:\n    limits:\n      cpu: 500m\n```\nor a LimitRange.\n");
+        let fix = rule.fix().unwrap();
+        assert_eq!(fix.summary, "Set the limits on every container");
+        assert_eq!(
+            fix.snippet.as_deref(),
+            Some("resources:\n  limits:\n    cpu: 500m\n")
+        );
+    }
+
+    #[test]
+    fn a_fix_without_prose_or_yaml_says_so() {
+        let yaml_only = info("## Fix\n```yaml\na: 1\n```\n");
+        assert_eq!(yaml_only.fix().unwrap().summary, "");
+        let prose_only = info("## Fix\nRemove it.\n\n## Notes\n```yaml\nb: 2\n```\n");
+        assert_eq!(prose_only.fix().unwrap().snippet, None);
+        assert_eq!(info("## What it does\nx\n").fix(), None);
     }
 }

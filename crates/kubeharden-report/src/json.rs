@@ -5,7 +5,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use kubeharden_findings::Finding;
+use std::collections::HashMap;
+
+use kubeharden_findings::{Finding, Fix};
 use kubeharden_load::{Warning, WarningKind};
 
 use crate::{severity_counts, Report};
@@ -81,6 +83,9 @@ struct JsonFinding<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
     fingerprint: String,
+    /// The rule's fix: one line, and a YAML snippet where the rule has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<Fix>,
 }
 
 /// A suppressed finding: the finding, its fingerprint and what suppressed it.
@@ -110,10 +115,11 @@ struct Tool {
 }
 
 impl<'a> JsonFinding<'a> {
-    fn of(finding: &'a Finding) -> Self {
+    fn of(finding: &'a Finding, fixes: &HashMap<&str, Fix>) -> Self {
         JsonFinding {
             finding,
             fingerprint: finding.fingerprint(),
+            remediation: fixes.get(finding.rule_id).cloned(),
         }
     }
 }
@@ -121,6 +127,11 @@ impl<'a> JsonFinding<'a> {
 pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let scan = report.scan;
     let summary = crate::summary::Summary::of(report);
+    let fixes: HashMap<&str, Fix> = report
+        .described_rules()
+        .into_iter()
+        .filter_map(|rule| Some((rule.id, rule.fix().filter(|f| !f.summary.is_empty())?)))
+        .collect();
     let errors = scan
         .errors
         .iter()
@@ -142,12 +153,16 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             name: "kubeharden",
             version: env!("CARGO_PKG_VERSION"),
         },
-        findings: scan.findings.iter().map(JsonFinding::of).collect(),
+        findings: scan
+            .findings
+            .iter()
+            .map(|f| JsonFinding::of(f, &fixes))
+            .collect(),
         suppressed: scan
             .suppressed
             .iter()
             .map(|s| JsonSuppressed {
-                finding: JsonFinding::of(&s.finding),
+                finding: JsonFinding::of(&s.finding, &fixes),
                 suppression: &s.suppression,
             })
             .collect(),

@@ -1,5 +1,6 @@
 //! `--format text`: findings grouped by file and resource, then a summary.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
@@ -97,9 +98,16 @@ pub fn write_text(
     if options.summary_only {
         return write_summary(report, out, &p);
     }
+    let fixes = fixes(report);
+    let variants = variant_groups(&scan.findings);
     let mut current_file: Option<&str> = None;
     let mut current_resource = None;
-    for f in &scan.findings {
+    for (index, f) in scan.findings.iter().enumerate() {
+        let also = match variants.get(&index) {
+            Some(Variant::Shown) => continue,
+            Some(Variant::Repeats(others)) => others.as_slice(),
+            None => &[],
+        };
         if current_file != Some(&*f.location.file) {
             if current_file.is_some() {
                 writeln!(out)?;
@@ -117,7 +125,7 @@ pub fn write_text(
             writeln!(
                 out,
                 "  {}{}",
-                p.paint(bold, &f.resource.to_string()),
+                p.paint(bold, &header(&f.resource)),
                 p.paint(dim, &origin)
             )?;
             current_resource = Some(&f.resource);
@@ -152,15 +160,18 @@ pub fn write_text(
                     rows(f)
                 )
             }
-            None => format!("{}{}", f.path, rows(f)),
+            None => format!("{}{}{}", f.path, rows(f), covers(f)),
         };
-        writeln!(
-            out,
-            "    {:<w$}{}",
-            "",
-            p.paint(dim, &detail),
-            w = place.len().max(9)
-        )?;
+        let indent = place.len().max(9);
+        writeln!(out, "    {:<indent$}{}", "", p.paint(dim, &detail))?;
+        if !also.is_empty() {
+            let places: Vec<String> = also.iter().map(|&i| place_of(&scan.findings[i])).collect();
+            let text = format!("the same in {}", places.join(", "));
+            writeln!(out, "    {:<indent$}{}", "", p.paint(dim, &text))?;
+        }
+        if let Some(fix) = fixes.get(f.rule_id) {
+            writeln!(out, "    {:<indent$}{}", "", p.paint(dim, fix))?;
+        }
     }
     if !scan.errors.is_empty() {
         if current_file.is_some() {
@@ -285,6 +296,16 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
         report.described_rules().len(),
         plural(report.described_rules().len())
     )?;
+    let repeats = variant_groups(&scan.findings)
+        .values()
+        .filter(|v| matches!(v, Variant::Shown))
+        .count();
+    if repeats > 0 {
+        write!(
+            out,
+            "; {repeats} identical in other files shown with the first"
+        )?;
+    }
     if s.skipped_documents > 0 {
         write!(
             out,
@@ -314,6 +335,106 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+/// A resource as a group's header: an object without a name (one that only has
+/// `generateName`) is said to be so, rather than shown as `Pod shop/`.
+fn header(resource: &kubeharden_load::Resource) -> String {
+    if resource.name.is_empty() {
+        let mut unnamed = resource.clone();
+        unnamed.name = "(no name)".to_string();
+        return unnamed.to_string();
+    }
+    resource.to_string()
+}
+
+/// `file:line:column`, or the file alone for an object read from a cluster.
+fn place_of(f: &Finding) -> String {
+    match f.location.line {
+        0 => printable(&f.location.file).into_owned(),
+        line => format!(
+            "{}:{line}:{}",
+            printable(&f.location.file),
+            f.location.column
+        ),
+    }
+}
+
+/// The one-line fix of each rule that has one, with where to read more.
+fn fixes(report: &Report<'_>) -> HashMap<&'static str, String> {
+    report
+        .described_rules()
+        .into_iter()
+        .filter_map(|rule| {
+            let fix = rule.fix().filter(|fix| !fix.summary.is_empty())?;
+            let line = format!("fix: {} (kubeharden explain {})", fix.summary, rule.id);
+            Some((rule.id, line))
+        })
+        .collect()
+}
+
+/// Where a finding sits among identical ones: the same rule, object, field and
+/// message in several files (a base and its overlays, variants of one manifest).
+enum Variant {
+    /// The first: it is shown, with the places of the others.
+    Repeats(Vec<usize>),
+    /// Another: shown with the first, at the first's place.
+    Shown,
+}
+
+/// The findings that repeat one in another file, by index (the report is sorted
+/// by file, so the first of each set is in the first file).
+fn variant_groups(findings: &[Finding]) -> HashMap<usize, Variant> {
+    type Key<'f> = (
+        &'static str,
+        &'f kubeharden_load::Resource,
+        &'f str,
+        &'f str,
+        Option<&'f str>,
+    );
+    let mut sets: HashMap<Key<'_>, Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        // Audit-log alerts each tell of their own events.
+        if f.alert.is_some() {
+            continue;
+        }
+        let key = (
+            f.rule_id,
+            &*f.resource,
+            f.path.as_str(),
+            f.message.as_str(),
+            f.container.as_deref(),
+        );
+        sets.entry(key).or_default().push(i);
+    }
+    let mut variants = HashMap::new();
+    for members in sets.into_values() {
+        let Some((&first, rest)) = members.split_first() else {
+            continue;
+        };
+        let elsewhere: Vec<usize> = rest
+            .iter()
+            .copied()
+            .filter(|&i| findings[i].location.file != findings[first].location.file)
+            .collect();
+        if elsewhere.is_empty() {
+            continue;
+        }
+        for &i in &elsewhere {
+            variants.insert(i, Variant::Shown);
+        }
+        variants.insert(first, Variant::Repeats(elsewhere));
+    }
+    variants
+}
+
+/// The other rules a merged finding stands for.
+fn covers(f: &Finding) -> String {
+    if f.covers.is_empty() {
+        String::new()
+    } else {
+        format!("  (also {})", f.covers.join(", "))
     }
 }
 

@@ -27,6 +27,7 @@ pub(crate) fn new_finding(
         container: None,
         path,
         location,
+        covers: Vec::new(),
         helm_source: None,
         requires: None,
         alert: None,
@@ -105,7 +106,7 @@ pub(crate) fn graded(mut finding: Finding, grade: crate::context::Grade) -> Find
 
 /// A lasting copy of a subset of a rule's rows. Findings carry `&'static` rows; the
 /// subsets of each rule's few rows are few, so each is kept once for the process.
-fn intern_rows(rows: Vec<&'static str>) -> &'static [&'static str] {
+pub(crate) fn intern_rows(rows: Vec<&'static str>) -> &'static [&'static str] {
     static SEEN: std::sync::Mutex<Vec<&'static [&'static str]>> = std::sync::Mutex::new(Vec::new());
     let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(known) = seen.iter().find(|s| **s == rows.as_slice()) {

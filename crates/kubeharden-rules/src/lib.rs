@@ -15,6 +15,7 @@ mod enforcement;
 mod engine;
 mod finding;
 pub mod inline;
+mod merge;
 mod reads;
 mod redact;
 mod registry;
@@ -29,6 +30,7 @@ pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, 
 pub use enforcement::note_unenforced_policies;
 pub use engine::{ClusterResult, ObjectResult};
 pub use finding::finding_from_alert;
+pub use merge::{Merge, Scope};
 pub use redact::redact_credentials;
 pub use registry::{all_rules, find_rule};
 pub use rule::{Check, RuleDef, RuleEntry};
@@ -44,13 +46,14 @@ pub use kubeharden_findings::{
 #[allow(unused_imports)]
 mod prelude {
     pub(crate) use crate::context::{ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, Tag};
+    pub(crate) use crate::merge::{Merge, Scope};
     pub(crate) use crate::rule::{Check, RuleDef};
     pub(crate) use crate::support::security::*;
     pub(crate) use kubeharden_audit::{
         event::Event, AlertSink, At, AuditConfig, Detector, Observation,
     };
     pub(crate) use kubeharden_cluster::{netpol, selector, PodEntry};
-    pub(crate) use kubeharden_findings::{Mitre, Pss, PssLevel, Requirement, Severity};
+    pub(crate) use kubeharden_findings::{Finding, Mitre, Pss, PssLevel, Requirement, Severity};
     pub(crate) use kubeharden_load::{ContainerRef, Object, Workload};
     pub(crate) use kubeharden_yaml::FieldPath;
 }

@@ -129,6 +129,44 @@ mod tests {
         assert_eq!(doc, "## What it does\nFlags x.\n\n## Fix");
     }
 
+    /// The rules whose fix is a change to the manifest: their documentation shows it
+    /// as YAML (securityContext, capabilities, seccomp, token automount, resources,
+    /// host paths and namespaces, privileged, image pinning, NetworkPolicy).
+    const FIX_SNIPPETS: &[&str] = &[
+        "KH101", "KH102", "KH103", "KH105", "KH109", "KH121", "KH122", "KH123", "KH124", "KH125",
+        "KH130", "KH131", "KH132", "KH133", "KH134", "KH201", "KH202", "KH301", "KH302", "KH303",
+        "KH304", "KH402", "KH510", "KH511", "KH512", "KH514", "KH515", "KH530",
+    ];
+
+    #[test]
+    fn every_manifest_rule_gives_its_fix_in_one_line_and_the_listed_ones_as_yaml() {
+        for rule in all_rules() {
+            if matches!(
+                rule.def.check,
+                crate::rule::Check::Node(_) | crate::rule::Check::Audit(_)
+            ) {
+                continue;
+            }
+            let fix = rule
+                .info
+                .fix()
+                .unwrap_or_else(|| panic!("{} has no fix", rule.def.id));
+            assert!(
+                !fix.summary.is_empty() && fix.summary.len() <= 200,
+                "{}: the Fix section opens with one line of prose (a sentence, before any YAML): {:?}",
+                rule.def.id,
+                fix.summary
+            );
+            if FIX_SNIPPETS.contains(&rule.def.id) {
+                assert!(
+                    fix.snippet.is_some(),
+                    "{}: the Fix section shows the fix as ```yaml",
+                    rule.def.id
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_rule_documents_what_why_example_and_fix() {
         for rule in all_rules() {

@@ -108,6 +108,9 @@ pub struct RuleSet {
     /// control-plane pods a cluster (or a dump of one) mirrors into `kube-system`,
     /// and are reported only where they do (`check_control_plane`).
     control_plane: Vec<&'static RuleEntry>,
+    /// Whether findings that state one problem are merged into one (the default;
+    /// [`RuleSet::every_finding`] keeps them apart).
+    merge: bool,
 }
 
 impl RuleSet {
@@ -129,6 +132,7 @@ impl RuleSet {
             min_severity: selection.min_severity,
             rows_required: selection.framework == Framework::NsaCisa,
             control_plane: Vec::new(),
+            merge: true,
         })
     }
 
@@ -147,6 +151,7 @@ impl RuleSet {
             min_severity: None,
             rows_required: false,
             control_plane: Vec::new(),
+            merge: true,
         }
     }
 
@@ -158,6 +163,23 @@ impl RuleSet {
             min_severity: None,
             rows_required: false,
             control_plane: Vec::new(),
+            merge: true,
+        }
+    }
+
+    /// Keeps every rule's finding apart, even where several state one problem
+    /// (`--no-merge`): each rule's verdict as it is, for comparing rule by rule.
+    #[must_use]
+    pub fn every_finding(mut self) -> RuleSet {
+        self.merge = false;
+        self
+    }
+
+    /// Takes the findings that state one problem of one object into one, as the
+    /// rules declare (see [`crate::Merge`]), unless [`RuleSet::every_finding`].
+    pub fn merge_findings(&self, findings: &mut Vec<Finding>) {
+        if self.merge {
+            crate::merge::merge_findings(findings);
         }
     }
 

@@ -439,6 +439,10 @@ pub struct ScanArgs {
     /// Largest file to read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = kubeharden_load::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+    /// Report each rule's finding apart, even where several state one problem of one
+    /// object (by default they are one finding that names every rule it stands for).
+    #[arg(long)]
+    pub no_merge: bool,
     #[command(flatten)]
     pub cluster: ClusterArgs,
 }
@@ -496,6 +500,10 @@ pub struct ClusterScanArgs {
     /// [default: baseline].
     #[arg(long, value_name = "LEVEL", value_parser = parse_pss_level)]
     pub pss_target: Option<PssLevel>,
+    /// Report each rule's finding apart, even where several state one problem of one
+    /// object (by default they are one finding that names every rule it stands for).
+    #[arg(long)]
+    pub no_merge: bool,
 }
 
 #[derive(Args)]

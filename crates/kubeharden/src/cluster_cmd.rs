@@ -26,7 +26,10 @@ pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
         args.pss_target,
         &config_start(&[]),
     )?;
-    let rules = manifest_rules(&settings)?;
+    let mut rules = manifest_rules(&settings)?;
+    if args.no_merge {
+        rules = rules.every_finding();
+    }
     let connect = ConnectOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),

@@ -47,7 +47,10 @@ pub fn run(args: ScanArgs) -> Result<u8, CliError> {
         args.pss_target,
         &config_start(&paths),
     )?;
-    let rules = manifest_rules(&settings)?;
+    let mut rules = manifest_rules(&settings)?;
+    if args.no_merge {
+        rules = rules.every_finding();
+    }
     let found = discover(&paths, &args.exclude)?;
     let options = ScanOptions {
         max_file_size: args.max_file_size,

@@ -643,3 +643,80 @@ fn cluster_refuses_one_file_for_snapshot_and_report() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr(&out).contains("overwrite"), "{}", stderr(&out));
 }
+
+const VARIANT: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers:
+  - name: web
+    image: registry.example.com/web@sha256:0123
+    securityContext: {privileged: true}
+";
+
+#[test]
+fn identical_findings_of_variant_files_are_one_text_entry_and_stay_apart_in_json() {
+    let dir = common::tree(&[
+        ("base/pod.yaml", VARIANT),
+        ("overlays/dev/pod.yaml", VARIANT),
+        ("overlays/prod/pod.yaml", VARIANT),
+    ]);
+    let text = run_in(dir.path(), &["scan", ".", "--select", "KH101"], None);
+    let text = stdout(&text);
+    assert_eq!(text.matches(" KH101  ").count(), 1, "{text}");
+    assert!(
+        text.contains("the same in overlays/dev/pod.yaml:8:23, overlays/prod/pod.yaml:8:23"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("\n./overlays/"),
+        "no header for a file shown with the first: {text}"
+    );
+    assert!(
+        text.contains("3 findings"),
+        "the summary counts each: {text}"
+    );
+    assert!(text.contains("fix: Remove `privileged: true`"), "{text}");
+    assert!(text.contains("(kubeharden explain KH101)"), "{text}");
+    let doc = json(&run_in(
+        dir.path(),
+        &["scan", ".", "--select", "KH101", "--format", "json"],
+        None,
+    ));
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3);
+    let remediation = &findings[0]["remediation"];
+    assert!(remediation["snippet"]
+        .as_str()
+        .unwrap()
+        .contains("privileged: false"));
+}
+
+#[test]
+fn no_merge_keeps_every_rule_s_finding_apart() {
+    let dir = common::tree(&[("pod.yaml", VARIANT)]);
+    let count = |extra: &[&str]| {
+        let mut args = vec!["scan", ".", "--select", "KH201,KH202", "--format", "json"];
+        args.extend(extra);
+        json(&run_in(dir.path(), &args, None))["findings"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count(&[]), 1);
+    assert_eq!(count(&["--no-merge"]), 4);
+}
+
+#[test]
+fn a_resource_without_a_name_has_a_header_that_says_so() {
+    let dir = common::tree(&[(
+        "pod.yaml",
+        &VARIANT.replace("name: web, namespace", "namespace"),
+    )]);
+    let text = stdout(&run_in(
+        dir.path(),
+        &["scan", ".", "--select", "KH101"],
+        None,
+    ));
+    assert!(text.contains("  Pod shop/(no name)\n"), "{text}");
+}

@@ -54,11 +54,19 @@ fn scan(yaml: &str) -> serde_json::Value {
     common::json(&out)
 }
 
+/// The rules the findings state, and those they stand for (`covers`: a namespace's
+/// missing default-deny stands for the workloads it leaves open, KH512).
 fn ids(doc: &serde_json::Value) -> Vec<String> {
-    common::rule_ids(doc)
+    let mut ids: Vec<String> = common::rule_ids(doc)
         .into_iter()
         .map(String::from)
-        .collect()
+        .collect();
+    for f in doc["findings"].as_array().unwrap() {
+        for rule in f["covers"].as_array().into_iter().flatten() {
+            ids.push(rule.as_str().unwrap().to_string());
+        }
+    }
+    ids
 }
 
 /// The not-judged entries whose reason mentions `what`: (scope, rules).

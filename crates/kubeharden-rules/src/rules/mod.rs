@@ -170,3 +170,31 @@ pub(crate) static REGISTERED: &[Registered] = registered![
     secrets::secret_env,
     secrets::secret_in_manifest,
 ];
+
+/// Lists `section::rule` modules that declare a `MERGE`, each with its rule's ID.
+macro_rules! merging {
+    ($($section:ident :: $rule:ident),* $(,)?) => {
+        vec![$(crate::merge::Declared {
+            rule: $section::$rule::RULE.id,
+            merge: &$section::$rule::MERGE,
+        }),*]
+    };
+}
+
+/// The rules whose findings take in others of the same problem ([`crate::merge`]),
+/// in the order they apply: a rule that takes in another's findings comes before
+/// that rule's own declaration, so what it took is not merged twice.
+pub(crate) fn merges() -> Vec<crate::merge::Declared> {
+    merging![
+        resources::limits,
+        resources::requests,
+        pod::sensitive_host_path,
+        secrets::automount_token,
+        exposure::exposed_privileged,
+        exposure::exposed_service,
+        network::metadata_egress,
+        network::default_deny_ingress,
+        network::default_deny_egress,
+        network::pod_not_isolated,
+    ]
+}

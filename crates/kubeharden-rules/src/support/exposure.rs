@@ -116,3 +116,12 @@ fn target_matches(port: &ServicePort, declared: &PodPort) -> bool {
         None => declared.port == port.port,
     }
 }
+
+/// Says of an exposed Service's finding that it accepts any address, as KH542 found.
+pub(crate) fn open_to_all(
+    kept: &mut kubeharden_findings::Finding,
+    _: &[kubeharden_findings::Finding],
+) {
+    kept.message
+        .push_str(", and sets no loadBalancerSourceRanges: any address can connect");
+}

@@ -127,6 +127,36 @@ pub(crate) fn depends_on_other_engines(
     true
 }
 
+/// Whether a KH512 finding is about ingress.
+pub(crate) fn open_for_ingress(
+    _: &kubeharden_findings::Finding,
+    other: &kubeharden_findings::Finding,
+) -> bool {
+    other.message.contains("not isolated for ingress:")
+}
+
+/// Whether a KH512 finding is about egress.
+pub(crate) fn open_for_egress(
+    _: &kubeharden_findings::Finding,
+    other: &kubeharden_findings::Finding,
+) -> bool {
+    other.message.contains("not isolated for egress:")
+}
+
+/// Names, in a namespace's default-deny finding, the workloads left open.
+pub(crate) fn name_open_workloads(
+    kept: &mut kubeharden_findings::Finding,
+    others: &[kubeharden_findings::Finding],
+) {
+    let mut open: Vec<String> = others
+        .iter()
+        .map(|o| format!("{} {}", o.resource.kind, o.resource.name))
+        .collect();
+    open.sort();
+    open.dedup();
+    kept.message = format!("{}; open: {}", kept.message, open.join(", "));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,6 @@
 //! Container resource requests and limits.
 
-use kubeharden_findings::Requirement;
+use kubeharden_findings::{Finding, Requirement};
 use kubeharden_load::{ContainerKind, Workload};
 
 use crate::context::Out;
@@ -48,5 +48,56 @@ pub(crate) fn report_missing(w: &Workload<'_>, out: &mut Out, which: &str) {
                 requires,
             );
         }
+    }
+}
+
+/// The container field a resources finding is about, and what it misses:
+/// `(spec.containers[0], "limits", "cpu")`.
+fn missing_setting(f: &Finding) -> Option<(&str, &str, &str)> {
+    let (container, setting) = f.path.rsplit_once(".resources.")?;
+    let (which, resource) = setting.split_once('.')?;
+    Some((container, which, resource))
+}
+
+/// Whether two resources findings are about the same container.
+pub(crate) fn same_container(kept: &Finding, other: &Finding) -> bool {
+    let container = |f| missing_setting(f).map(|(c, _, _)| c);
+    container(kept).is_some() && container(kept) == container(other)
+}
+
+/// One finding for a container's missing requests and limits: it lists them all,
+/// and points at the field that holds them all and at its first place in the file.
+pub(crate) fn combine(kept: &mut Finding, others: &[Finding]) {
+    let all: Vec<&Finding> = std::iter::once(&*kept).chain(others).collect();
+    let mut missing: Vec<(&str, &str)> = all
+        .iter()
+        .filter_map(|f| missing_setting(f).map(|(_, which, resource)| (which, resource)))
+        .collect();
+    // Limits first (the graver), cpu before memory.
+    missing.sort_unstable();
+    missing.dedup();
+    let names: Vec<String> = missing
+        .iter()
+        .map(|(which, resource)| format!("{resource} {}", which.trim_end_matches('s')))
+        .collect();
+    let path = all.iter().skip(1).fold(kept.path.clone(), |path, f| {
+        crate::merge::common_parent(&path, &f.path)
+    });
+    let location = all.iter().map(|f| f.location.clone()).min();
+    let Some((last, rest)) = names.split_last() else {
+        return;
+    };
+    let listed = match rest {
+        [] => last.clone(),
+        _ => format!("{} or {last}", rest.join(", ")),
+    };
+    kept.message = format!(
+        "container {:?} sets no {listed}, and no LimitRange default covers {}",
+        kept.container.as_deref().unwrap_or_default(),
+        if names.len() == 1 { "it" } else { "them" }
+    );
+    kept.path = path;
+    if let Some(location) = location {
+        kept.location = location;
     }
 }

@@ -5,6 +5,8 @@
 //! privileged init container serves nothing. Where no container declares the target
 //! port, any of its serving containers may be the one. Host-network pods alone are
 //! high: they expose the node's network, not the node.
+//! A LoadBalancer without `loadBalancerSourceRanges` is one finding, which stands for
+//! KH542.
 //!
 //! ## Why it matters
 //! An exposed, privileged pod is the shortest path from the internet to a node. One
@@ -18,6 +20,13 @@
 //! ## Fix
 //! Remove the privileged settings from the workload, or stop exposing it: put an
 //! unprivileged proxy in front of it.
+//! ```yaml
+//! securityContext:   # of the exposed containers
+//!   privileged: false
+//!   allowPrivilegeEscalation: false
+//!   capabilities:
+//!     drop: ["ALL"]
+//! ```
 
 use crate::prelude::*;
 use crate::support::exposure::{risky_pods, Risk};
@@ -62,3 +71,12 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
         };
     }
 }
+
+/// A LoadBalancer without source ranges (KH542) in front of privileged pods is one
+/// exposure: this finding says both.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH542"],
+    same: crate::merge::same_object,
+    combine: Some(crate::support::exposure::open_to_all),
+    scope: Scope::Object,
+};

@@ -1,6 +1,8 @@
 //! ## What it does
 //! Flags Services of type `NodePort` or `LoadBalancer`. KH541 reports, at a higher
 //! severity, those that select privileged or host-network pods.
+//! A LoadBalancer without `loadBalancerSourceRanges` is one finding, which stands for
+//! KH542.
 //!
 //! ## Why it matters
 //! A NodePort opens a port on every node; a LoadBalancer usually opens one to the
@@ -18,6 +20,12 @@
 //! ## Fix
 //! Use `ClusterIP` behind an Ingress or Gateway with TLS. If the Service must be
 //! external, restrict `loadBalancerSourceRanges` and document why.
+//! ```yaml
+//! spec:
+//!   type: ClusterIP   # behind an Ingress or Gateway with TLS; if it must stay external:
+//!   # type: LoadBalancer
+//!   # loadBalancerSourceRanges: [203.0.113.0/24]
+//! ```
 
 use crate::prelude::*;
 
@@ -60,3 +68,12 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
         }
     }
 }
+
+/// A LoadBalancer without source ranges (KH542) is one exposure with its type:
+/// this finding says both.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH542"],
+    same: crate::merge::same_object,
+    combine: Some(crate::support::exposure::open_to_all),
+    scope: Scope::Object,
+};

@@ -16,6 +16,10 @@
 //! ## Fix
 //! Remove `externalIPs`; use a LoadBalancer or an Ingress. Enable
 //! `DenyServiceExternalIPs` on the API server.
+//! ```yaml
+//! spec:
+//!   type: LoadBalancer   # instead of spec.externalIPs
+//! ```
 
 use crate::prelude::*;
 

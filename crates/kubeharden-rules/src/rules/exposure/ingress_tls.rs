@@ -15,6 +15,7 @@
 //! ```
 //!
 //! ## Fix
+//! Serve the host over TLS: list it under `spec.tls` with a certificate Secret.
 //! ```yaml
 //! spec:
 //!   tls:

@@ -1,5 +1,6 @@
 //! ## What it does
 //! Flags `LoadBalancer` Services without `spec.loadBalancerSourceRanges`.
+//! When KH540 or KH541 runs, its finding on the Service says this and stands for it.
 //!
 //! ## Why it matters
 //! Without source ranges, the cloud load balancer accepts connections from the whole
@@ -12,6 +13,7 @@
 //! ```
 //!
 //! ## Fix
+//! Allow only the client ranges that need the Service.
 //! ```yaml
 //! spec:
 //!   type: LoadBalancer

@@ -15,6 +15,9 @@
 //!
 //! ## Fix
 //! Name the registry you trust, e.g. `registry.example.com/mirror/redis:7.2`.
+//! ```yaml
+//! image: registry.example.com/mirror/redis:7.2
+//! ```
 
 use crate::prelude::*;
 use crate::support::images::container_images;

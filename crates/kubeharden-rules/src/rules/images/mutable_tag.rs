@@ -18,6 +18,9 @@
 //! ## Fix
 //! Pin a version, ideally with its digest:
 //! `image: registry.example.com/nginx:1.27.3@sha256:...`
+//! ```yaml
+//! image: registry.example.com/nginx:1.27.3@sha256:...
+//! ```
 
 use crate::prelude::*;
 use crate::support::images::container_images;

@@ -13,6 +13,7 @@
 //! ```
 //!
 //! ## Fix
+//! Pin the image by its digest, keeping the tag for people to read.
 //! ```yaml
 //! image: registry.example.com/app:1.4.2@sha256:4b1c...
 //! ```

@@ -17,6 +17,10 @@
 //! ## Fix
 //! Pin the image by digest, or set `imagePullPolicy: Always` (and consider the
 //! `AlwaysPullImages` admission plugin on multi-tenant clusters).
+//! ```yaml
+//! image: registry.example.com/app:1.4.2@sha256:...   # or:
+//! imagePullPolicy: Always
+//! ```
 
 use crate::prelude::*;
 use crate::support::images::parse_image;

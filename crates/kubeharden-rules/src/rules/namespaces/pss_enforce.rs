@@ -17,6 +17,7 @@
 //! ```
 //!
 //! ## Fix
+//! Label the namespace to enforce the target Pod Security level.
 //! ```yaml
 //! metadata:
 //!   labels:

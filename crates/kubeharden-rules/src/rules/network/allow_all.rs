@@ -2,6 +2,8 @@
 //! Flags NetworkPolicy rules that allow everything: an ingress or egress rule with
 //! no peers and no ports (`- {}`), or a peer `ipBlock` of `0.0.0.0/0` or `::/0`
 //! without `except`.
+//! An egress rule to every address that leaves the metadata service reachable is
+//! reported once, by KH515.
 //!
 //! ## Why it matters
 //! Policies are additive. One allow-all rule cancels every restriction on the pods
@@ -19,6 +21,13 @@
 //! ## Fix
 //! Name the peers (`podSelector`, `namespaceSelector`, specific CIDRs) and ports the
 //! application needs.
+//! ```yaml
+//! ingress:
+//! - from:
+//!   - podSelector: {matchLabels: {app: frontend}}
+//!   ports:
+//!   - {protocol: TCP, port: 8080}
+//! ```
 
 use crate::prelude::*;
 use crate::support::network::is_everywhere;

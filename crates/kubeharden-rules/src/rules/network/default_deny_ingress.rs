@@ -1,7 +1,10 @@
 //! ## What it does
 //! Flags every namespace in the scan (with workloads or not yet; not `kube-public`
-//! or `kube-node-lease`) that has no default-deny ingress NetworkPolicy: one that selects every pod (`podSelector: {}`), has `Ingress` among
+//! or `kube-node-lease`) that has no default-deny ingress NetworkPolicy: one that
+//! selects every pod (`podSelector: {}`), has `Ingress` among
 //! its effective `policyTypes`, and has no ingress rules.
+//! The finding names the workloads left open for ingress and stands for their KH512
+//! findings.
 //!
 //! ## Why it matters
 //! Without any policy, every pod accepts connections from every other pod in the
@@ -13,6 +16,8 @@
 //! A namespace with Deployments and no NetworkPolicy at all.
 //!
 //! ## Fix
+//! Add a default-deny ingress policy to the namespace, then allow what each application
+//! needs.
 //! ```yaml
 //! apiVersion: networking.k8s.io/v1
 //! kind: NetworkPolicy
@@ -45,3 +50,12 @@ pub const RULE: RuleDef = RuleDef {
 fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     crate::support::network::report_missing_default_deny(ctx, namespace, Direction::Ingress, out);
 }
+
+/// A workload of the namespace that no policy isolates for ingress (KH512) is open
+/// because the namespace has no default-deny: this finding names it.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH512"],
+    same: crate::support::network::open_for_ingress,
+    combine: Some(crate::support::network::name_open_workloads),
+    scope: Scope::Namespace,
+};

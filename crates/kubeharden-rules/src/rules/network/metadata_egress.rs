@@ -3,6 +3,7 @@
 //! reachable on TCP 80: `169.254.169.254` (and AWS's IPv6 `fd00:ec2::254`). This
 //! covers rules with no `to` (every destination), and ipBlocks whose CIDR contains
 //! the address without excepting it.
+//! A rule open to every address is one finding, this one, standing for KH514's.
 //!
 //! ## Why it matters
 //! The metadata service hands out the node's cloud credentials. A pod that reaches
@@ -17,6 +18,7 @@
 //! ```
 //!
 //! ## Fix
+//! Except the metadata address from broad egress ranges.
 //! ```yaml
 //! egress:
 //! - to:
@@ -98,3 +100,12 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
         }
     }
 }
+
+/// An egress rule open to every address (KH514) opens the metadata service too:
+/// one finding, this one, the graver.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH514"],
+    same: crate::merge::within,
+    combine: None,
+    scope: Scope::Object,
+};

@@ -6,6 +6,8 @@
 //! not judged: the report says their isolation depends on those policies. Pods on
 //! the host's network (`hostNetwork: true`) are passed over: NetworkPolicy does not
 //! apply to them, and host networking is a finding of its own (KH102).
+//! A direction that the namespace's missing default-deny explains is reported by
+//! KH510 or KH511, which name the workload; one finding per workload lists the rest.
 //!
 //! ## Why it matters
 //! A pod that no policy selects accepts (or sends) any traffic, whatever other
@@ -18,6 +20,16 @@
 //! ## Fix
 //! Add a default-deny policy (`podSelector: {}`) for both directions, or a policy
 //! whose selector matches the pod's labels.
+//! ```yaml
+//! apiVersion: networking.k8s.io/v1
+//! kind: NetworkPolicy
+//! metadata:
+//!   name: default-deny
+//!   namespace: shop
+//! spec:
+//!   podSelector: {}
+//!   policyTypes: [Ingress, Egress]
+//! ```
 
 use kubeharden_cluster::netpol::{has_type, selects, Direction};
 
@@ -52,24 +64,37 @@ fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
             view.policies_in(namespace)
                 .any(|p| has_type(&p.spec, direction) && selects(&p.spec, pod))
         };
-        let missing: Vec<&str> = [
+        // One finding a direction, so that a namespace's missing default-deny in
+        // that direction can stand for it; what no namespace finding takes in is
+        // one finding again (MERGE).
+        for (direction, name) in [
             (Direction::Ingress, "ingress"),
             (Direction::Egress, "egress"),
-        ]
-        .into_iter()
-        .filter(|(d, _)| !isolated(*d))
-        .map(|(_, name)| name)
-        .collect();
-        if !missing.is_empty() {
-            out.at_pod_labels(
-                pod,
-                format!(
-                    "{} {} is not isolated for {}: no NetworkPolicy selects its pods",
-                    pod.origin.resource.kind,
-                    pod.origin.resource.name,
-                    missing.join(" or ")
-                ),
-            );
+        ] {
+            if !isolated(direction) {
+                out.at_pod_labels(
+                    pod,
+                    format!(
+                        "{} {} is not isolated for {name}: no NetworkPolicy selects its pods",
+                        pod.origin.resource.kind, pod.origin.resource.name,
+                    ),
+                );
+            }
         }
     }
+}
+
+/// A workload open in both directions is one finding.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH512"],
+    same: crate::merge::same_object,
+    combine: Some(both_directions),
+    scope: Scope::Object,
+};
+
+fn both_directions(kept: &mut Finding, _: &[Finding]) {
+    kept.message = kept
+        .message
+        .replace("isolated for ingress:", "isolated for ingress or egress:")
+        .replace("isolated for egress:", "isolated for ingress or egress:");
 }

@@ -24,6 +24,11 @@
 //! ## Fix
 //! Remove the override, or set `appArmorProfile.type: RuntimeDefault` (or a
 //! `Localhost` profile written for the workload).
+//! ```yaml
+//! securityContext:
+//!   appArmorProfile:
+//!     type: RuntimeDefault
+//! ```
 
 use crate::prelude::*;
 

@@ -21,6 +21,12 @@
 //! ## Fix
 //! Remove the added capabilities. Drop `ALL` and add back only `NET_BIND_SERVICE`
 //! if the process binds a port below 1024.
+//! ```yaml
+//! securityContext:
+//!   capabilities:
+//!     drop: ["ALL"]
+//!     add: ["NET_BIND_SERVICE"]   # only if it binds a port below 1024
+//! ```
 
 use crate::prelude::*;
 

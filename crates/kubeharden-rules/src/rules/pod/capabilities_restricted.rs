@@ -16,6 +16,8 @@
 //! ```
 //!
 //! ## Fix
+//! Drop all capabilities, and add back only `NET_BIND_SERVICE` where a port below 1024
+//! needs it.
 //! ```yaml
 //! securityContext:
 //!   capabilities:

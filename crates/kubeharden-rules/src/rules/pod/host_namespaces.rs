@@ -22,6 +22,12 @@
 //! ## Fix
 //! Delete the three fields (they default to `false`). Expose the workload through a
 //! Service instead of the host network.
+//! ```yaml
+//! spec:
+//!   hostNetwork: false   # the default; or delete the three fields
+//!   hostPID: false
+//!   hostIPC: false
+//! ```
 
 use crate::prelude::*;
 

@@ -1,5 +1,6 @@
 //! ## What it does
 //! Flags every `hostPath` volume.
+//! A sensitive host path is reported once, by KH133, which stands for this rule.
 //!
 //! ## Why it matters
 //! A hostPath volume mounts a file or folder of the node into the container. Writable,
@@ -18,6 +19,12 @@
 //! ## Fix
 //! Use a PersistentVolumeClaim, an `emptyDir` or a ConfigMap/Secret volume. Node
 //! agents that truly need the host belong in a dedicated, exempted namespace.
+//! ```yaml
+//! volumes:
+//! - name: data
+//!   persistentVolumeClaim:
+//!     claimName: data   # or emptyDir: {}, a ConfigMap or a Secret
+//! ```
 
 use crate::prelude::*;
 

@@ -19,6 +19,15 @@
 //! ## Fix
 //! Remove `hostPort` and expose the port through a Service (ClusterIP, or an Ingress
 //! or LoadBalancer in front of it).
+//! ```yaml
+//! apiVersion: v1
+//! kind: Service
+//! spec:
+//!   selector: {app: web}
+//!   ports:
+//!   - port: 80
+//!     targetPort: 8080   # the containerPort, without hostPort
+//! ```
 
 use crate::prelude::*;
 

@@ -19,6 +19,12 @@
 //!
 //! ## Fix
 //! Remove `host`: probes then target the pod's own IP.
+//! ```yaml
+//! livenessProbe:
+//!   httpGet:
+//!     path: /healthz
+//!     port: 8080   # no host: the pod's own IP
+//! ```
 
 use k8s_openapi::api::core::v1::{LifecycleHandler, Probe};
 

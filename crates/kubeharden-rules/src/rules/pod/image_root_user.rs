@@ -17,6 +17,7 @@
 //! ```
 //!
 //! ## Fix
+//! Create a user in the image and end the final stage with a numeric `USER`:
 //! ```dockerfile
 //! RUN groupadd --gid 10001 app && useradd --uid 10001 --gid app app
 //! USER 10001:10001

@@ -18,6 +18,7 @@
 //! ```
 //!
 //! ## Fix
+//! Set `allowPrivilegeEscalation: false` on every container.
 //! ```yaml
 //!   securityContext:
 //!     allowPrivilegeEscalation: false

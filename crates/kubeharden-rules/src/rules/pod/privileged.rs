@@ -20,6 +20,13 @@
 //! ## Fix
 //! Remove `privileged: true`. If the workload needs one kernel feature, grant only
 //! that capability, or move the work to a node-level component.
+//! ```yaml
+//! securityContext:
+//!   privileged: false
+//!   allowPrivilegeEscalation: false
+//!   capabilities:
+//!     drop: ["ALL"]
+//! ```
 
 use crate::prelude::*;
 

@@ -15,6 +15,10 @@
 //!
 //! ## Fix
 //! Remove `procMount` (it defaults to `Default`).
+//! ```yaml
+//! securityContext:
+//!   procMount: Default   # or delete the field
+//! ```
 
 use crate::prelude::*;
 

@@ -15,6 +15,7 @@
 //! ```
 //!
 //! ## Fix
+//! Run with a non-zero group.
 //! ```yaml
 //! securityContext:
 //!   runAsUser: 10001

@@ -15,6 +15,12 @@
 //!
 //! ## Fix
 //! Use non-zero group IDs, e.g. `fsGroup: 10001`.
+//! ```yaml
+//! spec:
+//!   securityContext:
+//!     fsGroup: 10001
+//!     supplementalGroups: [10001]
+//! ```
 
 use crate::prelude::*;
 

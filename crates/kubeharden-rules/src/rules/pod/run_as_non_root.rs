@@ -24,13 +24,13 @@
 //! ```
 //!
 //! ## Fix
+//! Run as a non-root user, and build the image with a non-root `USER`:
 //! ```yaml
 //! spec:
 //!   securityContext:
 //!     runAsNonRoot: true
 //!     runAsUser: 10001
 //! ```
-//! and build the image with a non-root `USER`.
 
 use crate::prelude::*;
 

@@ -14,6 +14,11 @@
 //!
 //! ## Fix
 //! Use a non-zero UID, such as `runAsUser: 10001`.
+//! ```yaml
+//! securityContext:
+//!   runAsNonRoot: true
+//!   runAsUser: 10001
+//! ```
 
 use crate::prelude::*;
 

@@ -18,6 +18,7 @@
 //! ```
 //!
 //! ## Fix
+//! Set the `RuntimeDefault` seccomp profile, at pod level for every container.
 //! ```yaml
 //! spec:
 //!   securityContext:

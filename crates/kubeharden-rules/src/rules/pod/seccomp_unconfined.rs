@@ -17,6 +17,12 @@
 //! ## Fix
 //! Set `seccompProfile.type: RuntimeDefault` (or `Localhost` with a profile made for
 //! the workload), preferably at pod level.
+//! ```yaml
+//! spec:
+//!   securityContext:
+//!     seccompProfile:
+//!       type: RuntimeDefault
+//! ```
 
 use crate::prelude::*;
 

@@ -19,6 +19,11 @@
 //! ## Fix
 //! Remove `user`, `role` and custom `type` values; set only `level` if the workload
 //! needs a specific MCS label.
+//! ```yaml
+//! securityContext:
+//!   seLinuxOptions:
+//!     level: "s0:c123,c456"   # only the MCS level, if any
+//! ```
 
 use k8s_openapi::api::core::v1::SELinuxOptions;
 

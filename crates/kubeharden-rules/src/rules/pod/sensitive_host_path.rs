@@ -15,6 +15,8 @@
 //! - **medium**: logs and single configuration folders below `/etc` mounted
 //!   read-only, as log shippers and certificate bundles do.
 //!
+//! A finding of this rule stands for KH103 on the same volume.
+//!
 //! ## Why it matters
 //! These paths hold the node's credentials (kubelet and etcd keys), its
 //! configuration, other pods' data and logs, and the container runtime's socket,
@@ -32,6 +34,12 @@
 //! ## Fix
 //! Remove the volume. Talk to the Kubernetes API instead of the runtime, and give
 //! node agents only the narrowest path they need, mounted `readOnly: true`.
+//! ```yaml
+//! volumeMounts:
+//! - name: logs
+//!   mountPath: /var/log/node
+//!   readOnly: true   # a node agent: the narrowest path, read-only
+//! ```
 
 use crate::prelude::*;
 
@@ -173,6 +181,15 @@ fn check(w: &Workload<'_>, out: &mut Out) {
         .severity(severity);
     }
 }
+
+/// A sensitive host path is a host path volume too: one finding, this one, which
+/// names the path and stands for KH103 on the same volume.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH103"],
+    same: crate::merge::within,
+    combine: None,
+    scope: Scope::Object,
+};
 
 #[cfg(test)]
 mod tests {

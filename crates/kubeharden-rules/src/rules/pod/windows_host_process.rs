@@ -15,6 +15,11 @@
 //!
 //! ## Fix
 //! Remove `hostProcess`; run node management as a node-level service instead.
+//! ```yaml
+//! securityContext:
+//!   windowsOptions:
+//!     hostProcess: false   # or delete the field
+//! ```
 
 use crate::prelude::*;
 

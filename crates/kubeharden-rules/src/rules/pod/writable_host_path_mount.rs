@@ -5,7 +5,8 @@
 //! ## Why it matters
 //! The guidance wants writable storage to come from separate volumes such as
 //! `emptyDir` or PersistentVolumeClaims, not from the node. Where a host path must be
-//! used, it should be an allow-listed path mounted read-only. A writable host mount lets
+//! used, it should be an allow-listed path mounted read-only. A writable host mount
+//! lets
 //! a container change files the node, or other pods, trust. It can plant binaries,
 //! rewrite configuration, or fill the node's disk.
 //!
@@ -25,6 +26,12 @@
 //! ## Fix
 //! Mount it with `readOnly: true`, or replace the host path with an `emptyDir` or a
 //! PersistentVolumeClaim.
+//! ```yaml
+//! volumeMounts:
+//! - name: host-data
+//!   mountPath: /data
+//!   readOnly: true
+//! ```
 
 use std::collections::HashSet;
 

@@ -14,6 +14,7 @@
 //! ```
 //!
 //! ## Fix
+//! Make the root filesystem read-only, with an `emptyDir` where the process writes.
 //! ```yaml
 //!   securityContext:
 //!     readOnlyRootFilesystem: true

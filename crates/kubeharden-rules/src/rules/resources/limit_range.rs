@@ -11,6 +11,7 @@
 //! A namespace with Deployments and no LimitRange.
 //!
 //! ## Fix
+//! Give the namespace one LimitRange with default requests and limits.
 //! ```yaml
 //! apiVersion: v1
 //! kind: LimitRange

@@ -1,5 +1,7 @@
 //! ## What it does
 //! Flags containers (regular and init) without a CPU or memory limit.
+//! One finding per container lists every missing limit, and the missing requests
+//! too (KH202 then has none of its own for it).
 //!
 //! ## Why it matters
 //! Without limits one container can take a node's CPU and memory: a bug, a load
@@ -15,13 +17,17 @@
 //! ```
 //!
 //! ## Fix
+//! Set cpu and memory limits (and requests) on every container, or give the namespace a
+//! LimitRange with defaults:
 //! ```yaml
 //!   resources:
+//!     requests:
+//!       cpu: 100m
+//!       memory: 128Mi
 //!     limits:
 //!       cpu: 500m
 //!       memory: 256Mi
 //! ```
-//! or give the namespace a LimitRange with defaults.
 
 use crate::prelude::*;
 
@@ -42,3 +48,12 @@ pub const RULE: RuleDef = RuleDef {
 fn check(w: &Workload<'_>, out: &mut Out) {
     crate::support::resources::report_missing(w, out, "limits");
 }
+
+/// A container's missing limits and requests are one finding: KH201's when a limit
+/// is missing, naming the requests missing too.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH201", "KH202"],
+    same: crate::support::resources::same_container,
+    combine: Some(crate::support::resources::combine),
+    scope: Scope::Object,
+};

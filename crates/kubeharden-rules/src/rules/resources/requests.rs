@@ -1,5 +1,7 @@
 //! ## What it does
 //! Flags containers (regular and init) without a CPU or memory request.
+//! One finding per container lists every missing request; where a limit is missing
+//! too, KH201's finding lists both.
 //!
 //! ## Why it matters
 //! Requests tell the scheduler what a pod needs and let ResourceQuotas account for
@@ -14,6 +16,8 @@
 //! ```
 //!
 //! ## Fix
+//! Set cpu and memory requests on every container, or give the namespace a LimitRange
+//! with default requests.
 //! ```yaml
 //!   resources:
 //!     requests:
@@ -37,3 +41,12 @@ pub const RULE: RuleDef = RuleDef {
 fn check(w: &Workload<'_>, out: &mut Out) {
     crate::support::resources::report_missing(w, out, "requests");
 }
+
+/// A container's missing requests are one finding (KH201's, when a limit is missing
+/// too).
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH202"],
+    same: crate::support::resources::same_container,
+    combine: Some(crate::support::resources::combine),
+    scope: Scope::Object,
+};

@@ -12,6 +12,7 @@
 //! A namespace with Deployments and no ResourceQuota.
 //!
 //! ## Fix
+//! Give the namespace a ResourceQuota that caps CPU, memory and pods.
 //! ```yaml
 //! apiVersion: v1
 //! kind: ResourceQuota

@@ -2,6 +2,8 @@
 //! Flags pods that mount a service-account token: `automountServiceAccountToken`
 //! is `true` on the pod, or unset on the pod while its ServiceAccount (when the scan
 //! contains it) does not set it to `false`.
+//! For a pod of the `default` service account, the finding says so and stands for
+//! KH530.
 //!
 //! ## Why it matters
 //! The token lets anyone who runs code in the pod call the Kubernetes API as the
@@ -19,12 +21,12 @@
 //! ```
 //!
 //! ## Fix
+//! Turn token automount off on the pod or its ServiceAccount, and mount a projected
+//! token only where the API is needed:
 //! ```yaml
 //! spec:
 //!   automountServiceAccountToken: false
 //! ```
-//! or set it to `false` on the ServiceAccount, and mount a projected token only
-//! where API access is needed.
 
 use crate::prelude::*;
 
@@ -79,4 +81,19 @@ fn check(w: &Workload<'_>, out: &mut Out) {
             );
         }
     }
+}
+
+/// A pod that mounts the token of its namespace's `default` account (KH530) is one
+/// problem: this finding names both, at the field that fixes both.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH530"],
+    same: crate::merge::same_object,
+    combine: Some(name_the_shared_account),
+    scope: Scope::Object,
+};
+
+fn name_the_shared_account(kept: &mut Finding, _: &[Finding]) {
+    kept.message.push_str(
+        "; it is the namespace's \"default\" account, which every pod that names no account shares",
+    );
 }

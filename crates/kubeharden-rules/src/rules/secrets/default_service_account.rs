@@ -3,6 +3,8 @@
 //! (`serviceAccountName` unset or `default`) and mount its token: a pod that sets
 //! `automountServiceAccountToken: false`, or whose `default` ServiceAccount in the scan
 //! does, carries no identity to share.
+//! When KH402 runs, its finding on the same pod names the account and stands for
+//! this one.
 //!
 //! ## Why it matters
 //! Every pod of the namespace that names no account shares `default`, so any
@@ -20,6 +22,18 @@
 //! ## Fix
 //! Create a ServiceAccount for the workload (with `automountServiceAccountToken:
 //! false` unless it calls the API) and set `serviceAccountName`.
+//! ```yaml
+//! apiVersion: v1
+//! kind: ServiceAccount
+//! metadata:
+//!   name: web
+//!   namespace: shop
+//! automountServiceAccountToken: false
+//! ---
+//! # in the workload's pod spec
+//! spec:
+//!   serviceAccountName: web
+//! ```
 
 use crate::prelude::*;
 

@@ -1,0 +1,251 @@
+//! One finding per problem: findings that state one problem of one object are one
+//! finding, which names every rule it stands for (`covers`), and no problem is lost.
+//! Each case scans a small manifest with every rule, once merged and once with
+//! `RuleSet::every_finding`; the last test does the same on the real-world corpus.
+
+use std::collections::BTreeSet;
+
+use kubeharden_engine::{clusters_of, scan_clusters, scan_text, ScanOptions, ScanReport};
+use kubeharden_load::discover;
+use kubeharden_rules::{Finding, RuleSet};
+
+fn scan(text: &str, merged: bool) -> ScanReport {
+    let rules = RuleSet::all().manifest_rules();
+    let rules = if merged { rules } else { rules.every_finding() };
+    scan_text("case.yaml", text, &rules, &ScanOptions::default())
+}
+
+fn of<'r>(report: &'r ScanReport, rule: &str) -> Vec<&'r Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == rule)
+        .collect()
+}
+
+const POD: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  automountServiceAccountToken: true
+  containers:
+  - name: app
+    image: registry.example.com/app@sha256:0123
+    resources:
+      limits: {cpu: 500m}
+  - name: side
+    image: registry.example.com/side@sha256:0123
+    resources:
+      limits: {cpu: 500m, memory: 64Mi}
+  volumes:
+  - name: docker
+    hostPath: {path: /var/run/docker.sock}
+  - name: data
+    hostPath: {path: /srv/data}
+";
+
+#[test]
+fn a_container_missing_requests_and_limits_is_one_finding() {
+    let raw = scan(POD, false);
+    assert_eq!(of(&raw, "KH201").len(), 1);
+    assert_eq!(of(&raw, "KH202").len(), 4);
+    let merged = scan(POD, true);
+    let limits = of(&merged, "KH201");
+    assert_eq!(limits.len(), 1, "{limits:#?}");
+    let app = limits[0];
+    assert_eq!(
+        app.message,
+        "container \"app\" sets no memory limit, cpu request or memory request, and no LimitRange default covers them"
+    );
+    assert_eq!(app.path, "spec.containers[0].resources");
+    assert_eq!(app.covers, ["KH202"]);
+    // The container with every limit misses requests only: KH202's own finding.
+    let requests = of(&merged, "KH202");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].message,
+        "container \"side\" sets no cpu request or memory request, and no LimitRange default covers them"
+    );
+    assert_eq!(requests[0].path, "spec.containers[1].resources.requests");
+    assert!(requests[0].covers.is_empty());
+}
+
+#[test]
+fn a_sensitive_host_path_stands_for_its_host_path_volume() {
+    let raw = scan(POD, false);
+    assert_eq!(of(&raw, "KH103").len(), 2);
+    let merged = scan(POD, true);
+    let sensitive = of(&merged, "KH133");
+    assert_eq!(sensitive.len(), 1);
+    assert_eq!(sensitive[0].covers, ["KH103"]);
+    assert_eq!(sensitive[0].path, "spec.volumes[0].hostPath.path");
+    // The other host path is not sensitive: KH103 still reports it.
+    let plain = of(&merged, "KH103");
+    assert_eq!(plain.len(), 1);
+    assert_eq!(plain[0].path, "spec.volumes[1].hostPath");
+}
+
+#[test]
+fn the_default_account_s_token_is_one_finding_naming_both() {
+    let raw = scan(POD, false);
+    assert_eq!((of(&raw, "KH402").len(), of(&raw, "KH530").len()), (1, 1));
+    let merged = scan(POD, true);
+    assert!(of(&merged, "KH530").is_empty());
+    let token = of(&merged, "KH402");
+    assert_eq!(token[0].covers, ["KH530"]);
+    assert_eq!(token[0].guidance, ["POD-31", "AUTHN-07"]);
+    assert!(
+        token[0].message.contains("\"default\" account"),
+        "{}",
+        token[0].message
+    );
+}
+
+#[test]
+fn a_rule_that_did_not_run_takes_nothing_in() {
+    let rules = RuleSet::new(&kubeharden_rules::Selection {
+        select: vec!["KH103".into(), "KH202".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    let report = scan_text("case.yaml", POD, &rules, &ScanOptions::default());
+    assert_eq!(of(&report, "KH103").len(), 2);
+    // Without KH201, KH202's own findings are one per container.
+    assert_eq!(of(&report, "KH202").len(), 2);
+}
+
+const SERVICE: &str = "apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{port: 80}]
+";
+
+#[test]
+fn an_open_load_balancer_is_one_exposure() {
+    assert_eq!(of(&scan(SERVICE, false), "KH542").len(), 1);
+    let merged = scan(SERVICE, true);
+    assert!(of(&merged, "KH542").is_empty());
+    let exposed = of(&merged, "KH540");
+    assert_eq!(exposed[0].covers, ["KH542"]);
+    assert!(exposed[0].message.ends_with("any address can connect"));
+}
+
+const NAMESPACE: &str = "apiVersion: v1
+kind: Namespace
+metadata: {name: shop}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: db-only, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: db}}
+  policyTypes: [Ingress]
+  egress:
+  - to: [{ipBlock: {cidr: 0.0.0.0/0}}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: registry.example.com/web@sha256:0123}]
+";
+
+#[test]
+fn a_namespace_without_default_deny_names_the_workloads_it_leaves_open() {
+    let raw = scan(NAMESPACE, false);
+    assert_eq!(of(&raw, "KH512").len(), 2, "one finding a direction");
+    let merged = scan(NAMESPACE, true);
+    assert!(of(&merged, "KH512").is_empty());
+    for rule in ["KH510", "KH511"] {
+        let namespace = of(&merged, rule);
+        assert_eq!(namespace.len(), 1);
+        assert_eq!(namespace[0].covers, ["KH512"]);
+        assert!(namespace[0].message.ends_with("; open: Deployment web"));
+    }
+}
+
+#[test]
+fn a_workload_open_both_ways_is_one_finding_without_the_namespace_rules() {
+    let rules = RuleSet::new(&kubeharden_rules::Selection {
+        select: vec!["KH512".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    let report = scan_text("case.yaml", NAMESPACE, &rules, &ScanOptions::default());
+    let open = of(&report, "KH512");
+    assert_eq!(open.len(), 1);
+    assert_eq!(
+        open[0].message,
+        "Deployment web is not isolated for ingress or egress: no NetworkPolicy selects its pods"
+    );
+}
+
+/// What a report says, as (object, rule) pairs: every rule a finding states or
+/// stands for, on its object; for a namespace's finding, also on the namespace.
+fn problems(report: &ScanReport) -> BTreeSet<(String, String, &'static str)> {
+    let mut problems = BTreeSet::new();
+    for f in &report.findings {
+        for rule in std::iter::once(f.rule_id).chain(f.covers.iter().copied()) {
+            problems.insert((f.location.file.to_string(), f.resource.to_string(), rule));
+            if f.resource.kind == "Namespace" {
+                problems.insert((
+                    String::new(),
+                    format!("namespace {}", f.resource.name),
+                    rule,
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Whether `report` still states `problem` (an object's rule), on the object or,
+/// for a namespaced object, on its namespace.
+fn still_stated(
+    after: &BTreeSet<(String, String, &'static str)>,
+    report: &ScanReport,
+    problem: &(String, String, &'static str),
+) -> bool {
+    if after.contains(problem) {
+        return true;
+    }
+    let namespace = report
+        .findings
+        .iter()
+        .find(|f| f.location.file.as_ref() == problem.0 && f.resource.to_string() == problem.1)
+        .and_then(|f| f.resource.namespace.clone());
+    namespace
+        .is_some_and(|ns| after.contains(&(String::new(), format!("namespace {ns}"), problem.2)))
+}
+
+#[test]
+fn no_problem_of_the_real_corpus_is_lost() {
+    let Some(corpus) = kubeharden_testkit::shared("corpus/real", "the real-world corpus") else {
+        return;
+    };
+    let found = discover(&[corpus], &[]).unwrap();
+    let clusters = clusters_of(&found, false);
+    let rules = RuleSet::all().manifest_rules();
+    let options = ScanOptions::default();
+    let before = scan_clusters(&clusters, &rules.clone().every_finding(), &options);
+    let after = scan_clusters(&clusters, &rules, &options);
+    let stated = problems(&after);
+    let lost: Vec<_> = problems(&before)
+        .into_iter()
+        .filter(|p| !still_stated(&stated, &before, p))
+        .collect();
+    assert!(lost.is_empty(), "problems lost: {lost:#?}");
+    assert!(
+        after.findings.len() * 10 < before.findings.len() * 8,
+        "findings drop by a fifth at least: {} before, {} after",
+        before.findings.len(),
+        after.findings.len()
+    );
+}

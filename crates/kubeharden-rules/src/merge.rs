@@ -1,0 +1,226 @@
+//! One finding per problem. Where several findings state one problem of one object
+//! (a sensitive host path is also a host path volume; a container without requests
+//! and limits misses four settings), the rule that states it most precisely declares
+//! in its file a [`Merge`]: the rules whose findings it takes in, and when they are
+//! the same problem. [`merge_findings`] applies every declaration once the findings of
+//! a cluster are settled, so a finding taken in is one that would have stood.
+//!
+//! Nothing is lost: the finding kept names the rules it stands for (`covers`), the
+//! checklist rows of all of them, and the highest severity. A rule that did not run
+//! (`--select`, `--framework`) has no findings, so nothing is taken into it and the
+//! others report as before.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kubeharden_findings::Finding;
+use kubeharden_load::Resource;
+
+use crate::finding::intern_rows;
+
+/// How a rule's findings take in other findings of the same object that state the
+/// same problem.
+pub struct Merge {
+    /// The rules whose findings one of this rule takes in: others, and its own ID
+    /// where several findings of the rule are one problem.
+    pub absorbs: &'static [&'static str],
+    /// Whether `other` (a finding of an absorbed rule on the same object) states the
+    /// problem of `kept`.
+    pub same: fn(kept: &Finding, other: &Finding) -> bool,
+    /// Rewrites the kept finding (its message, its field) once it has taken in
+    /// `others`; its rows, severity and `covers` are merged already.
+    pub combine: Option<fn(kept: &mut Finding, others: &[Finding])>,
+    /// Where the findings it takes in are.
+    pub scope: Scope,
+}
+
+/// Where the findings a rule's finding takes in are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// On the same object (the same definition: kind, namespace, name and file).
+    Object,
+    /// The kept finding is on a Namespace; the others on objects in that namespace
+    /// (a namespace's missing default-deny and the workloads it leaves open).
+    Namespace,
+}
+
+/// Same object: nothing more to ask.
+pub(crate) fn same_object(_: &Finding, _: &Finding) -> bool {
+    true
+}
+
+/// `other`'s field is `kept`'s or one that holds it: `spec.volumes[2].hostPath`
+/// holds `spec.volumes[2].hostPath.path`.
+pub(crate) fn within(kept: &Finding, other: &Finding) -> bool {
+    is_within(&kept.path, &other.path)
+}
+
+/// Whether `path` is `parent` or a field below it.
+pub(crate) fn is_within(path: &str, parent: &str) -> bool {
+    path.strip_prefix(parent)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+}
+
+/// The longest field path that holds both `a` and `b`.
+pub(crate) fn common_parent(a: &str, b: &str) -> String {
+    let mut end = 0;
+    for ((i, x), y) in a.char_indices().zip(b.chars()) {
+        if x != y {
+            break;
+        }
+        let next = i + x.len_utf8();
+        let boundary = |s: &str| s[next..].is_empty() || s[next..].starts_with(['.', '[']);
+        if boundary(a) && boundary(b) {
+            end = next;
+        }
+    }
+    a[..end].to_string()
+}
+
+/// A merge declaration with the rule that makes it.
+pub(crate) struct Declared {
+    pub rule: &'static str,
+    pub merge: &'static Merge,
+}
+
+/// Takes the findings that state the same problem on the same object into one, as
+/// the rules' [`Merge`]s declare, in their order.
+pub(crate) fn merge_findings(findings: &mut Vec<Finding>) {
+    merge_with(findings, &crate::rules::merges());
+}
+
+fn merge_with(findings: &mut Vec<Finding>, merges: &[Declared]) {
+    let mut gone = vec![false; findings.len()];
+    let by_object = groups(findings, Scope::Object);
+    let by_namespace = groups(findings, Scope::Namespace);
+    for declared in merges {
+        let groups = match declared.merge.scope {
+            Scope::Object => &by_object,
+            Scope::Namespace => &by_namespace,
+        };
+        for members in groups.values().filter(|m| m.len() > 1) {
+            merge_group(findings, members, declared, &mut gone);
+        }
+    }
+    let mut index = 0;
+    findings.retain(|_| {
+        index += 1;
+        !gone[index - 1]
+    });
+}
+
+/// The findings that may state one problem, by index: those of one object, or
+/// those of one namespace and its Namespace object.
+fn groups(findings: &[Finding], scope: Scope) -> HashMap<(Arc<str>, Arc<Resource>), Vec<usize>> {
+    let mut groups: HashMap<(Arc<str>, Arc<Resource>), Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        let key = match scope {
+            Scope::Object => (f.location.file.clone(), f.resource.clone()),
+            Scope::Namespace => {
+                let namespace = match (&*f.resource.kind, &f.resource.namespace) {
+                    ("Namespace", _) => f.resource.name.clone(),
+                    (_, Some(ns)) => ns.clone(),
+                    (_, None) => continue,
+                };
+                let key = Resource {
+                    api_version: "v1".into(),
+                    kind: "Namespace".into(),
+                    namespace: None,
+                    name: namespace,
+                };
+                (Arc::from(""), Arc::new(key))
+            }
+        };
+        groups.entry(key).or_default().push(i);
+    }
+    groups
+}
+
+fn merge_group(
+    findings: &mut [Finding],
+    members: &[usize],
+    declared: &Declared,
+    gone: &mut [bool],
+) {
+    for &kept in members {
+        if gone[kept] || findings[kept].rule_id != declared.rule {
+            continue;
+        }
+        let taken: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&j| j != kept && !gone[j])
+            .filter(|&j| declared.merge.absorbs.contains(&findings[j].rule_id))
+            .filter(|&j| (declared.merge.same)(&findings[kept], &findings[j]))
+            .collect();
+        if taken.is_empty() {
+            continue;
+        }
+        let others: Vec<Finding> = taken.iter().map(|&j| findings[j].clone()).collect();
+        for j in taken {
+            gone[j] = true;
+        }
+        take_in(&mut findings[kept], &others, declared.merge);
+    }
+}
+
+/// The kept finding stands for `others` too: their rules, rows and severity.
+fn take_in(kept: &mut Finding, others: &[Finding], merge: &Merge) {
+    let mut rows = kept.guidance.to_vec();
+    for o in others {
+        kept.severity = kept.severity.max(o.severity);
+        let rules = std::iter::once(o.rule_id).chain(o.covers.iter().copied());
+        for rule in rules {
+            if rule != kept.rule_id && !kept.covers.contains(&rule) {
+                kept.covers.push(rule);
+            }
+        }
+        rows.extend(
+            o.guidance
+                .iter()
+                .filter(|r| !rows.contains(r))
+                .collect::<Vec<_>>(),
+        );
+    }
+    kept.covers.sort_unstable();
+    if rows.len() != kept.guidance.len() {
+        kept.guidance = intern_rows(rows);
+    }
+    if let Some(combine) = merge.combine {
+        combine(kept, others);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_hold_their_children_only() {
+        assert!(is_within(
+            "spec.volumes[2].hostPath.path",
+            "spec.volumes[2].hostPath"
+        ));
+        assert!(is_within("spec.volumes[2]", "spec.volumes[2]"));
+        assert!(!is_within("spec.volumes[20]", "spec.volumes[2]"));
+        assert!(!is_within("spec.volumesX", "spec.volumes"));
+    }
+
+    #[test]
+    fn common_parent_stops_at_a_whole_field() {
+        let c = "spec.containers[0].resources";
+        assert_eq!(
+            common_parent(&format!("{c}.limits.cpu"), &format!("{c}.limits.memory")),
+            format!("{c}.limits")
+        );
+        assert_eq!(
+            common_parent(&format!("{c}.limits.cpu"), &format!("{c}.requests.cpu")),
+            c
+        );
+        assert_eq!(
+            common_parent("spec.containers[1].x", "spec.containers[12].x"),
+            "spec.containers"
+        );
+        assert_eq!(common_parent("a.b", "a.b"), "a.b");
+    }
+}
