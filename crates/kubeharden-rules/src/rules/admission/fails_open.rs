@@ -25,6 +25,8 @@
 //! ```
 //!
 //! ## Fix
+//! Make the webhook fail closed (`failurePolicy: Fail`), exempting only the system
+//! namespaces:
 //! ```yaml
 //! webhooks:
 //! - name: validate.policy.example.com
