@@ -407,9 +407,11 @@ fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
         *report.checks.entry(rule).or_default() += n;
     }
     kubeharden_rules::note_unenforced_policies(&mut report.findings, &view);
+    // Merged first, so that a pod and its owner (or a pod and its siblings) compare
+    // the same one-per-problem findings, and a sibling note is not merged away.
+    rules.merge_findings(&mut report.findings);
     owners::judge_through_owners(&mut report.findings, &view.owners);
     rules.uncount_made(&mut report.checks, view.owners.made_count() as u64);
-    rules.merge_findings(&mut report.findings);
     apply_inline(&mut report, &inline);
     (report, view)
 }

@@ -142,15 +142,40 @@ fn merge_group(
     declared: &Declared,
     gone: &mut [bool],
 ) {
+    // One problem is of one container at most: a finding may take in those of its own
+    // container and those of none, so a pod of thousands of containers stays linear.
+    let mut absorbable: HashMap<Option<String>, Vec<usize>> = HashMap::new();
+    for &j in members {
+        if declared.merge.absorbs.contains(&findings[j].rule_id) {
+            absorbable
+                .entry(findings[j].container.clone())
+                .or_default()
+                .push(j);
+        }
+    }
+    if absorbable.is_empty() {
+        return;
+    }
+    let mut everything: Vec<usize> = absorbable.values().flatten().copied().collect();
+    everything.sort_unstable();
     for &kept in members {
         if gone[kept] || findings[kept].rule_id != declared.rule {
             continue;
         }
-        let taken: Vec<usize> = members
-            .iter()
-            .copied()
+        let mut candidates: Vec<usize> = match &findings[kept].container {
+            None => everything.clone(),
+            container => [container.clone(), None]
+                .iter()
+                .filter_map(|c| absorbable.get(c))
+                .flatten()
+                .copied()
+                .collect(),
+        };
+        // In the report's order, whatever the buckets': `combine` lists them.
+        candidates.sort_unstable();
+        let taken: Vec<usize> = candidates
+            .into_iter()
             .filter(|&j| j != kept && !gone[j])
-            .filter(|&j| declared.merge.absorbs.contains(&findings[j].rule_id))
             .filter(|&j| (declared.merge.same)(&findings[kept], &findings[j]))
             .collect();
         if taken.is_empty() {

@@ -20,10 +20,18 @@
 //! ```
 //!
 //! ## Fix
-//! Say why, and who accepted it if you like:
-//! `kubeharden.io/ignore-reason: "GPU driver needs privileged mode; reviewed by
-//! platform team"`. Name rules by ID (`KH101`) or name (`privileged-container`), as
-//! `kubeharden rules` lists them. Or remove the annotation and fix the findings.
+//! Add a `kubeharden.io/ignore-reason` that says why, or remove the annotation and fix
+//! the findings.
+//!
+//! Name who accepted it if you like, and name rules by ID (`KH101`) or name
+//! (`privileged-container`), as `kubeharden rules` lists them:
+//!
+//! ```yaml
+//! metadata:
+//!   annotations:
+//!     kubeharden.io/ignore: KH101
+//!     kubeharden.io/ignore-reason: "GPU driver needs privileged mode; reviewed by platform team"
+//! ```
 
 use crate::inline::{inline_ignores, IGNORE_ANNOTATION, REASON_ANNOTATION};
 use crate::prelude::*;
