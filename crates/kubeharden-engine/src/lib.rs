@@ -173,6 +173,19 @@ pub fn scan_text(name: &str, text: &str, rules: &RuleSet, options: &ScanOptions)
     report
 }
 
+/// Scans texts held in memory as one cluster, as `scan` scans files holding them:
+/// what `kubeharden fix` edited, judged again before anything is written.
+pub fn scan_sources(sources: &[Source], rules: &RuleSet, options: &ScanOptions) -> ScanReport {
+    let partial = sources
+        .par_iter()
+        .map(|source| scan_source(source, rules, options))
+        .reduce(Partial::default, Partial::merge);
+    let (mut report, view) = settle(partial, rules);
+    rayon::spawn(move || drop(view));
+    sort(&mut report);
+    report
+}
+
 /// A scan of objects that arrive in batches, such as the pages of a live cluster's
 /// lists: each batch is checked in parallel as it arrives and its trees dropped, so
 /// memory holds the findings and the cluster view's small facts, not the objects.

@@ -29,6 +29,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show one rule's documentation: what it checks, why, an example and the fix.
     Explain(ExplainArgs),
+    /// Harden workloads: write Kustomize patches (default) or edit the YAML in place,
+    /// then prove the fixed rules clean by scanning again.
+    Fix(FixArgs),
     /// NetworkPolicy queries: who can reach whom, by Kubernetes' own semantics.
     #[command(subcommand)]
     Netpol(NetpolCommand),
@@ -445,6 +448,59 @@ pub struct ScanArgs {
     pub no_merge: bool,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+}
+
+#[derive(Args)]
+pub struct FixArgs {
+    /// The scan whose findings to fix: PATHs, the report's format (text or json) and
+    /// file, the rule selection, as for `scan`.
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Edit the YAML sources themselves (comments, key order and formatting kept)
+    /// instead of writing patches.
+    #[arg(long)]
+    pub in_place: bool,
+    /// Write nothing: print the unified diff of the edits (with --in-place) or the
+    /// patch files.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where the patches and their kustomization.yaml go.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "kubeharden-fixes",
+        conflicts_with = "in_place"
+    )]
+    pub output_dir: PathBuf,
+    /// Run containers whose user is unknown or root as this UID (runAsUser), so that
+    /// runAsNonRoot and dropping capabilities can be set. Only if the images work so.
+    #[arg(long, value_name = "UID", value_parser = clap::value_parser!(i64).range(1..=2147483647))]
+    pub run_as_user: Option<i64>,
+    /// CPU request for containers that set none (a quantity, such as 100m).
+    #[arg(long, value_name = "QUANTITY", value_parser = parse_quantity)]
+    pub cpu_request: Option<String>,
+    /// Memory request for containers that set none (such as 128Mi).
+    #[arg(long, value_name = "QUANTITY", value_parser = parse_quantity)]
+    pub memory_request: Option<String>,
+    /// CPU limit for containers that set none (such as 500m).
+    #[arg(long, value_name = "QUANTITY", value_parser = parse_quantity)]
+    pub cpu_limit: Option<String>,
+    /// Memory limit for containers that set none (such as 256Mi).
+    #[arg(long, value_name = "QUANTITY", value_parser = parse_quantity)]
+    pub memory_limit: Option<String>,
+    /// Also add default-deny NetworkPolicies to namespaces that run workloads (they
+    /// cut off every connection no other policy allows, DNS included).
+    #[arg(long)]
+    pub default_deny: bool,
+}
+
+/// A Kubernetes resource quantity (`100m`, `128Mi`, `1.5`).
+fn parse_quantity(s: &str) -> Result<String, String> {
+    if kubeharden_load::is_quantity(s) {
+        Ok(s.to_string())
+    } else {
+        Err("not a Kubernetes quantity (such as 100m, 0.5, 128Mi or 1Gi)".into())
+    }
 }
 
 #[derive(Args)]

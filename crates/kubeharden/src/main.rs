@@ -6,6 +6,7 @@ mod audit_cmd;
 mod cli;
 mod cluster_cmd;
 mod error;
+mod fix_cmd;
 mod manual_cmd;
 mod netpol_cmd;
 mod node_cmd;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         cli::Command::Cluster(args) => cluster_cmd::run(args),
         cli::Command::Rules(args) => rules_cmd::list(args),
         cli::Command::Explain(args) => rules_cmd::explain(args),
+        cli::Command::Fix(args) => fix_cmd::run(args),
         cli::Command::Netpol(cli::NetpolCommand::Reach(args)) => netpol_cmd::reach(args),
         cli::Command::Netpol(cli::NetpolCommand::Matrix(args)) => netpol_cmd::matrix(args),
         cli::Command::Rbac(cli::RbacCommand::WhoCan(args)) => rbac_cmd::who_can(args),

@@ -97,6 +97,12 @@ pub fn explain(args: ExplainArgs) -> Result<u8, CliError> {
     if let Some(m) = d.mitre {
         text.push_str(&format!("MITRE:     {} {}\n", m.id, m.name));
     }
+    if let Some(fix) = kubeharden_fix::fixable_rule(d.id) {
+        text.push_str(&format!(
+            "Fixable:   by `kubeharden fix`: {}\n",
+            fix.summary
+        ));
+    }
     text.push('\n');
     text.push_str(rule.info.doc);
     text.push('\n');

@@ -34,7 +34,21 @@ pub fn manifest_rules(settings: &Settings) -> Result<RuleSet, CliError> {
     Ok(rules)
 }
 
-pub fn run(args: ScanArgs) -> Result<u8, CliError> {
+/// A scan of PATHs as `scan` runs it, before its report is finished: what `fix`
+/// starts from too.
+pub struct Scanned {
+    pub paths: Vec<PathBuf>,
+    pub settings: Settings,
+    pub rules: RuleSet,
+    pub found: Discovered,
+    pub options: ScanOptions,
+    pub clusters: Vec<kubeharden_engine::ClusterInputs>,
+    pub report: ScanReport,
+}
+
+/// Resolves the settings and rules, finds the inputs and scans them, each PATH a
+/// cluster (or one, with --one-cluster).
+pub fn scan_paths(args: &ScanArgs) -> Result<Scanned, CliError> {
     set_threads(args.threads)?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -61,6 +75,26 @@ pub fn run(args: ScanArgs) -> Result<u8, CliError> {
     let clusters = clusters_of(&found, args.cluster.one_cluster);
     let mut report = scan_clusters(&clusters, &rules, &options);
     report.errors.splice(0..0, found.errors.iter().cloned());
+    Ok(Scanned {
+        paths,
+        settings,
+        rules,
+        found,
+        options,
+        clusters,
+        report,
+    })
+}
+
+pub fn run(args: ScanArgs) -> Result<u8, CliError> {
+    let Scanned {
+        paths,
+        settings,
+        rules,
+        found,
+        mut report,
+        ..
+    } = scan_paths(&args)?;
     let nothing = nothing_scanned(&paths, &found, &report);
     report.errors.extend(nothing.clone());
 

@@ -1,0 +1,253 @@
+//! `kubeharden fix`: from the rule catalog's findings to hardened manifests.
+//!
+//! - [`catalog`] is the one table of fixable rules and their changes.
+//! - [`plan()`] judges each finding of a scan: the fields its fix sets (a [`Want`] per
+//!   object), a default-deny NetworkPolicy per namespace, or why it is refused.
+//! - [`edit_sources`] writes those changes into the YAML texts themselves, keeping
+//!   comments, key order and formatting ([`edit`]); [`patches`] writes them as
+//!   Kustomize strategic merge patches instead. Both come from the same wants.
+//! - [`verify`] scans the edited texts again with the same rules and proves each
+//!   fixed finding gone, with no new finding on an edited object.
+
+#![forbid(unsafe_code)]
+
+pub mod catalog;
+pub mod edit;
+mod patch;
+mod plan;
+pub mod render;
+mod want;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use kubeharden_engine::{scan_sources, ScanOptions};
+use kubeharden_findings::Finding;
+use kubeharden_load::{is_dockerfile, load_text, Object, Source};
+use kubeharden_rules::RuleSet;
+
+pub use catalog::{fixable_rule, FixKind, Fixable, FIXABLE};
+pub use patch::{patches, PatchFile};
+pub use plan::{
+    plan, quantity, FixOptions, Judged, NewPolicy, ObjectFix, Plan, ResourceValues, Verdict,
+};
+pub use want::{Field, Val, Want};
+
+/// The objects of `sources`, with their trees, named and namespaced as the scan
+/// names them (`default_namespace` for those that name none).
+pub fn load_objects(sources: &[Source], options: &ScanOptions) -> Vec<Object> {
+    let mut objects = Vec::new();
+    for source in sources {
+        if is_dockerfile(std::path::Path::new(&*source.name)) {
+            continue;
+        }
+        let mut loaded = load_text(&source.name, &source.text, &options.limits).objects;
+        for o in &mut loaded {
+            o.default_namespace(&options.default_namespace);
+        }
+        objects.extend(loaded);
+    }
+    objects
+}
+
+/// One source file before and after its edits.
+#[derive(Clone, Debug)]
+pub struct Edited {
+    pub name: Arc<str>,
+    pub before: String,
+    pub after: String,
+}
+
+/// A file whose objects could not be edited, and why.
+#[derive(Clone, Debug)]
+pub struct EditFailure {
+    pub file: Arc<str>,
+    pub reason: String,
+}
+
+/// The texts of `sources` with the plan's changes made in place: each object's
+/// fields set, and each new NetworkPolicy appended to the file of its Namespace.
+/// A file whose objects cannot be edited safely is left out and reported.
+pub fn edit_sources(
+    sources: &[Source],
+    plan: &Plan,
+    options: &ScanOptions,
+) -> (Vec<Edited>, Vec<EditFailure>) {
+    let mut edited = Vec::new();
+    let mut failures = Vec::new();
+    for source in sources {
+        let fixes: Vec<&ObjectFix> = plan
+            .objects
+            .iter()
+            .filter(|o| o.file == source.name)
+            .collect();
+        let policies: Vec<&NewPolicy> = plan
+            .policies
+            .iter()
+            .filter(|p| p.file == source.name)
+            .collect();
+        if fixes.is_empty() && policies.is_empty() {
+            continue;
+        }
+        match edit_one(source, &fixes, &policies, options) {
+            Ok(after) => edited.push(Edited {
+                name: source.name.clone(),
+                before: source.text.clone(),
+                after,
+            }),
+            Err(reason) => failures.push(EditFailure {
+                file: source.name.clone(),
+                reason,
+            }),
+        }
+    }
+    (edited, failures)
+}
+
+fn edit_one(
+    source: &Source,
+    fixes: &[&ObjectFix],
+    policies: &[&NewPolicy],
+    options: &ScanOptions,
+) -> Result<String, String> {
+    let objects = load_objects(std::slice::from_ref(source), options);
+    let json = source.name.ends_with(".json");
+    let text = edit::Source::new(&source.text, json);
+    let mut edits = Vec::new();
+    for fix in fixes {
+        let object = objects
+            .iter()
+            .find(|o| o.root.pos == fix.pos && o.resource == fix.resource)
+            .ok_or_else(|| format!("{} is no longer where it was", fix.resource))?;
+        let found = text.edits(&object.root, &fix.want).map_err(|e| {
+            format!(
+                "{}:{}: {} ({})",
+                source.name, e.line, e.reason, fix.resource
+            )
+        })?;
+        edits.extend(found);
+    }
+    let mut after = edit::apply(&source.text, edits);
+    for policy in policies {
+        if json {
+            return Err(format!(
+                "{}: a NetworkPolicy cannot be appended to a JSON file",
+                source.name
+            ));
+        }
+        if !after.ends_with('\n') && !after.is_empty() {
+            after.push('\n');
+        }
+        after
+            .push_str("---\n# Added by kubeharden fix: deny all traffic no other policy allows.\n");
+        after.push_str(&render::yaml_document(&policy.object()));
+    }
+    // The edited text must still hold the same objects, parsed without error.
+    let check = Source {
+        name: source.name.clone(),
+        text: after.clone(),
+    };
+    let reloaded = load_text(&check.name, &check.text, &options.limits);
+    if let Some(e) = reloaded.errors.first() {
+        return Err(format!("the edited text does not parse: {e}"));
+    }
+    if reloaded.objects.len() != objects.len() + policies.len() {
+        return Err(format!(
+            "{}: the edited text holds {} objects instead of {}",
+            source.name,
+            reloaded.objects.len(),
+            objects.len() + policies.len()
+        ));
+    }
+    Ok(after)
+}
+
+/// A finding's identity across a re-scan: rule, object, container and field.
+fn key(
+    f: &Finding,
+) -> (
+    &'static str,
+    Arc<kubeharden_load::Resource>,
+    Option<String>,
+    String,
+) {
+    (
+        f.rule_id,
+        f.resource.clone(),
+        f.container.clone(),
+        f.path.clone(),
+    )
+}
+
+/// What the re-scan of the edited texts shows.
+#[derive(Clone, Debug, Default)]
+pub struct Verification {
+    /// Findings a fix was planned for that are still there: a defect, never expected.
+    pub not_cleared: Vec<Finding>,
+    /// Findings on edited objects that the original scan did not have.
+    pub introduced: Vec<Finding>,
+    /// Findings of the original scan still there after the fixes.
+    pub remaining: Vec<Finding>,
+    /// Errors of the re-scan (an edited file that no longer loads).
+    pub errors: Vec<String>,
+}
+
+/// Scans `sources` with the edits of `edited` applied, as one cluster, and compares
+/// with the plan. `accepted` are the original findings that exceptions or a
+/// baseline suppressed: not fixed, and neither remaining nor new.
+pub fn verify(
+    sources: &[Source],
+    edited: &[Edited],
+    plan: &Plan,
+    accepted: &[Finding],
+    rules: &RuleSet,
+    options: &ScanOptions,
+) -> Verification {
+    let texts: Vec<Source> = sources
+        .iter()
+        .map(|s| Source {
+            name: s.name.clone(),
+            text: edited
+                .iter()
+                .find(|e| e.name == s.name)
+                .map_or_else(|| s.text.clone(), |e| e.after.clone()),
+        })
+        .collect();
+    let report = scan_sources(&texts, rules, options);
+    let before: BTreeSet<_> = plan.judged.iter().map(|j| key(&j.finding)).collect();
+    let accepted: BTreeSet<_> = accepted.iter().map(key).collect();
+    let fixed: BTreeSet<_> = plan
+        .judged
+        .iter()
+        .filter(|j| matches!(j.verdict, Verdict::Fixed(_)))
+        .map(|j| key(&j.finding))
+        .collect();
+    let touched: BTreeSet<_> = plan.objects.iter().map(|o| o.resource.clone()).collect();
+    let mut out = Verification {
+        errors: report.errors.iter().map(ToString::to_string).collect(),
+        ..Verification::default()
+    };
+    for f in report.findings {
+        let k = key(&f);
+        if accepted.contains(&k) {
+            continue;
+        }
+        if fixed.contains(&k) {
+            out.not_cleared.push(f);
+        } else if before.contains(&k) {
+            out.remaining.push(f);
+        } else if touched.contains(&f.resource) {
+            out.introduced.push(f);
+        }
+    }
+    out
+}
+
+/// A unified diff of one edited file, for `--dry-run`.
+pub fn diff(edited: &Edited) -> String {
+    similar::TextDiff::from_lines(&edited.before, &edited.after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{}", edited.name), &format!("b/{}", edited.name))
+        .to_string()
+}

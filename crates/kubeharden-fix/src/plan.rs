@@ -1,0 +1,698 @@
+//! From findings to changes: what each fixable finding's fix sets, or why it is refused.
+//!
+//! Each judgment follows docs/fix.md: a change is made only when it keeps what the
+//! workload declares (its user, its capabilities, its token, its traffic) and the
+//! API server still admits it; otherwise the finding is reported as refused, with
+//! the reason and what would let `fix` make it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::{Container, SecurityContext};
+use kubeharden_findings::Finding;
+use kubeharden_load::{ContainerRef, Object, Resource, Workload};
+use kubeharden_yaml::{FieldPath, Node, Pos};
+
+use crate::catalog::{fixable_rule, FixKind};
+use crate::want::{Val, Want};
+
+/// What the user lets `fix` decide.
+#[derive(Clone, Debug, Default)]
+pub struct FixOptions {
+    /// The UID to run containers as whose user is unknown or root (`--run-as-user`).
+    pub run_as_user: Option<i64>,
+    /// Resource values (`--cpu-request` ...); none are ever invented.
+    pub resources: ResourceValues,
+    /// Add default-deny policies to namespaces that run workloads (`--default-deny`).
+    pub default_deny: bool,
+}
+
+/// The resource values the user gave.
+#[derive(Clone, Debug, Default)]
+pub struct ResourceValues {
+    pub cpu_request: Option<String>,
+    pub memory_request: Option<String>,
+    pub cpu_limit: Option<String>,
+    pub memory_limit: Option<String>,
+}
+
+impl ResourceValues {
+    fn get(&self, which: &str, resource: &str) -> Option<&str> {
+        match (which, resource) {
+            ("requests", "cpu") => self.cpu_request.as_deref(),
+            ("requests", "memory") => self.memory_request.as_deref(),
+            ("limits", "cpu") => self.cpu_limit.as_deref(),
+            ("limits", "memory") => self.memory_limit.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// What became of one finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The change made, in words (`sets runAsNonRoot: true`).
+    Fixed(String),
+    /// Why no change was made, and what would allow one.
+    Refused(String),
+    /// The rule has no fix in the catalog.
+    NotFixable,
+}
+
+/// One finding and what `fix` does about it.
+#[derive(Clone, Debug)]
+pub struct Judged {
+    pub finding: Finding,
+    pub kind: Option<FixKind>,
+    pub verdict: Verdict,
+}
+
+/// The changes to one object of a source file.
+#[derive(Clone, Debug)]
+pub struct ObjectFix {
+    pub file: Arc<str>,
+    pub resource: Arc<Resource>,
+    /// Where the object starts in its file (several may share an identity).
+    pub pos: Pos,
+    /// Whether the manifest names its namespace (a patch must match it).
+    pub namespace_in_source: bool,
+    pub want: Want,
+    /// The names of the containers the want's list indices point at, by field path
+    /// (`spec.template.spec.containers[0]` -> `web`), for strategic merge patches.
+    pub container_names: BTreeMap<String, String>,
+}
+
+/// A NetworkPolicy to add, and the file of the Namespace it protects.
+#[derive(Clone, Debug)]
+pub struct NewPolicy {
+    pub namespace: String,
+    pub file: Arc<str>,
+    pub ingress: bool,
+    pub egress: bool,
+}
+
+impl NewPolicy {
+    pub const NAME: &'static str = "kubeharden-default-deny";
+
+    /// The policy as a JSON value (rendered as YAML by the writers).
+    pub fn object(&self) -> serde_json::Value {
+        let mut types = Vec::new();
+        if self.ingress {
+            types.push("Ingress");
+        }
+        if self.egress {
+            types.push("Egress");
+        }
+        serde_json::json!({
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": Self::NAME, "namespace": self.namespace},
+            "spec": {"podSelector": {}, "policyTypes": types},
+        })
+    }
+}
+
+/// Everything `fix` will do, and every finding's verdict.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub objects: Vec<ObjectFix>,
+    pub policies: Vec<NewPolicy>,
+    pub judged: Vec<Judged>,
+}
+
+/// What the planner knows of a cluster: its objects, and the service accounts its
+/// RBAC bindings name.
+struct Cluster<'a> {
+    objects: &'a [Object],
+    /// (namespace, account) bound by name; a namespace alone for
+    /// `system:serviceaccounts:NS`; `None` for `system:serviceaccounts`.
+    bound: BTreeMap<(String, Option<String>), String>,
+    all_accounts_bound: Option<String>,
+    has_bindings: bool,
+}
+
+impl<'a> Cluster<'a> {
+    fn new(objects: &'a [Object]) -> Self {
+        let mut cluster = Cluster {
+            objects,
+            bound: BTreeMap::new(),
+            all_accounts_bound: None,
+            has_bindings: false,
+        };
+        for o in objects {
+            let r = &o.resource;
+            let is_binding = matches!(r.kind.as_str(), "RoleBinding" | "ClusterRoleBinding")
+                && r.api_version.starts_with("rbac.authorization.k8s.io/");
+            if is_binding {
+                cluster.has_bindings = true;
+                cluster.note_binding(o);
+            }
+        }
+        cluster
+    }
+
+    fn note_binding(&mut self, binding: &Object) {
+        let by = format!("{} {}", binding.resource.kind, binding.resource.name);
+        let own_ns = binding.resource.namespace.clone().unwrap_or_default();
+        for subject in binding
+            .root
+            .get("subjects")
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            let text = |k: &str| subject.get(k).and_then(Node::as_str).map(str::to_string);
+            match (text("kind").as_deref(), text("name")) {
+                (Some("ServiceAccount"), Some(name)) => {
+                    let ns = text("namespace").unwrap_or_else(|| own_ns.clone());
+                    self.bound.insert((ns, Some(name)), by.clone());
+                }
+                (Some("Group"), Some(group)) if group == "system:serviceaccounts" => {
+                    self.all_accounts_bound = Some(by.clone());
+                }
+                (Some("Group"), Some(group)) => {
+                    if let Some(ns) = group.strip_prefix("system:serviceaccounts:") {
+                        self.bound.insert((ns.to_string(), None), by.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The binding that grants `account` of `namespace` something, if one does.
+    fn binding_of(&self, namespace: &str, account: &str) -> Option<&str> {
+        self.bound
+            .get(&(namespace.to_string(), Some(account.to_string())))
+            .or_else(|| self.bound.get(&(namespace.to_string(), None)))
+            .or(self.all_accounts_bound.as_ref())
+            .map(String::as_str)
+    }
+
+    fn workloads_in(&self, namespace: &str) -> usize {
+        self.objects
+            .iter()
+            .filter(|o| o.resource.namespace.as_deref() == Some(namespace))
+            .filter(|o| Workload::from_object(o).is_some())
+            .map(|o| &o.resource)
+            .collect::<BTreeSet<_>>()
+            .len()
+    }
+}
+
+/// Plans the fixes of `findings` (one cluster's) on `objects` (the same cluster's,
+/// with their source trees).
+pub fn plan(objects: &[Object], findings: &[Finding], options: &FixOptions) -> Plan {
+    let cluster = Cluster::new(objects);
+    let mut plan = Plan::default();
+    // Findings by the object they are on (file, identity, the nearest start above).
+    let mut by_object: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
+    let mut namespaces: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    for f in findings {
+        let kind = fixable_rule(f.rule_id).map(|x| x.kind);
+        if kind == Some(FixKind::DefaultDenyPolicy) {
+            namespaces
+                .entry(f.resource.name.clone())
+                .or_default()
+                .push(f);
+            continue;
+        }
+        match (kind, object_of(objects, f)) {
+            (Some(_), Some(i)) => by_object.entry(i).or_default().push(f),
+            _ => plan.judged.push(Judged {
+                finding: f.clone(),
+                kind,
+                verdict: if kind.is_some() {
+                    Verdict::Refused("its object was not found in the source".into())
+                } else {
+                    Verdict::NotFixable
+                },
+            }),
+        }
+    }
+    for (i, mut found) in by_object {
+        let object = &objects[i];
+        // User fixes first: later judgments (drop ALL) see the user they set.
+        found.sort_by_key(|f| fixable_rule(f.rule_id).map(|x| x.kind));
+        plan_object(object, &found, &cluster, options, &mut plan);
+    }
+    for (namespace, found) in namespaces {
+        plan_namespace(&namespace, &found, &cluster, options, &mut plan);
+    }
+    plan
+}
+
+/// The index of the object `finding` is on: same file and identity, the last one
+/// that starts at or above the finding's line.
+fn object_of(objects: &[Object], finding: &Finding) -> Option<usize> {
+    objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.file == finding.location.file && o.resource == finding.resource)
+        .filter(|(_, o)| o.root.pos.line <= finding.location.line.max(1))
+        .max_by_key(|(_, o)| o.root.pos.line)
+        .map(|(i, _)| i)
+}
+
+fn plan_object(
+    object: &Object,
+    findings: &[&Finding],
+    cluster: &Cluster<'_>,
+    options: &FixOptions,
+    plan: &mut Plan,
+) {
+    let Some((workload, _)) = Workload::from_object(object) else {
+        for f in findings {
+            plan.judged.push(Judged {
+                finding: (*f).clone(),
+                kind: fixable_rule(f.rule_id).map(|x| x.kind),
+                verdict: Verdict::Refused("not a workload kubeharden can read".into()),
+            });
+        }
+        return;
+    };
+    let mut fixer = Fixer {
+        w: &workload,
+        cluster,
+        options,
+        want: Want::default(),
+    };
+    for f in findings {
+        let kind = fixable_rule(f.rule_id).map(|x| x.kind);
+        let verdict = match kind {
+            Some(kind) => fixer.judge(kind, f),
+            None => Verdict::NotFixable,
+        };
+        plan.judged.push(Judged {
+            finding: (*f).clone(),
+            kind,
+            verdict,
+        });
+    }
+    if fixer.want.is_empty() {
+        return;
+    }
+    let container_names = workload
+        .containers()
+        .map(|c| (c.path.to_string(), c.name().to_string()))
+        .collect();
+    plan.objects.push(ObjectFix {
+        file: object.file.clone(),
+        resource: object.resource.clone(),
+        pos: object.root.pos,
+        namespace_in_source: !object.namespace_defaulted,
+        want: fixer.want,
+        container_names,
+    });
+}
+
+fn plan_namespace(
+    namespace: &str,
+    findings: &[&Finding],
+    cluster: &Cluster<'_>,
+    options: &FixOptions,
+    plan: &mut Plan,
+) {
+    let workloads = cluster.workloads_in(namespace);
+    let verdict = if workloads == 0 || options.default_deny {
+        let ingress = findings.iter().any(|f| f.rule_id == "KH510");
+        let egress = findings.iter().any(|f| f.rule_id == "KH511");
+        plan.policies.push(NewPolicy {
+            namespace: namespace.to_string(),
+            file: findings[0].location.file.clone(),
+            ingress,
+            egress,
+        });
+        Verdict::Fixed(format!(
+            "adds NetworkPolicy {namespace}/{} denying all {}",
+            NewPolicy::NAME,
+            match (ingress, egress) {
+                (true, true) => "ingress and egress",
+                (true, false) => "ingress",
+                _ => "egress",
+            }
+        ))
+    } else {
+        Verdict::Refused(format!(
+            "namespace {namespace} runs {workloads} workload(s), and a default deny would cut off every connection no policy allows (DNS too); write the allow policies they need, then run fix with --default-deny"
+        ))
+    };
+    for f in findings {
+        plan.judged.push(Judged {
+            finding: (*f).clone(),
+            kind: Some(FixKind::DefaultDenyPolicy),
+            verdict: verdict.clone(),
+        });
+    }
+}
+
+/// Judges and plans the findings of one workload.
+struct Fixer<'w, 'c> {
+    w: &'w Workload<'w>,
+    cluster: &'c Cluster<'c>,
+    options: &'c FixOptions,
+    want: Want,
+}
+
+fn refuse(why: impl Into<String>) -> Verdict {
+    Verdict::Refused(why.into())
+}
+
+impl Fixer<'_, '_> {
+    fn judge(&mut self, kind: FixKind, f: &Finding) -> Verdict {
+        let container = self
+            .w
+            .containers()
+            .find(|c| within(&f.path, &c.path.to_string()));
+        match (kind, container) {
+            (FixKind::RunAsNonRoot, Some(c)) => self.run_as_non_root(&c),
+            (FixKind::RunAsNonRoot, None) => self.pod_run_as_non_root(),
+            (FixKind::RunAsUser, _) => self.run_as_user(f),
+            (FixKind::NoPrivilegeEscalation, Some(c)) => self.no_escalation(&c),
+            (FixKind::DropAllCapabilities, Some(c)) => self.drop_all(&c, f),
+            (FixKind::SeccompRuntimeDefault, _) => self.seccomp(),
+            (FixKind::ReadOnlyRootFilesystem, Some(c)) => self.read_only_root(&c),
+            (FixKind::NoTokenAutomount, _) => self.no_automount(),
+            (FixKind::Resources, Some(c)) => self.resources(&c, f),
+            _ => refuse("the finding names no field this fix changes"),
+        }
+    }
+
+    fn set(&mut self, path: FieldPath, val: Val) {
+        self.want.set(&path, val);
+    }
+
+    fn pod_sc_path(&self, field: &str) -> FieldPath {
+        self.w.spec_path.key("securityContext").join(field)
+    }
+
+    /// The container's UID once the planned changes are made, as far as it is known.
+    fn uid_after(&self, c: &ContainerRef<'_>) -> Option<i64> {
+        let own = c.path.join("securityContext.runAsUser");
+        let pod = self.pod_sc_path("runAsUser");
+        let planned = |p: &FieldPath| match self.want.get(p) {
+            Some(Val::Int(u)) => Some(*u),
+            _ => None,
+        };
+        planned(&own)
+            .or_else(|| sc(c.container).and_then(|s| s.run_as_user))
+            .or_else(|| planned(&pod))
+            .or_else(|| self.w.pod_security_context().and_then(|s| s.run_as_user))
+    }
+
+    /// Whether the container is known to run as a non-root user once the planned
+    /// changes are made: a non-zero UID, or runAsNonRoot (the kubelet refuses to
+    /// start it as root).
+    fn non_root_after(&self, c: &ContainerRef<'_>) -> bool {
+        let own = c.path.join("securityContext.runAsNonRoot");
+        let planned = matches!(self.want.get(&own), Some(Val::Bool(true)));
+        let set = sc(c.container).and_then(|s| s.run_as_non_root).or_else(|| {
+            self.w
+                .pod_security_context()
+                .and_then(|s| s.run_as_non_root)
+        });
+        self.uid_after(c).is_some_and(|u| u > 0) || planned || set == Some(true)
+    }
+
+    fn run_as_non_root(&mut self, c: &ContainerRef<'_>) -> Verdict {
+        let sc_path = c.path.key("securityContext");
+        match (self.uid_after(c), self.options.run_as_user) {
+            (Some(uid), _) if uid > 0 => {
+                self.set(sc_path.key("runAsNonRoot"), Val::Bool(true));
+                Verdict::Fixed(format!("sets runAsNonRoot: true (it runs as UID {uid})"))
+            }
+            (_, Some(uid)) => {
+                self.set(sc_path.key("runAsUser"), Val::Int(uid));
+                self.set(sc_path.key("runAsNonRoot"), Val::Bool(true));
+                Verdict::Fixed(format!("sets runAsUser: {uid} (--run-as-user) and runAsNonRoot: true"))
+            }
+            (Some(_), None) => refuse("it runs as root (runAsUser: 0); pass --run-as-user UID if its image works as another user"),
+            (None, None) => refuse("its image decides the user and may run as root, which runAsNonRoot: true would keep from starting; pass --run-as-user UID, or set runAsUser"),
+        }
+    }
+
+    fn pod_run_as_non_root(&mut self) -> Verdict {
+        let unknown: Vec<String> = self
+            .w
+            .containers()
+            .filter(|c| self.uid_after(c).is_none_or(|u| u <= 0))
+            .map(|c| c.name().to_string())
+            .collect();
+        if !unknown.is_empty() {
+            return refuse(format!(
+                "the pod sets runAsNonRoot: false, and container(s) {} are not known to run as a non-root UID",
+                unknown.join(", ")
+            ));
+        }
+        self.set(self.pod_sc_path("runAsNonRoot"), Val::Bool(true));
+        Verdict::Fixed(
+            "sets the pod's runAsNonRoot: true (every container runs as a non-root UID)".into(),
+        )
+    }
+
+    fn run_as_user(&mut self, f: &Finding) -> Verdict {
+        let Some(uid) = self.options.run_as_user else {
+            return refuse("it runs as root on purpose (runAsUser: 0); pass --run-as-user UID if its image works as another user");
+        };
+        self.set(FieldPath::parse(&f.path), Val::Int(uid));
+        Verdict::Fixed(format!("replaces runAsUser: 0 with {uid} (--run-as-user)"))
+    }
+
+    fn no_escalation(&mut self, c: &ContainerRef<'_>) -> Verdict {
+        let s = sc(c.container);
+        if s.and_then(|s| s.privileged) == Some(true) {
+            return refuse("the container is privileged, and the API server refuses allowPrivilegeEscalation: false with privileged: true; remove privileged first");
+        }
+        if adds(c.container)
+            .iter()
+            .any(|a| a.trim_start_matches("CAP_") == "SYS_ADMIN")
+        {
+            return refuse("the container adds SYS_ADMIN, and the API server refuses allowPrivilegeEscalation: false with it; remove SYS_ADMIN first");
+        }
+        self.set(
+            c.path.join("securityContext.allowPrivilegeEscalation"),
+            Val::Bool(false),
+        );
+        Verdict::Fixed("sets allowPrivilegeEscalation: false".into())
+    }
+
+    fn drop_all(&mut self, c: &ContainerRef<'_>, f: &Finding) -> Verdict {
+        if f.path.contains("capabilities.add") {
+            return refuse(
+                "the container asks for this capability; remove it by hand if it does not need it",
+            );
+        }
+        if !self.non_root_after(c) {
+            return refuse("it may run as root, and root processes use default capabilities (CHOWN, SETUID, NET_BIND_SERVICE...); prove a non-root user first (runAsUser, or --run-as-user)");
+        }
+        let mut drop: Vec<String> = sc(c.container)
+            .and_then(|s| s.capabilities.as_ref())
+            .and_then(|k| k.drop.clone())
+            .unwrap_or_default();
+        drop.push("ALL".into());
+        self.set(
+            c.path.join("securityContext.capabilities.drop"),
+            Val::List(drop),
+        );
+        Verdict::Fixed("adds ALL to capabilities.drop (it runs as a non-root user, which has none of them in effect)".into())
+    }
+
+    fn seccomp(&mut self) -> Verdict {
+        let annotated = self
+            .w
+            .annotations
+            .keys()
+            .any(|k| k.contains("seccomp.security.alpha.kubernetes.io"));
+        if annotated {
+            return refuse("the pod sets seccomp by annotation; replace the annotation with the seccompProfile field by hand");
+        }
+        if let Some(p) = self
+            .w
+            .pod_security_context()
+            .and_then(|s| s.seccomp_profile.as_ref())
+        {
+            return refuse(format!(
+                "the pod chose seccomp profile {:?} on purpose",
+                p.type_
+            ));
+        }
+        self.set(
+            self.pod_sc_path("seccompProfile.type"),
+            Val::Str("RuntimeDefault".into()),
+        );
+        Verdict::Fixed("sets the pod's seccompProfile.type: RuntimeDefault".into())
+    }
+
+    fn read_only_root(&mut self, c: &ContainerRef<'_>) -> Verdict {
+        if sc(c.container).and_then(|s| s.read_only_root_filesystem) == Some(false) {
+            return refuse("it sets readOnlyRootFilesystem: false on purpose");
+        }
+        let Some(mount) = self.writable_mount(c.container) else {
+            return refuse("it mounts no writable volume (emptyDir) for the files it writes, and a program that writes to its root filesystem (/tmp, caches, pid files) would fail; mount an emptyDir where it writes, then run fix again");
+        };
+        self.set(
+            c.path.join("securityContext.readOnlyRootFilesystem"),
+            Val::Bool(true),
+        );
+        Verdict::Fixed(format!(
+            "sets readOnlyRootFilesystem: true (it writes to its volume at {mount})"
+        ))
+    }
+
+    /// The path of a writable emptyDir, ephemeral or claimed volume the container mounts.
+    fn writable_mount(&self, c: &Container) -> Option<String> {
+        let volumes = self.w.spec.volumes.as_deref().unwrap_or_default();
+        c.volume_mounts.iter().flatten().find_map(|m| {
+            let v = volumes.iter().find(|v| v.name == m.name)?;
+            let writable_kind = v.empty_dir.is_some()
+                || v.ephemeral.is_some()
+                || v.persistent_volume_claim.is_some();
+            (writable_kind && m.read_only != Some(true)).then(|| m.mount_path.clone())
+        })
+    }
+
+    fn no_automount(&mut self) -> Verdict {
+        if self.w.spec.automount_service_account_token == Some(true) {
+            return refuse("the pod asks for its token (automountServiceAccountToken: true)");
+        }
+        let account = self
+            .w
+            .spec
+            .service_account_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .unwrap_or("default");
+        let namespace = self
+            .w
+            .object
+            .resource
+            .namespace
+            .as_deref()
+            .unwrap_or("default");
+        if let Some(binding) = self.cluster.binding_of(namespace, account) {
+            return refuse(format!("service account {account} is granted permissions by {binding}, so the pod may use the API"));
+        }
+        if account != "default" && !self.cluster.has_bindings {
+            return refuse(format!("the scan holds no RBAC bindings, so whether the pod uses service account {account} cannot be judged"));
+        }
+        self.set(
+            self.w.spec_path.key("automountServiceAccountToken"),
+            Val::Bool(false),
+        );
+        Verdict::Fixed(format!("sets automountServiceAccountToken: false (no binding in the scan grants {account} anything)"))
+    }
+
+    fn resources(&mut self, c: &ContainerRef<'_>, f: &Finding) -> Verdict {
+        let path = FieldPath::parse(&f.path);
+        let segs: Vec<String> = path.segments().iter().rev().take(2).map(seg_text).collect();
+        let [resource, which] = [segs[0].as_str(), segs.get(1).map_or("", String::as_str)];
+        let flag = format!(
+            "--{resource}-{}",
+            if which == "limits" {
+                "limit"
+            } else {
+                "request"
+            }
+        );
+        let Some(value) = self.options.resources.get(which, resource) else {
+            return refuse(format!(
+                "no {flag} given, and kubeharden does not invent resource values"
+            ));
+        };
+        let other = if which == "limits" {
+            "requests"
+        } else {
+            "limits"
+        };
+        let existing = c.container.resources.as_ref().and_then(|r| {
+            if other == "limits" {
+                r.limits.as_ref()
+            } else {
+                r.requests.as_ref()
+            }
+        });
+        if let Some(q) = existing.and_then(|m| m.get(resource)) {
+            let (req, lim) = if which == "requests" {
+                (value, q.0.as_str())
+            } else {
+                (q.0.as_str(), value)
+            };
+            if quantity(req).zip(quantity(lim)).is_some_and(|(r, l)| r > l) {
+                return refuse(format!("{flag} {value} would put the request above the limit ({req} > {lim}), which the API server refuses"));
+            }
+        }
+        self.set(path, Val::Str(value.to_string()));
+        Verdict::Fixed(format!("sets {which}.{resource}: {value} ({flag})"))
+    }
+}
+
+fn seg_text(seg: &kubeharden_yaml::Seg) -> String {
+    match seg {
+        kubeharden_yaml::Seg::Key(k) => k.to_string(),
+        kubeharden_yaml::Seg::Index(i) => i.to_string(),
+    }
+}
+
+fn sc(c: &Container) -> Option<&SecurityContext> {
+    c.security_context.as_ref()
+}
+
+fn adds(c: &Container) -> Vec<String> {
+    sc(c)
+        .and_then(|s| s.capabilities.as_ref())
+        .and_then(|k| k.add.clone())
+        .unwrap_or_default()
+}
+
+/// Whether `path` is `prefix` or below it.
+fn within(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+}
+
+/// A resource quantity as a number, for comparing a request with a limit.
+pub fn quantity(text: &str) -> Option<f64> {
+    const SUFFIXES: &[(&str, f64)] = &[
+        ("Ki", 1024.0),
+        ("Mi", 1048576.0),
+        ("Gi", 1073741824.0),
+        ("Ti", 1099511627776.0),
+        ("Pi", 1125899906842624.0),
+        ("Ei", 1152921504606846976.0),
+        ("n", 1e-9),
+        ("u", 1e-6),
+        ("m", 1e-3),
+        ("k", 1e3),
+        ("M", 1e6),
+        ("G", 1e9),
+        ("T", 1e12),
+        ("P", 1e15),
+        ("E", 1e18),
+    ];
+    let (number, scale) = SUFFIXES
+        .iter()
+        .find_map(|(s, f)| text.strip_suffix(s).map(|n| (n, *f)))
+        .unwrap_or((text, 1.0));
+    number
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .map(|n| n * scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_compare_across_suffixes() {
+        assert_eq!(quantity("100m"), Some(0.1));
+        assert_eq!(quantity("1"), Some(1.0));
+        assert!(quantity("128Mi").unwrap() > quantity("100M").unwrap());
+        assert_eq!(quantity("lots"), None);
+        assert!(within(
+            "spec.containers[0].securityContext",
+            "spec.containers[0]"
+        ));
+        assert!(!within("spec.containers[10]", "spec.containers[1]"));
+    }
+}
