@@ -33,7 +33,9 @@ struct Outcome {
     fixes: Plan,
 }
 
-pub fn run(args: FixArgs) -> Result<u8, CliError> {
+pub fn run(mut args: FixArgs) -> Result<u8, CliError> {
+    // Each rule's finding has its own fix: fix judges them apart, as `scan --no-merge`.
+    args.scan.no_merge = true;
     if !matches!(args.scan.output.format, Format::Text | Format::Json) {
         return Err(CliError::FormatNotSupported {
             command: "fix",
