@@ -102,6 +102,9 @@ pub struct Reviewer {
     config: Config,
     fixes: HashMap<&'static str, String>,
     view: Option<Arc<dyn ClusterSource>>,
+    /// The project's `.kubeharden.yaml`: its exceptions and severity overrides apply
+    /// to every review as `scan` applies them.
+    project: Option<kubeharden_exceptions::Config>,
 }
 
 impl Reviewer {
@@ -121,7 +124,15 @@ impl Reviewer {
             config,
             fixes,
             view,
+            project: None,
         })
+    }
+
+    /// Applies a `.kubeharden.yaml`'s exceptions and severity overrides to every
+    /// review, as `scan --config` does, so both keep giving the same verdict.
+    pub fn with_project_config(mut self, project: kubeharden_exceptions::Config) -> Reviewer {
+        self.project = Some(project);
+        self
     }
 
     pub fn config(&self) -> &Config {
@@ -313,11 +324,22 @@ impl Reviewer {
         };
         // The cluster's copy of the object under review (an UPDATE) is replaced by it.
         let others = related.iter().filter(|o| *o.resource != *object.resource);
-        // Exceptions (a `.kubeharden.yaml`, `kubeharden.io/ignore` annotations: branch
-        // `exceptions`, not on main yet) belong here, applied to `report` as `scan`
-        // applies them, so that both keep giving the same verdict.
-        let report =
-            kubeharden_engine::check_together(others.chain(std::iter::once(object)), &self.rules);
+        // Inline exceptions (`kubeharden.io/ignore`) are applied by the engine; the
+        // project's, here, in the order `scan` applies them: severities, then exceptions.
+        let keep_labels = self
+            .project
+            .as_ref()
+            .is_some_and(|p| p.exceptions.needs_labels());
+        let mut report = kubeharden_engine::check_together(
+            others.chain(std::iter::once(object)),
+            &self.rules,
+            keep_labels,
+        );
+        if let Some(project) = &self.project {
+            project.override_severities(&mut report);
+            let today = kubeharden_exceptions::today();
+            project.exceptions.apply(&mut report, today, false);
+        }
         let mut judged = Judged::default();
         for f in report.findings {
             if *f.resource != *object.resource || f.severity < lowest {

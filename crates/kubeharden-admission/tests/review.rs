@@ -486,3 +486,74 @@ fn findings_are_scans_findings() {
 fn serde_yaml_like(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap()
 }
+
+fn project(text: &str) -> kubeharden_exceptions::Config {
+    kubeharden_exceptions::Config::parse(std::path::Path::new(".kubeharden.yaml"), text).unwrap()
+}
+
+#[test]
+fn the_project_exceptions_admit_what_scan_accepts() {
+    let only_privileged = || config("defaults: {enforce: low}\nrules: {select: [KH101]}\n");
+    let accepted = project(
+        "exceptions:\n  - rules: [KH101]\n    names: [p]\n    reason: the GPU driver needs it\n",
+    );
+    let v = judge(
+        &reviewer(only_privileged()).with_project_config(accepted),
+        &review(&to_json(PRIVILEGED_POD), "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Allowed, "{:?}", v.response);
+    // Another name is not covered: refused as without the file.
+    let elsewhere = project(
+        "exceptions:\n  - rules: [KH101]\n    names: [other]\n    reason: the GPU driver needs it\n",
+    );
+    let v = judge(
+        &reviewer(only_privileged()).with_project_config(elsewhere),
+        &review(&to_json(PRIVILEGED_POD), "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Denied);
+    assert!(message(&v).contains("KH101"), "{}", message(&v));
+}
+
+#[test]
+fn project_exceptions_select_by_label_and_expire() {
+    let only_privileged = || config("defaults: {enforce: low}\nrules: {select: [KH101]}\n");
+    let labelled = PRIVILEGED_POD.replace(
+        "metadata: {name: p, namespace: shop}",
+        "metadata: {name: p, namespace: shop, labels: {team: gpu}}",
+    );
+    let by_label = |expires: &str| {
+        project(&format!("exceptions:\n  - rules: [KH101]\n    labels: {{team: gpu}}\n    reason: GPU nodes\n    expires: {expires}\n"))
+    };
+    let v = judge(
+        &reviewer(only_privileged()).with_project_config(by_label("2999-01-01")),
+        &review(&to_json(&labelled), "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Allowed, "{:?}", v.response);
+    // Unlabelled, or past its date, the exception covers nothing.
+    let v = judge(
+        &reviewer(only_privileged()).with_project_config(by_label("2999-01-01")),
+        &review(&to_json(PRIVILEGED_POD), "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Denied);
+    let v = judge(
+        &reviewer(only_privileged()).with_project_config(by_label("2020-01-01")),
+        &review(&to_json(&labelled), "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Denied);
+}
+
+#[test]
+fn project_severity_overrides_move_a_finding_below_the_enforce_level() {
+    let high = || config("defaults: {enforce: high}\nrules: {select: [KH101]}\n");
+    let v = judge(
+        &reviewer(high()),
+        &review(&to_json(PRIVILEGED_POD), "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Denied);
+    let lowered = project("severity:\n  KH101: low\n");
+    let v = judge(
+        &reviewer(high()).with_project_config(lowered),
+        &review(&to_json(PRIVILEGED_POD), "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Allowed, "{:?}", v.response);
+}

@@ -245,14 +245,16 @@ impl<'r> ObjectScan<'r> {
 /// Judges a few objects held in memory as `scan` judges a file holding them, on this
 /// thread: an admission review (the object under review, and what the cluster has
 /// around it). Cross-object conditions are settled and the cluster-wide rules run on
-/// these objects alone.
+/// these objects alone. `keep_labels` keeps the objects' labels in the report, for
+/// exceptions that select objects by label.
 pub fn check_together<'a>(
     objects: impl IntoIterator<Item = &'a Object>,
     rules: &RuleSet,
+    keep_labels: bool,
 ) -> ScanReport {
     let mut partial = Partial::default();
     for object in objects {
-        check(object, rules, false, &mut partial);
+        check(object, rules, keep_labels, &mut partial);
     }
     let (mut report, _view) = settle(partial, rules);
     sort(&mut report);

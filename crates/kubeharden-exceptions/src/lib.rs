@@ -26,3 +26,11 @@ mod exception;
 pub use baseline::{Baseline, BaselineError};
 pub use config::{Config, ConfigError, FailLevel, CONFIG_FILE};
 pub use exception::{Exception, Exceptions};
+
+/// Today's date in UTC: the day exceptions' `expires` dates are compared with, the
+/// same in every command and in the webhook.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+}

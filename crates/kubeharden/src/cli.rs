@@ -103,6 +103,10 @@ pub struct ServeArgs {
     /// The configuration file: modes, exemptions, rules, limits (see README).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A project configuration (`.kubeharden.yaml`, as `scan --config` reads it) whose
+    /// exceptions and severity overrides every review applies, as scan does.
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<PathBuf>,
     /// The kubeconfig of the cluster whose namespaces, ServiceAccounts, RBAC and
     /// NetworkPolicies the reviews see (default: $KUBECONFIG, ~/.kube/config, then the
     /// pod's service account).

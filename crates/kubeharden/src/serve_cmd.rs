@@ -70,7 +70,11 @@ async fn serve(args: ServeArgs, config: Config) -> Result<u8, CliError> {
         });
         Some(informers as Arc<dyn ClusterSource>)
     };
-    let reviewer = Arc::new(Reviewer::new(config, view.clone())?);
+    let mut reviewer = Reviewer::new(config, view.clone())?;
+    if let Some(path) = &args.exceptions {
+        reviewer = reviewer.with_project_config(kubeharden_exceptions::Config::load(path)?);
+    }
+    let reviewer = Arc::new(reviewer);
     let options = ServeOptions {
         addr: args.addr,
         cert: args.cert,

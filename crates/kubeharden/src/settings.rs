@@ -109,12 +109,11 @@ impl Settings {
             report.findings.retain(|f| f.severity >= min);
             report.suppressed.retain(|s| s.finding.severity >= min);
         }
-        let today = jiff::Timestamp::now()
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .date();
-        self.config
-            .exceptions
-            .apply(report, today, self.report_unused_exceptions);
+        self.config.exceptions.apply(
+            report,
+            kubeharden_exceptions::today(),
+            self.report_unused_exceptions,
+        );
         if let Some(path) = &self.baseline {
             Baseline::read(path)?.apply(report, &path.display().to_string());
         }

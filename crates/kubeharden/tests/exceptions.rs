@@ -219,6 +219,39 @@ fn a_bad_config_is_exit_2_with_its_file_and_line() {
 }
 
 #[test]
+fn serve_reads_the_same_config_file_and_names_its_mistakes() {
+    // The webhook's reviews apply a project's exceptions (crates/kubeharden-admission
+    // tests show them admitting what scan accepts); a mistake in the file stops it
+    // before it listens, with the file and line, as scan does.
+    let repo = tree(&[(
+        ".kubeharden.yaml",
+        "exceptions:\n  - rules: [KH1O1]\n    reason: x\n",
+    )]);
+    let out = run_in(
+        repo.path(),
+        &[
+            "serve",
+            "--no-cluster",
+            "--cert",
+            "tls.crt",
+            "--key",
+            "tls.key",
+            "--addr",
+            "127.0.0.1:0",
+            "--exceptions",
+            ".kubeharden.yaml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(".kubeharden.yaml:2:13: exceptions[0].rules[0]: \"KH1O1\" names no rule"),
+        "{err}"
+    );
+}
+
+#[test]
 fn expired_and_unused_exceptions_are_warnings() {
     let config = "select: [KH101]\nexceptions:\n  - names: [web]\n    reason: until the driver update\n    expires: 2020-01-31\n  - names: [retired]\n    reason: gone\n  - names: [api]\n    reason: accepted\n";
     let repo = tree(&[(".kubeharden.yaml", config), ("web.yaml", WEB)]);
