@@ -22,8 +22,11 @@ use kubeharden_cluster::{ClusterFacts, ClusterView};
 use kubeharden_findings::{Requirement, SkippedChecks};
 use kubeharden_load::{
     is_dockerfile, objects_from_dockerfile, objects_from_document, read_source, Discovered, Input,
-    LoadError, LoadErrorKind, Object, Source, Workload, DEFAULT_MAX_FILE_SIZE, DEFAULT_NAMESPACE,
+    LoadError, LoadErrorKind, Object, RenderTarget, Source, Workload, DEFAULT_MAX_FILE_SIZE,
+    DEFAULT_NAMESPACE,
 };
+pub use kubeharden_render::{RenderOptions, ValuesSet};
+use kubeharden_render::{Rendered, SourceMap};
 // The report types live in kubeharden-findings, below the rules; named here too.
 pub use kubeharden_findings::{ClusterStats, ScanReport, ScanStats};
 use kubeharden_rules::inline::{apply_inline, inline_exceptions, InlineException};
@@ -40,6 +43,8 @@ pub struct ScanOptions {
     /// Keep every object's labels in the report (`ScanReport::labels`), for
     /// exceptions that select objects by label.
     pub keep_labels: bool,
+    /// How charts are rendered (`helm template`'s values and settings).
+    pub render: RenderOptions,
 }
 
 impl Default for ScanOptions {
@@ -49,6 +54,7 @@ impl Default for ScanOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             default_namespace: DEFAULT_NAMESPACE.to_string(),
             keep_labels: false,
+            render: RenderOptions::default(),
         }
     }
 }
@@ -58,6 +64,8 @@ impl Default for ScanOptions {
 pub struct ClusterInputs {
     pub roots: Vec<String>,
     pub inputs: Vec<Input>,
+    /// Its Helm charts and Kustomize overlays, rendered before they are scanned.
+    pub renders: Vec<RenderTarget>,
 }
 
 /// The clusters of a scan: one per PATH (a root), or all of them as one.
@@ -67,6 +75,7 @@ pub fn clusters_of(found: &Discovered, one_cluster: bool) -> Vec<ClusterInputs> 
         return vec![ClusterInputs {
             roots,
             inputs: found.inputs.clone(),
+            renders: found.renders.clone(),
         }];
     }
     found
@@ -75,6 +84,7 @@ pub fn clusters_of(found: &Discovered, one_cluster: bool) -> Vec<ClusterInputs> 
         .map(|r| ClusterInputs {
             roots: vec![r.name.clone()],
             inputs: found.inputs[r.inputs.clone()].to_vec(),
+            renders: found.renders[r.renders.clone()].to_vec(),
         })
         .collect()
 }
@@ -115,7 +125,7 @@ pub fn scan_clusters(
     let reports: Vec<ScanReport> = clusters
         .par_iter()
         .map(|cluster| {
-            let (mut report, view) = load_cluster(&cluster.inputs, rules, options);
+            let (mut report, view) = load_cluster(cluster, rules, options);
             rayon::spawn(move || drop(view));
             report.clusters = vec![ClusterStats {
                 roots: cluster.roots.clone(),
@@ -140,26 +150,74 @@ pub fn scan_with_view(
     rules: &RuleSet,
     options: &ScanOptions,
 ) -> (ScanReport, ClusterView) {
-    let (mut report, view) = load_cluster(inputs, rules, options);
+    let cluster = ClusterInputs {
+        inputs: inputs.to_vec(),
+        ..ClusterInputs::default()
+    };
+    scan_cluster_with_view(&cluster, rules, options)
+}
+
+/// Scans one cluster's inputs, charts and overlays, and also returns its view.
+pub fn scan_cluster_with_view(
+    cluster: &ClusterInputs,
+    rules: &RuleSet,
+    options: &ScanOptions,
+) -> (ScanReport, ClusterView) {
+    let (mut report, view) = load_cluster(cluster, rules, options);
     sort(&mut report);
     (report, view)
 }
 
 fn load_cluster(
-    inputs: &[Input],
+    cluster: &ClusterInputs,
     rules: &RuleSet,
     options: &ScanOptions,
 ) -> (ScanReport, ClusterView) {
+    let inputs = &cluster.inputs;
     // Kustomize patches anywhere in the scan are known before any file is judged.
     kubeharden_load::kustomize::index(inputs.iter().filter_map(|i| match i {
         Input::File(path) => Some(path.as_path()),
         Input::Stdin => None,
     }));
-    let partial = inputs
+    let files = inputs
         .par_iter()
-        .map(|input| scan_input(input, rules, options))
+        .map(|input| scan_input(input, rules, options));
+    // Charts and overlays render in parallel, each variant scanned as it comes.
+    let rendered = cluster
+        .renders
+        .par_iter()
+        .flat_map_iter(|target| kubeharden_render::render(target, &options.render))
+        .map(|rendered| scan_rendered(rendered, rules, options));
+    let partial = files
+        .chain(rendered)
         .reduce(Partial::default, Partial::merge);
     settle(partial, rules)
+}
+
+/// Scans what a chart or an overlay rendered to, its findings mapped back to their
+/// source; a render that failed is its error.
+fn scan_rendered(
+    rendered: Result<Rendered, LoadError>,
+    rules: &RuleSet,
+    options: &ScanOptions,
+) -> Partial {
+    let rendered = match rendered {
+        Ok(rendered) => rendered,
+        Err(err) => {
+            let mut partial = Partial::default();
+            partial.report.errors.push(err);
+            return partial;
+        }
+    };
+    let mut options = options.clone();
+    if let Some(ns) = rendered.default_namespace {
+        options.default_namespace = ns;
+    }
+    let source = Source {
+        name: rendered.name,
+        text: rendered.text,
+    };
+    scan_source(&source, rules, &options, rendered.source_map.as_deref())
 }
 
 /// Scans a text already in memory, as if it were a file named `name`.
@@ -168,7 +226,7 @@ pub fn scan_text(name: &str, text: &str, rules: &RuleSet, options: &ScanOptions)
         name: name.into(),
         text: text.to_string(),
     };
-    let mut report = settle(scan_source(&source, rules, options), rules).0;
+    let mut report = settle(scan_source(&source, rules, options, None), rules).0;
     sort(&mut report);
     report
 }
@@ -178,7 +236,7 @@ pub fn scan_text(name: &str, text: &str, rules: &RuleSet, options: &ScanOptions)
 pub fn scan_sources(sources: &[Source], rules: &RuleSet, options: &ScanOptions) -> ScanReport {
     let partial = sources
         .par_iter()
-        .map(|source| scan_source(source, rules, options))
+        .map(|source| scan_source(source, rules, options, None))
         .reduce(Partial::default, Partial::merge);
     let (mut report, view) = settle(partial, rules);
     rayon::spawn(move || drop(view));
@@ -269,14 +327,20 @@ fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial 
             partial
         }
         Ok((source, warning)) => {
-            let mut partial = scan_source(&source, rules, options);
+            let mut partial = scan_source(&source, rules, options, None);
             partial.report.warnings.extend(warning);
             partial
         }
     }
 }
 
-fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Partial {
+/// Scans one text; `source_map` maps the findings of a rendered one to their source.
+fn scan_source(
+    source: &Source,
+    rules: &RuleSet,
+    options: &ScanOptions,
+    source_map: Option<&dyn SourceMap>,
+) -> Partial {
     if is_dockerfile(Path::new(&*source.name)) {
         let mut partial = Partial::default();
         for object in &objects_from_dockerfile(&source.name, &source.text).objects {
@@ -298,7 +362,13 @@ fn scan_source(source: &Source, rules: &RuleSet, options: &ScanOptions) -> Parti
                         partial.report.errors.extend(objects.errors);
                         for object in &mut objects.objects {
                             object.default_namespace(&options.default_namespace);
+                            let before = partial.report.findings.len();
                             check(object, rules, options.keep_labels, &mut partial);
+                            if let Some(map) = source_map {
+                                for finding in &mut partial.report.findings[before..] {
+                                    map.map(object, finding);
+                                }
+                            }
                         }
                     }
                     Err(e) => partial.report.errors.push(LoadError::new(

@@ -15,6 +15,35 @@ pub enum Input {
     File(PathBuf),
 }
 
+/// What a folder is rendered with before it is scanned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RenderKind {
+    /// A folder with `Chart.yaml`: `helm template`.
+    HelmChart,
+    /// A folder with `kustomization.yaml` (`.yml`, `Kustomization`): `kustomize build`.
+    Kustomization,
+}
+
+/// A chart or an overlay among a scan's inputs: never read as plain YAML, always
+/// rendered (or reported as not rendered, with the reason).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RenderTarget {
+    pub kind: RenderKind,
+    /// The folder, as found under the PATH given.
+    pub dir: PathBuf,
+}
+
+impl RenderTarget {
+    /// The folder as reports name it.
+    pub fn name(&self) -> String {
+        let shown = self.dir.display().to_string();
+        match shown.trim_start_matches("./") {
+            "" => ".".to_string(),
+            s => s.to_string(),
+        }
+    }
+}
+
 /// One PATH of the command line and the inputs found under it: by default, each is a
 /// cluster of its own (objects of unrelated roots never refer to each other).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,11 +52,15 @@ pub struct Root {
     pub name: String,
     /// Its inputs, as a range of `Discovered::inputs`.
     pub inputs: std::ops::Range<usize>,
+    /// Its charts and overlays, as a range of `Discovered::renders`.
+    pub renders: std::ops::Range<usize>,
 }
 
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub inputs: Vec<Input>,
+    /// Charts and overlays to render; the files they are made of are not in `inputs`.
+    pub renders: Vec<RenderTarget>,
     /// The PATHs that could be read, in command-line order.
     pub roots: Vec<Root>,
     pub errors: Vec<LoadError>,
@@ -78,17 +111,22 @@ fn excluded(set: &GlobSet, path: &Path) -> bool {
 
 /// Expands `paths` into the inputs to scan: files as given, folders walked
 /// recursively for `.yaml`, `.yml` and `.json` files and Dockerfiles (honouring `.gitignore`, `.ignore`
-/// and skipping hidden entries), `-` for standard input. The order is sorted, so
-/// scans are reproducible. Fails only on an invalid exclude pattern.
+/// and skipping hidden entries), `-` for standard input. Helm charts and Kustomize
+/// overlays found (or named, by folder, `Chart.yaml` or kustomization file) become
+/// [`RenderTarget`]s, and the files they are made of are not inputs of their own. The
+/// order is sorted, so scans are reproducible. Fails only on an invalid exclude pattern.
 pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, BadExclude> {
     let excludes = build_excludes(exclude)?;
     let mut out = Discovered::default();
     for path in paths {
         let start = out.inputs.len();
+        let renders_start = out.renders.len();
         if path.as_os_str() == "-" {
             out.inputs.push(Input::Stdin);
         } else if excluded(&excludes, path) {
             continue;
+        } else if let Some(target) = named_target(path) {
+            out.renders.push(target);
         } else {
             match std::fs::metadata(path) {
                 Err(e) => {
@@ -109,6 +147,7 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
         out.roots.push(Root {
             name: path.display().to_string(),
             inputs: start..out.inputs.len(),
+            renders: renders_start..out.renders.len(),
         });
     }
     Ok(out)
@@ -134,17 +173,8 @@ fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {
                 let is_file = entry
                     .file_type()
                     .is_some_and(|t| t.is_file() || t.is_symlink());
-                if !is_file {
-                    continue;
-                }
-                if has_manifest_extension(entry.path())
-                    || crate::dockerfile::is_dockerfile(entry.path())
-                {
+                if is_file {
                     files.push(entry.into_path());
-                } else {
-                    *out.passed_over
-                        .entry(extension_of(entry.path()))
-                        .or_default() += 1;
                 }
             }
             Err(err) => {
@@ -159,8 +189,42 @@ fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {
             }
         }
     }
-    files.sort();
-    out.inputs.extend(files.into_iter().map(Input::File));
+    let (files, mut targets) = crate::render_targets::split(files);
+    targets.sort_by(|a, b| a.dir.cmp(&b.dir));
+    out.renders.extend(targets);
+    let mut manifests = Vec::new();
+    for file in files {
+        if has_manifest_extension(&file) || crate::dockerfile::is_dockerfile(&file) {
+            manifests.push(file);
+        } else {
+            *out.passed_over.entry(extension_of(&file)).or_default() += 1;
+        }
+    }
+    manifests.sort();
+    out.inputs.extend(manifests.into_iter().map(Input::File));
+}
+
+/// A PATH that names a chart or an overlay: its folder, or its `Chart.yaml` or
+/// kustomization file.
+fn named_target(path: &Path) -> Option<RenderTarget> {
+    let dir = if path.is_dir() {
+        path
+    } else {
+        let name = path.file_name()?.to_str()?;
+        if name != "Chart.yaml" && !crate::kustomize::KUSTOMIZATION_FILES.contains(&name) {
+            return None;
+        }
+        path.parent()?
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    crate::render_targets::kind_of(dir).map(|kind| RenderTarget {
+        kind,
+        dir: dir.to_path_buf(),
+    })
 }
 
 #[cfg(test)]

@@ -41,6 +41,13 @@ pub enum LoadErrorKind {
         rule_name: &'static str,
         why: String,
     },
+    /// A Helm chart or Kustomize overlay that could not be rendered, so none of its
+    /// objects was judged: the command, and the tool's message (or why it did not run).
+    #[error("not rendered ({command}), so not scanned: {reason}")]
+    NotRendered {
+        command: &'static str,
+        reason: String,
+    },
     /// A check that failed on an object (a bug): the object was skipped.
     #[error("internal error while checking {resource}; it was skipped (please report this bug)")]
     Internal { resource: String },

@@ -13,7 +13,8 @@ use crate::object::Object;
 use crate::workload::WORKLOAD_KINDS;
 
 /// The names Kustomize looks for in a folder.
-const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub(crate) const KUSTOMIZATION_FILES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// How many folders up a kustomization may sit and still list a patch, when it is not
 /// among the scan's inputs (`../patch.yaml` from an overlay is common).
@@ -144,6 +145,83 @@ fn patches_of(kustomization: &Path) -> Arc<Vec<PathBuf>> {
         .unwrap_or_else(|e| e.into_inner())
         .insert(kustomization.to_path_buf(), patches.clone());
     patches
+}
+
+/// The kustomization file of `dir`, if it has one.
+pub fn kustomization_in(dir: &Path) -> Option<PathBuf> {
+    KUSTOMIZATION_FILES
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+}
+
+/// The top-level tree of a kustomization file (`None` when it cannot be read).
+fn read_kustomization(kustomization: &Path) -> Option<kubeharden_yaml::Document> {
+    let text = std::fs::read_to_string(kustomization).ok()?;
+    let chunk = split_documents(&text).into_iter().next()?;
+    parse_chunk(chunk, &Limits::default())
+        .into_iter()
+        .next()?
+        .ok()
+}
+
+/// Everything a kustomization names on disk, resolved: resources and bases (files,
+/// or folders of other kustomizations), components, patches of every form, generator
+/// files, replacements, CRDs, configurations and plugin configs. What does not exist
+/// (a remote resource, a typo) is left out: `kustomize build` reports it.
+pub fn references(kustomization: &Path) -> Vec<PathBuf> {
+    let (Some(doc), Some(dir)) = (read_kustomization(kustomization), kustomization.parent()) else {
+        return Vec::new();
+    };
+    let root = &doc.root;
+    let list = |key: &str| root.get(key).map(Node::items).unwrap_or_default();
+    let mut named: Vec<String> = Vec::new();
+    for key in [
+        "resources",
+        "bases",
+        "components",
+        "crds",
+        "configurations",
+        "generators",
+        "transformers",
+        "validators",
+        "patchesStrategicMerge",
+    ] {
+        named.extend(
+            list(key)
+                .iter()
+                .filter_map(Node::scalar_text)
+                .map(str::to_string),
+        );
+    }
+    for key in ["patches", "patchesJson6902", "replacements"] {
+        named.extend(
+            list(key)
+                .iter()
+                .filter_map(|p| p.get("path").and_then(Node::scalar_text))
+                .map(str::to_string),
+        );
+    }
+    for key in ["configMapGenerator", "secretGenerator"] {
+        for generator in list(key) {
+            let files = ["files", "envs"]
+                .iter()
+                .flat_map(|k| generator.get(k).map(Node::items).unwrap_or_default());
+            let env = generator.get("env");
+            for file in files.chain(env).filter_map(Node::scalar_text) {
+                // `key=path` names the key the file's content gets.
+                named.push(file.rsplit_once('=').map_or(file, |(_, p)| p).to_string());
+            }
+        }
+    }
+    if let Some(openapi) = root.get("openapi").and_then(|o| o.get("path")) {
+        named.extend(openapi.scalar_text().map(str::to_string));
+    }
+    named
+        .iter()
+        .filter(|p| !p.contains('\n'))
+        .filter_map(|p| std::fs::canonicalize(dir.join(p)).ok())
+        .collect()
 }
 
 /// The files named by `patches[].path`, `patchesStrategicMerge[]` (entries that are

@@ -16,11 +16,12 @@ pub mod kustomize;
 mod object;
 mod payload;
 mod quantity;
+mod render_targets;
 mod scope;
 mod source;
 mod workload;
 
-pub use discover::{discover, BadExclude, Discovered, Input, Root};
+pub use discover::{discover, BadExclude, Discovered, Input, RenderKind, RenderTarget, Root};
 pub use dockerfile::{is_dockerfile, objects_from_dockerfile};
 pub use error::{FieldError, LoadError, LoadErrorKind, Warning, WarningKind};
 pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};

@@ -452,6 +452,48 @@ pub struct ScanArgs {
     pub no_merge: bool,
     #[command(flatten)]
     pub cluster: ClusterArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// How the Helm charts among the PATHs are rendered (`helm template`'s options).
+#[derive(Args, Clone, Default)]
+#[command(next_help_heading = "Helm charts")]
+pub struct RenderArgs {
+    /// A values file for every chart (repeatable; later files win).
+    #[arg(long, value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// A value for every chart, as `helm template --set` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// The release name [default: release-name].
+    #[arg(long, value_name = "NAME")]
+    pub release_name: Option<String>,
+    /// The release namespace; also the namespace of the chart's objects that name none.
+    #[arg(long, value_name = "NS", value_parser = parse_namespace)]
+    pub namespace: Option<String>,
+    /// The Kubernetes version the charts are rendered for (`.Capabilities.KubeVersion`).
+    #[arg(long, value_name = "VERSION")]
+    pub kube_version: Option<String>,
+    /// A variant: every chart is also rendered with FILE after the --values files and
+    /// reported as NAME (repeatable; with any, each chart is rendered once per variant).
+    #[arg(long, value_name = "NAME=FILE")]
+    pub values_set: Vec<kubeharden_engine::ValuesSet>,
+}
+
+impl RenderArgs {
+    /// The engine's render options; a render prints at most `max_output` bytes.
+    pub fn options(&self, max_output: u64) -> kubeharden_engine::RenderOptions {
+        kubeharden_engine::RenderOptions {
+            values: self.values.clone(),
+            set: self.set.clone(),
+            release_name: self.release_name.clone(),
+            namespace: self.namespace.clone(),
+            kube_version: self.kube_version.clone(),
+            values_sets: self.values_set.clone(),
+            max_output,
+        }
+    }
 }
 
 #[derive(Args)]

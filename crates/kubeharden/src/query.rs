@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use kubeharden_cluster::ClusterView;
-use kubeharden_engine::{scan_with_view, ScanOptions};
+use kubeharden_engine::{clusters_of, scan_cluster_with_view, ScanOptions};
 use kubeharden_load::discover;
 use kubeharden_report::Format;
 use kubeharden_rules::RuleSet;
@@ -28,7 +28,9 @@ pub fn load(input: &InputArgs) -> Result<(ClusterView, bool), CliError> {
         default_namespace: input.cluster.default_namespace.clone(),
         ..ScanOptions::default()
     };
-    let (report, view) = scan_with_view(&found.inputs, &RuleSet::none(), &options);
+    // One cluster: charts and overlays rendered with it.
+    let cluster = clusters_of(&found, true).remove(0);
+    let (report, view) = scan_cluster_with_view(&cluster, &RuleSet::none(), &options);
     let errors: Vec<_> = found.errors.iter().chain(&report.errors).collect();
     for error in &errors {
         eprintln!("kubeharden: error: {error}");

@@ -70,6 +70,7 @@ pub fn scan_paths(args: &ScanArgs) -> Result<Scanned, CliError> {
         max_file_size: args.max_file_size,
         default_namespace: args.cluster.default_namespace.clone(),
         keep_labels: settings.keep_labels(),
+        render: args.render.options(args.max_file_size),
         ..ScanOptions::default()
     };
     let clusters = clusters_of(&found, args.cluster.one_cluster);

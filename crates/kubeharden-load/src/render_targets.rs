@@ -1,0 +1,226 @@
+//! Which folders of a walk are Helm charts or Kustomize overlays, and which files they
+//! are made of: those are rendered, never read as plain YAML (a template is no
+//! manifest, a patch is no object), so a chart's `templates/` and an overlay's bases
+//! and patches are not scanned again on their own.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::discover::{RenderKind, RenderTarget};
+use crate::kustomize::{kustomization_in, references, KUSTOMIZATION_FILES};
+
+/// What `dir` is rendered with, if anything: a chart (`Chart.yaml`) before an overlay.
+pub(crate) fn kind_of(dir: &Path) -> Option<RenderKind> {
+    if dir.join("Chart.yaml").is_file() {
+        Some(RenderKind::HelmChart)
+    } else {
+        kustomization_in(dir).map(|_| RenderKind::Kustomization)
+    }
+}
+
+/// Splits the files of a walk into the files to read as they are and the charts and
+/// overlays to render. Subcharts (charts inside a chart) belong to their chart; an
+/// overlay used by another (a base, a component) is rendered as part of it.
+pub(crate) fn split(files: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<RenderTarget>) {
+    let charts = outermost(
+        files
+            .iter()
+            .filter(|f| f.file_name().is_some_and(|n| n == "Chart.yaml"))
+            .filter_map(|f| f.parent().map(Path::to_path_buf))
+            .collect(),
+    );
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| !charts.iter().any(|c| f.starts_with(c)))
+        .collect();
+    let kustomizations: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| is_kustomization_file(f))
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let used: Vec<Used> = kustomizations.iter().map(|k| used_by(k)).collect();
+    let mut consumed: HashSet<PathBuf> = HashSet::new();
+    let mut overlays = Vec::new();
+    for (i, dir) in kustomizations.iter().enumerate() {
+        consumed.extend(used[i].files.iter().cloned());
+        let canonical = std::fs::canonicalize(dir).ok();
+        let in_a_cycle = canonical.as_ref().is_some_and(|c| used[i].dirs.contains(c));
+        let used_elsewhere = canonical.as_ref().is_some_and(|c| {
+            used.iter()
+                .enumerate()
+                .any(|(j, u)| j != i && u.dirs.contains(c))
+        });
+        if in_a_cycle || !used_elsewhere {
+            overlays.push(dir.clone());
+        }
+    }
+    let plain = files
+        .into_iter()
+        .filter(|f| !is_kustomization_file(f))
+        .filter(|f| {
+            std::fs::canonicalize(f)
+                .map(|c| !consumed.contains(&c))
+                .unwrap_or(true)
+        })
+        .collect();
+    let targets = charts
+        .into_iter()
+        .map(|dir| (RenderKind::HelmChart, dir))
+        .chain(
+            overlays
+                .into_iter()
+                .map(|dir| (RenderKind::Kustomization, dir)),
+        )
+        .map(|(kind, dir)| RenderTarget { kind, dir })
+        .collect();
+    (plain, targets)
+}
+
+fn is_kustomization_file(file: &Path) -> bool {
+    file.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| KUSTOMIZATION_FILES.contains(&n))
+}
+
+/// The folders of `dirs` that are not inside another of them.
+fn outermost(mut dirs: Vec<PathBuf>) -> Vec<PathBuf> {
+    dirs.sort();
+    let mut kept: Vec<PathBuf> = Vec::new();
+    for dir in dirs {
+        if !kept.iter().any(|k| dir.starts_with(k)) {
+            kept.push(dir);
+        }
+    }
+    kept
+}
+
+/// What rendering an overlay reads, followed through the kustomizations it uses.
+#[derive(Default)]
+struct Used {
+    /// Files, canonical (kustomization files included).
+    files: HashSet<PathBuf>,
+    /// Kustomization folders it uses, canonical.
+    dirs: HashSet<PathBuf>,
+}
+
+fn used_by(dir: &Path) -> Used {
+    let mut used = Used::default();
+    let mut todo: Vec<PathBuf> = std::fs::canonicalize(dir).into_iter().collect();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    while let Some(dir) = todo.pop() {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        let Some(kustomization) = kustomization_in(&dir) else {
+            continue;
+        };
+        used.files.insert(kustomization.clone());
+        for path in references(&kustomization) {
+            if path.is_dir() {
+                used.dirs.insert(path.clone());
+                todo.push(path);
+            } else {
+                used.files.insert(path);
+            }
+        }
+    }
+    used
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    fn split_names(dir: &Path, files: &[(&str, &str)]) -> (Vec<String>, Vec<String>) {
+        let all = files.iter().map(|(f, _)| dir.join(f)).collect();
+        let (plain, targets) = split(all);
+        let rel = |p: &Path| p.strip_prefix(dir).unwrap().display().to_string();
+        (
+            plain.iter().map(|p| rel(p)).collect(),
+            targets
+                .iter()
+                .map(|t| format!("{:?} {}", t.kind, rel(&t.dir)))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn a_chart_is_one_target_with_its_subcharts_and_templates() {
+        let files = [
+            ("web/Chart.yaml", "name: web\n"),
+            ("web/values.yaml", "a: 1\n"),
+            ("web/templates/deployment.yaml", "{{ .Values.a }}\n"),
+            ("web/charts/redis/Chart.yaml", "name: redis\n"),
+            ("plain.yaml", "a: 1\n"),
+        ];
+        let dir = tree(&files);
+        let (plain, targets) = split_names(dir.path(), &files);
+        assert_eq!(plain, ["plain.yaml"]);
+        assert_eq!(targets, ["HelmChart web"]);
+    }
+
+    #[test]
+    fn an_overlay_takes_its_base_components_and_patches_along() {
+        let files = [
+            ("base/kustomization.yaml", "resources: [deployment.yaml]\n"),
+            ("base/deployment.yaml", "kind: Deployment\n"),
+            (
+                "overlays/prod/kustomization.yaml",
+                "resources: [../../base]\ncomponents: [../../components/probes]\npatches:\n- path: replicas.yaml\npatchesJson6902:\n- path: ops.yaml\n  target: {kind: Deployment}\nconfigMapGenerator:\n- name: c\n  files: [conf=app.properties]\n",
+            ),
+            ("overlays/prod/replicas.yaml", "kind: Deployment\n"),
+            ("overlays/prod/ops.yaml", "- op: remove\n"),
+            ("overlays/prod/app.properties", "a=1\n"),
+            ("overlays/prod/notes.yaml", "a: 1\n"),
+            ("components/probes/kustomization.yaml", "kind: Component\npatches: [{path: probe.yaml}]\n"),
+            ("components/probes/probe.yaml", "kind: Deployment\n"),
+        ];
+        let dir = tree(&files);
+        let (plain, targets) = split_names(dir.path(), &files);
+        assert_eq!(
+            plain,
+            ["overlays/prod/notes.yaml"],
+            "not used by the overlay"
+        );
+        assert_eq!(targets, ["Kustomization overlays/prod"]);
+    }
+
+    #[test]
+    fn a_base_alone_is_rendered_itself() {
+        let files = [
+            ("base/kustomization.yaml", "resources: [deployment.yaml]\n"),
+            ("base/deployment.yaml", "kind: Deployment\n"),
+        ];
+        let dir = tree(&files);
+        let (plain, targets) = split_names(dir.path(), &files);
+        assert!(plain.is_empty(), "{plain:?}");
+        assert_eq!(targets, ["Kustomization base"]);
+    }
+
+    #[test]
+    fn overlays_that_use_each_other_are_still_rendered() {
+        let files = [
+            ("a/kustomization.yaml", "resources: [../b]\n"),
+            ("b/kustomization.yaml", "resources: [../a]\n"),
+        ];
+        let dir = tree(&files);
+        let (_, targets) = split_names(dir.path(), &files);
+        assert_eq!(
+            targets,
+            ["Kustomization a", "Kustomization b"],
+            "kustomize reports the cycle"
+        );
+    }
+}

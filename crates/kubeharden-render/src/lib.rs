@@ -1,0 +1,90 @@
+//! Helm charts and Kustomize overlays, rendered for the scan.
+//!
+//! A folder with `Chart.yaml` is rendered with `helm template`, a folder with a
+//! kustomization with `kustomize build` (or `kubectl kustomize`), both found on
+//! `PATH`. What they print is scanned as any manifest stream; a render that fails, or
+//! a tool that is missing, is an error naming the folder and the tool's message (or
+//! how to install it), and the rest of the scan goes on.
+
+#![forbid(unsafe_code)]
+
+mod helm;
+mod kustomize;
+mod tool;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kubeharden_findings::Finding;
+use kubeharden_load::{LoadError, Object, RenderKind, RenderTarget};
+
+pub use tool::{HELM_INSTALL, KUSTOMIZE_INSTALL};
+
+/// How charts are rendered (`helm template`'s options); overlays take none.
+#[derive(Clone, Debug, Default)]
+pub struct RenderOptions {
+    /// `--values FILE`, in order (later files win).
+    pub values: Vec<PathBuf>,
+    /// `--set key=value`, in order.
+    pub set: Vec<String>,
+    /// The release name (`helm template NAME`); `release-name` when unset, as
+    /// `helm template CHART` names it.
+    pub release_name: Option<String>,
+    /// The release namespace (`--namespace`); also the namespace of the chart's
+    /// objects that name none, as `helm install --namespace` puts them there.
+    pub namespace: Option<String>,
+    /// `--kube-version`: the Kubernetes version `.Capabilities` reports.
+    pub kube_version: Option<String>,
+    /// Variants: each chart is rendered once per set, with its file after `values`,
+    /// and each is reported under its name. None: one render.
+    pub values_sets: Vec<ValuesSet>,
+    /// The most output a render may print, in bytes (as `--max-file-size`).
+    pub max_output: u64,
+}
+
+/// One `--values-set NAME=FILE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValuesSet {
+    pub name: String,
+    pub file: PathBuf,
+}
+
+impl std::str::FromStr for ValuesSet {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ValuesSet, String> {
+        match s.split_once('=') {
+            Some((name, file)) if !name.is_empty() && !file.is_empty() => Ok(ValuesSet {
+                name: name.to_string(),
+                file: file.into(),
+            }),
+            _ => Err(format!("{s:?} is not NAME=FILE")),
+        }
+    }
+}
+
+/// Maps a finding on a rendered object back to the source that made it: the
+/// template and values of a chart, the base and patches of an overlay.
+pub trait SourceMap: Send + Sync {
+    fn map(&self, object: &Object, finding: &mut Finding);
+}
+
+/// One rendered stream: its name in reports, its text, and how its findings map back.
+pub struct Rendered {
+    /// `charts/web (helm template)`, `charts/web (helm template, values-set prod)`,
+    /// `overlays/prod (kustomize build)`: locations in the rendered text name it.
+    pub name: Arc<str>,
+    pub text: String,
+    /// The namespace of objects that name none, when the render decides it.
+    pub default_namespace: Option<String>,
+    pub source_map: Option<Box<dyn SourceMap>>,
+}
+
+/// Renders `target`: one stream, or one per values set of a chart. Each that fails
+/// is an error naming the folder (and the variant), with the tool's message.
+pub fn render(target: &RenderTarget, options: &RenderOptions) -> Vec<Result<Rendered, LoadError>> {
+    match target.kind {
+        RenderKind::HelmChart => helm::render(target, options),
+        RenderKind::Kustomization => vec![kustomize::render(target, options)],
+    }
+}

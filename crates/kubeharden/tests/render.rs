@@ -1,0 +1,287 @@
+//! Helm charts and Kustomize overlays scanned as folders: rendered with `helm
+//! template` and `kustomize build` (found on PATH), never read as plain YAML, and a
+//! chart or overlay that cannot be rendered is an error that says why, while the rest
+//! of the scan goes on.
+//!
+//! The fixtures in tests/render/ are shaped like popular charts (`helm create`'s
+//! helpers, `toYaml` of values blocks, `with`, `range`, a vendored subchart) and
+//! overlays (a base, a component, strategic-merge and JSON 6902 patches, a namespace).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{json, root, tree};
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    root().join("crates/kubeharden/tests/render")
+}
+
+/// Whether helm and kustomize are on PATH (the test is skipped loudly, or fails
+/// under KUBEHARDEN_REQUIRE_TOOLS=1, when one is not).
+fn tools() -> bool {
+    let helm = kubeharden_testkit::tool("helm", "charts are not rendered (testbed/helm builds it)");
+    let kustomize = kubeharden_testkit::tool(
+        "kustomize",
+        "overlays are not rendered (testbed/kustomize builds it)",
+    );
+    helm.is_some() && kustomize.is_some()
+}
+
+/// `kubeharden ARGS` in `dir` with `PATH` as given (`None`: this process's).
+fn run(dir: &Path, args: &[&str], path: Option<&Path>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kubeharden"));
+    command.args(args).current_dir(dir).env("NO_COLOR", "1");
+    if let Some(path) = path {
+        command.env("PATH", path);
+    }
+    command.output().unwrap()
+}
+
+fn files_of(doc: &Value) -> Vec<String> {
+    let mut files: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["file"].as_str().unwrap().to_string())
+        .collect();
+    files.dedup();
+    files
+}
+
+fn errors_of(doc: &Value) -> Vec<String> {
+    doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e["file"].as_str().unwrap(),
+                e["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// The rule IDs of the findings in `file` for `container`.
+fn rules_for(doc: &Value, file: &str, container: &str) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["location"]["file"] == file && f["container"] == container)
+        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_chart_and_an_overlay_are_rendered_not_read_as_yaml() {
+    if !tools() {
+        return;
+    }
+    let out = run(&fixtures(), &["scan", ".", "-f", "json"], None);
+    let doc = json(&out);
+    assert_eq!(errors_of(&doc), Vec::<String>::new());
+    assert_eq!(out.status.code(), Some(1));
+    let mut files = files_of(&doc);
+    files.sort();
+    files.dedup();
+    // Neither the templates, the values, the base nor the patches are read alone.
+    assert_eq!(
+        files,
+        [
+            "shop/overlays/prod (kustomize build)",
+            "web (helm template)"
+        ]
+    );
+    // The subchart is rendered with the parent's values for it.
+    let cache = rules_for(&doc, "web (helm template)", "cache");
+    assert!(cache.contains(&"KH101".to_string()), "{cache:?}");
+    // The overlay's component added a privileged sidecar, its patch the host network,
+    // its JSON 6902 patch removed the token opt-out; the namespace transformer put it
+    // in shop-prod.
+    let debug = rules_for(&doc, "shop/overlays/prod (kustomize build)", "debug");
+    assert!(debug.contains(&"KH101".to_string()), "{debug:?}");
+    let api: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["resource"]["name"] == "api")
+        .collect();
+    assert!(api
+        .iter()
+        .all(|f| f["resource"]["namespace"] == "shop-prod"));
+    for rule in ["KH102", "KH402"] {
+        assert!(api.iter().any(|f| f["rule_id"] == rule), "{rule} missing");
+    }
+}
+
+#[test]
+fn each_values_set_is_a_variant_of_its_own() {
+    if !tools() {
+        return;
+    }
+    let out = run(
+        &fixtures(),
+        &[
+            "scan",
+            "web",
+            "-f",
+            "json",
+            "--release-name",
+            "shop",
+            "--namespace",
+            "store",
+            "--values-set",
+            "prod=prod-values.yaml",
+            "--values-set",
+            "dev=web/values.yaml",
+        ],
+        None,
+    );
+    let doc = json(&out);
+    assert_eq!(errors_of(&doc), Vec::<String>::new());
+    let prod = rules_for(&doc, "web (helm template, values-set prod)", "web");
+    let dev = rules_for(&doc, "web (helm template, values-set dev)", "web");
+    // prod-values.yaml hardens the container; the chart's defaults do not.
+    for rule in ["KH121", "KH122", "KH125", "KH132"] {
+        assert!(dev.contains(&rule.to_string()), "dev lacks {rule}: {dev:?}");
+        assert!(
+            !prod.contains(&rule.to_string()),
+            "prod has {rule}: {prod:?}"
+        );
+    }
+    let names: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["resource"])
+        .collect();
+    assert!(
+        names.iter().any(|r| r["name"] == "shop-web"),
+        "--release-name"
+    );
+    assert!(
+        names.iter().all(|r| r["namespace"] == "store"),
+        "--namespace"
+    );
+}
+
+#[test]
+fn set_and_values_reach_helm() {
+    if !tools() {
+        return;
+    }
+    let base = ["scan", "web", "-f", "json", "--select", "KH102"];
+    let doc = json(&run(&fixtures(), &base, None));
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 0);
+    let mut args = base.to_vec();
+    args.extend(["--set", "hostNetwork=true"]);
+    let doc = json(&run(&fixtures(), &args, None));
+    assert_eq!(doc["findings"][0]["rule_id"], "KH102", "{doc}");
+    let mut args = base.to_vec();
+    args.extend(["--values", "prod-values.yaml", "--kube-version", "1.30.0"]);
+    let out = run(&fixtures(), &args, None);
+    assert_eq!(errors_of(&json(&out)), Vec::<String>::new());
+}
+
+#[test]
+fn without_the_tools_each_folder_says_how_to_install_them_and_the_rest_is_scanned() {
+    let dir = tree(&[
+        ("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n"),
+        ("chart/Chart.yaml", "apiVersion: v2\nname: chart\nversion: 0.1.0\n"),
+        ("chart/templates/pod.yaml", "{{ .Values.x }}\n"),
+        ("overlay/kustomization.yaml", "resources: [pod.yaml]\n"),
+        ("overlay/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: q}\n"),
+    ]);
+    let empty = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &["scan", ".", "-f", "json", "--select", "KH101"],
+        Some(empty.path()),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json(&out);
+    let errors = errors_of(&doc);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].starts_with(
+            "chart: not rendered (helm template), so not scanned: helm is not installed"
+        ),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0].contains("go install helm.sh/helm/v3/cmd/helm@v3.22.0"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].starts_with("overlay: not rendered (kustomize build)"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].contains("go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.1"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        files_of(&doc),
+        ["pod.yaml"],
+        "the plain file is scanned, not the overlay's"
+    );
+    // With --fail-on-errors never, the exit code comes from the findings.
+    let out = run(
+        dir.path(),
+        &[
+            "scan",
+            ".",
+            "--select",
+            "KH101",
+            "--fail-on-errors",
+            "never",
+        ],
+        Some(empty.path()),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("chart: not rendered"), "{stderr}");
+}
+
+#[test]
+fn a_chart_that_fails_to_render_is_an_error_in_helms_words() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("good.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n"),
+        ("broken/Chart.yaml", "apiVersion: v2\nname: broken\nversion: 0.1.0\n"),
+        ("broken/templates/pod.yaml", "{{ required \"image.tag is required\" .Values.image }}\n"),
+        ("needs/Chart.yaml", "apiVersion: v2\nname: needs\nversion: 0.1.0\ndependencies:\n- name: redis\n  version: 1.0.0\n  repository: https://charts.example.com\n"),
+        ("needs/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
+    ]);
+    let out = run(
+        dir.path(),
+        &["scan", ".", "-f", "json", "--select", "KH101"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json(&out);
+    let errors = errors_of(&doc);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].starts_with("broken: not rendered (helm template)"),
+        "{errors:?}"
+    );
+    assert!(errors[0].contains("image.tag is required"), "{errors:?}");
+    assert!(
+        errors[1].starts_with("needs: not rendered (helm template)"),
+        "{errors:?}"
+    );
+    assert!(errors[1].contains("redis"), "{errors:?}");
+    assert!(
+        errors[1].contains("helm dependency build needs"),
+        "{errors:?}"
+    );
+    assert_eq!(files_of(&doc), ["good.yaml"]);
+}
