@@ -9,7 +9,10 @@
 //!   impersonating `system:masters`, binding or escalating ClusterRoles while able to
 //!   create ClusterRoleBindings, or approving client certificates.
 //!
-//! Subjects bound to cluster-admin directly are reported by KH601.
+//! Subjects bound to cluster-admin directly are reported by KH601. Several subjects
+//! whose paths end through the same account (the one that holds the power) are one
+//! finding, at the binding that gives that account its power, listing every path:
+//! changing that binding (or that account) cuts them all.
 //!
 //! ## Why it matters
 //! Single-object checks miss how permissions chain. "Can create Deployments in ci"
@@ -25,7 +28,9 @@
 //! Break the chain where it is cheapest: move the powerful account to a namespace the
 //! subject cannot deploy to, stop mounting its token, or cut the first permission.
 
-use kubeharden_rbac::{escalation_paths, Node, SubjectRef};
+use std::collections::HashMap;
+
+use kubeharden_rbac::{escalation_paths, BindingDef, EscalationPath, Node, SubjectRef};
 
 use crate::prelude::*;
 use crate::support::rbac::place;
@@ -46,54 +51,113 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     let model = ctx.rbac();
-    for path in escalation_paths(model, ctx.view) {
-        let direct = path.hops.len() == 1 && path.hops[0].action == "hold cluster-admin";
-        let Some(first) = path.hops.first().filter(|_| !direct) else {
-            continue;
-        };
-        let Some(binding) = first.binding else {
-            continue;
-        };
-        let steps: Vec<String> = path
-            .hops
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let target = match &h.to {
-                    Node::ClusterAdmin => "cluster-admin".to_string(),
-                    Node::Subject(s) => s.to_string(),
-                };
-                let via = match (h.binding, h.role) {
-                    (Some(b), Some(r)) => format!(
-                        " via {} ({}) and {}",
-                        b.describe(),
-                        place(&b.entry.origin.file, b.entry.root.pos.line),
-                        r.key
-                    ),
-                    _ => String::new(),
-                };
-                format!("({}) {} can {} -> {target}{via}", i + 1, h.from, h.action)
-            })
-            .collect();
-        let index = binding
-            .entry
-            .subjects
-            .iter()
-            .position(|s| {
-                SubjectRef::from_subject(s, binding.namespace()).as_ref() == Some(&path.start)
-            })
-            .unwrap_or(0);
-        let message = format!(
-            "{} can gain cluster-admin power in {} step(s): {}",
-            path.start,
-            path.hops.len(),
-            steps.join("; ")
-        );
-        out.at(
-            &binding.entry.origin,
-            &binding.entry.root,
-            FieldPath::parse("subjects").index(index),
-            message,
-        );
+    for group in by_end_point(escalation_paths(model, ctx.view)) {
+        match group.as_slice() {
+            [path] => report_one(path, out),
+            paths => report_group(paths, out),
+        }
     }
+}
+
+/// The paths that are findings (a direct cluster-admin binding is KH601's), grouped by
+/// their end point: the subject whose power every path of a group ends with. Several
+/// subjects that reach cluster-admin through one account are one problem, fixed there.
+fn by_end_point<'m, 'v>(paths: Vec<EscalationPath<'m, 'v>>) -> Vec<Vec<EscalationPath<'m, 'v>>> {
+    let mut groups: Vec<Vec<EscalationPath<'m, 'v>>> = Vec::new();
+    let mut index: HashMap<SubjectRef, usize> = HashMap::new();
+    for path in paths {
+        let direct = path.hops.len() == 1 && path.hops[0].action == "hold cluster-admin";
+        let Some(end) = path.hops.last().filter(|_| !direct) else {
+            continue;
+        };
+        if path.hops[0].binding.is_none() {
+            continue;
+        }
+        let slot = *index.entry(end.from.clone()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[slot].push(path);
+    }
+    groups
+}
+
+/// One subject's path, at the binding that gives it its first step.
+fn report_one(path: &EscalationPath<'_, '_>, out: &mut ClusterOut) {
+    let Some(binding) = path.hops[0].binding else {
+        return;
+    };
+    let message = format!(
+        "{} can gain cluster-admin power in {}",
+        path.start,
+        describe_steps(path)
+    );
+    let field = subject_field(binding, &path.start);
+    out.at(&binding.entry.origin, &binding.entry.root, field, message);
+}
+
+/// Several subjects' paths through one end point, at the binding that gives the end
+/// point its power (where one change cuts every path), else the first path's start.
+fn report_group(paths: &[EscalationPath<'_, '_>], out: &mut ClusterOut) {
+    let end = paths[0].hops.last().expect("a path has hops");
+    let each: Vec<String> = paths
+        .iter()
+        .map(|p| format!("{} in {}", p.start, describe_steps(p)))
+        .collect();
+    let message = format!(
+        "{} subjects can gain cluster-admin power through {}, which can {}: {}",
+        paths.len(),
+        end.from,
+        end.action,
+        each.join(" | ")
+    );
+    let (binding, subject) = match end.binding {
+        Some(b) => (b, &end.from),
+        None => (
+            paths[0].hops[0]
+                .binding
+                .expect("grouped paths have a binding"),
+            &paths[0].start,
+        ),
+    };
+    let field = subject_field(binding, subject);
+    out.at(&binding.entry.origin, &binding.entry.root, field, message);
+}
+
+/// "2 step(s): (1) ... -> ... via ...; (2) ...".
+fn describe_steps(path: &EscalationPath<'_, '_>) -> String {
+    let steps: Vec<String> = path
+        .hops
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let target = match &h.to {
+                Node::ClusterAdmin => "cluster-admin".to_string(),
+                Node::Subject(s) => s.to_string(),
+            };
+            let via = match (h.binding, h.role) {
+                (Some(b), Some(r)) => format!(
+                    " via {} ({}) and {}",
+                    b.describe(),
+                    place(&b.entry.origin.file, b.entry.root.pos.line),
+                    r.key
+                ),
+                _ => String::new(),
+            };
+            format!("({}) {} can {} -> {target}{via}", i + 1, h.from, h.action)
+        })
+        .collect();
+    format!("{} step(s): {}", path.hops.len(), steps.join("; "))
+}
+
+/// `subjects[i]`: where `subject` is named in `binding` (the first entry when the
+/// binding reaches it through a group).
+fn subject_field(binding: &BindingDef<'_>, subject: &SubjectRef) -> FieldPath {
+    let index = binding
+        .entry
+        .subjects
+        .iter()
+        .position(|s| SubjectRef::from_subject(s, binding.namespace()).as_ref() == Some(subject))
+        .unwrap_or(0);
+    FieldPath::parse("subjects").index(index)
 }
