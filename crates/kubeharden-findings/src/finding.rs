@@ -83,6 +83,15 @@ pub struct Location {
     pub column: u32,
 }
 
+/// A chart value behind a rendered field: `securityContext.runAsNonRoot`, and the
+/// values file and line that set it, or (`set: false`) the nearest block it would go in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ValueSource {
+    pub key: String,
+    pub location: Location,
+    pub set: bool,
+}
+
 /// A condition on other objects of the scan that must hold for a finding to stand.
 /// The engine settles it on the cluster view once every object has been seen.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -119,6 +128,13 @@ pub struct Finding {
     /// The Helm template the object was rendered from (`# Source:`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helm_source: Option<Arc<str>>,
+    /// For an object a chart or an overlay rendered: the place in the rendered text,
+    /// when `location` has been mapped back to the source that made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<Location>,
+    /// The chart value that decides the field, and where it is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Box<ValueSource>>,
     #[serde(skip)]
     pub requires: Option<Requirement>,
     /// For audit-log alerts: who, from where, when, how often, and example events.

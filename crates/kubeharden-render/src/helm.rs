@@ -54,7 +54,16 @@ fn render_variant(
         name: name.into(),
         text,
         default_namespace: options.namespace.clone(),
-        source_map: None,
+        source_map: Some(Box::new(crate::helm_map::HelmMap {
+            dir: target.dir.clone(),
+            values: options
+                .values
+                .iter()
+                .chain(variant.map(|v| &v.file))
+                .cloned()
+                .collect(),
+            variant: variant.map(|v| v.name.clone()),
+        })),
     })
 }
 

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod helm;
+mod helm_map;
 mod kustomize;
 mod tool;
 

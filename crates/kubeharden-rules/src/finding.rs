@@ -29,6 +29,8 @@ pub(crate) fn new_finding(
         location,
         covers: Vec::new(),
         helm_source: None,
+        rendered: None,
+        value: None,
         requires: None,
         alert: None,
     }

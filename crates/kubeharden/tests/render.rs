@@ -40,12 +40,20 @@ fn run(dir: &Path, args: &[&str], path: Option<&Path>) -> Output {
     command.output().unwrap()
 }
 
+/// The rendered text a finding is in (`location` is the source for a mapped one).
+fn rendered_file(f: &Value) -> &str {
+    let rendered = &f["rendered"]["file"];
+    rendered
+        .as_str()
+        .unwrap_or_else(|| f["location"]["file"].as_str().unwrap())
+}
+
 fn files_of(doc: &Value) -> Vec<String> {
     let mut files: Vec<String> = doc["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["location"]["file"].as_str().unwrap().to_string())
+        .map(|f| rendered_file(f).to_string())
         .collect();
     files.dedup();
     files
@@ -72,7 +80,7 @@ fn rules_for(doc: &Value, file: &str, container: &str) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| f["location"]["file"] == file && f["container"] == container)
+        .filter(|f| rendered_file(f) == file && f["container"] == container)
         .map(|f| f["rule_id"].as_str().unwrap().to_string())
         .collect()
 }
@@ -284,4 +292,70 @@ fn a_chart_that_fails_to_render_is_an_error_in_helms_words() {
         "{errors:?}"
     );
     assert_eq!(files_of(&doc), ["good.yaml"]);
+}
+
+/// Each finding of the chart as the user reads it: the template line, the value
+/// behind it, and the rendered line it came from. The subchart's values come from the
+/// parent's values.yaml under its name; a value the chart leaves unset names the
+/// block to set it in.
+#[test]
+fn chart_findings_point_at_the_template_line_and_the_value_to_change() {
+    if !tools() {
+        return;
+    }
+    let out = run(&fixtures(), &["scan", "web", "-f", "json"], None);
+    let doc = json(&out);
+    let places: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = |l: &Value| {
+                format!(
+                    "{}:{}:{}",
+                    l["file"].as_str().unwrap(),
+                    l["line"],
+                    l["column"]
+                )
+            };
+            let value = match &f["value"] {
+                Value::Null => String::new(),
+                v => format!(
+                    " value {} {} {}",
+                    v["key"].as_str().unwrap(),
+                    if v["set"] == true {
+                        "set at"
+                    } else {
+                        "unset, block at"
+                    },
+                    at(&v["location"])
+                ),
+            };
+            format!(
+                "{} {} {} <- {}{}",
+                f["rule_id"].as_str().unwrap(),
+                f["container"].as_str().unwrap_or("-"),
+                at(&f["location"]),
+                at(&f["rendered"]),
+                value
+            )
+        })
+        .collect();
+    insta::assert_snapshot!(places.join("\n"));
+    // Text and SARIF name the template too.
+    let sarif = json(&run(&fixtures(), &["scan", "web", "-f", "sarif"], None));
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(uris.iter().all(|u| u.contains("/templates/")), "{uris:?}");
+    let text =
+        String::from_utf8_lossy(&run(&fixtures(), &["scan", "web"], None).stdout).into_owned();
+    assert!(text.contains("set by the chart value securityContext.runAsNonRoot (web/values.yaml:18): change it there"), "{text}");
 }
