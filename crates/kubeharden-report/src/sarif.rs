@@ -3,6 +3,8 @@
 use std::io::{self, Write};
 
 use kubeharden_findings::{Finding, RuleInfo, Severity, Suppression, SuppressionKind};
+use serde::ser::{SerializeSeq, Serializer};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::Report;
@@ -118,18 +120,6 @@ fn finding_location(f: &kubeharden_findings::Finding, logical: &str) -> Value {
 
 pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = report.described_rules();
-    let suppressed = report.scan.suppressed.iter();
-    let results: Vec<Value> = report
-        .scan
-        .findings
-        .iter()
-        .map(|f| result(f, &rules))
-        .chain(suppressed.map(|s| {
-            let mut result = result(&s.finding, &rules);
-            result["suppressions"] = json!([suppression(&s.suppression)]);
-            result
-        }))
-        .collect();
     let skipped = report.scan.skipped.iter().map(|s| {
         json!({ "level": "note", "message": { "text": format!("{}: {} not judged ({})", s.scope, s.rules.join(", "), s.reason) } })
     });
@@ -145,22 +135,65 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         }))
         .chain(skipped)
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
+    // Keys in the order serde_json's maps keep them (sorted), as before results were
+    // streamed; `results` is written one finding at a time.
+    let doc = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        runs: [Run {
+            invocations: json!([{ "executionSuccessful": report.scan.errors.is_empty(), "toolExecutionNotifications": notifications }]),
+            results: Results {
+                report,
+                rules: &rules,
+            },
+            tool: json!({ "driver": {
                 "name": "kubeharden",
                 "version": env!("CARGO_PKG_VERSION"),
                 "informationUri": "https://github.com/kubeharden/kubeharden",
                 "rules": rules.iter().map(|r| rule_descriptor(r)).collect::<Vec<_>>(),
-            }},
-            "invocations": [{ "executionSuccessful": report.scan.errors.is_empty(), "toolExecutionNotifications": notifications }],
-            "results": results,
+            }}),
         }],
-    });
+        version: "2.1.0",
+    };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [Run<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    invocations: Value,
+    results: Results<'a>,
+    tool: Value,
+}
+
+/// The results, made one at a time as they are written: a report of 171,000 findings
+/// built whole as JSON values took 2.3 GB.
+struct Results<'a> {
+    report: &'a Report<'a>,
+    rules: &'a [&'a RuleInfo],
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let scan = self.report.scan;
+        let mut seq = serializer.serialize_seq(Some(scan.findings.len() + scan.suppressed.len()))?;
+        for f in &scan.findings {
+            seq.serialize_element(&result(f, self.rules))?;
+        }
+        for s in &scan.suppressed {
+            let mut result = result(&s.finding, self.rules);
+            result["suppressions"] = json!([suppression(&s.suppression)]);
+            seq.serialize_element(&result)?;
+        }
+        seq.end()
+    }
 }
 
 /// One result: the finding, located, with its fingerprint.
