@@ -29,6 +29,8 @@ pub(crate) fn render(
         name: format!("{dir} ({COMMAND})").into(),
         text,
         default_namespace: None,
-        source_map: None,
+        source_map: Some(Box::new(crate::kustomize_map::KustomizeMap::read(
+            &target.dir,
+        ))),
     })
 }

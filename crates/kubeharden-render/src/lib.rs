@@ -11,6 +11,7 @@
 mod helm;
 mod helm_map;
 mod kustomize;
+mod kustomize_map;
 mod tool;
 
 use std::path::PathBuf;

@@ -294,30 +294,21 @@ fn a_chart_that_fails_to_render_is_an_error_in_helms_words() {
     assert_eq!(files_of(&doc), ["good.yaml"]);
 }
 
-/// Each finding of the chart as the user reads it: the template line, the value
-/// behind it, and the rendered line it came from. The subchart's values come from the
-/// parent's values.yaml under its name; a value the chart leaves unset names the
-/// block to set it in.
-#[test]
-fn chart_findings_point_at_the_template_line_and_the_value_to_change() {
-    if !tools() {
-        return;
-    }
-    let out = run(&fixtures(), &["scan", "web", "-f", "json"], None);
-    let doc = json(&out);
-    let places: Vec<String> = doc["findings"]
+/// `RULE CONTAINER SOURCE <- RENDERED`, and the value behind it, for each finding.
+fn places(doc: &Value) -> String {
+    let at = |l: &Value| {
+        format!(
+            "{}:{}:{}",
+            l["file"].as_str().unwrap(),
+            l["line"],
+            l["column"]
+        )
+    };
+    let lines: Vec<String> = doc["findings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| {
-            let at = |l: &Value| {
-                format!(
-                    "{}:{}:{}",
-                    l["file"].as_str().unwrap(),
-                    l["line"],
-                    l["column"]
-                )
-            };
             let value = match &f["value"] {
                 Value::Null => String::new(),
                 v => format!(
@@ -341,7 +332,51 @@ fn chart_findings_point_at_the_template_line_and_the_value_to_change() {
             )
         })
         .collect();
-    insta::assert_snapshot!(places.join("\n"));
+    lines.join("\n")
+}
+
+/// Each finding of the overlay at its base resource, or at the patch that set,
+/// added or removed the field: the component's sidecar at the component's patch, the
+/// host network at the strategic-merge patch, the token opt-out removed and the
+/// pod's runAsNonRoot replaced by the JSON 6902 operations.
+#[test]
+fn overlay_findings_point_at_the_base_or_the_patch() {
+    if !tools() {
+        return;
+    }
+    let out = run(
+        &fixtures(),
+        &["scan", "shop/overlays/prod", "-f", "json"],
+        None,
+    );
+    let doc = json(&out);
+    insta::assert_snapshot!(places(&doc));
+    let messages: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.ends_with(
+            "removed by the patch shop/overlays/prod/loosen.yaml:1 (base: shop/base/deployment.yaml:17)"
+        )),
+        "{messages:#?}"
+    );
+}
+
+/// Each finding of the chart as the user reads it: the template line, the value
+/// behind it, and the rendered line it came from. The subchart's values come from the
+/// parent's values.yaml under its name; a value the chart leaves unset names the
+/// block to set it in.
+#[test]
+fn chart_findings_point_at_the_template_line_and_the_value_to_change() {
+    if !tools() {
+        return;
+    }
+    let out = run(&fixtures(), &["scan", "web", "-f", "json"], None);
+    let doc = json(&out);
+    insta::assert_snapshot!(places(&doc));
     // Text and SARIF name the template too.
     let sarif = json(&run(&fixtures(), &["scan", "web", "-f", "sarif"], None));
     let uris: Vec<&str> = sarif["runs"][0]["results"]
