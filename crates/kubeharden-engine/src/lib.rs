@@ -28,7 +28,7 @@ use kubeharden_load::{
 pub use kubeharden_render::{RenderOptions, ValuesSet};
 use kubeharden_render::{Rendered, SourceMap};
 // The report types live in kubeharden-findings, below the rules; named here too.
-pub use kubeharden_findings::{ClusterStats, ScanReport, ScanStats};
+pub use kubeharden_findings::{ClusterStats, Counted, ScanReport, ScanStats};
 use kubeharden_rules::inline::{apply_inline, inline_exceptions, InlineException};
 use kubeharden_rules::RuleSet;
 use kubeharden_yaml::{parse_chunk, split_documents, Limits};

@@ -16,6 +16,8 @@ mod suppression;
 pub use finding::{
     AlertDetails, Finding, Location, Requirement, Severity, UnknownSeverity, ValueSource,
 };
-pub use report::{Checks, ClusterStats, ObjectLabels, ScanReport, ScanStats, SkippedChecks};
+pub use report::{
+    Checks, ClusterStats, Counted, ObjectLabels, ScanReport, ScanStats, SkippedChecks,
+};
 pub use rule::{Fix, Mitre, Pss, PssLevel, RuleCatalog, RuleInfo};
 pub use suppression::{Suppressed, Suppression, SuppressionKind};

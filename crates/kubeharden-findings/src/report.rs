@@ -40,6 +40,28 @@ pub struct ScanStats {
     pub objects: usize,
     /// Documents (or List items) skipped because they are not Kubernetes objects.
     pub skipped_documents: usize,
+    /// What `objects` counts.
+    pub counted: Counted,
+}
+
+/// What a report's `objects` count is: Kubernetes objects, or an audit log's events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Counted {
+    #[default]
+    Objects,
+    Events,
+}
+
+impl Counted {
+    /// The noun, singular or plural for `n`.
+    pub fn noun(self, n: usize) -> &'static str {
+        match (self, n == 1) {
+            (Counted::Objects, true) => "object",
+            (Counted::Objects, false) => "objects",
+            (Counted::Events, true) => "audit event",
+            (Counted::Events, false) => "audit events",
+        }
+    }
 }
 
 #[derive(Debug, Default)]

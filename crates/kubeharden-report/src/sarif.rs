@@ -183,7 +183,8 @@ struct Results<'a> {
 impl Serialize for Results<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let scan = self.report.scan;
-        let mut seq = serializer.serialize_seq(Some(scan.findings.len() + scan.suppressed.len()))?;
+        let mut seq =
+            serializer.serialize_seq(Some(scan.findings.len() + scan.suppressed.len()))?;
         for f in &scan.findings {
             seq.serialize_element(&result(f, self.rules))?;
         }

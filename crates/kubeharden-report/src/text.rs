@@ -274,9 +274,9 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
     let s = &scan.stats;
     write!(
         out,
-        "{findings} in {} object{}",
+        "{findings} in {} {}",
         s.objects,
-        plural(s.objects)
+        s.counted.noun(s.objects)
     )?;
     let live: Vec<&str> = scan
         .clusters

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use kubeharden_audit::net::{read_list, Cidr};
 use kubeharden_audit::read::{Input, MalformedLines};
 use kubeharden_audit::{analyse, Alert, AnalyseOptions, AuditConfig};
-use kubeharden_engine::{ScanReport, ScanStats};
+use kubeharden_engine::{Counted, ScanReport, ScanStats};
 use kubeharden_load::{LoadError, LoadErrorKind};
 use kubeharden_report::{printable, Format};
 use kubeharden_rules::{finding_from_alert, Finding, RuleSet, SkippedChecks};
@@ -183,6 +183,19 @@ fn stdout_closed() -> bool {
     poll(&mut fds, Some(&now)).is_ok_and(|_| fds[0].revents().contains(PollFlags::ERR))
 }
 
+/// A log with no audit event is no clean pass (a wrong file, an empty rotation, a
+/// format that is not the API server's): an error, so the run exits 2.
+fn no_events(files: &[std::path::PathBuf]) -> LoadError {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    LoadError::new(
+        &Arc::from(names.join(", ")),
+        None,
+        "no audit event was read: an API server's audit log holds one JSON event a line \
+         (audit.k8s.io/v1 Event) or an EventList; nothing was judged"
+            .to_string(),
+    )
+}
+
 pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
     crate::scan_cmd::set_threads(args.threads)?;
     if !matches!(
@@ -226,6 +239,9 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
         let pos = e.line.map(|line| Pos::new(line as u32, 1));
         LoadError::new(&e.file, pos, e.kind.to_string())
     }));
+    if result.events == 0 && !args.follow {
+        errors.push(no_events(&args.files));
+    }
     let mut findings: Vec<Finding> = result
         .alerts
         .into_iter()
@@ -243,6 +259,7 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
             bytes: 0,
             objects: result.events as usize,
             skipped_documents: 0,
+            counted: Counted::Events,
         },
         // Audit-log detectors make no checks of a configuration: no score.
         checks: Default::default(),

@@ -54,6 +54,7 @@ pub fn run(args: NodeArgs) -> Result<u8, CliError> {
             bytes: 0,
             objects: view.components.len() + usize::from(view.kubelet.is_some()),
             skipped_documents: 0,
+            ..ScanStats::default()
         },
         checks: checked.checks,
         ..ScanReport::default()

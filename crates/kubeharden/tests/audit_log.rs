@@ -463,3 +463,35 @@ fn exec_allow_list_takes_names_and_globs() {
     );
     assert_eq!(exec_subjects(&["--exec-allowed", "al"]), ["alice", "zed"]);
 }
+
+#[test]
+fn a_log_without_events_is_an_error_not_a_clean_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [("empty.log", ""), ("blank.log", "\n\n")] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = run(&[path.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(name) && err.contains("no audit event was read"),
+            "{name}: {err}"
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("in 0 audit events from 1 file"),
+            "{name}"
+        );
+    }
+    // One event is enough: judged, and clean.
+    let one = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces","verb":"list","user":{"username":"alice"},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"namespaces","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-12-01T10:00:00.000000Z","stageTimestamp":"2026-12-01T10:00:00.001000Z"}"#;
+    let path = dir.path().join("one.log");
+    std::fs::write(&path, format!("{one}\n")).unwrap();
+    let out = run(&[path.to_str().unwrap()], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("in 1 audit event from 1 file"));
+}
