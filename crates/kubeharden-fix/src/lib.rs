@@ -162,17 +162,20 @@ fn edit_one(
     Ok(after)
 }
 
-/// A finding's identity across a re-scan: rule, object, container and field.
-fn key(
-    f: &Finding,
-) -> (
+/// A finding's identity across a re-scan: rule, file, object, container and field
+/// (one object may be defined in several files, each judged and fixed for itself).
+type Key = (
     &'static str,
+    Arc<str>,
     Arc<kubeharden_load::Resource>,
     Option<String>,
     String,
-) {
+);
+
+fn key(f: &Finding) -> Key {
     (
         f.rule_id,
+        f.location.file.clone(),
         f.resource.clone(),
         f.container.clone(),
         f.path.clone(),
@@ -194,12 +197,14 @@ pub struct Verification {
 
 /// Scans `sources` with the edits of `edited` applied, as one cluster, and compares
 /// with the plan. `accepted` are the original findings that exceptions or a
-/// baseline suppressed: not fixed, and neither remaining nor new.
+/// baseline suppressed: not fixed, and neither remaining nor new. `known_errors` are
+/// the first scan's errors, which the re-scan finds again.
 pub fn verify(
     sources: &[Source],
     edited: &[Edited],
     plan: &Plan,
     accepted: &[Finding],
+    known_errors: &BTreeSet<String>,
     rules: &RuleSet,
     options: &ScanOptions,
 ) -> Verification {
@@ -222,9 +227,23 @@ pub fn verify(
         .filter(|j| matches!(j.verdict, Verdict::Fixed(_)))
         .map(|j| key(&j.finding))
         .collect();
-    let touched: BTreeSet<_> = plan.objects.iter().map(|o| o.resource.clone()).collect();
+    let touched: BTreeSet<_> = plan
+        .objects
+        .iter()
+        .map(|o| (o.file.clone(), o.resource.clone()))
+        .collect();
+    // Errors the first scan had too are not the edits' doing.
     let mut out = Verification {
-        errors: report.errors.iter().map(ToString::to_string).collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(ToString::to_string)
+            .filter(|e| {
+                !known_errors
+                    .iter()
+                    .any(|k| without_place(k) == without_place(e))
+            })
+            .collect(),
         ..Verification::default()
     };
     for f in report.findings {
@@ -236,11 +255,23 @@ pub fn verify(
             out.not_cleared.push(f);
         } else if before.contains(&k) {
             out.remaining.push(f);
-        } else if touched.contains(&f.resource) {
+        } else if touched.contains(&(f.location.file.clone(), f.resource.clone())) {
             out.introduced.push(f);
         }
     }
     out
+}
+
+/// An error's text without its line and column (`file:12:3: message` ->
+/// `file: message`): the edits move lines.
+fn without_place(error: &str) -> (&str, &str) {
+    let (place, message) = error.split_once(": ").unwrap_or(("", error));
+    let file = place
+        .rsplitn(3, ':')
+        .last()
+        .filter(|_| place.matches(':').count() >= 2)
+        .unwrap_or(place);
+    (file, message)
 }
 
 /// A unified diff of one edited file, for `--dry-run`.
@@ -250,4 +281,19 @@ pub fn diff(edited: &Edited) -> String {
         .context_radius(3)
         .header(&format!("a/{}", edited.name), &format!("b/{}", edited.name))
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_compare_without_their_place() {
+        assert_eq!(
+            super::without_place("a/b.yaml:45:13: Service s: bad port"),
+            ("a/b.yaml", "Service s: bad port")
+        );
+        assert_eq!(
+            super::without_place("a/b.yaml: unreadable"),
+            ("a/b.yaml", "unreadable")
+        );
+    }
 }

@@ -71,6 +71,7 @@ pub fn run(mut args: FixArgs) -> Result<u8, CliError> {
         errors: report.errors.iter().map(ToString::to_string).collect(),
         ..Outcome::default()
     };
+    let known: BTreeSet<String> = outcome.errors.iter().cloned().collect();
     let mut all_sources = Vec::new();
     for cluster in &clusters {
         let sources = read_sources(&cluster.inputs, args.scan.max_file_size);
@@ -84,7 +85,9 @@ pub fn run(mut args: FixArgs) -> Result<u8, CliError> {
         let objects = load_objects(&sources, &options);
         let plan = plan(&objects, &findings, &fix_options);
         let (edited, failures) = edit_sources(&sources, &plan, &options);
-        let check = verify(&sources, &edited, &plan, &accepted, &rules, &options);
+        let check = verify(
+            &sources, &edited, &plan, &accepted, &known, &rules, &options,
+        );
         merge(&mut outcome, plan, edited, failures, check);
         all_sources.extend(sources);
     }

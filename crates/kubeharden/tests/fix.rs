@@ -45,11 +45,14 @@ const VALUES: &[&str] = &[
     "256Mi",
 ];
 
-/// A finding's identity in JSON: rule, object, container, field.
-fn key(f: &Value) -> (String, String, String, String) {
+type Key = (String, String, String, String, String);
+
+/// A finding's identity in JSON: rule, file, object, container, field.
+fn key(f: &Value) -> Key {
     let r = &f["resource"];
     (
         f["rule_id"].as_str().unwrap().to_string(),
+        f["location"]["file"].as_str().unwrap().to_string(),
         format!("{}/{}/{}", r["kind"], r["namespace"], r["name"]),
         f["container"].to_string(),
         f["path"].as_str().unwrap().to_string(),
@@ -83,13 +86,11 @@ fn fix(dir: &Path, args: &[&str]) -> Value {
     report
 }
 
-/// The scan's findings of `path` (run in `dir`), as keys.
-fn scan_keys(dir: &Path, path: &str) -> BTreeSet<(String, String, String, String)> {
-    let out = common::run_in(
-        dir,
-        &["scan", path, "--format", "json", "--no-config"],
-        None,
-    );
+/// The scan's findings of `paths` (run in `dir`, each rule's finding apart), as keys.
+fn scan_keys(dir: &Path, paths: &[&str]) -> BTreeSet<Key> {
+    let mut args = vec!["scan", "--format", "json", "--no-config", "--no-merge"];
+    args.extend_from_slice(paths);
+    let out = common::run_in(dir, &args, None);
     common::json(&out)["findings"]
         .as_array()
         .unwrap()
@@ -119,7 +120,7 @@ fn in_place_fixes_of_the_example_scan_clean_and_keep_the_text() {
     // Every fixed finding is gone from a scan of the written file.
     let fixed = fixes(&report, "fixed");
     assert!(fixed.len() >= 40, "{} fixed", fixed.len());
-    let now = scan_keys(dir.path(), "app");
+    let now = scan_keys(dir.path(), &["app"]);
     for f in &fixed {
         assert!(!now.contains(&key(f)), "still there: {f}");
     }
@@ -240,10 +241,243 @@ fn patches_build_with_kustomize_and_scan_clean() {
         String::from_utf8_lossy(&built.stderr)
     );
     std::fs::write(dir.path().join("built.yaml"), &built.stdout).unwrap();
-    let now = scan_keys(dir.path(), "built.yaml");
+    let now: BTreeSet<_> = scan_keys(dir.path(), &["built.yaml"])
+        .into_iter()
+        .map(|(rule, _, object, container, path)| (rule, object, container, path))
+        .collect();
     let fixed = fixes(&report, "fixed");
     assert!(fixed.len() >= 40);
     for f in fixed {
-        assert!(!now.contains(&key(f)), "still there after kustomize: {f}");
+        let (rule, _, object, container, path) = key(f);
+        assert!(
+            !now.contains(&(rule, object, container, path)),
+            "still there after kustomize: {f}"
+        );
     }
+}
+
+/// The keys a fix edit may replace or extend on a line of its own; any other line
+/// of the source stays as it was.
+const EDITED_KEYS: &[&str] = &[
+    "allowPrivilegeEscalation",
+    "runAsNonRoot",
+    "runAsUser",
+    "readOnlyRootFilesystem",
+    "automountServiceAccountToken",
+    "securityContext",
+    "resources",
+    "limits",
+    "requests",
+    "drop",
+    "type:",
+];
+
+/// Checks one written file's diff: every removed line is one the fixes replace or
+/// extend (a value, or a flow mapping that gained a key), so comments and all other
+/// lines are kept.
+fn only_fixed_lines_changed(file: &str, diff: &str) {
+    // A last line without a newline shows as removed and added again.
+    let added: BTreeSet<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('+'))
+        .map(|l| &l[1..])
+        .collect();
+    let removed = diff
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .filter(|l| !added.contains(&l[1..]));
+    for line in removed {
+        assert!(
+            EDITED_KEYS.iter().any(|k| line.contains(k))
+                || line.contains('{')
+                || line.contains('['),
+            "{file}: the edit removed {line:?}"
+        );
+        assert!(
+            !line[1..].trim_start().starts_with('#'),
+            "{file}: comment lost: {line}"
+        );
+    }
+}
+
+#[test]
+fn in_place_fixes_of_the_real_corpus_scan_clean_and_keep_the_text() {
+    let Some(corpus) =
+        kubeharden_testkit::shared("corpus/real", "fix is not tried on real manifests")
+    else {
+        return;
+    };
+    let dir = copy_tree(&corpus, "real");
+    // Each project a PATH, so a cluster of its own, as a user would fix it.
+    let mut projects: Vec<String> = std::fs::read_dir(dir.path().join("real"))
+        .unwrap()
+        .map(|e| format!("real/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    projects.sort();
+    let mut args: Vec<&str> = vec!["--in-place", "--fail-on-errors", "never"];
+    args.extend(projects.iter().map(String::as_str));
+    args.extend_from_slice(VALUES);
+    let report = fix(dir.path(), &args);
+    let fixed = fixes(&report, "fixed");
+    let refused = fixes(&report, "refused");
+    eprintln!(
+        "corpus: {} fixed, {} refused, {} not fixable, {} remaining, {} files written",
+        fixed.len(),
+        refused.len(),
+        report["summary"]["not_fixable"],
+        report["summary"]["remaining"],
+        report["written"].as_array().unwrap().len()
+    );
+    assert!(fixed.len() > 3000, "{} fixed", fixed.len());
+    assert!(!refused.is_empty());
+    // Only the scan's own input errors: no file failed to edit.
+    let errors = report["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .all(|e| !e.as_str().unwrap().contains("not edited")),
+        "{errors:#?}"
+    );
+
+    // A fresh scan of the written files: every fixed finding is gone.
+    let paths: Vec<&str> = projects.iter().map(String::as_str).collect();
+    let now = scan_keys(dir.path(), &paths);
+    for f in &fixed {
+        assert!(!now.contains(&key(f)), "still there: {f}");
+    }
+    // Every written file kept its comments and every line the fixes do not change.
+    for d in report["diffs"].as_array().unwrap() {
+        only_fixed_lines_changed(d["file"].as_str().unwrap(), d["diff"].as_str().unwrap());
+    }
+    // Each refusal says why.
+    assert!(refused
+        .iter()
+        .all(|f| !f["detail"].as_str().unwrap().is_empty()));
+    api_server_takes_what_it_took(&corpus, dir.path(), &report);
+}
+
+/// The test bed's API server takes every object of the written files that it took
+/// before the fixes (server-side dry run, in the namespaces they name).
+fn api_server_takes_what_it_took(corpus: &Path, fixed: &Path, report: &Value) {
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
+    // A slice of the written files (each apply of hundreds of objects takes minutes).
+    let written: Vec<String> = report["written"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap().to_string())
+        .step_by(6)
+        .collect();
+    let namespaces: BTreeSet<&str> = report["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["resource"]["namespace"].as_str())
+        .collect();
+    for ns in &namespaces {
+        let _ = tb.kubectl("admin", &["create", "namespace", ns]);
+    }
+    let originals = copy_tree(corpus, "real");
+    let before = server_takes(tb, originals.path(), &written);
+    let after = server_takes(tb, fixed, &written);
+    eprintln!(
+        "corpus on the API server: {} objects of the {} edited files taken before the fixes, {} after",
+        before.len(),
+        written.len(),
+        after.len()
+    );
+    assert!(before.len() > 50, "{}", before.len());
+    assert!(
+        after.is_superset(&before),
+        "refused after the fix: {:?}",
+        before.difference(&after)
+    );
+}
+
+/// `kubectl apply --dry-run=server` of `files` (in `dir`) on the test bed: the
+/// objects the server took, as kubectl names them.
+fn server_takes(
+    tb: &kubeharden_testbed::Testbed,
+    dir: &Path,
+    files: &[String],
+) -> BTreeSet<String> {
+    let mut args = vec!["apply", "--dry-run=server"];
+    for f in files {
+        args.push("-f");
+        args.push(f);
+    }
+    let kubeconfig = tb.kubeconfig.display().to_string();
+    let out = std::process::Command::new(tb.bin.join("kubectl"))
+        .args(["--kubeconfig", &kubeconfig, "--context", "admin"])
+        .args(&args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            l.split(" (server dry run)")
+                .next()
+                .unwrap()
+                .replace(" configured", " created")
+        })
+        .collect()
+}
+
+#[test]
+fn the_api_server_takes_the_edited_and_the_patched_objects() {
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
+    let _ = tb.kubectl("admin", &["create", "namespace", "shop"]);
+    // In place.
+    let dir = copy_tree(&common::root().join("examples/insecure"), "app");
+    let file = vec!["app/shop.yaml".to_string()];
+    let before = server_takes(tb, dir.path(), &file);
+    assert!(before.len() >= 10, "{before:?}");
+    let mut args = vec!["--in-place", "app", "--default-deny"];
+    args.extend_from_slice(VALUES);
+    fix(dir.path(), &args);
+    let after = server_takes(tb, dir.path(), &file);
+    assert!(
+        after.is_superset(&before),
+        "refused after the fix: {:?}",
+        before.difference(&after)
+    );
+    assert!(
+        after
+            .iter()
+            .any(|o| o.contains("networkpolicy") && o.contains("kubeharden-default-deny")),
+        "{after:?}"
+    );
+
+    // Patches, built by the test bed's kubectl.
+    let dir = copy_tree(&common::root().join("examples/insecure"), "app");
+    let mut args = vec!["app", "--default-deny"];
+    args.extend_from_slice(VALUES);
+    fix(dir.path(), &args);
+    let built = std::process::Command::new(tb.bin.join("kubectl"))
+        .args([
+            "kustomize",
+            "--load-restrictor",
+            "LoadRestrictionsNone",
+            "kubeharden-fixes",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    std::fs::write(dir.path().join("built.yaml"), &built.stdout).unwrap();
+    let patched = server_takes(tb, dir.path(), &["built.yaml".to_string()]);
+    assert!(
+        patched.is_superset(&before),
+        "refused after patching: {:?}",
+        before.difference(&patched)
+    );
 }
