@@ -351,11 +351,11 @@ pub struct SelectArgs {
     pub ignore: Vec<String>,
     /// Only report findings of this severity or higher (each finding's own severity;
     /// checks whose findings it hides leave the compliance score).
-    #[arg(long, value_name = "LEVEL", value_parser = parse_severity)]
+    #[arg(long, value_name = "LEVEL", value_parser = Choices::new(parse_severity, SEVERITIES))]
     pub min_severity: Option<Severity>,
     /// Exit 1 when a finding is at or above LEVEL (critical, high, medium, low, info, or
     /// none) [default: low].
-    #[arg(long, value_name = "LEVEL", value_parser = parse_fail_on)]
+    #[arg(long, value_name = "LEVEL", value_parser = Choices::new(parse_fail_on, FAIL_ON_LEVELS))]
     pub fail_on: Option<FailOn>,
     /// Whether errors in the input (files that cannot be read or parsed, such as
     /// template placeholders) fail the run with exit code 2: always, or never (they are
@@ -411,7 +411,7 @@ pub enum FailOnErrors {
 #[derive(Args)]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, short = 'f', default_value = "text", value_parser = parse_format)]
+    #[arg(long, short = 'f', default_value = "text", value_parser = Choices::new(parse_format, FORMATS))]
     pub format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -429,7 +429,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Rule set: all, nsa-cisa, pss-baseline or pss-restricted [default: all].
-    #[arg(long, value_parser = parse_framework)]
+    #[arg(long, value_parser = Choices::new(parse_framework, FRAMEWORKS))]
     pub framework: Option<Framework>,
     #[command(flatten)]
     pub selection: SelectArgs,
@@ -441,7 +441,7 @@ pub struct ScanArgs {
     pub threads: Option<usize>,
     /// The Pod Security level every namespace should enforce: baseline or restricted
     /// [default: baseline].
-    #[arg(long, value_name = "LEVEL", value_parser = parse_pss_level)]
+    #[arg(long, value_name = "LEVEL", value_parser = Choices::new(parse_pss_level, PSS_LEVELS))]
     pub pss_target: Option<PssLevel>,
     /// Largest file to read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = kubeharden_load::DEFAULT_MAX_FILE_SIZE)]
@@ -591,7 +591,7 @@ pub struct ClusterScanArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Rule set: all, nsa-cisa, pss-baseline or pss-restricted [default: all].
-    #[arg(long, value_parser = parse_framework)]
+    #[arg(long, value_parser = Choices::new(parse_framework, FRAMEWORKS))]
     pub framework: Option<Framework>,
     #[command(flatten)]
     pub selection: SelectArgs,
@@ -600,7 +600,7 @@ pub struct ClusterScanArgs {
     pub threads: Option<usize>,
     /// The Pod Security level every namespace should enforce: baseline or restricted
     /// [default: baseline].
-    #[arg(long, value_name = "LEVEL", value_parser = parse_pss_level)]
+    #[arg(long, value_name = "LEVEL", value_parser = Choices::new(parse_pss_level, PSS_LEVELS))]
     pub pss_target: Option<PssLevel>,
     /// Report each rule's finding apart, even where several state one problem of one
     /// object (by default they are one finding that names every rule it stands for).
@@ -613,7 +613,7 @@ pub struct RulesArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// Only the rules of this framework.
-    #[arg(long, default_value = "all", value_parser = parse_framework)]
+    #[arg(long, default_value = "all", value_parser = Choices::new(parse_framework, FRAMEWORKS))]
     pub framework: Framework,
 }
 
@@ -623,25 +623,92 @@ pub struct ExplainArgs {
     pub rule: String,
 }
 
+const FORMATS: &[&str] = &[
+    "text",
+    "json",
+    "sarif",
+    "junit",
+    "policyreport",
+    "html",
+    "markdown",
+];
+const FRAMEWORKS: &[&str] = &["all", "nsa-cisa", "pss-baseline", "pss-restricted"];
+const SEVERITIES: &[&str] = &["critical", "high", "medium", "low", "info"];
+const FAIL_ON_LEVELS: &[&str] = &["critical", "high", "medium", "low", "info", "none"];
+const PSS_LEVELS: &[&str] = &["baseline", "restricted"];
+
+/// A value parser that keeps our own parsing and messages ("did you mean") and tells
+/// clap the values there are, so `--help`, shell completions and man pages list them.
+struct Choices<T, E> {
+    parse: fn(&str) -> Result<T, E>,
+    values: &'static [&'static str],
+}
+
+// By hand: a derive would ask `T: Clone, E: Clone`, and only the pointer is copied.
+impl<T, E> Clone for Choices<T, E> {
+    fn clone(&self) -> Self {
+        Choices {
+            parse: self.parse,
+            values: self.values,
+        }
+    }
+}
+
+impl<T, E> Choices<T, E> {
+    fn new(parse: fn(&str) -> Result<T, E>, values: &'static [&'static str]) -> Self {
+        Choices { parse, values }
+    }
+}
+
+impl<T, E> clap::builder::TypedValueParser for Choices<T, E>
+where
+    T: Clone + Send + Sync + 'static,
+    E: std::fmt::Display + Send + Sync + 'static,
+{
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let fail = |why: String| {
+            let arg = arg.map_or_else(|| "...".to_string(), ToString::to_string);
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!(
+                    "invalid value '{}' for '{arg}': {why}\n",
+                    value.to_string_lossy()
+                ),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value
+            .to_str()
+            .ok_or_else(|| fail("not UTF-8".to_string()))?;
+        (self.parse)(text).map_err(|e| fail(e.to_string()))
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            self.values
+                .iter()
+                .map(|v| clap::builder::PossibleValue::new(*v)),
+        ))
+    }
+}
+
 fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse().map_err(|e: UnknownFormat| {
-        let formats = [
-            "text",
-            "json",
-            "sarif",
-            "junit",
-            "policyreport",
-            "html",
-            "markdown",
-        ];
-        format!("{e}{}", did_you_mean(s, formats))
-    })
+    s.parse()
+        .map_err(|e: UnknownFormat| format!("{e}{}", did_you_mean(s, FORMATS.iter().copied())))
 }
 
 fn parse_framework(s: &str) -> Result<Framework, String> {
     s.parse().map_err(|e: UnknownFramework| {
-        let frameworks = ["all", "nsa-cisa", "pss-baseline", "pss-restricted"];
-        format!("{e}{}", did_you_mean(s, frameworks))
+        format!("{e}{}", did_you_mean(s, FRAMEWORKS.iter().copied()))
     })
 }
 

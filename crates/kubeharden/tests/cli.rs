@@ -597,15 +597,23 @@ fn rbac_escalation_path_is_a_finding() {
         "-f",
         "json",
     ]));
+    // Two subjects reach cluster-admin through sa:ci/builder: one finding, at the
+    // binding that makes the builder cluster-admin, with both paths.
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 1);
     let f = &doc["findings"][0];
     assert_eq!(f["rule_id"], "KH620");
     let message = f["message"].as_str().unwrap();
     assert!(
-        message.starts_with("sa:ci/deployer can gain cluster-admin power in 2 step(s)"),
+        message.starts_with("2 subjects can gain cluster-admin power through sa:ci/builder"),
         "{message}"
     );
-    assert!(message.contains("sa:ci/builder"));
+    assert!(message.contains("sa:ci/deployer in 2 step(s)"), "{message}");
+    assert!(
+        message.contains("group:developers in 2 step(s)"),
+        "{message}"
+    );
     assert_eq!(f["location"]["file"], "examples/rbac/rbac.yaml");
+    assert_eq!(f["resource"]["name"], "builder-admin");
 }
 
 /// `cluster --snapshot F --output F` would overwrite one with the other: refused

@@ -37,6 +37,30 @@ fn completions_name_the_commands_and_flags_for_each_shell() {
 }
 
 #[test]
+fn completions_offer_the_values_of_formats_levels_and_frameworks() {
+    let (_, bash, _) = stdout(&["completions", "bash"]);
+    assert!(
+        bash.contains("text json sarif junit policyreport html markdown"),
+        "--format values"
+    );
+    assert!(
+        bash.contains("critical high medium low info none"),
+        "--fail-on values"
+    );
+    assert!(bash.contains("nsa-cisa pss-baseline pss-restricted"));
+    assert!(bash.contains("baseline restricted"));
+    let (_, fish, _) = stdout(&["completions", "fish"]);
+    assert!(
+        fish.contains("-l min-severity") && fish.contains("critical\\t"),
+        "{fish}"
+    );
+    // The values are told, and our own messages kept.
+    let (code, _, err) = stdout(&["scan", ".", "--format", "jsn"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("did you mean \"json\"?"), "{err}");
+}
+
+#[test]
 fn man_pages_cover_every_command() {
     let (code, page, err) = stdout(&["man"]);
     assert_eq!(code, Some(0), "{err}");
