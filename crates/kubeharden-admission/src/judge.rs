@@ -222,14 +222,16 @@ impl Reviewer {
         }
         let object = self.object(request, &namespace, root);
         let judged = self.judge(&object, lowest);
-        let old: BTreeSet<(&str, String)> = match (request.operation, request.old_object) {
+        // Findings of the old object by fingerprint (containers by name, not index), so a
+        // container added before an old one does not make the old one's problems new.
+        let old: BTreeSet<String> = match (request.operation, request.old_object) {
             (Operation::Update, Some(old)) => kubeharden_live::read_object(old.get().as_bytes())
                 .map(|root| {
                     let old = self.object(request, &namespace, root);
                     self.judge(&old, lowest)
                         .findings
                         .into_iter()
-                        .map(|f| (f.rule_id, f.path))
+                        .map(|f| f.fingerprint())
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -345,6 +347,9 @@ impl Reviewer {
             if *f.resource != *object.resource || f.severity < lowest {
                 continue;
             }
+            if object.resource.kind == "Namespace" && NAMESPACE_CONTENTS.contains(&f.rule_id) {
+                continue;
+            }
             // Without the cluster, a condition on another object (its ServiceAccount
             // disables automount) cannot be settled: not judged, never refused.
             if self.view.is_none() && f.requires.is_some() {
@@ -363,7 +368,7 @@ impl Reviewer {
         resource: &Resource,
         modes: &Modes,
         judged: &Judged,
-        old: &BTreeSet<(&str, String)>,
+        old: &BTreeSet<String>,
     ) -> Verdict {
         let at = |level: Option<Severity>, f: &Finding| level.is_some_and(|l| f.severity >= l);
         let mut fired = Vec::new();
@@ -371,7 +376,7 @@ impl Reviewer {
         let mut warnings = Vec::new();
         let mut audited = Vec::new();
         for f in &judged.findings {
-            let existing = old.contains(&(f.rule_id, f.path.clone()));
+            let existing = old.contains(&f.fingerprint());
             if at(modes.enforce, f) && !existing {
                 refusing.push((f, self.fixes.get(f.rule_id).map(String::as_str)));
                 fired.push((f.rule_id, Mode::Enforce));
@@ -426,6 +431,12 @@ impl Reviewer {
         }
     }
 }
+
+/// Rules that judge a Namespace by the objects in it (default-deny policies, a
+/// LimitRange, a quota). None of those can exist before the namespace does, so a
+/// namespace is never refused (nor warned about) for them at the door; `scan` and
+/// `cluster` judge them once it holds objects.
+const NAMESPACE_CONTENTS: [&str; 4] = ["KH510", "KH511", "KH520", "KH521"];
 
 #[derive(Default)]
 struct Judged {

@@ -50,6 +50,12 @@ pub enum CertError {
     NoCertificate { file: String },
     #[error("{file}: the key is of no supported type: {message}")]
     Key { file: String, message: String },
+    #[error("{key} is not the key of the certificate in {cert} ({message})")]
+    Mismatch {
+        cert: String,
+        key: String,
+        message: String,
+    },
 }
 
 /// A server that could not start.
@@ -83,7 +89,21 @@ pub fn load_certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey, CertE
         file: name(key),
         message: e.to_string(),
     })?;
-    Ok(CertifiedKey::new(chain, signing))
+    let pair = CertifiedKey::new(chain, signing);
+    // A renewal that writes one file before the other must not be served: every
+    // handshake would fail until the second file arrives.
+    match pair.keys_match() {
+        // A key type whose public half rustls cannot derive cannot be compared.
+        Ok(())
+        | Err(tokio_rustls::rustls::Error::InconsistentKeys(
+            tokio_rustls::rustls::InconsistentKeys::Unknown,
+        )) => Ok(pair),
+        Err(e) => Err(CertError::Mismatch {
+            cert: name(cert),
+            key: name(key),
+            message: e.to_string(),
+        }),
+    }
 }
 
 /// The serving certificate, swapped in place when its files change.
@@ -401,5 +421,26 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(missing.contains("nope"), "{missing}");
+    }
+
+    #[test]
+    fn a_key_of_another_certificate_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: String| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let make = || crate::certs::generate(vec!["127.0.0.1".to_string()]).unwrap();
+        let ((_, one_cert, one_key), (_, _, other_key)) = (make(), make());
+        let cert = write("tls.crt", one_cert);
+        let key = write("tls.key", one_key);
+        assert!(load_certified_key(&cert, &key).is_ok());
+        let stale = write("old.key", other_key);
+        let err = load_certified_key(&cert, &stale).unwrap_err().to_string();
+        assert!(
+            err.contains("old.key is not the key of the certificate in") && err.contains("tls.crt"),
+            "{err}"
+        );
     }
 }

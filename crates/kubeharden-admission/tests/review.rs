@@ -231,6 +231,17 @@ fn dry_run_is_judged_the_same() {
     assert!(v.dry_run);
 }
 
+fn warns_kh101_already_present(v: &Verdict) {
+    assert!(
+        v.response
+            .warnings
+            .iter()
+            .any(|w| w.contains("KH101") && w.contains("already present")),
+        "{:?}",
+        v.response.warnings
+    );
+}
+
 #[test]
 fn update_refuses_only_what_is_new() {
     let old = to_json(PRIVILEGED_POD);
@@ -240,14 +251,7 @@ fn update_refuses_only_what_is_new() {
     body["request"]["oldObject"] = old.clone();
     let v = judge(&reviewer(enforcing()), &body);
     assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
-    assert!(
-        v.response
-            .warnings
-            .iter()
-            .any(|w| w.contains("KH101") && w.contains("already present")),
-        "{:?}",
-        v.response.warnings
-    );
+    warns_kh101_already_present(&v);
     // An update that adds host networking is refused for that alone.
     let mut worse = old.clone();
     worse["spec"]["hostNetwork"] = json!(true);
@@ -454,6 +458,11 @@ fn findings_are_scans_findings() {
             .findings
             .iter()
             .filter(|f| f.requires.is_none() && f.rule_id != "KH532")
+            // A Namespace is not judged at the door by the objects it cannot hold yet.
+            .filter(|f| {
+                f.resource.kind != "Namespace"
+                    || !["KH510", "KH511", "KH520", "KH521"].contains(&f.rule_id)
+            })
             .map(|f| {
                 format!(
                     "{} {}",
@@ -556,4 +565,36 @@ fn project_severity_overrides_move_a_finding_below_the_enforce_level() {
         &review(&to_json(PRIVILEGED_POD), "CREATE"),
     );
     assert_eq!(v.decision, Decision::Allowed, "{:?}", v.response);
+}
+
+#[test]
+fn a_new_namespace_is_not_refused_for_the_policies_it_cannot_hold_yet() {
+    let namespace = json!({"apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": "team-a", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}});
+    let v = judge(&reviewer(enforcing()), &review(&namespace, "CREATE"));
+    assert_eq!(v.decision, Decision::Allowed, "{:?}", v.response);
+    let said = format!("{:?}", v.response);
+    for rule in ["KH510", "KH511", "KH520", "KH521"] {
+        assert!(!said.contains(rule), "{rule}: {said}");
+    }
+    // What a namespace says of itself is still judged: no Pod Security label.
+    let bare = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-b"}});
+    let v = judge(&reviewer(enforcing()), &review(&bare, "CREATE"));
+    assert_eq!(v.decision, Decision::Denied, "{:?}", v.response);
+}
+
+#[test]
+fn update_knows_old_containers_by_name_not_place() {
+    let old = to_json(PRIVILEGED_POD);
+    let sidecar = to_json(HARDENED_POD)["spec"]["containers"][0].clone();
+    let mut with_sidecar = old.clone();
+    let mut sidecar = sidecar;
+    sidecar["name"] = json!("side");
+    with_sidecar["spec"]["containers"] = json!([sidecar, old["spec"]["containers"][0].clone()]);
+    let mut body = review(&with_sidecar, "UPDATE");
+    body["request"]["oldObject"] = old;
+    let v = judge(&reviewer(enforcing()), &body);
+    // Container c's problems moved from [0] to [1]: still old, never refused.
+    assert!(!message(&v).contains("containers[1]"), "{}", message(&v));
+    warns_kh101_already_present(&v);
 }
