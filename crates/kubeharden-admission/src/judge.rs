@@ -117,7 +117,7 @@ impl Reviewer {
         let fixes = rules
             .rules()
             .iter()
-            .filter_map(|r| Some((r.def.id, message::fix_of(r.info.doc)?)))
+            .filter_map(|r| Some((r.def.id, r.info.fix()?.summary)).filter(|(_, s)| !s.is_empty()))
             .collect();
         Ok(Reviewer {
             rules,
@@ -412,7 +412,10 @@ impl Reviewer {
             let text = message::refusal(&resource.to_string(), level, &refusing);
             Response::deny(uid, 403, Some("Forbidden"), text)
         };
-        response.warnings = warnings;
+        response.warnings = message::capped(warnings, message::MAX_WARNINGS, |n| {
+            format!("kubeharden: {n} more warnings (kubeharden scan lists them all)")
+        });
+        let audited = message::capped(audited, message::MAX_AUDITED, |n| format!("{n} more"));
         if !audited.is_empty() {
             response.audit_annotations = BTreeMap::from([(
                 "findings".to_string(),

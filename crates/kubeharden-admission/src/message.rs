@@ -11,21 +11,16 @@ pub fn line(f: &Finding) -> String {
     )
 }
 
-/// The *Fix* section of a rule's documentation, as one paragraph.
-pub fn fix_of(doc: &str) -> Option<String> {
-    let mut lines = doc.lines().skip_while(|l| l.trim() != "## Fix").skip(1);
-    let mut fix = Vec::new();
-    for l in lines.by_ref() {
-        let l = l.trim();
-        if l.is_empty() && !fix.is_empty() || l.starts_with('#') || l.starts_with("```") {
-            break;
-        }
-        if !l.is_empty() {
-            fix.push(l);
-        }
-    }
-    (!fix.is_empty()).then(|| fix.join(" "))
-}
+/// The most findings a refusal lists (kubectl prints it whole; the real corpus's
+/// worst object fails 63 checks), the rest counted: `kubeharden scan` lists them all.
+pub const MAX_REFUSED: usize = 100;
+
+/// The most warnings an answer carries: the API server keeps only the first few
+/// kilobytes of them.
+pub const MAX_WARNINGS: usize = 20;
+
+/// The most entries of the `findings` audit annotation (every audit event holds it).
+pub const MAX_AUDITED: usize = 100;
 
 /// The refusal: the object, then each failing rule with its field path, what is wrong
 /// and the fix.
@@ -35,10 +30,12 @@ pub fn refusal(object: &str, level: &str, failing: &[(&Finding, Option<&str>)]) 
         "kubeharden: {object} fails {n} check{} at or above {level}:",
         if n == 1 { "" } else { "s" }
     );
-    for (finding, fix) in failing {
+    let mut fixes_told = std::collections::HashSet::new();
+    for (finding, fix) in failing.iter().take(MAX_REFUSED) {
         out.push_str("\n- ");
         out.push_str(&line(finding));
-        if let Some(fix) = fix {
+        // A rule failing in several containers: its fix once.
+        if let Some(fix) = fix.filter(|_| fixes_told.insert(finding.rule_id)) {
             if !out.ends_with('.') {
                 out.push('.');
             }
@@ -46,7 +43,23 @@ pub fn refusal(object: &str, level: &str, failing: &[(&Finding, Option<&str>)]) 
             out.push_str(fix);
         }
     }
+    if n > MAX_REFUSED {
+        out.push_str(&format!(
+            "\n- and {} more (kubeharden scan lists them all)",
+            n - MAX_REFUSED
+        ));
+    }
     out
+}
+
+/// `items` cut to `max`, the last entry saying how many were left out.
+pub fn capped(mut items: Vec<String>, max: usize, more: impl Fn(usize) -> String) -> Vec<String> {
+    if items.len() > max {
+        let left = items.len() - (max - 1);
+        items.truncate(max - 1);
+        items.push(more(left));
+    }
+    items
 }
 
 #[cfg(test)]
@@ -54,13 +67,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_fix_is_the_first_paragraph_of_its_section() {
-        let doc = "## What it does\nx\n\n## Fix\nRemove `privileged: true`. If\nneeded, grant one capability.\n\nMore.\n";
-        assert_eq!(
-            fix_of(doc).unwrap(),
-            "Remove `privileged: true`. If needed, grant one capability."
-        );
-        assert_eq!(fix_of("## Fix\n```yaml\na: 1\n```\n"), None);
-        assert_eq!(fix_of("no sections"), None);
+    fn long_lists_are_capped_and_counted() {
+        let items: Vec<String> = (0..30).map(|i| i.to_string()).collect();
+        let cut = capped(items, 20, |n| format!("{n} more"));
+        assert_eq!(cut.len(), 20);
+        assert_eq!(cut[18], "18");
+        assert_eq!(cut[19], "11 more");
+        let few: Vec<String> = vec!["a".into()];
+        assert_eq!(capped(few.clone(), 20, |n| format!("{n} more")), few);
     }
 }
