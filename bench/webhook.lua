@@ -5,7 +5,7 @@ for line in io.lines(os.getenv("REVIEWS") or "reviews.jsonl") do
   reviews[#reviews + 1] = line
 end
 local next_one = 0
-local bad = 0
+bad = 0 -- global: done() reads it from each thread with thread:get
 local threads = {}
 
 function setup(thread)

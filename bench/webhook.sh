@@ -13,7 +13,7 @@ out=bench-out/webhook
 mkdir -p "$out"
 
 cargo build --release -q -p kubeharden
-kh=target/release/kubeharden
+kh="${CARGO_TARGET_DIR:-target}/release/kubeharden"
 [ -s "$out/reviews.jsonl" ] || python3 bench/make_reviews.py ../shared/corpus/real >"$out/reviews.jsonl"
 if [ ! -s "$out/tls.crt" ]; then
   openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=127.0.0.1 \

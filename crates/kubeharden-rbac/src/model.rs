@@ -149,6 +149,15 @@ impl<'v> RbacModel<'v> {
     /// built-in's name does not replace it: the API server reconciles built-ins at
     /// start-up, adding back what is missing, unless the object is annotated
     /// `rbac.authorization.kubernetes.io/autoupdate: "false"`.
+    /// The model of a view without roles or bindings of its own: the bootstrap policy
+    /// alone, built once. An admission review of one Pod would otherwise rebuild (and
+    /// aggregate) the whole bootstrap policy for each request.
+    pub fn bootstrap_only() -> &'static RbacModel<'static> {
+        static EMPTY: std::sync::OnceLock<ClusterView> = std::sync::OnceLock::new();
+        static MODEL: std::sync::OnceLock<RbacModel<'static>> = std::sync::OnceLock::new();
+        MODEL.get_or_init(|| RbacModel::build(EMPTY.get_or_init(ClusterView::default)))
+    }
+
     pub fn build(view: &'v ClusterView) -> RbacModel<'v> {
         let builtin = bootstrap();
         let mut roles = build_roles(builtin, view);

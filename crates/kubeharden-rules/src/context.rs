@@ -155,6 +155,9 @@ impl<'a> ClusterCtx<'a> {
     /// The RBAC model of the scan (with the bootstrap policy), built on first use by
     /// whichever rule needs it first (cluster rules run in parallel).
     pub fn rbac(&self) -> &RbacModel<'a> {
+        if self.view.roles.is_empty() && self.view.bindings.is_empty() {
+            return RbacModel::bootstrap_only();
+        }
         self.rbac.get_or_init(|| RbacModel::build(self.view))
     }
 }
