@@ -11,6 +11,7 @@ use kubeharden_fix::{
 };
 use kubeharden_load::{read_source, Input, Source};
 use kubeharden_report::Format;
+use kubeharden_rules::Finding;
 use serde_json::json;
 
 use crate::cli::{FailOnErrors, FixArgs};
@@ -91,11 +92,34 @@ pub fn run(mut args: FixArgs) -> Result<u8, CliError> {
         merge(&mut outcome, plan, edited, failures, check);
         all_sources.extend(sources);
     }
+    not_in_sources(&report.findings, &all_sources, &mut outcome);
     write_or_show(&args, &mut outcome, &all_sources, &found.roots)?;
     let code = exit_code(&outcome, &settings);
     write_outcome(&args, &outcome)?;
     code
 }
+
+/// Findings of rendered charts and overlays point at templates and patches, which fix
+/// does not edit: each is reported as not fixed, with why, and still counts as
+/// remaining (they must never vanish into "0 remain").
+fn not_in_sources(findings: &[Finding], sources: &[Source], outcome: &mut Outcome) {
+    let read: BTreeSet<&str> = sources.iter().map(|s| &*s.name).collect();
+    for f in findings
+        .iter()
+        .filter(|f| !read.contains(&*f.location.file))
+    {
+        outcome.judged.push(Judged {
+            finding: f.clone(),
+            kind: None,
+            verdict: Verdict::Refused(RENDERED.to_string()),
+        });
+        outcome.check.remaining.push(f.clone());
+    }
+}
+
+const RENDERED: &str = "rendered from a Helm chart or a Kustomize overlay: fix edits plain \
+     manifests only; change the chart value or template, or the overlay's patch, that the \
+     finding names";
 
 fn fix_options(args: &FixArgs) -> FixOptions {
     FixOptions {

@@ -394,3 +394,27 @@ fn chart_findings_point_at_the_template_line_and_the_value_to_change() {
         String::from_utf8_lossy(&run(&fixtures(), &["scan", "web"], None).stdout).into_owned();
     assert!(text.contains("set by the chart value securityContext.runAsNonRoot (web/values.yaml:18): change it there"), "{text}");
 }
+
+#[test]
+fn fix_reports_rendered_findings_as_not_fixed_never_as_gone() {
+    if !tools() {
+        return;
+    }
+    let scanned = json(&run(&fixtures(), &["scan", ".", "-f", "json"], None));
+    let found = scanned["findings"].as_array().unwrap().len();
+    assert!(found > 0);
+    let out = run(&fixtures(), &["fix", ".", "--dry-run"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Nothing in the chart or the overlay is a plain manifest fix can edit: every
+    // finding remains, each said to be rendered, and the run is not clean.
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let said = text
+        .lines()
+        .filter(|l| l.contains("not fixed: rendered from a Helm chart or a Kustomize overlay"))
+        .count();
+    assert!(said >= found, "{said} said of {found}: {text}");
+    assert!(
+        text.contains(&format!("{said} finding(s) remain after the fixes")),
+        "{text}"
+    );
+}
