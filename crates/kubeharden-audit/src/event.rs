@@ -138,6 +138,8 @@ pub struct Status {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Event<'a> {
+    #[serde(borrow, default)]
+    pub kind: Option<Str<'a>>,
     #[serde(borrow, default, rename = "auditID")]
     pub audit_id: Str<'a>,
     #[serde(borrow, default)]

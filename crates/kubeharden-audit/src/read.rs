@@ -60,13 +60,18 @@ pub enum LineError {
     NotUtf8 { column: usize },
     #[error("{message}")]
     NotJson { column: usize, message: String },
+    /// JSON, but not an audit event: every event the API server writes has a `kind` of
+    /// `Event` (when written), an `auditID` and a `verb`. Counting `{}` or another
+    /// tool's JSON as events would make an unrelated file look like a clean log.
+    #[error("not an audit event: {why}")]
+    NotAnEvent { why: String },
 }
 
 impl LineError {
     /// The column (byte, 1-based) in the line where it went wrong.
     pub fn column(&self) -> usize {
         match self {
-            LineError::TooLong { .. } => 1,
+            LineError::TooLong { .. } | LineError::NotAnEvent { .. } => 1,
             LineError::NotUtf8 { column } | LineError::NotJson { column, .. } => *column,
         }
     }
@@ -374,9 +379,21 @@ fn parse_line<'a>(slot: &'a Slot, limits: &ReadLimits) -> Result<Option<Event<'a
     if line.trim().is_empty() || is_request_received(line) {
         return Ok(None);
     }
-    serde_json::from_str::<Event<'_>>(line.trim_end())
-        .map(Some)
-        .map_err(|e| LineError::not_json(&e))
+    let event =
+        serde_json::from_str::<Event<'_>>(line.trim_end()).map_err(|e| LineError::not_json(&e))?;
+    check_event(&event)?;
+    Ok(Some(event))
+}
+
+/// Whether a parsed JSON object is an audit event (see [`LineError::NotAnEvent`]).
+fn check_event(event: &Event<'_>) -> Result<(), LineError> {
+    let why = match event.kind.as_deref() {
+        Some(kind) if kind != "Event" => format!("its kind is {kind:?}, not \"Event\""),
+        _ if event.audit_id.is_empty() => "it has no auditID".to_string(),
+        _ if event.verb.is_empty() => "it has no verb".to_string(),
+        _ => return Ok(()),
+    };
+    Err(LineError::NotAnEvent { why })
 }
 
 /// Reading one input: batches of lines, parsed in parallel, handed on in order.
@@ -572,6 +589,10 @@ impl<'o> Reader<'o> {
         let list: EventList<'_> =
             serde_json::from_slice(&text).map_err(|e| error(ReadErrorKind::NotEventList(e)))?;
         for (i, event) in list.items.iter().enumerate() {
+            if let Err(why) = check_event(event) {
+                self.malformed.push(&self.name, i as u64 + 1, &why);
+                continue;
+            }
             if !self.requests.admit(event) {
                 continue;
             }

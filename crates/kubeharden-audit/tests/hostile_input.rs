@@ -108,6 +108,55 @@ fn many_over_long_lines_give_a_capped_summary() {
     assert_eq!(malformed.first_unlisted, Some(MAX_LISTED as u64 + 1));
 }
 
+/// JSON that is not an audit event (`{}`, another tool's log, a Kubernetes object)
+/// is a malformed line naming why, not an event: an unrelated JSON file must not pass
+/// for a clean audit log. Real events around it are all read.
+#[test]
+fn json_that_is_not_an_event_is_malformed_with_why() {
+    let not_events = [
+        ("{}", "it has no auditID"),
+        (r#"{"level":"info","msg":"started"}"#, "it has no auditID"),
+        (
+            r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web"}}"#,
+            "its kind is \"Pod\"",
+        ),
+        (
+            r#"{"kind":"Event","auditID":"x1","stage":"ResponseComplete"}"#,
+            "it has no verb",
+        ),
+    ];
+    let bad: Vec<&str> = not_events.iter().map(|(line, _)| *line).collect();
+    let text = format!("{}\n{}", bad.join("\n"), real_log());
+    let (ids, malformed, error) = read_text(&text, &ReadOptions::default());
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(ids.len(), REQUESTS, "every real request is still read");
+    assert_eq!(malformed.total(), not_events.len() as u64);
+    for (m, (line, why)) in malformed.listed.iter().zip(not_events) {
+        let message = m.why.to_string();
+        assert!(
+            message.starts_with("not an audit event") && message.contains(why),
+            "line {line}: {message}"
+        );
+    }
+}
+
+/// The same holds for the items of an `EventList` document: each non-event item is
+/// reported at its position, and the real events are read.
+#[test]
+fn event_list_items_that_are_not_events_are_malformed() {
+    let real = real_log();
+    let items: Vec<&str> = real.lines().filter(|l| !l.trim().is_empty()).collect();
+    let text = format!(
+        r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{{}},{}]}}"#,
+        items.join(",")
+    );
+    let (ids, malformed, error) = read_text(&text, &ReadOptions::default());
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(ids.len(), REQUESTS);
+    assert_eq!(malformed.total(), 1);
+    assert_eq!(malformed.listed[0].line, 1);
+}
+
 fn read_text(
     text: &str,
     options: &ReadOptions,
