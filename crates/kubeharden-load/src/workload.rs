@@ -151,6 +151,14 @@ fn read_lenient<T: DeserializeOwned>(
 }
 
 impl<'o> Workload<'o> {
+    /// Whether this is a mirror pod: the API server's copy of a static pod that a
+    /// kubelet runs from a file. The ServiceAccount admission plugin gives such a pod
+    /// no service account and no token, and refuses one that names an account.
+    pub fn is_mirror_pod(&self) -> bool {
+        self.object.resource.kind == "Pod"
+            && self.annotations.contains_key("kubernetes.io/config.mirror")
+    }
+
     /// The workload of `object`, if its kind carries a pod spec, with the errors met
     /// reading it: a field of the wrong type is reported (naming the field and its
     /// line) and read as unset, so the rest of the workload is still checked.

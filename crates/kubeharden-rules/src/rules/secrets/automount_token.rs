@@ -3,7 +3,8 @@
 //! is `true` on the pod, or unset on the pod while its ServiceAccount (when the scan
 //! contains it) does not set it to `false`.
 //! For a pod of the `default` service account, the finding says so and stands for
-//! KH530.
+//! KH530. Mirror pods (a static pod's copy in the API, annotated
+//! `kubernetes.io/config.mirror`) are not flagged: they never get a token.
 //!
 //! ## Why it matters
 //! The token lets anyone who runs code in the pod call the Kubernetes API as the
@@ -45,6 +46,10 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
+    // A mirror pod never has an account or a token (see `Workload::is_mirror_pod`).
+    if w.is_mirror_pod() {
+        return;
+    }
     let path = spec_path(w, "automountServiceAccountToken");
     let account = w
         .spec

@@ -4,7 +4,8 @@
 //! `automountServiceAccountToken: false`, or whose `default` ServiceAccount in the scan
 //! does, carries no identity to share.
 //! When KH402 runs, its finding on the same pod names the account and stands for
-//! this one.
+//! this one. Mirror pods (a static pod's copy in the API, annotated
+//! `kubernetes.io/config.mirror`) are not flagged: they never get an account.
 //!
 //! ## Why it matters
 //! Every pod of the namespace that names no account shares `default`, so any
@@ -49,6 +50,10 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
+    // A mirror pod never has an account or a token (see `Workload::is_mirror_pod`).
+    if w.is_mirror_pod() {
+        return;
+    }
     let message = match w.spec.service_account_name.as_deref() {
         None | Some("") => "pod names no service account, so it runs as \"default\" with its token",
         Some("default") => "pod runs as the \"default\" service account with its token",
