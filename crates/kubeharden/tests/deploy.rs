@@ -383,3 +383,37 @@ fn sha256_hex(bytes: &[u8]) -> String {
     let out = child.wait_with_output().unwrap();
     String::from_utf8(out.stdout).unwrap()[..64].to_string()
 }
+
+/// The chart ships the PolicyReport CRDs (Helm applies `crds/` before the chart) as
+/// published upstream: byte for byte the copies the test bed installs.
+#[test]
+fn the_chart_ships_the_upstream_policy_report_crds() {
+    let crds = root().join("deploy/chart/kubeharden/crds");
+    for (shipped, upstream) in [
+        (
+            "wgpolicyk8s.io_policyreports.yaml",
+            "policyreport-v1alpha2.yaml",
+        ),
+        (
+            "wgpolicyk8s.io_clusterpolicyreports.yaml",
+            "clusterpolicyreport-v1alpha2.yaml",
+        ),
+    ] {
+        let ours = std::fs::read(crds.join(shipped)).unwrap();
+        assert!(
+            String::from_utf8_lossy(&ours).contains("kind: CustomResourceDefinition"),
+            "{shipped}"
+        );
+        let Some(schemas) = kubeharden_testkit::shared(
+            "schemas",
+            "the shipped CRDs are not compared with upstream's",
+        ) else {
+            return;
+        };
+        assert_eq!(
+            ours,
+            std::fs::read(schemas.join(upstream)).unwrap(),
+            "{shipped}"
+        );
+    }
+}
