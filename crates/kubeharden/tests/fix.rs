@@ -225,22 +225,7 @@ fn patches_build_with_kustomize_and_scan_clean() {
         .path()
         .join("kubeharden-fixes/kustomization.yaml")
         .is_file());
-    let built = std::process::Command::new(kubectl)
-        .args([
-            "kustomize",
-            "--load-restrictor",
-            "LoadRestrictionsNone",
-            "kubeharden-fixes",
-        ])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    std::fs::write(dir.path().join("built.yaml"), &built.stdout).unwrap();
+    build_fixes(&kubectl, dir.path());
     let now: BTreeSet<_> = scan_keys(dir.path(), &["built.yaml"])
         .into_iter()
         .map(|(rule, _, object, container, path)| (rule, object, container, path))
@@ -458,14 +443,26 @@ fn the_api_server_takes_the_edited_and_the_patched_objects() {
     let mut args = vec!["app", "--default-deny"];
     args.extend_from_slice(VALUES);
     fix(dir.path(), &args);
-    let built = std::process::Command::new(tb.bin.join("kubectl"))
+    build_fixes(&tb.bin.join("kubectl"), dir.path());
+    let patched = server_takes(tb, dir.path(), &["built.yaml".to_string()]);
+    assert!(
+        patched.is_superset(&before),
+        "refused after patching: {:?}",
+        before.difference(&patched)
+    );
+}
+
+/// `kubectl kustomize kubeharden-fixes` in `dir` (the patches reach the sources outside
+/// their folder), written to `dir/built.yaml`.
+fn build_fixes(kubectl: &Path, dir: &Path) {
+    let built = std::process::Command::new(kubectl)
         .args([
             "kustomize",
             "--load-restrictor",
             "LoadRestrictionsNone",
             "kubeharden-fixes",
         ])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(
@@ -473,11 +470,5 @@ fn the_api_server_takes_the_edited_and_the_patched_objects() {
         "{}",
         String::from_utf8_lossy(&built.stderr)
     );
-    std::fs::write(dir.path().join("built.yaml"), &built.stdout).unwrap();
-    let patched = server_takes(tb, dir.path(), &["built.yaml".to_string()]);
-    assert!(
-        patched.is_superset(&before),
-        "refused after patching: {:?}",
-        before.difference(&patched)
-    );
+    std::fs::write(dir.join("built.yaml"), &built.stdout).unwrap();
 }
