@@ -62,6 +62,11 @@ fn render_variant(
                 .chain(variant.map(|v| &v.file))
                 .cloned()
                 .collect(),
+            sets: options
+                .set
+                .iter()
+                .flat_map(|arg| crate::helm_values::parse_set(arg).unwrap_or_default())
+                .collect(),
             variant: variant.map(|v| v.name.clone()),
         })),
     })

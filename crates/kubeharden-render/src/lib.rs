@@ -8,8 +8,10 @@
 
 #![forbid(unsafe_code)]
 
+mod chart;
 mod helm;
 mod helm_map;
+mod helm_values;
 mod kustomize;
 mod kustomize_map;
 mod tool;
@@ -89,4 +91,13 @@ pub fn render(target: &RenderTarget, options: &RenderOptions) -> Vec<Result<Rend
         RenderKind::HelmChart => helm::render(target, options),
         RenderKind::Kustomization => vec![kustomize::render(target, options)],
     }
+}
+
+/// The first document of a YAML file, if it reads.
+pub(crate) fn first_document(file: &std::path::Path) -> Option<kubeharden_yaml::Node> {
+    use kubeharden_yaml::{parse_chunk, split_documents, Limits};
+    let text = std::fs::read_to_string(file).ok()?;
+    let chunk = split_documents(&text).into_iter().next()?;
+    let doc = parse_chunk(chunk, &Limits::default()).into_iter().next()?;
+    Some(doc.ok()?.root)
 }

@@ -418,3 +418,61 @@ fn fix_reports_rendered_findings_as_not_fixed_never_as_gone() {
         "{text}"
     );
 }
+
+/// The finding of `rule` for `container` (null: the pod's) in a scan of the fixtures
+/// with `args`.
+fn finding_of(args: &[&str], rule: &str, container: Value) -> Value {
+    let doc = json(&run(&fixtures(), args, None));
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule && f["container"] == container)
+        .unwrap_or_else(|| panic!("no {rule} for {container}: {}", doc["findings"]))
+        .clone()
+}
+
+/// A chart value is named only when what it holds is what was rendered: an image
+/// built of two values (and a `default`) is the template's, and a value given with
+/// --set (for the chart or, under its name, for a subchart) is named as given there.
+#[test]
+fn a_value_is_named_only_when_it_holds_what_was_rendered() {
+    if !tools() {
+        return;
+    }
+    let built = finding_of(&["scan", "web", "-f", "json"], "KH302", "web".into());
+    assert_eq!(built["value"], Value::Null, "{built}");
+    let message = built["message"].as_str().unwrap();
+    assert!(
+        message.contains("written by the template, not taken whole from a chart value (it reads image.repository at web/values.yaml:4, image.tag at web/values.yaml:6)"),
+        "{message}"
+    );
+    let args = ["scan", "web", "-f", "json", "--set", "hostNetwork=true"];
+    let set = finding_of(&args, "KH102", Value::Null);
+    assert_eq!(
+        set["value"]["location"]["file"], "--set hostNetwork=true",
+        "{set}"
+    );
+    assert!(
+        set["message"].as_str().unwrap().ends_with(
+            "set by the chart value hostNetwork (--set hostNetwork=true): change it there"
+        ),
+        "{set}"
+    );
+    let args = [
+        "scan",
+        "web",
+        "-f",
+        "json",
+        "--values",
+        "prod-values.yaml",
+        "--set",
+        "cache.securityContext.privileged=true,replicaCount=3",
+    ];
+    let sub = finding_of(&args, "KH101", "cache".into());
+    assert_eq!(sub["value"]["key"], "cache.securityContext.privileged");
+    assert_eq!(
+        sub["value"]["location"]["file"],
+        "--set cache.securityContext.privileged=true"
+    );
+}
