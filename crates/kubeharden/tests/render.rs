@@ -476,3 +476,51 @@ fn a_value_is_named_only_when_it_holds_what_was_rendered() {
         "--set cache.securityContext.privileged=true"
     );
 }
+
+/// A chart's YAML outside templates/ (examples, CI values) is not rendered by helm:
+/// it is listed as not scanned, with why, whether the chart is found in a walk or
+/// named; named alone, the file is scanned as a manifest.
+#[test]
+fn a_charts_yaml_outside_templates_is_listed_as_not_scanned() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("chart/Chart.yaml", "apiVersion: v2\nname: chart\nversion: 0.1.0\n"),
+        ("chart/values.yaml", "a: 1\n"),
+        ("chart/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
+        ("chart/examples/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n"),
+        ("chart/ci/prod-values.yaml", "a: 2\n"),
+    ]);
+    let listed = |path: &str| -> Vec<String> {
+        let doc = json(&run(dir.path(), &["scan", path, "-f", "json"], None));
+        doc["summary"]["skipped_checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["reason"].as_str().unwrap().contains("outside templates/"))
+            .map(|s| s["scope"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let expected = ["chart/ci/prod-values.yaml", "chart/examples/pod.yaml"];
+    assert_eq!(listed("."), expected);
+    assert_eq!(listed("chart"), expected);
+    let text =
+        String::from_utf8_lossy(&run(dir.path(), &["scan", "chart"], None).stdout).into_owned();
+    assert!(
+        text.contains("chart/examples/pod.yaml: in the Helm chart chart, outside templates/: helm does not render it, so it was not scanned"),
+        "{text}"
+    );
+    let named = json(&run(
+        dir.path(),
+        &["scan", "chart/examples/pod.yaml", "-f", "json"],
+        None,
+    ));
+    let rules: Vec<&Value> = named["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["rule_id"])
+        .collect();
+    assert!(rules.contains(&&Value::from("KH101")), "{rules:?}");
+}
