@@ -3,17 +3,20 @@
 use kubeharden_load::{LoadError, RenderTarget};
 
 use crate::tool::{on_path, run, HELM_INSTALL};
-use crate::{RenderOptions, Rendered, ValuesSet};
+use crate::{by_design, Outcome, RenderOptions, Rendered, ValuesSet};
 
 const COMMAND: &str = "helm template";
 
 /// The release name `helm template CHART` uses when given none.
 const DEFAULT_RELEASE: &str = "release-name";
 
-pub(crate) fn render(
-    target: &RenderTarget,
-    options: &RenderOptions,
-) -> Vec<Result<Rendered, LoadError>> {
+pub(crate) fn render(target: &RenderTarget, options: &RenderOptions) -> Vec<Outcome> {
+    // A library chart holds only named templates for other charts: helm refuses to
+    // render it, and it has no objects of its own to judge.
+    if crate::chart::chart_field(&target.dir, "type").as_deref() == Some("library") {
+        let instead = "a library chart (type: library) renders no objects by design; its templates are judged in the charts that depend on it";
+        return vec![by_design(target, "library chart", instead)];
+    }
     let variants: Vec<Option<&ValuesSet>> = if options.values_sets.is_empty() {
         vec![None]
     } else {
@@ -21,11 +24,11 @@ pub(crate) fn render(
     };
     let Some(helm) = on_path("helm") else {
         let reason = format!("helm is not installed (not on PATH): {HELM_INSTALL}");
-        return vec![Err(not_rendered(&target.name(), reason))];
+        return vec![Outcome::Failed(not_rendered(&target.name(), reason))];
     };
     variants
         .into_iter()
-        .map(|variant| render_variant(&helm, target, options, variant))
+        .map(|variant| render_variant(&helm, target, options, variant).into())
         .collect()
 }
 

@@ -177,7 +177,13 @@ fn nothing_scanned(
     found: &Discovered,
     report: &ScanReport,
 ) -> Option<LoadError> {
-    if report.stats.objects > 0 {
+    // A library chart or a Kustomize component alone has no objects by design: the
+    // report lists it, and that is no failure.
+    let by_design = report
+        .skipped
+        .iter()
+        .any(|s| s.reason.starts_with(kubeharden_engine::BY_DESIGN));
+    if report.stats.objects > 0 || by_design {
         return None;
     }
     let mut seen = vec![files_read(&found.inputs)];

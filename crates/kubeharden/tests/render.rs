@@ -524,3 +524,53 @@ fn a_charts_yaml_outside_templates_is_listed_as_not_scanned() {
         .collect();
     assert!(rules.contains(&&Value::from("KH101")), "{rules:?}");
 }
+
+/// A library chart renders no objects by design (helm refuses it): it is listed as not
+/// rendered, with why, in text and JSON, and fails nothing, alone or beside a chart
+/// that uses it.
+#[test]
+fn a_library_chart_is_listed_as_not_rendered_and_fails_nothing() {
+    if !tools() {
+        return;
+    }
+    let library = "apiVersion: v2\nname: common\nversion: 0.1.0\ntype: library\n";
+    let helpers = "{{- define \"common.name\" -}}{{ .Chart.Name }}{{- end -}}\n";
+    let dir = tree(&[
+        ("common/Chart.yaml", library),
+        ("common/templates/_helpers.tpl", helpers),
+        ("app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n- name: common\n  version: 0.1.0\n"),
+        ("app/charts/common/Chart.yaml", library),
+        ("app/charts/common/templates/_helpers.tpl", helpers),
+        ("app/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include \"common.name\" . }}\n"),
+    ]);
+    let out = run(dir.path(), &["scan", "common", "-f", "json"], None);
+    let doc = json(&out);
+    assert_eq!(errors_of(&doc), Vec::<String>::new());
+    assert_eq!(out.status.code(), Some(0));
+    let listed: Vec<String> = doc["summary"]["skipped_checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s["scope"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .filter(|s| s.contains("library"))
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0].starts_with("common: not rendered (library chart): "),
+        "{listed:?}"
+    );
+    let out = run(dir.path(), &["scan", "."], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("common: not rendered (library chart)"),
+        "{text}"
+    );
+    assert!(!text.contains("app: not rendered"), "{text}");
+}
