@@ -264,7 +264,7 @@ fn a_chart_that_fails_to_render_is_an_error_in_helms_words() {
     let dir = tree(&[
         ("good.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n"),
         ("broken/Chart.yaml", "apiVersion: v2\nname: broken\nversion: 0.1.0\n"),
-        ("broken/templates/pod.yaml", "{{ required \"image.tag is required\" .Values.image }}\n"),
+        ("broken/templates/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ required \"image.tag is required:\\nset it with --set\" .Values.image }}\n"),
         ("needs/Chart.yaml", "apiVersion: v2\nname: needs\nversion: 0.1.0\ndependencies:\n- name: redis\n  version: 1.0.0\n  repository: https://charts.example.com\n"),
         ("needs/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
     ]);
@@ -277,11 +277,15 @@ fn a_chart_that_fails_to_render_is_an_error_in_helms_words() {
     let doc = json(&out);
     let errors = errors_of(&doc);
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(
-        errors[0].starts_with("broken: not rendered (helm template)"),
-        "{errors:?}"
+    // At the template line helm names, its message on one line.
+    assert_eq!(
+        errors[0],
+        "broken/templates/pod.yaml: not rendered (helm template), so not scanned: the chart broken: execution error at (broken/templates/pod.yaml:4:11): image.tag is required:; set it with --set"
     );
-    assert!(errors[0].contains("image.tag is required"), "{errors:?}");
+    assert_eq!(
+        (&doc["errors"][0]["line"], &doc["errors"][0]["column"]),
+        (&Value::from(4), &Value::from(11))
+    );
     assert!(
         errors[1].starts_with("needs: not rendered (helm template)"),
         "{errors:?}"
@@ -292,6 +296,13 @@ fn a_chart_that_fails_to_render_is_an_error_in_helms_words() {
         "{errors:?}"
     );
     assert_eq!(files_of(&doc), ["good.yaml"]);
+    let out = run(dir.path(), &["scan", ".", "--select", "KH101"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("broken/templates/pod.yaml:4:11: not rendered"),
+        "{text}"
+    );
+    assert!(!text.contains("\\x0a"), "{text}");
 }
 
 /// `RULE CONTAINER SOURCE <- RENDERED`, and the value behind it, for each finding.
