@@ -25,8 +25,8 @@ use kubeharden_load::{
     LoadError, LoadErrorKind, Object, RenderTarget, Source, Workload, DEFAULT_MAX_FILE_SIZE,
     DEFAULT_NAMESPACE,
 };
-pub use kubeharden_render::{RenderOptions, ValuesSet};
-use kubeharden_render::{Rendered, SourceMap};
+use kubeharden_render::{Outcome, SourceMap};
+pub use kubeharden_render::{RenderOptions, ValuesSet, BY_DESIGN};
 // The report types live in kubeharden-findings, below the rules; named here too.
 pub use kubeharden_findings::{ClusterStats, Counted, ScanReport, ScanStats};
 use kubeharden_rules::inline::{apply_inline, inline_exceptions, InlineException};
@@ -195,17 +195,17 @@ fn load_cluster(
 }
 
 /// Scans what a chart or an overlay rendered to, its findings mapped back to their
-/// source; a render that failed is its error.
-fn scan_rendered(
-    rendered: Result<Rendered, LoadError>,
-    rules: &RuleSet,
-    options: &ScanOptions,
-) -> Partial {
+/// source; a render that failed is its error, one not rendered by design is listed.
+fn scan_rendered(rendered: Outcome, rules: &RuleSet, options: &ScanOptions) -> Partial {
+    let mut partial = Partial::default();
     let rendered = match rendered {
-        Ok(rendered) => rendered,
-        Err(err) => {
-            let mut partial = Partial::default();
+        Outcome::Rendered(rendered) => rendered,
+        Outcome::Failed(err) => {
             partial.report.errors.push(err);
+            return partial;
+        }
+        Outcome::NotRendered(why) => {
+            partial.report.skipped.push(why);
             return partial;
         }
     };

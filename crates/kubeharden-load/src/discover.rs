@@ -67,11 +67,21 @@ pub struct Discovered {
     /// Files in the walked folders that are no manifest and were not read, by
     /// extension (`.tpl`; empty for none): a scan that finds nothing says what it saw.
     pub passed_over: BTreeMap<String, usize>,
+    /// YAML files that were found but are not scanned, each with the reason: a chart's
+    /// files outside `templates/`, which helm does not render.
+    pub not_scanned: Vec<NotScanned>,
+}
+
+/// A YAML file found and not scanned, and why: reports list it, never silent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotScanned {
+    pub file: PathBuf,
+    pub reason: String,
 }
 
 const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
-fn has_manifest_extension(path: &Path) -> bool {
+pub(crate) fn has_manifest_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
@@ -126,6 +136,10 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
         } else if excluded(&excludes, path) {
             continue;
         } else if let Some(target) = named_target(path) {
+            if target.kind == RenderKind::HelmChart {
+                out.not_scanned
+                    .extend(named_chart_extras(&target.dir, &excludes));
+            }
             out.renders.push(target);
         } else {
             match std::fs::metadata(path) {
@@ -160,7 +174,38 @@ fn extension_of(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// The files of a chart named on the command line that helm does not render.
+fn named_chart_extras(dir: &Path, excludes: &GlobSet) -> Vec<NotScanned> {
+    // A walk error here is the render's to report: helm reads the same folder.
+    let files = walk_files(dir, excludes, &mut Discovered::default());
+    crate::render_targets::outside_templates(dir, &files)
+}
+
 fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {
+    let files = walk_files(root, excludes, out);
+    let crate::render_targets::Split {
+        plain: files,
+        mut targets,
+        not_scanned,
+    } = crate::render_targets::split(files);
+    targets.sort_by(|a, b| a.dir.cmp(&b.dir));
+    out.renders.extend(targets);
+    out.not_scanned.extend(not_scanned);
+    let mut manifests = Vec::new();
+    for file in files {
+        if has_manifest_extension(&file) || crate::dockerfile::is_dockerfile(&file) {
+            manifests.push(file);
+        } else {
+            *out.passed_over.entry(extension_of(&file)).or_default() += 1;
+        }
+    }
+    manifests.sort();
+    out.inputs.extend(manifests.into_iter().map(Input::File));
+}
+
+/// The files under `root`, honouring ignore files and `excludes`; a walk error is
+/// `out`'s.
+fn walk_files(root: &Path, excludes: &GlobSet, out: &mut Discovered) -> Vec<PathBuf> {
     let excludes_for_filter = excludes.clone();
     let walker = WalkBuilder::new(root)
         .require_git(false)
@@ -189,19 +234,7 @@ fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {
             }
         }
     }
-    let (files, mut targets) = crate::render_targets::split(files);
-    targets.sort_by(|a, b| a.dir.cmp(&b.dir));
-    out.renders.extend(targets);
-    let mut manifests = Vec::new();
-    for file in files {
-        if has_manifest_extension(&file) || crate::dockerfile::is_dockerfile(&file) {
-            manifests.push(file);
-        } else {
-            *out.passed_over.entry(extension_of(&file)).or_default() += 1;
-        }
-    }
-    manifests.sort();
-    out.inputs.extend(manifests.into_iter().map(Input::File));
+    files
 }
 
 /// A PATH that names a chart or an overlay: its folder, or its `Chart.yaml` or

@@ -21,7 +21,9 @@ mod scope;
 mod source;
 mod workload;
 
-pub use discover::{discover, BadExclude, Discovered, Input, RenderKind, RenderTarget, Root};
+pub use discover::{
+    discover, BadExclude, Discovered, Input, NotScanned, RenderKind, RenderTarget, Root,
+};
 pub use dockerfile::{is_dockerfile, objects_from_dockerfile};
 pub use error::{FieldError, LoadError, LoadErrorKind, Warning, WarningKind};
 pub use object::{load_text, objects_from_document, DocumentObjects, Object, Resource};

@@ -6,7 +6,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::discover::{RenderKind, RenderTarget};
+use crate::discover::{NotScanned, RenderKind, RenderTarget};
 use crate::kustomize::{kustomization_in, references, KUSTOMIZATION_FILES};
 
 /// What `dir` is rendered with, if anything: a chart (`Chart.yaml`) before an overlay.
@@ -18,10 +18,29 @@ pub(crate) fn kind_of(dir: &Path) -> Option<RenderKind> {
     }
 }
 
+/// The files of a chart's folder that are its own, not manifests: helm reads them.
+const CHART_FILES: [&str; 6] = [
+    "Chart.yaml",
+    "Chart.lock",
+    "values.yaml",
+    "values.schema.json",
+    "requirements.yaml",
+    "requirements.lock",
+];
+
+/// What a walk's files are: read as they are, rendered, or passed over with a reason.
+pub(crate) struct Split {
+    pub plain: Vec<PathBuf>,
+    pub targets: Vec<RenderTarget>,
+    pub not_scanned: Vec<NotScanned>,
+}
+
 /// Splits the files of a walk into the files to read as they are and the charts and
 /// overlays to render. Subcharts (charts inside a chart) belong to their chart; an
-/// overlay used by another (a base, a component) is rendered as part of it.
-pub(crate) fn split(files: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<RenderTarget>) {
+/// overlay used by another (a base, a component) is rendered as part of it. A chart's
+/// YAML outside `templates/` (`examples/`, `ci/`) is not rendered: it is passed over,
+/// and said to be.
+pub(crate) fn split(files: Vec<PathBuf>) -> Split {
     let charts = outermost(
         files
             .iter()
@@ -29,6 +48,10 @@ pub(crate) fn split(files: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<RenderTarget>) {
             .filter_map(|f| f.parent().map(Path::to_path_buf))
             .collect(),
     );
+    let mut not_scanned = Vec::new();
+    for chart in &charts {
+        not_scanned.extend(outside_templates(chart, &files));
+    }
     let files: Vec<PathBuf> = files
         .into_iter()
         .filter(|f| !charts.iter().any(|c| f.starts_with(c)))
@@ -75,7 +98,39 @@ pub(crate) fn split(files: Vec<PathBuf>) -> (Vec<PathBuf>, Vec<RenderTarget>) {
         )
         .map(|(kind, dir)| RenderTarget { kind, dir })
         .collect();
-    (plain, targets)
+    Split {
+        plain,
+        targets,
+        not_scanned,
+    }
+}
+
+/// The YAML and JSON files of the chart in `chart`, among `files`, that helm does not
+/// render: not its templates, its subcharts or its own files (values, Chart.yaml), but
+/// `examples/`, `ci/` values, `crds/` (which `helm template` leaves out).
+pub(crate) fn outside_templates(chart: &Path, files: &[PathBuf]) -> Vec<NotScanned> {
+    let name = chart.display().to_string();
+    let name = match name.trim_start_matches("./") {
+        "" => ".",
+        s => s,
+    };
+    files
+        .iter()
+        .filter(|f| crate::discover::has_manifest_extension(f))
+        .filter_map(|f| Some((f, f.strip_prefix(chart).ok()?)))
+        .filter(|(_, inside)| {
+            let top = inside.components().next().map(|c| c.as_os_str());
+            let own = inside.parent() == Some(Path::new(""))
+                && inside.to_str().is_some_and(|n| CHART_FILES.contains(&n));
+            !own && top.is_some_and(|t| t != "templates" && t != "charts")
+        })
+        .map(|(file, _)| NotScanned {
+            file: file.clone(),
+            reason: format!(
+                "in the Helm chart {name}, outside templates/: helm does not render it, so it was not scanned (name the file to scan it as a manifest)"
+            ),
+        })
+        .collect()
 }
 
 fn is_kustomization_file(file: &Path) -> bool {
@@ -145,7 +200,7 @@ mod tests {
 
     fn split_names(dir: &Path, files: &[(&str, &str)]) -> (Vec<String>, Vec<String>) {
         let all = files.iter().map(|(f, _)| dir.join(f)).collect();
-        let (plain, targets) = split(all);
+        let Split { plain, targets, .. } = split(all);
         let rel = |p: &Path| p.strip_prefix(dir).unwrap().display().to_string();
         (
             plain.iter().map(|p| rel(p)).collect(),
@@ -169,6 +224,34 @@ mod tests {
         let (plain, targets) = split_names(dir.path(), &files);
         assert_eq!(plain, ["plain.yaml"]);
         assert_eq!(targets, ["HelmChart web"]);
+    }
+
+    #[test]
+    fn a_charts_yaml_outside_templates_is_passed_over_and_said_to_be() {
+        let files = [
+            ("web/Chart.yaml", "name: web\n"),
+            ("web/values.yaml", "a: 1\n"),
+            ("web/values.schema.json", "{}\n"),
+            ("web/templates/deployment.yaml", "{{ .Values.a }}\n"),
+            ("web/charts/redis/examples/x.yaml", "a: 1\n"),
+            ("web/examples/pod.yaml", "kind: Pod\n"),
+            ("web/ci/prod-values.yaml", "a: 2\n"),
+            ("web/README.md", "# web\n"),
+        ];
+        let dir = tree(&files);
+        let all: Vec<PathBuf> = files.iter().map(|(f, _)| dir.path().join(f)).collect();
+        let not: Vec<String> = split(all)
+            .not_scanned
+            .iter()
+            .map(|n| {
+                n.file
+                    .strip_prefix(dir.path())
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(not, ["web/examples/pod.yaml", "web/ci/prod-values.yaml"]);
     }
 
     #[test]

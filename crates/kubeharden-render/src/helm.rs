@@ -1,19 +1,28 @@
 //! `helm template`, once per values set.
 
-use kubeharden_load::{LoadError, RenderTarget};
+use std::path::Path;
+
+use kubeharden_load::{LoadError, LoadErrorKind, RenderTarget};
+use kubeharden_yaml::Pos;
+
+use crate::chart::{chart_field, source_file};
+use crate::helm_map::shown;
 
 use crate::tool::{on_path, run, HELM_INSTALL};
-use crate::{RenderOptions, Rendered, ValuesSet};
+use crate::{by_design, Outcome, RenderOptions, Rendered, ValuesSet};
 
 const COMMAND: &str = "helm template";
 
 /// The release name `helm template CHART` uses when given none.
 const DEFAULT_RELEASE: &str = "release-name";
 
-pub(crate) fn render(
-    target: &RenderTarget,
-    options: &RenderOptions,
-) -> Vec<Result<Rendered, LoadError>> {
+pub(crate) fn render(target: &RenderTarget, options: &RenderOptions) -> Vec<Outcome> {
+    // A library chart holds only named templates for other charts: helm refuses to
+    // render it, and it has no objects of its own to judge.
+    if crate::chart::chart_field(&target.dir, "type").as_deref() == Some("library") {
+        let instead = "a library chart (type: library) renders no objects by design; its templates are judged in the charts that depend on it";
+        return vec![by_design(target, "library chart", instead)];
+    }
     let variants: Vec<Option<&ValuesSet>> = if options.values_sets.is_empty() {
         vec![None]
     } else {
@@ -21,11 +30,11 @@ pub(crate) fn render(
     };
     let Some(helm) = on_path("helm") else {
         let reason = format!("helm is not installed (not on PATH): {HELM_INSTALL}");
-        return vec![Err(not_rendered(&target.name(), reason))];
+        return vec![Outcome::Failed(not_rendered(&target.name(), reason))];
     };
     variants
         .into_iter()
-        .map(|variant| render_variant(&helm, target, options, variant))
+        .map(|variant| render_variant(&helm, target, options, variant).into())
         .collect()
 }
 
@@ -40,16 +49,12 @@ fn render_variant(
         Some(set) => format!("{dir} ({COMMAND}, values-set {})", set.name),
         None => format!("{dir} ({COMMAND})"),
     };
-    let failed = match variant {
-        Some(set) => format!("{dir} (values-set {})", set.name),
-        None => dir.clone(),
-    };
     let text = run(
         helm,
         &arguments(target, options, variant),
         options.max_output.max(1),
     )
-    .map_err(|reason| not_rendered(&failed, explain(&dir, reason)))?;
+    .map_err(|reason| render_error(target, variant, reason))?;
     Ok(Rendered {
         name: name.into(),
         text,
@@ -61,6 +66,11 @@ fn render_variant(
                 .iter()
                 .chain(variant.map(|v| &v.file))
                 .cloned()
+                .collect(),
+            sets: options
+                .set
+                .iter()
+                .flat_map(|arg| crate::helm_values::parse_set(arg).unwrap_or_default())
                 .collect(),
             variant: variant.map(|v| v.name.clone()),
         })),
@@ -100,12 +110,102 @@ fn arguments(
 /// The tool's message, and what to do about a dependency that is not vendored.
 fn explain(dir: &str, reason: String) -> String {
     if reason.contains("missing in charts/") {
-        format!("{reason}\n(the chart's dependencies must be vendored for an offline render: run `helm dependency build {dir}` where the chart repositories can be reached, or copy the charts into {dir}/charts/)")
+        format!("{reason} (the chart's dependencies must be vendored for an offline render: run `helm dependency build {dir}` where the chart repositories can be reached, or copy the charts into {dir}/charts/)")
     } else {
         reason
     }
 }
 
+/// The error of a chart helm did not render: at the template file and line helm
+/// names (the innermost, for an error inside an `include`), else at the chart.
+fn render_error(target: &RenderTarget, variant: Option<&ValuesSet>, reason: String) -> LoadError {
+    let dir = target.name();
+    let chart = match variant {
+        Some(set) => format!("{dir} (values-set {})", set.name),
+        None => dir.clone(),
+    };
+    let reason = explain(&dir, reason);
+    let Some((file, pos)) = template_place(&target.dir, &reason) else {
+        return not_rendered(&chart, reason);
+    };
+    let reason = format!("the chart {chart}: {reason}");
+    let kind = LoadErrorKind::NotRendered {
+        command: COMMAND,
+        reason,
+    };
+    LoadError::new(&file.into(), pos, kind)
+}
+
+/// The template file (as the user names it) and position of the last place helm's
+/// message names with a line (`web/templates/x.yaml:12:3`), else of the last it names.
+fn template_place(dir: &Path, message: &str) -> Option<(String, Option<Pos>)> {
+    let name = chart_field(dir, "name")?;
+    let prefix = format!("{name}/");
+    let mut best: Option<(String, Option<Pos>)> = None;
+    for (at, _) in message.match_indices(&prefix) {
+        let boundary = message[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| matches!(c, ' ' | '(' | '"'));
+        let path: String = message[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || "._-/".contains(*c))
+            .collect();
+        let path = path.trim_end_matches('.');
+        let Some(found) = source_file(dir, path).filter(|f| boundary && f.file.is_file()) else {
+            continue;
+        };
+        let pos = line_and_column(&message[at + path.len()..]);
+        if pos.is_some() || best.as_ref().is_none_or(|(_, p)| p.is_none()) {
+            best = Some((shown(&found.file), pos));
+        }
+    }
+    best
+}
+
+/// `:12:3` or `:12` at the start of `rest`, as a position (column 1 when none).
+fn line_and_column(rest: &str) -> Option<Pos> {
+    let digits = |s: &str| -> String { s.chars().take_while(char::is_ascii_digit).collect() };
+    let rest = rest.strip_prefix(':')?;
+    let line_text = digits(rest);
+    let line = line_text.parse::<u32>().ok().filter(|&l| l > 0)?;
+    let column = rest[line_text.len()..]
+        .strip_prefix(':')
+        .and_then(|c| digits(c).parse::<u32>().ok())
+        .unwrap_or(1);
+    Some(Pos::new(line, column.max(1)))
+}
+
 fn not_rendered(name: &str, reason: String) -> LoadError {
     crate::tool::not_rendered(name, COMMAND, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_is_placed_at_the_innermost_template_line_helm_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("templates")).unwrap();
+        std::fs::write(d.join("Chart.yaml"), "name: web\n").unwrap();
+        std::fs::write(d.join("templates/x.yaml"), "a: 1\n").unwrap();
+        let file = shown(&d.join("templates/x.yaml"));
+        let include = "template: web/templates/x.yaml:8:3: executing \"web/templates/x.yaml\" at <include \"x\" .>: error calling include: template: web/templates/x.yaml:2:15: executing \"x\"";
+        assert_eq!(
+            template_place(d, include),
+            Some((file.clone(), Some(Pos::new(2, 15))))
+        );
+        let parse = "parse error at (web/templates/x.yaml:6): missing value for if";
+        assert_eq!(
+            template_place(d, parse),
+            Some((file.clone(), Some(Pos::new(6, 1))))
+        );
+        let yaml =
+            "YAML parse error on web/templates/x.yaml: error converting YAML to JSON: yaml: line 5";
+        assert_eq!(template_place(d, yaml), Some((file, None)));
+        assert_eq!(template_place(d, "web/templates/gone.yaml:3:1: no"), None);
+        assert_eq!(template_place(d, "chart requires kubeVersion"), None);
+    }
 }

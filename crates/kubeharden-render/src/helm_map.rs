@@ -7,16 +7,19 @@
 //!   in order, each deeper than the one before: the deepest found is the line. Where
 //!   the rest of the path is written by `toYaml .Values.X` (or `toYaml .` inside
 //!   `with .Values.X`), that line is the place, and `X.rest.of.path` the value.
-//! - The value: a line's own `.Values.X`, else the `toYaml` block's; looked up in the
-//!   `--values` files (the last that sets it wins), then the chart's `values.yaml` (a
-//!   subchart's value under its name in the parent's, then in its own).
+//! - The value: a line's own `.Values.X` (each, when it reads several), else the
+//!   `toYaml` block's, looked up as helm merges values (helm_values.rs). A value is
+//!   named only when what it holds is what was rendered; otherwise the template made
+//!   the field (`default`, a value built of several), and the message says so.
 
 use std::path::{Path, PathBuf};
 
 use kubeharden_findings::{Finding, Location, ValueSource};
 use kubeharden_load::Object;
-use kubeharden_yaml::{parse_chunk, split_documents, FieldPath, Limits, Node, Seg};
+use kubeharden_yaml::{FieldPath, Node, Seg};
 
+use crate::chart::source_file;
+use crate::helm_values::{place, Found, Held, SetValue, Values};
 use crate::SourceMap;
 
 pub(crate) struct HelmMap {
@@ -24,6 +27,8 @@ pub(crate) struct HelmMap {
     pub dir: PathBuf,
     /// The `--values` files, the values set's last.
     pub values: Vec<PathBuf>,
+    /// The `--set` pairs, in order.
+    pub sets: Vec<SetValue>,
     /// The values set's name, if any.
     pub variant: Option<String>,
 }
@@ -33,8 +38,16 @@ pub(crate) struct HelmMap {
 struct TemplatePlace {
     line: u32,
     column: u32,
-    /// The chart value behind it, as a dotted key.
-    value: Option<String>,
+    /// The chart values the place reads, as dotted keys.
+    values: Vec<String>,
+}
+
+/// What a rendered field comes from.
+enum Behind {
+    /// One chart value, whose value is the one rendered (or which is unset).
+    Value(Found),
+    /// The template, from these values and its own text (`default`, concatenation).
+    Template(Vec<Found>),
 }
 
 impl SourceMap for HelmMap {
@@ -42,12 +55,10 @@ impl SourceMap for HelmMap {
         let Some(source) = object.helm_source.as_deref() else {
             return;
         };
-        // `CHART/templates/x.yaml`: the chart's name, then the path in its folder.
-        let Some((_, inside)) = source.split_once('/') else {
+        let Some(template) = source_file(&self.dir, source) else {
             return;
         };
-        let template = self.dir.join(inside);
-        let Ok(text) = std::fs::read_to_string(&template) else {
+        let Ok(text) = std::fs::read_to_string(&template.file) else {
             return;
         };
         let path = FieldPath::parse(&finding.path);
@@ -55,25 +66,20 @@ impl SourceMap for HelmMap {
         let rendered = std::mem::replace(
             &mut finding.location,
             Location {
-                file: shown(&template).into(),
+                file: shown(&template.file).into(),
                 line: place.line,
                 column: place.column,
             },
         );
         finding.rendered = Some(rendered);
-        if let Some(key) = place.value {
-            let value = self.find_value(inside, &key);
-            finding.message.push_str(&match value.set {
-                true => format!(
-                    "; set by the chart value {} ({}:{}): change it there",
-                    value.key, value.location.file, value.location.line
-                ),
-                false => format!(
-                    "; comes from the chart value {}, not set: set it in {} (under line {})",
-                    value.key, value.location.file, value.location.line
-                ),
-            });
-            finding.value = Some(Box::new(value));
+        let field = node_at(&object.root, &path);
+        match self.behind(field, &template.subcharts, &place.values) {
+            Some(Behind::Value(found)) => {
+                finding.message.push_str(&value_message(&found.source));
+                finding.value = Some(Box::new(found.source));
+            }
+            Some(Behind::Template(found)) => finding.message.push_str(&template_message(&found)),
+            None => {}
         }
         if let Some(variant) = &self.variant {
             finding
@@ -84,105 +90,93 @@ impl SourceMap for HelmMap {
 }
 
 impl HelmMap {
-    /// Where `key` is set for the template at `inside` (`templates/x.yaml`, or
-    /// `charts/SUB/templates/x.yaml`): the user's files first, the last one winning,
-    /// then the parent chart's values.yaml, then the subchart's own.
-    fn find_value(&self, inside: &str, key: &str) -> ValueSource {
-        let subcharts: Vec<&str> = subchart_names(inside);
-        let full_key = subcharts
-            .iter()
-            .copied()
-            .chain(std::iter::once(key))
-            .collect::<Vec<_>>()
-            .join(".");
-        let mut files: Vec<(PathBuf, String)> = self
-            .values
-            .iter()
-            .rev()
-            .map(|f| (f.clone(), full_key.clone()))
-            .collect();
-        // Each chart's values.yaml, the parent's first, the key as each chart sees it.
-        let mut dir = self.dir.clone();
-        for depth in 0..=subcharts.len() {
-            let key_here = subcharts[depth..]
-                .iter()
-                .copied()
-                .chain(std::iter::once(key))
-                .collect::<Vec<_>>()
-                .join(".");
-            files.push((dir.join("values.yaml"), key_here));
-            if let Some(sub) = subcharts.get(depth) {
-                dir = dir.join("charts").join(sub);
-            }
+    /// What the rendered `field` comes from, given the values its template place
+    /// reads: a value is named only when what it holds is what was rendered.
+    fn behind(
+        &self,
+        field: Option<&Node>,
+        subcharts: &[String],
+        keys: &[String],
+    ) -> Option<Behind> {
+        if keys.is_empty() {
+            return None;
         }
-        let mut nearest: Option<ValueSource> = None;
-        for (file, key_here) in &files {
-            let Some((pos, set)) = locate_key(file, key_here) else {
-                continue;
-            };
-            let found = ValueSource {
-                key: key_here.clone(),
-                location: Location {
-                    file: shown(file).into(),
-                    line: pos.line,
-                    column: pos.col,
-                },
-                set,
-            };
-            if set {
-                return found;
-            }
-            nearest.get_or_insert(found);
+        let values = Values {
+            dir: &self.dir,
+            files: &self.values,
+            sets: &self.sets,
+        };
+        let found: Vec<Found> = keys.iter().map(|k| values.find(subcharts, k)).collect();
+        if let Some(text) =
+            field.and_then(|f| f.scalar().map(|_| f.scalar_text().unwrap_or_default()))
+        {
+            let held = Some(Held::Scalar(text.to_string()));
+            return Some(match found.iter().find(|f| f.held == held) {
+                Some(one) => Behind::Value(one.clone()),
+                None => Behind::Template(found),
+            });
         }
-        nearest.unwrap_or_else(|| ValueSource {
-            key: full_key,
-            location: Location {
-                file: shown(&self.dir.join("values.yaml")).into(),
-                line: 1,
-                column: 1,
-            },
-            set: false,
+        // A block (a toYaml copy) or a field not rendered: one value stands for it,
+        // unless it holds a scalar where a block was rendered.
+        let scalar_for_block = field.is_some() && matches!(found[0].held, Some(Held::Scalar(_)));
+        Some(if found.len() == 1 && !scalar_for_block {
+            Behind::Value(found.into_iter().next()?)
+        } else {
+            Behind::Template(found)
         })
     }
 }
 
-/// `["cache"]` for `charts/cache/templates/x.yaml`.
-fn subchart_names(inside: &str) -> Vec<&str> {
-    let parts: Vec<&str> = inside.split('/').collect();
-    let mut names = Vec::new();
-    let mut i = 0;
-    while i + 1 < parts.len() && parts[i] == "charts" {
-        names.push(parts[i + 1]);
-        i += 2;
+/// `; set by the chart value K (FILE:LINE): change it there`, or where to set it.
+fn value_message(value: &ValueSource) -> String {
+    if value.set {
+        format!(
+            "; set by the chart value {} ({}): change it there",
+            value.key,
+            place(&value.location)
+        )
+    } else {
+        format!(
+            "; comes from the chart value {}, not set: set it in {} (under line {})",
+            value.key, value.location.file, value.location.line
+        )
     }
-    names
 }
 
-/// The line and column of `key` (dotted) in a values file, and whether it is set
-/// there (`false`: the deepest parent that is).
-fn locate_key(file: &Path, key: &str) -> Option<(kubeharden_yaml::Pos, bool)> {
-    let text = std::fs::read_to_string(file).ok()?;
-    let chunk = split_documents(&text).into_iter().next()?;
-    let doc = parse_chunk(chunk, &Limits::default())
-        .into_iter()
-        .next()?
-        .ok()?;
-    let mut node: &Node = &doc.root;
-    let mut at = None;
-    for part in key.split('.') {
-        match node.entry(part) {
-            Some(entry) => {
-                at = Some(entry.key.pos);
-                node = &entry.value;
-            }
-            None => return at.map(|pos| (pos, false)),
-        }
-    }
-    at.map(|pos| (pos, true))
+/// The field is no chart value as it is: the template made it from these.
+fn template_message(found: &[Found]) -> String {
+    let reads: Vec<String> = found
+        .iter()
+        .map(|f| match f.source.set {
+            true => format!("{} at {}", f.source.key, place(&f.source.location)),
+            false => format!("{} not set", f.source.key),
+        })
+        .collect();
+    format!(
+        "; written by the template, not taken whole from a chart value (it reads {}): change the template line, or those values",
+        reads.join(", ")
+    )
+}
+
+/// The node at `path` in a rendered object, if it is there. A trailing list index is
+/// left out, as value keys leave indices out: `capabilities.add[0]` is the list
+/// `capabilities.add` a value holds.
+fn node_at<'a>(root: &'a Node, path: &FieldPath) -> Option<&'a Node> {
+    let segments = path.segments();
+    let keep = segments
+        .iter()
+        .rposition(|s| matches!(s, Seg::Key(_)))
+        .map_or(0, |i| i + 1);
+    segments[..keep]
+        .iter()
+        .try_fold(root, |node, seg| match seg {
+            Seg::Key(k) => node.get(k),
+            Seg::Index(i) => node.items().get(*i),
+        })
 }
 
 /// The path as the user would type it (no leading `./`).
-fn shown(path: &Path) -> String {
+pub(crate) fn shown(path: &Path) -> String {
     path.display()
         .to_string()
         .trim_start_matches("./")
@@ -242,17 +236,17 @@ fn place_in_template(template: &str, path: &FieldPath) -> TemplatePlace {
         return TemplatePlace {
             line: 1,
             column: 1,
-            value: None,
+            values: Vec::new(),
         };
     };
-    let place = |i: usize, column: usize, value: Option<String>| TemplatePlace {
+    let place = |i: usize, column: usize, values: Vec<String>| TemplatePlace {
         line: i as u32 + 1,
         column: column as u32 + 1,
-        value,
+        values,
     };
     let rest = keys[matched..].join(".");
     if rest.is_empty() {
-        return place(line, indent, values_key(lines[line]));
+        return place(line, indent, values_keys(lines[line]));
     }
     // The rest of the path is written by a `toYaml` block that is this key's
     // content: before any key of its own.
@@ -262,25 +256,29 @@ fn place_in_template(template: &str, path: &FieldPath) -> TemplatePlace {
         }
         if let Some(block) = to_yaml_value(&lines, i) {
             let column = text.find("{{").unwrap_or(0);
-            return place(i, column, Some(format!("{block}.{rest}")));
+            return place(i, column, vec![format!("{block}.{rest}")]);
         }
     }
-    place(
-        line,
-        indent,
-        values_key(lines[line]).map(|k| format!("{k}.{rest}")),
-    )
+    let deeper = values_keys(lines[line])
+        .into_iter()
+        .map(|k| format!("{k}.{rest}"))
+        .collect();
+    place(line, indent, deeper)
 }
 
-/// The `.Values.X` a line reads, as `X`.
-fn values_key(line: &str) -> Option<String> {
-    let at = line.find(".Values.")?;
-    let key: String = line[at + ".Values.".len()..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
-        .collect();
-    let key = key.trim_end_matches('.');
-    (!key.is_empty()).then(|| key.to_string())
+/// Every `.Values.X` a line reads, as `X`, in order.
+fn values_keys(line: &str) -> Vec<String> {
+    line.split(".Values.")
+        .skip(1)
+        .filter_map(|after| {
+            let key: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+                .collect();
+            let key = key.trim_end_matches('.');
+            (!key.is_empty()).then(|| key.to_string())
+        })
+        .collect()
 }
 
 /// The value a `toYaml` on line `i` prints: `toYaml .Values.X`, or `toYaml .` inside
@@ -290,14 +288,14 @@ fn to_yaml_value(lines: &[&str], i: usize) -> Option<String> {
     let at = line.find("toYaml")?;
     let arg = line[at + "toYaml".len()..].trim_start();
     if arg.starts_with(".Values.") || arg.starts_with("$.Values.") {
-        return values_key(arg);
+        return values_keys(arg).into_iter().next();
     }
     if arg.starts_with(". ") || arg.starts_with(".}") || arg == "." {
         return lines[..i]
             .iter()
             .rev()
             .find(|l| l.contains("with ") && l.contains(".Values."))
-            .and_then(|l| values_key(l));
+            .and_then(|l| values_keys(l).into_iter().next());
     }
     None
 }
@@ -319,7 +317,7 @@ mod tests {
             TemplatePlace {
                 line: 6,
                 column: 7,
-                value: Some("hostNetwork".into())
+                values: vec!["hostNetwork".into()]
             }
         );
     }
@@ -328,26 +326,25 @@ mod tests {
     fn a_to_yaml_block_names_the_value_under_it() {
         let place = at("spec.template.spec.containers[0].securityContext.runAsNonRoot");
         assert_eq!((place.line, place.column), (10, 13));
-        assert_eq!(place.value.as_deref(), Some("securityContext.runAsNonRoot"));
+        assert_eq!(place.values, ["securityContext.runAsNonRoot"]);
         let place = at("spec.template.spec.nodeSelector.zone");
         assert_eq!(
-            (place.line, place.value.as_deref()),
-            (14, Some("nodeSelector.zone"))
+            (place.line, place.values),
+            (14, vec!["nodeSelector.zone".into()])
         );
     }
 
     #[test]
     fn a_field_the_template_does_not_write_is_its_nearest_parent() {
         let place = at("spec.template.spec.containers[0].resources.limits");
-        assert_eq!((place.line, place.column, place.value), (7, 7, None));
+        assert_eq!((place.line, place.column), (7, 7));
+        assert!(place.values.is_empty());
     }
 
     #[test]
-    fn subcharts_are_named_from_the_source_path() {
-        assert_eq!(
-            subchart_names("charts/cache/charts/x/templates/a.yaml"),
-            ["cache", "x"]
-        );
-        assert!(subchart_names("templates/a.yaml").is_empty());
+    fn a_line_that_builds_a_value_reads_every_value_on_it() {
+        let template = "spec:\n  image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n";
+        let place = place_in_template(template, &FieldPath::parse("spec.image"));
+        assert_eq!(place.values, ["image.repository", "image.tag"]);
     }
 }

@@ -15,7 +15,7 @@ use kubeharden_load::kustomize::kustomization_in;
 use kubeharden_load::Object;
 use kubeharden_yaml::{parse_chunk, split_documents, FieldPath, Limits, Node, Pos, Seg, Value};
 
-use crate::SourceMap;
+use crate::{first_document, SourceMap};
 
 /// What a document of the overlay is to the objects it touches.
 enum Role {
@@ -139,18 +139,6 @@ fn normal(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-fn first_document(file: &Path) -> Option<Node> {
-    let text = std::fs::read_to_string(file).ok()?;
-    let chunk = split_documents(&text).into_iter().next()?;
-    Some(
-        parse_chunk(chunk, &Limits::default())
-            .into_iter()
-            .next()?
-            .ok()?
-            .root,
-    )
 }
 
 fn text_at<'a>(node: &'a Node, path: &[&str]) -> Option<&'a str> {

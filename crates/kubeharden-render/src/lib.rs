@@ -8,8 +8,10 @@
 
 #![forbid(unsafe_code)]
 
+mod chart;
 mod helm;
 mod helm_map;
+mod helm_values;
 mod kustomize;
 mod kustomize_map;
 mod tool;
@@ -17,7 +19,7 @@ mod tool;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kubeharden_findings::Finding;
+use kubeharden_findings::{Finding, SkippedChecks};
 use kubeharden_load::{LoadError, Object, RenderKind, RenderTarget};
 
 pub use tool::{HELM_INSTALL, KUSTOMIZE_INSTALL};
@@ -82,11 +84,52 @@ pub struct Rendered {
     pub source_map: Option<Box<dyn SourceMap>>,
 }
 
+/// What rendering a chart or an overlay (or one variant of a chart) gave.
+pub enum Outcome {
+    Rendered(Rendered),
+    /// Not rendered, by design: a library chart, a Kustomize component. The report
+    /// lists it with why (its reason starts with [`BY_DESIGN`]); it fails nothing.
+    NotRendered(SkippedChecks),
+    /// The tool failed, or is missing: an error naming the folder and why.
+    Failed(LoadError),
+}
+
+/// How the reason of a chart or an overlay not rendered by design begins.
+pub const BY_DESIGN: &str = "not rendered (";
+
+impl From<Result<Rendered, LoadError>> for Outcome {
+    fn from(result: Result<Rendered, LoadError>) -> Outcome {
+        match result {
+            Ok(rendered) => Outcome::Rendered(rendered),
+            Err(error) => Outcome::Failed(error),
+        }
+    }
+}
+
+/// The outcome of a chart or overlay not rendered because `what` renders nothing
+/// alone (`library chart`), and where it is judged instead.
+pub(crate) fn by_design(target: &RenderTarget, what: &str, instead: &str) -> Outcome {
+    Outcome::NotRendered(SkippedChecks {
+        scope: target.name(),
+        rules: Vec::new(),
+        reason: format!("{BY_DESIGN}{what}): {instead}"),
+    })
+}
+
 /// Renders `target`: one stream, or one per values set of a chart. Each that fails
 /// is an error naming the folder (and the variant), with the tool's message.
-pub fn render(target: &RenderTarget, options: &RenderOptions) -> Vec<Result<Rendered, LoadError>> {
+pub fn render(target: &RenderTarget, options: &RenderOptions) -> Vec<Outcome> {
     match target.kind {
         RenderKind::HelmChart => helm::render(target, options),
-        RenderKind::Kustomization => vec![kustomize::render(target, options)],
+        RenderKind::Kustomization => vec![kustomize::render(target, options).into()],
     }
+}
+
+/// The first document of a YAML file, if it reads.
+pub(crate) fn first_document(file: &std::path::Path) -> Option<kubeharden_yaml::Node> {
+    use kubeharden_yaml::{parse_chunk, split_documents, Limits};
+    let text = std::fs::read_to_string(file).ok()?;
+    let chunk = split_documents(&text).into_iter().next()?;
+    let doc = parse_chunk(chunk, &Limits::default()).into_iter().next()?;
+    Some(doc.ok()?.root)
 }

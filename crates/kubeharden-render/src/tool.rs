@@ -75,10 +75,17 @@ pub fn run(program: &Path, args: &[String], max_output: u64) -> Result<String, S
     Ok(String::from_utf8_lossy(&output).into_owned())
 }
 
-/// The last `n` lines of `text`, on one line each.
+/// The last `n` lines of `text`, on one line (`; ` between them: reports print an
+/// error on one line, and would show a newline as `\x0a`), without the tools'
+/// `Error: ` prefix and helm's hint to run again with `--debug`.
 fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && !l.starts_with("Use --debug flag"))
+        .map(|l| l.strip_prefix("Error: ").unwrap_or(l))
+        .collect();
+    lines[lines.len().saturating_sub(n)..].join("; ")
 }
 
 #[cfg(test)]
@@ -98,7 +105,12 @@ mod tests {
         assert_eq!(sh("echo a: 1", 100).unwrap(), "a: 1\n");
         assert_eq!(
             sh("echo 'Error: no chart' >&2; exit 1", 100).unwrap_err(),
-            "Error: no chart"
+            "no chart"
+        );
+        let helm = "printf 'Error: execution error at (c/templates/a.yaml:5:8): a is\\nrequired\\n\\nUse --debug flag to render out invalid YAML\\n' >&2; exit 1";
+        assert_eq!(
+            sh(helm, 100).unwrap_err(),
+            "execution error at (c/templates/a.yaml:5:8): a is; required"
         );
         assert!(sh("exit 3", 100).unwrap_err().contains("said nothing"));
         assert!(sh("yes", 1000)

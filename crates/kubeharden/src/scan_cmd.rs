@@ -76,6 +76,7 @@ pub fn scan_paths(args: &ScanArgs) -> Result<Scanned, CliError> {
     let clusters = clusters_of(&found, args.cluster.one_cluster);
     let mut report = scan_clusters(&clusters, &rules, &options);
     report.errors.splice(0..0, found.errors.iter().cloned());
+    report.skipped.extend(not_scanned(&found));
     Ok(Scanned {
         paths,
         settings,
@@ -85,6 +86,24 @@ pub fn scan_paths(args: &ScanArgs) -> Result<Scanned, CliError> {
         clusters,
         report,
     })
+}
+
+/// The files found and not scanned (a chart's YAML outside `templates/`), as the
+/// report lists what it did not judge.
+fn not_scanned(found: &Discovered) -> impl Iterator<Item = kubeharden_rules::SkippedChecks> + '_ {
+    found
+        .not_scanned
+        .iter()
+        .map(|n| kubeharden_rules::SkippedChecks {
+            scope: n
+                .file
+                .display()
+                .to_string()
+                .trim_start_matches("./")
+                .to_string(),
+            rules: Vec::new(),
+            reason: n.reason.clone(),
+        })
 }
 
 pub fn run(args: ScanArgs) -> Result<u8, CliError> {
@@ -158,7 +177,13 @@ fn nothing_scanned(
     found: &Discovered,
     report: &ScanReport,
 ) -> Option<LoadError> {
-    if report.stats.objects > 0 {
+    // A library chart or a Kustomize component alone has no objects by design: the
+    // report lists it, and that is no failure.
+    let by_design = report
+        .skipped
+        .iter()
+        .any(|s| s.reason.starts_with(kubeharden_engine::BY_DESIGN));
+    if report.stats.objects > 0 || by_design {
         return None;
     }
     let mut seen = vec![files_read(&found.inputs)];

@@ -264,7 +264,7 @@ fn a_chart_that_fails_to_render_is_an_error_in_helms_words() {
     let dir = tree(&[
         ("good.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n"),
         ("broken/Chart.yaml", "apiVersion: v2\nname: broken\nversion: 0.1.0\n"),
-        ("broken/templates/pod.yaml", "{{ required \"image.tag is required\" .Values.image }}\n"),
+        ("broken/templates/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ required \"image.tag is required:\\nset it with --set\" .Values.image }}\n"),
         ("needs/Chart.yaml", "apiVersion: v2\nname: needs\nversion: 0.1.0\ndependencies:\n- name: redis\n  version: 1.0.0\n  repository: https://charts.example.com\n"),
         ("needs/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
     ]);
@@ -277,11 +277,15 @@ fn a_chart_that_fails_to_render_is_an_error_in_helms_words() {
     let doc = json(&out);
     let errors = errors_of(&doc);
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(
-        errors[0].starts_with("broken: not rendered (helm template)"),
-        "{errors:?}"
+    // At the template line helm names, its message on one line.
+    assert_eq!(
+        errors[0],
+        "broken/templates/pod.yaml: not rendered (helm template), so not scanned: the chart broken: execution error at (broken/templates/pod.yaml:4:11): image.tag is required:; set it with --set"
     );
-    assert!(errors[0].contains("image.tag is required"), "{errors:?}");
+    assert_eq!(
+        (&doc["errors"][0]["line"], &doc["errors"][0]["column"]),
+        (&Value::from(4), &Value::from(11))
+    );
     assert!(
         errors[1].starts_with("needs: not rendered (helm template)"),
         "{errors:?}"
@@ -292,6 +296,13 @@ fn a_chart_that_fails_to_render_is_an_error_in_helms_words() {
         "{errors:?}"
     );
     assert_eq!(files_of(&doc), ["good.yaml"]);
+    let out = run(dir.path(), &["scan", ".", "--select", "KH101"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("broken/templates/pod.yaml:4:11: not rendered"),
+        "{text}"
+    );
+    assert!(!text.contains("\\x0a"), "{text}");
 }
 
 /// `RULE CONTAINER SOURCE <- RENDERED`, and the value behind it, for each finding.
@@ -417,4 +428,160 @@ fn fix_reports_rendered_findings_as_not_fixed_never_as_gone() {
         text.contains(&format!("{said} finding(s) remain after the fixes")),
         "{text}"
     );
+}
+
+/// The finding of `rule` for `container` (null: the pod's) in a scan of the fixtures
+/// with `args`.
+fn finding_of(args: &[&str], rule: &str, container: Value) -> Value {
+    let doc = json(&run(&fixtures(), args, None));
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule && f["container"] == container)
+        .unwrap_or_else(|| panic!("no {rule} for {container}: {}", doc["findings"]))
+        .clone()
+}
+
+/// A chart value is named only when what it holds is what was rendered: an image
+/// built of two values (and a `default`) is the template's, and a value given with
+/// --set (for the chart or, under its name, for a subchart) is named as given there.
+#[test]
+fn a_value_is_named_only_when_it_holds_what_was_rendered() {
+    if !tools() {
+        return;
+    }
+    let built = finding_of(&["scan", "web", "-f", "json"], "KH302", "web".into());
+    assert_eq!(built["value"], Value::Null, "{built}");
+    let message = built["message"].as_str().unwrap();
+    assert!(
+        message.contains("written by the template, not taken whole from a chart value (it reads image.repository at web/values.yaml:4, image.tag at web/values.yaml:6)"),
+        "{message}"
+    );
+    let args = ["scan", "web", "-f", "json", "--set", "hostNetwork=true"];
+    let set = finding_of(&args, "KH102", Value::Null);
+    assert_eq!(
+        set["value"]["location"]["file"], "--set hostNetwork=true",
+        "{set}"
+    );
+    assert!(
+        set["message"].as_str().unwrap().ends_with(
+            "set by the chart value hostNetwork (--set hostNetwork=true): change it there"
+        ),
+        "{set}"
+    );
+    let args = [
+        "scan",
+        "web",
+        "-f",
+        "json",
+        "--values",
+        "prod-values.yaml",
+        "--set",
+        "cache.securityContext.privileged=true,replicaCount=3",
+    ];
+    let sub = finding_of(&args, "KH101", "cache".into());
+    assert_eq!(sub["value"]["key"], "cache.securityContext.privileged");
+    assert_eq!(
+        sub["value"]["location"]["file"],
+        "--set cache.securityContext.privileged=true"
+    );
+}
+
+/// A chart's YAML outside templates/ (examples, CI values) is not rendered by helm:
+/// it is listed as not scanned, with why, whether the chart is found in a walk or
+/// named; named alone, the file is scanned as a manifest.
+#[test]
+fn a_charts_yaml_outside_templates_is_listed_as_not_scanned() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("chart/Chart.yaml", "apiVersion: v2\nname: chart\nversion: 0.1.0\n"),
+        ("chart/values.yaml", "a: 1\n"),
+        ("chart/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
+        ("chart/examples/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n"),
+        ("chart/ci/prod-values.yaml", "a: 2\n"),
+    ]);
+    let listed = |path: &str| -> Vec<String> {
+        let doc = json(&run(dir.path(), &["scan", path, "-f", "json"], None));
+        doc["summary"]["skipped_checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["reason"].as_str().unwrap().contains("outside templates/"))
+            .map(|s| s["scope"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let expected = ["chart/ci/prod-values.yaml", "chart/examples/pod.yaml"];
+    assert_eq!(listed("."), expected);
+    assert_eq!(listed("chart"), expected);
+    let text =
+        String::from_utf8_lossy(&run(dir.path(), &["scan", "chart"], None).stdout).into_owned();
+    assert!(
+        text.contains("chart/examples/pod.yaml: in the Helm chart chart, outside templates/: helm does not render it, so it was not scanned"),
+        "{text}"
+    );
+    let named = json(&run(
+        dir.path(),
+        &["scan", "chart/examples/pod.yaml", "-f", "json"],
+        None,
+    ));
+    let rules: Vec<&Value> = named["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["rule_id"])
+        .collect();
+    assert!(rules.contains(&&Value::from("KH101")), "{rules:?}");
+}
+
+/// A library chart renders no objects by design (helm refuses it): it is listed as not
+/// rendered, with why, in text and JSON, and fails nothing, alone or beside a chart
+/// that uses it.
+#[test]
+fn a_library_chart_is_listed_as_not_rendered_and_fails_nothing() {
+    if !tools() {
+        return;
+    }
+    let library = "apiVersion: v2\nname: common\nversion: 0.1.0\ntype: library\n";
+    let helpers = "{{- define \"common.name\" -}}{{ .Chart.Name }}{{- end -}}\n";
+    let dir = tree(&[
+        ("common/Chart.yaml", library),
+        ("common/templates/_helpers.tpl", helpers),
+        ("app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n- name: common\n  version: 0.1.0\n"),
+        ("app/charts/common/Chart.yaml", library),
+        ("app/charts/common/templates/_helpers.tpl", helpers),
+        ("app/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include \"common.name\" . }}\n"),
+    ]);
+    let out = run(dir.path(), &["scan", "common", "-f", "json"], None);
+    let doc = json(&out);
+    assert_eq!(errors_of(&doc), Vec::<String>::new());
+    assert_eq!(out.status.code(), Some(0));
+    let listed: Vec<String> = doc["summary"]["skipped_checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s["scope"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
+        .filter(|s| s.contains("library"))
+        .collect();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(
+        listed[0].starts_with("common: not rendered (library chart): "),
+        "{listed:?}"
+    );
+    let out = run(dir.path(), &["scan", "."], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("common: not rendered (library chart)"),
+        "{text}"
+    );
+    assert!(!text.contains("app: not rendered"), "{text}");
 }

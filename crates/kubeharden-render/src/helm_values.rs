@@ -1,0 +1,270 @@
+//! Where a chart value is decided, as helm merges values, the highest precedence
+//! first: `--set`, the `--values` files (the last first), then each chart's
+//! `values.yaml` from the outermost parent in (a subchart's value sits under its name
+//! in its parent's values; a `global.` value under the same key in every chart).
+
+use std::path::{Path, PathBuf};
+
+use kubeharden_findings::{Location, ValueSource};
+use kubeharden_yaml::{Node, Pos};
+
+use crate::chart::subchart_dir;
+use crate::first_document;
+
+/// One `KEY=VALUE` of a `--set` argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SetValue {
+    pub key: String,
+    pub value: String,
+}
+
+/// Splits a `--set` argument as helm does: `KEY=VALUE` pairs at the commas outside
+/// `{...}` lists and not escaped. A pair without `=` or without a key is refused.
+pub(crate) fn parse_set(arg: &str) -> Result<Vec<SetValue>, String> {
+    let mut pairs = Vec::new();
+    for piece in split_pairs(arg) {
+        match piece.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => pairs.push(SetValue {
+                key: key.trim().to_string(),
+                value: value.to_string(),
+            }),
+            _ => {
+                return Err(format!(
+                    "--set {arg:?}: {piece:?} is not KEY=VALUE (several are separated by commas)"
+                ))
+            }
+        }
+    }
+    Ok(pairs)
+}
+
+fn split_pairs(arg: &str) -> Vec<String> {
+    let (mut pieces, mut piece) = (Vec::new(), String::new());
+    let (mut depth, mut escaped) = (0usize, false);
+    for c in arg.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                pieces.push(std::mem::take(&mut piece));
+                continue;
+            }
+            _ => {}
+        }
+        piece.push(c);
+    }
+    pieces.push(piece);
+    pieces
+}
+
+/// What a value holds where it is set: a scalar's text, or a block (a map, a list).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Held {
+    Scalar(String),
+    Block,
+}
+
+/// A chart value looked up: where it is set (or the block it would go in), and, when
+/// set, what it holds.
+#[derive(Clone, Debug)]
+pub(crate) struct Found {
+    pub source: ValueSource,
+    pub held: Option<Held>,
+}
+
+/// The places that set a chart's values.
+pub(crate) struct Values<'a> {
+    /// The chart's folder.
+    pub dir: &'a Path,
+    /// The `--values` files, in order.
+    pub files: &'a [PathBuf],
+    /// The `--set` pairs, in order.
+    pub sets: &'a [SetValue],
+}
+
+impl Values<'_> {
+    /// Where `key` (as the template in `subcharts` reads it) is set, the highest
+    /// precedence first; unset: the nearest block it would go in.
+    pub(crate) fn find(&self, subcharts: &[String], key: &str) -> Found {
+        let key_at = |depth: usize| -> String {
+            let scope = if key.starts_with("global.") {
+                &[][..]
+            } else {
+                &subcharts[depth.min(subcharts.len())..]
+            };
+            scope
+                .iter()
+                .map(String::as_str)
+                .chain(std::iter::once(key))
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        let full_key = key_at(0);
+        if let Some(set) = self.sets.iter().rev().find(|s| s.key == full_key) {
+            return from_set(set);
+        }
+        let mut files: Vec<(PathBuf, String)> = self
+            .files
+            .iter()
+            .rev()
+            .map(|f| (f.clone(), full_key.clone()))
+            .collect();
+        let mut dir = self.dir.to_path_buf();
+        for depth in 0..=subcharts.len() {
+            files.push((dir.join("values.yaml"), key_at(depth)));
+            if let Some(sub) = subcharts.get(depth) {
+                dir = subchart_dir(&dir, sub);
+            }
+        }
+        let mut nearest: Option<Found> = None;
+        for (file, key_here) in &files {
+            let Some((pos, held)) = locate_key(file, key_here) else {
+                continue;
+            };
+            let found = Found {
+                source: ValueSource {
+                    key: key_here.clone(),
+                    location: at(file, pos),
+                    set: held.is_some(),
+                },
+                held,
+            };
+            if found.held.is_some() {
+                return found;
+            }
+            nearest.get_or_insert(found);
+        }
+        nearest.unwrap_or_else(|| Found {
+            source: ValueSource {
+                key: full_key,
+                location: at(&self.dir.join("values.yaml"), Pos::new(1, 1)),
+                set: false,
+            },
+            held: None,
+        })
+    }
+}
+
+/// A value given on the command line: its location is the argument (line 0).
+fn from_set(set: &SetValue) -> Found {
+    let held = if set.value.starts_with('{') {
+        Held::Block
+    } else {
+        Held::Scalar(set.value.clone())
+    };
+    Found {
+        source: ValueSource {
+            key: set.key.clone(),
+            location: Location {
+                file: format!("--set {}={}", set.key, set.value).into(),
+                line: 0,
+                column: 0,
+            },
+            set: true,
+        },
+        held: Some(held),
+    }
+}
+
+fn at(file: &Path, pos: Pos) -> Location {
+    Location {
+        file: crate::helm_map::shown(file).into(),
+        line: pos.line,
+        column: pos.col,
+    }
+}
+
+/// The position of `key` (dotted) in a values file and what it holds there, or
+/// (`None` held) the position of its deepest parent that is there.
+fn locate_key(file: &Path, key: &str) -> Option<(Pos, Option<Held>)> {
+    let doc = first_document(file)?;
+    let mut node: &Node = &doc;
+    let mut at = None;
+    for part in key.split('.') {
+        match node.entry(part) {
+            Some(entry) => {
+                at = Some(entry.key.pos);
+                node = &entry.value;
+            }
+            None => return at.map(|pos| (pos, None)),
+        }
+    }
+    let held = match node.scalar() {
+        // Null prints as nothing, as helm renders a missing value.
+        Some(_) => Held::Scalar(node.scalar_text().unwrap_or_default().to_string()),
+        None => Held::Block,
+    };
+    at.map(|pos| (pos, Some(held)))
+}
+
+/// `FILE:LINE`, or the argument of a value given on the command line.
+pub(crate) fn place(location: &Location) -> String {
+    match location.line {
+        0 => location.file.to_string(),
+        line => format!("{}:{line}", location.file),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_arguments_split_as_helm_splits_them() {
+        let pairs = parse_set("a.b=1,c={x,y},d=e\\,f").unwrap();
+        let keys: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|p| (p.key.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(keys, [("a.b", "1"), ("c", "{x,y}"), ("d", "e\\,f")]);
+        assert!(parse_set("image.tag")
+            .unwrap_err()
+            .contains("not KEY=VALUE"));
+        assert!(parse_set("=1").is_err());
+        assert!(parse_set("a=1,b").is_err());
+    }
+
+    #[test]
+    fn set_wins_then_the_last_values_file_then_the_parent_then_the_subchart() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let write = |f: &str, t: &str| {
+            let p = d.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, t).unwrap();
+        };
+        write("values.yaml", "cache:\n  a: parent\nglobal:\n  g: 1\n");
+        write("charts/cache/Chart.yaml", "name: cache\n");
+        write("charts/cache/values.yaml", "a: own\nb: own\n");
+        write("mine.yaml", "cache:\n  b: mine\n");
+        let files = [d.join("mine.yaml")];
+        let sets = parse_set("cache.a=cli").unwrap();
+        let sub = ["cache".to_string()];
+        let values = Values {
+            dir: d,
+            files: &files,
+            sets: &sets,
+        };
+        let held = |key: &str| values.find(&sub, key).held;
+        assert_eq!(held("a"), Some(Held::Scalar("cli".into())));
+        assert_eq!(
+            values.find(&sub, "a").source.location.file.as_ref(),
+            "--set cache.a=cli"
+        );
+        assert_eq!(held("b"), Some(Held::Scalar("mine".into())));
+        assert_eq!(held("global.g"), Some(Held::Scalar("1".into())));
+        let none = Values {
+            dir: d,
+            files: &[],
+            sets: &[],
+        };
+        assert_eq!(
+            none.find(&sub, "a").held,
+            Some(Held::Scalar("parent".into()))
+        );
+        assert_eq!(none.find(&sub, "b").held, Some(Held::Scalar("own".into())));
+        assert_eq!(none.find(&sub, "c").held, None);
+    }
+}
