@@ -352,8 +352,11 @@ impl Reviewer {
             }
             // Without the cluster, a condition on another object (its ServiceAccount
             // disables automount) cannot be settled: not judged, never refused.
+            // A finding that took in others (KH201 with KH202's missing requests)
+            // leaves their rules unjudged too.
             if self.view.is_none() && f.requires.is_some() {
                 judged.not_judged.insert(f.rule_id);
+                judged.not_judged.extend(f.covers.iter().copied());
             } else {
                 judged.findings.push(f);
             }

@@ -377,6 +377,31 @@ fn without_the_cluster_view_cross_object_findings_are_not_judged() {
     );
 }
 
+#[test]
+fn the_not_judged_notice_names_the_rules_merged_into_others() {
+    // A pod of the default account with no resources: KH402 takes in KH530 (one
+    // token problem), KH201 takes in KH202 (one finding for the missing limits and
+    // requests). All four depend on objects a review does not show.
+    let mut pod = to_json(HARDENED_POD);
+    let spec = pod["spec"].as_object_mut().unwrap();
+    spec.remove("automountServiceAccountToken");
+    spec["containers"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("resources");
+    let r = reviewer(config("defaults: {enforce: low, warn: low}\n"));
+    let v = judge(&r, &review(&pod, "CREATE"));
+    let notice = v
+        .response
+        .warnings
+        .iter()
+        .find(|w| w.contains("not judged without the cluster view"))
+        .unwrap_or_else(|| panic!("{:?}", v.response.warnings));
+    for rule in ["KH201", "KH202", "KH402", "KH530"] {
+        assert!(notice.contains(rule), "{rule}: {notice}");
+    }
+}
+
 /// A cluster view of fixed objects.
 struct Fixed {
     labels: BTreeMap<String, String>,
