@@ -143,10 +143,13 @@ impl Reviewer {
         &self.rules
     }
 
-    /// Answers a request body.
+    /// Answers a request body. A review of another version (`v1beta1`) gets HTTP
+    /// 400, not a v1 answer its API server could not read: the API server then
+    /// applies the webhook's own `failurePolicy`.
     pub fn answer(&self, body: &[u8]) -> Answer {
         match review::parse(body, self.config.max_body) {
             Ok(request) => Answer::Review(self.review(&request)),
+            Err(err @ ReviewError::WrongType { .. }) => Answer::BadRequest(err.to_string()),
             Err(err) => match review::uid_of(body) {
                 Some(uid) => Answer::Review(self.failed(&uid, &err.to_string())),
                 None => Answer::BadRequest(err.to_string()),
