@@ -14,7 +14,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use kubeharden_findings::Severity;
-use kubeharden_rules::{Framework, PssLevel, Selection};
+use kubeharden_rules::{Framework, PssLevel, RuleSet, Selection};
 use serde::Deserialize;
 
 /// The label prefix of the modes: `admission.kubeharden.io/enforce`, ...
@@ -58,7 +58,8 @@ pub enum FailurePolicy {
     Ignore,
 }
 
-/// A configuration file that cannot be used.
+/// A configuration file that cannot be used: every mistake in it at its line and
+/// column.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{file}: {source}")]
@@ -73,8 +74,6 @@ pub enum ConfigError {
         column: u32,
         message: String,
     },
-    #[error("{file}: {message}")]
-    Value { file: String, message: String },
 }
 
 /// The configuration file, as written.
@@ -95,8 +94,9 @@ struct File {
     rules: RulesFile,
     #[serde(default)]
     failure_policy: Option<FailurePolicy>,
+    /// Signed, so that a negative value is refused as out of range, not of type.
     #[serde(default)]
-    timeout_ms: Option<u64>,
+    timeout_ms: Option<i64>,
     #[serde(default)]
     max_body_bytes: Option<usize>,
 }
@@ -206,53 +206,19 @@ impl Config {
             .map(|chunk| kubeharden_yaml::parse_chunk(chunk, &kubeharden_yaml::Limits::default()))
             .unwrap_or_default();
         docs.truncate(1);
-        let parsed: File = match docs.pop() {
-            None => File::default(),
+        let root = match docs.pop() {
+            None => return Ok(Config::default()),
             Some(Err(e)) => return Err(invalid(e.pos, e.message)),
-            Some(Ok(doc)) => kubeharden_yaml::from_node(&doc.root)
-                .map_err(|e| invalid(e.pos.unwrap_or(doc.root.pos), e.to_string()))?,
+            Some(Ok(doc)) => doc.root,
         };
-        let value = |message: String| ConfigError::Value {
-            file: file.to_string(),
-            message,
+        let parsed: File = kubeharden_yaml::from_node(&root)
+            .map_err(|e| invalid(e.pos.unwrap_or(root.pos), e.to_string()))?;
+        // A value that reads but is wrong: at its key's line and column.
+        let at = |path: &[&str], message: String| {
+            let field = kubeharden_yaml::FieldPath::from_segments(path.iter().copied());
+            invalid(root.locate(&field).pos, message)
         };
-        if let Some(kind) = parsed
-            .kind
-            .as_deref()
-            .filter(|k| *k != "AdmissionConfiguration")
-        {
-            return Err(value(format!(
-                "kind {kind:?}: expected AdmissionConfiguration"
-            )));
-        }
-        let _ = parsed.api_version;
-        let mut config = Config::default();
-        config.defaults = parsed.defaults.apply(config.defaults).map_err(&value)?;
-        for (ns, modes) in &parsed.namespaces {
-            let modes = modes.apply(config.defaults).map_err(&value)?;
-            config.namespaces.insert(ns.clone(), modes);
-        }
-        config.exemptions = parsed.exemptions;
-        config.selection = parsed.rules.selection().map_err(&value)?;
-        if let Some(target) = &parsed.rules.pss_target {
-            config.pss_target = match target.as_str() {
-                "baseline" => PssLevel::Baseline,
-                "restricted" => PssLevel::Restricted,
-                other => {
-                    return Err(value(format!(
-                        "rules.pssTarget {other:?}: expected baseline or restricted"
-                    )))
-                }
-            };
-        }
-        config.failure_policy = parsed.failure_policy.unwrap_or_default();
-        if let Some(ms) = parsed.timeout_ms {
-            config.timeout = std::time::Duration::from_millis(ms.max(1));
-        }
-        if let Some(bytes) = parsed.max_body_bytes {
-            config.max_body = bytes;
-        }
-        Ok(config)
+        parsed.checked(&at)
     }
 
     /// The modes of `namespace`, from its labels (when the cluster view knows them),
@@ -284,11 +250,88 @@ impl Config {
     }
 }
 
+/// Where a value is wrong (its field path in the file) and why.
+type Wrong = (Vec<String>, String);
+
+impl File {
+    /// The configuration the file describes; `at` places a wrong value's message at
+    /// its field.
+    fn checked(self, at: &dyn Fn(&[&str], String) -> ConfigError) -> Result<Config, ConfigError> {
+        if let Some(kind) = self
+            .kind
+            .as_deref()
+            .filter(|k| *k != "AdmissionConfiguration")
+        {
+            return Err(at(
+                &["kind"],
+                format!("kind {kind:?}: expected AdmissionConfiguration"),
+            ));
+        }
+        // Any apiVersion is taken: there is one version of the file so far.
+        let _ = &self.api_version;
+        let wrong = |(path, message): Wrong| {
+            let path: Vec<&str> = path.iter().map(String::as_str).collect();
+            at(&path, message)
+        };
+        let mut config = Config::default();
+        config.defaults = self
+            .defaults
+            .apply(config.defaults, &["defaults"])
+            .map_err(wrong)?;
+        for (ns, modes) in &self.namespaces {
+            let modes = modes
+                .apply(config.defaults, &["namespaces", ns])
+                .map_err(wrong)?;
+            config.namespaces.insert(ns.clone(), modes);
+        }
+        config.exemptions = self.exemptions;
+        config.selection = self.rules.selection().map_err(wrong)?;
+        if let Some(target) = &self.rules.pss_target {
+            config.pss_target = match target.as_str() {
+                "baseline" => PssLevel::Baseline,
+                "restricted" => PssLevel::Restricted,
+                other => {
+                    return Err(at(
+                        &["rules", "pssTarget"],
+                        format!("rules.pssTarget {other:?}: expected baseline or restricted"),
+                    ))
+                }
+            };
+        }
+        config.failure_policy = self.failure_policy.unwrap_or_default();
+        if let Some(ms) = self.timeout_ms {
+            // No review is judged in no time: 0 would answer every one by the failure policy.
+            let ms = u64::try_from(ms).ok().filter(|ms| *ms > 0).ok_or_else(|| {
+                at(
+                    &["timeoutMs"],
+                    format!("timeoutMs {ms}: expected milliseconds above 0 (default {DEFAULT_TIMEOUT_MS})"),
+                )
+            })?;
+            config.timeout = std::time::Duration::from_millis(ms);
+        }
+        if let Some(bytes) = self.max_body_bytes {
+            if bytes == 0 {
+                return Err(at(
+                    &["maxBodyBytes"],
+                    format!("maxBodyBytes 0: expected bytes above 0 (default {DEFAULT_MAX_BODY})"),
+                ));
+            }
+            config.max_body = bytes;
+        }
+        Ok(config)
+    }
+}
+
 impl ModesFile {
-    fn apply(&self, base: Modes) -> Result<Modes, String> {
+    /// The modes over `base`; a wrong level is named by its path under `place`.
+    fn apply(&self, base: Modes, place: &[&str]) -> Result<Modes, Wrong> {
         let level = |given: &Option<String>, base: Level, what: &str| match given {
             None => Ok(base),
-            Some(text) => parse_level(text).map_err(|e| format!("{what}: {e}")),
+            Some(text) => parse_level(text).map_err(|e| {
+                let mut path: Vec<String> = place.iter().map(|p| p.to_string()).collect();
+                path.push(what.to_string());
+                (path, format!("{what}: {e}"))
+            }),
         };
         Ok(Modes {
             enforce: level(&self.enforce, base.enforce, "enforce")?,
@@ -299,21 +342,45 @@ impl ModesFile {
 }
 
 impl RulesFile {
-    fn selection(&self) -> Result<Selection, String> {
+    fn selection(&self) -> Result<Selection, Wrong> {
+        let wrong = |key: &str, e: String| {
+            (
+                vec!["rules".to_string(), key.to_string()],
+                format!("rules.{key}: {e}"),
+            )
+        };
         let framework = match &self.framework {
             None => Framework::All,
-            Some(f) => Framework::from_str(f).map_err(|e| format!("rules.framework: {e}"))?,
+            Some(f) => Framework::from_str(f).map_err(|e| wrong("framework", e.to_string()))?,
         };
         let min_severity = match &self.min_severity {
             None => None,
-            Some(s) => Some(Severity::from_str(s).map_err(|e| format!("rules.minSeverity: {e}"))?),
+            Some(s) => {
+                Some(Severity::from_str(s).map_err(|e| wrong("minSeverity", e.to_string()))?)
+            }
         };
-        Ok(Selection {
+        let selection = Selection {
             framework,
             select: self.select.clone(),
             ignore: self.ignore.clone(),
             min_severity,
-        })
+        };
+        // A pattern that names no rule is refused here, at its line, not when serving.
+        if let Err(e) = RuleSet::new(&selection) {
+            let (key, list) = if e.flag.contains("ignore") {
+                ("ignore", &self.ignore)
+            } else {
+                ("select", &self.select)
+            };
+            let i = list.iter().position(|p| *p == e.pattern).unwrap_or(0);
+            let path = vec!["rules".to_string(), key.to_string(), format!("[{i}]")];
+            let message = format!(
+                "rules.{key}[{i}]: {:?} names no rule (see `kubeharden rules`)",
+                e.pattern
+            );
+            return Err((path, message));
+        }
+        Ok(selection)
     }
 }
 
@@ -389,5 +456,66 @@ timeoutMs: 500
         assert!(err.to_string().contains("enforce"), "{err}");
         let err = Config::parse("c.yaml", "rules: {select: [KH1], framework: nope}\n").unwrap_err();
         assert!(err.to_string().contains("framework"), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_value_names_its_line_and_column() {
+        let cases = [
+            (
+                "timeoutMs: 0\n",
+                "c.yaml:1:1: timeoutMs 0: expected milliseconds above 0",
+            ),
+            (
+                "defaults: {}\ntimeoutMs: -5\n",
+                "c.yaml:2:1: timeoutMs -5: expected milliseconds above 0",
+            ),
+            (
+                "maxBodyBytes: 0\n",
+                "c.yaml:1:1: maxBodyBytes 0: expected bytes above 0",
+            ),
+            (
+                "defaults:\n  warn: low\n  enforce: loud\n",
+                "c.yaml:3:3: enforce: ",
+            ),
+            (
+                "namespaces:\n  shop.io: {audit: x}\n",
+                "c.yaml:2:13: audit: ",
+            ),
+            (
+                "rules:\n  framework: nope\n",
+                "c.yaml:2:3: rules.framework: ",
+            ),
+            (
+                "rules:\n  minSeverity: huge\n",
+                "c.yaml:2:3: rules.minSeverity: ",
+            ),
+            (
+                "rules:\n  pssTarget: strict\n",
+                "c.yaml:2:3: rules.pssTarget \"strict\"",
+            ),
+            (
+                "rules:\n  ignore: [KH101, KH1O2]\n",
+                "c.yaml:2:19: rules.ignore[1]: \"KH1O2\" names no rule",
+            ),
+            (
+                "rules:\n  select:\n  - KH9999\n",
+                "c.yaml:3:5: rules.select[0]: \"KH9999\" names no rule",
+            ),
+            (
+                "kind: Config\n",
+                "c.yaml:1:1: kind \"Config\": expected AdmissionConfiguration",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = Config::parse("c.yaml", text).unwrap_err().to_string();
+            assert!(err.starts_with(want), "{text:?}: {err}");
+        }
+        assert_eq!(
+            Config::parse("c.yaml", "timeoutMs: 1\n")
+                .unwrap()
+                .timeout
+                .as_millis(),
+            1
+        );
     }
 }

@@ -143,10 +143,13 @@ impl Reviewer {
         &self.rules
     }
 
-    /// Answers a request body.
+    /// Answers a request body. A review of another version (`v1beta1`) gets HTTP
+    /// 400, not a v1 answer its API server could not read: the API server then
+    /// applies the webhook's own `failurePolicy`.
     pub fn answer(&self, body: &[u8]) -> Answer {
         match review::parse(body, self.config.max_body) {
             Ok(request) => Answer::Review(self.review(&request)),
+            Err(err @ ReviewError::WrongType { .. }) => Answer::BadRequest(err.to_string()),
             Err(err) => match review::uid_of(body) {
                 Some(uid) => Answer::Review(self.failed(&uid, &err.to_string())),
                 None => Answer::BadRequest(err.to_string()),
@@ -352,8 +355,11 @@ impl Reviewer {
             }
             // Without the cluster, a condition on another object (its ServiceAccount
             // disables automount) cannot be settled: not judged, never refused.
+            // A finding that took in others (KH201 with KH202's missing requests)
+            // leaves their rules unjudged too.
             if self.view.is_none() && f.requires.is_some() {
                 judged.not_judged.insert(f.rule_id);
+                judged.not_judged.extend(f.covers.iter().copied());
             } else {
                 judged.findings.push(f);
             }

@@ -20,11 +20,30 @@ pub enum ReviewError {
     #[error("the body is {size} bytes, over the limit of {limit}")]
     TooLarge { size: usize, limit: usize },
     #[error("the body is not JSON: {0}")]
-    Json(#[from] serde_json::Error),
-    #[error("apiVersion {given:?} and kind {kind:?}: expected {API_VERSION} {KIND}")]
+    Json(serde_json::Error),
+    /// JSON, but not of an AdmissionReview's shape (a field of the wrong type).
+    #[error("the body is JSON but no AdmissionReview: {0}")]
+    Shape(serde_json::Error),
+    /// Another version of the API (`admission.k8s.io/v1beta1`), or another kind: an
+    /// answer in v1 would not be read by the API server that sent it.
+    #[error("apiVersion {given:?} and kind {kind:?}: this webhook answers {API_VERSION} {KIND} only; set admissionReviewVersions: [v1] in the webhook configuration")]
     WrongType { given: String, kind: String },
     #[error("the AdmissionReview has no request")]
     NoRequest,
+    #[error("the AdmissionReview's request has no uid (request.uid): the answer could not be matched to it")]
+    NoUid,
+}
+
+impl ReviewError {
+    /// Bytes that are no JSON, or JSON of the wrong shape, told apart. serde_json
+    /// reports some shape errors (a number where an enum is) as syntax, so the body
+    /// is read once more, only when it failed, to know which.
+    fn of_body(e: serde_json::Error, body: &[u8]) -> ReviewError {
+        match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) => ReviewError::Shape(e),
+            Err(_) => ReviewError::Json(e),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -79,6 +98,8 @@ pub enum Operation {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Request<'a> {
+    /// Empty when the review has none: refused as [`ReviewError::NoUid`].
+    #[serde(default)]
     pub uid: String,
     pub kind: GroupVersionKind,
     #[serde(default)]
@@ -106,14 +127,19 @@ pub fn parse(body: &[u8], limit: usize) -> Result<Request<'_>, ReviewError> {
             limit,
         });
     }
-    let envelope: Envelope<'_> = serde_json::from_slice(body)?;
+    let envelope: Envelope<'_> =
+        serde_json::from_slice(body).map_err(|e| ReviewError::of_body(e, body))?;
     if envelope.api_version != API_VERSION || envelope.kind != KIND {
         return Err(ReviewError::WrongType {
             given: envelope.api_version,
             kind: envelope.kind,
         });
     }
-    envelope.request.ok_or(ReviewError::NoRequest)
+    let request = envelope.request.ok_or(ReviewError::NoRequest)?;
+    if request.uid.is_empty() {
+        return Err(ReviewError::NoUid);
+    }
+    Ok(request)
 }
 
 /// The uid of a body that is JSON but no valid review, so that an error can still
@@ -130,6 +156,7 @@ pub fn uid_of(body: &[u8]) -> Option<String> {
     serde_json::from_slice::<Uid>(body)
         .ok()
         .map(|u| u.request.uid)
+        .filter(|uid| !uid.is_empty())
 }
 
 /// `response.status` of a refusal: what kubectl prints.
@@ -239,6 +266,24 @@ mod tests {
             Err(ReviewError::NoRequest)
         ));
         assert_eq!(uid_of(v1beta1.as_bytes()).as_deref(), Some("u1"));
+    }
+
+    #[test]
+    fn a_review_without_uid_is_said_to_lack_it_not_to_be_no_json() {
+        let no_uid = REVIEW.replace(r#""uid":"u1","#, "");
+        let err = parse(no_uid.as_bytes(), 1 << 20).unwrap_err();
+        assert!(matches!(err, ReviewError::NoUid), "{err}");
+        assert!(err.to_string().contains("request.uid"), "{err}");
+        assert!(!err.to_string().contains("not JSON"), "{err}");
+        // JSON of the wrong shape is JSON: the message says what is wrong with it.
+        let bad_kind = REVIEW.replace(r#""operation":"UPDATE""#, r#""operation":7"#);
+        let err = parse(bad_kind.as_bytes(), 1 << 20).unwrap_err();
+        assert!(matches!(err, ReviewError::Shape(_)), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("the body is JSON but no AdmissionReview: "),
+            "{err}"
+        );
     }
 
     #[test]

@@ -268,9 +268,32 @@ async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, std::convert::Infallible> {
     const TEXT: &str = "text/plain; charset=utf-8";
-    Ok(match (req.method(), req.uri().path()) {
-        (&Method::GET, "/healthz") => reply(StatusCode::OK, TEXT, "ok\n"),
-        (&Method::GET, "/readyz") => {
+    // Each path serves one method; another method on it is 405 with `Allow`.
+    let (allowed, allow) = match req.uri().path() {
+        "/validate" => (Method::POST, "POST"),
+        "/healthz" | "/readyz" | "/metrics" => (Method::GET, "GET"),
+        _ => {
+            return Ok(reply(
+                StatusCode::NOT_FOUND,
+                TEXT,
+                "not found: POST /validate, GET /healthz, /readyz, /metrics\n",
+            ))
+        }
+    };
+    if req.method() != allowed {
+        let mut answer = reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            TEXT,
+            format!("{} {}: use {allow}\n", req.method(), req.uri().path()),
+        );
+        answer
+            .headers_mut()
+            .insert(http::header::ALLOW, http::HeaderValue::from_static(allow));
+        return Ok(answer);
+    }
+    Ok(match req.uri().path() {
+        "/healthz" => reply(StatusCode::OK, TEXT, "ok\n"),
+        "/readyz" => {
             if state.view.as_ref().is_none_or(|v| v.ready()) {
                 reply(StatusCode::OK, TEXT, "ok\n")
             } else {
@@ -281,17 +304,12 @@ async fn handle(
                 )
             }
         }
-        (&Method::GET, "/metrics") => reply(
+        "/metrics" => reply(
             StatusCode::OK,
             "text/plain; version=0.0.4; charset=utf-8",
             state.metrics.render(),
         ),
-        (&Method::POST, "/validate") => validate(&state, req).await,
-        _ => reply(
-            StatusCode::NOT_FOUND,
-            TEXT,
-            "not found: POST /validate, GET /healthz, /readyz, /metrics\n",
-        ),
+        _ => validate(&state, req).await,
     })
 }
 

@@ -281,22 +281,49 @@ fn bad_input_gets_a_clean_answer() {
     for body in [&b"{not json"[..], b"", b"[]", b"null", &[0xff, 0xfe][..]] {
         assert!(matches!(r.answer(body), Answer::BadRequest(_)), "{body:?}");
     }
-    // Answerable (it has a uid), but no v1 review: the failure policy answers.
+    // A v1beta1 review: HTTP 400 naming the version served, not a v1 answer the
+    // API server that sent it could not read.
     let mut old = review(&to_json(PRIVILEGED_POD), "CREATE");
     old["apiVersion"] = json!("admission.k8s.io/v1beta1");
-    let v = judge(&r, &old);
+    match r.answer(&serde_json::to_vec(&old).unwrap()) {
+        Answer::BadRequest(why) => assert!(
+            why.contains("\"admission.k8s.io/v1beta1\"")
+                && why.contains("answers admission.k8s.io/v1 AdmissionReview only"),
+            "{why}"
+        ),
+        Answer::Review(v) => panic!("a v1beta1 review answered as v1: {v:?}"),
+    }
+    // Answerable (it has a uid), but a field of the wrong type: the failure policy
+    // answers, saying what is wrong.
+    let mut wrong_operation = review(&to_json(PRIVILEGED_POD), "CREATE");
+    wrong_operation["request"]["operation"] = json!(7);
+    let v = judge(&r, &wrong_operation);
     assert_eq!(v.decision, Decision::Error);
     assert!(!v.response.allowed);
     assert_eq!(v.response.status.as_ref().unwrap().code, 400);
-    assert!(message(&v).contains("v1beta1"), "{}", message(&v));
+    assert!(
+        message(&v).contains("the body is JSON but no AdmissionReview: "),
+        "{}",
+        message(&v)
+    );
     let open = Reviewer::new(
         config("defaults: {enforce: low}\nfailurePolicy: Ignore\n"),
         None,
     )
     .unwrap();
-    let v = judge(&open, &old);
+    let v = judge(&open, &wrong_operation);
     assert!(v.response.allowed);
     assert!(v.response.warnings[0].contains("could not be judged"));
+    // No uid: HTTP 400 that says so (it used to be called "not JSON").
+    let mut no_uid = review(&to_json(PRIVILEGED_POD), "CREATE");
+    no_uid["request"].as_object_mut().unwrap().remove("uid");
+    match r.answer(&serde_json::to_vec(&no_uid).unwrap()) {
+        Answer::BadRequest(why) => assert!(
+            why.contains("no uid (request.uid)") && !why.contains("not JSON"),
+            "{why}"
+        ),
+        Answer::Review(v) => panic!("answered without a uid: {v:?}"),
+    }
     // Over the size limit.
     let small = Reviewer::new(
         config("defaults: {enforce: low}\nmaxBodyBytes: 100\n"),
@@ -375,6 +402,31 @@ fn without_the_cluster_view_cross_object_findings_are_not_judged() {
         "{:?}",
         v.response.warnings
     );
+}
+
+#[test]
+fn the_not_judged_notice_names_the_rules_merged_into_others() {
+    // A pod of the default account with no resources: KH402 takes in KH530 (one
+    // token problem), KH201 takes in KH202 (one finding for the missing limits and
+    // requests). All four depend on objects a review does not show.
+    let mut pod = to_json(HARDENED_POD);
+    let spec = pod["spec"].as_object_mut().unwrap();
+    spec.remove("automountServiceAccountToken");
+    spec["containers"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("resources");
+    let r = reviewer(config("defaults: {enforce: low, warn: low}\n"));
+    let v = judge(&r, &review(&pod, "CREATE"));
+    let notice = v
+        .response
+        .warnings
+        .iter()
+        .find(|w| w.contains("not judged without the cluster view"))
+        .unwrap_or_else(|| panic!("{:?}", v.response.warnings));
+    for rule in ["KH201", "KH202", "KH402", "KH530"] {
+        assert!(notice.contains(rule), "{rule}: {notice}");
+    }
 }
 
 /// A cluster view of fixed objects.

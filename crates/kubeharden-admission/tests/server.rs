@@ -35,6 +35,17 @@ fn write_pair(dir: &Path, certs: &Pair) {
 
 /// One request over a new TLS connection trusting `ca`: (status, body).
 async fn request(port: u16, ca: &str, head: &str, body: &[u8]) -> std::io::Result<(u16, String)> {
+    let (status, _, body) = request_with_headers(port, ca, head, body).await?;
+    Ok((status, body))
+}
+
+/// One request over a new TLS connection trusting `ca`: (status, headers, body).
+async fn request_with_headers(
+    port: u16,
+    ca: &str,
+    head: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, String, String)> {
     let mut roots = RootCertStore::empty();
     roots
         .add(CertificateDer::from_pem_slice(ca.as_bytes()).unwrap())
@@ -56,11 +67,8 @@ async fn request(port: u16, ca: &str, head: &str, body: &[u8]) -> std::io::Resul
     tls.read_to_end(&mut answer).await?;
     let answer = String::from_utf8_lossy(&answer).into_owned();
     let status = answer[9..12].parse().unwrap();
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    Ok((status, body))
+    let (headers, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    Ok((status, headers.to_string(), body.to_string()))
 }
 
 const REVIEW: &str = r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u-1","kind":{"group":"","version":"v1","kind":"Pod"},"namespace":"shop","name":"p","operation":"CREATE","userInfo":{"username":"alice"},"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop"},"spec":{"containers":[{"name":"c","image":"nginx","securityContext":{"privileged":true}}]}}}}"#;
@@ -112,6 +120,19 @@ async fn serves_reviews_health_and_metrics_and_reloads_its_certificate() {
             .0,
         404
     );
+    // A path served by another method: 405, with the method to use in `Allow`.
+    for (head, allow) in [("GET /validate", "POST"), ("POST /healthz", "GET")] {
+        let (status, headers, body) = request_with_headers(port, &first.ca, head, b"")
+            .await
+            .unwrap();
+        assert_eq!(status, 405, "{head}: {body}");
+        assert!(
+            headers
+                .lines()
+                .any(|l| l.eq_ignore_ascii_case(&format!("allow: {allow}"))),
+            "{head}: {headers}"
+        );
+    }
     let (status, body) = request(port, &first.ca, "POST /validate", b"{oops")
         .await
         .unwrap();
