@@ -187,6 +187,68 @@ fn a_workload_open_both_ways_is_one_finding_without_the_namespace_rules() {
     );
 }
 
+const PROXY: &str = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: kube-proxy, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: kube-proxy}}
+  template:
+    metadata: {labels: {app: kube-proxy}}
+    spec:
+      containers:
+      - name: kube-proxy
+        image: registry.k8s.io/kube-proxy@sha256:0123
+        volumeMounts:
+        - {name: xtables-lock, mountPath: /run/xtables.lock}
+        - {name: logs, mountPath: /var/log, readOnly: true}
+        - {name: docker, mountPath: /var/run/docker.sock, readOnly: true}
+      volumes:
+      - name: xtables-lock
+        hostPath: {path: /run/xtables.lock, type: FileOrCreate}
+      - name: logs
+        hostPath: {path: /var/log}
+      - name: docker
+        hostPath: {path: /var/run/docker.sock}
+";
+
+fn volume<'r>(report: &'r ScanReport, name: &str) -> &'r Finding {
+    let marker = format!("volume {name:?} ");
+    of(report, "KH133")
+        .into_iter()
+        .find(|f| f.message.starts_with(&marker))
+        .unwrap_or_else(|| panic!("no KH133 for {name}"))
+}
+
+#[test]
+fn a_sensitive_host_path_is_graded_and_fixed_by_what_it_gives() {
+    use kubeharden_rules::Severity;
+    let merged = scan(PROXY, true);
+    // iptables' lock, shared with the node: low, even writable and a host path volume.
+    let lock = volume(&merged, "xtables-lock");
+    assert_eq!(lock.severity, Severity::Low);
+    assert_eq!(lock.covers, ["KH103"]);
+    let fix = lock.fix.as_deref().unwrap();
+    assert!(
+        fix.starts_with("Keep `/run/xtables.lock` only for kube-proxy"),
+        "{fix}"
+    );
+    // Logs read-only: medium, not raised to KH103's high by the merge.
+    let logs = volume(&merged, "logs");
+    assert_eq!(
+        (logs.severity, &logs.covers[..]),
+        (Severity::Medium, &["KH103"][..])
+    );
+    assert!(logs
+        .fix
+        .as_deref()
+        .unwrap()
+        .starts_with("Keep `/var/log` read-only"));
+    // The runtime socket: critical even read-only, and its fix says why.
+    let docker = volume(&merged, "docker");
+    assert_eq!(docker.severity, Severity::Critical);
+    assert!(docker.fix.as_deref().unwrap().contains("container runtime"));
+}
+
 /// What a report says, as (object, rule) pairs: every rule a finding states or
 /// stands for, on its object; for a namespace's finding, also on the namespace.
 fn problems(report: &ScanReport) -> BTreeSet<(String, String, &'static str)> {

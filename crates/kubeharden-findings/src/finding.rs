@@ -125,6 +125,10 @@ pub struct Finding {
     /// Its rows and severity are those of all of them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub covers: Vec<&'static str>,
+    /// This finding's own fix in one line, where the rule's would name more (or
+    /// other) than the object has wrong; reports show it in place of the rule's.
+    #[serde(skip)]
+    pub fix: Option<String>,
     /// The Helm template the object was rendered from (`# Source:`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helm_source: Option<Arc<str>>,

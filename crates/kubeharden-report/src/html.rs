@@ -325,7 +325,10 @@ fn findings(page: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
             );
             current = Some(section);
         }
-        let fix = infos.get(f.rule_id).map(|i| fix_of(i.doc)).unwrap_or("");
+        let fix = match &f.fix {
+            Some(own) => own.as_str(),
+            None => infos.get(f.rule_id).map(|i| fix_of(i.doc)).unwrap_or(""),
+        };
         finding_row(page, f, section, fix);
     }
     page.push_str("</tbody></table></section>\n");

@@ -119,9 +119,19 @@ impl<'a> JsonFinding<'a> {
         JsonFinding {
             finding,
             fingerprint: finding.fingerprint(),
-            remediation: fixes.get(finding.rule_id).cloned(),
+            remediation: remediation(finding, fixes),
         }
     }
+}
+
+/// The rule's fix, its line replaced by the finding's own where it has one (the
+/// snippet shows the fields, the line says which of them this object has wrong).
+fn remediation(finding: &Finding, fixes: &HashMap<&str, Fix>) -> Option<Fix> {
+    let mut fix = fixes.get(finding.rule_id).cloned();
+    if let (Some(fix), Some(own)) = (fix.as_mut(), &finding.fix) {
+        fix.summary = own.clone();
+    }
+    fix
 }
 
 pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {

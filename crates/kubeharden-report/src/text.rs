@@ -169,7 +169,11 @@ pub fn write_text(
             let text = format!("the same in {}", places.join(", "));
             writeln!(out, "    {:<indent$}{}", "", p.paint(dim, &text))?;
         }
-        if let Some(fix) = fixes.get(f.rule_id) {
+        let own = f
+            .fix
+            .as_ref()
+            .map(|fix| format!("fix: {fix} (kubeharden explain {})", f.rule_id));
+        if let Some(fix) = own.as_ref().or_else(|| fixes.get(f.rule_id)) {
             writeln!(out, "    {:<indent$}{}", "", p.paint(dim, fix))?;
         }
     }

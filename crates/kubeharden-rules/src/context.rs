@@ -9,7 +9,7 @@ use kubeharden_yaml::{FieldPath, Node, Pos};
 
 /// What one violation's own evidence breaks, where that is narrower than its rule:
 /// the checklist rows it violates and how severe it is. Unset means the rule's own.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Grade {
     pub rows: Option<&'static [&'static str]>,
     /// Rows of the rule this violation's evidence does not touch.
@@ -17,6 +17,9 @@ pub(crate) struct Grade {
     pub severity: Option<Severity>,
     /// One level below the severity, for a narrower reach (one namespace, not all).
     pub milder: bool,
+    /// The fix of this violation in one line, where the rule's own would name more
+    /// (or other) than this object has wrong.
+    pub fix: Option<String>,
 }
 
 /// A reported violation, to narrow down: `out.at(..).rows(&["TLS-01"])`.
@@ -44,6 +47,12 @@ impl Tag<'_> {
     /// One level below the severity it would have otherwise.
     pub fn milder(self) -> Self {
         self.0.milder = true;
+        self
+    }
+
+    /// The fix of this violation in one line, in place of the rule's.
+    pub fn fix(self, fix: impl Into<String>) -> Self {
+        self.0.fix = Some(fix.into());
         self
     }
 }

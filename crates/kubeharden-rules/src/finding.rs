@@ -28,6 +28,7 @@ pub(crate) fn new_finding(
         path,
         location,
         covers: Vec::new(),
+        fix: None,
         helm_source: None,
         rendered: None,
         value: None,
@@ -103,6 +104,7 @@ pub(crate) fn graded(mut finding: Finding, grade: crate::context::Grade) -> Find
     if grade.milder {
         finding.severity = finding.severity.milder();
     }
+    finding.fix = grade.fix;
     finding
 }
 

@@ -30,7 +30,7 @@ pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, 
 pub use enforcement::note_unenforced_policies;
 pub use engine::{ClusterResult, ObjectResult};
 pub use finding::finding_from_alert;
-pub use merge::{Merge, Scope};
+pub use merge::{Merge, MergedSeverity, Scope};
 pub use redact::redact_credentials;
 pub use registry::{all_rules, find_rule};
 pub use rule::{Check, RuleDef, RuleEntry};
@@ -46,7 +46,7 @@ pub use kubeharden_findings::{
 #[allow(unused_imports)]
 mod prelude {
     pub(crate) use crate::context::{ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, Tag};
-    pub(crate) use crate::merge::{Merge, Scope};
+    pub(crate) use crate::merge::{Merge, MergedSeverity, Scope};
     pub(crate) use crate::rule::{Check, RuleDef};
     pub(crate) use crate::support::security::*;
     pub(crate) use kubeharden_audit::{

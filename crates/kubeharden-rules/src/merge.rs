@@ -6,7 +6,8 @@
 //! a cluster are settled, so a finding taken in is one that would have stood.
 //!
 //! Nothing is lost: the finding kept names the rules it stands for (`covers`), the
-//! checklist rows of all of them, and the highest severity. A rule that did not run
+//! checklist rows of all of them, and the highest severity (or its own, where it
+//! graded the problem knowing more: [`MergedSeverity::Kept`]). A rule that did not run
 //! (`--select`, `--framework`) has no findings, so nothing is taken into it and the
 //! others report as before.
 
@@ -32,6 +33,19 @@ pub struct Merge {
     pub combine: Option<fn(kept: &mut Finding, others: &[Finding])>,
     /// Where the findings it takes in are.
     pub scope: Scope,
+    /// The severity of the finding kept.
+    pub severity: MergedSeverity,
+}
+
+/// The severity of a finding that takes others in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MergedSeverity {
+    /// The highest of all: the findings taken in saw what the kept one did not.
+    Highest,
+    /// The kept finding's own: it graded the problem on everything the others saw
+    /// and more (a sensitive host path knows the path and how it is mounted; a host
+    /// path volume knows only that there is one).
+    Kept,
 }
 
 /// Where the findings a rule's finding takes in are.
@@ -193,7 +207,9 @@ fn merge_group(
 fn take_in(kept: &mut Finding, others: &[Finding], merge: &Merge) {
     let mut rows = kept.guidance.to_vec();
     for o in others {
-        kept.severity = kept.severity.max(o.severity);
+        if merge.severity == MergedSeverity::Highest {
+            kept.severity = kept.severity.max(o.severity);
+        }
         let rules = std::iter::once(o.rule_id).chain(o.covers.iter().copied());
         for rule in rules {
             if rule != kept.rule_id && !kept.covers.contains(&rule) {

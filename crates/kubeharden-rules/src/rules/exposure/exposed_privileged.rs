@@ -79,4 +79,5 @@ pub const MERGE: Merge = Merge {
     same: crate::merge::same_object,
     combine: Some(crate::support::exposure::open_to_all),
     scope: Scope::Object,
+    severity: MergedSeverity::Highest,
 };

@@ -58,4 +58,5 @@ pub const MERGE: Merge = Merge {
     same: crate::support::network::open_for_ingress,
     combine: Some(crate::support::network::name_open_workloads),
     scope: Scope::Namespace,
+    severity: MergedSeverity::Highest,
 };

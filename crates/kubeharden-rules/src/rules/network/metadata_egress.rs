@@ -108,4 +108,5 @@ pub const MERGE: Merge = Merge {
     same: crate::merge::within,
     combine: None,
     scope: Scope::Object,
+    severity: MergedSeverity::Highest,
 };

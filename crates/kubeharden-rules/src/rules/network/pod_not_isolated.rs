@@ -90,6 +90,7 @@ pub const MERGE: Merge = Merge {
     same: crate::merge::same_object,
     combine: Some(both_directions),
     scope: Scope::Object,
+    severity: MergedSeverity::Highest,
 };
 
 fn both_directions(kept: &mut Finding, _: &[Finding]) {

@@ -5,17 +5,24 @@
 //! `/var/log`, `/run` or `/var/run`, container runtime sockets, and anything below
 //! them.
 //!
-//!
-//! Severity follows what the mount gives:
+//! Severity and fix follow what the mount gives:
 //! - **critical**: a takeover path on its own. The container runtime's socket (or
 //!   a folder holding it, such as `/run`), the node's root, credentials or root's
 //!   files (`/`, `/etc`, `/etc/kubernetes`, `/var/lib/kubelet`, `/var/lib/etcd`,
-//!   `/root`, `/home`), or any sensitive path that a container mounts writable;
-//! - **high**: the rest mounted read-only (`/proc`, `/sys`, `/dev`, runtime data);
-//! - **medium**: logs and single configuration folders below `/etc` mounted
-//!   read-only, as log shippers and certificate bundles do.
+//!   `/root`, `/home`), or any other sensitive path that a container mounts writable;
+//! - **high**: the node's processes, devices or runtime data mounted read-only
+//!   (`/proc`, `/dev`, `/var/lib/containerd`);
+//! - **medium**: logs, single configuration folders below `/etc`, `/sys` and state
+//!   folders below `/run` mounted read-only, as log shippers, exporters and
+//!   certificate bundles do;
+//! - **low**: a lock file below `/run` (iptables' `/run/xtables.lock`, which
+//!   kube-proxy and CNI plugins share with the node), or a volume no container mounts.
 //!
-//! A finding of this rule stands for KH103 on the same volume.
+//! Each finding's fix fits its path: remove a socket or the node's root, mount a
+//! writable path read-only, narrow a read-only view, keep a shared lock file alone.
+//!
+//! A finding of this rule stands for KH103 on the same volume. Its severity is its
+//! own: it knows the path and how it is mounted, which KH103 does not.
 //!
 //! ## Why it matters
 //! These paths hold the node's credentials (kubelet and etcd keys), its
@@ -116,20 +123,72 @@ fn within(path: &str, base: &str) -> bool {
     path == base || path.strip_prefix(base).is_some_and(|r| r.starts_with('/'))
 }
 
-/// How severe a mount of the sensitive `path` is.
-fn severity(path: &str, writable: bool) -> Severity {
+/// What a mount of a sensitive path gives: it decides the finding's severity and fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Exposure {
+    /// A lock file below `/run` that node agents share with the node (iptables'
+    /// `/run/xtables.lock`, which kube-proxy and CNI plugins must mount).
+    LockFile,
+    /// The container runtime's socket, or a folder that holds one.
+    RuntimeSocket,
+    /// The node's root, its credentials or root's files.
+    Takeover,
+    /// Any other sensitive path, mounted writable.
+    Writable,
+    /// A read-only view of the node's processes, devices or runtime data.
+    NodeView,
+    /// A read-only log, configuration or state folder (`/var/log`, `/etc/ssl`, `/sys`,
+    /// `/run/udev`): what log shippers, exporters and certificate bundles mount.
+    Narrow,
+}
+
+/// What a mount of the sensitive `path` gives.
+fn exposure(path: &str, writable: bool) -> Exposure {
     let path = path.trim_end_matches('/');
     let socket = RUNTIME_SOCKETS
         .iter()
         .any(|s| within(s, path) || within(s.replace("/var/run", "/run").as_str(), path));
     let takeover =
         path.is_empty() || TAKEOVER[0] == path || TAKEOVER[1..].iter().any(|t| within(path, t));
-    if socket || takeover || writable {
-        Severity::Critical
-    } else if within(path, "/var/log") || within(path, "/etc") {
-        Severity::Medium
+    let lock = path.ends_with(".lock") && (within(path, "/run") || within(path, "/var/run"));
+    let narrow = ["/var/log", "/etc", "/sys", "/run", "/var/run"];
+    if lock {
+        Exposure::LockFile
+    } else if takeover {
+        // Before the socket: `/` holds one too, but the node's root is what it gives.
+        Exposure::Takeover
+    } else if socket {
+        Exposure::RuntimeSocket
+    } else if writable {
+        Exposure::Writable
+    } else if narrow.iter().any(|n| within(path, n)) {
+        Exposure::Narrow
     } else {
-        Severity::High
+        Exposure::NodeView
+    }
+}
+
+impl Exposure {
+    fn severity(self) -> Severity {
+        match self {
+            Exposure::RuntimeSocket | Exposure::Takeover | Exposure::Writable => Severity::Critical,
+            Exposure::NodeView => Severity::High,
+            Exposure::Narrow => Severity::Medium,
+            Exposure::LockFile => Severity::Low,
+        }
+    }
+
+    /// The fix in one line, for `path`: what comes before and after it.
+    fn fix(self, path: &str) -> String {
+        let (before, after) = match self {
+            Exposure::LockFile => ("Keep ", " only for kube-proxy or a CNI plugin, which share this lock with the node's iptables: mount the file alone (`type: FileOrCreate`) and record an exception; elsewhere remove the volume."),
+            Exposure::RuntimeSocket => ("Remove the volume: ", " reaches the container runtime, which starts privileged containers on request; talk to the Kubernetes API instead."),
+            Exposure::Takeover => ("Remove the volume: ", " holds the node's root or credentials; mount only the one file an agent needs, with `readOnly: true`."),
+            Exposure::Writable => ("Mount ", " with `readOnly: true` in every container, or remove the volume."),
+            Exposure::NodeView => ("Mount only the narrowest path below ", " the agent needs, with `readOnly: true`, or remove the volume."),
+            Exposure::Narrow => ("Keep ", " read-only and as narrow as the agent needs, or remove the volume."),
+        };
+        format!("{before}`{path}`{after}")
     }
 }
 
@@ -164,12 +223,19 @@ fn check(w: &Workload<'_>, out: &mut Out) {
         else {
             continue;
         };
-        let mount = mounted(w, &volume.name);
-        let (how, severity) = match mount {
+        let (how, severity, fix) = match mounted(w, &volume.name) {
             // Defined but mounted by no container: nothing reaches it yet.
-            Mounted::No => ("mounted by no container", Severity::Low),
-            Mounted::ReadOnly => ("read-only", severity(&host.path, false)),
-            Mounted::Writable => ("writable", severity(&host.path, true)),
+            Mounted::No => (
+                "mounted by no container",
+                Severity::Low,
+                "Remove the volume: no container mounts it.".to_string(),
+            ),
+            mount => {
+                let writable = mount == Mounted::Writable;
+                let exposure = exposure(&host.path, writable);
+                let how = if writable { "writable" } else { "read-only" };
+                (how, exposure.severity(), exposure.fix(&host.path))
+            }
         };
         out.at(
             spec_path(w, "volumes").index(i).key("hostPath").key("path"),
@@ -178,7 +244,8 @@ fn check(w: &Workload<'_>, out: &mut Out) {
                 volume.name, host.path
             ),
         )
-        .severity(severity);
+        .severity(severity)
+        .fix(fix);
     }
 }
 
@@ -189,11 +256,12 @@ pub const MERGE: Merge = Merge {
     same: crate::merge::within,
     combine: None,
     scope: Scope::Object,
+    severity: MergedSeverity::Kept,
 };
 
 #[cfg(test)]
 mod tests {
-    use super::{is_sensitive, severity};
+    use super::{exposure, is_sensitive};
     use kubeharden_findings::Severity;
 
     #[test]
@@ -204,6 +272,10 @@ mod tests {
         assert!(is_sensitive("/var/lib/kubelet/pods"));
         assert!(!is_sensitive("/etcetera"));
         assert!(!is_sensitive("/data/app"));
+    }
+
+    fn severity(path: &str, writable: bool) -> Severity {
+        exposure(path, writable).severity()
     }
 
     #[test]
@@ -219,16 +291,35 @@ mod tests {
         assert_eq!(severity("/etc/kubernetes/pki", false), Severity::Critical);
         assert_eq!(severity("/var/lib/kubelet/pods", false), Severity::Critical);
         assert_eq!(severity("/root/.ssh", false), Severity::Critical);
-        // Read-only views of the node.
+        // Read-only views of the node's processes, devices and runtime data.
         assert_eq!(severity("/proc", false), Severity::High);
-        assert_eq!(severity("/sys", false), Severity::High);
+        assert_eq!(severity("/dev", false), Severity::High);
         assert_eq!(severity("/var/lib/containerd", false), Severity::High);
-        assert_eq!(severity("/run/udev", false), Severity::High);
-        // Logs and a configuration folder, read-only.
+        // Logs, configuration and state folders, read-only.
         assert_eq!(severity("/var/log", false), Severity::Medium);
         assert_eq!(severity("/etc/ssl/certs", false), Severity::Medium);
-        // Writable: always critical.
+        assert_eq!(severity("/sys", false), Severity::Medium);
+        assert_eq!(severity("/run/udev", false), Severity::Medium);
+        // Writable: critical, but for a lock file.
         assert_eq!(severity("/var/log", true), Severity::Critical);
         assert_eq!(severity("/proc", true), Severity::Critical);
+        assert_eq!(severity("/run/udev", true), Severity::Critical);
+        // iptables' lock, which kube-proxy and CNI plugins share with the node.
+        assert_eq!(severity("/run/xtables.lock", true), Severity::Low);
+        assert_eq!(severity("/var/run/xtables.lock", false), Severity::Low);
+        // A lock file elsewhere is no shared lock.
+        assert_eq!(severity("/etc/.pwd.lock", true), Severity::Critical);
+    }
+
+    #[test]
+    fn the_fix_fits_the_path() {
+        let fix = |path, writable| exposure(path, writable).fix(path);
+        assert!(fix("/run/xtables.lock", true)
+            .starts_with("Keep `/run/xtables.lock` only for kube-proxy"));
+        assert!(fix("/var/run/docker.sock", false).contains("container runtime"));
+        assert!(fix("/", false).contains("node's root or credentials"));
+        assert!(fix("/var/log", true).starts_with("Mount `/var/log` with `readOnly: true`"));
+        assert!(fix("/proc", false).contains("narrowest path below `/proc`"));
+        assert!(fix("/etc/ssl/certs", false).starts_with("Keep `/etc/ssl/certs` read-only"));
     }
 }

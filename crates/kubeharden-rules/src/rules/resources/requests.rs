@@ -49,4 +49,5 @@ pub const MERGE: Merge = Merge {
     same: crate::support::resources::same_container,
     combine: Some(crate::support::resources::combine),
     scope: Scope::Object,
+    severity: MergedSeverity::Highest,
 };

@@ -95,6 +95,7 @@ pub const MERGE: Merge = Merge {
     same: crate::merge::same_object,
     combine: Some(name_the_shared_account),
     scope: Scope::Object,
+    severity: MergedSeverity::Highest,
 };
 
 fn name_the_shared_account(kept: &mut Finding, _: &[Finding]) {
