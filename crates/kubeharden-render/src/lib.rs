@@ -14,6 +14,7 @@ mod helm_map;
 mod helm_values;
 mod kustomize;
 mod kustomize_map;
+mod options;
 mod tool;
 
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use kubeharden_findings::{Finding, SkippedChecks};
 use kubeharden_load::{LoadError, Object, RenderKind, RenderTarget};
 
+pub use options::{check, BadRenderOption};
 pub use tool::{HELM_INSTALL, KUSTOMIZE_INSTALL};
 
 /// How charts are rendered (`helm template`'s options); overlays take none.

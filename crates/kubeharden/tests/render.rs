@@ -585,3 +585,50 @@ fn a_library_chart_is_listed_as_not_rendered_and_fails_nothing() {
     );
     assert!(!text.contains("app: not rendered"), "{text}");
 }
+
+/// A bad render option is the user's to fix on the command line: told once, exit 2,
+/// before any chart is rendered (helm told it once per chart and variant).
+#[test]
+fn a_bad_render_option_is_one_usage_error_before_rendering() {
+    if !tools() {
+        return;
+    }
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--kube-version", "banana"],
+            "--kube-version \"banana\": not a Kubernetes version",
+        ),
+        (
+            &["--values", "missing.yaml"],
+            "--values \"missing.yaml\": cannot read",
+        ),
+        (
+            &["--set", "image.tag"],
+            "--set \"image.tag\": \"image.tag\" is not KEY=VALUE",
+        ),
+        (
+            &["--values-set", "a=missing.yaml"],
+            "--values-set \"a=missing.yaml\": cannot read",
+        ),
+        (
+            &[
+                "--values-set",
+                "a=prod-values.yaml",
+                "--values-set",
+                "a=web/values.yaml",
+            ],
+            "--values-set \"a=web/values.yaml\": the name a is given twice",
+        ),
+    ];
+    for (flags, said) in cases {
+        let mut args = vec!["scan", ".", "-f", "json"];
+        args.extend(flags);
+        let out = run(&fixtures(), &args, None);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
+        let line = format!("kubeharden: error: {said}");
+        assert_eq!(stderr.matches(&line).count(), 1, "{flags:?}: {stderr}");
+        assert!(!stderr.contains("not rendered"), "{flags:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{flags:?}: no report");
+    }
+}
