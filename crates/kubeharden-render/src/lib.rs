@@ -135,3 +135,15 @@ pub(crate) fn first_document(file: &std::path::Path) -> Option<kubeharden_yaml::
     let doc = parse_chunk(chunk, &Limits::default()).into_iter().next()?;
     Some(doc.ok()?.root)
 }
+
+/// The node at the path `segments` name in `root`, if it is there.
+pub(crate) fn node_at<'a>(
+    root: &'a kubeharden_yaml::Node,
+    segments: &[kubeharden_yaml::Seg],
+) -> Option<&'a kubeharden_yaml::Node> {
+    use kubeharden_yaml::Seg;
+    segments.iter().try_fold(root, |node, seg| match seg {
+        Seg::Key(k) => node.get(k),
+        Seg::Index(i) => node.items().get(*i),
+    })
+}

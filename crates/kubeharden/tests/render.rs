@@ -374,6 +374,15 @@ fn overlay_findings_point_at_the_base_or_the_patch() {
         )),
         "{messages:#?}"
     );
+    // An inline patch, the images transformer, and a pod-level removal a container
+    // inherits are named at their lines in the kustomization, not at the base.
+    for said in [
+        "set by the images transformer shop/overlays/prod/kustomization.yaml:9 (base: shop/base/deployment.yaml:24)",
+        "removed by the patch shop/overlays/prod/kustomization.yaml:18 (base: shop/base/deployment.yaml:25)",
+        "set by the patch shop/overlays/prod/kustomization.yaml:34 (base: shop/base/deployment.yaml:26)",
+    ] {
+        assert!(messages.iter().any(|m| m.ends_with(said)), "{said}: {messages:#?}");
+    }
 }
 
 /// Each finding of the chart as the user reads it: the template line, the value
