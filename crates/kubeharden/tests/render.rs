@@ -641,3 +641,27 @@ fn a_bad_render_option_is_one_usage_error_before_rendering() {
         assert!(out.stdout.is_empty(), "{flags:?}: no report");
     }
 }
+
+/// An overlay that inflates a Helm chart (`helmCharts:`) is rendered with kustomize's
+/// --enable-helm, and the chart's objects are judged.
+#[test]
+fn an_overlay_with_helm_charts_is_rendered_with_helm_enabled() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("overlay/kustomization.yaml", "helmCharts:\n- name: app\n  releaseName: shop\n"),
+        ("overlay/charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n"),
+        ("overlay/charts/app/values.yaml", "{}\n"),
+        ("overlay/charts/app/templates/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n"),
+    ]);
+    let out = run(
+        dir.path(),
+        &["scan", "overlay", "-f", "json", "--select", "KH101"],
+        None,
+    );
+    let doc = json(&out);
+    assert_eq!(errors_of(&doc), Vec::<String>::new());
+    assert_eq!(doc["findings"][0]["rule_id"], "KH101");
+    assert_eq!(out.status.code(), Some(1));
+}
