@@ -25,8 +25,10 @@ use kubeharden_load::{
     LoadError, LoadErrorKind, Object, RenderTarget, Source, Workload, DEFAULT_MAX_FILE_SIZE,
     DEFAULT_NAMESPACE,
 };
+pub use kubeharden_render::{
+    check as check_render_options, BadRenderOption, RenderOptions, ValuesSet, BY_DESIGN,
+};
 use kubeharden_render::{Outcome, SourceMap};
-pub use kubeharden_render::{RenderOptions, ValuesSet, BY_DESIGN};
 // The report types live in kubeharden-findings, below the rules; named here too.
 pub use kubeharden_findings::{ClusterStats, Counted, ScanReport, ScanStats};
 use kubeharden_rules::inline::{apply_inline, inline_exceptions, InlineException};

@@ -167,12 +167,7 @@ fn node_at<'a>(root: &'a Node, path: &FieldPath) -> Option<&'a Node> {
         .iter()
         .rposition(|s| matches!(s, Seg::Key(_)))
         .map_or(0, |i| i + 1);
-    segments[..keep]
-        .iter()
-        .try_fold(root, |node, seg| match seg {
-            Seg::Key(k) => node.get(k),
-            Seg::Index(i) => node.items().get(*i),
-        })
+    crate::node_at(root, &segments[..keep])
 }
 
 /// The path as the user would type it (no leading `./`).

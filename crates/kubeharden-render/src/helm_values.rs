@@ -30,7 +30,7 @@ pub(crate) fn parse_set(arg: &str) -> Result<Vec<SetValue>, String> {
             }),
             _ => {
                 return Err(format!(
-                    "--set {arg:?}: {piece:?} is not KEY=VALUE (several are separated by commas)"
+                    "{piece:?} is not KEY=VALUE (several are separated by commas)"
                 ))
             }
         }

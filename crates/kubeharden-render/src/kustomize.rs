@@ -2,7 +2,11 @@
 
 use kubeharden_load::{LoadError, RenderTarget};
 
-use crate::tool::{on_path, run, KUSTOMIZE_INSTALL};
+use std::path::{Path, PathBuf};
+
+use kubeharden_load::kustomize::{kustomization_in, references};
+
+use crate::tool::{on_path, run, HELM_INSTALL, KUSTOMIZE_INSTALL};
 use crate::{RenderOptions, Rendered};
 
 const COMMAND: &str = "kustomize build";
@@ -22,6 +26,15 @@ pub(crate) fn render(
             "kustomize is not installed (neither kustomize nor kubectl is on PATH): {KUSTOMIZE_INSTALL}"
         )));
     };
+    if inflates_charts(&target.dir) {
+        // kustomize inflates `helmCharts:` with helm, only when asked to.
+        if on_path("helm").is_none() {
+            return Err(not_rendered(format!(
+                "the overlay inflates Helm charts (helmCharts:), and helm is not installed (not on PATH): {HELM_INSTALL}"
+            )));
+        }
+        args.push("--enable-helm".to_string());
+    }
     args.push(target.dir.display().to_string());
     let max = options.max_output.max(1);
     let text = run(&program, &args, max).map_err(not_rendered)?;
@@ -33,4 +46,46 @@ pub(crate) fn render(
             &target.dir,
         ))),
     })
+}
+
+/// Whether the overlay in `dir`, or a kustomization it uses, has `helmCharts:`.
+fn inflates_charts(dir: &Path) -> bool {
+    let mut todo: Vec<PathBuf> = vec![dir.to_path_buf()];
+    let mut seen: Vec<PathBuf> = Vec::new();
+    while let Some(dir) = todo.pop() {
+        let canonical = std::fs::canonicalize(&dir).unwrap_or(dir.clone());
+        if seen.contains(&canonical) {
+            continue;
+        }
+        seen.push(canonical);
+        let Some(file) = kustomization_in(&dir) else {
+            continue;
+        };
+        if crate::first_document(&file).is_some_and(|k| k.get("helmCharts").is_some()) {
+            return true;
+        }
+        todo.extend(references(&file).into_iter().filter(|p| p.is_dir()));
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_overlay_inflates_charts_when_it_or_its_base_has_helm_charts() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for (file, text) in [
+            ("base/kustomization.yaml", "helmCharts:\n- name: app\n"),
+            ("prod/kustomization.yaml", "resources: [../base]\n"),
+            ("plain/kustomization.yaml", "resources: [pod.yaml]\n"),
+        ] {
+            std::fs::create_dir_all(d.join(file).parent().unwrap()).unwrap();
+            std::fs::write(d.join(file), text).unwrap();
+        }
+        assert!(inflates_charts(&d.join("prod")));
+        assert!(!inflates_charts(&d.join("plain")));
+    }
 }

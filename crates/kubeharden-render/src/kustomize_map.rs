@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use kubeharden_findings::{Finding, Location};
 use kubeharden_load::kustomize::kustomization_in;
 use kubeharden_load::Object;
-use kubeharden_yaml::{parse_chunk, split_documents, FieldPath, Limits, Node, Pos, Seg, Value};
+use kubeharden_yaml::{
+    parse_chunk, split_documents, FieldPath, Limits, Node, Pos, ScalarStyle, Seg, Value,
+};
 
 use crate::{first_document, SourceMap};
 
@@ -27,6 +29,8 @@ enum Role {
         kind: Option<String>,
         name: Option<String>,
     },
+    /// The `images:` transformer's entries (`name`, `newName`, `newTag`, `digest`).
+    Images,
 }
 
 struct SourceDoc {
@@ -72,16 +76,16 @@ fn read_kustomization(dir: &Path, docs: &mut Vec<SourceDoc>, seen: &mut Vec<Path
             }
         }
     }
-    for entry in list("patchesStrategicMerge")
-        .iter()
-        .filter_map(Node::scalar_text)
-    {
-        add_file(&dir.join(entry), || Role::Merge, docs);
+    let shown = normal(&file).display().to_string();
+    for entry in list("patchesStrategicMerge") {
+        match entry.scalar_text() {
+            // A patch written into the kustomization itself.
+            Some(text) if text.contains('\n') => add_inline(&shown, &entry, || Role::Merge, docs),
+            Some(path) => add_file(&dir.join(path), || Role::Merge, docs),
+            None => {}
+        }
     }
     for entry in list("patches").iter().chain(list("patchesJson6902").iter()) {
-        let Some(path) = entry.get("path").and_then(Node::scalar_text) else {
-            continue;
-        };
         let target = |key: &str| {
             entry
                 .get("target")
@@ -89,14 +93,81 @@ fn read_kustomization(dir: &Path, docs: &mut Vec<SourceDoc>, seen: &mut Vec<Path
                 .and_then(Node::scalar_text)
                 .map(str::to_string)
         };
-        add_file(
-            &dir.join(path),
-            || Role::Json6902 {
-                kind: target("kind"),
-                name: target("name"),
-            },
-            docs,
-        );
+        let role = || Role::Json6902 {
+            kind: target("kind"),
+            name: target("name"),
+        };
+        if let Some(path) = entry.get("path").and_then(Node::scalar_text) {
+            add_file(&dir.join(path), role, docs);
+        } else if let Some(patch) = entry.get("patch") {
+            add_inline(&shown, patch, role, docs);
+        }
+    }
+    if let Some(images) = root.get("images") {
+        docs.push(SourceDoc {
+            file: shown,
+            role: Role::Images,
+            root: images.clone(),
+        });
+    }
+}
+
+/// Adds the documents of a patch written into the kustomization `file` (`patch: |`),
+/// each node placed at its line there.
+fn add_inline(file: &str, patch: &Node, role: impl Fn() -> Role, docs: &mut Vec<SourceDoc>) {
+    let Some(scalar) = patch.scalar() else {
+        return;
+    };
+    // A block scalar's text starts on the line after its `|` (where the parser may
+    // place the scalar), indented.
+    let block = scalar.style == ScalarStyle::Block;
+    let header = block
+        && line_of(file, patch.pos.line)
+            .trim_end()
+            .ends_with(['|', '>', '-', '+']);
+    let first = patch.pos.line + u32::from(header);
+    let indent = match block {
+        true => {
+            let line = line_of(file, first);
+            (line.len() - line.trim_start().len()) as u32
+        }
+        false => patch.pos.col.saturating_sub(1),
+    };
+    for chunk in split_documents(&scalar.text) {
+        for doc in parse_chunk(chunk, &Limits::default()).into_iter().flatten() {
+            let mut root = doc.root;
+            shift(&mut root, first - 1, indent);
+            let role = match (&root.value, role()) {
+                (Value::Seq(_), role @ Role::Json6902 { .. }) => role,
+                (Value::Seq(_), _) => continue,
+                _ => Role::Merge,
+            };
+            docs.push(SourceDoc {
+                file: file.to_string(),
+                role,
+                root,
+            });
+        }
+    }
+}
+
+/// Line `line` (1-based) of `file`; empty if there is none.
+fn line_of(file: &str, line: u32) -> String {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let index = line.saturating_sub(1) as usize;
+    text.lines().nth(index).unwrap_or_default().to_string()
+}
+
+/// Moves every position of `node` down `lines` and right `columns`.
+fn shift(node: &mut Node, lines: u32, columns: u32) {
+    node.pos = Pos::new(node.pos.line + lines, node.pos.col + columns);
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, lines, columns)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            shift(&mut e.key, lines, columns);
+            shift(&mut e.value, lines, columns);
+        }),
+        Value::Scalar(_) => {}
     }
 }
 
@@ -208,12 +279,18 @@ fn pointer_to_path(pointer: &str) -> String {
     out
 }
 
+/// What changed a field after its base: the place, the verb, and what did it.
+type Change = (Location, &'static str, &'static str);
+
+const PATCH: &str = "the patch";
+const IMAGES: &str = "the images transformer";
+
 impl SourceMap for KustomizeMap {
     fn map(&self, object: &Object, finding: &mut Finding) {
         let path = FieldPath::parse(&finding.path);
         let full = path.segments().len();
         let mut base: Option<(Location, usize)> = None;
-        let mut patched: Option<(Location, &'static str)> = None;
+        let mut patched: Option<Change> = None;
         for doc in &self.docs {
             match &doc.role {
                 Role::Resource if is_about(&doc.root, object) => {
@@ -224,35 +301,27 @@ impl SourceMap for KustomizeMap {
                     let (pos, depth) = locate(&object.root, &doc.root, &path);
                     let base_depth = base.as_ref().map_or(0, |(_, d)| *d);
                     if depth == full {
-                        patched = Some((at(&doc.file, pos), "set"));
+                        patched = Some((at(&doc.file, pos), "set", PATCH));
                     } else if depth > base_depth && depth > 1 {
                         // The patch adds what holds the field (a container).
-                        patched = Some((at(&doc.file, pos), "added"));
+                        patched = Some((at(&doc.file, pos), "added", PATCH));
                     }
                 }
                 Role::Json6902 { kind, name } => {
-                    let kind_ok = kind.as_deref().is_none_or(|k| k == object.resource.kind);
-                    let name_ok = name
-                        .as_deref()
-                        .is_none_or(|n| object.resource.name.contains(n));
-                    if !(kind_ok && name_ok) {
-                        continue;
+                    let targets = kind.as_deref().is_none_or(|k| k == object.resource.kind)
+                        && name
+                            .as_deref()
+                            .is_none_or(|n| object.resource.name.contains(n));
+                    if let Some((pos, verb)) = targets
+                        .then(|| operation_on(&doc.root, &finding.path))
+                        .flatten()
+                    {
+                        patched = Some((at(&doc.file, pos), verb, PATCH));
                     }
-                    for op in doc.root.items() {
-                        let Some(pointer) = text_at(op, &["path"]) else {
-                            continue;
-                        };
-                        let touched = pointer_to_path(pointer);
-                        let covers = finding.path == touched
-                            || finding.path.starts_with(&format!("{touched}."))
-                            || touched.starts_with(&format!("{}.", finding.path));
-                        if covers {
-                            let verb = match text_at(op, &["op"]) {
-                                Some("remove") => "removed",
-                                _ => "set",
-                            };
-                            patched = Some((at(&doc.file, op.pos), verb));
-                        }
+                }
+                Role::Images => {
+                    if let Some(pos) = image_entry(&doc.root, &object.root, &path) {
+                        patched = Some((at(&doc.file, pos), "set", IMAGES));
                     }
                 }
                 _ => {}
@@ -263,13 +332,90 @@ impl SourceMap for KustomizeMap {
         };
         let rendered = std::mem::replace(&mut finding.location, base.clone());
         finding.rendered = Some(rendered);
-        if let Some((patch, verb)) = patched {
+        if let Some((patch, verb, by)) = patched {
             finding.message.push_str(&format!(
-                "; {verb} by the patch {}:{} (base: {}:{})",
+                "; {verb} by {by} {}:{} (base: {}:{})",
                 patch.file, patch.line, base.file, base.line
             ));
             finding.location = patch;
         }
+    }
+}
+
+/// The last JSON 6902 operation of `ops` whose path is the field at `path`, one of
+/// its parents or children, or (a container's securityContext field) the pod-level
+/// field the container inherits; and whether it removed or set it.
+fn operation_on(ops: &Node, path: &str) -> Option<(Pos, &'static str)> {
+    let inherited = pod_level(path);
+    let covers = |field: &str, touched: &str| {
+        field == touched
+            || field.starts_with(&format!("{touched}."))
+            || touched.starts_with(&format!("{field}."))
+    };
+    ops.items()
+        .iter()
+        .rfind(|op| {
+            text_at(op, &["path"])
+                .map(pointer_to_path)
+                .is_some_and(|touched| {
+                    covers(path, &touched)
+                        || inherited.as_deref().is_some_and(|p| covers(p, &touched))
+                })
+        })
+        .map(|op| {
+            let verb = match text_at(op, &["op"]) {
+                Some("remove") => "removed",
+                _ => "set",
+            };
+            (op.pos, verb)
+        })
+}
+
+/// `spec.template.spec.securityContext.runAsNonRoot` for
+/// `spec.template.spec.containers[0].securityContext.runAsNonRoot`: the pod-level
+/// field a container's security context falls back to.
+fn pod_level(path: &str) -> Option<String> {
+    for list in ["containers[", "initContainers[", "ephemeralContainers["] {
+        let Some(at) = path.find(&format!(".{list}")) else {
+            continue;
+        };
+        let (pod, rest) = path.split_at(at);
+        let (_, field) = rest.split_once("].")?;
+        return field
+            .starts_with("securityContext.")
+            .then(|| format!("{pod}.{field}"));
+    }
+    None
+}
+
+/// The `images:` entry that gave the image at `path` (a container's `image`): its
+/// new name (or its name) is the rendered image's, and it sets a new name, tag or
+/// digest.
+fn image_entry(images: &Node, rendered: &Node, path: &FieldPath) -> Option<Pos> {
+    if !matches!(path.segments().last(), Some(Seg::Key(k)) if &**k == "image") {
+        return None;
+    }
+    let image = crate::node_at(rendered, path.segments())?.scalar_text()?;
+    let repository = image_repository(image);
+    images
+        .items()
+        .iter()
+        .rfind(|entry| {
+            let changes = ["newName", "newTag", "digest"]
+                .iter()
+                .any(|k| entry.get(k).is_some());
+            let named = text_at(entry, &["newName"]).or_else(|| text_at(entry, &["name"]));
+            changes && named == Some(repository)
+        })
+        .map(|entry| entry.pos)
+}
+
+/// `registry.example.com/api` for `registry.example.com/api:2.0@sha256:...`.
+fn image_repository(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => repository,
+        _ => image,
     }
 }
 
@@ -292,6 +438,44 @@ mod tests {
             Path::new("c/d.yaml")
         );
         assert_eq!(normal(Path::new("../x/../y.yaml")), Path::new("../y.yaml"));
+    }
+
+    #[test]
+    fn a_containers_security_field_falls_back_to_the_pods() {
+        assert_eq!(
+            pod_level("spec.template.spec.containers[1].securityContext.seccompProfile.type")
+                .as_deref(),
+            Some("spec.template.spec.securityContext.seccompProfile.type")
+        );
+        assert_eq!(pod_level("spec.initContainers[0].image"), None);
+        assert_eq!(pod_level("spec.hostNetwork"), None);
+        assert_eq!(
+            image_repository("r.example.com:5000/api:2.0@sha256:ab"),
+            "r.example.com:5000/api"
+        );
+        assert_eq!(
+            image_repository("r.example.com:5000/api"),
+            "r.example.com:5000/api"
+        );
+    }
+
+    #[test]
+    fn an_inline_patch_is_placed_at_its_lines_in_the_kustomization() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("kustomization.yaml");
+        let text = "resources: [d.yaml]\npatches:\n  - patch: |-\n      - op: remove\n        path: /spec/x\n    target: {kind: Deployment}\n";
+        std::fs::write(&file, text).unwrap();
+        let map = KustomizeMap::read(dir.path());
+        let ops = map
+            .docs
+            .iter()
+            .find(|d| matches!(d.role, Role::Json6902 { .. }))
+            .expect("the inline patch is read");
+        assert_eq!(ops.root.items()[0].pos, Pos::new(4, 9));
+        assert_eq!(
+            operation_on(&ops.root, "spec.x.y"),
+            Some((Pos::new(4, 9), "removed"))
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod helm_map;
 mod helm_values;
 mod kustomize;
 mod kustomize_map;
+mod options;
 mod tool;
 
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use kubeharden_findings::{Finding, SkippedChecks};
 use kubeharden_load::{LoadError, Object, RenderKind, RenderTarget};
 
+pub use options::{check, BadRenderOption};
 pub use tool::{HELM_INSTALL, KUSTOMIZE_INSTALL};
 
 /// How charts are rendered (`helm template`'s options); overlays take none.
@@ -132,4 +134,16 @@ pub(crate) fn first_document(file: &std::path::Path) -> Option<kubeharden_yaml::
     let chunk = split_documents(&text).into_iter().next()?;
     let doc = parse_chunk(chunk, &Limits::default()).into_iter().next()?;
     Some(doc.ok()?.root)
+}
+
+/// The node at the path `segments` name in `root`, if it is there.
+pub(crate) fn node_at<'a>(
+    root: &'a kubeharden_yaml::Node,
+    segments: &[kubeharden_yaml::Seg],
+) -> Option<&'a kubeharden_yaml::Node> {
+    use kubeharden_yaml::Seg;
+    segments.iter().try_fold(root, |node, seg| match seg {
+        Seg::Key(k) => node.get(k),
+        Seg::Index(i) => node.items().get(*i),
+    })
 }

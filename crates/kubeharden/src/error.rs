@@ -29,6 +29,10 @@ pub enum CliError {
     Runtime(io::Error),
     #[error(transparent)]
     Subject(#[from] BadSubject),
+    /// A chart render option (`--values`, `--set`, `--kube-version`, `--values-set`)
+    /// that cannot be used: told once, before any chart is rendered.
+    #[error(transparent)]
+    RenderOption(#[from] kubeharden_engine::BadRenderOption),
     #[error("-j: {0}")]
     Threads(#[from] rayon::ThreadPoolBuildError),
     /// A flag's value that is not of its form.

@@ -65,12 +65,14 @@ pub fn scan_paths(args: &ScanArgs) -> Result<Scanned, CliError> {
     if args.no_merge {
         rules = rules.every_finding();
     }
+    let render = args.render.options(args.max_file_size);
+    kubeharden_engine::check_render_options(&render)?;
     let found = discover(&paths, &args.exclude)?;
     let options = ScanOptions {
         max_file_size: args.max_file_size,
         default_namespace: args.cluster.default_namespace.clone(),
         keep_labels: settings.keep_labels(),
-        render: args.render.options(args.max_file_size),
+        render,
         ..ScanOptions::default()
     };
     let clusters = clusters_of(&found, args.cluster.one_cluster);

@@ -374,6 +374,15 @@ fn overlay_findings_point_at_the_base_or_the_patch() {
         )),
         "{messages:#?}"
     );
+    // An inline patch, the images transformer, and a pod-level removal a container
+    // inherits are named at their lines in the kustomization, not at the base.
+    for said in [
+        "set by the images transformer shop/overlays/prod/kustomization.yaml:9 (base: shop/base/deployment.yaml:24)",
+        "removed by the patch shop/overlays/prod/kustomization.yaml:18 (base: shop/base/deployment.yaml:25)",
+        "set by the patch shop/overlays/prod/kustomization.yaml:34 (base: shop/base/deployment.yaml:26)",
+    ] {
+        assert!(messages.iter().any(|m| m.ends_with(said)), "{said}: {messages:#?}");
+    }
 }
 
 /// Each finding of the chart as the user reads it: the template line, the value
@@ -584,4 +593,75 @@ fn a_library_chart_is_listed_as_not_rendered_and_fails_nothing() {
         "{text}"
     );
     assert!(!text.contains("app: not rendered"), "{text}");
+}
+
+/// A bad render option is the user's to fix on the command line: told once, exit 2,
+/// before any chart is rendered (helm told it once per chart and variant).
+#[test]
+fn a_bad_render_option_is_one_usage_error_before_rendering() {
+    if !tools() {
+        return;
+    }
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--kube-version", "banana"],
+            "--kube-version \"banana\": not a Kubernetes version",
+        ),
+        (
+            &["--values", "missing.yaml"],
+            "--values \"missing.yaml\": cannot read",
+        ),
+        (
+            &["--set", "image.tag"],
+            "--set \"image.tag\": \"image.tag\" is not KEY=VALUE",
+        ),
+        (
+            &["--values-set", "a=missing.yaml"],
+            "--values-set \"a=missing.yaml\": cannot read",
+        ),
+        (
+            &[
+                "--values-set",
+                "a=prod-values.yaml",
+                "--values-set",
+                "a=web/values.yaml",
+            ],
+            "--values-set \"a=web/values.yaml\": the name a is given twice",
+        ),
+    ];
+    for (flags, said) in cases {
+        let mut args = vec!["scan", ".", "-f", "json"];
+        args.extend(flags);
+        let out = run(&fixtures(), &args, None);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
+        let line = format!("kubeharden: error: {said}");
+        assert_eq!(stderr.matches(&line).count(), 1, "{flags:?}: {stderr}");
+        assert!(!stderr.contains("not rendered"), "{flags:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{flags:?}: no report");
+    }
+}
+
+/// An overlay that inflates a Helm chart (`helmCharts:`) is rendered with kustomize's
+/// --enable-helm, and the chart's objects are judged.
+#[test]
+fn an_overlay_with_helm_charts_is_rendered_with_helm_enabled() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("overlay/kustomization.yaml", "helmCharts:\n- name: app\n  releaseName: shop\n"),
+        ("overlay/charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n"),
+        ("overlay/charts/app/values.yaml", "{}\n"),
+        ("overlay/charts/app/templates/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n"),
+    ]);
+    let out = run(
+        dir.path(),
+        &["scan", "overlay", "-f", "json", "--select", "KH101"],
+        None,
+    );
+    let doc = json(&out);
+    assert_eq!(errors_of(&doc), Vec::<String>::new());
+    assert_eq!(doc["findings"][0]["rule_id"], "KH101");
+    assert_eq!(out.status.code(), Some(1));
 }
