@@ -118,6 +118,29 @@ fn enforce_refuses_with_rule_path_and_fix() {
         "{text}"
     );
     assert!(text.contains("Fix: Remove `privileged: true`."), "{text}");
+    // serve logs one line for it: the object and the rules that refused it.
+    let line = v.log_line().unwrap();
+    assert!(line.starts_with("refused CREATE shop/Pod/p: "), "{line}");
+    assert!(line.contains("KH101"), "{line}");
+    assert_eq!(line.matches("KH101").count(), 1, "{line}");
+}
+
+#[test]
+fn only_refusals_and_unjudged_reviews_are_logged() {
+    let mut body = review(&to_json(HARDENED_POD), "CREATE");
+    let v = judge(&reviewer(enforcing()), &body);
+    assert_eq!(v.log_line(), None);
+    body["request"]["dryRun"] = json!(true);
+    body["request"]["object"] = to_json(PRIVILEGED_POD);
+    let v = judge(&reviewer(enforcing()), &body);
+    assert!(v
+        .log_line()
+        .unwrap()
+        .starts_with("refused CREATE shop/Pod/p (dry run): KH"));
+    body["request"]["operation"] = json!(7);
+    let v = judge(&reviewer(enforcing()), &body);
+    let line = v.log_line().unwrap();
+    assert!(line.starts_with("refused unjudged review 0001: "), "{line}");
 }
 
 #[test]
