@@ -397,6 +397,12 @@ impl Reviewer {
             project.override_severities(&mut report);
             let today = kubeharden_exceptions::today();
             project.exceptions.apply(&mut report, today, false);
+            // A Pod or ReplicaSet a controller made is covered by the controller's
+            // exceptions, as `scan` judges it through its controller.
+            let owners = owners_of(object);
+            project
+                .exceptions
+                .apply_through_owners(&mut report, today, &object.resource, &owners);
         }
         let mut judged = Judged::default();
         for f in report.findings {
@@ -528,6 +534,21 @@ fn exempt(uid: &str, what: &str) -> Response {
         .audit_annotations
         .insert("exempt".to_string(), what.to_string());
     response
+}
+
+/// The controllers that made `object`, as it tells them (its `ownerReferences`, and
+/// the Deployment or CronJob its ReplicaSet's or Job's name says). Their API version
+/// is not known; exceptions read kind, namespace and name only.
+fn owners_of(object: &Object) -> Vec<Resource> {
+    kubeharden_cluster::owners::claimed_owners(object)
+        .into_iter()
+        .map(|key| Resource {
+            api_version: key.group,
+            kind: key.kind,
+            namespace: key.namespace,
+            name: key.name,
+        })
+        .collect()
 }
 
 fn labels_of(root: &Node) -> BTreeMap<String, String> {
