@@ -19,7 +19,7 @@
 //! shows the refusal); the webhook has no side effects.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use kubeharden_findings::{Finding, Severity};
 use kubeharden_load::{Object, Resource};
@@ -86,6 +86,42 @@ pub struct Verdict {
     pub dry_run: bool,
     /// Each rule that acted, and in which mode.
     pub fired: Vec<(&'static str, Mode)>,
+    /// What was judged, for the log: `CREATE shop/Deployment/web`.
+    pub subject: Option<String>,
+}
+
+impl Verdict {
+    /// The line `serve` logs for a refusal (the object, the rules that refused it) or
+    /// a review that could not be judged; none for an admission.
+    pub fn log_line(&self) -> Option<String> {
+        let status = self.response.status.as_ref();
+        let dry = if self.dry_run { " (dry run)" } else { "" };
+        match self.decision {
+            Decision::Denied => {
+                let mut rules: Vec<&str> = self
+                    .fired
+                    .iter()
+                    .filter(|(_, mode)| *mode == Mode::Enforce)
+                    .map(|(rule, _)| *rule)
+                    .collect();
+                rules.sort_unstable();
+                rules.dedup();
+                let subject = self.subject.as_deref().unwrap_or(&self.response.uid);
+                Some(format!("refused {subject}{dry}: {}", rules.join(", ")))
+            }
+            Decision::Error => Some(format!(
+                "{} review {}: {}",
+                if self.response.allowed {
+                    "admitted unjudged"
+                } else {
+                    "refused unjudged"
+                },
+                self.response.uid,
+                status.map_or_else(|| self.response.warnings.join("; "), |s| s.message.clone()),
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// What a body gets: an AdmissionReview answer, or (no uid to answer to) HTTP 400.
@@ -103,8 +139,8 @@ pub struct Reviewer {
     fixes: HashMap<&'static str, String>,
     view: Option<Arc<dyn ClusterSource>>,
     /// The project's `.kubeharden.yaml`: its exceptions and severity overrides apply
-    /// to every review as `scan` applies them.
-    project: Option<kubeharden_exceptions::Config>,
+    /// to every review as `scan` applies them. Swapped whole when the file changes.
+    project: RwLock<Option<Arc<kubeharden_exceptions::Config>>>,
 }
 
 impl Reviewer {
@@ -124,15 +160,29 @@ impl Reviewer {
             config,
             fixes,
             view,
-            project: None,
+            project: RwLock::new(None),
         })
     }
 
     /// Applies a `.kubeharden.yaml`'s exceptions and severity overrides to every
     /// review, as `scan --config` does, so both keep giving the same verdict.
-    pub fn with_project_config(mut self, project: kubeharden_exceptions::Config) -> Reviewer {
-        self.project = Some(project);
+    pub fn with_project_config(self, project: kubeharden_exceptions::Config) -> Reviewer {
+        self.set_project(project);
         self
+    }
+
+    /// Replaces the project configuration (its file changed); reviews under way
+    /// finish with the one they started with.
+    pub fn set_project(&self, project: kubeharden_exceptions::Config) {
+        *self.project.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(project));
+    }
+
+    /// The project configuration in force.
+    pub fn project(&self) -> Option<Arc<kubeharden_exceptions::Config>> {
+        self.project
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn config(&self) -> &Config {
@@ -172,6 +222,7 @@ impl Reviewer {
             decision: Decision::Error,
             dry_run: false,
             fired: Vec::new(),
+            subject: None,
         }
     }
 
@@ -181,6 +232,7 @@ impl Reviewer {
             decision,
             dry_run: request.dry_run,
             fired: Vec::new(),
+            subject: None,
         };
         let uid = &request.uid;
         if matches!(request.operation, Operation::Delete | Operation::Connect)
@@ -242,6 +294,7 @@ impl Reviewer {
         };
         let mut v = self.decide(uid, &object.resource, &modes, &judged, &old);
         v.dry_run = request.dry_run;
+        v.subject = Some(subject(request, &object.resource));
         warnings.append(&mut v.response.warnings);
         v.response.warnings = warnings;
         v
@@ -331,8 +384,8 @@ impl Reviewer {
         let others = related.iter().filter(|o| *o.resource != *object.resource);
         // Inline exceptions (`kubeharden.io/ignore`) are applied by the engine; the
         // project's, here, in the order `scan` applies them: severities, then exceptions.
-        let keep_labels = self
-            .project
+        let project = self.project();
+        let keep_labels = project
             .as_ref()
             .is_some_and(|p| p.exceptions.needs_labels());
         let mut report = kubeharden_engine::check_together(
@@ -340,10 +393,16 @@ impl Reviewer {
             &self.rules,
             keep_labels,
         );
-        if let Some(project) = &self.project {
+        if let Some(project) = &project {
             project.override_severities(&mut report);
             let today = kubeharden_exceptions::today();
             project.exceptions.apply(&mut report, today, false);
+            // A Pod or ReplicaSet a controller made is covered by the controller's
+            // exceptions, as `scan` judges it through its controller.
+            let owners = owners_of(object);
+            project
+                .exceptions
+                .apply_through_owners(&mut report, today, &object.resource, &owners);
         }
         let mut judged = Judged::default();
         for f in report.findings {
@@ -437,7 +496,22 @@ impl Reviewer {
             response,
             dry_run: false,
             fired,
+            subject: None,
         }
+    }
+}
+
+/// `CREATE shop/Deployment/web` (`CREATE Namespace/team-a` when cluster-scoped).
+fn subject(request: &Request<'_>, resource: &Resource) -> String {
+    let operation = match request.operation {
+        Operation::Create => "CREATE",
+        Operation::Update => "UPDATE",
+        Operation::Delete => "DELETE",
+        Operation::Connect => "CONNECT",
+    };
+    match &resource.namespace {
+        Some(ns) => format!("{operation} {ns}/{}/{}", resource.kind, resource.name),
+        None => format!("{operation} {}/{}", resource.kind, resource.name),
     }
 }
 
@@ -460,6 +534,21 @@ fn exempt(uid: &str, what: &str) -> Response {
         .audit_annotations
         .insert("exempt".to_string(), what.to_string());
     response
+}
+
+/// The controllers that made `object`, as it tells them (its `ownerReferences`, and
+/// the Deployment or CronJob its ReplicaSet's or Job's name says). Their API version
+/// is not known; exceptions read kind, namespace and name only.
+fn owners_of(object: &Object) -> Vec<Resource> {
+    kubeharden_cluster::owners::claimed_owners(object)
+        .into_iter()
+        .map(|key| Resource {
+            api_version: key.group,
+            kind: key.kind,
+            namespace: key.namespace,
+            name: key.name,
+        })
+        .collect()
 }
 
 fn labels_of(root: &Node) -> BTreeMap<String, String> {

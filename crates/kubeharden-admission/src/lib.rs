@@ -6,7 +6,8 @@
 //! - [`judge`]: one review, by `kubeharden_engine::check_together`;
 //! - [`view`]: the cluster around a review, from kube-rs reflectors;
 //! - [`server`]: HTTPS on hyper and rustls, certificate reload, health, metrics;
-//! - [`metrics`]: the Prometheus exposition.
+//! - [`metrics`]: the Prometheus exposition;
+//! - [`project`]: the project's exceptions file, read again when it changes.
 
 #![forbid(unsafe_code)]
 
@@ -15,6 +16,7 @@ pub mod config;
 pub mod judge;
 mod message;
 pub mod metrics;
+pub mod project;
 pub mod review;
 pub mod server;
 pub mod view;

@@ -124,7 +124,7 @@ impl ResolvesServerCert for Certificate {
 }
 
 /// What identifies a file's version without reading it.
-fn stamp(path: &Path) -> Option<(SystemTime, u64, u64)> {
+pub(crate) fn stamp(path: &Path) -> Option<(SystemTime, u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path).ok()?;
     Some((m.modified().ok()?, m.len(), m.ino()))
@@ -346,6 +346,9 @@ async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
             state
                 .metrics
                 .review(started.elapsed(), v.decision, v.dry_run, &v.fired);
+            if let Some(line) = v.log_line() {
+                eprintln!("kubeharden serve: {line}");
+            }
             reply(
                 StatusCode::OK,
                 "application/json",

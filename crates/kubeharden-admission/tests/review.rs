@@ -118,6 +118,29 @@ fn enforce_refuses_with_rule_path_and_fix() {
         "{text}"
     );
     assert!(text.contains("Fix: Remove `privileged: true`."), "{text}");
+    // serve logs one line for it: the object and the rules that refused it.
+    let line = v.log_line().unwrap();
+    assert!(line.starts_with("refused CREATE shop/Pod/p: "), "{line}");
+    assert!(line.contains("KH101"), "{line}");
+    assert_eq!(line.matches("KH101").count(), 1, "{line}");
+}
+
+#[test]
+fn only_refusals_and_unjudged_reviews_are_logged() {
+    let mut body = review(&to_json(HARDENED_POD), "CREATE");
+    let v = judge(&reviewer(enforcing()), &body);
+    assert_eq!(v.log_line(), None);
+    body["request"]["dryRun"] = json!(true);
+    body["request"]["object"] = to_json(PRIVILEGED_POD);
+    let v = judge(&reviewer(enforcing()), &body);
+    assert!(v
+        .log_line()
+        .unwrap()
+        .starts_with("refused CREATE shop/Pod/p (dry run): KH"));
+    body["request"]["operation"] = json!(7);
+    let v = judge(&reviewer(enforcing()), &body);
+    let line = v.log_line().unwrap();
+    assert!(line.starts_with("refused unjudged review 0001: "), "{line}");
 }
 
 #[test]
@@ -573,6 +596,78 @@ fn the_project_exceptions_admit_what_scan_accepts() {
     );
     assert_eq!(v.decision, Decision::Denied);
     assert!(message(&v).contains("KH101"), "{}", message(&v));
+}
+
+/// `object` made by the controller `kind`/`name`, as its `ownerReferences` say.
+fn owned_by(mut object: Value, api_version: &str, kind: &str, name: &str) -> Value {
+    object["metadata"]["ownerReferences"] = json!([{"apiVersion": api_version, "kind": kind,
+        "name": name, "uid": "0a1b", "controller": true, "blockOwnerDeletion": true}]);
+    object
+}
+
+#[test]
+fn a_controllers_exceptions_cover_what_it_makes() {
+    let only_privileged = || config("defaults: {enforce: low}\nrules: {select: [KH101]}\n");
+    let for_web = || {
+        project("exceptions:\n  - rules: [KH101]\n    kinds: [Deployment]\n    names: [web]\n    reason: the GPU driver needs it\n")
+    };
+    let judged = |object: &Value| {
+        judge(
+            &reviewer(only_privileged()).with_project_config(for_web()),
+            &review(object, "CREATE"),
+        )
+    };
+    let mut pod = to_json(PRIVILEGED_POD);
+    pod["metadata"]["name"] = json!("web-5d8f-x2k4");
+    pod["metadata"]["labels"] = json!({"pod-template-hash": "5d8f"});
+    // The Deployment's Pod, through its ReplicaSet web-5d8f.
+    let made = owned_by(pod.clone(), "apps/v1", "ReplicaSet", "web-5d8f");
+    let v = judged(&made);
+    assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
+    // The ReplicaSet itself.
+    let replica_set = owned_by(
+        json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+            "metadata": {"name": "web-5d8f", "namespace": "shop", "labels": {"pod-template-hash": "5d8f"}},
+            "spec": {"selector": {"matchLabels": {"app": "web"}},
+                     "template": {"metadata": {"labels": {"app": "web"}}, "spec": pod["spec"]}}}),
+        "apps/v1",
+        "Deployment",
+        "web",
+    );
+    let v = judged(&replica_set);
+    assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
+    // Another Deployment's Pod, a Pod that names no owner, and one whose ReplicaSet
+    // is not web's by its hash are refused.
+    for other in [
+        owned_by(pod.clone(), "apps/v1", "ReplicaSet", "api-5d8f"),
+        pod.clone(),
+        owned_by(pod.clone(), "apps/v1", "ReplicaSet", "web-77aa"),
+    ] {
+        let v = judged(&other);
+        assert_eq!(v.decision, Decision::Denied, "{other}");
+        assert!(message(&v).contains("KH101"), "{}", message(&v));
+    }
+}
+
+#[test]
+fn a_cronjobs_exceptions_cover_its_jobs_pods() {
+    let only_privileged = || config("defaults: {enforce: low}\nrules: {select: [KH101]}\n");
+    let for_nightly = project(
+        "exceptions:\n  - rules: [KH101]\n    kinds: [CronJob]\n    names: [nightly]\n    reason: backups read the host\n",
+    );
+    let r = reviewer(only_privileged()).with_project_config(for_nightly);
+    let pod = to_json(PRIVILEGED_POD);
+    let scheduled = owned_by(pod.clone(), "batch/v1", "Job", "nightly-29412345");
+    assert_eq!(
+        judge(&r, &review(&scheduled, "CREATE")).decision,
+        Decision::Allowed
+    );
+    // A Job made by hand is not the CronJob's.
+    let by_hand = owned_by(pod, "batch/v1", "Job", "nightly-manual");
+    assert_eq!(
+        judge(&r, &review(&by_hand, "CREATE")).decision,
+        Decision::Denied
+    );
 }
 
 #[test]

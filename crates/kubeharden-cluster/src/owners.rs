@@ -75,40 +75,83 @@ impl OwnerFacts {
             let uid = text(meta, "uid").map(str::to_string);
             self.controllers.push((key.clone(), uid));
         }
-        let owners = meta.and_then(|m| m.get("ownerReferences"));
-        let controller = owners
-            .map(Node::items)
-            .unwrap_or_default()
-            .iter()
-            .find(|o| {
-                matches!(
-                    o.get("controller").and_then(Node::resolved),
-                    Some(kubeharden_yaml::Resolved::Bool(true))
-                )
-            });
-        let Some(owner) = controller else {
+        let Some((owner, owner_uid)) = controller_ref(object) else {
             return;
         };
-        let (Some(api_version), Some(kind), Some(name)) = (
-            text(Some(owner), "apiVersion"),
-            text(Some(owner), "kind"),
-            text(Some(owner), "name"),
-        ) else {
-            return;
-        };
-        let labels = meta.and_then(|m| m.get("labels"));
         self.made.push(Made {
-            owner: ObjectKey {
-                group: group_of(api_version).to_string(),
-                kind: kind.to_string(),
-                namespace: key.namespace.clone(),
-                name: name.to_string(),
-            },
-            owner_uid: text(Some(owner), "uid").map(str::to_string),
-            template_hash: text(labels, "pod-template-hash").map(str::to_string),
+            owner,
+            owner_uid,
+            template_hash: template_hash(object).map(str::to_string),
             key,
         });
     }
+}
+
+/// The controller an object names in its `ownerReferences` (the one with
+/// `controller: true`), and that controller's uid when given.
+fn controller_ref(object: &Object) -> Option<(ObjectKey, Option<String>)> {
+    let owners = object.root.get("metadata")?.get("ownerReferences")?;
+    let owner = owners.items().iter().find(|o| {
+        matches!(
+            o.get("controller").and_then(Node::resolved),
+            Some(kubeharden_yaml::Resolved::Bool(true))
+        )
+    })?;
+    let key = ObjectKey {
+        group: group_of(text(Some(owner), "apiVersion")?).to_string(),
+        kind: text(Some(owner), "kind")?.to_string(),
+        namespace: object.resource.namespace.clone(),
+        name: text(Some(owner), "name")?.to_string(),
+    };
+    Some((key, text(Some(owner), "uid").map(str::to_string)))
+}
+
+/// A Pod's or ReplicaSet's `pod-template-hash` label: its ReplicaSet is named
+/// `DEPLOYMENT-HASH`.
+fn template_hash(object: &Object) -> Option<&str> {
+    text(
+        object.root.get("metadata")?.get("labels"),
+        "pod-template-hash",
+    )
+}
+
+/// The controller that made `owner` (a ReplicaSet or Job an object names as its
+/// own), as the controllers name what they make: the Deployment of a ReplicaSet
+/// `DEPLOYMENT-HASH` (`hash`: the made object's `pod-template-hash`), the CronJob of a
+/// Job `CRONJOB-MINUTES` (the scheduled time in minutes since 1970, 8 digits and more).
+fn namer_of(owner: &ObjectKey, hash: Option<&str>) -> Option<ObjectKey> {
+    let (kind, name) = match owner.kind.as_str() {
+        "ReplicaSet" => (
+            "Deployment",
+            owner.name.strip_suffix(hash?)?.strip_suffix('-')?,
+        ),
+        "Job" => {
+            let (cronjob, minutes) = owner.name.rsplit_once('-')?;
+            let scheduled = minutes.len() >= 8 && minutes.bytes().all(|b| b.is_ascii_digit());
+            ("CronJob", Some(cronjob).filter(|_| scheduled)?)
+        }
+        _ => return None,
+    };
+    (!name.is_empty()).then(|| ObjectKey {
+        group: owner.group.clone(),
+        kind: kind.to_string(),
+        namespace: owner.namespace.clone(),
+        name: name.to_string(),
+    })
+}
+
+/// The controllers that made `object`, nearest first, as the object itself tells
+/// without the rest of the cluster: the controller in its `ownerReferences`, and the
+/// one that controller's name says made it (a Pod of ReplicaSet `web-5d8f` with
+/// `pod-template-hash: 5d8f` is Deployment `web`'s; a Pod of Job `nightly-29412345`
+/// is CronJob `nightly`'s). An admission review sees one object: this is how its
+/// owners' exceptions reach it.
+pub fn claimed_owners(object: &Object) -> Vec<ObjectKey> {
+    let Some((owner, _)) = controller_ref(object) else {
+        return Vec::new();
+    };
+    let namer = namer_of(&owner, template_hash(object));
+    std::iter::once(owner).chain(namer).collect()
 }
 
 /// Each made object's owner that is in the scan.
@@ -178,17 +221,8 @@ fn present_owner(
             same.then(|| made.owner.clone())
         }
         None => {
-            let hash = made.template_hash.as_deref()?;
-            if made.owner.kind != "ReplicaSet" {
-                return None;
-            }
-            let deployment = made.owner.name.strip_suffix(hash)?.strip_suffix('-')?;
-            let key = ObjectKey {
-                group: made.owner.group.clone(),
-                kind: "Deployment".into(),
-                namespace: made.owner.namespace.clone(),
-                name: deployment.to_string(),
-            };
+            let key = namer_of(&made.owner, Some(made.template_hash.as_deref()?))
+                .filter(|k| k.kind == "Deployment")?;
             controllers.contains_key(&key).then_some(key)
         }
     }
@@ -248,6 +282,35 @@ mod tests {
         assert_eq!(
             o.owner_of(&key("Pod", "", "web-5d8f-x")),
             Some(&key("Deployment", "apps", "web"))
+        );
+    }
+
+    #[test]
+    fn an_object_tells_its_owners_by_reference_and_by_name() {
+        let one = |text: &str| objects(text).remove(0);
+        let rs = key("ReplicaSet", "apps", "web-5d8f");
+        let web = key("Deployment", "apps", "web");
+        assert_eq!(claimed_owners(&one(POD)), [rs.clone(), web.clone()]);
+        assert_eq!(claimed_owners(&one(RS)), [web]);
+        assert!(claimed_owners(&one(DEPLOY)).is_empty());
+        // Another hash: the ReplicaSet alone.
+        let other_hash = POD.replace("pod-template-hash: 5d8f", "pod-template-hash: 9999");
+        assert_eq!(claimed_owners(&one(&other_hash)), [rs]);
+        let job_pod = |job: &str| {
+            POD.replace(
+                "apps/v1, kind: ReplicaSet, name: web-5d8f",
+                &format!("batch/v1, kind: Job, name: {job}"),
+            )
+        };
+        let job = |name: &str| key("Job", "batch", name);
+        assert_eq!(
+            claimed_owners(&one(&job_pod("nightly-29412345"))),
+            [job("nightly-29412345"), key("CronJob", "batch", "nightly")]
+        );
+        // A Job named by hand is its own.
+        assert_eq!(
+            claimed_owners(&one(&job_pod("migrate-2"))),
+            [job("migrate-2")]
         );
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use jiff::civil::Date;
 use kubeharden_findings::{Finding, ScanReport, Suppression, SuppressionKind};
-use kubeharden_load::{Warning, WarningKind};
+use kubeharden_load::{Resource, Warning, WarningKind};
 use kubeharden_yaml::Pos;
 use serde::Deserialize;
 
@@ -138,7 +138,17 @@ impl Exception {
     /// Whether it covers `finding`, an object with `labels` (None when not known:
     /// an exception that names labels then covers nothing).
     pub fn covers(&self, finding: &Finding, labels: Option<&[(String, String)]>) -> bool {
-        let res = &finding.resource;
+        self.covers_as(finding, &finding.resource, labels)
+    }
+
+    /// Whether it covers `finding` taken as a finding of `res` (the controller
+    /// that made the finding's object), `res` having `labels`.
+    pub fn covers_as(
+        &self,
+        finding: &Finding,
+        res: &Resource,
+        labels: Option<&[(String, String)]>,
+    ) -> bool {
         let rule = self.rules.is_empty()
             || self
                 .rules
@@ -208,6 +218,33 @@ impl Exceptions {
     /// (`ScanOptions::keep_labels`), or such exceptions cover nothing.
     pub fn needs_labels(&self) -> bool {
         self.list.iter().any(Exception::needs_labels)
+    }
+
+    /// Moves the findings of `made` that an exception covers as findings of one of
+    /// its `owners` (the controllers that made it, nearest first) to the suppressed
+    /// list: `scan` reports a made object's problems on its controller, so the
+    /// controller's exceptions are the made object's too. The owners' labels are not
+    /// known here, so an exception that selects by label does not reach through.
+    pub fn apply_through_owners(
+        &self,
+        report: &mut ScanReport,
+        today: Date,
+        made: &Resource,
+        owners: &[Resource],
+    ) {
+        if owners.is_empty() {
+            return;
+        }
+        let live: Vec<&Exception> = self.list.iter().filter(|e| !e.expired(today)).collect();
+        report.suppress(|finding| {
+            if *finding.resource != *made {
+                return None;
+            }
+            let exception = live
+                .iter()
+                .find(|e| owners.iter().any(|o| e.covers_as(finding, o, None)))?;
+            Some(exception.suppression())
+        });
     }
 
     /// Moves the findings the exceptions cover to the report's suppressed list. An

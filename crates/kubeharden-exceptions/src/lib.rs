@@ -26,6 +26,8 @@ mod exception;
 pub use baseline::{Baseline, BaselineError};
 pub use config::{Config, ConfigError, FailLevel, CONFIG_FILE};
 pub use exception::{Exception, Exceptions};
+/// The day type of `expires` dates and [`today`].
+pub use jiff::civil::Date;
 
 /// Today's date in UTC: the day exceptions' `expires` dates are compared with, the
 /// same in every command and in the webhook.

@@ -104,7 +104,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// A project configuration (`.kubeharden.yaml`, as `scan --config` reads it) whose
-    /// exceptions and severity overrides every review applies, as scan does.
+    /// exceptions and severity overrides every review applies, as scan does; read again
+    /// when it changes.
     #[arg(long, value_name = "FILE")]
     pub exceptions: Option<PathBuf>,
     /// The kubeconfig of the cluster whose namespaces, ServiceAccounts, RBAC and

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use kubeharden_admission::{ClusterSource, Config, Informers, Reviewer, ServeOptions, Server};
+use kubeharden_admission::{
+    project, ClusterSource, Config, Informers, Reviewer, ServeOptions, Server,
+};
 use kubeharden_live::ConnectOptions;
 
 use crate::cli::{ServeArgs, ServeCertsArgs};
@@ -72,9 +74,17 @@ async fn serve(args: ServeArgs, config: Config) -> Result<u8, CliError> {
     };
     let mut reviewer = Reviewer::new(config, view.clone())?;
     if let Some(path) = &args.exceptions {
-        reviewer = reviewer.with_project_config(kubeharden_exceptions::Config::load(path)?);
+        let project = kubeharden_exceptions::Config::load(path)?;
+        for warning in project::expired_warnings(&project, kubeharden_exceptions::today()) {
+            eprintln!("kubeharden serve: {warning}");
+        }
+        reviewer = reviewer.with_project_config(project);
     }
     let reviewer = Arc::new(reviewer);
+    if let Some(path) = args.exceptions.clone() {
+        let log = |line: String| eprintln!("kubeharden serve: {line}");
+        tokio::spawn(project::watch(reviewer.clone(), path, log));
+    }
     let options = ServeOptions {
         addr: args.addr,
         cert: args.cert,

@@ -218,16 +218,11 @@ fn a_bad_config_is_exit_2_with_its_file_and_line() {
     );
 }
 
-#[test]
-fn serve_reads_the_same_config_file_and_names_its_mistakes() {
-    // The webhook's reviews apply a project's exceptions (crates/kubeharden-admission
-    // tests show them admitting what scan accepts); a mistake in the file stops it
-    // before it listens, with the file and line, as scan does.
-    let repo = tree(&[(
-        ".kubeharden.yaml",
-        "exceptions:\n  - rules: [KH1O1]\n    reason: x\n",
-    )]);
-    let out = run_in(
+/// `kubeharden serve` with `--exceptions` of a project file holding `text`, and a
+/// certificate that is not there: it stops once it has read the file.
+fn serve_with_exceptions(text: &str) -> Output {
+    let repo = tree(&[(".kubeharden.yaml", text)]);
+    run_in(
         repo.path(),
         &[
             "serve",
@@ -242,13 +237,35 @@ fn serve_reads_the_same_config_file_and_names_its_mistakes() {
             ".kubeharden.yaml",
         ],
         None,
-    );
+    )
+}
+
+#[test]
+fn serve_reads_the_same_config_file_and_names_its_mistakes() {
+    // The webhook's reviews apply a project's exceptions (crates/kubeharden-admission
+    // tests show them admitting what scan accepts); a mistake in the file stops it
+    // before it listens, with the file and line, as scan does.
+    let out = serve_with_exceptions("exceptions:\n  - rules: [KH1O1]\n    reason: x\n");
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
         err.contains(".kubeharden.yaml:2:13: exceptions[0].rules[0]: \"KH1O1\" names no rule"),
         "{err}"
     );
+}
+
+#[test]
+fn serve_warns_of_expired_exceptions_when_it_reads_them() {
+    // No certificate: serve stops after reading the exceptions.
+    let out = serve_with_exceptions("exceptions:\n  - names: [web]\n    reason: until the driver update\n    expires: 2020-01-31\n  - names: [api]\n    reason: accepted\n");
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "kubeharden serve: warning: .kubeharden.yaml:2:5: exception expired on 2020-01-31"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("expired").count(), 1, "{err}");
 }
 
 #[test]
