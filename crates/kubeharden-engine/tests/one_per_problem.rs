@@ -249,6 +249,49 @@ fn a_sensitive_host_path_is_graded_and_fixed_by_what_it_gives() {
     assert!(docker.fix.as_deref().unwrap().contains("container runtime"));
 }
 
+const HOST_NAMESPACES: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: pid, namespace: shop}
+spec:
+  hostPID: true
+  containers: [{name: c, image: registry.example.com/c@sha256:0123}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: net, namespace: shop}
+spec:
+  hostNetwork: true
+  hostIPC: true
+  containers: [{name: c, image: registry.example.com/c@sha256:0123}]
+";
+
+#[test]
+fn a_host_namespace_s_fix_names_the_field_set() {
+    let report = scan(HOST_NAMESPACES, true);
+    let fixes: Vec<(&str, &str, &str)> = of(&report, "KH102")
+        .iter()
+        .map(|f| {
+            (
+                &*f.resource.name,
+                f.path.as_str(),
+                f.fix.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            ("pid", "spec.hostPID", "Delete `hostPID: true` (it defaults to `false`)."),
+            (
+                "net",
+                "spec.hostNetwork",
+                "Delete `hostNetwork: true` (it defaults to `false`). Expose the workload through a Service instead of the host network."
+            ),
+            ("net", "spec.hostIPC", "Delete `hostIPC: true` (it defaults to `false`)."),
+        ]
+    );
+}
+
 /// What a report says, as (object, rule) pairs: every rule a finding states or
 /// stands for, on its object; for a namespace's finding, also on the namespace.
 fn problems(report: &ScanReport) -> BTreeSet<(String, String, &'static str)> {
