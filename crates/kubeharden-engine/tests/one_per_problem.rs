@@ -292,6 +292,80 @@ fn a_host_namespace_s_fix_names_the_field_set() {
     );
 }
 
+const ADMIN: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+- {kind: ServiceAccount, name: deployer, namespace: ci}
+- {kind: User, name: alice}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: secret-reader}
+rules:
+- {apiGroups: [\"\"], resources: [secrets], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-secrets}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader}
+subjects:
+- {kind: ServiceAccount, name: deployer, namespace: ci}
+";
+
+fn at<'r>(report: &'r ScanReport, rule: &str, name: &str, path: &str) -> Vec<&'r Finding> {
+    of(report, rule)
+        .into_iter()
+        .filter(|f| f.resource.name == name && f.path == path)
+        .collect()
+}
+
+#[test]
+fn a_cluster_admin_is_not_also_every_narrower_grant_of_its_binding() {
+    let narrower = [
+        "KH603", "KH604", "KH605", "KH606", "KH607", "KH608", "KH609",
+    ];
+    let raw = scan(ADMIN, false);
+    for subject in ["subjects[0]", "subjects[1]"] {
+        for rule in narrower {
+            assert_eq!(
+                at(&raw, rule, "ci-admin", subject).len(),
+                1,
+                "{rule} {subject}"
+            );
+        }
+    }
+    let merged = scan(ADMIN, true);
+    for subject in ["subjects[0]", "subjects[1]"] {
+        let admin = at(&merged, "KH601", "ci-admin", subject);
+        assert_eq!(admin.len(), 1, "{subject}");
+        assert_eq!(admin[0].covers, narrower, "{subject}");
+        assert!(admin[0].message.contains("do anything (cluster-admin)"));
+        for rule in narrower {
+            assert!(
+                at(&merged, rule, "ci-admin", subject).is_empty(),
+                "{rule} {subject}"
+            );
+        }
+    }
+    // Another binding's grant to the same subject is another problem, fixed there.
+    let secrets = at(&merged, "KH603", "ci-secrets", "subjects[0]");
+    assert_eq!(secrets.len(), 1);
+    assert!(secrets[0].covers.is_empty());
+}
+
+#[test]
+fn without_kh601_the_admin_binding_s_grants_are_reported() {
+    let rules = RuleSet::new(&kubeharden_rules::Selection {
+        select: vec!["KH603".into()],
+        ..Default::default()
+    })
+    .unwrap();
+    let report = scan_text("case.yaml", ADMIN, &rules, &ScanOptions::default());
+    assert_eq!(of(&report, "KH603").len(), 3, "two admins and the reader");
+}
+
 /// What a report says, as (object, rule) pairs: every rule a finding states or
 /// stands for, on its object; for a namespace's finding, also on the namespace.
 fn problems(report: &ScanReport) -> BTreeSet<(String, String, &'static str)> {

@@ -196,5 +196,6 @@ pub(crate) fn merges() -> Vec<crate::merge::Declared> {
         network::default_deny_ingress,
         network::default_deny_egress,
         network::pod_not_isolated,
+        rbac::cluster_admin,
     ]
 }
