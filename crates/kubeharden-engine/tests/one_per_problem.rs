@@ -15,6 +15,16 @@ fn scan(text: &str, merged: bool) -> ScanReport {
     scan_text("case.yaml", text, &rules, &ScanOptions::default())
 }
 
+/// `text` scanned with only `rules`.
+fn scan_only(text: &str, rules: &[&str]) -> ScanReport {
+    let selection = kubeharden_rules::Selection {
+        select: rules.iter().map(|r| r.to_string()).collect(),
+        ..Default::default()
+    };
+    let rules = RuleSet::new(&selection).unwrap();
+    scan_text("case.yaml", text, &rules, &ScanOptions::default())
+}
+
 fn of<'r>(report: &'r ScanReport, rule: &str) -> Vec<&'r Finding> {
     report
         .findings
@@ -103,12 +113,7 @@ fn the_default_account_s_token_is_one_finding_naming_both() {
 
 #[test]
 fn a_rule_that_did_not_run_takes_nothing_in() {
-    let rules = RuleSet::new(&kubeharden_rules::Selection {
-        select: vec!["KH103".into(), "KH202".into()],
-        ..Default::default()
-    })
-    .unwrap();
-    let report = scan_text("case.yaml", POD, &rules, &ScanOptions::default());
+    let report = scan_only(POD, &["KH103", "KH202"]);
     assert_eq!(of(&report, "KH103").len(), 2);
     // Without KH201, KH202's own findings are one per container.
     assert_eq!(of(&report, "KH202").len(), 2);
@@ -173,12 +178,7 @@ fn a_namespace_without_default_deny_names_the_workloads_it_leaves_open() {
 
 #[test]
 fn a_workload_open_both_ways_is_one_finding_without_the_namespace_rules() {
-    let rules = RuleSet::new(&kubeharden_rules::Selection {
-        select: vec!["KH512".into()],
-        ..Default::default()
-    })
-    .unwrap();
-    let report = scan_text("case.yaml", NAMESPACE, &rules, &ScanOptions::default());
+    let report = scan_only(NAMESPACE, &["KH512"]);
     let open = of(&report, "KH512");
     assert_eq!(open.len(), 1);
     assert_eq!(
@@ -357,13 +357,70 @@ fn a_cluster_admin_is_not_also_every_narrower_grant_of_its_binding() {
 
 #[test]
 fn without_kh601_the_admin_binding_s_grants_are_reported() {
-    let rules = RuleSet::new(&kubeharden_rules::Selection {
-        select: vec!["KH603".into()],
-        ..Default::default()
-    })
-    .unwrap();
-    let report = scan_text("case.yaml", ADMIN, &rules, &ScanOptions::default());
+    let report = scan_only(ADMIN, &["KH603"]);
     assert_eq!(of(&report, "KH603").len(), 3, "two admins and the reader");
+}
+
+const ROOT_POD: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: root, namespace: shop}
+spec:
+  securityContext: {runAsUser: 0}
+  containers:
+  - name: inherits
+    image: registry.example.com/app@sha256:0123
+  - name: other-user
+    image: registry.example.com/app@sha256:0123
+    securityContext: {runAsUser: 1000}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: own, namespace: shop}
+spec:
+  containers:
+  - name: root
+    image: registry.example.com/app@sha256:0123
+    securityContext: {runAsUser: 0}
+  - name: unset
+    image: registry.example.com/app@sha256:0123
+";
+
+fn in_container<'r>(report: &'r ScanReport, rule: &str, pod: &str, c: &str) -> Vec<&'r Finding> {
+    of(report, rule)
+        .into_iter()
+        .filter(|f| f.resource.name == pod && f.container.as_deref() == Some(c))
+        .collect()
+}
+
+#[test]
+fn run_as_user_0_is_one_finding_not_also_run_as_non_root() {
+    let raw = scan(ROOT_POD, false);
+    assert_eq!(in_container(&raw, "KH122", "root", "inherits").len(), 1);
+    assert_eq!(in_container(&raw, "KH122", "own", "root").len(), 1);
+    let merged = scan(ROOT_POD, true);
+    // Root by the pod's runAsUser: 0: the pod's KH123 stands for the container's KH122.
+    assert!(in_container(&merged, "KH122", "root", "inherits").is_empty());
+    let pod = of(&merged, "KH123")
+        .into_iter()
+        .find(|f| f.resource.name == "root")
+        .unwrap();
+    assert_eq!(
+        (pod.container.as_deref(), &pod.covers[..]),
+        (None, &["KH122"][..])
+    );
+    // Root by its own runAsUser: 0: the container's KH123 stands for its KH122.
+    assert!(in_container(&merged, "KH122", "own", "root").is_empty());
+    assert_eq!(
+        in_container(&merged, "KH123", "own", "root")[0].covers,
+        ["KH122"]
+    );
+    // Not root: a container of another user, and one of another pod that sets no user.
+    let other = in_container(&merged, "KH122", "root", "other-user");
+    assert_eq!(
+        (other.len(), other[0].severity),
+        (1, kubeharden_rules::Severity::Low)
+    );
+    assert_eq!(in_container(&merged, "KH122", "own", "unset").len(), 1);
 }
 
 /// What a report says, as (object, rule) pairs: every rule a finding states or

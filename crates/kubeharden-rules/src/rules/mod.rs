@@ -189,6 +189,7 @@ pub(crate) fn merges() -> Vec<crate::merge::Declared> {
         resources::limits,
         resources::requests,
         pod::sensitive_host_path,
+        pod::run_as_root_user,
         secrets::automount_token,
         exposure::exposed_privileged,
         exposure::exposed_service,
