@@ -226,7 +226,7 @@ fn a_sensitive_host_path_is_graded_and_fixed_by_what_it_gives() {
     // iptables' lock, shared with the node: low, even writable and a host path volume.
     let lock = volume(&merged, "xtables-lock");
     assert_eq!(lock.severity, Severity::Low);
-    assert_eq!(lock.covers, ["KH103"]);
+    assert_eq!(lock.covers, ["KH103", "KH134"]);
     let fix = lock.fix.as_deref().unwrap();
     assert!(
         fix.starts_with("Keep `/run/xtables.lock` only for kube-proxy"),
@@ -421,6 +421,57 @@ fn run_as_user_0_is_one_finding_not_also_run_as_non_root() {
         (1, kubeharden_rules::Severity::Low)
     );
     assert_eq!(in_container(&merged, "KH122", "own", "unset").len(), 1);
+}
+
+const HOST_MOUNTS: &str = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      initContainers:
+      - name: setup
+        image: registry.example.com/agent@sha256:0123
+        volumeMounts: [{name: kubelet, mountPath: /host/kubelet}]
+      containers:
+      - name: agent
+        image: registry.example.com/agent@sha256:0123
+        volumeMounts:
+        - {name: kubelet, mountPath: /var/lib/kubelet, readOnly: true}
+        - {name: data, mountPath: /data}
+      - name: side
+        image: registry.example.com/side@sha256:0123
+        volumeMounts: [{name: kubelet, mountPath: /k}]
+      volumes:
+      - name: kubelet
+        hostPath: {path: /var/lib/kubelet}
+      - name: data
+        hostPath: {path: /srv/data}
+";
+
+#[test]
+fn a_sensitive_host_path_stands_for_its_writable_mounts_in_any_container() {
+    let raw = scan(HOST_MOUNTS, false);
+    assert_eq!(of(&raw, "KH134").len(), 3, "setup, side, and agent's data");
+    let merged = scan(HOST_MOUNTS, true);
+    let sensitive = of(&merged, "KH133");
+    assert_eq!(sensitive.len(), 1);
+    assert_eq!(sensitive[0].covers, ["KH103", "KH134"]);
+    assert_eq!(
+        sensitive[0].message,
+        "volume \"kubelet\" mounts sensitive host path \"/var/lib/kubelet\" (writable by container \"side\" at /k, container \"setup\" at /host/kubelet)"
+    );
+    // The writable mount of a path that is not sensitive is KH134's own.
+    let plain = of(&merged, "KH134");
+    assert_eq!(plain.len(), 1);
+    assert_eq!(plain[0].container.as_deref(), Some("agent"));
+    assert!(
+        plain[0].message.contains("\"data\""),
+        "{}",
+        plain[0].message
+    );
 }
 
 /// What a report says, as (object, rule) pairs: every rule a finding states or
