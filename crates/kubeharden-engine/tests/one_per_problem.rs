@@ -474,6 +474,81 @@ fn a_sensitive_host_path_stands_for_its_writable_mounts_in_any_container() {
     );
 }
 
+/// `n` service accounts of `ci` that can create Deployments there, where
+/// `sa:ci/builder` is cluster-admin: `n` escalation paths through the builder.
+fn deployers(n: usize) -> String {
+    let mut yaml = String::from(
+        "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deploy, namespace: ci}
+rules:
+- {apiGroups: [apps], resources: [deployments], verbs: [create]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: builder-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+- {kind: ServiceAccount, name: builder, namespace: ci}
+",
+    );
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: deployer-{i}, namespace: ci}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: deploy}}
+subjects:
+- {{kind: ServiceAccount, name: deployer-{i}, namespace: ci}}
+"
+        ));
+    }
+    yaml
+}
+
+#[test]
+fn escalation_paths_through_one_account_name_a_few_subjects_and_keep_all() {
+    let report = scan(&deployers(40), true);
+    let paths = of(&report, "KH620");
+    assert_eq!(paths.len(), 1);
+    let group = paths[0];
+    assert!(
+        group.message.starts_with(
+            "40 subjects can gain cluster-admin power through sa:ci/builder, which can hold cluster-admin: sa:ci/deployer-0 (2 step(s)), sa:ci/deployer-1 (2 step(s)), sa:ci/deployer-10 (2 step(s)) and 37 more; for example sa:ci/deployer-0 in 2 step(s): (1) sa:ci/deployer-0 can create deployments"
+        ),
+        "{}",
+        group.message
+    );
+    assert!(group.message.len() < 1_000, "{}", group.message.len());
+    assert_eq!(group.details.len(), 40);
+    for i in 0..40 {
+        let start = format!("sa:ci/deployer-{i} in 2 step(s): (1) sa:ci/deployer-{i} can");
+        assert!(
+            group.details.iter().any(|d| d.starts_with(&start)),
+            "{start}"
+        );
+    }
+}
+
+#[test]
+fn escalation_paths_of_three_subjects_are_named_in_full() {
+    let report = scan(&deployers(3), true);
+    let group = of(&report, "KH620")[0];
+    assert!(group.message.contains(
+        ": sa:ci/deployer-0 (2 step(s)), sa:ci/deployer-1 (2 step(s)), sa:ci/deployer-2 (2 step(s)); for example"
+    ), "{}", group.message);
+    assert!(!group.message.contains("more"), "{}", group.message);
+    assert_eq!(group.details.len(), 3);
+    // One subject alone: its own path, nothing to list apart.
+    let one = scan(&deployers(1), true);
+    let alone = of(&one, "KH620")[0];
+    assert!(alone
+        .message
+        .starts_with("sa:ci/deployer-0 can gain cluster-admin power in 2 step(s)"));
+    assert!(alone.details.is_empty());
+}
+
 /// What a report says, as (object, rule) pairs: every rule a finding states or
 /// stands for, on its object; for a namespace's finding, also on the namespace.
 fn problems(report: &ScanReport) -> BTreeSet<(String, String, &'static str)> {
