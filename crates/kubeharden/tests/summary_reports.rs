@@ -191,7 +191,11 @@ fn top_risks_are_one_per_object_and_problem() {
     let (_, text) = kubeharden(&["scan", path, "--select", "KH101,KH102", "--summary"]);
     let top = &text[text.find("Top risks").unwrap()..];
     let top = &top[..top.find("\n\n").unwrap_or(top.len())];
-    assert_eq!(top.matches("DaemonSet kube-system/agent").count(), 1, "{top}");
+    assert_eq!(
+        top.matches("DaemonSet kube-system/agent").count(),
+        1,
+        "{top}"
+    );
     assert_eq!(
         top.matches("and 5 more of this object (other containers or files)")
             .count(),
