@@ -15,6 +15,16 @@ fn scan(text: &str, merged: bool) -> ScanReport {
     scan_text("case.yaml", text, &rules, &ScanOptions::default())
 }
 
+/// `text` scanned with only `rules`.
+fn scan_only(text: &str, rules: &[&str]) -> ScanReport {
+    let selection = kubeharden_rules::Selection {
+        select: rules.iter().map(|r| r.to_string()).collect(),
+        ..Default::default()
+    };
+    let rules = RuleSet::new(&selection).unwrap();
+    scan_text("case.yaml", text, &rules, &ScanOptions::default())
+}
+
 fn of<'r>(report: &'r ScanReport, rule: &str) -> Vec<&'r Finding> {
     report
         .findings
@@ -103,12 +113,7 @@ fn the_default_account_s_token_is_one_finding_naming_both() {
 
 #[test]
 fn a_rule_that_did_not_run_takes_nothing_in() {
-    let rules = RuleSet::new(&kubeharden_rules::Selection {
-        select: vec!["KH103".into(), "KH202".into()],
-        ..Default::default()
-    })
-    .unwrap();
-    let report = scan_text("case.yaml", POD, &rules, &ScanOptions::default());
+    let report = scan_only(POD, &["KH103", "KH202"]);
     assert_eq!(of(&report, "KH103").len(), 2);
     // Without KH201, KH202's own findings are one per container.
     assert_eq!(of(&report, "KH202").len(), 2);
@@ -173,12 +178,7 @@ fn a_namespace_without_default_deny_names_the_workloads_it_leaves_open() {
 
 #[test]
 fn a_workload_open_both_ways_is_one_finding_without_the_namespace_rules() {
-    let rules = RuleSet::new(&kubeharden_rules::Selection {
-        select: vec!["KH512".into()],
-        ..Default::default()
-    })
-    .unwrap();
-    let report = scan_text("case.yaml", NAMESPACE, &rules, &ScanOptions::default());
+    let report = scan_only(NAMESPACE, &["KH512"]);
     let open = of(&report, "KH512");
     assert_eq!(open.len(), 1);
     assert_eq!(
@@ -226,7 +226,7 @@ fn a_sensitive_host_path_is_graded_and_fixed_by_what_it_gives() {
     // iptables' lock, shared with the node: low, even writable and a host path volume.
     let lock = volume(&merged, "xtables-lock");
     assert_eq!(lock.severity, Severity::Low);
-    assert_eq!(lock.covers, ["KH103"]);
+    assert_eq!(lock.covers, ["KH103", "KH134"]);
     let fix = lock.fix.as_deref().unwrap();
     assert!(
         fix.starts_with("Keep `/run/xtables.lock` only for kube-proxy"),
@@ -247,6 +247,306 @@ fn a_sensitive_host_path_is_graded_and_fixed_by_what_it_gives() {
     let docker = volume(&merged, "docker");
     assert_eq!(docker.severity, Severity::Critical);
     assert!(docker.fix.as_deref().unwrap().contains("container runtime"));
+}
+
+const HOST_NAMESPACES: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: pid, namespace: shop}
+spec:
+  hostPID: true
+  containers: [{name: c, image: registry.example.com/c@sha256:0123}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: net, namespace: shop}
+spec:
+  hostNetwork: true
+  hostIPC: true
+  containers: [{name: c, image: registry.example.com/c@sha256:0123}]
+";
+
+#[test]
+fn a_host_namespace_s_fix_names_the_field_set() {
+    let report = scan(HOST_NAMESPACES, true);
+    let fixes: Vec<(&str, &str, &str)> = of(&report, "KH102")
+        .iter()
+        .map(|f| {
+            (
+                &*f.resource.name,
+                f.path.as_str(),
+                f.fix.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            ("pid", "spec.hostPID", "Delete `hostPID: true` (it defaults to `false`)."),
+            (
+                "net",
+                "spec.hostNetwork",
+                "Delete `hostNetwork: true` (it defaults to `false`). Expose the workload through a Service instead of the host network."
+            ),
+            ("net", "spec.hostIPC", "Delete `hostIPC: true` (it defaults to `false`)."),
+        ]
+    );
+}
+
+const ADMIN: &str = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+- {kind: ServiceAccount, name: deployer, namespace: ci}
+- {kind: User, name: alice}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: secret-reader}
+rules:
+- {apiGroups: [\"\"], resources: [secrets], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-secrets}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader}
+subjects:
+- {kind: ServiceAccount, name: deployer, namespace: ci}
+";
+
+fn at<'r>(report: &'r ScanReport, rule: &str, name: &str, path: &str) -> Vec<&'r Finding> {
+    of(report, rule)
+        .into_iter()
+        .filter(|f| f.resource.name == name && f.path == path)
+        .collect()
+}
+
+#[test]
+fn a_cluster_admin_is_not_also_every_narrower_grant_of_its_binding() {
+    let narrower = [
+        "KH603", "KH604", "KH605", "KH606", "KH607", "KH608", "KH609",
+    ];
+    let raw = scan(ADMIN, false);
+    for subject in ["subjects[0]", "subjects[1]"] {
+        for rule in narrower {
+            assert_eq!(
+                at(&raw, rule, "ci-admin", subject).len(),
+                1,
+                "{rule} {subject}"
+            );
+        }
+    }
+    let merged = scan(ADMIN, true);
+    for subject in ["subjects[0]", "subjects[1]"] {
+        let admin = at(&merged, "KH601", "ci-admin", subject);
+        assert_eq!(admin.len(), 1, "{subject}");
+        assert_eq!(admin[0].covers, narrower, "{subject}");
+        assert!(admin[0].message.contains("do anything (cluster-admin)"));
+        for rule in narrower {
+            assert!(
+                at(&merged, rule, "ci-admin", subject).is_empty(),
+                "{rule} {subject}"
+            );
+        }
+    }
+    // Another binding's grant to the same subject is another problem, fixed there.
+    let secrets = at(&merged, "KH603", "ci-secrets", "subjects[0]");
+    assert_eq!(secrets.len(), 1);
+    assert!(secrets[0].covers.is_empty());
+}
+
+#[test]
+fn without_kh601_the_admin_binding_s_grants_are_reported() {
+    let report = scan_only(ADMIN, &["KH603"]);
+    assert_eq!(of(&report, "KH603").len(), 3, "two admins and the reader");
+}
+
+const ROOT_POD: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: root, namespace: shop}
+spec:
+  securityContext: {runAsUser: 0}
+  containers:
+  - name: inherits
+    image: registry.example.com/app@sha256:0123
+  - name: other-user
+    image: registry.example.com/app@sha256:0123
+    securityContext: {runAsUser: 1000}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: own, namespace: shop}
+spec:
+  containers:
+  - name: root
+    image: registry.example.com/app@sha256:0123
+    securityContext: {runAsUser: 0}
+  - name: unset
+    image: registry.example.com/app@sha256:0123
+";
+
+fn in_container<'r>(report: &'r ScanReport, rule: &str, pod: &str, c: &str) -> Vec<&'r Finding> {
+    of(report, rule)
+        .into_iter()
+        .filter(|f| f.resource.name == pod && f.container.as_deref() == Some(c))
+        .collect()
+}
+
+#[test]
+fn run_as_user_0_is_one_finding_not_also_run_as_non_root() {
+    let raw = scan(ROOT_POD, false);
+    assert_eq!(in_container(&raw, "KH122", "root", "inherits").len(), 1);
+    assert_eq!(in_container(&raw, "KH122", "own", "root").len(), 1);
+    let merged = scan(ROOT_POD, true);
+    // Root by the pod's runAsUser: 0: the pod's KH123 stands for the container's KH122.
+    assert!(in_container(&merged, "KH122", "root", "inherits").is_empty());
+    let pod = of(&merged, "KH123")
+        .into_iter()
+        .find(|f| f.resource.name == "root")
+        .unwrap();
+    assert_eq!(
+        (pod.container.as_deref(), &pod.covers[..]),
+        (None, &["KH122"][..])
+    );
+    // Root by its own runAsUser: 0: the container's KH123 stands for its KH122.
+    assert!(in_container(&merged, "KH122", "own", "root").is_empty());
+    assert_eq!(
+        in_container(&merged, "KH123", "own", "root")[0].covers,
+        ["KH122"]
+    );
+    // Not root: a container of another user, and one of another pod that sets no user.
+    let other = in_container(&merged, "KH122", "root", "other-user");
+    assert_eq!(
+        (other.len(), other[0].severity),
+        (1, kubeharden_rules::Severity::Low)
+    );
+    assert_eq!(in_container(&merged, "KH122", "own", "unset").len(), 1);
+}
+
+const HOST_MOUNTS: &str = "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      initContainers:
+      - name: setup
+        image: registry.example.com/agent@sha256:0123
+        volumeMounts: [{name: kubelet, mountPath: /host/kubelet}]
+      containers:
+      - name: agent
+        image: registry.example.com/agent@sha256:0123
+        volumeMounts:
+        - {name: kubelet, mountPath: /var/lib/kubelet, readOnly: true}
+        - {name: data, mountPath: /data}
+      - name: side
+        image: registry.example.com/side@sha256:0123
+        volumeMounts: [{name: kubelet, mountPath: /k}]
+      volumes:
+      - name: kubelet
+        hostPath: {path: /var/lib/kubelet}
+      - name: data
+        hostPath: {path: /srv/data}
+";
+
+#[test]
+fn a_sensitive_host_path_stands_for_its_writable_mounts_in_any_container() {
+    let raw = scan(HOST_MOUNTS, false);
+    assert_eq!(of(&raw, "KH134").len(), 3, "setup, side, and agent's data");
+    let merged = scan(HOST_MOUNTS, true);
+    let sensitive = of(&merged, "KH133");
+    assert_eq!(sensitive.len(), 1);
+    assert_eq!(sensitive[0].covers, ["KH103", "KH134"]);
+    assert_eq!(
+        sensitive[0].message,
+        "volume \"kubelet\" mounts sensitive host path \"/var/lib/kubelet\" (writable by container \"side\" at /k, container \"setup\" at /host/kubelet)"
+    );
+    // The writable mount of a path that is not sensitive is KH134's own.
+    let plain = of(&merged, "KH134");
+    assert_eq!(plain.len(), 1);
+    assert_eq!(plain[0].container.as_deref(), Some("agent"));
+    assert!(
+        plain[0].message.contains("\"data\""),
+        "{}",
+        plain[0].message
+    );
+}
+
+/// `n` service accounts of `ci` that can create Deployments there, where
+/// `sa:ci/builder` is cluster-admin: `n` escalation paths through the builder.
+fn deployers(n: usize) -> String {
+    let mut yaml = String::from(
+        "apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deploy, namespace: ci}
+rules:
+- {apiGroups: [apps], resources: [deployments], verbs: [create]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: builder-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+- {kind: ServiceAccount, name: builder, namespace: ci}
+",
+    );
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: deployer-{i}, namespace: ci}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: deploy}}
+subjects:
+- {{kind: ServiceAccount, name: deployer-{i}, namespace: ci}}
+"
+        ));
+    }
+    yaml
+}
+
+#[test]
+fn escalation_paths_through_one_account_name_a_few_subjects_and_keep_all() {
+    let report = scan(&deployers(40), true);
+    let paths = of(&report, "KH620");
+    assert_eq!(paths.len(), 1);
+    let group = paths[0];
+    assert!(
+        group.message.starts_with(
+            "40 subjects can gain cluster-admin power through sa:ci/builder, which can hold cluster-admin: sa:ci/deployer-0 (2 step(s)), sa:ci/deployer-1 (2 step(s)), sa:ci/deployer-10 (2 step(s)) and 37 more; for example sa:ci/deployer-0 in 2 step(s): (1) sa:ci/deployer-0 can create deployments"
+        ),
+        "{}",
+        group.message
+    );
+    assert!(group.message.len() < 1_000, "{}", group.message.len());
+    assert_eq!(group.details.len(), 40);
+    for i in 0..40 {
+        let start = format!("sa:ci/deployer-{i} in 2 step(s): (1) sa:ci/deployer-{i} can");
+        assert!(
+            group.details.iter().any(|d| d.starts_with(&start)),
+            "{start}"
+        );
+    }
+}
+
+#[test]
+fn escalation_paths_of_three_subjects_are_named_in_full() {
+    let report = scan(&deployers(3), true);
+    let group = of(&report, "KH620")[0];
+    assert!(group.message.contains(
+        ": sa:ci/deployer-0 (2 step(s)), sa:ci/deployer-1 (2 step(s)), sa:ci/deployer-2 (2 step(s)); for example"
+    ), "{}", group.message);
+    assert!(!group.message.contains("more"), "{}", group.message);
+    assert_eq!(group.details.len(), 3);
+    // One subject alone: its own path, nothing to list apart.
+    let one = scan(&deployers(1), true);
+    let alone = of(&one, "KH620")[0];
+    assert!(alone
+        .message
+        .starts_with("sa:ci/deployer-0 can gain cluster-admin power in 2 step(s)"));
+    assert!(alone.details.is_empty());
 }
 
 /// What a report says, as (object, rule) pairs: every rule a finding states or

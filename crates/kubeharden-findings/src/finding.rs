@@ -129,6 +129,10 @@ pub struct Finding {
     /// other) than the object has wrong; reports show it in place of the rule's.
     #[serde(skip)]
     pub fix: Option<String>,
+    /// Every item of a list the message names only the first few of (KH620: each
+    /// subject's escalation path in full).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
     /// The Helm template the object was rendered from (`# Source:`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helm_source: Option<Arc<str>>,

@@ -17,7 +17,8 @@ pub(crate) struct JsonViews<'a> {
     per_rule: Vec<JsonRule>,
     /// The most urgent findings, most urgent first.
     top_risks: Vec<JsonRisk<'a>>,
-    /// How many findings qualify as top risks in all (top_risks holds the first ten).
+    /// How many risks (one per object and rule) there are in all (top_risks holds the
+    /// first ten).
     risks: usize,
 }
 
@@ -56,6 +57,8 @@ struct JsonRisk<'a> {
     line: u32,
     column: u32,
     message: &'a str,
+    /// How many more findings of this rule on this object the risk stands for.
+    more: usize,
 }
 
 pub(crate) fn views<'a>(summary: &Summary<'a>) -> JsonViews<'a> {
@@ -108,6 +111,7 @@ pub(crate) fn views<'a>(summary: &Summary<'a>) -> JsonViews<'a> {
                     line: f.location.line,
                     column: f.location.column,
                     message: &f.message,
+                    more: risk.more,
                 }
             })
             .collect(),

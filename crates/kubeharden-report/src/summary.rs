@@ -2,7 +2,7 @@
 //! top risks, and the compliance score (docs/score.md). It is computed once here, so
 //! text, JSON, HTML and Markdown show the same numbers.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use kubeharden_findings::{Finding, RuleInfo, Severity};
 use kubeharden_load::Resource;
@@ -151,7 +151,7 @@ pub struct SectionSummary {
 }
 
 /// Why a finding is among the top risks, most urgent first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RiskKind {
     /// A privileged or host-network workload behind a NodePort or LoadBalancer.
@@ -177,10 +177,14 @@ impl RiskKind {
     }
 }
 
+/// One risk of one object: its first finding, and how many more of the same rule
+/// on the same object (its other containers, its definitions in other files) it
+/// stands for.
 #[derive(Clone, Debug)]
 pub struct Risk<'a> {
     pub kind: RiskKind,
     pub finding: &'a Finding,
+    pub more: usize,
 }
 
 /// The whole summary of a report.
@@ -191,7 +195,7 @@ pub struct Summary<'a> {
     pub rules: Vec<RuleSummary<'a>>,
     /// The most urgent findings, at most [`TOP_RISKS`].
     pub top_risks: Vec<Risk<'a>>,
-    /// How many findings qualify as top risks in all.
+    /// How many risks (one per object and rule) there are in all.
     pub risks: usize,
     rule_sections: BTreeMap<&'static str, Section>,
 }
@@ -318,8 +322,26 @@ fn section_summary(
 
 /// The findings to act on first: exposed privileged workloads, privileged containers
 /// on the host network, escalation paths to cluster-admin, then every other critical
-/// finding; each group in report order.
+/// finding; each group in report order, one entry per object and rule (a DaemonSet
+/// with three privileged containers, defined in two variant files, is one risk).
 fn top_risks(findings: &[Finding]) -> Vec<Risk<'_>> {
+    let mut seen: HashMap<(RiskKind, &str, &Resource), usize> = HashMap::new();
+    let mut risks: Vec<Risk<'_>> = Vec::new();
+    for risk in risk_findings(findings) {
+        let key = (risk.kind, risk.finding.rule_id, &*risk.finding.resource);
+        match seen.get(&key) {
+            Some(&first) => risks[first].more += 1,
+            None => {
+                seen.insert(key, risks.len());
+                risks.push(risk);
+            }
+        }
+    }
+    risks
+}
+
+/// Every finding that is a top risk, most urgent first.
+fn risk_findings(findings: &[Finding]) -> Vec<Risk<'_>> {
     let host_network: BTreeSet<Subject<'_>> = findings
         .iter()
         .filter(|f| f.rule_id == "KH102" && f.path.contains("hostNetwork"))
@@ -335,7 +357,11 @@ fn top_risks(findings: &[Finding]) -> Vec<Risk<'_>> {
                 _ if f.severity == Severity::Critical => RiskKind::Critical,
                 _ => return None,
             };
-            Some(Risk { kind, finding: f })
+            Some(Risk {
+                kind,
+                finding: f,
+                more: 0,
+            })
         })
         .collect();
     risks.sort_by_key(|r| (r.kind, std::cmp::Reverse(r.finding.severity)));

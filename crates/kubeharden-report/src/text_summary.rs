@@ -87,6 +87,13 @@ pub(crate) fn write_summary(
                 line => format!("{}:{line}", printable(&f.location.file)),
             };
             writeln!(out, "{:15}{place}: {}", "", printable(&f.message))?;
+            if risk.more > 0 {
+                writeln!(
+                    out,
+                    "{:15}and {} more of this object (other containers or files)",
+                    "", risk.more
+                )?;
+            }
         }
     }
     let rules: Vec<_> = summary.rules_with_findings().collect();

@@ -20,6 +20,8 @@ pub(crate) struct Grade {
     /// The fix of this violation in one line, where the rule's own would name more
     /// (or other) than this object has wrong.
     pub fix: Option<String>,
+    /// Every item of a list the message names only the first few of.
+    pub details: Vec<String>,
 }
 
 /// A reported violation, to narrow down: `out.at(..).rows(&["TLS-01"])`.
@@ -53,6 +55,13 @@ impl Tag<'_> {
     /// The fix of this violation in one line, in place of the rule's.
     pub fn fix(self, fix: impl Into<String>) -> Self {
         self.0.fix = Some(fix.into());
+        self
+    }
+
+    /// Every item of a list the message cuts short ("and 12 more"): the JSON report
+    /// keeps them all (`details`).
+    pub fn details(self, details: Vec<String>) -> Self {
+        self.0.details = details;
         self
     }
 }

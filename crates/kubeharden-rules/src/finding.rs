@@ -29,6 +29,7 @@ pub(crate) fn new_finding(
         location,
         covers: Vec::new(),
         fix: None,
+        details: Vec::new(),
         helm_source: None,
         rendered: None,
         value: None,
@@ -105,6 +106,7 @@ pub(crate) fn graded(mut finding: Finding, grade: crate::context::Grade) -> Find
         finding.severity = finding.severity.milder();
     }
     finding.fix = grade.fix;
+    finding.details = grade.details;
     finding
 }
 

@@ -128,6 +128,82 @@ fn top_risks_name_the_exposed_privileged_workload_first() {
     assert_eq!(kinds, sorted, "most urgent first");
 }
 
+/// A privileged DaemonSet on the host network with `containers` containers.
+fn privileged_daemon_set(name: &str, containers: usize) -> String {
+    let mut yaml = format!(
+        "apiVersion: apps/v1
+kind: DaemonSet
+metadata: {{name: {name}, namespace: kube-system}}
+spec:
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      hostNetwork: true
+      containers:
+"
+    );
+    for i in 0..containers {
+        yaml.push_str(&format!(
+            "      - {{name: c{i}, image: registry.example.com/a@sha256:0123, securityContext: {{privileged: true}}}}\n"
+        ));
+    }
+    yaml
+}
+
+#[test]
+fn top_risks_are_one_per_object_and_problem() {
+    // One DaemonSet of three privileged containers, defined in a base and an overlay;
+    // another of one container.
+    let dir = tempfile::tempdir().unwrap();
+    for variant in ["base", "overlay"] {
+        std::fs::create_dir(dir.path().join(variant)).unwrap();
+        let yaml = privileged_daemon_set("agent", 3);
+        std::fs::write(dir.path().join(variant).join("agent.yaml"), yaml).unwrap();
+    }
+    let other = privileged_daemon_set("other", 1);
+    std::fs::write(dir.path().join("other.yaml"), other).unwrap();
+    let path = dir.path().to_str().unwrap();
+    let doc = json(&["scan", path, "--select", "KH101,KH102"]);
+    let risks = doc["summary"]["top_risks"].as_array().unwrap();
+    let of = |name: &str| -> Vec<&Value> {
+        risks
+            .iter()
+            .filter(|r| r["rule_id"] == "KH101")
+            .filter(|r| {
+                r["resource"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with(&format!("/{name}"))
+            })
+            .collect()
+    };
+    let agent = of("agent");
+    assert_eq!(agent.len(), 1, "{risks:#?}");
+    assert_eq!(agent[0]["kind"], "privileged-host-network");
+    assert_eq!(
+        agent[0]["more"], 5,
+        "two more containers, and three in the overlay"
+    );
+    let other = of("other");
+    assert_eq!((other.len(), &other[0]["more"]), (1, &Value::from(0)));
+    assert_eq!(doc["summary"]["risks"].as_u64(), Some(risks.len() as u64));
+    let (_, text) = kubeharden(&["scan", path, "--select", "KH101,KH102", "--summary"]);
+    let top = &text[text.find("Top risks").unwrap()..];
+    let top = &top[..top.find("\n\n").unwrap_or(top.len())];
+    assert_eq!(
+        top.matches("DaemonSet kube-system/agent").count(),
+        1,
+        "{top}"
+    );
+    assert_eq!(
+        top.matches("and 5 more of this object (other containers or files)")
+            .count(),
+        1,
+        "{top}"
+    );
+}
+
 #[test]
 fn summary_only_prints_the_summary_with_the_same_score() {
     let finding_line = regex::Regex::new(r"(?m)^    \d+:\d+ ").unwrap();

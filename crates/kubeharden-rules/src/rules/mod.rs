@@ -189,6 +189,7 @@ pub(crate) fn merges() -> Vec<crate::merge::Declared> {
         resources::limits,
         resources::requests,
         pod::sensitive_host_path,
+        pod::run_as_root_user,
         secrets::automount_token,
         exposure::exposed_privileged,
         exposure::exposed_service,
@@ -196,5 +197,6 @@ pub(crate) fn merges() -> Vec<crate::merge::Declared> {
         network::default_deny_ingress,
         network::default_deny_egress,
         network::pod_not_isolated,
+        rbac::cluster_admin,
     ]
 }

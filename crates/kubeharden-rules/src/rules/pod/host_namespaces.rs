@@ -9,6 +9,8 @@
 //! reaches services that listen only on localhost (such as the kubelet's). The
 //! guidance forbids all three (Table I); PSS baseline does too.
 //!
+//! Each finding is one field, and its fix names that field alone.
+//!
 //! ## Example
 //! ```yaml
 //! spec:
@@ -20,8 +22,8 @@
 //! ```
 //!
 //! ## Fix
-//! Delete the three fields (they default to `false`). Expose the workload through a
-//! Service instead of the host network.
+//! Delete the fields set to `true` (they default to `false`). Expose the workload
+//! through a Service instead of the host network.
 //! ```yaml
 //! spec:
 //!   hostNetwork: false   # the default; or delete the three fields
@@ -50,15 +52,24 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(w: &Workload<'_>, out: &mut Out) {
     let spec = &w.spec;
-    let namespaces: [(&str, Option<bool>, &'static [&'static str]); 3] = [
-        ("hostNetwork", spec.host_network, &["POD-15"]),
-        ("hostPID", spec.host_pid, &["POD-13"]),
-        ("hostIPC", spec.host_ipc, &["POD-14"]),
+    let namespaces: [(&str, Option<bool>, &'static [&'static str], &str); 3] = [
+        (
+            "hostNetwork",
+            spec.host_network,
+            &["POD-15"],
+            " Expose the workload through a Service instead of the host network.",
+        ),
+        ("hostPID", spec.host_pid, &["POD-13"], ""),
+        ("hostIPC", spec.host_ipc, &["POD-14"], ""),
     ];
-    for (field, on, rows) in namespaces {
+    for (field, on, rows, instead) in namespaces {
         if on == Some(true) {
+            // The rule's fix names all three fields; this one names the one set.
             out.at(spec_path(w, field), format!("pod sets {field}: true"))
-                .rows(rows);
+                .rows(rows)
+                .fix(format!(
+                    "Delete `{field}: true` (it defaults to `false`).{instead}"
+                ));
         }
     }
 }

@@ -6,6 +6,9 @@
 //! User ID 0 is root. Setting it explicitly overrides a non-root image and makes
 //! `runAsNonRoot: true` fail at start. PSS restricted forbids it.
 //!
+//! A finding of this rule stands for KH122 (runAsNonRoot not required) of the
+//! container it makes root: one problem, a container that runs as root, with one fix.
+//!
 //! ## Example
 //! ```yaml
 //! securityContext:
@@ -56,5 +59,29 @@ fn check(w: &Workload<'_>, out: &mut Out) {
                 format!("container {:?} sets runAsUser: 0", c.name()),
             );
         }
+    }
+}
+
+/// `runAsUser: 0` is why the container runs as root, which KH122 states too: one
+/// finding, this one. A container-level finding takes in KH122 of its container; a
+/// pod-level one takes in the pod's KH122 and that of each container left at user 0.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH122"],
+    same: runs_as_root,
+    combine: None,
+    scope: Scope::Object,
+    severity: MergedSeverity::Highest,
+};
+
+/// Whether `other` (a KH122 finding of this object) is about a container that runs
+/// as root. KH122 grades the finding of a container that runs as another user (its
+/// own non-zero `runAsUser`) low and names no guidance row for it: that container is
+/// not made root by this `runAsUser: 0`, and Pod Security's ask stands apart.
+fn runs_as_root(kept: &Finding, other: &Finding) -> bool {
+    match (&kept.container, &other.container) {
+        (Some(mine), Some(theirs)) => mine == theirs,
+        // The pod's `runAsNonRoot: false` reaches its other containers too.
+        (Some(_), None) => false,
+        (None, _) => !other.guidance.is_empty(),
     }
 }

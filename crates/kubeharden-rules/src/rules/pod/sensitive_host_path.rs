@@ -21,8 +21,10 @@
 //! Each finding's fix fits its path: remove a socket or the node's root, mount a
 //! writable path read-only, narrow a read-only view, keep a shared lock file alone.
 //!
-//! A finding of this rule stands for KH103 on the same volume. Its severity is its
-//! own: it knows the path and how it is mounted, which KH103 does not.
+//! A finding of this rule stands for KH103 on the same volume, and for KH134 where a
+//! container mounts that volume writable (the finding names each such mount). Its
+//! severity is its own: it knows the path and how it is mounted, which KH103 and
+//! KH134 do not.
 //!
 //! ## Why it matters
 //! These paths hold the node's credentials (kubelet and etcd keys), its
@@ -250,14 +252,64 @@ fn check(w: &Workload<'_>, out: &mut Out) {
 }
 
 /// A sensitive host path is a host path volume too: one finding, this one, which
-/// names the path and stands for KH103 on the same volume.
+/// names the path and stands for KH103 on the same volume, and for KH134 on each
+/// container that mounts that volume writable (in any container: init, regular or
+/// ephemeral), which this finding already grades as writable.
 pub const MERGE: Merge = Merge {
-    absorbs: &["KH103"],
-    same: crate::merge::within,
-    combine: None,
+    absorbs: &["KH103", "KH134"],
+    same: same_volume,
+    combine: Some(name_writers),
     scope: Scope::Object,
     severity: MergedSeverity::Kept,
 };
+
+fn same_volume(kept: &Finding, other: &Finding) -> bool {
+    match other.rule_id {
+        "KH134" => quoted_after(&other.message, "host path volume ") == volume_of(kept),
+        _ => crate::merge::within(kept, other),
+    }
+}
+
+/// The volume a finding of this rule names: `volume "docker" mounts ...`.
+fn volume_of(f: &Finding) -> Option<&str> {
+    quoted_after(&f.message, "volume ")
+}
+
+/// The quoted name (as `{:?}` writes it) that follows `marker` in `message`.
+fn quoted_after<'m>(message: &'m str, marker: &str) -> Option<&'m str> {
+    let rest = &message[message.find(marker)? + marker.len()..];
+    let rest = rest.strip_prefix('"')?;
+    let mut escaped = false;
+    let end = rest.char_indices().find_map(|(i, c)| match (escaped, c) {
+        (false, '\\') => {
+            escaped = true;
+            None
+        }
+        (false, '"') => Some(i),
+        _ => {
+            escaped = false;
+            None
+        }
+    })?;
+    Some(&rest[..end])
+}
+
+/// "(writable)" becomes "(writable by container "app" at /host)": the mounts KH134
+/// would have reported, each a place to set `readOnly: true`.
+fn name_writers(kept: &mut Finding, others: &[Finding]) {
+    let writers: Vec<String> = others
+        .iter()
+        .filter(|o| o.rule_id == "KH134")
+        .filter_map(|o| {
+            let at = o.message.rsplit_once(" writable at ")?.1;
+            Some(format!("container {:?} at {at}", o.container.as_deref()?))
+        })
+        .collect();
+    if !writers.is_empty() {
+        let by = format!("(writable by {})", writers.join(", "));
+        kept.message = kept.message.replace("(writable)", &by);
+    }
+}
 
 #[cfg(test)]
 mod tests {

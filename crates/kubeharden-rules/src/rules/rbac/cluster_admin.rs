@@ -5,6 +5,10 @@
 //! account of kube-system counts when a scanned binding (not a built-in one) makes it
 //! an admin, as Tiller's install did.
 //!
+//! A finding of this rule stands for the narrower grants of the same binding to the
+//! same subject (KH602 to KH609: reading Secrets, exec, escalation verbs, creating
+//! workloads, ...): cluster-admin holds them all, and removing it removes them.
+//!
 //! ## Why it matters
 //! Cluster-admin can do anything: read every Secret, run any pod on any node, rewrite
 //! RBAC, disable audit. The guidance asks that such power be limited to as few
@@ -55,3 +59,15 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
         report(out, &g, how);
     }
 }
+
+/// A subject that holds cluster-admin through a binding holds every narrower grant
+/// of that binding too: one finding, this one, at the same `subjects[i]`.
+pub const MERGE: Merge = Merge {
+    absorbs: &[
+        "KH602", "KH603", "KH604", "KH605", "KH606", "KH607", "KH608", "KH609",
+    ],
+    same: crate::merge::within,
+    combine: None,
+    scope: Scope::Object,
+    severity: MergedSeverity::Highest,
+};
