@@ -124,16 +124,23 @@ fn redact_last_applied(root: &mut Node, configmap: bool) -> bool {
     changed
 }
 
+/// `data` and `binaryData` of the applied copy: a `binaryData` value is base64, and is
+/// judged decoded and replaced encoded, as in the live object.
 fn redact_json_configmap(applied: &mut serde_json::Value) -> bool {
-    let Some(data) = applied.get_mut("data").and_then(|d| d.as_object_mut()) else {
-        return false;
-    };
     let mut changed = false;
-    for (key, value) in data.iter_mut() {
-        let what = value.as_str().and_then(|v| find_credential(key, v));
-        if let Some(what) = what {
-            *value = redaction_marker(what).into();
-            changed = true;
+    for section in ["data", "binaryData"] {
+        let Some(entries) = applied.get_mut(section).and_then(|d| d.as_object_mut()) else {
+            continue;
+        };
+        for (key, value) in entries.iter_mut() {
+            let text = value.as_str().and_then(|raw| match section {
+                "data" => Some(raw.to_string()),
+                _ => String::from_utf8(kubeharden_load::decode_payload(raw)?).ok(),
+            });
+            if let Some(what) = text.and_then(|t| find_credential(key, &t)) {
+                *value = encoded(section, &redaction_marker(what)).into();
+                changed = true;
+            }
         }
     }
     changed
@@ -283,6 +290,40 @@ binaryData:
         assert!(
             text.contains("log_level: debug"),
             "a harmless entry changed:\n{text}"
+        );
+    }
+
+    /// `kubectl apply` of a ConfigMap whose `binaryData` holds a private key keeps the
+    /// key, base64, in its last-applied copy too: both go; a harmless entry stays.
+    #[test]
+    fn binary_data_of_the_applied_copy_is_redacted() {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let key =
+            b64("-----BEGIN PRIVATE KEY-----\nMIIBINARYUNIQUEKEYxyz\n-----END PRIVATE KEY-----\n");
+        let logo = b64("GIF89a-not-a-credential");
+        let applied = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "binaryData": {"key.pem": key, "logo.gif": logo}});
+        let original = object(&format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bin-cm\n  namespace: payments\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{applied}'\nbinaryData:\n  key.pem: {key}\n  logo.gif: {logo}\n"
+        ));
+        let redacted = redact_credentials(&original).expect("credentials found");
+        let text = scalars(&redacted.root);
+        assert!(!text.contains(&key), "the key is kept:\n{text}");
+        assert_eq!(text.matches(&logo).count(), 2, "{text}");
+        let annotation = redacted
+            .root
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(LAST_APPLIED))
+            .and_then(Node::scalar_text)
+            .unwrap();
+        let applied: serde_json::Value = serde_json::from_str(annotation).unwrap();
+        let marker = applied["binaryData"]["key.pem"].as_str().unwrap();
+        let decoded = kubeharden_load::decode_payload(marker).unwrap();
+        assert_eq!(
+            String::from_utf8(decoded).unwrap(),
+            redaction_marker("a private key")
         );
     }
 
