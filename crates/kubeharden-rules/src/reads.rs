@@ -26,9 +26,29 @@ const READERS: &[(&[&str], &[&str])] = &[
             "argoproj.io/Rollout",
         ],
         &[
-            "KH501", "KH502", "KH512", "KH513", "KH517", "KH520", "KH521", "KH540", "KH541",
-            "KH620",
+            "KH141", "KH501", "KH502", "KH512", "KH513", "KH517", "KH520", "KH521", "KH540",
+            "KH541", "KH620", "KH901", "KH902",
         ],
+    ),
+    // The control plane's flags are read from the mirror pods in kube-system.
+    (
+        &["Pod"],
+        &[
+            "KH701", "KH702", "KH703", "KH704", "KH705", "KH706", "KH707", "KH708", "KH709",
+            "KH710", "KH711", "KH712", "KH713", "KH720", "KH721", "KH730", "KH731", "KH732",
+        ],
+    ),
+    // Kubelet, runtime and kernel versions are in Node status.
+    (&["Node"], &["KH903"]),
+    (&["RuntimeClass"], &["KH141"]),
+    (
+        &[
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+        ],
+        &["KH905"],
     ),
     (
         &["Namespace"],
@@ -52,7 +72,7 @@ const READERS: &[(&[&str], &[&str])] = &[
         &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
         &[
             "KH601", "KH602", "KH603", "KH604", "KH605", "KH606", "KH607", "KH608", "KH609",
-            "KH610", "KH611", "KH612", "KH613", "KH620",
+            "KH610", "KH611", "KH612", "KH613", "KH614", "KH620",
         ],
     ),
     (&["LimitRange"], &["KH201", "KH202", "KH520"]),
@@ -134,6 +154,45 @@ mod tests {
             all.rules_reading("cilium.io", "CiliumNetworkPolicy"),
             ["KH510", "KH511", "KH512", "KH513"]
         );
-        assert!(all.rules_reading("", "Node").is_empty());
+        assert_eq!(all.rules_reading("", "Node"), ["KH903"]);
+        assert_eq!(all.rules_reading("node.k8s.io", "RuntimeClass"), ["KH141"]);
+        for kind in [
+            "ValidatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+        ] {
+            assert_eq!(
+                all.rules_reading("admissionregistration.k8s.io", kind),
+                ["KH905"]
+            );
+        }
+        let pods = all.rules_reading("", "Pod");
+        assert!(pods.contains(&"KH711") && pods.contains(&"KH901"));
+        assert!(!all.rules_reading("apps", "Deployment").contains(&"KH711"));
+    }
+
+    /// Rules judged on the whole cluster read no kind of their own only when named
+    /// here; every other one is in `READERS`, so that a kind the identity may not list
+    /// leaves it not judged rather than passed (Nodes and webhook configurations were
+    /// missing, and their rules passed unseen).
+    const READ_NO_KIND: &[&str] = &[
+        "KH904", // the server version, from /version
+        "KH906", // annotations of every object read
+    ];
+
+    #[test]
+    fn every_cluster_rule_reads_a_listed_kind() {
+        let listed: Vec<&str> = READERS
+            .iter()
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect();
+        for rule in RuleSet::all().rules() {
+            let id = rule.def.id;
+            if matches!(rule.def.check, Check::Cluster(_) | Check::Namespace(_)) {
+                assert!(
+                    listed.contains(&id) || READ_NO_KIND.contains(&id),
+                    "{id} reads no kind in READERS: a live read that cannot list its input would pass it"
+                );
+            }
+        }
     }
 }
