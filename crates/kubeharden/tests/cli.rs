@@ -728,3 +728,27 @@ fn a_resource_without_a_name_has_a_header_that_says_so() {
     ));
     assert!(text.contains("  Pod shop/(no name)\n"), "{text}");
 }
+
+/// A Node whose kubelet version is no Kubernetes version (escape sequences and all)
+/// is not judged, with the reason, escaped; a sound one beside it is judged.
+#[test]
+fn a_node_with_an_unreadable_kubelet_version_is_not_judged() {
+    let nodes = b"apiVersion: v1\nkind: Node\nmetadata: {name: odd}\nstatus:\n  nodeInfo: {kubeletVersion: \"garbage\\e[31m\", containerRuntimeVersion: containerd://2.4.1}\n---\napiVersion: v1\nkind: Node\nmetadata: {name: old}\nstatus:\n  nodeInfo: {kubeletVersion: v1.30.1, containerRuntimeVersion: containerd://2.4.1}\n";
+    let out = run_in(
+        &root(),
+        &["scan", "-", "--select", "KH903", "-f", "json"],
+        Some(nodes),
+    );
+    let doc = json(&out);
+    assert_eq!(rule_ids(&doc), ["KH903"], "the old kubelet is judged");
+    let skipped = doc["summary"]["skipped_checks"].as_array().unwrap();
+    let odd = skipped
+        .iter()
+        .find(|s| s["scope"] == "Node odd")
+        .unwrap_or_else(|| panic!("{skipped:?}"));
+    let reason = odd["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("is not a Kubernetes 1.x version") && !reason.contains('\u{1b}'),
+        "{reason}"
+    );
+}

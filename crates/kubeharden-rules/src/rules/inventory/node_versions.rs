@@ -126,6 +126,13 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
                 format!("Node {}", node.origin.resource.name),
                 "it reports no status.nodeInfo.kubeletVersion",
             ),
+            // A version that is no Kubernetes 1.x release cannot be judged: it is said,
+            // never counted as a kubelet that passed.
+            Some(version) if Version::parse(version).is_none_or(|v| v.major != 1) => out
+                .not_judged(
+                    format!("Node {}", node.origin.resource.name),
+                    format!("its kubeletVersion {version:?} is not a Kubernetes 1.x version"),
+                ),
             Some(version) => problems.extend(kubelet_problems(version, reference)),
         }
         problems.extend(
