@@ -43,6 +43,12 @@ pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
     let scan = ObjectScan::new(&rules).keeping_labels(settings.keep_labels());
     let mut report = scan_cluster(&connect, &read, scan, args.snapshot.as_deref())?;
     let nothing = nothing_read(&report);
+    if nothing.is_some() {
+        // The checks made on the run's own record (the server version, say) are no
+        // compliance: with nothing read, the score is n/a and no object was read.
+        report.checks.clear();
+        report.stats.objects = 0;
+    }
     report.errors.extend(nothing.clone());
     let mut code = finish(&mut report, &rules, &args.output, &settings)?;
     if nothing.is_some() {
@@ -50,7 +56,13 @@ pub fn run(args: ClusterScanArgs) -> Result<u8, CliError> {
         // checked nothing, and a CI gate must not go green on it.
         code = crate::exit::ERROR;
     }
-    if args.write_policy_reports && !store_reports(&connect, &report, &rules, &args, &settings)? {
+    if args.write_policy_reports && nothing.is_some() {
+        // Reports made of nothing would replace the last good ones with skips: a
+        // permission lost must not empty the dashboards.
+        eprintln!("kubeharden: read no object: the policy reports are left as they are");
+    } else if args.write_policy_reports
+        && !store_reports(&connect, &report, &rules, &args, &settings)?
+    {
         code = crate::exit::ERROR;
     }
     std::mem::forget(report);

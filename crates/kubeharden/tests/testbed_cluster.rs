@@ -259,6 +259,26 @@ fn an_identity_that_can_read_nothing_is_an_error_not_a_pass() {
             "{stderr}"
         );
     }
+    // No score and no object: the checks on the run's own record are no compliance.
+    let doc = common::json(&cluster(&kubeconfig, &["-f", "json"]));
+    assert_eq!(
+        doc["summary"]["score"]["percent"],
+        Value::Null,
+        "{}",
+        doc["summary"]
+    );
+    assert_eq!(doc["summary"]["score"]["checks"], 0);
+    assert_eq!(doc["summary"]["objects"], 0);
+    let text = cluster(&kubeconfig, &[]);
+    assert!(!String::from_utf8_lossy(&text.stdout).contains("Compliance score"));
+    // Reports of nothing would replace the last good ones: none is written.
+    let out = cluster(&kubeconfig, &["--write-policy-reports"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("the policy reports are left as they are") && !stderr.contains("replaced"),
+        "{stderr}"
+    );
     // The read-only identity of the same cluster reads objects: no such error.
     let out = cluster(&tb.kubeconfig, &["--context", "scanner", "-f", "json"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("read no object"));
