@@ -24,8 +24,10 @@ pub struct Violations {
 
 /// The violations the event's annotation lists, if it has one.
 pub fn audit_violations(event: &Event<'_>) -> Option<Violations> {
-    let text = event.annotations.as_ref()?.get(AUDIT_VIOLATIONS)?;
-    Some(parse(text))
+    // An empty annotation names no violation (another writer's, or a damaged log).
+    let text = event.annotations.as_ref()?.get(AUDIT_VIOLATIONS)?.trim();
+    let violations = parse(text);
+    (!violations.checks.is_empty()).then_some(violations)
 }
 
 /// Reads `would violate PodSecurity "<policy>": <check> (<detail>), <check> ...`.
@@ -34,7 +36,10 @@ pub fn parse(text: &str) -> Violations {
     let Some(rest) = text.strip_prefix("would violate PodSecurity \"") else {
         return Violations {
             policy: String::new(),
-            checks: vec![text.trim().to_string()],
+            checks: Some(text.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .into_iter()
+                .collect(),
         };
     };
     let (policy, list) = rest.split_once("\": ").unwrap_or((rest, ""));
@@ -121,5 +126,11 @@ mod tests {
         assert_eq!(audit_violations(&e).unwrap().checks.len(), 4);
         let plain: Event<'_> = serde_json::from_str(r#"{"verb":"create"}"#).unwrap();
         assert_eq!(audit_violations(&plain), None);
+        for empty in ["", "  "] {
+            let line =
+                format!(r#"{{"verb":"create","annotations":{{"{AUDIT_VIOLATIONS}":"{empty}"}}}}"#);
+            let e: Event<'_> = serde_json::from_str(&line).unwrap();
+            assert_eq!(audit_violations(&e), None, "{empty:?} names no violation");
+        }
     }
 }

@@ -417,3 +417,25 @@ fn the_chart_ships_the_upstream_policy_report_crds() {
         );
     }
 }
+
+/// The API server's egress is open on its ports to any address by default (its
+/// address differs per cluster), and to the listed addresses alone when given.
+#[test]
+fn the_api_server_egress_narrows_to_the_listed_addresses() {
+    let cidrs = "networkPolicy.apiServerCIDRs={10.0.0.1/32,192.168.1.10/32}";
+    for (args, expected) in [
+        (&[][..], Value::Null),
+        (
+            &["--set", cidrs][..],
+            serde_json::json!([{"ipBlock": {"cidr": "10.0.0.1/32"}}, {"ipBlock": {"cidr": "192.168.1.10/32"}}]),
+        ),
+    ] {
+        let Some(rendered) = helm_template(args) else {
+            return;
+        };
+        let objects = documents(&rendered);
+        let policy = find(&objects, "NetworkPolicy", "kubeharden-api-server");
+        assert_eq!(policy["spec"]["egress"][0]["to"], expected, "{args:?}");
+        assert_eq!(policy["spec"]["egress"][0]["ports"][0]["port"], 443);
+    }
+}

@@ -69,6 +69,16 @@ pub(crate) fn subject(event: &Event<'_>) -> String {
 
 /// Kubernetes' own components: `system:` users other than service accounts and
 /// anonymous, and kube-system service accounts.
+/// A request verb in the past tense, for messages: `patch` -> `patched`,
+/// `create` -> `created` (appending "d" made "patchd").
+pub(crate) fn did(verb: &str) -> String {
+    match verb {
+        "deletecollection" => "deleted a collection of".to_string(),
+        v if v.ends_with('e') => format!("{v}d"),
+        v => format!("{v}ed"),
+    }
+}
+
 pub(crate) fn is_system(user: &str) -> bool {
     if let Some(rest) = user.strip_prefix("system:serviceaccount:") {
         return rest.starts_with("kube-system:");
@@ -132,6 +142,14 @@ mod tests {
         let line = format!(r#"{{"kind":"Event","verb":"patch","objectRef":{object_ref}}}"#);
         let event: Event<'_> = serde_json::from_str(&line).unwrap();
         object_name(&event)
+    }
+
+    #[test]
+    fn verbs_read_in_the_past_tense() {
+        assert_eq!(super::did("patch"), "patched");
+        assert_eq!(super::did("create"), "created");
+        assert_eq!(super::did("update"), "updated");
+        assert_eq!(super::did("deletecollection"), "deleted a collection of");
     }
 
     #[test]

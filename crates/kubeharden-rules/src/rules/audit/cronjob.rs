@@ -12,7 +12,9 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
+use crate::support::audit::{
+    did, is_system, object_name, observe, subject, threshold, WRITE_VERBS,
+};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH809",
@@ -43,9 +45,9 @@ impl Detector for CronJobs {
             && !is_system(event.username())
         {
             let message = format!(
-                "{} {}d {}",
+                "{} {} {}",
                 subject(event),
-                event.verb(),
+                did(event.verb()),
                 object_name(event)
             );
             sink.raise(

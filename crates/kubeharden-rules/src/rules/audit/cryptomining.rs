@@ -12,7 +12,9 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
+use crate::support::audit::{
+    did, is_system, object_name, observe, subject, threshold, WRITE_VERBS,
+};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH817",
@@ -82,9 +84,9 @@ impl Detector for Mining {
             .next();
         if let Some(word) = hit {
             let message = format!(
-                "{} {}d {} naming {word}",
+                "{} {} {} naming {word}",
                 subject(event),
-                event.verb(),
+                did(event.verb()),
                 object_name(event)
             );
             sink.raise(

@@ -16,7 +16,9 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
+use crate::support::audit::{
+    did, is_system, object_name, observe, subject, threshold, WRITE_VERBS,
+};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH819",
@@ -47,9 +49,9 @@ impl Detector for PodSecurityViolations {
             return;
         };
         let message = format!(
-            "{} {}d {}, which would violate PodSecurity \"{}\": {}",
+            "{} {} {}, which would violate PodSecurity \"{}\": {}",
             subject(event),
-            event.verb(),
+            did(event.verb()),
             object_name(event),
             violations.policy,
             violations.checks.join(", ")

@@ -12,7 +12,9 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
+use crate::support::audit::{
+    did, is_system, object_name, observe, subject, threshold, WRITE_VERBS,
+};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH807",
@@ -43,9 +45,9 @@ impl Detector for Privileged {
             kubeharden_audit::request::pod_facts(event).filter(|f| !f.risky.is_empty())
         {
             let message = format!(
-                "{} {}d {} with {}",
+                "{} {} {} with {}",
                 subject(event),
-                event.verb(),
+                did(event.verb()),
                 object_name(event),
                 facts.risky.join(", ")
             );

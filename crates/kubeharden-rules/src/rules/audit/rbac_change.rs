@@ -12,7 +12,9 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
+use crate::support::audit::{
+    did, is_system, object_name, observe, subject, threshold, WRITE_VERBS,
+};
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH810",
@@ -70,9 +72,9 @@ impl Detector for RbacChange {
         };
         if let Some(what) = what {
             let message = format!(
-                "{} {}d {} granting {what}",
+                "{} {} {} granting {what}",
                 subject(event),
-                event.verb(),
+                did(event.verb()),
                 object_name(event)
             );
             sink.raise(

@@ -17,7 +17,9 @@
 
 use crate::prelude::*;
 #[allow(unused_imports)]
-use crate::support::audit::{is_system, object_name, observe, subject, threshold, WRITE_VERBS};
+use crate::support::audit::{
+    did, is_system, object_name, observe, subject, threshold, WRITE_VERBS,
+};
 use kubeharden_audit::request::{workload_change, WorkloadChange};
 
 pub const RULE: RuleDef = RuleDef {
@@ -53,9 +55,9 @@ impl Detector for WorkloadChanges {
             sub => object_name(event).replacen(' ', &format!("/{sub} "), 1),
         };
         let message = format!(
-            "{} {}ed {target}: {}",
+            "{} {} {target}: {}",
             subject(event),
-            event.verb().trim_end_matches('e'),
+            did(event.verb()),
             describe(&change)
         );
         sink.raise(
