@@ -209,6 +209,13 @@ impl ClusterView {
         self.index.get(namespace).map_or(&[], |ns| &ns.pods)
     }
 
+    /// Whether a controller in the scan made this pod (or ReplicaSet, Job...): it is
+    /// judged through that controller, whose template it has.
+    pub fn is_made(&self, pod: &PodEntry) -> bool {
+        let key = crate::owners::ObjectKey::of(&pod.origin.resource);
+        self.owners.owner_of(&key).is_some()
+    }
+
     /// A namespace's labels as the file `from` sees them (its nearest Namespace
     /// definition), and which of them are known: all when its Namespace object is in
     /// the scan, only `kubernetes.io/metadata.name` otherwise.

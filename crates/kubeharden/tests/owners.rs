@@ -115,3 +115,44 @@ fn a_pod_whose_owner_is_not_in_the_scan_is_judged_itself() {
         "{found:#?}"
     );
 }
+
+/// A namespace without default-deny policies counts and names its workloads, not
+/// the ReplicaSets, Jobs and Pods they made (it said "runs 5 workload(s)", naming
+/// each Pod), and no made Pod gets a "not isolated" finding of its own.
+#[test]
+fn a_namespace_counts_and_names_its_workloads_not_what_they_made() {
+    let namespace = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n";
+    let doc = scan_text(&format!("{namespace}{}", dump()));
+    let findings = doc["findings"].as_array().unwrap();
+    for rule in ["KH510", "KH511"] {
+        let f = findings
+            .iter()
+            .find(|f| f["rule_id"] == rule)
+            .unwrap_or_else(|| panic!("{rule}: {:#?}", found(&doc)));
+        assert_eq!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .split_once(" and has")
+                .unwrap()
+                .0,
+            "namespace shop runs 2 workload(s)",
+            "{rule}"
+        );
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .ends_with("open: CronJob report, Deployment web"),
+            "{rule}: {}",
+            f["message"]
+        );
+    }
+    let found = found(&doc);
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.starts_with("KH512 Pod/") || f.starts_with("KH512 ReplicaSet/")),
+        "{found:#?}"
+    );
+}

@@ -54,11 +54,14 @@ pub(crate) fn report_missing_default_deny(
     if depends_on_other_engines(ctx, namespace, out) {
         return;
     }
-    // A workload defined in a base and its overlays is one workload.
+    // A workload defined in a base and its overlays is one workload, and so is a
+    // controller with the ReplicaSets and Pods it made.
     let pods = view
         .pods_in(namespace)
         .iter()
-        .map(|&i| &view.pods[i].origin.resource)
+        .map(|&i| &view.pods[i])
+        .filter(|pod| !view.is_made(pod))
+        .map(|pod| &pod.origin.resource)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     // Kubernetes' own namespaces for published data and node leases never run pods.

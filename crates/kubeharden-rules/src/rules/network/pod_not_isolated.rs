@@ -56,8 +56,10 @@ fn check(ctx: &ClusterCtx<'_>, namespace: &str, out: &mut ClusterOut) {
     }
     for &i in view.pods_in(namespace) {
         let pod = &view.pods[i];
-        if pod.host_network {
-            // Policies select pod-network traffic only; a policy is no fix here.
+        if pod.host_network || view.is_made(pod) {
+            // Policies select pod-network traffic only; a policy is no fix here. A pod
+            // its controller in the scan made is judged through it: same template,
+            // same labels.
             continue;
         }
         let isolated = |direction| {
