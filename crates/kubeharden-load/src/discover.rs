@@ -155,7 +155,16 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
                     continue;
                 }
                 Ok(meta) if meta.is_dir() => walk(path, &excludes, &mut out),
-                Ok(_) => out.inputs.push(Input::File(path.clone())),
+                Ok(_) => match chart_of_template(path) {
+                    Some(chart) => out.not_scanned.push(NotScanned {
+                        file: path.clone(),
+                        reason: format!(
+                            "not rendered (a Helm template): it is rendered with its chart, not alone: scan {}",
+                            chart.display()
+                        ),
+                    }),
+                    None => out.inputs.push(Input::File(path.clone())),
+                },
             }
         }
         out.roots.push(Root {
@@ -165,6 +174,26 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
         });
     }
     Ok(out)
+}
+
+/// The chart whose `templates/` holds `file`, if any: a template is no manifest.
+fn chart_of_template(file: &Path) -> Option<PathBuf> {
+    file.ancestors()
+        .skip(1)
+        .filter(|dir| dir.file_name().is_some_and(|n| n == "templates"))
+        .filter_map(Path::parent)
+        .find(|chart| {
+            let chart = if chart.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                chart
+            };
+            chart.join("Chart.yaml").is_file()
+        })
+        .map(|chart| match chart.as_os_str().is_empty() {
+            true => PathBuf::from("."),
+            false => chart.to_path_buf(),
+        })
 }
 
 /// `.tpl` for `a.tpl`, empty for a file without an extension.

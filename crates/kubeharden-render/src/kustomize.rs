@@ -1,20 +1,34 @@
 //! `kustomize build`, or `kubectl kustomize`.
 
-use kubeharden_load::{LoadError, RenderTarget};
-
 use std::path::{Path, PathBuf};
 
 use kubeharden_load::kustomize::{kustomization_in, references};
+use kubeharden_load::{LoadError, RenderTarget};
 
 use crate::tool::{on_path, run, HELM_INSTALL, KUSTOMIZE_INSTALL};
-use crate::{RenderOptions, Rendered};
+use crate::{by_design, Outcome, RenderOptions, Rendered};
 
 const COMMAND: &str = "kustomize build";
 
-pub(crate) fn render(
-    target: &RenderTarget,
-    options: &RenderOptions,
-) -> Result<Rendered, LoadError> {
+pub(crate) fn render(target: &RenderTarget, options: &RenderOptions) -> Outcome {
+    // A component is a mix-in: kustomize refuses to build it alone.
+    if is_component(&target.dir) {
+        let instead = "a component (kind: Component) is rendered through the overlays that use it (components:), not alone";
+        return by_design(target, "Kustomize component", instead);
+    }
+    build(target, options).into()
+}
+
+/// Whether the kustomization in `dir` is a component.
+fn is_component(dir: &Path) -> bool {
+    kustomization_in(dir)
+        .and_then(|file| crate::first_document(&file))
+        .is_some_and(|k| {
+            k.get("kind").and_then(kubeharden_yaml::Node::scalar_text) == Some("Component")
+        })
+}
+
+fn build(target: &RenderTarget, options: &RenderOptions) -> Result<Rendered, LoadError> {
     let dir = target.name();
     let not_rendered = |reason: String| crate::tool::not_rendered(&dir, COMMAND, reason);
     let (program, mut args) = if let Some(kustomize) = on_path("kustomize") {

@@ -123,7 +123,7 @@ pub(crate) fn by_design(target: &RenderTarget, what: &str, instead: &str) -> Out
 pub fn render(target: &RenderTarget, options: &RenderOptions) -> Vec<Outcome> {
     match target.kind {
         RenderKind::HelmChart => helm::render(target, options),
-        RenderKind::Kustomization => vec![kustomize::render(target, options).into()],
+        RenderKind::Kustomization => vec![kustomize::render(target, options)],
     }
 }
 

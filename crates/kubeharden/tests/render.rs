@@ -665,3 +665,32 @@ fn an_overlay_with_helm_charts_is_rendered_with_helm_enabled() {
     assert_eq!(doc["findings"][0]["rule_id"], "KH101");
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// A Kustomize component, or a chart's template, scanned alone is not renderable by
+/// design: it is listed as not rendered, with where it is rendered instead, and
+/// fails nothing (kustomize refused the component; the template read as broken YAML).
+#[test]
+fn a_component_or_a_template_alone_is_listed_as_not_rendered() {
+    if !tools() {
+        return;
+    }
+    let cases = [
+        (
+            "shop/components/debug",
+            "shop/components/debug: not rendered (Kustomize component): a component (kind: Component) is rendered through the overlays that use it",
+        ),
+        (
+            "web/templates/deployment.yaml",
+            "web/templates/deployment.yaml: not rendered (a Helm template): it is rendered with its chart, not alone: scan web",
+        ),
+    ];
+    for (path, said) in cases {
+        let out = run(&fixtures(), &["scan", path], None);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{path}: {text}{stderr}");
+        assert!(text.contains(said), "{path}: {text}");
+        let doc = json(&run(&fixtures(), &["scan", path, "-f", "json"], None));
+        assert_eq!(errors_of(&doc), Vec::<String>::new(), "{path}");
+    }
+}
