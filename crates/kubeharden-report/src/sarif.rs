@@ -1,6 +1,8 @@
 //! `--format sarif`: SARIF 2.1.0, as GitHub code scanning accepts it.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
+use std::path::{Component, Path};
 
 use kubeharden_findings::{Finding, RuleInfo, Severity, Suppression, SuppressionKind};
 use serde::ser::{SerializeSeq, Serializer};
@@ -28,28 +30,78 @@ fn security_severity(sev: Severity) -> &'static str {
     }
 }
 
-/// The URI of a scanned file: relative to the current folder where it can be (as
-/// GitHub code scanning wants), a `file://` URI otherwise; forward slashes, and
-/// anything that is not an unreserved or path character percent-encoded.
-fn uri(path: &str) -> String {
+/// The base of relative artifact URIs: the working directory, given in the run's
+/// `originalUriBaseIds` (GitHub code scanning resolves them against its checkout).
+const SRCROOT: &str = "%SRCROOT%";
+
+/// The URI of a scanned file, and whether it is relative to [`SRCROOT`]: relative to
+/// the current folder where the file is below it, however the path was given
+/// (absolute, with `..`, through a symbolic link), a `file://` URI otherwise; forward
+/// slashes, and anything that is not an unreserved or path character percent-encoded.
+fn uri(path: &str) -> (String, bool) {
     if path == "<stdin>" {
-        return "stdin".to_string();
+        return ("stdin".to_string(), false);
     }
     // An object read from a cluster: its location is already a URI.
     if path.starts_with("cluster://") {
-        return path.to_string();
+        return (path.to_string(), false);
     }
-    let relative = std::env::current_dir().ok().and_then(|cwd| {
-        std::path::Path::new(path)
-            .strip_prefix(cwd)
-            .ok()
-            .map(|p| p.display().to_string())
-    });
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| below(Path::new(path), &cwd));
     match relative {
-        Some(rel) => encode(&rel),
-        None if path.starts_with('/') => format!("file://{}", encode(path)),
-        None => encode(path),
+        Some(rel) => (encode(&rel), true),
+        None if path.starts_with('/') => (format!("file://{}", encode(path)), false),
+        None => (encode(path), false),
     }
+}
+
+/// `path` relative to `cwd` when it is below it: by its components as given, else
+/// once both are resolved (`..`, symbolic links), which asks the file system.
+fn below(path: &Path, cwd: &Path) -> Option<String> {
+    let joined = cwd.join(path);
+    if let Ok(rel) = joined.strip_prefix(cwd) {
+        if rel.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Some(rel.display().to_string());
+        }
+    }
+    let real = std::fs::canonicalize(&joined).ok()?;
+    let real_cwd = std::fs::canonicalize(cwd).ok()?;
+    let rel = real.strip_prefix(real_cwd).ok()?;
+    Some(rel.display().to_string())
+}
+
+/// An artifact location: a relative URI names its base.
+fn artifact(file: &str) -> Value {
+    thread_local! {
+        // Findings come sorted by file: the last file's answer saves asking the
+        // file system again for each of its findings.
+        static LAST: RefCell<Option<(String, Value)>> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((known, value)) = last.as_ref().filter(|(known, _)| known == file) {
+            debug_assert_eq!(known, file);
+            return value.clone();
+        }
+        let value = match uri(file) {
+            (uri, true) => json!({ "uri": uri, "uriBaseId": SRCROOT }),
+            (uri, false) => json!({ "uri": uri }),
+        };
+        *last = Some((file.to_string(), value.clone()));
+        value
+    })
+}
+
+/// The run's `originalUriBaseIds`: where [`SRCROOT`] is, as a `file://` URI ending
+/// in `/`.
+fn uri_base_ids() -> Value {
+    let Ok(cwd) = std::env::current_dir() else {
+        return json!({});
+    };
+    let dir = cwd.display().to_string();
+    let dir = dir.trim_end_matches('/');
+    json!({ SRCROOT: { "uri": format!("file://{}/", encode(dir)) } })
 }
 
 fn encode(path: &str) -> String {
@@ -141,6 +193,7 @@ pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         runs: [Run {
             invocations: json!([{ "executionSuccessful": report.scan.errors.is_empty(), "toolExecutionNotifications": notifications }]),
+            original_uri_base_ids: uri_base_ids(),
             results: Results {
                 report,
                 rules: &rules,
@@ -169,6 +222,8 @@ struct Log<'a> {
 #[derive(Serialize)]
 struct Run<'a> {
     invocations: Value,
+    #[serde(rename = "originalUriBaseIds")]
+    original_uri_base_ids: Value,
     results: Results<'a>,
     tool: Value,
 }
@@ -248,7 +303,7 @@ fn suppression(s: &Suppression) -> Value {
 /// A file and, when known, a region. An object read from a cluster has no line (0):
 /// its `cluster://` URI alone.
 fn location(file: &str, pos: Option<(u32, u32)>) -> Value {
-    let mut location = json!({ "physicalLocation": { "artifactLocation": { "uri": uri(file) } } });
+    let mut location = json!({ "physicalLocation": { "artifactLocation": artifact(file) } });
     if let Some((line, col)) = pos.filter(|(line, _)| *line > 0) {
         location["physicalLocation"]["region"] = json!({ "startLine": line, "startColumn": col });
     }
@@ -257,14 +312,35 @@ fn location(file: &str, pos: Option<(u32, u32)>) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::{artifact, uri, SRCROOT};
 
     #[test]
     fn uris_are_relative_and_encoded() {
-        assert_eq!(uri("examples/a b.yaml"), "examples/a%20b.yaml");
-        assert_eq!(uri("dir\\x.yaml"), "dir/x.yaml");
-        let inside = std::env::current_dir().unwrap().join("k8s/app.yaml");
-        assert_eq!(uri(inside.to_str().unwrap()), "k8s/app.yaml");
-        assert_eq!(uri("/elsewhere/app.yaml"), "file:///elsewhere/app.yaml");
+        let relative = |uri: &str| (uri.to_string(), true);
+        assert_eq!(uri("examples/a b.yaml"), relative("examples/a%20b.yaml"));
+        assert_eq!(uri("dir\\x.yaml"), relative("dir/x.yaml"));
+        let cwd = std::env::current_dir().unwrap();
+        let inside = cwd.join("k8s/app.yaml");
+        assert_eq!(uri(inside.to_str().unwrap()), relative("k8s/app.yaml"));
+        let absolute = ("file:///elsewhere/app.yaml".to_string(), false);
+        assert_eq!(uri("/elsewhere/app.yaml"), absolute);
+    }
+
+    #[test]
+    fn a_file_below_the_working_directory_is_relative_however_named() {
+        // This file, by a path through `..` and by its absolute path.
+        let cwd = std::env::current_dir().unwrap();
+        let name = cwd.file_name().unwrap().to_str().unwrap();
+        let roundabout = format!("../{name}/src/sarif.rs");
+        assert_eq!(uri(&roundabout), ("src/sarif.rs".to_string(), true));
+        let absolute = cwd.join("src/../src/sarif.rs");
+        let absolute = uri(absolute.to_str().unwrap());
+        assert_eq!(absolute, ("src/sarif.rs".to_string(), true));
+        // Above it: no relative URI (GitHub could not place it in the checkout).
+        let parent = cwd.parent().unwrap().join("Cargo.toml");
+        let (above, relative) = uri(parent.to_str().unwrap());
+        assert!(above.starts_with("file:///") && !relative, "{above}");
+        assert_eq!(artifact("src/lib.rs")["uriBaseId"], SRCROOT);
+        assert_eq!(artifact("<stdin>").get("uriBaseId"), None);
     }
 }

@@ -607,11 +607,23 @@ fn rbac_escalation_path_is_a_finding() {
         message.starts_with("2 subjects can gain cluster-admin power through sa:ci/builder"),
         "{message}"
     );
-    assert!(message.contains("sa:ci/deployer in 2 step(s)"), "{message}");
+    // The message names both (three at most), and the JSON keeps both paths in full.
+    assert!(message.contains("sa:ci/deployer (2 step(s))"), "{message}");
     assert!(
-        message.contains("group:developers in 2 step(s)"),
+        message.contains("group:developers (2 step(s))"),
         "{message}"
     );
+    let details: Vec<&str> = f["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(details.len(), 2, "{details:?}");
+    for subject in ["sa:ci/deployer", "group:developers"] {
+        let start = format!("{subject} in 2 step(s): (1) {subject} can ");
+        assert!(details.iter().any(|d| d.starts_with(&start)), "{details:?}");
+    }
     assert_eq!(f["location"]["file"], "examples/rbac/rbac.yaml");
     assert_eq!(f["resource"]["name"], "builder-admin");
 }

@@ -49,8 +49,17 @@ fn big(format: &str) -> String {
     kubeharden(&["scan", "examples/insecure", "--format", format], 1)
 }
 
+/// The repository's folder, as the tool sees its working directory (resolved).
+fn root_dir() -> std::path::PathBuf {
+    std::fs::canonicalize(root()).unwrap()
+}
+
+/// Without the version and the folder the test ran in (SARIF's base of relative
+/// URIs), which differ between checkouts.
 fn without_version(text: &str) -> String {
+    let root = format!("file://{}/", root_dir().display());
     text.replace(env!("CARGO_PKG_VERSION"), "[version]")
+        .replace(&root, "file://[root]/")
 }
 
 fn without_timestamps(junit: &str) -> String {
@@ -119,6 +128,27 @@ fn sarif_of_a_big_run_follows_the_schema() {
     let uris: Vec<String> = results.iter().map(uri).collect();
     assert!(uris.contains(&"examples/insecure/shop.yaml".to_string()));
     assert!(uris.contains(&"examples/insecure/Dockerfile".to_string()));
+    // Relative to the working directory, which the run names as their base.
+    let base = |r: &serde_json::Value| {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"].clone()
+    };
+    assert!(results.iter().all(|r| base(r) == "%SRCROOT%"));
+    let root_uri = format!("file://{}/", root_dir().display());
+    assert_eq!(
+        doc["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+        root_uri.as_str()
+    );
+    // The same when the scan path is absolute, or goes through `..`.
+    let absolute = root().join("examples/insecure");
+    let roundabout = root().join("examples/../examples/insecure");
+    for path in [absolute, roundabout] {
+        let args = ["scan", path.to_str().unwrap(), "--format", "sarif"];
+        let doc: serde_json::Value = serde_json::from_str(&kubeharden(&args, 1)).unwrap();
+        let results = doc["runs"][0]["results"].as_array().unwrap();
+        let again: Vec<String> = results.iter().map(uri).collect();
+        assert_eq!(again, uris, "{path:?}");
+        assert!(results.iter().all(|r| base(r) == "%SRCROOT%"));
+    }
     // Every rule links to its section of docs/rules.md, which has a `## ID` heading.
     let rules_md = std::fs::read_to_string(root().join("docs/rules.md")).unwrap();
     for rule in doc["runs"][0]["tool"]["driver"]["rules"]
