@@ -230,6 +230,15 @@ fn get_path<'n>(root: &'n Node, path: &FieldPath) -> Option<&'n Node> {
 }
 
 impl ClusterFacts {
+    /// The snapshot records read, by file and context: more than one means two
+    /// cluster reads would be judged as one cluster.
+    pub fn snapshot_records(&self) -> Vec<(&Origin, &str)> {
+        self.live
+            .iter()
+            .map(|l| (&l.origin, l.header.context.as_str()))
+            .collect()
+    }
+
     pub fn merge(&mut self, other: ClusterFacts) {
         self.namespaces.extend(other.namespaces);
         self.pods.extend(other.pods);

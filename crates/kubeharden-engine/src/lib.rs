@@ -472,6 +472,25 @@ fn holds(requirement: &Requirement, view: &ClusterView, from: &str) -> bool {
     }
 }
 
+/// Two cluster snapshots in one scan (`cat a.yaml b.yaml`, or both named) would be
+/// judged as one cluster, with one of their server versions: an error at the second
+/// record, naming both (the same file named twice is one snapshot).
+fn snapshots_mixed(facts: &kubeharden_cluster::ClusterFacts) -> Option<LoadError> {
+    let records = facts.snapshot_records();
+    let (first, first_context) = records.first()?;
+    let (other, context) = records
+        .iter()
+        .find(|(o, _)| o.file != first.file || o.pos != first.pos)?;
+    Some(LoadError::new(
+        &other.file,
+        Some(other.pos),
+        format!(
+            "a second cluster snapshot in one scan (context {context:?}; the first, context {first_context:?}, is in {}): their objects would be judged as one cluster; scan each snapshot alone",
+            first.file
+        ),
+    ))
+}
+
 /// Builds the cluster view, settles cross-object conditions (each for the file of
 /// its finding: of several definitions of an object, the nearest counts) and runs
 /// the cluster-wide rules.
@@ -481,6 +500,7 @@ fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
         facts,
         inline,
     } = partial;
+    report.errors.extend(snapshots_mixed(&facts));
     let view = ClusterView::build(facts);
     report.findings.retain(|f| {
         f.requires

@@ -764,3 +764,32 @@ fn a_node_with_an_unreadable_kubelet_version_is_not_judged() {
         "{reason}"
     );
 }
+
+/// Two cluster snapshots scanned together would be judged as one cluster: an
+/// error (exit 2) at the second record naming both contexts; one alone is fine.
+#[test]
+fn two_cluster_snapshots_in_one_scan_are_an_error() {
+    let snapshot = |context: &str, minor: &str| {
+        format!("apiVersion: kubeharden.io/v1alpha1\nkind: ClusterSnapshot\nmetadata: {{name: {context}}}\ncontext: {context}\nserverVersion: {{major: \"1\", minor: \"{minor}\", gitVersion: v1.{minor}.2}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {context}}}\n")
+    };
+    let one = snapshot("prod", "37");
+    let out = run_in(&root(), &["scan", "-", "-f", "json"], Some(one.as_bytes()));
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let both = format!("{one}---\n{}", snapshot("staging", "33"));
+    let out = run_in(&root(), &["scan", "-", "-f", "json"], Some(both.as_bytes()));
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json(&out);
+    let message = doc["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("a second cluster snapshot")
+            && message.contains("\"staging\"")
+            && message.contains("\"prod\""),
+        "{}",
+        doc["errors"]
+    );
+}
