@@ -472,6 +472,16 @@ fn pod_security_and_workload_changes(api: &Api, who: &Who, ns: &str) {
         Some(image),
         200,
     );
+    // `kubectl rollout restart`'s patch: its own alert, not hidden by the scale's.
+    let restart = json!({"spec": {"template": {"metadata": {"annotations":
+        {"kubectl.kubernetes.io/restartedAt": "2026-12-02T20:00:00Z"}}}}});
+    api.expect(
+        who,
+        "PATCH",
+        &format!("{deployments}/shop-web"),
+        Some(restart),
+        200,
+    );
 }
 
 fn csr_approval(api: &Api, who: &Who, ns: &str) {
@@ -671,6 +681,28 @@ fn a_real_audit_log_raises_each_attack_and_nothing_else() {
     assert!(
         missing.is_empty(),
         "missing {missing:?}; raised: {findings:#?}"
+    );
+    // KH820: the scale, the image and the restart of one Deployment, each said.
+    let changes: Vec<&String> = findings
+        .iter()
+        .filter(|f| f.starts_with("\"KH820\""))
+        .collect();
+    for words in [
+        "patched",
+        "scaled to 20 replicas",
+        "images registry.example.com/app:evil",
+        "rollout restarted",
+    ] {
+        assert!(
+            changes
+                .iter()
+                .any(|f| f.contains(words) && f.contains("shop-web")),
+            "KH820 does not say {words:?}: {changes:#?}"
+        );
+    }
+    assert!(
+        !findings.iter().any(|f| f.contains("patchd")),
+        "{findings:#?}"
     );
     eprintln!(
         "{} lines; alerts:\n{}",

@@ -60,12 +60,28 @@ impl Detector for WorkloadChanges {
             did(event.verb()),
             describe(&change)
         );
-        sink.raise(
-            observe(RULE.id, object_name(event), event, message),
-            event,
-            at,
-        );
+        // Changes of different kinds to one workload (a scale, then a restart) are
+        // separate alerts: merged under one key, the first one's words hid the rest.
+        let key = format!("{} {}", object_name(event), kinds(&change));
+        sink.raise(observe(RULE.id, key, event, message), event, at);
     }
+}
+
+/// The kinds of change, for grouping: `scale`, `image`, `restart`, `template`.
+fn kinds(change: &WorkloadChange) -> String {
+    let mut kinds = Vec::new();
+    if change.scaled {
+        kinds.push("scale");
+    }
+    if !change.images.is_empty() {
+        kinds.push("image");
+    }
+    if change.restarted {
+        kinds.push("restart");
+    } else if change.template && change.images.is_empty() {
+        kinds.push("template");
+    }
+    kinds.join("+")
 }
 
 /// What the change did, in words.
