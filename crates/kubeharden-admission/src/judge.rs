@@ -443,7 +443,9 @@ impl Reviewer {
         for f in &judged.findings {
             let existing = old.contains(&f.fingerprint());
             if at(modes.enforce, f) && !existing {
-                refusing.push((f, self.fixes.get(f.rule_id).map(String::as_str)));
+                // The finding's own fix where it has one (the one field it sets).
+                let fix = f.fix.as_deref();
+                refusing.push((f, fix.or(self.fixes.get(f.rule_id).map(String::as_str))));
                 fired.push((f.rule_id, Mode::Enforce));
             }
             if at(modes.warn, f) || (at(modes.enforce, f) && existing) {

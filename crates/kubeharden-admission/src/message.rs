@@ -34,8 +34,9 @@ pub fn refusal(object: &str, level: &str, failing: &[(&Finding, Option<&str>)]) 
     for (finding, fix) in failing.iter().take(MAX_REFUSED) {
         out.push_str("\n- ");
         out.push_str(&line(finding));
-        // A rule failing in several containers: its fix once.
-        if let Some(fix) = fix.filter(|_| fixes_told.insert(finding.rule_id)) {
+        // A rule failing in several containers: its fix once (each finding's own
+        // fix, where it differs, is told too).
+        if let Some(fix) = fix.filter(|fix| fixes_told.insert((finding.rule_id, *fix))) {
             if !out.ends_with('.') {
                 out.push('.');
             }

@@ -144,6 +144,25 @@ fn only_refusals_and_unjudged_reviews_are_logged() {
 }
 
 #[test]
+fn a_refusal_tells_each_finding_s_own_fix() {
+    let pod = PRIVILEGED_POD.replace("spec:\n", "spec:\n  hostPID: true\n  hostIPC: true\n");
+    let select = "defaults: {enforce: low, warn: none, audit: none}\nrules: {select: [KH102]}\n";
+    let v = judge(&reviewer(config(select)), &review(&to_json(&pod), "CREATE"));
+    assert_eq!(v.decision, Decision::Denied);
+    let text = message(&v);
+    // One rule, two fields: each its own fix, not the rule's about all three.
+    assert!(
+        text.contains("Fix: Delete `hostPID: true` (it defaults to `false`)."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Fix: Delete `hostIPC: true` (it defaults to `false`)."),
+        "{text}"
+    );
+    assert!(!text.contains("hostNetwork"), "{text}");
+}
+
+#[test]
 fn a_hardened_pod_is_admitted() {
     let v = judge(
         &reviewer(enforcing()),
