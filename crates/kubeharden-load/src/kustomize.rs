@@ -169,6 +169,20 @@ fn read_kustomization(kustomization: &Path) -> Option<kubeharden_yaml::Document>
 /// or folders of other kustomizations), components, patches of every form, generator
 /// files, replacements, CRDs, configurations and plugin configs. What does not exist
 /// (a remote resource, a typo) is left out: `kustomize build` reports it.
+/// The folder a kustomization with `helmCharts:` inflates its charts from
+/// (`helmGlobals.chartHome`, by default `charts/` beside it); none without charts.
+pub fn chart_home(kustomization: &Path) -> Option<PathBuf> {
+    let doc = read_kustomization(kustomization)?;
+    doc.root.get("helmCharts")?;
+    let home = doc
+        .root
+        .get("helmGlobals")
+        .and_then(|g| g.get("chartHome"))
+        .and_then(Node::scalar_text)
+        .unwrap_or("charts");
+    Some(kustomization.parent()?.join(home))
+}
+
 pub fn references(kustomization: &Path) -> Vec<PathBuf> {
     let (Some(doc), Some(dir)) = (read_kustomization(kustomization), kustomization.parent()) else {
         return Vec::new();

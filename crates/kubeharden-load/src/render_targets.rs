@@ -48,13 +48,23 @@ pub(crate) fn split(files: Vec<PathBuf>) -> Split {
             .filter_map(|f| f.parent().map(Path::to_path_buf))
             .collect(),
     );
+    // A chart an overlay inflates (`helmCharts:`) is rendered by the overlay.
+    let homes: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| is_kustomization_file(f))
+        .filter_map(|f| crate::kustomize::chart_home(f))
+        .collect();
+    let charts: Vec<PathBuf> = charts
+        .into_iter()
+        .filter(|c| !homes.iter().any(|h| c.starts_with(h)))
+        .collect();
     let mut not_scanned = Vec::new();
     for chart in &charts {
         not_scanned.extend(outside_templates(chart, &files));
     }
     let files: Vec<PathBuf> = files
         .into_iter()
-        .filter(|f| !charts.iter().any(|c| f.starts_with(c)))
+        .filter(|f| !charts.iter().chain(&homes).any(|c| f.starts_with(c)))
         .collect();
     let kustomizations: Vec<PathBuf> = files
         .iter()
@@ -278,6 +288,20 @@ mod tests {
             "not used by the overlay"
         );
         assert_eq!(targets, ["Kustomization overlays/prod"]);
+    }
+
+    #[test]
+    fn a_chart_an_overlay_inflates_is_the_overlays() {
+        let files = [
+            ("overlay/kustomization.yaml", "helmCharts:\n- name: app\n"),
+            ("overlay/charts/app/Chart.yaml", "name: app\n"),
+            ("overlay/charts/app/templates/pod.yaml", "kind: Pod\n"),
+            ("web/Chart.yaml", "name: web\n"),
+        ];
+        let dir = tree(&files);
+        let (plain, targets) = split_names(dir.path(), &files);
+        assert!(plain.is_empty(), "{plain:?}");
+        assert_eq!(targets, ["HelmChart web", "Kustomization overlay"]);
     }
 
     #[test]

@@ -77,12 +77,15 @@ pub fn run(program: &Path, args: &[String], max_output: u64) -> Result<String, S
 
 /// The last `n` lines of `text`, on one line (`; ` between them: reports print an
 /// error on one line, and would show a newline as `\x0a`), without the tools'
-/// `Error: ` prefix and helm's hint to run again with `--debug`.
+/// `Error: ` prefix, helm's hint to run again with `--debug`, and kustomize's
+/// `# Warning:` lines (deprecations, which are not why it failed).
 fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text
         .lines()
         .map(|l| l.trim())
-        .filter(|l| !l.is_empty() && !l.starts_with("Use --debug flag"))
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Use --debug flag") && !l.starts_with("# Warning:")
+        })
         .map(|l| l.strip_prefix("Error: ").unwrap_or(l))
         .collect();
     lines[lines.len().saturating_sub(n)..].join("; ")
@@ -112,6 +115,9 @@ mod tests {
             sh(helm, 100).unwrap_err(),
             "execution error at (c/templates/a.yaml:5:8): a is; required"
         );
+        let kustomize =
+            "echo \"# Warning: 'bases' is deprecated.\" >&2; echo 'Error: no file' >&2; exit 1";
+        assert_eq!(sh(kustomize, 100).unwrap_err(), "no file");
         assert!(sh("exit 3", 100).unwrap_err().contains("said nothing"));
         assert!(sh("yes", 1000)
             .unwrap_err()

@@ -664,6 +664,15 @@ fn an_overlay_with_helm_charts_is_rendered_with_helm_enabled() {
     assert_eq!(errors_of(&doc), Vec::<String>::new());
     assert_eq!(doc["findings"][0]["rule_id"], "KH101");
     assert_eq!(out.status.code(), Some(1));
+    // Found in a walk, the chart in the overlay's charts/ is the overlay's: rendered
+    // once, through it, not again as a chart of its own.
+    let doc = json(&run(
+        dir.path(),
+        &["scan", ".", "-f", "json", "--select", "KH101"],
+        None,
+    ));
+    assert_eq!(errors_of(&doc), Vec::<String>::new());
+    assert_eq!(files_of(&doc), ["overlay (kustomize build)"]);
 }
 
 /// A Kustomize component, or a chart's template, scanned alone is not renderable by
