@@ -147,7 +147,8 @@ impl Values<'_> {
     }
 }
 
-/// A value given on the command line: its location is the argument (line 0).
+/// A value given on the command line: its location is the flag and key (line 0), not
+/// the value, which may be a secret (`--set db.password=...`).
 fn from_set(set: &SetValue) -> Found {
     let held = if set.value.starts_with('{') {
         Held::Block
@@ -158,7 +159,7 @@ fn from_set(set: &SetValue) -> Found {
         source: ValueSource {
             key: set.key.clone(),
             location: Location {
-                file: format!("--set {}={}", set.key, set.value).into(),
+                file: format!("--set {}", set.key).into(),
                 line: 0,
                 column: 0,
             },
@@ -251,7 +252,7 @@ mod tests {
         assert_eq!(held("a"), Some(Held::Scalar("cli".into())));
         assert_eq!(
             values.find(&sub, "a").source.location.file.as_ref(),
-            "--set cache.a=cli"
+            "--set cache.a"
         );
         assert_eq!(held("b"), Some(Held::Scalar("mine".into())));
         assert_eq!(held("global.g"), Some(Held::Scalar("1".into())));
