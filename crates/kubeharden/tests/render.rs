@@ -617,7 +617,7 @@ fn a_bad_render_option_is_one_usage_error_before_rendering() {
         ),
         (
             &["--set", "image.tag"],
-            "--set \"image.tag\": \"image.tag\" is not KEY=VALUE",
+            "--set \"image.tag\": not KEY=VALUE",
         ),
         (
             &["--values-set", "a=missing.yaml"],
