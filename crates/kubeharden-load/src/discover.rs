@@ -68,7 +68,8 @@ pub struct Discovered {
     /// extension (`.tpl`; empty for none): a scan that finds nothing says what it saw.
     pub passed_over: BTreeMap<String, usize>,
     /// YAML files that were found but are not scanned, each with the reason: a chart's
-    /// files outside `templates/`, which helm does not render.
+    /// files outside `templates/`, which helm does not render, and a template named
+    /// alone, which renders only with its chart.
     pub not_scanned: Vec<NotScanned>,
 }
 

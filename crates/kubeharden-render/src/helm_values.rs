@@ -19,7 +19,8 @@ pub(crate) struct SetValue {
 }
 
 /// Splits a `--set` argument as helm does: `KEY=VALUE` pairs at the commas outside
-/// `{...}` lists and not escaped. A pair without `=` or without a key is refused.
+/// `{...}` lists and not escaped. A pair without `=` or without a key is refused: the
+/// error is that pair, its value left out (it may be a secret).
 pub(crate) fn parse_set(arg: &str) -> Result<Vec<SetValue>, String> {
     let mut pairs = Vec::new();
     for piece in split_pairs(arg) {
@@ -28,11 +29,8 @@ pub(crate) fn parse_set(arg: &str) -> Result<Vec<SetValue>, String> {
                 key: key.trim().to_string(),
                 value: value.to_string(),
             }),
-            _ => {
-                return Err(format!(
-                    "{piece:?} is not KEY=VALUE (several are separated by commas)"
-                ))
-            }
+            Some((key, _)) => return Err(format!("{key}=...")),
+            None => return Err(piece),
         }
     }
     Ok(pairs)
@@ -147,7 +145,8 @@ impl Values<'_> {
     }
 }
 
-/// A value given on the command line: its location is the argument (line 0).
+/// A value given on the command line: its location is the flag and key (line 0), not
+/// the value, which may be a secret (`--set db.password=...`).
 fn from_set(set: &SetValue) -> Found {
     let held = if set.value.starts_with('{') {
         Held::Block
@@ -158,7 +157,7 @@ fn from_set(set: &SetValue) -> Found {
         source: ValueSource {
             key: set.key.clone(),
             location: Location {
-                file: format!("--set {}={}", set.key, set.value).into(),
+                file: format!("--set {}", set.key).into(),
                 line: 0,
                 column: 0,
             },
@@ -219,10 +218,8 @@ mod tests {
             .map(|p| (p.key.as_str(), p.value.as_str()))
             .collect();
         assert_eq!(keys, [("a.b", "1"), ("c", "{x,y}"), ("d", "e\\,f")]);
-        assert!(parse_set("image.tag")
-            .unwrap_err()
-            .contains("not KEY=VALUE"));
-        assert!(parse_set("=1").is_err());
+        assert_eq!(parse_set("image.tag"), Err("image.tag".to_string()));
+        assert_eq!(parse_set("a=1, =secret"), Err(" =...".to_string()));
         assert!(parse_set("a=1,b").is_err());
     }
 
@@ -251,7 +248,7 @@ mod tests {
         assert_eq!(held("a"), Some(Held::Scalar("cli".into())));
         assert_eq!(
             values.find(&sub, "a").source.location.file.as_ref(),
-            "--set cache.a=cli"
+            "--set cache.a"
         );
         assert_eq!(held("b"), Some(Held::Scalar("mine".into())));
         assert_eq!(held("global.g"), Some(Held::Scalar("1".into())));

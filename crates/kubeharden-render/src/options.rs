@@ -50,7 +50,13 @@ pub fn check(options: &RenderOptions) -> Result<(), BadRenderOption> {
         readable_file("--values", file)?;
     }
     for arg in &options.set {
-        crate::helm_values::parse_set(arg).map_err(|why| bad("--set", arg, why))?;
+        crate::helm_values::parse_set(arg).map_err(|pair| {
+            bad(
+                "--set",
+                pair,
+                "not KEY=VALUE (several are separated by commas)",
+            )
+        })?;
     }
     let mut names = HashSet::new();
     for set in &options.values_sets {

@@ -90,8 +90,8 @@ pub fn scan_paths(args: &ScanArgs) -> Result<Scanned, CliError> {
     })
 }
 
-/// The files found and not scanned (a chart's YAML outside `templates/`), as the
-/// report lists what it did not judge.
+/// The files found and not scanned (a chart's YAML outside `templates/`, a template
+/// named alone), as the report lists what it did not judge.
 fn not_scanned(found: &Discovered) -> impl Iterator<Item = kubeharden_rules::SkippedChecks> + '_ {
     found
         .not_scanned
