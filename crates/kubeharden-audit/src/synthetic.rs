@@ -746,9 +746,9 @@ pub fn planted(at: f64) -> (Vec<Ev>, Vec<(&'static str, String)>) {
         "scale",
         Some(r#"{"spec":{"replicas":30}}"#),
     ));
-    expected.push(("KH820", "deployments search/indexer".to_string()));
+    expected.push(("KH820", "deployments search/indexer scale".to_string()));
     evs.push(workload_write(t(361.0), "hank", "payments", "api", "", Some(r#"{"spec":{"template":{"spec":{"containers":[{"name":"api","image":"registry.example.com/api:evil"}]}}}}"#)));
-    expected.push(("KH820", "deployments payments/api".to_string()));
+    expected.push(("KH820", "deployments payments/api image".to_string()));
     let mut hpa = workload_write(
         t(362.0),
         "",
