@@ -274,17 +274,65 @@ fn without_place(error: &str) -> (&str, &str) {
     (file, message)
 }
 
-/// A unified diff of one edited file, for `--dry-run`.
+/// A unified diff of one edited file, for `--dry-run`. Its context lines quote the
+/// file, so the credentials the file holds (an env value, a Secret's data) are
+/// masked: a secret's value is never printed.
 pub fn diff(edited: &Edited) -> String {
-    similar::TextDiff::from_lines(&edited.before, &edited.after)
+    let text = similar::TextDiff::from_lines(&edited.before, &edited.after)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{}", edited.name), &format!("b/{}", edited.name))
-        .to_string()
+        .to_string();
+    let objects = kubeharden_load::load_text(
+        &edited.name,
+        &edited.before,
+        &kubeharden_yaml::Limits::default(),
+    );
+    let mut secrets: Vec<String> = objects
+        .objects
+        .iter()
+        .flat_map(kubeharden_rules::credential_values)
+        .collect();
+    // The longest first: a secret that contains another is masked whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.iter().fold(text, |text, secret| {
+        text.replace(secret.as_str(), "<redacted>")
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    /// The diff's context lines quote the file: its credentials are masked, the
+    /// edit and the harmless lines are shown.
+    #[test]
+    fn a_dry_run_diff_prints_no_credential() {
+        let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+        let before = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web:1\n        securityContext:\n          privileged: true\n        env:\n        - name: API_TOKEN\n          value: {token}\n        - name: LOG_LEVEL\n          value: debug\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2-prod-xyz\n"
+        );
+        let after = before.replace("privileged: true", "privileged: false");
+        let edited = super::Edited {
+            name: "app.yaml".into(),
+            before,
+            after,
+        };
+        let diff = super::diff(&edited);
+        assert!(!diff.contains(token), "{diff}");
+        assert!(diff.contains("value: <redacted>"), "{diff}");
+        assert!(diff.contains("+          privileged: false"), "{diff}");
+        assert!(diff.contains("image: web:1"), "{diff}");
+        // Out of the diff's context here, and masked wherever it would show.
+        let whole = super::diff(&super::Edited {
+            name: "s.yaml".into(),
+            before: edited.before.replace("debug", "info"),
+            after: edited.before.replace("debug", "info").replace(
+                "password: hunter2-prod-xyz\n",
+                "password: hunter2-prod-xyz\n# x\n",
+            ),
+        });
+        assert!(!whole.contains("hunter2-prod-xyz"), "{whole}");
+    }
+
     #[test]
     fn errors_compare_without_their_place() {
         assert_eq!(

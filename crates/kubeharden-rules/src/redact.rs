@@ -26,6 +26,45 @@ pub fn redact_credentials(object: &Object) -> Option<Object> {
     changed.then_some(copy)
 }
 
+/// The credential values `object` holds, as written (a Secret's values, and what
+/// [`redact_credentials`] takes out), so that text quoting the object (a `fix --dry-run`
+/// diff) can hide them. Multi-line values are given line by line.
+pub fn credential_values(object: &Object) -> Vec<String> {
+    let mut values = Vec::new();
+    if object.resource.kind == "Secret" {
+        for field in ["data", "stringData"] {
+            if let Some(node) = object.root.get(field) {
+                scalar_texts(node, &mut values);
+            }
+        }
+    }
+    if let Some(redacted) = redact_credentials(object) {
+        let (mut before, mut after) = (Vec::new(), Vec::new());
+        scalar_texts(&object.root, &mut before);
+        scalar_texts(&redacted.root, &mut after);
+        values.extend(before.into_iter().filter(|v| !after.contains(v)));
+    }
+    let mut lines: Vec<String> = values
+        .iter()
+        .flat_map(|v| v.lines())
+        .map(str::trim)
+        // Short lines ("---", "-----END ...-----" aside) would mask unrelated text.
+        .filter(|l| l.len() >= 6)
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines
+}
+
+fn scalar_texts(node: &Node, out: &mut Vec<String>) {
+    match &node.value {
+        Value::Scalar(s) => out.push(s.text.to_string()),
+        Value::Seq(items) => items.iter().for_each(|n| scalar_texts(n, out)),
+        Value::Map(entries) => entries.iter().for_each(|e| scalar_texts(&e.value, out)),
+    }
+}
+
 fn redact_configmap(root: &mut Node) -> bool {
     let mut changed = false;
     for section in ["data", "binaryData"] {
