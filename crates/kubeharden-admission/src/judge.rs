@@ -441,7 +441,8 @@ impl Reviewer {
         let mut warnings = Vec::new();
         let mut audited = Vec::new();
         for f in &judged.findings {
-            let existing = old.contains(&f.fingerprint());
+            // A CREATE has no old findings: no fingerprint to make.
+            let existing = !old.is_empty() && old.contains(&f.fingerprint());
             if at(modes.enforce, f) && !existing {
                 // The finding's own fix where it has one (the one field it sets).
                 let fix = f.fix.as_deref();
@@ -449,12 +450,7 @@ impl Reviewer {
                 fired.push((f.rule_id, Mode::Enforce));
             }
             if at(modes.warn, f) || (at(modes.enforce, f) && existing) {
-                let note = if existing {
-                    " (already present; not refused on update)"
-                } else {
-                    ""
-                };
-                warnings.push(format!("kubeharden: {}{note}", message::line(f)));
+                warnings.push(Said::Finding(f, existing));
                 fired.push((f.rule_id, Mode::Warn));
             }
             if at(modes.audit, f) {
@@ -464,13 +460,13 @@ impl Reviewer {
         }
         if !judged.not_judged.is_empty() && modes.warn.is_some() {
             let rules: Vec<&str> = judged.not_judged.iter().copied().collect();
-            warnings.push(format!(
+            warnings.push(Said::Text(format!(
                 "kubeharden: not judged without the cluster view: {}",
                 rules.join(", ")
-            ));
+            )));
         }
         for e in &judged.errors {
-            warnings.push(format!("kubeharden: {e}"));
+            warnings.push(Said::Text(format!("kubeharden: {e}")));
         }
         let mut response = if refusing.is_empty() {
             Response::allow(uid)
@@ -481,7 +477,10 @@ impl Reviewer {
         };
         response.warnings = message::capped(warnings, message::MAX_WARNINGS, |n| {
             format!("kubeharden: {n} more warnings (kubeharden scan lists them all)")
-        });
+        })
+        .into_iter()
+        .map(Said::text)
+        .collect();
         let audited = message::capped(audited, message::MAX_AUDITED, |n| format!("{n} more"));
         if !audited.is_empty() {
             response.audit_annotations = BTreeMap::from([(
@@ -522,6 +521,36 @@ fn subject(request: &Request<'_>, resource: &Resource) -> String {
 /// namespace is never refused (nor warned about) for them at the door; `scan` and
 /// `cluster` judge them once it holds objects.
 const NAMESPACE_CONTENTS: [&str; 4] = ["KH510", "KH511", "KH520", "KH521"];
+
+/// A warning, written only if it is among those the answer carries: most findings of
+/// a bad object are counted, not listed.
+enum Said<'f> {
+    /// A finding, and whether the old object had it already.
+    Finding(&'f Finding, bool),
+    Text(String),
+}
+
+impl Said<'_> {
+    fn text(self) -> String {
+        match self {
+            Said::Finding(f, existing) => {
+                let note = if existing {
+                    " (already present; not refused on update)"
+                } else {
+                    ""
+                };
+                format!("kubeharden: {}{note}", message::line(f))
+            }
+            Said::Text(text) => text,
+        }
+    }
+}
+
+impl From<String> for Said<'_> {
+    fn from(text: String) -> Self {
+        Said::Text(text)
+    }
+}
 
 #[derive(Default)]
 struct Judged {

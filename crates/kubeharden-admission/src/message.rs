@@ -54,11 +54,15 @@ pub fn refusal(object: &str, level: &str, failing: &[(&Finding, Option<&str>)]) 
 }
 
 /// `items` cut to `max`, the last entry saying how many were left out.
-pub fn capped(mut items: Vec<String>, max: usize, more: impl Fn(usize) -> String) -> Vec<String> {
+pub fn capped<T: From<String>>(
+    mut items: Vec<T>,
+    max: usize,
+    more: impl Fn(usize) -> String,
+) -> Vec<T> {
     if items.len() > max {
         let left = items.len() - (max - 1);
         items.truncate(max - 1);
-        items.push(more(left));
+        items.push(more(left).into());
     }
     items
 }

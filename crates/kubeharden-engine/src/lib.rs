@@ -98,6 +98,17 @@ struct Partial {
     /// The objects' inline exceptions (`kubeharden.io/ignore`), applied once every
     /// finding is known.
     inline: Vec<InlineException>,
+    /// The checks of the compliance score are not counted (an admission review).
+    uncounted: bool,
+}
+
+/// Where the cluster-wide rules run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Threads {
+    /// On the thread pool: a scan.
+    Pool,
+    /// On this thread: the few objects of an admission review.
+    This,
 }
 
 impl Partial {
@@ -303,20 +314,25 @@ impl<'r> ObjectScan<'r> {
 }
 
 /// Judges a few objects held in memory as `scan` judges a file holding them, on this
-/// thread: an admission review (the object under review, and what the cluster has
-/// around it). Cross-object conditions are settled and the cluster-wide rules run on
-/// these objects alone. `keep_labels` keeps the objects' labels in the report, for
-/// exceptions that select objects by label.
+/// thread (the cluster-wide rules too): an admission review (the object under review,
+/// and what the cluster has around it). Cross-object conditions are settled and the
+/// cluster-wide rules run on these objects alone. `keep_labels` keeps the objects'
+/// labels in the report, for exceptions that select objects by label. The findings
+/// are `scan`'s; the checks the compliance score counts are not counted (a review has
+/// no score).
 pub fn check_together<'a>(
     objects: impl IntoIterator<Item = &'a Object>,
     rules: &RuleSet,
     keep_labels: bool,
 ) -> ScanReport {
-    let mut partial = Partial::default();
+    let mut partial = Partial {
+        uncounted: true,
+        ..Partial::default()
+    };
     for object in objects {
         check(object, rules, keep_labels, &mut partial);
     }
-    let (mut report, _view) = settle(partial, rules);
+    let (mut report, _view) = settle_with(partial, rules, Threads::This);
     sort(&mut report);
     report
 }
@@ -422,7 +438,9 @@ fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Part
     match checked {
         Ok((findings, errors, facts, is_workload)) => {
             // The checks the score counts: each rule that judged this object.
-            rules.count_checks(object, is_workload, &mut partial.report.checks);
+            if !partial.uncounted {
+                rules.count_checks(object, is_workload, &mut partial.report.checks);
+            }
             partial.report.findings.extend(findings);
             partial.report.errors.extend(errors);
             partial.facts.merge(facts);
@@ -495,10 +513,15 @@ fn snapshots_mixed(facts: &kubeharden_cluster::ClusterFacts) -> Option<LoadError
 /// its finding: of several definitions of an object, the nearest counts) and runs
 /// the cluster-wide rules.
 fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
+    settle_with(partial, rules, Threads::Pool)
+}
+
+fn settle_with(partial: Partial, rules: &RuleSet, threads: Threads) -> (ScanReport, ClusterView) {
     let Partial {
         mut report,
         facts,
         inline,
+        uncounted: _,
     } = partial;
     report.errors.extend(snapshots_mixed(&facts));
     let view = ClusterView::build(facts);
@@ -507,7 +530,10 @@ fn settle(partial: Partial, rules: &RuleSet) -> (ScanReport, ClusterView) {
             .as_ref()
             .is_none_or(|r| holds(r, &view, &f.location.file))
     });
-    let cluster = rules.check_cluster(&view);
+    let cluster = match threads {
+        Threads::Pool => rules.check_cluster(&view),
+        Threads::This => rules.check_cluster_here(&view),
+    };
     report.findings.extend(cluster.findings);
     report.skipped.extend(cluster.skipped);
     for (rule, n) in cluster.checks {

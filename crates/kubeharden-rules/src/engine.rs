@@ -62,8 +62,18 @@ impl RuleSet {
         findings
     }
 
-    /// Runs the cluster-wide rules on the view of a whole scan.
+    /// Runs the cluster-wide rules on the view of a whole scan, in parallel.
     pub fn check_cluster(&self, view: &ClusterView) -> ClusterResult {
+        self.check_cluster_with(view, true)
+    }
+
+    /// Runs the cluster-wide rules on this thread: for the view of a few objects (an
+    /// admission review), where waking the pool's threads costs more than the rules.
+    pub fn check_cluster_here(&self, view: &ClusterView) -> ClusterResult {
+        self.check_cluster_with(view, false)
+    }
+
+    fn check_cluster_with(&self, view: &ClusterView, parallel: bool) -> ClusterResult {
         let ctx = ClusterCtx::new(view, self.config);
         let mut result = ClusterResult::default();
         let namespaces: BTreeSet<&str> = view
@@ -75,44 +85,45 @@ impl RuleSet {
         // Rules run in parallel; collecting keeps their order, so the report does not
         // depend on the thread count.
         type RuleResult<'a> = (Vec<Finding>, Vec<&'a str>, Vec<(String, String)>, u64);
-        let per_rule: Vec<RuleResult<'_>> = self
-            .rules
-            .par_iter()
-            .map(|rule| {
-                let mut out = ClusterOut::default();
-                let mut skipped_in = Vec::new();
-                let mut judged: u64 = 0;
-                match rule.def.check {
-                    Check::Cluster(check) => {
-                        check(&ctx, &mut out);
-                        judged = u64::from(!out.no_subject);
-                    }
-                    Check::Namespace(check) => {
-                        for ns in &namespaces {
-                            if view.namespaces.contains_key(*ns) {
-                                check(&ctx, ns, &mut out);
-                                judged += 1;
-                            } else if !kubeharden_cluster::is_system_namespace(ns) {
-                                skipped_in.push(*ns);
-                            }
+        let run = |rule: &&'static RuleEntry| {
+            let mut out = ClusterOut::default();
+            let mut skipped_in = Vec::new();
+            let mut judged: u64 = 0;
+            match rule.def.check {
+                Check::Cluster(check) => {
+                    check(&ctx, &mut out);
+                    judged = u64::from(!out.no_subject);
+                }
+                Check::Namespace(check) => {
+                    for ns in &namespaces {
+                        if view.namespaces.contains_key(*ns) {
+                            check(&ctx, ns, &mut out);
+                            judged += 1;
+                        } else if !kubeharden_cluster::is_system_namespace(ns) {
+                            skipped_in.push(*ns);
                         }
                     }
-                    _ => {}
                 }
-                // What the rule could not judge is no check (and a rule that judges
-                // objects of its own kind had them counted as they were read).
-                let judged = match crate::subjects::subject_kinds(rule.def.id) {
-                    Some(_) => 0,
-                    None => judged.saturating_sub(out.not_judged.len() as u64),
-                };
-                let findings = out
-                    .violations
-                    .into_iter()
-                    .map(|v| locate_cluster(rule, v))
-                    .collect();
-                (findings, skipped_in, out.not_judged, judged)
-            })
-            .collect();
+                _ => {}
+            }
+            // What the rule could not judge is no check (and a rule that judges
+            // objects of its own kind had them counted as they were read).
+            let judged = match crate::subjects::subject_kinds(rule.def.id) {
+                Some(_) => 0,
+                None => judged.saturating_sub(out.not_judged.len() as u64),
+            };
+            let findings = out
+                .violations
+                .into_iter()
+                .map(|v| locate_cluster(rule, v))
+                .collect();
+            (findings, skipped_in, out.not_judged, judged)
+        };
+        let per_rule: Vec<RuleResult<'_>> = if parallel {
+            self.rules.par_iter().map(run).collect()
+        } else {
+            self.rules.iter().map(run).collect()
+        };
         // One entry per scope and reason, naming every rule it stopped.
         let mut skipped: BTreeMap<(String, String), Vec<&'static str>> = BTreeMap::new();
         let no_namespace = "no Namespace object in the scan";

@@ -116,6 +116,9 @@ impl RuleSet {
     /// when their findings are left to their controllers (one finding per problem): a
     /// made object is judged through its controller, not again.
     pub fn uncount_made(&self, checks: &mut Checks, made: u64) {
+        if made == 0 {
+            return;
+        }
         for rule in &self.rules {
             let per_workload = matches!(rule.def.check, Check::Workload(_))
                 || subject_kinds(rule.def.id) == Some(WORKLOADS);
