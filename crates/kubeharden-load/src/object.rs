@@ -101,6 +101,17 @@ fn add_object(
         ));
         return;
     };
+    if let Some(pos) = mapping_key(&root) {
+        // `name: {{ .Values.name }}` reads as YAML: a flow mapping whose key is a
+        // mapping. No Kubernetes object has such a key; judging it would pass a
+        // template as a clean object.
+        out.errors.push(LoadError::new(
+            file,
+            Some(pos),
+            "a mapping used as a key, as an unrendered template's `{{ ... }}` reads: render it first (helm template, or scan the chart's folder); not scanned",
+        ));
+        return;
+    }
     let meta = root.get("metadata");
     let text = |key: &str| {
         meta.and_then(|m| m.get(key))
@@ -123,6 +134,18 @@ fn add_object(
         root,
         namespace_defaulted: false,
     });
+}
+
+/// Where a mapping key is itself a mapping or a list, if anywhere.
+fn mapping_key(node: &Node) -> Option<kubeharden_yaml::Pos> {
+    match &node.value {
+        Value::Map(entries) => entries.iter().find_map(|e| match e.key.value {
+            Value::Scalar(_) => mapping_key(&e.value),
+            _ => Some(e.key.pos),
+        }),
+        Value::Seq(items) => items.iter().find_map(mapping_key),
+        Value::Scalar(_) => None,
+    }
 }
 
 /// Every object of a whole YAML or JSON text, in order (one thread; the scan
@@ -184,6 +207,26 @@ mod tests {
         assert_eq!(names, ["Pod a", "ConfigMap c"]);
         assert_eq!(got.skipped, 2);
         assert_eq!(got.objects[0].root.pos.line, 4);
+    }
+
+    /// A template's `{{ ... }}` outside a string reads as a mapping key that is a
+    /// mapping: an error at it, not an object with an odd name judged clean.
+    #[test]
+    fn template_braces_are_an_error_not_an_object() {
+        for (text, line) in [
+            ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n", 4),
+            ("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  type: {{ .Values.service.type }}\n", 5),
+        ] {
+            let got = load(text);
+            assert!(got.objects.is_empty(), "{text}");
+            assert_eq!(got.errors.len(), 1);
+            assert!(got.errors[0].message().contains("unrendered template"));
+            assert_eq!(got.errors[0].pos.unwrap().line, line);
+        }
+        // Braces inside strings are text (alert templates, Argo parameters).
+        let got = load("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  summary: '{{ $labels.instance }} down'\n  arg: \"{{inputs.parameters.x}}\"\n");
+        assert_eq!(got.objects.len(), 1);
+        assert!(got.errors.is_empty());
     }
 
     #[test]

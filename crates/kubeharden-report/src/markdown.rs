@@ -88,7 +88,7 @@ fn header(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
     if score.checks > 0 {
         let _ = write!(
             md,
-            "; {} of {} checks pass, weighted by severity",
+            "; {} of {} checks pass (the score weighs them by severity)",
             score.passed, score.checks
         );
     }

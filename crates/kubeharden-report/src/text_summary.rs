@@ -56,7 +56,7 @@ pub(crate) fn write_summary(
     if score.checks > 0 {
         writeln!(
             out,
-            "  Compliance score {} ({} of {} checks pass, weighted by severity; docs/score.md)",
+            "  Compliance score {}, weighted by severity ({} of {} checks pass; docs/score.md)",
             p.paint(bold, &score.display()),
             score.passed,
             score.checks

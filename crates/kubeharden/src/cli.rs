@@ -364,6 +364,10 @@ pub struct SelectArgs {
     /// checked nothing at all exits 2 either way.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = FailOnErrors::Always)]
     pub fail_on_errors: FailOnErrors,
+    /// The same as --fail-on-errors never (the name other scanners use): unparsable
+    /// files are reported but do not fail the run.
+    #[arg(long, conflicts_with = "fail_on_errors")]
+    pub soft_fail: bool,
     /// Print only the summary (score, guidance sections, top risks, rules), not each
     /// finding: text output; the other formats always hold it.
     #[arg(long)]

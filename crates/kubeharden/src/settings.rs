@@ -67,7 +67,11 @@ impl Settings {
             ignore: or_file(&args.ignore, &config.ignore),
             min_severity: args.min_severity.or(config.min_severity),
             fail_on,
-            fail_on_errors: args.fail_on_errors,
+            fail_on_errors: if args.soft_fail {
+                FailOnErrors::Never
+            } else {
+                args.fail_on_errors
+            },
             baseline: flags.baseline.clone(),
             write_baseline: flags.write_baseline.clone(),
             report_unused_exceptions: flags.report_unused_exceptions,

@@ -121,20 +121,22 @@ fn fail_on_errors_never_reports_placeholders_and_exits_on_findings() {
     let (out, _, _) = scan(dir.path(), &["."]);
     assert_eq!(out.status.code(), Some(2), "errors fail by default");
 
-    let (out, doc, stderr) = scan(dir.path(), &[".", "--fail-on-errors", "never"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "the privileged pod fails the run"
-    );
-    let errors = doc["errors"].as_array().unwrap();
-    assert_eq!(
-        errors.len(),
-        1,
-        "the placeholder is still reported: {errors:?}"
-    );
-    assert_eq!(errors[0]["file"], "templates/pod.yaml");
-    assert!(stderr.contains("templates/pod.yaml:1:"), "{stderr}");
+    for soft in ["--fail-on-errors=never", "--soft-fail"] {
+        let (out, doc, stderr) = scan(dir.path(), &[".", soft]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{soft}: the privileged pod fails the run"
+        );
+        let errors = doc["errors"].as_array().unwrap();
+        assert_eq!(
+            errors.len(),
+            1,
+            "the placeholder is still reported: {errors:?}"
+        );
+        assert_eq!(errors[0]["file"], "templates/pod.yaml");
+        assert!(stderr.contains("templates/pod.yaml:1:"), "{stderr}");
+    }
 
     let (out, _, _) = scan(
         dir.path(),
@@ -160,5 +162,29 @@ fn node_with_nothing_to_audit_is_an_error() {
         messages.iter().any(|m| m.starts_with("nothing to audit")
             && m.contains("Is --root the node's filesystem root?")),
         "{messages:?}"
+    );
+}
+
+/// A chart's templates/ folder scanned on its own (no Chart.yaml above the path):
+/// a template whose `{{ ... }}` happens to read as YAML is an error at its line,
+/// never an object judged clean with an odd name or field.
+#[test]
+fn a_template_that_reads_as_yaml_is_an_error_not_a_clean_object() {
+    let dir = tree(&[
+        (
+            "templates/svc.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\nspec:\n  type: {{ .Values.service.type }}\n",
+        ),
+        (
+            "templates/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\nspec:\n  containers: []\n",
+        ),
+    ]);
+    let (out, doc, stderr) = scan(dir.path(), &["."]);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(doc["summary"]["objects"], 0, "{}", doc["summary"]);
+    assert!(
+        stderr.contains("templates/svc.yaml:4:") && stderr.contains("unrendered template"),
+        "{stderr}"
     );
 }
