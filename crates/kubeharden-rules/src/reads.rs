@@ -30,14 +30,6 @@ const READERS: &[(&[&str], &[&str])] = &[
             "KH541", "KH620", "KH901", "KH902",
         ],
     ),
-    // The control plane's flags are read from the mirror pods in kube-system.
-    (
-        &["Pod"],
-        &[
-            "KH701", "KH702", "KH703", "KH704", "KH705", "KH706", "KH707", "KH708", "KH709",
-            "KH710", "KH711", "KH712", "KH713", "KH720", "KH721", "KH730", "KH731", "KH732",
-        ],
-    ),
     // Kubelet, runtime and kernel versions are in Node status.
     (&["Node"], &["KH903"]),
     (&["RuntimeClass"], &["KH141"]),
@@ -103,12 +95,16 @@ impl RuleSet {
             .flat_map(|(_, ids)| ids.iter().copied())
             .collect();
         let custom = kubeharden_cluster::custom::kinds_read().any(|k| k == (group, kind));
+        // The control plane's flags are read from the mirror pods in kube-system.
+        let mirror_pods = name == "Pod";
         self.rules()
             .iter()
             .filter(|rule| {
                 let id = rule.def.id;
                 listed.contains(&id)
                     || (custom && CUSTOM_READERS.contains(&id))
+                    || (mirror_pods
+                        && crate::control_plane::read_from_mirror_pods().any(|r| r == id))
                     || (is_workload(group, kind) && matches!(rule.def.check, Check::Workload(_)))
             })
             .map(|rule| rule.def.id)
