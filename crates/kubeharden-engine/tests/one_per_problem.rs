@@ -463,15 +463,129 @@ fn a_sensitive_host_path_stands_for_its_writable_mounts_in_any_container() {
         sensitive[0].message,
         "volume \"kubelet\" mounts sensitive host path \"/var/lib/kubelet\" (writable by container \"side\" at /k, container \"setup\" at /host/kubelet)"
     );
-    // The writable mount of a path that is not sensitive is KH134's own.
-    let plain = of(&merged, "KH134");
+    // The writable mount of a path that is not sensitive is named by that volume's
+    // KH103 finding: one volume, one finding.
+    assert!(of(&merged, "KH134").is_empty());
+    let plain = of(&merged, "KH103");
     assert_eq!(plain.len(), 1);
-    assert_eq!(plain[0].container.as_deref(), Some("agent"));
-    assert!(
-        plain[0].message.contains("\"data\""),
-        "{}",
-        plain[0].message
+    assert_eq!(plain[0].covers, ["KH134"]);
+    assert_eq!(
+        plain[0].message,
+        "volume \"data\" mounts host path \"/srv/data\" (writable by container \"agent\" at /data)"
     );
+}
+
+#[test]
+fn a_host_path_mounted_read_only_keeps_its_own_finding() {
+    let read_only = HOST_MOUNTS.replace(
+        "{name: data, mountPath: /data}",
+        "{name: data, mountPath: /data, readOnly: true}",
+    );
+    let merged = scan(&read_only, true);
+    let plain = of(&merged, "KH103");
+    assert_eq!(plain.len(), 1);
+    assert!(plain[0].covers.is_empty(), "{:?}", plain[0].covers);
+    assert_eq!(
+        plain[0].message,
+        "volume \"data\" mounts host path \"/srv/data\""
+    );
+}
+
+const PRIVILEGED: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: node-agent, namespace: ops}
+spec:
+  containers:
+  - name: agent
+    image: registry.example.com/agent@sha256:0123
+    securityContext:
+      privileged: true
+      capabilities: {add: [NET_ADMIN, SYS_TIME]}
+  - name: helper
+    image: registry.example.com/helper@sha256:0123
+    securityContext:
+      capabilities: {add: [NET_ADMIN, SYS_ADMIN, CHOWN]}
+";
+
+#[test]
+fn a_privileged_container_is_one_finding_whatever_else_it_sets() {
+    let raw = scan(PRIVILEGED, false);
+    assert_eq!(of(&raw, "KH121").len(), 2);
+    assert_eq!(of(&raw, "KH105").len(), 4, "two adds in each container");
+    let merged = scan(PRIVILEGED, true);
+    let privileged = of(&merged, "KH101");
+    assert_eq!(privileged.len(), 1);
+    assert_eq!(privileged[0].covers, ["KH105", "KH121", "KH125"]);
+    assert_eq!(
+        privileged[0].message,
+        "container \"agent\" runs privileged, which grants every capability and privilege escalation whatever else its securityContext sets"
+    );
+    // The helper is not privileged: its own findings stand, and its added
+    // capabilities are one finding at the list that holds them.
+    let in_helper = |rule: &str| {
+        of(&merged, rule)
+            .into_iter()
+            .filter(|f| f.container.as_deref() == Some("helper"))
+            .count()
+    };
+    assert_eq!(in_helper("KH121"), 1);
+    assert_eq!(in_helper("KH125"), 2, "drop ALL, and CHOWN added");
+    let caps = of(&merged, "KH105");
+    assert_eq!(caps.len(), 1, "{caps:#?}");
+    assert_eq!(caps[0].container.as_deref(), Some("helper"));
+    assert_eq!(
+        caps[0].message,
+        "container \"helper\" adds capabilities NET_ADMIN, SYS_ADMIN"
+    );
+    assert_eq!(
+        caps[0].path,
+        "spec.containers[1].securityContext.capabilities.add"
+    );
+    assert_eq!(
+        caps[0].severity,
+        kubeharden_rules::Severity::Critical,
+        "SYS_ADMIN"
+    );
+    assert_eq!(caps[0].guidance.as_ref(), ["POD-19", "POD-12"]);
+    assert_eq!(caps[0].covers, Vec::<&str>::new());
+}
+
+const CACHED_TAGS: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers:
+  - name: tagged
+    image: registry.example.com/app:1.4.2
+    imagePullPolicy: IfNotPresent
+  - name: latest
+    image: registry.example.com/app:latest
+    imagePullPolicy: Never
+  - name: always
+    image: registry.example.com/app:1.4.2
+    imagePullPolicy: Always
+";
+
+#[test]
+fn an_unpinned_image_and_its_cache_trusting_pull_policy_are_one_finding() {
+    let raw = scan(CACHED_TAGS, false);
+    assert_eq!(of(&raw, "KH303").len(), 2);
+    let merged = scan(CACHED_TAGS, true);
+    assert!(of(&merged, "KH303").is_empty());
+    let tagged = of(&merged, "KH302");
+    assert_eq!(tagged.len(), 2, "{tagged:#?}");
+    assert_eq!(tagged[0].covers, ["KH303"]);
+    assert_eq!(
+        tagged[0].message,
+        "container \"tagged\" uses image \"registry.example.com/app:1.4.2\" without a digest, and its imagePullPolicy: IfNotPresent runs whatever the node cached under that tag"
+    );
+    assert!(tagged[1].covers.is_empty(), "Always pulls: KH302 alone");
+    let latest = of(&merged, "KH301");
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].covers, ["KH303"]);
+    assert!(latest[0]
+        .message
+        .ends_with("imagePullPolicy: Never runs whatever the node cached under that tag"));
 }
 
 /// `n` service accounts of `ci` that can create Deployments there, where

@@ -69,6 +69,11 @@ pub(crate) fn within(kept: &Finding, other: &Finding) -> bool {
     is_within(&kept.path, &other.path)
 }
 
+/// Both findings are about one container (and not about the pod as a whole).
+pub(crate) fn same_container(kept: &Finding, other: &Finding) -> bool {
+    kept.container.is_some() && kept.container == other.container
+}
+
 /// Whether `path` is `parent` or a field below it.
 pub(crate) fn is_within(path: &str, parent: &str) -> bool {
     path.strip_prefix(parent)

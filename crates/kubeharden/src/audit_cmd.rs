@@ -199,13 +199,13 @@ fn no_events(files: &[std::path::PathBuf]) -> LoadError {
 pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
     crate::scan_cmd::set_threads(args.threads)?;
     if !matches!(
-        args.output.format,
+        args.output.format(),
         Format::Text | Format::Json | Format::Junit | Format::Html | Format::Markdown
     ) {
         return Err(CliError::FormatNotSupported {
             command: "audit-log",
             supported: "text, json, junit, html or markdown",
-            format: args.output.format,
+            format: args.output.format(),
         });
     }
     let settings = Settings::resolve(&args.selection, None, None, &config_start(&[]))?;

@@ -415,15 +415,45 @@ pub enum FailOnErrors {
 /// Options every reporting command shares.
 #[derive(Args)]
 pub struct OutputArgs {
-    /// Output format.
-    #[arg(long, short = 'f', default_value = "text", value_parser = Choices::new(parse_format, FORMATS))]
-    pub format: Format,
+    /// Output format [default: text, or what --output's extension names: .json,
+    /// .sarif, .xml (junit), .html, .md (markdown)].
+    #[arg(long = "format", short = 'f', value_name = "FORMAT", value_parser = Choices::new(parse_format, FORMATS))]
+    pub explicit_format: Option<Format>,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Colour text output: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+impl OutputArgs {
+    /// The report's format: `--format`, else the one `--output`'s extension names
+    /// (`-o report.sarif` is SARIF, not text in a file named .sarif), else text.
+    pub fn format(&self) -> Format {
+        self.explicit_format
+            .or_else(|| self.output.as_deref().and_then(format_of_file))
+            .unwrap_or(Format::Text)
+    }
+}
+
+/// The format a report file's extension names, where it names one without doubt.
+fn format_of_file(path: &std::path::Path) -> Option<Format> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let by_suffix = [
+        (".sarif.json", Format::Sarif),
+        (".sarif", Format::Sarif),
+        (".json", Format::Json),
+        (".junit.xml", Format::Junit),
+        (".xml", Format::Junit),
+        (".html", Format::Html),
+        (".htm", Format::Html),
+        (".md", Format::Markdown),
+    ];
+    by_suffix
+        .into_iter()
+        .find(|(suffix, _)| name.ends_with(suffix))
+        .map(|(_, format)| format)
 }
 
 #[derive(Args)]

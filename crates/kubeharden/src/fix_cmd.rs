@@ -37,11 +37,11 @@ struct Outcome {
 pub fn run(mut args: FixArgs) -> Result<u8, CliError> {
     // Each rule's finding has its own fix: fix judges them apart, as `scan --no-merge`.
     args.scan.no_merge = true;
-    if !matches!(args.scan.output.format, Format::Text | Format::Json) {
+    if !matches!(args.scan.output.format(), Format::Text | Format::Json) {
         return Err(CliError::FormatNotSupported {
             command: "fix",
             supported: "text and json",
-            format: args.scan.output.format,
+            format: args.scan.output.format(),
         });
     }
     if args.scan.paths.iter().any(|p| p == Path::new("-")) {
@@ -340,7 +340,7 @@ fn location(j: &Judged) -> String {
 }
 
 fn write_outcome(args: &FixArgs, outcome: &Outcome) -> Result<(), CliError> {
-    let text = match args.scan.output.format {
+    let text = match args.scan.output.format() {
         Format::Json => serde_json::to_string_pretty(&json_outcome(args, outcome))
             .map(|mut s| {
                 s.push('\n');

@@ -263,7 +263,7 @@ fn verdict_word(v: Verdict) -> &'static str {
 }
 
 pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
-    text_or_json(args.output.format)?;
+    text_or_json(args.output.format())?;
     let port = args.port.as_deref().map(parse_port).transpose()?;
     let (view, had_errors) = load(&args.input)?;
     let (src, dst) = (find(&view, &args.from)?, find(&view, &args.to)?);
@@ -279,7 +279,7 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
         .as_ref()
         .map_or("any port".to_string(), |(p, proto)| format!("{p}/{proto}"));
     let mut out = output::open(&args.output)?;
-    let written = match args.output.format {
+    let written = match args.output.format() {
         Format::Json => {
             let doc = json!({
                 "version": 1,
@@ -336,7 +336,7 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
 }
 
 pub fn matrix(args: MatrixArgs) -> Result<u8, CliError> {
-    text_or_json(args.output.format)?;
+    text_or_json(args.output.format())?;
     let (view, had_errors) = load(&args.input)?;
     let pods: Vec<&PodEntry> = view
         .pods_in(&args.namespace)
@@ -361,7 +361,7 @@ pub fn matrix(args: MatrixArgs) -> Result<u8, CliError> {
         .collect();
     let why = beyond.reason();
     let mut out = output::open(&args.output)?;
-    let written = match args.output.format {
+    let written = match args.output.format() {
         Format::Json => {
             let doc = json!({ "version": 1, "namespace": args.namespace, "workloads": names, "matrix": grid, "verdict_reason": why, "network_plugins": beyond.plugins_json() });
             serde_json::to_writer_pretty(&mut out, &doc)

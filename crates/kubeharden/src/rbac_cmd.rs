@@ -62,7 +62,7 @@ fn write(
     text: impl FnOnce() -> String,
 ) -> Result<(), CliError> {
     let mut out = output::open(output_args)?;
-    let written = match output_args.format {
+    let written = match output_args.format() {
         Format::Json => serde_json::to_writer_pretty(&mut out, &json_doc())
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out)),
@@ -80,7 +80,7 @@ fn code(had_errors: bool) -> u8 {
 }
 
 pub fn who_can(args: WhoCanArgs) -> Result<u8, CliError> {
-    text_or_json(args.output.format)?;
+    text_or_json(args.output.format())?;
     let (view, had_errors) = load(&args.input)?;
     let model = RbacModel::build(&view);
     let req = request(&args.request);
@@ -112,7 +112,7 @@ pub fn who_can(args: WhoCanArgs) -> Result<u8, CliError> {
 }
 
 pub fn can(args: CanArgs) -> Result<u8, CliError> {
-    text_or_json(args.output.format)?;
+    text_or_json(args.output.format())?;
     let subject = SubjectRef::parse(&args.subject)?;
     let (view, had_errors) = load(&args.input)?;
     let model = RbacModel::build(&view);
@@ -140,7 +140,7 @@ pub fn can(args: CanArgs) -> Result<u8, CliError> {
 }
 
 pub fn permissions(args: PermissionsArgs) -> Result<u8, CliError> {
-    text_or_json(args.output.format)?;
+    text_or_json(args.output.format())?;
     let subject = SubjectRef::parse(&args.subject)?;
     let (view, had_errors) = load(&args.input)?;
     let model = RbacModel::build(&view);

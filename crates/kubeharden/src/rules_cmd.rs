@@ -31,7 +31,7 @@ pub fn list(args: RulesArgs) -> Result<u8, CliError> {
         ..Selection::default()
     })?;
     let mut out = output::open(&args.output)?;
-    let written = match args.output.format {
+    let written = match args.output.format() {
         Format::Json => {
             let all: Vec<_> = rules.rules().iter().map(|r| rule_json(r)).collect();
             serde_json::to_writer_pretty(&mut out, &all)

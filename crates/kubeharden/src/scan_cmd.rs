@@ -296,7 +296,7 @@ pub fn write_report(
         rules,
     };
     let mut out = output::open(args)?;
-    let written = match args.format {
+    let written = match args.format() {
         Format::Text => write_text(
             &view,
             &mut out,

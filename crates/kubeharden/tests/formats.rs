@@ -264,3 +264,34 @@ fn type_errors_never_print_the_value() {
         );
     }
 }
+
+/// `-o FILE` without `--format` writes the format the file's extension names, so
+/// `-o results.sarif` is SARIF GitHub can read, not text; `--format` still wins,
+/// and an extension that names no format gets text.
+#[test]
+fn output_extension_names_the_format_unless_format_is_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = |file: &str, extra: &[&str]| {
+        let path = dir.path().join(file);
+        let mut args = vec![
+            "scan",
+            "crates/kubeharden/tests/formats",
+            "--select",
+            SMALL_RULES,
+            "-o",
+            path.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        kubeharden(&args, 2);
+        std::fs::read_to_string(path).unwrap()
+    };
+    let sarif: serde_json::Value = serde_json::from_str(&written("r.sarif", &[])).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let json: serde_json::Value = serde_json::from_str(&written("r.JSON", &[])).unwrap();
+    assert!(json["findings"].is_array(), "{json}");
+    assert!(written("r.xml", &[]).starts_with("<?xml"));
+    assert!(written("r.html", &[]).starts_with("<!DOCTYPE html>"));
+    assert!(written("r.md", &[]).starts_with('#'));
+    assert!(written("r.txt", &[]).starts_with("Summary"));
+    assert!(written("r.sarif", &["--format", "text"]).starts_with("Summary"));
+}

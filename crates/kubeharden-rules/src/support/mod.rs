@@ -2,6 +2,7 @@
 
 pub(crate) mod audit;
 pub(crate) mod exposure;
+pub(crate) mod host_path;
 pub(crate) mod images;
 pub(crate) mod network;
 pub(crate) mod node;

@@ -2,6 +2,9 @@
 //! Flags container images referenced by the `:latest` tag or by no tag at all (which
 //! means `:latest`), without a digest.
 //!
+//! It stands for KH303 (a pull policy that trusts the node's cache) on the same
+//! container: pinning the digest fixes both.
+//!
 //! ## Why it matters
 //! `latest` changes under you: two nodes can run different code for the same pod,
 //! a rollback cannot go back, and a compromised registry account can replace what
@@ -69,3 +72,6 @@ fn check(w: &Workload<'_>, out: &mut Out) {
         }
     }
 }
+
+/// Stands for KH303 on the same container (see [`crate::support::images::PULL_POLICY`]).
+pub const MERGE: Merge = crate::support::images::PULL_POLICY;

@@ -2,6 +2,9 @@
 //! Flags container images pinned by a version tag but not by a digest
 //! (`@sha256:...`). Images on `latest` or without a tag are reported by KH301.
 //!
+//! It stands for KH303 (a pull policy that trusts the node's cache) on the same
+//! container: pinning the digest fixes both.
+//!
 //! ## Why it matters
 //! Tags can be moved: whoever can push to the repository can make `app:1.4.2` mean
 //! different code tomorrow. Only a digest names exactly the image that was scanned
@@ -49,3 +52,6 @@ fn check(w: &Workload<'_>, out: &mut Out) {
         }
     }
 }
+
+/// Stands for KH303 on the same container (see [`crate::support::images::PULL_POLICY`]).
+pub const MERGE: Merge = crate::support::images::PULL_POLICY;

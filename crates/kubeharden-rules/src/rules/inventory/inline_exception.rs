@@ -61,7 +61,11 @@ fn check(object: &Object, out: &mut Out) {
                 ignore.path.clone(),
                 format!(
                     "{IGNORE_ANNOTATION} names {}, which {} no rule (see `kubeharden rules`)",
-                    unknown.join(", "),
+                    unknown
+                        .iter()
+                        .map(|name| with_suggestion(name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     if unknown.len() == 1 { "is" } else { "are" }
                 ),
             );
@@ -75,5 +79,15 @@ fn check(object: &Object, out: &mut Out) {
                 ),
             );
         }
+    }
+}
+
+/// `KH1O1 (did you mean "KH101"?)`: a misspelt rule is the likely reason an exception
+/// does not apply, so the finding names the rule it was probably meant to be.
+fn with_suggestion(name: &str) -> String {
+    let suggestion = crate::suggest::did_you_mean(name, crate::suggest::rule_names());
+    match suggestion.strip_prefix("; ") {
+        Some(hint) => format!("{name} ({hint})"),
+        None => name.to_string(),
     }
 }

@@ -5,6 +5,8 @@
 //! `SYS_CHROOT`). `SYS_ADMIN`, `SYS_MODULE` and `ALL` amount to `privileged: true`:
 //! those findings are critical and name the no-privileged row (POD-12) too.
 //!
+//! One container's added capabilities are one finding that lists them.
+//!
 //! ## Why it matters
 //! Capabilities such as `SYS_ADMIN`, `NET_ADMIN`, `SYS_PTRACE` or `SYS_MODULE` are
 //! most of what makes a container privileged: mounting filesystems, loading kernel
@@ -67,5 +69,34 @@ fn check(w: &Workload<'_>, out: &mut Out) {
                 }
             }
         }
+    }
+}
+
+/// The capabilities one container adds are one problem with one fix (its
+/// `capabilities.add` list): one finding lists them all, graded by the worst.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH105"],
+    same: crate::merge::same_container,
+    combine: Some(list_capabilities),
+    scope: Scope::Object,
+    severity: MergedSeverity::Highest,
+};
+
+/// "container "a" adds capability X" and "... adds capability Y" become
+/// "container "a" adds capabilities X, Y", at the list that holds them.
+fn list_capabilities(kept: &mut Finding, others: &[Finding]) {
+    let Some((head, first)) = kept.message.rsplit_once(" adds capability ") else {
+        return;
+    };
+    let mut names = vec![first.to_string()];
+    names.extend(
+        others
+            .iter()
+            .filter_map(|o| o.message.rsplit_once(" adds capability "))
+            .map(|(_, cap)| cap.to_string()),
+    );
+    kept.message = format!("{head} adds capabilities {}", names.join(", "));
+    for o in others {
+        kept.path = crate::merge::common_parent(&kept.path, &o.path);
     }
 }

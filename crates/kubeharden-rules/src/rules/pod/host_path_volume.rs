@@ -1,6 +1,8 @@
 //! ## What it does
 //! Flags every `hostPath` volume.
 //! A sensitive host path is reported once, by KH133, which stands for this rule.
+//! A container that mounts the volume writable is named in this finding, which
+//! stands for KH134 on that mount: one volume, one finding.
 //!
 //! ## Why it matters
 //! A hostPath volume mounts a file or folder of the node into the container. Writable,
@@ -27,6 +29,7 @@
 //! ```
 
 use crate::prelude::*;
+use crate::support::host_path;
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH103",
@@ -56,5 +59,21 @@ fn check(w: &Workload<'_>, out: &mut Out) {
                 ),
             );
         }
+    }
+}
+
+/// A host path volume and the mounts that write to it are one problem: the volume.
+/// Its finding names each writable mount KH134 would have reported.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH134"],
+    same: host_path::mounts_volume_of,
+    combine: Some(name_writers),
+    scope: Scope::Object,
+    severity: MergedSeverity::Highest,
+};
+
+fn name_writers(kept: &mut Finding, others: &[Finding]) {
+    if let Some(writers) = host_path::writers(others) {
+        kept.message = format!("{} ({writers})", kept.message);
     }
 }

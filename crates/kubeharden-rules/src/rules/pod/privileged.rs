@@ -2,6 +2,9 @@
 //! Flags every container (regular, init or ephemeral) with
 //! `securityContext.privileged: true`.
 //!
+//! A privileged container is one finding: it stands for KH105, KH121 and KH125 on
+//! that container, whose settings mean nothing once it is privileged.
+//!
 //! ## Why it matters
 //! A privileged container has every capability, sees all host devices and runs
 //! without seccomp, AppArmor or SELinux confinement: one compromised process owns the
@@ -57,4 +60,22 @@ fn check(w: &Workload<'_>, out: &mut Out) {
             );
         }
     }
+}
+
+/// A privileged container holds every capability and escalates at will: whether it
+/// sets `allowPrivilegeEscalation: false` (the API server refuses that beside
+/// `privileged: true`), drops capabilities or adds them changes nothing. The one fix
+/// is to stop running it privileged, so this finding stands for KH105, KH121 and
+/// KH125 on the same container.
+pub const MERGE: Merge = Merge {
+    absorbs: &["KH105", "KH121", "KH125"],
+    same: crate::merge::same_container,
+    combine: Some(say_why),
+    scope: Scope::Object,
+    severity: MergedSeverity::Highest,
+};
+
+fn say_why(kept: &mut Finding, _: &[Finding]) {
+    kept.message
+        .push_str(", which grants every capability and privilege escalation whatever else its securityContext sets");
 }

@@ -51,6 +51,7 @@
 //! ```
 
 use crate::prelude::*;
+use crate::support::host_path;
 
 pub const RULE: RuleDef = RuleDef {
     id: "KH133",
@@ -265,49 +266,16 @@ pub const MERGE: Merge = Merge {
 
 fn same_volume(kept: &Finding, other: &Finding) -> bool {
     match other.rule_id {
-        "KH134" => quoted_after(&other.message, "host path volume ") == volume_of(kept),
+        "KH134" => host_path::mounts_volume_of(kept, other),
         _ => crate::merge::within(kept, other),
     }
-}
-
-/// The volume a finding of this rule names: `volume "docker" mounts ...`.
-fn volume_of(f: &Finding) -> Option<&str> {
-    quoted_after(&f.message, "volume ")
-}
-
-/// The quoted name (as `{:?}` writes it) that follows `marker` in `message`.
-fn quoted_after<'m>(message: &'m str, marker: &str) -> Option<&'m str> {
-    let rest = &message[message.find(marker)? + marker.len()..];
-    let rest = rest.strip_prefix('"')?;
-    let mut escaped = false;
-    let end = rest.char_indices().find_map(|(i, c)| match (escaped, c) {
-        (false, '\\') => {
-            escaped = true;
-            None
-        }
-        (false, '"') => Some(i),
-        _ => {
-            escaped = false;
-            None
-        }
-    })?;
-    Some(&rest[..end])
 }
 
 /// "(writable)" becomes "(writable by container "app" at /host)": the mounts KH134
 /// would have reported, each a place to set `readOnly: true`.
 fn name_writers(kept: &mut Finding, others: &[Finding]) {
-    let writers: Vec<String> = others
-        .iter()
-        .filter(|o| o.rule_id == "KH134")
-        .filter_map(|o| {
-            let at = o.message.rsplit_once(" writable at ")?.1;
-            Some(format!("container {:?} at {at}", o.container.as_deref()?))
-        })
-        .collect();
-    if !writers.is_empty() {
-        let by = format!("(writable by {})", writers.join(", "));
-        kept.message = kept.message.replace("(writable)", &by);
+    if let Some(writers) = host_path::writers(others) {
+        kept.message = kept.message.replace("(writable)", &format!("({writers})"));
     }
 }
 
