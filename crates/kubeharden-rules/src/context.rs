@@ -185,6 +185,8 @@ impl<'a> ClusterCtx<'a> {
 pub(crate) struct ClusterViolation {
     pub origin: Origin,
     pub path: FieldPath,
+    /// The path with list items named (`crate::list_keys`), where the tree was at hand.
+    pub keyed_path: Option<String>,
     pub pos: Pos,
     pub container: Option<String>,
     pub message: String,
@@ -225,6 +227,7 @@ impl ClusterOut {
         let pos = root.locate(&path).pos;
         self.push(ClusterViolation {
             origin: origin.clone(),
+            keyed_path: Some(crate::list_keys::keyed_path(root, &path)),
             path,
             pos,
             container: None,
@@ -243,6 +246,7 @@ impl ClusterOut {
     pub fn at_pod_labels(&mut self, pod: &PodEntry, message: impl Into<String>) -> Tag<'_> {
         self.push(ClusterViolation {
             origin: pod.origin.clone(),
+            keyed_path: None,
             path: pod.labels_path.clone(),
             pos: pod.labels_pos,
             container: None,
@@ -261,6 +265,7 @@ impl ClusterOut {
     ) -> Tag<'_> {
         self.push(ClusterViolation {
             origin: pod.origin.clone(),
+            keyed_path: None,
             path,
             pos,
             container: None,

@@ -291,6 +291,7 @@ fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {
         v.message,
     );
     finding.container = v.container;
+    finding.keyed_path = v.keyed_path;
     finding.helm_source = v.origin.helm_source;
     graded(finding, v.grade)
 }
@@ -309,6 +310,7 @@ fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Fi
         v.path.to_string(),
         v.message,
     );
+    finding.keyed_path = Some(crate::list_keys::keyed_path(&object.root, &v.path));
     finding.container = v.container;
     finding.helm_source = object.helm_source.clone();
     finding.requires = v.requires;
