@@ -21,6 +21,17 @@
 //! ## Fix
 //! Use client certificates that are rotated (kubeadm does), or short-lived tokens from
 //! an identity provider, and keep exec plugins to reviewed binaries.
+//! ```yaml
+//! # a kubeconfig user that gets short-lived tokens from the identity provider
+//! users:
+//! - name: alice
+//!   user:
+//!     exec:
+//!       apiVersion: client.authentication.k8s.io/v1
+//!       command: kubectl
+//!       args: [oidc-login, get-token, --oidc-issuer-url=https://issuer.example.com, --oidc-client-id=kubernetes]
+//!       interactiveMode: IfAvailable
+//! ```
 
 use kubeharden_yaml::Node;
 
