@@ -132,6 +132,17 @@ spec:
         emptyDir: {}
       - name: data
         hostPath: {path: /srv/app-data}
+      initContainers:
+      - name: migrate
+        image: example/migrate:1.0
+        envFrom:
+        - configMapRef: {name: api}
+        - secretRef: {name: migrate}
+      - name: seed
+        image: example/seed:1.0
+        env:
+        - name: SEED_TOKEN
+          valueFrom: {secretKeyRef: {name: seed, key: token}}
       containers:
       - name: api
         image: example/api:1.0
@@ -256,6 +267,17 @@ spec:
         - name: DB_PASSWORD
           value: hunter2-prod
         - {name: LOG_LEVEL, value: debug}
+      initContainers:
+      - name: seed
+        image: example/seed:1.0
+        env:
+        - name: SEED_TOKEN
+          valueFrom: {secretKeyRef: {name: seed, key: token}}
+      - envFrom:
+        - secretRef: {name: migrate}
+        - configMapRef: {name: api}
+        name: migrate
+        image: example/migrate:1.0
       serviceAccountName: api
       volumes:
       - {name: data, hostPath: {path: /srv/app-data}}
@@ -299,6 +321,17 @@ fn reordering_every_kind_of_list_shows_nothing_new() {
         assert!(
             rules.contains(rule),
             "no {rule} on a list item: {listed:#?}"
+        );
+    }
+    for list in [
+        "envFrom[1]",
+        "initContainers[1]",
+        "subjects[2]",
+        "volumeMounts[3]",
+    ] {
+        assert!(
+            listed.iter().any(|(_, path)| path.contains(list)),
+            "no finding at {list}: {listed:#?}"
         );
     }
     let baseline = Baseline::of(&before);
