@@ -21,7 +21,7 @@
 //! SOPS). Rotate the exposed value.
 //! ```yaml
 //! # the Secret made in the cluster from a secret manager (External Secrets Operator)
-//! apiVersion: external-secrets.io/v1beta1
+//! apiVersion: external-secrets.io/v1
 //! kind: ExternalSecret
 //! metadata: {name: db, namespace: shop}
 //! spec:
