@@ -80,6 +80,8 @@ pub(crate) struct NodeViolation {
     pub file: std::sync::Arc<str>,
     pub pos: Pos,
     pub path: FieldPath,
+    /// The path with list items named (`crate::list_keys`), where the tree was at hand.
+    pub keyed_path: Option<String>,
     pub message: String,
     pub grade: Grade,
 }
@@ -117,10 +119,28 @@ impl NodeOut {
             file: file.clone(),
             pos,
             path,
+            keyed_path: None,
             // Messages quote flag values, whose URLs may carry a password.
             message: crate::support::node::redact_urls(&message.into()),
             grade: Grade::default(),
         })
+    }
+
+    /// A problem at `path` of a node file whose tree is `root` (a kubeconfig, an audit
+    /// policy): located in it, and its list items named for the fingerprint.
+    pub fn at_in(
+        &mut self,
+        what: (&str, &str),
+        file: &std::sync::Arc<str>,
+        root: &Node,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) -> Tag<'_> {
+        let keyed_path = crate::list_keys::keyed_path(root, &path);
+        self.at(what, file, root.locate(&path).pos, path, message);
+        let last = self.violations.len() - 1;
+        self.violations[last].keyed_path = Some(keyed_path);
+        Tag(&mut self.violations[last].grade)
     }
 
     /// A setting that cannot be judged because `file`, which holds it, could not be

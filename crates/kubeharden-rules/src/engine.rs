@@ -220,13 +220,14 @@ pub(crate) fn node_finding(rule: &RuleEntry, v: crate::context::NodeViolation) -
         line: v.pos.line,
         column: v.pos.col,
     };
-    let finding = new_finding(
+    let mut finding = new_finding(
         rule.def,
         std::sync::Arc::new(resource),
         location,
         v.path.to_string(),
         v.message,
     );
+    finding.keyed_path = v.keyed_path;
     graded(finding, v.grade)
 }
 

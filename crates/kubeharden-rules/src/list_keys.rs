@@ -6,9 +6,10 @@
 //! var) pass for the old one in a baseline. Each list whose items have a natural key
 //! names them by it: containers, volumes, env vars and the like by `name`, mounts by
 //! `mountPath`, ports by name or number and protocol, RBAC subjects by kind, namespace
-//! and name, capabilities by value, and rules (of a Role, a NetworkPolicy) by their
-//! content. Lists with no such key (a command's arguments, whose text may be a
-//! credential) keep the position.
+//! and name, capabilities by value, rules (of a Role, a NetworkPolicy, an audit
+//! policy) by their content, and a kubeconfig's users, clusters and contexts by name.
+//! Lists with no such key (a command's arguments, whose text may be a credential)
+//! keep the position.
 
 use kubeharden_yaml::{FieldPath, Node, Seg, Value};
 
@@ -83,7 +84,11 @@ fn natural_key(list: (&str, &str)) -> Option<KeyOf> {
             | "env"
             | "sysctls"
             | "webhooks"
-            | "imagePullSecrets",
+            | "imagePullSecrets"
+            // A kubeconfig's.
+            | "users"
+            | "clusters"
+            | "contexts",
         ) => |item| field(item, "name"),
         (_, "volumeMounts") => |item| field(item, "mountPath"),
         (_, "volumeDevices") => |item| field(item, "devicePath"),
@@ -244,6 +249,16 @@ mod tests {
             "rules[0]",
         );
         assert_ne!(one, other);
+    }
+
+    #[test]
+    fn kubeconfig_users_are_named_by_name() {
+        let kubeconfig =
+            "users:\n- {name: ci, user: {exec: {command: x}}}\n- {name: admin, user: {token: x}}\n";
+        assert_eq!(
+            keyed(kubeconfig, "users[1].user.token"),
+            "users[admin].user.token"
+        );
     }
 
     #[test]

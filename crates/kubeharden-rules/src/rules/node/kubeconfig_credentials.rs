@@ -72,7 +72,6 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
             ] {
                 if fields.get(key).is_some() {
                     let path = FieldPath::parse("users").index(i).key("user").key(key);
-                    let pos = root.locate(&path).pos;
                     let command = if key == "exec" {
                         fields
                             .get("exec")
@@ -83,10 +82,10 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
                     } else {
                         String::new()
                     };
-                    out.at(
+                    out.at_in(
                         ("kubeconfig", name),
                         file,
-                        pos,
+                        root,
                         path,
                         format!("kubeconfig user {name:?} uses {what}{command}"),
                     );
