@@ -414,4 +414,12 @@ fn a_version_1_baseline_applies_by_position_and_warns() {
         "{warning}"
     );
     assert!(warning.contains("--write-baseline"), "{warning}");
+    // Written again (`--baseline old --write-baseline new`), it holds the new
+    // fingerprints of what it accepted.
+    let rewritten = Baseline::of(&again);
+    assert_eq!(rewritten.len(), Baseline::of(&before).len());
+    assert!(before
+        .findings
+        .iter()
+        .all(|f| rewritten.contains(&f.fingerprint())));
 }
