@@ -421,7 +421,7 @@ impl Fixer<'_, '_> {
                 Verdict::Fixed(format!("sets runAsNonRoot: true (it runs as UID {uid})"))
             }
             (_, Some(uid)) => {
-                if let Some(refused) = keeps_capabilities(&[c], uid) {
+                if let Some(refused) = refuse_if_adding_capabilities(&[c], uid) {
                     return refused;
                 }
                 self.set(sc_path.key("runAsUser"), Val::Int(uid));
@@ -469,7 +469,8 @@ impl Fixer<'_, '_> {
                 false => within(&f.path, &c.path.to_string()),
             })
             .collect();
-        if let Some(refused) = keeps_capabilities(&users.iter().collect::<Vec<_>>(), uid) {
+        if let Some(refused) = refuse_if_adding_capabilities(&users.iter().collect::<Vec<_>>(), uid)
+        {
             return refused;
         }
         self.set(FieldPath::parse(&f.path), Val::Int(uid));
@@ -664,7 +665,7 @@ fn sc(c: &Container) -> Option<&SecurityContext> {
 /// A refusal when a container of `users` adds capabilities: they are in effect for
 /// root, while a process of another user holds them only through file capabilities
 /// of its program, so running it as `uid` may take away what it asked for.
-fn keeps_capabilities(users: &[&ContainerRef<'_>], uid: i64) -> Option<Verdict> {
+fn refuse_if_adding_capabilities(users: &[&ContainerRef<'_>], uid: i64) -> Option<Verdict> {
     let (name, added) = users
         .iter()
         .map(|c| (c.name(), adds(c.container)))
