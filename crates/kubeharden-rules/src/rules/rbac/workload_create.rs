@@ -25,6 +25,13 @@
 //! - {apiGroups: [apps], resources: [deployments, replicasets], verbs: [get, list, watch]}
 //! - {apiGroups: [""], resources: [pods, pods/log], verbs: [get, list, watch]}
 //! ---
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: RoleBinding
+//! metadata: {name: developer-read, namespace: shop}
+//! roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: developer-read}
+//! subjects:
+//! - {kind: Group, name: shop-developers, apiGroup: rbac.authorization.k8s.io}
+//! ---
 //! apiVersion: v1
 //! kind: Namespace
 //! metadata:
