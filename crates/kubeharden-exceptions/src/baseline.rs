@@ -3,16 +3,23 @@
 //!
 //! The file is JSON, sorted, one entry per fingerprint with the rule, object and
 //! message beside it for the people who review it; only `fingerprint` is read back.
+//! Version 2 names list items by what they are (`env[TOKEN]`); a version 1 file, which
+//! named them by position (`env[1]`), is still applied, by the fingerprints it was
+//! written with, with a warning to write it again.
 
 use std::collections::BTreeMap;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use kubeharden_findings::{ScanReport, Suppression, SuppressionKind};
+use kubeharden_findings::{Finding, ScanReport, Suppression, SuppressionKind};
+use kubeharden_load::{Warning, WarningKind};
 use serde::{Deserialize, Serialize};
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+
+/// The version whose fingerprints name list items (but containers) by position.
+const POSITIONAL: u32 = 1;
 
 /// A baseline file larger than this is refused (a million findings is ~300 MB).
 const MAX_BASELINE_BYTES: u64 = 512 * 1024 * 1024;
@@ -40,6 +47,8 @@ struct Entry {
 #[derive(Clone, Debug, Default)]
 pub struct Baseline {
     entries: BTreeMap<String, Entry>,
+    /// Read from a version 1 file: its fingerprints are `Finding::legacy_fingerprint`s.
+    positional: bool,
 }
 
 /// A baseline file that could not be read or is not one.
@@ -86,7 +95,10 @@ impl Baseline {
                 (entry.fingerprint.clone(), entry)
             })
             .collect();
-        Baseline { entries }
+        Baseline {
+            entries,
+            positional: false,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -127,7 +139,7 @@ impl Baseline {
                 format!("not a kubeharden baseline: {what}"),
             )
         })?;
-        if file.version != VERSION {
+        if file.version != VERSION && file.version != POSITIONAL {
             return Err(error(
                 None,
                 format!(
@@ -141,7 +153,10 @@ impl Baseline {
             .into_iter()
             .map(|e| (e.fingerprint.clone(), e))
             .collect();
-        Ok(Baseline { entries })
+        Ok(Baseline {
+            entries,
+            positional: file.version == POSITIONAL,
+        })
     }
 
     /// Writes the baseline to `path`, sorted by fingerprint, so that it diffs well.
@@ -157,14 +172,26 @@ impl Baseline {
     }
 
     /// Suppresses the findings of `report` the baseline holds; `source` names the
-    /// baseline file in each suppression.
+    /// baseline file in each suppression. A version 1 baseline is applied by the
+    /// fingerprints it was written with, and warns that it should be written again.
     pub fn apply(&self, report: &mut ScanReport, source: &str) {
+        if self.positional {
+            report.warnings.push(Warning {
+                file: source.into(),
+                pos: None,
+                kind: WarningKind::PositionalBaseline,
+            });
+        }
         if self.entries.is_empty() {
             return;
         }
         let seen: HashSet<&str> = self.entries.keys().map(String::as_str).collect();
+        let fingerprint = match self.positional {
+            true => Finding::legacy_fingerprint,
+            false => Finding::fingerprint,
+        };
         report.suppress(|finding| {
-            seen.contains(finding.fingerprint().as_str())
+            seen.contains(fingerprint(finding).as_str())
                 .then(|| Suppression {
                     kind: SuppressionKind::Baseline,
                     reason: "known before: in the baseline".to_string(),

@@ -119,6 +119,10 @@ pub struct Finding {
     pub resource: Arc<Resource>,
     pub container: Option<String>,
     pub path: String,
+    /// `path` with its list items named by what they are (`env[TOKEN]`, not `env[1]`),
+    /// where the object's tree was at hand when it was located: the fingerprint's path.
+    #[serde(skip)]
+    pub keyed_path: Option<String>,
     pub location: Location,
     /// The other rules whose findings this one stands for: the same problem on the
     /// same object, stated once (a sensitive host path is also a host path volume).

@@ -3,16 +3,50 @@
 //! It is made of the rule, the object's identity (API group, kind, namespace, name),
 //! the container and the field path, never of a line, a column or a file name: moving
 //! an object within its file or to another file, reformatting it or reordering the
-//! documents of a stream leaves it unchanged. List indices of containers are replaced
-//! by the container's name, so reordering containers does not change it either. An
-//! audit-log alert has no object of its own: its subject takes the path's place. A
-//! Dockerfile has no identity but its file, which then stands for the name.
+//! documents of a stream leaves it unchanged. List items in the path are named by what
+//! they are, not where they stand (`Finding::keyed_path`, made where the object's tree
+//! is at hand: containers, volumes and env vars by name, mounts by path, RBAC subjects
+//! by kind, namespace and name, rules by content...), so reordering a list changes no
+//! fingerprint, and a new item put in an old one's place is new. An audit-log alert
+//! has no object of its own: its subject takes the path's place. A Dockerfile has no
+//! identity but its file, which then stands for the name.
+//!
+//! Baselines of version 1 were written with positions for every list but containers
+//! ([`Finding::legacy_fingerprint`]); they are still read, with a warning.
 
 use crate::finding::Finding;
 
 impl Finding {
-    /// `KH101|apps/Deployment/shop/web|web|spec.template.spec.containers[web].securityContext.privileged`.
+    /// `KH401|apps/Deployment/shop/web|web|spec.template.spec.containers[web].env[TOKEN].value`.
     pub fn fingerprint(&self) -> String {
+        let path = match (&self.alert, &self.keyed_path) {
+            (Some(alert), _) => alert.subject.clone(),
+            (None, Some(keyed)) => keyed.clone(),
+            (None, None) => self.positional_path(),
+        };
+        self.fingerprint_of(&path)
+    }
+
+    /// The fingerprint of version 1 baselines: list items but containers by position
+    /// (`env[1]`), which a reordered list changes, and a new item in an old one's
+    /// place inherits.
+    pub fn legacy_fingerprint(&self) -> String {
+        let path = match &self.alert {
+            Some(alert) => alert.subject.clone(),
+            None => self.positional_path(),
+        };
+        self.fingerprint_of(&path)
+    }
+
+    /// The path with its container named, and other list items by position.
+    fn positional_path(&self) -> String {
+        match self.container.as_deref() {
+            None | Some("") => self.path.clone(),
+            Some(name) => named_container(&self.path, name),
+        }
+    }
+
+    fn fingerprint_of(&self, path: &str) -> String {
         let res = &self.resource;
         // The group alone: `apps/v1` and `apps/v1beta2` name the same object.
         let group = match res.api_version.rsplit_once('/') {
@@ -24,11 +58,6 @@ impl Finding {
         let name = match res.kind.as_str() {
             "Dockerfile" if res.api_version.is_empty() => &self.location.file,
             _ => res.name.as_str(),
-        };
-        let path = match (&self.alert, container) {
-            (Some(alert), _) => alert.subject.clone(),
-            (None, "") => self.path.clone(),
-            (None, name) => named_container(&self.path, name),
         };
         format!(
             "{}|{group}/{}/{namespace}/{name}|{container}|{path}",

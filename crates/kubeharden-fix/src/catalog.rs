@@ -49,17 +49,17 @@ pub const FIXABLE: &[Fixable] = &[
     fixable(
         "KH121",
         FixKind::NoPrivilegeEscalation,
-        "sets allowPrivilegeEscalation: false (not on privileged containers or those adding SYS_ADMIN)",
+        "sets allowPrivilegeEscalation: false (not where set to true, nor on privileged containers or those adding SYS_ADMIN)",
     ),
     fixable(
         "KH122",
         FixKind::RunAsNonRoot,
-        "sets runAsNonRoot: true where runAsUser proves a non-root user, or with --run-as-user UID",
+        "sets runAsNonRoot: true where runAsUser proves a non-root user, or with --run-as-user UID (not for containers adding capabilities)",
     ),
     fixable(
         "KH123",
         FixKind::RunAsUser,
-        "replaces runAsUser: 0 with the --run-as-user UID (only when given)",
+        "replaces runAsUser: 0 with the --run-as-user UID (only when given, and not for containers adding capabilities)",
     ),
     fixable(
         "KH124",
@@ -69,12 +69,12 @@ pub const FIXABLE: &[Fixable] = &[
     fixable(
         "KH125",
         FixKind::DropAllCapabilities,
-        "adds ALL to capabilities.drop for containers that run as a non-root user",
+        "adds ALL to capabilities.drop for containers that run as a non-root user (not privileged ones)",
     ),
     fixable(
         "KH132",
         FixKind::ReadOnlyRootFilesystem,
-        "sets readOnlyRootFilesystem: true for containers that mount a writable volume",
+        "sets readOnlyRootFilesystem: true for containers that mount a writable volume themselves",
     ),
     fixable(
         "KH201",

@@ -421,6 +421,9 @@ impl Fixer<'_, '_> {
                 Verdict::Fixed(format!("sets runAsNonRoot: true (it runs as UID {uid})"))
             }
             (_, Some(uid)) => {
+                if let Some(refused) = refuse_if_adding_capabilities(&[c], uid) {
+                    return refused;
+                }
                 self.set(sc_path.key("runAsUser"), Val::Int(uid));
                 self.set(sc_path.key("runAsNonRoot"), Val::Bool(true));
                 Verdict::Fixed(format!("sets runAsUser: {uid} (--run-as-user) and runAsNonRoot: true"))
@@ -453,12 +456,32 @@ impl Fixer<'_, '_> {
         let Some(uid) = self.options.run_as_user else {
             return refuse("it runs as root on purpose (runAsUser: 0); pass --run-as-user UID if its image works as another user");
         };
+        // The containers whose user the value decides: its own, or the pod's that
+        // set none of their own.
+        let pod_level = f
+            .path
+            .starts_with(&self.pod_sc_path("runAsUser").to_string());
+        let users: Vec<ContainerRef<'_>> = self
+            .w
+            .containers()
+            .filter(|c| match pod_level {
+                true => sc(c.container).and_then(|s| s.run_as_user).is_none(),
+                false => within(&f.path, &c.path.to_string()),
+            })
+            .collect();
+        if let Some(refused) = refuse_if_adding_capabilities(&users.iter().collect::<Vec<_>>(), uid)
+        {
+            return refused;
+        }
         self.set(FieldPath::parse(&f.path), Val::Int(uid));
         Verdict::Fixed(format!("replaces runAsUser: 0 with {uid} (--run-as-user)"))
     }
 
     fn no_escalation(&mut self, c: &ContainerRef<'_>) -> Verdict {
         let s = sc(c.container);
+        if s.and_then(|s| s.allow_privilege_escalation) == Some(true) {
+            return refuse("it sets allowPrivilegeEscalation: true, a choice of its author (setuid programs such as sudo or ping need it); set it to false by hand once it runs without");
+        }
         if s.and_then(|s| s.privileged) == Some(true) {
             return refuse("the container is privileged, and the API server refuses allowPrivilegeEscalation: false with privileged: true; remove privileged first");
         }
@@ -480,6 +503,9 @@ impl Fixer<'_, '_> {
             return refuse(
                 "the container asks for this capability; remove it by hand if it does not need it",
             );
+        }
+        if sc(c.container).and_then(|s| s.privileged) == Some(true) {
+            return refuse("the container is privileged, and has every capability whatever drop says, so drop: [ALL] would only look safe; remove privileged first");
         }
         if !self.non_root_after(c) {
             return refuse("it may run as root, and root processes use default capabilities (CHOWN, SETUID, NET_BIND_SERVICE...); prove a non-root user first (runAsUser, or --run-as-user)");
@@ -634,6 +660,20 @@ fn seg_text(seg: &kubeharden_yaml::Seg) -> String {
 
 fn sc(c: &Container) -> Option<&SecurityContext> {
     c.security_context.as_ref()
+}
+
+/// A refusal when a container of `users` adds capabilities: they are in effect for
+/// root, while a process of another user holds them only through file capabilities
+/// of its program, so running it as `uid` may take away what it asked for.
+fn refuse_if_adding_capabilities(users: &[&ContainerRef<'_>], uid: i64) -> Option<Verdict> {
+    let (name, added) = users
+        .iter()
+        .map(|c| (c.name(), adds(c.container)))
+        .find(|(_, added)| !added.is_empty())?;
+    Some(refuse(format!(
+        "container {name} adds capabilities ({}), which a process has in effect as root but as user {uid} (--run-as-user) only through file capabilities of its program; set its user by hand once it works without root",
+        added.join(", ")
+    )))
 }
 
 fn adds(c: &Container) -> Vec<String> {

@@ -141,6 +141,8 @@ pub enum WarningKind {
     ExpiredException { expired: String },
     /// An exception that matched no finding (`--report-unused-exceptions`).
     UnusedException,
+    /// A baseline of version 1, whose fingerprints name list items by position.
+    PositionalBaseline,
 }
 
 impl fmt::Display for WarningKind {
@@ -157,6 +159,9 @@ impl fmt::Display for WarningKind {
             WarningKind::UnusedException => {
                 f.write_str("exception matched no finding: remove it, or narrow what it names")
             }
+            WarningKind::PositionalBaseline => f.write_str(
+                "baseline version 1 names env vars, volumes, ports, subjects and other list items by position, so a new item in an old one's place passes for it: write it again with --write-baseline",
+            ),
         }
     }
 }

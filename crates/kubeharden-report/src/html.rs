@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use base64::Engine as _;
-use kubeharden_findings::{Finding, RuleInfo, Severity};
+use kubeharden_findings::{Finding, Fix, Severity};
 
 use crate::summary::{Score, Section, Summary};
 use crate::Report;
@@ -37,16 +37,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-/// The rule documentation's `## Fix` paragraph, as plain text.
-pub fn fix_of(doc: &str) -> &str {
-    let Some(start) = doc.find("## Fix") else {
-        return "";
-    };
-    let rest = &doc[start + "## Fix".len()..];
-    let end = rest.find("\n## ").unwrap_or(rest.len());
-    rest[..end].trim()
 }
 
 /// Escaped text with Markdown's `code` spans as `<code>`.
@@ -299,8 +289,12 @@ fn findings(page: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
         "<table id=\"findings-table\"><thead><tr><th>Severity</th><th>Rule</th><th>Resource</th>\
          <th>Location</th><th>Message, guidance and fix</th></tr></thead>\n",
     );
-    let infos: std::collections::BTreeMap<&str, &RuleInfo> =
-        summary.rules.iter().map(|r| (r.info.id, r.info)).collect();
+    // Each rule's fix, read once: its line and its YAML.
+    let fixes: std::collections::BTreeMap<&str, Fix> = summary
+        .rules
+        .iter()
+        .filter_map(|r| Some((r.info.id, r.info.fix()?)))
+        .collect();
     // By section, then rule, then resource: the order the page groups them in.
     let mut ordered: Vec<(Section, &Finding)> = report
         .scan
@@ -325,16 +319,21 @@ fn findings(page: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
             );
             current = Some(section);
         }
-        let fix = match &f.fix {
-            Some(own) => own.as_str(),
-            None => infos.get(f.rule_id).map(|i| fix_of(i.doc)).unwrap_or(""),
-        };
-        finding_row(page, f, section, fix);
+        // The finding's own line where it has one (which of the fields it has wrong);
+        // the rule's snippet shows them all.
+        let rule_fix = fixes.get(f.rule_id);
+        let line = f
+            .fix
+            .as_deref()
+            .or(rule_fix.map(|x| x.summary.as_str()))
+            .unwrap_or("");
+        let snippet = rule_fix.and_then(|x| x.snippet.as_deref());
+        finding_row(page, f, section, (line, snippet));
     }
     page.push_str("</tbody></table></section>\n");
 }
 
-fn finding_row(page: &mut String, f: &Finding, section: Section, fix: &str) {
+fn finding_row(page: &mut String, f: &Finding, section: Section, fix: (&str, Option<&str>)) {
     let resource = f.resource.to_string();
     let loc = location(f);
     let search = format!(
@@ -350,14 +349,17 @@ fn finding_row(page: &mut String, f: &Finding, section: Section, fix: &str) {
             escape(&f.guidance.join(", "))
         )
     };
-    let fix = if fix.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<details class=\"fix\"><summary>Fix</summary><p>{}</p><p class=\"explain\">kubeharden explain {}</p></details>",
-            with_code(fix),
+    let fix = match fix {
+        ("", None) => String::new(),
+        (line, snippet) => format!(
+            "<details class=\"fix\"><summary>Fix</summary><p>{}</p>{}<p class=\"explain\">kubeharden explain {}</p></details>",
+            with_code(line),
+            snippet.map_or(String::new(), |yaml| format!(
+                "<pre class=\"snippet\"><code>{}</code></pre>",
+                escape(yaml)
+            )),
             f.rule_id
-        )
+        ),
     };
     let _ = writeln!(
         page,
@@ -449,13 +451,10 @@ mod tests {
     }
 
     #[test]
-    fn the_fix_is_the_docs_fix_section() {
-        let doc = "## What it does\nx\n## Fix\nRemove `privileged: true`.\n\n## Notes\nz";
-        assert_eq!(fix_of(doc), "Remove `privileged: true`.");
+    fn code_spans_become_code() {
         assert_eq!(
-            with_code(fix_of(doc)),
+            with_code("Remove `privileged: true`."),
             "Remove <code>privileged: true</code>."
         );
-        assert_eq!(fix_of("no fix"), "");
     }
 }

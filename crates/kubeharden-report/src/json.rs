@@ -40,6 +40,7 @@ impl<'a> JsonWarning<'a> {
                 WarningKind::InvalidUtf8 { .. } => "invalid_utf8",
                 WarningKind::ExpiredException { .. } => "expired_exception",
                 WarningKind::UnusedException => "unused_exception",
+                WarningKind::PositionalBaseline => "positional_baseline",
             },
             message: w.kind.to_string(),
         }

@@ -271,7 +271,7 @@ fn result(f: &Finding, rules: &[&RuleInfo]) -> Value {
         "level": level(f.severity),
         "message": { "text": format!("{}: {} ({})", f.title, f.message, f.path) },
         "locations": [finding_location(f, &logical)],
-        "partialFingerprints": { "kubeharden/v2": f.fingerprint() },
+        "partialFingerprints": { "kubeharden/v3": f.fingerprint() },
         "properties": properties,
     })
 }

@@ -80,6 +80,8 @@ pub(crate) struct NodeViolation {
     pub file: std::sync::Arc<str>,
     pub pos: Pos,
     pub path: FieldPath,
+    /// The path with list items named (`crate::list_keys`), where the tree was at hand.
+    pub keyed_path: Option<String>,
     pub message: String,
     pub grade: Grade,
 }
@@ -117,10 +119,28 @@ impl NodeOut {
             file: file.clone(),
             pos,
             path,
+            keyed_path: None,
             // Messages quote flag values, whose URLs may carry a password.
             message: crate::support::node::redact_urls(&message.into()),
             grade: Grade::default(),
         })
+    }
+
+    /// A problem at `path` of a node file whose tree is `root` (a kubeconfig, an audit
+    /// policy): located in it, and its list items named for the fingerprint.
+    pub fn at_in(
+        &mut self,
+        what: (&str, &str),
+        file: &std::sync::Arc<str>,
+        root: &Node,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) -> Tag<'_> {
+        let keyed_path = crate::list_keys::keyed_path(root, &path);
+        self.at(what, file, root.locate(&path).pos, path, message);
+        let last = self.violations.len() - 1;
+        self.violations[last].keyed_path = Some(keyed_path);
+        Tag(&mut self.violations[last].grade)
     }
 
     /// A setting that cannot be judged because `file`, which holds it, could not be
@@ -185,6 +205,8 @@ impl<'a> ClusterCtx<'a> {
 pub(crate) struct ClusterViolation {
     pub origin: Origin,
     pub path: FieldPath,
+    /// The path with list items named (`crate::list_keys`), where the tree was at hand.
+    pub keyed_path: Option<String>,
     pub pos: Pos,
     pub container: Option<String>,
     pub message: String,
@@ -225,6 +247,7 @@ impl ClusterOut {
         let pos = root.locate(&path).pos;
         self.push(ClusterViolation {
             origin: origin.clone(),
+            keyed_path: Some(crate::list_keys::keyed_path(root, &path)),
             path,
             pos,
             container: None,
@@ -243,6 +266,7 @@ impl ClusterOut {
     pub fn at_pod_labels(&mut self, pod: &PodEntry, message: impl Into<String>) -> Tag<'_> {
         self.push(ClusterViolation {
             origin: pod.origin.clone(),
+            keyed_path: None,
             path: pod.labels_path.clone(),
             pos: pod.labels_pos,
             container: None,
@@ -261,6 +285,7 @@ impl ClusterOut {
     ) -> Tag<'_> {
         self.push(ClusterViolation {
             origin: pod.origin.clone(),
+            keyed_path: None,
             path,
             pos,
             container: None,

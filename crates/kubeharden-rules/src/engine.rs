@@ -220,13 +220,14 @@ pub(crate) fn node_finding(rule: &RuleEntry, v: crate::context::NodeViolation) -
         line: v.pos.line,
         column: v.pos.col,
     };
-    let finding = new_finding(
+    let mut finding = new_finding(
         rule.def,
         std::sync::Arc::new(resource),
         location,
         v.path.to_string(),
         v.message,
     );
+    finding.keyed_path = v.keyed_path;
     graded(finding, v.grade)
 }
 
@@ -291,6 +292,7 @@ fn locate_cluster(rule: &RuleEntry, v: ClusterViolation) -> Finding {
         v.message,
     );
     finding.container = v.container;
+    finding.keyed_path = v.keyed_path;
     finding.helm_source = v.origin.helm_source;
     graded(finding, v.grade)
 }
@@ -309,6 +311,7 @@ fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Fi
         v.path.to_string(),
         v.message,
     );
+    finding.keyed_path = Some(crate::list_keys::keyed_path(&object.root, &v.path));
     finding.container = v.container;
     finding.helm_source = object.helm_source.clone();
     finding.requires = v.requires;

@@ -26,6 +26,7 @@ pub(crate) fn new_finding(
         resource,
         container: None,
         path,
+        keyed_path: None,
         location,
         covers: Vec::new(),
         fix: None,

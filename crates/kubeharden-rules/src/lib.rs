@@ -15,6 +15,7 @@ mod enforcement;
 mod engine;
 mod finding;
 pub mod inline;
+mod list_keys;
 mod merge;
 mod reads;
 mod redact;

@@ -64,17 +64,39 @@ impl FieldPath {
     }
 }
 
-impl fmt::Display for FieldPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl FieldPath {
+    /// The path as text, with the list item of segment `i` written as `[name]` where
+    /// `name(i)` gives one, as `[n]` otherwise: `spec.containers[web].env[TOKEN]`.
+    pub fn to_string_naming<'a>(&self, name: impl Fn(usize) -> Option<&'a str>) -> String {
+        let mut text = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write_naming(&mut text, name);
+        text
+    }
+
+    fn write_naming<'a>(
+        &self,
+        f: &mut impl fmt::Write,
+        name: impl Fn(usize) -> Option<&'a str>,
+    ) -> fmt::Result {
         for (i, seg) in self.0.iter().enumerate() {
             match seg {
-                Seg::Index(n) => write!(f, "[{n}]")?,
+                Seg::Index(n) => match name(i) {
+                    Some(item) => write!(f, "[{item}]")?,
+                    None => write!(f, "[{n}]")?,
+                },
                 Seg::Key(k) if k.contains(['.', '[', ']', '/']) => write!(f, "[{k:?}]")?,
                 Seg::Key(k) if i == 0 => f.write_str(k)?,
                 Seg::Key(k) => write!(f, ".{k}")?,
             }
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_naming(f, |_| None)
     }
 }
 

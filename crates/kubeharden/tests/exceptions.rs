@@ -334,7 +334,7 @@ fn inline_exceptions_and_sarif_suppressions() {
         [("external", "legacy"), ("inSource", "needs the GPU")]
     );
     for r in results {
-        let fp = r["partialFingerprints"]["kubeharden/v2"].as_str().unwrap();
+        let fp = r["partialFingerprints"]["kubeharden/v3"].as_str().unwrap();
         assert!(fp.starts_with("KH101|apps/Deployment/shop/"), "{fp}");
     }
 

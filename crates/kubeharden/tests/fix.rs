@@ -129,7 +129,7 @@ fn in_place_fixes_of_the_example_scan_clean_and_keep_the_text() {
         .map(|f| f["rule_id"].as_str().unwrap())
         .collect();
     for rule in [
-        "KH121", "KH122", "KH123", "KH124", "KH125", "KH201", "KH202", "KH402", "KH511",
+        "KH121", "KH122", "KH124", "KH125", "KH201", "KH202", "KH402", "KH511",
     ] {
         assert!(rules.contains(rule), "{rule} fixed nowhere: {rules:?}");
     }
@@ -159,6 +159,15 @@ fn in_place_fixes_of_the_example_scan_clean_and_keep_the_text() {
             .unwrap_or_else(|| panic!("{rule} on {name} not refused"))
     };
     assert!(why("KH121", "fetch").contains("privileged"));
+    // api runs as root (the pod's runAsUser: 0) and adds NET_ADMIN: as another user
+    // it would not hold it.
+    let pod_root = refused.iter().find(|f| f["rule_id"] == "KH123").unwrap();
+    let detail = pod_root["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("container api adds capabilities (NET_ADMIN, SYS_PTRACE)"),
+        "{detail}"
+    );
+    assert!(why("KH121", "api").contains("allowPrivilegeEscalation: true"));
     assert!(why("KH132", "web").contains("no writable volume"));
     assert!(why("KH132", "toolbox").contains("no writable volume"));
     // The rest of what remains is what fix does not cover (or refused), and exit 1 says so.
@@ -238,6 +247,149 @@ fn patches_build_with_kustomize_and_scan_clean() {
             !now.contains(&(rule, object, container, path)),
             "still there after kustomize: {f}"
         );
+    }
+}
+
+/// Containers whose fixes would change what they were declared to do: an explicit
+/// `allowPrivilegeEscalation: true`, capabilities a new user would not hold, a
+/// privileged container's pointless `drop: [ALL]`, and a read-only root filesystem
+/// for a container whose only writable volume is another container's (or read-only).
+const UNSAFE: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: risky, namespace: shop}
+spec:
+  template:
+    spec:
+      volumes:
+      - {name: cache, emptyDir: {}}
+      containers:
+      - name: web
+        image: nginx:1.25
+        securityContext: {allowPrivilegeEscalation: true, runAsUser: 1000}
+      - name: sidecar
+        image: envoy:1.30
+        securityContext: {runAsUser: 1000}
+        volumeMounts:
+        - {name: cache, mountPath: /cache}
+      - name: reader
+        image: reader:1
+        securityContext: {runAsUser: 1000}
+        volumeMounts:
+        - {name: cache, mountPath: /cache, readOnly: true}
+      - name: netadmin
+        image: tools:1
+        securityContext:
+          capabilities: {add: [NET_ADMIN]}
+      - name: binder
+        image: proxy:1
+        securityContext:
+          runAsUser: 0
+          capabilities: {add: [NET_BIND_SERVICE]}
+      - name: priv
+        image: priv:1
+        securityContext: {privileged: true, runAsUser: 1000}
+      - name: rooted
+        image: app:1
+        securityContext: {runAsUser: 0}
+"#;
+
+/// The verdict and detail of `rule`'s fix on `container`.
+fn verdict_of(report: &Value, rule: &str, container: &str) -> (String, String) {
+    let found = report["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == rule && f["container"] == container)
+        .unwrap_or_else(|| panic!("no {rule} on {container}: {report:#}"));
+    let text = |k: &str| found[k].as_str().unwrap().to_string();
+    (text("verdict"), text("detail"))
+}
+
+/// The lines of container `name` in a patch: from its `- name:` to the next one.
+fn container_block<'a>(patch: &'a str, name: &str) -> &'a str {
+    let start = patch.find(&format!("- name: {name}\n")).unwrap_or_else(|| {
+        panic!("no container {name} in the patch:\n{patch}");
+    });
+    let rest = &patch[start + 2..];
+    &rest[..rest.find("- name: ").unwrap_or(rest.len())]
+}
+
+#[test]
+fn fix_refuses_what_it_cannot_prove_safe_in_both_modes() {
+    for mode in ["--in-place", "--output-dir=fixes"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("app.yaml"), UNSAFE).unwrap();
+        let mut args = vec![mode, "app.yaml"];
+        args.extend_from_slice(VALUES);
+        let report = fix(dir.path(), &args);
+        let refused = |rule: &str, container: &str, why: &str| {
+            let (verdict, detail) = verdict_of(&report, rule, container);
+            assert_eq!(verdict, "refused", "{mode} {rule} {container}: {detail}");
+            assert!(detail.contains(why), "{mode} {rule} {container}: {detail}");
+        };
+        refused("KH121", "web", "allowPrivilegeEscalation: true");
+        refused("KH122", "netadmin", "adds capabilities (NET_ADMIN)");
+        refused("KH123", "binder", "adds capabilities (NET_BIND_SERVICE)");
+        refused("KH125", "priv", "privileged");
+        refused("KH125", "netadmin", "may run as root");
+        refused("KH132", "web", "no writable volume");
+        refused("KH132", "reader", "no writable volume");
+        assert_eq!(verdict_of(&report, "KH132", "sidecar").0, "fixed");
+        assert_eq!(verdict_of(&report, "KH121", "sidecar").0, "fixed");
+        assert_eq!(verdict_of(&report, "KH123", "rooted").0, "fixed");
+
+        if mode == "--in-place" {
+            // The written file keeps what was refused, and a scan still finds it.
+            let text = std::fs::read_to_string(dir.path().join("app.yaml")).unwrap();
+            assert!(text.contains("allowPrivilegeEscalation: true"), "{text}");
+            assert!(text.contains("runAsUser: 0\n"), "{text}");
+            let now = scan_keys(dir.path(), &["app.yaml"]);
+            let left =
+                |rule: &str, c: &str| now.iter().any(|k| k.0 == rule && k.3 == format!("{c:?}"));
+            for (rule, c) in [
+                ("KH121", "web"),
+                ("KH122", "netadmin"),
+                ("KH123", "binder"),
+                ("KH125", "priv"),
+                ("KH132", "web"),
+                ("KH132", "reader"),
+            ] {
+                assert!(left(rule, c), "{rule} on {c} gone: {text}");
+            }
+            assert!(!left("KH132", "sidecar"), "{text}");
+        } else {
+            let patch = report["patches"][0]["text"].as_str().unwrap();
+            assert!(
+                !container_block(patch, "web").contains("allowPrivilegeEscalation"),
+                "{patch}"
+            );
+            assert!(
+                !container_block(patch, "web").contains("readOnlyRootFilesystem"),
+                "{patch}"
+            );
+            assert!(
+                !container_block(patch, "reader").contains("readOnlyRootFilesystem"),
+                "{patch}"
+            );
+            assert!(
+                container_block(patch, "sidecar").contains("readOnlyRootFilesystem: true"),
+                "{patch}"
+            );
+            assert!(
+                !patch.contains("- name: netadmin")
+                    || !container_block(patch, "netadmin").contains("runAsUser"),
+                "{patch}"
+            );
+            assert!(
+                !container_block(patch, "binder").contains("runAsUser"),
+                "{patch}"
+            );
+            assert!(
+                !patch.contains("- name: priv\n")
+                    || !container_block(patch, "priv").contains("drop"),
+                "{patch}"
+            );
+        }
     }
 }
 

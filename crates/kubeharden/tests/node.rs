@@ -260,6 +260,20 @@ fn users_kubeconfigs_are_examined() {
         text.contains("KH751 home/alice/.kube/config:15:5 users[0].user.token: kubeconfig user \"alice\" uses a bearer token (redacted)"),
         "{text}"
     );
+    // Its fingerprint names the user, not its place in the list.
+    let fingerprints: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "KH751")
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    assert!(
+        fingerprints
+            .iter()
+            .any(|f| f.ends_with("|users[alice].user.token")),
+        "{fingerprints:?}"
+    );
     // bob's kubeconfig has no `kind`, as kubectl allows, and runs the aws CLI.
     assert!(
         text.contains("KH751 home/bob/.kube/config:16:5 users[0].user.exec: kubeconfig user \"arn:aws:eks:eu-west-1:111122223333:cluster/prod\" uses an exec plugin (aws)"),

@@ -297,6 +297,25 @@ fn markdown_and_html_keep_hostile_input_as_text() {
     }
 }
 
+#[test]
+fn html_findings_show_the_fix_line_and_its_yaml() {
+    let example = common::root().join("examples/insecure");
+    let (_, html) = kubeharden(&["scan", example.to_str().unwrap(), "--format", "html"]);
+    // KH101's row: its line, then its snippet as preformatted YAML.
+    let row = html
+        .split("<tr class=\"finding\"")
+        .find(|row| row.contains("data-rule=\"KH101\""))
+        .expect("a KH101 row");
+    assert!(
+        row.contains("<p>Remove <code>privileged: true</code>."),
+        "{row}"
+    );
+    assert!(
+        row.contains("<pre class=\"snippet\"><code>securityContext:\n  privileged: false\n"),
+        "{row}"
+    );
+}
+
 /// Headless Chromium, or `None` once the skip has been reported.
 fn chromium() -> Option<PathBuf> {
     kubeharden_testkit::tool("chromium", "the HTML report is not rendered in a browser")

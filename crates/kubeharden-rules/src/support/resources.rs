@@ -83,6 +83,12 @@ pub(crate) fn combine(kept: &mut Finding, others: &[Finding]) {
     let path = all.iter().skip(1).fold(kept.path.clone(), |path, f| {
         crate::merge::common_parent(&path, &f.path)
     });
+    // The fingerprint's path is the same field's, its list items named.
+    let keyed_path = kept.keyed_path.clone().and_then(|first| {
+        all.iter().skip(1).try_fold(first, |path, f| {
+            Some(crate::merge::common_parent(&path, f.keyed_path.as_deref()?))
+        })
+    });
     let location = all.iter().map(|f| f.location.clone()).min();
     let Some((last, rest)) = names.split_last() else {
         return;
@@ -97,6 +103,7 @@ pub(crate) fn combine(kept: &mut Finding, others: &[Finding]) {
         if names.len() == 1 { "it" } else { "them" }
     );
     kept.path = path;
+    kept.keyed_path = keyed_path;
     if let Some(location) = location {
         kept.location = location;
     }

@@ -9,6 +9,10 @@
 //!
 //! ## Fix
 //! Remove the grant to the anonymous group (`kubeharden scan` finds it as KH610) and set `--anonymous-auth=false`.
+//!
+//! No YAML snippet: this rule reports what happened, from the audit log; the response
+//! is to investigate the identity and objects it names, and the fix, if any, is on them
+//! (their rules show it).
 
 use crate::prelude::*;
 #[allow(unused_imports)]

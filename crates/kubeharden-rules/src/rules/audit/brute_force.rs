@@ -9,6 +9,10 @@
 //!
 //! ## Fix
 //! Block the address, check which accounts were tried, rotate credentials that might be weak, and keep anonymous and token-file authentication off.
+//!
+//! No YAML snippet: this rule reports what happened, from the audit log; the response
+//! is to investigate the identity and objects it names, and the fix, if any, is on them
+//! (their rules show it).
 
 use crate::prelude::*;
 #[allow(unused_imports)]

@@ -9,6 +9,10 @@
 //!
 //! ## Fix
 //! Verify the workload. System add-ons should be installed by their operators or the platform pipeline.
+//!
+//! No YAML snippet: this rule reports what happened, from the audit log; the response
+//! is to investigate the identity and objects it names, and the fix, if any, is on them
+//! (their rules show it).
 
 use crate::prelude::*;
 #[allow(unused_imports)]

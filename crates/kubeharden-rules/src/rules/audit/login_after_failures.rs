@@ -9,6 +9,10 @@
 //!
 //! ## Fix
 //! Treat the account as compromised: disable it, rotate its credentials, and review what it did after the success.
+//!
+//! No YAML snippet: this rule reports what happened, from the audit log; the response
+//! is to investigate the identity and objects it names, and the fix, if any, is on them
+//! (their rules show it).
 
 use crate::prelude::*;
 #[allow(unused_imports)]

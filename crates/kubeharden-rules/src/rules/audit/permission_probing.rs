@@ -9,6 +9,10 @@
 //!
 //! ## Fix
 //! Find where the credential is used from; if not expected, revoke it.
+//!
+//! No YAML snippet: this rule reports what happened, from the audit log; the response
+//! is to investigate the identity and objects it names, and the fix, if any, is on them
+//! (their rules show it).
 
 use crate::prelude::*;
 #[allow(unused_imports)]

@@ -13,6 +13,10 @@
 //!
 //! ## Fix
 //! Fix the pod's security context so it meets the level (or move it to a namespace whose level allows it, with the reason written down), then set `pod-security.kubernetes.io/enforce` on the namespace.
+//!
+//! No YAML snippet: this rule reports what happened, from the audit log; the response
+//! is to investigate the identity and objects it names, and the fix, if any, is on them
+//! (their rules show it).
 
 use crate::prelude::*;
 #[allow(unused_imports)]

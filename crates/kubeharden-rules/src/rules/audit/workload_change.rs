@@ -14,6 +14,10 @@
 //!
 //! ## Fix
 //! Check that the change came from the release process. Let only the deploying identity (a CI service account) write workloads, and keep the audit policy at level `Request` for `apps` writes so image changes are logged.
+//!
+//! No YAML snippet: this rule reports what happened, from the audit log; the response
+//! is to investigate the identity and objects it names, and the fix, if any, is on them
+//! (their rules show it).
 
 use crate::prelude::*;
 #[allow(unused_imports)]

@@ -22,6 +22,14 @@
 //! ## Fix
 //! Remove the snippet (most have a dedicated annotation), and keep
 //! `allow-snippet-annotations: "false"` in the controller ConfigMap.
+//! ```yaml
+//! # the controller's ConfigMap
+//! apiVersion: v1
+//! kind: ConfigMap
+//! metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+//! data:
+//!   allow-snippet-annotations: "false"
+//! ```
 
 use crate::prelude::*;
 

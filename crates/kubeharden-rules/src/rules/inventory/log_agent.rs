@@ -11,6 +11,26 @@
 //!
 //! ## Fix
 //! Run a log agent as a DaemonSet on every node (tolerating the control-plane taints), reading `/var/log/pods` through a read-only hostPath and sending to a log store outside the cluster.
+//! ```yaml
+//! apiVersion: apps/v1
+//! kind: DaemonSet
+//! metadata: {name: log-agent, namespace: logging}
+//! spec:
+//!   selector: {matchLabels: {app: log-agent}}
+//!   template:
+//!     metadata: {labels: {app: log-agent}}
+//!     spec:
+//!       tolerations:
+//!       - {key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}
+//!       containers:
+//!       - name: agent
+//!         image: fluent/fluent-bit:3.1.9
+//!         volumeMounts:
+//!         - {name: pods, mountPath: /var/log/pods, readOnly: true}
+//!       volumes:
+//!       - name: pods
+//!         hostPath: {path: /var/log/pods}
+//! ```
 
 use super::{report_on_cluster, running, why_not_whole};
 use crate::prelude::*;

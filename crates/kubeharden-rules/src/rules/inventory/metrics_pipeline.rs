@@ -11,6 +11,9 @@
 //!
 //! ## Fix
 //! Install metrics-server (it also feeds `kubectl top` and autoscaling) and a Prometheus-compatible pipeline that keeps the history and alerts on deviations.
+//!
+//! No YAML snippet: the fix is to install metrics-server and a monitoring stack from
+//! their projects' manifests or charts, not a change to the scanned objects.
 
 use super::{report_on_cluster, running, why_not_whole};
 use crate::prelude::*;

@@ -16,6 +16,9 @@
 //!
 //! ## Fix
 //! Drain and upgrade the node (or replace it from a current image) to a maintained kubelet and runtime, one minor at a time, within three minors of the API server.
+//!
+//! No YAML snippet: an upgrade of the node's kubelet and runtime, not a change to a
+//! manifest.
 
 use crate::prelude::*;
 use crate::support::releases::{releases, Version};

@@ -17,6 +17,8 @@
 //!
 //! ## Fix
 //! Upgrade the control plane to the newest patch of a maintained minor, one minor at a time (`kubeadm upgrade`, or the managed service's upgrade), then the nodes within the version-skew policy.
+//!
+//! No YAML snippet: an upgrade of the control plane, not a change to a manifest.
 
 use crate::prelude::*;
 use crate::support::releases::{releases, Version};

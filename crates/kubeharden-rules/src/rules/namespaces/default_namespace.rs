@@ -17,6 +17,19 @@
 //! ## Fix
 //! Create a namespace for the application, with its own policies and quotas, and
 //! deploy there.
+//! ```yaml
+//! apiVersion: v1
+//! kind: Namespace
+//! metadata:
+//!   name: shop
+//!   labels:
+//!     pod-security.kubernetes.io/enforce: restricted
+//! ---
+//! # the workload
+//! metadata:
+//!   name: web
+//!   namespace: shop
+//! ```
 
 use crate::prelude::*;
 

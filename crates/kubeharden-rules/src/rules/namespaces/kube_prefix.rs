@@ -16,6 +16,12 @@
 //!
 //! ## Fix
 //! Rename the namespace, e.g. `monitoring`.
+//! ```yaml
+//! apiVersion: v1
+//! kind: Namespace
+//! metadata:
+//!   name: monitoring
+//! ```
 
 use crate::prelude::*;
 

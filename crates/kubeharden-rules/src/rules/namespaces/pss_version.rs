@@ -17,6 +17,12 @@
 //!
 //! ## Fix
 //! `pod-security.kubernetes.io/enforce-version: latest` (or the cluster's version).
+//! ```yaml
+//! metadata:
+//!   labels:
+//!     pod-security.kubernetes.io/enforce: restricted
+//!     pod-security.kubernetes.io/enforce-version: latest
+//! ```
 
 use crate::prelude::*;
 

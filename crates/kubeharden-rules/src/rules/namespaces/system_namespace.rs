@@ -19,6 +19,11 @@
 //!
 //! ## Fix
 //! Move the workload into an application namespace.
+//! ```yaml
+//! metadata:
+//!   name: reporting
+//!   namespace: reporting      # an application namespace, not kube-system
+//! ```
 
 use crate::prelude::*;
 

@@ -19,6 +19,11 @@
 //!
 //! ## Fix
 //! Correct the selector, or delete the policy.
+//! ```yaml
+//! spec:
+//!   podSelector:
+//!     matchLabels: {app: web}   # labels the pods carry
+//! ```
 
 use crate::prelude::*;
 

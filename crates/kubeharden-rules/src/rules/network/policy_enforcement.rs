@@ -26,6 +26,9 @@
 //! Install a plugin that enforces NetworkPolicy, or add one beside flannel (Canal:
 //! Calico for policy, flannel for the network), or enable the AWS VPC CNI's network
 //! policy agent.
+//!
+//! No YAML snippet: the fix is to install or configure a network plugin, with its own
+//! project's manifests, not a change to the scanned objects.
 
 use crate::prelude::*;
 use kubeharden_cluster::plugins::network_plugins;

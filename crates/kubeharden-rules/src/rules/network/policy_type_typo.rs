@@ -16,6 +16,11 @@
 //!
 //! ## Fix
 //! Rename the field to `policyTypes`.
+//! ```yaml
+//! spec:
+//!   podSelector: {}
+//!   policyTypes: [Egress]
+//! ```
 
 use crate::prelude::*;
 

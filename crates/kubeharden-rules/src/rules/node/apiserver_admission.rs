@@ -11,6 +11,15 @@
 //!
 //! ## Fix
 //! `--enable-admission-plugins=NodeRestriction` and no `--disable-admission-plugins` for the plugins above.
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-apiserver.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-apiserver
+//!     command:
+//!     - kube-apiserver
+//!     - --enable-admission-plugins=NodeRestriction
+//! ```
 
 use kubeharden_node::ComponentKind;
 

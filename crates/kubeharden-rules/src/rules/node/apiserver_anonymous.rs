@@ -13,6 +13,15 @@
 //!
 //! ## Fix
 //! Add `--anonymous-auth=false` (health checks can use an authenticated probe or the `AuthenticationConfiguration` anonymous conditions).
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-apiserver.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-apiserver
+//!     command:
+//!     - kube-apiserver
+//!     - --anonymous-auth=false
+//! ```
 
 use kubeharden_node::ComponentKind;
 

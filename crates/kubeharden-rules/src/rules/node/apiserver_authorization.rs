@@ -16,6 +16,15 @@
 //!
 //! ## Fix
 //! `--authorization-mode=Node,RBAC`.
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-apiserver.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-apiserver
+//!     command:
+//!     - kube-apiserver
+//!     - --authorization-mode=Node,RBAC
+//! ```
 
 use std::sync::Arc;
 

@@ -11,6 +11,18 @@
 //!
 //! ## Fix
 //! `--etcd-servers=https://...` with `--etcd-cafile`, `--etcd-certfile`, `--etcd-keyfile`.
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-apiserver.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-apiserver
+//!     command:
+//!     - kube-apiserver
+//!     - --etcd-servers=https://127.0.0.1:2379
+//!     - --etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt
+//!     - --etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt
+//!     - --etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key
+//! ```
 
 use kubeharden_node::ComponentKind;
 

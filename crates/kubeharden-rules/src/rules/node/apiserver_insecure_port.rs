@@ -17,6 +17,15 @@
 //!
 //! ## Fix
 //! `--insecure-port=0`, and upgrade: these versions are long out of support.
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-apiserver.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-apiserver
+//!     command:
+//!     - kube-apiserver
+//!     - --insecure-port=0
+//! ```
 
 use kubeharden_node::ComponentKind;
 

@@ -11,6 +11,15 @@
 //!
 //! ## Fix
 //! `--profiling=false`.
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-apiserver.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-apiserver
+//!     command:
+//!     - kube-apiserver
+//!     - --profiling=false
+//! ```
 
 use kubeharden_node::ComponentKind;
 

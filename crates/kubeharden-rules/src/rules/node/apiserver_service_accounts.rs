@@ -11,6 +11,16 @@
 //!
 //! ## Fix
 //! Remove `--service-account-lookup=false` and set `--service-account-key-file`.
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-apiserver.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-apiserver
+//!     command:
+//!     - kube-apiserver
+//!     - --service-account-key-file=/etc/kubernetes/pki/sa.pub
+//!     # and no --service-account-lookup=false
+//! ```
 
 use kubeharden_node::ComponentKind;
 

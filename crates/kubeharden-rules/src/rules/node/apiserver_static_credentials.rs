@@ -11,6 +11,18 @@
 //!
 //! ## Fix
 //! Remove the flag; authenticate with client certificates or OIDC.
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-apiserver.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-apiserver
+//!     command:
+//!     - kube-apiserver
+//!     - --client-ca-file=/etc/kubernetes/pki/ca.crt
+//!     - --oidc-issuer-url=https://issuer.example.com
+//!     - --oidc-client-id=kubernetes
+//!     # and no --token-auth-file or --basic-auth-file
+//! ```
 
 use kubeharden_node::ComponentKind;
 

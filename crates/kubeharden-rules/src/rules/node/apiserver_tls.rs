@@ -11,6 +11,18 @@
 //!
 //! ## Fix
 //! Set the certificate flags (kubeadm does) and `--tls-min-version=VersionTLS12`.
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-apiserver.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-apiserver
+//!     command:
+//!     - kube-apiserver
+//!     - --tls-cert-file=/etc/kubernetes/pki/apiserver.crt
+//!     - --tls-private-key-file=/etc/kubernetes/pki/apiserver.key
+//!     - --client-ca-file=/etc/kubernetes/pki/ca.crt
+//!     - --tls-min-version=VersionTLS12
+//! ```
 
 use kubeharden_node::ComponentKind;
 

@@ -83,13 +83,12 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         return;
     };
     let what = ("Policy", "audit-policy");
-    let at = |path: FieldPath| policy.root.locate(&path).pos;
     for i in policy.invalid_rules() {
         let path = AuditPolicy::rule_path(i).key("level");
-        out.at(
+        out.at_in(
             what,
             &policy.file,
-            at(path.clone()),
+            &policy.root,
             path,
             format!("rule {i} has no valid level (None, Metadata, Request or RequestResponse)"),
         )
@@ -98,20 +97,20 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
     match policy.catch_all() {
         Some((_, level)) if level >= AuditLevel::Metadata => {}
         Some((i, _)) => {
-            out.at(
+            out.at_in(
                 what,
                 &policy.file,
-                at(AuditPolicy::rule_path(i)),
+                &policy.root,
                 AuditPolicy::rule_path(i),
                 "the catch-all rule logs nothing (level None)",
             )
             .rows(&["LOG-03"]);
         }
         None => {
-            out.at(
+            out.at_in(
                 what,
                 &policy.file,
-                at(FieldPath::parse("rules")),
+                &policy.root,
                 FieldPath::parse("rules"),
                 "no catch-all rule: requests no rule names are not logged",
             )
@@ -127,7 +126,7 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
                     "{name} are logged at {level:?}: their values are written into the audit \
                      log (log them at Metadata)"
                 );
-                out.at(what, &policy.file, at(path.clone()), path, message)
+                out.at_in(what, &policy.file, &policy.root, path, message)
                     .rows(&["LOG-04"]);
                 break;
             }
@@ -139,7 +138,7 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         let message = format!(
             "TokenReviews are logged at {level:?}: bearer tokens are written into the audit log"
         );
-        out.at(what, &policy.file, at(path.clone()), path, message)
+        out.at_in(what, &policy.file, &policy.root, path, message)
             .rows(&["LOG-04"]);
     }
     // One finding per kind of request, naming every detector it blinds.
@@ -181,7 +180,7 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
         } else {
             &["LOG-03"]
         };
-        out.at(what_kind(), &policy.file, at(path.clone()), path, message)
+        out.at_in(what_kind(), &policy.file, &policy.root, path, message)
             .rows(rows);
     }
 }

@@ -11,6 +11,19 @@
 //!
 //! ## Fix
 //! `--bind-address=127.0.0.1 --profiling=false --use-service-account-credentials=true` and the key and CA flags.
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-controller-manager.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-controller-manager
+//!     command:
+//!     - kube-controller-manager
+//!     - --bind-address=127.0.0.1
+//!     - --profiling=false
+//!     - --use-service-account-credentials=true
+//!     - --service-account-private-key-file=/etc/kubernetes/pki/sa.key
+//!     - --root-ca-file=/etc/kubernetes/pki/ca.crt
+//! ```
 
 use kubeharden_node::ComponentKind;
 

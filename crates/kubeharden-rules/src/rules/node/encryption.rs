@@ -23,6 +23,19 @@
 //! ## Fix
 //! Put a `kms` (apiVersion `v2`) provider first for `secrets`, keep `identity` last as
 //! a read fallback only, and rewrite existing Secrets afterwards.
+//! ```yaml
+//! # the file --encryption-provider-config names
+//! apiVersion: apiserver.config.k8s.io/v1
+//! kind: EncryptionConfiguration
+//! resources:
+//! - resources: [secrets]
+//!   providers:
+//!   - kms:
+//!       apiVersion: v2
+//!       name: cloud-kms
+//!       endpoint: unix:///var/run/kmsplugin/socket.sock
+//!   - identity: {}
+//! ```
 
 use kubeharden_node::{ComponentKind, FileKind};
 use kubeharden_yaml::Node;

@@ -14,6 +14,17 @@
 //!
 //! ## Fix
 //! Issue etcd's certificates from their own CA (kubeadm uses `pki/etcd/ca.crt`).
+//! ```yaml
+//! # /etc/kubernetes/manifests/etcd.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: etcd
+//!     command:
+//!     - etcd
+//!     - --trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt
+//!     - --peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt
+//!     # not the cluster's /etc/kubernetes/pki/ca.crt
+//! ```
 
 use kubeharden_node::ComponentKind;
 

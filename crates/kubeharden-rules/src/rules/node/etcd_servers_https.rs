@@ -13,6 +13,18 @@
 //!
 //! ## Fix
 //! Use `https://` URLs with the certificate flags.
+//! ```yaml
+//! # /etc/kubernetes/manifests/etcd.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: etcd
+//!     command:
+//!     - etcd
+//!     - --listen-client-urls=https://127.0.0.1:2379
+//!     - --advertise-client-urls=https://10.0.0.10:2379
+//!     - --listen-peer-urls=https://10.0.0.10:2380
+//!     - --initial-advertise-peer-urls=https://10.0.0.10:2380
+//! ```
 
 use kubeharden_node::ComponentKind;
 

@@ -11,6 +11,22 @@
 //!
 //! ## Fix
 //! Set the certificate flags and `--client-cert-auth=true --peer-client-cert-auth=true`.
+//! ```yaml
+//! # /etc/kubernetes/manifests/etcd.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: etcd
+//!     command:
+//!     - etcd
+//!     - --cert-file=/etc/kubernetes/pki/etcd/server.crt
+//!     - --key-file=/etc/kubernetes/pki/etcd/server.key
+//!     - --trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt
+//!     - --client-cert-auth=true
+//!     - --peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt
+//!     - --peer-key-file=/etc/kubernetes/pki/etcd/peer.key
+//!     - --peer-trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt
+//!     - --peer-client-cert-auth=true
+//! ```
 
 use kubeharden_node::ComponentKind;
 

@@ -19,6 +19,9 @@
 //!
 //! ## Fix
 //! `chmod 600` the file (`700` for the etcd folder) and `chown root:root` it.
+//!
+//! No YAML snippet: file modes and owners are set on the node's disk (`chmod`,
+//! `chown`), not in a manifest.
 
 use crate::prelude::*;
 

@@ -21,6 +21,17 @@
 //! ## Fix
 //! Use client certificates that are rotated (kubeadm does), or short-lived tokens from
 //! an identity provider, and keep exec plugins to reviewed binaries.
+//! ```yaml
+//! # a kubeconfig user that gets short-lived tokens from the identity provider
+//! users:
+//! - name: alice
+//!   user:
+//!     exec:
+//!       apiVersion: client.authentication.k8s.io/v1
+//!       command: kubectl
+//!       args: [oidc-login, get-token, --oidc-issuer-url=https://issuer.example.com, --oidc-client-id=kubernetes]
+//!       interactiveMode: IfAvailable
+//! ```
 
 use kubeharden_yaml::Node;
 
@@ -61,7 +72,6 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
             ] {
                 if fields.get(key).is_some() {
                     let path = FieldPath::parse("users").index(i).key("user").key(key);
-                    let pos = root.locate(&path).pos;
                     let command = if key == "exec" {
                         fields
                             .get("exec")
@@ -72,10 +82,10 @@ fn check(ctx: &NodeCtx<'_>, out: &mut NodeOut) {
                     } else {
                         String::new()
                     };
-                    out.at(
+                    out.at_in(
                         ("kubeconfig", name),
                         file,
-                        pos,
+                        root,
                         path,
                         format!("kubeconfig user {name:?} uses {what}{command}"),
                     );

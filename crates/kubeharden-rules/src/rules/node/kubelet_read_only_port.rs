@@ -14,6 +14,12 @@
 //!
 //! ## Fix
 //! `readOnlyPort: 0`.
+//! ```yaml
+//! # the kubelet's configuration file (/var/lib/kubelet/config.yaml)
+//! apiVersion: kubelet.config.k8s.io/v1beta1
+//! kind: KubeletConfiguration
+//! readOnlyPort: 0
+//! ```
 
 use crate::prelude::*;
 use crate::support::node::check_kubelet;

@@ -11,6 +11,16 @@
 //!
 //! ## Fix
 //! `--bind-address=127.0.0.1 --profiling=false`.
+//! ```yaml
+//! # /etc/kubernetes/manifests/kube-scheduler.yaml (the static pod)
+//! spec:
+//!   containers:
+//!   - name: kube-scheduler
+//!     command:
+//!     - kube-scheduler
+//!     - --bind-address=127.0.0.1
+//!     - --profiling=false
+//! ```
 
 use kubeharden_node::ComponentKind;
 

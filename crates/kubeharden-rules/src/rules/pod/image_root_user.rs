@@ -22,6 +22,13 @@
 //! RUN groupadd --gid 10001 app && useradd --uid 10001 --gid app app
 //! USER 10001:10001
 //! ```
+//! ```yaml
+//! # until the image is rebuilt, run it as a non-root user
+//! securityContext:
+//!   runAsNonRoot: true
+//!   runAsUser: 10001
+//!   runAsGroup: 10001
+//! ```
 
 use crate::prelude::*;
 

@@ -20,6 +20,12 @@
 //!
 //! ## Fix
 //! Claim the storage through a PersistentVolumeClaim, or use a CSI driver.
+//! ```yaml
+//! volumes:
+//! - name: shared
+//!   persistentVolumeClaim:
+//!     claimName: shared       # bound through a StorageClass or a CSI driver
+//! ```
 
 use crate::prelude::*;
 

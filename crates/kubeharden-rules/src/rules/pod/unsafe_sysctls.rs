@@ -23,6 +23,12 @@
 //!
 //! ## Fix
 //! Remove the sysctl, or tune it on the node for the node pool that needs it.
+//! ```yaml
+//! securityContext:
+//!   sysctls:                  # only sysctls of the safe set, or none at all
+//!   - name: net.ipv4.ip_local_port_range
+//!     value: "32768 60999"
+//! ```
 
 use crate::prelude::*;
 

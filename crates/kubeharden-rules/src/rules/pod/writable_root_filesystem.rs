@@ -16,6 +16,8 @@
 //! ## Fix
 //! Make the root filesystem read-only, with an `emptyDir` where the process writes.
 //! ```yaml
+//! containers:
+//! - name: app
 //!   securityContext:
 //!     readOnlyRootFilesystem: true
 //!   volumeMounts:

@@ -17,6 +17,10 @@
 //!
 //! ## Fix
 //! Bind named users, groups or service accounts instead.
+//! ```yaml
+//! subjects:
+//! - {kind: Group, name: shop-readers, apiGroup: rbac.authorization.k8s.io}
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::report;

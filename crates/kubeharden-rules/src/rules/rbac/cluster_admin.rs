@@ -26,6 +26,20 @@
 //! ## Fix
 //! Bind a role with only the verbs and resources needed, in the namespaces needed
 //! (a RoleBinding), and keep cluster-admin for audited break-glass access.
+//! ```yaml
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: Role
+//! metadata: {name: ci-deployer, namespace: shop}
+//! rules:
+//! - {apiGroups: [apps], resources: [deployments], verbs: [get, list, patch]}
+//! ---
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: RoleBinding
+//! metadata: {name: ci-deployer, namespace: shop}
+//! roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: ci-deployer}
+//! subjects:
+//! - {kind: ServiceAccount, name: ci, namespace: tools}
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::{is_admin_equivalent, report, scanned_grants_with_kube_system};

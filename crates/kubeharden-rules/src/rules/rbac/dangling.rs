@@ -16,6 +16,9 @@
 //!
 //! ## Fix
 //! Fix the role name, or delete the binding.
+//! ```yaml
+//! roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-reader}
+//! ```
 
 use crate::prelude::*;
 

@@ -15,6 +15,19 @@
 //! ## Fix
 //! Create a dedicated ServiceAccount for the workload that needs the role, and bind
 //! that instead.
+//! ```yaml
+//! apiVersion: v1
+//! kind: ServiceAccount
+//! metadata: {name: report-reader, namespace: shop}
+//! ---
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: RoleBinding
+//! metadata: {name: report-reader, namespace: shop}
+//! roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: report-reader}
+//! subjects:
+//! - {kind: ServiceAccount, name: report-reader, namespace: shop}
+//! # and in the workload's pod spec: serviceAccountName: report-reader
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::{report, scanned_grants};

@@ -27,7 +27,22 @@
 //!
 //! ## Fix
 //! Break the chain where it is cheapest: move the powerful account to a namespace the
-//! subject cannot deploy to, stop mounting its token, or cut the first permission.
+//! subject cannot deploy to, or cut the first permission.
+//!
+//! Not mounting the account's token is no cut: a pod spec that asks for it gets it.
+//! ```yaml
+//! # the powerful account moved to a namespace the subject cannot create pods in
+//! apiVersion: v1
+//! kind: ServiceAccount
+//! metadata: {name: builder, namespace: ci-admin}
+//! ---
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: ClusterRoleBinding
+//! metadata: {name: builder}
+//! roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: builder}
+//! subjects:
+//! - {kind: ServiceAccount, name: builder, namespace: ci-admin}
+//! ```
 
 use std::collections::HashMap;
 

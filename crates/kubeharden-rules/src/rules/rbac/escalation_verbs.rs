@@ -19,6 +19,13 @@
 //! ## Fix
 //! Remove these verbs from roles of people and workloads; keep them for the
 //! controllers that need them, scoped with `resourceNames`.
+//! ```yaml
+//! rules:
+//! - apiGroups: [rbac.authorization.k8s.io]
+//!   resources: [clusterroles]
+//!   verbs: [bind]
+//!   resourceNames: [app-viewer]   # only the roles this controller hands out
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::report_grants;

@@ -17,6 +17,14 @@
 //! ## Fix
 //! Keep exec for break-glass roles, limited to the namespaces concerned, and audit
 //! its use.
+//! ```yaml
+//! # everyday access: pods and their logs, no exec; exec stays in a break-glass role
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: Role
+//! metadata: {name: developer, namespace: shop}
+//! rules:
+//! - {apiGroups: [""], resources: [pods, pods/log], verbs: [get, list, watch]}
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::report_grants;

@@ -15,6 +15,12 @@
 //! ## Fix
 //! Use `nodes/metrics` or `nodes/stats` for monitoring instead, and remove
 //! `nodes/proxy`.
+//! ```yaml
+//! rules:
+//! - apiGroups: [""]
+//!   resources: [nodes/metrics, nodes/stats]
+//!   verbs: [get]
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::report_grants;

@@ -14,6 +14,13 @@
 //! ## Fix
 //! Provision volumes through StorageClasses, and keep PV creation for storage
 //! controllers.
+//! ```yaml
+//! # workloads claim storage; only storage controllers create PersistentVolumes
+//! rules:
+//! - apiGroups: [""]
+//!   resources: [persistentvolumeclaims]
+//!   verbs: [get, list, create]
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::report_grants;

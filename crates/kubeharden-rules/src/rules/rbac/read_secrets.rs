@@ -18,6 +18,23 @@
 //! ## Fix
 //! Grant Secret access in the one namespace needed (a RoleBinding), with
 //! `resourceNames` for the Secrets the workload uses.
+//! ```yaml
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: Role
+//! metadata: {name: read-db-secret, namespace: shop}
+//! rules:
+//! - apiGroups: [""]
+//!   resources: [secrets]
+//!   resourceNames: [db-credentials]
+//!   verbs: [get]
+//! ---
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: RoleBinding
+//! metadata: {name: read-db-secret, namespace: shop}
+//! roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: read-db-secret}
+//! subjects:
+//! - {kind: ServiceAccount, name: api, namespace: shop}
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::report_grants;

@@ -18,6 +18,20 @@
 //!
 //! ## Fix
 //! Give the service account a role of its own with only what the workload does (often a namespaced Role), and keep the people's role for people.
+//! ```yaml
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: Role
+//! metadata: {name: deployer, namespace: shop}
+//! rules:
+//! - {apiGroups: [apps], resources: [deployments], verbs: [get, patch]}
+//! ---
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: RoleBinding
+//! metadata: {name: deployer, namespace: shop}
+//! roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+//! subjects:
+//! - {kind: ServiceAccount, name: deployer, namespace: ci}
+//! ```
 
 use std::collections::BTreeMap;
 

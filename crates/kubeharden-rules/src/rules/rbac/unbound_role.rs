@@ -13,6 +13,15 @@
 //!
 //! ## Fix
 //! Delete it, or bind it where it is meant to be used.
+//! ```yaml
+//! # or delete the role
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: RoleBinding
+//! metadata: {name: metrics-reader, namespace: monitoring}
+//! roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: metrics-reader}
+//! subjects:
+//! - {kind: ServiceAccount, name: prometheus, namespace: monitoring}
+//! ```
 
 use crate::prelude::*;
 

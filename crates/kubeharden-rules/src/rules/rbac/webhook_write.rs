@@ -15,6 +15,13 @@
 //! ## Fix
 //! Keep these rights for the controllers that own their webhooks, scoped with
 //! `resourceNames`.
+//! ```yaml
+//! rules:
+//! - apiGroups: [admissionregistration.k8s.io]
+//!   resources: [mutatingwebhookconfigurations]
+//!   resourceNames: [my-operator-webhook]   # its own webhook only
+//!   verbs: [get, update, patch]
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::report_grants;

@@ -21,6 +21,12 @@
 //! ## Fix
 //! List the resources and verbs the subject uses (`kubectl auth can-i --list` on a
 //! test cluster, or audit logs, show them).
+//! ```yaml
+//! rules:
+//! - apiGroups: ["apps"]
+//!   resources: ["deployments", "replicasets"]
+//!   verbs: ["get", "list", "watch", "patch"]
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::{is_admin_equivalent, report, request, scanned_grants, Granted};

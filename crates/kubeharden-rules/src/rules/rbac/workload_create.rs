@@ -16,6 +16,28 @@
 //! ## Fix
 //! Deploy through a pipeline identity (GitOps), enforce Pod Security `restricted` in
 //! the namespace, and give people read access.
+//! ```yaml
+//! # people read; a pipeline identity deploys
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: Role
+//! metadata: {name: developer-read, namespace: shop}
+//! rules:
+//! - {apiGroups: [apps], resources: [deployments, replicasets], verbs: [get, list, watch]}
+//! - {apiGroups: [""], resources: [pods, pods/log], verbs: [get, list, watch]}
+//! ---
+//! apiVersion: rbac.authorization.k8s.io/v1
+//! kind: RoleBinding
+//! metadata: {name: developer-read, namespace: shop}
+//! roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: developer-read}
+//! subjects:
+//! - {kind: Group, name: shop-developers, apiGroup: rbac.authorization.k8s.io}
+//! ---
+//! apiVersion: v1
+//! kind: Namespace
+//! metadata:
+//!   name: shop
+//!   labels: {pod-security.kubernetes.io/enforce: restricted}
+//! ```
 
 use crate::prelude::*;
 use crate::support::rbac::report_grants;

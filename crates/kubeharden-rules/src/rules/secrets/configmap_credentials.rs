@@ -24,6 +24,16 @@
 //!
 //! ## Fix
 //! Move the value to a Secret (mounted as a file), and rotate it.
+//! ```yaml
+//! # the value in a Secret (made from a secret manager), mounted as a file
+//! volumes:
+//! - name: db
+//!   secret: {secretName: shop-db}
+//! containers:
+//! - name: app
+//!   volumeMounts:
+//!   - {name: db, mountPath: /etc/shop/secrets, readOnly: true}
+//! ```
 
 use kubeharden_load::Resource;
 use kubeharden_yaml::{Entry, Node, Pos, ScalarStyle};

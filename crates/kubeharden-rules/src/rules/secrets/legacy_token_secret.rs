@@ -20,6 +20,17 @@
 //! ## Fix
 //! Delete the Secret. Use projected tokens in pods, or `kubectl create token` (the
 //! TokenRequest API) for short-lived tokens elsewhere.
+//! ```yaml
+//! # a token the kubelet rotates, bound to the pod, in place of the Secret
+//! volumes:
+//! - name: api-token
+//!   projected:
+//!     sources:
+//!     - serviceAccountToken:
+//!         path: token
+//!         audience: my-api
+//!         expirationSeconds: 3600
+//! ```
 
 use crate::prelude::*;
 

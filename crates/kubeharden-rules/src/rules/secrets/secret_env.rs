@@ -19,6 +19,18 @@
 //! ## Fix
 //! Mount the Secret as a volume and point the application at the file
 //! (`DB_PASSWORD_FILE=/var/run/secrets/db/password`).
+//! ```yaml
+//! containers:
+//! - name: app
+//!   env:
+//!   - name: DB_PASSWORD_FILE
+//!     value: /var/run/secrets/db/password
+//!   volumeMounts:
+//!   - {name: db, mountPath: /var/run/secrets/db, readOnly: true}
+//! volumes:
+//! - name: db
+//!   secret: {secretName: db}
+//! ```
 
 use crate::prelude::*;
 

@@ -19,6 +19,18 @@
 //! Keep the value out of the manifest: create the Secret from a secret manager
 //! (External Secrets, Vault, a cloud KMS), or commit it encrypted (Sealed Secrets,
 //! SOPS). Rotate the exposed value.
+//! ```yaml
+//! # the Secret made in the cluster from a secret manager (External Secrets Operator)
+//! apiVersion: external-secrets.io/v1
+//! kind: ExternalSecret
+//! metadata: {name: db, namespace: shop}
+//! spec:
+//!   secretStoreRef: {name: vault, kind: ClusterSecretStore}
+//!   target: {name: db}
+//!   data:
+//!   - secretKey: password
+//!     remoteRef: {key: shop/db, property: password}
+//! ```
 
 use crate::prelude::*;
 
