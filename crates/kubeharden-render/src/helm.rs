@@ -55,6 +55,7 @@ fn render_variant(
         options.max_output.max(1),
     )
     .map_err(|reason| render_error(target, variant, reason))?;
+    let documents = crate::helm_map::rendered_docs(&text);
     Ok(Rendered {
         name: name.into(),
         text,
@@ -73,6 +74,7 @@ fn render_variant(
                 .flat_map(|arg| crate::helm_values::parse_set(arg).unwrap_or_default())
                 .collect(),
             variant: variant.map(|v| v.name.clone()),
+            documents,
         })),
     })
 }

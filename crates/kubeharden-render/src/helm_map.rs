@@ -31,6 +31,93 @@ pub(crate) struct HelmMap {
     pub sets: Vec<SetValue>,
     /// The values set's name, if any.
     pub variant: Option<String>,
+    /// The rendered text's documents, to tell which document of a template with
+    /// several made an object.
+    pub documents: Vec<RenderedDoc>,
+}
+
+/// A document of the rendered text: where it starts, its `# Source:` and its kind.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct RenderedDoc {
+    start: u32,
+    source: Option<String>,
+    kind: Option<String>,
+}
+
+/// The documents of a rendered text (`---` starts one; helm writes `# Source:` and
+/// the kind at the start of a line).
+pub(crate) fn rendered_docs(text: &str) -> Vec<RenderedDoc> {
+    let mut docs = vec![RenderedDoc {
+        start: 1,
+        source: None,
+        kind: None,
+    }];
+    for (i, line) in text.lines().enumerate() {
+        let last = docs.len() - 1;
+        if line.starts_with("---") {
+            docs.push(RenderedDoc {
+                start: i as u32 + 1,
+                source: None,
+                kind: None,
+            });
+        } else if let Some(source) = line.strip_prefix("# Source: ") {
+            docs[last].source = Some(source.trim().to_string());
+        } else if let Some(kind) = line.strip_prefix("kind:") {
+            docs[last].kind.get_or_insert_with(|| unquoted(kind));
+        }
+    }
+    docs
+}
+
+fn unquoted(text: &str) -> String {
+    text.trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .to_string()
+}
+
+/// How many documents of the same template and kind the rendered text has before
+/// the one at `line`: which of a template's documents of that kind made it.
+fn ordinal(docs: &[RenderedDoc], source: &str, kind: &str, line: u32) -> usize {
+    docs.iter()
+        .filter(|d| d.start < line)
+        .filter(|d| d.source.as_deref() == Some(source) && d.kind.as_deref() == Some(kind))
+        .count()
+        .saturating_sub(1)
+}
+
+/// The lines of the template document that made the `n`th object of `kind` it
+/// rendered, and the index of its first line: its documents of that kind (written
+/// out), else those whose kind is templated, else the whole file.
+fn template_doc<'t>(lines: &[&'t str], kind: &str, n: usize) -> (usize, Vec<&'t str>) {
+    let mut docs: Vec<(usize, Vec<&str>)> = vec![(0, Vec::new())];
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("---") {
+            docs.push((i + 1, Vec::new()));
+        } else if let Some(last) = docs.last_mut() {
+            last.1.push(line);
+        }
+    }
+    let kind_of = |doc: &[&str]| {
+        doc.iter()
+            .find_map(|l| l.strip_prefix("kind:"))
+            .map(unquoted)
+    };
+    let written: Vec<&(usize, Vec<&str>)> = docs
+        .iter()
+        .filter(|(_, d)| kind_of(d).as_deref() == Some(kind))
+        .collect();
+    let templated: Vec<&(usize, Vec<&str>)> = docs
+        .iter()
+        .filter(|(_, d)| kind_of(d).is_some_and(|k| k.contains("{{")))
+        .collect();
+    let chosen = [written, templated]
+        .into_iter()
+        .find(|c| !c.is_empty())
+        .map(|c| c[n.min(c.len() - 1)]);
+    match chosen {
+        Some((start, doc)) => (*start, doc.clone()),
+        None => (0, lines.to_vec()),
+    }
 }
 
 /// Where in a template a field was written.
@@ -62,7 +149,12 @@ impl SourceMap for HelmMap {
             return;
         };
         let path = FieldPath::parse(&finding.path);
-        let place = place_in_template(&text, &path);
+        let kind = &object.resource.kind;
+        let n = ordinal(&self.documents, source, kind, object.root.pos.line);
+        let lines: Vec<&str> = text.lines().collect();
+        let (first, doc) = template_doc(&lines, kind, n);
+        let mut place = place_in_lines(&doc, &path);
+        place.line += first as u32;
         let rendered = std::mem::replace(
             &mut finding.location,
             Location {
@@ -196,8 +288,13 @@ fn key_of(line: &str) -> Option<(usize, &str)> {
 }
 
 /// Where the field at `path` was written in `template` (1-based line and column).
+#[cfg(test)]
 fn place_in_template(template: &str, path: &FieldPath) -> TemplatePlace {
-    let lines: Vec<&str> = template.lines().collect();
+    place_in_lines(&template.lines().collect::<Vec<_>>(), path)
+}
+
+/// Where the field at `path` was written in a template's `lines`.
+fn place_in_lines(lines: &[&str], path: &FieldPath) -> TemplatePlace {
     let keys: Vec<&str> = path
         .segments()
         .iter()
@@ -240,25 +337,35 @@ fn place_in_template(template: &str, path: &FieldPath) -> TemplatePlace {
         values,
     };
     let rest = keys[matched..].join(".");
-    if rest.is_empty() {
-        return place(line, indent, values_keys(lines[line]));
+    let own = values_keys(lines[line]);
+    if rest.is_empty() && !own.is_empty() {
+        return place(line, indent, own);
     }
-    // The rest of the path is written by a `toYaml` block that is this key's
-    // content: before any key of its own.
-    for (i, text) in lines.iter().enumerate().skip(line + 1) {
-        if key_of(text).is_some() {
-            break;
-        }
-        if let Some(block) = to_yaml_value(&lines, i) {
-            let column = text.find("{{").unwrap_or(0);
-            return place(i, column, vec![format!("{block}.{rest}")]);
-        }
+    // The field, or the rest of its path, is written by a `toYaml` block that is
+    // this key's content.
+    if let Some((i, column, block)) = to_yaml_content(lines, line) {
+        let value = match rest.is_empty() {
+            true => block,
+            false => format!("{block}.{rest}"),
+        };
+        return place(i, column, vec![value]);
     }
-    let deeper = values_keys(lines[line])
-        .into_iter()
-        .map(|k| format!("{k}.{rest}"))
-        .collect();
+    let deeper = own.into_iter().map(|k| format!("{k}.{rest}")).collect();
     place(line, indent, deeper)
+}
+
+/// The `toYaml` line that is the content of the key on line `key` (before any key
+/// of its own): its index, column and the value it prints.
+fn to_yaml_content(lines: &[&str], key: usize) -> Option<(usize, usize, String)> {
+    for (i, text) in lines.iter().enumerate().skip(key + 1) {
+        if key_of(text).is_some() {
+            return None;
+        }
+        if let Some(block) = to_yaml_value(lines, i) {
+            return Some((i, text.find("{{").unwrap_or(0), block));
+        }
+    }
+    None
 }
 
 /// Every `.Values.X` a line reads, as `X`, in order.
@@ -334,6 +441,22 @@ mod tests {
         let place = at("spec.template.spec.containers[0].resources.limits");
         assert_eq!((place.line, place.column), (7, 7));
         assert!(place.values.is_empty());
+    }
+
+    #[test]
+    fn an_object_is_placed_in_the_template_document_that_made_it() {
+        let template = "kind: ConfigMap\nspec:\n  a: 1\n---\nkind: Service\nspec:\n  type: x\n---\nkind: Service\nspec:\n  type: y\n";
+        let lines: Vec<&str> = template.lines().collect();
+        let rendered = "---\n# Source: c/templates/t.yaml\nkind: Service\n---\n# Source: c/templates/t.yaml\nkind: Service\nspec: {}\n";
+        let docs = rendered_docs(rendered);
+        let n = ordinal(&docs, "c/templates/t.yaml", "Service", 6);
+        assert_eq!(n, 1, "{docs:?}");
+        let (first, doc) = template_doc(&lines, "Service", n);
+        assert_eq!((first, doc[0]), (8, "kind: Service"));
+        let place = place_in_lines(&doc, &FieldPath::parse("spec.type"));
+        assert_eq!(place.line as usize + first, 11);
+        // A kind the template does not write out: the whole file.
+        assert_eq!(template_doc(&lines, "Pod", 0).0, 0);
     }
 
     #[test]

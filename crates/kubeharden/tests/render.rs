@@ -707,3 +707,34 @@ fn a_component_or_a_template_alone_is_listed_as_not_rendered() {
         assert_eq!(errors_of(&doc), Vec::<String>::new(), "{path}");
     }
 }
+
+/// The fixtures of the second trial (tests/render_retrial/), on what it found.
+fn retrial() -> PathBuf {
+    root().join("crates/kubeharden/tests/render_retrial")
+}
+
+/// The findings of `doc` still placed in a rendered text, not at their source.
+fn unmapped(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rendered"].is_null())
+        .map(|f| format!("{} {}", f["rule_id"], f["location"]))
+        .collect()
+}
+
+/// Every finding of a rendered object is mapped, not only a pod spec's: the
+/// cluster-wide rules' findings on Services, RBAC objects, NetworkPolicies and
+/// ServiceAccounts too, each at its own document of a template with several, and an
+/// overlay's at its base or the patch that changed the field.
+#[test]
+fn findings_of_every_kind_point_at_the_template_or_the_base() {
+    if !tools() {
+        return;
+    }
+    let args = ["scan", "ops", "shop/prod", "-f", "json"];
+    let doc = json(&run(&retrial(), &args, None));
+    assert_eq!(unmapped(&doc), Vec::<String>::new());
+    insta::assert_snapshot!(places(&doc));
+}
