@@ -19,6 +19,7 @@ use kubeharden_load::Object;
 use kubeharden_yaml::{FieldPath, Node, Seg};
 
 use crate::chart::source_file;
+use crate::helm_blocks::{contexts, emitted, not_taken, Context};
 use crate::helm_values::{place, Found, Held, SetValue, Values};
 use crate::SourceMap;
 
@@ -127,6 +128,9 @@ struct TemplatePlace {
     column: u32,
     /// The chart values the place reads, as dotted keys.
     values: Vec<String>,
+    /// A line (of the document) that writes the field but was not emitted for this
+    /// object, if the search passed one.
+    silent: Option<usize>,
 }
 
 /// What a rendered field comes from.
@@ -153,7 +157,26 @@ impl SourceMap for HelmMap {
         let n = ordinal(&self.documents, source, kind, object.root.pos.line);
         let lines: Vec<&str> = text.lines().collect();
         let (first, doc) = template_doc(&lines, kind, n);
-        let mut place = place_in_lines(&doc, &path);
+        let field = node_at(&object.root, &path);
+        let values = self.values();
+        // Each line's blocks are judged from values: each value is read once.
+        let known = std::cell::RefCell::new(std::collections::HashMap::new());
+        let find = |key: &str| -> Found {
+            let mut known = known.borrow_mut();
+            let found = known
+                .entry(key.to_string())
+                .or_insert_with(|| values.find(&template.subcharts, key));
+            found.clone()
+        };
+        let lookup = |key: &str| find(key).held;
+        let contexts = contexts(&lines);
+        let seen = Seen {
+            silent: (first..first + doc.len())
+                .map(|i| emitted(&contexts[i], &lookup) == Some(false))
+                .collect(),
+            field: FieldSeen::of(field),
+        };
+        let mut place = place_in_lines(&doc, &path, &seen);
         place.line += first as u32;
         let rendered = std::mem::replace(
             &mut finding.location,
@@ -164,7 +187,10 @@ impl SourceMap for HelmMap {
             },
         );
         finding.rendered = Some(rendered);
-        let field = node_at(&object.root, &path);
+        if let Some(i) = place.silent {
+            let said = not_emitted(lines[first + i], first + i, &contexts[first + i], &find);
+            finding.message.push_str(&said);
+        }
         match self.behind(field, &template.subcharts, &place.values) {
             Some(Behind::Value(found)) => {
                 finding.message.push_str(&value_message(&found.source));
@@ -182,6 +208,14 @@ impl SourceMap for HelmMap {
 }
 
 impl HelmMap {
+    fn values(&self) -> Values<'_> {
+        Values {
+            dir: &self.dir,
+            files: &self.values,
+            sets: &self.sets,
+        }
+    }
+
     /// What the rendered `field` comes from, given the values its template place
     /// reads: a value is named only when what it holds is what was rendered.
     fn behind(
@@ -193,11 +227,7 @@ impl HelmMap {
         if keys.is_empty() {
             return None;
         }
-        let values = Values {
-            dir: &self.dir,
-            files: &self.values,
-            sets: &self.sets,
-        };
+        let values = self.values();
         let found: Vec<Found> = keys.iter().map(|k| values.find(subcharts, k)).collect();
         if let Some(text) =
             field.and_then(|f| f.scalar().map(|_| f.scalar_text().unwrap_or_default()))
@@ -237,6 +267,14 @@ fn value_message(value: &ValueSource) -> String {
 
 /// The field is no chart value as it is: the template made it from these.
 fn template_message(found: &[Found]) -> String {
+    format!(
+        "; written by the template, not taken whole from a chart value (it reads {}): change the template line, or those values",
+        reads(found)
+    )
+}
+
+/// `image.repository at web/values.yaml:4, image.tag not set`.
+fn reads(found: &[Found]) -> String {
     let reads: Vec<String> = found
         .iter()
         .map(|f| match f.source.set {
@@ -244,10 +282,41 @@ fn template_message(found: &[Found]) -> String {
             false => format!("{} not set", f.source.key),
         })
         .collect();
-    format!(
-        "; written by the template, not taken whole from a chart value (it reads {}): change the template line, or those values",
-        reads.join(", ")
-    )
+    reads.join(", ")
+}
+
+/// The template writes the field on line `i` (`text`), but helm did not emit that
+/// line for this object: the block around it that was not taken, and what it reads.
+fn not_emitted(text: &str, i: usize, context: &Context, find: &dyn Fn(&str) -> Found) -> String {
+    let lookup = |key: &str| find(key).held;
+    let written = format!(
+        "; the template writes it at line {} ({})",
+        i + 1,
+        text.trim()
+    );
+    let judged = not_taken(context, &lookup);
+    let Some(condition) = judged.or(context.conditions.last()) else {
+        return format!("{written}, which was not rendered for this object");
+    };
+    let block = format!(
+        "{{{{ {} {} }}}} at line {}",
+        condition.keyword,
+        condition.text,
+        condition.line + 1
+    );
+    let why = match (judged.is_some(), condition.wanted) {
+        (true, true) => format!("in a block that did not render: {block} is false"),
+        (true, false) => format!("in a branch that did not render: {block} is true"),
+        (false, _) => format!("which did not render here (under {block})"),
+    };
+    let found: Vec<Found> = values_keys(&condition.text)
+        .iter()
+        .map(|k| find(k))
+        .collect();
+    match found.is_empty() {
+        true => format!("{written}, {why}"),
+        false => format!("{written}, {why}; it reads {}", reads(&found)),
+    }
 }
 
 /// The node at `path` in a rendered object, if it is there. A trailing list index is
@@ -290,11 +359,66 @@ fn key_of(line: &str) -> Option<(usize, &str)> {
 /// Where the field at `path` was written in `template` (1-based line and column).
 #[cfg(test)]
 fn place_in_template(template: &str, path: &FieldPath) -> TemplatePlace {
-    place_in_lines(&template.lines().collect::<Vec<_>>(), path)
+    place_in_lines(
+        &template.lines().collect::<Vec<_>>(),
+        path,
+        &Seen::default(),
+    )
+}
+
+/// What the search knows of the render: the lines helm did not emit, and the field.
+#[derive(Default)]
+struct Seen {
+    /// For each line, whether it is in a block helm did not render.
+    silent: Vec<bool>,
+    field: FieldSeen,
+}
+
+/// The field as rendered.
+#[derive(Default)]
+enum FieldSeen {
+    /// Not known, or a block.
+    #[default]
+    Unknown,
+    /// Not in the rendered object: no line that writes it was emitted.
+    Absent,
+    /// A scalar, as text: a line that writes another literal was not emitted.
+    Scalar(String),
+}
+
+impl FieldSeen {
+    fn of(field: Option<&Node>) -> FieldSeen {
+        match field {
+            None => FieldSeen::Absent,
+            Some(node) => match node.scalar() {
+                Some(_) => FieldSeen::Scalar(node.scalar_text().unwrap_or_default().to_string()),
+                None => FieldSeen::Unknown,
+            },
+        }
+    }
+}
+
+impl Seen {
+    fn silent(&self, i: usize) -> bool {
+        self.silent.get(i).copied().unwrap_or(false)
+    }
+
+    /// Whether the template line `text`, which writes the field, can have made it.
+    fn wrote(&self, text: &str) -> bool {
+        match &self.field {
+            FieldSeen::Unknown => true,
+            FieldSeen::Absent => false,
+            FieldSeen::Scalar(rendered) => {
+                let (_, value) = text.split_once(':').unwrap_or_default();
+                let literal = value.trim().trim_matches(|c| c == '"' || c == '\'');
+                value.contains("{{") || literal.is_empty() || literal == rendered
+            }
+        }
+    }
 }
 
 /// Where the field at `path` was written in a template's `lines`.
-fn place_in_lines(lines: &[&str], path: &FieldPath) -> TemplatePlace {
+fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> TemplatePlace {
     let keys: Vec<&str> = path
         .segments()
         .iter()
@@ -307,12 +431,22 @@ fn place_in_lines(lines: &[&str], path: &FieldPath) -> TemplatePlace {
     let mut matched = 0;
     let mut at: Option<(usize, usize)> = None; // (line index, indent)
     let mut next = 0;
+    let mut silent = None;
     'keys: for key in &keys {
+        let last = matched + 1 == keys.len();
         for (i, line) in lines.iter().enumerate().skip(next) {
             let Some((indent, found)) = key_of(line) else {
                 continue;
             };
-            if at.is_some_and(|(_, parent)| indent <= parent) {
+            let inside = at.is_none_or(|(_, parent)| indent > parent);
+            // A line helm did not emit, or not for this object (another branch).
+            if seen.silent(i) || (last && found == *key && !seen.wrote(line)) {
+                if last && found == *key && inside {
+                    silent.get_or_insert(i);
+                }
+                continue;
+            }
+            if !inside {
                 break 'keys; // left the parent's block
             }
             if found == *key {
@@ -324,17 +458,22 @@ fn place_in_lines(lines: &[&str], path: &FieldPath) -> TemplatePlace {
         }
         break;
     }
+    if matched == keys.len() {
+        silent = None; // a line that wrote it was found
+    }
     let Some((line, indent)) = at else {
         return TemplatePlace {
             line: 1,
             column: 1,
             values: Vec::new(),
+            silent,
         };
     };
     let place = |i: usize, column: usize, values: Vec<String>| TemplatePlace {
         line: i as u32 + 1,
         column: column as u32 + 1,
         values,
+        silent,
     };
     let rest = keys[matched..].join(".");
     let own = values_keys(lines[line]);
@@ -343,7 +482,7 @@ fn place_in_lines(lines: &[&str], path: &FieldPath) -> TemplatePlace {
     }
     // The field, or the rest of its path, is written by a `toYaml` block that is
     // this key's content.
-    if let Some((i, column, block)) = to_yaml_content(lines, line) {
+    if let Some((i, column, block)) = to_yaml_content(lines, line, seen) {
         let value = match rest.is_empty() {
             true => block,
             false => format!("{block}.{rest}"),
@@ -356,8 +495,11 @@ fn place_in_lines(lines: &[&str], path: &FieldPath) -> TemplatePlace {
 
 /// The `toYaml` line that is the content of the key on line `key` (before any key
 /// of its own): its index, column and the value it prints.
-fn to_yaml_content(lines: &[&str], key: usize) -> Option<(usize, usize, String)> {
+fn to_yaml_content(lines: &[&str], key: usize, seen: &Seen) -> Option<(usize, usize, String)> {
     for (i, text) in lines.iter().enumerate().skip(key + 1) {
+        if seen.silent(i) {
+            continue;
+        }
         if key_of(text).is_some() {
             return None;
         }
@@ -419,7 +561,8 @@ mod tests {
             TemplatePlace {
                 line: 6,
                 column: 7,
-                values: vec!["hostNetwork".into()]
+                values: vec!["hostNetwork".into()],
+                silent: None,
             }
         );
     }
@@ -453,10 +596,36 @@ mod tests {
         assert_eq!(n, 1, "{docs:?}");
         let (first, doc) = template_doc(&lines, "Service", n);
         assert_eq!((first, doc[0]), (8, "kind: Service"));
-        let place = place_in_lines(&doc, &FieldPath::parse("spec.type"));
+        let place = place_in_lines(&doc, &FieldPath::parse("spec.type"), &Seen::default());
         assert_eq!(place.line as usize + first, 11);
         // A kind the template does not write out: the whole file.
         assert_eq!(template_doc(&lines, "Pod", 0).0, 0);
+    }
+
+    #[test]
+    fn a_line_helm_did_not_emit_is_never_the_place() {
+        let template = "spec:\n  {{- if .Values.hardened }}\n  privileged: false\n  {{- else }}\n  privileged: {{ .Values.privileged }}\n  {{- end }}\n";
+        let lines: Vec<&str> = template.lines().collect();
+        let path = FieldPath::parse("spec.privileged");
+        // The rendered value tells the branches apart where no value is known.
+        let seen = |field: FieldSeen| Seen {
+            silent: Vec::new(),
+            field,
+        };
+        let rendered_true = seen(FieldSeen::Scalar("true".into()));
+        let place = place_in_lines(&lines, &path, &rendered_true);
+        assert_eq!((place.line, place.silent), (5, None));
+        assert_eq!(place.values, ["privileged"]);
+        // A branch judged not taken is passed over.
+        let silent = Seen {
+            silent: vec![false, false, false, false, true, false],
+            field: FieldSeen::Unknown,
+        };
+        assert_eq!(place_in_lines(&lines, &path, &silent).line, 3);
+        // A field not rendered at all: no line wrote it; the parent is the place.
+        let place = place_in_lines(&lines, &path, &seen(FieldSeen::Absent));
+        assert_eq!((place.line, place.silent), (1, Some(2)));
+        assert!(place.values.is_empty());
     }
 
     #[test]

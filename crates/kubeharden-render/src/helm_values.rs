@@ -62,6 +62,8 @@ fn split_pairs(arg: &str) -> Vec<String> {
 pub(crate) enum Held {
     Scalar(String),
     Block,
+    /// An empty map or list (`resources: {}`), false to a template's `if`.
+    Empty,
 }
 
 /// A chart value looked up: where it is set (or the block it would go in), and, when
@@ -193,6 +195,7 @@ fn locate_key(file: &Path, key: &str) -> Option<(Pos, Option<Held>)> {
     let held = match node.scalar() {
         // Null prints as nothing, as helm renders a missing value.
         Some(_) => Held::Scalar(node.scalar_text().unwrap_or_default().to_string()),
+        None if node.items().is_empty() && node.entries().is_empty() => Held::Empty,
         None => Held::Block,
     };
     at.map(|pos| (pos, Some(held)))

@@ -10,6 +10,7 @@
 
 mod chart;
 mod helm;
+mod helm_blocks;
 mod helm_map;
 mod helm_values;
 mod kustomize;

@@ -74,15 +74,21 @@ fn errors_of(doc: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The rule IDs of the findings in `file` for `container`.
-fn rules_for(doc: &Value, file: &str, container: &str) -> Vec<String> {
+/// The text `field` of each finding `keep` keeps.
+fn pick(doc: &Value, keep: impl Fn(&Value) -> bool, field: &str) -> Vec<String> {
     doc["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| rendered_file(f) == file && f["container"] == container)
-        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .filter(|f| keep(f))
+        .map(|f| f[field].as_str().unwrap().to_string())
         .collect()
+}
+
+/// The rule IDs of the findings in `file` for `container`.
+fn rules_for(doc: &Value, file: &str, container: &str) -> Vec<String> {
+    let keep = |f: &Value| rendered_file(f) == file && f["container"] == container;
+    pick(doc, keep, "rule_id")
 }
 
 #[test]
@@ -737,4 +743,29 @@ fn findings_of_every_kind_point_at_the_template_or_the_base() {
     let doc = json(&run(&retrial(), &args, None));
     assert_eq!(unmapped(&doc), Vec::<String>::new());
     insta::assert_snapshot!(places(&doc));
+}
+
+/// The messages of `doc`'s findings of `rule`.
+fn messages_of(doc: &Value, rule: &str) -> Vec<String> {
+    pick(doc, |f| f["rule_id"] == rule, "message")
+}
+
+/// A template line inside an `{{ if }}` that did not render wrote nothing: no value
+/// it reads is blamed for a field it would have set, and of an if/else the branch
+/// that rendered is the place.
+#[test]
+fn a_line_in_a_block_that_did_not_render_is_not_blamed() {
+    if !tools() {
+        return;
+    }
+    let args = ["scan", "cond", "-f", "json", "--select", "KH101,KH402"];
+    let doc = json(&run(&retrial(), &args, None));
+    insta::assert_snapshot!(places(&doc));
+    let token = messages_of(&doc, "KH402");
+    assert_eq!(token.len(), 1, "{token:?}");
+    assert!(!token[0].contains("set by the chart value"), "{token:?}");
+    assert!(
+        token[0].ends_with("the template writes it at line 13 (automountServiceAccountToken: {{ .Values.token.automount }}), in a block that did not render: {{ if .Values.token.disable }} at line 12 is false; it reads token.disable at cond/values.yaml:2"),
+        "{token:?}"
+    );
 }
