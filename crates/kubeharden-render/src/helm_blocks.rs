@@ -264,7 +264,7 @@ fn truth(held: &Option<Held>) -> Option<bool> {
     Some(match held {
         None | Some(Held::Empty) => false,
         Some(Held::Scalar(text)) => !matches!(text.as_str(), "" | "false" | "0" | "null" | "~"),
-        Some(Held::Block) => true,
+        Some(Held::Block | Held::List(_)) => true,
     })
 }
 

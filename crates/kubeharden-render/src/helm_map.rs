@@ -20,6 +20,7 @@ use kubeharden_yaml::{FieldPath, Node, Seg};
 
 use crate::chart::source_file;
 use crate::helm_blocks::{contexts, emitted, not_taken, Context};
+use crate::helm_place::{place_in_lines, values_keys, FieldSeen, Seen};
 use crate::helm_values::{place, Found, Held, SetValue, Values};
 use crate::SourceMap;
 
@@ -121,18 +122,6 @@ fn template_doc<'t>(lines: &[&'t str], kind: &str, n: usize) -> (usize, Vec<&'t 
     }
 }
 
-/// Where in a template a field was written.
-#[derive(Debug, PartialEq, Eq)]
-struct TemplatePlace {
-    line: u32,
-    column: u32,
-    /// The chart values the place reads, as dotted keys.
-    values: Vec<String>,
-    /// A line (of the document) that writes the field but was not emitted for this
-    /// object, if the search passed one.
-    silent: Option<usize>,
-}
-
 /// What a rendered field comes from.
 enum Behind {
     /// One chart value, whose value is the one rendered (or which is unset).
@@ -170,11 +159,21 @@ impl SourceMap for HelmMap {
         };
         let lookup = |key: &str| find(key).held;
         let contexts = contexts(&lines);
+        let lines_of_doc = first..first + doc.len();
         let seen = Seen {
-            silent: (first..first + doc.len())
+            silent: lines_of_doc
+                .clone()
                 .map(|i| emitted(&contexts[i], &lookup) == Some(false))
                 .collect(),
+            ranges: lines_of_doc
+                .map(|i| contexts[i].range.and_then(|r| r.checked_sub(first)))
+                .collect(),
             field: FieldSeen::of(field),
+            root: Some(&object.root),
+            list_len: Some(&|key: &str| match lookup(key) {
+                Some(Held::List(n)) => Some(n),
+                _ => None,
+            }),
         };
         let mut place = place_in_lines(&doc, &path, &seen);
         place.line += first as u32;
@@ -190,6 +189,13 @@ impl SourceMap for HelmMap {
         if let Some(i) = place.silent {
             let said = not_emitted(lines[first + i], first + i, &contexts[first + i], &find);
             finding.message.push_str(&said);
+        }
+        if let Some(r) = place.range {
+            finding.message.push_str(&format!(
+                "; written by the loop at line {} ({}), once for each of its items",
+                first + r + 1,
+                lines[first + r].trim()
+            ));
         }
         match self.behind(field, &template.subcharts, &place.values) {
             Some(Behind::Value(found)) => {
@@ -339,252 +345,9 @@ pub(crate) fn shown(path: &Path) -> String {
         .to_string()
 }
 
-/// A template line's indentation and the key it opens (`- key:` or `key:`), if any.
-fn key_of(line: &str) -> Option<(usize, &str)> {
-    let trimmed = line.trim_start();
-    let indent = line.len() - trimmed.len();
-    let (indent, body) = match trimmed.strip_prefix("- ") {
-        Some(rest) => (indent + 2, rest.trim_start()),
-        None => (indent, trimmed),
-    };
-    let (key, _) = body.split_once(':')?;
-    let key = key.trim_matches(|c| c == '"' || c == '\'');
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
-    plain.then_some((indent, key))
-}
-
-/// Where the field at `path` was written in `template` (1-based line and column).
-#[cfg(test)]
-fn place_in_template(template: &str, path: &FieldPath) -> TemplatePlace {
-    place_in_lines(
-        &template.lines().collect::<Vec<_>>(),
-        path,
-        &Seen::default(),
-    )
-}
-
-/// What the search knows of the render: the lines helm did not emit, and the field.
-#[derive(Default)]
-struct Seen {
-    /// For each line, whether it is in a block helm did not render.
-    silent: Vec<bool>,
-    field: FieldSeen,
-}
-
-/// The field as rendered.
-#[derive(Default)]
-enum FieldSeen {
-    /// Not known, or a block.
-    #[default]
-    Unknown,
-    /// Not in the rendered object: no line that writes it was emitted.
-    Absent,
-    /// A scalar, as text: a line that writes another literal was not emitted.
-    Scalar(String),
-}
-
-impl FieldSeen {
-    fn of(field: Option<&Node>) -> FieldSeen {
-        match field {
-            None => FieldSeen::Absent,
-            Some(node) => match node.scalar() {
-                Some(_) => FieldSeen::Scalar(node.scalar_text().unwrap_or_default().to_string()),
-                None => FieldSeen::Unknown,
-            },
-        }
-    }
-}
-
-impl Seen {
-    fn silent(&self, i: usize) -> bool {
-        self.silent.get(i).copied().unwrap_or(false)
-    }
-
-    /// Whether the template line `text`, which writes the field, can have made it.
-    fn wrote(&self, text: &str) -> bool {
-        match &self.field {
-            FieldSeen::Unknown => true,
-            FieldSeen::Absent => false,
-            FieldSeen::Scalar(rendered) => {
-                let (_, value) = text.split_once(':').unwrap_or_default();
-                let literal = value.trim().trim_matches(|c| c == '"' || c == '\'');
-                value.contains("{{") || literal.is_empty() || literal == rendered
-            }
-        }
-    }
-}
-
-/// Where the field at `path` was written in a template's `lines`.
-fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> TemplatePlace {
-    let keys: Vec<&str> = path
-        .segments()
-        .iter()
-        .filter_map(|s| match s {
-            Seg::Key(k) => Some(&**k),
-            Seg::Index(_) => None,
-        })
-        .collect();
-    // The deepest key of the path found in order, each deeper than the last.
-    let mut matched = 0;
-    let mut at: Option<(usize, usize)> = None; // (line index, indent)
-    let mut next = 0;
-    let mut silent = None;
-    'keys: for key in &keys {
-        let last = matched + 1 == keys.len();
-        for (i, line) in lines.iter().enumerate().skip(next) {
-            let Some((indent, found)) = key_of(line) else {
-                continue;
-            };
-            let inside = at.is_none_or(|(_, parent)| indent > parent);
-            // A line helm did not emit, or not for this object (another branch).
-            if seen.silent(i) || (last && found == *key && !seen.wrote(line)) {
-                if last && found == *key && inside {
-                    silent.get_or_insert(i);
-                }
-                continue;
-            }
-            if !inside {
-                break 'keys; // left the parent's block
-            }
-            if found == *key {
-                at = Some((i, indent));
-                matched += 1;
-                next = i + 1;
-                continue 'keys;
-            }
-        }
-        break;
-    }
-    if matched == keys.len() {
-        silent = None; // a line that wrote it was found
-    }
-    let Some((line, indent)) = at else {
-        return TemplatePlace {
-            line: 1,
-            column: 1,
-            values: Vec::new(),
-            silent,
-        };
-    };
-    let place = |i: usize, column: usize, values: Vec<String>| TemplatePlace {
-        line: i as u32 + 1,
-        column: column as u32 + 1,
-        values,
-        silent,
-    };
-    let rest = keys[matched..].join(".");
-    let own = values_keys(lines[line]);
-    if rest.is_empty() && !own.is_empty() {
-        return place(line, indent, own);
-    }
-    // The field, or the rest of its path, is written by a `toYaml` block that is
-    // this key's content.
-    if let Some((i, column, block)) = to_yaml_content(lines, line, seen) {
-        let value = match rest.is_empty() {
-            true => block,
-            false => format!("{block}.{rest}"),
-        };
-        return place(i, column, vec![value]);
-    }
-    let deeper = own.into_iter().map(|k| format!("{k}.{rest}")).collect();
-    place(line, indent, deeper)
-}
-
-/// The `toYaml` line that is the content of the key on line `key` (before any key
-/// of its own): its index, column and the value it prints.
-fn to_yaml_content(lines: &[&str], key: usize, seen: &Seen) -> Option<(usize, usize, String)> {
-    for (i, text) in lines.iter().enumerate().skip(key + 1) {
-        if seen.silent(i) {
-            continue;
-        }
-        if key_of(text).is_some() {
-            return None;
-        }
-        if let Some(block) = to_yaml_value(lines, i) {
-            return Some((i, text.find("{{").unwrap_or(0), block));
-        }
-    }
-    None
-}
-
-/// Every `.Values.X` a line reads, as `X`, in order.
-fn values_keys(line: &str) -> Vec<String> {
-    line.split(".Values.")
-        .skip(1)
-        .filter_map(|after| {
-            let key: String = after
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
-                .collect();
-            let key = key.trim_end_matches('.');
-            (!key.is_empty()).then(|| key.to_string())
-        })
-        .collect()
-}
-
-/// The value a `toYaml` on line `i` prints: `toYaml .Values.X`, or `toYaml .` inside
-/// `with .Values.X`.
-fn to_yaml_value(lines: &[&str], i: usize) -> Option<String> {
-    let line = lines[i];
-    let at = line.find("toYaml")?;
-    let arg = line[at + "toYaml".len()..].trim_start();
-    if arg.starts_with(".Values.") || arg.starts_with("$.Values.") {
-        return values_keys(arg).into_iter().next();
-    }
-    if arg.starts_with(". ") || arg.starts_with(".}") || arg == "." {
-        return lines[..i]
-            .iter()
-            .rev()
-            .find(|l| l.contains("with ") && l.contains(".Values."))
-            .and_then(|l| values_keys(l).into_iter().next());
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      hostNetwork: {{ .Values.hostNetwork }}\n      containers:\n        - name: web\n          securityContext:\n            {{- toYaml .Values.securityContext | nindent 12 }}\n          image: x\n      {{- with .Values.nodeSelector }}\n      nodeSelector:\n        {{- toYaml . | nindent 8 }}\n      {{- end }}\n";
-
-    fn at(path: &str) -> TemplatePlace {
-        place_in_template(DEPLOYMENT, &FieldPath::parse(path))
-    }
-
-    #[test]
-    fn a_scalar_value_is_its_own_line() {
-        assert_eq!(
-            at("spec.template.spec.hostNetwork"),
-            TemplatePlace {
-                line: 6,
-                column: 7,
-                values: vec!["hostNetwork".into()],
-                silent: None,
-            }
-        );
-    }
-
-    #[test]
-    fn a_to_yaml_block_names_the_value_under_it() {
-        let place = at("spec.template.spec.containers[0].securityContext.runAsNonRoot");
-        assert_eq!((place.line, place.column), (10, 13));
-        assert_eq!(place.values, ["securityContext.runAsNonRoot"]);
-        let place = at("spec.template.spec.nodeSelector.zone");
-        assert_eq!(
-            (place.line, place.values),
-            (14, vec!["nodeSelector.zone".into()])
-        );
-    }
-
-    #[test]
-    fn a_field_the_template_does_not_write_is_its_nearest_parent() {
-        let place = at("spec.template.spec.containers[0].resources.limits");
-        assert_eq!((place.line, place.column), (7, 7));
-        assert!(place.values.is_empty());
-    }
 
     #[test]
     fn an_object_is_placed_in_the_template_document_that_made_it() {
@@ -600,38 +363,5 @@ mod tests {
         assert_eq!(place.line as usize + first, 11);
         // A kind the template does not write out: the whole file.
         assert_eq!(template_doc(&lines, "Pod", 0).0, 0);
-    }
-
-    #[test]
-    fn a_line_helm_did_not_emit_is_never_the_place() {
-        let template = "spec:\n  {{- if .Values.hardened }}\n  privileged: false\n  {{- else }}\n  privileged: {{ .Values.privileged }}\n  {{- end }}\n";
-        let lines: Vec<&str> = template.lines().collect();
-        let path = FieldPath::parse("spec.privileged");
-        // The rendered value tells the branches apart where no value is known.
-        let seen = |field: FieldSeen| Seen {
-            silent: Vec::new(),
-            field,
-        };
-        let rendered_true = seen(FieldSeen::Scalar("true".into()));
-        let place = place_in_lines(&lines, &path, &rendered_true);
-        assert_eq!((place.line, place.silent), (5, None));
-        assert_eq!(place.values, ["privileged"]);
-        // A branch judged not taken is passed over.
-        let silent = Seen {
-            silent: vec![false, false, false, false, true, false],
-            field: FieldSeen::Unknown,
-        };
-        assert_eq!(place_in_lines(&lines, &path, &silent).line, 3);
-        // A field not rendered at all: no line wrote it; the parent is the place.
-        let place = place_in_lines(&lines, &path, &seen(FieldSeen::Absent));
-        assert_eq!((place.line, place.silent), (1, Some(2)));
-        assert!(place.values.is_empty());
-    }
-
-    #[test]
-    fn a_line_that_builds_a_value_reads_every_value_on_it() {
-        let template = "spec:\n  image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n";
-        let place = place_in_template(template, &FieldPath::parse("spec.image"));
-        assert_eq!(place.values, ["image.repository", "image.tag"]);
     }
 }

@@ -62,6 +62,8 @@ fn split_pairs(arg: &str) -> Vec<String> {
 pub(crate) enum Held {
     Scalar(String),
     Block,
+    /// A list of this many items.
+    List(usize),
     /// An empty map or list (`resources: {}`), false to a template's `if`.
     Empty,
 }
@@ -184,18 +186,28 @@ fn locate_key(file: &Path, key: &str) -> Option<(Pos, Option<Held>)> {
     let mut node: &Node = &doc;
     let mut at = None;
     for part in key.split('.') {
-        match node.entry(part) {
-            Some(entry) => {
-                at = Some(entry.key.pos);
-                node = &entry.value;
-            }
-            None => return at.map(|pos| (pos, None)),
+        // `containers[1]`: an item of a list value, as a `toYaml` of it renders it.
+        let mut pieces = part.split('[');
+        let name = pieces.next().unwrap_or_default();
+        let Some(entry) = node.entry(name) else {
+            return at.map(|pos| (pos, None));
+        };
+        at = Some(entry.key.pos);
+        node = &entry.value;
+        for index in pieces {
+            let item = index.trim_end_matches(']').parse::<usize>().ok();
+            let Some(item) = item.and_then(|i| node.items().get(i)) else {
+                return at.map(|pos| (pos, None));
+            };
+            at = Some(item.pos);
+            node = item;
         }
     }
     let held = match node.scalar() {
         // Null prints as nothing, as helm renders a missing value.
         Some(_) => Held::Scalar(node.scalar_text().unwrap_or_default().to_string()),
         None if node.items().is_empty() && node.entries().is_empty() => Held::Empty,
+        None if !node.items().is_empty() => Held::List(node.items().len()),
         None => Held::Block,
     };
     at.map(|pos| (pos, Some(held)))
@@ -266,5 +278,20 @@ mod tests {
         );
         assert_eq!(none.find(&sub, "b").held, Some(Held::Scalar("own".into())));
         assert_eq!(none.find(&sub, "c").held, None);
+        write(
+            "lists.yaml",
+            "extra:\n  - name: a\n  - name: b\n    privileged: true\n",
+        );
+        let lists = [d.join("lists.yaml")];
+        let values = Values {
+            dir: d,
+            files: &lists,
+            sets: &[],
+        };
+        let item = values.find(&[], "extra[1].privileged");
+        assert_eq!(item.held, Some(Held::Scalar("true".into())));
+        assert_eq!(item.source.location.line, 4);
+        let missing = values.find(&[], "extra[0].privileged");
+        assert_eq!((missing.held, missing.source.location.line), (None, 2));
     }
 }

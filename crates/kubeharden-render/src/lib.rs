@@ -12,6 +12,7 @@ mod chart;
 mod helm;
 mod helm_blocks;
 mod helm_map;
+mod helm_place;
 mod helm_values;
 mod kustomize;
 mod kustomize_map;

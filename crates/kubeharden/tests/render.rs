@@ -769,3 +769,25 @@ fn a_line_in_a_block_that_did_not_render_is_not_blamed() {
         "{token:?}"
     );
 }
+
+/// A container a `range` made is placed on the range's body, which the message
+/// calls a loop's, and one a `toYaml` of a list of values wrote on that line, naming
+/// its item (`extraContainers[0]....`): never on another container's lines.
+#[test]
+fn each_container_is_placed_on_the_template_item_that_wrote_it() {
+    if !tools() {
+        return;
+    }
+    let args = ["scan", "loop", "-f", "json", "--select", "KH101,KH105"];
+    let doc = json(&run(&retrial(), &args, None));
+    insta::assert_snapshot!(places(&doc));
+    let privileged = messages_of(&doc, "KH101");
+    assert!(
+        privileged.contains(&"container \"proxy\" runs privileged; written by the loop at line 18 ({{- range .Values.sidecars }}), once for each of its items".to_string()),
+        "{privileged:#?}"
+    );
+    assert!(
+        privileged.contains(&"container \"debug\" runs privileged; set by the chart value extraContainers[0].securityContext.privileged (loop/values.yaml:9): change it there".to_string()),
+        "{privileged:#?}"
+    );
+}
