@@ -231,35 +231,61 @@ fn is_about(doc: &Node, object: &Object) -> bool {
 /// `name`, else by index. The position of the deepest part found, and how many of
 /// the path's parts were.
 fn locate(rendered: &Node, doc: &Node, path: &FieldPath) -> (Pos, usize) {
+    let chain = chain(rendered, doc, path);
+    let pos = chain.last().map_or(doc.pos, |(pos, _)| *pos);
+    (pos, chain.len())
+}
+
+/// Where a strategic-merge patch removed the field at `path`, or what holds it: a
+/// part of the path it sets to `null`, a map it marks `$patch: delete`, or one it
+/// marks `$patch: replace` without the rest of the path.
+fn removal(rendered: &Node, doc: &Node, path: &FieldPath) -> Option<Pos> {
+    let chain = chain(rendered, doc, path);
+    let full = chain.len() == path.segments().len();
+    for (n, (pos, node)) in chain.iter().enumerate() {
+        if node.is_null() {
+            return Some(*pos);
+        }
+        let directive = node.entry("$patch");
+        let marked = |what: &str| directive.is_some_and(|e| e.value.scalar_text() == Some(what));
+        if marked("delete") || (marked("replace") && !full && n + 1 == chain.len()) {
+            return directive.map(|e| e.key.pos);
+        }
+    }
+    None
+}
+
+/// The parts of `path` found in `doc`, in order: each one's position and node.
+fn chain<'d>(rendered: &Node, doc: &'d Node, path: &FieldPath) -> Vec<(Pos, &'d Node)> {
     let (mut there, mut here) = (rendered, doc);
-    let mut pos = doc.pos;
-    for (depth, seg) in path.segments().iter().enumerate() {
+    let mut found = Vec::new();
+    for seg in path.segments() {
         let next = match seg {
             Seg::Key(k) => here.entry(k).map(|e| (e.key.pos, &e.value)),
             Seg::Index(i) => {
                 let item = there.items().get(*i);
                 let name = item.and_then(|n| n.get("name")).and_then(Node::scalar_text);
-                let found = match name {
+                let same = match name {
                     Some(name) => here
                         .items()
                         .iter()
                         .find(|n| n.get("name").and_then(Node::scalar_text) == Some(name)),
                     None => here.items().get(*i),
                 };
-                found.map(|n| (n.pos, n))
+                same.map(|n| (n.pos, n))
             }
         };
         let Some((at, node)) = next else {
-            return (pos, depth);
+            break;
         };
-        pos = at;
+        found.push((at, node));
         here = node;
         there = match seg {
             Seg::Key(k) => there.get(k).unwrap_or(there),
             Seg::Index(i) => there.items().get(*i).unwrap_or(there),
         };
     }
-    (pos, path.segments().len())
+    found
 }
 
 /// The JSON pointer of an operation as a field path's dotted form.
@@ -300,7 +326,9 @@ impl SourceMap for KustomizeMap {
                 Role::Merge if is_about(&doc.root, object) => {
                     let (pos, depth) = locate(&object.root, &doc.root, &path);
                     let base_depth = base.as_ref().map_or(0, |(_, d)| *d);
-                    if depth == full {
+                    if let Some(pos) = removal(&object.root, &doc.root, &path) {
+                        patched = Some((at(&doc.file, pos), "removed", PATCH));
+                    } else if depth == full {
                         patched = Some((at(&doc.file, pos), "set", PATCH));
                     } else if depth > base_depth && depth > 1 {
                         // The patch adds what holds the field (a container).
@@ -476,6 +504,26 @@ mod tests {
             operation_on(&ops.root, "spec.x.y"),
             Some((Pos::new(4, 9), "removed"))
         );
+    }
+
+    #[test]
+    fn a_patch_removes_what_it_nulls_deletes_or_replaces_without() {
+        let node = |text: &str| {
+            let chunk = split_documents(text).into_iter().next().unwrap();
+            let doc = parse_chunk(chunk, &Limits::default()).into_iter().next();
+            doc.unwrap().unwrap().root
+        };
+        let rendered = node("spec:\n  c:\n  - name: a\n");
+        let path = FieldPath::parse("spec.c[0].sc.x");
+        let nulled = node("spec:\n  c:\n  - name: a\n    sc: null\n");
+        assert_eq!(removal(&rendered, &nulled, &path), Some(Pos::new(4, 5)));
+        let deleted = node("spec:\n  c:\n  - name: a\n    sc:\n      $patch: delete\n");
+        assert_eq!(removal(&rendered, &deleted, &path), Some(Pos::new(5, 7)));
+        let replaced =
+            node("spec:\n  c:\n  - name: a\n    sc:\n      $patch: replace\n      y: 1\n");
+        assert_eq!(removal(&rendered, &replaced, &path), Some(Pos::new(5, 7)));
+        let set = node("spec:\n  c:\n  - name: a\n    sc:\n      x: true\n");
+        assert_eq!(removal(&rendered, &set, &path), None);
     }
 
     #[test]

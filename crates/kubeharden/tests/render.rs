@@ -791,3 +791,21 @@ fn each_container_is_placed_on_the_template_item_that_wrote_it() {
         "{privileged:#?}"
     );
 }
+
+/// A strategic-merge patch that deletes a map (`$patch: delete`) or sets a field to
+/// `null` removed what the base set: the finding names the patch, not the base line
+/// that set the field, nor "set by".
+#[test]
+fn a_field_a_patch_deletes_or_nulls_is_traced_to_the_patch() {
+    if !tools() {
+        return;
+    }
+    let args = ["scan", "shop/prod", "-f", "json", "--select", "KH121,KH402"];
+    let doc = json(&run(&retrial(), &args, None));
+    let mut said = messages_of(&doc, "KH121");
+    said.extend(messages_of(&doc, "KH402"));
+    assert_eq!(said, [
+        "container \"front\" does not set allowPrivilegeEscalation: false; removed by the patch shop/prod/debug.yaml:12 (base: shop/base/deployment.yaml:24)",
+        "pod mounts the token of service account \"front\": neither the pod nor the account disables automount; removed by the patch shop/prod/debug.yaml:8 (base: shop/base/deployment.yaml:15)",
+    ]);
+}
