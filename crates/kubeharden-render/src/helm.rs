@@ -66,7 +66,7 @@ fn render_variant(
                 .values
                 .iter()
                 .chain(variant.map(|v| &v.file))
-                .cloned()
+                .map(Into::into)
                 .collect(),
             sets: options
                 .set

@@ -21,14 +21,14 @@ use kubeharden_yaml::{FieldPath, Node, Seg};
 use crate::chart::source_file;
 use crate::helm_blocks::{contexts, emitted, not_taken, Context};
 use crate::helm_place::{place_in_lines, values_keys, FieldSeen, Seen};
-use crate::helm_values::{place, Found, Held, SetValue, Values};
+use crate::helm_values::{place, Found, Held, SetValue, Values, ValuesFile};
 use crate::SourceMap;
 
 pub(crate) struct HelmMap {
     /// The chart's folder, as reports name it.
     pub dir: PathBuf,
     /// The `--values` files, the values set's last.
-    pub values: Vec<PathBuf>,
+    pub values: Vec<ValuesFile>,
     /// The `--set` pairs, in order.
     pub sets: Vec<SetValue>,
     /// The values set's name, if any.
@@ -135,6 +135,16 @@ impl SourceMap for HelmMap {
         let Some(source) = object.helm_source.as_deref() else {
             return;
         };
+        let kind = &object.resource.kind;
+        let n = ordinal(&self.documents, source, kind, object.root.pos.line);
+        self.map_at(object, source, n, finding);
+    }
+}
+
+impl HelmMap {
+    /// Maps `finding` of `object`, the `n`th object of its kind that the template
+    /// helm names `source` rendered.
+    pub(crate) fn map_at(&self, object: &Object, source: &str, n: usize, finding: &mut Finding) {
         let Some(template) = source_file(&self.dir, source) else {
             return;
         };
@@ -143,7 +153,6 @@ impl SourceMap for HelmMap {
         };
         let path = FieldPath::parse(&finding.path);
         let kind = &object.resource.kind;
-        let n = ordinal(&self.documents, source, kind, object.root.pos.line);
         let lines: Vec<&str> = text.lines().collect();
         let (first, doc) = template_doc(&lines, kind, n);
         let field = node_at(&object.root, &path);
@@ -211,9 +220,7 @@ impl SourceMap for HelmMap {
                 .push_str(&format!(" [values-set {variant}]"));
         }
     }
-}
 
-impl HelmMap {
     fn values(&self) -> Values<'_> {
         Values {
             dir: &self.dir,

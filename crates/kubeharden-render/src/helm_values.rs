@@ -76,12 +76,29 @@ pub(crate) struct Found {
     pub held: Option<Held>,
 }
 
+/// A file that gives values: a `--values` file, or the part of one under a key (a
+/// kustomization's `helmCharts[0].valuesInline`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ValuesFile {
+    pub path: PathBuf,
+    pub under: Option<String>,
+}
+
+impl From<&PathBuf> for ValuesFile {
+    fn from(path: &PathBuf) -> ValuesFile {
+        ValuesFile {
+            path: path.clone(),
+            under: None,
+        }
+    }
+}
+
 /// The places that set a chart's values.
 pub(crate) struct Values<'a> {
     /// The chart's folder.
     pub dir: &'a Path,
     /// The `--values` files, in order.
-    pub files: &'a [PathBuf],
+    pub files: &'a [ValuesFile],
     /// The `--set` pairs, in order.
     pub sets: &'a [SetValue],
 }
@@ -107,22 +124,30 @@ impl Values<'_> {
         if let Some(set) = self.sets.iter().rev().find(|s| s.key == full_key) {
             return from_set(set);
         }
-        let mut files: Vec<(PathBuf, String)> = self
+        // Each file, the key looked up in it, and the key as the chart reads it.
+        let mut files: Vec<(PathBuf, String, String)> = self
             .files
             .iter()
             .rev()
-            .map(|f| (f.clone(), full_key.clone()))
+            .map(|f| {
+                let lookup = match &f.under {
+                    Some(under) => format!("{under}.{full_key}"),
+                    None => full_key.clone(),
+                };
+                (f.path.clone(), lookup, full_key.clone())
+            })
             .collect();
         let mut dir = self.dir.to_path_buf();
         for depth in 0..=subcharts.len() {
-            files.push((dir.join("values.yaml"), key_at(depth)));
+            let key = key_at(depth);
+            files.push((dir.join("values.yaml"), key.clone(), key));
             if let Some(sub) = subcharts.get(depth) {
                 dir = subchart_dir(&dir, sub);
             }
         }
         let mut nearest: Option<Found> = None;
-        for (file, key_here) in &files {
-            let Some((pos, held)) = locate_key(file, key_here) else {
+        for (file, lookup, key_here) in &files {
+            let Some((pos, held)) = locate_key(file, lookup) else {
                 continue;
             };
             let found = Found {
@@ -251,7 +276,7 @@ mod tests {
         write("charts/cache/Chart.yaml", "name: cache\n");
         write("charts/cache/values.yaml", "a: own\nb: own\n");
         write("mine.yaml", "cache:\n  b: mine\n");
-        let files = [d.join("mine.yaml")];
+        let files = [ValuesFile::from(&d.join("mine.yaml"))];
         let sets = parse_set("cache.a=cli").unwrap();
         let sub = ["cache".to_string()];
         let values = Values {
@@ -282,7 +307,7 @@ mod tests {
             "lists.yaml",
             "extra:\n  - name: a\n  - name: b\n    privileged: true\n",
         );
-        let lists = [d.join("lists.yaml")];
+        let lists = [ValuesFile::from(&d.join("lists.yaml"))];
         let values = Values {
             dir: d,
             files: &lists,

@@ -40,9 +40,10 @@ fn build(target: &RenderTarget, options: &RenderOptions) -> Result<Rendered, Loa
             "kustomize is not installed (neither kustomize nor kubectl is on PATH): {KUSTOMIZE_INSTALL}"
         )));
     };
-    if inflates_charts(&target.dir) {
+    let helm = inflates_charts(&target.dir).then(|| on_path("helm"));
+    if let Some(found) = &helm {
         // kustomize inflates `helmCharts:` with helm, only when asked to.
-        if on_path("helm").is_none() {
+        if found.is_none() {
             return Err(not_rendered(format!(
                 "the overlay inflates Helm charts (helmCharts:), and helm is not installed (not on PATH): {HELM_INSTALL}"
             )));
@@ -52,20 +53,34 @@ fn build(target: &RenderTarget, options: &RenderOptions) -> Result<Rendered, Loa
     args.push(target.dir.display().to_string());
     let max = options.max_output.max(1);
     let text = run(&program, &args, max).map_err(not_rendered)?;
+    let charts = match helm.flatten() {
+        Some(helm) => crate::kustomize_helm::inflated_charts(&target.dir, &helm, max),
+        None => Vec::new(),
+    };
     Ok(Rendered {
         name: format!("{dir} ({COMMAND})").into(),
         text,
         default_namespace: None,
         source_map: Some(Box::new(crate::kustomize_map::KustomizeMap::read(
             &target.dir,
+            charts,
         ))),
     })
 }
 
 /// Whether the overlay in `dir`, or a kustomization it uses, has `helmCharts:`.
 fn inflates_charts(dir: &Path) -> bool {
+    kustomizations(dir)
+        .iter()
+        .any(|file| crate::first_document(file).is_some_and(|k| k.get("helmCharts").is_some()))
+}
+
+/// The kustomization files of the overlay in `dir` and of the overlays it uses
+/// (bases, components), each once.
+pub(crate) fn kustomizations(dir: &Path) -> Vec<PathBuf> {
     let mut todo: Vec<PathBuf> = vec![dir.to_path_buf()];
     let mut seen: Vec<PathBuf> = Vec::new();
+    let mut files = Vec::new();
     while let Some(dir) = todo.pop() {
         let canonical = std::fs::canonicalize(&dir).unwrap_or(dir.clone());
         if seen.contains(&canonical) {
@@ -75,12 +90,10 @@ fn inflates_charts(dir: &Path) -> bool {
         let Some(file) = kustomization_in(&dir) else {
             continue;
         };
-        if crate::first_document(&file).is_some_and(|k| k.get("helmCharts").is_some()) {
-            return true;
-        }
         todo.extend(references(&file).into_iter().filter(|p| p.is_dir()));
+        files.push(file);
     }
-    false
+    files
 }
 
 #[cfg(test)]

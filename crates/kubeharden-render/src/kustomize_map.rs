@@ -17,6 +17,7 @@ use kubeharden_yaml::{
     parse_chunk, split_documents, FieldPath, Limits, Node, Pos, ScalarStyle, Seg, Value,
 };
 
+use crate::kustomize_helm::InflatedChart;
 use crate::{first_document, SourceMap};
 
 /// What a document of the overlay is to the objects it touches.
@@ -41,15 +42,18 @@ struct SourceDoc {
 
 pub(crate) struct KustomizeMap {
     docs: Vec<SourceDoc>,
+    /// The charts it inflates (`helmCharts:`), whose objects have no base resource.
+    charts: Vec<InflatedChart>,
 }
 
 impl KustomizeMap {
-    /// Reads the overlay in `dir` and everything it uses.
-    pub(crate) fn read(dir: &Path) -> KustomizeMap {
+    /// Reads the overlay in `dir` and everything it uses; `charts` are the charts
+    /// it inflates.
+    pub(crate) fn read(dir: &Path, charts: Vec<InflatedChart>) -> KustomizeMap {
         let mut docs = Vec::new();
         let mut seen = Vec::new();
         read_kustomization(dir, &mut docs, &mut seen);
-        KustomizeMap { docs }
+        KustomizeMap { docs, charts }
     }
 }
 
@@ -317,6 +321,9 @@ impl SourceMap for KustomizeMap {
         let full = path.segments().len();
         let mut base: Option<(Location, usize)> = None;
         let mut patched: Option<Change> = None;
+        // A chart's template wrote the whole object: a patch adds nothing to it that
+        // can be told from here.
+        let inflated = self.charts.iter().any(|c| c.made(object).is_some());
         for doc in &self.docs {
             match &doc.role {
                 Role::Resource if is_about(&doc.root, object) => {
@@ -325,7 +332,8 @@ impl SourceMap for KustomizeMap {
                 }
                 Role::Merge if is_about(&doc.root, object) => {
                     let (pos, depth) = locate(&object.root, &doc.root, &path);
-                    let base_depth = base.as_ref().map_or(0, |(_, d)| *d);
+                    let written = if inflated { full } else { 0 };
+                    let base_depth = base.as_ref().map_or(written, |(_, d)| *d);
                     if let Some(pos) = removal(&object.root, &doc.root, &path) {
                         patched = Some((at(&doc.file, pos), "removed", PATCH));
                     } else if depth == full {
@@ -355,11 +363,16 @@ impl SourceMap for KustomizeMap {
                 _ => {}
             }
         }
-        let Some((base, _)) = base else {
-            return;
+        let base = match base {
+            Some((base, _)) => {
+                let rendered = std::mem::replace(&mut finding.location, base.clone());
+                finding.rendered = Some(rendered);
+                base
+            }
+            // An object of a chart the overlay inflates: at its template.
+            None if self.charts.iter().any(|c| c.map(object, finding)) => finding.location.clone(),
+            None => return,
         };
-        let rendered = std::mem::replace(&mut finding.location, base.clone());
-        finding.rendered = Some(rendered);
         if let Some((patch, verb, by)) = patched {
             finding.message.push_str(&format!(
                 "; {verb} by {by} {}:{} (base: {}:{})",
@@ -493,7 +506,7 @@ mod tests {
         let file = dir.path().join("kustomization.yaml");
         let text = "resources: [d.yaml]\npatches:\n  - patch: |-\n      - op: remove\n        path: /spec/x\n    target: {kind: Deployment}\n";
         std::fs::write(&file, text).unwrap();
-        let map = KustomizeMap::read(dir.path());
+        let map = KustomizeMap::read(dir.path(), Vec::new());
         let ops = map
             .docs
             .iter()

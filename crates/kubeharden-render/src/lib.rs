@@ -15,6 +15,7 @@ mod helm_map;
 mod helm_place;
 mod helm_values;
 mod kustomize;
+mod kustomize_helm;
 mod kustomize_map;
 mod options;
 mod tool;

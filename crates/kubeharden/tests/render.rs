@@ -809,3 +809,28 @@ fn a_field_a_patch_deletes_or_nulls_is_traced_to_the_patch() {
         "pod mounts the token of service account \"front\": neither the pod nor the account disables automount; removed by the patch shop/prod/debug.yaml:8 (base: shop/base/deployment.yaml:15)",
     ]);
 }
+
+/// A chart an overlay inflates (`helmCharts:`, from its `helmGlobals.chartHome`) is
+/// mapped into the chart's templates, with the entry's `valuesInline` as the value
+/// behind a field, and a patch of the overlay over it named as for any base.
+#[test]
+fn an_inflated_charts_findings_point_at_its_templates() {
+    if !tools() {
+        return;
+    }
+    let args = [
+        "scan",
+        "inflate",
+        "-f",
+        "json",
+        "--select",
+        "KH101,KH102,KH302",
+    ];
+    let doc = json(&run(&retrial(), &args, None));
+    assert_eq!(unmapped(&doc), Vec::<String>::new());
+    insta::assert_snapshot!(places(&doc));
+    assert_eq!(
+        messages_of(&doc, "KH102"),
+        ["pod sets hostNetwork: true; set by the chart value hostNetwork (inflate/kustomization.yaml:9): change it there"]
+    );
+}
