@@ -140,7 +140,7 @@ fn render_error(target: &RenderTarget, variant: Option<&ValuesSet>, reason: Stri
 
 /// The template file (as the user names it) and position of the last place helm's
 /// message names with a line (`web/templates/x.yaml:12:3`), else of the last it names.
-fn template_place(dir: &Path, message: &str) -> Option<(String, Option<Pos>)> {
+pub(crate) fn template_place(dir: &Path, message: &str) -> Option<(String, Option<Pos>)> {
     let name = chart_field(dir, "name")?;
     let prefix = format!("{name}/");
     let mut best: Option<(String, Option<Pos>)> = None;

@@ -195,6 +195,8 @@ impl HelmMap {
             },
         );
         finding.rendered = Some(rendered);
+        // The template as it is on disk: a subchart's folder, not helm's alias path.
+        finding.helm_source = Some(finding.location.file.clone());
         if let Some(i) = place.silent {
             let said = not_emitted(lines[first + i], first + i, &contexts[first + i], &find);
             finding.message.push_str(&said);

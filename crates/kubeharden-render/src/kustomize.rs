@@ -52,7 +52,7 @@ fn build(target: &RenderTarget, options: &RenderOptions) -> Result<Rendered, Loa
     }
     args.push(target.dir.display().to_string());
     let max = options.max_output.max(1);
-    let text = run(&program, &args, max).map_err(not_rendered)?;
+    let text = run(&program, &args, max).map_err(|reason| build_error(target, reason))?;
     let charts = match helm.flatten() {
         Some(helm) => crate::kustomize_helm::inflated_charts(&target.dir, &helm, max),
         None => Vec::new(),
@@ -66,6 +66,82 @@ fn build(target: &RenderTarget, options: &RenderOptions) -> Result<Rendered, Loa
             charts,
         ))),
     })
+}
+
+/// The error of an overlay kustomize did not build, at the place it is about when
+/// that can be told: the line of the kustomization that names a file that does not
+/// exist, or the template line helm names for an inflated chart (a failed
+/// `required` or `fail`); else at the overlay.
+fn build_error(target: &RenderTarget, reason: String) -> LoadError {
+    let dir = target.name();
+    let charts = crate::kustomize_helm::chart_dirs(&target.dir);
+    let place = missing_entry(&target.dir, &reason).or_else(|| {
+        let place = charts
+            .iter()
+            .find_map(|c| crate::helm::template_place(c, &reason));
+        place.map(|(file, pos)| (file, pos, String::new()))
+    });
+    let Some((file, pos, missing)) = place else {
+        return crate::tool::not_rendered(&dir, COMMAND, reason);
+    };
+    // What kustomize adds after helm's own words says nothing more.
+    let reason = reason
+        .split("; : unable to run: 'helm")
+        .next()
+        .unwrap_or(&reason);
+    let kind = kubeharden_load::LoadErrorKind::NotRendered {
+        command: COMMAND,
+        reason: format!("the overlay {dir}: {missing}{reason}"),
+    };
+    LoadError::new(&file.into(), pos, kind)
+}
+
+/// The entry of one of the overlay's kustomizations that names a file or folder
+/// that does not exist, and that kustomize's message names: the kustomization, the
+/// entry's position, and what to say of it.
+fn missing_entry(
+    dir: &Path,
+    reason: &str,
+) -> Option<(String, Option<kubeharden_yaml::Pos>, String)> {
+    for file in kustomizations(dir) {
+        let (Some(root), Some(here)) = (crate::first_document(&file), file.parent()) else {
+            continue;
+        };
+        for entry in named_files(&root) {
+            let Some(name) = entry.scalar_text() else {
+                continue;
+            };
+            let remote = name.contains("://") || name.starts_with("github.com/");
+            if remote || here.join(name).exists() || !reason.contains(name) {
+                continue;
+            }
+            let shown = crate::helm_map::shown(&file);
+            let said = format!(
+                "{name} (named at {shown}:{}) does not exist; ",
+                entry.pos.line
+            );
+            return Some((shown, Some(entry.pos), said));
+        }
+    }
+    None
+}
+
+/// The nodes of a kustomization that name files: resources, bases, components,
+/// strategic-merge patches, and the `path` of every patch.
+fn named_files(root: &kubeharden_yaml::Node) -> Vec<&kubeharden_yaml::Node> {
+    let list = |key: &str| {
+        root.get(key)
+            .map(kubeharden_yaml::Node::items)
+            .unwrap_or_default()
+    };
+    let mut named: Vec<&kubeharden_yaml::Node> = Vec::new();
+    for key in ["resources", "bases", "components", "patchesStrategicMerge"] {
+        named.extend(list(key).iter().filter(|n| n.scalar().is_some()));
+    }
+    for key in ["patches", "patchesJson6902"] {
+        named.extend(list(key).iter().filter_map(|p| p.get("path")));
+    }
+    named
 }
 
 /// Whether the overlay in `dir`, or a kustomization it uses, has `helmCharts:`.

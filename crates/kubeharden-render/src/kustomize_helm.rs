@@ -46,6 +46,21 @@ pub(crate) fn inflated_charts(dir: &Path, helm: &Path, max_output: u64) -> Vec<I
         .collect()
 }
 
+/// The folders of the charts the overlay in `dir` (or one it uses) inflates.
+pub(crate) fn chart_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    for file in crate::kustomize::kustomizations(dir) {
+        let (Some(home), Some(root)) = (chart_home(&file), crate::first_document(&file)) else {
+            continue;
+        };
+        for entry in root.get("helmCharts").map(Node::items).unwrap_or_default() {
+            let text = |key: &str| entry.get(key).and_then(Node::scalar_text);
+            dirs.extend(text("name").and_then(|name| chart_dir(&home, name, text("version"))));
+        }
+    }
+    dirs
+}
+
 /// The charts one kustomization inflates.
 fn charts_of(file: &Path, helm: &Path, max_output: u64) -> Vec<InflatedChart> {
     let (Some(home), Some(root)) = (chart_home(file), crate::first_document(file)) else {
