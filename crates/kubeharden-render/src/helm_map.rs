@@ -149,6 +149,13 @@ impl HelmMap {
             return;
         };
         let Ok(text) = std::fs::read_to_string(&template.file) else {
+            // A subchart vendored as an archive: its templates are not on disk.
+            if let Some(archive) = crate::chart::archive_of(&self.dir, source) {
+                finding.message.push_str(&format!(
+                    "; its template {source} is inside the archive {}: not mapped to a line (unpack it in charts/ to map it)",
+                    shown(&archive)
+                ));
+            }
             return;
         };
         let path = FieldPath::parse(&finding.path);
