@@ -18,9 +18,9 @@ use kubeharden_findings::{Finding, Location, ValueSource};
 use kubeharden_load::Object;
 use kubeharden_yaml::{FieldPath, Node, Seg};
 
-use crate::chart::source_file;
+use crate::chart::{source_file, ChartFile};
 use crate::helm_blocks::{contexts, emitted, not_taken, Context};
-use crate::helm_place::{place_in_lines, values_keys, FieldSeen, Seen};
+use crate::helm_place::{place_in_lines, values_keys, FieldSeen, Seen, TemplatePlace};
 use crate::helm_values::{place, Found, Held, SetValue, Values, ValuesFile};
 use crate::SourceMap;
 
@@ -145,51 +145,29 @@ impl HelmMap {
     /// Maps `finding` of `object`, the `n`th object of its kind that the template
     /// helm names `source` rendered.
     pub(crate) fn map_at(&self, object: &Object, source: &str, n: usize, finding: &mut Finding) {
-        let Some(template) = source_file(&self.dir, source) else {
-            return;
-        };
-        let Ok(text) = std::fs::read_to_string(&template.file) else {
-            // A subchart vendored as an archive: its templates are not on disk.
-            if let Some(archive) = crate::chart::archive_of(&self.dir, source) {
-                finding.message.push_str(&format!(
-                    "; its template {source} is inside the archive {}: not mapped to a line (unpack it in charts/ to map it)",
-                    shown(&archive)
-                ));
-            }
+        let Some((template, text)) = self.template(source, finding) else {
             return;
         };
         let path = FieldPath::parse(&finding.path);
-        let kind = &object.resource.kind;
         let lines: Vec<&str> = text.lines().collect();
-        let (first, doc) = template_doc(&lines, kind, n);
+        let (first, doc) = template_doc(&lines, &object.resource.kind, n);
         let field = node_at(&object.root, &path);
-        let values = self.values();
-        // Each line's blocks are judged from values: each value is read once.
-        let known = std::cell::RefCell::new(std::collections::HashMap::new());
-        let find = |key: &str| -> Found {
-            let mut known = known.borrow_mut();
-            let found = known
-                .entry(key.to_string())
-                .or_insert_with(|| values.find(&template.subcharts, key));
-            found.clone()
-        };
-        let lookup = |key: &str| find(key).held;
+        let lookups = Lookups::new(self.values(), &template.subcharts);
         let contexts = contexts(&lines);
-        let lines_of_doc = first..first + doc.len();
+        let list_len = |key: &str| match lookups.held(key) {
+            Some(Held::List(n)) => Some(n),
+            _ => None,
+        };
         let seen = Seen {
-            silent: lines_of_doc
-                .clone()
-                .map(|i| emitted(&contexts[i], &lookup) == Some(false))
+            silent: (first..first + doc.len())
+                .map(|i| emitted(&contexts[i], &|k| lookups.held(k)) == Some(false))
                 .collect(),
-            ranges: lines_of_doc
+            ranges: (first..first + doc.len())
                 .map(|i| contexts[i].range.and_then(|r| r.checked_sub(first)))
                 .collect(),
             field: FieldSeen::of(field),
             root: Some(&object.root),
-            list_len: Some(&|key: &str| match lookup(key) {
-                Some(Held::List(n)) => Some(n),
-                _ => None,
-            }),
+            list_len: Some(&list_len),
         };
         let mut place = place_in_lines(&doc, &path, &seen);
         place.line += first as u32;
@@ -204,8 +182,47 @@ impl HelmMap {
         finding.rendered = Some(rendered);
         // The template as it is on disk: a subchart's folder, not helm's alias path.
         finding.helm_source = Some(finding.location.file.clone());
+        let at = Around {
+            lines: &lines,
+            first,
+            contexts: &contexts,
+        };
+        self.explain(finding, &place, &at, &lookups, field);
+    }
+
+    /// The template file helm names `source`, and its text; for a subchart vendored
+    /// as an archive (its templates not on disk), none, and the finding says so.
+    fn template(&self, source: &str, finding: &mut Finding) -> Option<(ChartFile, String)> {
+        let template = source_file(&self.dir, source)?;
+        match std::fs::read_to_string(&template.file) {
+            Ok(text) => Some((template, text)),
+            Err(_) => {
+                if let Some(archive) = crate::chart::archive_of(&self.dir, source) {
+                    finding.message.push_str(&format!(
+                        "; its template {source} is inside the archive {}: not mapped to a line (unpack it in charts/ to map it)",
+                        shown(&archive)
+                    ));
+                }
+                None
+            }
+        }
+    }
+
+    /// What the message adds: a line that wrote the field but was not emitted, the
+    /// loop that wrote the item, the value behind the field, the variant.
+    fn explain(
+        &self,
+        finding: &mut Finding,
+        place: &TemplatePlace,
+        at: &Around,
+        lookups: &Lookups,
+        field: Option<&Node>,
+    ) {
+        let (lines, first) = (at.lines, at.first);
         if let Some(i) = place.silent {
-            let said = not_emitted(lines[first + i], first + i, &contexts[first + i], &find);
+            let context = &at.contexts[first + i];
+            let find = |key: &str| lookups.find(key);
+            let said = not_emitted(lines[first + i], first + i, context, &find);
             finding.message.push_str(&said);
         }
         if let Some(r) = place.range {
@@ -215,7 +232,7 @@ impl HelmMap {
                 lines[first + r].trim()
             ));
         }
-        match self.behind(field, &template.subcharts, &place.values) {
+        match behind(field, lookups, &place.values) {
             Some(Behind::Value(found)) => {
                 finding.message.push_str(&value_message(&found.source));
                 finding.value = Some(Box::new(found.source));
@@ -237,38 +254,68 @@ impl HelmMap {
             sets: &self.sets,
         }
     }
+}
 
-    /// What the rendered `field` comes from, given the values its template place
-    /// reads: a value is named only when what it holds is what was rendered.
-    fn behind(
-        &self,
-        field: Option<&Node>,
-        subcharts: &[String],
-        keys: &[String],
-    ) -> Option<Behind> {
-        if keys.is_empty() {
-            return None;
+/// A template's lines, where the object's document starts, and each line's blocks.
+struct Around<'a> {
+    lines: &'a [&'a str],
+    first: usize,
+    contexts: &'a [Context],
+}
+
+/// The chart values one finding's mapping looks up, each read once (every line's
+/// blocks are judged from them).
+struct Lookups<'a> {
+    values: Values<'a>,
+    subcharts: &'a [String],
+    known: std::cell::RefCell<std::collections::HashMap<String, Found>>,
+}
+
+impl<'a> Lookups<'a> {
+    fn new(values: Values<'a>, subcharts: &'a [String]) -> Lookups<'a> {
+        Lookups {
+            values,
+            subcharts,
+            known: Default::default(),
         }
-        let values = self.values();
-        let found: Vec<Found> = keys.iter().map(|k| values.find(subcharts, k)).collect();
-        if let Some(text) =
-            field.and_then(|f| f.scalar().map(|_| f.scalar_text().unwrap_or_default()))
-        {
-            let held = Some(Held::Scalar(text.to_string()));
-            return Some(match found.iter().find(|f| f.held == held) {
-                Some(one) => Behind::Value(one.clone()),
-                None => Behind::Template(found),
-            });
-        }
-        // A block (a toYaml copy) or a field not rendered: one value stands for it,
-        // unless it holds a scalar where a block was rendered.
-        let scalar_for_block = field.is_some() && matches!(found[0].held, Some(Held::Scalar(_)));
-        Some(if found.len() == 1 && !scalar_for_block {
-            Behind::Value(found.into_iter().next()?)
-        } else {
-            Behind::Template(found)
-        })
     }
+
+    fn find(&self, key: &str) -> Found {
+        let mut known = self.known.borrow_mut();
+        let found = known
+            .entry(key.to_string())
+            .or_insert_with(|| self.values.find(self.subcharts, key));
+        found.clone()
+    }
+
+    fn held(&self, key: &str) -> Option<Held> {
+        self.find(key).held
+    }
+}
+
+/// What the rendered `field` comes from, given the values its template place reads:
+/// a value is named only when what it holds is what was rendered.
+fn behind(field: Option<&Node>, lookups: &Lookups, keys: &[String]) -> Option<Behind> {
+    if keys.is_empty() {
+        return None;
+    }
+    let found: Vec<Found> = keys.iter().map(|k| lookups.find(k)).collect();
+    if let Some(text) = field.and_then(|f| f.scalar().map(|_| f.scalar_text().unwrap_or_default()))
+    {
+        let held = Some(Held::Scalar(text.to_string()));
+        return Some(match found.iter().find(|f| f.held == held) {
+            Some(one) => Behind::Value(one.clone()),
+            None => Behind::Template(found),
+        });
+    }
+    // A block (a toYaml copy) or a field not rendered: one value stands for it,
+    // unless it holds a scalar where a block was rendered.
+    let scalar_for_block = field.is_some() && matches!(found[0].held, Some(Held::Scalar(_)));
+    Some(if found.len() == 1 && !scalar_for_block {
+        Behind::Value(found.into_iter().next()?)
+    } else {
+        Behind::Template(found)
+    })
 }
 
 /// `; set by the chart value K (FILE:LINE): change it there`, or where to set it.
