@@ -331,27 +331,17 @@ impl SourceMap for KustomizeMap {
                     base = Some((at(&doc.file, pos), depth));
                 }
                 Role::Merge if is_about(&doc.root, object) => {
-                    let (pos, depth) = locate(&object.root, &doc.root, &path);
                     let written = if inflated { full } else { 0 };
                     let base_depth = base.as_ref().map_or(written, |(_, d)| *d);
-                    if let Some(pos) = removal(&object.root, &doc.root, &path) {
-                        patched = Some((at(&doc.file, pos), "removed", PATCH));
-                    } else if depth == full {
-                        patched = Some((at(&doc.file, pos), "set", PATCH));
-                    } else if depth > base_depth && depth > 1 {
-                        // The patch adds what holds the field (a container).
-                        patched = Some((at(&doc.file, pos), "added", PATCH));
-                    }
+                    patched = merge_change(&object.root, doc, &path, base_depth).or(patched);
                 }
                 Role::Json6902 { kind, name } => {
                     let targets = kind.as_deref().is_none_or(|k| k == object.resource.kind)
                         && name
                             .as_deref()
                             .is_none_or(|n| object.resource.name.contains(n));
-                    if let Some((pos, verb)) = targets
-                        .then(|| operation_on(&doc.root, &finding.path))
-                        .flatten()
-                    {
+                    let operation = targets.then(|| operation_on(&doc.root, &finding.path));
+                    if let Some((pos, verb)) = operation.flatten() {
                         patched = Some((at(&doc.file, pos), verb, PATCH));
                     }
                 }
@@ -380,6 +370,28 @@ impl SourceMap for KustomizeMap {
             ));
             finding.location = patch;
         }
+    }
+}
+
+/// What a strategic-merge patch `doc` did to the field at `path` of the `rendered`
+/// object: removed it (or what holds it), set it, or added what holds it (deeper than
+/// the base wrote, `base_depth`: a container).
+fn merge_change(
+    rendered: &Node,
+    doc: &SourceDoc,
+    path: &FieldPath,
+    base_depth: usize,
+) -> Option<Change> {
+    if let Some(pos) = removal(rendered, &doc.root, path) {
+        return Some((at(&doc.file, pos), "removed", PATCH));
+    }
+    let (pos, depth) = locate(rendered, &doc.root, path);
+    if depth == path.segments().len() {
+        Some((at(&doc.file, pos), "set", PATCH))
+    } else if depth > base_depth && depth > 1 {
+        Some((at(&doc.file, pos), "added", PATCH))
+    } else {
+        None
     }
 }
 
