@@ -62,7 +62,7 @@ pub(crate) fn contexts(lines: &[&str]) -> Vec<Context> {
 }
 
 /// The text of each `{{ ... }}` of a line, trimmed of `-` and spaces.
-fn actions(line: &str) -> Vec<String> {
+pub(crate) fn actions(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = line;
     while let Some(start) = rest.find("{{") {

@@ -226,8 +226,12 @@ impl HelmMap {
             finding.message.push_str(&said);
         }
         if let Some(r) = place.range {
+            let which = match place.iteration {
+                Some(k) => format!("for item {k} of what it loops over"),
+                None => "once for each of its items".to_string(),
+            };
             finding.message.push_str(&format!(
-                "; written by the loop at line {} ({}), once for each of its items",
+                "; written by the loop at line {} ({}), {which}",
                 first + r + 1,
                 lines[first + r].trim()
             ));

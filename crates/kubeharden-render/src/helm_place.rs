@@ -18,6 +18,8 @@ pub(crate) struct TemplatePlace {
     pub silent: Option<usize>,
     /// The line of the `range` whose body wrote the list item the field is in.
     pub range: Option<usize>,
+    /// Which iteration of that `range` wrote it, when that can be told.
+    pub iteration: Option<usize>,
 }
 
 /// A template line's indentation and the key it opens (`- key:` or `key:`), if any.
@@ -125,6 +127,7 @@ struct Walk<'a> {
     end: usize,
     silent: Option<usize>,
     range: Option<usize>,
+    iteration: Option<usize>,
     /// The rendered node at what was found last.
     rendered: Option<&'a Node>,
 }
@@ -147,6 +150,7 @@ pub(crate) fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> T
         end: lines.len(),
         silent: None,
         range: None,
+        iteration: None,
         rendered: seen.root,
     };
     let (mut done, mut matched) = (0, 0);
@@ -204,6 +208,7 @@ impl<'a> Walk<'a> {
             values,
             silent: self.silent,
             range: self.range,
+            iteration: self.iteration,
         }
     }
 
@@ -251,6 +256,7 @@ impl<'a> Walk<'a> {
         let chosen = block.choose(index, name, written_span(&block, total, written_len))?;
         if let Item::At(line, ..) = chosen {
             self.range = seen.range(line).filter(|&r| r > list);
+            self.iteration = self.range.and_then(|_| block.iteration(index, line));
         }
         Some(chosen)
     }
@@ -263,7 +269,10 @@ impl<'a> Walk<'a> {
         };
         let rest = join("", rest);
         let dot = if rest.starts_with('[') { "" } else { "." };
-        let own = values_keys(lines[line]);
+        let mut own = values_keys(lines[line]);
+        if let (true, Some(range), Some(k)) = (own.is_empty(), self.range, self.iteration) {
+            own = range_values(lines[range], lines[line], k);
+        }
         if rest.is_empty() && !own.is_empty() {
             return self.place(line, indent, own);
         }
@@ -404,6 +413,59 @@ impl ListBlock {
     }
 }
 
+impl ListBlock {
+    /// Which iteration of its `range` wrote the rendered item `index`, when only
+    /// literal items come before the range's: the index less their number.
+    fn iteration(&self, index: usize, line: usize) -> Option<usize> {
+        if self.written.as_ref().is_some_and(|w| w.0 < line) {
+            return None;
+        }
+        let before = self.items.iter().filter(|it| it.line < line);
+        let fixed = before.clone().filter(|it| it.range.is_none()).count();
+        let ranged = before.count() - fixed;
+        (ranged == 0).then(|| index.checked_sub(fixed)).flatten()
+    }
+}
+
+/// The values a line in the body of `range .Values.X` reads through the iteration's
+/// item (`.field`, or `$c.field` for `range $c := ...`): `X[k].field` for iteration `k`.
+fn range_values(range_line: &str, line: &str, k: usize) -> Vec<String> {
+    let Some(range) = crate::helm_blocks::actions(range_line)
+        .into_iter()
+        .find_map(|a| a.strip_prefix("range ").map(str::to_string))
+    else {
+        return Vec::new();
+    };
+    let (vars, source) = range.split_once(":=").unwrap_or(("", &range));
+    let Some(list) = values_keys(source.trim()).into_iter().next() else {
+        return Vec::new();
+    };
+    let var = vars
+        .split(',')
+        .next_back()
+        .map(str::trim)
+        .unwrap_or_default();
+    let prefix = if var.is_empty() { "." } else { var };
+    let mut keys = Vec::new();
+    for action in crate::helm_blocks::actions(line) {
+        for word in action.split_whitespace() {
+            let Some(rest) = word.strip_prefix(prefix) else {
+                continue;
+            };
+            let rest = rest.strip_prefix('.').unwrap_or(rest);
+            let field: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+                .collect();
+            let own = var.is_empty() && word.starts_with(".Values");
+            if !field.is_empty() && !own && !word.starts_with("$.") {
+                keys.push(format!("{list}[{k}].{}", field.trim_end_matches('.')));
+            }
+        }
+    }
+    keys
+}
+
 /// Whether a line that is no item writes at the level of a list's items (`-` at
 /// `dash`, if any yet): a `toYaml` there writes items, one deeper writes inside one.
 fn at_level(text: &str, dash: Option<usize>) -> bool {
@@ -542,6 +604,7 @@ mod tests {
                 values: vec!["hostNetwork".into()],
                 silent: None,
                 range: None,
+                iteration: None,
             }
         );
     }
@@ -604,9 +667,28 @@ mod tests {
         assert_eq!((main.line, main.range), (5, None));
         // Not main's lines: the range's body, which says it is a loop's.
         let side = in_pods("spec.containers[1].securityContext.privileged", rendered);
-        assert_eq!((side.line, side.range), (9, Some(5)));
+        assert_eq!(
+            (side.line, side.range, side.iteration),
+            (9, Some(5), Some(0))
+        );
+        // Its value is the iteration's item of the list the range reads.
+        assert_eq!(side.values, ["sidecars[0].privileged"]);
         let volume = in_pods("spec.volumes[0].name", rendered);
         assert_eq!(volume.line, 13);
+    }
+
+    #[test]
+    fn a_range_bodys_reads_are_the_iterations_item() {
+        let read = |range: &str, line: &str| range_values(range, line, 2);
+        let range = "{{- range .Values.sidecars }}";
+        assert_eq!(read(range, "  image: {{ .image }}"), ["sidecars[2].image"]);
+        assert!(read(range, "  x: {{ .Values.y }} {{ $.Chart.Name }}").is_empty());
+        let named = "{{- range $i, $c := .Values.jobs }}";
+        assert_eq!(
+            read(named, "  a: {{ $c.spec.a | quote }}"),
+            ["jobs[2].spec.a"]
+        );
+        assert!(read("{{- range .Capabilities.APIVersions }}", "{{ .x }}").is_empty());
     }
 
     #[test]

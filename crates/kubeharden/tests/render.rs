@@ -785,8 +785,9 @@ fn a_line_in_a_block_that_did_not_render_is_not_blamed() {
 }
 
 /// A container a `range` made is placed on the range's body, which the message
-/// calls a loop's, and one a `toYaml` of a list of values wrote on that line, naming
-/// its item (`extraContainers[0]....`): never on another container's lines.
+/// calls a loop's, naming the iteration and the item of the values it read
+/// (`sidecars[0].privileged`), and one a `toYaml` of a list of values wrote on that
+/// line, naming its item (`extraContainers[0]....`): never on another container's lines.
 #[test]
 fn each_container_is_placed_on_the_template_item_that_wrote_it() {
     if !tools() {
@@ -797,7 +798,7 @@ fn each_container_is_placed_on_the_template_item_that_wrote_it() {
     insta::assert_snapshot!(places(&doc));
     let privileged = messages_of(&doc, "KH101");
     assert!(
-        privileged.contains(&"container \"proxy\" runs privileged; written by the loop at line 18 ({{- range .Values.sidecars }}), once for each of its items".to_string()),
+        privileged.contains(&"container \"proxy\" runs privileged; written by the loop at line 18 ({{- range .Values.sidecars }}), for item 0 of what it loops over; set by the chart value sidecars[0].privileged (loop/values.yaml:4): change it there".to_string()),
         "{privileged:#?}"
     );
     assert!(
