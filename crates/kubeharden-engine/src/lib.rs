@@ -14,6 +14,7 @@
 
 #![forbid(unsafe_code)]
 
+mod mapped;
 mod owners;
 
 use std::path::Path;
@@ -100,6 +101,11 @@ struct Partial {
     inline: Vec<InlineException>,
     /// The checks of the compliance score are not counted (an admission review).
     uncounted: bool,
+    /// The objects of a rendered text being scanned, kept for its source map.
+    kept: Vec<Object>,
+    /// The renders' source maps and objects: every finding of a rendered object is
+    /// mapped back to its source once the report is complete (mapped.rs).
+    mapped: Vec<mapped::Mapped>,
 }
 
 /// Where the cluster-wide rules run.
@@ -116,6 +122,8 @@ impl Partial {
         self.report.absorb(other.report);
         self.facts.merge(other.facts);
         self.inline.extend(other.inline);
+        self.kept.extend(other.kept);
+        self.mapped.extend(other.mapped);
         self
     }
 }
@@ -230,7 +238,7 @@ fn scan_rendered(rendered: Outcome, rules: &RuleSet, options: &ScanOptions) -> P
         name: rendered.name,
         text: rendered.text,
     };
-    scan_source(&source, rules, &options, rendered.source_map.as_deref())
+    scan_source(&source, rules, &options, rendered.source_map)
 }
 
 /// Scans a text already in memory, as if it were a file named `name`.
@@ -352,13 +360,15 @@ fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial 
     }
 }
 
-/// Scans one text; `source_map` maps the findings of a rendered one to their source.
+/// Scans one text; `source_map` maps the findings of a rendered one to their source
+/// (its objects are kept for it until the report is complete).
 fn scan_source(
     source: &Source,
     rules: &RuleSet,
     options: &ScanOptions,
-    source_map: Option<&dyn SourceMap>,
+    source_map: Option<Box<dyn SourceMap>>,
 ) -> Partial {
+    let keep = source_map.is_some();
     if is_dockerfile(Path::new(&*source.name)) {
         let mut partial = Partial::default();
         for object in &objects_from_dockerfile(&source.name, &source.text).objects {
@@ -380,13 +390,10 @@ fn scan_source(
                         partial.report.errors.extend(objects.errors);
                         for object in &mut objects.objects {
                             object.default_namespace(&options.default_namespace);
-                            let before = partial.report.findings.len();
                             check(object, rules, options.keep_labels, &mut partial);
-                            if let Some(map) = source_map {
-                                for finding in &mut partial.report.findings[before..] {
-                                    map.map(object, finding);
-                                }
-                            }
+                        }
+                        if keep {
+                            partial.kept.append(&mut objects.objects);
                         }
                     }
                     Err(e) => partial.report.errors.push(LoadError::new(
@@ -401,6 +408,10 @@ fn scan_source(
         .reduce(Partial::default, Partial::merge);
     partial.report.stats.files += 1;
     partial.report.stats.bytes += source.text.len() as u64;
+    if let Some(map) = source_map {
+        let objects = std::mem::take(&mut partial.kept);
+        partial.mapped.push(mapped::Mapped { map, objects });
+    }
     partial
 }
 
@@ -522,6 +533,8 @@ fn settle_with(partial: Partial, rules: &RuleSet, threads: Threads) -> (ScanRepo
         facts,
         inline,
         uncounted: _,
+        kept: _,
+        mapped,
     } = partial;
     report.errors.extend(snapshots_mixed(&facts));
     let view = ClusterView::build(facts);
@@ -546,6 +559,9 @@ fn settle_with(partial: Partial, rules: &RuleSet, threads: Threads) -> (ScanRepo
     owners::judge_through_owners(&mut report.findings, &view.owners);
     rules.uncount_made(&mut report.checks, view.owners.made_count() as u64);
     apply_inline(&mut report, &inline);
+    // Last, so that every finding is mapped, the cluster-wide rules' too, and the
+    // steps above compare findings by the place their object was read from.
+    mapped::map_findings(&mut report, &mapped);
     (report, view)
 }
 

@@ -58,6 +58,35 @@ pub(crate) fn subchart_dir(dir: &Path, name: &str) -> PathBuf {
         .unwrap_or(plain)
 }
 
+/// The archive (`charts/NAME-VERSION.tgz`) a subchart of `source` (`CHART/charts/SUB/...`)
+/// is vendored as, when it is not unpacked in the chart in `dir`.
+pub(crate) fn archive_of(dir: &Path, source: &str) -> Option<PathBuf> {
+    let (_, inside) = source.split_once('/')?;
+    let parts: Vec<&str> = inside.split('/').collect();
+    let mut folder = dir.to_path_buf();
+    let mut i = 0;
+    while i + 2 < parts.len() && parts[i] == "charts" {
+        let sub = subchart_dir(&folder, parts[i + 1]);
+        if !sub.is_dir() {
+            let real = aliased(&folder, parts[i + 1]).unwrap_or_else(|| parts[i + 1].to_string());
+            let mut archives: Vec<PathBuf> = std::fs::read_dir(folder.join("charts"))
+                .ok()?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                    name.starts_with(&format!("{real}-")) && name.ends_with(".tgz")
+                })
+                .collect();
+            archives.sort();
+            return archives.pop();
+        }
+        folder = sub;
+        i += 2;
+    }
+    None
+}
+
 /// The name of the dependency whose alias is `alias`, in the chart in `dir`.
 fn aliased(dir: &Path, alias: &str) -> Option<String> {
     let root = chart_yaml(dir)?;
@@ -112,5 +141,9 @@ mod tests {
         let got = source_file(d, "web/templates/a.yaml").unwrap();
         assert_eq!(got.file, d.join("templates/a.yaml"));
         assert!(got.subcharts.is_empty());
+        write(d, "charts/db-1.2.0.tgz", "");
+        let archive = archive_of(d, "web/charts/db/templates/s.yaml");
+        assert_eq!(archive, Some(d.join("charts/db-1.2.0.tgz")));
+        assert_eq!(archive_of(d, "web/charts/cache/templates/a.yaml"), None);
     }
 }

@@ -55,6 +55,7 @@ fn render_variant(
         options.max_output.max(1),
     )
     .map_err(|reason| render_error(target, variant, reason))?;
+    let documents = crate::helm_map::rendered_docs(&text);
     Ok(Rendered {
         name: name.into(),
         text,
@@ -65,7 +66,7 @@ fn render_variant(
                 .values
                 .iter()
                 .chain(variant.map(|v| &v.file))
-                .cloned()
+                .map(Into::into)
                 .collect(),
             sets: options
                 .set
@@ -73,6 +74,7 @@ fn render_variant(
                 .flat_map(|arg| crate::helm_values::parse_set(arg).unwrap_or_default())
                 .collect(),
             variant: variant.map(|v| v.name.clone()),
+            documents,
         })),
     })
 }
@@ -138,7 +140,7 @@ fn render_error(target: &RenderTarget, variant: Option<&ValuesSet>, reason: Stri
 
 /// The template file (as the user names it) and position of the last place helm's
 /// message names with a line (`web/templates/x.yaml:12:3`), else of the last it names.
-fn template_place(dir: &Path, message: &str) -> Option<(String, Option<Pos>)> {
+pub(crate) fn template_place(dir: &Path, message: &str) -> Option<(String, Option<Pos>)> {
     let name = chart_field(dir, "name")?;
     let prefix = format!("{name}/");
     let mut best: Option<(String, Option<Pos>)> = None;

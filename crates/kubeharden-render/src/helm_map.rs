@@ -18,28 +18,108 @@ use kubeharden_findings::{Finding, Location, ValueSource};
 use kubeharden_load::Object;
 use kubeharden_yaml::{FieldPath, Node, Seg};
 
-use crate::chart::source_file;
-use crate::helm_values::{place, Found, Held, SetValue, Values};
+use crate::chart::{source_file, ChartFile};
+use crate::helm_blocks::{contexts, emitted, not_taken, Context};
+use crate::helm_place::{place_in_lines, values_keys, FieldSeen, Seen, TemplatePlace};
+use crate::helm_values::{place, Found, Held, SetValue, Values, ValuesFile};
 use crate::SourceMap;
 
 pub(crate) struct HelmMap {
     /// The chart's folder, as reports name it.
     pub dir: PathBuf,
     /// The `--values` files, the values set's last.
-    pub values: Vec<PathBuf>,
+    pub values: Vec<ValuesFile>,
     /// The `--set` pairs, in order.
     pub sets: Vec<SetValue>,
     /// The values set's name, if any.
     pub variant: Option<String>,
+    /// The rendered text's documents, to tell which document of a template with
+    /// several made an object.
+    pub documents: Vec<RenderedDoc>,
 }
 
-/// Where in a template a field was written.
+/// A document of the rendered text: where it starts, its `# Source:` and its kind.
 #[derive(Debug, PartialEq, Eq)]
-struct TemplatePlace {
-    line: u32,
-    column: u32,
-    /// The chart values the place reads, as dotted keys.
-    values: Vec<String>,
+pub(crate) struct RenderedDoc {
+    start: u32,
+    source: Option<String>,
+    kind: Option<String>,
+}
+
+/// The documents of a rendered text (`---` starts one; helm writes `# Source:` and
+/// the kind at the start of a line).
+pub(crate) fn rendered_docs(text: &str) -> Vec<RenderedDoc> {
+    let mut docs = vec![RenderedDoc {
+        start: 1,
+        source: None,
+        kind: None,
+    }];
+    for (i, line) in text.lines().enumerate() {
+        let last = docs.len() - 1;
+        if line.starts_with("---") {
+            docs.push(RenderedDoc {
+                start: i as u32 + 1,
+                source: None,
+                kind: None,
+            });
+        } else if let Some(source) = line.strip_prefix("# Source: ") {
+            docs[last].source = Some(source.trim().to_string());
+        } else if let Some(kind) = line.strip_prefix("kind:") {
+            docs[last].kind.get_or_insert_with(|| unquoted(kind));
+        }
+    }
+    docs
+}
+
+fn unquoted(text: &str) -> String {
+    text.trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .to_string()
+}
+
+/// How many documents of the same template and kind the rendered text has before
+/// the one at `line`: which of a template's documents of that kind made it.
+fn ordinal(docs: &[RenderedDoc], source: &str, kind: &str, line: u32) -> usize {
+    docs.iter()
+        .filter(|d| d.start < line)
+        .filter(|d| d.source.as_deref() == Some(source) && d.kind.as_deref() == Some(kind))
+        .count()
+        .saturating_sub(1)
+}
+
+/// The lines of the template document that made the `n`th object of `kind` it
+/// rendered, and the index of its first line: its documents of that kind (written
+/// out), else those whose kind is templated, else the whole file.
+fn template_doc<'t>(lines: &[&'t str], kind: &str, n: usize) -> (usize, Vec<&'t str>) {
+    let mut docs: Vec<(usize, Vec<&str>)> = vec![(0, Vec::new())];
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("---") {
+            docs.push((i + 1, Vec::new()));
+        } else if let Some(last) = docs.last_mut() {
+            last.1.push(line);
+        }
+    }
+    let kind_of = |doc: &[&str]| {
+        doc.iter()
+            .find_map(|l| l.strip_prefix("kind:"))
+            .map(unquoted)
+    };
+    let written: Vec<&(usize, Vec<&str>)> = docs
+        .iter()
+        .filter(|(_, d)| kind_of(d).as_deref() == Some(kind))
+        .collect();
+    let templated: Vec<&(usize, Vec<&str>)> = docs
+        .iter()
+        .filter(|(_, d)| kind_of(d).is_some_and(|k| k.contains("{{")))
+        .collect();
+    let chosen = [written, templated]
+        .into_iter()
+        .find(|c| !c.is_empty())
+        .map(|c| c[n.min(c.len() - 1)]);
+    match chosen {
+        Some((start, doc)) => (*start, doc.clone()),
+        None => (0, lines.to_vec()),
+    }
 }
 
 /// What a rendered field comes from.
@@ -55,14 +135,42 @@ impl SourceMap for HelmMap {
         let Some(source) = object.helm_source.as_deref() else {
             return;
         };
-        let Some(template) = source_file(&self.dir, source) else {
-            return;
-        };
-        let Ok(text) = std::fs::read_to_string(&template.file) else {
+        let kind = &object.resource.kind;
+        let n = ordinal(&self.documents, source, kind, object.root.pos.line);
+        self.map_at(object, source, n, finding);
+    }
+}
+
+impl HelmMap {
+    /// Maps `finding` of `object`, the `n`th object of its kind that the template
+    /// helm names `source` rendered.
+    pub(crate) fn map_at(&self, object: &Object, source: &str, n: usize, finding: &mut Finding) {
+        let Some((template, text)) = self.template(source, finding) else {
             return;
         };
         let path = FieldPath::parse(&finding.path);
-        let place = place_in_template(&text, &path);
+        let lines: Vec<&str> = text.lines().collect();
+        let (first, doc) = template_doc(&lines, &object.resource.kind, n);
+        let field = node_at(&object.root, &path);
+        let lookups = Lookups::new(self.values(), &template.subcharts);
+        let contexts = contexts(&lines);
+        let list_len = |key: &str| match lookups.held(key) {
+            Some(Held::List(n)) => Some(n),
+            _ => None,
+        };
+        let seen = Seen {
+            silent: (first..first + doc.len())
+                .map(|i| emitted(&contexts[i], &|k| lookups.held(k)) == Some(false))
+                .collect(),
+            ranges: (first..first + doc.len())
+                .map(|i| contexts[i].range.and_then(|r| r.checked_sub(first)))
+                .collect(),
+            field: FieldSeen::of(field),
+            root: Some(&object.root),
+            list_len: Some(&list_len),
+        };
+        let mut place = place_in_lines(&doc, &path, &seen);
+        place.line += first as u32;
         let rendered = std::mem::replace(
             &mut finding.location,
             Location {
@@ -72,8 +180,63 @@ impl SourceMap for HelmMap {
             },
         );
         finding.rendered = Some(rendered);
-        let field = node_at(&object.root, &path);
-        match self.behind(field, &template.subcharts, &place.values) {
+        // The template as it is on disk: a subchart's folder, not helm's alias path.
+        finding.helm_source = Some(finding.location.file.clone());
+        let at = Around {
+            lines: &lines,
+            first,
+            contexts: &contexts,
+        };
+        self.explain(finding, &place, &at, &lookups, field);
+    }
+
+    /// The template file helm names `source`, and its text; for a subchart vendored
+    /// as an archive (its templates not on disk), none, and the finding says so.
+    fn template(&self, source: &str, finding: &mut Finding) -> Option<(ChartFile, String)> {
+        let template = source_file(&self.dir, source)?;
+        match std::fs::read_to_string(&template.file) {
+            Ok(text) => Some((template, text)),
+            Err(_) => {
+                if let Some(archive) = crate::chart::archive_of(&self.dir, source) {
+                    finding.message.push_str(&format!(
+                        "; its template {source} is inside the archive {}: not mapped to a line (unpack it in charts/ to map it)",
+                        shown(&archive)
+                    ));
+                }
+                None
+            }
+        }
+    }
+
+    /// What the message adds: a line that wrote the field but was not emitted, the
+    /// loop that wrote the item, the value behind the field, the variant.
+    fn explain(
+        &self,
+        finding: &mut Finding,
+        place: &TemplatePlace,
+        at: &Around,
+        lookups: &Lookups,
+        field: Option<&Node>,
+    ) {
+        let (lines, first) = (at.lines, at.first);
+        if let Some(i) = place.silent {
+            let context = &at.contexts[first + i];
+            let find = |key: &str| lookups.find(key);
+            let said = not_emitted(lines[first + i], first + i, context, &find);
+            finding.message.push_str(&said);
+        }
+        if let Some(r) = place.range {
+            let which = match place.iteration {
+                Some(k) => format!("for item {k} of what it loops over"),
+                None => "once for each of its items".to_string(),
+            };
+            finding.message.push_str(&format!(
+                "; written by the loop at line {} ({}), {which}",
+                first + r + 1,
+                lines[first + r].trim()
+            ));
+        }
+        match behind(field, lookups, &place.values) {
             Some(Behind::Value(found)) => {
                 finding.message.push_str(&value_message(&found.source));
                 finding.value = Some(Box::new(found.source));
@@ -87,44 +250,76 @@ impl SourceMap for HelmMap {
                 .push_str(&format!(" [values-set {variant}]"));
         }
     }
-}
 
-impl HelmMap {
-    /// What the rendered `field` comes from, given the values its template place
-    /// reads: a value is named only when what it holds is what was rendered.
-    fn behind(
-        &self,
-        field: Option<&Node>,
-        subcharts: &[String],
-        keys: &[String],
-    ) -> Option<Behind> {
-        if keys.is_empty() {
-            return None;
-        }
-        let values = Values {
+    fn values(&self) -> Values<'_> {
+        Values {
             dir: &self.dir,
             files: &self.values,
             sets: &self.sets,
-        };
-        let found: Vec<Found> = keys.iter().map(|k| values.find(subcharts, k)).collect();
-        if let Some(text) =
-            field.and_then(|f| f.scalar().map(|_| f.scalar_text().unwrap_or_default()))
-        {
-            let held = Some(Held::Scalar(text.to_string()));
-            return Some(match found.iter().find(|f| f.held == held) {
-                Some(one) => Behind::Value(one.clone()),
-                None => Behind::Template(found),
-            });
         }
-        // A block (a toYaml copy) or a field not rendered: one value stands for it,
-        // unless it holds a scalar where a block was rendered.
-        let scalar_for_block = field.is_some() && matches!(found[0].held, Some(Held::Scalar(_)));
-        Some(if found.len() == 1 && !scalar_for_block {
-            Behind::Value(found.into_iter().next()?)
-        } else {
-            Behind::Template(found)
-        })
     }
+}
+
+/// A template's lines, where the object's document starts, and each line's blocks.
+struct Around<'a> {
+    lines: &'a [&'a str],
+    first: usize,
+    contexts: &'a [Context],
+}
+
+/// The chart values one finding's mapping looks up, each read once (every line's
+/// blocks are judged from them).
+struct Lookups<'a> {
+    values: Values<'a>,
+    subcharts: &'a [String],
+    known: std::cell::RefCell<std::collections::HashMap<String, Found>>,
+}
+
+impl<'a> Lookups<'a> {
+    fn new(values: Values<'a>, subcharts: &'a [String]) -> Lookups<'a> {
+        Lookups {
+            values,
+            subcharts,
+            known: Default::default(),
+        }
+    }
+
+    fn find(&self, key: &str) -> Found {
+        let mut known = self.known.borrow_mut();
+        let found = known
+            .entry(key.to_string())
+            .or_insert_with(|| self.values.find(self.subcharts, key));
+        found.clone()
+    }
+
+    fn held(&self, key: &str) -> Option<Held> {
+        self.find(key).held
+    }
+}
+
+/// What the rendered `field` comes from, given the values its template place reads:
+/// a value is named only when what it holds is what was rendered.
+fn behind(field: Option<&Node>, lookups: &Lookups, keys: &[String]) -> Option<Behind> {
+    if keys.is_empty() {
+        return None;
+    }
+    let found: Vec<Found> = keys.iter().map(|k| lookups.find(k)).collect();
+    if let Some(text) = field.and_then(|f| f.scalar().map(|_| f.scalar_text().unwrap_or_default()))
+    {
+        let held = Some(Held::Scalar(text.to_string()));
+        return Some(match found.iter().find(|f| f.held == held) {
+            Some(one) => Behind::Value(one.clone()),
+            None => Behind::Template(found),
+        });
+    }
+    // A block (a toYaml copy) or a field not rendered: one value stands for it,
+    // unless it holds a scalar where a block was rendered.
+    let scalar_for_block = field.is_some() && matches!(found[0].held, Some(Held::Scalar(_)));
+    Some(if found.len() == 1 && !scalar_for_block {
+        Behind::Value(found.into_iter().next()?)
+    } else {
+        Behind::Template(found)
+    })
 }
 
 /// `; set by the chart value K (FILE:LINE): change it there`, or where to set it.
@@ -145,6 +340,14 @@ fn value_message(value: &ValueSource) -> String {
 
 /// The field is no chart value as it is: the template made it from these.
 fn template_message(found: &[Found]) -> String {
+    format!(
+        "; written by the template, not taken whole from a chart value (it reads {}): change the template line, or those values",
+        reads(found)
+    )
+}
+
+/// `image.repository at web/values.yaml:4, image.tag not set`.
+fn reads(found: &[Found]) -> String {
     let reads: Vec<String> = found
         .iter()
         .map(|f| match f.source.set {
@@ -152,10 +355,41 @@ fn template_message(found: &[Found]) -> String {
             false => format!("{} not set", f.source.key),
         })
         .collect();
-    format!(
-        "; written by the template, not taken whole from a chart value (it reads {}): change the template line, or those values",
-        reads.join(", ")
-    )
+    reads.join(", ")
+}
+
+/// The template writes the field on line `i` (`text`), but helm did not emit that
+/// line for this object: the block around it that was not taken, and what it reads.
+fn not_emitted(text: &str, i: usize, context: &Context, find: &dyn Fn(&str) -> Found) -> String {
+    let lookup = |key: &str| find(key).held;
+    let written = format!(
+        "; the template writes it at line {} ({})",
+        i + 1,
+        text.trim()
+    );
+    let judged = not_taken(context, &lookup);
+    let Some(condition) = judged.or(context.conditions.last()) else {
+        return format!("{written}, which was not rendered for this object");
+    };
+    let block = format!(
+        "{{{{ {} {} }}}} at line {}",
+        condition.keyword,
+        condition.text,
+        condition.line + 1
+    );
+    let why = match (judged.is_some(), condition.wanted) {
+        (true, true) => format!("in a block that did not render: {block} is false"),
+        (true, false) => format!("in a branch that did not render: {block} is true"),
+        (false, _) => format!("which did not render here (under {block})"),
+    };
+    let found: Vec<Found> = values_keys(&condition.text)
+        .iter()
+        .map(|k| find(k))
+        .collect();
+    match found.is_empty() {
+        true => format!("{written}, {why}"),
+        false => format!("{written}, {why}; it reads {}", reads(&found)),
+    }
 }
 
 /// The node at `path` in a rendered object, if it is there. A trailing list index is
@@ -178,168 +412,23 @@ pub(crate) fn shown(path: &Path) -> String {
         .to_string()
 }
 
-/// A template line's indentation and the key it opens (`- key:` or `key:`), if any.
-fn key_of(line: &str) -> Option<(usize, &str)> {
-    let trimmed = line.trim_start();
-    let indent = line.len() - trimmed.len();
-    let (indent, body) = match trimmed.strip_prefix("- ") {
-        Some(rest) => (indent + 2, rest.trim_start()),
-        None => (indent, trimmed),
-    };
-    let (key, _) = body.split_once(':')?;
-    let key = key.trim_matches(|c| c == '"' || c == '\'');
-    let plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
-    plain.then_some((indent, key))
-}
-
-/// Where the field at `path` was written in `template` (1-based line and column).
-fn place_in_template(template: &str, path: &FieldPath) -> TemplatePlace {
-    let lines: Vec<&str> = template.lines().collect();
-    let keys: Vec<&str> = path
-        .segments()
-        .iter()
-        .filter_map(|s| match s {
-            Seg::Key(k) => Some(&**k),
-            Seg::Index(_) => None,
-        })
-        .collect();
-    // The deepest key of the path found in order, each deeper than the last.
-    let mut matched = 0;
-    let mut at: Option<(usize, usize)> = None; // (line index, indent)
-    let mut next = 0;
-    'keys: for key in &keys {
-        for (i, line) in lines.iter().enumerate().skip(next) {
-            let Some((indent, found)) = key_of(line) else {
-                continue;
-            };
-            if at.is_some_and(|(_, parent)| indent <= parent) {
-                break 'keys; // left the parent's block
-            }
-            if found == *key {
-                at = Some((i, indent));
-                matched += 1;
-                next = i + 1;
-                continue 'keys;
-            }
-        }
-        break;
-    }
-    let Some((line, indent)) = at else {
-        return TemplatePlace {
-            line: 1,
-            column: 1,
-            values: Vec::new(),
-        };
-    };
-    let place = |i: usize, column: usize, values: Vec<String>| TemplatePlace {
-        line: i as u32 + 1,
-        column: column as u32 + 1,
-        values,
-    };
-    let rest = keys[matched..].join(".");
-    if rest.is_empty() {
-        return place(line, indent, values_keys(lines[line]));
-    }
-    // The rest of the path is written by a `toYaml` block that is this key's
-    // content: before any key of its own.
-    for (i, text) in lines.iter().enumerate().skip(line + 1) {
-        if key_of(text).is_some() {
-            break;
-        }
-        if let Some(block) = to_yaml_value(&lines, i) {
-            let column = text.find("{{").unwrap_or(0);
-            return place(i, column, vec![format!("{block}.{rest}")]);
-        }
-    }
-    let deeper = values_keys(lines[line])
-        .into_iter()
-        .map(|k| format!("{k}.{rest}"))
-        .collect();
-    place(line, indent, deeper)
-}
-
-/// Every `.Values.X` a line reads, as `X`, in order.
-fn values_keys(line: &str) -> Vec<String> {
-    line.split(".Values.")
-        .skip(1)
-        .filter_map(|after| {
-            let key: String = after
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
-                .collect();
-            let key = key.trim_end_matches('.');
-            (!key.is_empty()).then(|| key.to_string())
-        })
-        .collect()
-}
-
-/// The value a `toYaml` on line `i` prints: `toYaml .Values.X`, or `toYaml .` inside
-/// `with .Values.X`.
-fn to_yaml_value(lines: &[&str], i: usize) -> Option<String> {
-    let line = lines[i];
-    let at = line.find("toYaml")?;
-    let arg = line[at + "toYaml".len()..].trim_start();
-    if arg.starts_with(".Values.") || arg.starts_with("$.Values.") {
-        return values_keys(arg).into_iter().next();
-    }
-    if arg.starts_with(". ") || arg.starts_with(".}") || arg == "." {
-        return lines[..i]
-            .iter()
-            .rev()
-            .find(|l| l.contains("with ") && l.contains(".Values."))
-            .and_then(|l| values_keys(l).into_iter().next());
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      hostNetwork: {{ .Values.hostNetwork }}\n      containers:\n        - name: web\n          securityContext:\n            {{- toYaml .Values.securityContext | nindent 12 }}\n          image: x\n      {{- with .Values.nodeSelector }}\n      nodeSelector:\n        {{- toYaml . | nindent 8 }}\n      {{- end }}\n";
-
-    fn at(path: &str) -> TemplatePlace {
-        place_in_template(DEPLOYMENT, &FieldPath::parse(path))
-    }
-
     #[test]
-    fn a_scalar_value_is_its_own_line() {
-        assert_eq!(
-            at("spec.template.spec.hostNetwork"),
-            TemplatePlace {
-                line: 6,
-                column: 7,
-                values: vec!["hostNetwork".into()]
-            }
-        );
-    }
-
-    #[test]
-    fn a_to_yaml_block_names_the_value_under_it() {
-        let place = at("spec.template.spec.containers[0].securityContext.runAsNonRoot");
-        assert_eq!((place.line, place.column), (10, 13));
-        assert_eq!(place.values, ["securityContext.runAsNonRoot"]);
-        let place = at("spec.template.spec.nodeSelector.zone");
-        assert_eq!(
-            (place.line, place.values),
-            (14, vec!["nodeSelector.zone".into()])
-        );
-    }
-
-    #[test]
-    fn a_field_the_template_does_not_write_is_its_nearest_parent() {
-        let place = at("spec.template.spec.containers[0].resources.limits");
-        assert_eq!((place.line, place.column), (7, 7));
-        assert!(place.values.is_empty());
-    }
-
-    #[test]
-    fn a_line_that_builds_a_value_reads_every_value_on_it() {
-        let template = "spec:\n  image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n";
-        let place = place_in_template(template, &FieldPath::parse("spec.image"));
-        assert_eq!(place.values, ["image.repository", "image.tag"]);
+    fn an_object_is_placed_in_the_template_document_that_made_it() {
+        let template = "kind: ConfigMap\nspec:\n  a: 1\n---\nkind: Service\nspec:\n  type: x\n---\nkind: Service\nspec:\n  type: y\n";
+        let lines: Vec<&str> = template.lines().collect();
+        let rendered = "---\n# Source: c/templates/t.yaml\nkind: Service\n---\n# Source: c/templates/t.yaml\nkind: Service\nspec: {}\n";
+        let docs = rendered_docs(rendered);
+        let n = ordinal(&docs, "c/templates/t.yaml", "Service", 6);
+        assert_eq!(n, 1, "{docs:?}");
+        let (first, doc) = template_doc(&lines, "Service", n);
+        assert_eq!((first, doc[0]), (8, "kind: Service"));
+        let place = place_in_lines(&doc, &FieldPath::parse("spec.type"), &Seen::default());
+        assert_eq!(place.line as usize + first, 11);
+        // A kind the template does not write out: the whole file.
+        assert_eq!(template_doc(&lines, "Pod", 0).0, 0);
     }
 }

@@ -62,6 +62,10 @@ fn split_pairs(arg: &str) -> Vec<String> {
 pub(crate) enum Held {
     Scalar(String),
     Block,
+    /// A list of this many items.
+    List(usize),
+    /// An empty map or list (`resources: {}`), false to a template's `if`.
+    Empty,
 }
 
 /// A chart value looked up: where it is set (or the block it would go in), and, when
@@ -72,12 +76,29 @@ pub(crate) struct Found {
     pub held: Option<Held>,
 }
 
+/// A file that gives values: a `--values` file, or the part of one under a key (a
+/// kustomization's `helmCharts[0].valuesInline`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ValuesFile {
+    pub path: PathBuf,
+    pub under: Option<String>,
+}
+
+impl From<&PathBuf> for ValuesFile {
+    fn from(path: &PathBuf) -> ValuesFile {
+        ValuesFile {
+            path: path.clone(),
+            under: None,
+        }
+    }
+}
+
 /// The places that set a chart's values.
 pub(crate) struct Values<'a> {
     /// The chart's folder.
     pub dir: &'a Path,
     /// The `--values` files, in order.
-    pub files: &'a [PathBuf],
+    pub files: &'a [ValuesFile],
     /// The `--set` pairs, in order.
     pub sets: &'a [SetValue],
 }
@@ -103,22 +124,30 @@ impl Values<'_> {
         if let Some(set) = self.sets.iter().rev().find(|s| s.key == full_key) {
             return from_set(set);
         }
-        let mut files: Vec<(PathBuf, String)> = self
+        // Each file, the key looked up in it, and the key as the chart reads it.
+        let mut files: Vec<(PathBuf, String, String)> = self
             .files
             .iter()
             .rev()
-            .map(|f| (f.clone(), full_key.clone()))
+            .map(|f| {
+                let lookup = match &f.under {
+                    Some(under) => format!("{under}.{full_key}"),
+                    None => full_key.clone(),
+                };
+                (f.path.clone(), lookup, full_key.clone())
+            })
             .collect();
         let mut dir = self.dir.to_path_buf();
         for depth in 0..=subcharts.len() {
-            files.push((dir.join("values.yaml"), key_at(depth)));
+            let key = key_at(depth);
+            files.push((dir.join("values.yaml"), key.clone(), key));
             if let Some(sub) = subcharts.get(depth) {
                 dir = subchart_dir(&dir, sub);
             }
         }
         let mut nearest: Option<Found> = None;
-        for (file, key_here) in &files {
-            let Some((pos, held)) = locate_key(file, key_here) else {
+        for (file, lookup, key_here) in &files {
+            let Some((pos, held)) = locate_key(file, lookup) else {
                 continue;
             };
             let found = Found {
@@ -182,17 +211,28 @@ fn locate_key(file: &Path, key: &str) -> Option<(Pos, Option<Held>)> {
     let mut node: &Node = &doc;
     let mut at = None;
     for part in key.split('.') {
-        match node.entry(part) {
-            Some(entry) => {
-                at = Some(entry.key.pos);
-                node = &entry.value;
-            }
-            None => return at.map(|pos| (pos, None)),
+        // `containers[1]`: an item of a list value, as a `toYaml` of it renders it.
+        let mut pieces = part.split('[');
+        let name = pieces.next().unwrap_or_default();
+        let Some(entry) = node.entry(name) else {
+            return at.map(|pos| (pos, None));
+        };
+        at = Some(entry.key.pos);
+        node = &entry.value;
+        for index in pieces {
+            let item = index.trim_end_matches(']').parse::<usize>().ok();
+            let Some(item) = item.and_then(|i| node.items().get(i)) else {
+                return at.map(|pos| (pos, None));
+            };
+            at = Some(item.pos);
+            node = item;
         }
     }
     let held = match node.scalar() {
         // Null prints as nothing, as helm renders a missing value.
         Some(_) => Held::Scalar(node.scalar_text().unwrap_or_default().to_string()),
+        None if node.items().is_empty() && node.entries().is_empty() => Held::Empty,
+        None if !node.items().is_empty() => Held::List(node.items().len()),
         None => Held::Block,
     };
     at.map(|pos| (pos, Some(held)))
@@ -236,7 +276,7 @@ mod tests {
         write("charts/cache/Chart.yaml", "name: cache\n");
         write("charts/cache/values.yaml", "a: own\nb: own\n");
         write("mine.yaml", "cache:\n  b: mine\n");
-        let files = [d.join("mine.yaml")];
+        let files = [ValuesFile::from(&d.join("mine.yaml"))];
         let sets = parse_set("cache.a=cli").unwrap();
         let sub = ["cache".to_string()];
         let values = Values {
@@ -263,5 +303,20 @@ mod tests {
         );
         assert_eq!(none.find(&sub, "b").held, Some(Held::Scalar("own".into())));
         assert_eq!(none.find(&sub, "c").held, None);
+        write(
+            "lists.yaml",
+            "extra:\n  - name: a\n  - name: b\n    privileged: true\n",
+        );
+        let lists = [ValuesFile::from(&d.join("lists.yaml"))];
+        let values = Values {
+            dir: d,
+            files: &lists,
+            sets: &[],
+        };
+        let item = values.find(&[], "extra[1].privileged");
+        assert_eq!(item.held, Some(Held::Scalar("true".into())));
+        assert_eq!(item.source.location.line, 4);
+        let missing = values.find(&[], "extra[0].privileged");
+        assert_eq!((missing.held, missing.source.location.line), (None, 2));
     }
 }

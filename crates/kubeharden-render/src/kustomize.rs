@@ -40,9 +40,10 @@ fn build(target: &RenderTarget, options: &RenderOptions) -> Result<Rendered, Loa
             "kustomize is not installed (neither kustomize nor kubectl is on PATH): {KUSTOMIZE_INSTALL}"
         )));
     };
-    if inflates_charts(&target.dir) {
+    let helm = inflates_charts(&target.dir).then(|| on_path("helm"));
+    if let Some(found) = &helm {
         // kustomize inflates `helmCharts:` with helm, only when asked to.
-        if on_path("helm").is_none() {
+        if found.is_none() {
             return Err(not_rendered(format!(
                 "the overlay inflates Helm charts (helmCharts:), and helm is not installed (not on PATH): {HELM_INSTALL}"
             )));
@@ -51,21 +52,111 @@ fn build(target: &RenderTarget, options: &RenderOptions) -> Result<Rendered, Loa
     }
     args.push(target.dir.display().to_string());
     let max = options.max_output.max(1);
-    let text = run(&program, &args, max).map_err(not_rendered)?;
+    let text = run(&program, &args, max).map_err(|reason| build_error(target, reason))?;
+    let charts = match helm.flatten() {
+        Some(helm) => crate::kustomize_helm::inflated_charts(&target.dir, &helm, max),
+        None => Vec::new(),
+    };
     Ok(Rendered {
         name: format!("{dir} ({COMMAND})").into(),
         text,
         default_namespace: None,
         source_map: Some(Box::new(crate::kustomize_map::KustomizeMap::read(
             &target.dir,
+            charts,
         ))),
     })
 }
 
+/// The error of an overlay kustomize did not build, at the place it is about when
+/// that can be told: the line of the kustomization that names a file that does not
+/// exist, or the template line helm names for an inflated chart (a failed
+/// `required` or `fail`); else at the overlay.
+fn build_error(target: &RenderTarget, reason: String) -> LoadError {
+    let dir = target.name();
+    let charts = crate::kustomize_helm::chart_dirs(&target.dir);
+    let place = missing_entry(&target.dir, &reason).or_else(|| {
+        let place = charts
+            .iter()
+            .find_map(|c| crate::helm::template_place(c, &reason));
+        place.map(|(file, pos)| (file, pos, String::new()))
+    });
+    let Some((file, pos, missing)) = place else {
+        return crate::tool::not_rendered(&dir, COMMAND, reason);
+    };
+    // What kustomize adds after helm's own words says nothing more.
+    let reason = reason
+        .split("; : unable to run: 'helm")
+        .next()
+        .unwrap_or(&reason);
+    let kind = kubeharden_load::LoadErrorKind::NotRendered {
+        command: COMMAND,
+        reason: format!("the overlay {dir}: {missing}{reason}"),
+    };
+    LoadError::new(&file.into(), pos, kind)
+}
+
+/// The entry of one of the overlay's kustomizations that names a file or folder
+/// that does not exist, and that kustomize's message names: the kustomization, the
+/// entry's position, and what to say of it.
+fn missing_entry(
+    dir: &Path,
+    reason: &str,
+) -> Option<(String, Option<kubeharden_yaml::Pos>, String)> {
+    for file in kustomizations(dir) {
+        let (Some(root), Some(here)) = (crate::first_document(&file), file.parent()) else {
+            continue;
+        };
+        for entry in named_files(&root) {
+            let Some(name) = entry.scalar_text() else {
+                continue;
+            };
+            let remote = name.contains("://") || name.starts_with("github.com/");
+            if remote || here.join(name).exists() || !reason.contains(name) {
+                continue;
+            }
+            let shown = crate::helm_map::shown(&file);
+            let said = format!(
+                "{name} (named at {shown}:{}) does not exist; ",
+                entry.pos.line
+            );
+            return Some((shown, Some(entry.pos), said));
+        }
+    }
+    None
+}
+
+/// The nodes of a kustomization that name files: resources, bases, components,
+/// strategic-merge patches, and the `path` of every patch.
+fn named_files(root: &kubeharden_yaml::Node) -> Vec<&kubeharden_yaml::Node> {
+    let list = |key: &str| {
+        root.get(key)
+            .map(kubeharden_yaml::Node::items)
+            .unwrap_or_default()
+    };
+    let mut named: Vec<&kubeharden_yaml::Node> = Vec::new();
+    for key in ["resources", "bases", "components", "patchesStrategicMerge"] {
+        named.extend(list(key).iter().filter(|n| n.scalar().is_some()));
+    }
+    for key in ["patches", "patchesJson6902"] {
+        named.extend(list(key).iter().filter_map(|p| p.get("path")));
+    }
+    named
+}
+
 /// Whether the overlay in `dir`, or a kustomization it uses, has `helmCharts:`.
 fn inflates_charts(dir: &Path) -> bool {
+    kustomizations(dir)
+        .iter()
+        .any(|file| crate::first_document(file).is_some_and(|k| k.get("helmCharts").is_some()))
+}
+
+/// The kustomization files of the overlay in `dir` and of the overlays it uses
+/// (bases, components), each once.
+pub(crate) fn kustomizations(dir: &Path) -> Vec<PathBuf> {
     let mut todo: Vec<PathBuf> = vec![dir.to_path_buf()];
     let mut seen: Vec<PathBuf> = Vec::new();
+    let mut files = Vec::new();
     while let Some(dir) = todo.pop() {
         let canonical = std::fs::canonicalize(&dir).unwrap_or(dir.clone());
         if seen.contains(&canonical) {
@@ -75,12 +166,10 @@ fn inflates_charts(dir: &Path) -> bool {
         let Some(file) = kustomization_in(&dir) else {
             continue;
         };
-        if crate::first_document(&file).is_some_and(|k| k.get("helmCharts").is_some()) {
-            return true;
-        }
         todo.extend(references(&file).into_iter().filter(|p| p.is_dir()));
+        files.push(file);
     }
-    false
+    files
 }
 
 #[cfg(test)]

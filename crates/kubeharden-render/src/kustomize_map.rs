@@ -17,6 +17,7 @@ use kubeharden_yaml::{
     parse_chunk, split_documents, FieldPath, Limits, Node, Pos, ScalarStyle, Seg, Value,
 };
 
+use crate::kustomize_helm::InflatedChart;
 use crate::{first_document, SourceMap};
 
 /// What a document of the overlay is to the objects it touches.
@@ -41,15 +42,18 @@ struct SourceDoc {
 
 pub(crate) struct KustomizeMap {
     docs: Vec<SourceDoc>,
+    /// The charts it inflates (`helmCharts:`), whose objects have no base resource.
+    charts: Vec<InflatedChart>,
 }
 
 impl KustomizeMap {
-    /// Reads the overlay in `dir` and everything it uses.
-    pub(crate) fn read(dir: &Path) -> KustomizeMap {
+    /// Reads the overlay in `dir` and everything it uses; `charts` are the charts
+    /// it inflates.
+    pub(crate) fn read(dir: &Path, charts: Vec<InflatedChart>) -> KustomizeMap {
         let mut docs = Vec::new();
         let mut seen = Vec::new();
         read_kustomization(dir, &mut docs, &mut seen);
-        KustomizeMap { docs }
+        KustomizeMap { docs, charts }
     }
 }
 
@@ -231,35 +235,61 @@ fn is_about(doc: &Node, object: &Object) -> bool {
 /// `name`, else by index. The position of the deepest part found, and how many of
 /// the path's parts were.
 fn locate(rendered: &Node, doc: &Node, path: &FieldPath) -> (Pos, usize) {
+    let chain = chain(rendered, doc, path);
+    let pos = chain.last().map_or(doc.pos, |(pos, _)| *pos);
+    (pos, chain.len())
+}
+
+/// Where a strategic-merge patch removed the field at `path`, or what holds it: a
+/// part of the path it sets to `null`, a map it marks `$patch: delete`, or one it
+/// marks `$patch: replace` without the rest of the path.
+fn removal(rendered: &Node, doc: &Node, path: &FieldPath) -> Option<Pos> {
+    let chain = chain(rendered, doc, path);
+    let full = chain.len() == path.segments().len();
+    for (n, (pos, node)) in chain.iter().enumerate() {
+        if node.is_null() {
+            return Some(*pos);
+        }
+        let directive = node.entry("$patch");
+        let marked = |what: &str| directive.is_some_and(|e| e.value.scalar_text() == Some(what));
+        if marked("delete") || (marked("replace") && !full && n + 1 == chain.len()) {
+            return directive.map(|e| e.key.pos);
+        }
+    }
+    None
+}
+
+/// The parts of `path` found in `doc`, in order: each one's position and node.
+fn chain<'d>(rendered: &Node, doc: &'d Node, path: &FieldPath) -> Vec<(Pos, &'d Node)> {
     let (mut there, mut here) = (rendered, doc);
-    let mut pos = doc.pos;
-    for (depth, seg) in path.segments().iter().enumerate() {
+    let mut found = Vec::new();
+    for seg in path.segments() {
         let next = match seg {
             Seg::Key(k) => here.entry(k).map(|e| (e.key.pos, &e.value)),
             Seg::Index(i) => {
                 let item = there.items().get(*i);
                 let name = item.and_then(|n| n.get("name")).and_then(Node::scalar_text);
-                let found = match name {
+                let same = match name {
                     Some(name) => here
                         .items()
                         .iter()
                         .find(|n| n.get("name").and_then(Node::scalar_text) == Some(name)),
                     None => here.items().get(*i),
                 };
-                found.map(|n| (n.pos, n))
+                same.map(|n| (n.pos, n))
             }
         };
         let Some((at, node)) = next else {
-            return (pos, depth);
+            break;
         };
-        pos = at;
+        found.push((at, node));
         here = node;
         there = match seg {
             Seg::Key(k) => there.get(k).unwrap_or(there),
             Seg::Index(i) => there.items().get(*i).unwrap_or(there),
         };
     }
-    (pos, path.segments().len())
+    found
 }
 
 /// The JSON pointer of an operation as a field path's dotted form.
@@ -291,6 +321,9 @@ impl SourceMap for KustomizeMap {
         let full = path.segments().len();
         let mut base: Option<(Location, usize)> = None;
         let mut patched: Option<Change> = None;
+        // A chart's template wrote the whole object: a patch adds nothing to it that
+        // can be told from here.
+        let inflated = self.charts.iter().any(|c| c.made(object).is_some());
         for doc in &self.docs {
             match &doc.role {
                 Role::Resource if is_about(&doc.root, object) => {
@@ -298,24 +331,17 @@ impl SourceMap for KustomizeMap {
                     base = Some((at(&doc.file, pos), depth));
                 }
                 Role::Merge if is_about(&doc.root, object) => {
-                    let (pos, depth) = locate(&object.root, &doc.root, &path);
-                    let base_depth = base.as_ref().map_or(0, |(_, d)| *d);
-                    if depth == full {
-                        patched = Some((at(&doc.file, pos), "set", PATCH));
-                    } else if depth > base_depth && depth > 1 {
-                        // The patch adds what holds the field (a container).
-                        patched = Some((at(&doc.file, pos), "added", PATCH));
-                    }
+                    let written = if inflated { full } else { 0 };
+                    let base_depth = base.as_ref().map_or(written, |(_, d)| *d);
+                    patched = merge_change(&object.root, doc, &path, base_depth).or(patched);
                 }
                 Role::Json6902 { kind, name } => {
                     let targets = kind.as_deref().is_none_or(|k| k == object.resource.kind)
                         && name
                             .as_deref()
                             .is_none_or(|n| object.resource.name.contains(n));
-                    if let Some((pos, verb)) = targets
-                        .then(|| operation_on(&doc.root, &finding.path))
-                        .flatten()
-                    {
+                    let operation = targets.then(|| operation_on(&doc.root, &finding.path));
+                    if let Some((pos, verb)) = operation.flatten() {
                         patched = Some((at(&doc.file, pos), verb, PATCH));
                     }
                 }
@@ -327,11 +353,16 @@ impl SourceMap for KustomizeMap {
                 _ => {}
             }
         }
-        let Some((base, _)) = base else {
-            return;
+        let base = match base {
+            Some((base, _)) => {
+                let rendered = std::mem::replace(&mut finding.location, base.clone());
+                finding.rendered = Some(rendered);
+                base
+            }
+            // An object of a chart the overlay inflates: at its template.
+            None if self.charts.iter().any(|c| c.map(object, finding)) => finding.location.clone(),
+            None => return,
         };
-        let rendered = std::mem::replace(&mut finding.location, base.clone());
-        finding.rendered = Some(rendered);
         if let Some((patch, verb, by)) = patched {
             finding.message.push_str(&format!(
                 "; {verb} by {by} {}:{} (base: {}:{})",
@@ -339,6 +370,28 @@ impl SourceMap for KustomizeMap {
             ));
             finding.location = patch;
         }
+    }
+}
+
+/// What a strategic-merge patch `doc` did to the field at `path` of the `rendered`
+/// object: removed it (or what holds it), set it, or added what holds it (deeper than
+/// the base wrote, `base_depth`: a container).
+fn merge_change(
+    rendered: &Node,
+    doc: &SourceDoc,
+    path: &FieldPath,
+    base_depth: usize,
+) -> Option<Change> {
+    if let Some(pos) = removal(rendered, &doc.root, path) {
+        return Some((at(&doc.file, pos), "removed", PATCH));
+    }
+    let (pos, depth) = locate(rendered, &doc.root, path);
+    if depth == path.segments().len() {
+        Some((at(&doc.file, pos), "set", PATCH))
+    } else if depth > base_depth && depth > 1 {
+        Some((at(&doc.file, pos), "added", PATCH))
+    } else {
+        None
     }
 }
 
@@ -465,7 +518,7 @@ mod tests {
         let file = dir.path().join("kustomization.yaml");
         let text = "resources: [d.yaml]\npatches:\n  - patch: |-\n      - op: remove\n        path: /spec/x\n    target: {kind: Deployment}\n";
         std::fs::write(&file, text).unwrap();
-        let map = KustomizeMap::read(dir.path());
+        let map = KustomizeMap::read(dir.path(), Vec::new());
         let ops = map
             .docs
             .iter()
@@ -476,6 +529,26 @@ mod tests {
             operation_on(&ops.root, "spec.x.y"),
             Some((Pos::new(4, 9), "removed"))
         );
+    }
+
+    #[test]
+    fn a_patch_removes_what_it_nulls_deletes_or_replaces_without() {
+        let node = |text: &str| {
+            let chunk = split_documents(text).into_iter().next().unwrap();
+            let doc = parse_chunk(chunk, &Limits::default()).into_iter().next();
+            doc.unwrap().unwrap().root
+        };
+        let rendered = node("spec:\n  c:\n  - name: a\n");
+        let path = FieldPath::parse("spec.c[0].sc.x");
+        let nulled = node("spec:\n  c:\n  - name: a\n    sc: null\n");
+        assert_eq!(removal(&rendered, &nulled, &path), Some(Pos::new(4, 5)));
+        let deleted = node("spec:\n  c:\n  - name: a\n    sc:\n      $patch: delete\n");
+        assert_eq!(removal(&rendered, &deleted, &path), Some(Pos::new(5, 7)));
+        let replaced =
+            node("spec:\n  c:\n  - name: a\n    sc:\n      $patch: replace\n      y: 1\n");
+        assert_eq!(removal(&rendered, &replaced, &path), Some(Pos::new(5, 7)));
+        let set = node("spec:\n  c:\n  - name: a\n    sc:\n      x: true\n");
+        assert_eq!(removal(&rendered, &set, &path), None);
     }
 
     #[test]

@@ -10,9 +10,12 @@
 
 mod chart;
 mod helm;
+mod helm_blocks;
 mod helm_map;
+mod helm_place;
 mod helm_values;
 mod kustomize;
+mod kustomize_helm;
 mod kustomize_map;
 mod options;
 mod tool;

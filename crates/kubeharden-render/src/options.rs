@@ -34,16 +34,34 @@ fn bad(
     }
 }
 
-/// Checks `--kube-version`, `--values` and `--values-set` files, `--set` syntax, and
-/// that no two values sets share a name.
+/// A flag whose value must have a shape: the flag, the value, the test, what it is.
+type Shaped<'a> = (
+    &'static str,
+    &'a Option<String>,
+    fn(&str) -> bool,
+    &'static str,
+);
+
+/// Checks `--release-name`, `--kube-version`, `--values` and `--values-set` files,
+/// `--set` syntax, and that no two values sets share a name.
 pub fn check(options: &RenderOptions) -> Result<(), BadRenderOption> {
-    if let Some(version) = &options.kube_version {
-        if !is_version(version) {
-            return Err(bad(
-                "--kube-version",
-                version,
-                "not a Kubernetes version (such as 1.30 or v1.30.2)",
-            ));
+    let shaped: [Shaped; 2] = [
+        (
+            "--release-name",
+            &options.release_name,
+            is_release_name,
+            "not a release name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 53 characters",
+        ),
+        (
+            "--kube-version",
+            &options.kube_version,
+            is_version,
+            "not a Kubernetes version (such as 1.30 or v1.30.2)",
+        ),
+    ];
+    for (flag, value, valid, problem) in shaped {
+        if let Some(value) = value.as_deref().filter(|v| !valid(v)) {
+            return Err(bad(flag, value, problem));
         }
     }
     for file in &options.values {
@@ -75,6 +93,18 @@ pub fn check(options: &RenderOptions) -> Result<(), BadRenderOption> {
             .map_err(|e| bad("--values-set", value, e.problem))?;
     }
     Ok(())
+}
+
+/// A name helm takes for a release: DNS labels joined by dots, at most 53 characters.
+fn is_release_name(name: &str) -> bool {
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    name.len() <= 53 && name.split('.').all(label)
 }
 
 /// `1.30`, `v1.30.2`, `1.30.2-gke.100`: what helm's `--kube-version` takes.
@@ -130,6 +160,13 @@ mod tests {
             "--values"
         );
         assert_eq!(flag_of(&|o| o.set.push("image.tag".into())), "--set");
+        for name in ["Shop", "shop_1", "-shop", "a..b", &"a".repeat(54)] {
+            let release = |o: &mut RenderOptions| o.release_name = Some(name.to_string());
+            assert_eq!(flag_of(&release), "--release-name", "{name}");
+        }
+        for name in ["shop", "shop-1.prod", "a"] {
+            assert!(is_release_name(name), "{name}");
+        }
         let twice = |o: &mut RenderOptions| o.values_sets.push(o.values_sets[0].clone());
         assert_eq!(flag_of(&twice), "--values-set");
         for version in ["1.30", "1.30.0", "v1.30.2-gke.100"] {

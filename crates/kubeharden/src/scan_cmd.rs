@@ -179,16 +179,13 @@ fn nothing_scanned(
     found: &Discovered,
     report: &ScanReport,
 ) -> Option<LoadError> {
-    // A library chart or a Kustomize component alone has no objects by design: the
-    // report lists it, and that is no failure.
-    let by_design = report
-        .skipped
-        .iter()
-        .any(|s| s.reason.starts_with(kubeharden_engine::BY_DESIGN));
-    if report.stats.objects > 0 || by_design {
+    if report.stats.objects > 0 {
         return None;
     }
     let mut seen = vec![files_read(&found.inputs)];
+    // A library chart, a Kustomize component or a chart's template alone renders no
+    // object by design: listed, and still nothing was checked.
+    seen.extend(not_rendered_alone(report));
     if report.stats.skipped_documents > 0 {
         let n = report.stats.skipped_documents;
         seen.push(format!(
@@ -234,6 +231,28 @@ fn nothing_scanned(
             seen.join("; ")
         ),
     ))
+}
+
+/// `1 input not rendered alone, by design (common: library chart): scan what uses it`.
+fn not_rendered_alone(report: &ScanReport) -> Option<String> {
+    let listed: Vec<String> = report
+        .skipped
+        .iter()
+        .filter_map(|s| {
+            let what = s.reason.strip_prefix(kubeharden_engine::BY_DESIGN)?;
+            let what = what.split_once("):").map_or(what, |(w, _)| w);
+            Some(format!("{}: {what}", s.scope))
+        })
+        .collect();
+    let n = listed.len();
+    (n > 0).then(|| {
+        format!(
+            "{} not rendered alone, by design ({}): scan what uses {}",
+            counted(n, "input"),
+            listed.join("; "),
+            if n == 1 { "it" } else { "them" }
+        )
+    })
 }
 
 /// `read 3 files (2 YAML, 1 Dockerfile)`.

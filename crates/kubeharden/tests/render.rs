@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{json, root, tree};
+
+const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n";
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
@@ -74,15 +76,21 @@ fn errors_of(doc: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The rule IDs of the findings in `file` for `container`.
-fn rules_for(doc: &Value, file: &str, container: &str) -> Vec<String> {
+/// The text `field` of each finding `keep` keeps.
+fn pick(doc: &Value, keep: impl Fn(&Value) -> bool, field: &str) -> Vec<String> {
     doc["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|f| rendered_file(f) == file && f["container"] == container)
-        .map(|f| f["rule_id"].as_str().unwrap().to_string())
+        .filter(|f| keep(f))
+        .map(|f| f[field].as_str().unwrap().to_string())
         .collect()
+}
+
+/// The rule IDs of the findings in `file` for `container`.
+fn rules_for(doc: &Value, file: &str, container: &str) -> Vec<String> {
+    let keep = |f: &Value| rendered_file(f) == file && f["container"] == container;
+    pick(doc, keep, "rule_id")
 }
 
 #[test]
@@ -550,10 +558,10 @@ fn a_charts_yaml_outside_templates_is_listed_as_not_scanned() {
 }
 
 /// A library chart renders no objects by design (helm refuses it): it is listed as not
-/// rendered, with why, in text and JSON, and fails nothing, alone or beside a chart
-/// that uses it.
+/// rendered, with why, in text and JSON, and fails nothing beside a chart that uses
+/// it; alone, nothing was scanned, and that is no clean pass (exit 2, said so).
 #[test]
-fn a_library_chart_is_listed_as_not_rendered_and_fails_nothing() {
+fn a_library_chart_is_listed_as_not_rendered_and_fails_nothing_beside_its_user() {
     if !tools() {
         return;
     }
@@ -569,8 +577,11 @@ fn a_library_chart_is_listed_as_not_rendered_and_fails_nothing() {
     ]);
     let out = run(dir.path(), &["scan", "common", "-f", "json"], None);
     let doc = json(&out);
-    assert_eq!(errors_of(&doc), Vec::<String>::new());
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        errors_of(&doc),
+        ["common: nothing to scan: no Kubernetes object found; no YAML, JSON or Dockerfile read; 1 input not rendered alone, by design (common: library chart): scan what uses it. Check the PATH, or render templates first (helm template, kustomize build)"]
+    );
+    assert_eq!(out.status.code(), Some(2));
     let listed: Vec<String> = doc["summary"]["skipped_checks"]
         .as_array()
         .unwrap()
@@ -606,7 +617,11 @@ fn a_bad_render_option_is_one_usage_error_before_rendering() {
     if !tools() {
         return;
     }
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--release-name", "Shop_1"],
+            "--release-name \"Shop_1\": not a release name",
+        ),
         (
             &["--kube-version", "banana"],
             "--kube-version \"banana\": not a Kubernetes version",
@@ -680,10 +695,11 @@ fn an_overlay_with_helm_charts_is_rendered_with_helm_enabled() {
 }
 
 /// A Kustomize component, or a chart's template, scanned alone is not renderable by
-/// design: it is listed as not rendered, with where it is rendered instead, and
-/// fails nothing (kustomize refused the component; the template read as broken YAML).
+/// design: it is listed as not rendered, with where it is rendered instead (kustomize
+/// refused the component; the template read as broken YAML); and as nothing was
+/// scanned, the run says so and exits 2, never a clean "no findings in 0 objects".
 #[test]
-fn a_component_or_a_template_alone_is_listed_as_not_rendered() {
+fn a_component_or_a_template_alone_is_listed_as_not_rendered_and_nothing_scanned() {
     if !tools() {
         return;
     }
@@ -691,19 +707,213 @@ fn a_component_or_a_template_alone_is_listed_as_not_rendered() {
         (
             "shop/components/debug",
             "shop/components/debug: not rendered (Kustomize component): a component (kind: Component) is rendered through the overlays that use it",
+            "1 input not rendered alone, by design (shop/components/debug: Kustomize component): scan what uses it",
         ),
         (
             "web/templates/deployment.yaml",
             "web/templates/deployment.yaml: not rendered (a Helm template): it is rendered with its chart, not alone: scan web",
+            "1 input not rendered alone, by design (web/templates/deployment.yaml: a Helm template): scan what uses it",
         ),
     ];
-    for (path, said) in cases {
+    for (path, said, nothing) in cases {
         let out = run(&fixtures(), &["scan", path], None);
         let text = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{path}: {text}{stderr}");
+        assert_eq!(out.status.code(), Some(2), "{path}: {text}{stderr}");
         assert!(text.contains(said), "{path}: {text}");
         let doc = json(&run(&fixtures(), &["scan", path, "-f", "json"], None));
-        assert_eq!(errors_of(&doc), Vec::<String>::new(), "{path}");
+        let errors = errors_of(&doc);
+        assert_eq!(errors.len(), 1, "{path}: {errors:?}");
+        assert!(errors[0].contains(nothing), "{path}: {errors:?}");
     }
+}
+
+/// The fixtures of the second trial (tests/render_retrial/), on what it found.
+fn retrial() -> PathBuf {
+    root().join("crates/kubeharden/tests/render_retrial")
+}
+
+/// The findings of `doc` still placed in a rendered text, not at their source.
+fn unmapped(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rendered"].is_null())
+        .map(|f| format!("{} {}", f["rule_id"], f["location"]))
+        .collect()
+}
+
+/// Every finding of a rendered object is mapped, not only a pod spec's: the
+/// cluster-wide rules' findings on Services, RBAC objects, NetworkPolicies and
+/// ServiceAccounts too, each at its own document of a template with several, and an
+/// overlay's at its base or the patch that changed the field.
+#[test]
+fn findings_of_every_kind_point_at_the_template_or_the_base() {
+    if !tools() {
+        return;
+    }
+    let args = ["scan", "ops", "shop/prod", "-f", "json"];
+    let doc = json(&run(&retrial(), &args, None));
+    assert_eq!(unmapped(&doc), Vec::<String>::new());
+    insta::assert_snapshot!(places(&doc));
+}
+
+/// The messages of `doc`'s findings of `rule`.
+fn messages_of(doc: &Value, rule: &str) -> Vec<String> {
+    pick(doc, |f| f["rule_id"] == rule, "message")
+}
+
+/// A template line inside an `{{ if }}` that did not render wrote nothing: no value
+/// it reads is blamed for a field it would have set, and of an if/else the branch
+/// that rendered is the place.
+#[test]
+fn a_line_in_a_block_that_did_not_render_is_not_blamed() {
+    if !tools() {
+        return;
+    }
+    let args = ["scan", "cond", "-f", "json", "--select", "KH101,KH402"];
+    let doc = json(&run(&retrial(), &args, None));
+    insta::assert_snapshot!(places(&doc));
+    let token = messages_of(&doc, "KH402");
+    assert_eq!(token.len(), 1, "{token:?}");
+    assert!(!token[0].contains("set by the chart value"), "{token:?}");
+    assert!(
+        token[0].ends_with("the template writes it at line 13 (automountServiceAccountToken: {{ .Values.token.automount }}), in a block that did not render: {{ if .Values.token.disable }} at line 12 is false; it reads token.disable at cond/values.yaml:2"),
+        "{token:?}"
+    );
+}
+
+/// A container a `range` made is placed on the range's body, which the message
+/// calls a loop's, naming the iteration and the item of the values it read
+/// (`sidecars[0].privileged`), and one a `toYaml` of a list of values wrote on that
+/// line, naming its item (`extraContainers[0]....`): never on another container's lines.
+#[test]
+fn each_container_is_placed_on_the_template_item_that_wrote_it() {
+    if !tools() {
+        return;
+    }
+    let args = ["scan", "loop", "-f", "json", "--select", "KH101,KH105"];
+    let doc = json(&run(&retrial(), &args, None));
+    insta::assert_snapshot!(places(&doc));
+    let privileged = messages_of(&doc, "KH101");
+    assert!(
+        privileged.contains(&"container \"proxy\" runs privileged; written by the loop at line 18 ({{- range .Values.sidecars }}), for item 0 of what it loops over; set by the chart value sidecars[0].privileged (loop/values.yaml:4): change it there".to_string()),
+        "{privileged:#?}"
+    );
+    assert!(
+        privileged.contains(&"container \"debug\" runs privileged; set by the chart value extraContainers[0].securityContext.privileged (loop/values.yaml:9): change it there".to_string()),
+        "{privileged:#?}"
+    );
+}
+
+/// A strategic-merge patch that deletes a map (`$patch: delete`) or sets a field to
+/// `null` removed what the base set: the finding names the patch, not the base line
+/// that set the field, nor "set by".
+#[test]
+fn a_field_a_patch_deletes_or_nulls_is_traced_to_the_patch() {
+    if !tools() {
+        return;
+    }
+    let args = ["scan", "shop/prod", "-f", "json", "--select", "KH121,KH402"];
+    let doc = json(&run(&retrial(), &args, None));
+    let mut said = messages_of(&doc, "KH121");
+    said.extend(messages_of(&doc, "KH402"));
+    assert_eq!(said, [
+        "container \"front\" does not set allowPrivilegeEscalation: false; removed by the patch shop/prod/debug.yaml:12 (base: shop/base/deployment.yaml:24)",
+        "pod mounts the token of service account \"front\": neither the pod nor the account disables automount; removed by the patch shop/prod/debug.yaml:8 (base: shop/base/deployment.yaml:15)",
+    ]);
+}
+
+/// A chart an overlay inflates (`helmCharts:`, from its `helmGlobals.chartHome`) is
+/// mapped into the chart's templates, with the entry's `valuesInline` as the value
+/// behind a field, and a patch of the overlay over it named as for any base.
+#[test]
+fn an_inflated_charts_findings_point_at_its_templates() {
+    if !tools() {
+        return;
+    }
+    let args = [
+        "scan",
+        "inflate",
+        "-f",
+        "json",
+        "--select",
+        "KH101,KH102,KH302",
+    ];
+    let doc = json(&run(&retrial(), &args, None));
+    assert_eq!(unmapped(&doc), Vec::<String>::new());
+    insta::assert_snapshot!(places(&doc));
+    assert_eq!(
+        messages_of(&doc, "KH102"),
+        ["pod sets hostNetwork: true; set by the chart value hostNetwork (inflate/kustomization.yaml:9): change it there"]
+    );
+}
+
+/// The smaller findings of the trial: a subchart's objects name the template on
+/// disk (its folder, not helm's alias path); a `fail` in a chart an overlay inflates,
+/// and a patch file that does not exist, are errors at their line.
+#[test]
+fn render_errors_and_subchart_origins_name_the_files_on_disk() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("store/Chart.yaml", "apiVersion: v2\nname: shop\nversion: 0.1.0\ndependencies:\n- name: redis\n  version: 0.1.0\n  alias: cache\n"),
+        ("store/charts/redis/Chart.yaml", "apiVersion: v2\nname: redis\nversion: 0.1.0\n"),
+        ("store/charts/redis/templates/pod.yaml", PRIVILEGED_POD),
+        ("overlay/kustomization.yaml", "helmCharts:\n- name: app\npatches:\n  - path: gone.yaml\n"),
+        ("overlay/charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n"),
+        ("overlay/charts/app/values.yaml", "ok: true\n"),
+        ("overlay/charts/app/templates/pod.yaml", "{{- if not .Values.ok }}\n{{- fail \"set ok\" }}\n{{- end }}\n"),
+        ("inflate/kustomization.yaml", "helmCharts:\n- name: app\n"),
+        ("inflate/charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\n"),
+        ("inflate/charts/app/values.yaml", "ok: false\n"),
+        ("inflate/charts/app/templates/pod.yaml", "{{- if not .Values.ok }}\n{{- fail \"set ok\" }}\n{{- end }}\n"),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "store", "-f", "json", "--select", "KH101"],
+        None,
+    ));
+    assert_eq!(
+        doc["findings"][0]["helm_source"],
+        "store/charts/redis/templates/pod.yaml"
+    );
+    let text = run(dir.path(), &["scan", "store", "--select", "KH101"], None);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("(from store/charts/redis/templates/pod.yaml)"),
+        "{text}"
+    );
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "overlay", "inflate", "-f", "json"],
+        None,
+    ));
+    let at: Vec<String> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{}:{}", e["file"].as_str().unwrap(), e["line"]))
+        .collect();
+    assert_eq!(
+        at,
+        [
+            "inflate/charts/app/templates/pod.yaml:2",
+            "overlay/kustomization.yaml:4",
+            "overlay, inflate:null", // nothing to scan
+        ]
+    );
+    let errors = errors_of(&doc);
+    assert!(
+        errors[0].ends_with(
+            "the overlay inflate: Error: execution error at (app/templates/pod.yaml:2:4): set ok"
+        ),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].contains("gone.yaml (named at overlay/kustomization.yaml:4) does not exist"),
+        "{errors:?}"
+    );
 }

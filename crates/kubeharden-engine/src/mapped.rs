@@ -1,0 +1,87 @@
+//! Findings of rendered objects (a chart's, an overlay's) mapped back to the source
+//! that made them, once the report is complete.
+//!
+//! The mapping waits for the end of the scan because many findings are not made while
+//! their object is checked: the cluster-wide rules (RBAC grants, Services and the
+//! workloads they expose, NetworkPolicies, ServiceAccounts) run on the cluster view
+//! after every object has been seen, and the findings of one object are merged,
+//! judged through their owners and matched with inline exceptions by the place the
+//! object was read from. So each render keeps its objects and its source map until
+//! then, and every finding in its rendered text goes through the same matcher.
+
+use std::collections::HashMap;
+
+use kubeharden_findings::{Finding, ScanReport};
+use kubeharden_load::{Object, Resource};
+use kubeharden_render::SourceMap;
+
+/// One render's source map and the objects it rendered.
+pub(crate) struct Mapped {
+    pub map: Box<dyn SourceMap>,
+    pub objects: Vec<Object>,
+}
+
+impl std::fmt::Debug for Mapped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mapped")
+            .field("objects", &self.objects.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Maps every finding (and every suppressed one) of a rendered object to its source.
+pub(crate) fn map_findings(report: &mut ScanReport, mapped: &[Mapped]) {
+    if mapped.is_empty() {
+        return;
+    }
+    let index = Index::new(mapped);
+    for finding in &mut report.findings {
+        index.map(finding);
+    }
+    for suppressed in &mut report.suppressed {
+        index.map(&mut suppressed.finding);
+    }
+}
+
+/// A rendered object and the source map of its render.
+type WithMap<'a> = (&'a Object, &'a dyn SourceMap);
+
+/// The rendered objects by the text they are in and their identity.
+struct Index<'a> {
+    by_object: HashMap<(&'a str, &'a Resource), Vec<WithMap<'a>>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(mapped: &'a [Mapped]) -> Index<'a> {
+        let mut by_object: HashMap<_, Vec<_>> = HashMap::new();
+        for one in mapped {
+            for object in &one.objects {
+                let key = (&*object.file, &*object.resource);
+                by_object.entry(key).or_default().push((object, &*one.map));
+            }
+        }
+        Index { by_object }
+    }
+
+    /// Maps `finding` if it is in a rendered text and not mapped yet: of the objects
+    /// of its identity there (one, unless the render repeats an object), the last
+    /// that starts at or before its line.
+    fn map(&self, finding: &mut Finding) {
+        if finding.rendered.is_some() {
+            return;
+        }
+        let key = (&*finding.location.file, &*finding.resource);
+        let Some(candidates) = self.by_object.get(&key) else {
+            return;
+        };
+        let line = finding.location.line;
+        let chosen = candidates
+            .iter()
+            .filter(|(o, _)| o.root.pos.line <= line)
+            .max_by_key(|(o, _)| o.root.pos.line)
+            .or(candidates.first());
+        if let Some((object, map)) = chosen {
+            map.map(object, finding);
+        }
+    }
+}

@@ -1,0 +1,745 @@
+//! Where in a template a rendered field was written: the keys of its path looked for
+//! in order, each inside the block of the one before; the list item of an index
+//! chosen as helm wrote it (a literal item by its name or place, a `range` body, a
+//! `toYaml` of a list of values); the lines helm did not emit passed over
+//! (helm_blocks.rs); a `toYaml .Values.X` block standing for the rest of the path.
+
+use kubeharden_yaml::{FieldPath, Node, Seg};
+
+/// Where in a template a field was written.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct TemplatePlace {
+    pub line: u32,
+    pub column: u32,
+    /// The chart values the place reads, as dotted keys.
+    pub values: Vec<String>,
+    /// A line (of the document) that writes the field but was not emitted for this
+    /// object, if the search passed one.
+    pub silent: Option<usize>,
+    /// The line of the `range` whose body wrote the list item the field is in.
+    pub range: Option<usize>,
+    /// Which iteration of that `range` wrote it, when that can be told.
+    pub iteration: Option<usize>,
+}
+
+/// A template line's indentation and the key it opens (`- key:` or `key:`), if any.
+fn key_of(line: &str) -> Option<(usize, &str)> {
+    let trimmed = line.trim_start();
+    let indent = line.len() - trimmed.len();
+    let (indent, body) = match trimmed.strip_prefix("- ") {
+        Some(rest) => (indent + 2, rest.trim_start()),
+        None => (indent, trimmed),
+    };
+    let (key, _) = body.split_once(':')?;
+    let key = key.trim_matches(|c| c == '"' || c == '\'');
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+    plain.then_some((indent, key))
+}
+
+/// The indentation of a list item's `-`, if `line` starts one.
+fn item_of(line: &str) -> Option<usize> {
+    let trimmed = line.trim_start();
+    (trimmed.starts_with("- ") || trimmed == "-").then(|| line.len() - trimmed.len())
+}
+
+/// Where the field at `path` was written in `template` (1-based line and column).
+#[cfg(test)]
+fn place_in_template(template: &str, path: &FieldPath) -> TemplatePlace {
+    place_in_lines(
+        &template.lines().collect::<Vec<_>>(),
+        path,
+        &Seen::default(),
+    )
+}
+
+/// What the search knows of the render: the lines helm did not emit, the field, and
+/// the rendered object (to tell list items apart).
+#[derive(Default)]
+pub(crate) struct Seen<'a> {
+    /// For each line, whether it is in a block helm did not render.
+    pub silent: Vec<bool>,
+    /// For each line, the line of the innermost `range` whose body it is in.
+    pub ranges: Vec<Option<usize>>,
+    pub field: FieldSeen,
+    pub root: Option<&'a Node>,
+    /// How many items a list value holds (a `toYaml` of it writes that many).
+    pub list_len: Option<ListLen<'a>>,
+}
+
+/// How many items the list value of a key holds, if it is one.
+pub(crate) type ListLen<'a> = &'a dyn Fn(&str) -> Option<usize>;
+
+/// The field as rendered.
+#[derive(Default)]
+pub(crate) enum FieldSeen {
+    /// Not known, or a block.
+    #[default]
+    Unknown,
+    /// Not in the rendered object: no line that writes it was emitted.
+    Absent,
+    /// A scalar, as text: a line that writes another literal was not emitted.
+    Scalar(String),
+}
+
+impl FieldSeen {
+    pub(crate) fn of(field: Option<&Node>) -> FieldSeen {
+        match field {
+            None => FieldSeen::Absent,
+            Some(node) => match node.scalar() {
+                Some(_) => FieldSeen::Scalar(node.scalar_text().unwrap_or_default().to_string()),
+                None => FieldSeen::Unknown,
+            },
+        }
+    }
+}
+
+impl Seen<'_> {
+    fn silent(&self, i: usize) -> bool {
+        self.silent.get(i).copied().unwrap_or(false)
+    }
+
+    fn range(&self, i: usize) -> Option<usize> {
+        self.ranges.get(i).copied().flatten()
+    }
+
+    /// Whether the template line `text`, which writes the field, can have made it.
+    fn wrote(&self, text: &str) -> bool {
+        match &self.field {
+            FieldSeen::Unknown => true,
+            FieldSeen::Absent => false,
+            FieldSeen::Scalar(rendered) => {
+                let (_, value) = text.split_once(':').unwrap_or_default();
+                let literal = value.trim().trim_matches(|c| c == '"' || c == '\'');
+                value.contains("{{") || literal.is_empty() || literal == rendered
+            }
+        }
+    }
+}
+
+/// The search's state: the deepest key or item found, and the lines left to search.
+struct Walk<'a> {
+    /// The line index and indentation of what was found last.
+    at: Option<(usize, usize)>,
+    next: usize,
+    end: usize,
+    silent: Option<usize>,
+    range: Option<usize>,
+    iteration: Option<usize>,
+    /// The rendered node at what was found last.
+    rendered: Option<&'a Node>,
+}
+
+/// What a list index leads to in the template.
+enum Item {
+    /// The item's first line, its `-` indentation and the end of its block.
+    At(usize, usize, usize),
+    /// A `toYaml` line writing the list: its line, column and the value's item.
+    Written(usize, usize, String),
+}
+
+/// Where the field at `path` was written in a template's `lines`.
+pub(crate) fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> TemplatePlace {
+    let segments = path.segments();
+    let keys = segments.iter().filter(|s| matches!(s, Seg::Key(_))).count();
+    let mut walk = Walk {
+        at: None,
+        next: 0,
+        end: lines.len(),
+        silent: None,
+        range: None,
+        iteration: None,
+        rendered: seen.root,
+    };
+    let (mut done, mut matched) = (0, 0);
+    for seg in segments {
+        match seg {
+            Seg::Key(key) => {
+                if !walk.key(lines, seen, key, matched + 1 == keys) {
+                    break;
+                }
+                matched += 1;
+            }
+            Seg::Index(i) => match walk.item(lines, seen, *i) {
+                Some(Item::At(line, dash, end)) => {
+                    walk.at = Some((line, dash));
+                    (walk.next, walk.end) = (line, end);
+                }
+                Some(Item::Written(line, column, value)) => {
+                    let value = join(&value, &segments[done + 1..]);
+                    return walk.place(line, column, vec![value]);
+                }
+                None => break,
+            },
+        }
+        done += 1;
+    }
+    if matched == keys {
+        walk.silent = None; // a line that wrote it was found
+    }
+    walk.finish(lines, seen, &segments[done..])
+}
+
+/// `base` and the rest of a path (`a.b[1].c`), a trailing index left out: a value
+/// key names the list, as a value holds it.
+fn join(base: &str, rest: &[Seg]) -> String {
+    let keep = rest
+        .iter()
+        .rposition(|s| matches!(s, Seg::Key(_)))
+        .map_or(0, |i| i + 1);
+    let mut out = base.to_string();
+    for seg in &rest[..keep] {
+        match seg {
+            Seg::Key(k) if out.is_empty() => out.push_str(k),
+            Seg::Key(k) => out.push_str(&format!(".{k}")),
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+impl<'a> Walk<'a> {
+    fn place(&self, i: usize, column: usize, values: Vec<String>) -> TemplatePlace {
+        TemplatePlace {
+            line: i as u32 + 1,
+            column: column as u32 + 1,
+            values,
+            silent: self.silent,
+            range: self.range,
+            iteration: self.iteration,
+        }
+    }
+
+    /// Finds `key` inside what was found last; `last`: it is the field itself.
+    fn key(&mut self, lines: &[&str], seen: &Seen, key: &str, last: bool) -> bool {
+        self.rendered = self.rendered.and_then(|n| n.get(key));
+        for (i, text) in lines.iter().enumerate().take(self.end).skip(self.next) {
+            let Some((indent, found)) = key_of(text) else {
+                continue;
+            };
+            let inside = self.at.is_none_or(|(_, parent)| indent > parent);
+            // A line helm did not emit, or not for this object (another branch).
+            if seen.silent(i) || (last && found == key && !seen.wrote(text)) {
+                if last && found == key && inside {
+                    self.silent.get_or_insert(i);
+                }
+                continue;
+            }
+            if !inside {
+                return false; // left the parent's block
+            }
+            if found == key {
+                self.at = Some((i, indent));
+                self.next = i + 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The template item that wrote the rendered list's item `index`.
+    fn item(&mut self, lines: &[&str], seen: &Seen, index: usize) -> Option<Item> {
+        let (list, indent) = self.at?;
+        let total = self.rendered.map_or(0, |n| n.items().len());
+        let rendered = self.rendered.and_then(|n| n.items().get(index));
+        self.rendered = rendered;
+        let name = rendered
+            .and_then(|n| n.get("name"))
+            .and_then(Node::scalar_text);
+        let block = ListBlock::read(lines, seen, list, indent, self.end);
+        let written_len = block
+            .written
+            .as_ref()
+            .and_then(|(.., value)| seen.list_len.and_then(|len| len(value)));
+        let chosen = block.choose(index, name, written_span(&block, total, written_len))?;
+        if let Item::At(line, ..) = chosen {
+            self.range = seen.range(line).filter(|&r| r > list);
+            self.iteration = self.range.and_then(|_| block.iteration(index, line));
+        }
+        Some(chosen)
+    }
+
+    /// The place, once the search went as deep as it could: the line found, or the
+    /// `toYaml` block that writes the rest of the path.
+    fn finish(&self, lines: &[&str], seen: &Seen, rest: &[Seg]) -> TemplatePlace {
+        let Some((line, indent)) = self.at else {
+            return self.place(0, 0, Vec::new());
+        };
+        let rest = join("", rest);
+        let dot = if rest.starts_with('[') { "" } else { "." };
+        let mut own = values_keys(lines[line]);
+        if let (true, Some(range), Some(k)) = (own.is_empty(), self.range, self.iteration) {
+            own = range_values(lines[range], lines[line], k);
+        }
+        if rest.is_empty() && !own.is_empty() {
+            return self.place(line, indent, own);
+        }
+        // The field, or the rest of its path, is written by a `toYaml` block that is
+        // this key's content.
+        if let Some((i, column, block)) = to_yaml_content(lines, line, seen) {
+            let value = match rest.is_empty() {
+                true => block,
+                false => format!("{block}{dot}{rest}"),
+            };
+            return self.place(i, column, vec![value]);
+        }
+        let deeper = own.into_iter().map(|k| format!("{k}{dot}{rest}")).collect();
+        self.place(line, indent, deeper)
+    }
+}
+
+/// An item of a list in a template.
+struct ListItem {
+    /// Its first line, its `-` indentation, and the end of its block.
+    line: usize,
+    dash: usize,
+    end: usize,
+    /// Its `name:` as written, if any.
+    name: Option<String>,
+    /// The `range` whose body it is, if any.
+    range: Option<usize>,
+}
+
+impl ListItem {
+    fn at(&self) -> Item {
+        Item::At(self.line, self.dash, self.end)
+    }
+}
+
+/// The items of a list in a template, as helm emitted them.
+struct ListBlock {
+    items: Vec<ListItem>,
+    /// A `toYaml` of values that writes items: its line, column, value.
+    written: Option<(usize, usize, String)>,
+}
+
+impl ListBlock {
+    /// The list under the key on line `list` (indented `indent`), up to `end`.
+    fn read(lines: &[&str], seen: &Seen, list: usize, indent: usize, end: usize) -> ListBlock {
+        let mut block = ListBlock {
+            items: Vec::new(),
+            written: None,
+        };
+        let mut stop = end;
+        for (i, text) in lines.iter().enumerate().take(end).skip(list + 1) {
+            if seen.silent(i) {
+                continue;
+            }
+            // The next key of the list's parent, or an item of an outer list.
+            let outer_key =
+                key_of(text).is_some_and(|(k, _)| k <= indent) && item_of(text).is_none();
+            if outer_key || item_of(text).is_some_and(|d| d < indent) {
+                stop = i;
+                break;
+            }
+            block.add(lines, seen, list, i, end);
+        }
+        if let Some(last) = block.items.last_mut() {
+            last.end = last.end.min(stop);
+        }
+        block
+    }
+
+    /// Takes in line `i` of the list: an item, or a `toYaml` writing items.
+    fn add(&mut self, lines: &[&str], seen: &Seen, list: usize, i: usize, end: usize) {
+        let text = lines[i];
+        let dash = self.items.first().map(|it| it.dash);
+        if let Some(d) = item_of(text).filter(|d| dash.is_none_or(|first| *d == first)) {
+            if let Some(last) = self.items.last_mut() {
+                last.end = i;
+            }
+            self.items.push(ListItem {
+                line: i,
+                dash: d,
+                end,
+                name: item_name(lines, i, d, end),
+                range: seen.range(i).filter(|&r| r > list),
+            });
+        } else if self.written.is_none() && at_level(text, dash) {
+            if let Some(value) = to_yaml_value(lines, i) {
+                let column = text.find("{{").unwrap_or(0);
+                self.written = Some((i, column, value));
+                if let Some(last) = self.items.last_mut() {
+                    last.end = last.end.min(i);
+                }
+            }
+        }
+    }
+
+    /// The item of the rendered item `index` (named `name`): a literal item of that
+    /// name; else the literal item in its place, before any `range` or `toYaml`;
+    /// else the `toYaml` (at the item of its value) when `span` (the indices it
+    /// wrote) holds the index; else the `range` body; else the `toYaml`.
+    fn choose(
+        &self,
+        index: usize,
+        name: Option<&str>,
+        span: Option<std::ops::Range<usize>>,
+    ) -> Option<Item> {
+        let named = self
+            .items
+            .iter()
+            .find(|it| name.is_some() && it.name.as_deref() == name);
+        if let Some(item) = named {
+            return Some(item.at());
+        }
+        let written_at = self.written.as_ref().map_or(usize::MAX, |w| w.0);
+        let mut fixed = self
+            .items
+            .iter()
+            .take_while(|it| it.range.is_none() && it.line < written_at);
+        if let Some(item) = fixed.nth(index) {
+            let literal = item.name.as_deref().is_some_and(|n| !n.contains("{{"));
+            if name.is_none() || !literal {
+                return Some(item.at());
+            }
+        }
+        let (line, column, value) = self
+            .written
+            .as_ref()
+            .map_or((0, 0, ""), |(l, c, v)| (*l, *c, v.as_str()));
+        let written = |nth: usize| Item::Written(line, column, format!("{value}[{nth}]"));
+        if let Some(span) = span.filter(|s| s.contains(&index)) {
+            return Some(written(index - span.start));
+        }
+        if let Some(item) = self.items.iter().find(|it| it.range.is_some()) {
+            return Some(item.at());
+        }
+        let before = self.items.iter().filter(|it| it.line < line).count();
+        let nth = index.checked_sub(before)?;
+        self.written.is_some().then(|| written(nth))
+    }
+}
+
+impl ListBlock {
+    /// Which iteration of its `range` wrote the rendered item `index`, when only
+    /// literal items come before the range's: the index less their number.
+    fn iteration(&self, index: usize, line: usize) -> Option<usize> {
+        if self.written.as_ref().is_some_and(|w| w.0 < line) {
+            return None;
+        }
+        let before = self.items.iter().filter(|it| it.line < line);
+        let fixed = before.clone().filter(|it| it.range.is_none()).count();
+        let ranged = before.count() - fixed;
+        (ranged == 0).then(|| index.checked_sub(fixed)).flatten()
+    }
+}
+
+/// The values a line in the body of `range .Values.X` reads through the iteration's
+/// item (`.field`, or `$c.field` for `range $c := ...`): `X[k].field` for iteration `k`.
+fn range_values(range_line: &str, line: &str, k: usize) -> Vec<String> {
+    let Some(range) = crate::helm_blocks::actions(range_line)
+        .into_iter()
+        .find_map(|a| a.strip_prefix("range ").map(str::to_string))
+    else {
+        return Vec::new();
+    };
+    let (vars, source) = range.split_once(":=").unwrap_or(("", &range));
+    let Some(list) = values_keys(source.trim()).into_iter().next() else {
+        return Vec::new();
+    };
+    let var = vars
+        .split(',')
+        .next_back()
+        .map(str::trim)
+        .unwrap_or_default();
+    let prefix = if var.is_empty() { "." } else { var };
+    let mut keys = Vec::new();
+    for action in crate::helm_blocks::actions(line) {
+        for word in action.split_whitespace() {
+            let Some(rest) = word.strip_prefix(prefix) else {
+                continue;
+            };
+            let rest = rest.strip_prefix('.').unwrap_or(rest);
+            let field: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+                .collect();
+            let own = var.is_empty() && word.starts_with(".Values");
+            if !field.is_empty() && !own && !word.starts_with("$.") {
+                keys.push(format!("{list}[{k}].{}", field.trim_end_matches('.')));
+            }
+        }
+    }
+    keys
+}
+
+/// Whether a line that is no item writes at the level of a list's items (`-` at
+/// `dash`, if any yet): a `toYaml` there writes items, one deeper writes inside one.
+fn at_level(text: &str, dash: Option<usize>) -> bool {
+    let indent = text.len() - text.trim_start().len();
+    let writes_at = nindent(text).unwrap_or(indent);
+    item_of(text).is_none() && dash.is_none_or(|d| writes_at <= d)
+}
+
+/// The rendered indices a list's `toYaml` wrote, when its value's length is known:
+/// those before the items written after it (of `total` rendered).
+fn written_span(
+    block: &ListBlock,
+    total: usize,
+    len: Option<usize>,
+) -> Option<std::ops::Range<usize>> {
+    let (line, ..) = block.written.as_ref()?;
+    let after = block.items.iter().filter(|it| it.line > *line).count();
+    let end = total.checked_sub(after)?;
+    Some(end.checked_sub(len?)?..end)
+}
+
+/// The `name:` an item starting on line `start` (its `-` at `dash`) writes, if any.
+fn item_name(lines: &[&str], start: usize, dash: usize, end: usize) -> Option<String> {
+    for (n, text) in lines[start..end].iter().enumerate() {
+        if n > 0
+            && (item_of(text).is_some_and(|d| d <= dash)
+                || key_of(text).is_some_and(|(k, _)| k <= dash))
+        {
+            return None;
+        }
+        let Some((indent, "name")) = key_of(text) else {
+            continue;
+        };
+        if indent == dash + 2 {
+            let (_, value) = text.split_once(':')?;
+            return Some(
+                value
+                    .trim()
+                    .trim_matches(|c| c == '"' || c == '\'')
+                    .to_string(),
+            );
+        }
+    }
+    None
+}
+
+/// The `toYaml` line that is the content of the key on line `key` (a key with
+/// nothing after its colon; before any key of its own, and indented under it, or
+/// `nindent`ed deeper): its index, column and the value it prints.
+fn to_yaml_content(lines: &[&str], key: usize, seen: &Seen) -> Option<(usize, usize, String)> {
+    let (indent, _) = key_of(lines[key])?;
+    let (_, after) = lines[key].split_once(':')?;
+    if !after.trim().is_empty() {
+        return None;
+    }
+    for (i, text) in lines.iter().enumerate().skip(key + 1) {
+        if seen.silent(i) || text.trim().is_empty() {
+            continue;
+        }
+        if key_of(text).is_some() {
+            return None;
+        }
+        let deeper = text.len() - text.trim_start().len() > indent
+            || nindent(text).is_some_and(|n| n > indent);
+        if let Some(block) = to_yaml_value(lines, i).filter(|_| deeper) {
+            return Some((i, text.find("{{").unwrap_or(0), block));
+        }
+        if !deeper && !text.trim_start().starts_with("{{") {
+            return None;
+        }
+    }
+    None
+}
+
+/// The `nindent N` (or `indent N`) a line's action ends with.
+fn nindent(text: &str) -> Option<usize> {
+    let at = text.find("indent ")?;
+    let digits: String = text[at + "indent ".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Every `.Values.X` a line reads, as `X`, in order.
+pub(crate) fn values_keys(line: &str) -> Vec<String> {
+    line.split(".Values.")
+        .skip(1)
+        .filter_map(|after| {
+            let key: String = after
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
+                .collect();
+            let key = key.trim_end_matches('.');
+            (!key.is_empty()).then(|| key.to_string())
+        })
+        .collect()
+}
+
+/// The value a `toYaml` on line `i` prints: `toYaml .Values.X`, or `toYaml .` inside
+/// `with .Values.X`.
+fn to_yaml_value(lines: &[&str], i: usize) -> Option<String> {
+    let line = lines[i];
+    let at = line.find("toYaml")?;
+    let arg = line[at + "toYaml".len()..].trim_start();
+    if arg.starts_with(".Values.") || arg.starts_with("$.Values.") {
+        return values_keys(arg).into_iter().next();
+    }
+    if arg.starts_with(". ") || arg.starts_with(".}") || arg == "." {
+        return lines[..i]
+            .iter()
+            .rev()
+            .find(|l| l.contains("with ") && l.contains(".Values."))
+            .and_then(|l| values_keys(l).into_iter().next());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      hostNetwork: {{ .Values.hostNetwork }}\n      containers:\n        - name: web\n          securityContext:\n            {{- toYaml .Values.securityContext | nindent 12 }}\n          image: x\n      {{- with .Values.nodeSelector }}\n      nodeSelector:\n        {{- toYaml . | nindent 8 }}\n      {{- end }}\n";
+
+    fn at(path: &str) -> TemplatePlace {
+        place_in_template(DEPLOYMENT, &FieldPath::parse(path))
+    }
+
+    #[test]
+    fn a_scalar_value_is_its_own_line() {
+        assert_eq!(
+            at("spec.template.spec.hostNetwork"),
+            TemplatePlace {
+                line: 6,
+                column: 7,
+                values: vec!["hostNetwork".into()],
+                silent: None,
+                range: None,
+                iteration: None,
+            }
+        );
+    }
+
+    #[test]
+    fn a_to_yaml_block_names_the_value_under_it() {
+        let place = at("spec.template.spec.containers[0].securityContext.runAsNonRoot");
+        assert_eq!((place.line, place.column), (10, 13));
+        assert_eq!(place.values, ["securityContext.runAsNonRoot"]);
+        let place = at("spec.template.spec.nodeSelector.zone");
+        assert_eq!(
+            (place.line, place.values),
+            (14, vec!["nodeSelector.zone".into()])
+        );
+    }
+
+    #[test]
+    fn a_field_the_template_does_not_write_is_its_nearest_parent() {
+        // The container's item is the nearest parent written.
+        let place = at("spec.template.spec.containers[0].resources.limits");
+        assert_eq!((place.line, place.column), (8, 9));
+        assert!(place.values.is_empty());
+    }
+
+    const PODS: &str = "spec:\n  containers:\n  - name: main\n    securityContext:\n      privileged: false\n  {{- range .Values.sidecars }}\n  - name: {{ .name }}\n    securityContext:\n      privileged: {{ .privileged }}\n  {{- end }}\n  {{- toYaml .Values.extra | nindent 2 }}\n  volumes:\n  - name: data\n";
+
+    fn node(text: &str) -> Node {
+        use kubeharden_yaml::{parse_chunk, split_documents, Limits};
+        let chunk = split_documents(text).into_iter().next().unwrap();
+        let doc = parse_chunk(chunk, &Limits::default()).into_iter().next();
+        doc.unwrap().unwrap().root
+    }
+
+    /// The place of `path` in PODS, rendered as `rendered`.
+    fn in_pods(path: &str, rendered: &str) -> TemplatePlace {
+        let root = node(rendered);
+        let lines: Vec<&str> = PODS.lines().collect();
+        let seen = Seen {
+            ranges: vec![
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(5),
+                Some(5),
+                Some(5),
+            ],
+            root: Some(&root),
+            ..Seen::default()
+        };
+        place_in_lines(&lines, &FieldPath::parse(path), &seen)
+    }
+
+    #[test]
+    fn each_list_item_is_placed_on_the_template_item_that_wrote_it() {
+        let rendered = "spec:\n  containers:\n  - name: main\n  - name: side\n    securityContext: {privileged: true}\n  - name: extra\n";
+        let main = in_pods("spec.containers[0].securityContext.privileged", rendered);
+        assert_eq!((main.line, main.range), (5, None));
+        // Not main's lines: the range's body, which says it is a loop's.
+        let side = in_pods("spec.containers[1].securityContext.privileged", rendered);
+        assert_eq!(
+            (side.line, side.range, side.iteration),
+            (9, Some(5), Some(0))
+        );
+        // Its value is the iteration's item of the list the range reads.
+        assert_eq!(side.values, ["sidecars[0].privileged"]);
+        let volume = in_pods("spec.volumes[0].name", rendered);
+        assert_eq!(volume.line, 13);
+    }
+
+    #[test]
+    fn a_range_bodys_reads_are_the_iterations_item() {
+        let read = |range: &str, line: &str| range_values(range, line, 2);
+        let range = "{{- range .Values.sidecars }}";
+        assert_eq!(read(range, "  image: {{ .image }}"), ["sidecars[2].image"]);
+        assert!(read(range, "  x: {{ .Values.y }} {{ $.Chart.Name }}").is_empty());
+        let named = "{{- range $i, $c := .Values.jobs }}";
+        assert_eq!(
+            read(named, "  a: {{ $c.spec.a | quote }}"),
+            ["jobs[2].spec.a"]
+        );
+        assert!(read("{{- range .Capabilities.APIVersions }}", "{{ .x }}").is_empty());
+    }
+
+    #[test]
+    fn an_item_a_to_yaml_of_values_wrote_names_its_item() {
+        let rendered = "spec:\n  containers:\n  - name: main\n  - name: extra\n";
+        let lines: Vec<&str> = PODS.lines().collect();
+        // No range item was rendered (an empty list): its lines were not emitted.
+        let root = node(rendered);
+        let mut silent = vec![false; lines.len()];
+        silent[6..9].fill(true);
+        let seen = Seen {
+            silent,
+            root: Some(&root),
+            ..Seen::default()
+        };
+        let path = FieldPath::parse("spec.containers[1].securityContext.privileged");
+        let place = place_in_lines(&lines, &path, &seen);
+        assert_eq!(place.line, 11);
+        assert_eq!(place.values, ["extra[0].securityContext.privileged"]);
+    }
+
+    #[test]
+    fn a_line_helm_did_not_emit_is_never_the_place() {
+        let template = "spec:\n  {{- if .Values.hardened }}\n  privileged: false\n  {{- else }}\n  privileged: {{ .Values.privileged }}\n  {{- end }}\n";
+        let lines: Vec<&str> = template.lines().collect();
+        let path = FieldPath::parse("spec.privileged");
+        // The rendered value tells the branches apart where no value is known.
+        let seen = |field: FieldSeen| Seen {
+            field,
+            ..Seen::default()
+        };
+        let rendered_true = seen(FieldSeen::Scalar("true".into()));
+        let place = place_in_lines(&lines, &path, &rendered_true);
+        assert_eq!((place.line, place.silent), (5, None));
+        assert_eq!(place.values, ["privileged"]);
+        // A branch judged not taken is passed over.
+        let silent = Seen {
+            silent: vec![false, false, false, false, true, false],
+            ..Seen::default()
+        };
+        assert_eq!(place_in_lines(&lines, &path, &silent).line, 3);
+        // A field not rendered at all: no line wrote it; the parent is the place.
+        let place = place_in_lines(&lines, &path, &seen(FieldSeen::Absent));
+        assert_eq!((place.line, place.silent), (1, Some(2)));
+        assert!(place.values.is_empty());
+    }
+
+    #[test]
+    fn a_line_that_builds_a_value_reads_every_value_on_it() {
+        let template = "spec:\n  image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n";
+        let place = place_in_template(template, &FieldPath::parse("spec.image"));
+        assert_eq!(place.values, ["image.repository", "image.tag"]);
+    }
+}
