@@ -49,10 +49,13 @@ duration=${SOAK:-$seconds}
     echo "$(date +%s) $(awk '/VmRSS/ {print $2}' /proc/$server/status)" >>"$out/rss.txt"; sleep 10
   done ) &
 sampler=$!
-REVIEWS="$out/reviews.jsonl" wrk -t1 -c"$connections" -d"${duration}s" --latency -s bench/webhook.lua \
+# wrk's own CPU too: it shares the 2 cores with the server.
+REVIEWS="$out/reviews.jsonl" /usr/bin/time -f '%U %S' -o "$out/wrk-cpu.txt" \
+  wrk -t1 -c"$connections" -d"${duration}s" --latency -s bench/webhook.lua \
   "https://127.0.0.1:$port" | tee "$out/wrk.txt"
 kill $sampler 2>/dev/null || true
 cpu_after=$(cpu) reviews_after=$(answered)
 echo "server CPU per review: $(python3 -c "print(round(($cpu_after - $cpu_before) / $(getconf CLK_TCK) / ($reviews_after - $reviews_before) * 1e6, 1))") us ($((reviews_after - reviews_before)) reviews; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "wrk CPU per review: $(python3 -c "u, s = open('$out/wrk-cpu.txt').read().split()[-2:]; print(round((float(u) + float(s)) / ($reviews_after - $reviews_before) * 1e6, 1))") us"
 echo "RSS (KB) sampled every 10 s: $(awk '{print $2}' "$out/rss.txt" | tr '\n' ' ')"
 curl -sk "https://127.0.0.1:$port/metrics" | grep -E '^kubeharden_admission_(reviews_total|review_duration_seconds_(count|sum))' 
