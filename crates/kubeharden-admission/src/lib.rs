@@ -7,6 +7,7 @@
 //! - [`view`]: the cluster around a review, from kube-rs reflectors;
 //! - [`server`]: HTTPS on hyper and rustls, certificate reload, health, metrics;
 //! - [`metrics`]: the Prometheus exposition;
+//! - [`log`]: the refusal log, written to stderr off the request's path;
 //! - [`project`]: the project's exceptions file, read again when it changes.
 
 #![forbid(unsafe_code)]
@@ -14,6 +15,7 @@
 pub mod certs;
 pub mod config;
 pub mod judge;
+pub mod log;
 mod message;
 pub mod metrics;
 pub mod project;

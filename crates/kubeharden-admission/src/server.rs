@@ -2,8 +2,10 @@
 //! rustls, the certificate reloaded when its files change.
 //!
 //! - `POST /validate`: an AdmissionReview in, one out. The body is read up to the
-//!   configured limit (a larger one is HTTP 400); judging runs on the blocking pool
-//!   under the configured time limit, past which the failure policy answers.
+//!   configured limit (a larger one is HTTP 400). A body of up to
+//!   [`JUDGED_HERE_MAX`] bytes is judged on the connection's task, a larger one on
+//!   the blocking pool; past the configured time limit the failure policy answers.
+//!   Refusals are logged through [`Log`], off the request's path.
 //! - `GET /healthz`: the process serves. `GET /readyz`: the certificate is loaded
 //!   and the cluster view (when there is one) has listed everything once.
 //! - `GET /metrics`: Prometheus text.
@@ -34,6 +36,7 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::judge::{Answer, Reviewer};
+use crate::log::Log;
 use crate::metrics::Metrics;
 use crate::review;
 use crate::view::ClusterSource;
@@ -143,6 +146,7 @@ struct State {
     reviewer: Arc<Reviewer>,
     metrics: Metrics,
     view: Option<Arc<dyn ClusterSource>>,
+    log: Arc<Log>,
 }
 
 /// A server bound to its address, not yet serving.
@@ -185,6 +189,7 @@ impl Server {
                 reviewer,
                 metrics: Metrics::default(),
                 view,
+                log: Log::to_stderr(),
             }),
         })
     }
@@ -347,7 +352,7 @@ async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
                 .metrics
                 .review(started.elapsed(), v.decision, v.dry_run, &v.fired);
             if let Some(line) = v.log_line() {
-                log(&format!("kubeharden serve: {line}\n"));
+                state.log.line(&line);
             }
             reply(
                 StatusCode::OK,
@@ -358,17 +363,22 @@ async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
     }
 }
 
-/// Writes a line to stderr in one write: `eprintln!` writes each piece of its format
-/// apart (stderr is unbuffered), a cost on every refusal under load.
-fn log(line: &str) {
-    use std::io::Write;
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
-}
+/// The largest body judged on the connection's own task rather than on the blocking
+/// pool. A review's cost grows with its object; the real corpus's largest review
+/// (13.7 KB) is judged in well under a millisecond, while handing every review to a
+/// pool thread and back cost about a sixth of the server's CPU (task switches) under
+/// load. A larger body, which may take long, keeps the pool and its time limit.
+pub const JUDGED_HERE_MAX: usize = 32 * 1024;
 
-/// Judges a body on the blocking pool; past the configured time, the failure
-/// policy answers (the judging thread finishes in the background, unheard).
+/// Judges a body; past the configured time, the failure policy answers. A small
+/// body is judged on this task and its verdict dropped if it came too late; a larger
+/// one on the blocking pool, abandoned at the limit (the judging thread finishes in
+/// the background, unheard).
 pub async fn within_time_limit(reviewer: &Arc<Reviewer>, body: Bytes) -> Answer {
     let limit = reviewer.config().timeout;
+    if body.len() <= JUDGED_HERE_MAX {
+        return judge_here(reviewer, &body, limit);
+    }
     let worker = reviewer.clone();
     let input = body.clone();
     let judged = tokio::task::spawn_blocking(move || worker.answer(&input));
@@ -377,12 +387,31 @@ pub async fn within_time_limit(reviewer: &Arc<Reviewer>, body: Bytes) -> Answer 
         Ok(Err(panicked)) => {
             answer_failure(reviewer, &body, &format!("internal error: {panicked}"))
         }
-        Err(_) => answer_failure(
-            reviewer,
-            &body,
-            &format!("the review took longer than {} ms", limit.as_millis()),
-        ),
+        Err(_) => answer_failure(reviewer, &body, &too_long(limit)),
     }
+}
+
+/// Judges a body on this thread. A panic in the rules is answered by the failure
+/// policy, as on the blocking pool; so is a verdict reached after `limit`.
+fn judge_here(reviewer: &Reviewer, body: &[u8], limit: Duration) -> Answer {
+    let started = Instant::now();
+    let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reviewer.answer(body)));
+    match judged {
+        Err(panicked) => {
+            let what = panicked
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panicked.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("a panic");
+            answer_failure(reviewer, body, &format!("internal error: {what}"))
+        }
+        Ok(_) if started.elapsed() > limit => answer_failure(reviewer, body, &too_long(limit)),
+        Ok(answer) => answer,
+    }
+}
+
+fn too_long(limit: Duration) -> String {
+    format!("the review took longer than {} ms", limit.as_millis())
 }
 
 fn answer_failure(reviewer: &Reviewer, body: &[u8], why: &str) -> Answer {
@@ -399,7 +428,14 @@ mod tests {
 
     /// A pod with many containers, to make a review take some time.
     fn big_review() -> Bytes {
-        let containers: Vec<serde_json::Value> = (0..3000)
+        let body = review_of(3000);
+        assert!(body.len() > JUDGED_HERE_MAX, "judged on the blocking pool");
+        body
+    }
+
+    /// A review of a pod with `n` privileged containers.
+    fn review_of(n: usize) -> Bytes {
+        let containers: Vec<serde_json::Value> = (0..n)
             .map(|i| serde_json::json!({"name": format!("c{i}"), "image": "nginx", "securityContext": {"privileged": true}}))
             .collect();
         let body = serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
@@ -434,6 +470,25 @@ mod tests {
             panic!("no review answer");
         };
         assert_eq!(v.decision, crate::Decision::Denied);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_small_review_is_judged_here_and_a_late_verdict_is_not_given() {
+        let small = review_of(2);
+        assert!(small.len() <= JUDGED_HERE_MAX);
+        let r = reviewer("failurePolicy: Fail\n");
+        let Answer::Review(v) = within_time_limit(&r, small.clone()).await else {
+            panic!("no review answer");
+        };
+        assert_eq!(v.decision, crate::Decision::Denied);
+        // A verdict reached after the limit is replaced by the failure policy's answer.
+        let Answer::Review(late) = judge_here(&r, &small, Duration::ZERO) else {
+            panic!("no review answer");
+        };
+        assert_eq!(late.decision, crate::Decision::Error);
+        assert!(!late.response.allowed);
+        let text = format!("{:?}", late.response);
+        assert!(text.contains("longer than 0 ms"), "{text}");
     }
 
     #[test]

@@ -458,7 +458,6 @@ pub fn escalation_paths<'m, 'v>(
     model: &'m RbacModel<'v>,
     view: &ClusterView,
 ) -> Vec<EscalationPath<'m, 'v>> {
-    let accounts = accounts(view, model);
     let mut starts: BTreeSet<SubjectRef> = BTreeSet::new();
     for binding in model.bindings.iter().filter(|b| !b.builtin) {
         let subjects = binding.entry.subjects.iter();
@@ -468,6 +467,12 @@ pub fn escalation_paths<'m, 'v>(
             }
         }
     }
+    // No binding of the scan's own (an admission review of a pod, with the bootstrap
+    // policy alone): no path, and the accounts need not be gathered.
+    if starts.is_empty() {
+        return Vec::new();
+    }
+    let accounts = accounts(view, model);
     let graph = explore(model, &accounts, &starts);
     let distance = distances_to_admin(&graph);
     starts

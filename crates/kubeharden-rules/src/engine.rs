@@ -64,16 +64,17 @@ impl RuleSet {
 
     /// Runs the cluster-wide rules on the view of a whole scan, in parallel.
     pub fn check_cluster(&self, view: &ClusterView) -> ClusterResult {
-        self.check_cluster_with(view, true)
+        self.check_cluster_with(view, true, true)
     }
 
     /// Runs the cluster-wide rules on this thread: for the view of a few objects (an
     /// admission review), where waking the pool's threads costs more than the rules.
+    /// It counts no checks (`checks` stays empty): a review has no compliance score.
     pub fn check_cluster_here(&self, view: &ClusterView) -> ClusterResult {
-        self.check_cluster_with(view, false)
+        self.check_cluster_with(view, false, false)
     }
 
-    fn check_cluster_with(&self, view: &ClusterView, parallel: bool) -> ClusterResult {
+    fn check_cluster_with(&self, view: &ClusterView, parallel: bool, count: bool) -> ClusterResult {
         let ctx = ClusterCtx::new(view, self.config);
         let mut result = ClusterResult::default();
         let namespaces: BTreeSet<&str> = view
@@ -108,9 +109,10 @@ impl RuleSet {
             }
             // What the rule could not judge is no check (and a rule that judges
             // objects of its own kind had them counted as they were read).
-            let judged = match crate::subjects::subject_kinds(rule.def.id) {
-                Some(_) => 0,
-                None => judged.saturating_sub(out.not_judged.len() as u64),
+            let counts = count && judged > 0;
+            let judged = match counts && crate::subjects::subject_kinds(rule.def.id).is_none() {
+                true => judged.saturating_sub(out.not_judged.len() as u64),
+                false => 0,
             };
             let findings = out
                 .violations

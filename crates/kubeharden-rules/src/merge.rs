@@ -110,12 +110,18 @@ pub(crate) fn merge_findings(findings: &mut Vec<Finding>) {
 
 fn merge_with(findings: &mut Vec<Finding>, merges: &[Declared]) {
     let mut gone = vec![false; findings.len()];
-    let by_object = groups(findings, Scope::Object);
-    let by_namespace = groups(findings, Scope::Namespace);
+    // Grouped only when a rule that takes others in has a finding: hashing every
+    // finding's object twice was most of the cost for an object that fails few rules.
+    let (mut by_object, mut by_namespace) = (None, None);
     for declared in merges {
+        if !findings.iter().any(|f| f.rule_id == declared.rule) {
+            continue;
+        }
         let groups = match declared.merge.scope {
-            Scope::Object => &by_object,
-            Scope::Namespace => &by_namespace,
+            Scope::Object => by_object.get_or_insert_with(|| groups(findings, Scope::Object)),
+            Scope::Namespace => {
+                by_namespace.get_or_insert_with(|| groups(findings, Scope::Namespace))
+            }
         };
         for members in groups.values().filter(|m| m.len() > 1) {
             merge_group(findings, members, declared, &mut gone);
@@ -161,6 +167,15 @@ fn merge_group(
     declared: &Declared,
     gone: &mut [bool],
 ) {
+    // Most objects fail few of the rules that take others in: without a finding of the
+    // keeping rule there is nothing to index (this runs for every object scanned and
+    // every admission review).
+    if !members
+        .iter()
+        .any(|&j| findings[j].rule_id == declared.rule)
+    {
+        return;
+    }
     // One problem is of one container at most: a finding may take in those of its own
     // container and those of none, so a pod of thousands of containers stays linear.
     let mut absorbable: HashMap<Option<String>, Vec<usize>> = HashMap::new();

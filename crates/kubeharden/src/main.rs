@@ -21,6 +21,13 @@ mod suggest;
 
 use std::process::ExitCode;
 
+/// mimalloc rather than the C library's allocator: a review, a scanned object and its
+/// findings are many small, short-lived allocations, and under the webhook's load
+/// glibc's `malloc` and `free` took about 30% of the CPU (musl's, in the static
+/// image, is slower still). See docs/benchmarks.md, "The admission webhook".
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 /// Exit codes shared by every command.

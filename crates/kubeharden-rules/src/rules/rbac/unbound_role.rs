@@ -38,9 +38,14 @@ pub const RULE: RuleDef = RuleDef {
 
 fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     let model = ctx.rbac();
+    let mut roles = model.roles.iter().filter(|r| !r.builtin).peekable();
+    // The bootstrap policy alone (an admission review of a pod): nothing to index.
+    if roles.peek().is_none() {
+        return;
+    }
     let bound: std::collections::HashSet<&kubeharden_rbac::RoleKey> =
         model.bindings.iter().map(|b| &b.role_key).collect();
-    for role in model.roles.iter().filter(|r| !r.builtin) {
+    for role in roles {
         let aggregated = role
             .entry
             .labels
