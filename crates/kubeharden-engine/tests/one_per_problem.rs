@@ -546,7 +546,7 @@ fn a_privileged_container_is_one_finding_whatever_else_it_sets() {
         kubeharden_rules::Severity::Critical,
         "SYS_ADMIN"
     );
-    assert_eq!(caps[0].guidance.as_ref(), ["POD-19", "POD-12"]);
+    assert_eq!(caps[0].guidance, ["POD-19", "POD-12"]);
     assert_eq!(caps[0].covers, Vec::<&str>::new());
 }
 

@@ -314,9 +314,11 @@ fn reordering_every_kind_of_list_shows_nothing_new() {
     let before = scan("k8s/api.yaml", LISTS);
     let listed = on_list_items(&before);
     let rules: std::collections::BTreeSet<&str> = listed.iter().map(|(r, _)| *r).collect();
-    // Findings on items of each kind of list, or the test would prove nothing.
+    // Findings on items of each kind of list, or the test would prove nothing. (KH105
+    // names the container's `capabilities.add` as a whole, and a writable host path mount
+    // is KH103's finding on its volume, so neither points at a list item any more.)
     for rule in [
-        "KH401", "KH534", "KH104", "KH105", "KH133", "KH134", "KH515", "KH604", "KH606",
+        "KH401", "KH534", "KH104", "KH103", "KH133", "KH515", "KH604", "KH606",
     ] {
         assert!(
             rules.contains(rule),
@@ -327,7 +329,7 @@ fn reordering_every_kind_of_list_shows_nothing_new() {
         "envFrom[1]",
         "initContainers[1]",
         "subjects[2]",
-        "volumeMounts[3]",
+        "volumes[3]",
     ] {
         assert!(
             listed.iter().any(|(_, path)| path.contains(list)),

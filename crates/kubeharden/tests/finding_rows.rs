@@ -215,7 +215,12 @@ spec:
     image: registry.example.com/s3fs:1.94
     securityContext:
       capabilities:
-        add: [SYS_ADMIN, NET_ADMIN]
+        add: [SYS_ADMIN]
+  - name: route
+    image: registry.example.com/router:2.1
+    securityContext:
+      capabilities:
+        add: [NET_ADMIN]
 ";
 
 fn scan_ids(args: &[&str]) -> Vec<(String, String)> {
@@ -238,7 +243,8 @@ fn scan_ids(args: &[&str]) -> Vec<(String, String)> {
 
 #[test]
 fn min_severity_filters_each_finding_by_its_own_severity() {
-    // KH105 is a high rule; its SYS_ADMIN finding is critical and stays.
+    // KH105 is a high rule; its finding on the container adding SYS_ADMIN is critical and
+    // stays, while the one on the container adding only NET_ADMIN is high.
     let critical = scan_ids(&["--min-severity", "critical"]);
     assert_eq!(critical, [("KH105".to_string(), "critical".to_string())]);
     // The low, row-less runAsNonRoot finding (KH122) goes at high.

@@ -802,7 +802,7 @@ fn each_container_is_placed_on_the_template_item_that_wrote_it() {
         "{privileged:#?}"
     );
     assert!(
-        privileged.contains(&"container \"debug\" runs privileged; set by the chart value extraContainers[0].securityContext.privileged (loop/values.yaml:9): change it there".to_string()),
+        privileged.contains(&"container \"debug\" runs privileged, which grants every capability and privilege escalation whatever else its securityContext sets; set by the chart value extraContainers[0].securityContext.privileged (loop/values.yaml:9): change it there".to_string()),
         "{privileged:#?}"
     );
 }

@@ -365,7 +365,7 @@ fn findings_are_located_in_the_cluster_in_every_format() {
     );
     assert!(
         text.contains(
-            "             spec.template.spec.containers[0].securityContext.privileged  [POD-12]"
+            "             spec.template.spec.containers[0].securityContext.privileged  [POD-12, POD-18, POD-19]  (also KH121, KH125)"
         ),
         "{text}"
     );

@@ -47,6 +47,37 @@ pub(crate) fn parse_image(image: &str) -> ImageRef<'_> {
     }
 }
 
+/// An image not pinned by digest under `imagePullPolicy: IfNotPresent` (KH303) is the
+/// problem KH301 and KH302 state, seen from the pull policy: pinning the digest fixes
+/// both, so their finding stands for KH303 on the same container and says what the
+/// policy adds.
+pub(crate) const PULL_POLICY: crate::merge::Merge = crate::merge::Merge {
+    absorbs: &["KH303"],
+    same: crate::merge::same_container,
+    combine: Some(name_pull_policy),
+    scope: crate::merge::Scope::Object,
+    severity: crate::merge::MergedSeverity::Highest,
+};
+
+/// Adds KH303's point (its finding among `others`) to the kept image finding: with
+/// `imagePullPolicy: IfNotPresent` or `Never`, the node runs whatever it cached under
+/// the tag.
+fn name_pull_policy(
+    kept: &mut kubeharden_findings::Finding,
+    others: &[kubeharden_findings::Finding],
+) {
+    let policy = others
+        .iter()
+        .filter(|o| o.rule_id == "KH303")
+        .find_map(|o| o.message.split_once("imagePullPolicy: ")?.1.split_once(' '))
+        .map(|(policy, _)| policy);
+    if let Some(policy) = policy {
+        kept.message.push_str(&format!(
+            ", and its imagePullPolicy: {policy} runs whatever the node cached under that tag"
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,36 +107,5 @@ mod tests {
         let r = parse_image("library/nginx:latest");
         assert_eq!((r.registry, r.tag), (None, Some("latest")));
         assert_eq!(parse_image("localhost/app").registry, Some("localhost"));
-    }
-}
-
-/// An image not pinned by digest under `imagePullPolicy: IfNotPresent` (KH303) is the
-/// problem KH301 and KH302 state, seen from the pull policy: pinning the digest fixes
-/// both, so their finding stands for KH303 on the same container and says what the
-/// policy adds.
-pub(crate) const PULL_POLICY: crate::merge::Merge = crate::merge::Merge {
-    absorbs: &["KH303"],
-    same: crate::merge::same_container,
-    combine: Some(name_pull_policy),
-    scope: crate::merge::Scope::Object,
-    severity: crate::merge::MergedSeverity::Highest,
-};
-
-/// Adds KH303's point (its finding among `others`) to the kept image finding: with
-/// `imagePullPolicy: IfNotPresent` or `Never`, the node runs whatever it cached under
-/// the tag.
-fn name_pull_policy(
-    kept: &mut kubeharden_findings::Finding,
-    others: &[kubeharden_findings::Finding],
-) {
-    let policy = others
-        .iter()
-        .filter(|o| o.rule_id == "KH303")
-        .find_map(|o| o.message.split_once("imagePullPolicy: ")?.1.split_once(' '))
-        .map(|(policy, _)| policy);
-    if let Some(policy) = policy {
-        kept.message.push_str(&format!(
-            ", and its imagePullPolicy: {policy} runs whatever the node cached under that tag"
-        ));
     }
 }

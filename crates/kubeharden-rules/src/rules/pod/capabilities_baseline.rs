@@ -99,4 +99,13 @@ fn list_capabilities(kept: &mut Finding, others: &[Finding]) {
     for o in others {
         kept.path = crate::merge::common_parent(&kept.path, &o.path);
     }
+    // The fingerprint names the set, in order, so that reordering the list shows
+    // nothing new while adding or removing a capability is a new finding.
+    names.sort();
+    names.dedup();
+    kept.keyed_path = kept
+        .keyed_path
+        .as_deref()
+        .and_then(|one| one.rsplit_once('['))
+        .map(|(list, _)| format!("{list}[{}]", names.join(",")));
 }
