@@ -59,8 +59,9 @@ pub(crate) fn subchart_dir(dir: &Path, name: &str) -> PathBuf {
 }
 
 /// The archive (`charts/NAME-VERSION.tgz`) a subchart of `source` (`CHART/charts/SUB/...`)
-/// is vendored as, when it is not unpacked in the chart in `dir`.
-pub(crate) fn archive_of(dir: &Path, source: &str) -> Option<PathBuf> {
+/// is vendored as, when it is not unpacked in the chart in `dir`, and the path of
+/// `source` in the subchart (`templates/x.yaml`).
+pub(crate) fn archived(dir: &Path, source: &str) -> Option<(PathBuf, String)> {
     let (_, inside) = source.split_once('/')?;
     let parts: Vec<&str> = inside.split('/').collect();
     let mut folder = dir.to_path_buf();
@@ -79,7 +80,7 @@ pub(crate) fn archive_of(dir: &Path, source: &str) -> Option<PathBuf> {
                 })
                 .collect();
             archives.sort();
-            return archives.pop();
+            return Some((archives.pop()?, parts[i + 2..].join("/")));
         }
         folder = sub;
         i += 2;
@@ -142,8 +143,14 @@ mod tests {
         assert_eq!(got.file, d.join("templates/a.yaml"));
         assert!(got.subcharts.is_empty());
         write(d, "charts/db-1.2.0.tgz", "");
-        let archive = archive_of(d, "web/charts/db/templates/s.yaml");
-        assert_eq!(archive, Some(d.join("charts/db-1.2.0.tgz")));
-        assert_eq!(archive_of(d, "web/charts/cache/templates/a.yaml"), None);
+        let archive = archived(d, "web/charts/db/templates/s.yaml");
+        assert_eq!(
+            archive,
+            Some((
+                d.join("charts/db-1.2.0.tgz"),
+                "templates/s.yaml".to_string()
+            ))
+        );
+        assert_eq!(archived(d, "web/charts/cache/templates/a.yaml"), None);
     }
 }

@@ -190,19 +190,26 @@ impl HelmMap {
         self.explain(finding, &place, &at, &lookups, field);
     }
 
-    /// The template file helm names `source`, and its text; for a subchart vendored
-    /// as an archive (its templates not on disk), none, and the finding says so.
+    /// The template file helm names `source`, and its text. A subchart vendored as an
+    /// archive has its templates read from it, and named as a path in the archive
+    /// (`charts/db-1.2.0.tgz/templates/s.yaml`); where it cannot be read, the finding
+    /// says so.
     fn template(&self, source: &str, finding: &mut Finding) -> Option<(ChartFile, String)> {
-        let template = source_file(&self.dir, source)?;
-        match std::fs::read_to_string(&template.file) {
-            Ok(text) => Some((template, text)),
-            Err(_) => {
-                if let Some(archive) = crate::chart::archive_of(&self.dir, source) {
-                    finding.message.push_str(&format!(
-                        "; its template {source} is inside the archive {}: not mapped to a line (unpack it in charts/ to map it)",
-                        shown(&archive)
-                    ));
-                }
+        let mut template = source_file(&self.dir, source)?;
+        if let Ok(text) = std::fs::read_to_string(&template.file) {
+            return Some((template, text));
+        }
+        let (archive, inside) = crate::chart::archived(&self.dir, source)?;
+        match crate::archive::read_template(&archive, &inside) {
+            Some(text) => {
+                template.file = archive.join(inside);
+                Some((template, text))
+            }
+            None => {
+                finding.message.push_str(&format!(
+                    "; its template {source} could not be read from the archive {}: not mapped to a line",
+                    shown(&archive)
+                ));
                 None
             }
         }

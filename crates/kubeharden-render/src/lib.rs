@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+mod archive;
 mod chart;
 mod helm;
 mod helm_blocks;

@@ -917,3 +917,46 @@ fn render_errors_and_subchart_origins_name_the_files_on_disk() {
         "{errors:?}"
     );
 }
+
+/// A subchart vendored as `helm dependency build` leaves it, an archive in charts/:
+/// its findings are placed at the template line inside the archive, and the parent's
+/// value that set the field is named.
+#[test]
+fn a_vendored_archives_templates_are_mapped_to_their_lines() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-db\nspec:\n  containers:\n  - name: db\n    image: registry.example.com/db:1.0\n    securityContext:\n      privileged: {{ .Values.privileged }}\n";
+    let dir = tree(&[
+        ("src/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 0.1.0\n"),
+        ("src/db/values.yaml", "privileged: false\n"),
+        ("src/db/templates/pod.yaml", pod),
+        ("web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n- name: db\n  version: 0.1.0\n"),
+        ("web/values.yaml", "db:\n  privileged: true\n"),
+    ]);
+    let packed = Command::new("helm")
+        .args(["package", "src/db", "-d", "web/charts"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(packed.status.success(), "{packed:?}");
+    std::fs::remove_dir_all(dir.path().join("src")).unwrap();
+    let args = ["scan", "web", "-f", "json", "--select", "KH101"];
+    let doc = json(&run(dir.path(), &args, None));
+    let f = &doc["findings"][0];
+    assert_eq!(
+        f["location"]["file"],
+        "web/charts/db-0.1.0.tgz/templates/pod.yaml"
+    );
+    assert_eq!(
+        (&f["location"]["line"], &f["location"]["column"]),
+        (&10.into(), &7.into())
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("set by the chart value db.privileged (web/values.yaml:2): change it there"),
+        "{f}"
+    );
+}
