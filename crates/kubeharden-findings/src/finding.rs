@@ -129,6 +129,11 @@ pub struct Finding {
     /// Its rows and severity are those of all of them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub covers: Vec<&'static str>,
+    /// The objects whose findings this one stands for, with their rules: its own
+    /// mostly, others' where it speaks for them (a namespace's missing default-deny
+    /// stands for each workload's KH512). The score fails those rules' checks of them.
+    #[serde(skip)]
+    pub covered_objects: Vec<(&'static str, Arc<Resource>)>,
     /// This finding's own fix in one line, where the rule's would name more (or
     /// other) than the object has wrong; reports show it in place of the rule's.
     #[serde(skip)]

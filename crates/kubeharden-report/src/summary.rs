@@ -223,10 +223,19 @@ impl<'a> Summary<'a> {
     pub fn of(report: &'a Report<'_>) -> Summary<'a> {
         let findings = &report.scan.findings;
         let mut per_rule: BTreeMap<&str, (usize, BTreeSet<Subject<'a>>)> = BTreeMap::new();
+        // The subjects each rule fails: its own findings', and those of the findings
+        // that stand for it (docs/noise.md): merging states a problem once, it does
+        // not pass the covered rule's check.
+        let mut failing: BTreeMap<&str, BTreeSet<Subject<'a>>> = BTreeMap::new();
         for f in findings {
             let entry = per_rule.entry(f.rule_id).or_default();
             entry.0 += 1;
             entry.1.insert(subject(f));
+            failing.entry(f.rule_id).or_default().insert(subject(f));
+            for (rule, object) in &f.covered_objects {
+                let of_object = (&*f.location.file, &**object);
+                failing.entry(rule).or_default().insert(of_object);
+            }
         }
         let rules: Vec<RuleSummary<'a>> = report
             .described_rules()
@@ -234,18 +243,18 @@ impl<'a> Summary<'a> {
             .map(|info| {
                 let (count, subjects) = per_rule.remove(info.id).unwrap_or_default();
                 let made = report.scan.checks.get(info.id).copied().unwrap_or(0);
-                let objects = subjects.len() as u64;
+                let failed_subjects = failing.get(info.id).map_or(0, |s| s.len() as u64);
                 // A node rule's subject is the node: it fails once however many of
                 // the node's files it faults. Other rules' findings on objects they
                 // were not counted to judge still count as failed checks.
                 let (checks, failed) = if info.section == "node" {
-                    (made, objects.min(made))
+                    (made, failed_subjects.min(made))
                 } else if info.section == "audit" {
                     // An audit-log alert is an event seen, not a check that failed:
                     // audit-log reports have no score (docs/score.md).
                     (0, 0)
                 } else {
-                    (made.max(objects), objects)
+                    (made.max(failed_subjects), failed_subjects)
                 };
                 RuleSummary {
                     info,

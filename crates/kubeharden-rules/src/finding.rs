@@ -29,6 +29,7 @@ pub(crate) fn new_finding(
         keyed_path: None,
         location,
         covers: Vec::new(),
+        covered_objects: Vec::new(),
         fix: None,
         details: Vec::new(),
         helm_source: None,

@@ -94,6 +94,30 @@ fn the_score_follows_its_formula_per_section_and_overall() {
     }
 }
 
+/// Merging states a problem once; it passes no check. The score and every section's
+/// are the same with and without `--no-merge`, and a rule whose finding another's
+/// stands for (KH121 under a privileged container's KH101) still fails its check.
+#[test]
+fn merging_findings_changes_no_score() {
+    let merged = json(INSECURE)["summary"].clone();
+    let apart = json(&["scan", "examples/insecure", "--no-merge"])["summary"].clone();
+    assert!(merged["findings"].as_u64() < apart["findings"].as_u64());
+    assert_eq!(merged["score"], apart["score"]);
+    assert_eq!(merged["sections"].as_array().unwrap().len(), 5);
+    for (m, a) in merged["sections"].as_array().unwrap().iter().zip(apart["sections"].as_array().unwrap()) {
+        assert_eq!(m["score"], a["score"], "{}", m["id"]);
+    }
+    let kh121 = |summary: &Value| {
+        summary["per_rule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule_id"] == "KH121")
+            .map(|r| (r["checks"].clone(), r["passed"].clone()))
+    };
+    assert_eq!(kh121(&merged), kh121(&apart));
+}
+
 #[test]
 fn the_insecure_example_scores_low_and_its_hardened_twin_full() {
     let insecure = json(INSECURE)["summary"]["score"]["percent"]
