@@ -149,17 +149,43 @@ impl Exception {
         res: &Resource,
         labels: Option<&[(String, String)]>,
     ) -> bool {
-        let rule = self.rules.is_empty()
-            || self
-                .rules
-                .iter()
-                .any(|p| rule_matches(finding.rule_id, finding.rule_name, p));
+        self.names_rule(finding.rule_id, finding.rule_name)
+            && self.covers_object(finding, res, labels)
+    }
+
+    /// Whether it names the rule `id` (`name`), or names no rule.
+    fn names_rule(&self, id: &str, name: &str) -> bool {
+        self.rules.is_empty() || self.rules.iter().any(|p| rule_matches(id, name, p))
+    }
+
+    /// Whether it accepts one of the rules `finding` stands for besides its own (KH202
+    /// under a KH201 that names a missing request), on its object. The finding stays
+    /// while its own rule is not accepted, but the exception is in use, not unused.
+    pub fn covers_a_merged_rule(
+        &self,
+        finding: &Finding,
+        labels: Option<&[(String, String)]>,
+    ) -> bool {
+        !self.rules.is_empty()
+            && finding.covers.iter().any(|id| {
+                let name = kubeharden_rules::find_rule(id).map_or("", |r| r.def.name);
+                self.names_rule(id, name)
+            })
+            && self.covers_object(finding, &finding.resource, labels)
+    }
+
+    /// Whether it covers `finding`'s object `res` and container, whatever the rule.
+    fn covers_object(
+        &self,
+        finding: &Finding,
+        res: &Resource,
+        labels: Option<&[(String, String)]>,
+    ) -> bool {
         let kind =
             self.kinds.is_empty() || self.kinds.iter().any(|k| k.eq_ignore_ascii_case(&res.kind));
         let labelled = self.labels.is_empty()
             || labels.is_some_and(|have| self.labels.iter().all(|want| have.contains(want)));
-        rule && kind
-            && labelled
+        kind && labelled
             && self.namespaces.matches(res.namespace.as_deref())
             && self.names.matches(Some(&res.name))
             && self.containers.matches(finding.container.as_deref())
@@ -264,6 +290,15 @@ impl Exceptions {
             used[i] = true;
             Some(exception.suppression())
         });
+        if report_unused {
+            for finding in &report.findings {
+                let key = (finding.location.file.clone(), finding.resource.clone());
+                let have = labels.get(&key).map(Vec::as_slice);
+                for (i, exception) in live.iter().enumerate() {
+                    used[i] = used[i] || exception.covers_a_merged_rule(finding, have);
+                }
+            }
+        }
         report.labels = labels;
         for exception in self.list.iter().filter(|e| e.expired(today)) {
             let expired = exception.expires.map(|d| d.to_string()).unwrap_or_default();

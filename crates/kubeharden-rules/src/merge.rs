@@ -237,7 +237,8 @@ fn take_in(kept: &mut Finding, others: &[Finding], merge: &Merge) {
             }
         }
         kept.covered_objects.push((o.rule_id, o.resource.clone()));
-        kept.covered_objects.extend(o.covered_objects.iter().cloned());
+        kept.covered_objects
+            .extend(o.covered_objects.iter().cloned());
         rows.extend(
             o.guidance
                 .iter()

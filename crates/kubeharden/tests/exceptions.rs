@@ -304,6 +304,42 @@ fn expired_and_unused_exceptions_are_warnings() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// An exception of a rule whose finding another stands for (KH202, the missing
+/// requests KH201's finding names) is in use, not reported unused: the finding stays,
+/// as its own rule is not accepted, and an exception of a rule that found nothing is
+/// still unused.
+#[test]
+fn an_exception_of_a_merged_rule_is_not_unused() {
+    let config = "select: [KH201, KH202, KH101]\nexceptions:\n  - rules: [KH202]\n    names: [web]\n    reason: sized by the VPA\n  - rules: [missing-resource-requests]\n    names: [api]\n    reason: sized by the VPA\n  - rules: [KH133]\n    names: [web]\n    reason: none found\n";
+    let repo = tree(&[(".kubeharden.yaml", config), ("web.yaml", WEB)]);
+    let out = scan(
+        repo.path(),
+        &[".", "-f", "json", "--report-unused-exceptions"],
+    );
+    let doc = json(&out);
+    let unused: Vec<u64> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == "unused_exception")
+        .map(|w| w["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(unused, [9], "{doc}");
+    let resources: Vec<(&str, &str)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "KH201")
+        .map(|f| {
+            (
+                f["resource"]["name"].as_str().unwrap(),
+                f["covers"][0].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(resources, [("web", "KH202"), ("api", "KH202")]);
+}
+
 #[test]
 fn inline_exceptions_and_sarif_suppressions() {
     let annotated = WEB.replacen(

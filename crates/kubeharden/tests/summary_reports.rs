@@ -104,7 +104,12 @@ fn merging_findings_changes_no_score() {
     assert!(merged["findings"].as_u64() < apart["findings"].as_u64());
     assert_eq!(merged["score"], apart["score"]);
     assert_eq!(merged["sections"].as_array().unwrap().len(), 5);
-    for (m, a) in merged["sections"].as_array().unwrap().iter().zip(apart["sections"].as_array().unwrap()) {
+    for (m, a) in merged["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(apart["sections"].as_array().unwrap())
+    {
         assert_eq!(m["score"], a["score"], "{}", m["id"]);
     }
     let kh121 = |summary: &Value| {
