@@ -384,7 +384,13 @@ fn scan_source(
             let mut partial = Partial::default();
             for doc in parse_chunk(chunk, &options.limits) {
                 match doc {
-                    Ok(doc) => {
+                    Ok(mut doc) => {
+                        for twice in std::mem::take(&mut doc.duplicate_keys) {
+                            partial
+                                .report
+                                .warnings
+                                .push(duplicate_key(&source.name, twice));
+                        }
                         let mut objects = objects_from_document(&source.name, doc);
                         partial.report.stats.skipped_documents += objects.skipped;
                         partial.report.errors.extend(objects.errors);
@@ -413,6 +419,21 @@ fn scan_source(
         partial.mapped.push(mapped::Mapped { map, objects });
     }
     partial
+}
+
+/// The warning for a key a document's mapping sets twice.
+fn duplicate_key(
+    file: &std::sync::Arc<str>,
+    twice: kubeharden_yaml::DuplicateKey,
+) -> kubeharden_load::Warning {
+    kubeharden_load::Warning {
+        file: file.clone(),
+        pos: Some(twice.pos),
+        kind: kubeharden_load::WarningKind::DuplicateKey {
+            key: twice.key,
+            first: twice.first.line,
+        },
+    }
 }
 
 fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Partial) {

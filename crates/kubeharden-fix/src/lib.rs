@@ -159,7 +159,34 @@ fn edit_one(
             objects.len() + policies.len()
         ));
     }
+    // A mapping shared through a YAML anchor is reached once per alias: two fixes
+    // would each add their keys to it (kustomize refuses the result, kubectl keeps the
+    // last), and one fix would change every object that shares it.
+    // (Lines move with the edits: a file that set keys twice before is compared by count.)
+    let before = duplicate_keys(&source.text, options);
+    let now = duplicate_keys(&after, options);
+    let added = now.len() > before.len();
+    let new_key = |d: &&kubeharden_yaml::DuplicateKey| !before.iter().any(|b| b.key == d.key);
+    if let Some(twice) = added
+        .then(|| now.iter().find(new_key).or(now.first()))
+        .flatten()
+    {
+        return Err(format!(
+            "{}: the fixes would set {:?} twice in one mapping, which a YAML anchor (&) shares between objects or containers; edit it by hand, or use the patches (without --in-place)",
+            source.name, twice.key
+        ));
+    }
     Ok(after)
+}
+
+/// The keys of `text` set twice in one mapping: their key and first line.
+fn duplicate_keys(text: &str, options: &ScanOptions) -> Vec<kubeharden_yaml::DuplicateKey> {
+    kubeharden_yaml::split_documents(text)
+        .into_iter()
+        .flat_map(|chunk| kubeharden_yaml::parse_chunk(chunk, &options.limits))
+        .flatten()
+        .flat_map(|doc| doc.duplicate_keys)
+        .collect()
 }
 
 /// A finding's identity across a re-scan: rule, file, object, container and field

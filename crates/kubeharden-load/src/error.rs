@@ -143,6 +143,9 @@ pub enum WarningKind {
     UnusedException,
     /// A baseline of version 1, whose fingerprints name list items by position.
     PositionalBaseline,
+    /// A mapping sets `key` twice (at `pos`, first at line `first`): the last value is
+    /// judged, as kubectl applies it; kustomize refuses the file.
+    DuplicateKey { key: String, first: u32 },
 }
 
 impl fmt::Display for WarningKind {
@@ -159,6 +162,10 @@ impl fmt::Display for WarningKind {
             WarningKind::UnusedException => {
                 f.write_str("exception matched no finding: remove it, or narrow what it names")
             }
+            WarningKind::DuplicateKey { key, first } => write!(
+                f,
+                "duplicate key {key:?} (first at line {first}): this later value is the one judged, as kubectl applies it; kustomize refuses the file, and a reader that keeps the first sees another object"
+            ),
             WarningKind::PositionalBaseline => f.write_str(
                 "baseline version 1 names env vars, volumes, ports, subjects and other list items by position, so a new item in an old one's place passes for it: write it again with --write-baseline",
             ),

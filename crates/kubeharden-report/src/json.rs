@@ -41,6 +41,7 @@ impl<'a> JsonWarning<'a> {
                 WarningKind::ExpiredException { .. } => "expired_exception",
                 WarningKind::UnusedException => "unused_exception",
                 WarningKind::PositionalBaseline => "positional_baseline",
+                WarningKind::DuplicateKey { .. } => "duplicate_key",
             },
             message: w.kind.to_string(),
         }

@@ -20,6 +20,6 @@ mod split;
 
 pub use de::{from_node, DeError};
 pub use node::{Entry, Node, Pos, Resolved, Scalar, ScalarStyle, Value};
-pub use parse::{parse_chunk, Document, Limits, YamlError};
+pub use parse::{parse_chunk, Document, DuplicateKey, Limits, YamlError};
 pub use path::{FieldPath, Located, Seg};
 pub use split::{split_documents, Chunk};

@@ -193,8 +193,8 @@ impl Node {
         }
     }
 
-    /// The entry under `key` in a mapping. With duplicate keys the last one wins,
-    /// as it does for libyaml and Kubernetes' decoder.
+    /// The entry under `key` in a mapping. The parser refuses a key set twice; a tree
+    /// built otherwise gives the last, as Kubernetes' lenient decoder does.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         self.entries()
             .iter()

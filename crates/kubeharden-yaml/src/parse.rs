@@ -77,6 +77,17 @@ pub struct Document {
     pub root: Node,
     /// `chart/templates/x.yaml` from a `# Source: chart/templates/x.yaml` comment.
     pub helm_source: Option<String>,
+    /// Keys a mapping of the document sets twice; the tree holds the last, as kubectl
+    /// applies it (kustomize refuses such a file).
+    pub duplicate_keys: Vec<DuplicateKey>,
+}
+
+/// A key a mapping sets twice: `pos` is the second, whose value counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub first: Pos,
+    pub pos: Pos,
 }
 
 enum Frame {
@@ -108,6 +119,7 @@ struct Builder<'l> {
     nodes: usize,
     work: &'l mut Work,
     root: Option<Node>,
+    duplicates: Vec<DuplicateKey>,
 }
 
 impl Builder<'_> {
@@ -250,6 +262,9 @@ impl Builder<'_> {
                     ..
                 }) = self.stack.pop()
                 {
+                    if let Some(twice) = duplicate_key(&entries) {
+                        self.duplicates.push(twice);
+                    }
                     let value = Value::Map(self.apply_merge_keys(entries, pos)?);
                     self.place(Node { pos, value }, anchor)?;
                 }
@@ -295,6 +310,33 @@ impl Builder<'_> {
         }
         Ok(own)
     }
+}
+
+/// The first key a mapping sets twice, if any. kubectl applies the last value (its
+/// YAML decoder is lenient), kustomize refuses the file: a warning, and the tree holds
+/// the last. Merge keys (`<<`) may repeat, and what they merge may be overridden.
+fn duplicate_key(entries: &[Entry]) -> Option<DuplicateKey> {
+    let keys = entries
+        .iter()
+        .filter(|e| !is_merge_key(&e.key))
+        .filter_map(|e| Some((&*e.key.scalar()?.text, e.key.pos)));
+    // Most mappings are small: comparing pairs costs less than a hash set's allocation.
+    let (key, first, pos) = if entries.len() <= 8 {
+        let keys: Vec<(&str, Pos)> = keys.collect();
+        keys.iter().enumerate().find_map(|(i, &(key, pos))| {
+            let first = keys[..i].iter().find(|(k, _)| *k == key)?;
+            Some((key, first.1, pos))
+        })?
+    } else {
+        let mut seen: HashMap<&str, Pos> = HashMap::with_capacity(entries.len());
+        keys.into_iter()
+            .find_map(|(key, pos)| seen.insert(key, pos).map(|first| (key, first, pos)))?
+    };
+    Some(DuplicateKey {
+        key: key.to_string(),
+        first,
+        pos,
+    })
 }
 
 fn is_merge_key(key: &Node) -> bool {
@@ -446,6 +488,7 @@ fn parse_text(
         nodes: 0,
         work,
         root: None,
+        duplicates: Vec::new(),
     };
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
@@ -464,7 +507,12 @@ fn parse_text(
         if done {
             if let Some(root) = builder.root.take() {
                 let helm_source = sources.before(root.pos.line);
-                out.push(Ok(Document { root, helm_source }));
+                let duplicate_keys = std::mem::take(&mut builder.duplicates);
+                out.push(Ok(Document {
+                    root,
+                    helm_source,
+                    duplicate_keys,
+                }));
             }
             builder.anchors.clear();
             builder.nodes = 0;
@@ -536,6 +584,38 @@ mod tests {
             second.helm_source.as_deref(),
             Some("chart/templates/d.yaml")
         );
+    }
+
+    #[test]
+    fn a_key_set_twice_is_noted_and_the_last_counts() {
+        let twice = |text: &str| -> Vec<(String, u32, u32)> {
+            parse(text)
+                .into_iter()
+                .flat_map(|d| d.unwrap().duplicate_keys)
+                .map(|d| (d.key, d.first.line, d.pos.line))
+                .collect()
+        };
+        let text = "spec:\n  securityContext:\n    privileged: true\n    privileged: false\n";
+        assert_eq!(twice(text), [("privileged".to_string(), 3, 4)]);
+        let doc = parse(text).remove(0).unwrap();
+        let sc = doc
+            .root
+            .get("spec")
+            .unwrap()
+            .get("securityContext")
+            .unwrap();
+        assert_eq!(sc.get("privileged").unwrap().scalar_text(), Some("false"));
+        let many: String = (0..20).map(|i| format!("k{i}: 1\n")).collect();
+        assert_eq!(
+            twice(&format!("{many}k7: 2\n")),
+            [("k7".to_string(), 8, 21)]
+        );
+        assert!(twice(&many).is_empty());
+        // Flow mappings too; merge keys may repeat, and what they merge be overridden.
+        assert_eq!(twice("a: {x: 1, x: 2}\n").len(), 1);
+        assert!(twice("b: &b {x: 1}\nc: &c {y: 1}\nd: {<<: *b, <<: *c, x: 2}\n").is_empty());
+        // Each document has its own.
+        assert_eq!(twice("a: 1\na: 2\n---\nb: 1\n").len(), 1);
     }
 
     #[test]

@@ -172,7 +172,14 @@ fn merge(
     outcome.edited.extend(edited);
     outcome.failures.extend(failures);
     outcome.errors.extend(check.errors.iter().cloned());
-    outcome.check.not_cleared.extend(check.not_cleared);
+    // A finding of a file left unedited was not fixed, so it did not fail its fix: it
+    // remains, and the file's error says why.
+    let (unedited, not_cleared): (Vec<_>, Vec<_>) = check
+        .not_cleared
+        .into_iter()
+        .partition(|f| failed.contains(&f.location.file));
+    outcome.check.not_cleared.extend(not_cleared);
+    outcome.check.remaining.extend(unedited);
     outcome.check.introduced.extend(check.introduced);
     outcome.check.remaining.extend(check.remaining);
 }

@@ -102,6 +102,36 @@ fn non_utf8_bytes_are_a_warning_and_the_file_still_scanned() {
     assert_eq!(out.status.code(), Some(0), "a warning alone is a clean run");
 }
 
+/// A key set twice in one mapping: kubectl applies the last value, kustomize refuses
+/// the file. The last is judged, and a warning at the second names the first.
+#[test]
+fn a_key_set_twice_is_a_warning_and_the_last_value_is_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let twice = |first: &str, last: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: c\n    image: x\n    securityContext:\n      privileged: {first}\n      privileged: {last}\n")
+    };
+    std::fs::write(dir.path().join("a.yaml"), twice("true", "false")).unwrap();
+    let (out, doc) = scan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(doc["findings"], serde_json::json!([]));
+    let warning = &doc["warnings"][0];
+    assert_eq!(
+        (&warning["kind"], &warning["line"]),
+        (&"duplicate_key".into(), &10.into())
+    );
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("duplicate key \"privileged\" (first at line 9)"),
+        "{warning}"
+    );
+    std::fs::write(dir.path().join("a.yaml"), twice("false", "true")).unwrap();
+    let (out, doc) = scan(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(doc["findings"][0]["location"]["line"], 10);
+}
+
 /// Every format shows the warning, and none takes it for a failure.
 #[test]
 fn every_format_shows_a_warning_as_a_warning() {

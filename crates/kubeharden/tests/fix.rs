@@ -624,3 +624,30 @@ fn build_fixes(kubectl: &Path, dir: &Path) {
     );
     std::fs::write(dir.join("built.yaml"), &built.stdout).unwrap();
 }
+
+/// A securityContext shared through a YAML anchor is one mapping for two containers:
+/// `--in-place` leaves the file as it was and says why (it once wrote every key twice,
+/// which kustomize refuses), and nothing is reported as failing its fix.
+#[test]
+fn in_place_leaves_a_mapping_an_anchor_shares_and_says_why() {
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      containers:\n      - name: one\n        image: registry.example.com/a@sha256:0123\n        securityContext: &sc\n          runAsUser: 1000\n      - name: two\n        image: registry.example.com/b@sha256:0123\n        securityContext: *sc\n";
+    let dir = common::tree(&[("app.yaml", text)]);
+    let out = common::run_in(
+        dir.path(),
+        &["fix", "--in-place", "--format", "json", "app.yaml"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let report = common::json(&out);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app.yaml")).unwrap(),
+        text
+    );
+    assert_eq!(report["not_cleared"], Value::Array(vec![]), "{report:#}");
+    let errors = report["errors"].to_string();
+    assert!(
+        errors.contains("twice in one mapping, which a YAML anchor (&) shares"),
+        "{errors}"
+    );
+    assert!(fixes(&report, "fixed").is_empty(), "{report:#}");
+}
