@@ -241,7 +241,11 @@ impl Reviewer {
             return verdict(Response::allow(uid), Decision::Skipped);
         }
         let Some(raw) = request.object else {
-            return self.failed(uid, &ReviewError::NoRequest.to_string());
+            let operation = match request.operation {
+                Operation::Update => "UPDATE",
+                _ => "CREATE",
+            };
+            return self.failed(uid, &ReviewError::NoObject { operation }.to_string());
         };
         let namespace = self.namespace_of(request);
         if self.exempt(request, &namespace) {

@@ -30,6 +30,9 @@ pub enum ReviewError {
     WrongType { given: String, kind: String },
     #[error("the AdmissionReview has no request")]
     NoRequest,
+    /// A CREATE or UPDATE whose `request.object` is missing or null.
+    #[error("the AdmissionReview's {operation} request has no object (request.object)")]
+    NoObject { operation: &'static str },
     #[error("the AdmissionReview's request has no uid (request.uid): the answer could not be matched to it")]
     NoUid,
 }

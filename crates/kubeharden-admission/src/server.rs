@@ -147,7 +147,20 @@ struct State {
     metrics: Metrics,
     view: Option<Arc<dyn ClusterSource>>,
     log: Arc<Log>,
+    /// Permits to hold a body larger than [`JUDGED_HERE_MAX`] (or of unknown length).
+    large_bodies: tokio::sync::Semaphore,
 }
+
+/// How long a client has to finish its TLS handshake, or the headers of a request
+/// (also while a kept-alive connection waits for its next one). The API server sends
+/// each at once; a client that trickles them (slowloris) holds a connection and its
+/// buffers, and is cut off.
+pub const HANDSHAKE_AND_HEADERS: Duration = Duration::from_secs(10);
+
+/// How many bodies over [`JUDGED_HERE_MAX`] are read and judged at once: with the
+/// default 3 MiB limit, at most 24 MiB of them, whatever many clients send. The API
+/// server's reviews are kilobytes; others wait for a permit, within the time limit.
+pub const LARGE_BODIES_AT_ONCE: usize = 8;
 
 /// A server bound to its address, not yet serving.
 pub struct Server {
@@ -190,6 +203,7 @@ impl Server {
                 metrics: Metrics::default(),
                 view,
                 log: Log::to_stderr(),
+                large_bodies: tokio::sync::Semaphore::new(LARGE_BODIES_AT_ONCE),
             }),
         })
     }
@@ -220,11 +234,14 @@ impl Server {
             let acceptor = self.acceptor.clone();
             let state = self.state.clone();
             tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else {
+                let handshake = tokio::time::timeout(HANDSHAKE_AND_HEADERS, acceptor.accept(tcp));
+                let Ok(Ok(tls)) = handshake.await else {
                     return;
                 };
                 let service = service_fn(move |req| handle(state.clone(), req));
                 let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HANDSHAKE_AND_HEADERS)
                     .serve_connection(TokioIo::new(tls), service)
                     .await;
             });
@@ -321,32 +338,36 @@ async fn handle(
 async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> {
     let started = Instant::now();
     let limit = state.reviewer.config().max_body;
-    let body = match Limited::new(req.into_body(), limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) => {
-            state.metrics.bad_request();
+    // The request's time limit covers reading its body too: a client that sends the
+    // headers and trickles the body is answered, and its buffer freed, in time.
+    let deadline = tokio::time::Instant::from_std(started + state.reviewer.config().timeout);
+    let declared = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let _permit = match declared.is_some_and(|n| n <= JUDGED_HERE_MAX) {
+        true => None,
+        false => match tokio::time::timeout_at(deadline, state.large_bodies.acquire()).await {
+            Ok(Ok(permit)) => Some(permit),
+            _ => return too_busy(state),
+        },
+    };
+    let reading = Limited::new(req.into_body(), limit).collect();
+    let body = match tokio::time::timeout_at(deadline, reading).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) => {
             let why = if e.is::<http_body_util::LengthLimitError>() {
                 format!("the body is over the limit of {limit} bytes")
             } else {
                 format!("the body could not be read: {e}")
             };
-            return reply(
-                StatusCode::BAD_REQUEST,
-                "text/plain; charset=utf-8",
-                format!("kubeharden: {why}\n"),
-            );
+            return bad_request(state, &why);
         }
+        Err(_) => return bad_request(state, "the body did not arrive within the time limit"),
     };
     let verdict = within_time_limit(&state.reviewer, body).await;
     match verdict {
-        Answer::BadRequest(why) => {
-            state.metrics.bad_request();
-            reply(
-                StatusCode::BAD_REQUEST,
-                "text/plain; charset=utf-8",
-                format!("kubeharden: {why}\n"),
-            )
-        }
+        Answer::BadRequest(why) => bad_request(state, &why),
         Answer::Review(v) => {
             state
                 .metrics
@@ -361,6 +382,26 @@ async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
             )
         }
     }
+}
+
+fn bad_request(state: &State, why: &str) -> Response<Body> {
+    state.metrics.bad_request();
+    reply(
+        StatusCode::BAD_REQUEST,
+        "text/plain; charset=utf-8",
+        format!("kubeharden: {why}\n"),
+    )
+}
+
+/// More large bodies than [`LARGE_BODIES_AT_ONCE`] waited past the time limit: 503,
+/// which the API server treats as the webhook failing (its failure policy decides).
+fn too_busy(state: &State) -> Response<Body> {
+    state.metrics.bad_request();
+    reply(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "text/plain; charset=utf-8",
+        "kubeharden: too many large requests at once; try again\n",
+    )
 }
 
 /// The largest body judged on the connection's own task rather than on the blocking

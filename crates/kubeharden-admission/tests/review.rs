@@ -356,6 +356,16 @@ fn bad_input_gets_a_clean_answer() {
     let v = judge(&open, &wrong_operation);
     assert!(v.response.allowed);
     assert!(v.response.warnings[0].contains("could not be judged"));
+    // A CREATE whose object is null: the failure policy answers, naming what is missing.
+    let mut no_object = review(&to_json(PRIVILEGED_POD), "CREATE");
+    no_object["request"]["object"] = json!(null);
+    let v = judge(&r, &no_object);
+    assert_eq!(v.decision, Decision::Error);
+    assert!(
+        message(&v).contains("the AdmissionReview's CREATE request has no object (request.object)"),
+        "{}",
+        message(&v)
+    );
     // No uid: HTTP 400 that says so (it used to be called "not JSON").
     let mut no_uid = review(&to_json(PRIVILEGED_POD), "CREATE");
     no_uid["request"].as_object_mut().unwrap().remove("uid");

@@ -194,3 +194,69 @@ async fn serves_reviews_health_and_metrics_and_reloads_its_certificate() {
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert!(request(port, &second.ca, "GET /healthz", b"").await.is_ok());
 }
+
+/// A client that sends its headers and trickles the body is answered 400 within the
+/// request's time limit, its buffer freed; one that opens a connection and sends
+/// nothing is cut off (slowloris); a review sent at once is still judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_clients_are_cut_off_in_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let pair = test_certificates();
+    write_pair(dir.path(), &pair);
+    let config = Config::parse("t.yaml", "defaults: {enforce: high}\ntimeoutMs: 300\n").unwrap();
+    let reviewer = Arc::new(Reviewer::new(config, None).unwrap());
+    let options = ServeOptions {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        cert: dir.path().join("tls.crt"),
+        key: dir.path().join("tls.key"),
+    };
+    let server = Server::bind(options, reviewer, None).await.unwrap();
+    let port = server.local_addr().unwrap().port();
+    tokio::spawn(server.run());
+
+    let mut roots = RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(pair.ca.as_bytes()).unwrap())
+        .unwrap();
+    let client = ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connect = || async {
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        TlsConnector::from(Arc::new(client.clone()))
+            .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+            .await
+            .unwrap()
+    };
+    // Headers, then a tenth of the body, then nothing.
+    let mut tls = connect().await;
+    let head = "POST /validate HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-length: 3000000\r\n\r\n";
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.write_all(&vec![b' '; 300_000]).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = vec![0; 512];
+    let n = tokio::time::timeout(Duration::from_secs(5), tls.read(&mut answer))
+        .await
+        .expect("answered within the time limit")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("did not arrive within the time limit"),
+        "{answer}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    // Still serving.
+    let (status, _) = request(port, &pair.ca, "POST /validate", REVIEW.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+
+    // A connection that sends no request is closed after the headers' time.
+    let mut idle = connect().await;
+    let closed = tokio::time::timeout(Duration::from_secs(20), idle.read(&mut [0; 16])).await;
+    assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "{closed:?}");
+}
