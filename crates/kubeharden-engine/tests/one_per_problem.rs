@@ -46,7 +46,7 @@ spec:
   - name: side
     image: registry.example.com/side@sha256:0123
     resources:
-      limits: {cpu: 500m, memory: 64Mi}
+      requests: {cpu: 100m}
   volumes:
   - name: docker
     hostPath: {path: /var/run/docker.sock}
@@ -56,28 +56,24 @@ spec:
 
 #[test]
 fn a_container_missing_requests_and_limits_is_one_finding() {
+    // A request left unset takes the limit: app misses its memory limit and request
+    // (its cpu request is its limit), side every limit and its memory request.
     let raw = scan(POD, false);
-    assert_eq!(of(&raw, "KH201").len(), 1);
-    assert_eq!(of(&raw, "KH202").len(), 4);
+    assert_eq!(of(&raw, "KH201").len(), 3);
+    assert_eq!(of(&raw, "KH202").len(), 2);
     let merged = scan(POD, true);
     let limits = of(&merged, "KH201");
-    assert_eq!(limits.len(), 1, "{limits:#?}");
-    let app = limits[0];
+    let messages: Vec<&str> = limits.iter().map(|f| f.message.as_str()).collect();
     assert_eq!(
-        app.message,
-        "container \"app\" sets no memory limit, cpu request or memory request, and no LimitRange default covers them"
+        messages,
+        [
+            "container \"app\" sets no memory limit or memory request, and no LimitRange default covers them",
+            "container \"side\" sets no cpu limit, memory limit or memory request, and no LimitRange default covers them",
+        ]
     );
-    assert_eq!(app.path, "spec.containers[0].resources");
-    assert_eq!(app.covers, ["KH202"]);
-    // The container with every limit misses requests only: KH202's own finding.
-    let requests = of(&merged, "KH202");
-    assert_eq!(requests.len(), 1);
-    assert_eq!(
-        requests[0].message,
-        "container \"side\" sets no cpu request or memory request, and no LimitRange default covers them"
-    );
-    assert_eq!(requests[0].path, "spec.containers[1].resources.requests");
-    assert!(requests[0].covers.is_empty());
+    assert_eq!(limits[0].path, "spec.containers[0].resources");
+    assert!(limits.iter().all(|f| f.covers == ["KH202"]));
+    assert!(of(&merged, "KH202").is_empty());
 }
 
 #[test]

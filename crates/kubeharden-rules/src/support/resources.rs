@@ -6,8 +6,8 @@ use kubeharden_load::{ContainerKind, Workload};
 use crate::context::Out;
 
 /// Reports each cpu or memory entry missing under `resources.<which>` (`limits` or
-/// `requests`). Each finding stands only if no LimitRange of the namespace supplies a
-/// default for it. Ephemeral containers cannot set resources.
+/// `requests`; a request is not missing where the limit is set, as it defaults to it).
+/// Each finding stands only if no LimitRange of the namespace supplies a default for it. Ephemeral containers cannot set resources.
 pub(crate) fn report_missing(w: &Workload<'_>, out: &mut Out, which: &str) {
     let limit = which == "limits";
     let namespace = w
@@ -27,8 +27,14 @@ pub(crate) fn report_missing(w: &Workload<'_>, out: &mut Out, which: &str) {
                 r.requests.as_ref()
             }
         });
+        // A request left unset takes the container's limit: the API server defaults
+        // it so, and the pod is scheduled by it.
+        let limits = c.container.resources.as_ref().and_then(|r| r.limits.as_ref());
         for resource in ["cpu", "memory"] {
             if set.is_some_and(|m| m.contains_key(resource)) {
+                continue;
+            }
+            if !limit && limits.is_some_and(|m| m.contains_key(resource)) {
                 continue;
             }
             let requires = Requirement::NoLimitRangeDefault {
