@@ -960,3 +960,40 @@ fn a_vendored_archives_templates_are_mapped_to_their_lines() {
         "{f}"
     );
 }
+
+/// A document of a template inside an `{{ if }}` that did not render made no object:
+/// it is not counted when telling which of the template's documents of a kind made
+/// one, so a finding of the next is placed on that one's lines.
+#[test]
+fn a_document_in_a_block_that_did_not_render_is_not_counted() {
+    if !tools() {
+        return;
+    }
+    let deploy = "{{- if .Values.canary.enabled }}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: canary\nspec:\n  selector: {matchLabels: {app: c}}\n  template:\n    metadata: {labels: {app: c}}\n    spec:\n      hostPID: true\n      containers:\n        - name: c\n          image: registry.example.com/c:1\n---\n{{- end }}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  selector: {matchLabels: {app: w}}\n  template:\n    metadata: {labels: {app: w}}\n    spec:\n      hostPID: {{ .Values.worker.hostPID }}\n      containers:\n        - name: w\n          image: registry.example.com/w:1\n";
+    let dir = tree(&[
+        (
+            "md/Chart.yaml",
+            "apiVersion: v2\nname: md\nversion: 0.1.0\n",
+        ),
+        (
+            "md/values.yaml",
+            "canary:\n  enabled: false\nworker:\n  hostPID: true\n",
+        ),
+        ("md/templates/deploy.yaml", deploy),
+    ]);
+    let args = ["scan", "md", "-f", "json", "--select", "KH102"];
+    let doc = json(&run(dir.path(), &args, None));
+    let f = &doc["findings"][0];
+    assert_eq!(
+        (&f["location"]["line"], &f["location"]["column"]),
+        (&26.into(), &7.into()),
+        "{f}"
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("set by the chart value worker.hostPID (md/values.yaml:4): change it there"),
+        "{f}"
+    );
+}
