@@ -173,6 +173,9 @@ impl HelmMap {
             ranges: (first..first + doc.len())
                 .map(|i| contexts[i].range.and_then(|r| r.checked_sub(first)))
                 .collect(),
+            withs: (first..first + doc.len())
+                .map(|i| contexts[i].with.and_then(|w| w.checked_sub(first)))
+                .collect(),
             field: FieldSeen::of(field),
             root: Some(&object.root),
             list_len: Some(&list_len),

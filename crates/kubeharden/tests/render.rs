@@ -997,3 +997,49 @@ fn a_document_in_a_block_that_did_not_render_is_not_counted() {
         "{f}"
     );
 }
+
+/// A value read through `{{ with .Values.X }}` is named as `X.field` (`{{ .hostIPC }}`
+/// inside `with .Values.pod` reads `pod.hostIPC`); `$.Values.Y` stays `Y`.
+#[test]
+fn a_value_read_through_with_is_named() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: df\nspec:\n  automountServiceAccountToken: false\n  {{- with .Values.pod }}\n  hostIPC: {{ .hostIPC }}\n  hostNetwork: {{ $.Values.net }}\n  {{- end }}\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n      {{- with .Values.sec }}\n      securityContext:\n        privileged: {{ .privileged }}\n      {{- end }}\n";
+    let dir = tree(&[
+        (
+            "df/Chart.yaml",
+            "apiVersion: v2\nname: df\nversion: 0.1.0\n",
+        ),
+        (
+            "df/values.yaml",
+            "sec:\n  privileged: true\npod:\n  hostIPC: true\nnet: true\n",
+        ),
+        ("df/templates/pod.yaml", pod),
+    ]);
+    let args = ["scan", "df", "-f", "json", "--select", "KH101,KH102"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let m = f["message"].as_str().unwrap();
+            let value = m
+                .split("; ")
+                .find(|p| p.starts_with("set by"))
+                .unwrap_or("");
+            format!(
+                "{}:{} {value}",
+                f["location"]["line"], f["location"]["column"]
+            )
+        })
+        .collect();
+    for want in [
+        "8:3 set by the chart value pod.hostIPC (df/values.yaml:4): change it there",
+        "9:3 set by the chart value net (df/values.yaml:5): change it there",
+        "16:9 set by the chart value sec.privileged (df/values.yaml:2): change it there",
+    ] {
+        assert!(said.contains(&want.to_string()), "{said:#?}");
+    }
+}
