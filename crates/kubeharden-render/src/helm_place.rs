@@ -135,6 +135,8 @@ struct Walk<'a> {
     silent: Option<usize>,
     range: Option<usize>,
     iteration: Option<usize>,
+    /// Whether what was found last is a list item (its line's key is not it).
+    item: bool,
     /// The rendered node at what was found last.
     rendered: Option<&'a Node>,
 }
@@ -158,6 +160,7 @@ pub(crate) fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> T
         silent: None,
         range: None,
         iteration: None,
+        item: false,
         rendered: seen.root,
     };
     let (mut done, mut matched) = (0, 0);
@@ -172,6 +175,7 @@ pub(crate) fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> T
             Seg::Index(i) => match walk.item(lines, seen, *i) {
                 Some(Item::At(line, dash, end)) => {
                     walk.at = Some((line, dash));
+                    walk.item = true;
                     (walk.next, walk.end) = (line, end);
                 }
                 Some(Item::Written(line, column, value)) => {
@@ -239,6 +243,7 @@ impl<'a> Walk<'a> {
             }
             if found == key {
                 self.at = Some((i, indent));
+                self.item = false;
                 self.next = i + 1;
                 return true;
             }
@@ -276,7 +281,12 @@ impl<'a> Walk<'a> {
         };
         let rest = join("", rest);
         let dot = if rest.starts_with('[') { "" } else { "." };
-        let own = self.reads(lines, seen, line);
+        // An item's first line reads its first key's value (`- name: {{ $c.name }}`),
+        // not the item's.
+        let own = match self.item {
+            true => Vec::new(),
+            false => self.reads(lines, seen, line),
+        };
         if rest.is_empty() && !own.is_empty() {
             return self.place(line, indent, own);
         }
@@ -288,6 +298,10 @@ impl<'a> Walk<'a> {
                 false => format!("{block}{dot}{rest}"),
             };
             return self.place(i, column, vec![value]);
+        }
+        if self.item {
+            let guarded = self.guarded(lines, seen, &rest).into_iter().collect();
+            return self.place(line, indent, guarded);
         }
         let deeper = own.into_iter().map(|k| format!("{k}{dot}{rest}")).collect();
         self.place(line, indent, deeper)
@@ -330,6 +344,14 @@ impl Walk<'_> {
             Some(key) => Some(key),
             None => self.reads(lines, seen, w).into_iter().next(),
         }
+    }
+
+    /// The value a line that writes the field (`rest`) but did not render would
+    /// have written: the `with` around it, when it reads that field
+    /// (`{{- with $c.resources }}` for `resources`).
+    fn guarded(&self, lines: &[&str], seen: &Seen, rest: &str) -> Option<String> {
+        let base = self.with_base(lines, seen, seen.with(self.silent?)?)?;
+        (!rest.is_empty() && base.ends_with(&format!(".{rest}"))).then_some(base)
     }
 }
 

@@ -1043,3 +1043,51 @@ fn a_value_read_through_with_is_named() {
         assert!(said.contains(&want.to_string()), "{said:#?}");
     }
 }
+
+/// A field a `range` item does not render, written by the template in a `{{ with
+/// $c.resources }}` that did not render for it, names that item's value
+/// (`sidecars[1].resources`), never a key of the item's first line; a field the
+/// template never writes names no value.
+#[test]
+fn a_field_a_range_item_lacks_names_the_with_that_writes_it() {
+    if !tools() {
+        return;
+    }
+    let resources = "      {{- with $c.resources }}\n      resources:\n        {{- toYaml . | nindent 8 }}\n      {{- end }}\n";
+    let pod = |with: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: rg\nspec:\n  containers:\n    {{{{- range $i, $c := .Values.sidecars }}}}\n    - name: {{{{ $c.name }}}}\n      image: {{{{ $c.image }}}}\n{with}    {{{{- end }}}}\n")
+    };
+    let values = "sidecars:\n  - name: a\n    image: registry.example.com/a:1\n    resources:\n      limits: {cpu: 1, memory: 1Gi}\n      requests: {cpu: 1, memory: 1Gi}\n  - name: b\n    image: registry.example.com/b:1\n";
+    let (with, without) = (pod(resources), pod(""));
+    let dir = tree(&[
+        (
+            "rg/Chart.yaml",
+            "apiVersion: v2\nname: rg\nversion: 0.1.0\n",
+        ),
+        ("rg/values.yaml", values),
+        ("rg/templates/pod.yaml", &with),
+        (
+            "bare/Chart.yaml",
+            "apiVersion: v2\nname: bare\nversion: 0.1.0\n",
+        ),
+        ("bare/values.yaml", values),
+        ("bare/templates/pod.yaml", &without),
+    ]);
+    let args = [
+        "scan",
+        "rg",
+        "bare",
+        "-f",
+        "json",
+        "--select",
+        "KH201,KH202",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = messages_of(&doc, "KH201");
+    let named: Vec<&String> = said.iter().filter(|m| m.contains("chart value")).collect();
+    assert_eq!(named.len(), 1, "{said:#?}");
+    assert!(
+        named[0].ends_with("comes from the chart value sidecars[1].resources, not set: set it in rg/values.yaml (under line 7)"),
+        "{said:#?}"
+    );
+}
