@@ -24,6 +24,9 @@ pub(crate) struct Context {
     pub conditions: Vec<Condition>,
     /// The innermost `range` whose body the line is in: the index of its line.
     pub range: Option<usize>,
+    /// The innermost `with` that sets the line's `.` (none where a `range` inside
+    /// it sets it): the index of its line.
+    pub with: Option<usize>,
     /// Inside a `define` (or `block`): written where it is included, not here.
     pub defined: bool,
 }
@@ -152,6 +155,10 @@ fn context_of(stack: &[Frame]) -> Context {
                     text: range_source(text),
                     wanted: !otherwise,
                 });
+                if !otherwise {
+                    // Each `with` or `range` sets `.`: the innermost one does.
+                    context.with = (!range).then_some(*line);
+                }
                 if range && !otherwise {
                     context.range = Some(*line);
                 }

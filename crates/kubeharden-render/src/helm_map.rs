@@ -89,8 +89,15 @@ fn ordinal(docs: &[RenderedDoc], source: &str, kind: &str, line: u32) -> usize {
 
 /// The lines of the template document that made the `n`th object of `kind` it
 /// rendered, and the index of its first line: its documents of that kind (written
-/// out), else those whose kind is templated, else the whole file.
-fn template_doc<'t>(lines: &[&'t str], kind: &str, n: usize) -> (usize, Vec<&'t str>) {
+/// out), else those whose kind is templated, else the whole file. A document whose
+/// `kind:` line is in a block helm did not render (`dropped`) made no object, so it
+/// is not counted: the `n`th object is the `n`th document that rendered.
+fn template_doc<'t>(
+    lines: &[&'t str],
+    kind: &str,
+    n: usize,
+    dropped: &dyn Fn(usize) -> bool,
+) -> (usize, Vec<&'t str>) {
     let mut docs: Vec<(usize, Vec<&str>)> = vec![(0, Vec::new())];
     for (i, line) in lines.iter().enumerate() {
         if line.starts_with("---") {
@@ -99,18 +106,20 @@ fn template_doc<'t>(lines: &[&'t str], kind: &str, n: usize) -> (usize, Vec<&'t 
             last.1.push(line);
         }
     }
-    let kind_of = |doc: &[&str]| {
-        doc.iter()
-            .find_map(|l| l.strip_prefix("kind:"))
-            .map(unquoted)
+    let kind_of = |(start, doc): &(usize, Vec<&str>)| {
+        let (at, kind) = doc
+            .iter()
+            .enumerate()
+            .find_map(|(i, l)| l.strip_prefix("kind:").map(|k| (i, unquoted(k))))?;
+        (!dropped(start + at)).then_some(kind)
     };
     let written: Vec<&(usize, Vec<&str>)> = docs
         .iter()
-        .filter(|(_, d)| kind_of(d).as_deref() == Some(kind))
+        .filter(|d| kind_of(d).as_deref() == Some(kind))
         .collect();
     let templated: Vec<&(usize, Vec<&str>)> = docs
         .iter()
-        .filter(|(_, d)| kind_of(d).is_some_and(|k| k.contains("{{")))
+        .filter(|d| kind_of(d).is_some_and(|k| k.contains("{{")))
         .collect();
     let chosen = [written, templated]
         .into_iter()
@@ -150,20 +159,22 @@ impl HelmMap {
         };
         let path = FieldPath::parse(&finding.path);
         let lines: Vec<&str> = text.lines().collect();
-        let (first, doc) = template_doc(&lines, &object.resource.kind, n);
-        let field = node_at(&object.root, &path);
         let lookups = Lookups::new(self.values(), &template.subcharts);
         let contexts = contexts(&lines);
+        let dropped = |i: usize| emitted(&contexts[i], &|k| lookups.held(k)) == Some(false);
+        let (first, doc) = template_doc(&lines, &object.resource.kind, n, &dropped);
+        let field = node_at(&object.root, &path);
         let list_len = |key: &str| match lookups.held(key) {
             Some(Held::List(n)) => Some(n),
             _ => None,
         };
         let seen = Seen {
-            silent: (first..first + doc.len())
-                .map(|i| emitted(&contexts[i], &|k| lookups.held(k)) == Some(false))
-                .collect(),
+            silent: (first..first + doc.len()).map(dropped).collect(),
             ranges: (first..first + doc.len())
                 .map(|i| contexts[i].range.and_then(|r| r.checked_sub(first)))
+                .collect(),
+            withs: (first..first + doc.len())
+                .map(|i| contexts[i].with.and_then(|w| w.checked_sub(first)))
                 .collect(),
             field: FieldSeen::of(field),
             root: Some(&object.root),
@@ -431,11 +442,11 @@ mod tests {
         let docs = rendered_docs(rendered);
         let n = ordinal(&docs, "c/templates/t.yaml", "Service", 6);
         assert_eq!(n, 1, "{docs:?}");
-        let (first, doc) = template_doc(&lines, "Service", n);
+        let (first, doc) = template_doc(&lines, "Service", n, &|_| false);
         assert_eq!((first, doc[0]), (8, "kind: Service"));
         let place = place_in_lines(&doc, &FieldPath::parse("spec.type"), &Seen::default());
         assert_eq!(place.line as usize + first, 11);
         // A kind the template does not write out: the whole file.
-        assert_eq!(template_doc(&lines, "Pod", 0).0, 0);
+        assert_eq!(template_doc(&lines, "Pod", 0, &|_| false).0, 0);
     }
 }

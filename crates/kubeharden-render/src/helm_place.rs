@@ -63,6 +63,9 @@ pub(crate) struct Seen<'a> {
     pub silent: Vec<bool>,
     /// For each line, the line of the innermost `range` whose body it is in.
     pub ranges: Vec<Option<usize>>,
+    /// For each line, the line of the `with` that sets its `.`, when that is the
+    /// innermost block that does.
+    pub withs: Vec<Option<usize>>,
     pub field: FieldSeen,
     pub root: Option<&'a Node>,
     /// How many items a list value holds (a `toYaml` of it writes that many).
@@ -105,6 +108,10 @@ impl Seen<'_> {
         self.ranges.get(i).copied().flatten()
     }
 
+    fn with(&self, i: usize) -> Option<usize> {
+        self.withs.get(i).copied().flatten()
+    }
+
     /// Whether the template line `text`, which writes the field, can have made it.
     fn wrote(&self, text: &str) -> bool {
         match &self.field {
@@ -128,6 +135,8 @@ struct Walk<'a> {
     silent: Option<usize>,
     range: Option<usize>,
     iteration: Option<usize>,
+    /// Whether what was found last is a list item (its line's key is not it).
+    item: bool,
     /// The rendered node at what was found last.
     rendered: Option<&'a Node>,
 }
@@ -151,6 +160,7 @@ pub(crate) fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> T
         silent: None,
         range: None,
         iteration: None,
+        item: false,
         rendered: seen.root,
     };
     let (mut done, mut matched) = (0, 0);
@@ -165,6 +175,7 @@ pub(crate) fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> T
             Seg::Index(i) => match walk.item(lines, seen, *i) {
                 Some(Item::At(line, dash, end)) => {
                     walk.at = Some((line, dash));
+                    walk.item = true;
                     (walk.next, walk.end) = (line, end);
                 }
                 Some(Item::Written(line, column, value)) => {
@@ -232,6 +243,7 @@ impl<'a> Walk<'a> {
             }
             if found == key {
                 self.at = Some((i, indent));
+                self.item = false;
                 self.next = i + 1;
                 return true;
             }
@@ -269,10 +281,12 @@ impl<'a> Walk<'a> {
         };
         let rest = join("", rest);
         let dot = if rest.starts_with('[') { "" } else { "." };
-        let mut own = values_keys(lines[line]);
-        if let (true, Some(range), Some(k)) = (own.is_empty(), self.range, self.iteration) {
-            own = range_values(lines[range], lines[line], k);
-        }
+        // An item's first line reads its first key's value (`- name: {{ $c.name }}`),
+        // not the item's.
+        let own = match self.item {
+            true => Vec::new(),
+            false => self.reads(lines, seen, line),
+        };
         if rest.is_empty() && !own.is_empty() {
             return self.place(line, indent, own);
         }
@@ -285,9 +299,73 @@ impl<'a> Walk<'a> {
             };
             return self.place(i, column, vec![value]);
         }
+        if self.item {
+            let guarded = self.guarded(lines, seen, &rest).into_iter().collect();
+            return self.place(line, indent, guarded);
+        }
         let deeper = own.into_iter().map(|k| format!("{k}{dot}{rest}")).collect();
         self.place(line, indent, deeper)
     }
+}
+
+impl Walk<'_> {
+    /// The values line `i` reads: its own `.Values.X`, else what it reads through
+    /// `.` or a block's variable, where a `with` or the `range` item sets them.
+    fn reads(&self, lines: &[&str], seen: &Seen, i: usize) -> Vec<String> {
+        let own = values_keys(lines[i]);
+        if !own.is_empty() {
+            return own;
+        }
+        match self.dot(lines, seen, i) {
+            Some((block, base)) => dot_values(lines[block], lines[i], &base),
+            None => Vec::new(),
+        }
+    }
+
+    /// The block that sets `.` on line `i` and the value it is: `X` for `with
+    /// .Values.X` (or for a `with` of what an outer block's `.` reads), `X[k]` for
+    /// iteration `k` of `range .Values.X`.
+    fn dot(&self, lines: &[&str], seen: &Seen, i: usize) -> Option<(usize, String)> {
+        if let Some(w) = seen.with(i) {
+            return Some((w, self.with_base(lines, seen, w)?));
+        }
+        let range = seen.range(i).filter(|r| Some(*r) == self.range)?;
+        let list = values_keys(&block_source(lines[range])?)
+            .into_iter()
+            .next()?;
+        Some((range, format!("{list}[{}]", self.iteration?)))
+    }
+
+    /// The value the `with` on line `w` reads: its `.Values.X`, else what it reads
+    /// through the `.` of the block around it (`with $c.resources` in a `range`).
+    fn with_base(&self, lines: &[&str], seen: &Seen, w: usize) -> Option<String> {
+        let source = block_source(lines[w])?;
+        match values_keys(&source).into_iter().next() {
+            Some(key) => Some(key),
+            None => self.reads(lines, seen, w).into_iter().next(),
+        }
+    }
+
+    /// The value a line that writes the field (`rest`) but did not render would
+    /// have written: the `with` around it, when it reads that field
+    /// (`{{- with $c.resources }}` for `resources`).
+    fn guarded(&self, lines: &[&str], seen: &Seen, rest: &str) -> Option<String> {
+        let base = self.with_base(lines, seen, seen.with(self.silent?)?)?;
+        (!rest.is_empty() && base.ends_with(&format!(".{rest}"))).then_some(base)
+    }
+}
+
+/// What a `range` or `with` on a line reads (after `:=`, if any).
+fn block_source(line: &str) -> Option<String> {
+    let text = crate::helm_blocks::actions(line)
+        .into_iter()
+        .find_map(|a| {
+            a.strip_prefix("range ")
+                .or_else(|| a.strip_prefix("with "))
+                .map(str::to_string)
+        })?;
+    let (_, source) = text.split_once(":=").unwrap_or(("", &text));
+    Some(source.trim().to_string())
 }
 
 /// An item of a list in a template.
@@ -427,19 +505,21 @@ impl ListBlock {
     }
 }
 
-/// The values a line in the body of `range .Values.X` reads through the iteration's
-/// item (`.field`, or `$c.field` for `range $c := ...`): `X[k].field` for iteration `k`.
-fn range_values(range_line: &str, line: &str, k: usize) -> Vec<String> {
-    let Some(range) = crate::helm_blocks::actions(range_line)
+/// The values a line in the body of a `range` or `with` (on `block_line`) reads
+/// through its `.` (`.field`, or `$c.field` for `range $c := ...`), that `.` being
+/// the value `base`: `base.field`.
+fn dot_values(block_line: &str, line: &str, base: &str) -> Vec<String> {
+    let Some(text) = crate::helm_blocks::actions(block_line)
         .into_iter()
-        .find_map(|a| a.strip_prefix("range ").map(str::to_string))
+        .find_map(|a| {
+            a.strip_prefix("range ")
+                .or_else(|| a.strip_prefix("with "))
+                .map(str::to_string)
+        })
     else {
         return Vec::new();
     };
-    let (vars, source) = range.split_once(":=").unwrap_or(("", &range));
-    let Some(list) = values_keys(source.trim()).into_iter().next() else {
-        return Vec::new();
-    };
+    let (vars, _) = text.split_once(":=").unwrap_or(("", &text));
     let var = vars
         .split(',')
         .next_back()
@@ -459,7 +539,7 @@ fn range_values(range_line: &str, line: &str, k: usize) -> Vec<String> {
                 .collect();
             let own = var.is_empty() && word.starts_with(".Values");
             if !field.is_empty() && !own && !word.starts_with("$.") {
-                keys.push(format!("{list}[{k}].{}", field.trim_end_matches('.')));
+                keys.push(format!("{base}.{}", field.trim_end_matches('.')));
             }
         }
     }
@@ -679,7 +759,10 @@ mod tests {
 
     #[test]
     fn a_range_bodys_reads_are_the_iterations_item() {
-        let read = |range: &str, line: &str| range_values(range, line, 2);
+        let read = |range: &str, line: &str| match values_keys(range).first() {
+            Some(list) => dot_values(range, line, &format!("{list}[2]")),
+            None => Vec::new(),
+        };
         let range = "{{- range .Values.sidecars }}";
         assert_eq!(read(range, "  image: {{ .image }}"), ["sidecars[2].image"]);
         assert!(read(range, "  x: {{ .Values.y }} {{ $.Chart.Name }}").is_empty());

@@ -960,3 +960,134 @@ fn a_vendored_archives_templates_are_mapped_to_their_lines() {
         "{f}"
     );
 }
+
+/// A document of a template inside an `{{ if }}` that did not render made no object:
+/// it is not counted when telling which of the template's documents of a kind made
+/// one, so a finding of the next is placed on that one's lines.
+#[test]
+fn a_document_in_a_block_that_did_not_render_is_not_counted() {
+    if !tools() {
+        return;
+    }
+    let deploy = "{{- if .Values.canary.enabled }}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: canary\nspec:\n  selector: {matchLabels: {app: c}}\n  template:\n    metadata: {labels: {app: c}}\n    spec:\n      hostPID: true\n      containers:\n        - name: c\n          image: registry.example.com/c:1\n---\n{{- end }}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  selector: {matchLabels: {app: w}}\n  template:\n    metadata: {labels: {app: w}}\n    spec:\n      hostPID: {{ .Values.worker.hostPID }}\n      containers:\n        - name: w\n          image: registry.example.com/w:1\n";
+    let dir = tree(&[
+        (
+            "md/Chart.yaml",
+            "apiVersion: v2\nname: md\nversion: 0.1.0\n",
+        ),
+        (
+            "md/values.yaml",
+            "canary:\n  enabled: false\nworker:\n  hostPID: true\n",
+        ),
+        ("md/templates/deploy.yaml", deploy),
+    ]);
+    let args = ["scan", "md", "-f", "json", "--select", "KH102"];
+    let doc = json(&run(dir.path(), &args, None));
+    let f = &doc["findings"][0];
+    assert_eq!(
+        (&f["location"]["line"], &f["location"]["column"]),
+        (&26.into(), &7.into()),
+        "{f}"
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("set by the chart value worker.hostPID (md/values.yaml:4): change it there"),
+        "{f}"
+    );
+}
+
+/// A value read through `{{ with .Values.X }}` is named as `X.field` (`{{ .hostIPC }}`
+/// inside `with .Values.pod` reads `pod.hostIPC`); `$.Values.Y` stays `Y`.
+#[test]
+fn a_value_read_through_with_is_named() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: df\nspec:\n  automountServiceAccountToken: false\n  {{- with .Values.pod }}\n  hostIPC: {{ .hostIPC }}\n  hostNetwork: {{ $.Values.net }}\n  {{- end }}\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n      {{- with .Values.sec }}\n      securityContext:\n        privileged: {{ .privileged }}\n      {{- end }}\n";
+    let dir = tree(&[
+        (
+            "df/Chart.yaml",
+            "apiVersion: v2\nname: df\nversion: 0.1.0\n",
+        ),
+        (
+            "df/values.yaml",
+            "sec:\n  privileged: true\npod:\n  hostIPC: true\nnet: true\n",
+        ),
+        ("df/templates/pod.yaml", pod),
+    ]);
+    let args = ["scan", "df", "-f", "json", "--select", "KH101,KH102"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let m = f["message"].as_str().unwrap();
+            let value = m
+                .split("; ")
+                .find(|p| p.starts_with("set by"))
+                .unwrap_or("");
+            format!(
+                "{}:{} {value}",
+                f["location"]["line"], f["location"]["column"]
+            )
+        })
+        .collect();
+    for want in [
+        "8:3 set by the chart value pod.hostIPC (df/values.yaml:4): change it there",
+        "9:3 set by the chart value net (df/values.yaml:5): change it there",
+        "16:9 set by the chart value sec.privileged (df/values.yaml:2): change it there",
+    ] {
+        assert!(said.contains(&want.to_string()), "{said:#?}");
+    }
+}
+
+/// A field a `range` item does not render, written by the template in a `{{ with
+/// $c.resources }}` that did not render for it, names that item's value
+/// (`sidecars[1].resources`), never a key of the item's first line; a field the
+/// template never writes names no value.
+#[test]
+fn a_field_a_range_item_lacks_names_the_with_that_writes_it() {
+    if !tools() {
+        return;
+    }
+    let resources = "      {{- with $c.resources }}\n      resources:\n        {{- toYaml . | nindent 8 }}\n      {{- end }}\n";
+    let pod = |with: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: rg\nspec:\n  containers:\n    {{{{- range $i, $c := .Values.sidecars }}}}\n    - name: {{{{ $c.name }}}}\n      image: {{{{ $c.image }}}}\n{with}    {{{{- end }}}}\n")
+    };
+    let values = "sidecars:\n  - name: a\n    image: registry.example.com/a:1\n    resources:\n      limits: {cpu: 1, memory: 1Gi}\n      requests: {cpu: 1, memory: 1Gi}\n  - name: b\n    image: registry.example.com/b:1\n";
+    let (with, without) = (pod(resources), pod(""));
+    let dir = tree(&[
+        (
+            "rg/Chart.yaml",
+            "apiVersion: v2\nname: rg\nversion: 0.1.0\n",
+        ),
+        ("rg/values.yaml", values),
+        ("rg/templates/pod.yaml", &with),
+        (
+            "bare/Chart.yaml",
+            "apiVersion: v2\nname: bare\nversion: 0.1.0\n",
+        ),
+        ("bare/values.yaml", values),
+        ("bare/templates/pod.yaml", &without),
+    ]);
+    let args = [
+        "scan",
+        "rg",
+        "bare",
+        "-f",
+        "json",
+        "--select",
+        "KH201,KH202",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = messages_of(&doc, "KH201");
+    let named: Vec<&String> = said.iter().filter(|m| m.contains("chart value")).collect();
+    assert_eq!(named.len(), 1, "{said:#?}");
+    assert!(
+        named[0].ends_with("comes from the chart value sidecars[1].resources, not set: set it in rg/values.yaml (under line 7)"),
+        "{said:#?}"
+    );
+}
