@@ -38,7 +38,17 @@ pub fn load(input: &InputArgs) -> Result<(ClusterView, bool), CliError> {
     for warning in &report.warnings {
         eprintln!("kubeharden: warning: {warning}");
     }
-    Ok((view, !errors.is_empty()))
+    // An answer about nothing is no answer: "no" on an empty folder or a wrong path
+    // would read as a denial (exit 1) to a script.
+    let nothing = report.stats.objects == 0;
+    if nothing {
+        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "kubeharden: error: {}: nothing to query: no Kubernetes object found; check the PATH, or render templates first",
+            named.join(", ")
+        );
+    }
+    Ok((view, !errors.is_empty() || nothing))
 }
 
 /// Query commands write text or JSON.

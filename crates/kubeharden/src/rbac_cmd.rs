@@ -111,11 +111,46 @@ pub fn who_can(args: WhoCanArgs) -> Result<u8, CliError> {
     Ok(code(had_errors))
 }
 
+/// The verbs Kubernetes' authorizers are asked about, built-in resources' and RBAC's
+/// own (`*` matches any).
+const KNOWN_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "impersonate",
+    "bind",
+    "escalate",
+    "use",
+    "approve",
+    "sign",
+    "attest",
+    "proxy",
+    "*",
+];
+
+/// A verb no built-in resource has is most likely a typo (`craete`): asked as given,
+/// as a custom resource may define its own verbs, with a warning, as `kubectl auth
+/// can-i` gives one.
+fn warn_of_unknown_verb(verb: &str) {
+    if !KNOWN_VERBS.contains(&verb) {
+        eprintln!(
+            "kubeharden: warning: {verb:?} is not a known verb; asked as given{}",
+            kubeharden_rules::suggest::did_you_mean(verb, KNOWN_VERBS.iter().copied())
+        );
+    }
+}
+
 pub fn can(args: CanArgs) -> Result<u8, CliError> {
     text_or_json(args.output.format())?;
     let subject = SubjectRef::parse(&args.subject)?;
     let (view, had_errors) = load(&args.input)?;
     let model = RbacModel::build(&view);
+    warn_of_unknown_verb(&args.request.verb);
     let req = request(&args.request);
     let grants = model.can(&Identity::of(&subject), &req);
     write(

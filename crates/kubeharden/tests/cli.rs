@@ -356,6 +356,41 @@ fn query_answers_are_exit_codes() {
     };
     assert_eq!(can("ci"), Some(0), "yes");
     assert_eq!(can("prod"), Some(1), "no");
+    // Nothing to ask about (an empty folder, a wrong path) is no "no": exit 2.
+    let empty = tempfile::tempdir().unwrap();
+    let empty_path = empty.path().display().to_string();
+    let out = run(&[
+        "rbac",
+        "can",
+        "sa:ci/deployer",
+        "delete",
+        "secrets",
+        &empty_path,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nothing to query"),
+        "{}",
+        stderr(&out)
+    );
+    // A misspelt verb is asked as given, with a warning that names the verb meant.
+    let out = run(&[
+        "rbac",
+        "can",
+        "sa:ci/deployer",
+        "craete",
+        "deployments",
+        "-n",
+        "ci",
+        "examples/rbac",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("\"craete\" is not a known verb; asked as given; did you mean \"create\"?"),
+        "{}",
+        stderr(&out)
+    );
     let reach = |to: &str, path: &str| {
         let args = ["netpol", "reach", "--from", "shop/web", "--to", to, path];
         run(&args).status.code()

@@ -29,7 +29,11 @@ pub(crate) fn report_missing(w: &Workload<'_>, out: &mut Out, which: &str) {
         });
         // A request left unset takes the container's limit: the API server defaults
         // it so, and the pod is scheduled by it.
-        let limits = c.container.resources.as_ref().and_then(|r| r.limits.as_ref());
+        let limits = c
+            .container
+            .resources
+            .as_ref()
+            .and_then(|r| r.limits.as_ref());
         for resource in ["cpu", "memory"] {
             if set.is_some_and(|m| m.contains_key(resource)) {
                 continue;
