@@ -416,7 +416,7 @@ pub enum FailOnErrors {
 #[derive(Args)]
 pub struct OutputArgs {
     /// Output format [default: text, or what --output's extension names: .json,
-    /// .sarif, .xml (junit), .html, .md (markdown)].
+    /// .sarif, .xml (junit), .html, .md or .markdown].
     #[arg(long = "format", short = 'f', value_name = "FORMAT", value_parser = Choices::new(parse_format, FORMATS))]
     pub explicit_format: Option<Format>,
     /// Write the report to FILE instead of standard output.
@@ -449,6 +449,7 @@ fn format_of_file(path: &std::path::Path) -> Option<Format> {
         (".html", Format::Html),
         (".htm", Format::Html),
         (".md", Format::Markdown),
+        (".markdown", Format::Markdown),
     ];
     by_suffix
         .into_iter()

@@ -18,6 +18,7 @@
 //! ```
 //!
 //! ## Fix
+//! Give kube-apiserver an audit policy and a log (or a webhook backend) that keeps events long enough to investigate, in its static Pod manifest's command:
 //! ```yaml
 //! - --audit-policy-file=/etc/kubernetes/audit/policy.yaml
 //! - --audit-log-path=/var/log/kubernetes/audit/audit.log

@@ -25,6 +25,7 @@
 //! (logs Secret bodies)
 //!
 //! ## Fix
+//! Log who read Secrets and ConfigMaps and what changed RBAC and pods, with a catch-all at Metadata, in the audit policy file:
 //! ```yaml
 //! rules:
 //! - level: Metadata

@@ -13,6 +13,7 @@
 //! ```
 //!
 //! ## Fix
+//! Send audit events off the node as well: add a webhook backend to kube-apiserver's command, with a kubeconfig that names the collector:
 //! ```yaml
 //! - --audit-webhook-config-file=/etc/kubernetes/audit/webhook.yaml  # a kubeconfig naming the collector
 //! - --audit-webhook-mode=batch

@@ -21,6 +21,7 @@
 //! ```
 //!
 //! ## Fix
+//! Turn off anonymous requests and make the kubelet ask the API server who may call it, in its configuration file:
 //! ```yaml
 //! authentication:
 //!   anonymous: {enabled: false}

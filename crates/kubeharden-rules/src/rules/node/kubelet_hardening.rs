@@ -22,6 +22,7 @@
 //! ```
 //!
 //! ## Fix
+//! Set these in the kubelet's configuration file (`--config`), then restart the kubelet:
 //! ```yaml
 //! protectKernelDefaults: true
 //! podPidsLimit: 4096

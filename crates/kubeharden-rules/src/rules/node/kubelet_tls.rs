@@ -17,6 +17,7 @@
 //! ```
 //!
 //! ## Fix
+//! Serve the kubelet's API with a rotated, cluster-signed certificate and TLS 1.2 or later, in its configuration file:
 //! ```yaml
 //! rotateCertificates: true
 //! serverTLSBootstrap: true
