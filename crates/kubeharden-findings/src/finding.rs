@@ -133,7 +133,7 @@ pub struct Finding {
     /// mostly, others' where it speaks for them (a namespace's missing default-deny
     /// stands for each workload's KH512). The score fails those rules' checks of them.
     #[serde(skip)]
-    pub covered_objects: Vec<(&'static str, Arc<Resource>)>,
+    pub covered_objects: Vec<(&'static str, Arc<str>, Arc<Resource>)>,
     /// This finding's own fix in one line, where the rule's would name more (or
     /// other) than the object has wrong; reports show it in place of the rule's.
     #[serde(skip)]

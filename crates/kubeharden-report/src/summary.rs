@@ -232,8 +232,8 @@ impl<'a> Summary<'a> {
             entry.0 += 1;
             entry.1.insert(subject(f));
             failing.entry(f.rule_id).or_default().insert(subject(f));
-            for (rule, object) in &f.covered_objects {
-                let of_object = (&*f.location.file, &**object);
+            for (rule, file, object) in &f.covered_objects {
+                let of_object = (&**file, &**object);
                 failing.entry(rule).or_default().insert(of_object);
             }
         }
