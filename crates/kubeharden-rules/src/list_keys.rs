@@ -59,10 +59,18 @@ fn list_of(segments: &[Seg], i: usize) -> Option<(&str, &str)> {
 fn item_name(list: (&str, &str), items: &[Node], n: usize) -> Option<String> {
     let key_of = natural_key(list)?;
     let name = key_of(items.get(n)?)?;
-    let before = items[..n]
-        .iter()
-        .filter(|item| key_of(item).as_deref() == Some(name.as_str()))
-        .count();
+    // This runs for each finding on an item: for lists keyed by one field (containers,
+    // env, volumes), the items before are compared by the field's text as written,
+    // without allocating or resolving it (a pod of thousands of containers has tens of
+    // thousands of findings), and only a match is read again in full.
+    let same = |item: &&Node| match keyed_by_field(list) {
+        Some(key) => {
+            let raw = item.get(key).and_then(Node::scalar).map(|s| &*s.text);
+            raw == Some(name.as_str()) && key_of(item).as_deref() == Some(name.as_str())
+        }
+        None => key_of(item).as_deref() == Some(name.as_str()),
+    };
+    let before = items[..n].iter().filter(same).count();
     Some(match before {
         0 => name,
         _ => format!("{name}#{}", before + 1),
@@ -70,6 +78,27 @@ fn item_name(list: (&str, &str), items: &[Node], n: usize) -> Option<String> {
 }
 
 type KeyOf = fn(&Node) -> Option<String>;
+
+/// The one field that names the items of a list, where one does (`name`).
+fn keyed_by_field(list: (&str, &str)) -> Option<&'static str> {
+    match list.1 {
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "volumes"
+        | "env"
+        | "sysctls"
+        | "webhooks"
+        | "imagePullSecrets"
+        | "users"
+        | "clusters"
+        | "contexts" => Some("name"),
+        "volumeMounts" => Some("mountPath"),
+        "volumeDevices" => Some("devicePath"),
+        "hostAliases" => Some("ip"),
+        _ => None,
+    }
+}
 
 /// How the items of a list are told apart, by the list's field name.
 fn natural_key(list: (&str, &str)) -> Option<KeyOf> {
