@@ -57,29 +57,40 @@ fn list_of(segments: &[Seg], i: usize) -> Option<(&str, &str)> {
 /// The name of item `n`: its natural key, with `#2`, `#3`... for the second, third
 /// item of the same key (a list should not have them, but a manifest may).
 fn item_name(list: (&str, &str), items: &[Node], n: usize) -> Option<String> {
-    let key_of = natural_key(list)?;
-    let name = key_of(items.get(n)?)?;
     // This runs for each finding on an item: for lists keyed by one field (containers,
     // env, volumes), the items before are compared by the field's text as written,
     // without allocating or resolving it (a pod of thousands of containers has tens of
     // thousands of findings), and only a match is read again in full.
-    let same = |item: &&Node| match keyed_by_field(list) {
-        Some(key) => {
+    if let Some(key) = keyed_by_field(list) {
+        let name = field(items.get(n)?, key)?;
+        let same = |item: &&Node| {
             let raw = item.get(key).and_then(Node::scalar).map(|s| &*s.text);
-            raw == Some(name.as_str()) && key_of(item).as_deref() == Some(name.as_str())
-        }
-        None => key_of(item).as_deref() == Some(name.as_str()),
-    };
-    let before = items[..n].iter().filter(same).count();
-    Some(match before {
+            raw == Some(name.as_str()) && field(item, key).as_deref() == Some(name.as_str())
+        };
+        let before = items[..n].iter().filter(same).count();
+        return Some(numbered(name, before));
+    }
+    let key_of = natural_key(list)?;
+    let name = key_of(items.get(n)?)?;
+    let before = items[..n]
+        .iter()
+        .filter(|item| key_of(item).as_deref() == Some(name.as_str()))
+        .count();
+    Some(numbered(name, before))
+}
+
+/// `name`, or `name#2`, `name#3`... when `before` earlier items have it too.
+fn numbered(name: String, before: usize) -> String {
+    match before {
         0 => name,
         _ => format!("{name}#{}", before + 1),
-    })
+    }
 }
 
 type KeyOf = fn(&Node) -> Option<String>;
 
-/// The one field that names the items of a list, where one does (`name`).
+/// The one field that names the items of a list, where one does (`name`); other
+/// lists with a natural key are named by [`natural_key`].
 fn keyed_by_field(list: (&str, &str)) -> Option<&'static str> {
     match list.1 {
         "containers"
@@ -104,24 +115,6 @@ fn keyed_by_field(list: (&str, &str)) -> Option<&'static str> {
 fn natural_key(list: (&str, &str)) -> Option<KeyOf> {
     Some(match list {
         ("capabilities", "add" | "drop") | (_, "supplementalGroups") => scalar,
-        (
-            _,
-            "containers"
-            | "initContainers"
-            | "ephemeralContainers"
-            | "volumes"
-            | "env"
-            | "sysctls"
-            | "webhooks"
-            | "imagePullSecrets"
-            // A kubeconfig's.
-            | "users"
-            | "clusters"
-            | "contexts",
-        ) => |item| field(item, "name"),
-        (_, "volumeMounts") => |item| field(item, "mountPath"),
-        (_, "volumeDevices") => |item| field(item, "devicePath"),
-        (_, "hostAliases") => |item| field(item, "ip"),
         (_, "envFrom") => env_from,
         (_, "ports") => port,
         (_, "subjects") => subject,
