@@ -436,6 +436,27 @@ fn duplicate_key(
     }
 }
 
+/// The container list (`spec.containers`) or container (`spec.containers[1]`) an error
+/// made unreadable as a whole: read as absent, so no container rule saw it, and the
+/// object would look clean of them without this being said.
+fn unread_containers(error: &LoadError) -> Option<&str> {
+    let LoadErrorKind::Field(field) = &error.kind else {
+        return None;
+    };
+    let path = field.path.as_str();
+    let list = path.strip_suffix(']').map_or(path, |p| {
+        p.rsplit_once('[')
+            .filter(|(_, index)| index.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(p, |(list, _)| list)
+    });
+    let last = list.rsplit('.').next().unwrap_or(list);
+    matches!(
+        last,
+        "containers" | "initContainers" | "ephemeralContainers"
+    )
+    .then_some(path)
+}
+
 fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Partial) {
     // A bug in one rule must not take the whole scan down: it becomes an error that
     // names the object, and the scan goes on.
@@ -469,6 +490,15 @@ fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Part
     }
     match checked {
         Ok((findings, errors, facts, is_workload)) => {
+            if let Some(list) = errors.iter().find_map(unread_containers) {
+                partial.report.skipped.push(SkippedChecks {
+                    scope: object.resource.to_string(),
+                    rules: Vec::new(),
+                    reason: format!(
+                        "the container rules did not judge {list}, which could not be read (see Errors)"
+                    ),
+                });
+            }
             // The checks the score counts: each rule that judged this object.
             if !partial.uncounted {
                 rules.count_checks(object, is_workload, &mut partial.report.checks);
@@ -641,6 +671,37 @@ mod tests {
         assert_eq!(token_findings(&format!("{POD}{sa}")), 0);
         let other_ns = sa.replace("namespace: app", "namespace: other");
         assert_eq!(token_findings(&format!("{POD}{other_ns}")), 1);
+    }
+
+    /// A container list (or container) of the wrong type reads as absent: no container
+    /// rule saw it, and the report says so rather than letting the pod look clean of
+    /// them. A bad field inside a container leaves the container judged.
+    #[test]
+    fn containers_that_cannot_be_read_are_not_judged() {
+        let not_judged = |spec: &str| {
+            let text = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: app}}\nspec:\n  template:\n    spec:\n{spec}");
+            let report = scan_text("t.yaml", &text, &RuleSet::all(), &ScanOptions::default());
+            assert!(!report.errors.is_empty(), "{spec}");
+            report
+                .skipped
+                .iter()
+                .filter(|s| s.scope == "Deployment app/d")
+                .map(|s| s.reason.clone())
+                .collect::<Vec<_>>()
+        };
+        let list = not_judged("      containers: oops\n");
+        assert_eq!(list.len(), 1);
+        assert!(
+            list[0].contains("spec.template.spec.containers,"),
+            "{list:?}"
+        );
+        let init = not_judged("      containers:\n      - {name: a, image: x}\n      initContainers: {name: b, image: y}\n");
+        assert!(
+            init[0].contains("spec.template.spec.initContainers,"),
+            "{init:?}"
+        );
+        let field = not_judged("      containers:\n      - {name: a, image: x, securityContext: {privileged: maybe}}\n");
+        assert_eq!(field, Vec::<String>::new());
     }
 
     #[test]

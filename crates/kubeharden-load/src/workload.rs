@@ -316,6 +316,59 @@ mod tests {
         );
     }
 
+    /// The amounts the API server's validation refuses (checked on the test bed with
+    /// `kubectl apply --dry-run=server`), each an error at its line; the amounts it
+    /// admits (however large), none.
+    #[test]
+    fn resource_amounts_the_api_server_refuses_are_errors() {
+        let pod = |resources: &str| {
+            object(&format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers:\n  - name: c\n    resources:\n{resources}"))
+        };
+        let refused = [
+            (
+                "      requests: {cpu: '2'}\n      limits: {cpu: '1'}\n",
+                "requests.cpu: request 2 is above the limit 1",
+            ),
+            (
+                "      requests: {memory: 2Gi}\n      limits: {memory: 1024Mi}\n",
+                "requests.memory: request 2Gi is above the limit 1024Mi",
+            ),
+            (
+                "      requests: {memory: -1Gi}\n",
+                "requests.memory: -1Gi is below zero",
+            ),
+            ("      limits: {cpu: -1}\n", "limits.cpu: -1 is below zero"),
+            (
+                "      limits: {nvidia.com/gpu: 0.5}\n",
+                "limits[\"nvidia.com/gpu\"]: 0.5 is not a whole number",
+            ),
+            (
+                "      requests: {example.com/foo: '2'}\n      limits: {example.com/foo: '1'}\n",
+                "request 2 differs from the limit 1",
+            ),
+            (
+                "      limits: {memory: 512MB}\n",
+                "limits.memory: not a quantity",
+            ),
+        ];
+        for (resources, expected) in refused {
+            let (_, errors) = Workload::from_object(&pod(resources)).unwrap();
+            assert_eq!(errors.len(), 1, "{resources}: {errors:?}");
+            assert!(errors[0].message().contains(expected), "{}", errors[0]);
+            assert_eq!(errors[0].pos.unwrap().line, 8, "{resources}");
+        }
+        for admitted in [
+            "      requests: {cpu: 500m, memory: 1Gi}\n      limits: {cpu: '1', memory: 1Gi}\n",
+            "      requests: {cpu: 1000m}\n      limits: {cpu: 1}\n",
+            "      limits: {memory: 1e400, cpu: 99999999999999999999}\n",
+            "      limits: {nvidia.com/gpu: 2}\n      requests: {nvidia.com/gpu: 2}\n",
+            "      requests: {cpu: 2}\n",
+        ] {
+            let (_, errors) = Workload::from_object(&pod(admitted)).unwrap();
+            assert!(errors.is_empty(), "{admitted}: {errors:?}");
+        }
+    }
+
     #[test]
     fn custom_kinds_named_like_workloads_are_not_workloads() {
         let obj =

@@ -56,14 +56,18 @@ pub(crate) fn report_missing_default_deny(
     }
     // A workload defined in a base and its overlays is one workload, and so is a
     // controller with the ReplicaSets and Pods it made.
-    let pods = view
-        .pods_in(namespace)
-        .iter()
-        .map(|&i| &view.pods[i])
-        .filter(|pod| !view.is_made(pod))
-        .map(|pod| &pod.origin.resource)
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
+    // Pods on the host's network are counted apart: NetworkPolicy does not apply to
+    // them, so a default-deny would not close them and KH512 does not name them.
+    let workloads = |on_host: bool| {
+        view.pods_in(namespace)
+            .iter()
+            .map(|&i| &view.pods[i])
+            .filter(|pod| !view.is_made(pod) && pod.host_network == on_host)
+            .map(|pod| &pod.origin.resource)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    let (pods, on_host) = (workloads(false), workloads(true));
     // Kubernetes' own namespaces for published data and node leases never run pods.
     if matches!(namespace, "kube-public" | "kube-node-lease")
         || view
@@ -79,10 +83,15 @@ pub(crate) fn report_missing_default_deny(
     let path = kubeharden_yaml::FieldPath::parse("metadata.name");
     // A namespace without workloads yet is judged too: the first workload deployed
     // into it would otherwise be open to every pod.
-    let message = match pods {
+    let mut message = match pods {
         0 => format!("namespace {namespace} has no default-deny {what} NetworkPolicy, so workloads deployed into it will be open"),
         n => format!("namespace {namespace} runs {n} workload(s) and has no default-deny {what} NetworkPolicy"),
     };
+    if on_host > 0 {
+        message.push_str(&format!(
+            " ({on_host} more on the host's network, which NetworkPolicy does not cover)"
+        ));
+    }
     // NP-05 also asks that every namespace have some policy, and CLD-01 that egress
     // be restricted somehow: a namespace with policies of the kind meets those rows.
     let policies: Vec<_> = view.policies_in(namespace).collect();

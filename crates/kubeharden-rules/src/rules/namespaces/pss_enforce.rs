@@ -17,11 +17,13 @@
 //! ```
 //!
 //! ## Fix
-//! Label the namespace to enforce the target Pod Security level.
+//! Label the namespace to enforce the target Pod Security level (`--pss-target`,
+//! `baseline` unless set), and warn at `restricted` to see what stricter enforcement
+//! would refuse.
 //! ```yaml
 //! metadata:
 //!   labels:
-//!     pod-security.kubernetes.io/enforce: restricted
+//!     pod-security.kubernetes.io/enforce: baseline
 //!     pod-security.kubernetes.io/enforce-version: latest
 //!     pod-security.kubernetes.io/warn: restricted
 //! ```
@@ -71,9 +73,13 @@ fn check_definition(
 ) {
     let target = ctx.config.pss_target.as_str();
     let labels = FieldPath::parse("metadata.labels");
+    // The finding's own fix names the level this run targets, which the rule's
+    // documented snippet (for the default target) may not.
+    let fix = format!("Label the namespace `{ENFORCE}: {target}`, the target level");
     match ns.labels.get(ENFORCE) {
         None => {
-            out.at(&ns.origin, &ns.root, labels.key(ENFORCE), format!("namespace {namespace} has no {ENFORCE} label: pods are admitted as privileged (target: {target})"));
+            out.at(&ns.origin, &ns.root, labels.key(ENFORCE), format!("namespace {namespace} has no {ENFORCE} label: pods are admitted as privileged (target: {target})"))
+                .fix(fix);
         }
         Some(level) if level_rank(level) < level_rank(target) => {
             out.at(
@@ -81,7 +87,8 @@ fn check_definition(
                 &ns.root,
                 labels.key(ENFORCE),
                 format!("namespace {namespace} enforces {level:?}, below the target {target}"),
-            );
+            )
+            .fix(fix);
         }
         Some(_) => {}
     }
