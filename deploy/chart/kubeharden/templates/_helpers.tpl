@@ -14,6 +14,18 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- end }}
 
+{{/* The exception of an image left unpinned (KH302), on each object that runs it: no
+kubeharden image is published to pin, so the one the user pushes has the only
+digest there is. It names what to do, shows as suppressed in every report, and goes
+away once image.digest is set. */}}
+{{- define "kubeharden.unpinnedImage" -}}
+{{- if not .Values.image.digest -}}
+annotations:
+  kubeharden.io/ignore: KH302
+  kubeharden.io/ignore-reason: no kubeharden image is published to pin; set image.digest to the digest of the image you pushed and this exception goes
+{{- end }}
+{{- end }}
+
 {{/* The labels of the webhook's objects. */}}
 {{- define "kubeharden.webhookLabels" -}}
 {{ include "kubeharden.labels" . }}
