@@ -131,6 +131,30 @@ fn template_doc<'t>(
     }
 }
 
+/// Where a template's documents of a kind are all the body of one `range` (`{{- range
+/// .Values.workers }}` before `---`), each iteration writes one of each in turn: the
+/// `n`th object of the kind is document `n % m` (of the `m`), from iteration `n / m`.
+/// The line of the range, the index of the document among them and the iteration.
+fn outer_range(
+    lines: &[&str],
+    kind: &str,
+    n: usize,
+    range_of: &dyn Fn(usize) -> Option<usize>,
+) -> Option<(usize, usize, usize)> {
+    let starts: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.strip_prefix("kind:").is_some_and(|k| unquoted(k) == kind))
+        .map(|(i, _)| i)
+        .collect();
+    let range = range_of(*starts.first()?)?;
+    let doc_start = lines[..starts[0]]
+        .iter()
+        .rposition(|l| l.starts_with("---"))?;
+    let all_in = starts.iter().all(|&i| range_of(i) == Some(range));
+    (range < doc_start && all_in).then(|| (range, n % starts.len(), n / starts.len()))
+}
+
 /// What a rendered field comes from.
 enum Behind {
     /// One chart value, whose value is the one rendered (or which is unset).
@@ -162,7 +186,16 @@ impl HelmMap {
         let lookups = Lookups::new(self.values(), &template.subcharts);
         let contexts = contexts(&lines);
         let dropped = |i: usize| emitted(&contexts[i], &|k| lookups.held(k)) == Some(false);
-        let (first, doc) = template_doc(&lines, &object.resource.kind, n, &dropped);
+        let kind = &object.resource.kind;
+        let outer = outer_range(&lines, kind, n, &|i| contexts[i].range);
+        let nth = outer.map_or(n, |(_, doc, _)| doc);
+        let (first, doc) = template_doc(&lines, kind, nth, &dropped);
+        // The `.` of a range around the whole document is the iteration's item.
+        let outer = outer.and_then(|(range, _, iteration)| {
+            let source = crate::helm_place::block_source(lines[range])?;
+            let list = crate::helm_place::values_keys(&source).into_iter().next()?;
+            Some((lines[range].to_string(), format!("{list}[{iteration}]")))
+        });
         let field = node_at(&object.root, &path);
         let list_len = |key: &str| match lookups.held(key) {
             Some(Held::List(n)) => Some(n),
@@ -176,6 +209,7 @@ impl HelmMap {
             withs: (first..first + doc.len())
                 .map(|i| contexts[i].with.and_then(|w| w.checked_sub(first)))
                 .collect(),
+            outer,
             field: FieldSeen::of(field),
             root: Some(&object.root),
             list_len: Some(&list_len),

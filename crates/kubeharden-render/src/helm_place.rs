@@ -66,6 +66,10 @@ pub(crate) struct Seen<'a> {
     /// For each line, the line of the `with` that sets its `.`, when that is the
     /// innermost block that does.
     pub withs: Vec<Option<usize>>,
+    /// A `range` around the whole document, which made this object in one of its
+    /// iterations: the line that opens it and the value its `.` is there
+    /// (`workers[1]` for the second object of `range .Values.workers`).
+    pub outer: Option<(String, String)>,
     pub field: FieldSeen,
     pub root: Option<&'a Node>,
     /// How many items a list value holds (a `toYaml` of it writes that many).
@@ -292,7 +296,8 @@ impl<'a> Walk<'a> {
         }
         // The field, or the rest of its path, is written by a `toYaml` block that is
         // this key's content.
-        if let Some((i, column, block)) = to_yaml_content(lines, line, seen) {
+        let printed = |i: usize| self.to_yaml_of(lines, seen, i);
+        if let Some((i, column, block)) = to_yaml_content(lines, line, seen, &printed) {
             let value = match rest.is_empty() {
                 true => block,
                 false => format!("{block}{dot}{rest}"),
@@ -317,23 +322,49 @@ impl Walk<'_> {
             return own;
         }
         match self.dot(lines, seen, i) {
-            Some((block, base)) => dot_values(lines[block], lines[i], &base),
+            Some((block, base)) => dot_values(&block, lines[i], &base),
             None => Vec::new(),
         }
     }
 
-    /// The block that sets `.` on line `i` and the value it is: `X` for `with
-    /// .Values.X` (or for a `with` of what an outer block's `.` reads), `X[k]` for
-    /// iteration `k` of `range .Values.X`.
-    fn dot(&self, lines: &[&str], seen: &Seen, i: usize) -> Option<(usize, String)> {
-        if let Some(w) = seen.with(i) {
-            return Some((w, self.with_base(lines, seen, w)?));
+    /// The value a `toYaml` on line `i` prints: `toYaml .Values.X`; else what `.` or a
+    /// block's variable is there (`toYaml .securityContext` in `with .pod` in `range
+    /// .Values.workers`: `workers[0].pod.securityContext`).
+    fn to_yaml_of(&self, lines: &[&str], seen: &Seen, i: usize) -> Option<String> {
+        if let Some(value) = to_yaml_absolute(lines[i]) {
+            return Some(value);
         }
-        let range = seen.range(i).filter(|r| Some(*r) == self.range)?;
+        let arg = to_yaml_arg(lines[i])?;
+        let relative = self
+            .dot(lines, seen, i)
+            .and_then(|(block, base)| match arg {
+                "." => Some(base),
+                _ => dot_values(&block, &format!("{{{{ {arg} }}}}"), &base)
+                    .into_iter()
+                    .next(),
+            });
+        relative.or_else(|| to_yaml_value(lines, i))
+    }
+
+    /// The line of the block that sets `.` on line `i` and the value it is: `X` for
+    /// `with .Values.X` (or for a `with` of what an outer block's `.` reads), `X[k]`
+    /// for iteration `k` of `range .Values.X`, whether the range writes a list's items
+    /// or whole documents.
+    fn dot(&self, lines: &[&str], seen: &Seen, i: usize) -> Option<(String, String)> {
+        if let Some(w) = seen.with(i) {
+            return Some((lines[w].to_string(), self.with_base(lines, seen, w)?));
+        }
+        let Some(range) = seen.range(i) else {
+            return seen.outer.clone();
+        };
+        let range = Some(range).filter(|r| Some(*r) == self.range)?;
         let list = values_keys(&block_source(lines[range])?)
             .into_iter()
             .next()?;
-        Some((range, format!("{list}[{}]", self.iteration?)))
+        Some((
+            lines[range].to_string(),
+            format!("{list}[{}]", self.iteration?),
+        ))
     }
 
     /// The value the `with` on line `w` reads: its `.Values.X`, else what it reads
@@ -356,7 +387,7 @@ impl Walk<'_> {
 }
 
 /// What a `range` or `with` on a line reads (after `:=`, if any).
-fn block_source(line: &str) -> Option<String> {
+pub(crate) fn block_source(line: &str) -> Option<String> {
     let text = crate::helm_blocks::actions(line)
         .into_iter()
         .find_map(|a| {
@@ -595,7 +626,12 @@ fn item_name(lines: &[&str], start: usize, dash: usize, end: usize) -> Option<St
 /// The `toYaml` line that is the content of the key on line `key` (a key with
 /// nothing after its colon; before any key of its own, and indented under it, or
 /// `nindent`ed deeper): its index, column and the value it prints.
-fn to_yaml_content(lines: &[&str], key: usize, seen: &Seen) -> Option<(usize, usize, String)> {
+fn to_yaml_content(
+    lines: &[&str],
+    key: usize,
+    seen: &Seen,
+    printed: &dyn Fn(usize) -> Option<String>,
+) -> Option<(usize, usize, String)> {
     let (indent, _) = key_of(lines[key])?;
     let (_, after) = lines[key].split_once(':')?;
     if !after.trim().is_empty() {
@@ -610,7 +646,7 @@ fn to_yaml_content(lines: &[&str], key: usize, seen: &Seen) -> Option<(usize, us
         }
         let deeper = text.len() - text.trim_start().len() > indent
             || nindent(text).is_some_and(|n| n > indent);
-        if let Some(block) = to_yaml_value(lines, i).filter(|_| deeper) {
+        if let Some(block) = Some(i).filter(|_| deeper).and_then(printed) {
             return Some((i, text.find("{{").unwrap_or(0), block));
         }
         if !deeper && !text.trim_start().starts_with("{{") {
@@ -645,15 +681,34 @@ pub(crate) fn values_keys(line: &str) -> Vec<String> {
         .collect()
 }
 
+/// What a `toYaml` on a line prints, as written: `.Values.x`, `.`, `$c.resources`.
+fn to_yaml_arg(line: &str) -> Option<&str> {
+    let at = line.find("toYaml")?;
+    let arg = line[at + "toYaml".len()..].trim_start();
+    let end = arg
+        .find(|c: char| c.is_whitespace() || c == '}' || c == '|' || c == ')')
+        .unwrap_or(arg.len());
+    Some(&arg[..end]).filter(|a| !a.is_empty())
+}
+
+/// The value `toYaml .Values.X` on `line` prints: `X`.
+fn to_yaml_absolute(line: &str) -> Option<String> {
+    let arg = to_yaml_arg(line)?;
+    if arg.starts_with(".Values.") || arg.starts_with("$.Values.") {
+        return values_keys(arg).into_iter().next();
+    }
+    None
+}
+
 /// The value a `toYaml` on line `i` prints: `toYaml .Values.X`, or `toYaml .` inside
 /// `with .Values.X`.
 fn to_yaml_value(lines: &[&str], i: usize) -> Option<String> {
     let line = lines[i];
+    if let Some(value) = to_yaml_absolute(line) {
+        return Some(value);
+    }
     let at = line.find("toYaml")?;
     let arg = line[at + "toYaml".len()..].trim_start();
-    if arg.starts_with(".Values.") || arg.starts_with("$.Values.") {
-        return values_keys(arg).into_iter().next();
-    }
     if arg.starts_with(". ") || arg.starts_with(".}") || arg == "." {
         return lines[..i]
             .iter()

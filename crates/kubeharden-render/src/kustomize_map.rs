@@ -309,8 +309,10 @@ fn pointer_to_path(pointer: &str) -> String {
     out
 }
 
-/// What changed a field after its base: the place, the verb, and what did it.
-type Change = (Location, &'static str, &'static str);
+/// What changed a field after its base: the place, the verb, what did it, and the
+/// field it changed when that is not the finding's own: the pod-level field a
+/// container's security field falls back to.
+type Change = (Location, &'static str, &'static str, Option<FieldPath>);
 
 const PATCH: &str = "the patch";
 const IMAGES: &str = "the images transformer";
@@ -320,6 +322,7 @@ impl SourceMap for KustomizeMap {
         let path = FieldPath::parse(&finding.path);
         let full = path.segments().len();
         let mut base: Option<(Location, usize)> = None;
+        let mut base_doc: Option<&SourceDoc> = None;
         let mut patched: Option<Change> = None;
         // A chart's template wrote the whole object: a patch adds nothing to it that
         // can be told from here.
@@ -329,11 +332,20 @@ impl SourceMap for KustomizeMap {
                 Role::Resource if is_about(&doc.root, object) => {
                     let (pos, depth) = locate(&object.root, &doc.root, &path);
                     base = Some((at(&doc.file, pos), depth));
+                    base_doc = Some(doc);
                 }
                 Role::Merge if is_about(&doc.root, object) => {
                     let written = if inflated { full } else { 0 };
                     let base_depth = base.as_ref().map_or(written, |(_, d)| *d);
-                    patched = merge_change(&object.root, doc, &path, base_depth).or(patched);
+                    let own = merge_change(&object.root, doc, &path, base_depth);
+                    let inherited = inherited_change(&object.root, doc, &finding.path);
+                    // Where the base set no such field on the container, a change of
+                    // the pod-level field it falls back to is what the finding is about.
+                    let change = match base_depth < full {
+                        true => inherited.or(own),
+                        false => own.or(inherited),
+                    };
+                    patched = change.or(patched);
                 }
                 Role::Json6902 { kind, name } => {
                     let targets = kind.as_deref().is_none_or(|k| k == object.resource.kind)
@@ -341,13 +353,13 @@ impl SourceMap for KustomizeMap {
                             .as_deref()
                             .is_none_or(|n| object.resource.name.contains(n));
                     let operation = targets.then(|| operation_on(&doc.root, &finding.path));
-                    if let Some((pos, verb)) = operation.flatten() {
-                        patched = Some((at(&doc.file, pos), verb, PATCH));
+                    if let Some((pos, verb, field)) = operation.flatten() {
+                        patched = Some((at(&doc.file, pos), verb, PATCH, field));
                     }
                 }
                 Role::Images => {
                     if let Some(pos) = image_entry(&doc.root, &object.root, &path) {
-                        patched = Some((at(&doc.file, pos), "set", IMAGES));
+                        patched = Some((at(&doc.file, pos), "set", IMAGES, None));
                     }
                 }
                 _ => {}
@@ -363,7 +375,14 @@ impl SourceMap for KustomizeMap {
             None if self.charts.iter().any(|c| c.map(object, finding)) => finding.location.clone(),
             None => return,
         };
-        if let Some((patch, verb, by)) = patched {
+        if let Some((patch, verb, by, field)) = patched {
+            // The base of the pod-level field the patch changed, not the container's.
+            let base = match (field, base_doc) {
+                (Some(field), Some(doc)) => {
+                    at(&doc.file, locate(&object.root, &doc.root, &field).0)
+                }
+                _ => base,
+            };
             finding.message.push_str(&format!(
                 "; {verb} by {by} {}:{} (base: {}:{})",
                 patch.file, patch.line, base.file, base.line
@@ -383,45 +402,58 @@ fn merge_change(
     base_depth: usize,
 ) -> Option<Change> {
     if let Some(pos) = removal(rendered, &doc.root, path) {
-        return Some((at(&doc.file, pos), "removed", PATCH));
+        return Some((at(&doc.file, pos), "removed", PATCH, None));
     }
     let (pos, depth) = locate(rendered, &doc.root, path);
     if depth == path.segments().len() {
-        Some((at(&doc.file, pos), "set", PATCH))
+        Some((at(&doc.file, pos), "set", PATCH, None))
     } else if depth > base_depth && depth > 1 {
-        Some((at(&doc.file, pos), "added", PATCH))
+        Some((at(&doc.file, pos), "added", PATCH, None))
     } else {
         None
     }
 }
 
+/// What a strategic-merge patch `doc` did to the pod-level field a container's
+/// security field falls back to (`spec.securityContext.runAsNonRoot` for a container's
+/// `securityContext.runAsNonRoot`): removed it, or what holds it, or set it.
+fn inherited_change(rendered: &Node, doc: &SourceDoc, path: &str) -> Option<Change> {
+    let pod = FieldPath::parse(&pod_level(path)?);
+    if let Some(pos) = removal(rendered, &doc.root, &pod) {
+        return Some((at(&doc.file, pos), "removed", PATCH, Some(pod)));
+    }
+    let (pos, depth) = locate(rendered, &doc.root, &pod);
+    (depth == pod.segments().len()).then(|| (at(&doc.file, pos), "set", PATCH, Some(pod)))
+}
+
 /// The last JSON 6902 operation of `ops` whose path is the field at `path`, one of
 /// its parents or children, or (a container's securityContext field) the pod-level
-/// field the container inherits; and whether it removed or set it.
-fn operation_on(ops: &Node, path: &str) -> Option<(Pos, &'static str)> {
+/// field the container inherits; whether it removed or set it; and the pod-level
+/// field, when that is what it touched.
+fn operation_on(ops: &Node, path: &str) -> Option<(Pos, &'static str, Option<FieldPath>)> {
     let inherited = pod_level(path);
     let covers = |field: &str, touched: &str| {
         field == touched
             || field.starts_with(&format!("{touched}."))
             || touched.starts_with(&format!("{field}."))
     };
-    ops.items()
+    let touches = |op: &Node, field: &str| {
+        text_at(op, &["path"])
+            .map(pointer_to_path)
+            .is_some_and(|touched| covers(field, &touched))
+    };
+    let op = ops
+        .items()
         .iter()
-        .rfind(|op| {
-            text_at(op, &["path"])
-                .map(pointer_to_path)
-                .is_some_and(|touched| {
-                    covers(path, &touched)
-                        || inherited.as_deref().is_some_and(|p| covers(p, &touched))
-                })
-        })
-        .map(|op| {
-            let verb = match text_at(op, &["op"]) {
-                Some("remove") => "removed",
-                _ => "set",
-            };
-            (op.pos, verb)
-        })
+        .rfind(|op| touches(op, path) || inherited.as_deref().is_some_and(|p| touches(op, p)))?;
+    let verb = match text_at(op, &["op"]) {
+        Some("remove") => "removed",
+        _ => "set",
+    };
+    let field = inherited
+        .filter(|_| !touches(op, path))
+        .map(|p| FieldPath::parse(&p));
+    Some((op.pos, verb, field))
 }
 
 /// `spec.template.spec.securityContext.runAsNonRoot` for
@@ -527,7 +559,7 @@ mod tests {
         assert_eq!(ops.root.items()[0].pos, Pos::new(4, 9));
         assert_eq!(
             operation_on(&ops.root, "spec.x.y"),
-            Some((Pos::new(4, 9), "removed"))
+            Some((Pos::new(4, 9), "removed", None))
         );
     }
 

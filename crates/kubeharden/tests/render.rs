@@ -386,7 +386,7 @@ fn overlay_findings_point_at_the_base_or_the_patch() {
     // inherits are named at their lines in the kustomization, not at the base.
     for said in [
         "set by the images transformer shop/overlays/prod/kustomization.yaml:9 (base: shop/base/deployment.yaml:24)",
-        "removed by the patch shop/overlays/prod/kustomization.yaml:18 (base: shop/base/deployment.yaml:25)",
+        "removed by the patch shop/overlays/prod/kustomization.yaml:18 (base: shop/base/deployment.yaml:21)",
         "set by the patch shop/overlays/prod/kustomization.yaml:34 (base: shop/base/deployment.yaml:26)",
     ] {
         assert!(messages.iter().any(|m| m.ends_with(said)), "{said}: {messages:#?}");
@@ -807,20 +807,70 @@ fn each_container_is_placed_on_the_template_item_that_wrote_it() {
     );
 }
 
+/// A `range` around whole documents makes one object per item: each object's fields
+/// are the values of its own iteration (`workers[1]`), and a `toYaml` of a field of
+/// `.` in a `with` inside it names the value under it, however deep the field.
+#[test]
+fn each_object_a_range_made_names_its_items_values() {
+    if !tools() {
+        return;
+    }
+    let args = [
+        "scan",
+        "workers",
+        "-f",
+        "json",
+        "--select",
+        "KH105,KH123,KH302",
+    ];
+    let doc = json(&run(&retrial(), &args, None));
+    let said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            format!(
+                "{} {}:{} {}",
+                f["rule_id"].as_str().unwrap(),
+                at["file"].as_str().unwrap(),
+                at["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(said, [
+        "KH302 workers/templates/workers.yaml:17 container \"crunch\" uses image \"registry.example.com/crunch:1.0\" without a digest; set by the chart value workers[1].image (workers/values.yaml:8): change it there",
+        "KH302 workers/templates/workers.yaml:17 container \"fetch\" uses image \"registry.example.com/fetch:1.0\" without a digest; set by the chart value workers[0].image (workers/values.yaml:3): change it there",
+        "KH105 workers/templates/workers.yaml:20 container \"crunch\" adds capability NET_ADMIN; set by the chart value workers[1].pod.securityContext.capabilities.add (workers/values.yaml:13): change it there",
+        "KH123 workers/templates/workers.yaml:20 container \"crunch\" sets runAsUser: 0; set by the chart value workers[1].pod.securityContext.runAsUser (workers/values.yaml:11): change it there",
+    ]);
+}
+
 /// A strategic-merge patch that deletes a map (`$patch: delete`) or sets a field to
 /// `null` removed what the base set: the finding names the patch, not the base line
-/// that set the field, nor "set by".
+/// that set the field, nor "set by". A container's finding that falls back to the
+/// pod-level field (seccompProfile) names the patch that removed that, and its base.
 #[test]
 fn a_field_a_patch_deletes_or_nulls_is_traced_to_the_patch() {
     if !tools() {
         return;
     }
-    let args = ["scan", "shop/prod", "-f", "json", "--select", "KH121,KH402"];
+    let args = [
+        "scan",
+        "shop/prod",
+        "-f",
+        "json",
+        "--select",
+        "KH121,KH124,KH402",
+    ];
     let doc = json(&run(&retrial(), &args, None));
     let mut said = messages_of(&doc, "KH121");
+    said.extend(messages_of(&doc, "KH124"));
     said.extend(messages_of(&doc, "KH402"));
     assert_eq!(said, [
-        "container \"front\" does not set allowPrivilegeEscalation: false; removed by the patch shop/prod/debug.yaml:12 (base: shop/base/deployment.yaml:24)",
+        "container \"front\" does not set allowPrivilegeEscalation: false; removed by the patch shop/prod/debug.yaml:14 (base: shop/base/deployment.yaml:24)",
+        "container \"front\" has no seccomp profile, nor does the pod; removed by the patch shop/prod/debug.yaml:10 (base: shop/base/deployment.yaml:19)",
         "pod mounts the token of service account \"front\": neither the pod nor the account disables automount; removed by the patch shop/prod/debug.yaml:8 (base: shop/base/deployment.yaml:15)",
     ]);
 }
