@@ -23,8 +23,8 @@ use kubeharden_cluster::{ClusterFacts, ClusterView};
 use kubeharden_findings::{Requirement, SkippedChecks};
 use kubeharden_load::{
     is_dockerfile, objects_from_dockerfile, objects_from_document, read_source, Discovered, Input,
-    LoadError, LoadErrorKind, Object, RenderTarget, Source, Workload, DEFAULT_MAX_FILE_SIZE,
-    DEFAULT_NAMESPACE,
+    LoadError, LoadErrorKind, Object, RenderTarget, Source, Warning, Workload,
+    DEFAULT_MAX_FILE_SIZE, DEFAULT_NAMESPACE,
 };
 pub use kubeharden_render::{
     check as check_render_options, BadRenderOption, RenderOptions, ValuesSet, BY_DESIGN,
@@ -481,7 +481,18 @@ fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Part
         let findings = rules.check_loaded(object, workload.as_ref());
         let mut facts = ClusterFacts::default();
         errors.extend(facts.observe(object, workload.as_ref()));
-        (findings, errors, facts, workload.is_some())
+        let unknown: Vec<Warning> = workload
+            .iter()
+            .flat_map(|w| &w.unknown_fields)
+            .map(|(path, pos)| Warning {
+                file: object.file.clone(),
+                pos: Some(*pos),
+                kind: kubeharden_load::WarningKind::UnknownField {
+                    path: path.to_string(),
+                },
+            })
+            .collect();
+        (findings, errors, unknown, facts, workload.is_some())
     }));
     partial.report.stats.objects += 1;
     partial.inline.extend(inline_exceptions(object));
@@ -489,8 +500,10 @@ fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Part
         keep_labels_of(object, &mut partial.report);
     }
     match checked {
-        Ok((findings, errors, facts, is_workload)) => {
-            if let Some(list) = errors.iter().find_map(unread_containers) {
+        Ok((findings, errors, unknown, facts, is_workload)) => {
+            partial.report.warnings.extend(unknown);
+            let unread = errors.iter().find_map(unread_containers);
+            if let Some(list) = unread {
                 partial.report.skipped.push(SkippedChecks {
                     scope: object.resource.to_string(),
                     rules: Vec::new(),
@@ -500,8 +513,11 @@ fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Part
                 });
             }
             // The checks the score counts: each rule that judged this object.
+            // Containers that could not be read were not judged: no rule of the pod's
+            // makes a check of it that passes (its findings still fail one).
             if !partial.uncounted {
-                rules.count_checks(object, is_workload, &mut partial.report.checks);
+                let judged = is_workload && unread.is_none();
+                rules.count_checks(object, judged, &mut partial.report.checks);
             }
             partial.report.findings.extend(findings);
             partial.report.errors.extend(errors);
@@ -691,6 +707,10 @@ mod tests {
         };
         let list = not_judged("      containers: oops\n");
         assert_eq!(list.len(), 1);
+        // No rule of the pod counts a check that passes: the score is not 100%.
+        let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: app}\nspec:\n  automountServiceAccountToken: false\n  containers: {name: c, image: x}\n";
+        let report = scan_text("t.yaml", text, &RuleSet::all(), &ScanOptions::default());
+        assert_eq!(report.checks.get("KH101"), None, "{:?}", report.checks);
         assert!(
             list[0].contains("spec.template.spec.containers,"),
             "{list:?}"
@@ -702,6 +722,31 @@ mod tests {
         );
         let field = not_judged("      containers:\n      - {name: a, image: x, securityContext: {privileged: maybe}}\n");
         assert_eq!(field, Vec::<String>::new());
+    }
+
+    /// A misspelt key of a pod spec (which kubectl refuses, checked on the test bed:
+    /// "strict decoding error: unknown field") is a warning at its line; a known
+    /// field, a label or an annotation of any name, and a resource name are not.
+    #[test]
+    fn unknown_fields_of_a_pod_spec_are_warnings() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: app, labels: {anything: x}}\nspec:\n  template:\n    metadata:\n      annotations: {whatever.example.com/x: v}\n    spec:\n      hostNetwrok: true\n      containers:\n      - name: c\n        image: x\n        securityContex: {privileged: true}\n        resources: {limits: {example.com/dongle: 1}}\n        securityContext: {runAsUser: 1000}\n";
+        let report = scan_text("t.yaml", text, &RuleSet::all(), &ScanOptions::default());
+        let said: Vec<String> = report
+            .warnings
+            .iter()
+            .map(|w| format!("{}:{}", w.pos.unwrap().line, w.kind))
+            .collect();
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(
+            said[0].starts_with("9:unknown field spec.template.spec.hostNetwrok: "),
+            "{said:?}"
+        );
+        assert!(
+            said[1]
+                .starts_with("13:unknown field spec.template.spec.containers[0].securityContex: "),
+            "{said:?}"
+        );
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
     }
 
     #[test]

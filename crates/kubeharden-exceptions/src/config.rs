@@ -113,7 +113,10 @@ impl Config {
     /// (its own folder for a file) or the nearest folder above.
     pub fn find(start: &Path) -> Option<PathBuf> {
         let folder = if start.is_file() {
-            start.parent()?
+            // A bare file name's parent is the empty path: the current folder.
+            Some(start.parent()?)
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
         } else {
             start
         };

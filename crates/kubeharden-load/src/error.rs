@@ -146,6 +146,9 @@ pub enum WarningKind {
     /// A mapping sets `key` twice (at `pos`, first at line `first`): the last value is
     /// judged, as kubectl applies it; kustomize refuses the file.
     DuplicateKey { key: String, first: u32 },
+    /// A key of a pod spec that is no field of it (`securityContex`, at `path`): it was
+    /// not judged.
+    UnknownField { path: String },
 }
 
 impl fmt::Display for WarningKind {
@@ -165,6 +168,10 @@ impl fmt::Display for WarningKind {
             WarningKind::DuplicateKey { key, first } => write!(
                 f,
                 "duplicate key {key:?} (first at line {first}): this later value is the one judged, as kubectl applies it; kustomize refuses the file, and a reader that keeps the first sees another object"
+            ),
+            WarningKind::UnknownField { path } => write!(
+                f,
+                "unknown field {path}: no such field in Kubernetes 1.37, so it was not judged; kubectl refuses the object (strict field validation, its default), other clients have it dropped"
             ),
             WarningKind::PositionalBaseline => f.write_str(
                 "baseline version 1 names env vars, volumes, ports, subjects and other list items by position, so a new item in an old one's place passes for it: write it again with --write-baseline",

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Container, PodSecurityContext, PodSpec};
-use kubeharden_yaml::{from_node, DeError, FieldPath, Node};
+use kubeharden_yaml::{from_node_noting_unknown, DeError, FieldPath, Node, Pos};
 use serde::de::DeserializeOwned;
 
 use crate::error::{LoadError, LoadErrorKind};
@@ -72,6 +72,10 @@ pub struct Workload<'o> {
     /// Ephemeral containers, read as containers: they share every field rules look at.
     pub ephemeral: Vec<Container>,
     pub annotations: BTreeMap<String, String>,
+    /// The keys of the pod spec that are no field of it (`securityContex`): kubectl's
+    /// strict validation refuses the object, other clients have them dropped. Each
+    /// key's path and place.
+    pub unknown_fields: Vec<(FieldPath, Pos)>,
 }
 
 fn api_group(api_version: &str) -> &str {
@@ -117,23 +121,38 @@ pub fn read_field<T: DeserializeOwned>(
 ) -> Option<T> {
     let path = FieldPath::parse(path);
     let node = node_at(&object.root, &path)?;
-    read_lenient(object, node, &path, errors).map(|(value, _)| value)
+    read_lenient(object, node, &path, errors).map(|read| read.value)
+}
+
+/// What [`read_lenient`] read.
+struct Read<T> {
+    value: T,
+    /// The node as read, when fields had to be nulled.
+    patched: Option<Node>,
+    /// Where the values of keys `T` has no field for are.
+    unknown: Vec<Pos>,
 }
 
 /// Reads `T` from `node`. Each field of the wrong type is reported and read as null
 /// (its zero value), and the read goes on, so one bad field does not hide the rest.
-/// The node as read is returned when fields had to be nulled.
 fn read_lenient<T: DeserializeOwned>(
     object: &Object,
     node: &Node,
     base: &FieldPath,
     errors: &mut Vec<LoadError>,
-) -> Option<(T, Option<Node>)> {
+) -> Option<Read<T>> {
     let mut patched: Option<Node> = None;
     for _ in 0..MAX_BAD_FIELDS {
         let current = patched.as_ref().unwrap_or(node);
-        let err = match from_node::<T>(current) {
-            Ok(value) => return Some((value, patched)),
+        let (read, unknown) = from_node_noting_unknown::<T>(current);
+        let err = match read {
+            Ok(value) => {
+                return Some(Read {
+                    value,
+                    patched,
+                    unknown,
+                })
+            }
             Err(err) => err,
         };
         errors.push(to_load_error(object, node, base, &err));
@@ -148,6 +167,30 @@ fn read_lenient<T: DeserializeOwned>(
         patched = Some(copy);
     }
     None
+}
+
+/// The keys under `node` (at `base`) whose values are at `unknown`: their paths, and
+/// where the keys are.
+fn unknown_keys(node: &Node, base: &FieldPath, unknown: &[Pos]) -> Vec<(FieldPath, Pos)> {
+    let mut found = Vec::new();
+    if !unknown.is_empty() {
+        find_keys(node, base, unknown, &mut found);
+    }
+    found
+}
+
+fn find_keys(node: &Node, path: &FieldPath, unknown: &[Pos], found: &mut Vec<(FieldPath, Pos)>) {
+    for entry in node.entries() {
+        let key = entry.key.scalar_text().unwrap_or("?");
+        if unknown.contains(&entry.value.pos) {
+            found.push((path.key(key), entry.key.pos));
+        } else {
+            find_keys(&entry.value, &path.key(key), unknown, found);
+        }
+    }
+    for (i, item) in node.items().iter().enumerate() {
+        find_keys(item, &path.index(i), unknown, found);
+    }
 }
 
 impl<'o> Workload<'o> {
@@ -189,7 +232,9 @@ impl<'o> Workload<'o> {
         errors.extend(crate::quantity::check_container_resources(
             object, spec_node, &spec_path,
         ));
-        let (mut spec, patched) = read_lenient::<PodSpec>(object, spec_node, &spec_path, errors)?;
+        let read = read_lenient::<PodSpec>(object, spec_node, &spec_path, errors)?;
+        let unknown_fields = unknown_keys(spec_node, &spec_path, &read.unknown);
+        let (mut spec, patched) = (read.value, read.patched);
         spec.ephemeral_containers = None;
         // The deprecated `serviceAccount` names the account when `serviceAccountName`
         // does not, as the API server reads it.
@@ -203,14 +248,14 @@ impl<'o> Workload<'o> {
         let spec_node: Cow<'o, Node> = patched.map_or(Cow::Borrowed(spec_node), Cow::Owned);
         let ephemeral = match spec_node.get("ephemeralContainers") {
             Some(node) => read_lenient(object, node, &spec_path.key("ephemeralContainers"), errors)
-                .map(|(v, _)| v)
+                .map(|read| read.value)
                 .unwrap_or_default(),
             None => Vec::new(),
         };
         let annotations_path = meta_path.key("annotations");
         let annotations = match node_at(&object.root, &annotations_path) {
             Some(node) => read_lenient(object, node, &annotations_path, errors)
-                .map(|(v, _)| v)
+                .map(|read| read.value)
                 .unwrap_or_default(),
             None => BTreeMap::new(),
         };
@@ -222,6 +267,7 @@ impl<'o> Workload<'o> {
             spec,
             ephemeral,
             annotations,
+            unknown_fields,
         })
     }
 

@@ -42,6 +42,7 @@ impl<'a> JsonWarning<'a> {
                 WarningKind::UnusedException => "unused_exception",
                 WarningKind::PositionalBaseline => "positional_baseline",
                 WarningKind::DuplicateKey { .. } => "duplicate_key",
+                WarningKind::UnknownField { .. } => "unknown_field",
             },
             message: w.kind.to_string(),
         }

@@ -71,6 +71,23 @@ pub fn from_node<'de, T: de::Deserialize<'de>>(node: &'de Node) -> Result<T, DeE
     T::deserialize(node)
 }
 
+thread_local! {
+    /// Where [`from_node_noting_unknown`] collects the values `T` had no field for.
+    static UNKNOWN: std::cell::RefCell<Option<Vec<Pos>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Deserializes `T` from `node`, also returning the positions of the values of keys
+/// `T` has no field for (serde skips them as "ignored"): a misspelt `securityContex`
+/// that kubectl's strict validation refuses and other clients drop.
+pub fn from_node_noting_unknown<'de, T: de::Deserialize<'de>>(
+    node: &'de Node,
+) -> (Result<T, DeError>, Vec<Pos>) {
+    let outer = UNKNOWN.with(|u| u.borrow_mut().replace(Vec::new()));
+    let result = T::deserialize(node);
+    let unknown = UNKNOWN.with(|u| std::mem::replace(&mut *u.borrow_mut(), outer));
+    (result, unknown.unwrap_or_default())
+}
+
 fn at(pos: Pos) -> impl FnOnce(DeError) -> DeError {
     move |e| e.at(pos)
 }
@@ -335,8 +352,13 @@ impl<'de> de::Deserializer<'de> for &'de Node {
         self.deserialize_str(visitor)
     }
 
-    /// Unknown fields are skipped without being walked.
+    /// Unknown fields are skipped without being walked (and noted, when asked).
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        UNKNOWN.with(|u| {
+            if let Some(noted) = u.borrow_mut().as_mut() {
+                noted.push(self.pos);
+            }
+        });
         visitor.visit_unit()
     }
 
@@ -376,6 +398,17 @@ mod tests {
             .remove(0)
             .unwrap()
             .root
+    }
+
+    #[test]
+    fn unknown_keys_are_noted_where_their_values_are() {
+        let node = root("containers:\n- name: a\n  securityContex: {privileged: true}\n  image: x\nhostNetwrok: true\n");
+        let (spec, unknown) = from_node_noting_unknown::<Spec>(&node);
+        assert!(spec.is_ok());
+        let lines: Vec<(u32, u32)> = unknown.iter().map(|p| (p.line, p.col)).collect();
+        assert_eq!(lines, [(3, 19), (4, 10), (5, 14)]);
+        let (_, unknown) = from_node_noting_unknown::<Spec>(&root("containers: []\n"));
+        assert!(unknown.is_empty());
     }
 
     #[test]

@@ -18,7 +18,7 @@ mod parse;
 mod path;
 mod split;
 
-pub use de::{from_node, DeError};
+pub use de::{from_node, from_node_noting_unknown, DeError};
 pub use node::{Entry, Node, Pos, Resolved, Scalar, ScalarStyle, Value};
 pub use parse::{parse_chunk, Document, DuplicateKey, Limits, YamlError};
 pub use path::{FieldPath, Located, Seg};

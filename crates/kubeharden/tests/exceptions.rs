@@ -123,6 +123,21 @@ fn the_config_file_is_found_upward_from_the_scanned_path() {
     std::fs::copy(&file, elsewhere.path().join("web.yaml")).unwrap();
     let out = scan(elsewhere.path(), &["web.yaml", "-f", "json"]);
     assert!(suppressed(&json(&out)).is_empty());
+    // A bare file name in the folder of the configuration (as a pre-commit hook or a
+    // shell glob passes it) is in the current folder: the file applies.
+    let apps = repo.path().join("k8s/apps");
+    std::fs::rename(
+        repo.path().join(".kubeharden.yaml"),
+        apps.join(".kubeharden.yaml"),
+    )
+    .unwrap();
+    let out = scan(&apps, &["web.yaml", "-f", "json"]);
+    assert_eq!(suppressed(&json(&out)).len(), 1, "{}", stderr(&out));
+    std::fs::rename(
+        apps.join(".kubeharden.yaml"),
+        repo.path().join(".kubeharden.yaml"),
+    )
+    .unwrap();
     // --no-config reads none.
     let out = scan(repo.path(), &["k8s", "--no-config", "-f", "json"]);
     assert!(suppressed(&json(&out)).is_empty());
