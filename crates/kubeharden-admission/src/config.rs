@@ -20,8 +20,10 @@ use serde::Deserialize;
 /// The label prefix of the modes: `admission.kubeharden.io/enforce`, ...
 pub const LABEL_PREFIX: &str = "admission.kubeharden.io/";
 
-/// The largest AdmissionReview read (the API server's own request limit is 3 MiB).
-pub const DEFAULT_MAX_BODY: usize = 3 * 1024 * 1024;
+/// The largest AdmissionReview read. An UPDATE's review carries the object and its old
+/// copy, each up to etcd's 1.5 MiB, and the API server writes `<`, `>` and `&` of their
+/// text as six bytes (`\u003c`): 16 MiB holds both but for the most contrived objects.
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// The time a review may take before it is answered as failed.
 pub const DEFAULT_TIMEOUT_MS: u64 = 2_000;
@@ -44,6 +46,17 @@ impl Modes {
             .into_iter()
             .flatten()
             .min()
+    }
+
+    /// The modes for what a controller made from a workload judged when written:
+    /// nothing refused, what would have been is warned.
+    pub fn judged_at_owner(self) -> Modes {
+        let warn = [self.warn, self.enforce].into_iter().flatten().min();
+        Modes {
+            enforce: None,
+            warn,
+            audit: self.audit,
+        }
     }
 }
 
@@ -99,6 +112,8 @@ struct File {
     timeout_ms: Option<i64>,
     #[serde(default)]
     max_body_bytes: Option<usize>,
+    #[serde(default)]
+    inline_exceptions: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -151,6 +166,10 @@ pub struct Config {
     pub failure_policy: FailurePolicy,
     pub timeout: std::time::Duration,
     pub max_body: usize,
+    /// Whether inline exceptions (`kubeharden.io/ignore`) of the reviewed object apply
+    /// (`inlineExceptions`). Off by default: at the door, the author of the object
+    /// would write its own exceptions.
+    pub inline_exceptions: bool,
 }
 
 impl Default for Config {
@@ -169,6 +188,7 @@ impl Default for Config {
             failure_policy: FailurePolicy::Fail,
             timeout: std::time::Duration::from_millis(DEFAULT_TIMEOUT_MS),
             max_body: DEFAULT_MAX_BODY,
+            inline_exceptions: false,
         }
     }
 }
@@ -227,14 +247,15 @@ impl Config {
         &self,
         namespace: &str,
         labels: Option<&BTreeMap<String, String>>,
-    ) -> Result<Modes, String> {
+    ) -> (Modes, Vec<String>) {
         let mut modes = self
             .namespaces
             .get(namespace)
             .copied()
             .unwrap_or(self.defaults);
+        let mut wrong = Vec::new();
         let Some(labels) = labels else {
-            return Ok(modes);
+            return (modes, wrong);
         };
         for (name, slot) in [
             ("enforce", &mut modes.enforce),
@@ -242,13 +263,23 @@ impl Config {
             ("audit", &mut modes.audit),
         ] {
             if let Some(text) = labels.get(&format!("{LABEL_PREFIX}{name}")) {
-                *slot = parse_level(text)
-                    .map_err(|e| format!("label {LABEL_PREFIX}{name}={text:?}: {e}"))?;
+                // A mistyped level fails closed, as Pod Security Admission reads one:
+                // a typo must not turn enforcement off without a word.
+                *slot = parse_level(text).unwrap_or_else(|e| {
+                    wrong.push(format!(
+                        "label {LABEL_PREFIX}{name}={text:?}: {e}; read as {UNREADABLE_LEVEL} until it is fixed"
+                    ));
+                    Some(UNREADABLE_LEVEL)
+                });
             }
         }
-        Ok(modes)
+        (modes, wrong)
     }
 }
+
+/// The level a mode label that is no level is read as: the strictest of the usual
+/// ones (`--fail-on`'s default).
+pub const UNREADABLE_LEVEL: Severity = Severity::Low;
 
 /// Where a value is wrong (its field path in the file) and why.
 type Wrong = (Vec<String>, String);
@@ -318,6 +349,7 @@ impl File {
             }
             config.max_body = bytes;
         }
+        config.inline_exceptions = self.inline_exceptions.unwrap_or(false);
         Ok(config)
     }
 }
@@ -412,7 +444,7 @@ timeoutMs: 500
             Some(Severity::Low),
             "kept from the default"
         );
-        let legacy = c.modes("legacy", None).unwrap();
+        let (legacy, _) = c.modes("legacy", None);
         assert_eq!(legacy.enforce, None);
         assert_eq!(legacy.warn, Some(Severity::Low));
         assert_eq!(c.exemptions.runtime_classes, ["gvisor"]);
@@ -436,7 +468,8 @@ timeoutMs: 500
             ),
         ]
         .into();
-        let m = c.modes("legacy", Some(&labels)).unwrap();
+        let (m, wrong) = c.modes("legacy", Some(&labels));
+        assert!(wrong.is_empty());
         assert_eq!(m.enforce, Some(Severity::Critical));
         assert_eq!(m.warn, None);
         let bad: BTreeMap<String, String> = [(
@@ -444,8 +477,14 @@ timeoutMs: 500
             "loud".to_string(),
         )]
         .into();
-        let err = c.modes("x", Some(&bad)).unwrap_err();
-        assert!(err.contains("enforce=\"loud\""), "{err}");
+        // A mistyped level fails closed, and says so.
+        let (m, wrong) = c.modes("x", Some(&bad));
+        assert_eq!(m.enforce, Some(Severity::Low));
+        assert!(wrong[0].contains("enforce=\"loud\""), "{wrong:?}");
+        assert!(
+            wrong[0].ends_with("read as low until it is fixed"),
+            "{wrong:?}"
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ use std::sync::{Arc, RwLock};
 use kubeharden_findings::{Finding, Severity};
 use kubeharden_load::{Object, Resource};
 use kubeharden_rules::RuleSet;
-use kubeharden_yaml::Node;
+use kubeharden_yaml::{Node, Value};
 
 use crate::config::{Config, FailurePolicy, Modes};
 use crate::message;
@@ -251,11 +251,25 @@ impl Reviewer {
         if self.exempt(request, &namespace) {
             return verdict(exempt(uid, "namespace or user"), Decision::Exempt);
         }
-        let root = match kubeharden_live::read_object(raw.get().as_bytes()) {
+        // Before the view has listed the cluster, a namespace's labels (its modes) and
+        // objects are unknown: judging would admit what an enforcing namespace refuses.
+        if self.view.as_ref().is_some_and(|v| !v.ready()) {
+            return self.failed(uid, "the cluster view has not synced yet");
+        }
+        let mut root = match kubeharden_live::read_object(raw.get().as_bytes()) {
             Ok(root) => root,
             Err(e) => return self.failed(uid, &format!("request.object: {e}")),
         };
         let (modes, mut warnings) = self.modes_of(request, &namespace, &root);
+        // What a built-in controller makes from a workload (a Deployment's ReplicaSets,
+        // their Pods) was judged as the workload's template when the workload was
+        // written: refusing it would stall a rollout of a workload admitted before
+        // enforcement, or by an exempt user. Its findings are warned and audited.
+        let made = is_controller(&request.user_info) && has_owner(&root);
+        let modes = if made { modes.judged_at_owner() } else { modes };
+        if !self.config.inline_exceptions {
+            warnings.extend(drop_inline_exceptions(&mut root));
+        }
         let Some(lowest) = modes.lowest() else {
             return verdict(Response::allow(uid), Decision::Skipped);
         };
@@ -280,14 +294,17 @@ impl Reviewer {
             return verdict(Response::allow(uid), Decision::Skipped);
         }
         let object = self.object(request, &namespace, root);
-        let judged = self.judge(&object, lowest);
+        let judged = self.judge(&object, lowest, made);
         // Findings of the old object by fingerprint (containers by name, not index), so a
         // container added before an old one does not make the old one's problems new.
         let old: BTreeSet<String> = match (request.operation, request.old_object) {
             (Operation::Update, Some(old)) => kubeharden_live::read_object(old.get().as_bytes())
-                .map(|root| {
+                .map(|mut root| {
+                    if !self.config.inline_exceptions {
+                        drop_inline_exceptions(&mut root);
+                    }
                     let old = self.object(request, &namespace, root);
-                    self.judge(&old, lowest)
+                    self.judge(&old, lowest, made)
                         .findings
                         .into_iter()
                         .map(|f| f.fingerprint())
@@ -336,17 +353,12 @@ impl Reviewer {
                 .as_ref()
                 .and_then(|v| v.namespace_labels(namespace))
         };
-        match self.config.modes(namespace, labels.as_ref()) {
-            Ok(modes) => (modes, Vec::new()),
-            Err(e) => (
-                self.config
-                    .modes(namespace, None)
-                    .unwrap_or(self.config.defaults),
-                vec![format!(
-                    "kubeharden: namespace {namespace}: {e}; the configuration's modes apply"
-                )],
-            ),
-        }
+        let (modes, wrong) = self.config.modes(namespace, labels.as_ref());
+        let warnings = wrong
+            .into_iter()
+            .map(|e| format!("kubeharden: namespace {namespace}: {e}"))
+            .collect();
+        (modes, warnings)
     }
 
     fn object(&self, request: &Request<'_>, namespace: &str, mut root: Node) -> Object {
@@ -378,7 +390,8 @@ impl Reviewer {
 
     /// The findings of `object` at or above `lowest`, and the rules that could not
     /// be judged without the cluster view.
-    fn judge(&self, object: &Object, lowest: Severity) -> Judged {
+    /// `made`: a built-in controller made it, so its ownerReferences are the truth.
+    fn judge(&self, object: &Object, lowest: Severity, made: bool) -> Judged {
         let ns = object.resource.namespace.as_deref();
         let related = match (&self.view, ns) {
             (Some(view), Some(ns)) => view.related(ns),
@@ -402,8 +415,10 @@ impl Reviewer {
             let today = kubeharden_exceptions::today();
             project.exceptions.apply(&mut report, today, false);
             // A Pod or ReplicaSet a controller made is covered by the controller's
-            // exceptions, as `scan` judges it through its controller.
-            let owners = owners_of(object);
+            // exceptions, as `scan` judges it through its controller. Only when a
+            // controller sent it: anyone can write ownerReferences naming an excepted
+            // Deployment, and `scan` of such a lone Pod applies no owner's exceptions.
+            let owners = if made { owners_of(object) } else { Vec::new() };
             project
                 .exceptions
                 .apply_through_owners(&mut report, today, &object.resource, &owners);
@@ -579,6 +594,60 @@ fn exempt(uid: &str, what: &str) -> Response {
         .audit_annotations
         .insert("exempt".to_string(), what.to_string());
     response
+}
+
+/// Whether the request comes from a built-in controller of kube-controller-manager:
+/// its own identity, or the account of one of its controllers
+/// (`--use-service-account-credentials`, kube-system's `replicaset-controller`, ...).
+fn is_controller(user: &crate::review::UserInfo) -> bool {
+    let name = user.username.as_str();
+    name == "system:kube-controller-manager"
+        || name
+            .strip_prefix("system:serviceaccount:kube-system:")
+            .is_some_and(|account| account.ends_with("-controller"))
+}
+
+/// Whether the object names a controller among its owners.
+fn has_owner(root: &Node) -> bool {
+    root.get("metadata")
+        .and_then(|m| m.get("ownerReferences"))
+        .is_some_and(|refs| {
+            refs.items()
+                .iter()
+                .any(|r| r.get("controller").and_then(Node::scalar_text) == Some("true"))
+        })
+}
+
+/// Removes the inline exception annotations (`kubeharden.io/ignore`) of an object and
+/// of its pod template: at admission the one who writes the object would write its own
+/// exceptions (`inlineExceptions: true` in the configuration honours them). Says so.
+fn drop_inline_exceptions(root: &mut Node) -> Option<String> {
+    use kubeharden_rules::inline::IGNORE_ANNOTATION;
+    let mut dropped = false;
+    for meta in [
+        &["metadata"][..],
+        &["spec", "template", "metadata"],
+        &["spec", "jobTemplate", "spec", "template", "metadata"],
+    ] {
+        let mut node = Some(&mut *root);
+        for key in meta.iter().chain(&["annotations"]) {
+            node = node.and_then(|n| match &mut n.value {
+                Value::Map(entries) => entries
+                    .iter_mut()
+                    .find(|e| e.key.scalar_text() == Some(key))
+                    .map(|e| &mut e.value),
+                _ => None,
+            });
+        }
+        if let Some(Value::Map(entries)) = node.map(|n| &mut n.value) {
+            let before = entries.len();
+            entries.retain(|e| e.key.scalar_text() != Some(IGNORE_ANNOTATION));
+            dropped |= entries.len() != before;
+        }
+    }
+    dropped.then(|| {
+        format!("kubeharden: its {IGNORE_ANNOTATION} annotation is not honoured at admission (inlineExceptions is off): the findings it names were judged")
+    })
 }
 
 /// The controllers that made `object`, as it tells them (its `ownerReferences`, and

@@ -158,9 +158,9 @@ struct State {
 pub const HANDSHAKE_AND_HEADERS: Duration = Duration::from_secs(10);
 
 /// How many bodies over [`JUDGED_HERE_MAX`] are read and judged at once: with the
-/// default 3 MiB limit, at most 24 MiB of them, whatever many clients send. The API
+/// default 16 MiB limit, at most 64 MiB of them, whatever many clients send. The API
 /// server's reviews are kilobytes; others wait for a permit, within the time limit.
-pub const LARGE_BODIES_AT_ONCE: usize = 8;
+pub const LARGE_BODIES_AT_ONCE: usize = 4;
 
 /// A server bound to its address, not yet serving.
 pub struct Server {
@@ -386,6 +386,11 @@ async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
 
 fn bad_request(state: &State, why: &str) -> Response<Body> {
     state.metrics.bad_request();
+    // The API server shows its user only "rejected our request for an unknown reason":
+    // the log says which.
+    state
+        .log
+        .line(&format!("kubeharden serve: answered 400: {why}"));
     reply(
         StatusCode::BAD_REQUEST,
         "text/plain; charset=utf-8",

@@ -634,25 +634,40 @@ fn owned_by(mut object: Value, api_version: &str, kind: &str, name: &str) -> Val
     object
 }
 
+/// `review(object, operation)` as `username` sends it.
+fn review_by(object: &Value, operation: &str, username: &str) -> Value {
+    let mut r = review(object, operation);
+    r["request"]["userInfo"] = json!({"username": username, "groups": ["system:serviceaccounts"]});
+    r
+}
+
+const REPLICASET_CONTROLLER: &str = "system:serviceaccount:kube-system:replicaset-controller";
+
+/// What a built-in controller makes is covered by the exceptions of the workload it
+/// makes it from, and never refused (the workload was judged when written): what the
+/// exceptions do not cover comes back as a warning. The same ownerReferences written
+/// by anyone else are not believed: refused, as `scan` of a lone Pod judges it.
 #[test]
 fn a_controllers_exceptions_cover_what_it_makes() {
     let only_privileged = || config("defaults: {enforce: low}\nrules: {select: [KH101]}\n");
     let for_web = || {
         project("exceptions:\n  - rules: [KH101]\n    kinds: [Deployment]\n    names: [web]\n    reason: the GPU driver needs it\n")
     };
-    let judged = |object: &Value| {
+    let judged = |object: &Value, user: &str| {
         judge(
             &reviewer(only_privileged()).with_project_config(for_web()),
-            &review(object, "CREATE"),
+            &review_by(object, "CREATE", user),
         )
     };
+    let warned = |v: &Verdict| v.response.warnings.iter().any(|w| w.contains("KH101"));
     let mut pod = to_json(PRIVILEGED_POD);
     pod["metadata"]["name"] = json!("web-5d8f-x2k4");
     pod["metadata"]["labels"] = json!({"pod-template-hash": "5d8f"});
     // The Deployment's Pod, through its ReplicaSet web-5d8f.
     let made = owned_by(pod.clone(), "apps/v1", "ReplicaSet", "web-5d8f");
-    let v = judged(&made);
+    let v = judged(&made, REPLICASET_CONTROLLER);
     assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
+    assert!(!warned(&v), "{:?}", v.response.warnings);
     // The ReplicaSet itself.
     let replica_set = owned_by(
         json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
@@ -663,19 +678,35 @@ fn a_controllers_exceptions_cover_what_it_makes() {
         "Deployment",
         "web",
     );
-    let v = judged(&replica_set);
+    let v = judged(
+        &replica_set,
+        "system:serviceaccount:kube-system:deployment-controller",
+    );
     assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
-    // Another Deployment's Pod, a Pod that names no owner, and one whose ReplicaSet
-    // is not web's by its hash are refused.
+    assert!(!warned(&v), "{:?}", v.response.warnings);
+    // Another Deployment's Pod, and one whose ReplicaSet is not web's by its hash: a
+    // controller's are admitted with the finding as a warning.
     for other in [
         owned_by(pod.clone(), "apps/v1", "ReplicaSet", "api-5d8f"),
-        pod.clone(),
         owned_by(pod.clone(), "apps/v1", "ReplicaSet", "web-77aa"),
     ] {
-        let v = judged(&other);
-        assert_eq!(v.decision, Decision::Denied, "{other}");
+        let v = judged(&other, REPLICASET_CONTROLLER);
+        assert_eq!(v.decision, Decision::Allowed, "{other}");
+        assert!(warned(&v), "{:?}", v.response.warnings);
+    }
+    // Sent by a user, the same ownerReferences are not believed, and a Pod that names
+    // no owner is judged alone: refused.
+    for forged in [made, pod.clone()] {
+        let v = judged(&forged, "alice");
+        assert_eq!(v.decision, Decision::Denied, "{forged}");
         assert!(message(&v).contains("KH101"), "{}", message(&v));
     }
+    let v = judged(&pod, REPLICASET_CONTROLLER);
+    assert_eq!(
+        v.decision,
+        Decision::Denied,
+        "a Pod with no owner is nobody's"
+    );
 }
 
 #[test]
@@ -685,18 +716,27 @@ fn a_cronjobs_exceptions_cover_its_jobs_pods() {
         "exceptions:\n  - rules: [KH101]\n    kinds: [CronJob]\n    names: [nightly]\n    reason: backups read the host\n",
     );
     let r = reviewer(only_privileged()).with_project_config(for_nightly);
+    let job_controller = "system:serviceaccount:kube-system:job-controller";
     let pod = to_json(PRIVILEGED_POD);
     let scheduled = owned_by(pod.clone(), "batch/v1", "Job", "nightly-29412345");
-    assert_eq!(
-        judge(&r, &review(&scheduled, "CREATE")).decision,
-        Decision::Allowed
+    let v = judge(&r, &review_by(&scheduled, "CREATE", job_controller));
+    assert_eq!(v.decision, Decision::Allowed);
+    assert!(
+        v.response.warnings.iter().all(|w| !w.contains("KH101")),
+        "{:?}",
+        v.response.warnings
     );
-    // A Job made by hand is not the CronJob's.
+    // A Job made by hand is not the CronJob's: warned.
     let by_hand = owned_by(pod, "batch/v1", "Job", "nightly-manual");
-    assert_eq!(
-        judge(&r, &review(&by_hand, "CREATE")).decision,
-        Decision::Denied
+    let v = judge(&r, &review_by(&by_hand, "CREATE", job_controller));
+    assert!(
+        v.response.warnings.iter().any(|w| w.contains("KH101")),
+        "{:?}",
+        v.response.warnings
     );
+    // The scheduled Pod's ownerReferences written by a user: refused.
+    let v = judge(&r, &review_by(&scheduled, "CREATE", "alice"));
+    assert_eq!(v.decision, Decision::Denied);
 }
 
 #[test]
@@ -811,4 +851,90 @@ fn update_knows_old_containers_by_name_not_place() {
     // Container c's problems moved from [0] to [1]: still old, never refused.
     assert!(!message(&v).contains("containers[1]"), "{}", message(&v));
     warns_kh101_already_present(&v);
+}
+
+/// A view that has not listed the cluster yet.
+struct NotSynced;
+
+impl ClusterSource for NotSynced {
+    fn namespace_labels(&self, _: &str) -> Option<BTreeMap<String, String>> {
+        None
+    }
+    fn related(&self, _: &str) -> Arc<Vec<Object>> {
+        Arc::default()
+    }
+    fn ready(&self) -> bool {
+        false
+    }
+}
+
+/// Before the view has synced, a namespace's modes are unknown: a review is answered
+/// by the failure policy, not judged as if the namespace enforced nothing.
+#[test]
+fn a_review_before_the_view_has_synced_is_answered_by_the_failure_policy() {
+    for (policy, expected) in [("Fail", Decision::Error), ("Ignore", Decision::Error)] {
+        let text = format!("defaults: {{enforce: none}}\nfailurePolicy: {policy}\n");
+        let r = Reviewer::new(config(&text), Some(Arc::new(NotSynced))).unwrap();
+        let v = judge(&r, &review(&to_json(PRIVILEGED_POD), "CREATE"));
+        assert_eq!(v.decision, expected);
+        assert_eq!(v.response.allowed, policy == "Ignore", "{policy}");
+        let said = format!("{:?} {:?}", v.response.status, v.response.warnings);
+        assert!(said.contains("has not synced"), "{said}");
+    }
+}
+
+/// The author of an object writes its annotations: at admission its inline exceptions
+/// are not honoured unless the configuration says so, and the answer says they were
+/// not.
+#[test]
+fn inline_exceptions_are_honoured_at_admission_only_when_configured() {
+    let mut pod = to_json(PRIVILEGED_POD);
+    pod["metadata"]["annotations"] = json!({
+        "kubeharden.io/ignore": "KH101",
+        "kubeharden.io/ignore-reason": "needs the GPU",
+    });
+    let enforcing = "defaults: {enforce: low}\nrules: {select: [KH101]}\n";
+    let v = judge(&reviewer(config(enforcing)), &review(&pod, "CREATE"));
+    assert_eq!(v.decision, Decision::Denied, "{:?}", v.response);
+    assert!(message(&v).contains("KH101"), "{}", message(&v));
+    assert!(
+        v.response
+            .warnings
+            .iter()
+            .any(|w| w.contains("not honoured at admission")),
+        "{:?}",
+        v.response.warnings
+    );
+    let honouring = format!("{enforcing}inlineExceptions: true\n");
+    let v = judge(&reviewer(config(&honouring)), &review(&pod, "CREATE"));
+    assert_eq!(v.decision, Decision::Allowed, "{:?}", v.response);
+}
+
+/// A mode label that is no level fails closed: read as low, with a warning, rather
+/// than turning enforcement off without a word.
+#[test]
+fn a_mistyped_mode_label_enforces_and_says_so() {
+    let labels = BTreeMap::from([(
+        "admission.kubeharden.io/enforce".to_string(),
+        "hgih".to_string(),
+    )]);
+    let view = Arc::new(Fixed {
+        labels,
+        objects: Arc::default(),
+    });
+    let r = Reviewer::new(
+        config("defaults: {enforce: none, warn: none, audit: none}\nrules: {select: [KH101]}\n"),
+        Some(view),
+    )
+    .unwrap();
+    let v = judge(&r, &review(&to_json(PRIVILEGED_POD), "CREATE"));
+    assert_eq!(v.decision, Decision::Denied, "{:?}", v.response);
+    assert!(
+        v.response
+            .warnings
+            .iter()
+            .any(|w| w.contains("enforce=\"hgih\"")),
+        "{:?}",
+        v.response.warnings
+    );
 }
