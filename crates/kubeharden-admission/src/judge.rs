@@ -260,6 +260,13 @@ impl Reviewer {
             Ok(root) => root,
             Err(e) => return self.failed(uid, &format!("request.object: {e}")),
         };
+        // Judging grows faster than the containers: a pod of thousands would hold a
+        // core for seconds after its answer. No real pod comes near the bound.
+        let containers = container_count(&root);
+        if containers > MAX_CONTAINERS {
+            let why = format!("it has {containers} containers, more than the {MAX_CONTAINERS} judged at admission");
+            return self.failed(uid, &why);
+        }
         let (modes, mut warnings) = self.modes_of(request, &namespace, &root);
         // What a built-in controller makes from a workload (a Deployment's ReplicaSets,
         // their Pods) was judged as the workload's template when the workload was
@@ -594,6 +601,27 @@ fn exempt(uid: &str, what: &str) -> Response {
         .audit_annotations
         .insert("exempt".to_string(), what.to_string());
     response
+}
+
+/// The most containers (regular, init and ephemeral) of one object judged at admission.
+pub const MAX_CONTAINERS: usize = 1_000;
+
+/// The containers of an object's pod spec, wherever its kind keeps it.
+fn container_count(root: &Node) -> usize {
+    let specs = [
+        &["spec"][..],
+        &["spec", "template", "spec"],
+        &["spec", "jobTemplate", "spec", "template", "spec"],
+    ];
+    specs
+        .iter()
+        .filter_map(|path| path.iter().try_fold(root, |node, key| node.get(key)))
+        .flat_map(|spec| {
+            ["containers", "initContainers", "ephemeralContainers"].map(|k| spec.get(k))
+        })
+        .flatten()
+        .map(|list| list.items().len())
+        .sum()
 }
 
 /// Whether the request comes from a built-in controller of kube-controller-manager:

@@ -23,7 +23,7 @@ pub enum ReviewError {
     Json(serde_json::Error),
     /// JSON, but not of an AdmissionReview's shape (a field of the wrong type).
     #[error("the body is JSON but no AdmissionReview: {0}")]
-    Shape(serde_json::Error),
+    Shape(String),
     /// Another version of the API (`admission.k8s.io/v1beta1`), or another kind: an
     /// answer in v1 would not be read by the API server that sent it.
     #[error("apiVersion {given:?} and kind {kind:?}: this webhook answers {API_VERSION} {KIND} only; set admissionReviewVersions: [v1] in the webhook configuration")]
@@ -42,8 +42,19 @@ impl ReviewError {
     /// reports some shape errors (a number where an enum is) as syntax, so the body
     /// is read once more, only when it failed, to know which.
     fn of_body(e: serde_json::Error, body: &[u8]) -> ReviewError {
-        match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-            Ok(_) => ReviewError::Shape(e),
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            // serde's words for a top level of another type name our own structure.
+            Ok(value) if !value.is_object() => {
+                let found = match value {
+                    serde_json::Value::Array(_) => "a list",
+                    serde_json::Value::String(_) => "a string",
+                    serde_json::Value::Number(_) => "a number",
+                    serde_json::Value::Bool(_) => "a boolean",
+                    _ => "null",
+                };
+                ReviewError::Shape(format!("expected an object, found {found}"))
+            }
+            Ok(_) => ReviewError::Shape(e.to_string()),
             Err(_) => ReviewError::Json(e),
         }
     }
@@ -282,6 +293,11 @@ mod tests {
         let bad_kind = REVIEW.replace(r#""operation":"UPDATE""#, r#""operation":7"#);
         let err = parse(bad_kind.as_bytes(), 1 << 20).unwrap_err();
         assert!(matches!(err, ReviewError::Shape(_)), "{err}");
+        let list = parse(b"[]", 1 << 20).unwrap_err();
+        assert_eq!(
+            list.to_string(),
+            "the body is JSON but no AdmissionReview: expected an object, found a list"
+        );
         assert!(
             err.to_string()
                 .starts_with("the body is JSON but no AdmissionReview: "),

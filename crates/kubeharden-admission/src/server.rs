@@ -474,7 +474,7 @@ mod tests {
 
     /// A pod with many containers, to make a review take some time.
     fn big_review() -> Bytes {
-        let body = review_of(3000);
+        let body = review_of(crate::MAX_CONTAINERS);
         assert!(body.len() > JUDGED_HERE_MAX, "judged on the blocking pool");
         body
     }

@@ -938,3 +938,30 @@ fn a_mistyped_mode_label_enforces_and_says_so() {
         v.response.warnings
     );
 }
+
+/// A pod of thousands of containers would hold a core for seconds after its answer:
+/// past the bound it is answered by the failure policy, unjudged.
+#[test]
+fn a_pod_of_too_many_containers_is_answered_by_the_failure_policy() {
+    let mut pod = to_json(PRIVILEGED_POD);
+    let one = pod["spec"]["containers"][0].clone();
+    let many: Vec<Value> = (0..=kubeharden_admission::MAX_CONTAINERS)
+        .map(|i| {
+            let mut c = one.clone();
+            c["name"] = json!(format!("c{i}"));
+            c
+        })
+        .collect();
+    pod["spec"]["containers"] = json!(many);
+    let v = judge(
+        &reviewer(config("defaults: {enforce: low}\n")),
+        &review(&pod, "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Error);
+    assert!(!v.response.allowed);
+    assert!(
+        format!("{:?}", v.response.status).contains("1001 containers"),
+        "{:?}",
+        v.response.status
+    );
+}
