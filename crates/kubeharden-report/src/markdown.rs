@@ -63,6 +63,7 @@ pub fn write_markdown(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
     header(&mut md, report, &summary);
     sections_table(&mut md, &summary);
     top_risks(&mut md, &summary);
+    problems(&mut md, report);
     details(&mut md, report, &summary);
     out.write_all(md.as_bytes())
 }
@@ -158,6 +159,42 @@ fn top_risks(md: &mut String, summary: &Summary<'_>) {
         );
     }
     md.push('\n');
+}
+
+/// The input errors and what was not judged, collapsed: what the count in the header
+/// stands for, before the findings, as the other formats list them.
+fn problems(md: &mut String, report: &Report<'_>) {
+    let scan = report.scan;
+    if !scan.errors.is_empty() {
+        let n = scan.errors.len();
+        let _ = writeln!(
+            md,
+            "<details><summary><b>Errors</b>: {n} input{} not read or not judged whole</summary>\n",
+            plural(n)
+        );
+        for e in scan.errors.iter().take(ROWS_PER_SECTION) {
+            let _ = writeln!(md, "- {}", escape(&e.to_string()));
+        }
+        if n > ROWS_PER_SECTION {
+            let _ = writeln!(md, "- {} more: see the full report", n - ROWS_PER_SECTION);
+        }
+        md.push_str("\n</details>\n\n");
+    }
+    if !scan.skipped.is_empty() {
+        let n = scan.skipped.len();
+        let _ = writeln!(md, "<details><summary><b>Not judged</b>: {n}</summary>\n");
+        for s in scan.skipped.iter().take(ROWS_PER_SECTION) {
+            let rules = match s.rules.is_empty() {
+                true => String::new(),
+                false => format!(" {}", s.rules.join(", ")),
+            };
+            let _ = writeln!(md, "- {}:{rules} ({})", escape(&s.scope), escape(&s.reason));
+        }
+        if n > ROWS_PER_SECTION {
+            let _ = writeln!(md, "- {} more: see the full report", n - ROWS_PER_SECTION);
+        }
+        md.push_str("\n</details>\n\n");
+    }
 }
 
 fn details(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {

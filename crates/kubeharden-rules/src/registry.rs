@@ -143,6 +143,21 @@ mod tests {
 
     /// Every finding's text shows this line as its `fix:` (node findings too; an
     /// audit-log alert's Fix is a paragraph on what to investigate).
+    /// Every guidance row a rule names is a row of the checklist with a title, which
+    /// reports and `explain` show.
+    #[test]
+    fn every_guidance_row_a_rule_names_has_a_title() {
+        for rule in all_rules() {
+            for row in rule.def.guidance {
+                assert!(
+                    crate::guidance_title(row).is_some(),
+                    "{} names {row}, which has no title in kubeharden-findings/data/guidance_rows.tsv",
+                    rule.def.id
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_rule_gives_its_fix_in_one_line() {
         for rule in all_rules() {

@@ -655,7 +655,8 @@ pub struct RulesArgs {
 
 #[derive(Args)]
 pub struct ExplainArgs {
-    /// Rule ID (KH101) or name (privileged-container).
+    /// Rule ID (KH101) or name (privileged-container), or a guidance row (POD-12): its
+    /// title and the rules that check it.
     pub rule: String,
 }
 

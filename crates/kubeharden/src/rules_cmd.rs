@@ -81,16 +81,33 @@ fn write_table(rules: &[&RuleEntry], out: &mut dyn Write) -> std::io::Result<()>
 }
 
 pub fn explain(args: ExplainArgs) -> Result<u8, CliError> {
-    let rule = find_rule(&args.rule).ok_or_else(|| CliError::NoSuchRule(args.rule.clone()))?;
+    let text = match kubeharden_rules::guidance_row(&args.rule) {
+        Some(row) => explain_row(row),
+        None => {
+            let rule =
+                find_rule(&args.rule).ok_or_else(|| CliError::NoSuchRule(args.rule.clone()))?;
+            explain_rule(rule)
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::WriteReport(e)),
+        _ => Ok(exit::CLEAN),
+    }
+}
+
+/// A rule's page: its metadata, its guidance rows with their titles, its documentation.
+fn explain_rule(rule: &kubeharden_rules::RuleEntry) -> String {
     let d = rule.def;
     let mut text = format!(
-        "{} {}: {}\n\nSeverity:  {}\nGuidance:  {}\n",
-        d.id,
-        d.name,
-        d.title,
-        d.severity,
-        d.guidance.join(", ")
+        "{} {}: {}\n\nSeverity:  {}\n",
+        d.id, d.name, d.title, d.severity
     );
+    for (n, row) in d.guidance.iter().enumerate() {
+        let label = if n == 0 { "Guidance:" } else { "" };
+        let title = kubeharden_rules::guidance_title(row).unwrap_or("");
+        text.push_str(&format!("{label:<10} {row} {title}\n"));
+    }
     if let Some(p) = d.pss {
         text.push_str(&format!("PSS:       {} ({})\n", p.check, p.level.as_str()));
     }
@@ -106,9 +123,25 @@ pub fn explain(args: ExplainArgs) -> Result<u8, CliError> {
     text.push('\n');
     text.push_str(rule.info.doc);
     text.push('\n');
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::WriteReport(e)),
-        _ => Ok(exit::CLEAN),
+    text
+}
+
+/// A guidance row's page: its title and the rules that check it.
+fn explain_row(row: &str) -> String {
+    let title = kubeharden_rules::guidance_title(row).unwrap_or("");
+    let mut text = format!("{row}: {title}\n\n");
+    let rules: Vec<_> = kubeharden_rules::all_rules()
+        .iter()
+        .filter(|r| r.def.guidance.contains(&row))
+        .collect();
+    if rules.is_empty() {
+        text.push_str("No rule checks this row: it is a manual review, or a process.\n");
+    } else {
+        text.push_str("Checked by:\n");
+        for r in rules {
+            text.push_str(&format!("  {} {}: {}\n", r.def.id, r.def.name, r.def.title));
+        }
+        text.push_str("\n`kubeharden explain ID` documents each.\n");
     }
+    text
 }

@@ -163,6 +163,17 @@ fn rules_and_explain() {
     assert!(
         text.contains("KH101") && text.contains("## Why it matters") && text.contains("## Fix")
     );
+    // Guidance rows are shown with their titles, and explained themselves.
+    assert!(
+        text.contains("Guidance:  POD-12 Forbid privileged containers"),
+        "{text}"
+    );
+    let row = run(&["explain", "pod-19"]);
+    assert_eq!(row.status.code(), Some(0));
+    let text = stdout(&row);
+    assert!(text.starts_with("POD-19: "), "{text}");
+    assert!(text.contains("KH125 capabilities-not-dropped"), "{text}");
+    assert!(!text.contains("KH101"), "{text}");
 }
 
 #[test]

@@ -280,9 +280,28 @@ fn markdown_fits_a_pull_request_comment_with_the_same_score() {
         .iter()
         .filter(|s| s["findings"].as_u64().unwrap() > 0)
         .count();
-    assert_eq!(opened, with_findings);
+    // Each section with findings is collapsed, and so is what was not judged.
+    assert!(md.contains("<summary><b>Not judged</b>"), "{md}");
+    assert_eq!(opened, with_findings + 1);
     assert!(md.contains("### Top risks"));
     assert!(md.contains("| **Overall** |"));
+    // Input errors are listed, not only counted.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: oops\n";
+    std::fs::write(dir.path().join("bad.yaml"), bad).unwrap();
+    std::fs::write(
+        dir.path().join("ok.yaml"),
+        bad.replace("containers: oops", "containers: []")
+            .replace("name: p", "name: q"),
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let (_, md) = kubeharden(&["scan", path, "--format", "markdown"]);
+    assert!(md.contains("<summary><b>Errors</b>: 1 input"), "{md}");
+    assert!(
+        md.contains("spec.containers: expected a list, found a string"),
+        "{md}"
+    );
 }
 
 /// A manifest whose names and values carry markup, a mention and a script.

@@ -53,26 +53,35 @@ fn check(w: &Workload<'_>, out: &mut Out) {
         let drops_all = caps
             .and_then(|k| k.drop.as_ref())
             .is_some_and(|d| d.iter().any(|x| x == "ALL"));
-        if !drops_all {
-            out.container(
-                &c,
-                ctr_sc_path(&c, "capabilities.drop"),
-                format!("container {:?} does not drop ALL capabilities", c.name()),
-            );
-        }
-        for (i, cap) in caps
+        // One finding per container: what it keeps, and the defaults it adds back.
+        let added: Vec<&str> = caps
             .and_then(|k| k.add.as_ref())
             .into_iter()
             .flatten()
-            .enumerate()
-        {
-            if cap != "NET_BIND_SERVICE" && BASELINE_CAPABILITIES.contains(&cap.as_str()) {
-                out.container(
-                    &c,
-                    ctr_sc_path(&c, "capabilities.add").index(i),
-                    format!("container {:?} adds capability {cap}", c.name()),
-                );
-            }
-        }
+            .map(String::as_str)
+            .filter(|cap| *cap != "NET_BIND_SERVICE" && BASELINE_CAPABILITIES.contains(cap))
+            .collect();
+        let name = c.name();
+        match (drops_all, added.is_empty()) {
+            (false, true) => out.container(
+                &c,
+                ctr_sc_path(&c, "capabilities.drop"),
+                format!("container {name:?} does not drop ALL capabilities"),
+            ),
+            (false, false) => out.container(
+                &c,
+                ctr_sc_path(&c, "capabilities.drop"),
+                format!(
+                    "container {name:?} does not drop ALL capabilities, and adds {}",
+                    added.join(", ")
+                ),
+            ),
+            (true, false) => out.container(
+                &c,
+                ctr_sc_path(&c, "capabilities.add"),
+                format!("container {name:?} adds capability {}", added.join(", ")),
+            ),
+            (true, true) => continue,
+        };
     }
 }
