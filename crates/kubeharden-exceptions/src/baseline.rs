@@ -129,6 +129,24 @@ impl Baseline {
         }
         let text =
             std::fs::read_to_string(path).map_err(|e| error(None, format!("cannot read: {e}")))?;
+        // The version is read first: a file of another version may be of another shape.
+        #[derive(Deserialize)]
+        struct Version {
+            version: Option<u32>,
+        }
+        let shape = "not a kubeharden baseline (a JSON object with version and findings, as --write-baseline writes)";
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| error(Some((e.line(), e.column())), format!("{shape}: not JSON")))?;
+        match serde_json::from_value::<Version>(value.clone()) {
+            Err(_) => return Err(error(None, shape.to_string())),
+            Ok(Version { version: Some(v) }) if v != VERSION && v != POSITIONAL => {
+                return Err(error(
+                    None,
+                    format!("baseline version {v} (this kubeharden reads version {VERSION})"),
+                ))
+            }
+            Ok(_) => {}
+        }
         let file: BaselineFile = serde_json::from_str(&text).map_err(|e| {
             // The position leads the message; serde_json's own copy of it is left out.
             let text = e.to_string();

@@ -216,10 +216,7 @@ impl Config {
         config.fail_on = raw
             .fail_on
             .as_deref()
-            .map(|s| match s.to_ascii_lowercase().as_str() {
-                "none" | "never" => Ok(FailLevel::Never),
-                _ => check.severity(s, "fail-on").map(FailLevel::At),
-            })
+            .map(|s| check.fail_level(s))
             .transpose()?;
         config.pss_target = raw
             .pss_target
@@ -336,9 +333,25 @@ impl Checker<'_> {
         given
             .parse()
             .map_err(|e: kubeharden_findings::UnknownSeverity| {
-                let levels = ["critical", "high", "medium", "low", "info", "none"];
+                let levels = ["critical", "high", "medium", "low", "info"];
                 self.error(place, format!("{e}{}", did_you_mean(given, levels)))
             })
+    }
+
+    /// `fail-on`: a severity, or `none` (also spelt `never`).
+    fn fail_level(&self, given: &str) -> Result<FailLevel, ConfigError> {
+        if matches!(given.to_ascii_lowercase().as_str(), "none" | "never") {
+            return Ok(FailLevel::Never);
+        }
+        given.parse().map(FailLevel::At).map_err(|_| {
+            let levels = ["critical", "high", "medium", "low", "info", "none"];
+            let message = format!(
+                "unknown value {given:?} (expected {}){}",
+                levels.join(", "),
+                did_you_mean(given, levels)
+            );
+            self.error("fail-on", message)
+        })
     }
 
     fn parsed<T: std::str::FromStr>(

@@ -111,6 +111,14 @@ fn a_baseline_file_round_trips_and_a_bad_one_is_located() {
     std::fs::write(&path, "{\"version\": 7, \"findings\": []}").unwrap();
     let error = Baseline::read(&path).unwrap_err().to_string();
     assert!(error.contains("baseline version 7"), "{error}");
+    // Another version's shape is judged by its version, and JSON of another shape
+    // is said to be no baseline, in our words.
+    std::fs::write(&path, "{\"version\": 3}").unwrap();
+    let error = Baseline::read(&path).unwrap_err().to_string();
+    assert!(error.contains("baseline version 3"), "{error}");
+    std::fs::write(&path, "[]").unwrap();
+    let error = Baseline::read(&path).unwrap_err().to_string();
+    assert!(error.ends_with("not a kubeharden baseline (a JSON object with version and findings, as --write-baseline writes)"), "{error}");
 }
 
 /// Every list a finding's path can pick an item of, with findings on its items: env

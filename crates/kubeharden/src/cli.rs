@@ -216,10 +216,13 @@ pub struct NodeArgs {
 #[derive(Subcommand)]
 pub enum RbacCommand {
     /// Every subject allowed VERB on RESOURCE, with the binding and role that grant it.
+    #[command(after_help = QUERY_FORMATS)]
     WhoCan(WhoCanArgs),
     /// Whether SUBJECT may do VERB on RESOURCE, and why.
+    #[command(after_help = YES_OR_NO)]
     Can(CanArgs),
     /// The effective permissions of SUBJECT: every role bound to it, with its scope.
+    #[command(after_help = QUERY_FORMATS)]
     Permissions(PermissionsArgs),
 }
 
@@ -274,16 +277,25 @@ pub struct PermissionsArgs {
 #[derive(Subcommand)]
 pub enum NetpolCommand {
     /// Whether one workload can open connections to another, and the policies that decide.
+    #[command(after_help = YES_OR_NO)]
     Reach(ReachArgs),
     /// The workload-to-workload reachability matrix of a namespace.
+    #[command(after_help = QUERY_FORMATS)]
     Matrix(MatrixArgs),
 }
+
+/// What every query's help ends with.
+const QUERY_FORMATS: &str = "Queries write text or json (--format); the other formats are for reports.\nExit codes: 0 answered, 2 errors (or nothing scanned).";
+
+/// What the help of a yes-or-no query ends with: its exit codes, as `kubectl auth can-i`.
+const YES_OR_NO: &str = "Queries write text or json (--format); the other formats are for reports.\nExit codes, as `kubectl auth can-i`: 0 yes (allowed), 1 no (denied), 2 errors (or nothing scanned).";
 
 /// Where a netpol query reads its objects from.
 #[derive(Args)]
 pub struct InputArgs {
-    /// Files and folders holding the workloads, Namespaces and NetworkPolicies; `-` reads
-    /// standard input. Default: the current folder.
+    /// Files and folders holding the objects the query reads (roles and bindings;
+    /// workloads, Namespaces and NetworkPolicies); `-` reads standard input. Default:
+    /// the current folder.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Skip files and folders matching GLOB (repeatable).

@@ -56,7 +56,7 @@ pub fn text_or_json(format: Format) -> Result<(), CliError> {
     match format {
         Format::Text | Format::Json => Ok(()),
         format => Err(CliError::FormatNotSupported {
-            command: "queries",
+            command: "this query",
             supported: "text or json",
             format,
         }),
