@@ -173,7 +173,17 @@ fn finding_location(f: &kubeharden_findings::Finding, logical: &str) -> Value {
 pub fn write_sarif(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules = report.described_rules();
     let skipped = report.scan.skipped.iter().map(|s| {
-        json!({ "level": "note", "message": { "text": format!("{}: {} not judged ({})", s.scope, s.rules.join(", "), s.reason) } })
+        // No rule named: nothing of the scope was judged.
+        let text = match s.rules.is_empty() {
+            true => format!("{}: not judged ({})", s.scope, s.reason),
+            false => format!(
+                "{}: {} not judged ({})",
+                s.scope,
+                s.rules.join(", "),
+                s.reason
+            ),
+        };
+        json!({ "level": "note", "message": { "text": text } })
     });
     let notifications: Vec<Value> = report
         .scan

@@ -302,6 +302,12 @@ impl<'a> Summary<'a> {
     pub fn rules_with_findings(&self) -> impl Iterator<Item = &RuleSummary<'a>> {
         self.rules.iter().filter(|r| r.findings > 0)
     }
+
+    /// The rules that failed a check: those that found something, and those whose
+    /// problems another rule's finding states (merged, one finding per problem).
+    pub fn failing_rules(&self) -> impl Iterator<Item = &RuleSummary<'a>> {
+        self.rules.iter().filter(|r| r.findings > 0 || r.failed > 0)
+    }
 }
 
 fn section_summary(

@@ -96,7 +96,7 @@ pub(crate) fn write_summary(
             }
         }
     }
-    let rules: Vec<_> = summary.rules_with_findings().collect();
+    let rules: Vec<_> = summary.failing_rules().collect();
     if !rules.is_empty() {
         writeln!(out)?;
         let mut rows = vec![vec![
@@ -108,18 +108,33 @@ pub(crate) fn write_summary(
             "Checks".into(),
             "Passed".into(),
         ]];
+        let mut within_others = false;
         for r in rules {
+            // Failed only inside another rule's finding: said, not shown as a pass.
+            let findings = match r.findings {
+                0 => {
+                    within_others = true;
+                    "0*".to_string()
+                }
+                n => n.to_string(),
+            };
             rows.push(vec![
                 format!("{} {}", r.info.id, r.info.name),
                 r.info.severity.to_string(),
                 r.section.id().to_string(),
                 r.objects.to_string(),
-                r.findings.to_string(),
+                findings,
                 r.checks.to_string(),
                 (r.checks - r.failed).to_string(),
             ]);
         }
         Table { rows, text: 3 }.write(out, "  ")?;
+        if within_others {
+            writeln!(
+                out,
+                "  * its problems are stated by another rule's finding (\"also KH...\"; --no-merge shows them apart)"
+            )?;
+        }
     }
     Ok(())
 }

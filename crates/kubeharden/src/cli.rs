@@ -450,7 +450,7 @@ impl OutputArgs {
 }
 
 /// The format a report file's extension names, where it names one without doubt.
-fn format_of_file(path: &std::path::Path) -> Option<Format> {
+pub(crate) fn format_of_file(path: &std::path::Path) -> Option<Format> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     let by_suffix = [
         (".sarif.json", Format::Sarif),

@@ -10,6 +10,15 @@ use crate::error::CliError;
 pub fn open(args: &OutputArgs) -> Result<Box<dyn Write>, CliError> {
     match &args.output {
         Some(path) => {
+            if args.explicit_format.is_none() && crate::cli::format_of_file(path).is_none() {
+                // `-o report.yaml` would otherwise be text without a word.
+                let named = path.extension().and_then(|e| e.to_str());
+                if let Some(ext) = named.filter(|e| !matches!(*e, "txt" | "text" | "log" | "out")) {
+                    eprintln!(
+                        "kubeharden: warning: .{ext} names no report format; writing text (--format json, sarif, junit, html or markdown chooses another)"
+                    );
+                }
+            }
             let file = File::create(path).map_err(|source| CliError::CreateOutput {
                 path: path.clone(),
                 source,

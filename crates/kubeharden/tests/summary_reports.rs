@@ -121,6 +121,18 @@ fn merging_findings_changes_no_score() {
             .map(|r| (r["checks"].clone(), r["passed"].clone()))
     };
     assert_eq!(kh121(&merged), kh121(&apart));
+    // A rule that failed only inside another's finding (KH530 in KH402) is listed in
+    // the text summary's rule table, marked, not left out as if it passed.
+    let (_, text) = kubeharden(&["scan", "examples/insecure", "--summary"]);
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("KH530 default-service-account"))
+        .unwrap_or_else(|| panic!("no KH530 row:\n{text}"));
+    assert!(row.contains(" 0* "), "{row}");
+    assert!(
+        text.contains("* its problems are stated by another rule's finding"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -54,7 +54,10 @@ fn check(object: &Object, out: &mut Out) {
             out.at(
                 ignore.path.clone(),
                 format!("{IGNORE_ANNOTATION} names no rule, so it excepts nothing"),
-            );
+            )
+            .fix(format!(
+                "Name the rules it excepts in {IGNORE_ANNOTATION} (`KH101,KH133`), or remove it"
+            ));
         }
         if !unknown.is_empty() {
             out.at(
@@ -68,7 +71,8 @@ fn check(object: &Object, out: &mut Out) {
                         .join(", "),
                     if unknown.len() == 1 { "is" } else { "are" }
                 ),
-            );
+            )
+            .fix("Name rules by ID or name, as `kubeharden rules` lists them");
         }
         if ignore.reason.is_none() && !rules.is_empty() {
             out.at(
