@@ -1141,3 +1141,52 @@ fn a_field_a_range_item_lacks_names_the_with_that_writes_it() {
         "{said:#?}"
     );
 }
+
+const API_WORKER: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api-worker\n  labels: {app: api}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/api:1\n";
+
+/// A strategic-merge patch chosen by a `target:` in the kustomization applies to the
+/// objects the target selects (kind, name as a regular expression, label selector),
+/// whatever its own `metadata.name` (kustomize's docs write `not-important`): it is
+/// the place of the field it sets, and one whose selector does not match is not.
+#[test]
+fn a_patch_chosen_by_its_target_is_named_whatever_its_own_name() {
+    if !tools() {
+        return;
+    }
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: whatever\nspec:\n  template:\n    spec:\n      hostPID: true\n";
+    let dir = tree(&[
+        ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        ("base/deploy.yaml", API_WORKER),
+        (
+            "ov/kustomization.yaml",
+            "nameSuffix: -v2\nresources: [../base]\npatches:\n  - path: p.yaml\n    target: {kind: Deployment, name: api-worker}\n",
+        ),
+        ("ov/p.yaml", patch),
+        (
+            "sel/kustomization.yaml",
+            "resources: [../base]\npatches:\n  - path: p.yaml\n    target: {labelSelector: \"app in (api, web)\"}\n  - path: other.yaml\n    target: {labelSelector: app=other}\n",
+        ),
+        ("sel/p.yaml", patch),
+        ("sel/other.yaml", patch),
+    ]);
+    let args = ["scan", "ov", "sel", "-f", "json", "--select", "KH102"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            format!(
+                "{}:{} {}",
+                at["file"].as_str().unwrap(),
+                at["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(said, [
+        "ov/p.yaml:8 pod sets hostPID: true; set by the patch ov/p.yaml:8 (base: base/deploy.yaml:10)",
+        "sel/p.yaml:8 pod sets hostPID: true; set by the patch sel/p.yaml:8 (base: base/deploy.yaml:10)",
+    ]);
+}
