@@ -531,7 +531,8 @@ impl SourceMap for KustomizeMap {
                 }
                 Role::Json6902 { target } => {
                     let targets = target.selects(object, original);
-                    let operation = targets.then(|| operation_on(&doc.root, &finding.path));
+                    let operation =
+                        targets.then(|| operation_on(&doc.root, &object.root, &finding.path));
                     if let Some((pos, verb, field)) = operation.flatten() {
                         patched = Some((at(&doc.file, pos), verb, PATCH, field));
                     }
@@ -607,9 +608,18 @@ fn inherited_change(rendered: &Node, doc: &SourceDoc, path: &str) -> Option<Chan
 
 /// The last JSON 6902 operation of `ops` whose path is the field at `path`, one of
 /// its parents or children, or (a container's securityContext field) the pod-level
-/// field the container inherits; whether it removed or set it; and the pod-level
-/// field, when that is what it touched.
-fn operation_on(ops: &Node, path: &str) -> Option<(Pos, &'static str, Option<FieldPath>)> {
+/// field the container inherits; whether it removed, set or added it (an `add` of a
+/// list item, `/containers/-` or `/containers/1`, that inserted the item the field
+/// is in); and the pod-level field, when that is what it touched.
+///
+/// The operations are read from the last back, as the `rendered` object was before
+/// each: an item an `add` inserted, or one a `remove` took, below the finding's item
+/// in its list moves it, so an earlier operation is matched with the index it had then.
+fn operation_on(
+    ops: &Node,
+    rendered: &Node,
+    path: &str,
+) -> Option<(Pos, &'static str, Option<FieldPath>)> {
     let inherited = pod_level(path);
     let covers = |field: &str, touched: &str| {
         field == touched
@@ -621,18 +631,93 @@ fn operation_on(ops: &Node, path: &str) -> Option<(Pos, &'static str, Option<Fie
             .map(pointer_to_path)
             .is_some_and(|touched| covers(field, &touched))
     };
-    let op = ops
-        .items()
-        .iter()
-        .rfind(|op| touches(op, path) || inherited.as_deref().is_some_and(|p| touches(op, p)))?;
-    let verb = match text_at(op, &["op"]) {
-        Some("remove") => "removed",
-        _ => "set",
+    let original = path;
+    let mut path = path.to_string();
+    // The lengths of the lists operations changed, before the operations read so far.
+    let mut lengths: Vec<(String, usize)> = Vec::new();
+    for op in ops.items().iter().rev() {
+        let verb = text_at(op, &["op"]);
+        let item = text_at(op, &["path"]).and_then(item_pointer);
+        let moved = item.and_then(|(list, index)| {
+            let (i, rest) = index_in(&path, &list)?;
+            matches!(verb, Some("add" | "remove")).then_some((list, index, i, rest))
+        });
+        if let Some((list, index, i, rest)) = moved {
+            let len = match lengths.iter_mut().find(|(l, _)| *l == list) {
+                Some((_, len)) => len,
+                None => {
+                    let len = crate::node_at(rendered, FieldPath::parse(&list).segments())
+                        .map_or(0, |n| n.items().len());
+                    lengths.push((list.clone(), len));
+                    &mut lengths.last_mut().expect("just pushed").1
+                }
+            };
+            let mut i = i;
+            if verb == Some("add") {
+                let k = index.unwrap_or(len.saturating_sub(1));
+                if k == i && same_item(op, rendered, original, &list) {
+                    return Some((op.pos, "added", None));
+                }
+                if k < i {
+                    i -= 1;
+                }
+                *len = len.saturating_sub(1);
+            } else {
+                if index.is_some_and(|k| k <= i) {
+                    i += 1;
+                }
+                *len += 1;
+            }
+            path = format!("{list}[{i}]{rest}");
+            continue;
+        }
+        if touches(op, &path) || inherited.as_deref().is_some_and(|p| touches(op, p)) {
+            let verb = match verb {
+                Some("remove") => "removed",
+                _ => "set",
+            };
+            let field = inherited
+                .filter(|_| !touches(op, &path))
+                .map(|p| FieldPath::parse(&p));
+            return Some((op.pos, verb, field));
+        }
+    }
+    None
+}
+
+/// The list and the index (`None` for `-`, the end) of a JSON pointer to a list item:
+/// `spec.containers` and `Some(1)` for `/spec/containers/1`.
+fn item_pointer(pointer: &str) -> Option<(String, Option<usize>)> {
+    let (list, last) = pointer.rsplit_once('/')?;
+    let index = match last {
+        "-" => None,
+        n if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => Some(n.parse().ok()?),
+        _ => return None,
     };
-    let field = inherited
-        .filter(|_| !touches(op, path))
-        .map(|p| FieldPath::parse(&p));
-    Some((op.pos, verb, field))
+    Some((pointer_to_path(list), index))
+}
+
+/// The index of the item of `list` that `path` is in, and the rest of the path:
+/// `1` and `.image` for `spec.containers[1].image` in `spec.containers`.
+fn index_in<'p>(path: &'p str, list: &str) -> Option<(usize, &'p str)> {
+    let after = path.strip_prefix(list)?.strip_prefix('[')?;
+    let (index, rest) = after.split_once(']')?;
+    Some((index.parse().ok()?, rest))
+}
+
+/// Whether an `add` operation's value can be the item of `list` the rendered `path`
+/// is in: the same `name`, when both have one.
+fn same_item(op: &Node, rendered: &Node, path: &str, list: &str) -> bool {
+    let added = text_at(op, &["value", "name"]);
+    let item = index_in(path, list).and_then(|(i, _)| {
+        let item = FieldPath::parse(&format!("{list}[{i}]"));
+        crate::node_at(rendered, item.segments())
+    });
+    let name = item.and_then(|n| text_at(n, &["name"]));
+    match (added, name) {
+        (Some(added), Some(name)) => added == name,
+        _ => true,
+    }
 }
 
 /// `spec.template.spec.securityContext.runAsNonRoot` for
@@ -737,7 +822,7 @@ mod tests {
             .expect("the inline patch is read");
         assert_eq!(ops.root.items()[0].pos, Pos::new(4, 9));
         assert_eq!(
-            operation_on(&ops.root, "spec.x.y"),
+            operation_on(&ops.root, &ops.root, "spec.x.y"),
             Some((Pos::new(4, 9), "removed", None))
         );
     }
@@ -781,6 +866,29 @@ mod tests {
         assert!(whole_match("api-.*", "api-worker"));
         assert!(!whole_match("api", "api-worker"));
         assert!(whole_match("api-worker", "api-worker"));
+    }
+
+    #[test]
+    fn an_added_list_item_is_matched_with_the_index_it_had() {
+        let node = |text: &str| {
+            let chunk = split_documents(text).into_iter().next().unwrap();
+            let doc = parse_chunk(chunk, &Limits::default()).into_iter().next();
+            doc.unwrap().unwrap().root
+        };
+        let rendered = node("spec:\n  c:\n  - name: first\n  - name: api\n  - name: added\n");
+        let ops = node("- op: add\n  path: /spec/c/-\n  value: {name: added}\n- op: replace\n  path: /spec/c/0/image\n  value: x\n- op: add\n  path: /spec/c/0\n  value: {name: first}\n");
+        let at = |path: &str| operation_on(&ops, &rendered, path);
+        assert_eq!(at("spec.c[0].sc.p"), Some((Pos::new(7, 3), "added", None)));
+        // `api` was at 0 when it was given its image, before `first` went in.
+        assert_eq!(at("spec.c[1].image"), Some((Pos::new(4, 3), "set", None)));
+        assert_eq!(at("spec.c[1].sc.p"), None);
+        // `added` went at the end of the list as it then was: 1, before `first`.
+        assert_eq!(at("spec.c[2].sc.p"), Some((Pos::new(1, 3), "added", None)));
+        assert_eq!(item_pointer("/spec/c/-"), Some(("spec.c".into(), None)));
+        assert_eq!(item_pointer("/spec/c/2"), Some(("spec.c".into(), Some(2))));
+        assert_eq!(item_pointer("/spec/c"), None);
+        assert_eq!(index_in("spec.c[12].x", "spec.c"), Some((12, ".x")));
+        assert_eq!(index_in("spec.cx[1]", "spec.c"), None);
     }
 
     #[test]

@@ -1190,3 +1190,49 @@ fn a_patch_chosen_by_its_target_is_named_whatever_its_own_name() {
         "sel/p.yaml:8 pod sets hostPID: true; set by the patch sel/p.yaml:8 (base: base/deploy.yaml:10)",
     ]);
 }
+
+/// A container a JSON 6902 `add` appends (`/containers/-`) or inserts
+/// (`/containers/0`) is placed at that operation, `added by the patch`, not at the
+/// base's `containers:` line; a later operation on the base's container, whose index
+/// the insert moved, still names the base.
+#[test]
+fn a_container_a_json_patch_adds_is_placed_at_the_operation() {
+    if !tools() {
+        return;
+    }
+    let kustomization = "resources: [../base]\npatches:\n  - path: ops.yaml\n    target: {kind: Deployment, name: api-worker}\n";
+    let append = "- op: add\n  path: /spec/template/spec/containers/-\n  value:\n    name: added\n    image: registry.example.com/added:1\n    securityContext:\n      privileged: true\n";
+    let insert = "- op: add\n  path: /spec/template/spec/containers/0\n  value:\n    name: first\n    image: registry.example.com/first:1\n    securityContext: {privileged: true}\n- op: add\n  path: /spec/template/spec/containers/1/securityContext\n  value: {privileged: true}\n";
+    let dir = tree(&[
+        ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        ("base/deploy.yaml", API_WORKER),
+        ("append/kustomization.yaml", kustomization),
+        ("append/ops.yaml", append),
+        ("insert/kustomization.yaml", kustomization),
+        ("insert/ops.yaml", insert),
+    ]);
+    let args = [
+        "scan", "append", "insert", "-f", "json", "--select", "KH101",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let mut said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            format!(
+                "{}:{} {}",
+                at["file"].as_str().unwrap(),
+                at["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    said.sort();
+    assert_eq!(said, [
+        "append/ops.yaml:1 container \"added\" runs privileged; added by the patch append/ops.yaml:1 (base: base/deploy.yaml:11)",
+        "insert/ops.yaml:1 container \"first\" runs privileged; added by the patch insert/ops.yaml:1 (base: base/deploy.yaml:11)",
+        "insert/ops.yaml:7 container \"api\" runs privileged; set by the patch insert/ops.yaml:7 (base: base/deploy.yaml:12)",
+    ]);
+}
