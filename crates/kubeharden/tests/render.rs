@@ -1236,3 +1236,64 @@ fn a_container_a_json_patch_adds_is_placed_at_the_operation() {
         "insert/ops.yaml:7 container \"api\" runs privileged; set by the patch insert/ops.yaml:7 (base: base/deploy.yaml:12)",
     ]);
 }
+
+/// A `--set` of a key under a value the template tests (`{{ if .Values.securityContext
+/// }}`, `{{ with .Values.securityContext }}`, empty in values.yaml) fills it: the
+/// branch that rendered is the place, and the value named is the `--set` key, not
+/// the `else` branch's default.
+#[test]
+fn a_set_under_an_empty_value_takes_the_branch_that_tests_it() {
+    if !tools() {
+        return;
+    }
+    let head = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sc\nspec:\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n";
+    let branches = format!("{head}      {{{{- if .Values.securityContext }}}}\n      securityContext:\n        runAsUser: {{{{ .Values.securityContext.runAsUser }}}}\n      {{{{- else }}}}\n      securityContext:\n        runAsUser: {{{{ .Values.defaultSecurityContext.runAsUser }}}}\n      {{{{- end }}}}\n");
+    let with = format!("{head}      {{{{- with .Values.securityContext }}}}\n      securityContext:\n        {{{{- toYaml . | nindent 8 }}}}\n      {{{{- end }}}}\n");
+    let dir = tree(&[
+        (
+            "ifelse/Chart.yaml",
+            "apiVersion: v2\nname: ifelse\nversion: 0.1.0\n",
+        ),
+        (
+            "ifelse/values.yaml",
+            "securityContext: {}\ndefaultSecurityContext:\n  runAsUser: 1000\n",
+        ),
+        ("ifelse/templates/pod.yaml", &branches),
+        (
+            "with/Chart.yaml",
+            "apiVersion: v2\nname: with\nversion: 0.1.0\n",
+        ),
+        ("with/values.yaml", "securityContext: {}\n"),
+        ("with/templates/pod.yaml", &with),
+    ]);
+    let args = [
+        "scan",
+        "ifelse",
+        "with",
+        "--set",
+        "securityContext.runAsUser=0",
+        "-f",
+        "json",
+        "--select",
+        "KH123",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            format!(
+                "{}:{} {}",
+                at["file"].as_str().unwrap(),
+                at["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(said, [
+        "ifelse/templates/pod.yaml:11 container \"main\" sets runAsUser: 0; set by the chart value securityContext.runAsUser (--set securityContext.runAsUser): change it there",
+        "with/templates/pod.yaml:11 container \"main\" sets runAsUser: 0; set by the chart value securityContext.runAsUser (--set securityContext.runAsUser): change it there",
+    ]);
+}
