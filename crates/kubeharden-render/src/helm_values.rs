@@ -124,6 +124,15 @@ impl Values<'_> {
         if let Some(set) = self.sets.iter().rev().find(|s| s.key == full_key) {
             return from_set(set);
         }
+        // A `--set` of a key under this one (`securityContext.runAsUser=0` under
+        // `securityContext`) merges into it: it is a block, not empty, whatever a
+        // file holds there (`securityContext: {}`), unless a file sets a block too.
+        let under = format!("{full_key}.");
+        let filled = self
+            .sets
+            .iter()
+            .rev()
+            .find(|s| s.key.starts_with(&under) || s.key.starts_with(&format!("{full_key}[")));
         // Each file, the key looked up in it, and the key as the chart reads it.
         let mut files: Vec<(PathBuf, String, String)> = self
             .files
@@ -158,10 +167,17 @@ impl Values<'_> {
                 },
                 held,
             };
-            if found.held.is_some() {
-                return found;
+            match (&found.held, filled) {
+                (Some(Held::Block | Held::List(_)), _) => return found,
+                // A scalar or an empty block the --set under it replaced or filled.
+                (Some(_), Some(set)) => return filled_by(set, &full_key),
+                (Some(_), None) => return found,
+                (None, _) => {}
             }
             nearest.get_or_insert(found);
+        }
+        if let Some(set) = filled {
+            return filled_by(set, &full_key);
         }
         nearest.unwrap_or_else(|| Found {
             source: ValueSource {
@@ -194,6 +210,14 @@ fn from_set(set: &SetValue) -> Found {
         },
         held: Some(held),
     }
+}
+
+/// `key`, a block a `--set` of a key under it (`set`) filled: named by that flag.
+fn filled_by(set: &SetValue, key: &str) -> Found {
+    let mut found = from_set(set);
+    found.held = Some(Held::Block);
+    found.source.key = key.to_string();
+    found
 }
 
 fn at(file: &Path, pos: Pos) -> Location {
@@ -292,6 +316,22 @@ mod tests {
         );
         assert_eq!(held("b"), Some(Held::Scalar("mine".into())));
         assert_eq!(held("global.g"), Some(Held::Scalar("1".into())));
+        // A --set under an empty block fills it; a key that only starts alike does not.
+        write("empty.yaml", "sc: {}\nother: {}\n");
+        let empty = [ValuesFile::from(&d.join("empty.yaml"))];
+        let sets = parse_set("sc.runAsUser=0").unwrap();
+        let values = Values {
+            dir: d,
+            files: &empty,
+            sets: &sets,
+        };
+        let sc = values.find(&[], "sc");
+        assert_eq!(sc.held, Some(Held::Block));
+        assert_eq!(sc.source.location.file.as_ref(), "--set sc.runAsUser");
+        assert_eq!(values.find(&[], "other").held, Some(Held::Empty));
+        assert_eq!(values.find(&[], "s").held, None);
+        let unset = values.find(&[], "sc.runAsUser");
+        assert_eq!(unset.held, Some(Held::Scalar("0".into())));
         let none = Values {
             dir: d,
             files: &[],

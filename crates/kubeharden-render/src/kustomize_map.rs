@@ -23,15 +23,170 @@ use crate::{first_document, SourceMap};
 /// What a document of the overlay is to the objects it touches.
 enum Role {
     Resource,
-    /// A strategic-merge patch: a partial object.
-    Merge,
-    /// JSON 6902 operations, for the objects of this kind and name.
+    /// A strategic-merge patch: a partial object, for the objects its `target:`
+    /// selects, or (without one) of its own kind and name.
+    Merge {
+        target: Option<Target>,
+    },
+    /// JSON 6902 operations, for the objects its target selects.
     Json6902 {
-        kind: Option<String>,
-        name: Option<String>,
+        target: Target,
     },
     /// The `images:` transformer's entries (`name`, `newName`, `newTag`, `digest`).
     Images,
+}
+
+/// A patch's `target:` in the kustomization: what kustomize applies it to.
+#[derive(Clone, Debug, Default)]
+struct Target {
+    kind: Option<String>,
+    /// A regular expression, matched whole.
+    name: Option<String>,
+    /// A regular expression, matched whole.
+    namespace: Option<String>,
+    label_selector: Option<String>,
+    annotation_selector: Option<String>,
+}
+
+impl Target {
+    fn of(entry: &Node) -> Option<Target> {
+        let target = entry.get("target")?;
+        let text = |key: &str| {
+            target
+                .get(key)
+                .and_then(Node::scalar_text)
+                .map(str::to_string)
+        };
+        Some(Target {
+            kind: text("kind"),
+            name: text("name"),
+            namespace: text("namespace"),
+            label_selector: text("labelSelector"),
+            annotation_selector: text("annotationSelector"),
+        })
+    }
+
+    /// Whether kustomize applies the patch to `object`, whose base resource is `base`:
+    /// a name or namespace is matched with the base's (kustomize's original one) or
+    /// the rendered one; a selector with the base's labels or annotations, or the
+    /// rendered ones (kustomize's own transformers add some between).
+    fn selects(&self, object: &Object, base: Option<&Node>) -> bool {
+        let kind = self
+            .kind
+            .as_deref()
+            .is_none_or(|k| k == object.resource.kind);
+        let base_text = |path: &[&str]| base.and_then(|b| text_at(b, path));
+        let name = self.name.as_deref().is_none_or(|pattern| {
+            let names = [
+                Some(object.resource.name.as_str()),
+                base_text(&["metadata", "name"]),
+            ];
+            names.into_iter().flatten().any(|n| whole_match(pattern, n))
+        });
+        let namespace = self.namespace.as_deref().is_none_or(|pattern| {
+            let rendered = object.resource.namespace.as_deref().unwrap_or("default");
+            let own = base_text(&["metadata", "namespace"]).unwrap_or("default");
+            [rendered, own].into_iter().any(|n| whole_match(pattern, n))
+        });
+        let metadata = |key: &str, selector: &Option<String>| {
+            selector.as_deref().is_none_or(|selector| {
+                [Some(&object.root), base]
+                    .into_iter()
+                    .flatten()
+                    .any(|node| selector_matches(selector, &pairs(node, key)))
+            })
+        };
+        kind && name
+            && namespace
+            && metadata("labels", &self.label_selector)
+            && metadata("annotations", &self.annotation_selector)
+    }
+}
+
+/// Whether `text` matches `pattern` whole, as kustomize anchors a target's name; a
+/// pattern that is no regular expression is compared as text.
+fn whole_match(pattern: &str, text: &str) -> bool {
+    match regex::Regex::new(&format!("^(?:{pattern})$")) {
+        Ok(re) => re.is_match(text),
+        Err(_) => pattern == text,
+    }
+}
+
+/// The `metadata.KEY` map of an object (its labels, its annotations) as pairs.
+fn pairs(object: &Node, key: &str) -> Vec<(String, String)> {
+    let Some(map) = object.get("metadata").and_then(|m| m.get(key)) else {
+        return Vec::new();
+    };
+    map.entries()
+        .iter()
+        .filter_map(|e| {
+            let k = e.key.scalar_text()?;
+            Some((
+                k.to_string(),
+                e.value.scalar_text().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Whether `labels` satisfy a Kubernetes label selector (`a=b,c!=d,e in (f,g),h,!i`).
+/// A requirement that cannot be read is taken as met.
+fn selector_matches(selector: &str, labels: &[(String, String)]) -> bool {
+    let value = |key: &str| {
+        labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
+    let mut requirements = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in selector.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                requirements.push(&selector[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    requirements.push(&selector[start..]);
+    requirements
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .all(|r| {
+            let words: Vec<&str> = r.splitn(2, char::is_whitespace).collect();
+            if let [key, rest] = words.as_slice() {
+                let rest = rest.trim();
+                let set = |list: &str| -> Vec<String> {
+                    list.trim()
+                        .trim_start_matches('(')
+                        .trim_end_matches(')')
+                        .split(',')
+                        .map(|v| v.trim().to_string())
+                        .collect()
+                };
+                if let Some(list) = rest.strip_prefix("notin") {
+                    return value(key).is_none_or(|v| !set(list).iter().any(|s| s == v));
+                }
+                if let Some(list) = rest.strip_prefix("in") {
+                    return value(key).is_some_and(|v| set(list).iter().any(|s| s == v));
+                }
+            }
+            if let Some((key, wanted)) = r.split_once("!=") {
+                return value(key.trim()) != Some(wanted.trim());
+            }
+            if let Some((key, wanted)) = r.split_once('=') {
+                let wanted = wanted.trim_start_matches('=').trim();
+                return value(key.trim()) == Some(wanted);
+            }
+            match r.strip_prefix('!') {
+                Some(key) => value(key.trim()).is_none(),
+                None => value(r).is_some(),
+            }
+        })
 }
 
 struct SourceDoc {
@@ -76,35 +231,26 @@ fn read_kustomization(dir: &Path, docs: &mut Vec<SourceDoc>, seen: &mut Vec<Path
             if path.is_dir() {
                 read_kustomization(&path, docs, seen);
             } else {
-                add_file(&path, || Role::Resource, docs);
+                add_file(&path, &Use::Resource, docs);
             }
         }
     }
     let shown = normal(&file).display().to_string();
     for entry in list("patchesStrategicMerge") {
+        let patch = Use::Merge;
         match entry.scalar_text() {
             // A patch written into the kustomization itself.
-            Some(text) if text.contains('\n') => add_inline(&shown, &entry, || Role::Merge, docs),
-            Some(path) => add_file(&dir.join(path), || Role::Merge, docs),
+            Some(text) if text.contains('\n') => add_inline(&shown, &entry, &patch, docs),
+            Some(path) => add_file(&dir.join(path), &patch, docs),
             None => {}
         }
     }
     for entry in list("patches").iter().chain(list("patchesJson6902").iter()) {
-        let target = |key: &str| {
-            entry
-                .get("target")
-                .and_then(|t| t.get(key))
-                .and_then(Node::scalar_text)
-                .map(str::to_string)
-        };
-        let role = || Role::Json6902 {
-            kind: target("kind"),
-            name: target("name"),
-        };
+        let patch = Use::Patch(Target::of(entry));
         if let Some(path) = entry.get("path").and_then(Node::scalar_text) {
-            add_file(&dir.join(path), role, docs);
-        } else if let Some(patch) = entry.get("patch") {
-            add_inline(&shown, patch, role, docs);
+            add_file(&dir.join(path), &patch, docs);
+        } else if let Some(inline) = entry.get("patch") {
+            add_inline(&shown, inline, &patch, docs);
         }
     }
     if let Some(images) = root.get("images") {
@@ -118,7 +264,7 @@ fn read_kustomization(dir: &Path, docs: &mut Vec<SourceDoc>, seen: &mut Vec<Path
 
 /// Adds the documents of a patch written into the kustomization `file` (`patch: |`),
 /// each node placed at its line there.
-fn add_inline(file: &str, patch: &Node, role: impl Fn() -> Role, docs: &mut Vec<SourceDoc>) {
+fn add_inline(file: &str, patch: &Node, use_: &Use, docs: &mut Vec<SourceDoc>) {
     let Some(scalar) = patch.scalar() else {
         return;
     };
@@ -141,10 +287,8 @@ fn add_inline(file: &str, patch: &Node, role: impl Fn() -> Role, docs: &mut Vec<
         for doc in parse_chunk(chunk, &Limits::default()).into_iter().flatten() {
             let mut root = doc.root;
             shift(&mut root, first - 1, indent);
-            let role = match (&root.value, role()) {
-                (Value::Seq(_), role @ Role::Json6902 { .. }) => role,
-                (Value::Seq(_), _) => continue,
-                _ => Role::Merge,
+            let Some(role) = role_of(&root, use_) else {
+                continue;
             };
             docs.push(SourceDoc {
                 file: file.to_string(),
@@ -175,19 +319,41 @@ fn shift(node: &mut Node, lines: u32, columns: u32) {
     }
 }
 
+/// What the kustomization names a file for.
+enum Use {
+    Resource,
+    /// A `patchesStrategicMerge` entry.
+    Merge,
+    /// A `patches` or `patchesJson6902` entry, with its `target:` if it has one.
+    Patch(Option<Target>),
+}
+
+/// The role of a document named for `use_`: a patch that is a list of operations is
+/// JSON 6902 (for its target), any other a strategic merge.
+fn role_of(doc: &Node, use_: &Use) -> Option<Role> {
+    match (&doc.value, use_) {
+        (Value::Seq(_), Use::Patch(target)) => Some(Role::Json6902 {
+            target: target.clone().unwrap_or_default(),
+        }),
+        (Value::Seq(_), _) => None,
+        (_, Use::Patch(target)) => Some(Role::Merge {
+            target: target.clone(),
+        }),
+        (_, Use::Merge) => Some(Role::Merge { target: None }),
+        (_, Use::Resource) => Some(Role::Resource),
+    }
+}
+
 /// Adds the documents of `path`; a list of operations is JSON 6902 whatever its key.
-fn add_file(path: &Path, role: impl Fn() -> Role, docs: &mut Vec<SourceDoc>) {
+fn add_file(path: &Path, use_: &Use, docs: &mut Vec<SourceDoc>) {
     let Ok(text) = std::fs::read_to_string(path) else {
         return;
     };
     let shown = normal(path).display().to_string();
     for chunk in split_documents(&text) {
         for doc in parse_chunk(chunk, &Limits::default()).into_iter().flatten() {
-            let role = match (&doc.root.value, role()) {
-                (Value::Seq(_), role @ Role::Json6902 { .. }) => role,
-                (Value::Seq(_), _) => continue,
-                (_, Role::Json6902 { .. }) => Role::Merge,
-                (_, role) => role,
+            let Some(role) = role_of(&doc.root, use_) else {
+                continue;
             };
             docs.push(SourceDoc {
                 file: shown.clone(),
@@ -229,6 +395,16 @@ fn is_about(doc: &Node, object: &Object) -> bool {
     let name = text_at(doc, &["metadata", "name"]);
     kind == Some(object.resource.kind.as_str())
         && name.is_some_and(|n| object.resource.name.contains(n))
+}
+
+/// Whether a strategic-merge patch `doc` applies to `object` (whose base resource is
+/// `base`): the objects its target selects, whatever its own name (kustomize's docs
+/// name such patches `not-important`); without a target, its own kind and name.
+fn applies(target: &Option<Target>, doc: &Node, object: &Object, base: Option<&Node>) -> bool {
+    match target {
+        Some(target) => target.selects(object, base),
+        None => is_about(doc, object),
+    }
 }
 
 /// Where `path` (as in the rendered object) is in `doc`: list items matched by their
@@ -327,6 +503,12 @@ impl SourceMap for KustomizeMap {
         // A chart's template wrote the whole object: a patch adds nothing to it that
         // can be told from here.
         let inflated = self.charts.iter().any(|c| c.made(object).is_some());
+        // The base resource, whose name and labels a patch's target may select by.
+        let original = self
+            .docs
+            .iter()
+            .rfind(|d| matches!(d.role, Role::Resource) && is_about(&d.root, object))
+            .map(|d| &d.root);
         for doc in &self.docs {
             match &doc.role {
                 Role::Resource if is_about(&doc.root, object) => {
@@ -334,7 +516,7 @@ impl SourceMap for KustomizeMap {
                     base = Some((at(&doc.file, pos), depth));
                     base_doc = Some(doc);
                 }
-                Role::Merge if is_about(&doc.root, object) => {
+                Role::Merge { target } if applies(target, &doc.root, object, original) => {
                     let written = if inflated { full } else { 0 };
                     let base_depth = base.as_ref().map_or(written, |(_, d)| *d);
                     let own = merge_change(&object.root, doc, &path, base_depth);
@@ -347,12 +529,10 @@ impl SourceMap for KustomizeMap {
                     };
                     patched = change.or(patched);
                 }
-                Role::Json6902 { kind, name } => {
-                    let targets = kind.as_deref().is_none_or(|k| k == object.resource.kind)
-                        && name
-                            .as_deref()
-                            .is_none_or(|n| object.resource.name.contains(n));
-                    let operation = targets.then(|| operation_on(&doc.root, &finding.path));
+                Role::Json6902 { target } => {
+                    let targets = target.selects(object, original);
+                    let operation =
+                        targets.then(|| operation_on(&doc.root, &object.root, &finding.path));
                     if let Some((pos, verb, field)) = operation.flatten() {
                         patched = Some((at(&doc.file, pos), verb, PATCH, field));
                     }
@@ -428,9 +608,18 @@ fn inherited_change(rendered: &Node, doc: &SourceDoc, path: &str) -> Option<Chan
 
 /// The last JSON 6902 operation of `ops` whose path is the field at `path`, one of
 /// its parents or children, or (a container's securityContext field) the pod-level
-/// field the container inherits; whether it removed or set it; and the pod-level
-/// field, when that is what it touched.
-fn operation_on(ops: &Node, path: &str) -> Option<(Pos, &'static str, Option<FieldPath>)> {
+/// field the container inherits; whether it removed, set or added it (an `add` of a
+/// list item, `/containers/-` or `/containers/1`, that inserted the item the field
+/// is in); and the pod-level field, when that is what it touched.
+///
+/// The operations are read from the last back, as the `rendered` object was before
+/// each: an item an `add` inserted, or one a `remove` took, below the finding's item
+/// in its list moves it, so an earlier operation is matched with the index it had then.
+fn operation_on(
+    ops: &Node,
+    rendered: &Node,
+    path: &str,
+) -> Option<(Pos, &'static str, Option<FieldPath>)> {
     let inherited = pod_level(path);
     let covers = |field: &str, touched: &str| {
         field == touched
@@ -442,18 +631,93 @@ fn operation_on(ops: &Node, path: &str) -> Option<(Pos, &'static str, Option<Fie
             .map(pointer_to_path)
             .is_some_and(|touched| covers(field, &touched))
     };
-    let op = ops
-        .items()
-        .iter()
-        .rfind(|op| touches(op, path) || inherited.as_deref().is_some_and(|p| touches(op, p)))?;
-    let verb = match text_at(op, &["op"]) {
-        Some("remove") => "removed",
-        _ => "set",
+    let original = path;
+    let mut path = path.to_string();
+    // The lengths of the lists operations changed, before the operations read so far.
+    let mut lengths: Vec<(String, usize)> = Vec::new();
+    for op in ops.items().iter().rev() {
+        let verb = text_at(op, &["op"]);
+        let item = text_at(op, &["path"]).and_then(item_pointer);
+        let moved = item.and_then(|(list, index)| {
+            let (i, rest) = index_in(&path, &list)?;
+            matches!(verb, Some("add" | "remove")).then_some((list, index, i, rest))
+        });
+        if let Some((list, index, i, rest)) = moved {
+            let len = match lengths.iter_mut().find(|(l, _)| *l == list) {
+                Some((_, len)) => len,
+                None => {
+                    let len = crate::node_at(rendered, FieldPath::parse(&list).segments())
+                        .map_or(0, |n| n.items().len());
+                    lengths.push((list.clone(), len));
+                    &mut lengths.last_mut().expect("just pushed").1
+                }
+            };
+            let mut i = i;
+            if verb == Some("add") {
+                let k = index.unwrap_or(len.saturating_sub(1));
+                if k == i && same_item(op, rendered, original, &list) {
+                    return Some((op.pos, "added", None));
+                }
+                if k < i {
+                    i -= 1;
+                }
+                *len = len.saturating_sub(1);
+            } else {
+                if index.is_some_and(|k| k <= i) {
+                    i += 1;
+                }
+                *len += 1;
+            }
+            path = format!("{list}[{i}]{rest}");
+            continue;
+        }
+        if touches(op, &path) || inherited.as_deref().is_some_and(|p| touches(op, p)) {
+            let verb = match verb {
+                Some("remove") => "removed",
+                _ => "set",
+            };
+            let field = inherited
+                .filter(|_| !touches(op, &path))
+                .map(|p| FieldPath::parse(&p));
+            return Some((op.pos, verb, field));
+        }
+    }
+    None
+}
+
+/// The list and the index (`None` for `-`, the end) of a JSON pointer to a list item:
+/// `spec.containers` and `Some(1)` for `/spec/containers/1`.
+fn item_pointer(pointer: &str) -> Option<(String, Option<usize>)> {
+    let (list, last) = pointer.rsplit_once('/')?;
+    let index = match last {
+        "-" => None,
+        n if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => Some(n.parse().ok()?),
+        _ => return None,
     };
-    let field = inherited
-        .filter(|_| !touches(op, path))
-        .map(|p| FieldPath::parse(&p));
-    Some((op.pos, verb, field))
+    Some((pointer_to_path(list), index))
+}
+
+/// The index of the item of `list` that `path` is in, and the rest of the path:
+/// `1` and `.image` for `spec.containers[1].image` in `spec.containers`.
+fn index_in<'p>(path: &'p str, list: &str) -> Option<(usize, &'p str)> {
+    let after = path.strip_prefix(list)?.strip_prefix('[')?;
+    let (index, rest) = after.split_once(']')?;
+    Some((index.parse().ok()?, rest))
+}
+
+/// Whether an `add` operation's value can be the item of `list` the rendered `path`
+/// is in: the same `name`, when both have one.
+fn same_item(op: &Node, rendered: &Node, path: &str, list: &str) -> bool {
+    let added = text_at(op, &["value", "name"]);
+    let item = index_in(path, list).and_then(|(i, _)| {
+        let item = FieldPath::parse(&format!("{list}[{i}]"));
+        crate::node_at(rendered, item.segments())
+    });
+    let name = item.and_then(|n| text_at(n, &["name"]));
+    match (added, name) {
+        (Some(added), Some(name)) => added == name,
+        _ => true,
+    }
 }
 
 /// `spec.template.spec.securityContext.runAsNonRoot` for
@@ -558,7 +822,7 @@ mod tests {
             .expect("the inline patch is read");
         assert_eq!(ops.root.items()[0].pos, Pos::new(4, 9));
         assert_eq!(
-            operation_on(&ops.root, "spec.x.y"),
+            operation_on(&ops.root, &ops.root, "spec.x.y"),
             Some((Pos::new(4, 9), "removed", None))
         );
     }
@@ -581,6 +845,50 @@ mod tests {
         assert_eq!(removal(&rendered, &replaced, &path), Some(Pos::new(5, 7)));
         let set = node("spec:\n  c:\n  - name: a\n    sc:\n      x: true\n");
         assert_eq!(removal(&rendered, &set, &path), None);
+    }
+
+    #[test]
+    fn a_targets_selector_and_name_are_matched_as_kustomize_matches_them() {
+        let labels = [("app", "api"), ("tier", "back")].map(|(k, v)| (k.into(), v.into()));
+        for (selector, wanted) in [
+            ("app=api", true),
+            ("app==api,tier=back", true),
+            ("app=web", false),
+            ("app!=web", true),
+            ("app in (web, api),!legacy", true),
+            ("tier notin (back)", false),
+            ("tier", true),
+            ("legacy", false),
+            ("!app", false),
+        ] {
+            assert_eq!(selector_matches(selector, &labels), wanted, "{selector}");
+        }
+        assert!(whole_match("api-.*", "api-worker"));
+        assert!(!whole_match("api", "api-worker"));
+        assert!(whole_match("api-worker", "api-worker"));
+    }
+
+    #[test]
+    fn an_added_list_item_is_matched_with_the_index_it_had() {
+        let node = |text: &str| {
+            let chunk = split_documents(text).into_iter().next().unwrap();
+            let doc = parse_chunk(chunk, &Limits::default()).into_iter().next();
+            doc.unwrap().unwrap().root
+        };
+        let rendered = node("spec:\n  c:\n  - name: first\n  - name: api\n  - name: added\n");
+        let ops = node("- op: add\n  path: /spec/c/-\n  value: {name: added}\n- op: replace\n  path: /spec/c/0/image\n  value: x\n- op: add\n  path: /spec/c/0\n  value: {name: first}\n");
+        let at = |path: &str| operation_on(&ops, &rendered, path);
+        assert_eq!(at("spec.c[0].sc.p"), Some((Pos::new(7, 3), "added", None)));
+        // `api` was at 0 when it was given its image, before `first` went in.
+        assert_eq!(at("spec.c[1].image"), Some((Pos::new(4, 3), "set", None)));
+        assert_eq!(at("spec.c[1].sc.p"), None);
+        // `added` went at the end of the list as it then was: 1, before `first`.
+        assert_eq!(at("spec.c[2].sc.p"), Some((Pos::new(1, 3), "added", None)));
+        assert_eq!(item_pointer("/spec/c/-"), Some(("spec.c".into(), None)));
+        assert_eq!(item_pointer("/spec/c/2"), Some(("spec.c".into(), Some(2))));
+        assert_eq!(item_pointer("/spec/c"), None);
+        assert_eq!(index_in("spec.c[12].x", "spec.c"), Some((12, ".x")));
+        assert_eq!(index_in("spec.cx[1]", "spec.c"), None);
     }
 
     #[test]

@@ -1141,3 +1141,159 @@ fn a_field_a_range_item_lacks_names_the_with_that_writes_it() {
         "{said:#?}"
     );
 }
+
+const API_WORKER: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api-worker\n  labels: {app: api}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/api:1\n";
+
+/// A strategic-merge patch chosen by a `target:` in the kustomization applies to the
+/// objects the target selects (kind, name as a regular expression, label selector),
+/// whatever its own `metadata.name` (kustomize's docs write `not-important`): it is
+/// the place of the field it sets, and one whose selector does not match is not.
+#[test]
+fn a_patch_chosen_by_its_target_is_named_whatever_its_own_name() {
+    if !tools() {
+        return;
+    }
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: whatever\nspec:\n  template:\n    spec:\n      hostPID: true\n";
+    let dir = tree(&[
+        ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        ("base/deploy.yaml", API_WORKER),
+        (
+            "ov/kustomization.yaml",
+            "nameSuffix: -v2\nresources: [../base]\npatches:\n  - path: p.yaml\n    target: {kind: Deployment, name: api-worker}\n",
+        ),
+        ("ov/p.yaml", patch),
+        (
+            "sel/kustomization.yaml",
+            "resources: [../base]\npatches:\n  - path: p.yaml\n    target: {labelSelector: \"app in (api, web)\"}\n  - path: other.yaml\n    target: {labelSelector: app=other}\n",
+        ),
+        ("sel/p.yaml", patch),
+        ("sel/other.yaml", patch),
+    ]);
+    let args = ["scan", "ov", "sel", "-f", "json", "--select", "KH102"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            format!(
+                "{}:{} {}",
+                at["file"].as_str().unwrap(),
+                at["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(said, [
+        "ov/p.yaml:8 pod sets hostPID: true; set by the patch ov/p.yaml:8 (base: base/deploy.yaml:10)",
+        "sel/p.yaml:8 pod sets hostPID: true; set by the patch sel/p.yaml:8 (base: base/deploy.yaml:10)",
+    ]);
+}
+
+/// A container a JSON 6902 `add` appends (`/containers/-`) or inserts
+/// (`/containers/0`) is placed at that operation, `added by the patch`, not at the
+/// base's `containers:` line; a later operation on the base's container, whose index
+/// the insert moved, still names the base.
+#[test]
+fn a_container_a_json_patch_adds_is_placed_at_the_operation() {
+    if !tools() {
+        return;
+    }
+    let kustomization = "resources: [../base]\npatches:\n  - path: ops.yaml\n    target: {kind: Deployment, name: api-worker}\n";
+    let append = "- op: add\n  path: /spec/template/spec/containers/-\n  value:\n    name: added\n    image: registry.example.com/added:1\n    securityContext:\n      privileged: true\n";
+    let insert = "- op: add\n  path: /spec/template/spec/containers/0\n  value:\n    name: first\n    image: registry.example.com/first:1\n    securityContext: {privileged: true}\n- op: add\n  path: /spec/template/spec/containers/1/securityContext\n  value: {privileged: true}\n";
+    let dir = tree(&[
+        ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        ("base/deploy.yaml", API_WORKER),
+        ("append/kustomization.yaml", kustomization),
+        ("append/ops.yaml", append),
+        ("insert/kustomization.yaml", kustomization),
+        ("insert/ops.yaml", insert),
+    ]);
+    let args = [
+        "scan", "append", "insert", "-f", "json", "--select", "KH101",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let mut said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            format!(
+                "{}:{} {}",
+                at["file"].as_str().unwrap(),
+                at["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    said.sort();
+    assert_eq!(said, [
+        "append/ops.yaml:1 container \"added\" runs privileged; added by the patch append/ops.yaml:1 (base: base/deploy.yaml:11)",
+        "insert/ops.yaml:1 container \"first\" runs privileged; added by the patch insert/ops.yaml:1 (base: base/deploy.yaml:11)",
+        "insert/ops.yaml:7 container \"api\" runs privileged; set by the patch insert/ops.yaml:7 (base: base/deploy.yaml:12)",
+    ]);
+}
+
+/// A `--set` of a key under a value the template tests (`{{ if .Values.securityContext
+/// }}`, `{{ with .Values.securityContext }}`, empty in values.yaml) fills it: the
+/// branch that rendered is the place, and the value named is the `--set` key, not
+/// the `else` branch's default.
+#[test]
+fn a_set_under_an_empty_value_takes_the_branch_that_tests_it() {
+    if !tools() {
+        return;
+    }
+    let head = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sc\nspec:\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n";
+    let branches = format!("{head}      {{{{- if .Values.securityContext }}}}\n      securityContext:\n        runAsUser: {{{{ .Values.securityContext.runAsUser }}}}\n      {{{{- else }}}}\n      securityContext:\n        runAsUser: {{{{ .Values.defaultSecurityContext.runAsUser }}}}\n      {{{{- end }}}}\n");
+    let with = format!("{head}      {{{{- with .Values.securityContext }}}}\n      securityContext:\n        {{{{- toYaml . | nindent 8 }}}}\n      {{{{- end }}}}\n");
+    let dir = tree(&[
+        (
+            "ifelse/Chart.yaml",
+            "apiVersion: v2\nname: ifelse\nversion: 0.1.0\n",
+        ),
+        (
+            "ifelse/values.yaml",
+            "securityContext: {}\ndefaultSecurityContext:\n  runAsUser: 1000\n",
+        ),
+        ("ifelse/templates/pod.yaml", &branches),
+        (
+            "with/Chart.yaml",
+            "apiVersion: v2\nname: with\nversion: 0.1.0\n",
+        ),
+        ("with/values.yaml", "securityContext: {}\n"),
+        ("with/templates/pod.yaml", &with),
+    ]);
+    let args = [
+        "scan",
+        "ifelse",
+        "with",
+        "--set",
+        "securityContext.runAsUser=0",
+        "-f",
+        "json",
+        "--select",
+        "KH123",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            format!(
+                "{}:{} {}",
+                at["file"].as_str().unwrap(),
+                at["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(said, [
+        "ifelse/templates/pod.yaml:11 container \"main\" sets runAsUser: 0; set by the chart value securityContext.runAsUser (--set securityContext.runAsUser): change it there",
+        "with/templates/pod.yaml:11 container \"main\" sets runAsUser: 0; set by the chart value securityContext.runAsUser (--set securityContext.runAsUser): change it there",
+    ]);
+}
