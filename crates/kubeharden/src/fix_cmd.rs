@@ -516,7 +516,9 @@ fn json_outcome(args: &FixArgs, outcome: &Outcome) -> serde_json::Value {
         "mode": if args.in_place { "in-place" } else { "patches" },
         "dry_run": args.dry_run,
         "findings": outcome.check.remaining,
-        "fixes": outcome.judged.iter().filter(|j| j.kind.is_some()).map(json_judged).collect::<Vec<_>>(),
+        // Every finding judged, with its verdict: fixed, refused, or of a rule fix does
+        // not cover (not_fixable), as summary counts them.
+        "fixes": outcome.judged.iter().map(json_judged).collect::<Vec<_>>(),
         "not_cleared": outcome.check.not_cleared,
         "introduced": outcome.check.introduced,
         "errors": outcome.errors.iter().cloned().chain(outcome.failures.iter().map(|f| format!("{}: {}", f.file, f.reason))).collect::<Vec<_>>(),

@@ -467,6 +467,14 @@ fn in_place_fixes_of_the_real_corpus_scan_clean_and_keep_the_text() {
     );
     assert!(fixed.len() > 3000, "{} fixed", fixed.len());
     assert!(!refused.is_empty());
+    // Each verdict the summary counts is an entry of `fixes`.
+    for verdict in ["fixed", "refused", "not_fixable"] {
+        assert_eq!(
+            fixes(&report, verdict).len() as u64,
+            report["summary"][verdict].as_u64().unwrap(),
+            "{verdict}"
+        );
+    }
     // Only the scan's own input errors: no file failed to edit.
     let errors = report["errors"].as_array().unwrap();
     assert!(
