@@ -529,7 +529,7 @@ impl Fixer<'_, '_> {
             .keys()
             .any(|k| k.contains("seccomp.security.alpha.kubernetes.io"));
         if annotated {
-            return refuse("the pod sets seccomp by annotation; replace the annotation with the seccompProfile field by hand");
+            return refuse("the pod sets seccomp by annotation, which does nothing since Kubernetes 1.27 while an older API server refuses a seccompProfile field that disagrees with it; replace the annotation with the field by hand");
         }
         if let Some(p) = self
             .w

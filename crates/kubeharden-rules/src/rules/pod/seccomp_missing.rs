@@ -55,6 +55,16 @@ fn check(w: &Workload<'_>, out: &mut Out) {
     if pod_confined {
         return;
     }
+    // The alpha annotations look like a profile but do nothing since Kubernetes 1.27
+    // (the API server says "non-functional in v1.27+"): said, so nobody trusts them.
+    let annotated = w
+        .annotations
+        .keys()
+        .any(|k| k.contains("seccomp.security.alpha.kubernetes.io"));
+    let note = match annotated {
+        true => "; its seccomp.security.alpha.kubernetes.io annotation has no effect since Kubernetes 1.27",
+        false => "",
+    };
     for c in w.containers() {
         if ctr_sc(&c)
             .and_then(|sc| sc.seccomp_profile.as_ref())
@@ -64,7 +74,7 @@ fn check(w: &Workload<'_>, out: &mut Out) {
                 &c,
                 ctr_sc_path(&c, "seccompProfile.type"),
                 format!(
-                    "container {:?} has no seccomp profile, nor does the pod",
+                    "container {:?} has no seccomp profile, nor does the pod{note}",
                     c.name()
                 ),
             );
