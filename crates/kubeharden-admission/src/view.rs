@@ -55,11 +55,14 @@ pub struct Informers {
     /// rebuilt.
     generation: Arc<AtomicU64>,
     synced: AtomicBool,
+    /// How many watches are failing now (a forbidden watch, a lost connection): the
+    /// view goes stale, so it is not ready.
+    failing: Arc<AtomicU64>,
     cache: Mutex<HashMap<String, Cached>>,
 }
 
 /// Starts a reflector of `K` on the current tokio runtime.
-fn reflect<K>(client: &Client, generation: &Arc<AtomicU64>) -> Store<K>
+fn reflect<K>(client: &Client, generation: &Arc<AtomicU64>, failing: &Arc<AtomicU64>) -> Store<K>
 where
     K: Resource<DynamicType = ()>
         + Clone
@@ -72,15 +75,40 @@ where
     let api: Api<K> = Api::all(client.clone());
     let (reader, writer) = reflector::store();
     let generation = generation.clone();
-    let stream = reflector(writer, watcher(api, watcher::Config::default()))
-        .default_backoff()
-        .touched_objects();
+    let failing = failing.clone();
+    // Every watcher event, not only changed objects: a watch that recovers re-lists
+    // (Init ... InitDone), which is how a failing watch is seen to be well again.
+    let stream = reflector(writer, watcher(api, watcher::Config::default())).default_backoff();
     tokio::spawn(async move {
         futures::pin_mut!(stream);
+        let kind = K::plural(&());
+        // Failing since, and when last said: a watch retried every few seconds is said
+        // once a minute, not each time.
+        let mut failed: Option<(std::time::Instant, std::time::Instant)> = None;
         while let Some(event) = stream.next().await {
             generation.fetch_add(1, Ordering::Relaxed);
-            if let Err(e) = event {
-                eprintln!("kubeharden serve: watching {}: {e}", K::plural(&()));
+            let now = std::time::Instant::now();
+            match (event, failed.as_mut()) {
+                (Err(e), None) => {
+                    failing.fetch_add(1, Ordering::AcqRel);
+                    failed = Some((now, now));
+                    eprintln!("kubeharden serve: watching {kind}: {e}; the view is stale, so /readyz fails and reviews are answered by the failure policy until it recovers");
+                }
+                (Err(e), Some((since, said))) => {
+                    if now.duration_since(*said) >= std::time::Duration::from_secs(60) {
+                        *said = now;
+                        let secs = now.duration_since(*since).as_secs();
+                        eprintln!(
+                            "kubeharden serve: watching {kind}: still failing after {secs} s: {e}"
+                        );
+                    }
+                }
+                (Ok(_), Some(_)) => {
+                    failing.fetch_sub(1, Ordering::AcqRel);
+                    failed = None;
+                    eprintln!("kubeharden serve: watching {kind}: recovered");
+                }
+                (Ok(_), None) => {}
             }
         }
     });
@@ -92,17 +120,20 @@ impl Informers {
     /// waits for their first lists.
     pub fn start(client: &Client) -> Arc<Informers> {
         let generation = Arc::new(AtomicU64::new(0));
+        let failing = Arc::new(AtomicU64::new(0));
+        let (g, f) = (&generation, &failing);
         Arc::new(Informers {
-            namespaces: reflect(client, &generation),
-            accounts: reflect(client, &generation),
-            policies: reflect(client, &generation),
-            limit_ranges: reflect(client, &generation),
-            roles: reflect(client, &generation),
-            role_bindings: reflect(client, &generation),
-            cluster_roles: reflect(client, &generation),
-            cluster_bindings: reflect(client, &generation),
+            namespaces: reflect(client, g, f),
+            accounts: reflect(client, g, f),
+            policies: reflect(client, g, f),
+            limit_ranges: reflect(client, g, f),
+            roles: reflect(client, g, f),
+            role_bindings: reflect(client, g, f),
+            cluster_roles: reflect(client, g, f),
+            cluster_bindings: reflect(client, g, f),
             generation,
             synced: AtomicBool::new(false),
+            failing,
             cache: Mutex::new(HashMap::new()),
         })
     }
@@ -244,6 +275,6 @@ impl ClusterSource for Informers {
     }
 
     fn ready(&self) -> bool {
-        self.synced.load(Ordering::Acquire)
+        self.synced.load(Ordering::Acquire) && self.failing.load(Ordering::Acquire) == 0
     }
 }
