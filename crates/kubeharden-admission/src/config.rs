@@ -265,7 +265,15 @@ impl Config {
             if let Some(text) = labels.get(&format!("{LABEL_PREFIX}{name}")) {
                 // A mistyped level fails closed, as Pod Security Admission reads one:
                 // a typo must not turn enforcement off without a word.
-                *slot = parse_level(text).unwrap_or_else(|e| {
+                // An empty value (`enforce=`) is no level either: `none` turns a mode off.
+                let level = match text.trim() {
+                    "" => Err(
+                        "an empty value is no level (critical, high, medium, low, info, or none)"
+                            .to_string(),
+                    ),
+                    _ => parse_level(text),
+                };
+                *slot = level.unwrap_or_else(|e| {
                     wrong.push(format!(
                         "label {LABEL_PREFIX}{name}={text:?}: {e}; read as {UNREADABLE_LEVEL} until it is fixed"
                     ));

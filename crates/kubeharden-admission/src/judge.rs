@@ -254,7 +254,10 @@ impl Reviewer {
         // Before the view has listed the cluster, a namespace's labels (its modes) and
         // objects are unknown: judging would admit what an enforcing namespace refuses.
         if self.view.as_ref().is_some_and(|v| !v.ready()) {
-            return self.failed(uid, "the cluster view has not synced yet");
+            return self.failed(
+                uid,
+                "the cluster view has not synced yet, or a watch of it is failing",
+            );
         }
         let mut root = match kubeharden_live::read_object(raw.get().as_bytes()) {
             Ok(root) => root,
@@ -262,9 +265,13 @@ impl Reviewer {
         };
         // Judging grows faster than the containers: a pod of thousands would hold a
         // core for seconds after its answer. No real pod comes near the bound.
-        let containers = container_count(&root);
+        let (containers, items) = pod_spec_size(&root);
         if containers > MAX_CONTAINERS {
             let why = format!("it has {containers} containers, more than the {MAX_CONTAINERS} judged at admission");
+            return self.failed(uid, &why);
+        }
+        if items > MAX_POD_ITEMS {
+            let why = format!("its pod spec has {items} volumes, mounts, ports and env vars, more than the {MAX_POD_ITEMS} judged at admission");
             return self.failed(uid, &why);
         }
         let (modes, mut warnings) = self.modes_of(request, &namespace, &root);
@@ -606,22 +613,36 @@ fn exempt(uid: &str, what: &str) -> Response {
 /// The most containers (regular, init and ephemeral) of one object judged at admission.
 pub const MAX_CONTAINERS: usize = 1_000;
 
-/// The containers of an object's pod spec, wherever its kind keeps it.
-fn container_count(root: &Node) -> usize {
+/// The most volumes, volume mounts, ports and env vars (all containers together) of
+/// one object's pod spec judged at admission: rules compare them pairwise.
+pub const MAX_POD_ITEMS: usize = 10_000;
+
+/// The containers of an object's pod spec, wherever its kind keeps it, and its
+/// volumes, mounts, ports and env vars.
+fn pod_spec_size(root: &Node) -> (usize, usize) {
     let specs = [
         &["spec"][..],
         &["spec", "template", "spec"],
         &["spec", "jobTemplate", "spec", "template", "spec"],
     ];
-    specs
+    let (mut containers, mut items) = (0, 0);
+    let len = |node: &Node, key: &str| node.get(key).map_or(0, |l| l.items().len());
+    for spec in specs
         .iter()
         .filter_map(|path| path.iter().try_fold(root, |node, key| node.get(key)))
-        .flat_map(|spec| {
-            ["containers", "initContainers", "ephemeralContainers"].map(|k| spec.get(k))
-        })
-        .flatten()
-        .map(|list| list.items().len())
-        .sum()
+    {
+        items += len(spec, "volumes");
+        for list in ["containers", "initContainers", "ephemeralContainers"] {
+            for c in spec.get(list).map(Node::items).unwrap_or_default() {
+                containers += 1;
+                items += ["volumeMounts", "volumeDevices", "ports", "env", "envFrom"]
+                    .iter()
+                    .map(|k| len(c, k))
+                    .sum::<usize>();
+            }
+        }
+    }
+    (containers, items)
 }
 
 /// Whether the request comes from a built-in controller of kube-controller-manager:

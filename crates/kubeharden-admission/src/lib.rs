@@ -24,6 +24,6 @@ pub mod server;
 pub mod view;
 
 pub use config::{Config, ConfigError, FailurePolicy, Modes, LABEL_PREFIX};
-pub use judge::{Answer, Decision, Mode, Reviewer, Verdict, MAX_CONTAINERS};
+pub use judge::{Answer, Decision, Mode, Reviewer, Verdict, MAX_CONTAINERS, MAX_POD_ITEMS};
 pub use server::{ServeError, ServeOptions, Server};
 pub use view::{ClusterSource, Informers};

@@ -322,7 +322,7 @@ async fn handle(
                 reply(
                     StatusCode::SERVICE_UNAVAILABLE,
                     TEXT,
-                    "the cluster view is not synced yet\n",
+                    "the cluster view is not synced yet, or a watch of it is failing (see the log)\n",
                 )
             }
         }
@@ -388,9 +388,7 @@ fn bad_request(state: &State, why: &str) -> Response<Body> {
     state.metrics.bad_request();
     // The API server shows its user only "rejected our request for an unknown reason":
     // the log says which.
-    state
-        .log
-        .line(&format!("kubeharden serve: answered 400: {why}"));
+    state.log.line(&format!("answered 400: {why}"));
     reply(
         StatusCode::BAD_REQUEST,
         "text/plain; charset=utf-8",

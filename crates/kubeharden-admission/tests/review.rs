@@ -965,3 +965,59 @@ fn a_pod_of_too_many_containers_is_answered_by_the_failure_policy() {
         v.response.status
     );
 }
+
+/// A pod of few containers but thousands of mounts would hold a core as long: past
+/// the bound on volumes, mounts, ports and env vars it is answered unjudged too.
+#[test]
+fn a_pod_of_too_many_mounts_is_answered_by_the_failure_policy() {
+    let mut pod = to_json(PRIVILEGED_POD);
+    let per_container = kubeharden_admission::MAX_POD_ITEMS / 10 + 1;
+    let mounts: Vec<Value> = (0..per_container)
+        .map(|i| json!({"name": "host", "mountPath": format!("/m{i}")}))
+        .collect();
+    let one = pod["spec"]["containers"][0].clone();
+    let containers: Vec<Value> = (0..10)
+        .map(|i| {
+            let mut c = one.clone();
+            c["name"] = json!(format!("c{i}"));
+            c["volumeMounts"] = json!(mounts);
+            c
+        })
+        .collect();
+    pod["spec"]["containers"] = json!(containers);
+    let v = judge(
+        &reviewer(config("defaults: {enforce: low}\n")),
+        &review(&pod, "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Error);
+    let said = format!("{:?}", v.response.status);
+    assert!(
+        said.contains("volumes, mounts, ports and env vars"),
+        "{said}"
+    );
+}
+
+/// An empty mode label (`enforce=`) is no level: it fails closed, as a typo does.
+#[test]
+fn an_empty_mode_label_enforces_and_says_so() {
+    let labels = BTreeMap::from([("admission.kubeharden.io/enforce".to_string(), String::new())]);
+    let view = Arc::new(Fixed {
+        labels,
+        objects: Arc::default(),
+    });
+    let r = Reviewer::new(
+        config("defaults: {enforce: none, warn: none, audit: none}\nrules: {select: [KH101]}\n"),
+        Some(view),
+    )
+    .unwrap();
+    let v = judge(&r, &review(&to_json(PRIVILEGED_POD), "CREATE"));
+    assert_eq!(v.decision, Decision::Denied, "{:?}", v.response);
+    assert!(
+        v.response
+            .warnings
+            .iter()
+            .any(|w| w.contains("an empty value is no level")),
+        "{:?}",
+        v.response.warnings
+    );
+}

@@ -68,7 +68,8 @@ async fn serve(args: ServeArgs, config: Config) -> Result<u8, CliError> {
         let waiting = informers.clone();
         tokio::spawn(async move {
             waiting.wait().await;
-            eprintln!("kubeharden serve: cluster view synced");
+            // Listed once; a watch that fails is said on its own, and keeps it unready.
+            eprintln!("kubeharden serve: cluster view listed");
         });
         Some(informers as Arc<dyn ClusterSource>)
     };

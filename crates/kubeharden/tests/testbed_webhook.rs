@@ -82,7 +82,7 @@ fn start_webhook(tb: &Testbed, dir: &Path, port: u16) -> Webhook {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(line) if line.contains("cluster view synced") => break,
+            Ok(line) if line.contains("cluster view listed") => break,
             Ok(_) => continue,
             Err(e) => panic!("kubeharden serve did not sync its view: {e}"),
         }
