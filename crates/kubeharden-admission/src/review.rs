@@ -141,8 +141,29 @@ pub fn parse(body: &[u8], limit: usize) -> Result<Request<'_>, ReviewError> {
             limit,
         });
     }
-    let envelope: Envelope<'_> =
-        serde_json::from_slice(body).map_err(|e| ReviewError::of_body(e, body))?;
+    let envelope: Envelope<'_> = serde_json::from_slice(body).map_err(|e| {
+        // A review of another version is told so, whatever else is wrong with it: its
+        // API server could not read a v1 answer.
+        #[derive(Deserialize)]
+        struct Head {
+            #[serde(rename = "apiVersion", default)]
+            api_version: String,
+            #[serde(default)]
+            kind: String,
+        }
+        match serde_json::from_slice::<Head>(body) {
+            Ok(head)
+                if !head.api_version.is_empty()
+                    && (head.api_version != API_VERSION || head.kind != KIND) =>
+            {
+                ReviewError::WrongType {
+                    given: head.api_version,
+                    kind: head.kind,
+                }
+            }
+            _ => ReviewError::of_body(e, body),
+        }
+    })?;
     if envelope.api_version != API_VERSION || envelope.kind != KIND {
         return Err(ReviewError::WrongType {
             given: envelope.api_version,
@@ -293,6 +314,14 @@ mod tests {
         let bad_kind = REVIEW.replace(r#""operation":"UPDATE""#, r#""operation":7"#);
         let err = parse(bad_kind.as_bytes(), 1 << 20).unwrap_err();
         assert!(matches!(err, ReviewError::Shape(_)), "{err}");
+        let beta = br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"x"}}"#;
+        assert!(
+            matches!(
+                parse(beta, 1 << 20).unwrap_err(),
+                ReviewError::WrongType { .. }
+            ),
+            "a malformed v1beta1 review is told its version"
+        );
         let list = parse(b"[]", 1 << 20).unwrap_err();
         assert_eq!(
             list.to_string(),
