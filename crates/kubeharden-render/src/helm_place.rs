@@ -332,6 +332,12 @@ impl<'a> Walk<'a> {
             let guarded = self.guarded(lines, seen, &rest).into_iter().collect();
             return self.place(line, indent, guarded);
         }
+        // Values a line passes to a helper (`include "x" (dict "sc" .Values.sc)`) are
+        // not the field's: what the helper makes of them is not known, so they are
+        // listed as the line reads them.
+        if passes_to_helper(lines[line]) {
+            return self.place(line, indent, own);
+        }
         let deeper = own.into_iter().map(|k| format!("{k}{dot}{rest}")).collect();
         self.place(line, indent, deeper)
     }
@@ -680,6 +686,14 @@ fn to_yaml_content(
     None
 }
 
+/// Whether a line's actions pass what they read to a named template or `tpl`.
+fn passes_to_helper(text: &str) -> bool {
+    crate::helm_blocks::actions(text).iter().any(|a| {
+        a.split(|c: char| c.is_whitespace() || c == '(' || c == '|')
+            .any(|w| matches!(w, "include" | "template" | "tpl"))
+    })
+}
+
 /// The `nindent N` (or `indent N`) a line's action ends with.
 fn nindent(text: &str) -> Option<usize> {
     let at = text.find("indent ")?;
@@ -962,5 +976,18 @@ mod unrendered_tests {
         let path = FieldPath::parse("spec.containers[0].securityContext.runAsNonRoot");
         let place = place_in_lines(&lines, &path, &seen);
         assert_eq!((place.line, place.silent), (5, Some(4)));
+    }
+
+    #[test]
+    fn values_passed_to_a_helper_are_not_extended_by_the_path() {
+        let template = "spec:\n  securityContext: {{- include \"hp.sc\" (dict \"sc\" .Values.containerSecurityContext \"g\" .Values.global) | nindent 4 }}\n";
+        let path = FieldPath::parse("spec.securityContext.privileged");
+        let place = place_in_template(template, &path);
+        assert_eq!(place.line, 2);
+        assert_eq!(place.values, ["containerSecurityContext", "global"]);
+        // A value printed as it is still names the field under it.
+        let plain = "spec:\n  securityContext: {{- toYaml .Values.sc | nindent 4 }}\n";
+        let place = place_in_template(plain, &path);
+        assert_eq!(place.values, ["sc.privileged"]);
     }
 }
