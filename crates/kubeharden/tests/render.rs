@@ -1357,3 +1357,35 @@ fn a_container_security_context_written_by_a_block_or_a_helper_is_placed_and_nam
         "with/templates/pod.yaml:11 container \"main\" does not set allowPrivilegeEscalation: false; the template writes it at line 10 (securityContext:), in a block that did not render: {{ with .Values.securityContext }} at line 9 is false; it reads securityContext at with/values.yaml:2; comes from the chart value securityContext.allowPrivilegeEscalation, not set: set it in with/values.yaml (under line 2)",
     ]);
 }
+
+/// KH402 on a pod that sets no automount is decided by its ServiceAccount's field
+/// (`helm create`'s `automountServiceAccountToken: {{ .Values.serviceAccount.automount
+/// }}`): the finding names that template line and the value to change.
+#[test]
+fn a_token_automount_finding_names_the_service_accounts_line_and_value() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  serviceAccountName: app\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n";
+    let account = "{{- if .Values.serviceAccount.create -}}\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\nautomountServiceAccountToken: {{ .Values.serviceAccount.automount }}\n{{- end }}\n";
+    let dir = tree(&[
+        (
+            "sa/Chart.yaml",
+            "apiVersion: v2\nname: sa\nversion: 0.1.0\n",
+        ),
+        (
+            "sa/values.yaml",
+            "serviceAccount:\n  create: true\n  automount: true\n",
+        ),
+        ("sa/templates/pod.yaml", pod),
+        ("sa/templates/serviceaccount.yaml", account),
+    ]);
+    let args = ["scan", "sa", "-f", "json", "--select", "KH402"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = messages_of(&doc, "KH402");
+    assert_eq!(said, [
+        "pod mounts the token of service account \"app\": neither the pod nor the account disables automount; the ServiceAccount \"app\" is written at sa/templates/serviceaccount.yaml:6; set by the chart value serviceAccount.automount (sa/values.yaml:3): change it there",
+    ]);
+    let value = &doc["findings"][0]["value"];
+    assert_eq!(value["key"], "serviceAccount.automount", "{value}");
+}
