@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use kubeharden_findings::{Finding, ScanReport};
+use kubeharden_findings::{Finding, Location, Requirement, ScanReport};
 use kubeharden_load::{Object, Resource};
 use kubeharden_render::SourceMap;
 
@@ -70,7 +70,8 @@ impl<'a> Index<'a> {
         if finding.rendered.is_some() {
             return;
         }
-        let key = (&*finding.location.file, &*finding.resource);
+        let (file, resource) = (finding.location.file.clone(), finding.resource.clone());
+        let key = (&*file, &*resource);
         let Some(candidates) = self.by_object.get(&key) else {
             return;
         };
@@ -82,6 +83,50 @@ impl<'a> Index<'a> {
             .or(candidates.first());
         if let Some((object, map)) = chosen {
             map.map(object, finding);
+            self.name_the_account(finding, &object.file, *map);
+        }
+    }
+
+    /// A finding whose condition is a ServiceAccount's automount (KH402 on a pod that
+    /// sets none) is on the pod, but the account's field decides it: when the same
+    /// render wrote that account, the message names the template line and the value
+    /// that write its `automountServiceAccountToken`.
+    fn name_the_account(&self, finding: &mut Finding, file: &str, map: &dyn SourceMap) {
+        let Some(Requirement::ServiceAccountAutomounts { namespace, name }) = &finding.requires
+        else {
+            return;
+        };
+        let account = self.by_object.iter().find_map(|((f, r), objects)| {
+            let here = *f == file && r.kind == "ServiceAccount" && r.name == *name;
+            let same_ns = r.namespace.as_deref().unwrap_or("default") == namespace;
+            (here && same_ns).then(|| objects.first()).flatten()
+        });
+        let Some((account, _)) = account else {
+            return;
+        };
+        let mut probe = finding.clone();
+        probe.resource = account.resource.clone();
+        probe.path = "automountServiceAccountToken".to_string();
+        probe.keyed_path = None;
+        probe.message = String::new();
+        probe.value = None;
+        probe.rendered = None;
+        probe.location = Location {
+            file: account.file.clone(),
+            line: account.root.pos.line,
+            column: account.root.pos.col,
+        };
+        map.map(account, &mut probe);
+        if probe.rendered.is_none() {
+            return;
+        }
+        let at = format!("{}:{}", probe.location.file, probe.location.line);
+        finding.message.push_str(&format!(
+            "; the ServiceAccount {name:?} is written at {at}{}",
+            probe.message
+        ));
+        if finding.value.is_none() {
+            finding.value = probe.value;
         }
     }
 }

@@ -271,11 +271,25 @@ impl HelmMap {
         field: Option<&Node>,
     ) {
         let (lines, first) = (at.lines, at.first);
+        let mut values = place.values.clone();
         if let Some(i) = place.silent {
             let context = &at.contexts[first + i];
             let find = |key: &str| lookups.find(key);
             let said = not_emitted(lines[first + i], first + i, context, &find);
             finding.message.push_str(&said);
+            // A value in a block that did not render is named only where setting it
+            // renders the block (`with .Values.securityContext` for
+            // `securityContext.runAsNonRoot`), not where another value decides.
+            let lookup = |key: &str| lookups.held(key);
+            let guard = not_taken(context, &lookup).or(context.conditions.last());
+            let guards = guard.map_or(Vec::new(), |c| values_keys(&c.text));
+            // A block read through a variable (`with $c.resources`) is not judged here.
+            values.retain(|v| {
+                guards.is_empty()
+                    || guards
+                        .iter()
+                        .any(|g| v == g || v.starts_with(&format!("{g}.")))
+            });
         }
         if let Some(r) = place.range {
             let which = match place.iteration {
@@ -288,7 +302,7 @@ impl HelmMap {
                 lines[first + r].trim()
             ));
         }
-        match behind(field, lookups, &place.values) {
+        match behind(field, lookups, &values) {
             Some(Behind::Value(found)) => {
                 finding.message.push_str(&value_message(&found.source));
                 finding.value = Some(Box::new(found.source));

@@ -143,6 +143,9 @@ struct Walk<'a> {
     item: bool,
     /// The rendered node at what was found last.
     rendered: Option<&'a Node>,
+    /// Whether the search went into a key's block that helm did not emit (no emitted
+    /// line writes the key): the lines inside it are searched as written.
+    dark: bool,
 }
 
 /// What a list index leads to in the template.
@@ -166,6 +169,7 @@ pub(crate) fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> T
         iteration: None,
         item: false,
         rendered: seen.root,
+        dark: false,
     };
     let (mut done, mut matched) = (0, 0);
     for seg in segments {
@@ -191,7 +195,7 @@ pub(crate) fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> T
         }
         done += 1;
     }
-    if matched == keys {
+    if matched == keys && !walk.dark {
         walk.silent = None; // a line that wrote it was found
     }
     walk.finish(lines, seen, &segments[done..])
@@ -230,29 +234,48 @@ impl<'a> Walk<'a> {
     /// Finds `key` inside what was found last; `last`: it is the field itself.
     fn key(&mut self, lines: &[&str], seen: &Seen, key: &str, last: bool) -> bool {
         self.rendered = self.rendered.and_then(|n| n.get(key));
+        // A parent of the field written only in a block helm did not emit (`{{- with
+        // .Values.securityContext }}` with the value empty): its block is searched.
+        let mut unrendered = None;
         for (i, text) in lines.iter().enumerate().take(self.end).skip(self.next) {
             let Some((indent, found)) = key_of(text) else {
                 continue;
             };
             let inside = self.at.is_none_or(|(_, parent)| indent > parent);
             // A line helm did not emit, or not for this object (another branch).
-            if seen.silent(i) || (last && found == key && !seen.wrote(text)) {
+            let passed = seen.silent(i) || (last && found == key && !seen.wrote(text));
+            if passed && !self.dark {
                 if last && found == key && inside {
                     self.silent.get_or_insert(i);
+                }
+                if !last && found == key && inside {
+                    unrendered.get_or_insert((i, indent));
                 }
                 continue;
             }
             if !inside {
-                return false; // left the parent's block
+                break; // left the parent's block
             }
             if found == key {
-                self.at = Some((i, indent));
-                self.item = false;
-                self.next = i + 1;
+                self.found(i, indent);
                 return true;
             }
         }
-        false
+        // Only where the rendered object lacks the key too (the blocks were judged
+        // as helm did).
+        let Some((i, indent)) = unrendered.filter(|_| self.rendered.is_none()) else {
+            return false;
+        };
+        self.silent.get_or_insert(i);
+        self.dark = true;
+        self.found(i, indent);
+        true
+    }
+
+    fn found(&mut self, i: usize, indent: usize) {
+        self.at = Some((i, indent));
+        self.item = false;
+        self.next = i + 1;
     }
 
     /// The template item that wrote the rendered list's item `index`.
@@ -297,7 +320,8 @@ impl<'a> Walk<'a> {
         // The field, or the rest of its path, is written by a `toYaml` block that is
         // this key's content.
         let printed = |i: usize| self.to_yaml_of(lines, seen, i);
-        if let Some((i, column, block)) = to_yaml_content(lines, line, seen, &printed) {
+        let skip = |i: usize| !self.dark && seen.silent(i);
+        if let Some((i, column, block)) = to_yaml_content(lines, line, &skip, &printed) {
             let value = match rest.is_empty() {
                 true => block,
                 false => format!("{block}{dot}{rest}"),
@@ -307,6 +331,12 @@ impl<'a> Walk<'a> {
         if self.item {
             let guarded = self.guarded(lines, seen, &rest).into_iter().collect();
             return self.place(line, indent, guarded);
+        }
+        // Values a line passes to a helper (`include "x" (dict "sc" .Values.sc)`) are
+        // not the field's: what the helper makes of them is not known, so they are
+        // listed as the line reads them.
+        if passes_to_helper(lines[line]) {
+            return self.place(line, indent, own);
         }
         let deeper = own.into_iter().map(|k| format!("{k}{dot}{rest}")).collect();
         self.place(line, indent, deeper)
@@ -629,7 +659,7 @@ fn item_name(lines: &[&str], start: usize, dash: usize, end: usize) -> Option<St
 fn to_yaml_content(
     lines: &[&str],
     key: usize,
-    seen: &Seen,
+    skip: &dyn Fn(usize) -> bool,
     printed: &dyn Fn(usize) -> Option<String>,
 ) -> Option<(usize, usize, String)> {
     let (indent, _) = key_of(lines[key])?;
@@ -638,7 +668,7 @@ fn to_yaml_content(
         return None;
     }
     for (i, text) in lines.iter().enumerate().skip(key + 1) {
-        if seen.silent(i) || text.trim().is_empty() {
+        if skip(i) || text.trim().is_empty() {
             continue;
         }
         if key_of(text).is_some() {
@@ -654,6 +684,14 @@ fn to_yaml_content(
         }
     }
     None
+}
+
+/// Whether a line's actions pass what they read to a named template or `tpl`.
+fn passes_to_helper(text: &str) -> bool {
+    crate::helm_blocks::actions(text).iter().any(|a| {
+        a.split(|c: char| c.is_whitespace() || c == '(' || c == '|')
+            .any(|w| matches!(w, "include" | "template" | "tpl"))
+    })
 }
 
 /// The `nindent N` (or `indent N`) a line's action ends with.
@@ -879,5 +917,77 @@ mod tests {
         let template = "spec:\n  image: \"{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}\"\n";
         let place = place_in_template(template, &FieldPath::parse("spec.image"));
         assert_eq!(place.values, ["image.repository", "image.tag"]);
+    }
+}
+
+#[cfg(test)]
+mod unrendered_tests {
+    use super::*;
+
+    /// `helm create`'s container: its securityContext only inside `with` of the value.
+    const WITH: &str = "spec:\n  containers:\n    - name: {{ .Chart.Name }}\n      {{- with .Values.securityContext }}\n      securityContext:\n        {{- toYaml . | nindent 8 }}\n      {{- end }}\n      image: x\n";
+
+    #[test]
+    fn a_parent_in_a_block_that_did_not_render_is_searched_to_its_to_yaml() {
+        let lines: Vec<&str> = WITH.lines().collect();
+        let mut silent = vec![false; lines.len()];
+        silent[4..6].fill(true);
+        let seen = Seen {
+            silent,
+            withs: vec![None, None, None, None, Some(3), Some(3), None, None],
+            field: FieldSeen::Absent,
+            ..Seen::default()
+        };
+        let path = FieldPath::parse("spec.containers[0].securityContext.allowPrivilegeEscalation");
+        let place = place_in_lines(&lines, &path, &seen);
+        assert_eq!((place.line, place.column), (6, 9));
+        assert_eq!(place.values, ["securityContext.allowPrivilegeEscalation"]);
+        // The message says the block of line 5 did not render.
+        assert_eq!(place.silent, Some(4));
+    }
+
+    #[test]
+    fn a_parent_written_where_it_rendered_is_not_searched_in_the_dark() {
+        let template = "spec:\n  {{- if .Values.a }}\n  sc:\n    x: 1\n  {{- else }}\n  sc:\n    {{- toYaml .Values.sc | nindent 4 }}\n  {{- end }}\n";
+        let lines: Vec<&str> = template.lines().collect();
+        let mut silent = vec![false; lines.len()];
+        silent[2..4].fill(true);
+        let seen = Seen {
+            silent,
+            field: FieldSeen::Absent,
+            ..Seen::default()
+        };
+        let place = place_in_lines(&lines, &FieldPath::parse("spec.sc.y"), &seen);
+        assert_eq!((place.line, place.silent), (7, None));
+        assert_eq!(place.values, ["sc.y"]);
+    }
+
+    #[test]
+    fn a_bitnami_block_that_did_not_render_is_its_line() {
+        let template = "spec:\n  containers:\n    - name: app\n      {{- if .Values.containerSecurityContext.enabled }}\n      securityContext: {{- omit .Values.containerSecurityContext \"enabled\" | toYaml | nindent 8 }}\n      {{- end }}\n";
+        let lines: Vec<&str> = template.lines().collect();
+        let mut silent = vec![false; lines.len()];
+        silent[4] = true;
+        let seen = Seen {
+            silent,
+            field: FieldSeen::Absent,
+            ..Seen::default()
+        };
+        let path = FieldPath::parse("spec.containers[0].securityContext.runAsNonRoot");
+        let place = place_in_lines(&lines, &path, &seen);
+        assert_eq!((place.line, place.silent), (5, Some(4)));
+    }
+
+    #[test]
+    fn values_passed_to_a_helper_are_not_extended_by_the_path() {
+        let template = "spec:\n  securityContext: {{- include \"hp.sc\" (dict \"sc\" .Values.containerSecurityContext \"g\" .Values.global) | nindent 4 }}\n";
+        let path = FieldPath::parse("spec.securityContext.privileged");
+        let place = place_in_template(template, &path);
+        assert_eq!(place.line, 2);
+        assert_eq!(place.values, ["containerSecurityContext", "global"]);
+        // A value printed as it is still names the field under it.
+        let plain = "spec:\n  securityContext: {{- toYaml .Values.sc | nindent 4 }}\n";
+        let place = place_in_template(plain, &path);
+        assert_eq!(place.values, ["sc.privileged"]);
     }
 }

@@ -1297,3 +1297,95 @@ fn a_set_under_an_empty_value_takes_the_branch_that_tests_it() {
         "with/templates/pod.yaml:11 container \"main\" sets runAsUser: 0; set by the chart value securityContext.runAsUser (--set securityContext.runAsUser): change it there",
     ]);
 }
+
+/// `helm create`'s container securityContext (`{{- with .Values.securityContext }}`
+/// with `securityContext: {}`) did not render: a finding under it is placed at the
+/// `toYaml` line and names the key to set. Bitnami's `if .enabled` says which
+/// condition is false, naming no key that would not render alone, and values passed
+/// to a helper are named as the line reads them, never with the field's path
+/// appended (no invented `global.privileged`).
+#[test]
+fn a_container_security_context_written_by_a_block_or_a_helper_is_placed_and_named() {
+    if !tools() {
+        return;
+    }
+    let head = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sc\nspec:\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n";
+    let with = format!("{head}      {{{{- with .Values.securityContext }}}}\n      securityContext:\n        {{{{- toYaml . | nindent 8 }}}}\n      {{{{- end }}}}\n");
+    let bitnami = format!("{head}      {{{{- if .Values.containerSecurityContext.enabled }}}}\n      securityContext: {{{{- omit .Values.containerSecurityContext \"enabled\" | toYaml | nindent 8 }}}}\n      {{{{- end }}}}\n");
+    let helper = format!("{head}      securityContext: {{{{- include \"hp.sc\" (dict \"sc\" .Values.containerSecurityContext \"g\" .Values.global) | nindent 8 }}}}\n");
+    let define = "{{- define \"hp.sc\" -}}\n{{- merge .sc (.g.defaults | default dict) | toYaml }}\n{{- end }}\n";
+    let chart = |name: &str| format!("apiVersion: v2\nname: {name}\nversion: 0.1.0\n");
+    let dir = tree(&[
+        ("with/Chart.yaml", &chart("with")),
+        ("with/values.yaml", "image: {}\nsecurityContext: {}\n"),
+        ("with/templates/pod.yaml", &with),
+        ("bn/Chart.yaml", &chart("bn")),
+        (
+            "bn/values.yaml",
+            "containerSecurityContext:\n  enabled: false\n  allowPrivilegeEscalation: false\n",
+        ),
+        ("bn/templates/pod.yaml", &bitnami),
+        ("hp/Chart.yaml", &chart("hp")),
+        (
+            "hp/values.yaml",
+            "containerSecurityContext:\n  runAsUser: 1000\nglobal:\n  defaults:\n    runAsGroup: 1000\n",
+        ),
+        ("hp/templates/pod.yaml", &helper),
+        ("hp/templates/_sc.tpl", define),
+    ]);
+    let args = [
+        "scan", "with", "bn", "hp", "-f", "json", "--select", "KH121",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            format!(
+                "{}:{} {}",
+                at["file"].as_str().unwrap(),
+                at["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(said, [
+        "bn/templates/pod.yaml:10 container \"main\" does not set allowPrivilegeEscalation: false; the template writes it at line 10 (securityContext: {{- omit .Values.containerSecurityContext \"enabled\" | toYaml | nindent 8 }}), in a block that did not render: {{ if .Values.containerSecurityContext.enabled }} at line 9 is false; it reads containerSecurityContext.enabled at bn/values.yaml:2",
+        "hp/templates/pod.yaml:9 container \"main\" does not set allowPrivilegeEscalation: false; written by the template, not taken whole from a chart value (it reads containerSecurityContext at hp/values.yaml:1, global at hp/values.yaml:3): change the template line, or those values",
+        "with/templates/pod.yaml:11 container \"main\" does not set allowPrivilegeEscalation: false; the template writes it at line 10 (securityContext:), in a block that did not render: {{ with .Values.securityContext }} at line 9 is false; it reads securityContext at with/values.yaml:2; comes from the chart value securityContext.allowPrivilegeEscalation, not set: set it in with/values.yaml (under line 2)",
+    ]);
+}
+
+/// KH402 on a pod that sets no automount is decided by its ServiceAccount's field
+/// (`helm create`'s `automountServiceAccountToken: {{ .Values.serviceAccount.automount
+/// }}`): the finding names that template line and the value to change.
+#[test]
+fn a_token_automount_finding_names_the_service_accounts_line_and_value() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  serviceAccountName: app\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n";
+    let account = "{{- if .Values.serviceAccount.create -}}\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\nautomountServiceAccountToken: {{ .Values.serviceAccount.automount }}\n{{- end }}\n";
+    let dir = tree(&[
+        (
+            "sa/Chart.yaml",
+            "apiVersion: v2\nname: sa\nversion: 0.1.0\n",
+        ),
+        (
+            "sa/values.yaml",
+            "serviceAccount:\n  create: true\n  automount: true\n",
+        ),
+        ("sa/templates/pod.yaml", pod),
+        ("sa/templates/serviceaccount.yaml", account),
+    ]);
+    let args = ["scan", "sa", "-f", "json", "--select", "KH402"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = messages_of(&doc, "KH402");
+    assert_eq!(said, [
+        "pod mounts the token of service account \"app\": neither the pod nor the account disables automount; the ServiceAccount \"app\" is written at sa/templates/serviceaccount.yaml:6; set by the chart value serviceAccount.automount (sa/values.yaml:3): change it there",
+    ]);
+    let value = &doc["findings"][0]["value"];
+    assert_eq!(value["key"], "serviceAccount.automount", "{value}");
+}
