@@ -83,6 +83,8 @@ pub fn who_can(args: WhoCanArgs) -> Result<u8, CliError> {
     text_or_json(args.output.format())?;
     let (view, had_errors) = load(&args.input)?;
     let model = RbacModel::build(&view);
+    warn_of_unknown_verb(&args.request.verb);
+    warn_of_unknown_resource(&args.request.resource);
     let req = request(&args.request);
     let grants = model.who_can(&req);
     write(
@@ -145,12 +147,100 @@ fn warn_of_unknown_verb(verb: &str) {
     }
 }
 
+/// The resources Kubernetes itself serves (as RBAC names them: plural, lowercase).
+const BUILT_IN_RESOURCES: &[&str] = &[
+    "pods",
+    "services",
+    "endpoints",
+    "configmaps",
+    "secrets",
+    "serviceaccounts",
+    "namespaces",
+    "nodes",
+    "persistentvolumes",
+    "persistentvolumeclaims",
+    "events",
+    "limitranges",
+    "resourcequotas",
+    "replicationcontrollers",
+    "podtemplates",
+    "bindings",
+    "componentstatuses",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "controllerrevisions",
+    "jobs",
+    "cronjobs",
+    "horizontalpodautoscalers",
+    "ingresses",
+    "ingressclasses",
+    "networkpolicies",
+    "roles",
+    "rolebindings",
+    "clusterroles",
+    "clusterrolebindings",
+    "storageclasses",
+    "volumeattachments",
+    "csidrivers",
+    "csinodes",
+    "csistoragecapacities",
+    "poddisruptionbudgets",
+    "priorityclasses",
+    "runtimeclasses",
+    "leases",
+    "endpointslices",
+    "customresourcedefinitions",
+    "apiservices",
+    "mutatingwebhookconfigurations",
+    "validatingwebhookconfigurations",
+    "validatingadmissionpolicies",
+    "validatingadmissionpolicybindings",
+    "certificatesigningrequests",
+    "tokenreviews",
+    "subjectaccessreviews",
+    "selfsubjectaccessreviews",
+    "localsubjectaccessreviews",
+    "selfsubjectrulesreviews",
+    "serviceaccounts/token",
+    "pods/exec",
+    "pods/attach",
+    "pods/portforward",
+    "pods/log",
+    "pods/eviction",
+    "pods/ephemeralcontainers",
+    "nodes/proxy",
+    "services/proxy",
+    "deployments/scale",
+    "flowschemas",
+    "prioritylevelconfigurations",
+    "resourceclaims",
+    "deviceclasses",
+    "*",
+];
+
+/// A resource without a group that Kubernetes does not serve is most likely a typo
+/// (`podz`): asked as given, with a warning, as for a verb. `widgets.example.com`,
+/// subresources and non-resource URLs are left alone.
+fn warn_of_unknown_resource(resource: &str) {
+    let plain = !resource.contains('.') && !resource.starts_with('/');
+    let base = resource.split('/').next().unwrap_or(resource);
+    if plain && !BUILT_IN_RESOURCES.contains(&resource) && !BUILT_IN_RESOURCES.contains(&base) {
+        eprintln!(
+            "kubeharden: warning: {resource:?} is no built-in resource; asked as given{}",
+            kubeharden_rules::suggest::did_you_mean(resource, BUILT_IN_RESOURCES.iter().copied())
+        );
+    }
+}
+
 pub fn can(args: CanArgs) -> Result<u8, CliError> {
     text_or_json(args.output.format())?;
     let subject = SubjectRef::parse(&args.subject)?;
     let (view, had_errors) = load(&args.input)?;
     let model = RbacModel::build(&view);
     warn_of_unknown_verb(&args.request.verb);
+    warn_of_unknown_resource(&args.request.resource);
     let req = request(&args.request);
     let grants = model.can(&Identity::of(&subject), &req);
     write(

@@ -402,6 +402,50 @@ fn query_answers_are_exit_codes() {
         "{}",
         stderr(&out)
     );
+    assert!(
+        !stderr(&out).contains("no built-in resource"),
+        "{}",
+        stderr(&out)
+    );
+    // So is a misspelt resource; a custom one (with its group) and a subresource are not.
+    for (resource, warned) in [
+        ("podz", true),
+        ("widgets.example.com", false),
+        ("pods/exec", false),
+    ] {
+        let out = run(&[
+            "rbac",
+            "who-can",
+            "get",
+            resource,
+            "-n",
+            "ci",
+            "examples/rbac",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{resource}");
+        let said = stderr(&out);
+        assert_eq!(
+            said.contains("is no built-in resource"),
+            warned,
+            "{resource}: {said}"
+        );
+    }
+    let out = run(&[
+        "rbac",
+        "can",
+        "sa:ci/deployer",
+        "get",
+        "podz",
+        "-n",
+        "ci",
+        "examples/rbac",
+    ]);
+    assert!(
+        stderr(&out)
+            .contains("\"podz\" is no built-in resource; asked as given; did you mean \"pods\"?"),
+        "{}",
+        stderr(&out)
+    );
     let reach = |to: &str, path: &str| {
         let args = ["netpol", "reach", "--from", "shop/web", "--to", to, path];
         run(&args).status.code()
