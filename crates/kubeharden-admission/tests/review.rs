@@ -910,13 +910,12 @@ fn inline_exceptions_are_honoured_at_admission_only_when_configured() {
     assert_eq!(v.decision, Decision::Allowed, "{:?}", v.response);
 }
 
-/// A mode label that is no level fails closed: read as low, with a warning, rather
-/// than turning enforcement off without a word.
-#[test]
-fn a_mistyped_mode_label_enforces_and_says_so() {
+/// The verdict on a privileged Pod in a namespace labelled `enforce=VALUE`, where the
+/// configuration enforces, warns and audits nothing.
+fn privileged_pod_where_enforce_is(value: &str) -> Verdict {
     let labels = BTreeMap::from([(
         "admission.kubeharden.io/enforce".to_string(),
-        "hgih".to_string(),
+        value.to_string(),
     )]);
     let view = Arc::new(Fixed {
         labels,
@@ -927,7 +926,14 @@ fn a_mistyped_mode_label_enforces_and_says_so() {
         Some(view),
     )
     .unwrap();
-    let v = judge(&r, &review(&to_json(PRIVILEGED_POD), "CREATE"));
+    judge(&r, &review(&to_json(PRIVILEGED_POD), "CREATE"))
+}
+
+/// A mode label that is no level fails closed: read as low, with a warning, rather
+/// than turning enforcement off without a word.
+#[test]
+fn a_mistyped_mode_label_enforces_and_says_so() {
+    let v = privileged_pod_where_enforce_is("hgih");
     assert_eq!(v.decision, Decision::Denied, "{:?}", v.response);
     assert!(
         v.response
@@ -1000,17 +1006,7 @@ fn a_pod_of_too_many_mounts_is_answered_by_the_failure_policy() {
 /// An empty mode label (`enforce=`) is no level: it fails closed, as a typo does.
 #[test]
 fn an_empty_mode_label_enforces_and_says_so() {
-    let labels = BTreeMap::from([("admission.kubeharden.io/enforce".to_string(), String::new())]);
-    let view = Arc::new(Fixed {
-        labels,
-        objects: Arc::default(),
-    });
-    let r = Reviewer::new(
-        config("defaults: {enforce: none, warn: none, audit: none}\nrules: {select: [KH101]}\n"),
-        Some(view),
-    )
-    .unwrap();
-    let v = judge(&r, &review(&to_json(PRIVILEGED_POD), "CREATE"));
+    let v = privileged_pod_where_enforce_is("");
     assert_eq!(v.decision, Decision::Denied, "{:?}", v.response);
     assert!(
         v.response

@@ -759,6 +759,24 @@ fn findings_of_every_kind_point_at_the_template_or_the_base() {
     insta::assert_snapshot!(places(&doc));
 }
 
+/// `FILE:LINE MESSAGE` of each finding of `doc`, in report order.
+fn placed_messages(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            format!(
+                "{}:{} {}",
+                at["file"].as_str().unwrap(),
+                at["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 /// The messages of `doc`'s findings of `rule`.
 fn messages_of(doc: &Value, rule: &str) -> Vec<String> {
     pick(doc, |f| f["rule_id"] == rule, "message")
@@ -1171,20 +1189,7 @@ fn a_patch_chosen_by_its_target_is_named_whatever_its_own_name() {
     ]);
     let args = ["scan", "ov", "sel", "-f", "json", "--select", "KH102"];
     let doc = json(&run(dir.path(), &args, None));
-    let said: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let at = &f["location"];
-            format!(
-                "{}:{} {}",
-                at["file"].as_str().unwrap(),
-                at["line"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let said = placed_messages(&doc);
     assert_eq!(said, [
         "ov/p.yaml:8 pod sets hostPID: true; set by the patch ov/p.yaml:8 (base: base/deploy.yaml:10)",
         "sel/p.yaml:8 pod sets hostPID: true; set by the patch sel/p.yaml:8 (base: base/deploy.yaml:10)",
@@ -1278,20 +1283,7 @@ fn a_set_under_an_empty_value_takes_the_branch_that_tests_it() {
         "KH123",
     ];
     let doc = json(&run(dir.path(), &args, None));
-    let said: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let at = &f["location"];
-            format!(
-                "{}:{} {}",
-                at["file"].as_str().unwrap(),
-                at["line"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let said = placed_messages(&doc);
     assert_eq!(said, [
         "ifelse/templates/pod.yaml:11 container \"main\" sets runAsUser: 0; set by the chart value securityContext.runAsUser (--set securityContext.runAsUser): change it there",
         "with/templates/pod.yaml:11 container \"main\" sets runAsUser: 0; set by the chart value securityContext.runAsUser (--set securityContext.runAsUser): change it there",
@@ -1337,20 +1329,7 @@ fn a_container_security_context_written_by_a_block_or_a_helper_is_placed_and_nam
         "scan", "with", "bn", "hp", "-f", "json", "--select", "KH121",
     ];
     let doc = json(&run(dir.path(), &args, None));
-    let said: Vec<String> = doc["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            let at = &f["location"];
-            format!(
-                "{}:{} {}",
-                at["file"].as_str().unwrap(),
-                at["line"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let said = placed_messages(&doc);
     assert_eq!(said, [
         "bn/templates/pod.yaml:10 container \"main\" does not set allowPrivilegeEscalation: false; the template writes it at line 10 (securityContext: {{- omit .Values.containerSecurityContext \"enabled\" | toYaml | nindent 8 }}), in a block that did not render: {{ if .Values.containerSecurityContext.enabled }} at line 9 is false; it reads containerSecurityContext.enabled at bn/values.yaml:2",
         "hp/templates/pod.yaml:9 container \"main\" does not set allowPrivilegeEscalation: false; written by the template, not taken whole from a chart value (it reads containerSecurityContext at hp/values.yaml:1, global at hp/values.yaml:3): change the template line, or those values",
