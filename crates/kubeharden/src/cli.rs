@@ -325,7 +325,8 @@ pub struct ReachArgs {
     /// The receiving workload: NAMESPACE/NAME or NAMESPACE/KIND/NAME.
     #[arg(long, value_name = "NS/WORKLOAD")]
     pub to: String,
-    /// Only this port, as PORT or PORT/PROTOCOL (TCP by default); otherwise any port.
+    /// Only this port, as PORT or PORT/PROTOCOL (TCP by default), or the name of a
+    /// container port of --to (http, http/TCP); otherwise any port.
     #[arg(long, value_name = "P/PROTO")]
     pub port: Option<String>,
     #[command(flatten)]

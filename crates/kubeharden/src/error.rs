@@ -91,6 +91,12 @@ pub enum WorkloadError {
     },
     #[error("no workload in namespace {0:?} in the scanned objects")]
     EmptyNamespace(String),
+    #[error("--port {name}: {workload} declares no container port of that name ({})", if declared.is_empty() { "it names none of its ports".to_string() } else { format!("its named ports: {}", declared.join(", ")) })]
+    NoNamedPort {
+        workload: String,
+        name: String,
+        declared: Vec<String>,
+    },
 }
 
 /// A format as `--format` spells it.

@@ -37,21 +37,76 @@ fn find<'v>(view: &'v ClusterView, spec: &str) -> Result<&'v PodEntry, WorkloadE
     }
 }
 
-fn parse_port(port: &str) -> Result<(i32, String), CliError> {
+/// `--port` as given: a number, or the name of a container port of the destination
+/// (as a NetworkPolicy may name one), with an optional protocol.
+struct PortArg {
+    number: Option<i32>,
+    name: String,
+    protocol: Option<String>,
+}
+
+fn parse_port(port: &str) -> Result<PortArg, CliError> {
     let bad = |expected| CliError::BadValue {
         flag: "--port",
         value: port.to_string(),
         expected,
     };
-    let (number, protocol) = port.split_once('/').unwrap_or((port, "TCP"));
-    let number: i32 = number
-        .parse()
-        .map_err(|_| bad("expected PORT or PORT/PROTOCOL"))?;
-    let protocol = protocol.to_ascii_uppercase();
-    if !matches!(protocol.as_str(), "TCP" | "UDP" | "SCTP") {
-        return Err(bad("protocol must be TCP, UDP or SCTP"));
+    let (given, protocol) = match port.split_once('/') {
+        Some((given, protocol)) => (given, Some(protocol.to_ascii_uppercase())),
+        None => (port, None),
+    };
+    if let Some(protocol) = &protocol {
+        if !matches!(protocol.as_str(), "TCP" | "UDP" | "SCTP") {
+            return Err(bad("protocol must be TCP, UDP or SCTP"));
+        }
     }
-    Ok((number, protocol))
+    let number = match given.parse::<i32>() {
+        Ok(n) if (1..=65535).contains(&n) => Some(n),
+        Ok(_) => return Err(bad("a port number is 1 to 65535")),
+        // A container port name (IANA_SVC_NAME): lower-case letters, digits and '-'.
+        Err(_) if is_port_name(given) => None,
+        Err(_) => return Err(bad("expected PORT, PORT/PROTOCOL, or the name of a container port of --to (http, http/TCP)")),
+    };
+    Ok(PortArg {
+        number,
+        name: given.to_string(),
+        protocol,
+    })
+}
+
+fn is_port_name(s: &str) -> bool {
+    (1..=15).contains(&s.len())
+        && s.bytes().any(|b| b.is_ascii_lowercase())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// The number and protocol `--port` means for the destination `dst`: a name is
+/// looked up among its container ports, as the API server resolves a named port.
+fn resolve_port(arg: &PortArg, dst: &PodEntry) -> Result<(i32, String), WorkloadError> {
+    if let Some(number) = arg.number {
+        return Ok((number, arg.protocol.clone().unwrap_or_else(|| "TCP".into())));
+    }
+    let declared = dst.ports.iter().find(|p| {
+        p.name.as_deref() == Some(arg.name.as_str())
+            && arg.protocol.as_ref().is_none_or(|want| *want == p.protocol)
+    });
+    match declared {
+        Some(p) => Ok((p.port, p.protocol.clone())),
+        None => Err(WorkloadError::NoNamedPort {
+            workload: pod_name(dst),
+            name: arg.name.clone(),
+            declared: dst
+                .ports
+                .iter()
+                .filter_map(|p| {
+                    p.name
+                        .as_ref()
+                        .map(|n| format!("{n} ({}/{})", p.port, p.protocol))
+                })
+                .collect(),
+        }),
+    }
 }
 
 fn policy_ref(view: &ClusterView, i: usize) -> Value {
@@ -264,9 +319,13 @@ fn verdict_word(v: Verdict) -> &'static str {
 
 pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
     text_or_json(args.output.format())?;
-    let port = args.port.as_deref().map(parse_port).transpose()?;
+    let port_arg = args.port.as_deref().map(parse_port).transpose()?;
     let (view, had_errors) = load(&args.input)?;
     let (src, dst) = (find(&view, &args.from)?, find(&view, &args.to)?);
+    let port = port_arg
+        .as_ref()
+        .map(|arg| resolve_port(arg, dst))
+        .transpose()?;
     let result: Reach = evaluate(
         &view,
         src,
@@ -275,9 +334,13 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
     );
     let beyond = Beyond::of(&view, &[&src.namespace, &dst.namespace]);
     let (verdict, why) = beyond.settle(result.verdict);
-    let on = port
-        .as_ref()
-        .map_or("any port".to_string(), |(p, proto)| format!("{p}/{proto}"));
+    let on = match (&port_arg, &port) {
+        (Some(arg), Some((p, proto))) if arg.number.is_none() => {
+            format!("{} ({p}/{proto})", arg.name)
+        }
+        (_, Some((p, proto))) => format!("{p}/{proto}"),
+        _ => "any port".to_string(),
+    };
     let mut out = output::open(&args.output)?;
     let written = match args.output.format() {
         Format::Json => {
@@ -285,7 +348,7 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
                 "version": 1,
                 "from": pod_name(src),
                 "to": pod_name(dst),
-                "port": port.as_ref().map(|(p, proto)| json!({ "port": p, "protocol": proto })),
+                "port": port.as_ref().map(|(p, proto)| json!({ "port": p, "protocol": proto, "name": port_arg.as_ref().filter(|a| a.number.is_none()).map(|a| &a.name) })),
                 "verdict": verdict,
                 "network_policy_verdict": result.verdict,
                 "verdict_reason": why,

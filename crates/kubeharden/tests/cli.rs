@@ -313,6 +313,108 @@ fn netpol_reach_names_the_deciding_policies() {
     );
 }
 
+const NAMED_PORTS: &str = "apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: app, labels: {role: client}}
+spec:
+  containers: [{name: c, image: busybox}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: server, namespace: app, labels: {role: server}}
+spec:
+  containers:
+  - name: s
+    image: nginx
+    ports:
+    - {name: http, containerPort: 8080}
+    - {name: metrics, containerPort: 9090}
+    - {name: dns, containerPort: 5353, protocol: UDP}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: server-http, namespace: app}
+spec:
+  podSelector: {matchLabels: {role: server}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{podSelector: {matchLabels: {role: client}}}]
+    ports: [{port: http}]
+";
+
+/// `--port` takes a container port's name, resolved on the destination as the API
+/// server resolves one: allowed, denied and unknown names each answer differently.
+#[test]
+fn netpol_reach_takes_a_named_port_of_the_destination() {
+    let dir = common::tree(&[("app.yaml", NAMED_PORTS)]);
+    let reach = |port: &str| {
+        let args = [
+            "netpol",
+            "reach",
+            "--from",
+            "app/client",
+            "--to",
+            "app/server",
+            "--port",
+            port,
+            "app.yaml",
+        ];
+        run_in(dir.path(), &args, None)
+    };
+    let http = reach("http");
+    assert_eq!(http.status.code(), Some(0), "{}", stderr(&http));
+    assert!(
+        stdout(&http).contains("on http (8080/TCP): ALLOWED"),
+        "{}",
+        stdout(&http)
+    );
+    let numbered = reach("8080/TCP");
+    assert_eq!(numbered.status.code(), Some(0), "{}", stderr(&numbered));
+    let metrics = reach("metrics");
+    assert_eq!(metrics.status.code(), Some(1), "{}", stdout(&metrics));
+    assert!(
+        stdout(&metrics).contains("on metrics (9090/TCP): DENIED"),
+        "{}",
+        stdout(&metrics)
+    );
+    // The name with the wrong protocol is no port of the server.
+    let wrong_protocol = reach("http/UDP");
+    assert_eq!(wrong_protocol.status.code(), Some(2));
+    let unknown = reach("grpc");
+    assert_eq!(unknown.status.code(), Some(2));
+    let said = stderr(&unknown);
+    assert!(
+        said.contains("declares no container port of that name")
+            && said.contains("http (8080/TCP), metrics (9090/TCP), dns (5353/UDP)"),
+        "{said}"
+    );
+    let doc = json(&run_in(
+        dir.path(),
+        &[
+            "netpol",
+            "reach",
+            "--from",
+            "app/client",
+            "--to",
+            "app/server",
+            "--port",
+            "dns/udp",
+            "app.yaml",
+            "-f",
+            "json",
+        ],
+        None,
+    ));
+    assert_eq!(
+        doc["port"],
+        serde_json::json!({"port": 5353, "protocol": "UDP", "name": "dns"})
+    );
+    assert_eq!(doc["verdict"], "denied");
+    for bad in ["0", "65536", "Bad_Name"] {
+        assert_eq!(reach(bad).status.code(), Some(2), "--port {bad}");
+    }
+}
+
 /// A misspelt rule, format or framework gets the closest known one offered.
 #[test]
 fn unknown_names_get_a_did_you_mean() {
