@@ -230,7 +230,7 @@ fn risks(page: &mut String, summary: &Summary<'_>) {
             "<li><span class=\"sev {sev}\">{sev}</span> <strong>{what}</strong>: {resource} \
              <span class=\"loc\">{loc}</span><br><span class=\"msg\">{rule} {msg}</span></li>",
             sev = f.severity,
-            what = escape(risk.kind.describe()),
+            what = escape(risk.label()),
             resource = escape(&f.resource.to_string()),
             loc = escape(&location(f)),
             rule = f.rule_id,

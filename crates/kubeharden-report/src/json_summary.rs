@@ -103,7 +103,7 @@ pub(crate) fn views<'a>(summary: &Summary<'a>) -> JsonViews<'a> {
                 let f = risk.finding;
                 JsonRisk {
                     kind: risk.kind,
-                    description: risk.kind.describe(),
+                    description: risk.label(),
                     rule_id: f.rule_id,
                     severity: f.severity,
                     resource: f.resource.to_string(),

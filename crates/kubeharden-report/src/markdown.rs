@@ -153,7 +153,7 @@ fn top_risks(md: &mut String, summary: &Summary<'_>) {
             "| {} | {} | {} | {} | {} |",
             f.severity,
             f.rule_id,
-            risk.kind.describe(),
+            risk.label(),
             escape(&f.resource.to_string()),
             location(f)
         );

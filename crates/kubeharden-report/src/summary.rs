@@ -177,6 +177,18 @@ impl RiskKind {
     }
 }
 
+impl Risk<'_> {
+    /// What the risk is, in words: its kind's, or for a critical finding of no
+    /// particular kind its rule's title ("critical finding" beside the severity
+    /// would say nothing).
+    pub fn label(&self) -> &'static str {
+        match self.kind {
+            RiskKind::Critical => self.finding.title,
+            kind => kind.describe(),
+        }
+    }
+}
+
 /// One risk of one object: its first finding, and how many more of the same rule
 /// on the same object (its other containers, its definitions in other files) it
 /// stands for.

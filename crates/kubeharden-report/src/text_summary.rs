@@ -79,7 +79,7 @@ pub(crate) fn write_summary(
                 "    {} {}  {}: {}",
                 p.severity(f.severity),
                 f.rule_id,
-                risk.kind.describe(),
+                risk.label(),
                 printable(&f.resource.to_string())
             )?;
             let place = match f.location.line {
