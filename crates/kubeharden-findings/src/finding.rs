@@ -90,6 +90,10 @@ pub struct ValueSource {
     pub key: String,
     pub location: Location,
     pub set: bool,
+    /// For a subchart's own default (`image` in `charts/cache/values.yaml`): the key
+    /// that overrides it in the parent chart's values (`cache.image`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_key: Option<String>,
 }
 
 /// A condition on other objects of the scan that must hold for a finding to stand.

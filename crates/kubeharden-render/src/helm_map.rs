@@ -390,17 +390,22 @@ fn behind(field: Option<&Node>, lookups: &Lookups, keys: &[String]) -> Option<Be
 
 /// `; set by the chart value K (FILE:LINE): change it there`, or where to set it.
 fn value_message(value: &ValueSource) -> String {
-    if value.set {
-        format!(
+    match (value.set, &value.parent_key) {
+        (true, None) => format!(
             "; set by the chart value {} ({}): change it there",
             value.key,
             place(&value.location)
-        )
-    } else {
-        format!(
+        ),
+        // A subchart's own default: the user's values are the parent's.
+        (true, Some(parent)) => format!(
+            "; set by the subchart's default {} ({}): override it as {parent} in the parent chart's values",
+            value.key,
+            place(&value.location)
+        ),
+        (false, _) => format!(
             "; comes from the chart value {}, not set: set it in {} (under line {})",
             value.key, value.location.file, value.location.line
-        )
+        ),
     }
 }
 
@@ -412,13 +417,19 @@ fn template_message(found: &[Found]) -> String {
     )
 }
 
-/// `image.repository at web/values.yaml:4, image.tag not set`.
+/// `image.repository at web/values.yaml:4, image.tag not set`; a subchart's
+/// default also names the parent's key that overrides it.
 fn reads(found: &[Found]) -> String {
     let reads: Vec<String> = found
         .iter()
-        .map(|f| match f.source.set {
-            true => format!("{} at {}", f.source.key, place(&f.source.location)),
-            false => format!("{} not set", f.source.key),
+        .map(|f| match (f.source.set, &f.source.parent_key) {
+            (true, None) => format!("{} at {}", f.source.key, place(&f.source.location)),
+            (true, Some(parent)) => format!(
+                "{} at {} (the subchart's default; {parent} in the parent's values)",
+                f.source.key,
+                place(&f.source.location)
+            ),
+            (false, _) => format!("{} not set", f.source.key),
         })
         .collect();
     reads.join(", ")

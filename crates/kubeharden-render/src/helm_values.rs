@@ -133,8 +133,9 @@ impl Values<'_> {
             .iter()
             .rev()
             .find(|s| s.key.starts_with(&under) || s.key.starts_with(&format!("{full_key}[")));
-        // Each file, the key looked up in it, and the key as the chart reads it.
-        let mut files: Vec<(PathBuf, String, String)> = self
+        // Each file, the key looked up in it, the key as the chart reads it, and for a
+        // subchart's own default the key that overrides it in the parent.
+        let mut files: Vec<(ValuesDoc, String, String, Option<String>)> = self
             .files
             .iter()
             .rev()
@@ -143,27 +144,34 @@ impl Values<'_> {
                     Some(under) => format!("{under}.{full_key}"),
                     None => full_key.clone(),
                 };
-                (f.path.clone(), lookup, full_key.clone())
+                (
+                    ValuesDoc::File(f.path.clone()),
+                    lookup,
+                    full_key.clone(),
+                    None,
+                )
             })
             .collect();
-        let mut dir = self.dir.to_path_buf();
+        let mut doc = ValuesDoc::File(self.dir.join("values.yaml"));
         for depth in 0..=subcharts.len() {
             let key = key_at(depth);
-            files.push((dir.join("values.yaml"), key.clone(), key));
+            let parent_key = (key != full_key).then(|| full_key.clone());
+            files.push((doc.clone(), key.clone(), key, parent_key));
             if let Some(sub) = subcharts.get(depth) {
-                dir = subchart_dir(&dir, sub);
+                doc = doc.subchart(sub);
             }
         }
         let mut nearest: Option<Found> = None;
-        for (file, lookup, key_here) in &files {
-            let Some((pos, held)) = locate_key(file, lookup) else {
+        for (doc, lookup, key_here, parent_key) in &files {
+            let Some((pos, held)) = doc.read().and_then(|root| locate_key(&root, lookup)) else {
                 continue;
             };
             let found = Found {
                 source: ValueSource {
                     key: key_here.clone(),
-                    location: at(file, pos),
+                    location: at(&doc.shown(), pos),
                     set: held.is_some(),
+                    parent_key: parent_key.clone(),
                 },
                 held,
             };
@@ -184,6 +192,7 @@ impl Values<'_> {
                 key: full_key,
                 location: at(&self.dir.join("values.yaml"), Pos::new(1, 1)),
                 set: false,
+                parent_key: None,
             },
             held: None,
         })
@@ -207,6 +216,7 @@ fn from_set(set: &SetValue) -> Found {
                 column: 0,
             },
             set: true,
+            parent_key: None,
         },
         held: Some(held),
     }
@@ -228,11 +238,64 @@ fn at(file: &Path, pos: Pos) -> Location {
     }
 }
 
-/// The position of `key` (dotted) in a values file and what it holds there, or
+/// A chart's `values.yaml`: a file, or the one of a subchart vendored as an archive
+/// (`charts/cache-1.0.0.tgz`), at `inside` it (`values.yaml`, or a subchart's unpacked
+/// in the archive: `charts/sub/values.yaml`).
+#[derive(Clone, Debug)]
+enum ValuesDoc {
+    File(PathBuf),
+    Archived { archive: PathBuf, inside: String },
+}
+
+impl ValuesDoc {
+    /// The `values.yaml` of the subchart helm calls `name` in this chart.
+    fn subchart(&self, name: &str) -> ValuesDoc {
+        match self {
+            ValuesDoc::File(values) => {
+                let chart = values.parent().unwrap_or(Path::new("."));
+                let dir = subchart_dir(chart, name);
+                if dir.is_dir() {
+                    return ValuesDoc::File(dir.join("values.yaml"));
+                }
+                let source = format!("chart/charts/{name}/values.yaml");
+                match crate::chart::archived(chart, &source) {
+                    Some((archive, inside)) => ValuesDoc::Archived { archive, inside },
+                    None => ValuesDoc::File(dir.join("values.yaml")),
+                }
+            }
+            ValuesDoc::Archived { archive, inside } => {
+                let folder = inside.trim_end_matches("values.yaml");
+                ValuesDoc::Archived {
+                    archive: archive.clone(),
+                    inside: format!("{folder}charts/{name}/values.yaml"),
+                }
+            }
+        }
+    }
+
+    fn read(&self) -> Option<Node> {
+        match self {
+            ValuesDoc::File(path) => first_document(path),
+            ValuesDoc::Archived { archive, inside } => {
+                let text = crate::archive::read_template(archive, inside)?;
+                crate::first_document_of(&text)
+            }
+        }
+    }
+
+    /// The file as findings name it: an archive's as a path in it.
+    fn shown(&self) -> PathBuf {
+        match self {
+            ValuesDoc::File(path) => path.clone(),
+            ValuesDoc::Archived { archive, inside } => archive.join(inside),
+        }
+    }
+}
+
+/// The position of `key` (dotted) in a values document and what it holds there, or
 /// (`None` held) the position of its deepest parent that is there.
-fn locate_key(file: &Path, key: &str) -> Option<(Pos, Option<Held>)> {
-    let doc = first_document(file)?;
-    let mut node: &Node = &doc;
+fn locate_key(doc: &Node, key: &str) -> Option<(Pos, Option<Held>)> {
+    let mut node: &Node = doc;
     let mut at = None;
     for part in key.split('.') {
         // `containers[1]`: an item of a list value, as a `toYaml` of it renders it.

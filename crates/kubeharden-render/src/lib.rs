@@ -133,9 +133,13 @@ pub fn render(target: &RenderTarget, options: &RenderOptions) -> Vec<Outcome> {
 
 /// The first document of a YAML file, if it reads.
 pub(crate) fn first_document(file: &std::path::Path) -> Option<kubeharden_yaml::Node> {
+    first_document_of(&std::fs::read_to_string(file).ok()?)
+}
+
+/// The first document of a YAML text, if it reads.
+pub(crate) fn first_document_of(text: &str) -> Option<kubeharden_yaml::Node> {
     use kubeharden_yaml::{parse_chunk, split_documents, Limits};
-    let text = std::fs::read_to_string(file).ok()?;
-    let chunk = split_documents(&text).into_iter().next()?;
+    let chunk = split_documents(text).into_iter().next()?;
     let doc = parse_chunk(chunk, &Limits::default()).into_iter().next()?;
     Some(doc.ok()?.root)
 }

@@ -462,7 +462,8 @@ fn finding_of(args: &[&str], rule: &str, container: Value) -> Value {
 
 /// A chart value is named only when what it holds is what was rendered: an image
 /// built of two values (and a `default`) is the template's, and a value given with
-/// --set (for the chart or, under its name, for a subchart) is named as given there.
+/// --set (for the chart or, under its name, for a subchart) is named as given there;
+/// a subchart's own default with the parent's key that overrides it.
 #[test]
 fn a_value_is_named_only_when_it_holds_what_was_rendered() {
     if !tools() {
@@ -506,6 +507,17 @@ fn a_value_is_named_only_when_it_holds_what_was_rendered() {
     assert_eq!(
         sub["value"]["location"]["file"],
         "--set cache.securityContext.privileged"
+    );
+    // Set nowhere but in the subchart's own values.yaml: the user overrides it in the
+    // parent's, under the subchart's name.
+    let default = finding_of(&["scan", "web", "-f", "json"], "KH302", "cache".into());
+    assert_eq!(default["value"]["key"], "image");
+    assert_eq!(default["value"]["parent_key"], "cache.image");
+    assert!(
+        default["message"].as_str().unwrap().ends_with(
+            "set by the subchart's default image (web/charts/cache/values.yaml:1): override it as cache.image in the parent chart's values"
+        ),
+        "{default}"
     );
 }
 
@@ -988,16 +1000,17 @@ fn render_errors_and_subchart_origins_name_the_files_on_disk() {
 
 /// A subchart vendored as `helm dependency build` leaves it, an archive in charts/:
 /// its findings are placed at the template line inside the archive, and the parent's
-/// value that set the field is named.
+/// value that set the field is named; a default of the archive's own values.yaml is
+/// named there, with the parent's key that overrides it.
 #[test]
 fn a_vendored_archives_templates_are_mapped_to_their_lines() {
     if !tools() {
         return;
     }
-    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-db\nspec:\n  containers:\n  - name: db\n    image: registry.example.com/db:1.0\n    securityContext:\n      privileged: {{ .Values.privileged }}\n";
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-db\nspec:\n  hostPID: {{ .Values.hostPID }}\n  containers:\n  - name: db\n    image: registry.example.com/db:1.0\n    securityContext:\n      privileged: {{ .Values.privileged }}\n";
     let dir = tree(&[
         ("src/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 0.1.0\n"),
-        ("src/db/values.yaml", "privileged: false\n"),
+        ("src/db/values.yaml", "privileged: false\nhostPID: true\n"),
         ("src/db/templates/pod.yaml", pod),
         ("web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n- name: db\n  version: 0.1.0\n"),
         ("web/values.yaml", "db:\n  privileged: true\n"),
@@ -1009,17 +1022,30 @@ fn a_vendored_archives_templates_are_mapped_to_their_lines() {
         .unwrap();
     assert!(packed.status.success(), "{packed:?}");
     std::fs::remove_dir_all(dir.path().join("src")).unwrap();
-    let args = ["scan", "web", "-f", "json", "--select", "KH101"];
+    let args = ["scan", "web", "-f", "json", "--select", "KH101,KH102"];
     let doc = json(&run(dir.path(), &args, None));
-    let f = &doc["findings"][0];
+    let of_rule = |id: &str| {
+        let all = doc["findings"].as_array().unwrap();
+        all.iter().find(|f| f["rule_id"] == id).unwrap().clone()
+    };
+    let f = &of_rule("KH101");
     assert_eq!(
         f["location"]["file"],
         "web/charts/db-0.1.0.tgz/templates/pod.yaml"
     );
     assert_eq!(
         (&f["location"]["line"], &f["location"]["column"]),
-        (&10.into(), &7.into())
+        (&11.into(), &7.into())
     );
+    let default = &of_rule("KH102");
+    assert_eq!(default["location"]["line"], 6);
+    assert!(
+        default["message"].as_str().unwrap().ends_with(
+            "set by the subchart's default hostPID (web/charts/db-0.1.0.tgz/values.yaml:2): override it as db.hostPID in the parent chart's values"
+        ),
+        "{default}"
+    );
+    assert_eq!(default["value"]["parent_key"], "db.hostPID");
     assert!(
         f["message"]
             .as_str()
