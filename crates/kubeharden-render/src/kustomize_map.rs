@@ -520,7 +520,7 @@ impl SourceMap for KustomizeMap {
                     let written = if inflated { full } else { 0 };
                     let base_depth = base.as_ref().map_or(written, |(_, d)| *d);
                     let own = merge_change(&object.root, doc, &path, base_depth);
-                    let inherited = inherited_change(&object.root, doc, &finding.path);
+                    let inherited = inherited_change(&object.root, doc, &finding.path, original);
                     // Where the base set no such field on the container, a change of
                     // the pod-level field it falls back to is what the finding is about.
                     let change = match base_depth < full {
@@ -531,8 +531,8 @@ impl SourceMap for KustomizeMap {
                 }
                 Role::Json6902 { target } => {
                     let targets = target.selects(object, original);
-                    let operation =
-                        targets.then(|| operation_on(&doc.root, &object.root, &finding.path));
+                    let operation = targets
+                        .then(|| operation_on(&doc.root, &object.root, &finding.path, original));
                     if let Some((pos, verb, field)) = operation.flatten() {
                         patched = Some((at(&doc.file, pos), verb, PATCH, field));
                     }
@@ -596,19 +596,31 @@ fn merge_change(
 
 /// What a strategic-merge patch `doc` did to the pod-level field a container's
 /// security field falls back to (`spec.securityContext.runAsNonRoot` for a container's
-/// `securityContext.runAsNonRoot`): removed it, or what holds it, or set it.
-fn inherited_change(rendered: &Node, doc: &SourceDoc, path: &str) -> Option<Change> {
+/// `securityContext.runAsNonRoot`): removed it, or what holds it, when the `base`
+/// resource set it (removing a block that lacked it changed nothing), or set it.
+fn inherited_change(
+    rendered: &Node,
+    doc: &SourceDoc,
+    path: &str,
+    base: Option<&Node>,
+) -> Option<Change> {
     let pod = FieldPath::parse(&pod_level(path)?);
-    if let Some(pos) = removal(rendered, &doc.root, &pod) {
+    if let Some(pos) = removal(rendered, &doc.root, &pod).filter(|_| sets(base, rendered, &pod)) {
         return Some((at(&doc.file, pos), "removed", PATCH, Some(pod)));
     }
     let (pos, depth) = locate(rendered, &doc.root, &pod);
     (depth == pod.segments().len()).then(|| (at(&doc.file, pos), "set", PATCH, Some(pod)))
 }
 
+/// Whether the `base` resource sets the field at `path`.
+fn sets(base: Option<&Node>, rendered: &Node, path: &FieldPath) -> bool {
+    base.is_some_and(|base| locate(rendered, base, path).1 == path.segments().len())
+}
+
 /// The last JSON 6902 operation of `ops` whose path is the field at `path`, one of
 /// its parents or children, or (a container's securityContext field) the pod-level
-/// field the container inherits; whether it removed, set or added it (an `add` of a
+/// field the container inherits (a removal only when the `base` set it); whether it
+/// removed, set or added it (an `add` of a
 /// list item, `/containers/-` or `/containers/1`, that inserted the item the field
 /// is in); and the pod-level field, when that is what it touched.
 ///
@@ -619,8 +631,12 @@ fn operation_on(
     ops: &Node,
     rendered: &Node,
     path: &str,
+    base: Option<&Node>,
 ) -> Option<(Pos, &'static str, Option<FieldPath>)> {
     let inherited = pod_level(path);
+    let base_sets_inherited = inherited
+        .as_deref()
+        .is_some_and(|p| sets(base, rendered, &FieldPath::parse(p)));
     let covers = |field: &str, touched: &str| {
         field == touched
             || field.starts_with(&format!("{touched}."))
@@ -671,7 +687,11 @@ fn operation_on(
             path = format!("{list}[{i}]{rest}");
             continue;
         }
-        if touches(op, &path) || inherited.as_deref().is_some_and(|p| touches(op, p)) {
+        let removes = verb == Some("remove");
+        let on_inherited = inherited
+            .as_deref()
+            .is_some_and(|p| touches(op, p) && (base_sets_inherited || !removes));
+        if touches(op, &path) || on_inherited {
             let verb = match verb {
                 Some("remove") => "removed",
                 _ => "set",
@@ -720,6 +740,20 @@ fn same_item(op: &Node, rendered: &Node, path: &str, list: &str) -> bool {
     }
 }
 
+/// The fields of a container's securityContext that fall back to the pod's when the
+/// container does not set them; the others (`privileged`, `capabilities`,
+/// `allowPrivilegeEscalation`, `readOnlyRootFilesystem`, `procMount`) are the
+/// container's alone.
+const INHERITED: [&str; 7] = [
+    "runAsUser",
+    "runAsGroup",
+    "runAsNonRoot",
+    "seLinuxOptions",
+    "seccompProfile",
+    "appArmorProfile",
+    "windowsOptions",
+];
+
 /// `spec.template.spec.securityContext.runAsNonRoot` for
 /// `spec.template.spec.containers[0].securityContext.runAsNonRoot`: the pod-level
 /// field a container's security context falls back to.
@@ -730,9 +764,12 @@ fn pod_level(path: &str) -> Option<String> {
         };
         let (pod, rest) = path.split_at(at);
         let (_, field) = rest.split_once("].")?;
-        return field
-            .starts_with("securityContext.")
-            .then(|| format!("{pod}.{field}"));
+        let inherited = field.strip_prefix("securityContext.").is_some_and(|f| {
+            INHERITED
+                .iter()
+                .any(|i| f == *i || f.starts_with(&format!("{i}.")))
+        });
+        return inherited.then(|| format!("{pod}.{field}"));
     }
     None
 }
@@ -797,6 +834,19 @@ mod tests {
             Some("spec.template.spec.securityContext.seccompProfile.type")
         );
         assert_eq!(pod_level("spec.initContainers[0].image"), None);
+        // The container's own: no pod-level field to fall back to.
+        assert_eq!(
+            pod_level("spec.containers[0].securityContext.privileged"),
+            None
+        );
+        assert_eq!(
+            pod_level("spec.containers[0].securityContext.capabilities.drop"),
+            None
+        );
+        assert_eq!(
+            pod_level("spec.containers[0].securityContext.runAsGroup").as_deref(),
+            Some("spec.securityContext.runAsGroup")
+        );
         assert_eq!(pod_level("spec.hostNetwork"), None);
         assert_eq!(
             image_repository("r.example.com:5000/api:2.0@sha256:ab"),
@@ -822,7 +872,7 @@ mod tests {
             .expect("the inline patch is read");
         assert_eq!(ops.root.items()[0].pos, Pos::new(4, 9));
         assert_eq!(
-            operation_on(&ops.root, &ops.root, "spec.x.y"),
+            operation_on(&ops.root, &ops.root, "spec.x.y", None),
             Some((Pos::new(4, 9), "removed", None))
         );
     }
@@ -877,7 +927,7 @@ mod tests {
         };
         let rendered = node("spec:\n  c:\n  - name: first\n  - name: api\n  - name: added\n");
         let ops = node("- op: add\n  path: /spec/c/-\n  value: {name: added}\n- op: replace\n  path: /spec/c/0/image\n  value: x\n- op: add\n  path: /spec/c/0\n  value: {name: first}\n");
-        let at = |path: &str| operation_on(&ops, &rendered, path);
+        let at = |path: &str| operation_on(&ops, &rendered, path, None);
         assert_eq!(at("spec.c[0].sc.p"), Some((Pos::new(7, 3), "added", None)));
         // `api` was at 0 when it was given its image, before `first` went in.
         assert_eq!(at("spec.c[1].image"), Some((Pos::new(4, 3), "set", None)));

@@ -905,6 +905,72 @@ fn a_field_a_patch_deletes_or_nulls_is_traced_to_the_patch() {
     ]);
 }
 
+const SECURED_BASE: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      securityContext:
+        runAsNonRoot: true
+      containers:
+        - name: api
+          image: registry.example.com/api:1.0
+";
+
+/// Deleting the pod's securityContext removes only what the pod set there, and only
+/// what a container falls back to: a container-only field (`privileged`, set by a
+/// component's sidecar) keeps its own patch, and a field the pod never set
+/// (`runAsGroup`) is blamed on no patch. The same for a JSON 6902 `remove`.
+#[test]
+fn deleting_the_pods_security_context_is_blamed_only_for_what_it_held() {
+    if !tools() {
+        return;
+    }
+    let sidecar = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: logger\n          image: registry.example.com/logger:2\n          securityContext:\n            privileged: true\n";
+    let delete = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      securityContext:\n        $patch: delete\n";
+    let dir = tree(&[
+        ("base/deploy.yaml", SECURED_BASE),
+        ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        ("comp/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n  - path: sidecar.yaml\n"),
+        ("comp/sidecar.yaml", sidecar),
+        ("merge/kustomization.yaml", "resources: [../base]\ncomponents: [../comp]\npatches:\n  - path: delete.yaml\n"),
+        ("merge/delete.yaml", delete),
+        ("json/kustomization.yaml", "resources: [../base]\ncomponents: [../comp]\npatches:\n  - target: {kind: Deployment, name: api}\n    path: rm.yaml\n"),
+        ("json/rm.yaml", "- op: remove\n  path: /spec/template/spec/securityContext\n"),
+    ]);
+    for (overlay, removed_at) in [("merge", "merge/delete.yaml:9"), ("json", "json/rm.yaml:1")] {
+        let args = [
+            "scan",
+            overlay,
+            "-f",
+            "json",
+            "--select",
+            "KH101,KH122,KH130",
+        ];
+        let doc = json(&run(dir.path(), &args, None));
+        assert_eq!(
+            messages_of(&doc, "KH101"),
+            ["container \"logger\" runs privileged; set by the patch comp/sidecar.yaml:12 (base: base/deploy.yaml:12)"],
+            "{overlay}"
+        );
+        let removed = format!("removed by the patch {removed_at} (base: base/deploy.yaml:11)");
+        let run_as = messages_of(&doc, "KH122");
+        assert!(
+            run_as.len() == 2 && run_as.iter().all(|m| m.ends_with(&removed)),
+            "{overlay}: {run_as:?}"
+        );
+        let group = messages_of(&doc, "KH130");
+        assert!(
+            !group.is_empty() && group.iter().all(|m| !m.contains("removed")),
+            "{overlay}: {group:?}"
+        );
+    }
+}
+
 /// A chart an overlay inflates (`helmCharts:`, from its `helmGlobals.chartHome`) is
 /// mapped into the chart's templates, with the entry's `valuesInline` as the value
 /// behind a field, and a patch of the overlay over it named as for any base.
