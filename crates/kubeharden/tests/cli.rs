@@ -231,9 +231,9 @@ fn netpol_reach_names_the_deciding_policies() {
         "netpol",
         "reach",
         "--from",
-        "shop/web",
+        "shop-hardened/web",
         "--to",
-        "shop/api",
+        "shop-hardened/api",
         "--port",
         "8000/TCP",
         "examples/hardened",
@@ -271,9 +271,9 @@ fn netpol_reach_names_the_deciding_policies() {
         "netpol",
         "reach",
         "--from",
-        "shop/web",
+        "shop-hardened/web",
         "--to",
-        "shop/StatefulSet/redis",
+        "shop-hardened/StatefulSet/redis",
         "examples/hardened",
         "-f",
         "json",
@@ -283,9 +283,9 @@ fn netpol_reach_names_the_deciding_policies() {
         "netpol",
         "reach",
         "--from",
-        "shop/web",
+        "shop-hardened/web",
         "--to",
-        "shop/api",
+        "shop-hardened/api",
         "--port",
         "9000",
         "examples/hardened",
@@ -549,17 +549,17 @@ fn query_answers_are_exit_codes() {
         stderr(&out)
     );
     let reach = |to: &str, path: &str| {
-        let args = ["netpol", "reach", "--from", "shop/web", "--to", to, path];
+        let args = ["netpol", "reach", "--from", "shop-hardened/web", "--to", to, path];
         run(&args).status.code()
     };
-    assert_eq!(reach("shop/api", "examples/hardened"), Some(0), "allowed");
+    assert_eq!(reach("shop-hardened/api", "examples/hardened"), Some(0), "allowed");
     assert_eq!(
-        reach("shop/StatefulSet/redis", "examples/hardened"),
+        reach("shop-hardened/StatefulSet/redis", "examples/hardened"),
         Some(1),
         "denied"
     );
     assert_eq!(
-        reach("shop/nope", "examples/hardened"),
+        reach("shop-hardened/nope", "examples/hardened"),
         Some(2),
         "no such workload"
     );
@@ -581,7 +581,7 @@ fn netpol_matrix_and_errors() {
         "netpol",
         "matrix",
         "-n",
-        "shop",
+        "shop-hardened",
         "examples/hardened",
         "-f",
         "json",
@@ -600,19 +600,19 @@ fn netpol_matrix_and_errors() {
         "netpol",
         "reach",
         "--from",
-        "shop/nope",
+        "shop-hardened/nope",
         "--to",
-        "shop/api",
+        "shop-hardened/api",
         "examples/hardened",
     ]);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(stderr(&missing).contains("shop/nope"));
+    assert!(stderr(&missing).contains("shop-hardened/nope"));
     assert_eq!(
         run(&[
             "netpol",
             "matrix",
             "-n",
-            "shop",
+            "shop-hardened",
             "examples/hardened",
             "-f",
             "sarif"
