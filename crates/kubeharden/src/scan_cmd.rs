@@ -119,10 +119,14 @@ pub fn run(args: ScanArgs) -> Result<u8, CliError> {
     } = scan_paths(&args)?;
     let nothing = nothing_scanned(&paths, &found, &report);
     report.errors.extend(nothing.clone());
+    let empty_roots = roots_without_objects(&found, &report);
+    let some_empty = !empty_roots.is_empty();
+    report.errors.extend(empty_roots);
 
     let mut code = finish(&mut report, &rules, &args.output, &settings);
-    if nothing.is_some() {
-        // Even with --fail-on-errors never: a run that checked nothing passed nothing.
+    if nothing.is_some() || some_empty {
+        // Even with --fail-on-errors never: a run that checked nothing passed nothing,
+        // and a PATH that held nothing is as likely a typo as the whole command line.
         code = Ok(exit::ERROR);
     }
     // The process ends now: freeing hundreds of thousands of findings one by one would
@@ -223,14 +227,61 @@ fn nothing_scanned(
         .collect::<Vec<_>>()
         .join(", ")
         .into();
+    // Charts and overlays were rendered: their errors say why they made nothing.
+    let advice = match found.renders.is_empty() {
+        true => "Check the PATH, or render templates first (helm template, kustomize build)",
+        false => "Check the PATH, and the render errors above",
+    };
     Some(LoadError::new(
         &name,
         None,
         format!(
-            "nothing to scan: no Kubernetes object found; {}. Check the PATH, or render templates first (helm template, kustomize build)",
+            "nothing to scan: no Kubernetes object found; {}. {advice}",
             seen.join("; ")
         ),
     ))
+}
+
+/// When other PATHs held objects, each PATH that held none and had no error of its
+/// own to tell why: `scan app/ emtpy/` must not pass on app/ alone.
+fn roots_without_objects(found: &Discovered, report: &ScanReport) -> Vec<LoadError> {
+    if report.stats.objects == 0 {
+        return Vec::new(); // told once, for all of them, by nothing_scanned
+    }
+    // Each PATH is a cluster of its own unless --one-cluster: its objects are known.
+    let empty_clusters = report.clusters.iter().filter(|c| c.objects == 0);
+    let mut empty: Vec<(String, usize)> = empty_clusters
+        .flat_map(|c| c.roots.iter().map(|r| (r.clone(), c.files)))
+        .collect();
+    // Under --one-cluster, at least a PATH under which nothing was found.
+    for root in &found.roots {
+        let nothing_there = root.inputs.is_empty() && root.renders.is_empty();
+        if nothing_there && !empty.iter().any(|(r, _)| *r == root.name) {
+            empty.push((root.name.clone(), 0));
+        }
+    }
+    let has_error = |root: &str| {
+        let root = root.trim_start_matches("./").trim_end_matches('/');
+        report
+            .errors
+            .iter()
+            .any(|e| e.file.trim_start_matches("./").starts_with(root))
+    };
+    empty
+        .into_iter()
+        .filter(|(root, _)| !has_error(root))
+        .map(|(root, files)| {
+            let read = match files {
+                0 => "no YAML, JSON or Dockerfile found there".to_string(),
+                n => format!("{} read, none of them a Kubernetes object", counted(n, "file")),
+            };
+            LoadError::new(
+                &Arc::from(root),
+                None,
+                format!("nothing to scan in this PATH: {read}. Check the PATH, or render templates first (helm template, kustomize build)"),
+            )
+        })
+        .collect()
 }
 
 /// `1 input not rendered alone, by design (common: library chart): scan what uses it`.

@@ -549,10 +549,22 @@ fn query_answers_are_exit_codes() {
         stderr(&out)
     );
     let reach = |to: &str, path: &str| {
-        let args = ["netpol", "reach", "--from", "shop-hardened/web", "--to", to, path];
+        let args = [
+            "netpol",
+            "reach",
+            "--from",
+            "shop-hardened/web",
+            "--to",
+            to,
+            path,
+        ];
         run(&args).status.code()
     };
-    assert_eq!(reach("shop-hardened/api", "examples/hardened"), Some(0), "allowed");
+    assert_eq!(
+        reach("shop-hardened/api", "examples/hardened"),
+        Some(0),
+        "allowed"
+    );
     assert_eq!(
         reach("shop-hardened/StatefulSet/redis", "examples/hardened"),
         Some(1),

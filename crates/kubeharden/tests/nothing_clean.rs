@@ -42,6 +42,65 @@ fn an_empty_folder_is_an_error_not_a_clean_pass() {
     assert!(stderr.contains("nothing to scan"), "{stderr}");
 }
 
+/// A PATH that holds nothing is an error even when another PATH holds objects:
+/// each is named, whether the PATHs are separate clusters or one.
+#[test]
+fn an_empty_path_beside_a_full_one_is_an_error() {
+    let dir = tree(&[
+        ("app/pod.yaml", PRIVILEGED_POD),
+        ("notes/readme.txt", "not a manifest\n"),
+        ("data/list.yaml", "- just\n- a list\n"),
+    ]);
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    for extra in [&[][..], &["--one-cluster"][..]] {
+        let mut args = vec!["app", "empty", "notes"];
+        args.extend_from_slice(extra);
+        let (out, doc, stderr) = scan(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert_eq!(
+            doc["findings"].as_array().unwrap().len(),
+            1,
+            "app is still judged"
+        );
+        let errors: Vec<String> = doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}: {}",
+                    e["file"].as_str().unwrap(),
+                    e["message"].as_str().unwrap()
+                )
+            })
+            .collect();
+        for path in ["empty", "notes"] {
+            let told = format!(
+                "{path}: nothing to scan in this PATH: no YAML, JSON or Dockerfile found there"
+            );
+            assert!(
+                errors.iter().any(|e| e.starts_with(&told)),
+                "{extra:?}: {errors:?}"
+            );
+        }
+    }
+    // Files that were read but hold no object: counted.
+    let (out, doc, _) = scan(dir.path(), &["app", "data"]);
+    assert_eq!(out.status.code(), Some(2));
+    let errors = &doc["errors"];
+    assert_eq!(errors[0]["file"], "data", "{errors}");
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "nothing to scan in this PATH: 1 file read, none of them a Kubernetes object"
+        ),
+        "{errors}"
+    );
+    // Both full: no such error.
+    let (out, doc, _) = scan(dir.path(), &["app", "app/pod.yaml"]);
+    assert_eq!(out.status.code(), Some(1), "{doc}");
+}
+
 #[test]
 fn a_wrong_path_or_unmatched_glob_is_an_error() {
     let dir = tree(&[("app/pod.yaml", PRIVILEGED_POD)]);
