@@ -174,6 +174,15 @@ impl Exception {
             && self.covers_object(finding, &finding.resource, labels)
     }
 
+    /// The rules `finding` stands for besides its own that it does not name (none
+    /// when it names no rule: it then accepts every rule).
+    fn leaves_merged(&self, finding: &Finding) -> Vec<&'static str> {
+        finding.unaccepted_merged(|id| {
+            let name = kubeharden_rules::find_rule(id).map_or("", |r| r.def.name);
+            self.names_rule(id, name)
+        })
+    }
+
     /// Whether it covers `finding`'s object `res` and container, whatever the rule.
     fn covers_object(
         &self,
@@ -280,13 +289,34 @@ impl Exceptions {
         let live: Vec<&Exception> = self.list.iter().filter(|e| !e.expired(today)).collect();
         let mut used = vec![false; live.len()];
         let labels = std::mem::take(&mut report.labels);
+        // An exception of a finding's own rule that leaves out a rule it stands for
+        // (KH201 without the KH202 of the same container) does not hide it.
+        for finding in &mut report.findings {
+            let key = (finding.location.file.clone(), finding.resource.clone());
+            let have = labels.get(&key).map(Vec::as_slice);
+            let whole =
+                |e: &&Exception| e.covers(finding, have) && e.leaves_merged(finding).is_empty();
+            if live.iter().any(whole) {
+                continue;
+            }
+            if let Some((i, partial)) = live
+                .iter()
+                .enumerate()
+                .find(|(_, e)| e.covers(finding, have))
+            {
+                used[i] = true;
+                let left = partial.leaves_merged(finding);
+                let source = format!("{}:{}", partial.file, partial.pos.line);
+                finding.note_partly_accepted(&source, &left);
+            }
+        }
         report.suppress(|finding| {
             let key = (finding.location.file.clone(), finding.resource.clone());
             let have = labels.get(&key).map(Vec::as_slice);
             let (i, exception) = live
                 .iter()
                 .enumerate()
-                .find(|(_, e)| e.covers(finding, have))?;
+                .find(|(_, e)| e.covers(finding, have) && e.leaves_merged(finding).is_empty())?;
             used[i] = true;
             Some(exception.suppression())
         });

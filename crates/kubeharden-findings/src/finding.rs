@@ -176,6 +176,28 @@ pub struct AlertDetails {
 }
 
 impl Finding {
+    /// The rules this finding stands for besides its own that `accepts` does not
+    /// accept. An exception of its own rule alone must not hide them: the finding
+    /// then stays, noted with [`Finding::note_partly_accepted`].
+    pub fn unaccepted_merged(&self, accepts: impl Fn(&str) -> bool) -> Vec<&'static str> {
+        self.covers
+            .iter()
+            .copied()
+            .filter(|id| !accepts(id))
+            .collect()
+    }
+
+    /// Notes that the exception at `source` accepts this finding's rule but not the
+    /// rules in `left`, which it stands for too.
+    pub fn note_partly_accepted(&mut self, source: &str, left: &[&str]) {
+        self.message.push_str(&format!(
+            "; the exception at {source} accepts {} but not {}, which this finding also stands for: add {} to its rules to accept the whole finding",
+            self.rule_id,
+            left.join(", "),
+            left.join(", ")
+        ));
+    }
+
     /// The order of every report: by file, place, rule, then the rest, so output
     /// is the same whatever the thread count.
     pub fn sort_key(&self) -> impl Ord + '_ {

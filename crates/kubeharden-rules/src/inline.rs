@@ -160,9 +160,25 @@ pub fn apply_inline(report: &mut ScanReport, exceptions: &[InlineException]) {
             .or_default()
             .push(e);
     }
+    let whole = |e: &InlineException, f: &Finding| {
+        e.rules.contains(&f.rule_id) && f.unaccepted_merged(|id| e.rules.contains(&id)).is_empty()
+    };
+    // One that names the finding's rule but not every rule it stands for keeps it.
+    for f in &mut report.findings {
+        let Some(found) = by_object.get(&(&*f.location.file, &*f.resource)) else {
+            continue;
+        };
+        if found.iter().any(|e| whole(e, f)) {
+            continue;
+        }
+        if let Some(partial) = found.iter().find(|e| e.rules.contains(&f.rule_id)) {
+            let left = f.unaccepted_merged(|id| partial.rules.contains(&id));
+            f.note_partly_accepted(&partial.suppression().source, &left);
+        }
+    }
     report.suppress(|f: &Finding| {
         let found = by_object.get(&(&*f.location.file, &*f.resource))?;
-        let exception = found.iter().find(|e| e.rules.contains(&f.rule_id))?;
+        let exception = found.iter().find(|e| whole(e, f))?;
         Some(exception.suppression())
     });
 }

@@ -355,6 +355,76 @@ fn an_exception_of_a_merged_rule_is_not_unused() {
     assert_eq!(resources, [("web", "KH202"), ("api", "KH202")]);
 }
 
+/// An exception of a finding's own rule that leaves out a rule the finding stands
+/// for (KH201 for a container that lacks requests too) does not hide that problem: the
+/// finding stays, and says so; naming both rules, or no rule, accepts it. The same for
+/// an inline exception.
+#[test]
+fn an_exception_of_the_merging_rule_alone_does_not_hide_the_merged_ones() {
+    let accepted = |config: &str| -> (Option<i32>, Value) {
+        let repo = tree(&[(".kubeharden.yaml", config), ("web.yaml", WEB)]);
+        let out = scan(repo.path(), &[".", "-f", "json", "--select", "KH201,KH202"]);
+        (out.status.code(), json(&out))
+    };
+    let (code, doc) = accepted(
+        "exceptions:\n  - rules: [KH201]\n    names: [web]\n    reason: limits by the platform\n",
+    );
+    assert_eq!(code, Some(1), "{doc}");
+    let web: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["resource"]["name"] == "web")
+        .collect();
+    assert_eq!(web.len(), 1, "{doc}");
+    let message = web[0]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("the exception at .kubeharden.yaml:2 accepts KH201 but not KH202, which this finding also stands for: add KH202 to its rules to accept the whole finding"),
+        "{message}"
+    );
+    for whole in ["[KH201, KH202]", "[KH2]"] {
+        let (_, doc) = accepted(&format!("exceptions:\n  - rules: {whole}\n    names: [web]\n    reason: sized by the platform\n"));
+        let names: Vec<&Value> = suppressed(&doc)
+            .iter()
+            .map(|s| &s["resource"]["name"])
+            .collect();
+        assert_eq!(names, ["web"], "{whole}: {doc}");
+    }
+    let (_, doc) = accepted("exceptions:\n  - names: [web]\n    reason: all of it\n");
+    assert_eq!(
+        suppressed(&doc).len(),
+        1,
+        "no rule named accepts every rule"
+    );
+
+    let inline = |rules: &str| {
+        let pod = format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    kubeharden.io/ignore: {rules}\n    kubeharden.io/ignore-reason: sized later\nspec:\n  containers:\n  - {{name: c, image: x}}\n");
+        let repo = tree(&[("pod.yaml", &pod)]);
+        json(&scan(
+            repo.path(),
+            &[
+                "pod.yaml",
+                "-f",
+                "json",
+                "--select",
+                "KH201,KH202",
+                "--no-config",
+            ],
+        ))
+    };
+    let partly = inline("KH201");
+    assert_eq!(partly["findings"].as_array().unwrap().len(), 1, "{partly}");
+    assert!(
+        partly["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("pod.yaml:6 accepts KH201 but not KH202"),
+        "{partly}"
+    );
+    let whole = inline("KH201,KH202");
+    assert_eq!(whole["findings"].as_array().unwrap().len(), 0, "{whole}");
+}
+
 #[test]
 fn inline_exceptions_and_sarif_suppressions() {
     let annotated = WEB.replacen(
