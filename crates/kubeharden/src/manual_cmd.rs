@@ -12,10 +12,21 @@ use crate::error::CliError;
 
 pub fn completions(args: CompletionsArgs) -> Result<u8, CliError> {
     let mut command = Cli::command();
-    let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut command, "kubeharden", &mut out);
-    out.flush().map_err(CliError::WriteReport)?;
+    // Generated in memory: clap_complete panics on a write error, and a reader that
+    // closes the pipe early (`| head`) is no error.
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "kubeharden", &mut script);
+    write_stdout(&script)?;
     Ok(crate::exit::CLEAN)
+}
+
+/// Writes `bytes` to standard output; a closed pipe ends the output quietly.
+fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::WriteReport(e)),
+        _ => Ok(()),
+    }
 }
 
 /// The page of `kubeharden` on standard output, or with `--dir` a page for it and
@@ -25,11 +36,11 @@ pub fn man(args: ManArgs) -> Result<u8, CliError> {
     match &args.dir {
         Some(dir) => write_pages(command, dir),
         None => {
-            let mut out = std::io::stdout().lock();
+            let mut page = Vec::new();
             clap_mangen::Man::new(command)
-                .render(&mut out)
-                .and_then(|()| out.flush())
-                .map_err(CliError::WriteReport)
+                .render(&mut page)
+                .map_err(CliError::WriteReport)?;
+            write_stdout(&page)
         }
     }?;
     Ok(crate::exit::CLEAN)

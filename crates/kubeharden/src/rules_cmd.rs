@@ -52,9 +52,17 @@ pub fn list(args: RulesArgs) -> Result<u8, CliError> {
 }
 
 fn write_table(rules: &[&RuleEntry], out: &mut dyn Write) -> std::io::Result<()> {
+    // Columns as wide as their longest entry, so every row lines up.
+    let name_width = rules.iter().map(|r| r.def.name.len()).max().unwrap_or(4);
+    let rows_width = rules
+        .iter()
+        .map(|r| r.def.guidance.join(",").len())
+        .max()
+        .unwrap_or(8)
+        .max("GUIDANCE".len());
     writeln!(
         out,
-        "{:<6} {:<9} {:<32} {:<22} PSS",
+        "{:<6} {:<9} {:<name_width$} {:<rows_width$} PSS",
         "ID", "SEVERITY", "NAME", "GUIDANCE"
     )?;
     for rule in rules {
@@ -63,15 +71,15 @@ fn write_table(rules: &[&RuleEntry], out: &mut dyn Write) -> std::io::Result<()>
             .pss
             .map(|p| format!("{}/{}", p.level.as_str(), p.check))
             .unwrap_or_default();
-        writeln!(
-            out,
-            "{:<6} {:<9} {:<32} {:<22} {}",
+        let line = format!(
+            "{:<6} {:<9} {:<name_width$} {:<rows_width$} {}",
             d.id,
             d.severity.as_str(),
             d.name,
             d.guidance.join(","),
             pss
-        )?;
+        );
+        writeln!(out, "{}", line.trim_end())?;
     }
     writeln!(
         out,

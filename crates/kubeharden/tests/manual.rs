@@ -86,3 +86,53 @@ fn man_pages_cover_every_command() {
     let scan = std::fs::read_to_string(pages.join("kubeharden-scan.1")).unwrap();
     assert!(scan.contains("fail\\-on"), "the scan page lacks --fail-on");
 }
+
+/// A reader that stops early (`kubeharden completions bash | head -1`) closes the
+/// pipe: the generators end quietly, with no panic and exit 0.
+#[test]
+fn a_closed_pipe_ends_completions_and_man_quietly() {
+    use std::process::{Command, Stdio};
+    for args in [&["completions", "bash"][..], &["man"][..], &["rules"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the child can have started writing (its start-up takes
+        // milliseconds): every write meets a closed pipe, whatever the output's size.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+/// The rules table's columns line up whatever a rule's name: each header starts
+/// where its column does on every row.
+#[test]
+fn the_rules_table_is_aligned() {
+    let (code, table, _) = stdout(&["rules"]);
+    assert_eq!(code, Some(0));
+    let header = table.lines().next().unwrap();
+    let guidance = header.find("GUIDANCE").unwrap();
+    let rows: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("KH"))
+        .collect();
+    assert!(rows.len() > 50);
+    for row in rows {
+        let before = &row[..guidance];
+        assert!(
+            before.ends_with(' '),
+            "the name runs into the guidance column: {row}"
+        );
+        let cell = &row[guidance..];
+        assert!(
+            cell.starts_with("POD-") || cell.chars().next().is_some_and(|c| c.is_ascii_uppercase()),
+            "{row}"
+        );
+    }
+}
