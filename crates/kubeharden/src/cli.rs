@@ -326,7 +326,7 @@ pub struct ReachArgs {
     #[arg(long, value_name = "NS/WORKLOAD")]
     pub to: String,
     /// Only this port, as PORT or PORT/PROTOCOL (TCP by default), or the name of a
-    /// container port of --to (http, http/TCP); otherwise any port.
+    /// container port of --to (http, http/TCP); otherwise whether some port is open.
     #[arg(long, value_name = "P/PROTO")]
     pub port: Option<String>,
     #[command(flatten)]

@@ -163,7 +163,13 @@ fn side_json(view: &ClusterView, side: &Side) -> Value {
     })
 }
 
-fn describe_side(view: &ClusterView, side: &Side, pod: &PodEntry, verb: &str) -> String {
+fn describe_side(
+    view: &ClusterView,
+    side: &Side,
+    pod: &PodEntry,
+    verb: &str,
+    asked: Option<&(i32, String)>,
+) -> String {
     let names = |list: &[usize]| {
         list.iter()
             .map(|&i| {
@@ -184,10 +190,15 @@ fn describe_side(view: &ClusterView, side: &Side, pod: &PodEntry, verb: &str) ->
     if side.allowing.is_empty() {
         line.push_str("; no rule allows the peer");
     } else {
+        let open = side.allowed.describe();
+        // The port asked about, when it is not among them, is not allowed here.
+        let only = match asked {
+            Some((port, protocol)) if !side.allowed.contains(*port, protocol) => " only",
+            _ => "",
+        };
         line.push_str(&format!(
-            "; allowed by {} on {}",
+            "; allowed by {} on {open}{only}",
             allowing_rules_text(view, side),
-            side.allowed.describe()
         ));
     }
     if !side.maybe.is_empty() {
@@ -339,7 +350,8 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
             format!("{} ({p}/{proto})", arg.name)
         }
         (_, Some((p, proto))) => format!("{p}/{proto}"),
-        _ => "any port".to_string(),
+        // Without --port, the question is whether some port is open, not every one.
+        _ => "some port".to_string(),
     };
     let mut out = output::open(&args.output)?;
     let written = match args.output.format() {
@@ -370,11 +382,11 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
             );
             text.push_str(&format!(
                 "  {}\n",
-                describe_side(&view, &result.egress, src, "egress from")
+                describe_side(&view, &result.egress, src, "egress from", port.as_ref())
             ));
             text.push_str(&format!(
                 "  {}\n",
-                describe_side(&view, &result.ingress, dst, "ingress to")
+                describe_side(&view, &result.ingress, dst, "ingress to", port.as_ref())
             ));
             if result.verdict == Verdict::Allowed && port.is_none() {
                 text.push_str(&format!("  allowed ports: {}\n", result.ports.describe()));

@@ -293,6 +293,32 @@ fn netpol_reach_names_the_deciding_policies() {
         "json",
     ]));
     assert_eq!(wrong_port["verdict"], "denied");
+    let reach_text = |port: Option<&str>| {
+        let mut args = vec![
+            "netpol",
+            "reach",
+            "--from",
+            "shop-hardened/web",
+            "--to",
+            "shop-hardened/api",
+            "examples/hardened",
+        ];
+        args.extend(port.map(|p| ["--port", p]).iter().flatten());
+        stdout(&run(&args))
+    };
+    // Without --port the question is whether some port is open; a port asked about
+    // that no rule allows is told apart from the ports the rules do allow.
+    let any = reach_text(None);
+    assert!(
+        any.contains("on some port: ALLOWED") && any.contains("allowed ports: 8000/TCP"),
+        "{any}"
+    );
+    let closed = reach_text(Some("9000"));
+    assert!(
+        closed.contains("on 9000/TCP: DENIED") && closed.contains("on 8000/TCP only"),
+        "{closed}"
+    );
+    assert!(!reach_text(Some("8000")).contains(" only"));
     // The insecure example's "deny-egress" policy misspells policyTypes, so it isolates
     // ingress instead: web cannot reach api, and nothing limits egress.
     let typo = run(&[
