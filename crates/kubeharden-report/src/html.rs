@@ -90,8 +90,12 @@ fn overview(page: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
     let s = &report.scan.stats;
     let _ = writeln!(
         page,
-        "<header><h1>kubeharden report</h1><p class=\"meta\">{} in {} from {}, {}; {}, {}. kubeharden {}</p></header>",
+        "<header><h1>kubeharden report</h1><p class=\"meta\">{}{} in {} from {}, {}; {}, {}. kubeharden {}</p></header>",
         plural(report.scan.findings.len(), "finding"),
+        match report.scan.suppressed.len() {
+            0 => String::new(),
+            n => format!(" ({n} more accepted)"),
+        },
         plural(s.objects, "object"),
         plural(s.files, "file"),
         plural(report.described_rules().len(), "rule"),
@@ -419,6 +423,29 @@ fn problems(page: &mut String, report: &Report<'_>) {
         page.push_str("<section id=\"warnings\"><h2>Warnings</h2><ul>\n");
         for w in &scan.warnings {
             let _ = writeln!(page, "<li>{}</li>", escape(&w.to_string()));
+        }
+        page.push_str("</ul></section>\n");
+    }
+    // Accepted findings are listed with why: an exception never hides a problem.
+    if !scan.suppressed.is_empty() {
+        let _ = writeln!(
+            page,
+            "<section id=\"accepted\"><h2>Accepted ({}, not counted)</h2><ul>",
+            plural(scan.suppressed.len(), "finding")
+        );
+        for s in &scan.suppressed {
+            let f = &s.finding;
+            let _ = writeln!(
+                page,
+                "<li>{} {} {} at {}:{}: accepted at {}: {}</li>",
+                f.severity,
+                f.rule_id,
+                escape(&f.resource.to_string()),
+                escape(&f.location.file),
+                f.location.line,
+                escape(&s.suppression.source),
+                escape(&s.suppression.reason)
+            );
         }
         page.push_str("</ul></section>\n");
     }

@@ -101,6 +101,15 @@ fn header(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
             plural(scan.errors.len())
         );
     }
+    // Accepted findings and warnings are told too: a clean-looking comment must not
+    // hide that something was accepted, or that an exception expired.
+    if !scan.suppressed.is_empty() {
+        let _ = write!(md, "; {} accepted", scan.suppressed.len());
+    }
+    if !scan.warnings.is_empty() {
+        let n = scan.warnings.len();
+        let _ = write!(md, "; {n} warning{}", plural(n));
+    }
     md.push_str(".\n\n");
 }
 
@@ -167,18 +176,45 @@ fn problems(md: &mut String, report: &Report<'_>) {
     let scan = report.scan;
     if !scan.errors.is_empty() {
         let n = scan.errors.len();
-        let _ = writeln!(
-            md,
-            "<details><summary><b>Errors</b>: {n} input{} not read or not judged whole</summary>\n",
+        let lines: Vec<String> = scan.errors.iter().map(|e| escape(&e.to_string())).collect();
+        let title = format!(
+            "<b>Errors</b>: {n} input{} not read or not judged whole",
             plural(n)
         );
-        for e in scan.errors.iter().take(ROWS_PER_SECTION) {
-            let _ = writeln!(md, "- {}", escape(&e.to_string()));
-        }
-        if n > ROWS_PER_SECTION {
-            let _ = writeln!(md, "- {} more: see the full report", n - ROWS_PER_SECTION);
-        }
-        md.push_str("\n</details>\n\n");
+        collapsed(md, &title, &lines);
+    }
+    if !scan.warnings.is_empty() {
+        let n = scan.warnings.len();
+        let lines: Vec<String> = scan
+            .warnings
+            .iter()
+            .map(|w| escape(&w.to_string()))
+            .collect();
+        collapsed(md, &format!("<b>Warnings</b>: {n}"), &lines);
+    }
+    if !scan.suppressed.is_empty() {
+        let n = scan.suppressed.len();
+        let lines: Vec<String> = scan
+            .suppressed
+            .iter()
+            .map(|s| {
+                let f = &s.finding;
+                format!(
+                    "{} {} {} at {}: accepted at {} ({})",
+                    f.severity,
+                    f.rule_id,
+                    escape(&f.resource.to_string()),
+                    location(f),
+                    escape(&s.suppression.source),
+                    escape(&s.suppression.reason)
+                )
+            })
+            .collect();
+        let title = format!(
+            "<b>Accepted</b>: {n} finding{} (exceptions or baseline), not counted",
+            plural(n)
+        );
+        collapsed(md, &title, &lines);
     }
     if !scan.skipped.is_empty() {
         let n = scan.skipped.len();
@@ -195,6 +231,22 @@ fn problems(md: &mut String, report: &Report<'_>) {
         }
         md.push_str("\n</details>\n\n");
     }
+}
+
+/// A collapsed list of at most [`ROWS_PER_SECTION`] `lines` under `title`.
+fn collapsed(md: &mut String, title: &str, lines: &[String]) {
+    let _ = writeln!(md, "<details><summary>{title}</summary>\n");
+    for line in lines.iter().take(ROWS_PER_SECTION) {
+        let _ = writeln!(md, "- {line}");
+    }
+    if lines.len() > ROWS_PER_SECTION {
+        let _ = writeln!(
+            md,
+            "- {} more: see the full report",
+            lines.len() - ROWS_PER_SECTION
+        );
+    }
+    md.push_str("\n</details>\n\n");
 }
 
 fn details(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {

@@ -337,6 +337,53 @@ fn hostile_dir() -> tempfile::TempDir {
     dir
 }
 
+/// An accepted finding and an expired exception are shown in Markdown and HTML, as in
+/// text and JSON: a report that looks clean says what it accepted and what expired.
+#[test]
+fn markdown_and_html_show_accepted_findings_and_warnings() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n";
+    let config = "exceptions:\n  - rules: [KH101]\n    reason: the CNI agent needs it\n  - rules: [KH102]\n    reason: old\n    expires: 2020-01-01\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pod.yaml"), pod).unwrap();
+    std::fs::write(dir.path().join("kh.yaml"), config).unwrap();
+    let pod_path = dir.path().join("pod.yaml");
+    let config_path = dir.path().join("kh.yaml");
+    let args = |format| {
+        vec![
+            "scan",
+            pod_path.to_str().unwrap(),
+            "--select",
+            "KH101",
+            "--config",
+            config_path.to_str().unwrap(),
+            "--format",
+            format,
+        ]
+    };
+    let (code, md) = kubeharden(&args("markdown"));
+    assert_eq!(code, 0, "{md}");
+    assert!(
+        md.contains("no findings") && md.contains("1 accepted") && md.contains("1 warning"),
+        "{md}"
+    );
+    assert!(
+        md.contains("<b>Accepted</b>: 1 finding") && md.contains("critical KH101 Pod a/p"),
+        "{md}"
+    );
+    assert!(md.contains("the CNI agent needs it"), "{md}");
+    assert!(
+        md.contains("<b>Warnings</b>: 1") && md.contains("2020-01-01"),
+        "{md}"
+    );
+    let (_, html) = kubeharden(&args("html"));
+    assert!(
+        html.contains("(1 more accepted)")
+            && html.contains("<h2>Accepted (1 finding, not counted)</h2>"),
+        "accepted"
+    );
+    assert!(html.contains("the CNI agent needs it") && html.contains("2020-01-01"));
+}
+
 #[test]
 fn markdown_and_html_keep_hostile_input_as_text() {
     let dir = hostile_dir();
