@@ -22,6 +22,10 @@ pub(crate) struct Grade {
     pub fix: Option<String>,
     /// Every item of a list the message names only the first few of.
     pub details: Vec<String>,
+    /// The field that names the problem in the fingerprint, where the reported one
+    /// changes with what else is set: a container's missing `resources.limits.cpu` is
+    /// of its `resources`, so that setting the requests makes no finding new.
+    pub identity: Option<FieldPath>,
 }
 
 /// A reported violation, to narrow down: `out.at(..).rows(&["TLS-01"])`.
@@ -31,6 +35,13 @@ impl Tag<'_> {
     /// The checklist rows this violation's evidence breaks: a subset of the rule's.
     pub fn rows(self, rows: &'static [&'static str]) -> Self {
         self.0.rows = Some(rows);
+        self
+    }
+
+    /// The fingerprint names the problem by `field` rather than by the field reported
+    /// (see [`Grade::identity`]).
+    pub fn identified_by(self, field: FieldPath) -> Self {
+        self.0.identity = Some(field);
         self
     }
 

@@ -313,7 +313,8 @@ fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Fi
         v.path.to_string(),
         v.message,
     );
-    finding.keyed_path = Some(crate::list_keys::keyed_path(&object.root, &v.path));
+    let identity = v.grade.identity.as_ref().unwrap_or(&v.path);
+    finding.keyed_path = Some(crate::list_keys::keyed_path(&object.root, identity));
     finding.container = v.container;
     finding.helm_source = object.helm_source.clone();
     finding.requires = v.requires;

@@ -560,6 +560,41 @@ fn project() -> String {
     format!("{WEB}---\napiVersion: v1\nkind: Service\nmetadata: {{name: web, namespace: shop}}\nspec:\n  type: NodePort\n  ports: [{{port: 80}}]\n")
 }
 
+/// A problem partly fixed is no new problem: a container baselined without any
+/// resources, then given requests, then a memory limit, still lacks a cpu limit: the
+/// same finding, accepted by the baseline, though the field it points at moved.
+#[test]
+fn a_partly_fixed_finding_stays_in_the_baseline() {
+    let pod = |resources: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: a}}\nspec:\n  containers:\n  - name: c\n    image: x{resources}\n")
+    };
+    let repo = tree(&[("pod.yaml", &pod(""))]);
+    let dir = repo.path();
+    let select = ["--select", "KH201,KH202", "--no-config"];
+    let mut args = vec!["pod.yaml", "--write-baseline", "b.json"];
+    args.extend(select);
+    assert_eq!(scan(dir, &args).status.code(), Some(0));
+    for resources in [
+        "\n    resources: {requests: {cpu: 100m, memory: 64Mi}}",
+        "\n    resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {memory: 64Mi}}",
+    ] {
+        std::fs::write(dir.join("pod.yaml"), pod(resources)).unwrap();
+        let mut args = vec!["pod.yaml", "--baseline", "b.json", "-f", "json"];
+        args.extend(select);
+        let out = scan(dir, &args);
+        let doc = json(&out);
+        assert_eq!(out.status.code(), Some(0), "{resources}: {doc}");
+        assert_eq!(suppressed(&doc).len(), 1, "{doc}");
+    }
+    // A container the baseline never saw is new.
+    std::fs::write(dir.join("pod.yaml"), pod("\n  - {name: d, image: z}")).unwrap();
+    let mut args = vec!["pod.yaml", "--baseline", "b.json", "-f", "json"];
+    args.extend(select);
+    let out = scan(dir, &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["findings"][0]["container"], "d");
+}
+
 #[test]
 fn a_baseline_shows_only_new_findings() {
     let repo = tree(&[("k8s/app.yaml", &project())]);

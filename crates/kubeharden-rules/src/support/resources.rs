@@ -56,7 +56,8 @@ pub(crate) fn report_missing(w: &Workload<'_>, out: &mut Out, which: &str) {
                 c.path.key("resources").key(which).key(resource),
                 message,
                 requires,
-            );
+            )
+            .identified_by(c.path.key("resources"));
         }
     }
 }
