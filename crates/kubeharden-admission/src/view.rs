@@ -75,44 +75,103 @@ where
     let api: Api<K> = Api::all(client.clone());
     let (reader, writer) = reflector::store();
     let generation = generation.clone();
-    let failing = failing.clone();
-    // Every watcher event, not only changed objects: a watch that recovers re-lists
-    // (Init ... InitDone), which is how a failing watch is seen to be well again.
-    let stream = reflector(writer, watcher(api, watcher::Config::default())).default_backoff();
+    let health = WatchHealth {
+        kind: K::plural(&()).to_string(),
+        failing: failing.clone(),
+        failed: None,
+        last_said: None,
+    };
+    let stream =
+        reflector(writer, watcher(api.clone(), watcher::Config::default())).default_backoff();
     tokio::spawn(async move {
         futures::pin_mut!(stream);
-        let kind = K::plural(&());
-        // Failing since, and when last said: a watch retried every few seconds is said
-        // once a minute, not each time.
-        let mut failed: Option<(std::time::Instant, std::time::Instant)> = None;
-        while let Some(event) = stream.next().await {
-            generation.fetch_add(1, Ordering::Relaxed);
-            let now = std::time::Instant::now();
-            match (event, failed.as_mut()) {
-                (Err(e), None) => {
-                    failing.fetch_add(1, Ordering::AcqRel);
-                    failed = Some((now, now));
-                    eprintln!("kubeharden serve: watching {kind}: {e}; the view is stale, so /readyz fails and reviews are answered by the failure policy until it recovers");
-                }
-                (Err(e), Some((since, said))) => {
-                    if now.duration_since(*said) >= std::time::Duration::from_secs(60) {
-                        *said = now;
-                        let secs = now.duration_since(*since).as_secs();
-                        eprintln!(
-                            "kubeharden serve: watching {kind}: still failing after {secs} s: {e}"
-                        );
+        let mut health = health;
+        // While a watch fails, the API server is asked now and then whether it answers
+        // again: a watch that resumes where it stopped sends nothing until an object
+        // changes, so its events alone would leave the view unready for as long.
+        let mut probe = tokio::time::interval(PROBE_EVERY);
+        loop {
+            tokio::select! {
+                event = stream.next() => {
+                    let Some(event) = event else { break };
+                    generation.fetch_add(1, Ordering::Relaxed);
+                    match event {
+                        Err(e) => health.failed(&e.to_string()),
+                        // `Init` starts a list that may yet fail: no sign of health.
+                        Ok(watcher::Event::Init | watcher::Event::InitApply(_)) => {}
+                        Ok(_) => health.recovered("a watch event"),
                     }
                 }
-                (Ok(_), Some(_)) => {
-                    failing.fetch_sub(1, Ordering::AcqRel);
-                    failed = None;
-                    eprintln!("kubeharden serve: watching {kind}: recovered");
+                _ = probe.tick(), if health.failed.is_some() => {
+                    let answered = api.list_metadata(&kube::api::ListParams::default().limit(1)).await;
+                    if answered.is_ok() {
+                        // The watch resumes from where it stopped: nothing is lost.
+                        generation.fetch_add(1, Ordering::Relaxed);
+                        health.recovered("the API server lists it again");
+                    }
                 }
-                (Ok(_), None) => {}
             }
         }
     });
     reader
+}
+
+const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How often a failing watch's kind is listed to see whether it is well again.
+const PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether one watch is failing, and what is logged of it: its failure once, then
+/// once a minute while it lasts (a watch is retried every few seconds), then its
+/// recovery.
+struct WatchHealth {
+    kind: String,
+    failing: Arc<AtomicU64>,
+    /// Failing since, and when last said.
+    failed: Option<(std::time::Instant, std::time::Instant)>,
+    /// When a failure was last said: a watch that flaps (listed, then refused its
+    /// watch) is said once a minute too.
+    last_said: Option<std::time::Instant>,
+}
+
+impl WatchHealth {
+    fn failed(&mut self, error: &str) {
+        let now = std::time::Instant::now();
+        let kind = &self.kind;
+        match self.failed.as_mut() {
+            None => {
+                self.failing.fetch_add(1, Ordering::AcqRel);
+                self.failed = Some((now, now));
+                if self
+                    .last_said
+                    .is_none_or(|said| now.duration_since(said) >= MINUTE)
+                {
+                    self.last_said = Some(now);
+                    eprintln!("kubeharden serve: watching {kind}: {error}; the view is stale, so /readyz fails and reviews are answered by the failure policy until it recovers");
+                }
+            }
+            Some((since, said)) => {
+                if now.duration_since(*said) >= MINUTE {
+                    *said = now;
+                    self.last_said = Some(now);
+                    let secs = now.duration_since(*since).as_secs();
+                    eprintln!(
+                        "kubeharden serve: watching {kind}: still failing after {secs} s: {error}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn recovered(&mut self, how: &str) {
+        if self.failed.take().is_some() {
+            self.failing.fetch_sub(1, Ordering::AcqRel);
+            eprintln!(
+                "kubeharden serve: watching {}: recovered ({how})",
+                self.kind
+            );
+        }
+    }
 }
 
 impl Informers {

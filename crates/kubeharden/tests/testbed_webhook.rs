@@ -49,6 +49,16 @@ fn free_port() -> u16 {
 /// Starts `kubeharden serve` against the test bed and waits until its cluster view
 /// has synced.
 fn start_webhook(tb: &Testbed, dir: &Path, port: u16) -> Webhook {
+    start_webhook_with(&tb.kubeconfig, dir, port).0
+}
+
+/// Starts `kubeharden serve` with `kubeconfig` (context admin), waits until its view
+/// has synced, and hands its log lines on.
+fn start_webhook_with(
+    kubeconfig: &Path,
+    dir: &Path,
+    port: u16,
+) -> (Webhook, std::sync::mpsc::Receiver<String>) {
     let config = dir.join("config.yaml");
     // Modes come from namespace labels only.
     std::fs::write(
@@ -65,7 +75,7 @@ fn start_webhook(tb: &Testbed, dir: &Path, port: u16) -> Webhook {
         .arg("--config")
         .arg(&config)
         .arg("--kubeconfig")
-        .arg(&tb.kubeconfig)
+        .arg(kubeconfig)
         .args(["--context", "admin"])
         .stderr(Stdio::piped())
         .spawn()
@@ -87,7 +97,7 @@ fn start_webhook(tb: &Testbed, dir: &Path, port: u16) -> Webhook {
             Err(e) => panic!("kubeharden serve did not sync its view: {e}"),
         }
     }
-    Webhook { child }
+    (Webhook { child }, rx)
 }
 
 fn register(tb: &Testbed, port: u16, ca: &str, policy: &str) {
@@ -540,4 +550,144 @@ fn failure_policy_holds(tb: &Testbed, client: &Client, webhook: Webhook, port: u
     wait_until("failurePolicy Ignore to apply", || {
         dry_run(tb, client, path, &hardened).status == 201
     });
+}
+
+/// A TCP proxy to the API server that can be cut: every connection through it is
+/// closed, and new ones refused, until it is put back.
+struct Proxy {
+    port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    open: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Proxy {
+    fn to(server: &str) -> Proxy {
+        use std::sync::atomic::Ordering;
+        let target = server.trim_start_matches("https://").to_string();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let proxy = Proxy {
+            port,
+            up: Default::default(),
+            open: Default::default(),
+        };
+        proxy.up.store(true, Ordering::SeqCst);
+        let (up, open) = (proxy.up.clone(), proxy.open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().map_while(Result::ok) {
+                let Ok(server) = std::net::TcpStream::connect(&target) else {
+                    continue;
+                };
+                if !up.load(Ordering::SeqCst) {
+                    continue; // both dropped: refused
+                }
+                let mut held = open.lock().unwrap();
+                held.push(client.try_clone().unwrap());
+                held.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        proxy
+    }
+
+    fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A short network outage between the webhook and the API server: every watch fails,
+/// then resumes where it stopped, which sends no event while nothing changes. The
+/// view must be well again soon after the API server answers (each watch logs that it
+/// recovered), not only once an object of each kind changes: with failurePolicy Fail,
+/// every write would be refused until then.
+#[test]
+fn the_view_recovers_from_an_outage_without_any_change() {
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cert, key) = kubeharden_admission::certs::generate(vec!["127.0.0.1".into()]).unwrap();
+    std::fs::write(dir.path().join("tls.crt"), cert).unwrap();
+    std::fs::write(dir.path().join("tls.key"), key).unwrap();
+    let proxy = Proxy::to(&tb.server);
+    let kubeconfig = dir.path().join("kubeconfig");
+    let through = std::fs::read_to_string(&tb.kubeconfig)
+        .unwrap()
+        .replace(&tb.server, &format!("https://127.0.0.1:{}", proxy.port));
+    std::fs::write(&kubeconfig, through).unwrap();
+    let (_webhook, log) = start_webhook_with(&kubeconfig, dir.path(), free_port());
+    proxy.cut();
+    let stale = |line: &str| line.contains("the view is stale");
+    let mut failing = BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while failing.len() < 8 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = log
+            .recv_timeout(left)
+            .expect("every watch to fail while cut");
+        if stale(&line) {
+            failing.insert(line.split(':').nth(1).unwrap_or_default().to_string());
+        }
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    proxy.restore();
+    let mut recovered = BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(45);
+    while recovered.len() < 8 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = log
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("only {recovered:?} of {failing:?} recovered"));
+        if line.contains(": recovered") {
+            recovered.insert(line.split(':').nth(1).unwrap_or_default().to_string());
+        }
+    }
+    assert_eq!(recovered, failing);
+}
+
+/// An API server that cannot be reached from the start: each watch says so once (then
+/// once a minute), and a list that starts and fails is no recovery: no flood of
+/// "recovered" and "failed" lines. (No test bed needed: nothing listens on port 1.)
+#[test]
+fn an_unreachable_api_server_is_logged_once_per_watch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cert, key) = kubeharden_admission::certs::generate(vec!["127.0.0.1".into()]).unwrap();
+    std::fs::write(dir.path().join("tls.crt"), cert).unwrap();
+    std::fs::write(dir.path().join("tls.key"), key).unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\", insecure-skip-tls-verify: true}\nusers:\n- name: u\n  user: {token: t}\ncontexts:\n- name: admin\n  context: {cluster: c, user: u}\ncurrent-context: admin\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{}", free_port())])
+        .arg("--cert")
+        .arg(dir.path().join("tls.crt"))
+        .arg("--key")
+        .arg(dir.path().join("tls.key"))
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The watches are retried every few seconds: long enough for several retries.
+    std::thread::sleep(Duration::from_secs(10));
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let about = |what: &str| log.lines().filter(|l| l.contains(what)).count();
+    assert_eq!(about("the view is stale"), 8, "{log}");
+    assert_eq!(about("recovered"), 0, "{log}");
 }
