@@ -645,15 +645,28 @@ fn pod_spec_size(root: &Node) -> (usize, usize) {
     (containers, items)
 }
 
-/// Whether the request comes from a built-in controller of kube-controller-manager:
-/// its own identity, or the account of one of its controllers
-/// (`--use-service-account-credentials`, kube-system's `replicaset-controller`, ...).
+/// The kube-system accounts of kube-controller-manager's controllers that make pods
+/// and their owners (`--use-service-account-credentials`). Only these: any other
+/// account of kube-system named `-controller` (a third party's, or one made to look
+/// like them) is judged as any user is.
+const WORKLOAD_CONTROLLERS: [&str; 7] = [
+    "replicaset-controller",
+    "deployment-controller",
+    "statefulset-controller",
+    "daemon-set-controller",
+    "job-controller",
+    "cronjob-controller",
+    "replication-controller",
+];
+
+/// Whether the request comes from a built-in controller of kube-controller-manager
+/// that makes workloads: its own identity, or the account of one of those controllers.
 fn is_controller(user: &crate::review::UserInfo) -> bool {
     let name = user.username.as_str();
     name == "system:kube-controller-manager"
         || name
             .strip_prefix("system:serviceaccount:kube-system:")
-            .is_some_and(|account| account.ends_with("-controller"))
+            .is_some_and(|account| WORKLOAD_CONTROLLERS.contains(&account))
 }
 
 /// Whether the object names a controller among its owners.

@@ -696,7 +696,7 @@ fn a_controllers_exceptions_cover_what_it_makes() {
     }
     // Sent by a user, the same ownerReferences are not believed, and a Pod that names
     // no owner is judged alone: refused.
-    for forged in [made, pod.clone()] {
+    for forged in [made.clone(), pod.clone()] {
         let v = judged(&forged, "alice");
         assert_eq!(v.decision, Decision::Denied, "{forged}");
         assert!(message(&v).contains("KH101"), "{}", message(&v));
@@ -707,6 +707,16 @@ fn a_controllers_exceptions_cover_what_it_makes() {
         Decision::Denied,
         "a Pod with no owner is nobody's"
     );
+    // An account of kube-system merely named like a controller is a user.
+    for lookalike in [
+        "evil-controller",
+        "cert-manager-controller",
+        "replicaset-controller-x",
+    ] {
+        let user = format!("system:serviceaccount:kube-system:{lookalike}");
+        let v = judged(&made, &user);
+        assert_eq!(v.decision, Decision::Denied, "{lookalike}");
+    }
 }
 
 #[test]
