@@ -101,6 +101,10 @@ struct File {
     defaults: ModesFile,
     #[serde(default)]
     namespaces: BTreeMap<String, ModesFile>,
+    /// The modes of cluster-scoped objects (ClusterRoleBindings, webhook
+    /// configurations...), which no namespace's labels or entry can give.
+    #[serde(default)]
+    cluster_scoped: Option<ModesFile>,
     #[serde(default)]
     exemptions: Exemptions,
     #[serde(default)]
@@ -160,6 +164,8 @@ pub struct Config {
     /// The modes of a namespace with neither labels nor an entry.
     pub defaults: Modes,
     pub namespaces: BTreeMap<String, Modes>,
+    /// The modes of cluster-scoped objects (`clusterScoped`, else the defaults).
+    pub cluster_scoped: Modes,
     pub exemptions: Exemptions,
     pub selection: Selection,
     pub pss_target: PssLevel,
@@ -182,6 +188,11 @@ impl Default for Config {
                 audit: Some(Severity::Low),
             },
             namespaces: BTreeMap::new(),
+            cluster_scoped: Modes {
+                enforce: None,
+                warn: Some(Severity::Low),
+                audit: Some(Severity::Low),
+            },
             exemptions: Exemptions::default(),
             selection: Selection::default(),
             pss_target: PssLevel::Baseline,
@@ -248,6 +259,10 @@ impl Config {
         namespace: &str,
         labels: Option<&BTreeMap<String, String>>,
     ) -> (Modes, Vec<String>) {
+        // A cluster-scoped object is in no namespace: its modes are the file's.
+        if namespace.is_empty() {
+            return (self.cluster_scoped, Vec::new());
+        }
         let mut modes = self
             .namespaces
             .get(namespace)
@@ -318,11 +333,21 @@ impl File {
             .apply(config.defaults, &["defaults"])
             .map_err(wrong)?;
         for (ns, modes) in &self.namespaces {
+            if ns.is_empty() {
+                let why = "a namespace has a name; the modes of cluster-scoped objects are `clusterScoped`";
+                return Err(at(&["namespaces", ns], why.to_string()));
+            }
             let modes = modes
                 .apply(config.defaults, &["namespaces", ns])
                 .map_err(wrong)?;
             config.namespaces.insert(ns.clone(), modes);
         }
+        config.cluster_scoped = match &self.cluster_scoped {
+            Some(modes) => modes
+                .apply(config.defaults, &["clusterScoped"])
+                .map_err(wrong)?,
+            None => config.defaults,
+        };
         config.exemptions = self.exemptions;
         config.selection = self.rules.selection().map_err(wrong)?;
         if let Some(target) = &self.rules.pss_target {

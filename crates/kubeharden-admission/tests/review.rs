@@ -1027,3 +1027,41 @@ fn an_empty_mode_label_enforces_and_says_so() {
         v.response.warnings
     );
 }
+
+/// Cluster-scoped objects are in no namespace: `clusterScoped` gives their modes
+/// (else the defaults), and no namespace's entry or labels do; an entry for the
+/// empty namespace is refused, as it would do nothing.
+#[test]
+fn cluster_scoped_objects_take_the_cluster_scoped_modes() {
+    let admin = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+        "metadata": {"name": "everyone-admin"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "developers"}]});
+    let decided = |text: &str| judge(&reviewer(config(text)), &review(&admin, "CREATE")).decision;
+    assert_eq!(
+        decided(
+            "defaults: {enforce: none, warn: low, audit: none}\nclusterScoped: {enforce: high}\n"
+        ),
+        Decision::Denied
+    );
+    assert_eq!(
+        decided("defaults: {enforce: none, warn: low, audit: none}\n"),
+        Decision::Allowed
+    );
+    assert_eq!(
+        decided("defaults: {enforce: high}\nclusterScoped: {enforce: none}\n"),
+        Decision::Allowed
+    );
+    // A namespaced object is not governed by it.
+    let mut pod = to_json(PRIVILEGED_POD);
+    pod["metadata"]["namespace"] = json!("shop");
+    let v = judge(
+        &reviewer(config(
+            "defaults: {enforce: none, warn: none, audit: none}\nclusterScoped: {enforce: low}\n",
+        )),
+        &review(&pod, "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Skipped, "no mode of its namespace judges it");
+    let empty = Config::parse("c.yaml", "namespaces:\n  \"\": {enforce: high}\n").unwrap_err();
+    assert!(empty.to_string().contains("clusterScoped"), "{empty}");
+}
