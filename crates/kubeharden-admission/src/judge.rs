@@ -263,6 +263,11 @@ impl Reviewer {
             Ok(root) => root,
             Err(e) => return self.failed(uid, &format!("request.object: {e}")),
         };
+        // The API server sends the whole object, its kind included: anything else is
+        // no object to judge, and passing it would be passing what was not judged.
+        if let Some(why) = not_an_object(&root) {
+            return self.failed(uid, &format!("request.object: {why}"));
+        }
         // Judging grows faster than the containers: a pod of thousands would hold a
         // core for seconds after its answer. No real pod comes near the bound.
         let (containers, items) = pod_spec_size(&root);
@@ -309,6 +314,11 @@ impl Reviewer {
         }
         let object = self.object(request, &namespace, root);
         let judged = self.judge(&object, lowest, made);
+        // A field of the wrong type (`spec: x`) leaves part of the object unjudged.
+        if !judged.errors.is_empty() {
+            let why = format!("request.object: {}", judged.errors.join("; "));
+            return self.failed(uid, &why);
+        }
         // Findings of the old object by fingerprint (containers by name, not index), so a
         // container added before an old one does not make the old one's problems new.
         let old: BTreeSet<String> = match (request.operation, request.old_object) {
@@ -501,9 +511,6 @@ impl Reviewer {
                 rules.join(", ")
             )));
         }
-        for e in &judged.errors {
-            warnings.push(Said::Text(format!("kubeharden: {e}")));
-        }
         let mut response = if refusing.is_empty() {
             Response::allow(uid)
         } else {
@@ -667,6 +674,26 @@ fn is_controller(user: &crate::review::UserInfo) -> bool {
         || name
             .strip_prefix("system:serviceaccount:kube-system:")
             .is_some_and(|account| WORKLOAD_CONTROLLERS.contains(&account))
+}
+
+/// Why `root` is no Kubernetes object, if it is not one: not a mapping, or without
+/// its `kind` or `apiVersion`.
+fn not_an_object(root: &Node) -> Option<String> {
+    use kubeharden_yaml::Value;
+    let found = match &root.value {
+        Value::Map(_) => None,
+        Value::Seq(_) => Some("a list"),
+        Value::Scalar(_) if root.is_null() => Some("null"),
+        Value::Scalar(_) => Some("a scalar"),
+    };
+    if let Some(found) = found {
+        return Some(format!("expected an object, found {found}"));
+    }
+    let missing: Vec<&str> = ["apiVersion", "kind"]
+        .into_iter()
+        .filter(|k| root.get(k).and_then(Node::scalar_text).is_none())
+        .collect();
+    (!missing.is_empty()).then(|| format!("the object has no {}", missing.join(" or ")))
 }
 
 /// Whether the object names a controller among its owners.

@@ -390,14 +390,43 @@ fn bad_input_gets_a_clean_answer() {
         ),
         Answer::BadRequest(why) => assert!(why.contains("over the limit"), "{why}"),
     }
-    // An object of the wrong shape: the rules' reader reports it, nothing panics.
-    let mut wrong = to_json(PRIVILEGED_POD);
-    wrong["spec"]["containers"] = json!("not a list");
-    let v = judge(&r, &review(&wrong, "CREATE"));
-    assert!(
-        v.response.warnings.iter().any(|w| w.contains("containers")),
-        "{v:?}"
-    );
+    // An object of the wrong shape cannot be judged whole: the failure policy answers
+    // (Fail: refused with 400), naming the field; nothing panics, nothing passes.
+    let shapes = [
+        (
+            "/spec/containers",
+            json!("not a list"),
+            "spec.containers: expected a list",
+        ),
+        ("/spec", json!("x"), "spec: expected a mapping"),
+        (
+            "/spec/containers/0",
+            json!("x"),
+            "spec.containers[0]: expected a mapping",
+        ),
+        ("", json!("str"), "expected an object, found a scalar"),
+        ("", json!([1]), "expected an object, found a list"),
+        ("", json!(5), "expected an object, found a scalar"),
+        ("", json!(true), "expected an object, found a scalar"),
+        ("", json!({}), "the object has no apiVersion or kind"),
+    ];
+    for (at, value, said) in shapes {
+        let mut wrong = to_json(PRIVILEGED_POD);
+        match at {
+            "" => wrong = value,
+            at => *wrong.pointer_mut(at).unwrap() = value,
+        }
+        let mut body = review(&to_json(PRIVILEGED_POD), "CREATE");
+        body["request"]["object"] = wrong;
+        let v = judge(&r, &body);
+        assert_eq!(v.decision, Decision::Error, "{at}: {v:?}");
+        assert_eq!(
+            v.response.status.as_ref().map(|s| s.code),
+            Some(400),
+            "{at}"
+        );
+        assert!(message(&v).contains(said), "{at}: {}", message(&v));
+    }
     // Nesting past serde_json's limit.
     let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
     let mut body = review(&to_json(PRIVILEGED_POD), "CREATE");
@@ -1061,7 +1090,11 @@ fn cluster_scoped_objects_take_the_cluster_scoped_modes() {
         )),
         &review(&pod, "CREATE"),
     );
-    assert_eq!(v.decision, Decision::Skipped, "no mode of its namespace judges it");
+    assert_eq!(
+        v.decision,
+        Decision::Skipped,
+        "no mode of its namespace judges it"
+    );
     let empty = Config::parse("c.yaml", "namespaces:\n  \"\": {enforce: high}\n").unwrap_err();
     assert!(empty.to_string().contains("clusterScoped"), "{empty}");
 }

@@ -473,11 +473,7 @@ fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Part
         return;
     }
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let mut errors = Vec::new();
-        let workload = Workload::from_object(object).map(|(w, e)| {
-            errors = e;
-            w
-        });
+        let (workload, mut errors) = Workload::read_object(object);
         let findings = rules.check_loaded(object, workload.as_ref());
         let mut facts = ClusterFacts::default();
         errors.extend(facts.observe(object, workload.as_ref()));
@@ -500,8 +496,16 @@ fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Part
         keep_labels_of(object, &mut partial.report);
     }
     match checked {
-        Ok((findings, errors, unknown, facts, is_workload)) => {
+        Ok((mut findings, errors, unknown, facts, is_workload)) => {
             partial.report.warnings.extend(unknown);
+            // A list item that is no container at all (`containers: [x]`) was read as an
+            // empty one: what the rules say of that phantom is no finding.
+            let phantoms: Vec<&str> = errors
+                .iter()
+                .filter_map(unread_containers)
+                .filter(|p| p.ends_with(']'))
+                .collect();
+            findings.retain(|f| !phantoms.iter().any(|p| f.path.starts_with(p)));
             let unread = errors.iter().find_map(unread_containers);
             if let Some(list) = unread {
                 partial.report.skipped.push(SkippedChecks {

@@ -77,7 +77,9 @@ fn has_imageless_container(object: &Object) -> bool {
             .map(Node::items)
             .unwrap_or_default()
             .iter()
-            .any(|c| c.get("image").is_none())
+            // A container of a patch is a mapping without `image`; anything else in
+            // the list is a mistake, read (and reported) as one.
+            .any(|c| matches!(c.value, kubeharden_yaml::Value::Map(_)) && c.get("image").is_none())
     })
 }
 

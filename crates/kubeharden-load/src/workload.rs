@@ -206,6 +206,23 @@ impl<'o> Workload<'o> {
     /// reading it: a field of the wrong type is reported (naming the field and its
     /// line) and read as unset, so the rest of the workload is still checked.
     pub fn from_object(object: &'o Object) -> Option<(Workload<'o>, Vec<LoadError>)> {
+        let (workload, errors) = Self::read_object(object);
+        workload.map(|w| (w, errors))
+    }
+
+    /// As [`Workload::from_object`], but the errors are kept when the pod spec cannot
+    /// be read at all (`spec: x`): such an object is reported, never passed.
+    pub fn read_object(object: &'o Object) -> (Option<Workload<'o>>, Vec<LoadError>) {
+        let Some((spec_node, spec_path, meta_path)) = Self::spec_of(object) else {
+            return (None, Vec::new());
+        };
+        let mut errors = Vec::new();
+        let workload = Self::read(object, spec_node, spec_path, meta_path, &mut errors);
+        (workload, errors)
+    }
+
+    /// The pod spec of `object`, its path and its metadata's path, if its kind has one.
+    fn spec_of(object: &'o Object) -> Option<(&'o Node, FieldPath, FieldPath)> {
         let res = &object.resource;
         let (_, _, template) = WORKLOAD_KINDS.iter().find(|(kind, groups, _)| {
             *kind == res.kind && groups.contains(&api_group(&res.api_version))
@@ -217,9 +234,7 @@ impl<'o> Workload<'o> {
             (template.key("spec"), template.key("metadata"))
         };
         let spec_node = node_at(&object.root, &spec_path)?;
-        let mut errors = Vec::new();
-        let workload = Self::read(object, spec_node, spec_path, meta_path, &mut errors);
-        workload.map(|w| (w, errors))
+        Some((spec_node, spec_path, meta_path))
     }
 
     fn read(

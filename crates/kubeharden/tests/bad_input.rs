@@ -62,6 +62,49 @@ fn wrong_type_names_the_field_and_line() {
     );
 }
 
+/// A pod spec that is no mapping, and a container that is none, are errors at their
+/// line, not a pass: the rules say nothing of a phantom container read from `x`.
+#[test]
+fn a_spec_or_container_of_the_wrong_shape_is_an_error() {
+    for (text, line, said) in [
+        ("spec: x\n", 4, "spec: expected a mapping, found a string"),
+        (
+            "spec:\n  containers: [x]\n",
+            5,
+            "spec.containers[0]: expected a mapping, found a string",
+        ),
+        (
+            "spec:\n  containers:\n  - 5\n  - {name: c, image: x}\n",
+            6,
+            "spec.containers[0]: expected a mapping",
+        ),
+    ] {
+        let bad = format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: w}}\n{text}");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("good.yaml"), GOOD_POD).unwrap();
+        std::fs::write(dir.path().join("wrong.yaml"), &bad).unwrap();
+        let (out, doc) = scan(dir.path(), &["--select", "KH101,KH121,KH122"]);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        let errors = doc["errors"].as_array().unwrap();
+        assert_eq!(errors.len(), 1, "{text}: {errors:?}");
+        assert_eq!(
+            (&errors[0]["file"], &errors[0]["line"]),
+            (&"wrong.yaml".into(), &line.into()),
+            "{text}"
+        );
+        assert!(
+            errors[0]["message"].as_str().unwrap().contains(said),
+            "{text}: {errors:?}"
+        );
+        let phantom = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["container"] == "");
+        assert!(!phantom, "{text}: {doc}");
+    }
+}
+
 /// A folder holding one pod whose file starts with a Latin-1 comment (`café`).
 fn latin1_folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
