@@ -296,9 +296,25 @@ impl Config {
                 });
             }
         }
+        // A label of ours that names no mode (`enfroce`, `Enforce`) sets nothing: said,
+        // as a typo of a key must not turn enforcement off without a word either.
+        for key in labels.keys() {
+            let Some(name) = key.strip_prefix(LABEL_PREFIX) else {
+                continue;
+            };
+            if !MODES.contains(&name) {
+                let hint = kubeharden_rules::suggest::did_you_mean(name, MODES);
+                wrong.push(format!(
+                    "label {key} names no mode (enforce, warn or audit): it sets nothing{hint}"
+                ));
+            }
+        }
         (modes, wrong)
     }
 }
+
+/// The modes a namespace label sets (`admission.kubeharden.io/MODE`).
+const MODES: [&str; 3] = ["enforce", "warn", "audit"];
 
 /// The level a mode label that is no level is read as: the strictest of the usual
 /// ones (`--fail-on`'s default).

@@ -290,7 +290,10 @@ impl Reviewer {
             warnings.extend(drop_inline_exceptions(&mut root));
         }
         let Some(lowest) = modes.lowest() else {
-            return verdict(Response::allow(uid), Decision::Skipped);
+            // Nothing to judge, but a label that meant to set a mode is still told.
+            let mut response = Response::allow(uid);
+            response.warnings = warnings;
+            return verdict(response, Decision::Skipped);
         };
         if let Some(class) = runtime_class(&root).filter(|c| {
             self.config

@@ -952,10 +952,12 @@ fn inline_exceptions_are_honoured_at_admission_only_when_configured() {
 /// The verdict on a privileged Pod in a namespace labelled `enforce=VALUE`, where the
 /// configuration enforces, warns and audits nothing.
 fn privileged_pod_where_enforce_is(value: &str) -> Verdict {
-    let labels = BTreeMap::from([(
-        "admission.kubeharden.io/enforce".to_string(),
-        value.to_string(),
-    )]);
+    privileged_pod_labelled("admission.kubeharden.io/enforce", value)
+}
+
+/// The verdict on a privileged Pod in a namespace labelled `key=value` alone.
+fn privileged_pod_labelled(key: &str, value: &str) -> Verdict {
+    let labels = BTreeMap::from([(key.to_string(), value.to_string())]);
     let view = Arc::new(Fixed {
         labels,
         objects: Arc::default(),
@@ -982,6 +984,31 @@ fn a_mistyped_mode_label_enforces_and_says_so() {
         "{:?}",
         v.response.warnings
     );
+}
+
+/// A label of ours that names no mode sets nothing, and says so with the mode meant.
+#[test]
+fn a_mistyped_mode_label_key_is_told() {
+    for (key, meant) in [
+        ("enfroce", "enforce"),
+        ("Enforce", "enforce"),
+        ("wran", "warn"),
+    ] {
+        let label = format!("admission.kubeharden.io/{key}");
+        let v = privileged_pod_labelled(&label, "high");
+        let told = format!("label {label} names no mode (enforce, warn or audit): it sets nothing; did you mean \"{meant}\"?");
+        assert!(
+            v.response.warnings.iter().any(|w| w.contains(&told)),
+            "{key}: {:?}",
+            v.response.warnings
+        );
+    }
+    let v = privileged_pod_labelled("admission.kubeharden.io/enforce", "high");
+    assert!(v
+        .response
+        .warnings
+        .iter()
+        .all(|w| !w.contains("names no mode")));
 }
 
 /// A pod of thousands of containers would hold a core for seconds after its answer:
