@@ -121,10 +121,18 @@ impl<'a> Index<'a> {
             return;
         }
         let at = format!("{}:{}", probe.location.file, probe.location.line);
-        finding.message.push_str(&format!(
-            "; the ServiceAccount {name:?} is written at {at}{}",
-            probe.message
-        ));
+        // The variant's tag ends the whole message, once.
+        let tag = probe.variant.as_ref().map(|v| format!(" [values-set {v}]"));
+        let untagged = |text: &str| match &tag {
+            Some(tag) => text.replace(tag.as_str(), ""),
+            None => text.to_string(),
+        };
+        finding.message = format!(
+            "{}; the ServiceAccount {name:?} is written at {at}{}{}",
+            untagged(&finding.message),
+            untagged(&probe.message),
+            tag.as_deref().unwrap_or_default()
+        );
         if finding.value.is_none() {
             finding.value = probe.value;
         }

@@ -156,6 +156,10 @@ pub struct Finding {
     /// The chart value that decides the field, and where it is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Box<ValueSource>>,
+    /// The `--values-set` variant of the chart the object was rendered from: the same
+    /// object of two variants is two findings, with two fingerprints.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<Arc<str>>,
     #[serde(skip)]
     pub requires: Option<Requirement>,
     /// For audit-log alerts: who, from where, when, how often, and example events.

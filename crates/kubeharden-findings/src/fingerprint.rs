@@ -59,10 +59,14 @@ impl Finding {
             "Dockerfile" if res.api_version.is_empty() => &self.location.file,
             _ => res.name.as_str(),
         };
-        format!(
+        let fingerprint = format!(
             "{}|{group}/{}/{namespace}/{name}|{container}|{path}",
             self.rule_id, res.kind
-        )
+        );
+        match &self.variant {
+            Some(variant) => format!("{fingerprint}|values-set:{variant}"),
+            None => fingerprint,
+        }
     }
 }
 

@@ -311,9 +311,12 @@ impl HelmMap {
             None => {}
         }
         if let Some(variant) = &self.variant {
-            finding
-                .message
-                .push_str(&format!(" [values-set {variant}]"));
+            // A finding mapped twice (KH402, through its ServiceAccount) is tagged once.
+            let tag = format!(" [values-set {variant}]");
+            if !finding.message.contains(&tag) {
+                finding.message.push_str(&tag);
+            }
+            finding.variant = Some(variant.as_str().into());
         }
     }
 

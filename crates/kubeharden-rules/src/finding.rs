@@ -35,6 +35,7 @@ pub(crate) fn new_finding(
         helm_source: None,
         rendered: None,
         value: None,
+        variant: None,
         requires: None,
         alert: None,
     }

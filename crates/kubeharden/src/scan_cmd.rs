@@ -228,9 +228,10 @@ fn nothing_scanned(
         .join(", ")
         .into();
     // Charts and overlays were rendered: their errors say why they made nothing.
-    let advice = match found.renders.is_empty() {
-        true => "Check the PATH, or render templates first (helm template, kustomize build)",
-        false => "Check the PATH, and the render errors above",
+    let advice = match (found.renders.is_empty(), broken.is_empty()) {
+        (true, _) => "Check the PATH, or render templates first (helm template, kustomize build)",
+        (false, false) => "Check the PATH, and the render errors above",
+        (false, true) => "Check the PATH",
     };
     Some(LoadError::new(
         &name,

@@ -184,6 +184,29 @@ fn each_values_set_is_a_variant_of_its_own() {
         names.iter().all(|r| r["namespace"] == "store"),
         "--namespace"
     );
+    // The same object of two variants is two findings: two fingerprints (SARIF and
+    // baselines keep them apart), each message tagged once with its variant.
+    let findings = doc["findings"].as_array().unwrap();
+    let of = |rule: &str, variant: &str| {
+        findings
+            .iter()
+            .filter(|f| f["rule_id"] == rule && f["variant"] == variant)
+            .map(|f| {
+                (
+                    f["fingerprint"].as_str().unwrap().to_string(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (prod, dev) = (of("KH302", "prod"), of("KH302", "dev"));
+    assert!(!prod.is_empty() && !dev.is_empty(), "{doc}");
+    assert!(prod[0].0.ends_with("|values-set:prod") && dev[0].0.ends_with("|values-set:dev"));
+    assert_ne!(prod[0].0, dev[0].0);
+    for f in findings {
+        let message = f["message"].as_str().unwrap();
+        assert!(message.matches("[values-set").count() == 1, "{message}");
+    }
 }
 
 #[test]
@@ -591,7 +614,7 @@ fn a_library_chart_is_listed_as_not_rendered_and_fails_nothing_beside_its_user()
     let doc = json(&out);
     assert_eq!(
         errors_of(&doc),
-        ["common: nothing to scan: no Kubernetes object found; no YAML, JSON or Dockerfile read; 1 input not rendered alone, by design (common: library chart): scan what uses it. Check the PATH, or render templates first (helm template, kustomize build)"]
+        ["common: nothing to scan: no Kubernetes object found; no YAML, JSON or Dockerfile read; 1 input not rendered alone, by design (common: library chart): scan what uses it. Check the PATH"]
     );
     assert_eq!(out.status.code(), Some(2));
     let listed: Vec<String> = doc["summary"]["skipped_checks"]
