@@ -270,6 +270,14 @@ fn walk_files(root: &Path, excludes: &GlobSet, out: &mut Discovered) -> Vec<Path
 /// A PATH that names a chart or an overlay: its folder, or its `Chart.yaml` or
 /// kustomization file.
 fn named_target(path: &Path) -> Option<RenderTarget> {
+    // A packaged chart (`helm package` makes `NAME-VERSION.tgz`): helm renders it as
+    // it is.
+    if path.is_file() && is_packaged_chart(path) {
+        return Some(RenderTarget {
+            kind: RenderKind::HelmChart,
+            dir: path.to_path_buf(),
+        });
+    }
     let dir = if path.is_dir() {
         path
     } else {
@@ -288,6 +296,16 @@ fn named_target(path: &Path) -> Option<RenderTarget> {
         kind,
         dir: dir.to_path_buf(),
     })
+}
+
+/// Whether `path` is named as a packaged chart is: `.tgz` or `.tar.gz`.
+pub(crate) fn is_packaged_chart(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".tgz") || lower.ends_with(".tar.gz")
 }
 
 #[cfg(test)]

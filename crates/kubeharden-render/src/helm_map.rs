@@ -241,6 +241,12 @@ impl HelmMap {
     /// says so.
     fn template(&self, source: &str, finding: &mut Finding) -> Option<(ChartFile, String)> {
         let mut template = source_file(&self.dir, source)?;
+        // A packaged chart named on the command line: its templates are in it.
+        if self.dir.is_file() {
+            let text = crate::archive::read_template(&self.dir, &template.inside)?;
+            template.file = self.dir.join(&template.inside);
+            return Some((template, text));
+        }
         if let Ok(text) = std::fs::read_to_string(&template.file) {
             return Some((template, text));
         }

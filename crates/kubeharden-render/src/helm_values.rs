@@ -152,7 +152,14 @@ impl Values<'_> {
                 )
             })
             .collect();
-        let mut doc = ValuesDoc::File(self.dir.join("values.yaml"));
+        // A packaged chart (`helm package`'s `.tgz`) holds its values.yaml.
+        let mut doc = match self.dir.is_file() {
+            true => ValuesDoc::Archived {
+                archive: self.dir.to_path_buf(),
+                inside: "values.yaml".to_string(),
+            },
+            false => ValuesDoc::File(self.dir.join("values.yaml")),
+        };
         for depth in 0..=subcharts.len() {
             let key = key_at(depth);
             let parent_key = (key != full_key).then(|| full_key.clone());

@@ -1144,6 +1144,42 @@ fn a_vendored_archives_templates_are_mapped_to_their_lines() {
     );
 }
 
+/// A packaged chart (`helm package`'s `.tgz`) named on the command line is rendered as
+/// it is, its findings placed in its templates and values inside the archive.
+#[test]
+fn a_packaged_chart_named_alone_is_rendered() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("src/db/Chart.yaml", "apiVersion: v2\nname: db\nversion: 0.1.0\n"),
+        ("src/db/values.yaml", "hostPID: true\n"),
+        ("src/db/templates/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: db\nspec:\n  hostPID: {{ .Values.hostPID }}\n  containers:\n  - name: db\n    image: registry.example.com/db:1.0\n"),
+    ]);
+    let packed = Command::new("helm")
+        .args(["package", "src/db", "-d", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(packed.status.success(), "{packed:?}");
+    let args = ["scan", "db-0.1.0.tgz", "-f", "json", "--select", "KH102"];
+    let out = run(dir.path(), &args, None);
+    let doc = json(&out);
+    assert_eq!(out.status.code(), Some(1), "{doc}");
+    let f = &doc["findings"][0];
+    assert_eq!(
+        f["location"]["file"], "db-0.1.0.tgz/templates/pod.yaml",
+        "{f}"
+    );
+    assert_eq!(f["location"]["line"], 6);
+    assert!(
+        f["message"].as_str().unwrap().ends_with(
+            "set by the chart value hostPID (db-0.1.0.tgz/values.yaml:1): change it there"
+        ),
+        "{f}"
+    );
+}
+
 /// A document of a template inside an `{{ if }}` that did not render made no object:
 /// it is not counted when telling which of the template's documents of a kind made
 /// one, so a finding of the next is placed on that one's lines.
