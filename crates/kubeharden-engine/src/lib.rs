@@ -238,7 +238,17 @@ fn scan_rendered(rendered: Outcome, rules: &RuleSet, options: &ScanOptions) -> P
         name: rendered.name,
         text: rendered.text,
     };
-    scan_source(&source, rules, &options, rendered.source_map)
+    let mut partial = scan_source(&source, rules, &options, rendered.source_map);
+    // A chart or overlay that renders nothing (every template behind a value that is
+    // off) judged nothing: listed, never silent, whatever else the scan holds.
+    if partial.report.stats.objects == 0 && partial.report.errors.is_empty() {
+        partial.report.skipped.push(SkippedChecks {
+            scope: source.name.to_string(),
+            rules: Vec::new(),
+            reason: "rendered no object (its templates may be behind values that are off): nothing of it was judged".to_string(),
+        });
+    }
+    partial
 }
 
 /// Scans a text already in memory, as if it were a file named `name`.

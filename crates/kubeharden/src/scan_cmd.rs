@@ -272,14 +272,22 @@ fn roots_without_objects(found: &Discovered, report: &ScanReport) -> Vec<LoadErr
         .into_iter()
         .filter(|(root, _)| !has_error(root))
         .map(|(root, files)| {
+            let rendered = found
+                .roots
+                .iter()
+                .any(|r| r.name == root && !r.renders.is_empty());
             let read = match files {
+                _ if rendered => "its charts and overlays rendered no object (templates behind values that are off?)".to_string(),
                 0 => "no YAML, JSON or Dockerfile found there".to_string(),
                 n => format!("{} read, none of them a Kubernetes object", counted(n, "file")),
             };
             LoadError::new(
                 &Arc::from(root),
                 None,
-                format!("nothing to scan in this PATH: {read}. Check the PATH, or render templates first (helm template, kustomize build)"),
+                match rendered {
+                    true => format!("nothing to scan in this PATH: {read}"),
+                    false => format!("nothing to scan in this PATH: {read}. Check the PATH, or render templates first (helm template, kustomize build)"),
+                },
             )
         })
         .collect()

@@ -1144,6 +1144,41 @@ fn a_vendored_archives_templates_are_mapped_to_their_lines() {
     );
 }
 
+/// A chart that renders no object (its one template behind a value that is off) is
+/// listed as judging nothing beside a chart that renders some, in a folder walk; named
+/// as a PATH of its own, it is an error that says it rendered nothing.
+#[test]
+fn a_chart_that_renders_nothing_is_never_silent() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("all/off/Chart.yaml", "apiVersion: v2\nname: off\nversion: 0.1.0\n"),
+        ("all/off/templates/cm.yaml", "{{- if .Values.on }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n{{- end }}\n"),
+        ("all/on/Chart.yaml", "apiVersion: v2\nname: on\nversion: 0.1.0\n"),
+        ("all/on/templates/pod.yaml", PRIVILEGED_POD),
+    ]);
+    let doc = json(&run(dir.path(), &["scan", "all", "-f", "json"], None));
+    let listed = doc["summary"]["not_judged"].to_string() + &doc.to_string();
+    assert!(
+        listed.contains("all/off (helm template)") && listed.contains("rendered no object"),
+        "{doc}"
+    );
+    let out = run(
+        dir.path(),
+        &["scan", "all/on", "all/off", "-f", "json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let errors = errors_of(&json(&out));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("all/off") && e.contains("rendered no object")),
+        "{errors:?}"
+    );
+}
+
 /// A packaged chart (`helm package`'s `.tgz`) named on the command line is rendered as
 /// it is, its findings placed in its templates and values inside the archive.
 #[test]
