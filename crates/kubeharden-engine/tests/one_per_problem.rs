@@ -317,8 +317,10 @@ fn at<'r>(report: &'r ScanReport, rule: &str, name: &str, path: &str) -> Vec<&'r
         .collect()
 }
 
+/// A subject that is cluster-admin is not also every narrower grant, of its binding or
+/// of any other: one finding, naming the other bindings (they stay when it goes).
 #[test]
-fn a_cluster_admin_is_not_also_every_narrower_grant_of_its_binding() {
+fn a_cluster_admin_is_not_also_every_narrower_grant() {
     let narrower = [
         "KH603", "KH604", "KH605", "KH606", "KH607", "KH608", "KH609",
     ];
@@ -345,10 +347,85 @@ fn a_cluster_admin_is_not_also_every_narrower_grant_of_its_binding() {
             );
         }
     }
-    // Another binding's grant to the same subject is another problem, fixed there.
-    let secrets = at(&merged, "KH603", "ci-secrets", "subjects[0]");
-    assert_eq!(secrets.len(), 1);
-    assert!(secrets[0].covers.is_empty());
+    // Another binding's grant to the same subject is taken in too, and named.
+    assert!(at(&merged, "KH603", "ci-secrets", "subjects[0]").is_empty());
+    let deployer = at(&merged, "KH601", "ci-admin", "subjects[0]");
+    assert!(
+        deployer[0].message.ends_with("it also holds narrower grants through ClusterRoleBinding ci-secrets, which stay when this binding goes"),
+        "{}",
+        deployer[0].message
+    );
+    let alice = at(&merged, "KH601", "ci-admin", "subjects[1]");
+    assert!(
+        !alice[0].message.contains("ci-secrets"),
+        "{}",
+        alice[0].message
+    );
+}
+
+/// An admin of one namespace (cluster-admin through a RoleBinding) does not stand for
+/// a cluster-wide grant, nor one of another namespace.
+#[test]
+fn a_namespace_admin_takes_in_only_its_namespace_s_grants() {
+    let text = "apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: team-admin, namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: User, name: bob}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: secret-reader}
+rules: [{apiGroups: [\"\"], resources: [secrets], verbs: [get, list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: bob-secrets}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader}
+subjects: [{kind: User, name: bob}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: exec}
+rules: [{apiGroups: [\"\"], resources: [pods/exec], verbs: [create]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: bob-team-exec, namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: exec}
+subjects: [{kind: User, name: bob}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: bob-other-exec, namespace: other}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: exec}
+subjects: [{kind: User, name: bob}]
+";
+    let names = |report: &ScanReport, rule: &str| -> Vec<String> {
+        let mut names: Vec<String> = of(report, rule)
+            .iter()
+            .map(|f| f.resource.name.clone())
+            .collect();
+        names.sort();
+        names
+    };
+    let raw = scan(text, false);
+    assert_eq!(
+        names(&raw, "KH604"),
+        ["bob-other-exec", "bob-team-exec", "team-admin"]
+    );
+    assert_eq!(names(&raw, "KH603"), ["bob-secrets"]);
+    let merged = scan(text, true);
+    assert_eq!(
+        names(&merged, "KH604"),
+        ["bob-other-exec"],
+        "the team's own is taken in"
+    );
+    assert_eq!(
+        names(&merged, "KH603"),
+        ["bob-secrets"],
+        "a cluster-wide grant stays"
+    );
 }
 
 #[test]

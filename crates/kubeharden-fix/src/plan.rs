@@ -552,28 +552,45 @@ impl Fixer<'_, '_> {
         if sc(c.container).and_then(|s| s.read_only_root_filesystem) == Some(false) {
             return refuse("it sets readOnlyRootFilesystem: false on purpose");
         }
-        let Some(mount) = self.writable_mount(c.container) else {
-            return refuse("it mounts no writable volume (emptyDir) for the files it writes, and a program that writes to its root filesystem (/tmp, caches, pid files) would fail; mount an emptyDir where it writes, then run fix again");
-        };
+        let writable = self.writable_mounts(c.container);
+        if !writable.iter().any(|m| covers(m, "/tmp")) {
+            return refuse("it mounts no writable volume (emptyDir) at /tmp, where programs write temporary files, and a program that writes to its root filesystem would fail; mount an emptyDir at /tmp (and wherever else it writes), then run fix again");
+        }
+        // A write the spec shows (`> /var/run/app.pid` in its command, nginx's cache
+        // and pid file) outside its writable volumes would fail read-only.
+        let mounted = |path: &str| writable.iter().any(|m| covers(m, path));
+        if let Some(path) = written_paths(c.container).into_iter().find(|p| !mounted(p)) {
+            return refuse(format!("it writes {path}, which no writable volume of it holds; mount an emptyDir there, then run fix again"));
+        }
         self.set(
             c.path.join("securityContext.readOnlyRootFilesystem"),
             Val::Bool(true),
         );
         Verdict::Fixed(format!(
-            "sets readOnlyRootFilesystem: true (it writes to its volume at {mount})"
+            "sets readOnlyRootFilesystem: true (it writes to its volumes at {})",
+            writable.join(", ")
         ))
     }
 
-    /// The path of a writable emptyDir, ephemeral or claimed volume the container mounts.
-    fn writable_mount(&self, c: &Container) -> Option<String> {
+    /// The paths of the writable emptyDir, ephemeral or claimed volumes the container
+    /// mounts.
+    fn writable_mounts(&self, c: &Container) -> Vec<String> {
         let volumes = self.w.spec.volumes.as_deref().unwrap_or_default();
-        c.volume_mounts.iter().flatten().find_map(|m| {
-            let v = volumes.iter().find(|v| v.name == m.name)?;
-            let writable_kind = v.empty_dir.is_some()
+        let writable = |m: &&k8s_openapi::api::core::v1::VolumeMount| {
+            let Some(v) = volumes.iter().find(|v| v.name == m.name) else {
+                return false;
+            };
+            let kind = v.empty_dir.is_some()
                 || v.ephemeral.is_some()
                 || v.persistent_volume_claim.is_some();
-            (writable_kind && m.read_only != Some(true)).then(|| m.mount_path.clone())
-        })
+            kind && m.read_only != Some(true)
+        };
+        c.volume_mounts
+            .iter()
+            .flatten()
+            .filter(writable)
+            .map(|m| m.mount_path.trim_end_matches('/').to_string())
+            .collect()
     }
 
     fn no_automount(&mut self) -> Verdict {
@@ -719,9 +736,109 @@ pub fn quantity(text: &str) -> Option<f64> {
         .map(|n| n * scale)
 }
 
+/// Whether a volume mounted at `mount` holds `path`.
+fn covers(mount: &str, path: &str) -> bool {
+    path == mount || path.starts_with(&format!("{mount}/")) || mount.is_empty()
+}
+
+/// Where the container's image is known to write besides /tmp (nginx's official image:
+/// its cache and its pid file), by the image's name.
+const KNOWN_WRITES: [(&str, &[&str]); 1] = [("nginx", &["/var/cache/nginx", "/var/run/nginx.pid"])];
+
+/// The absolute paths the container's spec shows it writes: its image's known ones,
+/// and those its command and args redirect to (`> /var/run/app.pid`) or make (`tee`,
+/// `touch`, `mkdir`).
+fn written_paths(c: &Container) -> Vec<String> {
+    let mut paths = Vec::new();
+    let image = c.image.as_deref().unwrap_or_default();
+    let name = image.rsplit('/').next().unwrap_or_default();
+    let name = name.split([':', '@']).next().unwrap_or_default();
+    for (known, writes) in KNOWN_WRITES {
+        if name == known {
+            paths.extend(writes.iter().map(|p| p.to_string()));
+        }
+    }
+    let words: Vec<&str> = c
+        .command
+        .iter()
+        .chain(c.args.iter())
+        .flatten()
+        .flat_map(|arg| arg.split_whitespace())
+        .collect();
+    let mut next_is_written = false;
+    for word in words {
+        // `>/path` and `> /path`, `>>`, `2>`.
+        let after_redirect = word
+            .trim_start_matches(|ch: char| ch.is_ascii_digit())
+            .strip_prefix('>');
+        let word = match after_redirect {
+            Some(rest) => {
+                let rest = rest.trim_start_matches('>');
+                if rest.is_empty() {
+                    next_is_written = true;
+                    continue;
+                }
+                next_is_written = true;
+                rest
+            }
+            None => word,
+        };
+        let path = word.trim_matches(|ch: char| matches!(ch, '"' | '\'' | ';' | ')' | '('));
+        if next_is_written
+            && path.starts_with('/')
+            && path != "/dev/null"
+            && !path.starts_with("/dev/")
+            && !path.starts_with("/proc/")
+        {
+            paths.push(path.to_string());
+        }
+        next_is_written =
+            matches!(word, "tee" | "touch" | "mkdir") || (next_is_written && word.starts_with('-'));
+    }
+    paths
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_are_read_from_commands_and_known_images() {
+        let container = |image: &str, command: &[&str]| Container {
+            image: Some(image.into()),
+            command: Some(command.iter().map(|s| s.to_string()).collect()),
+            ..Container::default()
+        };
+        let written = |image, command| written_paths(&container(image, command));
+        assert_eq!(
+            written("app:1", &["sh", "-c", "echo 1 > /var/run/a.pid; exec app"]),
+            ["/var/run/a.pid"]
+        );
+        assert_eq!(
+            written("app:1", &["sh", "-c", "app 2>>/var/log/app.log"]),
+            ["/var/log/app.log"]
+        );
+        assert_eq!(
+            written("app:1", &["sh", "-c", "mkdir -p /data/x && tee -a /srv/y"]),
+            ["/data/x", "/srv/y"]
+        );
+        assert_eq!(
+            written(
+                "app:1",
+                &["sh", "-c", "app > /dev/null 2>&1; cat /etc/app.conf"]
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            written("nginx:1.27", &[]),
+            ["/var/cache/nginx", "/var/run/nginx.pid"]
+        );
+        assert_eq!(
+            written("nginxinc/nginx-unprivileged:1.27", &[]),
+            Vec::<String>::new()
+        );
+        assert!(covers("/tmp", "/tmp/x") && covers("/tmp", "/tmp") && !covers("/tmp", "/tmpx"));
+    }
 
     #[test]
     fn quantities_compare_across_suffixes() {

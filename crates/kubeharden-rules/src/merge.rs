@@ -56,6 +56,16 @@ pub enum Scope {
     /// The kept finding is on a Namespace; the others on objects in that namespace
     /// (a namespace's missing default-deny and the workloads it leaves open).
     Namespace,
+    /// About the same RBAC subject (`subjects[User//alice]`), whatever binding grants
+    /// it: a subject that holds cluster-admin holds every narrower grant of any binding.
+    Subject,
+}
+
+/// The RBAC subject a keyed path names: `User//alice` in `subjects[User//alice]`.
+fn subject_of(keyed_path: &str) -> Option<&str> {
+    let start = keyed_path.find("subjects[")? + "subjects[".len();
+    let len = keyed_path[start..].find(']')?;
+    Some(&keyed_path[start..start + len])
 }
 
 /// Same object: nothing more to ask.
@@ -112,7 +122,7 @@ fn merge_with(findings: &mut Vec<Finding>, merges: &[Declared]) {
     let mut gone = vec![false; findings.len()];
     // Grouped only when a rule that takes others in has a finding: hashing every
     // finding's object twice was most of the cost for an object that fails few rules.
-    let (mut by_object, mut by_namespace) = (None, None);
+    let (mut by_object, mut by_namespace, mut by_subject) = (None, None, None);
     for declared in merges {
         if !findings.iter().any(|f| f.rule_id == declared.rule) {
             continue;
@@ -122,6 +132,7 @@ fn merge_with(findings: &mut Vec<Finding>, merges: &[Declared]) {
             Scope::Namespace => {
                 by_namespace.get_or_insert_with(|| groups(findings, Scope::Namespace))
             }
+            Scope::Subject => by_subject.get_or_insert_with(|| groups(findings, Scope::Subject)),
         };
         for members in groups.values().filter(|m| m.len() > 1) {
             merge_group(findings, members, declared, &mut gone);
@@ -152,6 +163,18 @@ fn groups(findings: &[Finding], scope: Scope) -> HashMap<(Arc<str>, Arc<Resource
                     kind: "Namespace".into(),
                     namespace: None,
                     name: namespace,
+                };
+                (Arc::from(""), Arc::new(key))
+            }
+            Scope::Subject => {
+                let Some(subject) = f.keyed_path.as_deref().and_then(subject_of) else {
+                    continue;
+                };
+                let key = Resource {
+                    api_version: String::new(),
+                    kind: "Subject".into(),
+                    namespace: None,
+                    name: subject.to_string(),
                 };
                 (Arc::from(""), Arc::new(key))
             }

@@ -253,7 +253,8 @@ fn patches_build_with_kustomize_and_scan_clean() {
 /// Containers whose fixes would change what they were declared to do: an explicit
 /// `allowPrivilegeEscalation: true`, capabilities a new user would not hold, a
 /// privileged container's pointless `drop: [ALL]`, and a read-only root filesystem
-/// for a container whose only writable volume is another container's (or read-only).
+/// for a container whose only writable volume is another container's (or read-only),
+/// or that writes outside its volumes (its command's pid file, nginx's cache).
 const UNSAFE: &str = r#"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: risky, namespace: shop}
@@ -270,7 +271,19 @@ spec:
         image: envoy:1.30
         securityContext: {runAsUser: 1000}
         volumeMounts:
-        - {name: cache, mountPath: /cache}
+        - {name: cache, mountPath: /tmp}
+      - name: pidfile
+        image: app:1
+        command: [sh, -c, "echo $$ > /var/run/app.pid; exec app"]
+        securityContext: {runAsUser: 1000}
+        volumeMounts:
+        - {name: cache, mountPath: /tmp}
+      - name: webcache
+        image: docker.io/library/nginx:1.27
+        securityContext: {runAsUser: 1000}
+        volumeMounts:
+        - {name: cache, mountPath: /tmp}
+        - {name: cache, mountPath: /usr/share/nginx/html}
       - name: reader
         image: reader:1
         securityContext: {runAsUser: 1000}
@@ -334,6 +347,10 @@ fn fix_refuses_what_it_cannot_prove_safe_in_both_modes() {
         refused("KH125", "netadmin", "may run as root");
         refused("KH132", "web", "no writable volume");
         refused("KH132", "reader", "no writable volume");
+        // A write the spec shows outside the container's volumes: its command's, its
+        // image's (nginx's cache).
+        refused("KH132", "pidfile", "it writes /var/run/app.pid");
+        refused("KH132", "webcache", "it writes /var/cache/nginx");
         assert_eq!(verdict_of(&report, "KH132", "sidecar").0, "fixed");
         assert_eq!(verdict_of(&report, "KH121", "sidecar").0, "fixed");
         assert_eq!(verdict_of(&report, "KH123", "rooted").0, "fixed");

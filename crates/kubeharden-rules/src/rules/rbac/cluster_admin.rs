@@ -74,14 +74,41 @@ fn check(ctx: &ClusterCtx<'_>, out: &mut ClusterOut) {
     }
 }
 
-/// A subject that holds cluster-admin through a binding holds every narrower grant
-/// of that binding too: one finding, this one, at the same `subjects[i]`.
+/// A subject that holds cluster-admin holds every narrower grant too, whatever binding
+/// gives it: one finding, this one, naming them (a namespace's admin through a
+/// RoleBinding, only those of its namespace's RoleBindings).
 pub const MERGE: Merge = Merge {
     absorbs: &[
         "KH602", "KH603", "KH604", "KH605", "KH606", "KH607", "KH608", "KH609",
     ],
-    same: crate::merge::within,
-    combine: None,
-    scope: Scope::Object,
+    same: holds_as_admin,
+    combine: Some(name_other_bindings),
+    scope: Scope::Subject,
     severity: MergedSeverity::Highest,
 };
+
+/// Whether the subject's cluster-admin of `kept` holds `other`'s grant: everything,
+/// bound cluster-wide; a grant within the namespace, bound through a RoleBinding.
+fn holds_as_admin(kept: &Finding, other: &Finding) -> bool {
+    let (admin, grant) = (&kept.resource, &other.resource);
+    admin.kind == "ClusterRoleBinding"
+        || (grant.kind == "RoleBinding" && grant.namespace == admin.namespace)
+}
+
+/// The kept finding names the other bindings whose grants it took in: removing the
+/// cluster-admin binding leaves them.
+fn name_other_bindings(kept: &mut Finding, others: &[Finding]) {
+    let mut bindings: Vec<String> = others
+        .iter()
+        .filter(|o| o.resource != kept.resource)
+        .map(|o| format!("{} {}", o.resource.kind, o.resource.name))
+        .collect();
+    bindings.sort();
+    bindings.dedup();
+    if !bindings.is_empty() {
+        kept.message.push_str(&format!(
+            "; it also holds narrower grants through {}, which stay when this binding goes",
+            bindings.join(", ")
+        ));
+    }
+}
