@@ -348,10 +348,16 @@ fn finding_row(page: &mut String, f: &Finding, section: Section, fix: (&str, Opt
     let rows = if f.guidance.is_empty() {
         String::new()
     } else {
-        format!(
-            "<div class=\"rows\">Guidance: {}</div>",
-            escape(&f.guidance.join(", "))
-        )
+        // Each row with its title, as a tooltip: the ID says which, the title what.
+        let each: Vec<String> = f
+            .guidance
+            .iter()
+            .map(|id| match kubeharden_findings::guidance_title(id) {
+                Some(title) => format!("<abbr title=\"{}\">{}</abbr>", escape(title), escape(id)),
+                None => escape(id),
+            })
+            .collect();
+        format!("<div class=\"rows\">Guidance: {}</div>", each.join(", "))
     };
     let fix = match fix {
         ("", None) => String::new(),

@@ -65,6 +65,8 @@ struct Summary<'a> {
     by_rule: std::collections::BTreeMap<&'a str, usize>,
     /// Cluster-wide checks not run for a namespace, and why.
     skipped_checks: &'a [kubeharden_findings::SkippedChecks],
+    /// The guidance rows the findings cite, with their titles.
+    guidance_rows: std::collections::BTreeMap<&'static str, &'static str>,
     /// `scan`: the separate clusters the PATHs made.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     clusters: Vec<JsonCluster<'a>>,
@@ -191,6 +193,7 @@ pub fn write_json(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
             errors: scan.errors.len(),
             warnings: scan.warnings.len(),
             by_severity,
+            guidance_rows: crate::cited_rows(&scan.findings).into_iter().collect(),
             by_rule: scan
                 .findings
                 .iter()

@@ -107,3 +107,16 @@ pub fn severity_counts(scan: &ScanReport) -> [(Severity, usize); 5] {
         )
     })
 }
+
+/// The guidance rows `findings` cite, in order, each with its title.
+pub(crate) fn cited_rows(
+    findings: &[kubeharden_findings::Finding],
+) -> Vec<(&'static str, &'static str)> {
+    let rows: std::collections::BTreeSet<&'static str> = findings
+        .iter()
+        .flat_map(|f| f.guidance.iter().copied())
+        .collect();
+    rows.into_iter()
+        .filter_map(|id| Some((id, kubeharden_findings::guidance_title(id)?)))
+        .collect()
+}

@@ -177,6 +177,7 @@ pub fn write_text(
             writeln!(out, "    {:<indent$}{}", "", p.paint(dim, fix))?;
         }
     }
+    write_row_titles(scan, out, &p)?;
     if !scan.errors.is_empty() {
         if current_file.is_some() {
             writeln!(out)?;
@@ -332,6 +333,33 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
     }
     write!(out, "{}", crate::suppressed::summary(scan))?;
     writeln!(out)
+}
+
+/// The guidance rows the findings cite, each with its title: `[POD-12]` says which
+/// row, this says what it asks.
+fn write_row_titles(
+    scan: &kubeharden_findings::ScanReport,
+    out: &mut dyn Write,
+    p: &Painter,
+) -> io::Result<()> {
+    let cited = crate::cited_rows(&scan.findings);
+    if cited.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{}",
+        p.paint(
+            Style::new().effects(Effects::BOLD),
+            "Guidance rows cited (kubeharden explain ROW)"
+        )
+    )?;
+    let width = cited.iter().map(|(id, _)| id.len()).max().unwrap_or(6);
+    for (id, title) in cited {
+        writeln!(out, "  {id:<width$}  {title}")?;
+    }
+    Ok(())
 }
 
 fn plural(n: usize) -> &'static str {

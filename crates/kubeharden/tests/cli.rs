@@ -1023,3 +1023,31 @@ fn two_cluster_snapshots_in_one_scan_are_an_error() {
         doc["errors"]
     );
 }
+
+/// The guidance rows findings cite are shown with their titles: listed after the text
+/// findings, in JSON's summary, and as the HTML rows' tooltips.
+#[test]
+fn cited_guidance_rows_come_with_their_titles() {
+    let text = stdout(&run(&["scan", "examples/insecure"]));
+    let legend = text.split("Guidance rows cited").nth(1).expect("a legend");
+    assert!(
+        legend.contains("POD-12    Forbid privileged containers"),
+        "{legend}"
+    );
+    let doc = json(&run(&["scan", "examples/insecure", "-f", "json"]));
+    let rows = doc["summary"]["guidance_rows"].as_object().unwrap();
+    assert_eq!(rows["POD-12"], "Forbid privileged containers");
+    // Only the rows cited: every one is some finding's.
+    for id in rows.keys() {
+        let cited = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["guidance"].as_array().unwrap().iter().any(|g| g == id));
+        assert!(cited, "{id}");
+    }
+    let html = stdout(&run(&["scan", "examples/insecure", "-f", "html"]));
+    assert!(html.contains("<abbr title=\"Forbid privileged containers\">POD-12</abbr>"));
+    let clean = stdout(&run(&["scan", "examples/hardened"]));
+    assert!(!clean.contains("Guidance rows cited"), "{clean}");
+}
