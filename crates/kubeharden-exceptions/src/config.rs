@@ -184,6 +184,11 @@ impl Config {
                 "expected a mapping of settings (select, exceptions, ...)".into(),
             ));
         }
+        // serde names a key set twice but not where: the second is found here.
+        if let Some((key, first, again)) = first_duplicate(&root) {
+            let message = format!("key {key:?} is set twice (first at line {})", first.line);
+            return Err(at(Some(again), message));
+        }
         let raw: RawConfig = from_node(&root).map_err(|e| at(e.pos, explain(&e)))?;
         let file: Arc<str> = path.display().to_string().into();
         let check = Checker { root: &root, path };
@@ -253,6 +258,23 @@ impl Config {
             }
         }
     }
+}
+
+/// The first key set twice in a mapping of `node` or under it: the key, where it is
+/// first, where again.
+fn first_duplicate(node: &Node) -> Option<(String, Pos, Pos)> {
+    let entries = node.entries();
+    for (i, entry) in entries.iter().enumerate() {
+        let key = entry.key.scalar_text().unwrap_or_default();
+        let earlier = entries[..i]
+            .iter()
+            .find(|e| e.key.scalar_text().unwrap_or_default() == key);
+        if let Some(first) = earlier {
+            return Some((key.to_string(), first.key.pos, entry.key.pos));
+        }
+    }
+    let children = entries.iter().map(|e| &e.value).chain(node.items());
+    children.into_iter().find_map(first_duplicate)
 }
 
 /// serde's message for an unknown key, with the closest known key offered.

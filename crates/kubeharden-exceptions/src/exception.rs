@@ -68,6 +68,67 @@ pub struct Exception {
     pub pos: Pos,
 }
 
+/// Kinds findings are about: the built-in ones, and those of `kubeharden node` and
+/// Dockerfiles. A kind close to one of them but not it (`Deploymnet`) is a typo that
+/// would never match; one far from all is taken as a custom resource's.
+const KNOWN_KINDS: [&str; 44] = [
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+    "Service",
+    "Ingress",
+    "IngressClass",
+    "NetworkPolicy",
+    "ServiceAccount",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "Namespace",
+    "ConfigMap",
+    "Secret",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "StorageClass",
+    "LimitRange",
+    "ResourceQuota",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "CustomResourceDefinition",
+    "Node",
+    "Endpoints",
+    "EndpointSlice",
+    "PriorityClass",
+    "RuntimeClass",
+    "PodSecurityPolicy",
+    "Dockerfile",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "etcd",
+    "kubelet",
+    "EncryptionConfiguration",
+    "kubeconfig",
+];
+
+fn check_kind(check: &Checker<'_>, kind: &str, place: &str) -> Result<(), ConfigError> {
+    if KNOWN_KINDS.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
+        return Ok(());
+    }
+    let hint = kubeharden_rules::suggest::did_you_mean(kind, KNOWN_KINDS);
+    match hint.is_empty() {
+        true => Ok(()),
+        false => Err(check.error(place, format!("unknown kind {kind:?}, which no object has{hint} (a custom resource's kind is taken as written when it is like no built-in one)"))),
+    }
+}
+
 impl Exception {
     pub(crate) fn checked(
         raw: RawException,
@@ -95,15 +156,19 @@ impl Exception {
             ));
         }
         check.patterns(&raw.rules, &format!("{place}.rules"))?;
+        for (i, kind) in raw.kinds.iter().enumerate() {
+            check_kind(check, kind, &format!("{place}.kinds[{i}]"))?;
+        }
         let expires = raw
             .expires
             .as_deref()
             .map(|date| {
-                date.trim().parse::<Date>().map_err(|e| {
-                    check.error(
-                        &format!("{place}.expires"),
-                        format!("{date:?} is not a date (YYYY-MM-DD): {e}"),
-                    )
+                date.trim().parse::<Date>().map_err(|_| {
+                    let why = match date.contains('T') || date.contains(':') {
+                        true => "a time of day is not taken: give the last day it applies, as YYYY-MM-DD",
+                        false => "expected a calendar date, as YYYY-MM-DD",
+                    };
+                    check.error(&format!("{place}.expires"), format!("{date:?}: {why}"))
                 })
             })
             .transpose()?;

@@ -123,11 +123,27 @@ fn mistakes_name_the_file_line_and_column() {
         ),
         (
             "exceptions:\n  - rules: [KH101]\n    reason: x\n    expires: 2027-02-30\n",
-            "conf/.kubeharden.yaml:4:5: exceptions[0].expires: \"2027-02-30\" is not a date (YYYY-MM-DD)",
+            "conf/.kubeharden.yaml:4:5: exceptions[0].expires: \"2027-02-30\": expected a calendar date, as YYYY-MM-DD",
         ),
         (
             "exceptions:\n  - rules: [KH101]\n    reason: x\n    expires: next year\n",
-            "exceptions[0].expires: \"next year\" is not a date",
+            "exceptions[0].expires: \"next year\": expected a calendar date",
+        ),
+        (
+            "exceptions:\n  - rules: [KH101]\n    reason: x\n    expires: 2027-06-30T00:00:00Z\n",
+            "conf/.kubeharden.yaml:4:5: exceptions[0].expires: \"2027-06-30T00:00:00Z\": a time of day is not taken: give the last day it applies, as YYYY-MM-DD",
+        ),
+        (
+            "fail-on: high\nfail-on: low\n",
+            "conf/.kubeharden.yaml:2:1: key \"fail-on\" is set twice (first at line 1)",
+        ),
+        (
+            "exceptions:\n  - rules: [KH101]\n    reason: x\n    reason: y\n",
+            "conf/.kubeharden.yaml:4:5: key \"reason\" is set twice (first at line 3)",
+        ),
+        (
+            "exceptions:\n  - kinds: [Deploymnet]\n    reason: x\n",
+            "conf/.kubeharden.yaml:2:13: exceptions[0].kinds[0]: unknown kind \"Deploymnet\", which no object has; did you mean \"Deployment\"?",
         ),
         (
             "exceptions:\n  - rules: [KH101]\n    reason: x\n    names: [\"web-[\"]\n",
@@ -150,6 +166,8 @@ fn mistakes_name_the_file_line_and_column() {
             "conf/.kubeharden.yaml:3:1: one YAML document expected",
         ),
     ];
+    // A custom resource's kind, like no built-in one, is taken as written.
+    assert!(parse("exceptions:\n  - kinds: [Certificate, deployment]\n    reason: x\n").is_ok());
     let mut wrong = Vec::new();
     for (text, expected) in cases {
         match parse(text) {
