@@ -764,14 +764,18 @@ fn parse_framework(s: &str) -> Result<Framework, String> {
 
 /// A `--pss-target` that is no Pod Security level.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown level {0:?} (expected baseline or restricted)")]
-pub struct UnknownLevel(String);
+#[error("unknown level {given:?} (expected baseline or restricted){}", did_you_mean(given, ["baseline", "restricted"]))]
+pub struct UnknownLevel {
+    given: String,
+}
 
 fn parse_pss_level(s: &str) -> Result<PssLevel, UnknownLevel> {
     match s.to_ascii_lowercase().as_str() {
         "baseline" => Ok(PssLevel::Baseline),
         "restricted" => Ok(PssLevel::Restricted),
-        _ => Err(UnknownLevel(s.to_string())),
+        _ => Err(UnknownLevel {
+            given: s.to_string(),
+        }),
     }
 }
 
@@ -795,8 +799,9 @@ fn parse_namespace(s: &str) -> Result<String, BadNamespace> {
     }
 }
 
-fn parse_severity(s: &str) -> Result<Severity, UnknownSeverity> {
+fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
+        .map_err(|e: UnknownSeverity| format!("{e}{}", did_you_mean(s, SEVERITIES.iter().copied())))
 }
 
 /// The lowest severity that fails the run; `None` never fails on findings.
@@ -805,7 +810,7 @@ pub struct FailOn(pub Option<Severity>);
 
 /// A `--fail-on` level that is no severity and not `none`.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown level {given:?} (expected critical, high, medium, low, info or none)")]
+#[error("unknown level {given:?} (expected critical, high, medium, low, info or none){}", did_you_mean(given, SEVERITIES.iter().copied().chain(["none"])))]
 pub struct UnknownFailOn {
     given: String,
 }

@@ -444,8 +444,11 @@ fn netpol_reach_takes_a_named_port_of_the_destination() {
 /// A misspelt rule, format or framework gets the closest known one offered.
 #[test]
 fn unknown_names_get_a_did_you_mean() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 8] = [
         (&["scan", "-f", "jsno"], "did you mean \"json\"?"),
+        (&["scan", "--min-severity", "hgh"], "did you mean \"high\"?"),
+        (&["scan", "--fail-on", "nnoe"], "did you mean \"none\"?"),
+        (&["scan", "--pss-target", "restricetd"], "did you mean \"restricted\"?"),
         (
             &["scan", "--framework", "nsa-cisaa"],
             "did you mean \"nsa-cisa\"?",
