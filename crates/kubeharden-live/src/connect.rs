@@ -72,13 +72,11 @@ async fn configure(options: &ConnectOptions) -> Result<(Config, String), LiveErr
 
 async fn configure_or_say_why(options: &ConnectOptions) -> Result<(Config, String), String> {
     let kubeconfig = match &options.kubeconfig {
-        Some(path) => Some(
-            Kubeconfig::read_from(path).map_err(|e| {
-                // kube's message repeats the path, quoted twice: the cause alone.
-                let cause = std::error::Error::source(&e).map_or(e.to_string(), |s| s.to_string());
-                format!("cannot read kubeconfig {}: {cause}", path.display())
-            })?,
-        ),
+        Some(path) => Some(Kubeconfig::read_from(path).map_err(|e| {
+            // kube's message repeats the path, quoted twice: the cause alone.
+            let cause = std::error::Error::source(&e).map_or(e.to_string(), |s| s.to_string());
+            format!("cannot read kubeconfig {}: {cause}", path.display())
+        })?),
         None => match Kubeconfig::read() {
             Ok(k) => Some(k),
             // No kubeconfig: a pod's service account, unless a context was asked for.

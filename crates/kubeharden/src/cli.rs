@@ -249,7 +249,7 @@ pub struct WhoCanArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: QueryOutputArgs,
 }
 
 #[derive(Args)]
@@ -261,7 +261,7 @@ pub struct CanArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: QueryOutputArgs,
 }
 
 #[derive(Args)]
@@ -271,7 +271,7 @@ pub struct PermissionsArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: QueryOutputArgs,
 }
 
 #[derive(Subcommand)]
@@ -332,7 +332,7 @@ pub struct ReachArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: QueryOutputArgs,
 }
 
 #[derive(Args)]
@@ -343,7 +343,7 @@ pub struct MatrixArgs {
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: QueryOutputArgs,
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
@@ -438,6 +438,44 @@ pub struct OutputArgs {
     /// Colour text output: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// The output options of a query (`rbac`, `netpol`): text or JSON only.
+#[derive(Args)]
+pub struct QueryOutputArgs {
+    /// Output format [default: text, or json when --output ends in .json].
+    #[arg(long = "format", short = 'f', value_name = "FORMAT", value_parser = Choices::new(parse_query_format, QUERY_FORMAT_NAMES))]
+    pub explicit_format: Option<Format>,
+    /// Write the answer to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colour text output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+const QUERY_FORMAT_NAMES: &[&str] = &["text", "json"];
+
+fn parse_query_format(s: &str) -> Result<Format, String> {
+    match parse_format(s)? {
+        format @ (Format::Text | Format::Json) => Ok(format),
+        _ => Err(format!("queries write text or json, not {s}")),
+    }
+}
+
+impl QueryOutputArgs {
+    /// As the reporting commands' options, for the code they share.
+    pub fn as_output(&self) -> OutputArgs {
+        OutputArgs {
+            explicit_format: self.explicit_format,
+            output: self.output.clone(),
+            color: self.color,
+        }
+    }
+
+    pub fn format(&self) -> Format {
+        self.as_output().format()
+    }
 }
 
 impl OutputArgs {

@@ -353,7 +353,7 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
         // Without --port, the question is whether some port is open, not every one.
         _ => "some port".to_string(),
     };
-    let mut out = output::open(&args.output)?;
+    let mut out = output::open(&args.output.as_output())?;
     let written = match args.output.format() {
         Format::Json => {
             let doc = json!({
@@ -435,7 +435,7 @@ pub fn matrix(args: MatrixArgs) -> Result<u8, CliError> {
         })
         .collect();
     let why = beyond.reason();
-    let mut out = output::open(&args.output)?;
+    let mut out = output::open(&args.output.as_output())?;
     let written = match args.output.format() {
         Format::Json => {
             let doc = json!({ "version": 1, "namespace": args.namespace, "workloads": names, "matrix": grid, "verdict_reason": why, "network_plugins": beyond.plugins_json() });

@@ -88,7 +88,7 @@ pub fn who_can(args: WhoCanArgs) -> Result<u8, CliError> {
     let req = request(&args.request);
     let grants = model.who_can(&req);
     write(
-        &args.output,
+        &args.output.as_output(),
         || json!({ "version": 1, "request": req, "subjects": grants.iter().map(grant_json).collect::<Vec<_>>() }),
         || {
             let mut text = format!("who can {}:\n", req.describe());
@@ -244,7 +244,7 @@ pub fn can(args: CanArgs) -> Result<u8, CliError> {
     let req = request(&args.request);
     let grants = model.can(&Identity::of(&subject), &req);
     write(
-        &args.output,
+        &args.output.as_output(),
         || json!({ "version": 1, "subject": subject, "request": req, "allowed": !grants.is_empty(), "complete": !had_errors, "grants": grants.iter().map(grant_json).collect::<Vec<_>>() }),
         || {
             let verdict = if grants.is_empty() { "no" } else { "yes" };
@@ -271,7 +271,7 @@ pub fn permissions(args: PermissionsArgs) -> Result<u8, CliError> {
     let model = RbacModel::build(&view);
     let bound = model.permissions(&Identity::of(&subject));
     write(
-        &args.output,
+        &args.output.as_output(),
         || {
             let entries: Vec<Value> = bound
                 .iter()

@@ -448,7 +448,10 @@ fn unknown_names_get_a_did_you_mean() {
         (&["scan", "-f", "jsno"], "did you mean \"json\"?"),
         (&["scan", "--min-severity", "hgh"], "did you mean \"high\"?"),
         (&["scan", "--fail-on", "nnoe"], "did you mean \"none\"?"),
-        (&["scan", "--pss-target", "restricetd"], "did you mean \"restricted\"?"),
+        (
+            &["scan", "--pss-target", "restricetd"],
+            "did you mean \"restricted\"?",
+        ),
         (
             &["scan", "--framework", "nsa-cisaa"],
             "did you mean \"nsa-cisa\"?",
@@ -1053,4 +1056,39 @@ fn cited_guidance_rows_come_with_their_titles() {
     assert!(html.contains("<abbr title=\"Forbid privileged containers\">POD-12</abbr>"));
     let clean = stdout(&run(&["scan", "examples/hardened"]));
     assert!(!clean.contains("Guidance rows cited"), "{clean}");
+}
+
+/// A query's help offers the formats it writes, text and JSON, and refuses the others
+/// as a usage error.
+#[test]
+fn queries_offer_only_the_formats_they_write() {
+    for query in [
+        &["rbac", "can"][..],
+        &["rbac", "who-can"],
+        &["netpol", "reach"],
+        &["netpol", "matrix"],
+    ] {
+        let mut args = query.to_vec();
+        args.push("--help");
+        let help = stdout(&run(&args));
+        assert!(
+            help.contains("[possible values: text, json]"),
+            "{query:?}: {help}"
+        );
+        assert!(!help.contains("sarif"), "{query:?}");
+    }
+    let out = run(&[
+        "rbac",
+        "permissions",
+        "user:alice",
+        "examples/rbac",
+        "-f",
+        "html",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("queries write text or json, not html"),
+        "{}",
+        stderr(&out)
+    );
 }
