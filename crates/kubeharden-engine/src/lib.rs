@@ -118,6 +118,24 @@ enum Threads {
 }
 
 impl Partial {
+    /// The partials of a parallel scan, in order, as one. Gathered and then joined
+    /// once, with room made first: a pairwise reduce moves each finding once per level
+    /// of its tree, which for hundreds of thousands of findings was most of a scan.
+    fn gather(parts: impl ParallelIterator<Item = Partial>) -> Partial {
+        let parts: Vec<Partial> = parts.collect();
+        Partial::concat(parts)
+    }
+
+    fn concat(parts: Vec<Partial>) -> Partial {
+        let mut all = Partial::default();
+        let findings = parts.iter().map(|p| p.report.findings.len()).sum();
+        all.report.findings.reserve(findings);
+        for part in parts {
+            all = all.merge(part);
+        }
+        all
+    }
+
     fn merge(mut self, other: Partial) -> Partial {
         self.report.absorb(other.report);
         self.facts.merge(other.facts);
@@ -209,9 +227,7 @@ fn load_cluster(
         .par_iter()
         .flat_map_iter(|target| kubeharden_render::render(target, &options.render))
         .map(|rendered| scan_rendered(rendered, rules, options));
-    let partial = files
-        .chain(rendered)
-        .reduce(Partial::default, Partial::merge);
+    let partial = Partial::gather(files.chain(rendered));
     settle(partial, rules)
 }
 
@@ -265,10 +281,11 @@ pub fn scan_text(name: &str, text: &str, rules: &RuleSet, options: &ScanOptions)
 /// Scans texts held in memory as one cluster, as `scan` scans files holding them:
 /// what `kubeharden fix` edited, judged again before anything is written.
 pub fn scan_sources(sources: &[Source], rules: &RuleSet, options: &ScanOptions) -> ScanReport {
-    let partial = sources
-        .par_iter()
-        .map(|source| scan_source(source, rules, options, None))
-        .reduce(Partial::default, Partial::merge);
+    let partial = Partial::gather(
+        sources
+            .par_iter()
+            .map(|source| scan_source(source, rules, options, None)),
+    );
     let (mut report, view) = settle(partial, rules);
     rayon::spawn(move || drop(view));
     sort(&mut report);
@@ -305,14 +322,12 @@ impl<'r> ObjectScan<'r> {
     /// Checks a batch of objects.
     pub fn check(&mut self, objects: Vec<Object>) {
         let (rules, keep_labels) = (self.rules, self.keep_labels);
-        let batch = objects
-            .into_par_iter()
-            .map(|object| {
-                let mut partial = Partial::default();
-                check(&object, rules, keep_labels, &mut partial);
-                partial
-            })
-            .reduce(Partial::default, Partial::merge);
+        let batch = objects.into_par_iter().map(|object| {
+            let mut partial = Partial::default();
+            check(&object, rules, keep_labels, &mut partial);
+            partial
+        });
+        let batch = Partial::gather(batch);
         let done = std::mem::take(&mut self.partial);
         self.partial = done.merge(batch);
     }
@@ -388,40 +403,37 @@ fn scan_source(
         partial.report.stats.bytes += source.text.len() as u64;
         return partial;
     }
-    let mut partial = split_documents(&source.text)
-        .into_par_iter()
-        .map(|chunk| {
-            let mut partial = Partial::default();
-            for doc in parse_chunk(chunk, &options.limits) {
-                match doc {
-                    Ok(mut doc) => {
-                        for twice in std::mem::take(&mut doc.duplicate_keys) {
-                            partial
-                                .report
-                                .warnings
-                                .push(duplicate_key(&source.name, twice));
-                        }
-                        let mut objects = objects_from_document(&source.name, doc);
-                        partial.report.stats.skipped_documents += objects.skipped;
-                        partial.report.errors.extend(objects.errors);
-                        for object in &mut objects.objects {
-                            object.default_namespace(&options.default_namespace);
-                            check(object, rules, options.keep_labels, &mut partial);
-                        }
-                        if keep {
-                            partial.kept.append(&mut objects.objects);
-                        }
+    let mut partial = Partial::gather(split_documents(&source.text).into_par_iter().map(|chunk| {
+        let mut partial = Partial::default();
+        for doc in parse_chunk(chunk, &options.limits) {
+            match doc {
+                Ok(mut doc) => {
+                    for twice in std::mem::take(&mut doc.duplicate_keys) {
+                        partial
+                            .report
+                            .warnings
+                            .push(duplicate_key(&source.name, twice));
                     }
-                    Err(e) => partial.report.errors.push(LoadError::new(
-                        &source.name,
-                        Some(e.pos),
-                        LoadErrorKind::Syntax { message: e.message },
-                    )),
+                    let mut objects = objects_from_document(&source.name, doc);
+                    partial.report.stats.skipped_documents += objects.skipped;
+                    partial.report.errors.extend(objects.errors);
+                    for object in &mut objects.objects {
+                        object.default_namespace(&options.default_namespace);
+                        check(object, rules, options.keep_labels, &mut partial);
+                    }
+                    if keep {
+                        partial.kept.append(&mut objects.objects);
+                    }
                 }
+                Err(e) => partial.report.errors.push(LoadError::new(
+                    &source.name,
+                    Some(e.pos),
+                    LoadErrorKind::Syntax { message: e.message },
+                )),
             }
-            partial
-        })
-        .reduce(Partial::default, Partial::merge);
+        }
+        partial
+    }));
     partial.report.stats.files += 1;
     partial.report.stats.bytes += source.text.len() as u64;
     if let Some(map) = source_map {

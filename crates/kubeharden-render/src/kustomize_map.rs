@@ -503,6 +503,8 @@ impl SourceMap for KustomizeMap {
         // A chart's template wrote the whole object: a patch adds nothing to it that
         // can be told from here.
         let inflated = self.charts.iter().any(|c| c.made(object).is_some());
+        // The rendered container sets the field itself (`runAsNonRoot: false`).
+        let own_setting = crate::node_at(&object.root, path.segments()).is_some();
         // The base resource, whose name and labels a patch's target may select by.
         let original = self
             .docs
@@ -520,7 +522,11 @@ impl SourceMap for KustomizeMap {
                     let written = if inflated { full } else { 0 };
                     let base_depth = base.as_ref().map_or(written, |(_, d)| *d);
                     let own = merge_change(&object.root, doc, &path, base_depth);
-                    let inherited = inherited_change(&object.root, doc, &finding.path, original);
+                    // A container's own setting decides: the pod's is no fallback then.
+                    let inherited = match own_setting {
+                        true => None,
+                        false => inherited_change(&object.root, doc, &finding.path, original),
+                    };
                     // Where the base set no such field on the container, a change of
                     // the pod-level field it falls back to is what the finding is about.
                     let change = match base_depth < full {
@@ -531,8 +537,16 @@ impl SourceMap for KustomizeMap {
                 }
                 Role::Json6902 { target } => {
                     let targets = target.selects(object, original);
-                    let operation = targets
-                        .then(|| operation_on(&doc.root, &object.root, &finding.path, original));
+                    let operation = targets.then(|| {
+                        let fallback = if own_setting { None } else { original };
+                        operation_on(
+                            &doc.root,
+                            &object.root,
+                            &finding.path,
+                            fallback,
+                            !own_setting,
+                        )
+                    });
                     if let Some((pos, verb, field)) = operation.flatten() {
                         patched = Some((at(&doc.file, pos), verb, PATCH, field));
                     }
@@ -632,8 +646,9 @@ fn operation_on(
     rendered: &Node,
     path: &str,
     base: Option<&Node>,
+    inherits: bool,
 ) -> Option<(Pos, &'static str, Option<FieldPath>)> {
-    let inherited = pod_level(path);
+    let inherited = pod_level(path).filter(|_| inherits);
     let base_sets_inherited = inherited
         .as_deref()
         .is_some_and(|p| sets(base, rendered, &FieldPath::parse(p)));
@@ -872,7 +887,7 @@ mod tests {
             .expect("the inline patch is read");
         assert_eq!(ops.root.items()[0].pos, Pos::new(4, 9));
         assert_eq!(
-            operation_on(&ops.root, &ops.root, "spec.x.y", None),
+            operation_on(&ops.root, &ops.root, "spec.x.y", None, true),
             Some((Pos::new(4, 9), "removed", None))
         );
     }
@@ -927,7 +942,7 @@ mod tests {
         };
         let rendered = node("spec:\n  c:\n  - name: first\n  - name: api\n  - name: added\n");
         let ops = node("- op: add\n  path: /spec/c/-\n  value: {name: added}\n- op: replace\n  path: /spec/c/0/image\n  value: x\n- op: add\n  path: /spec/c/0\n  value: {name: first}\n");
-        let at = |path: &str| operation_on(&ops, &rendered, path, None);
+        let at = |path: &str| operation_on(&ops, &rendered, path, None, true);
         assert_eq!(at("spec.c[0].sc.p"), Some((Pos::new(7, 3), "added", None)));
         // `api` was at 0 when it was given its image, before `first` went in.
         assert_eq!(at("spec.c[1].image"), Some((Pos::new(4, 3), "set", None)));

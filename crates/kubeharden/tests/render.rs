@@ -942,12 +942,15 @@ spec:
       containers:
         - name: api
           image: registry.example.com/api:1.0
+          securityContext:
+            runAsNonRoot: false
 ";
 
 /// Deleting the pod's securityContext removes only what the pod set there, and only
 /// what a container falls back to: a container-only field (`privileged`, set by a
 /// component's sidecar) keeps its own patch, and a field the pod never set
-/// (`runAsGroup`) is blamed on no patch. The same for a JSON 6902 `remove`.
+/// (`runAsGroup`) is blamed on no patch, nor is a field the container sets itself
+/// (`runAsNonRoot: false` over the pod's `true`). The same for a JSON 6902 `remove`.
 #[test]
 fn deleting_the_pods_security_context_is_blamed_only_for_what_it_held() {
     if !tools() {
@@ -983,7 +986,9 @@ fn deleting_the_pods_security_context_is_blamed_only_for_what_it_held() {
         let removed = format!("removed by the patch {removed_at} (base: base/deploy.yaml:11)");
         let run_as = messages_of(&doc, "KH122");
         assert!(
-            run_as.len() == 2 && run_as.iter().all(|m| m.ends_with(&removed)),
+            run_as.len() == 2
+                && run_as.contains(&"container \"api\" sets runAsNonRoot: false".to_string())
+                && run_as.iter().filter(|m| m.ends_with(&removed)).count() == 1,
             "{overlay}: {run_as:?}"
         );
         let group = messages_of(&doc, "KH130");
