@@ -261,7 +261,7 @@ fn scan_rendered(rendered: Outcome, rules: &RuleSet, options: &ScanOptions) -> P
         partial.report.skipped.push(SkippedChecks {
             scope: source.name.to_string(),
             rules: Vec::new(),
-            reason: "rendered no object (its templates may be behind values that are off): nothing of it was judged".to_string(),
+            reason: "rendered no object (its templates may be behind values that are off; a chart's crds/ are not rendered): nothing of it was judged".to_string(),
         });
     }
     partial

@@ -162,7 +162,9 @@ impl Values<'_> {
         };
         for depth in 0..=subcharts.len() {
             let key = key_at(depth);
-            let parent_key = (key != full_key).then(|| full_key.clone());
+            // A subchart's own default (a `global.` one too) is overridden from the
+            // parent's values, under the key the parent reads.
+            let parent_key = (depth > 0).then(|| full_key.clone());
             files.push((doc.clone(), key.clone(), key, parent_key));
             if let Some(sub) = subcharts.get(depth) {
                 doc = doc.subchart(sub);
@@ -386,6 +388,23 @@ mod tests {
         );
         assert_eq!(held("b"), Some(Held::Scalar("mine".into())));
         assert_eq!(held("global.g"), Some(Held::Scalar("1".into())));
+        // A default of the subchart's own values.yaml names the parent's key for it.
+        write(
+            "charts/cache/values.yaml",
+            "a: own\nb: own\nglobal:\n  h: 2\n",
+        );
+        let own = values.find(&sub, "global.h").source;
+        assert_eq!(own.parent_key.as_deref(), Some("global.h"));
+        assert_eq!(
+            values.find(&sub, "b").source.parent_key,
+            None,
+            "set in mine.yaml"
+        );
+        assert_eq!(
+            values.find(&sub, "global.g").source.parent_key,
+            None,
+            "the parent's own"
+        );
         // A --set under an empty block fills it; a key that only starts alike does not.
         write("empty.yaml", "sc: {}\nother: {}\n");
         let empty = [ValuesFile::from(&d.join("empty.yaml"))];

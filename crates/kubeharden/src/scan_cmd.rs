@@ -124,7 +124,8 @@ pub fn run(args: ScanArgs) -> Result<u8, CliError> {
     report.errors.extend(empty_roots);
 
     let mut code = finish(&mut report, &rules, &args.output, &settings);
-    if nothing.is_some() || some_empty {
+    let checked_nothing = report.stats.objects == 0;
+    if nothing.is_some() || some_empty || checked_nothing {
         // Even with --fail-on-errors never: a run that checked nothing passed nothing,
         // and a PATH that held nothing is as likely a typo as the whole command line.
         code = Ok(exit::ERROR);
@@ -186,10 +187,18 @@ fn nothing_scanned(
     if report.stats.objects > 0 {
         return None;
     }
+    // Charts and overlays that failed to render: their errors already say why nothing
+    // was scanned (the run still exits 2: `run` sees that nothing was checked).
+    let rendered_only = found.inputs.is_empty() && !found.renders.is_empty();
+    if rendered_only && !report.errors.is_empty() {
+        return None;
+    }
     let mut seen = vec![files_read(&found.inputs)];
     // A library chart, a Kustomize component or a chart's template alone renders no
     // object by design: listed, and still nothing was checked.
-    seen.extend(not_rendered_alone(report));
+    let alone = not_rendered_alone(report);
+    let by_design = alone.is_some();
+    seen.extend(alone);
     if report.stats.skipped_documents > 0 {
         let n = report.stats.skipped_documents;
         seen.push(format!(
@@ -231,7 +240,10 @@ fn nothing_scanned(
     let advice = match (found.renders.is_empty(), broken.is_empty()) {
         (true, _) => "Check the PATH, or render templates first (helm template, kustomize build)",
         (false, false) => "Check the PATH, and the render errors above",
-        (false, true) => "Check the PATH",
+        (false, true) if by_design => "Check the PATH",
+        (false, true) => {
+            "Its charts and overlays rendered no object (templates behind values that are off?)"
+        }
     };
     Some(LoadError::new(
         &name,
