@@ -108,6 +108,32 @@ fn to_load_error(object: &Object, node: &Node, base: &FieldPath, e: &DeError) ->
     )
 }
 
+/// Containers (mappings) without a `name`, or with an empty one: the API server
+/// refuses them, and findings could not say which container they are about.
+fn nameless_containers(object: &Object, spec: &Node, spec_path: &FieldPath) -> Vec<LoadError> {
+    let mut errors = Vec::new();
+    for list in ["containers", "initContainers", "ephemeralContainers"] {
+        let items = spec.get(list).map(Node::items).unwrap_or_default();
+        for (i, item) in items.iter().enumerate() {
+            let is_map = matches!(item.value, kubeharden_yaml::Value::Map(_));
+            let named = item
+                .get("name")
+                .and_then(Node::scalar_text)
+                .is_some_and(|n| !n.trim().is_empty());
+            if is_map && !named {
+                let path = spec_path.key(list).index(i).key("name");
+                let kind = LoadErrorKind::field(
+                    &object.resource,
+                    path,
+                    "a container needs a name (the API server refuses one without)",
+                );
+                errors.push(LoadError::new(&object.file, Some(item.pos), kind));
+            }
+        }
+    }
+    errors
+}
+
 /// At most this many bad fields are dropped from one read before giving up on it.
 const MAX_BAD_FIELDS: usize = 32;
 
@@ -261,6 +287,7 @@ impl<'o> Workload<'o> {
             spec.service_account_name = spec.service_account.clone();
         }
         let spec_node: Cow<'o, Node> = patched.map_or(Cow::Borrowed(spec_node), Cow::Owned);
+        errors.extend(nameless_containers(object, &spec_node, &spec_path));
         let ephemeral = match spec_node.get("ephemeralContainers") {
             Some(node) => read_lenient(object, node, &spec_path.key("ephemeralContainers"), errors)
                 .map(|read| read.value)
