@@ -12,8 +12,9 @@
 //! object already had (same rule and field path) never refuses the update, it is
 //! returned as a warning. So an object admitted before the webhook (or before a
 //! rule) can still be scaled, labelled or have its finalizers removed, while an
-//! update that adds a problem is refused. An object being deleted
-//! (`deletionTimestamp` set) is admitted.
+//! update that adds a problem (or makes an old one graver) is refused. An object
+//! being deleted (`deletionTimestamp` set) may have its metadata changed (its
+//! finalizers removed) unjudged; any other change of it is judged.
 //!
 //! dryRun: judged exactly like a real request (so `kubectl apply --dry-run=server`
 //! shows the refusal); the webhook has no side effects.
@@ -307,11 +308,18 @@ impl Reviewer {
                 Decision::Exempt,
             );
         }
+        // An object being deleted may have its finalizers removed, as any metadata
+        // changed; a change of anything else (a subject added to a binding held by a
+        // finalizer) is judged as any update.
+        let deleting = root
+            .get("metadata")
+            .and_then(|m| m.get("deletionTimestamp"))
+            .is_some();
         if request.operation == Operation::Update
-            && root
-                .get("metadata")
-                .and_then(|m| m.get("deletionTimestamp"))
-                .is_some()
+            && deleting
+            && request
+                .old_object
+                .is_some_and(|old| same_but_metadata(raw.get(), old.get()))
         {
             return verdict(Response::allow(uid), Decision::Skipped);
         }
@@ -324,7 +332,7 @@ impl Reviewer {
         }
         // Findings of the old object by fingerprint (containers by name, not index), so a
         // container added before an old one does not make the old one's problems new.
-        let old: BTreeSet<String> = match (request.operation, request.old_object) {
+        let old: BTreeMap<String, Severity> = match (request.operation, request.old_object) {
             (Operation::Update, Some(old)) => kubeharden_live::read_object(old.get().as_bytes())
                 .map(|mut root| {
                     if !self.config.inline_exceptions {
@@ -334,11 +342,11 @@ impl Reviewer {
                     self.judge(&old, lowest, made)
                         .findings
                         .into_iter()
-                        .map(|f| f.fingerprint())
+                        .map(|f| (f.fingerprint(), f.severity))
                         .collect()
                 })
                 .unwrap_or_default(),
-            _ => BTreeSet::new(),
+            _ => BTreeMap::new(),
         };
         let mut v = self.decide(uid, &object.resource, &modes, &judged, &old);
         v.dry_run = request.dry_run;
@@ -482,7 +490,7 @@ impl Reviewer {
         resource: &Resource,
         modes: &Modes,
         judged: &Judged,
-        old: &BTreeSet<String>,
+        old: &BTreeMap<String, Severity>,
     ) -> Verdict {
         let at = |level: Option<Severity>, f: &Finding| level.is_some_and(|l| f.severity >= l);
         let mut fired = Vec::new();
@@ -491,7 +499,12 @@ impl Reviewer {
         let mut audited = Vec::new();
         for f in &judged.findings {
             // A CREATE has no old findings: no fingerprint to make.
-            let existing = !old.is_empty() && old.contains(&f.fingerprint());
+            // Already there, and no graver: a writable host root mounted where an unused
+            // host path volume was is a new problem, though the field is the same.
+            let existing = !old.is_empty()
+                && old
+                    .get(&f.fingerprint())
+                    .is_some_and(|was| *was >= f.severity);
             if at(modes.enforce, f) && !existing {
                 // The finding's own fix where it has one (the one field it sets).
                 let fix = f.fix.as_deref();
@@ -677,6 +690,18 @@ fn is_controller(user: &crate::review::UserInfo) -> bool {
         || name
             .strip_prefix("system:serviceaccount:kube-system:")
             .is_some_and(|account| WORKLOAD_CONTROLLERS.contains(&account))
+}
+
+/// Whether two objects (as JSON) differ in their `metadata` (and `status`) alone.
+fn same_but_metadata(new: &str, old: &str) -> bool {
+    let content = |text: &str| -> Option<serde_json::Value> {
+        let mut value: serde_json::Value = serde_json::from_str(text).ok()?;
+        let map = value.as_object_mut()?;
+        map.remove("metadata");
+        map.remove("status");
+        Some(value)
+    };
+    matches!((content(new), content(old)), (Some(a), Some(b)) if a == b)
 }
 
 /// Why `root` is no Kubernetes object, if it is not one: not a mapping, or without

@@ -303,7 +303,8 @@ fn update_refuses_only_what_is_new() {
     assert_eq!(v.decision, Decision::Denied);
     assert!(message(&v).contains("spec.hostNetwork"), "{}", message(&v));
     assert!(!message(&v).contains("KH101"), "{}", message(&v));
-    // Deletion and objects being deleted are not judged.
+    // Deletion, and an object being deleted whose metadata alone changes, are not
+    // judged.
     let v = judge(
         &reviewer(enforcing()),
         &review(&to_json(PRIVILEGED_POD), "DELETE"),
@@ -311,8 +312,10 @@ fn update_refuses_only_what_is_new() {
     assert_eq!(v.decision, Decision::Skipped);
     let mut deleting = to_json(PRIVILEGED_POD);
     deleting["metadata"]["deletionTimestamp"] = json!("2026-12-02T12:00:00Z");
+    let mut body = review(&deleting, "UPDATE");
+    body["request"]["oldObject"] = to_json(PRIVILEGED_POD);
     assert_eq!(
-        judge(&reviewer(enforcing()), &review(&deleting, "UPDATE")).decision,
+        judge(&reviewer(enforcing()), &body).decision,
         Decision::Skipped
     );
 }
@@ -1124,4 +1127,56 @@ fn cluster_scoped_objects_take_the_cluster_scoped_modes() {
     );
     let empty = Config::parse("c.yaml", "namespaces:\n  \"\": {enforce: high}\n").unwrap_err();
     assert!(empty.to_string().contains("clusterScoped"), "{empty}");
+}
+
+/// An object held by a finalizer while being deleted may lose its finalizers
+/// unjudged; a change of its content (a privileged container added) is judged.
+#[test]
+fn an_object_being_deleted_is_judged_when_more_than_metadata_changes() {
+    let mut old = to_json(HARDENED_POD);
+    old["metadata"]["deletionTimestamp"] = json!("2026-12-03T10:00:00Z");
+    old["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    let r = reviewer(enforcing());
+    let update = |new: Value| {
+        let mut body = review(&new, "UPDATE");
+        body["request"]["oldObject"] = old.clone();
+        judge(&r, &body)
+    };
+    let mut released = old.clone();
+    released["metadata"]["finalizers"] = json!([]);
+    assert_eq!(update(released).decision, Decision::Skipped);
+    let mut changed = old.clone();
+    changed["spec"]["containers"][0]["securityContext"]["privileged"] = json!(true);
+    let v = update(changed);
+    assert_eq!(v.decision, Decision::Denied, "{:?}", v.response);
+}
+
+/// An UPDATE that makes an old finding graver (an unused host path volume, then the
+/// host's root mounted writable at the same volume) is refused: the field is the
+/// same, the problem is not.
+#[test]
+fn an_update_that_makes_a_finding_graver_is_judged_anew() {
+    let pod = |path: &str, mounted: bool| {
+        let mut pod = to_json(HARDENED_POD);
+        pod["spec"]["volumes"] = json!([{"name": "host", "hostPath": {"path": path}}]);
+        if mounted {
+            pod["spec"]["containers"][0]["volumeMounts"] =
+                json!([{"name": "host", "mountPath": "/host"}]);
+        }
+        pod
+    };
+    let r = reviewer(config(
+        "defaults: {enforce: high, warn: none, audit: none}\n",
+    ));
+    let created = judge(&r, &review(&pod("/var/log/app", false), "CREATE"));
+    assert_eq!(
+        created.decision,
+        Decision::Allowed,
+        "{:?}",
+        created.response
+    );
+    let mut body = review(&pod("/", true), "UPDATE");
+    body["request"]["oldObject"] = pod("/var/log/app", false);
+    let v = judge(&r, &body);
+    assert_eq!(v.decision, Decision::Denied, "{:?}", v.response);
 }
