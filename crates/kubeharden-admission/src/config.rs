@@ -313,6 +313,15 @@ impl Config {
     }
 }
 
+/// A namespace name as the API server takes one: a DNS label.
+fn is_namespace_name(s: &str) -> bool {
+    (1..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
 /// The modes a namespace label sets (`admission.kubeharden.io/MODE`).
 const MODES: [&str; 3] = ["enforce", "warn", "audit"];
 
@@ -364,6 +373,15 @@ impl File {
                 .map_err(wrong)?,
             None => config.defaults,
         };
+        // An exempt namespace that is no namespace name would exempt nothing, or (the
+        // empty name) every cluster-scoped object: refused, named.
+        for (i, ns) in self.exemptions.namespaces.iter().enumerate() {
+            if !is_namespace_name(ns) {
+                let place = ["exemptions", "namespaces", &format!("[{i}]")];
+                let why = format!("{ns:?} is no namespace name (lowercase letters, digits and '-', at most 63); cluster-scoped objects take the modes of `clusterScoped`");
+                return Err(at(&place, why));
+            }
+        }
         config.exemptions = self.exemptions;
         config.selection = self.rules.selection().map_err(wrong)?;
         if let Some(target) = &self.rules.pss_target {
@@ -540,6 +558,15 @@ timeoutMs: 500
     fn a_bad_file_names_its_line() {
         let err = Config::parse("c.yaml", "defaults: {enforce: high}\nwhatever: 1\n").unwrap_err();
         assert!(err.to_string().starts_with("c.yaml:"), "{err}");
+        for bad in ["\"\"", "\" \"", "Bad_NS"] {
+            let text = format!("exemptions:\n  namespaces: [ok, {bad}]\n");
+            let err = Config::parse("c.yaml", &text).unwrap_err().to_string();
+            assert!(
+                err.starts_with("c.yaml:2:") && err.contains("is no namespace name"),
+                "{err}"
+            );
+        }
+        assert!(Config::parse("c.yaml", "exemptions:\n  namespaces: [kube-system, a-1]\n").is_ok());
         let err = Config::parse("c.yaml", "defaults: {enforce: loud}\n").unwrap_err();
         assert!(err.to_string().contains("enforce"), "{err}");
         let err = Config::parse("c.yaml", "rules: {select: [KH1], framework: nope}\n").unwrap_err();
