@@ -211,7 +211,7 @@ fn a_bad_config_is_exit_2_with_its_file_and_line() {
         ("select: [KH101]\nfail_on: high\n", ".kubeharden.yaml:2:1: unknown key \"fail_on\"; did you mean \"fail-on\"?"),
         ("exceptions:\n  - rules: [KH1O1]\n    reason: x\n", ".kubeharden.yaml:2:13: exceptions[0].rules[0]: \"KH1O1\" names no rule (see `kubeharden rules`); did you mean \"KH101\"?"),
         ("exceptions:\n  - rules: [KH101]\n", ".kubeharden.yaml:2:5: exceptions[0]: an exception needs a reason"),
-        ("exceptions:\n  - rules: [KH101]\n    reason: x\n    expires: 31/12/2027\n", ".kubeharden.yaml:4:5: exceptions[0].expires: \"31/12/2027\" is not a date (YYYY-MM-DD)"),
+        ("exceptions:\n  - rules: [KH101]\n    reason: x\n    expires: 31/12/2027\n", ".kubeharden.yaml:4:5: exceptions[0].expires: \"31/12/2027\": expected a calendar date, as YYYY-MM-DD"),
         ("pss-target: [restricted]\n", ".kubeharden.yaml:1:13: pss-target: expected a string, found a list"),
     ];
     for (config, expected) in cases {
