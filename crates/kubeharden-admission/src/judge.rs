@@ -269,6 +269,19 @@ impl Reviewer {
         if let Some(why) = not_an_object(&root) {
             return self.failed(uid, &format!("request.object: {why}"));
         }
+        // The object is judged as what it says it is; the API server sends the kind it
+        // names (a subresource's request may name another).
+        let said = root
+            .get("kind")
+            .and_then(Node::scalar_text)
+            .unwrap_or_default();
+        if request.sub_resource.is_empty() && said != request.kind.kind {
+            let why = format!(
+                "request.object is a {said}, the request names a {}",
+                request.kind.kind
+            );
+            return self.failed(uid, &why);
+        }
         // Judging grows faster than the containers: a pod of thousands would hold a
         // core for seconds after its answer. No real pod comes near the bound.
         let (containers, items) = pod_spec_size(&root);
@@ -721,7 +734,12 @@ fn not_an_object(root: &Node) -> Option<String> {
         .into_iter()
         .filter(|k| root.get(k).and_then(Node::scalar_text).is_none())
         .collect();
-    (!missing.is_empty()).then(|| format!("the object has no {}", missing.join(" or ")))
+    if !missing.is_empty() {
+        return Some(format!("the object has no {}", missing.join(" or ")));
+    }
+    let metadata = root.get("metadata");
+    let unreadable = metadata.is_some_and(|m| !matches!(m.value, Value::Map(_)));
+    unreadable.then(|| "metadata: expected a mapping".to_string())
 }
 
 /// Whether the object names a controller among its owners.

@@ -412,6 +412,7 @@ fn bad_input_gets_a_clean_answer() {
         ("", json!(5), "expected an object, found a scalar"),
         ("", json!(true), "expected an object, found a scalar"),
         ("", json!({}), "the object has no apiVersion or kind"),
+        ("/metadata", json!("x"), "metadata: expected a mapping"),
     ];
     for (at, value, said) in shapes {
         let mut wrong = to_json(PRIVILEGED_POD);
@@ -430,6 +431,24 @@ fn bad_input_gets_a_clean_answer() {
         );
         assert!(message(&v).contains(said), "{at}: {}", message(&v));
     }
+    // A workload whose pod template is no mapping, and an object that is not the kind
+    // the request names.
+    let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "d", "namespace": "shop"}, "spec": {"template": "x"}});
+    let v = judge(&r, &review(&deployment, "CREATE"));
+    assert!(
+        message(&v).contains("spec.template: expected a mapping"),
+        "{}",
+        message(&v)
+    );
+    let mut body = review(&to_json(PRIVILEGED_POD), "CREATE");
+    body["request"]["kind"]["kind"] = json!("ConfigMap");
+    let v = judge(&r, &body);
+    assert!(
+        message(&v).contains("request.object is a Pod, the request names a ConfigMap"),
+        "{}",
+        message(&v)
+    );
     // Nesting past serde_json's limit.
     let deep = format!("{}1{}", "[".repeat(5000), "]".repeat(5000));
     let mut body = review(&to_json(PRIVILEGED_POD), "CREATE");

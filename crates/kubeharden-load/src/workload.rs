@@ -240,11 +240,40 @@ impl<'o> Workload<'o> {
     /// be read at all (`spec: x`): such an object is reported, never passed.
     pub fn read_object(object: &'o Object) -> (Option<Workload<'o>>, Vec<LoadError>) {
         let Some((spec_node, spec_path, meta_path)) = Self::spec_of(object) else {
-            return (None, Vec::new());
+            return (None, Vec::from_iter(Self::unreadable_template(object)));
         };
         let mut errors = Vec::new();
         let workload = Self::read(object, spec_node, spec_path, meta_path, &mut errors);
         (workload, errors)
+    }
+
+    /// Why a workload kind's pod spec could not be reached: a part of its path that is
+    /// there but no mapping (`spec.template: x`). A part that is missing is no error
+    /// here (a Kustomize patch leaves most out).
+    fn unreadable_template(object: &Object) -> Option<LoadError> {
+        let res = &object.resource;
+        let (_, _, template) = WORKLOAD_KINDS.iter().find(|(kind, groups, _)| {
+            *kind == res.kind && groups.contains(&api_group(&res.api_version))
+        })?;
+        let path = match res.kind.as_str() {
+            "Pod" => FieldPath::parse("spec"),
+            _ => FieldPath::parse(template).key("spec"),
+        };
+        let mut node = &object.root;
+        let mut at = FieldPath::parse("");
+        for seg in path.segments() {
+            let kubeharden_yaml::Seg::Key(key) = seg else {
+                return None;
+            };
+            if !matches!(node.value, kubeharden_yaml::Value::Map(_)) {
+                let problem = "expected a mapping (the pod template is in it)";
+                let kind = LoadErrorKind::field(res, &at, problem);
+                return Some(LoadError::new(&object.file, Some(node.pos), kind));
+            }
+            node = node.get(key)?;
+            at = at.key(key);
+        }
+        None
     }
 
     /// The pod spec of `object`, its path and its metadata's path, if its kind has one.

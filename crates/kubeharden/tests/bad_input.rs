@@ -63,7 +63,8 @@ fn wrong_type_names_the_field_and_line() {
 }
 
 /// A pod spec that is no mapping, and a container that is none, are errors at their
-/// line, not a pass: the rules say nothing of a phantom container read from `x`.
+/// line, not a pass: the rules say nothing of a phantom container read from `x`. So is
+/// a Deployment whose pod template is no mapping.
 #[test]
 fn a_spec_or_container_of_the_wrong_shape_is_an_error() {
     for (text, line, said) in [
@@ -454,4 +455,21 @@ fn rbac_can_marks_an_answer_from_broken_input_incomplete() {
     let json = run("json");
     let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(doc["complete"], false);
+}
+
+#[test]
+fn a_workload_whose_template_is_no_mapping_is_an_error() {
+    let errors = errors_for(
+        "deploy.yaml",
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template: x\n",
+    );
+    assert_eq!(
+        (&errors[0]["file"], &errors[0]["line"]),
+        (&"deploy.yaml".into(), &5.into())
+    );
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("spec.template: expected a mapping"),
+        "{message}"
+    );
 }
