@@ -172,8 +172,17 @@ impl Values<'_> {
         }
         let mut nearest: Option<Found> = None;
         for (doc, lookup, key_here, parent_key) in &files {
-            let Some((pos, held)) = doc.read().and_then(|root| locate_key(&root, lookup)) else {
+            let Some((pos, held, named)) =
+                doc.read().and_then(|root| locate_key_naming(&root, lookup))
+            else {
                 continue;
+            };
+            // The key as the chart reads it, with a map's item named by its key.
+            // (`key_here` ends `lookup`, whose prefix, a subchart's name or a file's
+            // `under`, has no item to rename.)
+            let key_here = match held.is_some() && named != *lookup {
+                true => named[lookup.len() - key_here.len()..].to_string(),
+                false => key_here.clone(),
             };
             let found = Found {
                 source: ValueSource {
@@ -303,26 +312,45 @@ impl ValuesDoc {
 
 /// The position of `key` (dotted) in a values document and what it holds there, or
 /// (`None` held) the position of its deepest parent that is there.
-fn locate_key(doc: &Node, key: &str) -> Option<(Pos, Option<Held>)> {
+/// And the key as the document names it: the `k`th item of a mapping a `range` walks
+/// (helm walks a map's keys in sorted order) is its key, `sidecars.beta` for
+/// `sidecars[1]`.
+fn locate_key_naming(doc: &Node, key: &str) -> Option<(Pos, Option<Held>, String)> {
     let mut node: &Node = doc;
     let mut at = None;
+    let mut named: Vec<String> = Vec::new();
     for part in key.split('.') {
         // `containers[1]`: an item of a list value, as a `toYaml` of it renders it.
         let mut pieces = part.split('[');
         let name = pieces.next().unwrap_or_default();
         let Some(entry) = node.entry(name) else {
-            return at.map(|pos| (pos, None));
+            return at.map(|pos| (pos, None, key.to_string()));
         };
         at = Some(entry.key.pos);
         node = &entry.value;
+        let mut segment = name.to_string();
         for index in pieces {
-            let item = index.trim_end_matches(']').parse::<usize>().ok();
-            let Some(item) = item.and_then(|i| node.items().get(i)) else {
-                return at.map(|pos| (pos, None));
+            let k = index.trim_end_matches(']').parse::<usize>().ok();
+            if let (Some(k), kubeharden_yaml::Value::Map(_)) = (k, &node.value) {
+                let mut keys: Vec<&kubeharden_yaml::Entry> = node.entries().iter().collect();
+                keys.sort_by(|a, b| a.key.scalar_text().cmp(&b.key.scalar_text()));
+                let Some(entry) = keys.get(k) else {
+                    return at.map(|pos| (pos, None, key.to_string()));
+                };
+                segment.push('.');
+                segment.push_str(entry.key.scalar_text().unwrap_or_default());
+                at = Some(entry.key.pos);
+                node = &entry.value;
+                continue;
+            }
+            let Some(item) = k.and_then(|i| node.items().get(i)) else {
+                return at.map(|pos| (pos, None, key.to_string()));
             };
+            segment.push_str(&format!("[{}]", k.unwrap_or_default()));
             at = Some(item.pos);
             node = item;
         }
+        named.push(segment);
     }
     let held = match node.scalar() {
         // Null prints as nothing, as helm renders a missing value.
@@ -331,7 +359,7 @@ fn locate_key(doc: &Node, key: &str) -> Option<(Pos, Option<Held>)> {
         None if !node.items().is_empty() => Held::List(node.items().len()),
         None => Held::Block,
     };
-    at.map(|pos| (pos, Some(held)))
+    at.map(|pos| (pos, Some(held), named.join(".")))
 }
 
 /// `FILE:LINE`, or the argument of a value given on the command line.

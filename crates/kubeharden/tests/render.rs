@@ -1184,6 +1184,36 @@ fn a_chart_that_renders_nothing_is_never_silent() {
     );
 }
 
+/// A `range` over a map (helm walks its keys in sorted order): the item's value is
+/// named by its key, `sidecars.beta.privileged`, at its line.
+#[test]
+fn a_range_over_a_map_names_the_item_by_its_key() {
+    if !tools() {
+        return;
+    }
+    let template = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  {{- range $name, $c := .Values.sidecars }}\n  - name: {{ $name }}\n    image: registry.example.com/x:1\n    securityContext:\n      privileged: {{ $c.privileged }}\n  {{- end }}\n";
+    let dir = tree(&[
+        (
+            "web/Chart.yaml",
+            "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        ),
+        (
+            "web/values.yaml",
+            "sidecars:\n  zeta:\n    privileged: false\n  beta:\n    privileged: true\n",
+        ),
+        ("web/templates/pod.yaml", template),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "web", "-f", "json", "--select", "KH101"],
+        None,
+    ));
+    let f = &doc["findings"][0];
+    assert_eq!(f["container"], "beta", "{doc}");
+    assert_eq!(f["value"]["key"], "sidecars.beta.privileged", "{f}");
+    assert_eq!(f["value"]["location"]["line"], 5, "{f}");
+}
+
 /// A packaged chart (`helm package`'s `.tgz`) named on the command line is rendered as
 /// it is, its findings placed in its templates and values inside the archive.
 #[test]
