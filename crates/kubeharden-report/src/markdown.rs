@@ -71,7 +71,14 @@ pub fn write_markdown(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()
 fn header(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
     let scan = report.scan;
     let score = &summary.score;
-    let _ = writeln!(md, "## kubeharden: compliance score {}\n", score.display());
+    // An audit log's alerts are no checks: it has no score (docs/score.md).
+    let events = scan.stats.counted == kubeharden_findings::Counted::Events;
+    match events {
+        true => md.push_str("## kubeharden: audit-log alerts\n\n"),
+        false => {
+            let _ = writeln!(md, "## kubeharden: compliance score {}\n", score.display());
+        }
+    }
     let total: [usize; 5] =
         std::array::from_fn(|i| summary.sections.iter().map(|s| s.by_severity[i]).sum());
     let findings = match scan.findings.len() {
@@ -80,9 +87,9 @@ fn header(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
     };
     let _ = write!(
         md,
-        "{findings} in {} object{} from {} file{}",
+        "{findings} in {} {} from {} file{}",
         scan.stats.objects,
-        plural(scan.stats.objects),
+        scan.stats.counted.noun(scan.stats.objects),
         scan.stats.files,
         plural(scan.stats.files)
     );

@@ -643,3 +643,19 @@ fn objects_a_controller_in_the_scan_made_make_no_checks_of_their_own() {
     let privileged = per_rule(&doc, "KH101").unwrap();
     assert_eq!(privileged["checks"], 2, "{privileged}");
 }
+
+/// An audit log's alerts are no checks: its Markdown has no score, and counts events.
+#[test]
+fn audit_log_markdown_has_no_score_and_counts_events() {
+    let (_, md) = kubeharden(&[
+        "audit-log",
+        "examples/audit/audit.log",
+        "--format",
+        "markdown",
+    ]);
+    assert!(md.starts_with("## kubeharden: audit-log alerts\n"), "{md}");
+    assert!(
+        !md.contains("compliance score") && md.contains(" audit events from 1 file"),
+        "{md}"
+    );
+}
