@@ -392,6 +392,16 @@ impl ClusterFacts {
                 };
                 let subjects =
                     read_field::<Vec<Subject>>(object, "subjects", errors).unwrap_or_default();
+                // The API server refuses a subject without a name; none would be granted.
+                for (i, subject) in subjects.iter().enumerate() {
+                    if subject.name.trim().is_empty() {
+                        let path = FieldPath::parse("subjects").index(i).key("name");
+                        let pos = object.root.locate(&path).pos;
+                        let problem = "a subject needs a name (the API server refuses one without)";
+                        let kind = LoadErrorKind::field(res, path, problem);
+                        errors.push(LoadError::new(&object.file, Some(pos), kind));
+                    }
+                }
                 let namespace = (res.kind == "RoleBinding").then_some(namespace);
                 self.bindings.push(BindingEntry {
                     origin,

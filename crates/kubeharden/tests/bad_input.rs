@@ -473,3 +473,20 @@ fn a_workload_whose_template_is_no_mapping_is_an_error() {
         "{message}"
     );
 }
+
+#[test]
+fn an_rbac_subject_without_a_name_is_an_error() {
+    let errors = errors_for(
+        "binding.yaml",
+        b"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects:\n- {kind: Group, apiGroup: rbac.authorization.k8s.io, name: devs}\n- {kind: User, name: \"\"}\n",
+    );
+    assert_eq!(
+        (&errors[0]["file"], &errors[0]["line"]),
+        (&"binding.yaml".into(), &7.into())
+    );
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("subjects[1].name: a subject needs a name"),
+        "{message}"
+    );
+}
