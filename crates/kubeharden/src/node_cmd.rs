@@ -80,10 +80,15 @@ fn nothing_to_audit(view: &NodeView, root: &Path) -> Option<LoadError> {
         &name,
         None,
         format!(
-            "nothing to audit: no control-plane component (no static pod manifest in \
-             /etc/kubernetes/manifests, no process in /proc), no kubelet and no kubeconfig \
-             under this root ({} files read). Is --root the node's filesystem root?",
-            view.read
+            "nothing to audit: no control-plane component (no static pod manifest of one \
+             in /etc/kubernetes/manifests, no process of one in /proc), no kubelet and no \
+             kubeconfig under this root ({} read). Is --root the node's filesystem root?",
+            counted(view.read, "file")
         ),
     ))
+}
+
+/// `1 file`, `3 files`.
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
