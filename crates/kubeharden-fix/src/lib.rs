@@ -58,6 +58,24 @@ pub struct Edited {
     pub after: String,
 }
 
+/// `after` with the line ends of `before`: the lines an edit adds end in `\n`, and a
+/// file written with `\r\n` keeps `\r\n` throughout rather than a mix.
+fn same_line_ends(before: &str, after: String) -> String {
+    if !before.contains("\r\n") {
+        return after;
+    }
+    let mut out = String::with_capacity(after.len() + after.len() / 40);
+    let mut previous = '\0';
+    for ch in after.chars() {
+        if ch == '\n' && previous != '\r' {
+            out.push('\r');
+        }
+        out.push(ch);
+        previous = ch;
+    }
+    out
+}
+
 /// A file whose objects could not be edited, and why.
 #[derive(Clone, Debug)]
 pub struct EditFailure {
@@ -93,7 +111,7 @@ pub fn edit_sources(
             Ok(after) => edited.push(Edited {
                 name: source.name.clone(),
                 before: source.text.clone(),
-                after,
+                after: same_line_ends(&source.text, after),
             }),
             Err(reason) => failures.push(EditFailure {
                 file: source.name.clone(),
@@ -325,6 +343,24 @@ pub fn diff(edited: &Edited) -> String {
     secrets.iter().fold(text, |text, secret| {
         text.replace(secret.as_str(), "<redacted>")
     })
+}
+
+#[cfg(test)]
+mod line_end_tests {
+    use super::same_line_ends;
+
+    #[test]
+    fn a_crlf_file_keeps_crlf_on_added_lines() {
+        let before = "a: 1\r\nb: 2\r\n";
+        assert_eq!(
+            same_line_ends(before, "a: 1\r\nc: 3\nb: 2\r\n".into()),
+            "a: 1\r\nc: 3\r\nb: 2\r\n"
+        );
+        assert_eq!(
+            same_line_ends("a: 1\n", "a: 1\nc: 3\n".into()),
+            "a: 1\nc: 3\n"
+        );
+    }
 }
 
 #[cfg(test)]
