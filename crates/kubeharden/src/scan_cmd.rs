@@ -278,7 +278,12 @@ fn roots_without_objects(found: &Discovered, report: &ScanReport) -> Vec<LoadErr
         report
             .errors
             .iter()
-            .any(|e| e.file.trim_start_matches("./").starts_with(root))
+            // Under the root: the root itself, a file in it, or its render
+            // (`web (helm template)`); not `app2/` for `app`.
+            .any(|e| {
+                let rest = e.file.trim_start_matches("./").strip_prefix(root);
+                rest.is_some_and(|r| r.is_empty() || r.starts_with(['/', ' ']))
+            })
     };
     empty
         .into_iter()
