@@ -44,11 +44,13 @@ pub struct ScanStats {
     pub counted: Counted,
 }
 
-/// What a report's `objects` count is: Kubernetes objects, or an audit log's events.
+/// What a report's `objects` count is: Kubernetes objects, a node's configurations
+/// (components, kubelet, kubeconfigs, policies), or an audit log's events.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Counted {
     #[default]
     Objects,
+    Configurations,
     Events,
 }
 
@@ -58,6 +60,8 @@ impl Counted {
         match (self, n == 1) {
             (Counted::Objects, true) => "object",
             (Counted::Objects, false) => "objects",
+            (Counted::Configurations, true) => "configuration",
+            (Counted::Configurations, false) => "configurations",
             (Counted::Events, true) => "audit event",
             (Counted::Events, false) => "audit events",
         }

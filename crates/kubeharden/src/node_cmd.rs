@@ -1,6 +1,6 @@
 //! `kubeharden node`.
 
-use kubeharden_engine::{ScanReport, ScanStats};
+use kubeharden_engine::{Counted, ScanReport, ScanStats};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -52,8 +52,9 @@ pub fn run(args: NodeArgs) -> Result<u8, CliError> {
         stats: ScanStats {
             files: view.read,
             bytes: 0,
-            objects: view.components.len() + usize::from(view.kubelet.is_some()),
+            objects: configurations(&view),
             skipped_documents: 0,
+            counted: Counted::Configurations,
             ..ScanStats::default()
         },
         checks: checked.checks,
@@ -62,6 +63,16 @@ pub fn run(args: NodeArgs) -> Result<u8, CliError> {
     let code = finish(&mut report, &rules, &args.output, &settings)?;
     // Even with --fail-on-errors never: an audit of nothing passed nothing.
     Ok(if nothing.is_some() { exit::ERROR } else { code })
+}
+
+/// What the audit judged: each component, the kubelet, and each configuration file
+/// judged on its own (a kubeconfig alone is no component, yet it was audited).
+fn configurations(view: &NodeView) -> usize {
+    view.components.len()
+        + usize::from(view.kubelet.is_some())
+        + view.kubeconfigs.len()
+        + usize::from(view.audit_policy.is_some())
+        + usize::from(view.encryption_config.is_some())
 }
 
 /// A root with no component, kubelet or configuration file to judge is most likely

@@ -213,8 +213,9 @@ fn components_started_by_entrypoint_wrapper_or_shell_are_recognised() {
     assert_eq!(code, Some(1), "{stderr}");
     assert_eq!(errors(&doc, &root), Vec::<String>::new());
     // Four components (apiserver by image, controller manager behind go-runner,
-    // scheduler in a shell, etcd by image after a sidecar) and the kubelet.
-    assert_eq!(doc["summary"]["objects"], 5);
+    // scheduler in a shell, etcd by image after a sidecar), the kubelet, five
+    // kubeconfigs, the audit policy and the encryption configuration.
+    assert_eq!(doc["summary"]["objects"], 12);
     let text = render(&doc, &root);
     // The only findings are the three planted flags, each at its place in `args`: the
     // hardened flags around them were read (unread, they would be findings too).
@@ -714,5 +715,34 @@ fn links_resolve_inside_the_root_and_never_out_of_it() {
     assert!(
         findings.contains("etc/kubernetes/manifests/kube-apiserver.yaml"),
         "{findings}"
+    );
+}
+
+#[test]
+fn a_node_with_only_a_kubeconfig_counts_it_as_what_was_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubernetes = dir.path().join("etc/kubernetes");
+    std::fs::create_dir_all(&kubernetes).unwrap();
+    let kubeconfig = kubernetes.join("kubelet.conf");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&kubeconfig, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let uid = std::fs::metadata(dir.path()).unwrap().uid().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .args(["node", "--color", "never", "--owner-uid", &uid, "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    // The mode 644 kubeconfig is the finding; the closing line counts the kubeconfig
+    // as audited (it said "in 0 objects", as if nothing had been judged).
+    let last = stdout.lines().last().unwrap();
+    assert!(
+        last.starts_with("1 finding (1 high) in 1 configuration from 1 file"),
+        "{stdout}"
     );
 }
