@@ -3,7 +3,7 @@
 //! are mapped to a line as an unpacked subchart's are.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
 
@@ -36,6 +36,45 @@ pub(crate) fn read_template(archive: &Path, inside: &str) -> Option<String> {
         return Some(text);
     }
     None
+}
+
+/// Every template file of the chart packed in `archive` and of the charts packed
+/// inside it (`mariadb/charts/common/templates/_names.tpl`), named as paths in the
+/// archive; bounded as `read_template` is.
+pub(crate) fn templates(archive: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    let Ok(file) = std::fs::File::open(archive) else {
+        return out;
+    };
+    let unpacked = GzDecoder::new(file).take(MOST_UNPACKED);
+    let mut tar = tar::Archive::new(unpacked);
+    let Ok(entries) = tar.entries() else {
+        return out;
+    };
+    for entry in entries {
+        let Ok(entry) = entry else {
+            break;
+        };
+        let Ok(path) = entry.path().map(|p| p.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        let Some((_, inside)) = path.split_once('/') else {
+            continue;
+        };
+        if !inside.contains("templates/") || !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let inside = archive.join(inside);
+        let mut text = String::new();
+        if entry
+            .take(LARGEST_TEMPLATE)
+            .read_to_string(&mut text)
+            .is_ok()
+        {
+            out.push((inside, text));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -71,6 +110,14 @@ mod tests {
         );
         assert_eq!(read_template(&archive, "templates/none.yaml"), None);
         assert_eq!(read_template(&archive, "s.yaml"), None);
+        let all: Vec<PathBuf> = templates(&archive).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            all,
+            vec![
+                archive.join("templates/s.yaml"),
+                archive.join("templates/svc.yaml")
+            ]
+        );
     }
 
     #[test]

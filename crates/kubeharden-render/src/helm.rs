@@ -75,6 +75,7 @@ fn render_variant(
                 .collect(),
             variant: variant.map(|v| v.name.clone()),
             documents,
+            defines: Default::default(),
         })),
     })
 }

@@ -20,7 +20,8 @@ use kubeharden_yaml::{FieldPath, Node, Seg};
 
 use crate::chart::{source_file, ChartFile};
 use crate::helm_blocks::{contexts, emitted, not_taken, Context};
-use crate::helm_place::{place_in_lines, values_keys, FieldSeen, Seen, TemplatePlace};
+use crate::helm_helpers::{calls, Define, Defines};
+use crate::helm_place::{place_in_lines, values_keys, FieldSeen, HelperHit, Seen, TemplatePlace};
 use crate::helm_values::{place, Found, Held, SetValue, Values, ValuesFile};
 use crate::SourceMap;
 
@@ -36,6 +37,8 @@ pub(crate) struct HelmMap {
     /// The rendered text's documents, to tell which document of a template with
     /// several made an object.
     pub documents: Vec<RenderedDoc>,
+    /// The chart's named templates, read when a finding first needs them.
+    pub defines: std::sync::OnceLock<Defines>,
 }
 
 /// A document of the rendered text: where it starts, its `# Source:` and its kind.
@@ -213,13 +216,41 @@ impl HelmMap {
             field: FieldSeen::of(field),
             root: Some(&object.root),
             list_len: Some(&list_len),
+            dot_is_root: true,
+            helpers: None,
+            copies: None,
+        };
+        let helpers = Helpers {
+            defines: self.defines.get_or_init(|| Defines::read(&self.dir)),
+            lookups: &lookups,
+            field,
+            depth: 0,
+        };
+        let search = |line: &str, root: bool, rest: &FieldPath, parent: Option<&Node>| {
+            helpers.search(line, root, rest, parent)
+        };
+        let copies = |line: &str, root: bool| helpers.copies(line, root);
+        let seen = Seen {
+            helpers: Some(&search),
+            copies: Some(&copies),
+            ..seen
         };
         let mut place = place_in_lines(&doc, &path, &seen);
-        place.line += first as u32;
+        let helper = place
+            .helper
+            .as_deref()
+            .and_then(|name| helpers.defines.get(name));
+        let (file, helper_around) = match helper {
+            Some(define) => (define.file.clone(), Some(helper_around(define))),
+            None => {
+                place.line += first as u32;
+                (template.file.clone(), None)
+            }
+        };
         let rendered = std::mem::replace(
             &mut finding.location,
             Location {
-                file: shown(&template.file).into(),
+                file: shown(&file).into(),
                 line: place.line,
                 column: place.column,
             },
@@ -227,12 +258,25 @@ impl HelmMap {
         finding.rendered = Some(rendered);
         // The template as it is on disk: a subchart's folder, not helm's alias path.
         finding.helm_source = Some(finding.location.file.clone());
-        let at = Around {
-            lines: &lines,
-            first,
-            contexts: &contexts,
-        };
-        self.explain(finding, &place, &at, &lookups, field);
+        match &helper_around {
+            Some((lines, first, contexts)) => {
+                let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+                let at = Around {
+                    lines: &lines,
+                    first: *first,
+                    contexts,
+                };
+                self.explain(finding, &place, &at, &lookups, field);
+            }
+            None => {
+                let at = Around {
+                    lines: &lines,
+                    first,
+                    contexts: &contexts,
+                };
+                self.explain(finding, &place, &at, &lookups, field);
+            }
+        }
     }
 
     /// The template file helm names `source`, and its text. A subchart vendored as an
@@ -333,6 +377,128 @@ impl HelmMap {
             sets: &self.sets,
         }
     }
+}
+
+/// Named templates searched for the rest of a finding's path.
+struct Helpers<'a> {
+    defines: &'a Defines,
+    lookups: &'a Lookups<'a>,
+    field: Option<&'a Node>,
+    depth: usize,
+}
+
+/// How deep calls of named templates are followed (one calling itself must end).
+const DEEPEST_CALL: usize = 4;
+
+impl Helpers<'_> {
+    /// Where a named template that `line` calls wrote `rest` (from `parent`).
+    fn search(
+        &self,
+        line: &str,
+        root_dot: bool,
+        rest: &FieldPath,
+        parent: Option<&Node>,
+    ) -> Option<HelperHit> {
+        if self.depth >= DEEPEST_CALL {
+            return None;
+        }
+        for call in calls(line, root_dot) {
+            let Some(define) = self.defines.get(&call.name) else {
+                continue;
+            };
+            if !define.writes_keys() {
+                if let Some(value) = call.arg.one_value() {
+                    return Some(HelperHit::Copies(value));
+                }
+                continue;
+            }
+            let known = call.arg.rewrite(&define.lines);
+            let body = known.clone().unwrap_or_else(|| define.lines.clone());
+            let body: Vec<&str> = body.iter().map(String::as_str).collect();
+            let contexts = contexts(&body);
+            let lookups = self.lookups;
+            let silent = |i: usize| {
+                known.is_some() && emitted(&contexts[i], &|k| lookups.held(k)) == Some(false)
+            };
+            let list_len = |key: &str| match lookups.held(key) {
+                Some(Held::List(n)) => Some(n),
+                _ => None,
+            };
+            let inner = Helpers {
+                depth: self.depth + 1,
+                ..*self
+            };
+            let search = |line: &str, root: bool, rest: &FieldPath, parent: Option<&Node>| {
+                inner.search(line, root, rest, parent)
+            };
+            let copies = |line: &str, root: bool| inner.copies(line, root);
+            let outer = match &call.arg {
+                crate::helm_helpers::Arg::Value(key) => {
+                    Some((format!("{{{{ with .Values.{key} }}}}"), key.clone()))
+                }
+                _ => None,
+            };
+            let seen = Seen {
+                silent: (0..body.len()).map(silent).collect(),
+                ranges: contexts.iter().map(|c| c.range).collect(),
+                withs: contexts.iter().map(|c| c.with).collect(),
+                outer,
+                field: FieldSeen::of(self.field),
+                root: parent,
+                list_len: Some(&list_len),
+                dot_is_root: matches!(call.arg, crate::helm_helpers::Arg::Root),
+                helpers: Some(&search),
+                copies: Some(&copies),
+            };
+            let mut place = place_in_lines(&body, rest, &seen);
+            if !place.found {
+                continue;
+            }
+            if known.is_none() {
+                place.values.clear(); // what the body reads is not known
+            }
+            if place.helper.is_none() {
+                place.line += define.first as u32;
+                place.helper = Some(call.name.clone());
+            }
+            return Some(HelperHit::Inside(place));
+        }
+        None
+    }
+
+    /// The chart value `line` gives whole to a named template that only prints it.
+    fn copies(&self, line: &str, root_dot: bool) -> Option<String> {
+        calls(line, root_dot).into_iter().find_map(|call| {
+            let define = self.defines.get(&call.name)?;
+            (!define.writes_keys())
+                .then(|| call.arg.one_value())
+                .flatten()
+        })
+    }
+}
+
+/// A named template's file lines, the index of its body's first line, and each
+/// file line's blocks as the body's, as written.
+fn helper_around(define: &Define) -> (Vec<String>, usize, Vec<Context>) {
+    let body: Vec<&str> = define.lines.iter().map(String::as_str).collect();
+    let mut all = vec![Context::default(); define.first];
+    all.extend(
+        contexts(&body)
+            .into_iter()
+            .map(|c| shifted(c, define.first)),
+    );
+    all.resize(define.file_lines.len().max(all.len()), Context::default());
+    (define.file_lines.to_vec(), define.first, all)
+}
+
+/// A body line's blocks, with their lines counted from the file's start.
+fn shifted(mut context: Context, by: usize) -> Context {
+    for condition in &mut context.conditions {
+        condition.line += by;
+    }
+    context.range = context.range.map(|r| r + by);
+    context.with = context.with.map(|w| w + by);
+    context
 }
 
 /// A template's lines, where the object's document starts, and each line's blocks.

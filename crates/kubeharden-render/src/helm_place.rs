@@ -20,7 +20,32 @@ pub(crate) struct TemplatePlace {
     pub range: Option<usize>,
     /// Which iteration of that `range` wrote it, when that can be told.
     pub iteration: Option<usize>,
+    /// The named template whose body wrote it (its lines count from the body's
+    /// file's start; `silent` and `range` from the body's first line).
+    pub helper: Option<String>,
+    /// Whether any key or item of the path was found (else the place is the
+    /// template's start).
+    pub found: bool,
 }
+
+/// Where a named template a line calls wrote the rest of a path.
+pub(crate) enum HelperHit {
+    /// In its body.
+    Inside(TemplatePlace),
+    /// It prints the chart value it is given whole (`tpl (toYaml .value)`): the
+    /// call's line writes it, as a `toYaml` of that value would.
+    Copies(String),
+}
+
+/// The chart value a template line (with whether `.` is the root context there)
+/// gives whole to a named template that prints it.
+pub(crate) type CopySearch<'a> = &'a dyn Fn(&str, bool) -> Option<String>;
+
+/// Looks for the rest of a path in what a template line's calls of named templates
+/// write: the line, whether `.` is the root context there, the rest of the path and
+/// the rendered node it starts from.
+pub(crate) type HelperSearch<'a> =
+    &'a dyn Fn(&str, bool, &FieldPath, Option<&Node>) -> Option<HelperHit>;
 
 /// A template line's indentation and the key it opens (`- key:` or `key:`), if any.
 fn key_of(line: &str) -> Option<(usize, &str)> {
@@ -74,6 +99,13 @@ pub(crate) struct Seen<'a> {
     pub root: Option<&'a Node>,
     /// How many items a list value holds (a `toYaml` of it writes that many).
     pub list_len: Option<ListLen<'a>>,
+    /// Whether `.` is the root context where no `with` or `range` sets it (in a
+    /// template, not in a named template given something else).
+    pub dot_is_root: bool,
+    /// Where named templates the lines call write the rest of a path.
+    pub helpers: Option<HelperSearch<'a>>,
+    /// The chart value a line gives whole to a named template that prints it.
+    pub copies: Option<CopySearch<'a>>,
 }
 
 /// How many items the list value of a key holds, if it is one.
@@ -114,6 +146,20 @@ impl Seen<'_> {
 
     fn with(&self, i: usize) -> Option<usize> {
         self.withs.get(i).copied().flatten()
+    }
+
+    /// Whether `.` is the root context on line `i`.
+    fn root_dot(&self, i: usize) -> bool {
+        self.dot_is_root
+            && self.with(i).is_none()
+            && self.range(i).is_none()
+            && self.outer.is_none()
+    }
+
+    /// The chart value line `i` gives whole to a named template that prints it.
+    fn copied(&self, lines: &[&str], i: usize) -> Option<String> {
+        self.copies
+            .and_then(|copies| copies(lines[i], self.root_dot(i)))
     }
 
     /// Whether the template line `text`, which writes the field, can have made it.
@@ -198,6 +244,11 @@ pub(crate) fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> T
     if matched == keys && !walk.dark {
         walk.silent = None; // a line that wrote it was found
     }
+    if done < segments.len() {
+        if let Some(place) = walk.in_helper(lines, seen, &segments[..done], &segments[done..]) {
+            return place;
+        }
+    }
     walk.finish(lines, seen, &segments[done..])
 }
 
@@ -228,7 +279,58 @@ impl<'a> Walk<'a> {
             silent: self.silent,
             range: self.range,
             iteration: self.iteration,
+            helper: None,
+            found: self.at.is_some(),
         }
+    }
+
+    /// Where a named template called in the block of what was found last wrote the
+    /// rest of the path (`rest`, below `done`), if one did and nothing here does.
+    fn in_helper(
+        &self,
+        lines: &[&str],
+        seen: &Seen,
+        done: &[Seg],
+        rest: &[Seg],
+    ) -> Option<TemplatePlace> {
+        let search = seen.helpers?;
+        let (line, indent) = self.at.unwrap_or((0, 0));
+        if self.at.is_some() && !self.item && self.written_here(lines, seen, line) {
+            return None;
+        }
+        let parent = seen.root.and_then(|root| crate::node_at(root, done));
+        let path = rest.iter().fold(FieldPath::root(), |path, seg| match seg {
+            Seg::Key(k) => path.key(k),
+            Seg::Index(i) => path.index(*i),
+        });
+        for (i, text) in lines.iter().enumerate().take(self.end).skip(line) {
+            let below = i > line || self.at.is_none();
+            let left = key_of(text).is_some_and(|(k, _)| k <= indent && self.at.is_some())
+                || item_of(text).is_some_and(|d| d <= indent && self.at.is_some());
+            if below && left {
+                break;
+            }
+            if (seen.silent(i) && !self.dark) || !text.contains("{{") {
+                continue;
+            }
+            match search(text, seen.root_dot(i), &path, parent) {
+                Some(HelperHit::Inside(place)) => return Some(place),
+                Some(HelperHit::Copies(value)) => {
+                    let column = text.find("{{").unwrap_or(0);
+                    return Some(self.place(i, column, vec![join(&value, rest)]));
+                }
+                None => {}
+            }
+        }
+        None
+    }
+
+    /// Whether the key on line `line` has its content written here: a value or a
+    /// `toYaml` on its line or under it (then no named template is looked into).
+    fn written_here(&self, lines: &[&str], seen: &Seen, line: usize) -> bool {
+        let printed = |i: usize| self.to_yaml_of(lines, seen, i);
+        let skip = |i: usize| !self.dark && seen.silent(i);
+        to_yaml_content(lines, line, &skip, &printed).is_some()
     }
 
     /// Finds `key` inside what was found last; `last`: it is the field itself.
@@ -237,11 +339,17 @@ impl<'a> Walk<'a> {
         // A parent of the field written only in a block helm did not emit (`{{- with
         // .Values.securityContext }}` with the value empty): its block is searched.
         let mut unrendered = None;
+        // The parent's own keys are at one indentation: a key deeper is another's
+        // (the pod's `securityContext` is not the container's).
+        let mut level = None;
         for (i, text) in lines.iter().enumerate().take(self.end).skip(self.next) {
             let Some((indent, found)) = key_of(text) else {
                 continue;
             };
             let inside = self.at.is_none_or(|(_, parent)| indent > parent);
+            if inside && indent > *level.get_or_insert(indent) {
+                continue;
+            }
             // A line helm did not emit, or not for this object (another branch).
             let passed = seen.silent(i) || (last && found == key && !seen.wrote(text));
             if passed && !self.dark {
@@ -497,7 +605,7 @@ impl ListBlock {
                 range: seen.range(i).filter(|&r| r > list),
             });
         } else if self.written.is_none() && at_level(text, dash) {
-            if let Some(value) = to_yaml_value(lines, i) {
+            if let Some(value) = to_yaml_value(lines, i).or_else(|| seen.copied(lines, i)) {
                 let column = text.find("{{").unwrap_or(0);
                 self.written = Some((i, column, value));
                 if let Some(last) = self.items.last_mut() {
@@ -778,6 +886,8 @@ mod tests {
                 silent: None,
                 range: None,
                 iteration: None,
+                helper: None,
+                found: true,
             }
         );
     }

@@ -121,6 +121,7 @@ fn inflate(
             sets: Vec::new(),
             variant: None,
             documents: Vec::new(),
+            defines: Default::default(),
         },
         objects: rendered,
     })

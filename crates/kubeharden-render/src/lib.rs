@@ -12,6 +12,7 @@ mod archive;
 mod chart;
 mod helm;
 mod helm_blocks;
+mod helm_helpers;
 mod helm_map;
 mod helm_place;
 mod helm_values;

@@ -1589,3 +1589,43 @@ fn a_token_automount_finding_names_the_service_accounts_line_and_value() {
     let value = &doc["findings"][0]["value"];
     assert_eq!(value["key"], "serviceAccount.automount", "{value}");
 }
+
+/// Fields written by named templates: a chart's own `_helpers.tpl` define called
+/// with the root context (its line and its `.Values` key are named), and a packed
+/// library subchart's helpers shaped like Bitnami's common chart (a define that
+/// prints a value it is given in a `dict`: the calling line writes that value, for a
+/// container's securityContext and for sidecars).
+#[test]
+fn fields_a_named_template_writes_are_placed_in_it_and_name_the_value() {
+    if !tools() {
+        return;
+    }
+    let helpers = "{{- define \"app.name\" -}}\n{{ .Chart.Name }}\n{{- end }}\n\n{{- define \"app.podSecurity\" -}}\nsecurityContext:\n  {{- toYaml .Values.podSecurity | nindent 2 }}\n{{- end }}\n\n{{- define \"app.probe\" -}}\nhostNetwork: {{ .Values.hostNetwork }}\n{{- end }}\n";
+    let common = "{{- define \"lib.render\" -}}\n{{- $text := typeIs \"string\" .value | ternary .value (.value | toYaml) }}\n{{- tpl $text .context }}\n{{- end -}}\n\n{{- define \"lib.securityContext\" -}}\n{{- omit .secContext \"enabled\" | toYaml }}\n{{- end -}}\n";
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"app.name\" . }}\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      {{- include \"app.podSecurity\" . | nindent 6 }}\n      {{- include \"app.probe\" . | nindent 6 }}\n      containers:\n        - name: web\n          image: registry.example.com/web@sha256:0000000000000000000000000000000000000000000000000000000000000000\n          {{- if .Values.containerSecurityContext.enabled }}\n          securityContext: {{- include \"lib.securityContext\" (dict \"secContext\" .Values.containerSecurityContext \"context\" $) | nindent 12 }}\n          {{- end }}\n        {{- if .Values.sidecars }}\n        {{- include \"lib.render\" (dict \"value\" .Values.sidecars \"context\" $) | nindent 8 }}\n        {{- end }}\n";
+    let values = "podSecurity:\n  runAsUser: 0\nhostNetwork: true\ncontainerSecurityContext:\n  enabled: true\n  privileged: true\nsidecars:\n  - name: shell\n    image: registry.example.com/sh@sha256:0000000000000000000000000000000000000000000000000000000000000000\n    securityContext:\n      privileged: true\n";
+    let dir = tree(&[
+        ("src/lib/Chart.yaml", "apiVersion: v2\nname: lib\nversion: 1.0.0\ntype: library\n"),
+        ("src/lib/templates/_render.tpl", common),
+        ("web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n- name: lib\n  version: 1.0.0\n"),
+        ("web/values.yaml", values),
+        ("web/templates/_helpers.tpl", helpers),
+        ("web/templates/deployment.yaml", deployment),
+    ]);
+    let packed = Command::new("helm")
+        .args(["package", "src/lib", "-d", "web/charts"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(packed.status.success(), "{packed:?}");
+    std::fs::remove_dir_all(dir.path().join("src")).unwrap();
+    let args = ["scan", "web", "-f", "json", "--select", "KH101,KH102,KH123"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = placed_messages(&doc);
+    assert_eq!(said, [
+        "web/templates/_helpers.tpl:7 pod sets runAsUser: 0; set by the chart value podSecurity.runAsUser (web/values.yaml:2): change it there",
+        "web/templates/_helpers.tpl:11 pod sets hostNetwork: true; set by the chart value hostNetwork (web/values.yaml:3): change it there",
+        "web/templates/deployment.yaml:18 container \"web\" runs privileged; set by the chart value containerSecurityContext.privileged (web/values.yaml:6): change it there",
+        "web/templates/deployment.yaml:21 container \"shell\" runs privileged; set by the chart value sidecars[0].securityContext.privileged (web/values.yaml:11): change it there",
+    ]);
+}
