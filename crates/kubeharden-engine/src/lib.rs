@@ -220,7 +220,7 @@ fn load_cluster(
     }));
     let files = inputs
         .par_iter()
-        .map(|input| scan_input(input, rules, options));
+        .map(|input| scan_input(input, &cluster.roots, rules, options));
     // Charts and overlays render in parallel, each variant scanned as it comes.
     let rendered = cluster
         .renders
@@ -370,7 +370,7 @@ pub fn check_together<'a>(
     report
 }
 
-fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial {
+fn scan_input(input: &Input, roots: &[String], rules: &RuleSet, options: &ScanOptions) -> Partial {
     match read_source(input, options.max_file_size) {
         Err(err) => {
             let mut partial = Partial::default();
@@ -378,11 +378,53 @@ fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial 
             partial
         }
         Ok((source, warning)) => {
-            let mut partial = scan_source(&source, rules, options, None);
+            let mut partial = match input {
+                Input::File(path) if is_dockerfile(path) => {
+                    scan_dockerfile(&source, &dockerfile_identity(path, roots), rules, options)
+                }
+                _ => scan_source(&source, rules, options, None),
+            };
             partial.report.warnings.extend(warning);
             partial
         }
     }
+}
+
+/// A Dockerfile has no name of its own: it is known by its path under the PATH it
+/// was found in (`services/api/Dockerfile`; its file name when named alone), so that
+/// its fingerprint is the same whether the PATH is typed relative or absolute, and
+/// after the folder it is in moves.
+fn dockerfile_identity(path: &Path, roots: &[String]) -> String {
+    let under = roots
+        .iter()
+        .map(Path::new)
+        .filter(|root| path != *root)
+        .find_map(|root| path.strip_prefix(root).ok());
+    match under {
+        Some(relative) => relative.display().to_string(),
+        None => path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+    }
+}
+
+/// Scans a Dockerfile read from a file, its object named `identity`.
+fn scan_dockerfile(
+    source: &Source,
+    identity: &str,
+    rules: &RuleSet,
+    options: &ScanOptions,
+) -> Partial {
+    let mut partial = Partial::default();
+    for mut object in objects_from_dockerfile(&source.name, &source.text).objects {
+        let mut resource = (*object.resource).clone();
+        resource.name = identity.to_string();
+        object.resource = std::sync::Arc::new(resource);
+        check(&object, rules, options.keep_labels, &mut partial);
+    }
+    partial.report.stats.files += 1;
+    partial.report.stats.bytes += source.text.len() as u64;
+    partial
 }
 
 /// Scans one text; `source_map` maps the findings of a rendered one to their source

@@ -9,7 +9,7 @@
 //! by kind, namespace and name, rules by content...), so reordering a list changes no
 //! fingerprint, and a new item put in an old one's place is new. An audit-log alert
 //! has no object of its own: its subject takes the path's place. A Dockerfile has no
-//! identity but its file, which then stands for the name.
+//! identity but its path under the scanned PATH, which is its name.
 //!
 //! Baselines of version 1 were written with positions for every list but containers
 //! ([`Finding::legacy_fingerprint`]); they are still read, with a warning.
@@ -55,10 +55,9 @@ impl Finding {
         };
         let namespace = res.namespace.as_deref().unwrap_or("");
         let container = self.container.as_deref().unwrap_or("");
-        let name = match res.kind.as_str() {
-            "Dockerfile" if res.api_version.is_empty() => &self.location.file,
-            _ => res.name.as_str(),
-        };
+        // A Dockerfile's name is its path under the scanned PATH (the engine's
+        // `dockerfile_identity`), never the path as typed.
+        let name = res.name.as_str();
         let fingerprint = format!(
             "{}|{group}/{}/{namespace}/{name}|{container}|{path}",
             self.rule_id, res.kind
