@@ -402,9 +402,10 @@ fn dockerfile_identity(path: &Path, roots: &[String]) -> String {
         .find_map(|root| path.strip_prefix(root).ok());
     match under {
         Some(relative) => relative.display().to_string(),
-        None => path
-            .file_name()
-            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        None => path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Inline exceptions: `kubeharden.io/ignore: KH101,KH133` with
 //! `kubeharden.io/ignore-reason: "..."` in an object's annotations. On a workload they
 //! may also sit on its pod template, whose annotations its Pods carry; either way
-//! they cover every finding of the object. An ignore without a reason does not apply
+//! they cover every finding of the object. They name rules as configured exceptions
+//! do: IDs, ID prefixes (`KH1`) or names. An ignore without a reason does not apply
 //! (rule KH906 reports it), and neither does a name that is no rule.
 
 use std::collections::HashMap;
@@ -32,22 +33,35 @@ pub struct InlineIgnore {
 }
 
 impl InlineIgnore {
-    /// The rules the names resolve to (IDs, case-insensitive, or names), and the names
-    /// that are no rule.
+    /// The rules the names resolve to (IDs or ID prefixes such as `KH1`, any case, or
+    /// names), as a configured exception's `rules` take them, and the names that are
+    /// no rule.
     pub fn resolve(&self) -> (Vec<&'static str>, Vec<&str>) {
         let mut rules = Vec::new();
         let mut unknown = Vec::new();
         for name in &self.names {
-            let rule = all_rules().iter().find(|r| {
-                r.def.id.eq_ignore_ascii_case(name) || r.def.name.eq_ignore_ascii_case(name)
-            });
-            match rule {
-                Some(rule) => rules.push(rule.def.id),
-                None => unknown.push(name.as_str()),
+            let named: Vec<&'static str> = all_rules()
+                .iter()
+                .filter(|r| names_rule(r.def.id, r.def.name, name))
+                .map(|r| r.def.id)
+                .collect();
+            match named.is_empty() {
+                true => unknown.push(name.as_str()),
+                false => rules.extend(named),
             }
         }
+        rules.sort_unstable();
+        rules.dedup();
         (rules, unknown)
     }
+}
+
+/// Whether `pattern` names the rule: its name, its ID, or a prefix of its ID.
+fn names_rule(id: &str, name: &str, pattern: &str) -> bool {
+    name.eq_ignore_ascii_case(pattern)
+        || id
+            .get(..pattern.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(pattern))
 }
 
 /// The ignore annotations of an object: on its own metadata and, for a workload, on

@@ -459,6 +459,13 @@ fn inline_exceptions_and_sarif_suppressions() {
         assert!(fp.starts_with("KH101|apps/Deployment/shop/"), "{fp}");
     }
 
+    // An ID prefix names the rules it starts, as in the configuration file.
+    let by_prefix = annotated.replace("kubeharden.io/ignore: KH101", "kubeharden.io/ignore: kh1");
+    std::fs::write(repo.path().join("web.yaml"), &by_prefix).unwrap();
+    let out = scan(repo.path(), &[".", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(suppressed(&json(&out)).len(), 2);
+
     // Without the reason the annotation covers nothing, and KH906 says so.
     let no_reason = annotated.replace("    kubeharden.io/ignore-reason: needs the GPU\n", "");
     std::fs::write(repo.path().join("web.yaml"), no_reason).unwrap();
