@@ -90,14 +90,13 @@ fn overview(page: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
     let s = &report.scan.stats;
     let _ = writeln!(
         page,
-        "<header><h1>kubeharden report</h1><p class=\"meta\">{}{} in {} from {}, {}; {}, {}. kubeharden {}</p></header>",
+        "<header><h1>kubeharden report</h1><p class=\"meta\">{}{} {}, {}; {}, {}. kubeharden {}</p></header>",
         plural(report.scan.findings.len(), "finding"),
         match report.scan.suppressed.len() {
             0 => String::new(),
             n => format!(" ({n} more accepted)"),
         },
-        plural(s.objects, "object"),
-        plural(s.files, "file"),
+        escape(&crate::where_found(report.scan, &plural(s.files, "file"))),
         plural(report.described_rules().len(), "rule"),
         plural(report.scan.errors.len(), "error"),
         plural(report.scan.warnings.len(), "warning"),

@@ -108,6 +108,39 @@ pub fn severity_counts(scan: &ScanReport) -> [(Severity, usize); 5] {
     })
 }
 
+/// How many objects (and, for files, how many files) the findings are in: a report's
+/// closing line says so apart from how many were scanned, which it could be read as.
+pub(crate) fn found_in(scan: &ScanReport) -> (usize, Option<usize>) {
+    let objects: std::collections::HashSet<(&str, &kubeharden_load::Resource)> = scan
+        .findings
+        .iter()
+        .map(|f| (&*f.location.file, &*f.resource))
+        .collect();
+    let files: std::collections::HashSet<&str> =
+        scan.findings.iter().map(|f| &*f.location.file).collect();
+    (objects.len(), (scan.stats.files > 0).then_some(files.len()))
+}
+
+/// `in 17 objects, 3 files; scanned 43 objects from 6 files` (the files, or what
+/// else was read, after `from`), or `in 43 objects from 6 files` with no findings
+/// and for an audit log's events (each alert is its own event).
+pub(crate) fn where_found(scan: &ScanReport, from: &str) -> String {
+    let s = &scan.stats;
+    let scanned = format!("{} {} from {from}", s.objects, s.counted.noun(s.objects));
+    if scan.findings.is_empty() || s.counted == kubeharden_findings::Counted::Events {
+        return format!("in {scanned}");
+    }
+    let (objects, files) = found_in(scan);
+    let files = match files {
+        Some(n) => format!(", {n} file{}", if n == 1 { "" } else { "s" }),
+        None => String::new(),
+    };
+    format!(
+        "in {objects} {}{files}; scanned {scanned}",
+        s.counted.noun(objects)
+    )
+}
+
 /// The guidance rows `findings` cite, in order, each with its title.
 pub(crate) fn cited_rows(
     findings: &[kubeharden_findings::Finding],

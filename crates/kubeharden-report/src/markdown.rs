@@ -85,14 +85,8 @@ fn header(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
         0 => "no findings".to_string(),
         n => format!("**{n}** finding{} ({})", plural(n), severities(&total)),
     };
-    let _ = write!(
-        md,
-        "{findings} in {} {} from {} file{}",
-        scan.stats.objects,
-        scan.stats.counted.noun(scan.stats.objects),
-        scan.stats.files,
-        plural(scan.stats.files)
-    );
+    let from = format!("{} file{}", scan.stats.files, plural(scan.stats.files));
+    let _ = write!(md, "{findings} {}", crate::where_found(scan, &from));
     if score.checks > 0 {
         let _ = write!(
             md,

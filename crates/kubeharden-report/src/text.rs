@@ -277,12 +277,6 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
         ),
     };
     let s = &scan.stats;
-    write!(
-        out,
-        "{findings} in {} {}",
-        s.objects,
-        s.counted.noun(s.objects)
-    )?;
     let live: Vec<&str> = scan
         .clusters
         .iter()
@@ -290,11 +284,11 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
         .filter(|r| r.starts_with("cluster://"))
         .map(String::as_str)
         .collect();
-    if live.is_empty() || s.files > 0 {
-        write!(out, " from {} file{}", s.files, plural(s.files))?;
-    } else {
-        write!(out, " from {}", printable(&live.join(", ")))?;
-    }
+    let from = match live.is_empty() || s.files > 0 {
+        true => format!("{} file{}", s.files, plural(s.files)),
+        false => printable(&live.join(", ")).to_string(),
+    };
+    write!(out, "{findings} {}", crate::where_found(scan, &from))?;
     write!(
         out,
         ", {} rule{}",

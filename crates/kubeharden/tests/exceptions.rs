@@ -151,7 +151,7 @@ fn text_output_counts_suppressed_findings_and_lists_them_when_asked() {
     assert!(text.contains("Deployment shop/api"), "{text}");
     assert!(!text.contains("Deployment shop/web"), "{text}");
     assert!(
-        text.contains("1 finding (1 critical) in 2 objects from 1 file, 1 rule; 1 suppressed (1 by exception)"),
+        text.contains("1 finding (1 critical) in 1 object, 1 file; scanned 2 objects from 1 file, 1 rule; 1 suppressed (1 by exception)"),
         "{text}"
     );
     let shown = stdout(&scan(repo.path(), &[".", "--show-suppressed"]));

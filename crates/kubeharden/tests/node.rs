@@ -742,7 +742,9 @@ fn a_node_with_only_a_kubeconfig_counts_it_as_what_was_audited() {
     // as audited (it said "in 0 objects", as if nothing had been judged).
     let last = stdout.lines().last().unwrap();
     assert!(
-        last.starts_with("1 finding (1 high) in 1 configuration from 1 file"),
+        last.starts_with(
+            "1 finding (1 high) in 1 configuration, 1 file; scanned 1 configuration from 1 file"
+        ),
         "{stdout}"
     );
 }
