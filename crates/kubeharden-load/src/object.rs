@@ -16,11 +16,18 @@ pub struct Resource {
     pub name: String,
 }
 
+/// `Deployment shop/web`; an object without a name (one that only has
+/// `generateName`, or an audit event's collection) is said to be so, rather than
+/// shown as `Pod shop/`.
 impl std::fmt::Display for Resource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self.name.is_empty() {
+            true => "(no name)",
+            false => &self.name,
+        };
         match &self.namespace {
-            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
-            None => write!(f, "{} {}", self.kind, self.name),
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, name),
+            None => write!(f, "{} {}", self.kind, name),
         }
     }
 }

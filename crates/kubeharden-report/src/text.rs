@@ -364,14 +364,8 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// A resource as a group's header: an object without a name (one that only has
-/// `generateName`) is said to be so, rather than shown as `Pod shop/`.
+/// A resource as a group's header (`Resource`'s display names an unnamed one so).
 fn header(resource: &kubeharden_load::Resource) -> String {
-    if resource.name.is_empty() {
-        let mut unnamed = resource.clone();
-        unnamed.name = "(no name)".to_string();
-        return unnamed.to_string();
-    }
     resource.to_string()
 }
 

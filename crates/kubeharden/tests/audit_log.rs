@@ -495,3 +495,29 @@ fn a_log_without_events_is_an_error_not_a_clean_pass() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("in 1 audit event from 1 file"));
 }
+
+/// An alert about a collection (`list pods` in kube-system) has no object name:
+/// every place that names the object says so, rather than `pods kube-system/`.
+#[test]
+fn an_alert_without_an_object_name_is_never_shown_with_an_empty_one() {
+    let log = root().join("examples/audit/audit.log");
+    let log = log.to_str().unwrap();
+    let args = [log, "--no-config", "--color", "never", "--show-suppressed"];
+    let out = run(&args, None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("pods kube-system/(no name)"), "{text}");
+    for empty in ["kube-system/\n", "kube-system/ ", "kube-system/,"] {
+        assert!(!text.contains(empty), "{text}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("b.json");
+    let mut args = vec![log, "--no-config", "--write-baseline"];
+    args.push(baseline.to_str().unwrap());
+    run(&args, None);
+    let written = std::fs::read_to_string(&baseline).unwrap();
+    assert!(
+        written.contains("\"object\": \"pods (no name)\""),
+        "{written}"
+    );
+    assert!(!written.contains("\"object\": \"pods \""), "{written}");
+}
