@@ -39,8 +39,8 @@ pub use select::{Framework, RuleSet, Selection, UnknownFramework, UnknownRule};
 // The types of what rules report live in kubeharden-findings, below the rules; they
 // are named here too, as before they moved.
 pub use kubeharden_findings::{
-    guidance_row, guidance_title, AlertDetails, Finding, Location, Mitre, Pss, PssLevel,
-    Requirement, RuleCatalog, RuleInfo, Severity, SkippedChecks, UnknownSeverity,
+    guidance_row, guidance_rows, guidance_title, AlertDetails, Finding, Location, Mitre, Pss,
+    PssLevel, Requirement, RuleCatalog, RuleInfo, Severity, SkippedChecks, UnknownSeverity,
 };
 
 /// What rule files import.

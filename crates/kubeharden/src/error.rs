@@ -61,8 +61,9 @@ pub enum CliError {
     CreateOutput { path: PathBuf, source: io::Error },
     #[error("cannot write the report: {0}")]
     WriteReport(io::Error),
-    #[error("no rule {:?} (see `kubeharden rules`){}", .0, did_you_mean(.0, rule_names()))]
-    NoSuchRule(String),
+    /// `explain` of what is no rule and no guidance row, with a suggestion of either.
+    #[error("no rule or guidance row {:?} (see `kubeharden rules`){}", .0, .1)]
+    NoSuchRuleOrRow(String, String),
     #[error("the {0} PATHs are separate clusters: query one, or pass --one-cluster to treat them as one")]
     SeparateClusters(usize),
     /// A configuration file that cannot be read or is wrong (file:line:col).

@@ -92,8 +92,9 @@ pub fn explain(args: ExplainArgs) -> Result<u8, CliError> {
     let text = match kubeharden_rules::guidance_row(&args.rule) {
         Some(row) => explain_row(row),
         None => {
-            let rule =
-                find_rule(&args.rule).ok_or_else(|| CliError::NoSuchRule(args.rule.clone()))?;
+            let rule = find_rule(&args.rule).ok_or_else(|| {
+                CliError::NoSuchRuleOrRow(args.rule.clone(), suggestion(&args.rule))
+            })?;
             explain_rule(rule)
         }
     };
@@ -101,6 +102,22 @@ pub fn explain(args: ExplainArgs) -> Result<u8, CliError> {
     match out.write_all(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::WriteReport(e)),
         _ => Ok(exit::CLEAN),
+    }
+}
+
+/// `; did you mean "RBAC-04"?` for `RBAC-4` (a row's number written short), else the
+/// closest rule ID, rule name or guidance row.
+fn suggestion(given: &str) -> String {
+    let padded = given.rsplit_once('-').and_then(|(section, number)| {
+        let number: u32 = number.parse().ok()?;
+        kubeharden_rules::guidance_row(&format!("{section}-{number:02}"))
+    });
+    match padded {
+        Some(row) => format!("; did you mean {row:?}?"),
+        None => {
+            let rows = kubeharden_rules::guidance_rows().map(|(id, _)| id);
+            crate::suggest::did_you_mean(given, crate::suggest::rule_names().chain(rows))
+        }
     }
 }
 

@@ -444,7 +444,7 @@ fn netpol_reach_takes_a_named_port_of_the_destination() {
 /// A misspelt rule, format or framework gets the closest known one offered.
 #[test]
 fn unknown_names_get_a_did_you_mean() {
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 11] = [
         (&["scan", "-f", "jsno"], "did you mean \"json\"?"),
         (&["scan", "--min-severity", "hgh"], "did you mean \"high\"?"),
         (&["scan", "--fail-on", "nnoe"], "did you mean \"none\"?"),
@@ -468,6 +468,10 @@ fn unknown_names_get_a_did_you_mean() {
             &["explain", "privilegd-container"],
             "did you mean \"privileged-container\"?",
         ),
+        // Guidance rows too, a row's number written short included.
+        (&["explain", "RBAC-4"], "did you mean \"RBAC-04\"?"),
+        (&["explain", "pod-1"], "did you mean \"POD-01\"?"),
+        (&["explain", "POD-12x"], "did you mean \"POD-12\"?"),
     ];
     for (args, suggestion) in cases {
         let out = run(args);
