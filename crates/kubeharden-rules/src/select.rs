@@ -111,6 +111,9 @@ pub struct RuleSet {
     /// Whether findings that state one problem are merged into one (the default;
     /// [`RuleSet::every_finding`] keeps them apart).
     merge: bool,
+    /// Rules whose severity the configuration overrides, as reports describe them
+    /// (their summary line and score weight follow the override).
+    overridden: Vec<RuleInfo>,
 }
 
 impl RuleSet {
@@ -133,6 +136,7 @@ impl RuleSet {
             rows_required: selection.framework == Framework::NsaCisa,
             control_plane: Vec::new(),
             merge: true,
+            overridden: Vec::new(),
         })
     }
 
@@ -152,6 +156,7 @@ impl RuleSet {
             rows_required: false,
             control_plane: Vec::new(),
             merge: true,
+            overridden: Vec::new(),
         }
     }
 
@@ -164,6 +169,7 @@ impl RuleSet {
             rows_required: false,
             control_plane: Vec::new(),
             merge: true,
+            overridden: Vec::new(),
         }
     }
 
@@ -242,13 +248,43 @@ impl RuleSet {
     }
 }
 
+impl RuleSet {
+    /// The set with these rules' severities overridden (a configuration file's
+    /// `severity`): the findings get theirs when the report is finished; reports
+    /// describe the rules, and weigh their checks, with these.
+    #[must_use]
+    pub fn with_severities(mut self, overrides: &[(&str, Severity)]) -> RuleSet {
+        let known = self.rules.iter().chain(&self.control_plane);
+        self.overridden = known
+            .filter_map(|r| {
+                let (_, severity) = overrides.iter().find(|(id, _)| *id == r.info.id)?;
+                Some(RuleInfo {
+                    severity: *severity,
+                    ..r.info
+                })
+            })
+            .collect();
+        self
+    }
+
+    fn described<'a>(&'a self, rule: &'a RuleEntry) -> &'a RuleInfo {
+        self.overridden
+            .iter()
+            .find(|info| info.id == rule.info.id)
+            .unwrap_or(&rule.info)
+    }
+}
+
 impl RuleCatalog for RuleSet {
     fn rule_infos(&self) -> Vec<&RuleInfo> {
-        self.rules.iter().map(|r| &r.info).collect()
+        self.rules.iter().map(|r| self.described(r)).collect()
     }
 
     fn rules_aside(&self) -> Vec<&RuleInfo> {
-        self.control_plane.iter().map(|r| &r.info).collect()
+        self.control_plane
+            .iter()
+            .map(|r| self.described(r))
+            .collect()
     }
 }
 

@@ -95,7 +95,8 @@ impl Settings {
 
     /// The rules selected.
     pub fn rule_set(&self) -> Result<RuleSet, CliError> {
-        Ok(RuleSet::new(&self.selection())?)
+        let set = RuleSet::new(&self.selection())?;
+        Ok(set.with_severities(&self.config.severity))
     }
 
     /// Whether the scan must keep object labels: exceptions select by label.

@@ -197,6 +197,11 @@ fn severity_overrides_and_framework_from_the_file() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let doc = json(&out);
     assert_eq!(doc["summary"]["by_severity"]["low"], 2);
+    // The summary describes the rule, and weighs its checks, as overridden: low
+    // weighs 1 a check (critical 8).
+    assert_eq!(doc["summary"]["per_rule"][0]["severity"], "low");
+    let score = &doc["summary"]["score"];
+    assert_eq!(score["weight"], score["checks"], "{score}");
     // --min-severity judges the overridden severity.
     let out = scan(
         repo.path(),
