@@ -709,6 +709,8 @@ pub struct ExplainArgs {
     /// Rule ID (KH101) or name (privileged-container), or a guidance row (POD-12): its
     /// title and the rules that check it.
     pub rule: String,
+    #[command(flatten)]
+    pub output: QueryOutputArgs,
 }
 
 const FORMATS: &[&str] = &[

@@ -89,20 +89,61 @@ fn write_table(rules: &[&RuleEntry], out: &mut dyn Write) -> std::io::Result<()>
 }
 
 pub fn explain(args: ExplainArgs) -> Result<u8, CliError> {
-    let text = match kubeharden_rules::guidance_row(&args.rule) {
-        Some(row) => explain_row(row),
-        None => {
-            let rule = find_rule(&args.rule).ok_or_else(|| {
+    let row = kubeharden_rules::guidance_row(&args.rule);
+    let rule =
+        match row {
+            Some(_) => None,
+            None => Some(find_rule(&args.rule).ok_or_else(|| {
                 CliError::NoSuchRuleOrRow(args.rule.clone(), suggestion(&args.rule))
-            })?;
-            explain_rule(rule)
-        }
+            })?),
+        };
+    let text = match (args.output.format(), row, rule) {
+        (Format::Json, Some(row), _) => pretty(&row_json(row)),
+        (Format::Json, None, Some(rule)) => pretty(&explained_rule_json(rule)),
+        (_, Some(row), _) => explain_row(row),
+        (_, None, Some(rule)) => explain_rule(rule),
+        (_, None, None) => unreachable!("a rule or a row was found above"),
     };
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::WriteReport(e)),
-        _ => Ok(exit::CLEAN),
-    }
+    let mut out = output::open(&args.output.as_output())?;
+    let written = out.write_all(text.as_bytes());
+    output::finish(written, out)?;
+    Ok(exit::CLEAN)
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A rule as `rules --format json` lists it, with its rows' titles and its fix.
+fn explained_rule_json(rule: &RuleEntry) -> serde_json::Value {
+    let mut value = rule_json(rule);
+    let rows: Vec<_> = rule
+        .def
+        .guidance
+        .iter()
+        .map(|row| json!({ "id": row, "title": kubeharden_rules::guidance_title(row) }))
+        .collect();
+    value["guidance_rows"] = json!(rows);
+    value["remediation"] = json!(rule.info.fix());
+    // What `kubeharden fix` changes for it, if it fixes it.
+    value["fixable"] = json!(kubeharden_fix::fixable_rule(rule.def.id).map(|f| f.summary));
+    value
+}
+
+/// A guidance row: its title and the rules that check it.
+fn row_json(row: &str) -> serde_json::Value {
+    let rules: Vec<_> = kubeharden_rules::all_rules()
+        .iter()
+        .filter(|r| r.def.guidance.contains(&row))
+        .map(|r| json!({ "id": r.def.id, "name": r.def.name, "title": r.def.title }))
+        .collect();
+    json!({
+        "row": row,
+        "title": kubeharden_rules::guidance_title(row),
+        "checked_by": rules,
+    })
 }
 
 /// `; did you mean "RBAC-04"?` for `RBAC-4` (a row's number written short), else the

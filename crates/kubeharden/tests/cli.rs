@@ -174,6 +174,35 @@ fn rules_and_explain() {
     assert!(text.starts_with("POD-19: "), "{text}");
     assert!(text.contains("KH125 capabilities-not-dropped"), "{text}");
     assert!(!text.contains("KH101"), "{text}");
+    // As JSON too, to a file: the rule with its rows' titles and its fix; a row with
+    // the rules that check it.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kh101.json");
+    let out = run(&["explain", "KH101", "-o", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rule: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        rule["guidance_rows"][0]["title"],
+        "Forbid privileged containers"
+    );
+    assert!(rule["remediation"]["snippet"]
+        .as_str()
+        .unwrap()
+        .contains("privileged: false"));
+    let row = json(&run(&["explain", "pod-19", "--format", "json"]));
+    assert_eq!(row["row"], "POD-19");
+    let ids: Vec<&str> = row["checked_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"KH125") && !ids.contains(&"KH101"), "{ids:?}");
+    assert_eq!(
+        run(&["explain", "KH101", "-f", "sarif"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
