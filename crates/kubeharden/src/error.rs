@@ -101,7 +101,7 @@ pub enum WorkloadError {
 }
 
 /// A format as `--format` spells it.
-fn format_name(format: Format) -> &'static str {
+pub(crate) fn format_name(format: Format) -> &'static str {
     match format {
         Format::Text => "text",
         Format::Json => "json",

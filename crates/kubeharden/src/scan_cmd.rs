@@ -154,6 +154,13 @@ pub fn finish(
     for warning in &report.warnings {
         eprintln!("kubeharden: warning: {warning}");
     }
+    let format = output.format();
+    if settings.summary && format != Format::Text {
+        eprintln!(
+            "kubeharden: warning: --summary shortens text output only; the {} report is written whole (its summary is in it)",
+            crate::error::format_name(format)
+        );
+    }
     write_report(
         report,
         rules,

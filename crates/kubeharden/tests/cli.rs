@@ -1125,3 +1125,19 @@ fn queries_offer_only_the_formats_they_write() {
         stderr(&out)
     );
 }
+
+/// `--summary` shortens text only: with another format the whole report is written,
+/// and a warning says so rather than ignoring the flag in silence.
+#[test]
+fn summary_with_another_format_warns_that_the_report_is_whole() {
+    let out = run(&["scan", "examples", "--no-config", "--summary", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--summary shortens text output only"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!json(&out)["findings"].as_array().unwrap().is_empty());
+    let text = run(&["scan", "examples", "--no-config", "--summary"]);
+    assert!(!stderr(&text).contains("--summary"), "{}", stderr(&text));
+}
