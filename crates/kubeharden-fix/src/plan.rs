@@ -566,9 +566,14 @@ impl Fixer<'_, '_> {
             c.path.join("securityContext.readOnlyRootFilesystem"),
             Val::Bool(true),
         );
+        // A mount at `/` is kept as "" (it covers every path) and shown as `/`.
+        let shown: Vec<&str> = writable
+            .iter()
+            .map(|m| if m.is_empty() { "/" } else { m.as_str() })
+            .collect();
         Verdict::Fixed(format!(
             "sets readOnlyRootFilesystem: true (it writes to its volumes at {})",
-            writable.join(", ")
+            shown.join(", ")
         ))
     }
 

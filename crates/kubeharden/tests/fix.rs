@@ -676,3 +676,27 @@ fn in_place_leaves_a_mapping_an_anchor_shares_and_says_why() {
     );
     assert!(fixes(&report, "fixed").is_empty(), "{report:#}");
 }
+
+/// The volumes a read-only root filesystem relies on are named, a mount at `/`
+/// as `/` (it was an empty name).
+#[test]
+fn the_volumes_a_read_only_root_relies_on_are_named() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  securityContext: {runAsUser: 1000}\n  containers:\n  - name: tmp\n    image: ghcr.io/a/b:1\n    volumeMounts: [{name: t, mountPath: /tmp/}]\n  - name: root\n    image: ghcr.io/a/e:1\n    volumeMounts: [{name: t, mountPath: /}]\n  volumes: [{name: t, emptyDir: {}}]\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.yaml"), pod).unwrap();
+    let report = fix(
+        dir.path(),
+        &["--output-dir=fixes", "p.yaml", "--select", "KH132"],
+    );
+    let (verdict, detail) = verdict_of(&report, "KH132", "tmp");
+    assert_eq!(verdict, "fixed");
+    assert!(
+        detail.ends_with("(it writes to its volumes at /tmp)"),
+        "{detail}"
+    );
+    let (_, detail) = verdict_of(&report, "KH132", "root");
+    assert!(
+        detail.ends_with("(it writes to its volumes at /)"),
+        "{detail}"
+    );
+}
