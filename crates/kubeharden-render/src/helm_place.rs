@@ -517,10 +517,11 @@ impl Walk<'_> {
 
     /// The value a line that writes the field (`rest`) but did not render would
     /// have written: the `with` around it, when it reads that field
-    /// (`{{- with $c.resources }}` for `resources`).
+    /// (`{{- with $c.resources }}` or `{{- with .Values.resources }}` for `resources`).
     fn guarded(&self, lines: &[&str], seen: &Seen, rest: &str) -> Option<String> {
         let base = self.with_base(lines, seen, seen.with(self.silent?)?)?;
-        (!rest.is_empty() && base.ends_with(&format!(".{rest}"))).then_some(base)
+        let reads_it = base == rest || base.ends_with(&format!(".{rest}"));
+        (!rest.is_empty() && reads_it).then_some(base)
     }
 }
 

@@ -1629,3 +1629,40 @@ fn fields_a_named_template_writes_are_placed_in_it_and_name_the_value() {
         "web/templates/deployment.yaml:21 container \"shell\" runs privileged; set by the chart value sidecars[0].securityContext.privileged (web/values.yaml:11): change it there",
     ]);
 }
+
+/// `helm create`'s resources block (`{{- with .Values.resources }}` over `resources:
+/// {}`): the one merged finding for a container without resources names the value
+/// to fill in, as the finding for limits alone does.
+#[test]
+fn a_missing_resources_block_names_the_value_that_fills_it() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n      {{- with .Values.resources }}\n      resources:\n        {{- toYaml . | nindent 8 }}\n      {{- end }}\n";
+    let dir = tree(&[
+        (
+            "rs/Chart.yaml",
+            "apiVersion: v2\nname: rs\nversion: 0.1.0\n",
+        ),
+        (
+            "rs/values.yaml",
+            "image: {}\n# limits and requests\nresources: {}\n",
+        ),
+        ("rs/templates/pod.yaml", pod),
+    ]);
+    for select in ["KH201,KH202", "KH201"] {
+        let args = ["scan", "rs", "-f", "json", "--select", select];
+        let doc = json(&run(dir.path(), &args, None));
+        let f = &doc["findings"][0];
+        assert_eq!(
+            f["location"]["file"], "rs/templates/pod.yaml",
+            "{select}: {f}"
+        );
+        let key = f["value"]["key"].as_str().unwrap_or_default();
+        assert!(
+            key == "resources" || key == "resources.limits",
+            "{select}: {f}"
+        );
+        assert_eq!(f["value"]["location"]["line"], 3, "{select}: {f}");
+    }
+}
