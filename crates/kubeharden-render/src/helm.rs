@@ -32,8 +32,11 @@ pub(crate) fn render(target: &RenderTarget, options: &RenderOptions) -> Vec<Outc
         let reason = format!("helm is not installed (not on PATH): {HELM_INSTALL}");
         return vec![Outcome::Failed(not_rendered(&target.name(), reason))];
     };
+    // Each values set is its own `helm template`: they run side by side, as charts
+    // do (the engine's pool), and come back in the order given.
+    use rayon::prelude::*;
     variants
-        .into_iter()
+        .into_par_iter()
         .map(|variant| render_variant(&helm, target, options, variant).into())
         .collect()
 }
