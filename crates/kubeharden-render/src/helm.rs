@@ -52,12 +52,11 @@ fn render_variant(
         Some(set) => format!("{dir} ({COMMAND}, values-set {})", set.name),
         None => format!("{dir} ({COMMAND})"),
     };
-    let text = run(
-        helm,
-        &arguments(target, options, variant),
-        options.max_output.max(1),
-    )
-    .map_err(|reason| render_error(target, variant, reason))?;
+    let args = arguments(target, options, variant);
+    let text = run(helm, &args, options.max_output.max(1)).map_err(|reason| {
+        let shown = rendered_line(helm, &args, options.max_output.max(1), &reason);
+        render_error(target, variant, reason, shown)
+    })?;
     let documents = crate::helm_map::rendered_docs(&text);
     Ok(Rendered {
         name: name.into(),
@@ -124,22 +123,82 @@ fn explain(dir: &str, reason: String) -> String {
 
 /// The error of a chart helm did not render: at the template file and line helm
 /// names (the innermost, for an error inside an `include`), else at the chart.
-fn render_error(target: &RenderTarget, variant: Option<&ValuesSet>, reason: String) -> LoadError {
+fn render_error(
+    target: &RenderTarget,
+    variant: Option<&ValuesSet>,
+    reason: String,
+    shown: Option<String>,
+) -> LoadError {
     let dir = target.name();
     let chart = match variant {
         Some(set) => format!("{dir} (values-set {})", set.name),
         None => dir.clone(),
     };
     let reason = explain(&dir, reason);
-    let Some((file, pos)) = template_place(&target.dir, &reason) else {
+    let Some((file, mut pos)) = template_place(&target.dir, &reason) else {
         return not_rendered(&chart, reason);
     };
-    let reason = format!("the chart {chart}: {reason}");
+    let mut reason = format!("the chart {chart}: {reason}");
+    // helm's `yaml: line N` counts lines of what the template rendered, not of the
+    // file: the rendered line is quoted, and placed where the file writes it alone.
+    if let Some(line) = shown {
+        reason.push_str(&format!(
+            " (that line of what the template rendered is {:?})",
+            line.trim()
+        ));
+        pos = pos.or_else(|| written_at(Path::new(&file), &line));
+    }
     let kind = LoadErrorKind::NotRendered {
         command: COMMAND,
         reason,
     };
     LoadError::new(&file.into(), pos, kind)
+}
+
+/// The line a YAML parse error (`YAML parse error on web/templates/x.yaml: ... yaml:
+/// line 6: ...`) names, as helm rendered it: helm prints the rendered text with
+/// `--debug`, each template's documents after its `# Source:` line. None when the
+/// message names no such line, or the template rendered several documents (which one
+/// is meant is not said).
+fn rendered_line(helm: &Path, args: &[String], max: u64, reason: &str) -> Option<String> {
+    let (_, after) = reason.split_once("YAML parse error on ")?;
+    let source = after.split(':').next()?.trim();
+    let (_, at) = after.split_once("yaml: line ")?;
+    let n: usize = at
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .ok()?;
+    let mut debug = args.to_vec();
+    debug.push("--debug".to_string());
+    let printed = crate::tool::output_of(helm, &debug, max)?;
+    let header = format!("# Source: {source}");
+    let mut documents = printed
+        .split("\n---")
+        .filter(|d| d.lines().any(|l| l.trim_end() == header));
+    let document = documents.next()?;
+    if documents.next().is_some() {
+        return None;
+    }
+    let body = document.split_once(&format!("{header}\n"))?.1;
+    body.lines().nth(n.checked_sub(1)?).map(str::to_string)
+}
+
+/// The one line of `file` that is `line` as written (trimmed), if only one is.
+fn written_at(file: &Path, line: &str) -> Option<Pos> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let wanted = line.trim();
+    let mut found = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !wanted.is_empty() && l.trim() == wanted);
+    let (i, written) = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    let column = written.len() - written.trim_start().len() + 1;
+    Some(Pos::new(i as u32 + 1, column as u32))
 }
 
 /// The template file (as the user names it) and position of the last place helm's

@@ -33,6 +33,32 @@ pub fn on_path(name: &str) -> Option<PathBuf> {
 /// Runs `program args`, and gives what it printed, or why it failed: its standard
 /// error (the last lines), its exit status, or output over `max_output` bytes.
 pub fn run(program: &Path, args: &[String], max_output: u64) -> Result<String, String> {
+    let (status, output, errors) = execute(program, args, max_output)?;
+    if !status.success() {
+        let message = last_lines(errors.trim(), 20);
+        return Err(if message.is_empty() {
+            format!("it failed ({status}) and said nothing")
+        } else {
+            message
+        });
+    }
+    Ok(String::from_utf8_lossy(&output).into_owned())
+}
+
+/// What the tool printed on standard output, whether it succeeded or not (helm
+/// `--debug` prints the invalid YAML it refuses), if it could be run and read.
+pub fn output_of(program: &Path, args: &[String], max_output: u64) -> Option<String> {
+    let (_, output, _) = execute(program, args, max_output).ok()?;
+    Some(String::from_utf8_lossy(&output).into_owned())
+}
+
+/// Runs the tool: its exit status, standard output (at most `max_output` bytes) and
+/// the start of its standard error.
+fn execute(
+    program: &Path,
+    args: &[String],
+    max_output: u64,
+) -> Result<(std::process::ExitStatus, Vec<u8>, String), String> {
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -64,15 +90,7 @@ pub fn run(program: &Path, args: &[String], max_output: u64) -> Result<String, S
         }
         Err(e) => return Err(format!("cannot read its output: {e}")),
     };
-    if !status.success() {
-        let message = last_lines(errors.trim(), 20);
-        return Err(if message.is_empty() {
-            format!("it failed ({status}) and said nothing")
-        } else {
-            message
-        });
-    }
-    Ok(String::from_utf8_lossy(&output).into_owned())
+    Ok((status, output, errors))
 }
 
 /// The last `n` lines of `text`, on one line (`; ` between them: reports print an

@@ -1666,3 +1666,53 @@ fn a_missing_resources_block_names_the_value_that_fills_it() {
         assert_eq!(f["value"]["location"]["line"], 3, "{select}: {f}");
     }
 }
+
+/// A template that renders invalid YAML: helm's `yaml: line N` counts lines of what
+/// it rendered, so the error quotes that line, and is placed at the template line
+/// that writes it where one does as written.
+#[test]
+fn invalid_yaml_a_template_renders_is_quoted_and_placed() {
+    if !tools() {
+        return;
+    }
+    let literal = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  {{- if .Values.enabled }}\n  a: b: c\n  {{- end }}\n";
+    let templated = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  a: {{ .Values.enabled }}: c\n";
+    let dir = tree(&[
+        (
+            "lit/Chart.yaml",
+            "apiVersion: v2\nname: lit\nversion: 0.1.0\n",
+        ),
+        ("lit/values.yaml", "enabled: true\n"),
+        ("lit/templates/cm.yaml", literal),
+        (
+            "tpl/Chart.yaml",
+            "apiVersion: v2\nname: tpl\nversion: 0.1.0\n",
+        ),
+        ("tpl/values.yaml", "enabled: 1\n"),
+        ("tpl/templates/cm.yaml", templated),
+    ]);
+    let out = run(dir.path(), &["scan", "lit", "tpl", "-f", "json"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json(&out);
+    let errors = errors_of(&doc);
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].ends_with("yaml: line 6: mapping values are not allowed in this context (that line of what the template rendered is \"a: b: c\")"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        (&doc["errors"][0]["line"], &doc["errors"][0]["column"]),
+        (&Value::from(7), &Value::from(3))
+    );
+    // A templated line is quoted as rendered; no line of the file is it.
+    assert!(
+        errors[1].contains("(that line of what the template rendered is \"a: 1: c\")"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        doc["errors"][1]["line"],
+        Value::Null,
+        "{}",
+        doc["errors"][1]
+    );
+}
