@@ -558,7 +558,7 @@ mod tests {
             std::fs::write(&path, text).unwrap();
             path
         };
-        let make = || crate::certs::generate(vec!["127.0.0.1".to_string()]).unwrap();
+        let make = || crate::certs::generate(vec!["127.0.0.1".to_string()], 30).unwrap();
         let ((_, one_cert, one_key), (_, _, other_key)) = (make(), make());
         let cert = write("tls.crt", one_cert);
         let key = write("tls.key", one_key);

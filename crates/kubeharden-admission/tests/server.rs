@@ -20,7 +20,8 @@ struct Pair {
 }
 
 fn test_certificates() -> Pair {
-    let (ca, cert, key) = kubeharden_admission::certs::generate(vec!["127.0.0.1".into()]).unwrap();
+    let (ca, cert, key) =
+        kubeharden_admission::certs::generate(vec!["127.0.0.1".into()], 30).unwrap();
     Pair { ca, cert, key }
 }
 

@@ -77,12 +77,19 @@ pub struct ServeCertsArgs {
     /// The webhook's Service: the certificate is for SERVICE.NAMESPACE.svc.
     #[arg(long, value_name = "NAME", default_value = "kubeharden-webhook")]
     pub service: String,
-    /// The TLS Secret to create (kept when it exists).
+    /// The TLS Secret to create (kept when it exists and is not due for renewal).
     #[arg(long, value_name = "NAME", default_value = "kubeharden-webhook-tls")]
     pub secret: String,
     /// The ValidatingWebhookConfiguration whose caBundle is set.
     #[arg(long, value_name = "NAME", default_value = "kubeharden")]
     pub webhook_configuration: String,
+    /// How long a new certificate is valid, in days.
+    #[arg(long, value_name = "DAYS", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub valid_days: u32,
+    /// Renew the Secret's certificate when it has fewer days left than this (or has
+    /// expired, or cannot be read); otherwise it is kept.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub renew_before_days: u32,
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
     #[arg(long, value_name = "NAME")]

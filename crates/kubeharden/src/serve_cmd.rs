@@ -39,6 +39,8 @@ pub fn certs(args: ServeCertsArgs) -> Result<u8, CliError> {
         service: args.service,
         secret: args.secret,
         webhook_configuration: args.webhook_configuration,
+        valid_days: args.valid_days,
+        renew_before_days: args.renew_before_days,
     };
     let options = ConnectOptions {
         kubeconfig: args.kubeconfig,

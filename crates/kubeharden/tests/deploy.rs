@@ -89,6 +89,7 @@ fn the_manifests_scan_clean_with_the_unpinned_image_excepted() {
             "KH302 CronJob kubeharden/kubeharden",
             "KH302 Deployment kubeharden/kubeharden-webhook",
             "KH302 Job kubeharden/kubeharden-webhook-certs",
+            "KH302 CronJob kubeharden/kubeharden-webhook-certs-renew",
         ],
         "{doc}"
     );
@@ -326,6 +327,18 @@ fn the_webhook_is_highly_available_and_leaves_the_system_alone() {
     assert_eq!(
         job["spec"]["template"]["spec"]["containers"][0]["args"][0],
         "serve-certs"
+    );
+    // A CronJob runs it again to renew the certificate before it runs out, which
+    // takes updating the one Secret.
+    let renew = find(&objects, "CronJob", "kubeharden-webhook-certs-renew");
+    assert_eq!(
+        renew["spec"]["jobTemplate"]["spec"]["template"],
+        job["spec"]["template"]
+    );
+    let secret_role = find(&objects, "Role", "kubeharden-webhook-certs");
+    assert_eq!(
+        secret_role["rules"][1]["verbs"],
+        serde_json::json!(["get", "update"])
     );
 }
 

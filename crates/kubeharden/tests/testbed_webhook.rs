@@ -194,7 +194,8 @@ fn the_webhook_through_the_api_server() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (ca, cert, key) = kubeharden_admission::certs::generate(vec!["127.0.0.1".into()]).unwrap();
+    let (ca, cert, key) =
+        kubeharden_admission::certs::generate(vec!["127.0.0.1".into()], 30).unwrap();
     std::fs::write(dir.path().join("tls.crt"), cert).unwrap();
     std::fs::write(dir.path().join("tls.key"), key).unwrap();
     let client = tb.client("admin");
@@ -621,7 +622,8 @@ fn the_view_recovers_from_an_outage_without_any_change() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let (_, cert, key) = kubeharden_admission::certs::generate(vec!["127.0.0.1".into()]).unwrap();
+    let (_, cert, key) =
+        kubeharden_admission::certs::generate(vec!["127.0.0.1".into()], 30).unwrap();
     std::fs::write(dir.path().join("tls.crt"), cert).unwrap();
     std::fs::write(dir.path().join("tls.key"), key).unwrap();
     let proxy = Proxy::to(&tb.server);
@@ -666,7 +668,8 @@ fn the_view_recovers_from_an_outage_without_any_change() {
 #[test]
 fn an_unreachable_api_server_is_logged_once_per_watch() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, cert, key) = kubeharden_admission::certs::generate(vec!["127.0.0.1".into()]).unwrap();
+    let (_, cert, key) =
+        kubeharden_admission::certs::generate(vec!["127.0.0.1".into()], 30).unwrap();
     std::fs::write(dir.path().join("tls.crt"), cert).unwrap();
     std::fs::write(dir.path().join("tls.key"), key).unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
@@ -690,4 +693,141 @@ fn an_unreachable_api_server_is_logged_once_per_watch() {
     let about = |what: &str| log.lines().filter(|l| l.contains(what)).count();
     assert_eq!(about("the view is stale"), 8, "{log}");
     assert_eq!(about("recovered"), 0, "{log}");
+}
+
+/// `kubeharden serve-certs`, the chart's Job and CronJob without cert-manager,
+/// against the API server: it makes a Secret valid a year and sets the caBundle; run
+/// again it keeps a certificate with time left; one due for renewal (or unreadable)
+/// is renewed in place, and the caBundle trusts the new CA and the old one.
+#[test]
+fn serve_certs_makes_keeps_and_renews_the_certificate() {
+    use base64::Engine as _;
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
+    let ns = "certs-test";
+    // A configuration that matches nothing (no namespace has the label) and fails
+    // open: only its caBundle is looked at.
+    tb.apply(&format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\n\
+         apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\n\
+         metadata: {{name: kh-certs-test}}\nwebhooks:\n- name: certs.kubeharden.io\n  \
+         clientConfig: {{service: {{namespace: {ns}, name: svc}}}}\n  \
+         rules: [{{apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}}]\n  \
+         namespaceSelector: {{matchLabels: {{kubeharden-certs-test: never}}}}\n  \
+         failurePolicy: Ignore\n  sideEffects: None\n  admissionReviewVersions: [v1]\n"
+    ));
+    let _ = tb.kubectl(
+        "admin",
+        &[
+            "-n",
+            ns,
+            "delete",
+            "secret",
+            "svc-tls",
+            "--ignore-not-found",
+        ],
+    );
+    let certs = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+            .args([
+                "serve-certs",
+                "--namespace",
+                ns,
+                "--service",
+                "svc",
+                "--secret",
+                "svc-tls",
+            ])
+            .args([
+                "--webhook-configuration",
+                "kh-certs-test",
+                "--context",
+                "admin",
+            ])
+            .arg("--kubeconfig")
+            .arg(&tb.kubeconfig)
+            .args(extra)
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{log}");
+        log
+    };
+    let read = |what: &[&str]| {
+        let out = tb.kubectl("admin", what);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap()
+    };
+    let secret = |key: &str| {
+        let path = format!("jsonpath={{.data.{}}}", key.replace('.', "\\."));
+        read(&["-n", ns, "get", "secret", "svc-tls", "-o", &path])
+    };
+    let bundle = || {
+        let path = "jsonpath={.webhooks[0].clientConfig.caBundle}";
+        String::from_utf8(read(&[
+            "get",
+            "validatingwebhookconfiguration",
+            "kh-certs-test",
+            "-o",
+            path,
+        ]))
+        .unwrap()
+    };
+    let due = kubeharden_admission::certs::renewal_due;
+
+    let log = certs(&[]);
+    assert!(
+        log.contains("created Secret certs-test/svc-tls (valid 365 days)"),
+        "{log}"
+    );
+    let first = secret("tls.crt");
+    assert_eq!(due(&first, 300), None);
+    assert!(due(&first, 400).is_some(), "valid a year, not forever");
+    assert_eq!(bundle().as_bytes(), secret("ca.crt"));
+
+    // Run again: kept, with its caBundle.
+    let log = certs(&[]);
+    assert!(
+        !log.contains("created") && !log.contains("renewed"),
+        "{log}"
+    );
+    assert_eq!(secret("tls.crt"), first);
+
+    // Due for renewal: renewed in place; both CAs trusted.
+    let old_ca = String::from_utf8(secret("ca.crt")).unwrap();
+    let log = certs(&["--renew-before-days", "400"]);
+    assert!(
+        log.contains("renewed Secret certs-test/svc-tls: its certificate expires on"),
+        "{log}"
+    );
+    assert_ne!(secret("tls.crt"), first);
+    let new_ca = String::from_utf8(secret("ca.crt")).unwrap();
+    assert_eq!(bundle(), format!("{new_ca}{old_ca}"));
+
+    // An unreadable certificate is renewed too.
+    let junk = base64::engine::general_purpose::STANDARD.encode("junk");
+    let patch = format!("{{\"data\":{{\"tls.crt\":\"{junk}\"}}}}");
+    let out = tb.kubectl(
+        "admin",
+        &["-n", ns, "patch", "secret", "svc-tls", "-p", &patch],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = certs(&[]);
+    assert!(
+        log.contains("renewed Secret certs-test/svc-tls: its tls.crt is no PEM certificate"),
+        "{log}"
+    );
+    assert_eq!(due(&secret("tls.crt"), 300), None);
 }

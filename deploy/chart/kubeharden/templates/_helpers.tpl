@@ -38,3 +38,48 @@ app.kubernetes.io/component: webhook
 {{- else if and (eq (toString .Values.webhook.certManager) "auto") (.Capabilities.APIVersions.Has "cert-manager.io/v1") -}}true
 {{- end -}}
 {{- end }}
+
+
+{{/* The pod of the certificate Job and its renewing CronJob: `serve-certs`, which
+makes the webhook's certificate, or renews it when due, and sets the caBundle. */}}
+{{- define "kubeharden.certsPod" -}}
+{{- $name := .name }}
+{{- $root := .root -}}
+metadata:
+  labels:
+    {{- include "kubeharden.labels" $root | nindent 4 }}
+    app.kubernetes.io/component: webhook-certs
+spec:
+  serviceAccountName: {{ $name }}-certs
+  automountServiceAccountToken: false
+  restartPolicy: OnFailure
+  securityContext:
+    runAsNonRoot: true
+    runAsUser: 65532
+    runAsGroup: 65532
+    seccompProfile: {type: RuntimeDefault}
+  containers:
+  - name: certs
+    image: {{ include "kubeharden.image" $root }}
+    imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+    args: [serve-certs, --service, {{ $name }}, --secret, {{ $name }}-tls, --webhook-configuration, {{ $root.Release.Name }}]
+    securityContext:
+      allowPrivilegeEscalation: false
+      readOnlyRootFilesystem: true
+      capabilities: {drop: [ALL]}
+    resources: {requests: {cpu: 10m, memory: 32Mi}, limits: {cpu: 100m, memory: 64Mi}}
+    volumeMounts:
+    - {name: api-access, mountPath: /var/run/secrets/kubernetes.io/serviceaccount, readOnly: true}
+  volumes:
+  - name: api-access
+    projected:
+      sources:
+      - serviceAccountToken: {path: token, expirationSeconds: 3600}
+      - configMap:
+          name: kube-root-ca.crt
+          items: [{key: ca.crt, path: ca.crt}]
+      - downwardAPI:
+          items:
+          - path: namespace
+            fieldRef: {fieldPath: metadata.namespace}
+{{- end }}
