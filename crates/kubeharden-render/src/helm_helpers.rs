@@ -293,6 +293,33 @@ fn dict_pairs(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+impl Define {
+    /// The chart value a body that writes no key of its own prints whole, as the call
+    /// gives it: `toYaml .Values.X` with the root context, `toYaml .` given
+    /// `.Values.X`, `(.value | toYaml)` given `(dict "value" .Values.X ...)`; else the
+    /// one value the call gives, if one (Bitnami's `omit .secContext "enabled" |
+    /// toYaml`).
+    pub(crate) fn printed_value(&self, arg: &Arg) -> Option<String> {
+        let lines = arg.rewrite(&self.lines).unwrap_or_default();
+        let printed = lines.iter().find_map(|line| {
+            if let Some(key) = crate::helm_place::to_yaml_absolute(line) {
+                return Some(key);
+            }
+            let (head, _) = line.split_once("| toYaml")?;
+            let expression = head.trim_end().rsplit(['(', ' ']).next()?;
+            value_expression(expression, true)
+        });
+        let whole_dot = |line: &String| {
+            let text = line.replace(' ', "");
+            text.contains("toYaml.}") || text.contains("toYaml.|") || text.contains("(.|toYaml")
+        };
+        match arg {
+            Arg::Value(key) if lines.iter().any(whole_dot) => Some(key.clone()),
+            _ => printed.or_else(|| arg.one_value()),
+        }
+    }
+}
+
 impl Arg {
     /// A chart value the body is given whole, if it is given exactly one.
     pub(crate) fn one_value(&self) -> Option<String> {

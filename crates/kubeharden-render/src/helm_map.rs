@@ -407,7 +407,7 @@ impl Helpers<'_> {
                 continue;
             };
             if !define.writes_keys() {
-                if let Some(value) = call.arg.one_value() {
+                if let Some(value) = define.printed_value(&call.arg) {
                     return Some(HelperHit::Copies(value));
                 }
                 continue;
@@ -471,7 +471,7 @@ impl Helpers<'_> {
         calls(line, root_dot).into_iter().find_map(|call| {
             let define = self.defines.get(&call.name)?;
             (!define.writes_keys())
-                .then(|| call.arg.one_value())
+                .then(|| define.printed_value(&call.arg))
                 .flatten()
         })
     }

@@ -303,14 +303,31 @@ impl<'a> Walk<'a> {
             Seg::Key(k) => path.key(k),
             Seg::Index(i) => path.index(*i),
         });
-        for (i, text) in lines.iter().enumerate().take(self.end).skip(line) {
+        let in_block = |i: usize, text: &str| {
             let below = i > line || self.at.is_none();
             let left = key_of(text).is_some_and(|(k, _)| k <= indent && self.at.is_some())
                 || item_of(text).is_some_and(|d| d <= indent && self.at.is_some());
-            if below && left {
+            !(below && left)
+        };
+        // The parent's own keys' indentation: a call that writes deeper writes inside
+        // one of them (the container's `securityContext:`), not the rest of the path.
+        let level = lines
+            .iter()
+            .enumerate()
+            .take(self.end)
+            .skip(line + usize::from(self.at.is_some()))
+            .take_while(|(i, text)| in_block(*i, text))
+            .find_map(|(_, text)| key_of(text).map(|(k, _)| k));
+        for (i, text) in lines.iter().enumerate().take(self.end).skip(line) {
+            if !in_block(i, text) {
                 break;
             }
             if (seen.silent(i) && !self.dark) || !text.contains("{{") {
+                continue;
+            }
+            let own_line = i == line && self.at.is_some() && !self.item;
+            let writes_at = nindent(text).unwrap_or(text.len() - text.trim_start().len());
+            if !own_line && level.is_some_and(|level| writes_at > level) {
                 continue;
             }
             match search(text, seen.root_dot(i), &path, parent) {
@@ -403,7 +420,9 @@ impl<'a> Walk<'a> {
         let chosen = block.choose(index, name, written_span(&block, total, written_len))?;
         if let Item::At(line, ..) = chosen {
             self.range = seen.range(line).filter(|&r| r > list);
-            self.iteration = self.range.and_then(|_| block.iteration(index, line));
+            self.iteration = self
+                .range
+                .and_then(|_| block.iteration(index, line, written_len));
         }
         Some(chosen)
     }
@@ -663,15 +682,20 @@ impl ListBlock {
 
 impl ListBlock {
     /// Which iteration of its `range` wrote the rendered item `index`, when only
-    /// literal items come before the range's: the index less their number.
-    fn iteration(&self, index: usize, line: usize) -> Option<usize> {
-        if self.written.as_ref().is_some_and(|w| w.0 < line) {
-            return None;
-        }
+    /// literal items (and a `toYaml` of a list whose length is known) come before
+    /// the range's: the index less their number.
+    fn iteration(&self, index: usize, line: usize, written_len: Option<usize>) -> Option<usize> {
+        // A `toYaml` before the range wrote as many items as its value holds.
+        let written = match &self.written {
+            Some(w) if w.0 < line => written_len?,
+            _ => 0,
+        };
         let before = self.items.iter().filter(|it| it.line < line);
         let fixed = before.clone().filter(|it| it.range.is_none()).count();
         let ranged = before.count() - fixed;
-        (ranged == 0).then(|| index.checked_sub(fixed)).flatten()
+        (ranged == 0)
+            .then(|| index.checked_sub(fixed + written))
+            .flatten()
     }
 }
 
@@ -732,9 +756,20 @@ fn written_span(
     len: Option<usize>,
 ) -> Option<std::ops::Range<usize>> {
     let (line, ..) = block.written.as_ref()?;
-    let after = block.items.iter().filter(|it| it.line > *line).count();
-    let end = total.checked_sub(after)?;
-    Some(end.checked_sub(len?)?..end)
+    let len = len?;
+    let (before, after): (Vec<&ListItem>, Vec<&ListItem>) =
+        block.items.iter().partition(|it| it.line < *line);
+    // Counted from the front when only literal items come before it (a `range`
+    // after it writes as many items as its list holds, not one)...
+    if before.iter().all(|it| it.range.is_none()) {
+        return Some(before.len()..before.len() + len);
+    }
+    // ...else from the back, when only literal items come after it.
+    if after.iter().any(|it| it.range.is_some()) {
+        return None;
+    }
+    let end = total.checked_sub(after.len())?;
+    Some(end.checked_sub(len)?..end)
 }
 
 /// The `name:` an item starting on line `start` (its `-` at `dash`) writes, if any.
@@ -839,7 +874,7 @@ fn to_yaml_arg(line: &str) -> Option<&str> {
 }
 
 /// The value `toYaml .Values.X` on `line` prints: `X`.
-fn to_yaml_absolute(line: &str) -> Option<String> {
+pub(crate) fn to_yaml_absolute(line: &str) -> Option<String> {
     let arg = to_yaml_arg(line)?;
     if arg.starts_with(".Values.") || arg.starts_with("$.Values.") {
         return values_keys(arg).into_iter().next();
@@ -857,6 +892,13 @@ fn to_yaml_value(lines: &[&str], i: usize) -> Option<String> {
     let at = line.find("toYaml")?;
     let arg = line[at + "toYaml".len()..].trim_start();
     if arg.starts_with(". ") || arg.starts_with(".}") || arg == "." {
+        // `{{- with .Values.x }}{{- toYaml . | nindent 8 }}{{- end }}` on one line.
+        let head = &line[..at];
+        if head.contains("with ") {
+            if let Some(key) = values_keys(head).pop() {
+                return Some(key);
+            }
+        }
         return lines[..i]
             .iter()
             .rev()

@@ -1716,3 +1716,72 @@ fn invalid_yaml_a_template_renders_is_quoted_and_placed() {
         doc["errors"][1]
     );
 }
+
+/// Shapes from a retrial: a `toYaml` of a values list between a literal container and
+/// a `range` (the range writes as many items as its list, not one; the `with` on the
+/// toYaml's own line); helpers whose body only prints a value (`toYaml
+/// .Values.securityContext` called with `.`, `toYaml .` called with a value); and a
+/// field the container lacks is never blamed on a helper called inside another key.
+#[test]
+fn list_items_and_printing_helpers_name_the_value_that_controls_them() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n  containers:\n    - name: main\n      image: r.io/m:1\n      securityContext:\n        {{- include \"sh.sc\" . | nindent 8 }}\n    {{- with .Values.extra }}{{ toYaml . | nindent 4 }}{{ end }}\n    {{- range .Values.sidecars }}\n    - name: {{ .name }}\n      image: r.io/s:1\n      securityContext:\n        privileged: {{ .privileged }}\n    {{- end }}\n    - name: w\n      image: r.io/w:1\n      securityContext:\n        {{- include \"sh.wsc\" .Values.worker | nindent 8 }}\n";
+    let helpers = "{{- define \"sh.sc\" -}}\n{{- toYaml .Values.securityContext }}\n{{- end -}}\n{{- define \"sh.wsc\" -}}\n{{- toYaml . }}\n{{- end -}}\n";
+    let values = "securityContext:\n  runAsNonRoot: false\nextra:\n  - name: reloader\n    image: r.io/r:1\n    securityContext: {privileged: true}\nsidecars:\n  - {name: a, privileged: false}\n  - {name: b, privileged: true}\nworker:\n  runAsUser: 0\n";
+    let dir = tree(&[
+        (
+            "sh/Chart.yaml",
+            "apiVersion: v2\nname: sh\nversion: 0.1.0\n",
+        ),
+        ("sh/values.yaml", values),
+        ("sh/templates/pod.yaml", pod),
+        ("sh/templates/_helpers.tpl", helpers),
+    ]);
+    let args = [
+        "scan",
+        "sh",
+        "-f",
+        "json",
+        "--select",
+        "KH101,KH122,KH123,KH201,KH202",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let value_of = |rule: &str, container: &str| {
+        let all = doc["findings"].as_array().unwrap();
+        let f = all
+            .iter()
+            .find(|f| f["rule_id"] == rule && f["container"] == container)
+            .unwrap_or_else(|| panic!("no {rule} {container}: {doc}"));
+        let at = format!(
+            "{}:{}",
+            f["location"]["file"].as_str().unwrap(),
+            f["location"]["line"]
+        );
+        (at, f["value"]["key"].as_str().unwrap_or("").to_string())
+    };
+    let pair = |at: &str, key: &str| (at.to_string(), key.to_string());
+    assert_eq!(
+        value_of("KH122", "main"),
+        pair("sh/templates/pod.yaml:11", "securityContext.runAsNonRoot")
+    );
+    assert_eq!(
+        value_of("KH101", "reloader"),
+        pair(
+            "sh/templates/pod.yaml:12",
+            "extra[0].securityContext.privileged"
+        )
+    );
+    assert_eq!(
+        value_of("KH101", "b"),
+        pair("sh/templates/pod.yaml:17", "sidecars[1].privileged")
+    );
+    assert_eq!(
+        value_of("KH123", "w"),
+        pair("sh/templates/pod.yaml:22", "worker.runAsUser")
+    );
+    // Resources are the container's, not written by the helper of its securityContext.
+    let (_, key) = value_of("KH201", "w");
+    assert_eq!(key, "", "{doc}");
+}
