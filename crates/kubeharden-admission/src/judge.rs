@@ -453,9 +453,14 @@ impl Reviewer {
         let keep_labels = project
             .as_ref()
             .is_some_and(|p| p.exceptions.needs_labels());
+        // The project's severity overrides apply before findings merge, as in `scan`.
+        let overridden = project
+            .as_ref()
+            .filter(|p| !p.severity.is_empty())
+            .map(|p| self.rules.clone().with_severities(&p.severity));
         let mut report = kubeharden_engine::check_together(
             others.chain(std::iter::once(object)),
-            &self.rules,
+            overridden.as_ref().unwrap_or(&self.rules),
             keep_labels,
         );
         if let Some(project) = &project {

@@ -237,7 +237,8 @@ impl Config {
         Ok(config)
     }
 
-    /// Gives every finding of an overridden rule (listed and suppressed) its severity.
+    /// Gives every finding of an overridden rule (listed and suppressed) its severity;
+    /// merged findings got theirs before they merged (`RuleSet::with_severities`).
     pub fn override_severities(&self, report: &mut ScanReport) {
         if self.severity.is_empty() {
             return;
@@ -252,7 +253,9 @@ impl Config {
             .findings
             .iter_mut()
             .chain(report.suppressed.iter_mut().map(|s| &mut s.finding));
-        for finding in findings {
+        // A merged finding had the overrides applied before it merged (its severity is
+        // the gravest of what it stands for, as overridden): left as it is.
+        for finding in findings.filter(|f| f.covers.is_empty()) {
             if let Some(severity) = overridden(finding.rule_id) {
                 finding.severity = severity;
             }

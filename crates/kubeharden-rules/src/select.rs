@@ -183,7 +183,19 @@ impl RuleSet {
 
     /// Takes the findings that state one problem of one object into one, as the
     /// rules declare (see [`crate::Merge`]), unless [`RuleSet::every_finding`].
+    ///
+    /// Severity overrides are applied first, so that a merged finding is as grave as
+    /// the gravest of the problems it stands for, as overridden: the same as each
+    /// rule's finding apart (`--no-merge`) would be.
     pub fn merge_findings(&self, findings: &mut Vec<Finding>) {
+        if !self.overridden.is_empty() {
+            for finding in findings.iter_mut() {
+                let info = self.overridden.iter().find(|i| i.id == finding.rule_id);
+                if let Some(info) = info {
+                    finding.severity = info.severity;
+                }
+            }
+        }
         if self.merge {
             crate::merge::merge_findings(findings);
         }

@@ -732,3 +732,28 @@ fn a_dockerfiles_baseline_entry_holds_whatever_way_its_path_is_typed() {
     assert!(baseline.contains("renamed/Dockerfile"), "{baseline}");
     assert!(baseline.contains("other/Dockerfile"), "{baseline}");
 }
+
+/// A severity override applies before findings merge: a merged finding is as grave as
+/// the gravest problem it stands for, as overridden, so `--fail-on` gives the same exit
+/// code merged or not.
+#[test]
+fn severity_overrides_apply_to_what_a_merged_finding_stands_for() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec:\n  containers:\n  - name: c\n    image: r.io/x:1\n    securityContext: {privileged: true, runAsUser: 0}\n";
+    for (config, select, fail_on) in [
+        // KH101 lowered: the privilege escalation it stands for is still high.
+        ("severity:\n  KH101: info\n", "KH101,KH121,KH125", "medium"),
+        // KH122 raised: the KH123 finding that stands for it is critical too.
+        ("severity:\n  KH122: critical\n", "KH122,KH123", "critical"),
+    ] {
+        let repo = tree(&[(".kubeharden.yaml", config), ("p.yaml", pod)]);
+        let codes: Vec<Option<i32>> = [&[][..], &["--no-merge"][..]]
+            .iter()
+            .map(|extra| {
+                let mut args = vec!["p.yaml", "--select", select, "--fail-on", fail_on];
+                args.extend_from_slice(extra);
+                scan(repo.path(), &args).status.code()
+            })
+            .collect();
+        assert_eq!(codes, [Some(1), Some(1)], "{config}");
+    }
+}
