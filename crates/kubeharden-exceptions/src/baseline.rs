@@ -41,6 +41,10 @@ struct Entry {
     object: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     message: String,
+    /// The rules the finding stood for (a merged finding): their findings of the
+    /// same object and container are no new problem once it goes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    covers: Vec<String>,
 }
 
 /// The findings a baseline accepts, by fingerprint (`Finding::fingerprint`).
@@ -91,6 +95,7 @@ impl Baseline {
                     rule: f.rule_id.to_string(),
                     object: f.resource.to_string(),
                     message: f.message.clone(),
+                    covers: f.covers.iter().map(|r| r.to_string()).collect(),
                 };
                 (entry.fingerprint.clone(), entry)
             })
@@ -204,19 +209,50 @@ impl Baseline {
             return;
         }
         let seen: HashSet<&str> = self.entries.keys().map(String::as_str).collect();
+        let stood_for: HashSet<String> = self
+            .entries
+            .values()
+            .flat_map(|e| {
+                e.covers
+                    .iter()
+                    .filter_map(|rule| covered_key(&e.fingerprint, rule))
+            })
+            .collect();
         let fingerprint = match self.positional {
             true => Finding::legacy_fingerprint,
             false => Finding::fingerprint,
         };
         report.suppress(|finding| {
-            seen.contains(fingerprint(finding).as_str())
-                .then(|| Suppression {
-                    kind: SuppressionKind::Baseline,
-                    reason: "known before: in the baseline".to_string(),
-                    owner: None,
-                    expires: None,
-                    source: source.to_string(),
-                })
+            let print = fingerprint(finding);
+            let reason = if seen.contains(print.as_str()) {
+                "known before: in the baseline"
+            } else if covered_key(&print, finding.rule_id).is_some_and(|k| stood_for.contains(&k)) {
+                // Once a merged finding is fixed in part (privileged: true removed),
+                // the problems it stood for show on their own: known all the same.
+                "known before: in the baseline, stated by a finding that stood for it"
+            } else {
+                return None;
+            };
+            Some(Suppression {
+                kind: SuppressionKind::Baseline,
+                reason: reason.to_string(),
+                owner: None,
+                expires: None,
+                source: source.to_string(),
+            })
         });
     }
+}
+
+/// `RULE|OBJECT|CONTAINER|VARIANT` of a fingerprint (`RULE|OBJECT|CONTAINER|PATH`,
+/// `|values-set:NAME` for a variant) with `rule` in its place: the key of a problem of
+/// that rule on the same object and container, whatever its field.
+fn covered_key(fingerprint: &str, rule: &str) -> Option<String> {
+    let mut parts = fingerprint.splitn(4, '|');
+    let (_, object, container) = (parts.next()?, parts.next()?, parts.next()?);
+    let variant = parts
+        .next()
+        .and_then(|rest| rest.rsplit_once("|values-set:"))
+        .map_or("", |(_, v)| v);
+    Some(format!("{rule}|{object}|{container}|{variant}"))
 }

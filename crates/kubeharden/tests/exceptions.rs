@@ -757,3 +757,42 @@ fn severity_overrides_apply_to_what_a_merged_finding_stands_for() {
         assert_eq!(codes, [Some(1), Some(1)], "{config}");
     }
 }
+
+/// A merged finding in the baseline stands for the problems it merged: when part of it
+/// is fixed (privileged and root removed) and those show on their own, they are not
+/// new. A problem of another container is.
+#[test]
+fn fixing_part_of_a_merged_finding_shows_nothing_new() {
+    let pod = |sc: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: a}}\nspec:\n  containers:\n  - name: c\n    image: r.io/x:1\n    securityContext: {{{sc}}}\n")
+    };
+    let repo = tree(&[("p.yaml", &pod("privileged: true, runAsUser: 0"))]);
+    let dir = repo.path();
+    let select = ["--select", "KH101,KH121,KH122,KH123,KH125", "--no-config"];
+    let mut args = vec!["p.yaml", "--write-baseline", "b.json"];
+    args.extend(select);
+    assert_eq!(scan(dir, &args).status.code(), Some(0));
+    std::fs::write(dir.join("p.yaml"), pod("runAsUser: 1000")).unwrap();
+    let mut args = vec!["p.yaml", "--baseline", "b.json", "-f", "json"];
+    args.extend(select);
+    let out = scan(dir, &args);
+    let doc = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{doc}");
+    assert!(!suppressed(&doc).is_empty(), "{doc}");
+    // Another container's problems are its own.
+    let two = pod("runAsUser: 1000").replace(
+        "  - name: c\n",
+        "  - {name: d, image: r.io/y:1}\n  - name: c\n",
+    );
+    std::fs::write(dir.join("p.yaml"), two).unwrap();
+    let out = scan(dir, &args);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    let containers: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["container"].as_str().unwrap())
+        .collect();
+    assert!(containers.iter().all(|c| *c == "d"), "{containers:?}");
+}
