@@ -220,7 +220,7 @@ fn load_cluster(
     }));
     let files = inputs
         .par_iter()
-        .map(|input| scan_input(input, &cluster.roots, rules, options));
+        .map(|input| scan_input(input, rules, options));
     // Charts and overlays render in parallel, each variant scanned as it comes.
     let rendered = cluster
         .renders
@@ -370,7 +370,7 @@ pub fn check_together<'a>(
     report
 }
 
-fn scan_input(input: &Input, roots: &[String], rules: &RuleSet, options: &ScanOptions) -> Partial {
+fn scan_input(input: &Input, rules: &RuleSet, options: &ScanOptions) -> Partial {
     match read_source(input, options.max_file_size) {
         Err(err) => {
             let mut partial = Partial::default();
@@ -380,7 +380,7 @@ fn scan_input(input: &Input, roots: &[String], rules: &RuleSet, options: &ScanOp
         Ok((source, warning)) => {
             let mut partial = match input {
                 Input::File(path) if is_dockerfile(path) => {
-                    scan_dockerfile(&source, &dockerfile_identity(path, roots), rules, options)
+                    scan_dockerfile(&source, &dockerfile_identity(path), rules, options)
                 }
                 _ => scan_source(&source, rules, options, None),
             };
@@ -390,23 +390,24 @@ fn scan_input(input: &Input, roots: &[String], rules: &RuleSet, options: &ScanOp
     }
 }
 
-/// A Dockerfile has no name of its own: it is known by its path under the PATH it
-/// was found in (`services/api/Dockerfile`; its file name when named alone), so that
-/// its fingerprint is the same whether the PATH is typed relative or absolute, and
-/// after the folder it is in moves.
-fn dockerfile_identity(path: &Path, roots: &[String]) -> String {
-    let under = roots
-        .iter()
-        .map(Path::new)
-        .filter(|root| path != *root)
-        .find_map(|root| path.strip_prefix(root).ok());
-    match under {
-        Some(relative) => relative.display().to_string(),
-        None => path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        ),
-    }
+/// A Dockerfile has no name of its own: it is known by its path in the repository
+/// holding it (the nearest folder above with `.git`), else under the current folder,
+/// else by its absolute path. So its fingerprint is the same however the PATH is
+/// typed (relative or absolute, the folder or the file) and wherever in the
+/// repository the scan starts, and two Dockerfiles never share one.
+fn dockerfile_identity(path: &Path) -> String {
+    let Ok(file) = path.canonicalize() else {
+        return path.display().to_string();
+    };
+    let repository = file
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join(".git").exists());
+    let base = repository
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::current_dir().ok()?.canonicalize().ok());
+    let relative = base.and_then(|base| file.strip_prefix(base).ok().map(Path::to_path_buf));
+    relative.unwrap_or(file).display().to_string()
 }
 
 /// Scans a Dockerfile read from a file, its object named `identity`.

@@ -9,7 +9,7 @@
 //! by kind, namespace and name, rules by content...), so reordering a list changes no
 //! fingerprint, and a new item put in an old one's place is new. An audit-log alert
 //! has no object of its own: its subject takes the path's place. A Dockerfile has no
-//! identity but its path under the scanned PATH, which is its name.
+//! identity but its path in its repository, which is its name.
 //!
 //! Baselines of version 1 were written with positions for every list but containers
 //! ([`Finding::legacy_fingerprint`]); they are still read, with a warning.
@@ -55,7 +55,7 @@ impl Finding {
         };
         let namespace = res.namespace.as_deref().unwrap_or("");
         let container = self.container.as_deref().unwrap_or("");
-        // A Dockerfile's name is its path under the scanned PATH (the engine's
+        // A Dockerfile's name is its path in its repository (the engine's
         // `dockerfile_identity`), never the path as typed.
         let name = res.name.as_str();
         let fingerprint = format!(

@@ -701,36 +701,47 @@ fn a_baseline_shows_only_new_findings() {
     );
 }
 
-/// A Dockerfile is known by its path under the scanned PATH: the same whether the
-/// PATH is typed relative or absolute, or the folder holding it is renamed; two
-/// Dockerfiles of one repository stay apart.
+/// A Dockerfile is known by its path in its repository: the same whether the PATH is
+/// typed relative or absolute, names the folder, the file or the repository, or the
+/// scan starts in a subfolder; two Dockerfiles of one repository stay apart.
 #[test]
 fn a_dockerfiles_baseline_entry_holds_whatever_way_its_path_is_typed() {
     let dockerfile = "FROM registry.example.com/base:1.0\nRUN make\n";
-    let repo = tree(&[("a/Dockerfile", dockerfile)]);
+    let repo = tree(&[
+        ("a/Dockerfile", dockerfile),
+        (
+            "b/Dockerfile",
+            "FROM registry.example.com/other:2.0\nUSER root\n",
+        ),
+        (".git/HEAD", "ref: refs/heads/main\n"),
+    ]);
     let dir = repo.path();
     let select = ["--select", "KH140", "--no-config"];
     let mut args = vec!["a", "--write-baseline", "b.json"];
     args.extend(select);
     assert_eq!(scan(dir, &args).status.code(), Some(0));
     let absolute = dir.join("a").display().to_string();
-    let mut args = vec![absolute.as_str(), "--baseline", "b.json"];
+    for path in [absolute.as_str(), "a/Dockerfile", "./a"] {
+        let mut args = vec![path, "--baseline", "b.json"];
+        args.extend(select);
+        let out = scan(dir, &args);
+        assert_eq!(out.status.code(), Some(0), "{path}: {}", stdout(&out));
+    }
+    // From a subfolder, named by the file alone.
+    let baseline = dir.join("b.json").display().to_string();
+    let mut args = vec!["Dockerfile", "--baseline", baseline.as_str()];
     args.extend(select);
-    let out = scan(dir, &args);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    std::fs::rename(dir.join("a"), dir.join("renamed")).unwrap();
-    let mut args = vec!["renamed", "--baseline", "b.json"];
+    assert_eq!(scan(&dir.join("a"), &args).status.code(), Some(0));
+    // Another Dockerfile is its own, named alone too.
+    let mut args = vec!["b/Dockerfile", "--baseline", "b.json"];
     args.extend(select);
-    assert_eq!(scan(dir, &args).status.code(), Some(0));
-    // From the repository's root, each service's Dockerfile is its own.
-    std::fs::create_dir_all(dir.join("other")).unwrap();
-    std::fs::write(dir.join("other/Dockerfile"), dockerfile).unwrap();
+    assert_eq!(scan(dir, &args).status.code(), Some(1));
     let mut args = vec![".", "--write-baseline", "all.json"];
     args.extend(select);
     assert_eq!(scan(dir, &args).status.code(), Some(0));
-    let baseline = std::fs::read_to_string(dir.join("all.json")).unwrap();
-    assert!(baseline.contains("renamed/Dockerfile"), "{baseline}");
-    assert!(baseline.contains("other/Dockerfile"), "{baseline}");
+    let written = std::fs::read_to_string(dir.join("all.json")).unwrap();
+    assert!(written.contains("//a/Dockerfile|"), "{written}");
+    assert!(written.contains("//b/Dockerfile|"), "{written}");
 }
 
 /// A severity override applies before findings merge: a merged finding is as grave as
