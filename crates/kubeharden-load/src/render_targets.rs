@@ -40,6 +40,19 @@ pub(crate) struct Split {
 /// overlay used by another (a base, a component) is rendered as part of it. A chart's
 /// YAML outside `templates/` (`examples/`, `ci/`) is not rendered: it is passed over,
 /// and said to be.
+/// Whether a kustomization file is one `kubeharden fix` wrote (its first line says so).
+fn written_by_fix(file: &Path) -> bool {
+    use std::io::{BufRead, Read};
+    let Ok(opened) = std::fs::File::open(file) else {
+        return false;
+    };
+    let mut first = String::new();
+    let _ = std::io::BufReader::new(opened)
+        .take(256)
+        .read_line(&mut first);
+    first.starts_with("# Written by kubeharden fix.")
+}
+
 pub(crate) fn split(files: Vec<PathBuf>) -> Split {
     let charts = outermost(
         files
@@ -65,6 +78,22 @@ pub(crate) fn split(files: Vec<PathBuf>) -> Split {
     let files: Vec<PathBuf> = files
         .into_iter()
         .filter(|f| !charts.iter().chain(&homes).any(|c| f.starts_with(c)))
+        .collect();
+    // `kubeharden fix`'s patches over the files scanned here: the sources are
+    // scanned, not the patches (nor rendered, which needs kustomize's load
+    // restrictor lifted), and the folder is listed, never silent.
+    let fixes: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| is_kustomization_file(f) && written_by_fix(f))
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
+    not_scanned.extend(fixes.iter().map(|dir| NotScanned {
+        file: dir.clone(),
+        reason: "kubeharden fix's patches over the files scanned here (its sources are scanned; build it with `kustomize build --load-restrictor LoadRestrictionsNone` to see the result)".to_string(),
+    }));
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| !fixes.iter().any(|dir| f.starts_with(dir)))
         .collect();
     let kustomizations: Vec<PathBuf> = files
         .iter()

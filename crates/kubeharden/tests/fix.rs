@@ -700,3 +700,50 @@ fn the_volumes_a_read_only_root_relies_on_are_named() {
         "{detail}"
     );
 }
+
+/// `fix`'s own output does not break the next run: a scan of the folder lists the
+/// patches as not scanned and judges the sources, and `fix` runs again.
+#[test]
+fn the_patches_fix_wrote_are_listed_not_rendered_by_the_next_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec:\n  containers:\n  - {name: c, image: r.io/x:1, securityContext: {runAsUser: 1000}}\n",
+    )
+    .unwrap();
+    fix(dir.path(), &["."]);
+    assert!(dir
+        .path()
+        .join("kubeharden-fixes/kustomization.yaml")
+        .is_file());
+    let out = common::run_in(
+        dir.path(),
+        &["scan", ".", "--no-config", "-f", "json"],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = common::json(&out);
+    let files: BTreeSet<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["location"]["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, BTreeSet::from(["app.yaml"]), "{doc}");
+    let text = common::run_in(dir.path(), &["scan", ".", "--no-config"], None);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("kubeharden-fixes: kubeharden fix's patches"),
+        "{text}"
+    );
+    let again = fix(dir.path(), &["."]);
+    assert!(
+        !again["written"].as_array().unwrap().is_empty(),
+        "{again:#}"
+    );
+}
