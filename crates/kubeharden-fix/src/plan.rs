@@ -619,8 +619,10 @@ impl Fixer<'_, '_> {
         if let Some(binding) = self.cluster.binding_of(namespace, account) {
             return refuse(format!("service account {account} is granted permissions by {binding}, so the pod may use the API"));
         }
-        if account != "default" && !self.cluster.has_bindings {
-            return refuse(format!("the scan holds no RBAC bindings, so whether the pod uses service account {account} cannot be judged"));
+        // Without any binding in the scan, one outside it may grant the account (the
+        // `default` one too) what the pod uses its token for: not judged.
+        if !self.cluster.has_bindings {
+            return refuse(format!("the scan holds no RBAC bindings, so whether the pod uses service account {account} cannot be judged; scan its RBAC manifests with it"));
         }
         self.set(
             self.w.spec_path.key("automountServiceAccountToken"),

@@ -108,6 +108,11 @@ fn comment_lines(text: &str) -> Vec<&str> {
 #[test]
 fn in_place_fixes_of_the_example_scan_clean_and_keep_the_text() {
     let dir = copy_tree(&common::root().join("examples/insecure"), "app");
+    // With the RBAC beside it, whether a pod uses its token can be judged (KH402).
+    copy_dir(
+        &common::root().join("examples/rbac"),
+        &dir.path().join("app/rbac"),
+    );
     let file = dir.path().join("app/shop.yaml");
     let before = std::fs::read_to_string(&file).unwrap();
     let mut args = vec!["--in-place", "app", "--default-deny"];
@@ -115,7 +120,11 @@ fn in_place_fixes_of_the_example_scan_clean_and_keep_the_text() {
     let report = fix(dir.path(), &args);
     let after = std::fs::read_to_string(&file).unwrap();
     assert_ne!(before, after);
-    assert_eq!(report["written"], serde_json::json!(["app/shop.yaml"]));
+    // The ci namespace's default-deny policies go into the RBAC file, its namespace's.
+    assert_eq!(
+        report["written"],
+        serde_json::json!(["app/rbac/rbac.yaml", "app/shop.yaml"])
+    );
 
     // Every fixed finding is gone from a scan of the written file.
     let fixed = fixes(&report, "fixed");
