@@ -31,7 +31,7 @@ pub use context::{ClusterConfig, ClusterCtx, ClusterOut, NodeCtx, NodeOut, Out, 
 pub use enforcement::note_unenforced_policies;
 pub use engine::{ClusterResult, ObjectResult};
 pub use finding::finding_from_alert;
-pub use merge::{Merge, MergedSeverity, Scope};
+pub use merge::{merge_findings, Merge, MergedSeverity, Scope};
 pub use redact::{credential_values, redact_credentials};
 pub use registry::{all_rules, find_rule};
 pub use rule::{Check, RuleDef, RuleEntry};

@@ -114,7 +114,7 @@ pub(crate) struct Declared {
 
 /// Takes the findings that state the same problem on the same object into one, as
 /// the rules' [`Merge`]s declare, in their order.
-pub(crate) fn merge_findings(findings: &mut Vec<Finding>) {
+pub fn merge_findings(findings: &mut Vec<Finding>) {
     merge_with(findings, &crate::rules::merges());
 }
 

@@ -450,10 +450,14 @@ fn text_outcome(args: &FixArgs, outcome: &Outcome) -> String {
         *by_rule.entry(f.rule_id).or_default() += 1;
     }
     let rules: Vec<String> = by_rule.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    // fix judges each rule's finding apart; `scan` states each problem once.
+    let mut merged = outcome.check.remaining.clone();
+    kubeharden_rules::merge_findings(&mut merged);
     s.push_str(&format!(
-        "{fixed} finding(s) fixed, {refused} not fixed (see why above), {not_fixable} of rules fix does not cover; {} finding(s) remain after the fixes{}\n",
+        "{fixed} finding(s) fixed, {refused} not fixed (see why above), {not_fixable} of rules fix does not cover; {} finding(s) remain after the fixes, each rule's apart{} ({} problem(s) as `scan` counts them)\n",
         outcome.check.remaining.len(),
-        if rules.is_empty() { String::new() } else { format!(" ({})", rules.join(", ")) }
+        if rules.is_empty() { String::new() } else { format!(": {}", rules.join(", ")) },
+        merged.len()
     ));
     let verb = if args.dry_run { "would write" } else { "wrote" };
     if args.in_place {
