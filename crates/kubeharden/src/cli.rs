@@ -466,7 +466,7 @@ const QUERY_FORMAT_NAMES: &[&str] = &["text", "json"];
 fn parse_query_format(s: &str) -> Result<Format, String> {
     match parse_format(s)? {
         format @ (Format::Text | Format::Json) => Ok(format),
-        _ => Err(format!("queries write text or json, not {s}")),
+        _ => Err(format!("this command writes text or json, not {s}")),
     }
 }
 

@@ -97,7 +97,15 @@ pub fn explain(args: ExplainArgs) -> Result<u8, CliError> {
                 CliError::NoSuchRuleOrRow(args.rule.clone(), suggestion(&args.rule))
             })?),
         };
-    let text = match (args.output.format(), row, rule) {
+    let format = args.output.format();
+    if !matches!(format, Format::Text | Format::Json) {
+        return Err(CliError::FormatNotSupported {
+            command: "explain",
+            supported: "text or json",
+            format,
+        });
+    }
+    let text = match (format, row, rule) {
         (Format::Json, Some(row), _) => pretty(&row_json(row)),
         (Format::Json, None, Some(rule)) => pretty(&explained_rule_json(rule)),
         (_, Some(row), _) => explain_row(row),

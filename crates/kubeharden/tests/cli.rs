@@ -1120,7 +1120,7 @@ fn queries_offer_only_the_formats_they_write() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("queries write text or json, not html"),
+        stderr(&out).contains("this command writes text or json, not html"),
         "{}",
         stderr(&out)
     );
