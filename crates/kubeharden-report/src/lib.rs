@@ -118,6 +118,12 @@ pub(crate) fn found_in(scan: &ScanReport) -> (usize, Option<usize>) {
         .collect();
     let files: std::collections::HashSet<&str> =
         scan.findings.iter().map(|f| &*f.location.file).collect();
+    // A node's findings are of its configurations and of files it only looked at
+    // (modes and owners of certificates, folders): how many configurations is told,
+    // at most those audited, and no count of files.
+    if scan.stats.counted == kubeharden_findings::Counted::Configurations {
+        return (objects.len().min(scan.stats.objects), None);
+    }
     (objects.len(), (scan.stats.files > 0).then_some(files.len()))
 }
 

@@ -743,7 +743,7 @@ fn a_node_with_only_a_kubeconfig_counts_it_as_what_was_audited() {
     let last = stdout.lines().last().unwrap();
     assert!(
         last.starts_with(
-            "1 finding (1 high) in 1 configuration, 1 file; scanned 1 configuration from 1 file"
+            "1 finding (1 high) in 1 configuration; scanned 1 configuration from 1 file"
         ),
         "{stdout}"
     );
