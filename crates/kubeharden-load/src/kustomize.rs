@@ -23,7 +23,8 @@ const SEARCH_DEPTH: usize = 6;
 /// Why `object` is not a complete object to judge, if it is not:
 /// - its file is listed as a patch by a kustomization in its folder or above;
 /// - or it is a workload whose pod template has containers without an image, which
-///   the API server never accepts, so it can only be a fragment to merge.
+///   the API server never accepts, so it can only be a fragment to merge (unless a
+///   chart or an overlay rendered it: that is final).
 pub fn partial_reason(object: &Object) -> Option<String> {
     let path = Path::new(&*object.file);
     if let Some(kustomization) = listing_kustomization(path) {
@@ -39,7 +40,13 @@ pub fn partial_reason(object: &Object) -> Option<String> {
             shown.display()
         ));
     }
-    if has_imageless_container(object) {
+    // What helm or kustomize rendered is final, never merged later: judged as it is
+    // (a `--set list[0].x=y` that replaced a whole list of containers leaves one
+    // without an image, and the others must not go unjudged).
+    let rendered = [" (helm template", " (kustomize build"]
+        .iter()
+        .any(|command| object.file.contains(command));
+    if !rendered && has_imageless_container(object) {
         return Some(
             "a partial object (containers without an image, as in a Kustomize patch): judged once merged"
                 .to_string(),

@@ -1785,3 +1785,38 @@ fn list_items_and_printing_helpers_name_the_value_that_controls_them() {
     let (_, key) = value_of("KH201", "w");
     assert_eq!(key, "", "{doc}");
 }
+
+/// What a chart renders is final: a container left without an image (a `--set` with
+/// a list index replaces the whole list) does not make the object a fragment left
+/// unjudged; its other containers are judged.
+#[test]
+fn a_rendered_container_without_an_image_leaves_the_rest_judged() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: main\n      image: r.io/m:1\n      securityContext: {privileged: true}\n    {{- with .Values.extra }}{{ toYaml . | nindent 4 }}{{ end }}\n";
+    let dir = tree(&[
+        (
+            "fr/Chart.yaml",
+            "apiVersion: v2\nname: fr\nversion: 0.1.0\n",
+        ),
+        (
+            "fr/values.yaml",
+            "extra:\n  - name: x\n    image: r.io/x:1\n",
+        ),
+        ("fr/templates/pod.yaml", pod),
+    ]);
+    let args = [
+        "scan",
+        "fr",
+        "-f",
+        "json",
+        "--select",
+        "KH101",
+        "--set",
+        "extra[0].name=y",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let main = |f: &Value| f["container"] == "main";
+    assert_eq!(pick(&doc, main, "rule_id"), ["KH101"], "{doc}");
+}
