@@ -80,6 +80,7 @@ where
         failing: failing.clone(),
         failed: None,
         last_said: None,
+        last_error: String::new(),
     };
     let stream =
         reflector(writer, watcher(api.clone(), watcher::Config::default())).default_backoff();
@@ -132,33 +133,48 @@ struct WatchHealth {
     /// When a failure was last said: a watch that flaps (listed, then refused its
     /// watch) is said once a minute too.
     last_said: Option<std::time::Instant>,
+    /// The failure last said: another (the server back, the rights now missing) is
+    /// said within seconds, not a minute later.
+    last_error: String,
 }
 
 impl WatchHealth {
     fn failed(&mut self, error: &str) {
-        let now = std::time::Instant::now();
+        if let Some(line) = self.failed_at(error, std::time::Instant::now()) {
+            eprintln!("{line}");
+        }
+    }
+
+    /// Takes in a failure at `now`; the line to log, when one is due.
+    fn failed_at(&mut self, error: &str, now: std::time::Instant) -> Option<String> {
         let kind = &self.kind;
         match self.failed.as_mut() {
             None => {
                 self.failing.fetch_add(1, Ordering::AcqRel);
                 self.failed = Some((now, now));
-                if self
+                let due = self
                     .last_said
-                    .is_none_or(|said| now.duration_since(said) >= MINUTE)
-                {
+                    .is_none_or(|said| now.duration_since(said) >= MINUTE);
+                due.then(|| {
                     self.last_said = Some(now);
-                    eprintln!("kubeharden serve: watching {kind}: {error}; the view is stale, so /readyz fails and reviews are answered by the failure policy until it recovers");
-                }
+                    self.last_error = error.to_string();
+                    format!("kubeharden serve: watching {kind}: {error}; the view is stale, so /readyz fails and reviews are answered by the failure policy until it recovers")
+                })
             }
             Some((since, said)) => {
-                if now.duration_since(*said) >= MINUTE {
-                    *said = now;
-                    self.last_said = Some(now);
-                    let secs = now.duration_since(*since).as_secs();
-                    eprintln!(
-                        "kubeharden serve: watching {kind}: still failing after {secs} s: {error}"
-                    );
+                let elapsed = now.duration_since(*said);
+                let other = error != self.last_error;
+                if elapsed < MINUTE && !(other && elapsed >= PROBE_EVERY) {
+                    return None;
                 }
+                *said = now;
+                self.last_said = Some(now);
+                self.last_error = error.to_string();
+                let secs = now.duration_since(*since).as_secs();
+                let how = if other { "now" } else { "still" };
+                Some(format!(
+                    "kubeharden serve: watching {kind}: {how} failing after {secs} s: {error}"
+                ))
             }
         }
     }
@@ -335,5 +351,41 @@ impl ClusterSource for Informers {
 
     fn ready(&self) -> bool {
         self.synced.load(Ordering::Acquire) && self.failing.load(Ordering::Acquire) == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// A failure is said at once, the same one again once a minute, another one
+    /// within seconds (not a minute later, with the old reason still in the log).
+    #[test]
+    fn a_failing_watch_says_a_new_reason_at_once_and_an_old_one_once_a_minute() {
+        let mut health = WatchHealth {
+            kind: "Namespace".into(),
+            failing: Arc::new(AtomicU64::new(0)),
+            failed: None,
+            last_said: None,
+            last_error: String::new(),
+        };
+        let start = Instant::now();
+        let at = |s: u64| start + Duration::from_secs(s);
+        let said = |line: Option<String>| line.map(|l| l.split(": ").last().unwrap().to_string());
+        assert!(health.failed_at("connection refused", at(0)).is_some());
+        assert_eq!(health.failed_at("connection refused", at(3)), None);
+        assert_eq!(health.failed_at("connection refused", at(30)), None);
+        let other = health.failed_at("forbidden", at(33)).unwrap();
+        assert!(
+            other.contains("now failing after 33 s: forbidden"),
+            "{other}"
+        );
+        assert_eq!(health.failed_at("forbidden", at(40)), None);
+        assert_eq!(
+            said(health.failed_at("forbidden", at(93))),
+            Some("forbidden".into())
+        );
+        assert_eq!(health.failing.load(Ordering::Acquire), 1);
     }
 }
