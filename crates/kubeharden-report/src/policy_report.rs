@@ -287,31 +287,14 @@ fn skipped_results<'a>(
         .collect()
 }
 
-/// The guidance section of a rule's first checklist row.
+/// The guidance section of a rule's first checklist row, as the summary names it
+/// (`Pod security`, `Authentication and authorization`...).
 fn category(rows: &[&str]) -> &'static str {
-    let prefix = rows
-        .first()
-        .and_then(|row| row.split('-').next())
-        .unwrap_or("");
-    match prefix {
-        "POD" => "Kubernetes Pod security",
-        "NS" => "Namespaces",
-        "NP" => "Network policies",
-        "RES" => "Resource policies",
-        "CP" => "Control plane hardening",
-        "ETCD" => "etcd",
-        "KCFG" => "Kubeconfig files",
-        "WN" => "Worker nodes",
-        "TLS" => "Encryption in transit",
-        "SEC" => "Secrets",
-        "CLD" => "Cloud infrastructure",
-        "AUTHN" => "Authentication",
-        "RBAC" => "Role-based access control",
-        "LOG" => "Audit logging",
-        "DET" => "Threat detection",
-        "UPG" => "Upgrading and application security",
-        _ => "Kubernetes hardening",
-    }
+    rows.first()
+        .map_or(crate::summary::Section::PodSecurity, |row| {
+            crate::summary::Section::of_row(row)
+        })
+        .title()
 }
 
 /// `text` cut to at most `max` bytes at a character boundary, marked when cut.
@@ -422,11 +405,12 @@ mod tests {
 
     #[test]
     fn categories_follow_the_guidance_sections() {
-        assert_eq!(category(&["POD-12"]), "Kubernetes Pod security");
+        assert_eq!(category(&["POD-12"]), "Pod security");
         assert_eq!(
             category(&["RBAC-09", "POD-01"]),
-            "Role-based access control"
+            "Authentication and authorization"
         );
-        assert_eq!(category(&[]), "Kubernetes hardening");
+        assert_eq!(category(&["ETCD-02"]), "Network separation and hardening");
+        assert_eq!(category(&["DET-05"]), "Audit logging and threat detection");
     }
 }
