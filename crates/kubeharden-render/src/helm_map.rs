@@ -219,6 +219,7 @@ impl HelmMap {
             dot_is_root: true,
             helpers: None,
             copies: None,
+            helper_reads: None,
         };
         let helpers = Helpers {
             defines: self.defines.get_or_init(|| Defines::read(&self.dir)),
@@ -230,9 +231,11 @@ impl HelmMap {
             helpers.search(line, root, rest, parent)
         };
         let copies = |line: &str, root: bool| helpers.copies(line, root);
+        let reads = |line: &str, root: bool| helpers.reads(line, root);
         let seen = Seen {
             helpers: Some(&search),
             copies: Some(&copies),
+            helper_reads: Some(&reads),
             ..seen
         };
         let mut place = place_in_lines(&doc, &path, &seen);
@@ -432,6 +435,7 @@ impl Helpers<'_> {
                 inner.search(line, root, rest, parent)
             };
             let copies = |line: &str, root: bool| inner.copies(line, root);
+            let reads = |line: &str, root: bool| inner.reads(line, root);
             let outer = match &call.arg {
                 crate::helm_helpers::Arg::Value(key) => {
                     Some((format!("{{{{ with .Values.{key} }}}}"), key.clone()))
@@ -449,6 +453,7 @@ impl Helpers<'_> {
                 dot_is_root: matches!(call.arg, crate::helm_helpers::Arg::Root),
                 helpers: Some(&search),
                 copies: Some(&copies),
+                helper_reads: Some(&reads),
             };
             let mut place = place_in_lines(&body, rest, &seen);
             if !place.found {
@@ -464,6 +469,41 @@ impl Helpers<'_> {
             return Some(HelperHit::Inside(place));
         }
         None
+    }
+
+    /// The chart values the named templates `line` calls read, as the calls give
+    /// them (a body given something else reads nothing known), calls in them too.
+    fn reads(&self, line: &str, root_dot: bool) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        if self.depth >= DEEPEST_CALL {
+            return keys;
+        }
+        for call in calls(line, root_dot) {
+            let Some(define) = self.defines.get(&call.name) else {
+                continue;
+            };
+            let Some(body) = call.arg.rewrite(&define.lines) else {
+                continue;
+            };
+            let inner = Helpers {
+                depth: self.depth + 1,
+                ..*self
+            };
+            let root = matches!(call.arg, crate::helm_helpers::Arg::Root);
+            for text in &body {
+                let found = values_keys(text).into_iter().chain(inner.reads(text, root));
+                for key in found {
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
+        // `image` given whole and `image.tag` read from it: the deeper key says more.
+        let deeper = |k: &String| keys.iter().any(|o| o.starts_with(&format!("{k}.")));
+        let mut kept: Vec<String> = keys.iter().filter(|k| !deeper(k)).cloned().collect();
+        kept.truncate(8);
+        kept
     }
 
     /// The chart value `line` gives whole to a named template that only prints it.

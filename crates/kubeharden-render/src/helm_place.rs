@@ -106,7 +106,13 @@ pub(crate) struct Seen<'a> {
     pub helpers: Option<HelperSearch<'a>>,
     /// The chart value a line gives whole to a named template that prints it.
     pub copies: Option<CopySearch<'a>>,
+    /// The chart values the named templates a line calls read.
+    pub helper_reads: Option<HelperReads<'a>>,
 }
+
+/// The chart values the named templates a line calls (with whether `.` is the root
+/// context there) read.
+pub(crate) type HelperReads<'a> = &'a dyn Fn(&str, bool) -> Vec<String>;
 
 /// How many items the list value of a key holds, if it is one.
 pub(crate) type ListLen<'a> = &'a dyn Fn(&str) -> Option<usize>;
@@ -437,10 +443,17 @@ impl<'a> Walk<'a> {
         let dot = if rest.starts_with('[') { "" } else { "." };
         // An item's first line reads its first key's value (`- name: {{ $c.name }}`),
         // not the item's.
-        let own = match self.item {
+        let mut own = match self.item {
             true => Vec::new(),
             false => self.reads(lines, seen, line),
         };
+        // A field a named template makes (`image: {{ include "x.image" . }}`): the
+        // values its body reads.
+        if rest.is_empty() && own.is_empty() && !self.item {
+            own = seen
+                .helper_reads
+                .map_or(Vec::new(), |reads| reads(lines[line], seen.root_dot(line)));
+        }
         if rest.is_empty() && !own.is_empty() {
             return self.place(line, indent, own);
         }

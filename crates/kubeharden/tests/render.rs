@@ -1820,3 +1820,36 @@ fn a_rendered_container_without_an_image_leaves_the_rest_judged() {
     let main = |f: &Value| f["container"] == "main";
     assert_eq!(pick(&doc, main, "rule_id"), ["KH101"], "{doc}");
 }
+
+/// A field a named template makes from several values (`image: {{ include "im.image"
+/// . }}`, Bitnami's image helpers): the finding lists the values its body reads, through
+/// the calls it makes in turn, so the user knows which to change.
+#[test]
+fn a_field_a_helper_builds_lists_the_values_it_reads() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: main\n      image: {{ include \"im.image\" . }}\n";
+    let helpers = "{{- define \"im.image\" -}}\n{{- include \"im.ref\" (dict \"root\" .Values.image \"global\" .Values.global) -}}\n{{- end -}}\n{{- define \"im.ref\" -}}\n{{- printf \"%s/%s:%s\" (.global.registry | default .root.registry) .root.repository .root.tag -}}\n{{- end -}}\n";
+    let dir = tree(&[
+        (
+            "im/Chart.yaml",
+            "apiVersion: v2\nname: im\nversion: 0.1.0\n",
+        ),
+        (
+            "im/values.yaml",
+            "global: {}\nimage:\n  registry: r.io\n  repository: app\n  tag: \"1.0\"\n",
+        ),
+        ("im/templates/pod.yaml", pod),
+        ("im/templates/_helpers.tpl", helpers),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "im", "-f", "json", "--select", "KH302"],
+        None,
+    ));
+    assert_eq!(
+        messages_of(&doc, "KH302"),
+        ["container \"main\" uses image \"r.io/app:1.0\" without a digest; written by the template, not taken whole from a chart value (it reads global.registry not set, image.registry at im/values.yaml:3, image.repository at im/values.yaml:4, image.tag at im/values.yaml:5): change the template line, or those values"]
+    );
+}
