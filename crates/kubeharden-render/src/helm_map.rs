@@ -409,11 +409,12 @@ impl Helpers<'_> {
             let Some(define) = self.defines.get(&call.name) else {
                 continue;
             };
+            // A body that writes no key prints a value, or calls another helper that
+            // writes the field (searched as any body is, below).
             if !define.writes_keys() {
                 if let Some(value) = define.printed_value(&call.arg) {
                     return Some(HelperHit::Copies(value));
                 }
-                continue;
             }
             let known = call.arg.rewrite(&define.lines);
             let body = known.clone().unwrap_or_else(|| define.lines.clone());

@@ -1853,3 +1853,29 @@ fn a_field_a_helper_builds_lists_the_values_it_reads() {
         ["container \"main\" uses image \"r.io/app:1.0\" without a digest; written by the template, not taken whole from a chart value (it reads global.registry not set, image.registry at im/values.yaml:3, image.repository at im/values.yaml:4, image.tag at im/values.yaml:5): change the template line, or those values"]
     );
 }
+
+/// A named template that only calls another (a wrapper): the call is followed into
+/// the inner one, which writes the field, and its value is named.
+#[test]
+fn a_helper_that_only_calls_another_is_followed() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n  {{- include \"w.wrap\" . | nindent 2 }}\n  containers:\n    - name: main\n      image: r.io/m:1\n";
+    let helpers = "{{- define \"w.wrap\" -}}\n{{ include \"w.pod\" . }}\n{{- end -}}\n{{- define \"w.pod\" -}}\nhostPID: {{ .Values.pod.hostPID }}\n{{- end -}}\n";
+    let dir = tree(&[
+        ("w/Chart.yaml", "apiVersion: v2\nname: w\nversion: 0.1.0\n"),
+        ("w/values.yaml", "pod:\n  hostPID: true\n"),
+        ("w/templates/pod.yaml", pod),
+        ("w/templates/_helpers.tpl", helpers),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "w", "-f", "json", "--select", "KH102"],
+        None,
+    ));
+    assert_eq!(
+        placed_messages(&doc),
+        ["w/templates/_helpers.tpl:5 pod sets hostPID: true; set by the chart value pod.hostPID (w/values.yaml:2): change it there"]
+    );
+}
