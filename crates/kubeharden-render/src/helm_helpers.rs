@@ -183,6 +183,8 @@ pub(crate) enum Arg {
 pub(crate) struct Call {
     pub name: String,
     pub arg: Arg,
+    /// Whether it passes `.` (the root context, or what a `with` or `range` set).
+    pub dot: bool,
 }
 
 /// The named templates a line calls. `root_dot`: whether `.` is the root context
@@ -198,9 +200,11 @@ pub(crate) fn calls(line: &str, root_dot: bool) -> Vec<Call> {
             };
             let after_name = rest.find('"').map_or(0, |q| q + name.len() + 2);
             let arg_text = rest[after_name..].trim_start();
+            let term = first_term(arg_text);
             out.push(Call {
                 name,
-                arg: arg(first_term(arg_text), root_dot),
+                arg: arg(term, root_dot),
+                dot: term == ".",
             });
             rest = &rest[after_name..];
         }
@@ -408,7 +412,8 @@ mod tests {
             calls(line, true),
             vec![Call {
                 name: "app.sc".into(),
-                arg: Arg::Root
+                arg: Arg::Root,
+                dot: true,
             }]
         );
         assert_eq!(calls(line, false)[0].arg, Arg::Other);

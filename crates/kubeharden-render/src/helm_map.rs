@@ -227,9 +227,12 @@ impl HelmMap {
             field,
             depth: 0,
         };
-        let search = |line: &str, root: bool, rest: &FieldPath, parent: Option<&Node>| {
-            helpers.search(line, root, rest, parent)
-        };
+        let search =
+            |line: &str,
+             root: bool,
+             base: Option<&str>,
+             rest: &FieldPath,
+             parent: Option<&Node>| { helpers.search(line, root, base, rest, parent) };
         let copies = |line: &str, root: bool| helpers.copies(line, root);
         let reads = |line: &str, root: bool| helpers.reads(line, root);
         let seen = Seen {
@@ -399,13 +402,18 @@ impl Helpers<'_> {
         &self,
         line: &str,
         root_dot: bool,
+        dot_base: Option<&str>,
         rest: &FieldPath,
         parent: Option<&Node>,
     ) -> Option<HelperHit> {
         if self.depth >= DEEPEST_CALL {
             return None;
         }
-        for call in calls(line, root_dot) {
+        for mut call in calls(line, root_dot) {
+            // `.` inside a `with` or a `range` item is the value it reads.
+            if let (true, false, Some(base)) = (call.dot, root_dot, dot_base) {
+                call.arg = crate::helm_helpers::Arg::Value(base.to_string());
+            }
             let Some(define) = self.defines.get(&call.name) else {
                 continue;
             };
@@ -432,8 +440,12 @@ impl Helpers<'_> {
                 depth: self.depth + 1,
                 ..*self
             };
-            let search = |line: &str, root: bool, rest: &FieldPath, parent: Option<&Node>| {
-                inner.search(line, root, rest, parent)
+            let search = |line: &str,
+                          root: bool,
+                          base: Option<&str>,
+                          rest: &FieldPath,
+                          parent: Option<&Node>| {
+                inner.search(line, root, base, rest, parent)
             };
             let copies = |line: &str, root: bool| inner.copies(line, root);
             let reads = |line: &str, root: bool| inner.reads(line, root);

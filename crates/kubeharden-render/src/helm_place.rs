@@ -42,10 +42,11 @@ pub(crate) enum HelperHit {
 pub(crate) type CopySearch<'a> = &'a dyn Fn(&str, bool) -> Option<String>;
 
 /// Looks for the rest of a path in what a template line's calls of named templates
-/// write: the line, whether `.` is the root context there, the rest of the path and
-/// the rendered node it starts from.
+/// write: the line, whether `.` is the root context there (else the value a `with`
+/// or `range` item makes it, when known), the rest of the path and the rendered node
+/// it starts from.
 pub(crate) type HelperSearch<'a> =
-    &'a dyn Fn(&str, bool, &FieldPath, Option<&Node>) -> Option<HelperHit>;
+    &'a dyn Fn(&str, bool, Option<&str>, &FieldPath, Option<&Node>) -> Option<HelperHit>;
 
 /// A template line's indentation and the key it opens (`- key:` or `key:`), if any.
 fn key_of(line: &str) -> Option<(usize, &str)> {
@@ -336,7 +337,12 @@ impl<'a> Walk<'a> {
             if !own_line && level.is_some_and(|level| writes_at > level) {
                 continue;
             }
-            match search(text, seen.root_dot(i), &path, parent) {
+            let root = seen.root_dot(i);
+            let base = match root {
+                true => None,
+                false => self.dot(lines, seen, i).map(|(_, base)| base),
+            };
+            match search(text, root, base.as_deref(), &path, parent) {
                 Some(HelperHit::Inside(place)) => return Some(place),
                 Some(HelperHit::Copies(value)) => {
                     let column = text.find("{{").unwrap_or(0);

@@ -1879,3 +1879,49 @@ fn a_helper_that_only_calls_another_is_followed() {
         ["w/templates/_helpers.tpl:5 pod sets hostPID: true; set by the chart value pod.hostPID (w/values.yaml:2): change it there"]
     );
 }
+
+/// A named template called with `.` inside a `range` or a `with`: `.` is the item or
+/// the value, and the field's value is named through it.
+#[test]
+fn a_helper_called_in_a_range_or_with_names_the_items_value() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n  containers:\n    {{- range .Values.workers }}\n    - name: {{ .name }}\n      image: r.io/w:1\n      securityContext:\n        {{- include \"rw.sc\" . | nindent 8 }}\n    {{- end }}\n    {{- with .Values.main }}\n    - name: main\n      image: r.io/m:1\n      securityContext:\n        {{- include \"rw.sc\" . | nindent 8 }}\n    {{- end }}\n";
+    let helpers = "{{- define \"rw.sc\" -}}\nprivileged: {{ .privileged }}\n{{- end -}}\n";
+    let values = "workers:\n  - {name: a, privileged: false}\n  - {name: b, privileged: true}\nmain:\n  privileged: true\n";
+    let dir = tree(&[
+        (
+            "rw/Chart.yaml",
+            "apiVersion: v2\nname: rw\nversion: 0.1.0\n",
+        ),
+        ("rw/values.yaml", values),
+        ("rw/templates/pod.yaml", pod),
+        ("rw/templates/_helpers.tpl", helpers),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "rw", "-f", "json", "--select", "KH101"],
+        None,
+    ));
+    let keys: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let container = f["container"].as_str().unwrap().to_string();
+            (
+                container,
+                f["value"]["key"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("b".to_string(), "workers[1].privileged".to_string()),
+            ("main".to_string(), "main.privileged".to_string())
+        ],
+        "{doc}"
+    );
+}
