@@ -135,7 +135,7 @@ fn render_error(
         None => dir.clone(),
     };
     let reason = explain(&dir, reason);
-    let Some((file, mut pos)) = template_place(&target.dir, &reason) else {
+    let Some((mut file, mut pos)) = template_place(&target.dir, &reason) else {
         return not_rendered(&chart, reason);
     };
     let mut reason = format!("the chart {chart}: {reason}");
@@ -147,6 +147,13 @@ fn render_error(
             line.trim()
         ));
         pos = pos.or_else(|| written_at(Path::new(&file), &line));
+        // Not in the template itself: a named template it calls may write it.
+        if pos.is_none() {
+            if let Some((helper, at)) = written_in_helpers(&target.dir, &line) {
+                reason.push_str(&format!("; {helper} writes it, a named template it calls"));
+                (file, pos) = (helper, Some(at));
+            }
+        }
     }
     let kind = LoadErrorKind::NotRendered {
         command: COMMAND,
@@ -183,6 +190,29 @@ fn rendered_line(helm: &Path, args: &[String], max: u64, reason: &str) -> Option
     }
     let body = document.split_once(&format!("{header}\n"))?.1;
     body.lines().nth(n.checked_sub(1)?).map(str::to_string)
+}
+
+/// The one line of the chart's named templates that is `line` as written (trimmed),
+/// if only one is: its file (as the user names it) and place.
+fn written_in_helpers(dir: &Path, line: &str) -> Option<(String, Pos)> {
+    let defines = crate::helm_helpers::Defines::read(dir);
+    let wanted = line.trim();
+    let mut found = defines.all().flat_map(|define| {
+        define
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !wanted.is_empty() && l.trim() == wanted)
+            .map(move |(i, l)| {
+                let column = l.len() - l.trim_start().len() + 1;
+                (
+                    shown(&define.file),
+                    Pos::new((define.first + i + 1) as u32, column as u32),
+                )
+            })
+    });
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
 }
 
 /// The one line of `file` that is `line` as written (trimmed), if only one is.

@@ -80,6 +80,11 @@ impl Defines {
         self.by_name.get(name)
     }
 
+    /// Every named template.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Define> {
+        self.by_name.values()
+    }
+
     /// Takes in each `define` of a file (the first of a name wins, as it is the one
     /// a reader finds; helm's choice among duplicates is by load order).
     fn add(&mut self, file: PathBuf, text: &str) {

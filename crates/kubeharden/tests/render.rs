@@ -1715,6 +1715,17 @@ fn invalid_yaml_a_template_renders_is_quoted_and_placed() {
         "{}",
         doc["errors"][1]
     );
+
+    // Written by a named template the template calls: placed at the helper's line.
+    let dir = tree(&[
+        ("hl/Chart.yaml", "apiVersion: v2\nname: hl\nversion: 0.1.0\n"),
+        ("hl/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  {{- include \"hl.data\" . | nindent 2 }}\n"),
+        ("hl/templates/_helpers.tpl", "{{- define \"hl.data\" -}}\nok: yes\nbad: [x\n{{- end -}}\n"),
+    ]);
+    let doc = json(&run(dir.path(), &["scan", "hl", "-f", "json"], None));
+    let error = &doc["errors"][0];
+    assert_eq!(error["file"], "hl/templates/_helpers.tpl", "{error}");
+    assert_eq!(error["line"], 3, "{error}");
 }
 
 /// Shapes from a retrial: a `toYaml` of a values list between a literal container and
