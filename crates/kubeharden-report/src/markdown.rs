@@ -311,6 +311,6 @@ mod tests {
         assert_eq!(escape("<img src=x>"), "&lt;img src=x&gt;");
         assert_eq!(escape("@admins"), "&#64;admins");
         assert_eq!(escape("[x](http://e)"), "\\[x\\]\\(http://e\\)");
-        assert_eq!(escape("line\nnext"), "line\\\\x0anext");
+        assert_eq!(escape("line\nnext"), "line\\\\nnext");
     }
 }

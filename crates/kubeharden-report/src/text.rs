@@ -46,8 +46,12 @@ fn escape_unsafe(text: &str, keep_newlines: bool) -> std::borrow::Cow<'_, str> {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
+            // Spelt as the messages spell names (Rust's `{:?}`), so that one object's
+            // name reads the same in a header and in a finding's message.
             c if !unsafe_char(c) => out.push(c),
-            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
             c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
         }
     }
@@ -475,10 +479,18 @@ mod tests {
     #[test]
     fn control_characters_and_bidi_overrides_are_escaped() {
         assert_eq!(printable("web-1"), "web-1");
-        assert_eq!(printable("a\u{1b}]0;owned\u{7}b"), "a\\x1b]0;owned\\x07b");
-        assert_eq!(printable("x\u{1b}[2Jy"), "x\\x1b[2Jy");
+        assert_eq!(
+            printable("a\u{1b}]0;owned\u{7}b"),
+            "a\\u{1b}]0;owned\\u{7}b"
+        );
+        assert_eq!(printable("x\u{1b}[2Jy"), "x\\u{1b}[2Jy");
         assert_eq!(printable("evil\u{202e}txt.yaml"), "evil\\u{202e}txt.yaml");
-        assert_eq!(printable("line\nnext"), "line\\x0anext");
+        assert_eq!(printable("line\nnext"), "line\\nnext");
+        // As a message spells a name with `{:?}`.
+        assert_eq!(
+            printable("a\u{1b}b"),
+            format!("{:?}", "a\u{1b}b").trim_matches('"')
+        );
         assert_eq!(printable("naïve"), "naïve");
     }
 }

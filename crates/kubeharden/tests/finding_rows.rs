@@ -298,5 +298,8 @@ spec:
         !text.contains('\u{1b}') && !text.contains('\u{7}'),
         "{text:?}"
     );
-    assert!(text.contains("web\\x1b]0;owned\\x07\\x1b[2J"), "{text}");
+    assert!(
+        text.contains("web\\u{1b}]0;owned\\u{7}\\u{1b}[2J"),
+        "{text}"
+    );
 }

@@ -333,7 +333,7 @@ fn a_chart_that_fails_to_render_is_an_error_in_helms_words() {
         text.contains("broken/templates/pod.yaml:4:11: not rendered"),
         "{text}"
     );
-    assert!(!text.contains("\\x0a"), "{text}");
+    assert!(!text.contains("\\n"), "{text}");
 }
 
 /// `RULE CONTAINER SOURCE <- RENDERED`, and the value behind it, for each finding.
