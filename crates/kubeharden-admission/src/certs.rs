@@ -38,9 +38,35 @@ pub enum CertJobError {
     #[error("cannot make the certificate: {0}")]
     Generate(#[from] rcgen::Error),
     #[error("{what}: {source}")]
-    Api { what: String, source: kube::Error },
+    Api { what: String, source: ApiFailure },
     #[error("Secret {0} holds no ca.crt")]
     NoCa(String),
+}
+
+/// An API call's failure, said in one line.
+#[derive(Debug)]
+pub struct ApiFailure(pub kube::Error);
+
+impl std::error::Error for ApiFailure {}
+
+impl std::fmt::Display for ApiFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            kube::Error::Api(status) => {
+                let hint = match status.code {
+                    403 => {
+                        " (the Job's service account lacks the right: see its Role and ClusterRole)"
+                    }
+                    404 => {
+                        " (create it first: the chart and manifests make it before the Job runs)"
+                    }
+                    _ => "",
+                };
+                write!(f, "{} ({}){hint}", status.message, status.reason)
+            }
+            other => write!(f, "{other}"),
+        }
+    }
 }
 
 /// A CA and a serving certificate for `dns_names`, valid from an hour ago (clocks
@@ -104,40 +130,51 @@ fn tls_data(ca: &str, cert: String, key: String) -> std::collections::BTreeMap<S
 }
 
 impl CertJob {
-    /// Makes the Secret when missing, renews it when due, then sets the `caBundle`.
+    /// Makes the Secret when missing, renews it when due, and sets the `caBundle`.
+    /// The webhook configuration is read first (no rights, or none there: nothing is
+    /// changed), and a new CA enters the `caBundle` before the Secret holds its
+    /// certificate, so that no replica ever serves a certificate the API server does
+    /// not trust, even when a step fails.
     pub async fn run(&self, client: &Client) -> Result<(), CertJobError> {
+        let hooks: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
+        let name = &self.webhook_configuration;
+        let config = hooks
+            .get(name)
+            .await
+            .map_err(api(format!("get ValidatingWebhookConfiguration {name}")))?;
+        let bundled = current_bundle(&config);
         let secrets: Api<Secret> = Api::namespaced(client.clone(), &self.namespace);
-        let api = |what: String| move |source| CertJobError::Api { what, source };
         let existing = secrets
             .get_opt(&self.secret)
             .await
             .map_err(api(format!("get Secret {}", self.secret)))?;
-        let bundle = match existing {
-            Some(secret) => self.kept_or_renewed(&secrets, secret).await?,
-            None => {
-                let (ca, cert, key) = self.generate()?;
-                let secret = Secret {
-                    metadata: ObjectMeta {
-                        name: Some(self.secret.clone()),
-                        namespace: Some(self.namespace.clone()),
-                        ..ObjectMeta::default()
-                    },
-                    type_: Some("kubernetes.io/tls".to_string()),
-                    data: Some(tls_data(&ca, cert, key)),
-                    ..Secret::default()
-                };
-                secrets
-                    .create(&PostParams::default(), &secret)
-                    .await
-                    .map_err(api(format!("create Secret {}", self.secret)))?;
-                eprintln!(
-                    "kubeharden serve-certs: created Secret {}/{} (valid {} days)",
-                    self.namespace, self.secret, self.valid_days
-                );
-                ca.into_bytes()
-            }
+        let field = |secret: &Secret, key: &str| {
+            let data = secret.data.as_ref();
+            data.and_then(|d| d.get(key)).map(|b| b.0.clone())
         };
-        self.set_ca_bundle(client, bundle).await
+        let due = existing.as_ref().map(|secret| {
+            let cert = field(secret, "tls.crt").unwrap_or_default();
+            renewal_due(&cert, self.renew_before_days)
+        });
+        match (existing, due) {
+            // Kept: its CA stays in the bundle beside those still valid there (a
+            // renewal a moment ago left the old one for replicas yet to reload).
+            (Some(secret), Some(None)) => {
+                let ca = field(&secret, "ca.crt")
+                    .ok_or_else(|| CertJobError::NoCa(self.secret.clone()))?;
+                self.set_ca_bundle(&hooks, config, bundle_of(&ca, &bundled))
+                    .await
+                    .map(|_| ())
+            }
+            (existing, due) => {
+                let (ca, cert, key) = self.generate()?;
+                self.set_ca_bundle(&hooks, config, bundle_of(ca.as_bytes(), &bundled))
+                    .await?;
+                let why = due.flatten();
+                self.store(&secrets, existing, tls_data(&ca, cert, key), why)
+                    .await
+            }
+        }
     }
 
     fn generate(&self) -> Result<(String, String, String), rcgen::Error> {
@@ -146,64 +183,114 @@ impl CertJob {
         generate(names, self.valid_days)
     }
 
-    /// The CA bundle of a Secret that exists: its own CA while its certificate has
-    /// long enough left; else, once renewed in place, the new CA and the old one.
-    async fn kept_or_renewed(
+    /// Creates the Secret, or replaces its data (`why` it is renewed).
+    async fn store(
         &self,
         secrets: &Api<Secret>,
-        mut secret: Secret,
-    ) -> Result<Vec<u8>, CertJobError> {
-        let field = |name: &str| {
-            let data = secret.data.as_ref();
-            data.and_then(|d| d.get(name)).map(|b| b.0.clone())
-        };
-        let old_ca = field("ca.crt");
-        let due = renewal_due(
-            &field("tls.crt").unwrap_or_default(),
-            self.renew_before_days,
-        );
-        let Some(why) = due else {
-            return old_ca.ok_or_else(|| CertJobError::NoCa(self.secret.clone()));
-        };
-        let (ca, cert, key) = self.generate()?;
-        secret.data = Some(tls_data(&ca, cert, key));
-        secrets
-            .replace(&self.secret, &PostParams::default(), &secret)
-            .await
-            .map_err(|source| CertJobError::Api {
-                what: format!("update Secret {}", self.secret),
-                source,
-            })?;
-        eprintln!(
-            "kubeharden serve-certs: renewed Secret {}/{}: {why} (valid {} days now)",
-            self.namespace, self.secret, self.valid_days
-        );
-        let mut bundle = ca.into_bytes();
-        // The old CA stays trusted while replicas still serve its certificate.
-        if let Some(old) = old_ca.filter(|old| renewal_due(old, 0).is_none()) {
-            bundle.extend_from_slice(&old);
+        existing: Option<Secret>,
+        data: std::collections::BTreeMap<String, ByteString>,
+        why: Option<String>,
+    ) -> Result<(), CertJobError> {
+        let (ns, name) = (&self.namespace, &self.secret);
+        match existing {
+            Some(mut secret) => {
+                secret.data = Some(data);
+                secrets
+                    .replace(name, &PostParams::default(), &secret)
+                    .await
+                    .map_err(api(format!("update Secret {name}")))?;
+                let why = why.unwrap_or_default();
+                eprintln!(
+                    "kubeharden serve-certs: renewed Secret {ns}/{name}: {why} (valid {} days now)",
+                    self.valid_days
+                );
+            }
+            None => {
+                let secret = Secret {
+                    metadata: ObjectMeta {
+                        name: Some(name.clone()),
+                        namespace: Some(ns.clone()),
+                        ..ObjectMeta::default()
+                    },
+                    type_: Some("kubernetes.io/tls".to_string()),
+                    data: Some(data),
+                    ..Secret::default()
+                };
+                secrets
+                    .create(&PostParams::default(), &secret)
+                    .await
+                    .map_err(api(format!("create Secret {name}")))?;
+                eprintln!(
+                    "kubeharden serve-certs: created Secret {ns}/{name} (valid {} days)",
+                    self.valid_days
+                );
+            }
         }
-        Ok(bundle)
+        Ok(())
     }
 
-    async fn set_ca_bundle(&self, client: &Client, ca: Vec<u8>) -> Result<(), CertJobError> {
-        let api = |what: String| move |source| CertJobError::Api { what, source };
-        let hooks: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
+    async fn set_ca_bundle(
+        &self,
+        hooks: &Api<ValidatingWebhookConfiguration>,
+        mut config: ValidatingWebhookConfiguration,
+        ca: Vec<u8>,
+    ) -> Result<ValidatingWebhookConfiguration, CertJobError> {
         let name = &self.webhook_configuration;
-        let mut config = hooks
-            .get(name)
-            .await
-            .map_err(api(format!("get ValidatingWebhookConfiguration {name}")))?;
         for hook in config.webhooks.iter_mut().flatten() {
             hook.client_config.ca_bundle = Some(ByteString(ca.clone()));
         }
-        hooks
+        let config = hooks
             .replace(name, &PostParams::default(), &config)
             .await
             .map_err(api(format!("update ValidatingWebhookConfiguration {name}")))?;
         eprintln!("kubeharden serve-certs: caBundle of ValidatingWebhookConfiguration {name} set");
-        Ok(())
+        Ok(config)
     }
+}
+
+/// The error of an API call, said in one line: the API server's message and reason.
+fn api(what: String) -> impl FnOnce(kube::Error) -> CertJobError {
+    move |source| CertJobError::Api {
+        what,
+        source: ApiFailure(source),
+    }
+}
+
+/// The certificates of the configuration's first webhook's `caBundle`.
+fn current_bundle(config: &ValidatingWebhookConfiguration) -> Vec<Vec<u8>> {
+    let bundle = config
+        .webhooks
+        .iter()
+        .flatten()
+        .find_map(|hook| hook.client_config.ca_bundle.as_ref())
+        .map(|b| b.0.clone())
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bundle);
+    let end = "-----END CERTIFICATE-----";
+    text.split_inclusive(end)
+        .map(str::trim_start)
+        .filter(|pem| pem.ends_with(end))
+        .map(|pem| format!("{pem}\n").into_bytes())
+        .collect()
+}
+
+/// `ca` first, then the CAs of `bundled` that are not it and have not expired: at
+/// most three in all.
+fn bundle_of(ca: &[u8], bundled: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = ca.to_vec();
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    let trimmed = |pem: &[u8]| String::from_utf8_lossy(pem).trim().to_string();
+    let others = bundled
+        .iter()
+        .filter(|pem| trimmed(pem) != trimmed(ca))
+        .filter(|pem| renewal_due(pem, 0).is_none())
+        .take(2);
+    for pem in others {
+        out.extend_from_slice(pem);
+    }
+    out
 }
 
 #[cfg(test)]

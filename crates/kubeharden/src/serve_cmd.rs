@@ -29,6 +29,13 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 const POD_NAMESPACE: &str = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
 pub fn certs(args: ServeCertsArgs) -> Result<u8, CliError> {
+    if args.renew_before_days >= args.valid_days {
+        return Err(CliError::BadValue {
+            flag: "--renew-before-days",
+            value: args.renew_before_days.to_string(),
+            expected: "fewer days than --valid-days (else every run renews the certificate, and replicas not yet reloaded lose the CA they serve)",
+        });
+    }
     let namespace = args.namespace.clone().unwrap_or_else(|| {
         std::fs::read_to_string(POD_NAMESPACE)
             .map(|ns| ns.trim().to_string())

@@ -707,7 +707,16 @@ fn serve_certs_makes_keeps_and_renews_the_certificate() {
     };
     let ns = "certs-test";
     // A configuration that matches nothing (no namespace has the label) and fails
-    // open: only its caBundle is looked at.
+    // open: only its caBundle is looked at (made anew: no CA of an earlier run).
+    let _ = tb.kubectl(
+        "admin",
+        &[
+            "delete",
+            "validatingwebhookconfiguration",
+            "kh-certs-test",
+            "--ignore-not-found",
+        ],
+    );
     tb.apply(&format!(
         "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\n\
          apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\n\
@@ -783,34 +792,83 @@ fn serve_certs_makes_keeps_and_renews_the_certificate() {
     };
     let due = kubeharden_admission::certs::renewal_due;
 
-    let log = certs(&[]);
+    // A threshold the validity does not exceed would renew on every run: refused.
+    let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .args([
+            "serve-certs",
+            "--valid-days",
+            "10",
+            "--renew-before-days",
+            "30",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    let short = ["--valid-days", "10", "--renew-before-days", "5"];
+    let log = certs(&short);
     assert!(
-        log.contains("created Secret certs-test/svc-tls (valid 365 days)"),
+        log.contains("created Secret certs-test/svc-tls (valid 10 days)"),
         "{log}"
     );
     let first = secret("tls.crt");
-    assert_eq!(due(&first, 300), None);
-    assert!(due(&first, 400).is_some(), "valid a year, not forever");
+    assert_eq!(due(&first, 5), None);
+    assert!(due(&first, 30).is_some(), "valid 10 days, not forever");
     assert_eq!(bundle().as_bytes(), secret("ca.crt"));
 
     // Run again: kept, with its caBundle.
-    let log = certs(&[]);
+    let log = certs(&short);
     assert!(
         !log.contains("created") && !log.contains("renewed"),
         "{log}"
     );
     assert_eq!(secret("tls.crt"), first);
 
-    // Due for renewal: renewed in place; both CAs trusted.
+    // Due for renewal under the defaults (30 days): renewed in place, valid a year
+    // now; both CAs trusted, and still after a run that keeps it.
     let old_ca = String::from_utf8(secret("ca.crt")).unwrap();
-    let log = certs(&["--renew-before-days", "400"]);
+    let log = certs(&[]);
     assert!(
         log.contains("renewed Secret certs-test/svc-tls: its certificate expires on"),
         "{log}"
     );
     assert_ne!(secret("tls.crt"), first);
+    assert_eq!(due(&secret("tls.crt"), 300), None);
     let new_ca = String::from_utf8(secret("ca.crt")).unwrap();
     assert_eq!(bundle(), format!("{new_ca}{old_ca}"));
+    let log = certs(&[]);
+    assert!(!log.contains("renewed"), "{log}");
+    assert_eq!(bundle(), format!("{new_ca}{old_ca}"));
+
+    // Without the webhook configuration nothing is changed: no certificate the API
+    // server would not trust.
+    let before = secret("tls.crt");
+    let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+        .args([
+            "serve-certs",
+            "--namespace",
+            ns,
+            "--service",
+            "svc",
+            "--secret",
+            "svc-tls",
+        ])
+        .args([
+            "--webhook-configuration",
+            "kh-certs-absent",
+            "--context",
+            "admin",
+        ])
+        .args(["--renew-before-days", "364"])
+        .arg("--kubeconfig")
+        .arg(&tb.kubeconfig)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("not found (NotFound)"), "{said}");
+    assert!(!said.contains("Status {"), "{said}");
+    assert_eq!(secret("tls.crt"), before);
 
     // An unreadable certificate is renewed too.
     let junk = base64::engine::general_purpose::STANDARD.encode("junk");
