@@ -302,7 +302,9 @@ impl<'a> Walk<'a> {
     ) -> Option<TemplatePlace> {
         let search = seen.helpers?;
         let (line, indent) = self.at.unwrap_or((0, 0));
-        if self.at.is_some() && !self.item && self.written_here(lines, seen, line) {
+        // A key whose content a `toYaml` writes here: no named template wrote it.
+        let key = self.at.is_some() && !self.item;
+        if key && self.to_yaml_content_of(lines, seen, line).is_some() {
             return None;
         }
         let parent = seen.root.and_then(|root| crate::node_at(root, done));
@@ -354,12 +356,17 @@ impl<'a> Walk<'a> {
         None
     }
 
-    /// Whether the key on line `line` has its content written here: a value or a
-    /// `toYaml` on its line or under it (then no named template is looked into).
-    fn written_here(&self, lines: &[&str], seen: &Seen, line: usize) -> bool {
+    /// The `toYaml` line that is the content of the key on line `line` (its index,
+    /// column and the value it prints), lines helm did not emit passed over.
+    fn to_yaml_content_of(
+        &self,
+        lines: &[&str],
+        seen: &Seen,
+        line: usize,
+    ) -> Option<(usize, usize, String)> {
         let printed = |i: usize| self.to_yaml_of(lines, seen, i);
         let skip = |i: usize| !self.dark && seen.silent(i);
-        to_yaml_content(lines, line, &skip, &printed).is_some()
+        to_yaml_content(lines, line, &skip, &printed)
     }
 
     /// Finds `key` inside what was found last; `last`: it is the field itself.
@@ -465,9 +472,7 @@ impl<'a> Walk<'a> {
         }
         // The field, or the rest of its path, is written by a `toYaml` block that is
         // this key's content.
-        let printed = |i: usize| self.to_yaml_of(lines, seen, i);
-        let skip = |i: usize| !self.dark && seen.silent(i);
-        if let Some((i, column, block)) = to_yaml_content(lines, line, &skip, &printed) {
+        if let Some((i, column, block)) = self.to_yaml_content_of(lines, seen, line) {
             let value = match rest.is_empty() {
                 true => block,
                 false => format!("{block}{dot}{rest}"),
