@@ -17,7 +17,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::ByteString;
 use kube::api::PostParams;
 use kube::{Api, Client};
-use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
 
 /// What the Job is told.
 #[derive(Clone, Debug)]
@@ -71,6 +74,11 @@ impl std::fmt::Display for ApiFailure {
 
 /// A CA and a serving certificate for `dns_names`, valid from an hour ago (clocks
 /// differ) for `valid_days` (the CA a day longer), as PEM: (ca, cert, key).
+///
+/// Each CA's name carries the time it was made, so that during a renewal the two CAs
+/// in the `caBundle` are told apart by name as well as by key identifier. The
+/// serving certificate may only sign TLS handshakes of a server (key usage and
+/// extended key usage), and names its CA's key, as verifiers expect of a real PKI.
 pub fn generate(
     dns_names: Vec<String>,
     valid_days: u32,
@@ -81,18 +89,36 @@ pub fn generate(
     let ca_key = KeyPair::generate()?;
     let mut ca = CertificateParams::new(Vec::<String>::new())?;
     (ca.not_before, ca.not_after) = (from, until + time::Duration::days(1));
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     ca.distinguished_name
-        .push(DnType::CommonName, "kubeharden webhook CA");
+        .push(DnType::CommonName, ca_common_name(now));
     let ca_cert = ca.self_signed(&ca_key)?;
     let key = KeyPair::generate()?;
     let mut serving = CertificateParams::new(dns_names.clone())?;
     (serving.not_before, serving.not_after) = (from, until);
+    serving.is_ca = IsCa::ExplicitNoCa;
+    serving.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    serving.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    serving.use_authority_key_identifier_extension = true;
     if let Some(first) = dns_names.first() {
         serving.distinguished_name.push(DnType::CommonName, first);
     }
     let cert = serving.signed_by(&key, &Issuer::from_params(&ca, &ca_key))?;
     Ok((ca_cert.pem(), cert.pem(), key.serialize_pem()))
+}
+
+/// The CA's common name: the product and when it was made, to the second.
+fn ca_common_name(made: time::OffsetDateTime) -> String {
+    format!(
+        "kubeharden webhook CA {:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        made.year(),
+        u8::from(made.month()),
+        made.day(),
+        made.hour(),
+        made.minute(),
+        made.second()
+    )
 }
 
 /// Why a certificate is renewed: it expires within `within_days` (or has), or it
@@ -309,5 +335,63 @@ mod tests {
         std::fs::write(dir.path().join("c"), &cert).unwrap();
         std::fs::write(dir.path().join("k"), &key).unwrap();
         crate::server::load_certified_key(&dir.path().join("c"), &dir.path().join("k")).unwrap();
+    }
+
+    fn parsed(pem: &str) -> x509_parser::pem::Pem {
+        x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap().1
+    }
+
+    #[test]
+    fn the_ca_signs_only_certificates_and_the_serving_certificate_only_serves() {
+        use x509_parser::extensions::ParsedExtension;
+        let (ca, cert, _) = super::generate(vec!["webhook.kubeharden.svc".into()], 365).unwrap();
+        let (ca_pem, cert_pem) = (parsed(&ca), parsed(&cert));
+        let (ca, cert) = (ca_pem.parse_x509().unwrap(), cert_pem.parse_x509().unwrap());
+        let usage = ca.key_usage().unwrap().unwrap().value;
+        assert!(usage.key_cert_sign() && usage.crl_sign() && !usage.digital_signature());
+        assert!(ca.basic_constraints().unwrap().unwrap().value.ca);
+        assert!(ca
+            .subject()
+            .to_string()
+            .contains("kubeharden webhook CA 20"));
+        let usage = cert.key_usage().unwrap().unwrap().value;
+        assert!(usage.digital_signature() && !usage.key_cert_sign());
+        let extended = cert.extended_key_usage().unwrap().unwrap().value;
+        assert!(extended.server_auth && !extended.client_auth);
+        assert!(!cert.basic_constraints().unwrap().unwrap().value.ca);
+        let ca_key_id = ca
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
+                _ => None,
+            });
+        let named_issuer_key = cert
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                    aki.key_identifier.as_ref().map(|id| id.0.to_vec())
+                }
+                _ => None,
+            });
+        assert!(ca_key_id.is_some());
+        assert_eq!(
+            named_issuer_key, ca_key_id,
+            "the serving certificate names its CA's key"
+        );
+    }
+
+    #[test]
+    fn two_cas_made_at_different_times_have_different_names() {
+        let earlier = time::OffsetDateTime::from_unix_timestamp(1_767_323_045).unwrap();
+        assert_eq!(
+            super::ca_common_name(earlier),
+            "kubeharden webhook CA 2026-01-02T03:04:05Z"
+        );
+        assert_ne!(
+            super::ca_common_name(earlier),
+            super::ca_common_name(earlier + time::Duration::seconds(1))
+        );
     }
 }
