@@ -854,12 +854,26 @@ fn to_yaml_content(
     None
 }
 
-/// Whether a line's actions pass what they read to a named template or `tpl`.
+/// Whether a line's actions pass what they read to a named template or `tpl`. A
+/// `tpl` of a chart value, or of its `toYaml`, prints that value (with any template
+/// text in it expanded), as `toYaml` does: it passes nothing on.
 fn passes_to_helper(text: &str) -> bool {
     crate::helm_blocks::actions(text).iter().any(|a| {
-        a.split(|c: char| c.is_whitespace() || c == '(' || c == '|')
-            .any(|w| matches!(w, "include" | "template" | "tpl"))
+        let words = a.split(|c: char| c.is_whitespace() || c == '(' || c == '|');
+        let helper = words.clone().any(|w| matches!(w, "include" | "template"));
+        helper || (words.clone().any(|w| w == "tpl") && !tpl_prints_value(a))
     })
+}
+
+/// Whether an action's `tpl` is given a chart value or its `toYaml`: `tpl
+/// .Values.x .`, `tpl (toYaml .Values.x) .`, `tpl (.Values.x | toYaml) $`.
+fn tpl_prints_value(action: &str) -> bool {
+    let Some((_, after)) = action.split_once("tpl ") else {
+        return false;
+    };
+    let arg = after.trim_start().trim_start_matches('(').trim_start();
+    let arg = arg.strip_prefix("toYaml ").unwrap_or(arg).trim_start();
+    arg.starts_with(".Values.") || arg.starts_with("$.Values.")
 }
 
 /// The `nindent N` (or `indent N`) a line's action ends with.
@@ -1166,5 +1180,18 @@ mod unrendered_tests {
         let plain = "spec:\n  securityContext: {{- toYaml .Values.sc | nindent 4 }}\n";
         let place = place_in_template(plain, &path);
         assert_eq!(place.values, ["sc.privileged"]);
+        // So is one `tpl` prints, whole or as its `toYaml`; a `tpl` of anything else
+        // passes it on.
+        for printed in [
+            "{{- tpl (toYaml .Values.sc) . | nindent 4 }}",
+            "{{- tpl .Values.sc . | nindent 4 }}",
+            "{{- tpl (.Values.sc | toYaml) $ | nindent 4 }}",
+        ] {
+            let template = format!("spec:\n  securityContext: {printed}\n");
+            let place = place_in_template(&template, &path);
+            assert_eq!(place.values, ["sc.privileged"], "{printed}");
+        }
+        let passed = "spec:\n  securityContext: {{- tpl $x.sc .Values.ctx | nindent 4 }}\n";
+        assert_eq!(place_in_template(passed, &path).values, ["ctx"]);
     }
 }

@@ -181,7 +181,10 @@ impl Values<'_> {
             // (`key_here` ends `lookup`, whose prefix, a subchart's name or a file's
             // `under`, has no item to rename.)
             let key_here = match held.is_some() && named != *lookup {
-                true => named[lookup.len() - key_here.len()..].to_string(),
+                true => named
+                    .get(lookup.len() - key_here.len()..)
+                    .unwrap_or(&named)
+                    .to_string(),
                 false => key_here.clone(),
             };
             let found = Found {
@@ -319,11 +322,15 @@ fn locate_key_naming(doc: &Node, key: &str) -> Option<(Pos, Option<Held>, String
     let mut node: &Node = doc;
     let mut at = None;
     let mut named: Vec<String> = Vec::new();
-    for part in key.split('.') {
+    let parts: Vec<&str> = key.split('.').collect();
+    for (depth, part) in parts.iter().enumerate() {
         // `containers[1]`: an item of a list value, as a `toYaml` of it renders it.
         let mut pieces = part.split('[');
         let name = pieces.next().unwrap_or_default();
         let Some(entry) = node.entry(name) else {
+            if let (Some(pos), Some(text)) = (at, node.scalar_text().filter(|_| depth > 0)) {
+                return Some(inside_string(text, &parts[depth..].join("."), pos, named));
+            }
             return at.map(|pos| (pos, None, key.to_string()));
         };
         at = Some(entry.key.pos);
@@ -360,6 +367,24 @@ fn locate_key_naming(doc: &Node, key: &str) -> Option<(Pos, Option<Held>, String
         None => Held::Block,
     };
     at.map(|pos| (pos, Some(held), named.join(".")))
+}
+
+/// A key under a value that is a string of YAML (`sidecarSecurity: "privileged:
+/// true"`, printed by `tpl .Values.sidecarSecurity .`): the string's key names it,
+/// holding what the YAML holds at `rest`, or, when the YAML lacks it, a block that
+/// is to be changed there (no key can be set under a string).
+fn inside_string(
+    text: &str,
+    rest: &str,
+    pos: Pos,
+    named: Vec<String>,
+) -> (Pos, Option<Held>, String) {
+    let inner = crate::first_document_of(text).and_then(|doc| locate_key_naming(&doc, rest));
+    let held = match inner {
+        Some((_, Some(held), _)) => held,
+        _ => Held::Block,
+    };
+    (pos, Some(held), named.join("."))
 }
 
 /// `FILE:LINE`, or the argument of a value given on the command line.

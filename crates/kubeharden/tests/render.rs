@@ -1936,3 +1936,69 @@ fn a_helper_called_in_a_range_or_with_names_the_items_value() {
         "{doc}"
     );
 }
+
+/// `tpl` of a chart value prints it, expanded: `tpl (toYaml .Values.sc) .` names the
+/// key under the block as `toYaml` does, and `tpl .Values.side .` of a string of
+/// YAML names that string's key, whether the field is in it or missing from it. A
+/// `tpl` of something else is a helper whose reading is listed.
+#[test]
+fn a_value_printed_through_tpl_is_named() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n  containers:\n    - name: app\n      image: r.io/a:1\n      securityContext: {{- tpl (toYaml .Values.appSecurity) . | nindent 8 }}\n    - name: side\n      image: r.io/s:1\n      securityContext: {{- tpl .Values.sideSecurity . | nindent 8 }}\n";
+    let values = "appSecurity:\n  runAsNonRoot: true\n  privileged: true\nsideSecurity: |\n  runAsNonRoot: true\n  allowPrivilegeEscalation: true\n";
+    let dir = tree(&[
+        (
+            "tp/Chart.yaml",
+            "apiVersion: v2\nname: tp\nversion: 0.1.0\n",
+        ),
+        ("tp/values.yaml", values),
+        ("tp/templates/pod.yaml", pod),
+    ]);
+    let args = [
+        "scan",
+        "tp",
+        "-f",
+        "json",
+        "--select",
+        "KH101,KH121,KH124",
+        "--no-merge",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let keys: Vec<(String, String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+            let line = f["value"]["location"]["line"].to_string();
+            (
+                text(&f["container"]),
+                text(&f["value"]["key"]),
+                format!("{}:{line}", text(&f["rule_id"])),
+            )
+        })
+        .collect();
+    let expected = [
+        ("app", "appSecurity.privileged", "KH101:3"),
+        ("app", "appSecurity.allowPrivilegeEscalation", "KH121:1"),
+        ("app", "appSecurity.seccompProfile.type", "KH124:1"),
+        ("side", "sideSecurity", "KH121:4"),
+        ("side", "sideSecurity", "KH124:4"),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(c, k, r)| (c.to_string(), k.to_string(), r.to_string()))
+        .collect();
+    let (mut keys, mut expected) = (keys, expected);
+    keys.sort();
+    expected.sort();
+    assert_eq!(keys, expected, "{doc}");
+    let side = messages_of(&doc, "KH121");
+    assert!(
+        side.iter().any(|m| m
+            .ends_with("set by the chart value sideSecurity (tp/values.yaml:4): change it there")),
+        "{side:?}"
+    );
+}
