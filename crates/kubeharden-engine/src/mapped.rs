@@ -92,7 +92,8 @@ impl<'a> Index<'a> {
     /// render wrote that account, the message names the template line and the value
     /// that write its `automountServiceAccountToken`.
     fn name_the_account(&self, finding: &mut Finding, file: &str, map: &dyn SourceMap) {
-        let Some(Requirement::ServiceAccountAutomounts { namespace, name }) = &finding.requires
+        let Some(Requirement::ServiceAccountAutomounts { namespace, name }) =
+            finding.requires.as_deref()
         else {
             return;
         };

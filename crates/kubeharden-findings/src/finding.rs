@@ -142,6 +142,10 @@ pub struct Finding {
     /// other) than the object has wrong; reports show it in place of the rule's.
     #[serde(skip)]
     pub fix: Option<String>,
+    /// This finding's own YAML snippet, where the rule's shows another value than
+    /// this run asks for (KH504 under `--pss-target restricted`).
+    #[serde(skip)]
+    pub fix_snippet: Option<String>,
     /// Every item of a list the message names only the first few of (KH620: each
     /// subject's escalation path in full).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -161,10 +165,10 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variant: Option<Arc<str>>,
     #[serde(skip)]
-    pub requires: Option<Requirement>,
+    pub requires: Option<Box<Requirement>>,
     /// For audit-log alerts: who, from where, when, how often, and example events.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub alert: Option<AlertDetails>,
+    pub alert: Option<Box<AlertDetails>>,
 }
 
 /// What an audit-log alert adds to a finding.

@@ -117,9 +117,18 @@ impl ScanReport {
     /// Moves the findings `why` gives a suppression to `suppressed`, keeping the
     /// order of both lists.
     pub fn suppress(&mut self, mut why: impl FnMut(&Finding) -> Option<Suppression>) {
+        // Decided first, and the list moved only when something is suppressed: most
+        // scans accept nothing, and a copy of every finding is costly when they are many.
+        let mut decided: Vec<Option<Suppression>> = self.findings.iter().map(&mut why).collect();
+        if decided.iter().all(Option::is_none) {
+            return;
+        }
         let mut kept = Vec::with_capacity(self.findings.len());
-        for finding in std::mem::take(&mut self.findings) {
-            match why(&finding) {
+        for (finding, suppression) in std::mem::take(&mut self.findings)
+            .into_iter()
+            .zip(decided.drain(..))
+        {
+            match suppression {
                 Some(suppression) => self.suppressed.push(Suppressed {
                     finding,
                     suppression,

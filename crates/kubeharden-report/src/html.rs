@@ -330,7 +330,10 @@ fn findings(page: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
             .as_deref()
             .or(rule_fix.map(|x| x.summary.as_str()))
             .unwrap_or("");
-        let snippet = rule_fix.and_then(|x| x.snippet.as_deref());
+        let snippet = f
+            .fix_snippet
+            .as_deref()
+            .or(rule_fix.and_then(|x| x.snippet.as_deref()));
         finding_row(page, f, section, (line, snippet));
     }
     page.push_str("</tbody></table></section>\n");

@@ -136,6 +136,9 @@ fn remediation(finding: &Finding, fixes: &HashMap<&str, Fix>) -> Option<Fix> {
     if let (Some(fix), Some(own)) = (fix.as_mut(), &finding.fix) {
         fix.summary = own.clone();
     }
+    if let (Some(fix), Some(own)) = (fix.as_mut(), &finding.fix_snippet) {
+        fix.snippet = Some(own.clone());
+    }
     fix
 }
 

@@ -20,6 +20,8 @@ pub(crate) struct Grade {
     /// The fix of this violation in one line, where the rule's own would name more
     /// (or other) than this object has wrong.
     pub fix: Option<String>,
+    /// The YAML snippet of that fix, where the rule's shows another value.
+    pub snippet: Option<String>,
     /// Every item of a list the message names only the first few of.
     pub details: Vec<String>,
     /// The field that names the problem in the fingerprint, where the reported one
@@ -66,6 +68,12 @@ impl Tag<'_> {
     /// The fix of this violation in one line, in place of the rule's.
     pub fn fix(self, fix: impl Into<String>) -> Self {
         self.0.fix = Some(fix.into());
+        self
+    }
+
+    /// The YAML snippet of this violation's fix, in place of the rule's.
+    pub fn snippet(self, yaml: impl Into<String>) -> Self {
+        self.0.snippet = Some(yaml.into());
         self
     }
 

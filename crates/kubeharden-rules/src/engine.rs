@@ -317,6 +317,6 @@ fn locate(rule: &RuleEntry, object: &Object, v: crate::context::Violation) -> Fi
     finding.keyed_path = Some(crate::list_keys::keyed_path(&object.root, identity));
     finding.container = v.container;
     finding.helm_source = object.helm_source.clone();
-    finding.requires = v.requires;
+    finding.requires = v.requires.map(Box::new);
     graded(finding, v.grade)
 }

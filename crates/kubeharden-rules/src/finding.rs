@@ -31,6 +31,7 @@ pub(crate) fn new_finding(
         covers: Vec::new(),
         covered_objects: Vec::new(),
         fix: None,
+        fix_snippet: None,
         details: Vec::new(),
         helm_source: None,
         rendered: None,
@@ -76,14 +77,14 @@ pub fn finding_from_alert(alert: kubeharden_audit::Alert) -> Option<Finding> {
         String::new(),
         message,
     );
-    finding.alert = Some(AlertDetails {
+    finding.alert = Some(Box::new(AlertDetails {
         subject: alert.subject,
         source_ips: alert.source_ips,
         first_seen: times(alert.first_seen),
         last_seen: times(alert.last_seen),
         count: alert.count,
         audit_ids: alert.audit_ids,
-    });
+    }));
     Some(finding)
 }
 
@@ -109,6 +110,7 @@ pub(crate) fn graded(mut finding: Finding, grade: crate::context::Grade) -> Find
         finding.severity = finding.severity.milder();
     }
     finding.fix = grade.fix;
+    finding.fix_snippet = grade.snippet;
     finding.details = grade.details;
     finding
 }

@@ -753,6 +753,34 @@ fn pss_target_raises_the_bar() {
         Some(ns),
     ));
     assert_eq!(restricted["findings"][0]["rule_id"], "KH504");
+    // The fix and its snippet name the level this run targets: applying the snippet
+    // clears the finding.
+    let fix = &restricted["findings"][0]["remediation"];
+    let snippet = fix["snippet"].as_str().unwrap();
+    assert!(
+        snippet.contains("pod-security.kubernetes.io/enforce: restricted\n"),
+        "{fix}"
+    );
+    assert!(!snippet.contains("enforce: baseline"), "{fix}");
+    let fixed = format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n{}",
+        snippet.trim_start_matches("metadata:\n")
+    );
+    let after = json(&run_in(
+        &root(),
+        &[
+            "scan",
+            "-",
+            "-f",
+            "json",
+            "--select",
+            "KH504",
+            "--pss-target",
+            "restricted",
+        ],
+        Some(fixed.as_bytes()),
+    ));
+    assert_eq!(after["findings"].as_array().unwrap().len(), 0, "{fixed}");
 }
 
 #[test]

@@ -76,10 +76,14 @@ fn check_definition(
     // The finding's own fix names the level this run targets, which the rule's
     // documented snippet (for the default target) may not.
     let fix = format!("Label the namespace `{ENFORCE}: {target}`, the target level");
+    let snippet = format!(
+        "metadata:\n  labels:\n    {ENFORCE}: {target}\n    {ENFORCE}-version: latest\n    pod-security.kubernetes.io/warn: restricted\n"
+    );
     match ns.labels.get(ENFORCE) {
         None => {
             out.at(&ns.origin, &ns.root, labels.key(ENFORCE), format!("namespace {namespace} has no {ENFORCE} label: pods are admitted as privileged (target: {target})"))
-                .fix(fix);
+                .fix(fix)
+                .snippet(snippet);
         }
         Some(level) if level_rank(level) < level_rank(target) => {
             out.at(
@@ -88,7 +92,8 @@ fn check_definition(
                 labels.key(ENFORCE),
                 format!("namespace {namespace} enforces {level:?}, below the target {target}"),
             )
-            .fix(fix);
+            .fix(fix)
+            .snippet(snippet);
         }
         Some(_) => {}
     }
