@@ -133,6 +133,10 @@ pub struct Finding {
     /// Its rows and severity are those of all of them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub covers: Vec<&'static str>,
+    /// How grave each rule in `covers` found its problem (severity overrides
+    /// applied): what is left when an exception accepts only part of this finding.
+    #[serde(skip)]
+    pub covered_severity: Vec<(&'static str, Severity)>,
     /// The objects whose findings this one stands for, with their rules: its own
     /// mostly, others' where it speaks for them (a namespace's missing default-deny
     /// stands for each workload's KH512). The score fails those rules' checks of them.
@@ -197,7 +201,18 @@ impl Finding {
 
     /// Notes that the exception at `source` accepts this finding's rule but not the
     /// rules in `left`, which it stands for too.
+    /// The finding is then as grave as the gravest rule left, as `--no-merge` shows
+    /// it, so that both give the same exit code.
     pub fn note_partly_accepted(&mut self, source: &str, left: &[&str]) {
+        let gravest = self
+            .covered_severity
+            .iter()
+            .filter(|(rule, _)| left.contains(rule))
+            .map(|(_, severity)| *severity)
+            .max();
+        if let Some(severity) = gravest {
+            self.severity = severity;
+        }
         self.message.push_str(&format!(
             "; the exception at {source} accepts {} but not {}, which this finding also stands for: add {} to its rules to accept the whole finding",
             self.rule_id,

@@ -31,6 +31,7 @@ pub(crate) fn new_finding(
         covers: Vec::new(),
         covered_objects: Vec::new(),
         fix: None,
+        covered_severity: Vec::new(),
         fix_snippet: None,
         details: Vec::new(),
         helm_source: None,

@@ -253,6 +253,14 @@ fn take_in(kept: &mut Finding, others: &[Finding], merge: &Merge) {
         if merge.severity == MergedSeverity::Highest {
             kept.severity = kept.severity.max(o.severity);
         }
+        let severities =
+            std::iter::once((o.rule_id, o.severity)).chain(o.covered_severity.iter().copied());
+        for (rule, severity) in severities {
+            match kept.covered_severity.iter_mut().find(|(r, _)| *r == rule) {
+                Some((_, known)) => *known = (*known).max(severity),
+                None => kept.covered_severity.push((rule, severity)),
+            }
+        }
         let rules = std::iter::once(o.rule_id).chain(o.covers.iter().copied());
         for rule in rules {
             if rule != kept.rule_id && !kept.covers.contains(&rule) {

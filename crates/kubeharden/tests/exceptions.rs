@@ -430,6 +430,59 @@ fn an_exception_of_the_merging_rule_alone_does_not_hide_the_merged_ones() {
     assert_eq!(whole["findings"].as_array().unwrap().len(), 0, "{whole}");
 }
 
+/// A finding an exception accepts in part is as grave as what is left of it, as the
+/// `--no-merge` report shows it: both give the same exit code under `--fail-on`.
+#[test]
+fn a_partly_accepted_finding_is_as_grave_as_what_is_left() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: registry.example.com/web@sha256:0123\n";
+    let config = "exceptions:\n  - {rules: [KH201], names: [web], reason: sized by VPA}\n  - {rules: [KH402, KH1], reason: needs the API}\n";
+    let repo = tree(&[(".kubeharden.yaml", config), ("d.yaml", deployment)]);
+    let run = |extra: &[&str]| {
+        let mut args = vec![".", "-f", "json"];
+        args.extend_from_slice(extra);
+        let out = scan(repo.path(), &args);
+        (out.status.code(), json(&out))
+    };
+    let (merged_code, merged) = run(&["--fail-on", "medium"]);
+    let (apart_code, apart) = run(&["--fail-on", "medium", "--no-merge"]);
+    let severities = |doc: &Value| -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    // KH201 stands for KH202 (low) and KH402 for KH530 (low): what is left is low.
+    let left = severities(&merged);
+    assert_eq!(
+        left,
+        [
+            ("KH201".to_string(), "low".to_string()),
+            ("KH402".to_string(), "low".to_string())
+        ],
+        "{merged}"
+    );
+    assert!(
+        severities(&apart).iter().all(|(_, s)| s == "low"),
+        "{apart}"
+    );
+    assert_eq!(
+        (merged_code, apart_code),
+        (Some(0), Some(0)),
+        "{merged}\n{apart}"
+    );
+    let (code, _) = run(&["--fail-on", "low"]);
+    assert_eq!(code, Some(1));
+}
+
 #[test]
 fn inline_exceptions_and_sarif_suppressions() {
     let annotated = WEB.replacen(
