@@ -8,8 +8,9 @@ use crate::object::{Object, Resource};
 /// told otherwise (`--default-namespace`).
 pub const DEFAULT_NAMESPACE: &str = "default";
 
-/// API groups whose kinds Kubernetes itself serves: their scope is known.
-const BUILT_IN_GROUPS: [&str; 21] = [
+/// API groups whose kinds Kubernetes itself serves, or served (`extensions`, whose
+/// Deployments and Ingresses old charts still write): their scope is known.
+const BUILT_IN_GROUPS: [&str; 22] = [
     "",
     "admissionregistration.k8s.io",
     "apiextensions.k8s.io",
@@ -23,6 +24,7 @@ const BUILT_IN_GROUPS: [&str; 21] = [
     "coordination.k8s.io",
     "discovery.k8s.io",
     "events.k8s.io",
+    "extensions",
     "flowcontrol.apiserver.k8s.io",
     "networking.k8s.io",
     "node.k8s.io",
@@ -72,8 +74,10 @@ const CLUSTER_SCOPED: [&str; 30] = [
     "VolumeAttachment",
 ];
 
-/// More cluster-scoped built-in kinds (storage and dynamic resource allocation).
-const CLUSTER_SCOPED_MORE: [&str; 5] = [
+/// More cluster-scoped built-in kinds (storage, dynamic resource allocation, and
+/// the removed PodSecurityPolicy of `policy/v1beta1` and `extensions/v1beta1`).
+const CLUSTER_SCOPED_MORE: [&str; 6] = [
+    "PodSecurityPolicy",
     "CSIDriver",
     "CSINode",
     "VolumeAttributesClass",
@@ -141,6 +145,12 @@ mod tests {
         explicit.default_namespace("team-a");
         assert_eq!(explicit.resource.namespace.as_deref(), Some("shop"));
         assert!(!explicit.namespace_defaulted);
+        // The removed `extensions` group's workloads too, as old charts write them.
+        for kind in ["Deployment", "DaemonSet", "Ingress", "NetworkPolicy"] {
+            let mut old = object("extensions/v1beta1", kind, None);
+            old.default_namespace("team-a");
+            assert_eq!(old.resource.namespace.as_deref(), Some("team-a"), "{kind}");
+        }
     }
 
     #[test]
@@ -149,6 +159,8 @@ mod tests {
             ("rbac.authorization.k8s.io/v1", "ClusterRole"),
             ("v1", "Namespace"),
             ("storage.k8s.io/v1", "CSIDriver"),
+            ("policy/v1beta1", "PodSecurityPolicy"),
+            ("extensions/v1beta1", "PodSecurityPolicy"),
             ("cert-manager.io/v1", "Issuer"),
             ("", "Dockerfile"),
         ] {
