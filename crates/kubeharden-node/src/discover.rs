@@ -93,6 +93,25 @@ pub(crate) fn under(root: &Path, node_path: &str) -> PathBuf {
     root.join(node_path.trim_start_matches('/'))
 }
 
+/// The path on the node of a file read at `path`: `/var/lib/kubelet/config.yaml`
+/// whether the root was typed `node`, `./node` or `/abs/node`, so that a finding's
+/// fingerprint does not depend on how `--root` was spelt. A file outside the root
+/// (named by a flag such as `--kubelet-config`) is its absolute path.
+pub(crate) fn node_path_of(root: &Path, path: &Path) -> String {
+    let clean = |p: &Path| -> PathBuf {
+        p.components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
+    };
+    match clean(path).strip_prefix(clean(root)) {
+        Ok(inside) => format!("/{}", inside.display()),
+        Err(_) => std::path::absolute(path)
+            .unwrap_or_else(|_| path.to_path_buf())
+            .display()
+            .to_string(),
+    }
+}
+
 /// `v1.30.2` in an image tag.
 fn version_of(image: &str) -> Option<(u32, u32)> {
     let image = image.split('@').next().unwrap_or(image);
@@ -221,7 +240,7 @@ fn named_by_apiserver(
             under(&inputs.root, &api.host_path(api.value(flag)?))
         }
     };
-    record_file(view, &path, &path.display().to_string(), kind);
+    record_file(view, &path, &node_path_of(&inputs.root, &path), kind);
     Some(path)
 }
 

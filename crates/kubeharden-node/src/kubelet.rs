@@ -221,7 +221,7 @@ fn read_config(
     record_file(
         view,
         &path,
-        &path.display().to_string(),
+        &crate::discover::node_path_of(&inputs.root, &path),
         FileKind::KubeletConfig,
     );
     let objects = match read_objects(&path, view) {

@@ -748,3 +748,52 @@ fn a_node_with_only_a_kubeconfig_counts_it_as_what_was_audited() {
         "{stdout}"
     );
 }
+
+/// A finding's fingerprint names a node file by its path on the node, however
+/// `--root` is spelt (relative, `./`, absolute): a baseline written with one spelling
+/// holds every finding of the others. Its resource shows that path too.
+#[test]
+fn node_fingerprints_do_not_depend_on_how_the_root_is_spelt() {
+    let (dir, root) = tree("kubeadm-control-plane");
+    // Loosen a file the kubelet reads by default, and one the API server names.
+    std::fs::set_permissions(
+        root.join("var/lib/kubelet/config.yaml"),
+        std::fs::Permissions::from_mode(0o666),
+    )
+    .unwrap();
+    let uid = std::fs::metadata(&root).unwrap().uid().to_string();
+    let baseline = dir.path().join("baseline.json");
+    let node = |spelt: &str, extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
+            .current_dir(dir.path())
+            .args(["node", "--root", spelt, "--owner-uid", &uid, "--no-config"])
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let written = node(
+        "kubeadm-control-plane",
+        &["--write-baseline", baseline.to_str().unwrap()],
+    );
+    // Written findings are the baseline's: listed as accepted by it.
+    let files: Vec<&str> = written["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "KH750")
+        .map(|f| f["resource"]["name"].as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"/var/lib/kubelet/config.yaml"), "{files:?}");
+    assert!(files.iter().all(|f| f.starts_with('/')), "{files:?}");
+    let absolute = root.display().to_string();
+    for spelt in ["./kubeadm-control-plane", absolute.as_str()] {
+        let doc = node(spelt, &["--baseline", baseline.to_str().unwrap()]);
+        assert_eq!(
+            doc["findings"].as_array().unwrap().len(),
+            0,
+            "{spelt}: {doc}"
+        );
+    }
+}
