@@ -268,6 +268,10 @@ fn scan_rendered(rendered: Outcome, rules: &RuleSet, options: &ScanOptions) -> P
         text: rendered.text,
     };
     let mut partial = scan_source(&source, rules, &options, rendered.source_map);
+    match rendered.chart {
+        true => partial.report.stats.charts += 1,
+        false => partial.report.stats.overlays += 1,
+    }
     // A chart or overlay that renders nothing (every template behind a value that is
     // off) judged nothing: listed, never silent, whatever else the scan holds.
     if partial.report.stats.objects == 0 && partial.report.errors.is_empty() {

@@ -33,8 +33,12 @@ pub struct ClusterStats {
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScanStats {
-    /// Inputs read (files and stdin).
+    /// Inputs read (files and stdin), renders of charts and overlays included.
     pub files: usize,
+    /// Of `files`, the renders of Helm charts (one per `--values-set` variant) and
+    /// of Kustomize overlays.
+    pub charts: usize,
+    pub overlays: usize,
     pub bytes: u64,
     /// Kubernetes objects checked.
     pub objects: usize,
@@ -109,6 +113,8 @@ impl ScanReport {
         }
         let (a, b) = (&mut self.stats, other.stats);
         a.files += b.files;
+        a.charts += b.charts;
+        a.overlays += b.overlays;
         a.bytes += b.bytes;
         a.objects += b.objects;
         a.skipped_documents += b.skipped_documents;

@@ -62,6 +62,7 @@ fn render_variant(
         name: name.into(),
         text,
         default_namespace: options.namespace.clone(),
+        chart: true,
         source_map: Some(Box::new(crate::helm_map::HelmMap {
             dir: target.dir.clone(),
             values: options

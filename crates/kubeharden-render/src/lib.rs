@@ -88,6 +88,8 @@ pub struct Rendered {
     pub text: String,
     /// The namespace of objects that name none, when the render decides it.
     pub default_namespace: Option<String>,
+    /// A Helm chart's render (else a Kustomize overlay's).
+    pub chart: bool,
     pub source_map: Option<Box<dyn SourceMap>>,
 }
 

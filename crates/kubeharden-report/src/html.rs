@@ -96,7 +96,7 @@ fn overview(page: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
             0 => String::new(),
             n => format!(" ({n} more accepted)"),
         },
-        escape(&crate::where_found(report.scan, &plural(s.files, "file"))),
+        escape(&crate::where_found(report.scan, &crate::scanned_from(s))),
         plural(report.described_rules().len(), "rule"),
         plural(report.scan.errors.len(), "error"),
         plural(report.scan.warnings.len(), "warning"),

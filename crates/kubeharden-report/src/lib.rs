@@ -111,10 +111,15 @@ pub fn severity_counts(scan: &ScanReport) -> [(Severity, usize); 5] {
 /// How many objects (and, for files, how many files) the findings are in: a report's
 /// closing line says so apart from how many were scanned, which it could be read as.
 pub(crate) fn found_in(scan: &ScanReport) -> (usize, Option<usize>) {
-    let objects: std::collections::HashSet<(&str, &kubeharden_load::Resource)> = scan
+    // An object is its definition: in its file, or in the render that made it (whose
+    // findings may point at several source files), of its variant.
+    let objects: std::collections::HashSet<(&str, &kubeharden_load::Resource, Option<&str>)> = scan
         .findings
         .iter()
-        .map(|f| (&*f.location.file, &*f.resource))
+        .map(|f| {
+            let made_in = f.rendered.as_ref().map_or(&f.location.file, |r| &r.file);
+            (&**made_in, &*f.resource, f.variant.as_deref())
+        })
         .collect();
     let files: std::collections::HashSet<&str> =
         scan.findings.iter().map(|f| &*f.location.file).collect();
@@ -125,6 +130,23 @@ pub(crate) fn found_in(scan: &ScanReport) -> (usize, Option<usize>) {
         return (objects.len().min(scan.stats.objects), None);
     }
     (objects.len(), (scan.stats.files > 0).then_some(files.len()))
+}
+
+/// What a scan read: `3 files`, `1 file, 2 rendered charts, 1 rendered overlay`.
+pub(crate) fn scanned_from(stats: &kubeharden_findings::ScanStats) -> String {
+    let plain = stats.files.saturating_sub(stats.charts + stats.overlays);
+    let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
+    let mut parts = Vec::new();
+    if plain > 0 || stats.files == 0 {
+        parts.push(count(plain, "file"));
+    }
+    if stats.charts > 0 {
+        parts.push(count(stats.charts, "rendered chart"));
+    }
+    if stats.overlays > 0 {
+        parts.push(count(stats.overlays, "rendered overlay"));
+    }
+    parts.join(", ")
 }
 
 /// `in 17 objects, 3 files; scanned 43 objects from 6 files` (the files, or what

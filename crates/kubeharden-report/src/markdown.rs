@@ -85,7 +85,7 @@ fn header(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
         0 => "no findings".to_string(),
         n => format!("**{n}** finding{} ({})", plural(n), severities(&total)),
     };
-    let from = format!("{} file{}", scan.stats.files, plural(scan.stats.files));
+    let from = crate::scanned_from(&scan.stats);
     let _ = write!(md, "{findings} {}", crate::where_found(scan, &from));
     if score.checks > 0 {
         let _ = write!(

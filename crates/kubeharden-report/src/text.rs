@@ -106,7 +106,8 @@ pub fn write_text(
     let variants = variant_groups(&scan.findings);
     let mut current_file: Option<&str> = None;
     let mut current_resource = None;
-    for (index, f) in scan.findings.iter().enumerate() {
+    for index in shown_order(&scan.findings) {
+        let f = &scan.findings[index];
         let also = match variants.get(&index) {
             Some(Variant::Shown) => continue,
             Some(Variant::Repeats(others)) => others.as_slice(),
@@ -289,7 +290,7 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
         .map(String::as_str)
         .collect();
     let from = match live.is_empty() || s.files > 0 {
-        true => format!("{} file{}", s.files, plural(s.files)),
+        true => crate::scanned_from(s),
         false => printable(&live.join(", ")).to_string(),
     };
     write!(out, "{findings} {}", crate::where_found(scan, &from))?;
@@ -306,7 +307,7 @@ fn write_summary(report: &Report<'_>, out: &mut dyn Write, p: &Painter) -> io::R
     if repeats > 0 {
         write!(
             out,
-            "; {repeats} identical in other files shown with the first"
+            "; {repeats} identical in other files or variants shown with the first"
         )?;
     }
     if s.skipped_documents > 0 {
@@ -373,8 +374,29 @@ fn header(resource: &kubeharden_load::Resource) -> String {
     resource.to_string()
 }
 
-/// `file:line:column`, or the file alone for an object read from a cluster.
+/// A finding's message without its `[values-set NAME]` tag: the same problem in two
+/// variants of a chart reads the same.
+fn without_variant(f: &Finding) -> &str {
+    match &f.variant {
+        Some(v) => f
+            .message
+            .strip_suffix(&format!(" [values-set {v}]"))
+            .unwrap_or(&f.message),
+        None => &f.message,
+    }
+}
+
+/// `file:line:column`, or the file alone for an object read from a cluster; with
+/// its `--values-set` variant when it has one.
 fn place_of(f: &Finding) -> String {
+    let place = place_in_file(f);
+    match &f.variant {
+        Some(v) => format!("{place} [values-set {}]", printable(v)),
+        None => place,
+    }
+}
+
+fn place_in_file(f: &Finding) -> String {
     match f.location.line {
         0 => printable(&f.location.file).into_owned(),
         line => format!(
@@ -407,8 +429,38 @@ enum Variant {
     Shown,
 }
 
-/// The findings that repeat one in another file, by index (the report is sorted
-/// by file, so the first of each set is in the first file).
+/// The order findings are shown in: by file, as the report is sorted, and in a file
+/// each object's together, in the order they first appear (a base file that two
+/// overlays patch holds both overlays' objects, one block each, not alternating).
+fn shown_order(findings: &[Finding]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    let mut start = 0;
+    while start < findings.len() {
+        let file = &findings[start].location.file;
+        let end = findings[start..]
+            .iter()
+            .position(|f| f.location.file != *file)
+            .map_or(findings.len(), |n| start + n);
+        let mut first_seen: HashMap<(&kubeharden_load::Resource, Option<&str>), usize> =
+            HashMap::new();
+        for i in start..end {
+            let f = &findings[i];
+            first_seen
+                .entry((&*f.resource, f.variant.as_deref()))
+                .or_insert(i);
+        }
+        order[start..end].sort_by_key(|&i| {
+            let f = &findings[i];
+            (first_seen[&(&*f.resource, f.variant.as_deref())], i)
+        });
+        start = end;
+    }
+    order
+}
+
+/// The findings that repeat one in another file or another `--values-set` variant,
+/// by index (the report is sorted by file, so the first of each set is in the first
+/// file).
 fn variant_groups(findings: &[Finding]) -> HashMap<usize, Variant> {
     type Key<'f> = (
         &'static str,
@@ -427,7 +479,7 @@ fn variant_groups(findings: &[Finding]) -> HashMap<usize, Variant> {
             f.rule_id,
             &*f.resource,
             f.path.as_str(),
-            f.message.as_str(),
+            without_variant(f),
             f.container.as_deref(),
         );
         sets.entry(key).or_default().push(i);
@@ -440,7 +492,10 @@ fn variant_groups(findings: &[Finding]) -> HashMap<usize, Variant> {
         let elsewhere: Vec<usize> = rest
             .iter()
             .copied()
-            .filter(|&i| findings[i].location.file != findings[first].location.file)
+            .filter(|&i| {
+                let (a, b) = (&findings[i], &findings[first]);
+                a.location.file != b.location.file || a.variant != b.variant
+            })
             .collect();
         if elsewhere.is_empty() {
             continue;

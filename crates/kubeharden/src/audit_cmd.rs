@@ -260,6 +260,7 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
             objects: result.events as usize,
             skipped_documents: 0,
             counted: Counted::Events,
+            ..ScanStats::default()
         },
         // Audit-log detectors make no checks of a configuration: no score.
         checks: Default::default(),

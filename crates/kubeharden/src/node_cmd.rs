@@ -55,6 +55,7 @@ pub fn run(args: NodeArgs) -> Result<u8, CliError> {
             objects: configurations(&view),
             skipped_documents: 0,
             counted: Counted::Configurations,
+            ..ScanStats::default()
         },
         checks: checked.checks,
         ..ScanReport::default()

@@ -2002,3 +2002,74 @@ fn a_value_printed_through_tpl_is_named() {
         "{side:?}"
     );
 }
+
+/// The text report of two overlays of one base: each overlay's object is one block
+/// under the base file (not alternating line by line), the closing line counts the
+/// objects once and says what was rendered, and a chart's `--values-set` variants
+/// that state the same problem are one entry naming the other variant.
+#[test]
+fn text_groups_each_rendered_object_and_counts_what_was_rendered() {
+    if !tools() {
+        return;
+    }
+    let base = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: r.io/web:1\n";
+    let overlay = |ns: &str| format!("resources: [../../base]\nnamespace: {ns}\n");
+    let dir = tree(&[
+        ("kz/base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        ("kz/base/deploy.yaml", base),
+        ("kz/overlays/dev/kustomization.yaml", &overlay("dev")),
+        ("kz/overlays/prod/kustomization.yaml", &overlay("prod")),
+    ]);
+    let out = run(dir.path(), &["scan", "kz/overlays", "--no-config"], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let headers: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("  Deployment "))
+        .collect();
+    assert_eq!(
+        headers,
+        ["  Deployment dev/web", "  Deployment prod/web"],
+        "{text}"
+    );
+    let closing = text.lines().rfind(|l| l.contains(" findings ")).unwrap();
+    assert!(
+        closing.contains(" in 2 objects, 1 file; scanned 2 objects from 2 rendered overlays,"),
+        "{closing}"
+    );
+
+    let chart = "apiVersion: v2\nname: web\nversion: 0.1.0\n";
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: {{ .Values.image }}\n";
+    let dir = tree(&[
+        ("web/Chart.yaml", chart),
+        ("web/values.yaml", "image: r.io/a:1\n"),
+        ("web/templates/pod.yaml", pod),
+        ("a.yaml", "image: r.io/a:1\n"),
+        ("b.yaml", "image: r.io/b:1\n"),
+    ]);
+    let args = [
+        "scan",
+        "web",
+        "--values-set",
+        "a=a.yaml",
+        "--values-set",
+        "b=b.yaml",
+        "--no-config",
+        "--select",
+        "KH121,KH302",
+    ];
+    let text = String::from_utf8_lossy(&run(dir.path(), &args, None).stdout).into_owned();
+    let entries: Vec<&str> = text.lines().filter(|l| l.contains(" KH121  Container")).collect();
+    assert_eq!(entries.len(), 1, "{text}");
+    assert!(entries[0].ends_with("[values-set a]"), "{text}");
+    assert!(
+        text.contains("the same in web/templates/pod.yaml:7:3 [values-set b]"),
+        "{text}"
+    );
+    // Different images: each variant's own KH302.
+    assert_eq!(
+        text.lines().filter(|l| l.contains(" KH302  Image")).count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("from 2 rendered charts"), "{text}");
+}
