@@ -443,8 +443,7 @@ fn shown_order(findings: &[Finding]) -> Vec<usize> {
             .map_or(findings.len(), |n| start + n);
         let mut first_seen: HashMap<(&kubeharden_load::Resource, Option<&str>), usize> =
             HashMap::new();
-        for i in start..end {
-            let f = &findings[i];
+        for (i, f) in findings.iter().enumerate().take(end).skip(start) {
             first_seen
                 .entry((&*f.resource, f.variant.as_deref()))
                 .or_insert(i);
