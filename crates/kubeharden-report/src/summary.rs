@@ -98,6 +98,9 @@ pub struct Score {
     pub checks: u64,
     pub passed: u64,
     pub failed: u64,
+    /// Of `passed`, the checks that pass only because an exception or the baseline
+    /// accepts their findings.
+    pub accepted: u64,
     /// Sum of the weights of the checks, and of those that passed.
     pub weight: u64,
     pub weight_passed: u64,
@@ -108,6 +111,7 @@ impl Score {
         let w = weight(rule.info.severity);
         self.checks += rule.checks;
         self.failed += rule.failed;
+        self.accepted += rule.accepted;
         self.passed += rule.checks - rule.failed;
         self.weight += w * rule.checks;
         self.weight_passed += w * (rule.checks - rule.failed);
@@ -137,6 +141,8 @@ pub struct RuleSummary<'a> {
     /// Checks the rule made, and how many failed.
     pub checks: u64,
     pub failed: u64,
+    /// Checks that pass only because their findings are accepted.
+    pub accepted: u64,
 }
 
 /// One guidance section's line of the summary.
@@ -222,6 +228,19 @@ fn section_of(rule_sections: &BTreeMap<&'static str, Section>, f: &Finding) -> S
     })
 }
 
+/// Records the subjects `f` fails: its own, and those of the findings it stands for
+/// (docs/noise.md): merging states a problem once, it does not pass the covered
+/// rule's check.
+fn fails<'a>(failing: &mut BTreeMap<&'a str, BTreeSet<Subject<'a>>>, f: &'a Finding) {
+    failing.entry(f.rule_id).or_default().insert(subject(f));
+    for (rule, file, object) in &f.covered_objects {
+        failing
+            .entry(rule)
+            .or_default()
+            .insert((&**file, &**object));
+    }
+}
+
 /// How many top risks a summary lists.
 pub const TOP_RISKS: usize = 10;
 
@@ -243,11 +262,13 @@ impl<'a> Summary<'a> {
             let entry = per_rule.entry(f.rule_id).or_default();
             entry.0 += 1;
             entry.1.insert(subject(f));
-            failing.entry(f.rule_id).or_default().insert(subject(f));
-            for (rule, file, object) in &f.covered_objects {
-                let of_object = (&**file, &**object);
-                failing.entry(rule).or_default().insert(of_object);
-            }
+            fails(&mut failing, f);
+        }
+        // The subjects accepted findings would fail: the checks that pass only
+        // because of an exception or the baseline, which the summary says.
+        let mut accepted_failing: BTreeMap<&str, BTreeSet<Subject<'a>>> = BTreeMap::new();
+        for s in &report.scan.suppressed {
+            fails(&mut accepted_failing, &s.finding);
         }
         let rules: Vec<RuleSummary<'a>> = report
             .described_rules()
@@ -256,6 +277,12 @@ impl<'a> Summary<'a> {
                 let (count, subjects) = per_rule.remove(info.id).unwrap_or_default();
                 let made = report.scan.checks.get(info.id).copied().unwrap_or(0);
                 let failed_subjects = failing.get(info.id).map_or(0, |s| s.len() as u64);
+                let accepted_subjects = match (failing.get(info.id), accepted_failing.get(info.id))
+                {
+                    (_, None) => 0,
+                    (None, Some(accepted)) => accepted.len() as u64,
+                    (Some(failed), Some(accepted)) => accepted.difference(failed).count() as u64,
+                };
                 // A node rule's subject is the node: it fails once however many of
                 // the node's files it faults. Other rules' findings on objects they
                 // were not counted to judge still count as failed checks.
@@ -268,6 +295,7 @@ impl<'a> Summary<'a> {
                 } else {
                     (made.max(failed_subjects), failed_subjects)
                 };
+                let accepted = accepted_subjects.min(checks - failed);
                 RuleSummary {
                     info,
                     section: Section::of_rule(info),
@@ -275,6 +303,7 @@ impl<'a> Summary<'a> {
                     objects: subjects.len(),
                     checks,
                     failed,
+                    accepted,
                 }
             })
             .collect();

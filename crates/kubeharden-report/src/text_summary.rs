@@ -54,9 +54,13 @@ pub(crate) fn write_summary(
     writeln!(out, "{}", p.paint(bold, "Summary"))?;
     let score = &summary.score;
     if score.checks > 0 {
+        let accepted = match score.accepted {
+            0 => String::new(),
+            n => format!(", {n} of them only because their findings are accepted"),
+        };
         writeln!(
             out,
-            "  Compliance score {}, weighted by severity ({} of {} checks pass; docs/score.md)",
+            "  Compliance score {}, weighted by severity ({} of {} checks pass{accepted}; docs/score.md)",
             p.paint(bold, &score.display()),
             score.passed,
             score.checks

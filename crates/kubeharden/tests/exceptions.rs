@@ -186,7 +186,24 @@ fn everything_accepted_exits_clean_and_flags_override_the_file() {
     std::fs::write(repo.path().join(".kubeharden.yaml"), both).unwrap();
     let out = scan(repo.path(), &[".", "--fail-on", "info", "-f", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert_eq!(suppressed(&json(&out)).len(), 2);
+    let doc = json(&out);
+    assert_eq!(suppressed(&doc).len(), 2);
+    // The score passes both checks, and says that it is only by the exception.
+    let score = &doc["summary"]["score"];
+    assert_eq!(
+        (&score["passed"], &score["accepted"]),
+        (&2.into(), &2.into()),
+        "{score}"
+    );
+    let text = stdout(&scan(repo.path(), &["."]));
+    assert!(
+        text.contains("(2 of 2 checks pass, 2 of them only because their findings are accepted;"),
+        "{text}"
+    );
+    // With the web object's exception alone, only its check is accepted.
+    std::fs::write(repo.path().join(".kubeharden.yaml"), config).unwrap();
+    let doc = json(&scan(repo.path(), &[".", "-f", "json"]));
+    assert_eq!(doc["summary"]["score"]["accepted"], 1, "{doc}");
 }
 
 #[test]

@@ -2058,7 +2058,10 @@ fn text_groups_each_rendered_object_and_counts_what_was_rendered() {
         "KH121,KH302",
     ];
     let text = String::from_utf8_lossy(&run(dir.path(), &args, None).stdout).into_owned();
-    let entries: Vec<&str> = text.lines().filter(|l| l.contains(" KH121  Container")).collect();
+    let entries: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(" KH121  Container"))
+        .collect();
     assert_eq!(entries.len(), 1, "{text}");
     assert!(entries[0].ends_with("[values-set a]"), "{text}");
     assert!(
