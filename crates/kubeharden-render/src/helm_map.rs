@@ -262,8 +262,9 @@ impl HelmMap {
             },
         );
         finding.rendered = Some(rendered);
-        // The template as it is on disk: a subchart's folder, not helm's alias path.
-        finding.helm_source = Some(finding.location.file.clone());
+        // The template the object came from (helm's `# Source:`), as it is on disk: a
+        // subchart's folder, not helm's alias path; not the helper a field is in.
+        finding.helm_source = Some(shown(&template.file).into());
         match &helper_around {
             Some((lines, first, contexts)) => {
                 let lines: Vec<&str> = lines.iter().map(String::as_str).collect();

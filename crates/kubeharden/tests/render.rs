@@ -1628,6 +1628,10 @@ fn fields_a_named_template_writes_are_placed_in_it_and_name_the_value() {
         "web/templates/deployment.yaml:18 container \"web\" runs privileged; set by the chart value containerSecurityContext.privileged (web/values.yaml:6): change it there",
         "web/templates/deployment.yaml:21 container \"shell\" runs privileged; set by the chart value sidecars[0].securityContext.privileged (web/values.yaml:11): change it there",
     ]);
+    // Placed in a helper or not, each came from the deployment's template.
+    for f in doc["findings"].as_array().unwrap() {
+        assert_eq!(f["helm_source"], "web/templates/deployment.yaml", "{f}");
+    }
 }
 
 /// `helm create`'s resources block (`{{- with .Values.resources }}` over `resources:
