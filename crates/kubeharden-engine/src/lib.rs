@@ -546,8 +546,9 @@ fn check(object: &Object, rules: &RuleSet, keep_labels: bool, partial: &mut Part
     // A fragment (a Kustomize patch) is not judged at all, nor put in the cluster
     // view (a Service patch `type: LoadBalancer` has no source ranges of its own); the
     // report says so rather than passing it.
+    // Nor is it counted as an object scanned: a run of patches alone checked nothing.
     if let Some(reason) = kubeharden_load::kustomize::partial_reason(object) {
-        partial.report.stats.objects += 1;
+        partial.report.stats.patches += 1;
         partial.report.skipped.push(SkippedChecks {
             scope: format!("{} in {}", object.resource, object.file),
             rules: Vec::new(),

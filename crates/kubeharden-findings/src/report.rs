@@ -44,6 +44,9 @@ pub struct ScanStats {
     pub objects: usize,
     /// Documents (or List items) skipped because they are not Kubernetes objects.
     pub skipped_documents: usize,
+    /// Kustomize patches and other partial objects, judged only once merged: not
+    /// objects scanned.
+    pub patches: usize,
     /// What `objects` counts.
     pub counted: Counted,
 }
@@ -118,6 +121,7 @@ impl ScanReport {
         a.bytes += b.bytes;
         a.objects += b.objects;
         a.skipped_documents += b.skipped_documents;
+        a.patches += b.patches;
     }
 
     /// Moves the findings `why` gives a suppression to `suppressed`, keeping the

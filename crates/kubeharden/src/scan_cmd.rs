@@ -206,6 +206,14 @@ fn nothing_scanned(
     let alone = not_rendered_alone(report);
     let by_design = alone.is_some();
     seen.extend(alone);
+    if report.stats.patches > 0 {
+        let n = report.stats.patches;
+        seen.push(format!(
+            "{n} Kustomize patch{} (judged only in the overlay that merges {}: scan the overlay)",
+            if n == 1 { "" } else { "es" },
+            if n == 1 { "it" } else { "them" }
+        ));
+    }
     if report.stats.skipped_documents > 0 {
         let n = report.stats.skipped_documents;
         seen.push(format!(

@@ -247,3 +247,25 @@ fn a_template_that_reads_as_yaml_is_an_error_not_a_clean_object() {
         "{stderr}"
     );
 }
+
+/// A Kustomize patch scanned on its own is judged only in its overlay: the run
+/// checked nothing, and says so with exit 2, as a component or a template alone does.
+#[test]
+fn a_kustomize_patch_alone_is_nothing_scanned() {
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      hostIPC: true\n";
+    let dir = tree(&[
+        (
+            "overlay/kustomization.yaml",
+            "resources: [../base]\npatches:\n- path: patch.yaml\n",
+        ),
+        ("overlay/patch.yaml", patch),
+    ]);
+    let (out, doc, stderr) = scan(dir.path(), &["overlay/patch.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(doc["summary"]["objects"], 0, "{doc}");
+    let error = nothing_error(&doc);
+    assert!(
+        error.contains("1 Kustomize patch (judged only in the overlay that merges it"),
+        "{error}"
+    );
+}
