@@ -192,6 +192,23 @@ pub fn chart_home(kustomization: &Path) -> Option<PathBuf> {
     Some(kustomization.parent()?.join(home))
 }
 
+/// The chart folders a kustomization's `helmCharts:` inflates: `CHART_HOME/NAME` for
+/// each entry (kustomize reads a chart from there, or pulls it there from `repo`).
+pub fn inflated_charts(kustomization: &Path) -> Vec<PathBuf> {
+    let (Some(home), Some(doc)) = (chart_home(kustomization), read_kustomization(kustomization))
+    else {
+        return Vec::new();
+    };
+    doc.root
+        .get("helmCharts")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|chart| chart.get("name").and_then(Node::scalar_text))
+        .map(|name| home.join(name))
+        .collect()
+}
+
 pub fn references(kustomization: &Path) -> Vec<PathBuf> {
     let (Some(doc), Some(dir)) = (read_kustomization(kustomization), kustomization.parent()) else {
         return Vec::new();

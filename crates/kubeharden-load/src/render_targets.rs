@@ -61,11 +61,12 @@ pub(crate) fn split(files: Vec<PathBuf>) -> Split {
             .filter_map(|f| f.parent().map(Path::to_path_buf))
             .collect(),
     );
-    // A chart an overlay inflates (`helmCharts:`) is rendered by the overlay.
+    // A chart an overlay inflates (`helmCharts:`) is rendered by the overlay; another
+    // chart in its chart home is a chart of its own, rendered as such.
     let homes: Vec<PathBuf> = files
         .iter()
         .filter(|f| is_kustomization_file(f))
-        .filter_map(|f| crate::kustomize::chart_home(f))
+        .flat_map(|f| crate::kustomize::inflated_charts(f))
         .collect();
     let charts: Vec<PathBuf> = charts
         .into_iter()
@@ -325,12 +326,22 @@ mod tests {
             ("overlay/kustomization.yaml", "helmCharts:\n- name: app\n"),
             ("overlay/charts/app/Chart.yaml", "name: app\n"),
             ("overlay/charts/app/templates/pod.yaml", "kind: Pod\n"),
+            // Beside it, a chart the overlay does not inflate: a chart of its own.
+            ("overlay/charts/other/Chart.yaml", "name: other\n"),
+            ("overlay/charts/other/templates/pod.yaml", "kind: Pod\n"),
             ("web/Chart.yaml", "name: web\n"),
         ];
         let dir = tree(&files);
         let (plain, targets) = split_names(dir.path(), &files);
         assert!(plain.is_empty(), "{plain:?}");
-        assert_eq!(targets, ["HelmChart web", "Kustomization overlay"]);
+        assert_eq!(
+            targets,
+            [
+                "HelmChart overlay/charts/other",
+                "HelmChart web",
+                "Kustomization overlay"
+            ]
+        );
     }
 
     #[test]
