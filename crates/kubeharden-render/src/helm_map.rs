@@ -19,7 +19,7 @@ use kubeharden_load::Object;
 use kubeharden_yaml::{FieldPath, Node, Seg};
 
 use crate::chart::{source_file, ChartFile};
-use crate::helm_blocks::{contexts, emitted, not_taken, Context};
+use crate::helm_blocks::{contexts, emitted, not_taken, Condition, Context};
 use crate::helm_helpers::{calls, Define, Defines};
 use crate::helm_place::{place_in_lines, values_keys, FieldSeen, HelperHit, Seen, TemplatePlace};
 use crate::helm_values::{place, Found, Held, SetValue, Values, ValuesFile};
@@ -365,6 +365,12 @@ impl HelmMap {
                 finding.value = Some(Box::new(found.source));
             }
             Some(Behind::Template(found)) => finding.message.push_str(&template_message(&found)),
+            None if place.silent.is_none() && field.is_some() => {
+                let line = (finding.location.line as usize).saturating_sub(1);
+                if let Some(context) = at.contexts.get(line) {
+                    switched_on(finding, context, body_start(lines, first), lookups);
+                }
+            }
             None => {}
         }
         if let Some(variant) = &self.variant {
@@ -695,6 +701,68 @@ fn not_emitted(text: &str, i: usize, context: &Context, find: &dyn Fn(&str) -> F
     match found.is_empty() {
         true => format!("{written}, {why}"),
         false => format!("{written}, {why}; it reads {}", reads(&found)),
+    }
+}
+
+/// The first line of a document, from `first`, that writes YAML: not blank, a
+/// comment, `---` or only template actions (a `{{- if }}` that opens the document).
+fn body_start(lines: &[&str], first: usize) -> usize {
+    let writes = |text: &&str| {
+        let t = text.trim();
+        let rest = t.strip_prefix("{{").and_then(|r| r.rsplit_once("}}")).map(|(_, after)| after.trim());
+        !(t.is_empty() || t.starts_with('#') || t == "---" || rest == Some(""))
+    };
+    lines
+        .iter()
+        .skip(first)
+        .position(|t| writes(t))
+        .map_or(first, |n| first + n)
+}
+
+/// A field the template writes as it is (`- SYS_ADMIN`), rendered because conditions
+/// on chart values hold: the `if`s (and `with`s) around it, innermost first, as far
+/// as each is taken and reads values, are named with the values they read, which
+/// are what leave the field out. An `else` branch is not followed: what turns it off
+/// is another branch's value, which may write more than this field. Nor is a block
+/// around the whole document (`{{ if .Values.rbac.create }}` before its `kind:`),
+/// which decides whether the object is made, not how.
+fn switched_on(finding: &mut Finding, context: &Context, first: usize, lookups: &Lookups) {
+    let switches: Vec<&Condition> = context
+        .conditions
+        .iter()
+        .rev()
+        .take_while(|c| {
+            matches!(c.keyword, "if" | "with")
+                && c.wanted
+                && c.line >= first
+                && !values_keys(&c.text).is_empty()
+        })
+        .collect();
+    if switches.is_empty() {
+        return;
+    }
+    let blocks: Vec<String> = switches
+        .iter()
+        .map(|c| format!("{{{{ {} {} }}}} at line {}", c.keyword, c.text, c.line + 1))
+        .collect();
+    let mut keys: Vec<String> = Vec::new();
+    for key in switches.iter().flat_map(|c| values_keys(&c.text)) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    let found: Vec<Found> = keys.iter().map(|k| lookups.find(k)).collect();
+    let (holds, those) = match blocks.len() {
+        1 => ("holds", "that value"),
+        _ => ("hold", "those values"),
+    };
+    finding.message.push_str(&format!(
+        "; written because {} {holds} (it reads {}): change {those} to leave it out",
+        blocks.join(" and "),
+        reads(&found)
+    ));
+    if let [one] = found.as_slice() {
+        finding.value = Some(Box::new(one.source.clone()));
     }
 }
 

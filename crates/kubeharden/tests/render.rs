@@ -2080,3 +2080,45 @@ fn text_groups_each_rendered_object_and_counts_what_was_rendered() {
     );
     assert!(text.contains("from 2 rendered charts"), "{text}");
 }
+
+/// A field the template writes as it is, rendered because `if`s on chart values hold,
+/// names those conditions and values (what turns it off); an `else` branch names none.
+#[test]
+fn a_literal_a_condition_turns_on_names_the_condition() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n  containers:\n    - name: c\n      image: r.io/c:1\n      securityContext:\n        {{- if .Values.debug }}\n        {{- if .Values.deep }}\n        privileged: true\n        {{- end }}\n        {{- else }}\n        allowPrivilegeEscalation: true\n        {{- end }}\n";
+    let dir = tree(&[
+        (
+            "sw/Chart.yaml",
+            "apiVersion: v2\nname: sw\nversion: 0.1.0\n",
+        ),
+        ("sw/values.yaml", "debug: false\ndeep: true\n"),
+        ("sw/templates/pod.yaml", pod),
+    ]);
+    let scan = |set: &str| {
+        let args = [
+            "scan",
+            "sw",
+            "-f",
+            "json",
+            "--select",
+            "KH101,KH121",
+            "--no-merge",
+            "--set",
+            set,
+        ];
+        json(&run(dir.path(), &args, None))
+    };
+    let on = scan("debug=true");
+    let said = messages_of(&on, "KH101");
+    assert_eq!(said, ["container \"c\" runs privileged; written because {{ if .Values.deep }} at line 12 and {{ if .Values.debug }} at line 11 hold (it reads deep at sw/values.yaml:2, debug at --set debug): change those values to leave it out"], "{on}");
+    let off = scan("debug=false");
+    let said = messages_of(&off, "KH121");
+    assert_eq!(
+        said,
+        ["container \"c\" sets allowPrivilegeEscalation: true"],
+        "{off}"
+    );
+}
