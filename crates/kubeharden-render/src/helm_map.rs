@@ -709,13 +709,16 @@ fn not_emitted(text: &str, i: usize, context: &Context, find: &dyn Fn(&str) -> F
 fn body_start(lines: &[&str], first: usize) -> usize {
     let writes = |text: &&str| {
         let t = text.trim();
-        let rest = t.strip_prefix("{{").and_then(|r| r.rsplit_once("}}")).map(|(_, after)| after.trim());
+        let rest = t
+            .strip_prefix("{{")
+            .and_then(|r| r.rsplit_once("}}"))
+            .map(|(_, after)| after.trim());
         !(t.is_empty() || t.starts_with('#') || t == "---" || rest == Some(""))
     };
     lines
         .iter()
         .skip(first)
-        .position(|t| writes(t))
+        .position(writes)
         .map_or(first, |n| first + n)
 }
 
