@@ -717,6 +717,7 @@ fn settle_with(partial: Partial, rules: &RuleSet, threads: Threads) -> (ScanRepo
     // Last, so that every finding is mapped, the cluster-wide rules' too, and the
     // steps above compare findings by the place their object was read from.
     mapped::map_findings(&mut report, &mapped);
+    mapped::map_errors(&mut report.errors, &mapped);
     (report, view)
 }
 

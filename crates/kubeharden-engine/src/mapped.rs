@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use kubeharden_findings::{Finding, Location, Requirement, ScanReport};
-use kubeharden_load::{Object, Resource};
+use kubeharden_load::{LoadError, LoadErrorKind, Object, Resource};
 use kubeharden_render::SourceMap;
 
 /// One render's source map and the objects it rendered.
@@ -40,6 +40,19 @@ pub(crate) fn map_findings(report: &mut ScanReport, mapped: &[Mapped]) {
     }
     for suppressed in &mut report.suppressed {
         index.map(&mut suppressed.finding);
+    }
+}
+
+/// Maps each error about a field of a rendered object (a container without a name,
+/// a boolean written `"yes"`) to the template or file that wrote the field, as its
+/// findings are: the error names the source, and where the render put it.
+pub(crate) fn map_errors(errors: &mut [LoadError], mapped: &[Mapped]) {
+    if mapped.is_empty() {
+        return;
+    }
+    let index = Index::new(mapped);
+    for error in errors {
+        index.map_error(error);
     }
 }
 
@@ -85,6 +98,45 @@ impl<'a> Index<'a> {
             map.map(object, finding);
             self.name_the_account(finding, &object.file, *map);
         }
+    }
+
+    /// Maps a field error of a rendered object: of the objects of its kind and name
+    /// in its rendered text, the last that starts at or before its line.
+    fn map_error(&self, error: &mut LoadError) {
+        let (Some(pos), LoadErrorKind::Field(field)) = (error.pos, &mut error.kind) else {
+            return;
+        };
+        let chosen = self
+            .by_object
+            .iter()
+            .filter(|((file, r), _)| {
+                *file == &*error.file && r.kind == field.kind && r.name == field.name
+            })
+            .flat_map(|(_, objects)| objects)
+            .filter(|(o, _)| o.root.pos.line <= pos.line)
+            .max_by_key(|(o, _)| o.root.pos.line);
+        let Some((object, map)) = chosen else {
+            return;
+        };
+        let at = Location {
+            file: error.file.clone(),
+            line: pos.line,
+            column: pos.col,
+        };
+        let mut probe = Finding::probe(object.resource.clone(), at, field.path.clone());
+        map.map(object, &mut probe);
+        let Some(rendered) = probe.rendered else {
+            return;
+        };
+        field.problem.push_str(&format!(
+            "{} (rendered at {}:{}:{})",
+            probe.message, rendered.file, rendered.line, rendered.column
+        ));
+        error.file = probe.location.file.clone();
+        error.pos = Some(kubeharden_yaml::Pos::new(
+            probe.location.line,
+            probe.location.column,
+        ));
     }
 
     /// A finding whose condition is a ServiceAccount's automount (KH402 on a pod that

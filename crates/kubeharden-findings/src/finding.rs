@@ -188,6 +188,37 @@ pub struct AlertDetails {
 }
 
 impl Finding {
+    /// A finding of no rule about the field at `path`: a probe that asks a source map
+    /// where that field was written (an error in a rendered object, mapped as its
+    /// findings are).
+    pub fn probe(resource: Arc<Resource>, location: Location, path: String) -> Finding {
+        Finding {
+            rule_id: "",
+            rule_name: "",
+            severity: Severity::Info,
+            title: "",
+            message: String::new(),
+            guidance: &[],
+            resource,
+            container: None,
+            path,
+            keyed_path: None,
+            location,
+            covers: Vec::new(),
+            covered_severity: Vec::new(),
+            covered_objects: Vec::new(),
+            fix: None,
+            fix_snippet: None,
+            details: Vec::new(),
+            helm_source: None,
+            rendered: None,
+            value: None,
+            variant: None,
+            requires: None,
+            alert: None,
+        }
+    }
+
     /// The rules this finding stands for besides its own that `accepts` does not
     /// accept. An exception of its own rule alone must not hide them: the finding
     /// then stays, noted with [`Finding::note_partly_accepted`].

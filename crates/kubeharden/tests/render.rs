@@ -2122,3 +2122,57 @@ fn a_literal_a_condition_turns_on_names_the_condition() {
         "{off}"
     );
 }
+
+/// An error in a rendered object's field points at the template or the patch that
+/// wrote the field, as its findings do, and says where the render put it.
+#[test]
+fn errors_in_rendered_fields_point_at_their_source() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - image: r.io/c:1\n";
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers:\n      - name: api\n        image: r.io/api:1\n";
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        securityContext:\n          privileged: \"yes\"\n";
+    let dir = tree(&[
+        (
+            "ch/Chart.yaml",
+            "apiVersion: v2\nname: ch\nversion: 0.1.0\n",
+        ),
+        ("ch/templates/pod.yaml", pod),
+        (
+            "kz/kustomization.yaml",
+            "resources: [deploy.yaml]\npatches:\n- path: p.yaml\n",
+        ),
+        ("kz/deploy.yaml", deploy),
+        ("kz/p.yaml", patch),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "ch", "kz", "-f", "json", "--no-config"],
+        None,
+    ));
+    let errors: Vec<String> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{} {}",
+                e["file"].as_str().unwrap(),
+                e["line"],
+                e["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        errors.iter().any(|e| e.starts_with(
+            "ch/templates/pod.yaml:7 Pod p: spec.containers[0].name: a container needs a name"
+        ) && e.ends_with("(rendered at ch (helm template):9:7)")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.starts_with("kz/p.yaml:11 Deployment api: spec.template.spec.containers[0].securityContext.privileged: expected a boolean")
+            && e.contains("set by the patch kz/p.yaml:11")),
+        "{errors:?}"
+    );
+}
