@@ -27,6 +27,8 @@ impl std::fmt::Display for Resource {
         };
         match &self.namespace {
             Some(ns) => write!(f, "{} {}/{}", self.kind, ns, name),
+            // A node's components are named by their kind (`kubelet kubelet`): once.
+            None if self.kind == self.name => write!(f, "{}", self.kind),
             None => write!(f, "{} {}", self.kind, name),
         }
     }

@@ -67,7 +67,11 @@ pub(crate) fn write_summary(
         )?;
     }
     writeln!(out)?;
-    write_sections(summary, out)?;
+    // No check made (an audit log's alerts are events, not checks): no score to show
+    // by section, only the rules' counts below.
+    if score.checks > 0 {
+        write_sections(summary, out)?;
+    }
     if !summary.top_risks.is_empty() {
         writeln!(out)?;
         let shown = summary.top_risks.len();
