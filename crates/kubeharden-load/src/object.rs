@@ -186,6 +186,20 @@ mod tests {
     use super::*;
     use kubeharden_yaml::{parse_chunk, split_documents, Limits};
 
+    #[test]
+    fn a_resource_shows_its_kind_namespace_and_name_once_each() {
+        let resource = |kind: &str, namespace: Option<&str>, name: &str| Resource {
+            api_version: String::new(),
+            kind: kind.into(),
+            namespace: namespace.map(str::to_string),
+            name: name.into(),
+        };
+        assert_eq!(resource("Pod", Some("shop"), "web").to_string(), "Pod shop/web");
+        assert_eq!(resource("Pod", Some("shop"), "").to_string(), "Pod shop/(no name)");
+        assert_eq!(resource("file", None, "/etc/x").to_string(), "file /etc/x");
+        assert_eq!(resource("kubelet", None, "kubelet").to_string(), "kubelet");
+    }
+
     fn load(text: &str) -> DocumentObjects {
         let file: Arc<str> = "t.yaml".into();
         let mut all = DocumentObjects::default();
