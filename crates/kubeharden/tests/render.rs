@@ -2002,3 +2002,59 @@ fn a_value_printed_through_tpl_is_named() {
         "{side:?}"
     );
 }
+
+/// The trial's template of three Deployments, `first` in a block whose
+/// `.Capabilities` condition cannot be judged from the values (helm did not render
+/// it): each object is placed in the document that writes its name, whatever the
+/// order of the documents of its kind.
+#[test]
+fn an_object_is_placed_in_the_document_that_writes_its_name() {
+    if !tools() {
+        return;
+    }
+    let deployment = |name: &str, host: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  selector: {{matchLabels: {{a: {name}}}}}\n  template:\n    metadata: {{labels: {{a: {name}}}}}\n    spec:\n      automountServiceAccountToken: false\n{host}      containers:\n        - name: main\n          image: reg.io/a@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n")
+    };
+    let multi = format!(
+        "{{{{- if .Capabilities.APIVersions.Has \"example.com/v1\" }}}}\n{}---\n{{{{- end }}}}\n{}---\n{}",
+        deployment("first", ""),
+        deployment("second", "      hostIPC: true\n"),
+        deployment("third", "      hostPID: true\n"),
+    );
+    let dir = tree(&[
+        (
+            "caps/Chart.yaml",
+            "apiVersion: v2\nname: caps\nversion: 0.1.0\n",
+        ),
+        ("caps/values.yaml", "x: 1\n"),
+        ("caps/templates/multi.yaml", &multi),
+    ]);
+    let args = ["scan", "caps", "-f", "json", "--select", "KH102,KH121"];
+    let doc = json(&run(dir.path(), &args, None));
+    let mut places: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}:{}",
+                f["resource"]["name"].as_str().unwrap_or_default(),
+                f["rule_id"].as_str().unwrap(),
+                f["location"]["file"].as_str().unwrap(),
+                f["location"]["line"],
+                f["location"]["column"]
+            )
+        })
+        .collect();
+    places.sort();
+    assert_eq!(
+        places,
+        [
+            "second KH102 caps/templates/multi.yaml:27:7",
+            "second KH121 caps/templates/multi.yaml:29:9",
+            "third KH102 caps/templates/multi.yaml:42:7",
+            "third KH121 caps/templates/multi.yaml:44:9",
+        ],
+        "{doc}"
+    );
+}
