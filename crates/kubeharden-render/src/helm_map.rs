@@ -383,10 +383,7 @@ impl HelmMap {
             Some((lines[range].to_string(), format!("{list}[{iteration}]")))
         });
         let field = node_at(&object.root, &path);
-        let list_len = |key: &str| match lookups.held(key) {
-            Some(Held::List(n)) => Some(n),
-            _ => None,
-        };
+        let held = |key: &str| lookups.held(key);
         let seen = Seen {
             silent: (first..first + doc.len()).map(dropped).collect(),
             ranges: (first..first + doc.len())
@@ -398,7 +395,7 @@ impl HelmMap {
             outer,
             field: FieldSeen::of(field),
             root: Some(&object.root),
-            list_len: Some(&list_len),
+            held: Some(&held),
             dot_is_root: true,
             helpers: None,
             copies: None,
@@ -615,10 +612,7 @@ impl Helpers<'_> {
             let silent = |i: usize| {
                 known.is_some() && emitted(&contexts[i], &|k| lookups.held(k)) == Some(false)
             };
-            let list_len = |key: &str| match lookups.held(key) {
-                Some(Held::List(n)) => Some(n),
-                _ => None,
-            };
+            let held = |key: &str| lookups.held(key);
             let inner = Helpers {
                 depth: self.depth + 1,
                 ..*self
@@ -645,7 +639,7 @@ impl Helpers<'_> {
                 outer,
                 field: FieldSeen::of(self.field),
                 root: parent,
-                list_len: Some(&list_len),
+                held: Some(&held),
                 dot_is_root: matches!(call.arg, crate::helm_helpers::Arg::Root),
                 helpers: Some(&search),
                 copies: Some(&copies),
