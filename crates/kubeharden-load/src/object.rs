@@ -194,8 +194,14 @@ mod tests {
             namespace: namespace.map(str::to_string),
             name: name.into(),
         };
-        assert_eq!(resource("Pod", Some("shop"), "web").to_string(), "Pod shop/web");
-        assert_eq!(resource("Pod", Some("shop"), "").to_string(), "Pod shop/(no name)");
+        assert_eq!(
+            resource("Pod", Some("shop"), "web").to_string(),
+            "Pod shop/web"
+        );
+        assert_eq!(
+            resource("Pod", Some("shop"), "").to_string(),
+            "Pod shop/(no name)"
+        );
         assert_eq!(resource("file", None, "/etc/x").to_string(), "file /etc/x");
         assert_eq!(resource("kubelet", None, "kubelet").to_string(), "kubelet");
     }

@@ -1,6 +1,7 @@
 //! Which lines of a template helm emitted: the `if`, `else`, `with` and `range`
 //! blocks around each line, and their conditions judged from the chart's values where
-//! they are simple enough to judge (`.Values.x`, `not`, `and`, `or`, `eq`, `ne`).
+//! they are simple enough to judge (`.Values.x`, `not`, `and`, `or`, `eq`, `ne`,
+//! `kindIs`).
 //! A line in a branch that did not render wrote nothing, so no finding is placed on
 //! it, nor blamed on the values it reads.
 
@@ -222,6 +223,7 @@ fn judge(text: &str, value: &dyn Fn(&str) -> Option<Held>) -> Option<bool> {
             let same = compare(a, b, value)?;
             Some(same == (*op == "eq"))
         }
+        ["kindIs", kind, operand] => kind_is(kind, &value_of(operand, value)?),
         [one] => truth(&value_of(one, value)?),
         _ => None,
     }
@@ -264,6 +266,27 @@ fn value_of(operand: &str, value: &dyn Fn(&str) -> Option<Held>) -> Option<Optio
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-');
     plain.then(|| value(key))
+}
+
+/// Whether a value is of the kind `kindIs "KIND"` asks (`string`, `map`, `slice`),
+/// when what it holds tells: a scalar that reads as a number, a boolean or null, and
+/// an empty block (`{}` or `[]`), do not.
+pub(crate) fn kind_is(kind: &str, held: &Option<Held>) -> Option<bool> {
+    let of = match held {
+        None => "invalid",
+        Some(Held::Block) => "map",
+        Some(Held::List(_)) => "slice",
+        Some(Held::Empty) => return None,
+        Some(Held::Scalar(text)) => {
+            let typed = matches!(text.as_str(), "" | "true" | "false" | "null" | "~")
+                || text.parse::<f64>().is_ok();
+            if typed {
+                return None;
+            }
+            "string"
+        }
+    };
+    Some(of == kind.trim_matches('"'))
 }
 
 /// A value's truth as a template's `if` sees it: unset, empty, false and zero are false.
@@ -316,6 +339,17 @@ mod tests {
         assert_eq!(judge("ne .Values.unset \"\"", &values), Some(false));
         assert_eq!(judge("(not .Values.on)", &values), Some(true));
         assert_eq!(judge(".Capabilities.APIVersions.Has \"x\"", &values), None);
+        assert_eq!(judge("kindIs \"string\" .Values.list", &values), None);
+        assert_eq!(judge("kindIs \"map\" .Values.unset", &values), Some(false));
+        let held = |k: &str| Some(Held::Scalar(k.into()));
+        assert_eq!(kind_is("\"string\"", &held("image: x")), Some(true));
+        assert_eq!(kind_is("\"string\"", &Some(Held::Block)), Some(false));
+        assert_eq!(kind_is("map", &Some(Held::Block)), Some(true));
+        assert_eq!(
+            kind_is("string", &held("8080")),
+            None,
+            "a number, or a quoted one"
+        );
         assert_eq!(judge("and .Values.off .Release.IsInstall", &values), None);
     }
 }

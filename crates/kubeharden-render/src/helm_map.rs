@@ -3,6 +3,9 @@
 //!
 //! - The file: Helm's `# Source: CHART/templates/x.yaml` comment, under the chart's
 //!   folder (`CHART/charts/SUB/templates/x.yaml` for a subchart).
+//! - The document: of the template's documents of the object's kind, the one that
+//!   writes out its `metadata.name`, else the one in its place among those that can
+//!   have rendered and whose name fits (`template_doc`).
 //! - The line: the keys of the finding's field path are looked for in the template
 //!   in order, each deeper than the one before: the deepest found is the line. Where
 //!   the rest of the path is written by `toYaml .Values.X` (or `toYaml .` inside
@@ -41,12 +44,14 @@ pub(crate) struct HelmMap {
     pub defines: std::sync::OnceLock<Defines>,
 }
 
-/// A document of the rendered text: where it starts, its `# Source:` and its kind.
-#[derive(Debug, PartialEq, Eq)]
+/// A document of the rendered text: where it starts, its `# Source:`, its kind and
+/// its `metadata.name`.
+#[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct RenderedDoc {
     start: u32,
     source: Option<String>,
     kind: Option<String>,
+    name: Option<String>,
 }
 
 /// The documents of a rendered text (`---` starts one; helm writes `# Source:` and
@@ -54,24 +59,85 @@ pub(crate) struct RenderedDoc {
 pub(crate) fn rendered_docs(text: &str) -> Vec<RenderedDoc> {
     let mut docs = vec![RenderedDoc {
         start: 1,
-        source: None,
-        kind: None,
+        ..RenderedDoc::default()
     }];
+    let mut metadata = Metadata::default();
     for (i, line) in text.lines().enumerate() {
         let last = docs.len() - 1;
         if line.starts_with("---") {
             docs.push(RenderedDoc {
                 start: i as u32 + 1,
-                source: None,
-                kind: None,
+                ..RenderedDoc::default()
             });
+            metadata = Metadata::default();
         } else if let Some(source) = line.strip_prefix("# Source: ") {
             docs[last].source = Some(source.trim().to_string());
         } else if let Some(kind) = line.strip_prefix("kind:") {
             docs[last].kind.get_or_insert_with(|| unquoted(kind));
         }
+        if let Some(name) = metadata.name(line) {
+            docs[last].name.get_or_insert(name);
+        }
     }
     docs
+}
+
+/// Reads a document's `metadata.name` line by line: the `name:` key among the
+/// first keys under `metadata:` (not a label's `name:`, deeper). Lines that are
+/// only template actions are passed over, so a template's lines read alike.
+#[derive(Default)]
+struct Metadata {
+    inside: bool,
+    /// The indentation of `metadata`'s own keys.
+    keys: Option<usize>,
+}
+
+impl Metadata {
+    /// The name `line` writes, if it writes `metadata.name`.
+    fn name(&mut self, line: &str) -> Option<String> {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("{{") {
+            return None;
+        }
+        let indent = line.len() - trimmed.len();
+        if indent == 0 {
+            self.inside = trimmed.trim_end() == "metadata:";
+            self.keys = None;
+            return None;
+        }
+        if !self.inside || indent != *self.keys.get_or_insert(indent) {
+            return None;
+        }
+        trimmed.strip_prefix("name:").map(unquoted)
+    }
+}
+
+/// Whether a name as a template writes it (`{{ .Release.Name }}-worker`, its actions
+/// any text) can be the rendered `name`.
+fn name_fits(written: &str, name: &str) -> bool {
+    let mut pieces: Vec<&str> = Vec::new();
+    let mut rest = written;
+    while let Some(start) = rest.find("{{") {
+        pieces.push(&rest[..start]);
+        rest = rest[start..]
+            .find("}}")
+            .map_or("", |end| &rest[start + end + 2..]);
+    }
+    pieces.push(rest);
+    let (head, tail) = (pieces[0], pieces[pieces.len() - 1]);
+    if pieces.len() == 1 {
+        return written == name;
+    }
+    let Some(mut left) = name.strip_prefix(head) else {
+        return false;
+    };
+    for piece in &pieces[1..pieces.len() - 1] {
+        match left.find(piece) {
+            Some(at) => left = &left[at + piece.len()..],
+            None => return false,
+        }
+    }
+    left.ends_with(tail)
 }
 
 fn unquoted(text: &str) -> String {
@@ -90,48 +156,158 @@ fn ordinal(docs: &[RenderedDoc], source: &str, kind: &str, line: u32) -> usize {
         .saturating_sub(1)
 }
 
-/// The lines of the template document that made the `n`th object of `kind` it
-/// rendered, and the index of its first line: its documents of that kind (written
-/// out), else those whose kind is templated, else the whole file. A document whose
-/// `kind:` line is in a block helm did not render (`dropped`) made no object, so it
-/// is not counted: the `n`th object is the `n`th document that rendered.
+/// The `metadata.name` of each object of `kind` the template helm names `source`
+/// rendered, in order (empty where it has none the text shows).
+fn names_of(docs: &[RenderedDoc], source: &str, kind: &str) -> Vec<String> {
+    docs.iter()
+        .filter(|d| d.source.as_deref() == Some(source) && d.kind.as_deref() == Some(kind))
+        .map(|d| d.name.clone().unwrap_or_default())
+        .collect()
+}
+
+/// Which object of its template and kind one is: the `metadata.name` of each, in
+/// the order rendered, and its index among them.
+pub(crate) struct Made<'a> {
+    pub names: &'a [String],
+    pub n: usize,
+}
+
+/// A document of a template: the index of its first line, its lines, its `kind:`,
+/// its `metadata.name` as written, and whether its `kind:` line is in a block helm
+/// did not render.
+struct TemplateDoc<'t> {
+    start: usize,
+    lines: Vec<&'t str>,
+    kind: Option<String>,
+    name: Option<String>,
+    dropped: bool,
+}
+
+impl TemplateDoc<'_> {
+    fn new(start: usize) -> Self {
+        TemplateDoc {
+            start,
+            lines: Vec::new(),
+            kind: None,
+            name: None,
+            dropped: false,
+        }
+    }
+
+    /// Its name, when it is written out (no template action in it).
+    fn literal(&self) -> Option<&str> {
+        self.name.as_deref().filter(|n| !n.contains("{{"))
+    }
+}
+
+/// The lines of the template document that made the object `made` says, and the
+/// index of its first line: among its documents of that kind (written out), else
+/// those whose kind is templated, else the whole file.
+///
+/// Helm renders a template's documents in order, so its objects of a kind are some
+/// of its documents of that kind, in order. An object whose name a document writes
+/// out (`name: second`) is that document's. An object between two so placed is one
+/// of the documents between theirs, counted in order: those that can have rendered
+/// (not in a block judged not rendered, `dropped`) and whose name can be its (a name
+/// written out is another object's; `{{ .Release.Name }}-worker` fits
+/// `web-worker`). Where that tells nothing, the `n`th object of the kind is the
+/// `n`th document that can have rendered.
 fn template_doc<'t>(
     lines: &[&'t str],
     kind: &str,
-    n: usize,
+    made: &Made,
     dropped: &dyn Fn(usize) -> bool,
 ) -> (usize, Vec<&'t str>) {
-    let mut docs: Vec<(usize, Vec<&str>)> = vec![(0, Vec::new())];
+    let mut docs: Vec<TemplateDoc> = vec![TemplateDoc::new(0)];
+    let mut metadata = Metadata::default();
     for (i, line) in lines.iter().enumerate() {
         if line.starts_with("---") {
-            docs.push((i + 1, Vec::new()));
-        } else if let Some(last) = docs.last_mut() {
-            last.1.push(line);
+            docs.push(TemplateDoc::new(i + 1));
+            metadata = Metadata::default();
+            continue;
+        }
+        let Some(doc) = docs.last_mut() else { continue };
+        doc.lines.push(line);
+        if let (None, Some(kind)) = (&doc.kind, line.strip_prefix("kind:")) {
+            doc.kind = Some(unquoted(kind));
+            doc.dropped = dropped(i);
+        }
+        if let Some(name) = metadata.name(line) {
+            doc.name.get_or_insert(name);
         }
     }
-    let kind_of = |(start, doc): &(usize, Vec<&str>)| {
-        let (at, kind) = doc
-            .iter()
-            .enumerate()
-            .find_map(|(i, l)| l.strip_prefix("kind:").map(|k| (i, unquoted(k))))?;
-        (!dropped(start + at)).then_some(kind)
+    let written: Vec<&TemplateDoc> = docs
+        .iter()
+        .filter(|d| d.kind.as_deref() == Some(kind))
+        .collect();
+    let templated: Vec<&TemplateDoc> = docs
+        .iter()
+        .filter(|d| d.kind.as_ref().is_some_and(|k| k.contains("{{")))
+        .collect();
+    // Documents that can have made it: one not in a block judged not rendered, or
+    // one that writes out a rendered object's name.
+    let usable = |c: &Vec<&TemplateDoc>| {
+        let named = |d: &TemplateDoc| made.names.iter().any(|n| d.literal() == Some(n));
+        c.iter().any(|d| !d.dropped || named(d))
     };
-    let written: Vec<&(usize, Vec<&str>)> = docs
-        .iter()
-        .filter(|d| kind_of(d).as_deref() == Some(kind))
-        .collect();
-    let templated: Vec<&(usize, Vec<&str>)> = docs
-        .iter()
-        .filter(|d| kind_of(d).is_some_and(|k| k.contains("{{")))
-        .collect();
-    let chosen = [written, templated]
-        .into_iter()
-        .find(|c| !c.is_empty())
-        .map(|c| c[n.min(c.len() - 1)]);
-    match chosen {
-        Some((start, doc)) => (*start, doc.clone()),
-        None => (0, lines.to_vec()),
+    let Some(candidates) = [written, templated].into_iter().find(usable) else {
+        return (0, lines.to_vec());
+    };
+    let chosen = by_name(&candidates, made).unwrap_or_else(|| {
+        let rendered: Vec<&TemplateDoc> =
+            candidates.iter().copied().filter(|d| !d.dropped).collect();
+        match rendered.is_empty() {
+            true => candidates[made.n.min(candidates.len() - 1)],
+            false => rendered[made.n.min(rendered.len() - 1)],
+        }
+    });
+    (chosen.start, chosen.lines.clone())
+}
+
+/// The document of `candidates` (in order) that made the object `made` says, as its
+/// name and those of the template's other objects of the kind tell.
+fn by_name<'d, 't>(candidates: &[&'d TemplateDoc<'t>], made: &Made) -> Option<&'d TemplateDoc<'t>> {
+    let names = made.names;
+    names.get(made.n)?;
+    // Each object a document names (written out), in order: the one that rendered
+    // when the name is written twice (both branches of an `if`).
+    let mut pinned: Vec<Option<usize>> = vec![None; names.len()];
+    let mut next = 0;
+    for (j, name) in names.iter().enumerate() {
+        let named = |d: &TemplateDoc| d.literal() == Some(name.as_str());
+        let later = || candidates.iter().enumerate().skip(next);
+        let found = later()
+            .find(|(_, d)| named(d) && !d.dropped)
+            .or_else(|| later().find(|(_, d)| named(d)));
+        if let Some((c, _)) = found {
+            pinned[j] = Some(c);
+            next = c + 1;
+        }
     }
+    if let Some(c) = pinned[made.n] {
+        return Some(candidates[c]);
+    }
+    // Between the objects placed by name: the documents between theirs that can
+    // have made it, in order; those whose name fits, else any.
+    let before = (0..made.n).rev().find(|&j| pinned[j].is_some());
+    let end = (made.n + 1..names.len())
+        .find_map(|j| pinned[j])
+        .unwrap_or(candidates.len());
+    let start = before.and_then(|j| pinned[j]).map_or(0, |c| c + 1);
+    let objects = before.map_or(0, |j| j + 1)..made.n + 1;
+    let in_gap = |fit: bool| {
+        let mut next = start;
+        for j in objects.clone() {
+            let can = |c: &usize| {
+                let d = candidates[*c];
+                let fits = !fit || d.name.as_deref().is_none_or(|w| name_fits(w, &names[j]));
+                !d.dropped && d.literal().is_none() && fits
+            };
+            next = (next..end).find(can)? + 1;
+        }
+        Some(candidates[next - 1])
+    };
+    in_gap(true).or_else(|| in_gap(false))
 }
 
 /// Where a template's documents of a kind are all the body of one `range` (`{{- range
@@ -173,14 +349,19 @@ impl SourceMap for HelmMap {
         };
         let kind = &object.resource.kind;
         let n = ordinal(&self.documents, source, kind, object.root.pos.line);
-        self.map_at(object, source, n, finding);
+        let mut names = names_of(&self.documents, source, kind);
+        // The object's own name, where the text did not show it (`metadata: {name: x}`).
+        if let Some(own) = names.get_mut(n).filter(|own| own.is_empty()) {
+            own.clone_from(&object.resource.name);
+        }
+        self.map_at(object, source, &Made { names: &names, n }, finding);
     }
 }
 
 impl HelmMap {
-    /// Maps `finding` of `object`, the `n`th object of its kind that the template
-    /// helm names `source` rendered.
-    pub(crate) fn map_at(&self, object: &Object, source: &str, n: usize, finding: &mut Finding) {
+    /// Maps `finding` of `object`, the object of its kind that the template helm
+    /// names `source` rendered which `made` says.
+    pub(crate) fn map_at(&self, object: &Object, source: &str, made: &Made, finding: &mut Finding) {
         let Some((template, text)) = self.template(source, finding) else {
             return;
         };
@@ -190,9 +371,11 @@ impl HelmMap {
         let contexts = contexts(&lines);
         let dropped = |i: usize| emitted(&contexts[i], &|k| lookups.held(k)) == Some(false);
         let kind = &object.resource.kind;
-        let outer = outer_range(&lines, kind, n, &|i| contexts[i].range);
-        let nth = outer.map_or(n, |(_, doc, _)| doc);
-        let (first, doc) = template_doc(&lines, kind, nth, &dropped);
+        let outer = outer_range(&lines, kind, made.n, &|i| contexts[i].range);
+        // The documents of a `range` are told apart by their place in the iteration.
+        let in_range = outer.map(|(_, doc, _)| Made { names: &[], n: doc });
+        let made = in_range.as_ref().unwrap_or(made);
+        let (first, doc) = template_doc(&lines, kind, made, &dropped);
         // The `.` of a range around the whole document is the iteration's item.
         let outer = outer.and_then(|(range, _, iteration)| {
             let source = crate::helm_place::block_source(lines[range])?;
@@ -200,10 +383,7 @@ impl HelmMap {
             Some((lines[range].to_string(), format!("{list}[{iteration}]")))
         });
         let field = node_at(&object.root, &path);
-        let list_len = |key: &str| match lookups.held(key) {
-            Some(Held::List(n)) => Some(n),
-            _ => None,
-        };
+        let held = |key: &str| lookups.held(key);
         let seen = Seen {
             silent: (first..first + doc.len()).map(dropped).collect(),
             ranges: (first..first + doc.len())
@@ -215,7 +395,7 @@ impl HelmMap {
             outer,
             field: FieldSeen::of(field),
             root: Some(&object.root),
-            list_len: Some(&list_len),
+            held: Some(&held),
             dot_is_root: true,
             helpers: None,
             copies: None,
@@ -439,10 +619,7 @@ impl Helpers<'_> {
             let silent = |i: usize| {
                 known.is_some() && emitted(&contexts[i], &|k| lookups.held(k)) == Some(false)
             };
-            let list_len = |key: &str| match lookups.held(key) {
-                Some(Held::List(n)) => Some(n),
-                _ => None,
-            };
+            let held = |key: &str| lookups.held(key);
             let inner = Helpers {
                 depth: self.depth + 1,
                 ..*self
@@ -469,7 +646,7 @@ impl Helpers<'_> {
                 outer,
                 field: FieldSeen::of(self.field),
                 root: parent,
-                list_len: Some(&list_len),
+                held: Some(&held),
                 dot_is_root: matches!(call.arg, crate::helm_helpers::Arg::Root),
                 helpers: Some(&search),
                 copies: Some(&copies),
@@ -801,11 +978,59 @@ mod tests {
         let docs = rendered_docs(rendered);
         let n = ordinal(&docs, "c/templates/t.yaml", "Service", 6);
         assert_eq!(n, 1, "{docs:?}");
-        let (first, doc) = template_doc(&lines, "Service", n, &|_| false);
+        let names = names_of(&docs, "c/templates/t.yaml", "Service");
+        let made = Made { names: &names, n };
+        let (first, doc) = template_doc(&lines, "Service", &made, &|_| false);
         assert_eq!((first, doc[0]), (8, "kind: Service"));
         let place = place_in_lines(&doc, &FieldPath::parse("spec.type"), &Seen::default());
         assert_eq!(place.line as usize + first, 11);
         // A kind the template does not write out: the whole file.
-        assert_eq!(template_doc(&lines, "Pod", 0, &|_| false).0, 0);
+        let made = Made { names: &[], n: 0 };
+        assert_eq!(template_doc(&lines, "Pod", &made, &|_| false).0, 0);
+    }
+
+    /// Three Deployments, the first in a block whose condition cannot be judged
+    /// (`.Capabilities`), the last named by a template action.
+    const THREE: &str = "{{- if .Capabilities.APIVersions.Has \"example.com/v1\" }}\nkind: Deployment\nmetadata:\n  name: first\n---\n{{- end }}\nkind: Deployment\nmetadata:\n  labels:\n    name: x\n  name: \"second\"\n---\nkind: Deployment\nmetadata:\n  {{- with .Values.annotations }}\n  annotations: {}\n  {{- end }}\n  name: {{ .Release.Name }}-third\n";
+
+    /// The first line of the document of THREE that made the `n`th of `names`.
+    fn three(names: &[&str], n: usize, dropped: &dyn Fn(usize) -> bool) -> usize {
+        let lines: Vec<&str> = THREE.lines().collect();
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        template_doc(&lines, "Deployment", &Made { names: &names, n }, dropped).0
+    }
+
+    #[test]
+    fn an_object_is_placed_in_the_template_document_of_its_name() {
+        let none = |_: usize| false;
+        // `first` did not render: its order among the Deployments does not count.
+        assert_eq!(three(&["second", "rel-third"], 0, &none), 5);
+        assert_eq!(three(&["second", "rel-third"], 1, &none), 12);
+        assert_eq!(three(&["first", "second", "rel-third"], 0, &none), 0);
+        // A name written out that no object has: that document did not render.
+        assert_eq!(three(&["rel-third"], 0, &none), 12);
+        // A name a template action writes fits only names that end alike.
+        assert_eq!(
+            three(&["second", "other"], 1, &none),
+            12,
+            "no fit: by order"
+        );
+        // Without names, the order of the documents not judged dropped.
+        assert_eq!(three(&[], 1, &none), 5);
+        assert_eq!(three(&[], 1, &|i| i == 1), 12);
+    }
+
+    #[test]
+    fn names_are_read_from_metadata_and_fit_templated_ones() {
+        let docs = rendered_docs(
+            "---\n# Source: c/templates/t.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  labels:\n    name: label\n  name: \"web\"\nspec:\n  name: spec\n",
+        );
+        assert_eq!(names_of(&docs, "c/templates/t.yaml", "Service"), ["web"]);
+        assert!(name_fits("{{ .Release.Name }}-worker", "rel-worker"));
+        assert!(name_fits("{{ include \"x\" . }}", "anything"));
+        assert!(name_fits("a-{{ .x }}-b-{{ .y }}", "a-1-b-2"));
+        assert!(!name_fits("{{ .Release.Name }}-worker", "rel-web"));
+        assert!(!name_fits("a-{{ .x }}-b", "a-b"));
+        assert!(!name_fits("web", "web2"));
     }
 }

@@ -6,6 +6,8 @@
 
 use kubeharden_yaml::{FieldPath, Node, Seg};
 
+use crate::helm_values::Held;
+
 /// Where in a template a field was written.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct TemplatePlace {
@@ -98,8 +100,9 @@ pub(crate) struct Seen<'a> {
     pub outer: Option<(String, String)>,
     pub field: FieldSeen,
     pub root: Option<&'a Node>,
-    /// How many items a list value holds (a `toYaml` of it writes that many).
-    pub list_len: Option<ListLen<'a>>,
+    /// What a chart value holds where it is set: how many items a list holds (a
+    /// `toYaml` of it writes that many), the kind a `kindIs` asks.
+    pub held: Option<HeldOf<'a>>,
     /// Whether `.` is the root context where no `with` or `range` sets it (in a
     /// template, not in a named template given something else).
     pub dot_is_root: bool,
@@ -115,8 +118,8 @@ pub(crate) struct Seen<'a> {
 /// context there) read.
 pub(crate) type HelperReads<'a> = &'a dyn Fn(&str, bool) -> Vec<String>;
 
-/// How many items the list value of a key holds, if it is one.
-pub(crate) type ListLen<'a> = &'a dyn Fn(&str) -> Option<usize>;
+/// What the chart value of a key holds, if it is set.
+pub(crate) type HeldOf<'a> = &'a dyn Fn(&str) -> Option<Held>;
 
 /// The field as rendered.
 #[derive(Default)]
@@ -153,6 +156,14 @@ impl Seen<'_> {
 
     fn with(&self, i: usize) -> Option<usize> {
         self.withs.get(i).copied().flatten()
+    }
+
+    /// How many items the list value of `key` holds, if it is one.
+    fn list_len(&self, key: &str) -> Option<usize> {
+        match self.held.and_then(|held| held(key)) {
+            Some(Held::List(n)) => Some(n),
+            _ => None,
+        }
     }
 
     /// Whether `.` is the root context on line `i`.
@@ -435,7 +446,7 @@ impl<'a> Walk<'a> {
         let written_len = block
             .written
             .as_ref()
-            .and_then(|(.., value)| seen.list_len.and_then(|len| len(value)));
+            .and_then(|(.., value)| seen.list_len(value));
         let chosen = block.choose(index, name, written_span(&block, total, written_len))?;
         if let Item::At(line, ..) = chosen {
             self.range = seen.range(line).filter(|&r| r > list);
@@ -479,6 +490,16 @@ impl<'a> Walk<'a> {
             };
             return self.place(i, column, vec![value]);
         }
+        // An item whose keys a `toYaml` of what the block's variable holds writes
+        // (`- name: {{ $name }}` and `{{- toYaml $spec | nindent 10 }}`).
+        let printed = match self.item && !rest.is_empty() {
+            true => self.item_printed(lines, seen),
+            false => None,
+        };
+        if let Some((i, column, value)) = printed {
+            let value = value.map(|v| format!("{v}{dot}{rest}"));
+            return self.place(i, column, value.into_iter().collect());
+        }
         if self.item {
             let guarded = self.guarded(lines, seen, &rest).into_iter().collect();
             return self.place(line, indent, guarded);
@@ -516,15 +537,95 @@ impl Walk<'_> {
             return Some(value);
         }
         let arg = to_yaml_arg(lines[i])?;
-        let relative = self
-            .dot(lines, seen, i)
-            .and_then(|(block, base)| match arg {
-                "." => Some(base),
-                _ => dot_values(&block, &format!("{{{{ {arg} }}}}"), &base)
-                    .into_iter()
-                    .next(),
-            });
-        relative.or_else(|| to_yaml_value(lines, i))
+        self.relative(lines, seen, i, arg)
+            .or_else(|| to_yaml_value(lines, i))
+    }
+
+    /// The value `arg` (`.`, `.field`, `$c`, `$c.field`) is on line `i`, where a
+    /// `with` or the `range` item sets them.
+    fn relative(&self, lines: &[&str], seen: &Seen, i: usize, arg: &str) -> Option<String> {
+        let (block, base) = self.dot(lines, seen, i)?;
+        match arg {
+            "." => Some(base),
+            _ => dot_values(&block, &format!("{{{{ {arg} }}}}"), &base)
+                .into_iter()
+                .next(),
+        }
+    }
+
+    /// The line in the list item found last that writes its keys whole (a `toYaml`
+    /// or `tpl` writing at the item's keys' indentation: `{{- toYaml $spec | nindent
+    /// 10 }}` under `- name: {{ $name }}`), its column and the value it prints, when
+    /// known. Of lines that exclude each other (`{{- if kindIs "string" $spec }}`,
+    /// `{{- else }}`), the one whose `kindIs` the value meets.
+    fn item_printed(&self, lines: &[&str], seen: &Seen) -> Option<(usize, usize, Option<String>)> {
+        let (line, dash) = self.at?;
+        let body = lines.get(line + 1..self.end.max(line + 1))?;
+        let blocks = crate::helm_blocks::contexts(body);
+        let mut first = None;
+        for (k, text) in body.iter().enumerate() {
+            let i = line + 1 + k;
+            if item_of(text).is_some_and(|d| d <= dash)
+                || key_of(text).is_some_and(|(indent, _)| indent <= dash)
+            {
+                break; // the item ended
+            }
+            if seen.silent(i) && !self.dark {
+                continue;
+            }
+            let indent = text.len() - text.trim_start().len();
+            let Some(arg) = to_yaml_arg(text).or_else(|| tpl_arg(text)) else {
+                continue;
+            };
+            if nindent(text).unwrap_or(indent) != dash + 2 {
+                continue; // it writes inside one of the item's keys, or elsewhere
+            }
+            let value = match values_keys(arg).into_iter().next() {
+                Some(key) => Some(key),
+                None => self.relative(lines, seen, i, arg),
+            };
+            let printed = (i, text.find("{{").unwrap_or(0), value);
+            match self.kinds_met(lines, seen, i, &blocks[k]) {
+                Some(true) => return Some(printed),
+                Some(false) => {}
+                None => {
+                    first.get_or_insert(printed);
+                }
+            }
+        }
+        first
+    }
+
+    /// Whether the `kindIs "KIND" X` conditions around line `i` (in `context`) are
+    /// met, as far as what `X` holds tells: `X` a chart value, or what `.` or a
+    /// block's variable is there.
+    fn kinds_met(
+        &self,
+        lines: &[&str],
+        seen: &Seen,
+        i: usize,
+        context: &crate::helm_blocks::Context,
+    ) -> Option<bool> {
+        let held = seen.held?;
+        let mut met = None;
+        for condition in &context.conditions {
+            let words: Vec<&str> = condition.text.split_whitespace().collect();
+            let ["kindIs", kind, operand] = words.as_slice() else {
+                continue;
+            };
+            let key = match values_keys(operand).into_iter().next() {
+                Some(key) => Some(key),
+                None => self.relative(lines, seen, i, operand),
+            };
+            let Some(truth) = key.and_then(|k| crate::helm_blocks::kind_is(kind, &held(&k))) else {
+                continue;
+            };
+            if truth != condition.wanted {
+                return Some(false);
+            }
+            met = Some(true);
+        }
+        met
     }
 
     /// The line of the block that sets `.` on line `i` and the value it is: `X` for
@@ -746,11 +847,21 @@ fn dot_values(block_line: &str, line: &str, base: &str) -> Vec<String> {
     let prefix = if var.is_empty() { "." } else { var };
     let mut keys = Vec::new();
     for action in crate::helm_blocks::actions(line) {
-        for word in action.split_whitespace() {
+        for word in action.split(|c: char| c.is_whitespace() || "()|".contains(c)) {
+            // The variable itself (`toYaml $spec`) is the item.
+            if !var.is_empty() && word == var {
+                keys.push(base.to_string());
+                continue;
+            }
             let Some(rest) = word.strip_prefix(prefix) else {
                 continue;
             };
-            let rest = rest.strip_prefix('.').unwrap_or(rest);
+            // `$spec` is not `$s`'s.
+            let rest = match rest.strip_prefix('.') {
+                Some(field) => field,
+                None if var.is_empty() => rest,
+                None => continue,
+            };
             let field: String = rest
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
@@ -911,6 +1022,18 @@ fn to_yaml_arg(line: &str) -> Option<&str> {
     Some(&arg[..end]).filter(|a| !a.is_empty())
 }
 
+/// What a `tpl` on a line prints, as written, when it is a value and not an
+/// expression: `$spec` of `tpl $spec $`, `.Values.x` of `tpl (toYaml .Values.x) .`.
+fn tpl_arg(line: &str) -> Option<&str> {
+    let at = line.find("tpl ")?;
+    let arg = line[at + "tpl ".len()..].trim_start();
+    let arg = arg.strip_prefix("(toYaml ").map_or(arg, str::trim_start);
+    let end = arg
+        .find(|c: char| c.is_whitespace() || c == '}' || c == '|' || c == ')')
+        .unwrap_or(arg.len());
+    Some(&arg[..end]).filter(|a| a.starts_with('.') || a.starts_with('$'))
+}
+
 /// The value `toYaml .Values.X` on `line` prints: `X`.
 pub(crate) fn to_yaml_absolute(line: &str) -> Option<String> {
     let arg = to_yaml_arg(line)?;
@@ -1056,6 +1179,58 @@ mod tests {
             ["jobs[2].spec.a"]
         );
         assert!(read("{{- range .Capabilities.APIVersions }}", "{{ .x }}").is_empty());
+        // The variable itself is the item; another that starts alike is not it.
+        let map = "{{- range $name, $spec := .Values.sidecars }}";
+        assert_eq!(
+            read(map, "  {{- toYaml $spec | nindent 10 }}"),
+            ["sidecars[2]"]
+        );
+        assert!(read(map, "  - name: {{ $name }} {{ $specs.x }}").is_empty());
+        assert_eq!(read(named, "  a: {{ (toYaml $c.sc) }}"), ["jobs[2].sc"]);
+    }
+
+    /// The prometheus chart's sidecars: a map, each item's keys written whole by a
+    /// `tpl` of a string or a `toYaml` of a map.
+    const SIDECARS: &str = "spec:\n  containers:\n  - name: main\n    image: x\n  {{- range $name, $spec := .Values.sidecars }}\n  - name: {{ $name }}\n    {{- if kindIs \"string\" $spec }}\n    {{- tpl $spec $ | nindent 4 }}\n    {{- else }}\n    {{- toYaml $spec | nindent 4 }}\n    {{- end }}\n  {{- end }}\n";
+
+    fn sidecar(template: &str, held: Option<Held>) -> TemplatePlace {
+        let lines: Vec<&str> = template.lines().collect();
+        let root = node("spec:\n  containers:\n  - name: main\n  - name: beta\n    securityContext: {privileged: true}\n");
+        let blocks = crate::helm_blocks::contexts(&lines);
+        let of = |key: &str| (key == "sidecars[0]").then(|| held.clone()).flatten();
+        let seen = Seen {
+            ranges: blocks.iter().map(|c| c.range).collect(),
+            root: Some(&root),
+            held: Some(&of),
+            ..Seen::default()
+        };
+        let path = FieldPath::parse("spec.containers[1].securityContext.privileged");
+        place_in_lines(&lines, &path, &seen)
+    }
+
+    #[test]
+    fn an_items_keys_a_to_yaml_of_its_variable_writes_name_the_items_value() {
+        let place = sidecar(SIDECARS, Some(Held::Block));
+        assert_eq!((place.line, place.column), (10, 5));
+        assert_eq!(place.values, ["sidecars[0].securityContext.privileged"]);
+        assert_eq!((place.range, place.iteration), (Some(4), Some(0)));
+        // A string of YAML takes the other branch: the `tpl` of it.
+        let place = sidecar(SIDECARS, Some(Held::Scalar("securityContext: {}".into())));
+        assert_eq!(place.line, 8);
+        assert_eq!(place.values, ["sidecars[0].securityContext.privileged"]);
+        // Without the `if`, a list's `range $i, $c`, and a `toYaml` inside a key of
+        // the item, which writes that key only.
+        let plain = "spec:\n  containers:\n  - name: main\n  {{- range $i, $c := .Values.sidecars }}\n  - name: {{ $c.name }}\n    {{- toYaml $c.spec | nindent 4 }}\n  {{- end }}\n";
+        let place = sidecar(plain, None);
+        assert_eq!(place.line, 6);
+        assert_eq!(
+            place.values,
+            ["sidecars[0].spec.securityContext.privileged"]
+        );
+        let inside = "spec:\n  containers:\n  - name: main\n  {{- range $i, $c := .Values.sidecars }}\n  - name: {{ $c.name }}\n    resources:\n      {{- toYaml $c.resources | nindent 6 }}\n  {{- end }}\n";
+        let place = sidecar(inside, None);
+        assert_eq!((place.line, place.column), (5, 3), "the item");
+        assert!(place.values.is_empty());
     }
 
     #[test]

@@ -267,7 +267,17 @@ impl InflatedChart {
         let Some(made) = self.made(object) else {
             return false;
         };
-        self.map.map_at(object, &made.source, made.n, finding);
+        let names: Vec<String> = self
+            .objects
+            .iter()
+            .filter(|o| o.source == made.source && o.kind == made.kind)
+            .map(|o| o.name.clone())
+            .collect();
+        let which = crate::helm_map::Made {
+            names: &names,
+            n: made.n,
+        };
+        self.map.map_at(object, &made.source, &which, finding);
         finding.rendered.is_some()
     }
 }

@@ -2176,3 +2176,127 @@ fn errors_in_rendered_fields_point_at_their_source() {
         "{errors:?}"
     );
 }
+
+/// The trial's template of three Deployments, `first` in a block whose
+/// `.Capabilities` condition cannot be judged from the values (helm did not render
+/// it): each object is placed in the document that writes its name, whatever the
+/// order of the documents of its kind.
+#[test]
+fn an_object_is_placed_in_the_document_that_writes_its_name() {
+    if !tools() {
+        return;
+    }
+    let deployment = |name: &str, host: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  selector: {{matchLabels: {{a: {name}}}}}\n  template:\n    metadata: {{labels: {{a: {name}}}}}\n    spec:\n      automountServiceAccountToken: false\n{host}      containers:\n        - name: main\n          image: reg.io/a@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n")
+    };
+    let multi = format!(
+        "{{{{- if .Capabilities.APIVersions.Has \"example.com/v1\" }}}}\n{}---\n{{{{- end }}}}\n{}---\n{}",
+        deployment("first", ""),
+        deployment("second", "      hostIPC: true\n"),
+        deployment("third", "      hostPID: true\n"),
+    );
+    let dir = tree(&[
+        (
+            "caps/Chart.yaml",
+            "apiVersion: v2\nname: caps\nversion: 0.1.0\n",
+        ),
+        ("caps/values.yaml", "x: 1\n"),
+        ("caps/templates/multi.yaml", &multi),
+    ]);
+    let args = ["scan", "caps", "-f", "json", "--select", "KH102,KH121"];
+    let doc = json(&run(dir.path(), &args, None));
+    let mut places: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}:{}",
+                f["resource"]["name"].as_str().unwrap_or_default(),
+                f["rule_id"].as_str().unwrap(),
+                f["location"]["file"].as_str().unwrap(),
+                f["location"]["line"],
+                f["location"]["column"]
+            )
+        })
+        .collect();
+    places.sort();
+    assert_eq!(
+        places,
+        [
+            "second KH102 caps/templates/multi.yaml:27:7",
+            "second KH121 caps/templates/multi.yaml:29:9",
+            "third KH102 caps/templates/multi.yaml:42:7",
+            "third KH121 caps/templates/multi.yaml:44:9",
+        ],
+        "{doc}"
+    );
+}
+
+/// The prometheus chart's sidecars: `range $name, $spec` over a map, each item's
+/// keys written by `{{- toYaml $spec | nindent 10 }}` (or, for a string of YAML, by
+/// `tpl $spec $` in the other branch of `if kindIs "string" $spec`). The finding is
+/// on the line that wrote the item's keys, and names the key under the map's item
+/// (helm walks a map's keys in sorted order); a list's `range $i, $c` with `toYaml
+/// $c` the same way.
+#[test]
+fn a_to_yaml_of_a_range_variable_names_the_items_value() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n  containers:\n    - name: main\n      image: r.io/m:1\n    {{- if .Values.sidecars }}\n    {{- range $name, $spec := .Values.sidecars }}\n    - name: {{ $name }}\n      {{- if kindIs \"string\" $spec }}\n        {{- tpl $spec $ | nindent 6 }}\n      {{- else }}\n        {{- toYaml $spec | nindent 6 }}\n      {{- end }}\n    {{- end }}\n    {{- end }}\n";
+    let plain = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: q\nspec:\n  automountServiceAccountToken: false\n  containers:\n    - name: main\n      image: r.io/m:1\n    {{- range $i, $c := .Values.extras }}\n    - name: extra-{{ $i }}\n      {{- toYaml $c | nindent 6 }}\n    {{- end }}\n";
+    let values = "sidecars: {}\nextras: []\n";
+    let bad = "sidecars:\n  zeta:\n    image: r.io/z:1\n    securityContext:\n      privileged: true\n  alpha: |\n    image: r.io/a:1\n    securityContext:\n      privileged: true\nextras:\n  - image: r.io/e:1\n  - image: r.io/f:1\n    securityContext:\n      privileged: true\n";
+    let dir = tree(&[
+        (
+            "sc/Chart.yaml",
+            "apiVersion: v2\nname: sc\nversion: 0.1.0\n",
+        ),
+        ("sc/values.yaml", values),
+        ("sc/bad.yaml", bad),
+        ("sc/templates/pod.yaml", pod),
+        ("sc/templates/plain.yaml", plain),
+    ]);
+    let args = [
+        "scan",
+        "sc",
+        "--values",
+        "sc/bad.yaml",
+        "-f",
+        "json",
+        "--select",
+        "KH101",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let mut found: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{} {} {}",
+                f["container"].as_str().unwrap_or_default(),
+                f["location"]["file"].as_str().unwrap(),
+                f["location"]["line"],
+                f["value"]["key"].as_str().unwrap_or("-"),
+                f["value"]["location"]["line"],
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "alpha sc/templates/pod.yaml:14 sidecars.alpha 6",
+            "extra-1 sc/templates/plain.yaml:12 extras[1].securityContext.privileged 14",
+            "zeta sc/templates/pod.yaml:16 sidecars.zeta.securityContext.privileged 5",
+        ],
+        "{doc}"
+    );
+    let said = messages_of(&doc, "KH101");
+    assert!(
+        said.iter().any(|m| m.ends_with("for item 1 of what it loops over; set by the chart value sidecars.zeta.securityContext.privileged (sc/bad.yaml:5): change it there")),
+        "{said:#?}"
+    );
+}
