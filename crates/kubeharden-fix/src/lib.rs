@@ -17,6 +17,7 @@ mod patch;
 mod plan;
 pub mod render;
 mod want;
+mod writes;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -15,6 +15,7 @@ use kubeharden_yaml::{FieldPath, Node, Pos};
 
 use crate::catalog::{fixable_rule, FixKind};
 use crate::want::{Val, Want};
+use crate::writes::{written, Write};
 
 /// What the user lets `fix` decide.
 #[derive(Clone, Debug, Default)]
@@ -556,11 +557,28 @@ impl Fixer<'_, '_> {
         if !writable.iter().any(|m| covers(m, "/tmp")) {
             return refuse("it mounts no writable volume (emptyDir) at /tmp, where programs write temporary files, and a program that writes to its root filesystem would fail; mount an emptyDir at /tmp (and wherever else it writes), then run fix again");
         }
-        // A write the spec shows (`> /var/run/app.pid` in its command, nginx's cache
-        // and pid file) outside its writable volumes would fail read-only.
+        // A write the spec shows outside its writable volumes would fail read-only:
+        // its image's (nginx's cache and pid file), its command's (`> /var/run/app.pid`,
+        // `cp a /app/b`, `pip install`), and one it does not place (a relative path
+        // without a workingDir under a volume, `$HOME/x`), which may be either.
         let mounted = |path: &str| writable.iter().any(|m| covers(m, path));
-        if let Some(path) = written_paths(c.container).into_iter().find(|p| !mounted(p)) {
-            return refuse(format!("it writes {path}, which no writable volume of it holds; mount an emptyDir there, then run fix again"));
+        for write in written(c.container) {
+            let why = match write {
+                Write::Path(path) if mounted(&path) => continue,
+                Write::Path(path) => format!("it writes {path}, which no writable volume of it holds; mount an emptyDir there, then run fix again"),
+                Write::Relative(path) => {
+                    let what = if path == "." {
+                        "into its working directory".to_string()
+                    } else {
+                        format!("{path} in its working directory")
+                    };
+                    format!("it writes {what}, where its spec does not say (no workingDir, or a `cd` to a path it does not settle), so it may be the root filesystem; give it a workingDir under a writable volume, then run fix again")
+                }
+                Write::Unsettled(path) => format!("it writes {path}, a path its spec does not settle (a variable, `~` or a command's output), so it may be on the root filesystem; write to a literal path under a writable volume, then run fix again"),
+                Write::Root(_) if mounted("/") => continue,
+                Write::Root(run) => format!("it runs {run}, which writes its root filesystem (a package manager installs there); install in its image instead, then run fix again"),
+            };
+            return refuse(why);
         }
         self.set(
             c.path.join("securityContext.readOnlyRootFilesystem"),
@@ -748,104 +766,9 @@ fn covers(mount: &str, path: &str) -> bool {
     path == mount || path.starts_with(&format!("{mount}/")) || mount.is_empty()
 }
 
-/// Where the container's image is known to write besides /tmp (nginx's official image:
-/// its cache and its pid file), by the image's name.
-const KNOWN_WRITES: [(&str, &[&str]); 1] = [("nginx", &["/var/cache/nginx", "/var/run/nginx.pid"])];
-
-/// The absolute paths the container's spec shows it writes: its image's known ones,
-/// and those its command and args redirect to (`> /var/run/app.pid`) or make (`tee`,
-/// `touch`, `mkdir`).
-fn written_paths(c: &Container) -> Vec<String> {
-    let mut paths = Vec::new();
-    let image = c.image.as_deref().unwrap_or_default();
-    let name = image.rsplit('/').next().unwrap_or_default();
-    let name = name.split([':', '@']).next().unwrap_or_default();
-    for (known, writes) in KNOWN_WRITES {
-        if name == known {
-            paths.extend(writes.iter().map(|p| p.to_string()));
-        }
-    }
-    let words: Vec<&str> = c
-        .command
-        .iter()
-        .chain(c.args.iter())
-        .flatten()
-        .flat_map(|arg| arg.split_whitespace())
-        .collect();
-    let mut next_is_written = false;
-    for word in words {
-        // `>/path` and `> /path`, `>>`, `2>`.
-        let after_redirect = word
-            .trim_start_matches(|ch: char| ch.is_ascii_digit())
-            .strip_prefix('>');
-        let word = match after_redirect {
-            Some(rest) => {
-                let rest = rest.trim_start_matches('>');
-                if rest.is_empty() {
-                    next_is_written = true;
-                    continue;
-                }
-                next_is_written = true;
-                rest
-            }
-            None => word,
-        };
-        let path = word.trim_matches(|ch: char| matches!(ch, '"' | '\'' | ';' | ')' | '('));
-        if next_is_written
-            && path.starts_with('/')
-            && path != "/dev/null"
-            && !path.starts_with("/dev/")
-            && !path.starts_with("/proc/")
-        {
-            paths.push(path.to_string());
-        }
-        next_is_written =
-            matches!(word, "tee" | "touch" | "mkdir") || (next_is_written && word.starts_with('-'));
-    }
-    paths
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn writes_are_read_from_commands_and_known_images() {
-        let container = |image: &str, command: &[&str]| Container {
-            image: Some(image.into()),
-            command: Some(command.iter().map(|s| s.to_string()).collect()),
-            ..Container::default()
-        };
-        let written = |image, command| written_paths(&container(image, command));
-        assert_eq!(
-            written("app:1", &["sh", "-c", "echo 1 > /var/run/a.pid; exec app"]),
-            ["/var/run/a.pid"]
-        );
-        assert_eq!(
-            written("app:1", &["sh", "-c", "app 2>>/var/log/app.log"]),
-            ["/var/log/app.log"]
-        );
-        assert_eq!(
-            written("app:1", &["sh", "-c", "mkdir -p /data/x && tee -a /srv/y"]),
-            ["/data/x", "/srv/y"]
-        );
-        assert_eq!(
-            written(
-                "app:1",
-                &["sh", "-c", "app > /dev/null 2>&1; cat /etc/app.conf"]
-            ),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            written("nginx:1.27", &[]),
-            ["/var/cache/nginx", "/var/run/nginx.pid"]
-        );
-        assert_eq!(
-            written("nginxinc/nginx-unprivileged:1.27", &[]),
-            Vec::<String>::new()
-        );
-        assert!(covers("/tmp", "/tmp/x") && covers("/tmp", "/tmp") && !covers("/tmp", "/tmpx"));
-    }
 
     #[test]
     fn quantities_compare_across_suffixes() {
@@ -858,5 +781,6 @@ mod tests {
             "spec.containers[0]"
         ));
         assert!(!within("spec.containers[10]", "spec.containers[1]"));
+        assert!(covers("/tmp", "/tmp/x") && covers("/tmp", "/tmp") && !covers("/tmp", "/tmpx"));
     }
 }

@@ -710,6 +710,57 @@ fn the_volumes_a_read_only_root_relies_on_are_named() {
     );
 }
 
+/// Containers that mount an emptyDir at /tmp: each one's name, working directory,
+/// command, and why `fix` refuses to make its root filesystem read-only (None: it
+/// does).
+#[rustfmt::skip]
+const COMMAND_WRITES: &[(&str, &str, &str, Option<&str>)] = &[
+    ("cp-tmp", "", r#"["cp", "/etc/config/x", "/tmp/x"]"#, None),
+    ("curl-tmp", "", r#"["curl", "-o", "/tmp/f", "http://x"]"#, None),
+    ("tar-wd", "/tmp/app", r#"["tar", "-xzf", "/tmp/a.tgz"]"#, None),
+    ("cd-wget", "", r#"["sh", "-c", "cd /tmp && wget http://x/a && exec app"]"#, None),
+    ("cp-app", "", r#"["cp", "/etc/config/x", "/app/x"]"#, Some("it writes /app/x,")),
+    ("curl-opt", "", r#"["sh", "-c", "curl -fsSLo /opt/file http://x && exec app"]"#, Some("it writes /opt/file,")),
+    ("sed", "", r#"["sed", "-i", "s/a/b/", "/etc/app.conf"]"#, Some("it writes /etc/app.conf,")),
+    ("untar", "/srv", r#"["tar", "-xzf", "/tmp/a.tgz"]"#, Some("it writes /srv,")),
+    ("wget-here", "", r#"["wget", "http://x/a"]"#, Some("it writes into its working directory")),
+    ("pip", "", r#"["sh", "-c", "pip install requests && exec python app.py"]"#, Some("it runs pip install, which writes its root filesystem")),
+    ("home", "", r#"["sh", "-c", "touch $HOME/ready; exec app"]"#, Some("it writes $HOME/ready, a path its spec does not settle")),
+];
+
+/// A container whose command writes outside its volumes keeps a writable root
+/// filesystem, whichever command writes (`cp`, `curl -o`, `sed -i`, a package
+/// manager, a download into the working directory), and the reason names the write;
+/// one whose commands write only into its volumes (/tmp, its working directory there)
+/// is made read-only.
+#[test]
+fn a_read_only_root_is_refused_where_a_command_writes_outside_its_volumes() {
+    let mut pod = String::from("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\nspec:\n  securityContext: {runAsUser: 1000}\n  containers:\n");
+    for (name, dir, command, _) in COMMAND_WRITES {
+        pod += &format!("  - name: {name}\n    image: ghcr.io/a/b:1\n    command: {command}\n    volumeMounts: [{{name: t, mountPath: /tmp}}]\n");
+        if !dir.is_empty() {
+            pod += &format!("    workingDir: {dir}\n");
+        }
+    }
+    pod += "  volumes: [{name: t, emptyDir: {}}]\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.yaml"), &pod).unwrap();
+    let report = fix(
+        dir.path(),
+        &["--output-dir=fixes", "p.yaml", "--select", "KH132"],
+    );
+    for (name, _, _, why) in COMMAND_WRITES {
+        let (verdict, detail) = verdict_of(&report, "KH132", name);
+        match why {
+            None => assert_eq!(verdict, "fixed", "{name}: {detail}"),
+            Some(why) => {
+                assert_eq!(verdict, "refused", "{name}: {detail}");
+                assert!(detail.contains(why), "{name}: {detail}");
+            }
+        }
+    }
+}
+
 /// `fix`'s own output does not break the next run: a scan of the folder lists the
 /// patches as not scanned and judges the sources, and `fix` runs again.
 #[test]

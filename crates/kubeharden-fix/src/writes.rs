@@ -1,0 +1,994 @@
+//! What a container's spec shows it writes, for judging whether its root filesystem
+//! can be read-only: where its image is known to write, where its command and args
+//! redirect (`> /var/run/app.pid`), what the commands in them name as their
+//! destination (`cp a /app/b`, `curl -o /opt/f`, `tar -x -C /opt`), and the package
+//! managers among them, which write the root filesystem wherever they install.
+//!
+//! A command is read the way a shell splits it (quotes, `;`, `&&`, `|`, redirects,
+//! heredocs, `sh -c`, `cd`), never run. A write whose place the spec does not settle
+//! (a relative path without a `workingDir`, `$HOME/x`) is returned as such, so that
+//! `fix` refuses rather than guesses.
+
+use k8s_openapi::api::core::v1::Container;
+
+/// Something the container's spec shows it writes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Write {
+    /// An absolute path (`/app/x`); a relative one is resolved against the working
+    /// directory when the spec names it (`workingDir`, a `cd`).
+    Path(String),
+    /// A path relative to a working directory the spec does not name (`.` for the
+    /// directory itself, where `wget URL` writes).
+    Relative(String),
+    /// A path the spec does not settle: a variable's (`$HOME/x`), `~/x`, a command's
+    /// output (`$(dirname x)`).
+    Unsettled(String),
+    /// The root filesystem at large: a package manager's run (`pip install`).
+    Root(String),
+}
+
+/// Where an image is known to write besides /tmp (nginx's official image: its cache
+/// and its pid file), by the image's name.
+const KNOWN_WRITES: [(&str, &[&str]); 1] = [("nginx", &["/var/cache/nginx", "/var/run/nginx.pid"])];
+
+/// How a command names what it writes.
+#[derive(Clone, Copy, Debug)]
+enum Dest {
+    /// Every operand (`touch a b`, `rm -f a`).
+    Operands,
+    /// Every operand after the first (`chmod +x a`, `sed -i SCRIPT a`); every one
+    /// when one of these options stands for the first (`sed -e SCRIPT a`).
+    AfterFirst(&'static [&'static str]),
+    /// The argument of `-t`/`--target-directory`, else the last operand (`cp a b`);
+    /// the working directory when there is one operand only (`ln -s /x`).
+    Last,
+    /// The operand at this index (`git clone URL DIR`, `clone` at 0), else the
+    /// working directory.
+    Nth(usize),
+    /// The value of each operand that starts with this key (`dd of=FILE`).
+    Key(&'static str),
+    /// The argument of any of these options (`curl -o FILE`); without one, the
+    /// working directory if `true` (`wget URL`), else nothing (`curl URL` writes to
+    /// its standard output).
+    Arg(&'static [&'static str], bool),
+    /// The root filesystem, wherever the container's volumes are (package managers).
+    Root,
+}
+
+use Dest::*;
+
+/// One way a command writes: its name; the words one of which it must be given to
+/// write this way (a subcommand such as `install`, or an option such as `-x`; none:
+/// always); its options that take an argument (so that the argument is not read as
+/// an operand); and what it writes.
+type Writer = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    Dest,
+);
+
+/// The commands whose writes `fix` knows, and how each names what it writes. Two
+/// rows of one command both apply (`mv` writes its destination and removes its
+/// sources). A command not here writes nothing `fix` knows of.
+#[rustfmt::skip]
+const WRITERS: &[Writer] = &[
+    ("tee", &[], &[], Operands),
+    ("touch", &[], &["-d", "--date", "-r", "--reference", "-t"], Operands),
+    ("mkdir", &[], &["-m", "--mode"], Operands),
+    ("mkfifo", &[], &["-m", "--mode"], Operands),
+    ("rm", &[], &[], Operands),
+    ("rmdir", &[], &[], Operands),
+    ("truncate", &[], &["-s", "--size", "-r", "--reference"], Operands),
+    ("cp", &[], COPY, Last),
+    ("ln", &[], COPY, Last),
+    ("mv", &[], COPY, Last),
+    ("mv", &[], COPY, Operands),
+    ("install", &[], INSTALL, Last),
+    ("install", &["-d", "--directory"], INSTALL, Operands),
+    ("rsync", &[], &["-e", "--rsh", "-f", "--filter", "--exclude", "--include"], Last),
+    ("dd", &[], &[], Key("of=")),
+    ("sed", &["-i", "--in-place"], SED, AfterFirst(SED)),
+    ("chmod", &[], &["--reference"], AfterFirst(&["--reference"])),
+    ("chown", &[], &["--reference", "--from"], AfterFirst(&["--reference"])),
+    ("chgrp", &[], &["--reference"], AfterFirst(&["--reference"])),
+    ("tar", &["-x", "--extract", "--get"], TAR, Arg(&["-C", "--directory"], true)),
+    ("tar", &["-c", "--create", "-r", "--append", "-u", "--update"], TAR, Arg(&["-f", "--file"], false)),
+    ("unzip", &[], &["-d"], Arg(&["-d"], true)),
+    ("wget", &[], WGET, Arg(&["-O", "--output-document", "-P", "--directory-prefix"], true)),
+    ("wget", &[], WGET, Arg(&["-o", "--output-file", "-a", "--append-output"], false)),
+    ("curl", &[], CURL, Arg(&["-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--trace", "--trace-ascii", "--stderr"], false)),
+    ("curl", &["-O", "--remote-name", "--remote-name-all", "-J"], CURL, Arg(&["--output-dir"], true)),
+    ("git", &["clone"], GIT, Nth(2)),
+    ("git", &["clone"], GIT, Arg(&["-C"], false)),
+    ("git", &["init"], GIT, Nth(1)),
+    ("git", &["pull", "fetch", "checkout", "switch", "reset", "merge", "submodule"], GIT, Arg(&["-C"], true)),
+    // Package managers write the root filesystem (/usr, /var/lib, a cache under $HOME).
+    ("apt-get", PACKAGES, &["-o", "-c"], Root),
+    ("apt", PACKAGES, &["-o", "-c"], Root),
+    ("apk", PACKAGES, &["-X", "--repository", "-p", "--root"], Root),
+    ("yum", PACKAGES, &["-c", "--setopt"], Root),
+    ("dnf", PACKAGES, &["-c", "--setopt"], Root),
+    ("microdnf", PACKAGES, &[], Root),
+    ("zypper", PACKAGES, &[], Root),
+    ("dpkg", &["-i", "--install", "-r", "--remove", "-P", "--purge"], &[], Root),
+    ("rpm", &["-i", "--install", "-U", "--upgrade", "-e", "--erase"], &[], Root),
+    ("pip", PACKAGES, &["-r", "--requirement", "-t", "--target", "-i", "--index-url"], Root),
+    ("pipx", PACKAGES, &[], Root),
+    ("npm", PACKAGES, &["--prefix"], Root),
+    ("yarn", PACKAGES, &[], Root),
+    ("pnpm", PACKAGES, &[], Root),
+    ("gem", PACKAGES, &[], Root),
+    ("bundle", PACKAGES, &[], Root),
+    ("cargo", PACKAGES, &[], Root),
+    ("go", PACKAGES, &[], Root),
+    ("composer", PACKAGES, &[], Root),
+    ("conda", PACKAGES, &["-c", "--channel", "-n", "--name", "-p", "--prefix"], Root),
+];
+
+/// A package manager's subcommands that write (`apt-get install`, `npm ci`).
+#[rustfmt::skip]
+const PACKAGES: &[&str] = &[
+    "install", "add", "update", "upgrade", "dist-upgrade", "remove", "purge", "del",
+    "erase", "reinstall", "uninstall", "i", "ci", "in", "global", "get",
+];
+
+// Options that take an argument, of commands the table names more than once. Only
+// those matter that change what is read as an operand or as a cluster of options
+// (`curl -XPOST` is no `-O`).
+const COPY: &[&str] = &["-S", "--suffix", "-t", "--target-directory"];
+#[rustfmt::skip]
+const INSTALL: &[&str] = &[
+    "-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix", "-t",
+    "--target-directory",
+];
+const SED: &[&str] = &["-e", "--expression", "-f", "--file"];
+const TAR: &[&str] = &["-f", "--file", "-C", "--directory", "-T", "-X", "-b", "-I"];
+#[rustfmt::skip]
+const WGET: &[&str] = &[
+    "-O", "--output-document", "-P", "--directory-prefix", "-o", "--output-file", "-a",
+    "--append-output", "-U", "-e", "-t", "-T", "-i",
+];
+#[rustfmt::skip]
+const CURL: &[&str] = &[
+    "-o", "--output", "--output-dir", "-D", "-c", "-H", "-d", "-F", "-X", "-u", "-A", "-e",
+    "-b", "-T", "-w", "-m", "-x", "-r", "-E", "-K", "-C", "-z",
+];
+#[rustfmt::skip]
+const GIT: &[&str] = &[
+    "-C", "-c", "--git-dir", "--work-tree", "-b", "--branch", "--depth", "-o", "--origin",
+    "--reference", "--separate-git-dir", "-j", "--jobs", "--config", "--filter", "-u",
+    "--upload-pack", "--template",
+];
+
+/// Words that run the command after them (`exec app`, `gosu user app`, `then app`):
+/// the options of each that take an argument, and how many operands of its own come
+/// before the command.
+#[rustfmt::skip]
+const WRAPPERS: &[(&str, &[&str], usize)] = &[
+    ("exec", &["-a"], 0),
+    ("command", &[], 0),
+    ("builtin", &[], 0),
+    ("nohup", &[], 0),
+    ("time", &[], 0),
+    ("env", &["-u", "--unset", "-C", "--chdir", "-S", "--split-string"], 0),
+    ("sudo", &["-u", "--user", "-g", "--group", "-D", "--chdir", "-C", "-h", "-p", "-r", "-t", "-U"], 0),
+    ("nice", &["-n", "--adjustment"], 0),
+    ("ionice", &["-c", "-n", "-p"], 0),
+    ("stdbuf", &["-i", "-o", "-e"], 0),
+    ("timeout", &["-s", "--signal", "-k", "--kill-after"], 1),
+    ("su-exec", &[], 1),
+    ("gosu", &[], 1),
+    ("tini", &["-p", "-e"], 0),
+    ("dumb-init", &["-r", "--rewrite"], 0),
+    ("busybox", &[], 0),
+    // `python -m pip install`: the module runs as the command.
+    ("python", &["-W", "-X"], 0),
+    // Shells: with `-c`, their first operand is a script, read in turn.
+    ("sh", &["-o", "-O"], 0),
+    ("bash", &["-o", "-O", "--rcfile", "--init-file"], 0),
+    ("ash", &["-o"], 0),
+    ("dash", &["-o"], 0),
+    ("zsh", &["-o"], 0),
+    ("ksh", &["-o"], 0),
+    // A shell's reserved words before a command.
+    ("if", &[], 0),
+    ("then", &[], 0),
+    ("else", &[], 0),
+    ("elif", &[], 0),
+    ("while", &[], 0),
+    ("until", &[], 0),
+    ("do", &[], 0),
+    ("!", &[], 0),
+    ("{", &[], 0),
+];
+
+const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
+
+/// What the container's spec shows it writes: its image's known paths, then what
+/// its command and args write, each once.
+pub fn written(c: &Container) -> Vec<Write> {
+    let mut out = Vec::new();
+    let image = c.image.as_deref().unwrap_or_default();
+    let name = image.rsplit('/').next().unwrap_or_default();
+    let name = name.split([':', '@']).next().unwrap_or_default();
+    for (known, writes) in KNOWN_WRITES {
+        if name == known {
+            out.extend(writes.iter().map(|p| Write::Path(p.to_string())));
+        }
+    }
+    let cwd = c
+        .working_dir
+        .as_deref()
+        .filter(|d| d.starts_with('/'))
+        .map(normalize);
+    let argv: Vec<String> = c
+        .command
+        .iter()
+        .chain(c.args.iter())
+        .flatten()
+        .cloned()
+        .collect();
+    command_writes(&argv, &mut cwd.clone(), &mut out);
+    // With a command of its own, the args may still be one run by it (an entrypoint
+    // script's `exec "$@"`).
+    if let (Some(_), Some(args)) = (&c.command, &c.args) {
+        command_writes(args, &mut cwd.clone(), &mut out);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|w| seen.insert(w.clone()));
+    out
+}
+
+/// What one command writes, its words split already (an argv, or a simple command of
+/// a script); a `cd` moves `cwd`.
+fn command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Vec<Write>) {
+    let mut words = words;
+    // Variable assignments and wrappers before the command.
+    loop {
+        let Some(first) = words.first() else {
+            return;
+        };
+        if is_assignment(first) {
+            words = &words[1..];
+            continue;
+        }
+        let name = program(first);
+        let Some((_, takes, operands)) = WRAPPERS.iter().find(|w| w.0 == name) else {
+            break;
+        };
+        let mut i = 1;
+        let mut script = false;
+        while let Some(w) = words.get(i) {
+            if w == "--" {
+                i += 1;
+                break;
+            }
+            if !w.starts_with('-') || w == "-" {
+                break;
+            }
+            script |= !w.starts_with("--") && w.contains('c');
+            i += if takes_next(w, takes) { 2 } else { 1 };
+        }
+        if SHELLS.contains(&name) && script {
+            // `sh -c SCRIPT NAME ARGS...`: its own working directory; the words after
+            // the script are its parameters.
+            if let Some(script) = words.get(i) {
+                script_writes(script, cwd.clone(), out);
+            }
+            return;
+        }
+        words = words.get(i + operands..).unwrap_or_default();
+    }
+    let name = program(&words[0]);
+    let args = shell_forms(name, &words[1..]);
+    if matches!(name, "cd" | "pushd") {
+        let to = Args::parse(&args, &[]).operands.first().copied();
+        *cwd = match to {
+            Some(to) if !unsettled(to) && to != "-" => match place(to, cwd.as_deref()) {
+                Some(Write::Path(p)) => Some(p),
+                _ => None,
+            },
+            _ => None,
+        };
+        return;
+    }
+    for (_, given, takes, dest) in WRITERS.iter().filter(|w| w.0 == name) {
+        // The options that name what it writes take an argument too.
+        let named: &[&str] = match dest {
+            Last => &["-t", "--target-directory"],
+            AfterFirst(names) | Arg(names, _) => names,
+            _ => &[],
+        };
+        let takes: Vec<&str> = takes.iter().chain(named).copied().collect();
+        let args = Args::parse(&args, &takes);
+        let Some(given) = args.given(given) else {
+            continue;
+        };
+        let paths: Vec<&str> = match *dest {
+            Operands => args.operands.clone(),
+            AfterFirst(instead) if instead.iter().any(|o| args.has(o)) => args.operands.clone(),
+            AfterFirst(_) => args.operands.iter().skip(1).copied().collect(),
+            Last => {
+                let to = args.values(&["-t", "--target-directory"]);
+                match args.operands.as_slice() {
+                    _ if !to.is_empty() => to,
+                    [] => vec![],
+                    [_] => vec!["."],
+                    [.., last] => vec![*last],
+                }
+            }
+            Nth(n) => vec![args.operands.get(n).copied().unwrap_or(".")],
+            Key(key) => args
+                .operands
+                .iter()
+                .filter_map(|o| o.strip_prefix(key))
+                .collect(),
+            Arg(names, here) => match args.values(names) {
+                to if to.is_empty() && here => vec!["."],
+                to => to,
+            },
+            Root => {
+                out.push(Write::Root(
+                    format!("{name} {given}").trim_end().to_string(),
+                ));
+                continue;
+            }
+        };
+        out.extend(paths.into_iter().filter_map(|p| place(p, cwd.as_deref())));
+    }
+}
+
+/// A command's words as `fix` reads its options, where a shell form differs: `tar`'s
+/// first word is its options without a dash (`tar xzf a.tgz`); a mode of `chmod` may
+/// look like an option (`chmod -x a`), and is written with `a` (all) before it.
+fn shell_forms(name: &str, words: &[String]) -> Vec<String> {
+    let mut words = words.to_vec();
+    match name {
+        "tar" => {
+            if let Some(first) = words.first_mut().filter(|w| !w.starts_with('-')) {
+                first.insert(0, '-');
+            }
+        }
+        "chmod" => {
+            for w in &mut words {
+                let mode = |m: &str| !m.is_empty() && m.chars().all(|c| "rwxXst".contains(c));
+                if w.strip_prefix('-').is_some_and(mode) {
+                    w.insert(0, 'a');
+                }
+            }
+        }
+        _ => {}
+    }
+    words
+}
+
+/// Whether option word `word` takes the next word as its argument: it is one of
+/// `takes`, or a cluster of short options whose first that takes one ends it
+/// (`-euo pipefail`).
+fn takes_next(word: &str, takes: &[&str]) -> bool {
+    if takes.contains(&word) {
+        return true;
+    }
+    let Some(letters) = word.strip_prefix('-').filter(|l| !l.starts_with('-')) else {
+        return false;
+    };
+    let first = letters
+        .char_indices()
+        .find(|(_, l)| takes.contains(&format!("-{l}").as_str()));
+    first.is_some_and(|(at, l)| at + l.len_utf8() == letters.len())
+}
+
+/// A command's name: its program's file name, without a version (`/usr/bin/pip3.11`
+/// is `pip`).
+fn program(word: &str) -> &str {
+    let base = word.rsplit('/').next().unwrap_or(word);
+    let bare = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if bare.is_empty() {
+        base
+    } else {
+        bare
+    }
+}
+
+/// `NAME=value` before a command.
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// Whether a path depends on what the spec does not settle: a variable, a command's
+/// output, the home directory.
+fn unsettled(path: &str) -> bool {
+    path.contains(['$', '`']) || path.starts_with('~')
+}
+
+/// Where a written path is: absolute, resolved against `cwd`, or not settled. The
+/// standard streams, devices and /proc are no files of the root filesystem.
+fn place(path: &str, cwd: Option<&str>) -> Option<Write> {
+    if path.is_empty() || path == "-" {
+        return None;
+    }
+    if unsettled(path) {
+        return Some(Write::Unsettled(path.to_string()));
+    }
+    let absolute = match (path.starts_with('/'), cwd) {
+        (true, _) => normalize(path),
+        (false, Some(cwd)) => normalize(&format!("{cwd}/{path}")),
+        (false, None) => return Some(Write::Relative(path.to_string())),
+    };
+    let device = ["/dev", "/proc"]
+        .iter()
+        .any(|d| absolute == *d || absolute.starts_with(&format!("{d}/")));
+    (!device).then_some(Write::Path(absolute))
+}
+
+/// An absolute path without `.`, `..` or doubled slashes (`/tmp/../app` is `/app`).
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// A command's words after its name: its options, each with its argument if it takes
+/// one, and its operands. Options may come after operands (GNU style) until `--`.
+struct Args<'a> {
+    options: Vec<(String, Option<&'a str>)>,
+    operands: Vec<&'a str>,
+}
+
+impl<'a> Args<'a> {
+    /// Reads `words` given the options that take an argument (`-o FILE`, `-oFILE`,
+    /// `--output FILE`, `--output=FILE`; `-sSLo FILE` as `-s -S -L -o FILE`).
+    fn parse(words: &'a [String], takes: &[&str]) -> Self {
+        let mut args = Args {
+            options: Vec::new(),
+            operands: Vec::new(),
+        };
+        let mut words = words.iter().map(String::as_str);
+        while let Some(word) = words.next() {
+            if word == "--" {
+                args.operands.extend(words.by_ref());
+            } else if takes.contains(&word) {
+                args.options.push((word.to_string(), words.next()));
+            } else if let Some(long) = word.strip_prefix("--") {
+                let (name, value) = match long.split_once('=') {
+                    Some((name, value)) => (name, Some(value)),
+                    None => (long, None),
+                };
+                args.options.push((format!("--{name}"), value));
+            } else if word.len() > 1 && word.starts_with('-') {
+                for (at, letter) in word.char_indices().skip(1) {
+                    let option = format!("-{letter}");
+                    if takes.contains(&option.as_str()) {
+                        let rest = &word[at + letter.len_utf8()..];
+                        let value = if rest.is_empty() {
+                            words.next()
+                        } else {
+                            Some(rest)
+                        };
+                        args.options.push((option, value));
+                        break;
+                    }
+                    args.options.push((option, None));
+                }
+            } else {
+                args.operands.push(word);
+            }
+        }
+        args
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.options.iter().any(|(o, _)| o == name)
+    }
+
+    /// The arguments given to any of the options `names`.
+    fn values(&self, names: &[&str]) -> Vec<&'a str> {
+        self.options
+            .iter()
+            .filter(|(o, _)| names.contains(&o.as_str()))
+            .filter_map(|(_, v)| *v)
+            .collect()
+    }
+
+    /// Which of `given` the command was given (an option, or a subcommand among its
+    /// operands); `""` when `given` is empty, as a command that always writes.
+    fn given(&self, given: &[&'static str]) -> Option<&'static str> {
+        if given.is_empty() {
+            return Some("");
+        }
+        given.iter().copied().find(|g| {
+            if g.starts_with('-') {
+                self.has(g)
+            } else {
+                self.operands.contains(g)
+            }
+        })
+    }
+}
+
+/// A piece of a shell script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Token {
+    Word(String),
+    /// `;`, `&&`, `||`, `|`, `&`, a backquote or a newline: the end of a command.
+    End,
+    /// `(` or `$(`: a subshell begins, whose `cd` ends with it.
+    Open,
+    Close,
+    /// `>`, `>>`, `>|`, `&>`, `2>`, `<>`: the next word is written.
+    WriteTo,
+    /// `<`, `<<<`: the next word is read.
+    ReadFrom,
+}
+
+/// What a shell script writes, run in `cwd`: each command's writes and its redirects.
+fn script_writes(script: &str, cwd: Option<String>, out: &mut Vec<Write>) {
+    // The working directory, one for each subshell the script is in.
+    let mut cwds = vec![cwd];
+    let mut words = Vec::new();
+    let mut tokens = tokenize(script).into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        let cwd = cwds.last_mut().expect("the script's own directory");
+        match token {
+            Token::Word(w) => words.push(w),
+            Token::WriteTo | Token::ReadFrom => {
+                let target = tokens.next_if(|t| matches!(t, Token::Word(_)));
+                if let (Token::WriteTo, Some(Token::Word(target))) = (&token, target) {
+                    out.extend(place(&target, cwd.as_deref()));
+                }
+            }
+            Token::End | Token::Open | Token::Close => {
+                command_writes(&std::mem::take(&mut words), cwd, out);
+                if token == Token::Open {
+                    let inner = cwd.clone();
+                    cwds.push(inner);
+                } else if token == Token::Close && cwds.len() > 1 {
+                    cwds.pop();
+                }
+            }
+        }
+    }
+    let cwd = cwds.last_mut().expect("the script's own directory");
+    command_writes(&words, cwd, out);
+}
+
+/// A shell script's words and operators, as `sh` splits them: quotes removed,
+/// comments and heredoc bodies skipped, a command substitution (`$(...)`) kept as a
+/// word of its own (`$(…)`, which no path settles) and a subshell.
+fn tokenize(script: &str) -> Vec<Token> {
+    let chars: Vec<char> = script.chars().collect();
+    let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
+    let mut tokens = Vec::new();
+    let mut word = String::new();
+    // Whether the word has a quoted part: `""` is a word, `"2">` names no descriptor.
+    let mut quoted = false;
+    // The heredocs whose bodies begin after the line's end, by their delimiters.
+    let mut heredocs: Vec<String> = Vec::new();
+    let flush = |tokens: &mut Vec<Token>, word: &mut String, quoted: &mut bool| {
+        if !word.is_empty() || *quoted {
+            tokens.push(Token::Word(std::mem::take(word)));
+        }
+        *quoted = false;
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        match c {
+            '\\' => {
+                if at(i) != '\n' && i < chars.len() {
+                    word.push(at(i));
+                }
+                i += 1;
+            }
+            '\'' => {
+                while i < chars.len() && at(i) != '\'' {
+                    word.push(at(i));
+                    i += 1;
+                }
+                i += 1;
+                quoted = true;
+            }
+            '"' => {
+                while i < chars.len() && at(i) != '"' {
+                    if at(i) == '\\' && matches!(at(i + 1), '"' | '\\' | '$' | '`') {
+                        i += 1;
+                    }
+                    word.push(at(i));
+                    i += 1;
+                }
+                i += 1;
+                quoted = true;
+            }
+            ' ' | '\t' | '\r' => flush(&mut tokens, &mut word, &mut quoted),
+            '\n' => {
+                flush(&mut tokens, &mut word, &mut quoted);
+                tokens.push(Token::End);
+                for delimiter in heredocs.drain(..) {
+                    while i < chars.len() {
+                        let end = (i..chars.len()).find(|&j| chars[j] == '\n');
+                        let end = end.unwrap_or(chars.len());
+                        let line: String = chars[i..end].iter().collect();
+                        i = end + 1;
+                        if line.trim() == delimiter {
+                            break;
+                        }
+                    }
+                }
+            }
+            '#' if word.is_empty() && !quoted => {
+                while i < chars.len() && at(i) != '\n' {
+                    i += 1;
+                }
+            }
+            '&' if at(i) == '>' => {
+                flush(&mut tokens, &mut word, &mut quoted);
+                i += if at(i + 1) == '>' { 2 } else { 1 };
+                tokens.push(Token::WriteTo);
+            }
+            ';' | '&' | '|' | '`' => {
+                flush(&mut tokens, &mut word, &mut quoted);
+                if at(i) == c || (c == '|' && at(i) == '&') {
+                    i += 1;
+                }
+                tokens.push(Token::End);
+            }
+            '(' => {
+                if word.ends_with('$') {
+                    word.pop();
+                    word.push_str("$(…)");
+                }
+                flush(&mut tokens, &mut word, &mut quoted);
+                tokens.push(Token::Open);
+            }
+            ')' => {
+                flush(&mut tokens, &mut word, &mut quoted);
+                tokens.push(Token::Close);
+            }
+            '>' | '<' => {
+                // A file descriptor before it (`2>`) is no word.
+                if !quoted && word.chars().all(|d| d.is_ascii_digit()) {
+                    word.clear();
+                }
+                flush(&mut tokens, &mut word, &mut quoted);
+                let dup = |i: &mut usize| {
+                    // `>&2`, `<&-`: a descriptor duplicated or closed, no file.
+                    let from = *i;
+                    while at(*i).is_ascii_digit() || at(*i) == '-' {
+                        *i += 1;
+                    }
+                    *i > from
+                };
+                if c == '>' {
+                    if matches!(at(i), '>' | '|') {
+                        i += 1;
+                    }
+                    if at(i) == '&' {
+                        i += 1;
+                        if dup(&mut i) {
+                            continue;
+                        }
+                    }
+                    tokens.push(Token::WriteTo);
+                } else if at(i) == '<' && at(i + 1) == '<' {
+                    i += 2;
+                    tokens.push(Token::ReadFrom);
+                } else if at(i) == '<' {
+                    // A heredoc: its delimiter, unquoted; its body follows the line.
+                    i += 1;
+                    if at(i) == '-' {
+                        i += 1;
+                    }
+                    while matches!(at(i), ' ' | '\t') {
+                        i += 1;
+                    }
+                    let mut delimiter = String::new();
+                    while i < chars.len() && !" \t\n;&|<>()".contains(at(i)) {
+                        if !matches!(at(i), '\'' | '"' | '\\') {
+                            delimiter.push(at(i));
+                        }
+                        i += 1;
+                    }
+                    heredocs.push(delimiter);
+                } else if at(i) == '&' {
+                    i += 1;
+                    dup(&mut i);
+                } else if at(i) == '>' {
+                    i += 1;
+                    tokens.push(Token::WriteTo);
+                } else {
+                    tokens.push(Token::ReadFrom);
+                }
+            }
+            _ => word.push(c),
+        }
+    }
+    flush(&mut tokens, &mut word, &mut quoted);
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn container(image: &str, command: &[&str]) -> Container {
+        Container {
+            image: Some(image.into()),
+            command: Some(command.iter().map(|s| s.to_string()).collect()),
+            ..Container::default()
+        }
+    }
+
+    /// The writes of `command` run by `sh -c`, in working directory `cwd`.
+    fn in_shell(script: &str, cwd: Option<&str>) -> Vec<Write> {
+        let mut c = container("app:1", &["sh", "-c", script]);
+        c.working_dir = cwd.map(str::to_string);
+        written(&c)
+    }
+
+    fn paths(list: &[&str]) -> Vec<Write> {
+        list.iter().map(|p| Write::Path(p.to_string())).collect()
+    }
+
+    #[test]
+    fn redirects_and_known_images() {
+        let written = |image, command| written(&container(image, command));
+        assert_eq!(
+            written("app:1", &["sh", "-c", "echo 1 > /var/run/a.pid; exec app"]),
+            paths(&["/var/run/a.pid"])
+        );
+        assert_eq!(
+            written("app:1", &["sh", "-c", "app 2>>/var/log/app.log"]),
+            paths(&["/var/log/app.log"])
+        );
+        assert_eq!(
+            written("app:1", &["sh", "-c", "mkdir -p /data/x && tee -a /srv/y"]),
+            paths(&["/data/x", "/srv/y"])
+        );
+        assert_eq!(
+            written(
+                "app:1",
+                &["sh", "-c", "app > /dev/null 2>&1; cat /etc/app.conf"]
+            ),
+            vec![]
+        );
+        assert_eq!(
+            written("nginx:1.27", &[]),
+            paths(&["/var/cache/nginx", "/var/run/nginx.pid"])
+        );
+        assert_eq!(written("nginxinc/nginx-unprivileged:1.27", &[]), vec![]);
+        // A heredoc's body is no command; its redirect is.
+        assert_eq!(
+            in_shell("cat <<'EOF' > /etc/app.conf\nrm -rf /\nEOF\nexec app", None),
+            paths(&["/etc/app.conf"])
+        );
+        assert_eq!(
+            in_shell("app &>/var/log/x; x >&2 2>&-", None),
+            paths(&["/var/log/x"])
+        );
+    }
+
+    /// Each command of the table, as the user trial wrote it (`sh -c` or an argv).
+    #[test]
+    fn commands_name_what_they_write() {
+        let argv = |command: &[&str]| written(&container("app:1", command));
+        let cases: &[(&[&str], &[&str])] = &[
+            (
+                &["dd", "if=/dev/zero", "of=/app/blob", "bs=1"],
+                &["/app/blob"],
+            ),
+            (
+                &["wget", "-O", "/usr/local/bin/tool", "http://x"],
+                &["/usr/local/bin/tool"],
+            ),
+            (&["wget", "-qO-", "http://x"], &[]),
+            (&["wget", "-P", "/opt/dl", "http://x"], &["/opt/dl"]),
+            (&["curl", "-o", "/opt/file", "http://x"], &["/opt/file"]),
+            (&["curl", "-fsSLo/opt/file", "http://x"], &["/opt/file"]),
+            (&["curl", "--output=/opt/file", "http://x"], &["/opt/file"]),
+            (&["curl", "-XPOST", "-sS", "http://x"], &[]),
+            (&["tar", "-xzf", "/tmp/a.tgz", "-C", "/opt"], &["/opt"]),
+            (&["tar", "xzf", "/tmp/a.tgz", "--directory=/srv"], &["/srv"]),
+            (
+                &["tar", "-czf", "/backup/a.tgz", "/tmp/data"],
+                &["/backup/a.tgz"],
+            ),
+            (&["tar", "-tzf", "/tmp/a.tgz"], &[]),
+            (&["cp", "/etc/config/x", "/app/x"], &["/app/x"]),
+            (&["cp", "-t", "/app", "/tmp/a", "/tmp/b"], &["/app"]),
+            (&["mv", "/tmp/y", "/opt/y"], &["/opt/y", "/tmp/y"]),
+            (&["ln", "-sf", "/tmp/x", "/app/x"], &["/app/x"]),
+            (
+                &["install", "-m", "0755", "/tmp/tool", "/usr/local/bin/"],
+                &["/usr/local/bin"],
+            ),
+            (&["rsync", "-a", "/tmp/src/", "/srv/dst"], &["/srv/dst"]),
+            (
+                &["sed", "-i", "s/a/b/", "/etc/app.conf"],
+                &["/etc/app.conf"],
+            ),
+            (
+                &["sed", "-i.bak", "-e", "s/a/b/", "/etc/a", "/etc/b"],
+                &["/etc/a", "/etc/b"],
+            ),
+            (&["sed", "-n", "s/a/b/p", "/etc/app.conf"], &[]),
+            (&["chmod", "+x", "/app/run.sh"], &["/app/run.sh"]),
+            (&["chmod", "-R", "755", "/app"], &["/app"]),
+            (&["chmod", "-x", "/app/run.sh"], &["/app/run.sh"]),
+            (&["chown", "-R", "1000:1000", "/data"], &["/data"]),
+            (&["unzip", "-o", "/tmp/a.zip", "-d", "/opt"], &["/opt"]),
+            (
+                &["git", "clone", "--depth", "1", "https://x/y.git", "/app/x"],
+                &["/app/x"],
+            ),
+            (&["mkdir", "-m", "0700", "-p", "/tmp/a"], &["/tmp/a"]),
+            (&["cat", "/etc/app.conf"], &[]),
+        ];
+        for (command, expected) in cases {
+            assert_eq!(argv(command), paths(expected), "{command:?}");
+        }
+    }
+
+    #[test]
+    fn package_managers_write_the_root_filesystem() {
+        let root = |what: &str| vec![Write::Root(what.to_string())];
+        assert_eq!(
+            in_shell("pip install requests && python app.py", None),
+            root("pip install")
+        );
+        assert_eq!(
+            in_shell("pip3 install -r /tmp/req.txt", None),
+            root("pip install")
+        );
+        assert_eq!(
+            in_shell("python3 -m pip install x", None),
+            root("pip install")
+        );
+        assert_eq!(
+            in_shell("apt-get update && apt-get -y install curl", None),
+            vec![
+                Write::Root("apt-get update".into()),
+                Write::Root("apt-get install".into())
+            ]
+        );
+        assert_eq!(in_shell("apk add --no-cache curl", None), root("apk add"));
+        assert_eq!(in_shell("dnf -y install curl", None), root("dnf install"));
+        assert_eq!(in_shell("yum install -y curl", None), root("yum install"));
+        assert_eq!(in_shell("npm install -g pm2", None), root("npm install"));
+        assert_eq!(in_shell("gem install bundler", None), root("gem install"));
+        assert_eq!(
+            in_shell("sudo -u root dpkg -i /tmp/a.deb", None),
+            root("dpkg -i")
+        );
+        assert_eq!(
+            in_shell("pip list; npm start; apt-cache show x", None),
+            vec![]
+        );
+    }
+
+    /// A relative destination is the working directory's: `workingDir`, then each
+    /// `cd`; without one it is not placed.
+    #[test]
+    fn relative_writes_follow_the_working_directory() {
+        let relative = |p: &str| vec![Write::Relative(p.to_string())];
+        assert_eq!(in_shell("wget http://x/a.tgz", None), relative("."));
+        assert_eq!(
+            in_shell("wget http://x/a.tgz", Some("/tmp/")),
+            paths(&["/tmp"])
+        );
+        assert_eq!(
+            in_shell("curl -O http://x/a", Some("/app")),
+            paths(&["/app"])
+        );
+        assert_eq!(
+            in_shell("curl -sSLO --output-dir /tmp http://x/a", None),
+            paths(&["/tmp"])
+        );
+        assert_eq!(in_shell("tar xzf /tmp/a.tgz", None), relative("."));
+        assert_eq!(in_shell("echo x > out.log", None), relative("out.log"));
+        assert_eq!(
+            in_shell("cd /tmp && wget http://x && tar xf a.tar", None),
+            paths(&["/tmp"])
+        );
+        assert_eq!(
+            in_shell("cd /tmp; cd work; cp /etc/a b", None),
+            paths(&["/tmp/work/b"])
+        );
+        assert_eq!(
+            in_shell("(cd /tmp && wget http://x); wget http://y", None),
+            [paths(&["/tmp"]), relative(".")].concat()
+        );
+        assert_eq!(
+            in_shell("cd /tmp/../app && touch ready", None),
+            paths(&["/app/ready"])
+        );
+        assert_eq!(
+            in_shell("cd \"$HOME\" && touch ready", Some("/tmp")),
+            relative("ready")
+        );
+        assert_eq!(in_shell("ln -s /tmp/x", Some("/app")), paths(&["/app"]));
+        assert_eq!(
+            in_shell("git clone https://x/y.git", Some("/srv")),
+            paths(&["/srv"])
+        );
+    }
+
+    #[test]
+    fn variables_and_substitutions_are_not_settled() {
+        let unsettled = |p: &str| vec![Write::Unsettled(p.to_string())];
+        assert_eq!(
+            in_shell("cp /etc/a \"$APP_HOME/a\"", None),
+            unsettled("$APP_HOME/a")
+        );
+        assert_eq!(
+            in_shell("touch ~/.ready", Some("/tmp")),
+            unsettled("~/.ready")
+        );
+        assert_eq!(
+            in_shell("echo $$ > ${PIDFILE}", None),
+            unsettled("${PIDFILE}")
+        );
+        assert_eq!(
+            in_shell("cp /etc/a $(dirname /x)/b", None),
+            unsettled("$(…)")
+        );
+    }
+
+    #[test]
+    fn shells_wrappers_and_quotes_are_read_through() {
+        assert_eq!(
+            in_shell(
+                "set -e; if [ -f /x ]; then exec gosu app cp /x /app/x; fi",
+                None
+            ),
+            paths(&["/app/x"])
+        );
+        assert_eq!(
+            written(&container(
+                "app:1",
+                &[
+                    "/bin/bash",
+                    "-euo",
+                    "pipefail",
+                    "-c",
+                    "touch /app/a",
+                    "name",
+                    "/app/b"
+                ]
+            )),
+            paths(&["/app/a"])
+        );
+        assert_eq!(
+            in_shell(
+                "bash -c 'sed -i s/a/b/ /etc/x.conf' && echo 'rm /app/q'",
+                None
+            ),
+            paths(&["/etc/x.conf"])
+        );
+        assert_eq!(
+            in_shell("FOO=1 timeout 5 touch /app/t # && touch /app/u", None),
+            paths(&["/app/t"])
+        );
+        assert_eq!(
+            in_shell("echo \"a > b\" | tee /tmp/a|tee /tmp/b", None),
+            paths(&["/tmp/a", "/tmp/b"])
+        );
+        // Args run by the command's entrypoint script.
+        let mut c = container("app:1", &["/entrypoint.sh"]);
+        c.args = Some(vec!["cp".into(), "/etc/x".into(), "/opt/x".into()]);
+        assert_eq!(written(&c), paths(&["/opt/x"]));
+    }
+}
