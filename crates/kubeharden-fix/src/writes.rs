@@ -89,6 +89,7 @@ const WRITERS: &[Writer] = &[
     ("rsync", &[], &["-e", "--rsh", "-f", "--filter", "--exclude", "--include"], Last),
     ("dd", &[], &[], Key("of=")),
     ("sed", &["-i", "--in-place"], SED, AfterFirst(SED)),
+    ("perl", &["-i"], &["-e", "-E", "-M", "-m", "-I", "-x"], AfterFirst(&["-e", "-E"])),
     ("chmod", &[], &["--reference"], AfterFirst(&["--reference"])),
     ("chown", &[], &["--reference", "--from"], AfterFirst(&["--reference"])),
     ("chgrp", &[], &["--reference"], AfterFirst(&["--reference"])),
@@ -235,9 +236,32 @@ pub fn written(c: &Container) -> Vec<Write> {
     if let (Some(_), Some(args)) = (&c.command, &c.args) {
         command_writes(args, &mut cwd.clone(), &mut out);
     }
+    // Hooks and exec probes run in the container too: a postStart hook or a liveness
+    // probe that cannot write fails, and the kubelet restarts the container.
+    for exec in hook_and_probe_commands(c) {
+        command_writes(exec, &mut cwd.clone(), &mut out);
+    }
     let mut seen = std::collections::BTreeSet::new();
     out.retain(|w| seen.insert(w.clone()));
     out
+}
+
+/// The commands of a container's lifecycle hooks and exec probes.
+fn hook_and_probe_commands(c: &Container) -> Vec<&Vec<String>> {
+    let hooks = c
+        .lifecycle
+        .iter()
+        .flat_map(|l| [&l.post_start, &l.pre_stop])
+        .flatten()
+        .filter_map(|handler| handler.exec.as_ref());
+    let probes = [&c.liveness_probe, &c.readiness_probe, &c.startup_probe]
+        .into_iter()
+        .flatten()
+        .filter_map(|probe| probe.exec.as_ref());
+    hooks
+        .chain(probes)
+        .filter_map(|exec| exec.command.as_ref())
+        .collect()
 }
 
 /// What one command writes, its words split already (an argv, or a simple command of
@@ -739,6 +763,35 @@ mod tests {
         written(&c)
     }
 
+    #[test]
+    fn hooks_and_exec_probes_are_read_as_commands() {
+        use k8s_openapi::api::core::v1::{ExecAction, Lifecycle, LifecycleHandler, Probe};
+        let exec = |script: &str| ExecAction {
+            command: Some(vec!["sh".into(), "-c".into(), script.into()]),
+        };
+        let hook = |script: &str| LifecycleHandler {
+            exec: Some(exec(script)),
+            ..LifecycleHandler::default()
+        };
+        let probe = |script: &str| Probe {
+            exec: Some(exec(script)),
+            ..Probe::default()
+        };
+        let mut c = container("app:1", &["app"]);
+        c.lifecycle = Some(Lifecycle {
+            post_start: Some(hook("echo ready > /var/run/ready")),
+            pre_stop: Some(hook("app dump > /var/dump")),
+            ..Lifecycle::default()
+        });
+        c.liveness_probe = Some(probe("touch /health && cat /health"));
+        c.readiness_probe = Some(probe("cat /etc/ready"));
+        c.startup_probe = Some(probe("mkdir -p /srv/started"));
+        assert_eq!(
+            written(&c),
+            paths(&["/var/run/ready", "/var/dump", "/health", "/srv/started"])
+        );
+    }
+
     fn paths(list: &[&str]) -> Vec<Write> {
         list.iter().map(|p| Write::Path(p.to_string())).collect()
     }
@@ -825,6 +878,9 @@ mod tests {
                 &["/etc/a", "/etc/b"],
             ),
             (&["sed", "-n", "s/a/b/p", "/etc/app.conf"], &[]),
+            (&["perl", "-pi", "-e", "s/a/b/", "/etc/x"], &["/etc/x"]),
+            (&["perl", "-i.bak", "-pe", "s/a/b/", "/etc/y"], &["/etc/y"]),
+            (&["perl", "-pe", "s/a/b/", "/etc/z"], &[]),
             (&["chmod", "+x", "/app/run.sh"], &["/app/run.sh"]),
             (&["chmod", "-R", "755", "/app"], &["/app"]),
             (&["chmod", "-x", "/app/run.sh"], &["/app/run.sh"]),
