@@ -145,6 +145,24 @@ impl NodeOut {
         })
     }
 
+    /// A problem of one flag of a component, at `pos`: its fingerprint names the flag
+    /// (`command[--client-ca-file]`), whether it is set wrong or missing, so that two
+    /// problems of one rule on one component are told apart, and a flag that moves in
+    /// the command line is the same problem.
+    pub fn at_flag(
+        &mut self,
+        what: (&str, &str),
+        file: &std::sync::Arc<str>,
+        pos: Pos,
+        (path, identity): (FieldPath, String),
+        message: impl Into<String>,
+    ) -> Tag<'_> {
+        self.at(what, file, pos, path, message);
+        let last = self.violations.len() - 1;
+        self.violations[last].keyed_path = Some(identity);
+        Tag(&mut self.violations[last].grade)
+    }
+
     /// A problem at `path` of a node file whose tree is `root` (a kubeconfig, an audit
     /// policy): located in it, and its list items named for the fingerprint.
     pub fn at_in(

@@ -797,3 +797,46 @@ fn node_fingerprints_do_not_depend_on_how_the_root_is_spelt() {
         );
     }
 }
+
+/// Two problems of one rule on one component are two fingerprints, each naming its
+/// flag: a baseline of one does not hide the other, and a flag that moves in the
+/// command line is the same problem.
+#[test]
+fn each_flag_problem_has_its_own_fingerprint() {
+    let (dir, root) = tree("kubeadm-control-plane");
+    let manifest = root.join("etc/kubernetes/manifests/kube-apiserver.yaml");
+    let baseline = dir.path().join("b.json");
+    let run = |extra: &[&str]| {
+        audit(
+            &root,
+            &[&["--select", "KH705", "--no-config"], extra].concat(),
+        )
+    };
+    let (_, doc, _) = run(&["--write-baseline", baseline.to_str().unwrap()]);
+    let before: Vec<String> = doc["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = before.iter().collect();
+    assert_eq!(unique.len(), before.len(), "{before:?}");
+    // Remove the client CA: a new problem of the same rule, not hidden by the baseline.
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("--client-ca-file"))
+        .unwrap()
+        .to_string();
+    std::fs::write(&manifest, text.replace(&format!("{line}\n"), "")).unwrap();
+    let (code, doc, _) = run(&["--baseline", baseline.to_str().unwrap()]);
+    let new: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(code, Some(1), "{doc}");
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert!(new[0].contains("client-ca-file"), "{new:?}");
+}

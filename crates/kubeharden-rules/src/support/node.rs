@@ -210,13 +210,20 @@ pub(crate) fn report<'o>(
     out: &'o mut NodeOut,
 ) -> Tag<'o> {
     let name = c.kind.name();
+    let identity = format!("{}[--{flag}]", c.command_path);
     match c.flag(flag) {
-        Some(f) => out.at((name, name), &c.file, f.pos, f.path.clone(), message),
-        None => out.at(
+        Some(f) => out.at_flag(
+            (name, name),
+            &c.file,
+            f.pos,
+            (f.path.clone(), identity),
+            message,
+        ),
+        None => out.at_flag(
             (name, name),
             &c.file,
             c.command_pos,
-            c.command_path.clone(),
+            (c.command_path.clone(), identity),
             message,
         ),
     }
