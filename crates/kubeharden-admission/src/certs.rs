@@ -108,16 +108,18 @@ pub fn generate(
     Ok((ca_cert.pem(), cert.pem(), key.serialize_pem()))
 }
 
-/// The CA's common name: the product and when it was made, to the second.
+/// The CA's common name: the product and when it was made, to the millisecond (two
+/// renewals in one second still name their CAs apart).
 fn ca_common_name(made: time::OffsetDateTime) -> String {
     format!(
-        "kubeharden webhook CA {:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        "kubeharden webhook CA {:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         made.year(),
         u8::from(made.month()),
         made.day(),
         made.hour(),
         made.minute(),
-        made.second()
+        made.second(),
+        made.millisecond()
     )
 }
 
@@ -141,6 +143,55 @@ pub fn renewal_due(cert_pem: &[u8], within_days: u32) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Why a Secret's pair cannot serve `service` (`web.ns.svc`), though it has not
+/// expired: its key is not the certificate's (every replica would refuse to start),
+/// or the certificate does not name the Service (the API server would refuse every
+/// handshake). None when it can.
+pub fn unservable(cert_pem: &[u8], key_pem: &[u8], service: &str) -> Option<String> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls::crypto::ring::sign::any_supported_type;
+    use tokio_rustls::rustls::sign::CertifiedKey;
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
+        .filter_map(Result::ok)
+        .collect();
+    let signing = PrivateKeyDer::from_pem_slice(key_pem)
+        .ok()
+        .and_then(|key| any_supported_type(&key).ok());
+    let Some(signing) = signing.filter(|_| !chain.is_empty()) else {
+        return Some("its tls.key cannot be read as a private key".to_string());
+    };
+    if CertifiedKey::new(chain, signing).keys_match().is_err() {
+        return Some("its tls.key is not the key of its certificate".to_string());
+    }
+    let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem).ok()?;
+    let cert = pem.parse_x509().ok()?;
+    let names: Vec<String> = cert
+        .subject_alternative_name()
+        .ok()
+        .flatten()
+        .map(|san| {
+            san.value
+                .general_names
+                .iter()
+                .filter_map(|n| match n {
+                    x509_parser::extensions::GeneralName::DNSName(dns) => Some(dns.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (!names.iter().any(|n| n == service)).then(|| {
+        format!(
+            "its certificate names {} but not the Service {service}",
+            match names.is_empty() {
+                true => "no DNS name".to_string(),
+                false => names.join(", "),
+            }
+        )
+    })
 }
 
 /// The data of a TLS Secret holding `ca`, `cert` and `key`.
@@ -178,9 +229,11 @@ impl CertJob {
             let data = secret.data.as_ref();
             data.and_then(|d| d.get(key)).map(|b| b.0.clone())
         };
+        let service = format!("{}.{}.svc", self.service, self.namespace);
         let due = existing.as_ref().map(|secret| {
             let cert = field(secret, "tls.crt").unwrap_or_default();
-            renewal_due(&cert, self.renew_before_days)
+            let key = field(secret, "tls.key").unwrap_or_default();
+            renewal_due(&cert, self.renew_before_days).or_else(|| unservable(&cert, &key, &service))
         });
         match (existing, due) {
             // Kept: its CA stays in the bundle beside those still valid there (a
@@ -337,6 +390,27 @@ mod tests {
         crate::server::load_certified_key(&dir.path().join("c"), &dir.path().join("k")).unwrap();
     }
 
+    #[test]
+    fn a_pair_that_cannot_serve_the_service_is_renewed() {
+        let svc = "webhook.kubeharden.svc";
+        let (_, cert, key) = super::generate(vec![svc.into()], 365).unwrap();
+        assert_eq!(
+            super::unservable(cert.as_bytes(), key.as_bytes(), svc),
+            None
+        );
+        let (_, _, other_key) = super::generate(vec![svc.into()], 365).unwrap();
+        let why = super::unservable(cert.as_bytes(), other_key.as_bytes(), svc).unwrap();
+        assert!(why.contains("not the key of its certificate"), "{why}");
+        let why = super::unservable(cert.as_bytes(), b"garbage", svc).unwrap();
+        assert!(why.contains("cannot be read"), "{why}");
+        let why =
+            super::unservable(cert.as_bytes(), key.as_bytes(), "other.kubeharden.svc").unwrap();
+        assert!(
+            why.contains("names webhook.kubeharden.svc but not the Service other.kubeharden.svc"),
+            "{why}"
+        );
+    }
+
     fn parsed(pem: &str) -> x509_parser::pem::Pem {
         x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap().1
     }
@@ -387,11 +461,11 @@ mod tests {
         let earlier = time::OffsetDateTime::from_unix_timestamp(1_767_323_045).unwrap();
         assert_eq!(
             super::ca_common_name(earlier),
-            "kubeharden webhook CA 2026-01-02T03:04:05Z"
+            "kubeharden webhook CA 2026-01-02T03:04:05.000Z"
         );
         assert_ne!(
             super::ca_common_name(earlier),
-            super::ca_common_name(earlier + time::Duration::seconds(1))
+            super::ca_common_name(earlier + time::Duration::milliseconds(1))
         );
     }
 }
