@@ -310,6 +310,22 @@ fn the_webhook_is_highly_available_and_leaves_the_system_alone() {
         serde_json::json!(["kube-system", "kubeharden"])
     );
     assert!(hook["matchConditions"].as_array().unwrap().len() >= 2);
+    // Its own view grant passes unjudged only as the cluster-wide objects of that name:
+    // a RoleBinding so named in a namespace is judged (a trial bound cluster-admin so).
+    let grant = hook["matchConditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "not-its-own-view-grant")
+        .unwrap()["expression"]
+        .as_str()
+        .unwrap();
+    // (Checked against the test bed's API server: a RoleBinding so named is sent to
+    // the webhook, the ClusterRole and ClusterRoleBinding are not.)
+    assert!(
+        grant.contains("request.resource.resource in ['clusterroles', 'clusterrolebindings']"),
+        "{grant}"
+    );
 
     // The namespace (deploy/manifests/kubeharden.yaml) enforces restricted.
     let ns = find(&manifests(), "Namespace", "kubeharden").clone();
