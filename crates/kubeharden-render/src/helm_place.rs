@@ -536,6 +536,15 @@ impl Walk<'_> {
         if let Some(value) = to_yaml_absolute(lines[i]) {
             return Some(value);
         }
+        // `{{- tpl .Values.sc . | nindent 8 }}`: a string of YAML printed whole.
+        if !lines[i].contains("toYaml") {
+            let printed = crate::helm_blocks::actions(lines[i])
+                .iter()
+                .any(|a| tpl_prints_value(a));
+            return printed
+                .then(|| values_keys(lines[i]).into_iter().next())
+                .flatten();
+        }
         let arg = to_yaml_arg(lines[i])?;
         self.relative(lines, seen, i, arg)
             .or_else(|| to_yaml_value(lines, i))
@@ -1366,6 +1375,9 @@ mod unrendered_tests {
             let place = place_in_template(&template, &path);
             assert_eq!(place.values, ["sc.privileged"], "{printed}");
         }
+        // On a line of its own under the key, too.
+        let own_line = "spec:\n  securityContext:\n    {{- tpl .Values.sc . | nindent 4 }}\n";
+        assert_eq!(place_in_template(own_line, &path).values, ["sc.privileged"]);
         let passed = "spec:\n  securityContext: {{- tpl $x.sc .Values.ctx | nindent 4 }}\n";
         assert_eq!(place_in_template(passed, &path).values, ["ctx"]);
     }
