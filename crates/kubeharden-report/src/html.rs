@@ -133,13 +133,14 @@ fn donut(page: &mut String, score: &Score) {
          <circle cx=\"60\" cy=\"60\" r=\"52\" class=\"ring-bg\"/>\
          <circle cx=\"60\" cy=\"60\" r=\"52\" class=\"ring {class}\" stroke-dasharray=\"{done:.2} {circumference:.2}\" transform=\"rotate(-90 60 60)\"/>\
          <text x=\"60\" y=\"66\" text-anchor=\"middle\" id=\"overall-score\" data-score=\"{data}\">{label}</text></svg>\
-         <figcaption>Overall, weighted by severity: {passed} of {checks} checks pass</figcaption></figure>",
+         <figcaption>Overall, weighted by severity: {passed} of {checks} checks pass{accepted}</figcaption></figure>",
         label = score.display(),
         class = score_class(score),
         done = share * circumference,
         data = score.percent.map(|p| p.to_string()).unwrap_or_default(),
         passed = score.passed,
         checks = score.checks,
+        accepted = crate::accepted_note(score),
     );
 }
 

@@ -132,6 +132,15 @@ pub(crate) fn found_in(scan: &ScanReport) -> (usize, Option<usize>) {
     (objects.len(), (scan.stats.files > 0).then_some(files.len()))
 }
 
+/// `, 12 of them only because their findings are accepted` after a count of passing
+/// checks, or nothing: every format says the same.
+pub(crate) fn accepted_note(score: &crate::summary::Score) -> String {
+    match score.accepted {
+        0 => String::new(),
+        n => format!(", {n} of them only because their findings are accepted"),
+    }
+}
+
 /// What a scan read: `3 files`, `1 file, 2 rendered charts, 1 rendered overlay`.
 pub(crate) fn scanned_from(stats: &kubeharden_findings::ScanStats) -> String {
     let plain = stats.files.saturating_sub(stats.charts + stats.overlays);

@@ -90,8 +90,10 @@ fn header(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
     if score.checks > 0 {
         let _ = write!(
             md,
-            "; {} of {} checks pass (the score weighs them by severity)",
-            score.passed, score.checks
+            "; {} of {} checks pass{} (the score weighs them by severity)",
+            score.passed,
+            score.checks,
+            crate::accepted_note(score)
         );
     }
     if !scan.errors.is_empty() {

@@ -54,10 +54,7 @@ pub(crate) fn write_summary(
     writeln!(out, "{}", p.paint(bold, "Summary"))?;
     let score = &summary.score;
     if score.checks > 0 {
-        let accepted = match score.accepted {
-            0 => String::new(),
-            n => format!(", {n} of them only because their findings are accepted"),
-        };
+        let accepted = crate::accepted_note(score);
         writeln!(
             out,
             "  Compliance score {}, weighted by severity ({} of {} checks pass{accepted}; docs/score.md)",

@@ -200,6 +200,13 @@ fn everything_accepted_exits_clean_and_flags_override_the_file() {
         text.contains("(2 of 2 checks pass, 2 of them only because their findings are accepted;"),
         "{text}"
     );
+    for format in ["markdown", "html"] {
+        let page = stdout(&scan(repo.path(), &[".", "-f", format]));
+        assert!(
+            page.contains("2 of 2 checks pass, 2 of them only because their findings are accepted"),
+            "{format}: {page}"
+        );
+    }
     // With the web object's exception alone, only its check is accepted.
     std::fs::write(repo.path().join(".kubeharden.yaml"), config).unwrap();
     let doc = json(&scan(repo.path(), &[".", "-f", "json"]));
