@@ -272,6 +272,9 @@ fn scan_rendered(rendered: Outcome, rules: &RuleSet, options: &ScanOptions) -> P
         true => partial.report.stats.charts += 1,
         false => partial.report.stats.overlays += 1,
     }
+    if rendered.later_variant {
+        partial.report.stats.chart_variants += 1;
+    }
     // A chart or overlay that renders nothing (every template behind a value that is
     // off) judged nothing: listed, never silent, whatever else the scan holds.
     if partial.report.stats.objects == 0 && partial.report.errors.is_empty() {

@@ -39,6 +39,8 @@ pub struct ScanStats {
     /// of Kustomize overlays.
     pub charts: usize,
     pub overlays: usize,
+    /// Of `charts`, the renders of a chart's second and later `--values-set`.
+    pub chart_variants: usize,
     pub bytes: u64,
     /// Kubernetes objects checked.
     pub objects: usize,
@@ -118,6 +120,7 @@ impl ScanReport {
         a.files += b.files;
         a.charts += b.charts;
         a.overlays += b.overlays;
+        a.chart_variants += b.chart_variants;
         a.bytes += b.bytes;
         a.objects += b.objects;
         a.skipped_documents += b.skipped_documents;

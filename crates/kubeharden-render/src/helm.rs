@@ -63,6 +63,12 @@ fn render_variant(
         text,
         default_namespace: options.namespace.clone(),
         chart: true,
+        later_variant: variant.is_some_and(|v| {
+            options
+                .values_sets
+                .first()
+                .is_some_and(|first| first.name != v.name)
+        }),
         source_map: Some(Box::new(crate::helm_map::HelmMap {
             dir: target.dir.clone(),
             values: options

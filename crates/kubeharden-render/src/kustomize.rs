@@ -62,6 +62,7 @@ fn build(target: &RenderTarget, options: &RenderOptions) -> Result<Rendered, Loa
         text,
         default_namespace: None,
         chart: false,
+        later_variant: false,
         source_map: Some(Box::new(crate::kustomize_map::KustomizeMap::read(
             &target.dir,
             charts,

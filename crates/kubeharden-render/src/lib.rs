@@ -90,6 +90,9 @@ pub struct Rendered {
     pub default_namespace: Option<String>,
     /// A Helm chart's render (else a Kustomize overlay's).
     pub chart: bool,
+    /// A chart's render for a `--values-set` after its first: another variant of a
+    /// chart already counted.
+    pub later_variant: bool,
     pub source_map: Option<Box<dyn SourceMap>>,
 }
 

@@ -150,7 +150,14 @@ pub(crate) fn scanned_from(stats: &kubeharden_findings::ScanStats) -> String {
         parts.push(count(plain, "file"));
     }
     if stats.charts > 0 {
-        parts.push(count(stats.charts, "rendered chart"));
+        let charts = count(stats.charts - stats.chart_variants, "rendered chart");
+        parts.push(match stats.chart_variants {
+            0 => charts,
+            _ => format!(
+                "{charts} ({} renders of --values-set variants)",
+                stats.charts
+            ),
+        });
     }
     if stats.overlays > 0 {
         parts.push(count(stats.overlays, "rendered overlay"));

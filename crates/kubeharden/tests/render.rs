@@ -2078,7 +2078,10 @@ fn text_groups_each_rendered_object_and_counts_what_was_rendered() {
         2,
         "{text}"
     );
-    assert!(text.contains("from 2 rendered charts"), "{text}");
+    assert!(
+        text.contains("from 1 rendered chart (2 renders of --values-set variants)"),
+        "{text}"
+    );
 }
 
 /// A field the template writes as it is, rendered because `if`s on chart values hold,
