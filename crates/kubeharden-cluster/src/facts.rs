@@ -331,7 +331,9 @@ impl ClusterFacts {
                     },
                 ));
             }
-            ("networking.k8s.io", "NetworkPolicy") => {
+            // extensions/v1beta1 served NetworkPolicies before Kubernetes 1.16, with the
+            // same spec: old manifests still write them.
+            ("networking.k8s.io" | "extensions", "NetworkPolicy") => {
                 if let Some(spec) = read_field::<NetworkPolicySpec>(object, "spec", errors) {
                     self.policies.push(PolicyEntry {
                         origin,

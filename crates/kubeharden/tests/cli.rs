@@ -1169,3 +1169,18 @@ fn summary_with_another_format_warns_that_the_report_is_whole() {
     let text = run(&["scan", "examples", "--no-config", "--summary"]);
     assert!(!stderr(&text).contains("--summary"), "{}", stderr(&text));
 }
+
+/// A default-deny NetworkPolicy written as `extensions/v1beta1` (before Kubernetes
+/// 1.16) is a policy as `networking.k8s.io/v1`'s is: the namespace has its default deny.
+#[test]
+fn an_extensions_network_policy_counts() {
+    for api in ["networking.k8s.io/v1", "extensions/v1beta1"] {
+        let text = format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n---\napiVersion: {api}\nkind: NetworkPolicy\nmetadata:\n  name: deny\n  namespace: team\nspec:\n  podSelector: {{}}\n  policyTypes: [Ingress]\n");
+        let doc = json(&run_in(
+            &root(),
+            &["scan", "-", "-f", "json", "--select", "KH510"],
+            Some(text.as_bytes()),
+        ));
+        assert_eq!(doc["findings"].as_array().unwrap().len(), 0, "{api}: {doc}");
+    }
+}
