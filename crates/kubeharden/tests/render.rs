@@ -2303,3 +2303,37 @@ fn a_to_yaml_of_a_range_variable_names_the_items_value() {
         "{said:#?}"
     );
 }
+
+/// A capability added back under a condition (ingress-nginx's `- SYS_CHROOT` under
+/// `{{ if .Values.controller.image.chroot }}`) is placed on its item, and names the
+/// condition that adds it.
+#[test]
+fn an_added_capability_is_placed_on_its_item() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  automountServiceAccountToken: false\n  containers:\n    - name: c\n      image: r.io/c:1\n      securityContext:\n        capabilities:\n          drop: [ALL]\n          add:\n          - NET_BIND_SERVICE\n          {{- if .Values.chroot }}\n          - SYS_CHROOT\n          {{- end }}\n";
+    let dir = tree(&[
+        (
+            "cp/Chart.yaml",
+            "apiVersion: v2\nname: cp\nversion: 0.1.0\n",
+        ),
+        ("cp/values.yaml", "chroot: true\n"),
+        ("cp/templates/pod.yaml", pod),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &[
+            "scan",
+            "cp",
+            "-f",
+            "json",
+            "--select",
+            "KH125",
+            "--no-config",
+        ],
+        None,
+    ));
+    let said = placed_messages(&doc);
+    assert_eq!(said, ["cp/templates/pod.yaml:16 container \"c\" adds capability SYS_CHROOT; written because {{ if .Values.chroot }} at line 15 holds (it reads chroot at cp/values.yaml:1): change that value to leave it out"], "{doc}");
+}

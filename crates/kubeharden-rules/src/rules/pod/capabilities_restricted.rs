@@ -76,11 +76,25 @@ fn check(w: &Workload<'_>, out: &mut Out) {
                     added.join(", ")
                 ),
             ),
-            (true, false) => out.container(
-                &c,
-                ctr_sc_path(&c, "capabilities.add"),
-                format!("container {name:?} adds capability {}", added.join(", ")),
-            ),
+            (true, false) => {
+                // One capability added: its item is the field (a chart's `- SYS_CHROOT`
+                // line, under the condition that adds it); the fingerprint stays the
+                // list's, whatever its order.
+                let list = ctr_sc_path(&c, "capabilities.add");
+                let field = match added.as_slice() {
+                    [one] => caps
+                        .and_then(|k| k.add.as_ref())
+                        .and_then(|all| all.iter().position(|cap| cap == one))
+                        .map_or(list.clone(), |i| list.clone().index(i)),
+                    _ => list.clone(),
+                };
+                out.container(
+                    &c,
+                    field,
+                    format!("container {name:?} adds capability {}", added.join(", ")),
+                )
+                .identified_by(list)
+            }
             (true, true) => continue,
         };
     }
