@@ -56,6 +56,46 @@ pub(crate) fn map_errors(errors: &mut [LoadError], mapped: &[Mapped]) {
     }
 }
 
+/// A finding on a binding's subject (KH601: bound to cluster-admin) is decided by the
+/// role it binds too: where a chart value or a patch sets `roleRef.name`, the message
+/// names it, so that the grant is changed where it is made, not only the subject.
+fn name_the_role(finding: &mut Finding, object: &Object, map: &dyn SourceMap) {
+    let binding = matches!(&*object.resource.kind, "RoleBinding" | "ClusterRoleBinding");
+    if !binding || !finding.path.starts_with("subjects") {
+        return;
+    }
+    let Some(rendered) = finding.rendered.clone() else {
+        return;
+    };
+    let mut probe = Finding::probe(
+        finding.resource.clone(),
+        rendered,
+        "roleRef.name".to_string(),
+    );
+    map.map(object, &mut probe);
+    // Named only where something other than the template's text decides it.
+    let decided = probe.value.is_some() || probe.message.contains("patch");
+    if probe.rendered.is_none() || !decided {
+        return;
+    }
+    let tag = probe.variant.as_ref().map(|v| format!(" [values-set {v}]"));
+    let untagged = |text: &str| match &tag {
+        Some(tag) => text.replace(tag.as_str(), ""),
+        None => text.to_string(),
+    };
+    finding.message = format!(
+        "{}; the role it binds (roleRef.name) is written at {}:{}{}{}",
+        untagged(&finding.message),
+        probe.location.file,
+        probe.location.line,
+        untagged(&probe.message),
+        tag.as_deref().unwrap_or_default()
+    );
+    if finding.value.is_none() {
+        finding.value = probe.value;
+    }
+}
+
 /// A rendered object and the source map of its render.
 type WithMap<'a> = (&'a Object, &'a dyn SourceMap);
 
@@ -97,6 +137,7 @@ impl<'a> Index<'a> {
         if let Some((object, map)) = chosen {
             map.map(object, finding);
             self.name_the_account(finding, &object.file, *map);
+            name_the_role(finding, object, *map);
         }
     }
 

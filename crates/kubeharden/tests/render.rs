@@ -2337,3 +2337,50 @@ fn an_added_capability_is_placed_on_its_item() {
     let said = placed_messages(&doc);
     assert_eq!(said, ["cp/templates/pod.yaml:16 container \"c\" adds capability SYS_CHROOT; written because {{ if .Values.chroot }} at line 15 holds (it reads chroot at cp/values.yaml:1): change that value to leave it out"], "{doc}");
 }
+
+/// A binding's subject bound to cluster-admin (KH601) also names where the role it
+/// binds is decided: the chart value, or the patch that sets `roleRef.name`.
+#[test]
+fn a_binding_finding_names_the_value_or_patch_of_its_role() {
+    if !tools() {
+        return;
+    }
+    let binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: crb\nsubjects:\n  - kind: ServiceAccount\n    name: deployer\n    namespace: default\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: {{ .Values.rbac.clusterRole }}\n";
+    let base = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: api\n  namespace: default\nsubjects:\n- kind: ServiceAccount\n  name: api\n  namespace: default\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\n";
+    let patch = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: api\n  namespace: default\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\n";
+    let dir = tree(&[
+        (
+            "rb/Chart.yaml",
+            "apiVersion: v2\nname: rb\nversion: 0.1.0\n",
+        ),
+        ("rb/values.yaml", "rbac:\n  clusterRole: cluster-admin\n"),
+        ("rb/templates/rb.yaml", binding),
+        ("kz/base/kustomization.yaml", "resources: [rb.yaml]\n"),
+        ("kz/base/rb.yaml", base),
+        (
+            "kz/overlay/kustomization.yaml",
+            "resources: [../base]\npatches:\n- path: admin.yaml\n",
+        ),
+        ("kz/overlay/admin.yaml", patch),
+    ]);
+    let args = [
+        "scan",
+        "rb",
+        "kz/overlay",
+        "-f",
+        "json",
+        "--select",
+        "KH601",
+        "--no-config",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = messages_of(&doc, "KH601");
+    assert!(
+        said.iter().any(|m| m.ends_with("the role it binds (roleRef.name) is written at rb/templates/rb.yaml:12; set by the chart value rbac.clusterRole (rb/values.yaml:2): change it there")),
+        "{said:#?}"
+    );
+    assert!(
+        said.iter().any(|m| m.contains("the role it binds (roleRef.name) is written at kz/overlay/admin.yaml:9; set by the patch kz/overlay/admin.yaml:9")),
+        "{said:#?}"
+    );
+}
