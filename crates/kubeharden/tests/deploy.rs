@@ -175,6 +175,67 @@ fn helm() -> Option<std::path::PathBuf> {
         .or_else(|| kubeharden_testkit::tool("helm", "the chart is not rendered nor scanned"))
 }
 
+/// Values a cluster would refuse, or that would deploy a webhook that cannot work,
+/// are refused by helm itself (the chart's values.schema.json, and one check in the
+/// template), naming the value; `helm lint` refuses them too.
+#[test]
+fn the_chart_refuses_values_that_cannot_work() {
+    let Some(helm) = helm() else {
+        return;
+    };
+    let refused = |set: &str| {
+        let out = Command::new(&helm)
+            .args([
+                "template",
+                "kubeharden",
+                "deploy/chart/kubeharden",
+                "--set",
+                "webhook.enabled=true",
+            ])
+            .args(["--set", set])
+            .current_dir(root())
+            .output()
+            .unwrap();
+        (!out.status.success()).then(|| String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    for (set, says) in [
+        ("webhook.replicas=0", "/webhook/replicas"),
+        ("webhook.antiAffinity=requird", "/webhook/antiAffinity"),
+        ("webhook.certManager=yes", "/webhook/certManager"),
+        ("webhook.failurePolicy=ignore", "/webhook/failurePolicy"),
+        ("webhook.timeoutSeconds=31", "/webhook/timeoutSeconds"),
+        (
+            "webhook.certRenewalSchedule=weekly",
+            "/webhook/certRenewalSchedule",
+        ),
+        (
+            "webhook.timeoutSeconds=2",
+            "must be above webhook.config.timeoutMs",
+        ),
+    ] {
+        let error = refused(set).unwrap_or_else(|| panic!("{set} was rendered"));
+        assert!(error.contains(says), "{set}: {error}");
+    }
+    for fine in [
+        "webhook.replicas=1",
+        "webhook.certManager=false",
+        "webhook.timeoutSeconds=3",
+    ] {
+        assert_eq!(refused(fine), None, "{fine}");
+    }
+    let lint = Command::new(&helm)
+        .args([
+            "lint",
+            "deploy/chart/kubeharden",
+            "--set",
+            "webhook.antiAffinity=requird",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(!lint.status.success(), "helm lint passed a typo");
+}
+
 #[test]
 fn the_chart_passes_helm_lint() {
     let Some(helm) = helm() else {
