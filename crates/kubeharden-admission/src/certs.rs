@@ -315,6 +315,18 @@ impl CertJob {
         ca: Vec<u8>,
     ) -> Result<ValidatingWebhookConfiguration, CertJobError> {
         let name = &self.webhook_configuration;
+        // Already so: nothing is written (a run that keeps everything needs no right
+        // to update the configuration, and makes no new generation of it).
+        let unchanged = config.webhooks.iter().flatten().all(|hook| {
+            hook.client_config
+                .ca_bundle
+                .as_ref()
+                .is_some_and(|b| b.0 == ca)
+        });
+        if unchanged && config.webhooks.as_ref().is_some_and(|w| !w.is_empty()) {
+            eprintln!("kubeharden serve-certs: caBundle of ValidatingWebhookConfiguration {name} already holds the CA");
+            return Ok(config);
+        }
         for hook in config.webhooks.iter_mut().flatten() {
             hook.client_config.ca_bundle = Some(ByteString(ca.clone()));
         }

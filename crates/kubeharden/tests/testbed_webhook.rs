@@ -737,14 +737,14 @@ fn serve_certs_makes_keeps_and_renews_the_certificate() {
             "--ignore-not-found",
         ],
     );
-    let certs = |extra: &[&str]| {
+    let certs_for = |service: &str, extra: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
             .args([
                 "serve-certs",
                 "--namespace",
                 ns,
                 "--service",
-                "svc",
+                service,
                 "--secret",
                 "svc-tls",
             ])
@@ -763,6 +763,7 @@ fn serve_certs_makes_keeps_and_renews_the_certificate() {
         assert!(out.status.success(), "{log}");
         log
     };
+    let certs = |extra: &[&str]| certs_for("svc", extra);
     let read = |what: &[&str]| {
         let out = tb.kubectl("admin", what);
         assert!(
@@ -816,12 +817,13 @@ fn serve_certs_makes_keeps_and_renews_the_certificate() {
     assert!(due(&first, 30).is_some(), "valid 10 days, not forever");
     assert_eq!(bundle().as_bytes(), secret("ca.crt"));
 
-    // Run again: kept, with its caBundle.
+    // Run again: kept, with its caBundle, which is not written again.
     let log = certs(&short);
     assert!(
         !log.contains("created") && !log.contains("renewed"),
         "{log}"
     );
+    assert!(log.contains("already holds the CA"), "{log}");
     assert_eq!(secret("tls.crt"), first);
 
     // Due for renewal under the defaults (30 days): renewed in place, valid a year
@@ -839,6 +841,48 @@ fn serve_certs_makes_keeps_and_renews_the_certificate() {
     let log = certs(&[]);
     assert!(!log.contains("renewed"), "{log}");
     assert_eq!(bundle(), format!("{new_ca}{old_ca}"));
+
+    // A key that is not the certificate's, and a certificate for another Service:
+    // renewed, never kept.
+    let current = String::from_utf8(secret("tls.crt")).unwrap();
+    let (_, _, stray_key) =
+        kubeharden_admission::certs::generate(vec!["svc.certs-test.svc".into()], 30).unwrap();
+    let key = base64::engine::general_purpose::STANDARD.encode(stray_key);
+    let patch = format!("{{\"data\":{{\"tls.key\":\"{key}\"}}}}");
+    let out = tb.kubectl(
+        "admin",
+        &[
+            "-n",
+            ns,
+            "patch",
+            "secret",
+            "svc-tls",
+            "--type=merge",
+            "-p",
+            &patch,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = certs(&[]);
+    assert!(
+        log.contains(
+            "renewed Secret certs-test/svc-tls: its tls.key is not the key of its certificate"
+        ),
+        "{log}"
+    );
+    assert_ne!(String::from_utf8(secret("tls.crt")).unwrap(), current);
+    let log = certs_for("other", &[]);
+    assert!(
+        log.contains("but not the Service other.certs-test.svc"),
+        "{log}"
+    );
+    let log = certs_for("other", &[]);
+    assert!(!log.contains("renewed"), "{log}");
+    certs(&[]);
 
     // Without the webhook configuration nothing is changed: no certificate the API
     // server would not trust.
