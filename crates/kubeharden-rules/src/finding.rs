@@ -16,6 +16,8 @@ pub(crate) fn new_finding(
     path: String,
     message: String,
 ) -> Finding {
+    // The one list of a finding's fields is `Finding::probe`'s: a rule's finding is
+    // that blank one with the rule's identity and words.
     Finding {
         rule_id: def.id,
         rule_name: def.name,
@@ -23,23 +25,7 @@ pub(crate) fn new_finding(
         title: def.title,
         message,
         guidance: def.guidance,
-        resource,
-        container: None,
-        path,
-        keyed_path: None,
-        location,
-        covers: Vec::new(),
-        covered_objects: Vec::new(),
-        fix: None,
-        covered_severity: Vec::new(),
-        fix_snippet: None,
-        details: Vec::new(),
-        helm_source: None,
-        rendered: None,
-        value: None,
-        variant: None,
-        requires: None,
-        alert: None,
+        ..Finding::probe(resource, location, path)
     }
 }
 
