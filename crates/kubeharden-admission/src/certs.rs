@@ -34,6 +34,9 @@ pub struct CertJob {
     pub valid_days: u32,
     /// A certificate with less left than this is renewed.
     pub renew_before_days: u32,
+    /// How long to wait for the webhook configuration to exist: the chart makes the
+    /// Job in the same install as the configuration, in no set order.
+    pub wait_for_configuration: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -214,11 +217,7 @@ impl CertJob {
     /// not trust, even when a step fails.
     pub async fn run(&self, client: &Client) -> Result<(), CertJobError> {
         let hooks: Api<ValidatingWebhookConfiguration> = Api::all(client.clone());
-        let name = &self.webhook_configuration;
-        let config = hooks
-            .get(name)
-            .await
-            .map_err(api(format!("get ValidatingWebhookConfiguration {name}")))?;
+        let config = self.configuration(&hooks).await?;
         let bundled = current_bundle(&config);
         let secrets: Api<Secret> = Api::namespaced(client.clone(), &self.namespace);
         let existing = secrets
@@ -253,6 +252,31 @@ impl CertJob {
                 self.store(&secrets, existing, tls_data(&ca, cert, key), why)
                     .await
             }
+        }
+    }
+
+    /// The webhook configuration, once it exists (polled every 2 s until the wait is
+    /// over; then the API server's "not found" is the error).
+    async fn configuration(
+        &self,
+        hooks: &Api<ValidatingWebhookConfiguration>,
+    ) -> Result<ValidatingWebhookConfiguration, CertJobError> {
+        let name = &self.webhook_configuration;
+        let what = || format!("get ValidatingWebhookConfiguration {name}");
+        let until = std::time::Instant::now() + self.wait_for_configuration;
+        let mut said = false;
+        loop {
+            if let Some(config) = hooks.get_opt(name).await.map_err(api(what()))? {
+                return Ok(config);
+            }
+            if std::time::Instant::now() >= until {
+                return hooks.get(name).await.map_err(api(what()));
+            }
+            if !said {
+                eprintln!("kubeharden serve-certs: waiting for ValidatingWebhookConfiguration {name} to be made (up to {} s)", self.wait_for_configuration.as_secs());
+                said = true;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
         }
     }
 

@@ -25,6 +25,8 @@ pub struct Metrics {
     rules: Mutex<BTreeMap<(&'static str, Mode), u64>>,
     bad_requests: AtomicU64,
     reloads: AtomicU64,
+    /// The served certificate's notAfter, in Unix seconds (0: unknown).
+    certificate_expiry: std::sync::atomic::AtomicI64,
 }
 
 impl Metrics {
@@ -53,7 +55,7 @@ impl Metrics {
         }
     }
 
-    /// Records a body answered with HTTP 400 (no AdmissionReview to answer).
+    /// Records a request answered with no AdmissionReview (400, 408, 413, 503).
     pub fn bad_request(&self) {
         self.bad_requests.fetch_add(1, Ordering::Relaxed);
     }
@@ -61,6 +63,12 @@ impl Metrics {
     /// Records a certificate reload.
     pub fn reload(&self) {
         self.reloads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records when the served certificate expires, for an alert before it does.
+    pub fn certificate_expires(&self, not_after: Option<i64>) {
+        self.certificate_expiry
+            .store(not_after.unwrap_or(0), Ordering::Relaxed);
     }
 
     /// The exposition.
@@ -101,7 +109,7 @@ impl Metrics {
         for (name, help, value) in [
             (
                 "kubeharden_admission_bad_requests_total",
-                "Bodies answered with HTTP 400.",
+                "Requests answered with no AdmissionReview (HTTP 400, 408, 413, 503).",
                 &self.bad_requests,
             ),
             (
@@ -114,6 +122,14 @@ impl Metrics {
             let _ = writeln!(out, "# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
         }
+        let name = "kubeharden_admission_certificate_expiry_timestamp_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} When the served certificate expires (notAfter, Unix time)."
+        );
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        let expiry = self.certificate_expiry.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name} {expiry}");
         out
     }
 }

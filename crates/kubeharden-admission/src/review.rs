@@ -161,9 +161,20 @@ pub fn parse(body: &[u8], limit: usize) -> Result<Request<'_>, ReviewError> {
                     kind: head.kind,
                 }
             }
+            // (serde reads a list into a struct too: a list is told as a list.)
+            Ok(head)
+                if head.api_version.is_empty()
+                    && head.kind.is_empty()
+                    && body.trim_ascii_start().starts_with(b"{") =>
+            {
+                unnamed()
+            }
             _ => ReviewError::of_body(e, body),
         }
     })?;
+    if envelope.api_version.is_empty() && envelope.kind.is_empty() {
+        return Err(unnamed());
+    }
     if envelope.api_version != API_VERSION || envelope.kind != KIND {
         return Err(ReviewError::WrongType {
             given: envelope.api_version,
@@ -175,6 +186,14 @@ pub fn parse(body: &[u8], limit: usize) -> Result<Request<'_>, ReviewError> {
         return Err(ReviewError::NoUid);
     }
     Ok(request)
+}
+
+/// `{}` or another object that does not say what it is: no review of another
+/// version (whose fix would be `admissionReviewVersions`), nor a review at all.
+fn unnamed() -> ReviewError {
+    ReviewError::Shape(format!(
+        "it has no apiVersion and kind (expected {API_VERSION} {KIND})"
+    ))
 }
 
 /// The uid of a body that is JSON but no valid review, so that an error can still
@@ -301,6 +320,14 @@ mod tests {
             Err(ReviewError::NoRequest)
         ));
         assert_eq!(uid_of(v1beta1.as_bytes()).as_deref(), Some("u1"));
+        // An object that does not say what it is is no review of another version.
+        for body in [&b"{}"[..], br#"{"request":{"uid":"u"}}"#] {
+            let err = parse(body, 100).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                "the body is JSON but no AdmissionReview: it has no apiVersion and kind (expected admission.k8s.io/v1 AdmissionReview)"
+            );
+        }
     }
 
     #[test]

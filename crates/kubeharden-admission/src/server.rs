@@ -2,7 +2,8 @@
 //! rustls, the certificate reloaded when its files change.
 //!
 //! - `POST /validate`: an AdmissionReview in, one out. The body is read up to the
-//!   configured limit (a larger one is HTTP 400). A body of up to
+//!   configured limit (a larger one is HTTP 413, one that does not arrive
+//!   in time 408, one that is no AdmissionReview 400). A body of up to
 //!   [`JUDGED_HERE_MAX`] bytes is judged on the connection's task, a larger one on
 //!   the blocking pool; past the configured time limit the failure policy answers.
 //!   Refusals are logged through [`Log`], off the request's path.
@@ -115,14 +116,18 @@ pub struct Certificate {
     current: RwLock<Arc<CertifiedKey>>,
 }
 
+impl Certificate {
+    fn served(&self) -> Arc<CertifiedKey> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
 impl ResolvesServerCert for Certificate {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(
-            self.current
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone(),
-        )
+        Some(self.served())
     }
 }
 
@@ -179,6 +184,10 @@ impl Server {
         view: Option<Arc<dyn ClusterSource>>,
     ) -> Result<Server, ServeError> {
         let key = load_certified_key(&options.cert, &options.key)?;
+        let metrics = Metrics::default();
+        let mut validity = Validity::of(&key);
+        validity.tell(&options.cert, "serving");
+        metrics.certificate_expires(validity.not_after);
         let certificate = Arc::new(Certificate {
             current: RwLock::new(Arc::new(key)),
         });
@@ -200,7 +209,7 @@ impl Server {
             options,
             state: Arc::new(State {
                 reviewer,
-                metrics: Metrics::default(),
+                metrics,
                 view,
                 log: Log::to_stderr(),
                 large_bodies: tokio::sync::Semaphore::new(LARGE_BODIES_AT_ONCE),
@@ -252,27 +261,95 @@ impl Server {
 /// Polls the certificate files and swaps in a new pair that loads.
 async fn reload(certificate: Arc<Certificate>, options: ServeOptions, state: Arc<State>) {
     let mut seen = (stamp(&options.cert), stamp(&options.key));
+    let mut served = Validity::of(&certificate.served());
     loop {
         tokio::time::sleep(RELOAD_EVERY).await;
+        served.tell_when_it_runs_out(&options.cert);
         let now = (stamp(&options.cert), stamp(&options.key));
         if now == seen {
             continue;
         }
+        // Each version of the files is told about once: a pair left mismatched for
+        // an hour is one line, not 1,800. A half-written pair (the certificate
+        // updated, the key not yet) loads when the second file changes.
+        seen = now;
         match load_certified_key(&options.cert, &options.key) {
             Ok(key) => {
+                served = Validity::of(&key);
+                served.tell(&options.cert, "reloaded");
+                state.metrics.certificate_expires(served.not_after);
                 *certificate
                     .current
                     .write()
                     .unwrap_or_else(|e| e.into_inner()) = Arc::new(key);
                 state.metrics.reload();
                 eprintln!("kubeharden serve: certificate reloaded");
-                seen = now;
             }
-            // A half-written pair (the certificate updated, the key not yet) loads on
-            // the next look.
             Err(e) => eprintln!("kubeharden serve: keeping the current certificate: {e}"),
         }
     }
+}
+
+/// When the served certificate stops being valid. The server serves an expired
+/// certificate rather than nothing (a renewal may be on its way, and the reload
+/// picks it up), but says so: the API server refuses every handshake with it, and
+/// under `failurePolicy: Fail` every write the webhook covers is refused.
+#[derive(Debug, Clone, Copy)]
+struct Validity {
+    not_before: Option<i64>,
+    not_after: Option<i64>,
+    told_expired: bool,
+}
+
+impl Validity {
+    fn of(key: &CertifiedKey) -> Validity {
+        let times = key.cert.first().and_then(|der| {
+            let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;
+            let v = cert.validity();
+            Some((v.not_before.timestamp(), v.not_after.timestamp()))
+        });
+        Validity {
+            not_before: times.map(|t| t.0),
+            not_after: times.map(|t| t.1),
+            told_expired: false,
+        }
+    }
+
+    /// A warning on stderr when the certificate just loaded cannot be trusted now.
+    fn tell(&mut self, file: &Path, what: &str) {
+        if let Some(why) = self.problem(unix_now()) {
+            eprintln!(
+                "kubeharden serve: warning: the {what} certificate {} {why}; the API server will refuse it",
+                file.display()
+            );
+            self.told_expired = true;
+        }
+    }
+
+    /// A warning, once, when a certificate that was valid runs out while served.
+    fn tell_when_it_runs_out(&mut self, file: &Path) {
+        if !self.told_expired && self.not_after.is_some_and(|t| t < unix_now()) {
+            self.tell(file, "served");
+        }
+    }
+
+    fn problem(&self, now: i64) -> Option<String> {
+        let date = |t: i64| {
+            time::OffsetDateTime::from_unix_timestamp(t)
+                .map_or_else(|_| t.to_string(), |d| d.date().to_string())
+        };
+        match (self.not_before, self.not_after) {
+            (_, Some(after)) if after < now => Some(format!("expired on {}", date(after))),
+            (Some(before), _) if before > now => {
+                Some(format!("is not valid before {}", date(before)))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 type Body = Full<Bytes>;
@@ -355,15 +432,19 @@ async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
     let reading = Limited::new(req.into_body(), limit).collect();
     let body = match tokio::time::timeout_at(deadline, reading).await {
         Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) => {
-            let why = if e.is::<http_body_util::LengthLimitError>() {
-                format!("the body is over the limit of {limit} bytes")
-            } else {
-                format!("the body could not be read: {e}")
-            };
-            return bad_request(state, &why);
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return too_large(state, limit);
         }
-        Err(_) => return bad_request(state, "the body did not arrive within the time limit"),
+        Ok(Err(e)) => {
+            return bad_request(state, &format!("the body could not be read: {e}"));
+        }
+        Err(_) => {
+            return refuse(
+                state,
+                StatusCode::REQUEST_TIMEOUT,
+                "the body did not arrive within the time limit",
+            )
+        }
     };
     let verdict = within_time_limit(&state.reviewer, body).await;
     match verdict {
@@ -385,12 +466,30 @@ async fn validate(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> 
 }
 
 fn bad_request(state: &State, why: &str) -> Response<Body> {
+    refuse(state, StatusCode::BAD_REQUEST, why)
+}
+
+/// A body over `maxBodyBytes`: 413, once the limit is read (answering before
+/// reading would reset the connection under the client's unsent body).
+fn too_large(state: &State, limit: usize) -> Response<Body> {
+    refuse(
+        state,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("the body is over the limit of {limit} bytes (maxBodyBytes)"),
+    )
+}
+
+/// A request answered with no AdmissionReview (the API server applies the failure
+/// policy to it).
+fn refuse(state: &State, status: StatusCode, why: &str) -> Response<Body> {
     state.metrics.bad_request();
     // The API server shows its user only "rejected our request for an unknown reason":
     // the log says which.
-    state.log.line(&format!("answered 400: {why}"));
+    state
+        .log
+        .line(&format!("answered {}: {why}", status.as_u16()));
     reply(
-        StatusCode::BAD_REQUEST,
+        status,
         "text/plain; charset=utf-8",
         format!("kubeharden: {why}\n"),
     )
@@ -533,6 +632,50 @@ mod tests {
         assert!(!late.response.allowed);
         let text = format!("{:?}", late.response);
         assert!(text.contains("longer than 0 ms"), "{text}");
+    }
+
+    #[test]
+    fn an_expired_or_not_yet_valid_certificate_is_named_with_its_date() {
+        let valid = Validity {
+            not_before: Some(1_000),
+            not_after: Some(2_000_000),
+            told_expired: false,
+        };
+        assert_eq!(valid.problem(1_500), None);
+        assert_eq!(
+            valid.problem(3_000_000).as_deref(),
+            Some("expired on 1970-01-24")
+        );
+        assert_eq!(
+            valid.problem(10).as_deref(),
+            Some("is not valid before 1970-01-01")
+        );
+        // A certificate whose dates cannot be read is not called expired.
+        let unknown = Validity {
+            not_before: None,
+            not_after: None,
+            told_expired: false,
+        };
+        assert_eq!(unknown.problem(3_000_000), None);
+    }
+
+    #[test]
+    fn a_served_certificate_that_runs_out_is_told_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut served = Validity {
+            not_before: Some(0),
+            not_after: Some(unix_now() - 5),
+            told_expired: false,
+        };
+        served.tell_when_it_runs_out(&dir.path().join("tls.crt"));
+        assert!(served.told_expired);
+        let mut fresh = Validity {
+            not_after: Some(unix_now() + 3_600),
+            ..served
+        };
+        fresh.told_expired = false;
+        fresh.tell_when_it_runs_out(&dir.path().join("tls.crt"));
+        assert!(!fresh.told_expired);
     }
 
     #[test]

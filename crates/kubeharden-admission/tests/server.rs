@@ -138,11 +138,12 @@ async fn serves_reviews_health_and_metrics_and_reloads_its_certificate() {
         .await
         .unwrap();
     assert_eq!(status, 400, "{body}");
+    // Over --max-body: 413, Payload Too Large, not a malformed request.
     let big = vec![b' '; 70_000];
     let (status, body) = request(port, &first.ca, "POST /validate", &big)
         .await
         .unwrap();
-    assert_eq!(status, 400);
+    assert_eq!(status, 413, "{body}");
     assert!(body.contains("over the limit of 65536"), "{body}");
 
     let (status, metrics) = request(port, &first.ca, "GET /metrics", b"").await.unwrap();
@@ -167,6 +168,19 @@ async fn serves_reviews_health_and_metrics_and_reloads_its_certificate() {
         metrics.contains("kubeharden_admission_review_duration_seconds_count 1\n"),
         "{metrics}"
     );
+    // When the served certificate expires, for an alert before it does: the test
+    // certificate is valid for days to come.
+    let expiry: i64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("kubeharden_admission_certificate_expiry_timestamp_seconds "))
+        .expect("an expiry gauge")
+        .parse()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(expiry > now + 86_400, "{metrics}");
 
     // A new pair from another CA: served within a few seconds, and the old CA no
     // longer verifies the server.
@@ -196,7 +210,7 @@ async fn serves_reviews_health_and_metrics_and_reloads_its_certificate() {
     assert!(request(port, &second.ca, "GET /healthz", b"").await.is_ok());
 }
 
-/// A client that sends its headers and trickles the body is answered 400 within the
+/// A client that sends its headers and trickles the body is answered 408 within the
 /// request's time limit, its buffer freed; one that opens a connection and sends
 /// nothing is cut off (slowloris); a review sent at once is still judged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -243,7 +257,7 @@ async fn slow_clients_are_cut_off_in_time() {
         .expect("answered within the time limit")
         .unwrap();
     let answer = String::from_utf8_lossy(&answer[..n]);
-    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(
         answer.contains("did not arrive within the time limit"),
         "{answer}"

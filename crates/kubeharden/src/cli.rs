@@ -90,6 +90,10 @@ pub struct ServeCertsArgs {
     /// expired, or cannot be read); otherwise it is kept.
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub renew_before_days: u32,
+    /// Wait this long for the webhook configuration to be made (the chart creates it
+    /// in the same install as this Job, in no set order), then fail.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub wait_for_configuration: u64,
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
     #[arg(long, value_name = "NAME")]

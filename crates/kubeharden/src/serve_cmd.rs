@@ -48,6 +48,7 @@ pub fn certs(args: ServeCertsArgs) -> Result<u8, CliError> {
         webhook_configuration: args.webhook_configuration,
         valid_days: args.valid_days,
         renew_before_days: args.renew_before_days,
+        wait_for_configuration: std::time::Duration::from_secs(args.wait_for_configuration),
     };
     let options = ConnectOptions {
         kubeconfig: args.kubeconfig,

@@ -88,7 +88,7 @@ fn the_manifests_scan_clean_with_the_unpinned_image_excepted() {
         [
             "KH302 CronJob kubeharden/kubeharden",
             "KH302 Deployment kubeharden/kubeharden-webhook",
-            "KH302 Job kubeharden/kubeharden-webhook-certs",
+            "KH302 Job kubeharden/kubeharden-webhook-certs-r1-5d5888",
             "KH302 CronJob kubeharden/kubeharden-webhook-certs-renew",
         ],
         "{doc}"
@@ -401,11 +401,21 @@ fn the_webhook_is_highly_available_and_leaves_the_system_alone() {
         job_role["rules"][0]["resourceNames"],
         serde_json::json!(["kubeharden"])
     );
-    let job = find(&objects, "Job", "kubeharden-webhook-certs");
+    let job = find(&objects, "Job", "kubeharden-webhook-certs-r1-5d5888");
     assert_eq!(
         job["spec"]["template"]["spec"]["containers"][0]["args"][0],
         "serve-certs"
     );
+    // One of the release's objects, not a post-install hook: `helm install --wait`
+    // (and Flux, Argo CD) wait for the replicas before such hooks run, and the
+    // replicas wait for the Secret this Job makes. Never removed by a TTL either,
+    // which a GitOps tool would see as drift and make again.
+    let annotations = job["metadata"]["annotations"].as_object().unwrap();
+    assert!(
+        annotations.keys().all(|k| !k.starts_with("helm.sh/hook")),
+        "{annotations:?}"
+    );
+    assert!(job["spec"].get("ttlSecondsAfterFinished").is_none());
     // A CronJob runs it again to renew the certificate before it runs out, which
     // takes updating the one Secret.
     let renew = find(&objects, "CronJob", "kubeharden-webhook-certs-renew");

@@ -695,6 +695,98 @@ fn an_unreachable_api_server_is_logged_once_per_watch() {
     assert_eq!(about("recovered"), 0, "{log}");
 }
 
+/// The namespace, made if missing, without the Secret of an earlier run.
+fn certs_namespace_without_secret(tb: &Testbed, ns: &str) {
+    tb.apply(&format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n"
+    ));
+    let delete = [
+        "-n",
+        ns,
+        "delete",
+        "secret",
+        "svc-tls",
+        "--ignore-not-found",
+    ];
+    let _ = tb.kubectl("admin", &delete);
+}
+
+/// A webhook configuration that matches nothing (no namespace has the label) and
+/// fails open: only its caBundle is looked at.
+fn configuration_for_certs(ns: &str, name: &str) -> String {
+    format!(
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\n\
+         metadata: {{name: {name}}}\nwebhooks:\n- name: certs.kubeharden.io\n  \
+         clientConfig: {{service: {{namespace: {ns}, name: svc}}}}\n  \
+         rules: [{{apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}}]\n  \
+         namespaceSelector: {{matchLabels: {{kubeharden-certs-test: never}}}}\n  \
+         failurePolicy: Ignore\n  sideEffects: None\n  admissionReviewVersions: [v1]\n"
+    )
+}
+
+/// The chart makes serve-certs' Job in the same install as the webhook configuration,
+/// in no set order: started first, it waits for the configuration, then sets its
+/// caBundle; with no wait left, the API server's "not found" is the error.
+#[test]
+fn serve_certs_waits_for_the_configuration_made_beside_it() {
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
+    let (ns, config) = ("certs-wait", "kh-certs-wait");
+    let remove = [
+        "delete",
+        "validatingwebhookconfiguration",
+        config,
+        "--ignore-not-found",
+    ];
+    let _ = tb.kubectl("admin", &remove);
+    certs_namespace_without_secret(tb, ns);
+    let job = |wait: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubeharden"));
+        cmd.args(["serve-certs", "--namespace", ns, "--service", "svc"])
+            .args(["--secret", "svc-tls", "--webhook-configuration", config])
+            .args(["--wait-for-configuration", wait, "--context", "admin"])
+            .arg("--kubeconfig")
+            .arg(&tb.kubeconfig)
+            .stderr(std::process::Stdio::piped());
+        cmd
+    };
+    let out = job("0").output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{log}");
+    assert!(
+        log.contains(&format!("get ValidatingWebhookConfiguration {config}")),
+        "{log}"
+    );
+    assert!(log.contains("not found"), "{log}");
+
+    let waiting = job("60").spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    tb.apply(&configuration_for_certs(ns, config));
+    let out = waiting.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains(&format!(
+            "waiting for ValidatingWebhookConfiguration {config}"
+        )),
+        "{log}"
+    );
+    assert!(log.contains("created Secret certs-wait/svc-tls"), "{log}");
+    let bundle = tb.kubectl(
+        "admin",
+        &[
+            "get",
+            "validatingwebhookconfiguration",
+            config,
+            "-o",
+            "jsonpath={.webhooks[0].clientConfig.caBundle}",
+        ],
+    );
+    assert!(!bundle.stdout.is_empty(), "no caBundle set");
+    let _ = tb.kubectl("admin", &remove);
+}
+
 /// `kubeharden serve-certs`, the chart's Job and CronJob without cert-manager,
 /// against the API server: it makes a Secret valid a year and sets the caBundle; run
 /// again it keeps a certificate with time left; one due for renewal (or unreadable)
@@ -717,26 +809,8 @@ fn serve_certs_makes_keeps_and_renews_the_certificate() {
             "--ignore-not-found",
         ],
     );
-    tb.apply(&format!(
-        "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {ns}}}\n---\n\
-         apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\n\
-         metadata: {{name: kh-certs-test}}\nwebhooks:\n- name: certs.kubeharden.io\n  \
-         clientConfig: {{service: {{namespace: {ns}, name: svc}}}}\n  \
-         rules: [{{apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE], resources: [configmaps]}}]\n  \
-         namespaceSelector: {{matchLabels: {{kubeharden-certs-test: never}}}}\n  \
-         failurePolicy: Ignore\n  sideEffects: None\n  admissionReviewVersions: [v1]\n"
-    ));
-    let _ = tb.kubectl(
-        "admin",
-        &[
-            "-n",
-            ns,
-            "delete",
-            "secret",
-            "svc-tls",
-            "--ignore-not-found",
-        ],
-    );
+    certs_namespace_without_secret(tb, ns);
+    tb.apply(&configuration_for_certs(ns, "kh-certs-test"));
     let certs_for = |service: &str, extra: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_kubeharden"))
             .args([
