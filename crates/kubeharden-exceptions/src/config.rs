@@ -202,7 +202,7 @@ impl Config {
             .map(|s| check.severity(s, "min-severity"))
             .transpose()?;
         for (rule, level) in &raw.severity {
-            let id = check.rule(rule, &format!("severity.{rule}"), "severity")?;
+            let id = check.rule(rule, &format!("severity.{rule}"))?;
             let level = check.severity(level, &format!("severity.{rule}"))?;
             config.severity.push((id, level));
         }
@@ -318,6 +318,14 @@ impl Checker<'_> {
         self.root.locate(&FieldPath::parse(place)).pos
     }
 
+    /// The error for a wrong value at `place`: located at the value, not its key.
+    fn value_error(&self, place: &str, message: String) -> ConfigError {
+        ConfigError {
+            pos: Some(self.root.locate_value(&FieldPath::parse(place)).pos),
+            ..self.error(place, message)
+        }
+    }
+
     /// Rule patterns as `--select` takes them: IDs, ID prefixes (`KH1`) or names.
     pub(crate) fn patterns(&self, patterns: &[String], place: &str) -> Result<(), ConfigError> {
         for (i, pattern) in patterns.iter().enumerate() {
@@ -338,7 +346,7 @@ impl Checker<'_> {
     }
 
     /// One rule, by ID or name: its ID.
-    fn rule(&self, name: &str, place: &str, what: &str) -> Result<&'static str, ConfigError> {
+    fn rule(&self, name: &str, place: &str) -> Result<&'static str, ConfigError> {
         all_rules()
             .iter()
             .find(|r| r.def.id.eq_ignore_ascii_case(name) || r.def.name.eq_ignore_ascii_case(name))
@@ -347,7 +355,7 @@ impl Checker<'_> {
                 self.error(
                     place,
                     format!(
-                        "{what}: {name:?} is no rule ID or name (see `kubeharden rules`){}",
+                        "{name:?} is no rule ID or name (see `kubeharden rules`){}",
                         did_you_mean(name, kubeharden_rules::suggest::rule_names())
                     ),
                 )
@@ -359,7 +367,7 @@ impl Checker<'_> {
             .parse()
             .map_err(|e: kubeharden_findings::UnknownSeverity| {
                 let levels = ["critical", "high", "medium", "low", "info"];
-                self.error(place, format!("{e}{}", did_you_mean(given, levels)))
+                self.value_error(place, format!("{e}{}", did_you_mean(given, levels)))
             })
     }
 
@@ -375,7 +383,7 @@ impl Checker<'_> {
                 levels.join(", "),
                 did_you_mean(given, levels)
             );
-            self.error("fail-on", message)
+            self.value_error("fail-on", message)
         })
     }
 
@@ -386,7 +394,7 @@ impl Checker<'_> {
         known: &[&str],
     ) -> Result<T, ConfigError> {
         given.parse().map_err(|_| {
-            self.error(
+            self.value_error(
                 place,
                 format!(
                     "unknown value {given:?} (expected {}){}",

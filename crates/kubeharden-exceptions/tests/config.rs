@@ -95,15 +95,23 @@ fn mistakes_name_the_file_line_and_column() {
         ),
         (
             "severity:\n  KH1O1: low\n",
-            "conf/.kubeharden.yaml:2:3: severity.KH1O1: severity: \"KH1O1\" is no rule ID or name",
+            "conf/.kubeharden.yaml:2:3: severity.KH1O1: \"KH1O1\" is no rule ID or name",
         ),
         (
             "severity:\n  KH101: severe\n",
-            "conf/.kubeharden.yaml:2:3: severity.KH101: unknown severity \"severe\"",
+            "conf/.kubeharden.yaml:2:10: severity.KH101: unknown severity \"severe\"",
         ),
         (
             "framework: nsa-cisaa\n",
-            "conf/.kubeharden.yaml:1:1: framework: unknown value \"nsa-cisaa\" (expected all, nsa-cisa, pss-baseline, pss-restricted); did you mean \"nsa-cisa\"?",
+            "conf/.kubeharden.yaml:1:12: framework: unknown value \"nsa-cisaa\" (expected all, nsa-cisa, pss-baseline, pss-restricted); did you mean \"nsa-cisa\"?",
+        ),
+        (
+            "fail-on: hihg\n",
+            "conf/.kubeharden.yaml:1:10: fail-on: unknown value \"hihg\" (expected critical, high, medium, low, info, none); did you mean \"high\"?",
+        ),
+        (
+            "min-severity:   hig\n",
+            "conf/.kubeharden.yaml:1:17: min-severity: unknown severity \"hig\"",
         ),
         (
             "pss-target: restrictd\n",

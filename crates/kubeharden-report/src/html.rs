@@ -158,7 +158,7 @@ fn bars(page: &mut String, summary: &Summary<'_>) {
         let _ = write!(
             page,
             "<text x=\"0\" y=\"{ty}\" class=\"bar-label\">{title}</text>\
-             <rect x=\"250\" y=\"{y}\" width=\"360\" height=\"22\" class=\"bar-bg\"/>\
+             <rect x=\"250\" y=\"{y}\" width=\"360\" height=\"22\" class=\"bar-bg {class}\"/>\
              <rect x=\"250\" y=\"{y}\" width=\"{width:.1}\" height=\"22\" class=\"bar {class}\" data-section=\"{id}\"/>\
              <text x=\"{tx}\" y=\"{ty}\" class=\"bar-value\">{label}</text>",
             ty = y + 16,
@@ -166,7 +166,11 @@ fn bars(page: &mut String, summary: &Summary<'_>) {
             class = score_class(&s.score),
             id = s.section.id(),
             tx = 618,
-            label = s.score.display(),
+            // An empty bar reads as 0%: a section no check applied to says so.
+            label = match s.score.percent {
+                Some(_) => s.score.display(),
+                None => "n/a: no check".to_string(),
+            },
         );
     }
     page.push_str("</svg>\n");

@@ -112,12 +112,27 @@ impl Node {
     /// The position of the field `path` names: the key of a mapping entry, or the
     /// item of a list.
     pub fn locate(&self, path: &FieldPath) -> Located {
+        self.walk(path, |entry_key, _| entry_key)
+    }
+
+    /// The position of the value `path` names (for a mapping entry, its value, not
+    /// its key): where a wrong value is.
+    pub fn locate_value(&self, path: &FieldPath) -> Located {
+        self.walk(path, |_, value| value)
+    }
+
+    /// Follows `path`, each step's position chosen by `pick(key or item, value)`.
+    fn walk(&self, path: &FieldPath, pick: impl Fn(Pos, Pos) -> Pos) -> Located {
         let mut node = self;
         let mut pos = self.pos;
         for seg in path.segments() {
             let next = match (seg, &node.value) {
-                (Seg::Key(k), Value::Map(_)) => node.entry(k).map(|e| (e.key.pos, &e.value)),
-                (Seg::Index(i), Value::Seq(items)) => items.get(*i).map(|n| (n.pos, n)),
+                (Seg::Key(k), Value::Map(_)) => node
+                    .entry(k)
+                    .map(|e| (pick(e.key.pos, e.value.pos), &e.value)),
+                (Seg::Index(i), Value::Seq(items)) => {
+                    items.get(*i).map(|n| (pick(n.pos, n.pos), n))
+                }
                 _ => None,
             };
             match next {

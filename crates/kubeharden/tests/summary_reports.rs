@@ -382,6 +382,11 @@ fn markdown_and_html_show_accepted_findings_and_warnings() {
         "accepted"
     );
     assert!(html.contains("the CNI agent needs it") && html.contains("2020-01-01"));
+    // One rule selected: the other sections weigh no check. Their bars say n/a, drawn
+    // apart from a 0% bar; the pod-security section's bar shows its score.
+    assert_eq!(html.matches(">n/a: no check</text>").count(), 4, "n/a bars");
+    assert_eq!(html.matches("class=\"bar-bg na\"").count(), 4);
+    assert!(html.contains("class=\"bar-bg good\"/>"), "the scored bar");
 }
 
 #[test]

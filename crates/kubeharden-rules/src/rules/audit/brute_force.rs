@@ -32,7 +32,7 @@ pub const RULE: RuleDef = RuleDef {
     check: Check::Audit(build),
 };
 
-use kubeharden_audit::{Distinct, Keyed, SlidingCount};
+use kubeharden_audit::{Distinct, Keyed, Observation, SlidingCount};
 
 struct BruteForce {
     failures: usize,
@@ -73,13 +73,16 @@ impl Detector for BruteForce {
         if n >= self.failures {
             let message = format!("{n} failed logins from {address} within {}s", self.window);
             sink.raise(
-                threshold(
-                    RULE.id,
-                    format!("brute-force {address}"),
-                    address.clone(),
-                    n,
-                    event,
-                    message,
+                from_client(
+                    threshold(
+                        RULE.id,
+                        format!("brute-force {address}"),
+                        address.clone(),
+                        n,
+                        event,
+                        message,
+                    ),
+                    &address,
                 ),
                 event,
                 at,
@@ -91,17 +94,29 @@ impl Detector for BruteForce {
                 self.window
             );
             sink.raise(
-                threshold(
-                    RULE.id,
-                    format!("spray {address}"),
-                    address.clone(),
-                    users,
-                    event,
-                    message,
+                from_client(
+                    threshold(
+                        RULE.id,
+                        format!("spray {address}"),
+                        address.clone(),
+                        users,
+                        event,
+                        message,
+                    ),
+                    &address,
                 ),
                 event,
                 at,
             );
         }
+    }
+}
+
+/// The alert is about the address the attempts came from, not the object of the
+/// last failed request (a `pods` list has no name: its header read `pods (no name)`).
+fn from_client(observation: Observation, address: &str) -> Observation {
+    Observation {
+        object: Some(("client".to_string(), None, Some(address.to_string()))),
+        ..observation
     }
 }
