@@ -559,8 +559,9 @@ impl Fixer<'_, '_> {
         }
         // A write the spec shows outside its writable volumes would fail read-only:
         // its image's (nginx's cache and pid file), its command's (`> /var/run/app.pid`,
-        // `cp a /app/b`, `pip install`), and one it does not place (a relative path
-        // without a workingDir under a volume, `$HOME/x`), which may be either.
+        // `cp a /app/b`, `pip install`), one it does not place (a relative path
+        // without a workingDir under a volume, `$HOME/x`), which may be either, and
+        // a script of the image it runs, whose writes cannot be told.
         let mounted = |path: &str| writable.iter().any(|m| covers(m, path));
         if let Some(why) = written(c.container)
             .iter()

@@ -473,12 +473,17 @@ fn is_script(word: &str) -> bool {
 fn change_directory(args: &[String], cwd: &mut Option<String>) {
     let to = Args::parse(args, &[]).operands.first().copied();
     *cwd = match to {
-        Some(to) if !unsettled(to) && to != "-" => match place(to, cwd.as_deref()) {
-            Some(Write::Path(p)) => Some(p),
-            _ => None,
-        },
+        Some(to) if !unsettled(to) && to != "-" => absolute(to, cwd.as_deref()),
         _ => None,
     };
+}
+
+/// A directory's absolute path, when the spec settles it.
+fn absolute(dir: &str, cwd: Option<&str>) -> Option<String> {
+    match place(dir, cwd)? {
+        Write::Path(path) => Some(path),
+        _ => None,
+    }
 }
 
 /// A word that stands for what `xargs` reads from its input: paths no spec settles.
@@ -487,20 +492,10 @@ const XARGS_INPUT: &str = "$(xargs input)";
 /// The command `xargs` runs: its words with the input in place of the replace string
 /// (`-I{}`), or after them (`xargs cp -t /opt`: the input is what is copied).
 fn xargs_command(args: &[String]) -> Vec<String> {
+    #[rustfmt::skip]
     const TAKES: &[&str] = &[
-        "-I",
-        "-a",
-        "--arg-file",
-        "-d",
-        "--delimiter",
-        "-E",
-        "-L",
-        "-n",
-        "--max-args",
-        "-P",
-        "--max-procs",
-        "-s",
-        "--max-chars",
+        "-I", "-a", "--arg-file", "-d", "--delimiter", "-E", "-L", "-n", "--max-args", "-P",
+        "--max-procs", "-s", "--max-chars",
     ];
     let mut i = 0;
     let mut replace = None;
@@ -536,15 +531,7 @@ fn xargs_command(args: &[String]) -> Vec<String> {
 /// it finds (`{}`, a path under one of its start paths), under those paths for
 /// `-delete`, and the files its `-fprint` actions name.
 fn find_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
-    let expression = args
-        .iter()
-        .position(|w| w.starts_with('-') || w == "(" || w == "!")
-        .unwrap_or(args.len());
-    let starts: Vec<&str> = match &args[..expression] {
-        [] => vec!["."],
-        starts => starts.iter().map(String::as_str).collect(),
-    };
-    let mut i = expression;
+    let (starts, mut i) = find_starts(args);
     while let Some(action) = args.get(i) {
         i += 1;
         match action.as_str() {
@@ -552,21 +539,8 @@ fn find_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
                 let end = (i..args.len())
                     .find(|&j| args[j] == ";" || (args[j] == "+" && args[j - 1] == "{}"))
                     .unwrap_or(args.len());
-                for start in &starts {
-                    let run: Vec<String> = args[i..end]
-                        .iter()
-                        .map(|w| w.replace("{}", start))
-                        .collect();
-                    // `-execdir` runs in the found file's directory, under the start.
-                    let mut dir = match action.ends_with("dir") {
-                        true => place(start, cwd.as_deref()).and_then(|w| match w {
-                            Write::Path(p) => Some(p),
-                            _ => None,
-                        }),
-                        false => cwd.clone(),
-                    };
-                    command_writes(&run, &mut dir, out);
-                }
+                let in_dir = action.ends_with("dir");
+                find_exec(&args[i..end], &starts, in_dir, cwd, out);
                 i = end + 1;
             }
             "-delete" => starts
@@ -581,6 +555,37 @@ fn find_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
             }
             _ => {}
         }
+    }
+}
+
+/// `find`'s start paths (`.` when it names none) and where its expression begins,
+/// past its leading options (`find -L /x`).
+fn find_starts(args: &[String]) -> (Vec<&str>, usize) {
+    let from = args
+        .iter()
+        .position(|w| !matches!(w.as_str(), "-H" | "-L" | "-P"))
+        .unwrap_or(args.len());
+    let expression = (from..args.len())
+        .find(|&j| args[j].starts_with('-') || args[j] == "(" || args[j] == "!")
+        .unwrap_or(args.len());
+    let starts = match &args[from..expression] {
+        [] => vec!["."],
+        starts => starts.iter().map(String::as_str).collect(),
+    };
+    (starts, expression)
+}
+
+/// What a command `find -exec` runs writes, once for each start path, which its
+/// `{}` stands for; `-execdir` runs it in the found file's directory, under the start.
+fn find_exec(run: &[String], starts: &[&str], in_dir: bool, cwd: &Option<String>, out: &mut Sink) {
+    for start in starts {
+        let words: Vec<String> = run.iter().map(|w| w.replace("{}", start)).collect();
+        let mut dir = if in_dir {
+            absolute(start, cwd.as_deref())
+        } else {
+            cwd.clone()
+        };
+        command_writes(&words, &mut dir, out);
     }
 }
 
@@ -1463,6 +1468,8 @@ mod tests {
             ("find /srv -execdir touch done \\;", paths(&["/srv/done"])),
             ("find /etc -exec rm {} \\;", paths(&["/etc"])),
             ("find /data -fprint /opt/list", paths(&["/opt/list"])),
+            ("find -L /var/lib/x -delete", paths(&["/var/lib/x"])),
+            ("cd /tmp && find -delete", paths(&["/tmp"])),
             ("find /etc -name x -print -exec cat {} \\;", vec![]),
         ];
         for (script, expected) in cases {
