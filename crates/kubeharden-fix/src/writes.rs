@@ -47,9 +47,13 @@ pub struct Written {
 }
 
 impl Written {
-    /// `cp, in command`: for a reason's parentheses.
+    /// `cp, in command` (`in command` for a script run as the command itself): for a
+    /// reason's parentheses.
     pub fn origin(&self) -> String {
-        format!("{}, in {}", self.by, self.within)
+        match self.by.as_str() {
+            "" => format!("in {}", self.within),
+            by => format!("{by}, in {}", self.within),
+        }
     }
 }
 
@@ -413,7 +417,8 @@ fn command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Sink) {
             let script = args.first().map_or(name, String::as_str);
             out.add(name, Write::Script(script.to_string()));
         }
-        _ if is_script(&words[0]) => out.add(name, Write::Script(words[0].clone())),
+        // Run as the command itself, it needs no other name (`./entrypoint.sh`).
+        _ if is_script(&words[0]) => out.add("", Write::Script(words[0].clone())),
         _ => table_writes(name, &args, cwd, out),
     }
 }
@@ -1706,5 +1711,7 @@ mod tests {
         };
         args_only.args = Some(vec!["rm".into(), "/x".into()]);
         assert_eq!(written(&args_only)[0].origin(), "rm, in args");
+        let script = container("app:1", &["./entrypoint.sh"]);
+        assert_eq!(written(&script)[0].origin(), "in command");
     }
 }

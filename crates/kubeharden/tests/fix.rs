@@ -746,7 +746,7 @@ const COMMAND_WRITES: &[(&str, &str, &str, Option<&str>)] = &[
     ("wrapped", "", r#"["env", "VAR=1", "timeout", "5", "nice", "busybox", "cp", "a", "/opt/x"]"#, Some("it writes /opt/x (cp, in command) outside")),
     // Scripts of the image, which fix cannot read.
     ("script", "", r#"["sh", "/start.sh"]"#, Some("cannot tell what it writes: it runs the script /start.sh (sh, in command)")),
-    ("entrypoint", "", r#"["./entrypoint.sh"]"#, Some("cannot tell what it writes: it runs the script ./entrypoint.sh")),
+    ("entrypoint", "", r#"["./entrypoint.sh"]"#, Some("cannot tell what it writes: it runs the script ./entrypoint.sh (in command)")),
     ("sourced", "", r#"["bash", "-c", "source /app/env && exec app"]"#, Some("cannot tell what it writes: it runs the script /app/env (source, in command)")),
     // A local install writes its working directory; a global one the root filesystem.
     ("npm-tmp", "/tmp/app", r#"["sh", "-c", "npm ci --cache /tmp/npm && exec node app.js"]"#, None),
