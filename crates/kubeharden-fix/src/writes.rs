@@ -681,7 +681,8 @@ fn dest_paths<'a>(dest: Dest, args: &Args<'a>) -> Vec<&'a str> {
 
 /// A command's words as `fix` reads its options, where a shell form differs: `tar`'s
 /// first word is its options without a dash (`tar xzf a.tgz`); a mode of `chmod` may
-/// look like an option (`chmod -x a`), and is written with `a` (all) before it.
+/// look like an option (`chmod -x a`), and is written with `a` (all) before it;
+/// `yarn` without a subcommand installs.
 fn shell_forms(name: &str, words: &[String]) -> Vec<String> {
     let mut words = words.to_vec();
     match name {
@@ -690,6 +691,7 @@ fn shell_forms(name: &str, words: &[String]) -> Vec<String> {
                 first.insert(0, '-');
             }
         }
+        "yarn" if Args::parse(&words, YARN).operands.is_empty() => words.push("install".into()),
         "chmod" => {
             for w in &mut words {
                 let mode = |m: &str| !m.is_empty() && m.chars().all(|c| "rwxXst".contains(c));
@@ -1661,6 +1663,11 @@ mod tests {
             ),
             ("go install ./cmd/x", None, vec![root("go install")]),
             ("npm run build; npm start; yarn test", None, vec![]),
+            (
+                "yarn --frozen-lockfile --cache-folder /tmp/y",
+                Some("/srv"),
+                paths(&["/srv", "/tmp/y"]),
+            ),
         ];
         for (script, cwd, expected) in cases {
             assert_eq!(&in_shell(script, *cwd), expected, "{script}");
