@@ -74,7 +74,7 @@ pub const FIXABLE: &[Fixable] = &[
     fixable(
         "KH132",
         FixKind::ReadOnlyRootFilesystem,
-        "sets readOnlyRootFilesystem: true for containers that mount a writable volume at /tmp themselves and whose spec shows no write outside their volumes",
+        "sets readOnlyRootFilesystem: true for containers that mount a writable volume at /tmp themselves and whose spec shows neither a write outside their volumes nor a run of a script of the image (whose writes cannot be told)",
     ),
     fixable(
         "KH201",

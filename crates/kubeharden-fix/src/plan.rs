@@ -15,7 +15,7 @@ use kubeharden_yaml::{FieldPath, Node, Pos};
 
 use crate::catalog::{fixable_rule, FixKind};
 use crate::want::{Val, Want};
-use crate::writes::{written, Write};
+use crate::writes::{written, Write, Written};
 
 /// What the user lets `fix` decide.
 #[derive(Clone, Debug, Default)]
@@ -559,25 +559,14 @@ impl Fixer<'_, '_> {
         }
         // A write the spec shows outside its writable volumes would fail read-only:
         // its image's (nginx's cache and pid file), its command's (`> /var/run/app.pid`,
-        // `cp a /app/b`, `pip install`), and one it does not place (a relative path
-        // without a workingDir under a volume, `$HOME/x`), which may be either.
+        // `cp a /app/b`, `pip install`), one it does not place (a relative path
+        // without a workingDir under a volume, `$HOME/x`), which may be either, and
+        // a script of the image it runs, whose writes cannot be told.
         let mounted = |path: &str| writable.iter().any(|m| covers(m, path));
-        for write in written(c.container) {
-            let why = match write {
-                Write::Path(path) if mounted(&path) => continue,
-                Write::Path(path) => format!("it writes {path}, which no writable volume of it holds; mount an emptyDir there, then run fix again"),
-                Write::Relative(path) => {
-                    let what = if path == "." {
-                        "into its working directory".to_string()
-                    } else {
-                        format!("{path} in its working directory")
-                    };
-                    format!("it writes {what}, where its spec does not say (no workingDir, or a `cd` to a path it does not settle), so it may be the root filesystem; give it a workingDir under a writable volume, then run fix again")
-                }
-                Write::Unsettled(path) => format!("it writes {path}, a path its spec does not settle (a variable, `~` or a command's output), so it may be on the root filesystem; write to a literal path under a writable volume, then run fix again"),
-                Write::Root(_) if mounted("/") => continue,
-                Write::Root(run) => format!("it runs {run}, which writes its root filesystem (a package manager installs there); install in its image instead, then run fix again"),
-            };
+        if let Some(why) = written(c.container)
+            .iter()
+            .find_map(|w| fails_read_only(w, &mounted))
+        {
             return refuse(why);
         }
         self.set(
@@ -691,6 +680,28 @@ impl Fixer<'_, '_> {
         self.set(path, Val::Str(value.to_string()));
         Verdict::Fixed(format!("sets {which}.{resource}: {value} ({flag})"))
     }
+}
+
+/// Why a write would fail on a read-only root filesystem, naming the write and the
+/// command that makes it; `None` when one of the container's writable volumes
+/// (`mounted`) holds it.
+fn fails_read_only(w: &Written, mounted: &impl Fn(&str) -> bool) -> Option<String> {
+    let origin = w.origin();
+    Some(match &w.write {
+    Write::Path(path) if mounted(path) => return None,
+    Write::Path(path) => format!("it writes {path} ({origin}) outside its writable volumes; mount an emptyDir there, then run fix again"),
+    Write::Relative(path) => {
+        let what = match path.as_str() {
+            "." => "into its working directory".to_string(),
+            _ => format!("{path} in its working directory"),
+        };
+        format!("it writes {what} ({origin}), where its spec does not say (no workingDir, or a `cd` to a path it does not settle), so it may be the root filesystem; give it a workingDir under a writable volume, then run fix again")
+    }
+    Write::Unsettled(path) => format!("it writes {path} ({origin}), a path its spec does not settle (a variable, `~`, a command's output, what xargs reads), so it may be on the root filesystem; write to a literal path under a writable volume (for `~`, set HOME to one in its env), then run fix again"),
+    Write::Root(_) if mounted("/") => return None,
+    Write::Root(run) => format!("it runs {run} (in {}), which writes its root filesystem (a package manager installing outside its working directory); install in its image instead, or into a writable volume (a prefix or working directory there), then run fix again", w.within),
+    Write::Script(script) => format!("cannot tell what it writes: it runs the script {script} ({origin}), whose commands are in its image, not its spec; find where the script writes, mount writable volumes there and set readOnlyRootFilesystem: true by hand, after a test run"),
+})
 }
 
 fn seg_text(seg: &kubeharden_yaml::Seg) -> String {

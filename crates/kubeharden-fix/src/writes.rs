@@ -2,12 +2,16 @@
 //! can be read-only: where its image is known to write, where its command and args
 //! redirect (`> /var/run/app.pid`), what the commands in them name as their
 //! destination (`cp a /app/b`, `curl -o /opt/f`, `tar -x -C /opt`), and the package
-//! managers among them, which write the root filesystem wherever they install.
+//! managers among them: a local install writes its working directory, a global one
+//! the root filesystem. Each write keeps the command that makes it and where the spec
+//! runs it, for the reason of a refusal.
 //!
 //! A command is read the way a shell splits it (quotes, `;`, `&&`, `|`, redirects,
-//! heredocs, `sh -c`, `cd`), never run. A write whose place the spec does not settle
-//! (a relative path without a `workingDir`, `$HOME/x`) is returned as such, so that
-//! `fix` refuses rather than guesses.
+//! heredocs, `sh -c`, `cd`, command substitutions), never run, and so are the commands
+//! others run (wrappers, `xargs`, `find -exec`). A write whose place the spec does not
+//! settle (a relative path without a `workingDir`, `$HOME/x`, what `xargs` reads) is
+//! returned as such, and so is a script of the image the spec runs (`sh /start.sh`),
+//! so that `fix` refuses rather than guesses.
 
 use k8s_openapi::api::core::v1::Container;
 
@@ -25,6 +29,49 @@ pub enum Write {
     Unsettled(String),
     /// The root filesystem at large: a package manager's run (`pip install`).
     Root(String),
+    /// Whatever a shell script the spec names but does not hold writes (`sh
+    /// /start.sh`, `./entrypoint.sh`, `source x`): the image's script is not read.
+    Script(String),
+}
+
+/// A write with what shows it, so that a refusal can name both.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Written {
+    pub write: Write,
+    /// The command that writes (`cp`, `npm install`), `redirect` for a redirect, or the
+    /// image for its known writes.
+    pub by: String,
+    /// Where the spec runs it: `command`, `args`, `postStart hook`, `liveness
+    /// probe`..., or `image`.
+    pub within: &'static str,
+}
+
+impl Written {
+    /// `cp, in command` (`in command` for a script run as the command itself): for a
+    /// reason's parentheses.
+    pub fn origin(&self) -> String {
+        match self.by.as_str() {
+            "" => format!("in {}", self.within),
+            by => format!("{by}, in {}", self.within),
+        }
+    }
+}
+
+/// Where the writes found go, and where the spec runs the command being read.
+struct Sink {
+    found: Vec<Written>,
+    within: &'static str,
+}
+
+impl Sink {
+    fn add(&mut self, by: &str, write: Write) {
+        let within = self.within;
+        self.found.push(Written {
+            write,
+            by: by.to_string(),
+            within,
+        });
+    }
 }
 
 /// Where an image is known to write besides /tmp (nginx's official image: its cache
@@ -47,10 +94,15 @@ enum Dest {
     Nth(usize),
     /// The value of each operand that starts with this key (`dd of=FILE`).
     Key(&'static str),
-    /// The argument of any of these options (`curl -o FILE`); without one, the
-    /// working directory if `true` (`wget URL`), else nothing (`curl URL` writes to
-    /// its standard output).
-    Arg(&'static [&'static str], bool),
+    /// The argument of any of these options (`curl -o FILE`); without one, this
+    /// path: the working directory for `wget URL`, none for `curl URL` (it writes to
+    /// its standard output), a cache (`~/.npm`).
+    Arg(&'static [&'static str], Option<&'static str>),
+    /// A package manager's install: into the argument of one of these options (a
+    /// prefix, `npm --prefix DIR`, `pip -t DIR`), else into the working directory
+    /// if `true` and not told to install globally (`npm install` writes
+    /// `node_modules` there), else the root filesystem (`pip install`, `npm -g`).
+    Packages(&'static [&'static str], bool),
     /// The root filesystem, wherever the container's volumes are (package managers).
     Root,
 }
@@ -93,17 +145,17 @@ const WRITERS: &[Writer] = &[
     ("chmod", &[], &["--reference"], AfterFirst(&["--reference"])),
     ("chown", &[], &["--reference", "--from"], AfterFirst(&["--reference"])),
     ("chgrp", &[], &["--reference"], AfterFirst(&["--reference"])),
-    ("tar", &["-x", "--extract", "--get"], TAR, Arg(&["-C", "--directory"], true)),
-    ("tar", &["-c", "--create", "-r", "--append", "-u", "--update"], TAR, Arg(&["-f", "--file"], false)),
-    ("unzip", &[], &["-d"], Arg(&["-d"], true)),
-    ("wget", &[], WGET, Arg(&["-O", "--output-document", "-P", "--directory-prefix"], true)),
-    ("wget", &[], WGET, Arg(&["-o", "--output-file", "-a", "--append-output"], false)),
-    ("curl", &[], CURL, Arg(&["-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--trace", "--trace-ascii", "--stderr"], false)),
-    ("curl", &["-O", "--remote-name", "--remote-name-all", "-J"], CURL, Arg(&["--output-dir"], true)),
+    ("tar", &["-x", "--extract", "--get"], TAR, Arg(&["-C", "--directory"], Some("."))),
+    ("tar", &["-c", "--create", "-r", "--append", "-u", "--update"], TAR, Arg(&["-f", "--file"], None)),
+    ("unzip", &[], &["-d"], Arg(&["-d"], Some("."))),
+    ("wget", &[], WGET, Arg(&["-O", "--output-document", "-P", "--directory-prefix"], Some("."))),
+    ("wget", &[], WGET, Arg(&["-o", "--output-file", "-a", "--append-output"], None)),
+    ("curl", &[], CURL, Arg(&["-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--trace", "--trace-ascii", "--stderr"], None)),
+    ("curl", &["-O", "--remote-name", "--remote-name-all", "-J"], CURL, Arg(&["--output-dir"], Some("."))),
     ("git", &["clone"], GIT, Nth(2)),
-    ("git", &["clone"], GIT, Arg(&["-C"], false)),
+    ("git", &["clone"], GIT, Arg(&["-C"], None)),
     ("git", &["init"], GIT, Nth(1)),
-    ("git", &["pull", "fetch", "checkout", "switch", "reset", "merge", "submodule"], GIT, Arg(&["-C"], true)),
+    ("git", &["pull", "fetch", "checkout", "switch", "reset", "merge", "submodule"], GIT, Arg(&["-C"], Some("."))),
     // Package managers write the root filesystem (/usr, /var/lib, a cache under $HOME).
     ("apt-get", PACKAGES, &["-o", "-c"], Root),
     ("apt", PACKAGES, &["-o", "-c"], Root),
@@ -114,16 +166,26 @@ const WRITERS: &[Writer] = &[
     ("zypper", PACKAGES, &[], Root),
     ("dpkg", &["-i", "--install", "-r", "--remove", "-P", "--purge"], &[], Root),
     ("rpm", &["-i", "--install", "-U", "--upgrade", "-e", "--erase"], &[], Root),
-    ("pip", PACKAGES, &["-r", "--requirement", "-t", "--target", "-i", "--index-url"], Root),
+    ("pip", PIP_INSTALL, PIP, Packages(PIP_PREFIX, false)),
+    ("pip", PIP_INSTALL, PIP, Arg(&["--cache-dir"], Some("~/.cache/pip"))),
     ("pipx", PACKAGES, &[], Root),
-    ("npm", PACKAGES, &["--prefix"], Root),
-    ("yarn", PACKAGES, &[], Root),
-    ("pnpm", PACKAGES, &[], Root),
-    ("gem", PACKAGES, &[], Root),
-    ("bundle", PACKAGES, &[], Root),
-    ("cargo", PACKAGES, &[], Root),
-    ("go", PACKAGES, &[], Root),
-    ("composer", PACKAGES, &[], Root),
+    // JavaScript installs write `node_modules` into the working directory (`-g`:
+    // the global prefix), and the download cache under the home directory.
+    ("npm", NPM_INSTALL, NPM, Packages(&["--prefix"], true)),
+    ("npm", NPM_INSTALL, NPM, Arg(&["--cache"], Some("~/.npm"))),
+    ("yarn", NPM_INSTALL, YARN, Packages(&["--cwd", "--modules-folder"], true)),
+    ("yarn", NPM_INSTALL, YARN, Arg(&["--cache-folder"], Some("~/.cache/yarn"))),
+    ("pnpm", NPM_INSTALL, PNPM, Packages(&["--dir", "-C"], true)),
+    ("pnpm", NPM_INSTALL, PNPM, Arg(&["--store-dir"], Some("~/.local/share/pnpm"))),
+    ("gem", PACKAGES, &[], Packages(&["-i", "--install-dir"], false)),
+    ("bundle", PACKAGES, &[], Packages(&["--path"], false)),
+    ("cargo", PACKAGES, &[], Packages(&["--root"], false)),
+    // `go build` writes its program into the working directory (or `-o`) and its
+    // build cache under the home directory; `go install` into GOPATH.
+    ("go", &["build"], &["-o"], Arg(&["-o"], Some("."))),
+    ("go", &["build"], &["-o"], Arg(&[], Some("~/.cache/go-build"))),
+    ("go", &["install", "get", "mod"], &[], Root),
+    ("composer", PACKAGES, &["-d", "--working-dir"], Packages(&["-d", "--working-dir"], true)),
     ("conda", PACKAGES, &["-c", "--channel", "-n", "--name", "-p", "--prefix"], Root),
 ];
 
@@ -132,6 +194,24 @@ const WRITERS: &[Writer] = &[
 const PACKAGES: &[&str] = &[
     "install", "add", "update", "upgrade", "dist-upgrade", "remove", "purge", "del",
     "erase", "reinstall", "uninstall", "i", "ci", "in", "global", "get",
+];
+
+/// The subcommands of `npm`, `yarn` and `pnpm` that install (`npm ci`, `yarn add`).
+#[rustfmt::skip]
+const NPM_INSTALL: &[&str] = &[
+    "install", "i", "ci", "add", "update", "upgrade", "remove", "uninstall", "global",
+];
+const PIP_INSTALL: &[&str] = &["install", "uninstall", "download", "wheel"];
+/// Where `pip` installs instead of its environment (`--user`: the home directory).
+const PIP_PREFIX: &[&str] = &[
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "-d",
+    "--dest",
+    "-w",
+    "--wheel-dir",
 ];
 
 // Options that take an argument, of commands the table names more than once. Only
@@ -143,6 +223,14 @@ const INSTALL: &[&str] = &[
     "-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix", "-t",
     "--target-directory",
 ];
+#[rustfmt::skip]
+const PIP: &[&str] = &[
+    "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
+    "-e", "--editable", "--cache-dir",
+];
+const NPM: &[&str] = &["--prefix", "--cache", "--registry", "-w", "--workspace"];
+const YARN: &[&str] = &["--cwd", "--modules-folder", "--cache-folder", "--registry"];
+const PNPM: &[&str] = &["--dir", "-C", "--store-dir", "--filter", "-F"];
 const SED: &[&str] = &["-e", "--expression", "-f", "--file"];
 const TAR: &[&str] = &["-f", "--file", "-C", "--directory", "-T", "-X", "-b", "-I"];
 #[rustfmt::skip]
@@ -171,6 +259,9 @@ const WRAPPERS: &[(&str, &[&str], usize)] = &[
     ("command", &[], 0),
     ("builtin", &[], 0),
     ("nohup", &[], 0),
+    ("setsid", &[], 0),
+    // `chroot DIR cmd`: DIR is the new root, taken as `/` (a root of the image).
+    ("chroot", &["--userspec", "--groups"], 1),
     ("time", &[], 0),
     ("env", &["-u", "--unset", "-C", "--chdir", "-S", "--split-string"], 0),
     ("sudo", &["-u", "--user", "-g", "--group", "-D", "--chdir", "-C", "-h", "-p", "-r", "-t", "-U"], 0),
@@ -208,14 +299,19 @@ const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
 
 /// What the container's spec shows it writes: its image's known paths, then what
 /// its command and args write, each once.
-pub fn written(c: &Container) -> Vec<Write> {
-    let mut out = Vec::new();
+pub fn written(c: &Container) -> Vec<Written> {
+    let mut sink = Sink {
+        found: Vec::new(),
+        within: "image",
+    };
     let image = c.image.as_deref().unwrap_or_default();
     let name = image.rsplit('/').next().unwrap_or_default();
     let name = name.split([':', '@']).next().unwrap_or_default();
     for (known, writes) in KNOWN_WRITES {
         if name == known {
-            out.extend(writes.iter().map(|p| Write::Path(p.to_string())));
+            for path in writes.iter() {
+                sink.add(name, Write::Path(path.to_string()));
+            }
         }
     }
     let cwd = c
@@ -230,56 +326,120 @@ pub fn written(c: &Container) -> Vec<Write> {
         .flatten()
         .cloned()
         .collect();
-    command_writes(&argv, &mut cwd.clone(), &mut out);
+    sink.within = if c.command.is_some() {
+        "command"
+    } else {
+        "args"
+    };
+    command_writes(&argv, &mut cwd.clone(), &mut sink);
     // With a command of its own, the args may still be one run by it (an entrypoint
     // script's `exec "$@"`).
     if let (Some(_), Some(args)) = (&c.command, &c.args) {
-        command_writes(args, &mut cwd.clone(), &mut out);
+        sink.within = "args";
+        command_writes(args, &mut cwd.clone(), &mut sink);
     }
     // Hooks and exec probes run in the container too: a postStart hook or a liveness
     // probe that cannot write fails, and the kubelet restarts the container.
-    for exec in hook_and_probe_commands(c) {
-        command_writes(exec, &mut cwd.clone(), &mut out);
+    for (within, exec) in hook_and_probe_commands(c) {
+        sink.within = within;
+        command_writes(exec, &mut cwd.clone(), &mut sink);
     }
+    let home = env_value(c, "HOME");
+    let mut found: Vec<Written> = sink.found.into_iter().map(|w| at_home(w, home)).collect();
     let mut seen = std::collections::BTreeSet::new();
-    out.retain(|w| seen.insert(w.clone()));
-    out
+    found.retain(|w| seen.insert(w.clone()));
+    found
 }
 
-/// The commands of a container's lifecycle hooks and exec probes.
-fn hook_and_probe_commands(c: &Container) -> Vec<&Vec<String>> {
-    let hooks = c
-        .lifecycle
+/// The literal value the container's `env` gives a variable (not one from a
+/// reference, nor one that names another variable).
+fn env_value<'a>(c: &'a Container, name: &str) -> Option<&'a str> {
+    let var = c.env.iter().flatten().find(|v| v.name == name)?;
+    var.value_from.is_none().then_some(())?;
+    var.value
+        .as_deref()
+        .filter(|v| v.starts_with('/') && !v.contains('$'))
+}
+
+/// A write under the home directory placed, when the container's `env` sets `HOME`
+/// to a literal path: package managers keep their caches there (`~/.npm`).
+fn at_home(w: Written, home: Option<&str>) -> Written {
+    let (Write::Unsettled(path), Some(home)) = (&w.write, home) else {
+        return w;
+    };
+    let rest = ["~/", "$HOME/", "${HOME}/"]
         .iter()
-        .flat_map(|l| [&l.post_start, &l.pre_stop])
-        .flatten()
-        .filter_map(|handler| handler.exec.as_ref());
-    let probes = [&c.liveness_probe, &c.readiness_probe, &c.startup_probe]
+        .find_map(|prefix| path.strip_prefix(prefix));
+    match rest.and_then(|rest| place(&format!("{home}/{rest}"), None)) {
+        Some(write) => Written { write, ..w },
+        None => w,
+    }
+}
+
+/// The commands of a container's lifecycle hooks and exec probes, each with where
+/// the spec runs it.
+fn hook_and_probe_commands(c: &Container) -> Vec<(&'static str, &Vec<String>)> {
+    let hooks = c.lifecycle.iter().flat_map(|l| {
+        [
+            ("postStart hook", &l.post_start),
+            ("preStop hook", &l.pre_stop),
+        ]
         .into_iter()
-        .flatten()
-        .filter_map(|probe| probe.exec.as_ref());
+        .filter_map(|(within, h)| Some((within, h.as_ref()?.exec.as_ref()?)))
+    });
+    let probes = [
+        ("liveness probe", &c.liveness_probe),
+        ("readiness probe", &c.readiness_probe),
+        ("startup probe", &c.startup_probe),
+    ]
+    .into_iter()
+    .filter_map(|(within, p)| Some((within, p.as_ref()?.exec.as_ref()?)));
     hooks
         .chain(probes)
-        .filter_map(|exec| exec.command.as_ref())
+        .filter_map(|(within, exec)| Some((within, exec.command.as_ref()?)))
         .collect()
 }
 
 /// What one command writes, its words split already (an argv, or a simple command of
 /// a script); a `cd` moves `cwd`.
-fn command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Vec<Write>) {
-    let mut words = words;
-    // Variable assignments and wrappers before the command.
+fn command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Sink) {
+    let Some(words) = unwrapped(words, cwd, out) else {
+        return;
+    };
+    let name = program(&words[0]);
+    let args = shell_forms(name, &words[1..]);
+    match name {
+        "cd" | "pushd" => change_directory(&args, cwd),
+        "xargs" => command_writes(&xargs_command(&args), cwd, out),
+        "find" => find_writes(&args, cwd, out),
+        // `. x` and `source x` run a script the spec does not hold.
+        "source" | "." => {
+            let script = args.first().map_or(name, String::as_str);
+            out.add(name, Write::Script(script.to_string()));
+        }
+        // Run as the command itself, it needs no other name (`./entrypoint.sh`).
+        _ if is_script(&words[0]) => out.add("", Write::Script(words[0].clone())),
+        _ => table_writes(name, &args, cwd, out),
+    }
+}
+
+/// The command that `words` run once its variable assignments and wrappers (`env`,
+/// `exec`, `timeout 5`, `gosu user`) are read past; `None` when there is none, or
+/// when a shell runs a script instead, whose writes are read here.
+fn unwrapped<'w>(
+    mut words: &'w [String],
+    cwd: &mut Option<String>,
+    out: &mut Sink,
+) -> Option<&'w [String]> {
     loop {
-        let Some(first) = words.first() else {
-            return;
-        };
+        let first = words.first()?;
         if is_assignment(first) {
             words = &words[1..];
             continue;
         }
         let name = program(first);
         let Some((_, takes, operands)) = WRAPPERS.iter().find(|w| w.0 == name) else {
-            break;
+            return Some(words);
         };
         let mut i = 1;
         let mut script = false;
@@ -294,78 +454,235 @@ fn command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Vec<Writ
             script |= !w.starts_with("--") && w.contains('c');
             i += if takes_next(w, takes) { 2 } else { 1 };
         }
-        if SHELLS.contains(&name) && script {
+        if SHELLS.contains(&name) {
             // `sh -c SCRIPT NAME ARGS...`: its own working directory; the words after
-            // the script are its parameters.
-            if let Some(script) = words.get(i) {
-                script_writes(script, cwd.clone(), out);
+            // the script are its parameters. `sh FILE` runs a file of the image.
+            match words.get(i) {
+                Some(text) if script => script_writes(text, cwd.clone(), out),
+                Some(file) => out.add(name, Write::Script(file.clone())),
+                None => {}
             }
-            return;
+            return None;
         }
         words = words.get(i + operands..).unwrap_or_default();
     }
-    let name = program(&words[0]);
-    let args = shell_forms(name, &words[1..]);
-    if matches!(name, "cd" | "pushd") {
-        let to = Args::parse(&args, &[]).operands.first().copied();
-        *cwd = match to {
-            Some(to) if !unsettled(to) && to != "-" => match place(to, cwd.as_deref()) {
-                Some(Write::Path(p)) => Some(p),
-                _ => None,
-            },
-            _ => None,
-        };
-        return;
+}
+
+/// Whether a command is a shell script by its name (`./entrypoint.sh`): its commands
+/// are in the image, where `fix` cannot read them.
+fn is_script(word: &str) -> bool {
+    [".sh", ".bash"].iter().any(|ext| word.ends_with(ext))
+}
+
+/// The working directory after `cd DIR`: unknown when `DIR` is not settled.
+fn change_directory(args: &[String], cwd: &mut Option<String>) {
+    let to = Args::parse(args, &[]).operands.first().copied();
+    *cwd = match to {
+        Some(to) if !unsettled(to) && to != "-" => absolute(to, cwd.as_deref()),
+        _ => None,
+    };
+}
+
+/// A directory's absolute path, when the spec settles it.
+fn absolute(dir: &str, cwd: Option<&str>) -> Option<String> {
+    match place(dir, cwd)? {
+        Write::Path(path) => Some(path),
+        _ => None,
     }
+}
+
+/// A word that stands for what `xargs` reads from its input: paths no spec settles.
+const XARGS_INPUT: &str = "$(xargs input)";
+
+/// The command `xargs` runs: its words with the input in place of the replace string
+/// (`-I{}`), or after them (`xargs cp -t /opt`: the input is what is copied).
+fn xargs_command(args: &[String]) -> Vec<String> {
+    #[rustfmt::skip]
+    const TAKES: &[&str] = &[
+        "-I", "-a", "--arg-file", "-d", "--delimiter", "-E", "-L", "-n", "--max-args", "-P",
+        "--max-procs", "-s", "--max-chars",
+    ];
+    let mut i = 0;
+    let mut replace = None;
+    while let Some(w) = args.get(i).filter(|w| w.starts_with('-')) {
+        i += 1;
+        if w == "--" {
+            break;
+        }
+        if let Some(value) = w
+            .strip_prefix("-I")
+            .or_else(|| w.strip_prefix("--replace="))
+        {
+            replace = Some(if value.is_empty() {
+                args.get(i).cloned().unwrap_or_default()
+            } else {
+                value.to_string()
+            });
+        } else if w == "-i" || w == "--replace" {
+            replace = Some("{}".to_string());
+        }
+        if takes_next(w, TAKES) {
+            i += 1;
+        }
+    }
+    let command = args.get(i..).unwrap_or_default();
+    match replace.filter(|r| !r.is_empty()) {
+        Some(r) => command.iter().map(|w| w.replace(&r, XARGS_INPUT)).collect(),
+        None => [command, &[XARGS_INPUT.to_string()]].concat(),
+    }
+}
+
+/// What `find` writes: the commands its `-exec`/`-execdir`/`-ok` actions run on what
+/// it finds (`{}`, a path under one of its start paths), under those paths for
+/// `-delete`, and the files its `-fprint` actions name.
+fn find_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
+    let (starts, mut i) = find_starts(args);
+    while let Some(action) = args.get(i) {
+        i += 1;
+        match action.as_str() {
+            "-exec" | "-execdir" | "-ok" | "-okdir" => {
+                let end = (i..args.len())
+                    .find(|&j| args[j] == ";" || (args[j] == "+" && args[j - 1] == "{}"))
+                    .unwrap_or(args.len());
+                let in_dir = action.ends_with("dir");
+                find_exec(&args[i..end], &starts, in_dir, cwd, out);
+                i = end + 1;
+            }
+            "-delete" => starts
+                .iter()
+                .filter_map(|s| place(s, cwd.as_deref()))
+                .for_each(|w| out.add("find -delete", w)),
+            "-fprint" | "-fprint0" | "-fls" | "-fprintf" => {
+                if let Some(w) = args.get(i).and_then(|file| place(file, cwd.as_deref())) {
+                    out.add(&format!("find {action}"), w);
+                }
+                i += 1;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `find`'s start paths (`.` when it names none) and where its expression begins,
+/// past its leading options (`find -L /x`).
+fn find_starts(args: &[String]) -> (Vec<&str>, usize) {
+    let from = args
+        .iter()
+        .position(|w| !matches!(w.as_str(), "-H" | "-L" | "-P"))
+        .unwrap_or(args.len());
+    let expression = (from..args.len())
+        .find(|&j| args[j].starts_with('-') || args[j] == "(" || args[j] == "!")
+        .unwrap_or(args.len());
+    let starts = match &args[from..expression] {
+        [] => vec!["."],
+        starts => starts.iter().map(String::as_str).collect(),
+    };
+    (starts, expression)
+}
+
+/// What a command `find -exec` runs writes, once for each start path, which its
+/// `{}` stands for; `-execdir` runs it in the found file's directory, under the start.
+fn find_exec(run: &[String], starts: &[&str], in_dir: bool, cwd: &Option<String>, out: &mut Sink) {
+    for start in starts {
+        let words: Vec<String> = run.iter().map(|w| w.replace("{}", start)).collect();
+        let mut dir = if in_dir {
+            absolute(start, cwd.as_deref())
+        } else {
+            cwd.clone()
+        };
+        command_writes(&words, &mut dir, out);
+    }
+}
+
+/// What a command of the table writes (`cp a /opt/b`, `curl -o F`, `pip install`).
+fn table_writes(name: &str, args: &[String], cwd: &Option<String>, out: &mut Sink) {
     for (_, given, takes, dest) in WRITERS.iter().filter(|w| w.0 == name) {
         // The options that name what it writes take an argument too.
         let named: &[&str] = match dest {
             Last => &["-t", "--target-directory"],
-            AfterFirst(names) | Arg(names, _) => names,
+            AfterFirst(names) | Arg(names, _) | Packages(names, _) => names,
             _ => &[],
         };
         let takes: Vec<&str> = takes.iter().chain(named).copied().collect();
-        let args = Args::parse(&args, &takes);
+        let args = Args::parse(args, &takes);
         let Some(given) = args.given(given) else {
             continue;
         };
-        let paths: Vec<&str> = match *dest {
-            Operands => args.operands.clone(),
-            AfterFirst(instead) if instead.iter().any(|o| args.has(o)) => args.operands.clone(),
-            AfterFirst(_) => args.operands.iter().skip(1).copied().collect(),
-            Last => {
-                let to = args.values(&["-t", "--target-directory"]);
-                match args.operands.as_slice() {
-                    _ if !to.is_empty() => to,
-                    [] => vec![],
-                    [_] => vec!["."],
-                    [.., last] => vec![*last],
-                }
+        let by = format!("{name} {given}").trim_end().to_string();
+        if let Some(write) = root_write(*dest, &args, &by) {
+            out.add(&by, write);
+            continue;
+        }
+        for path in dest_paths(*dest, &args) {
+            if let Some(write) = place(path, cwd.as_deref()) {
+                out.add(&by, write);
             }
-            Nth(n) => vec![args.operands.get(n).copied().unwrap_or(".")],
-            Key(key) => args
-                .operands
-                .iter()
-                .filter_map(|o| o.strip_prefix(key))
-                .collect(),
-            Arg(names, here) => match args.values(names) {
-                to if to.is_empty() && here => vec!["."],
-                to => to,
-            },
-            Root => {
-                out.push(Write::Root(
-                    format!("{name} {given}").trim_end().to_string(),
-                ));
-                continue;
+        }
+    }
+}
+
+/// The root filesystem at large, when that is what a command of the table writes:
+/// a package manager that installs globally (`apt-get install`, `npm install -g`
+/// without a `--prefix`).
+fn root_write(dest: Dest, args: &Args<'_>, by: &str) -> Option<Write> {
+    let global = match dest {
+        Root => true,
+        Packages(prefixes, local) => {
+            install_prefix(args, prefixes).is_empty() && (!local || args.global())
+        }
+        _ => false,
+    };
+    global.then(|| Write::Root(by.to_string()))
+}
+
+/// Where a package manager is told to install instead of its default: a prefix
+/// option's argument, or the home directory (`pip install --user`).
+fn install_prefix<'a>(args: &Args<'a>, prefixes: &[&str]) -> Vec<&'a str> {
+    match args.values(prefixes) {
+        to if to.is_empty() && args.has("--user") => vec!["~/.local"],
+        to => to,
+    }
+}
+
+/// The paths a command of the table writes, as its words name them.
+fn dest_paths<'a>(dest: Dest, args: &Args<'a>) -> Vec<&'a str> {
+    match dest {
+        Operands => args.operands.clone(),
+        AfterFirst(instead) if instead.iter().any(|o| args.has(o)) => args.operands.clone(),
+        AfterFirst(_) => args.operands.iter().skip(1).copied().collect(),
+        Last => {
+            let to = args.values(&["-t", "--target-directory"]);
+            match args.operands.as_slice() {
+                _ if !to.is_empty() => to,
+                [] => vec![],
+                [_] => vec!["."],
+                [.., last] => vec![*last],
             }
-        };
-        out.extend(paths.into_iter().filter_map(|p| place(p, cwd.as_deref())));
+        }
+        Nth(n) => vec![args.operands.get(n).copied().unwrap_or(".")],
+        Key(key) => args
+            .operands
+            .iter()
+            .filter_map(|o| o.strip_prefix(key))
+            .collect(),
+        Arg(names, otherwise) => match args.values(names) {
+            // `pip --no-cache-dir` keeps no cache.
+            to if to.is_empty() && !args.has("--no-cache-dir") => otherwise.into_iter().collect(),
+            to => to,
+        },
+        // A local install: into its prefix, else the working directory.
+        Packages(prefixes, _) => match install_prefix(args, prefixes) {
+            to if to.is_empty() => vec!["."],
+            to => to,
+        },
+        Root => vec![],
     }
 }
 
 /// A command's words as `fix` reads its options, where a shell form differs: `tar`'s
 /// first word is its options without a dash (`tar xzf a.tgz`); a mode of `chmod` may
-/// look like an option (`chmod -x a`), and is written with `a` (all) before it.
+/// look like an option (`chmod -x a`), and is written with `a` (all) before it;
+/// `yarn` without a subcommand installs.
 fn shell_forms(name: &str, words: &[String]) -> Vec<String> {
     let mut words = words.to_vec();
     match name {
@@ -374,6 +691,7 @@ fn shell_forms(name: &str, words: &[String]) -> Vec<String> {
                 first.insert(0, '-');
             }
         }
+        "yarn" if Args::parse(&words, YARN).operands.is_empty() => words.push("install".into()),
         "chmod" => {
             for w in &mut words {
                 let mode = |m: &str| !m.is_empty() && m.chars().all(|c| "rwxXst".contains(c));
@@ -514,6 +832,14 @@ impl<'a> Args<'a> {
         args
     }
 
+    /// Whether a package manager is told to install globally (`npm -g`, `npm
+    /// --location=global`, `yarn global add`).
+    fn global(&self) -> bool {
+        ["-g", "--global"].iter().any(|g| self.has(g))
+            || self.values(&["--location"]).contains(&"global")
+            || self.operands.first() == Some(&"global")
+    }
+
     fn has(&self, name: &str) -> bool {
         self.options.iter().any(|(o, _)| o == name)
     }
@@ -547,7 +873,7 @@ impl<'a> Args<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Token {
     Word(String),
-    /// `;`, `&&`, `||`, `|`, `&`, a backquote or a newline: the end of a command.
+    /// `;`, `&&`, `||`, `|`, `&` or a newline: the end of a command.
     End,
     /// `(` or `$(`: a subshell begins, whose `cd` ends with it.
     Open,
@@ -559,7 +885,7 @@ enum Token {
 }
 
 /// What a shell script writes, run in `cwd`: each command's writes and its redirects.
-fn script_writes(script: &str, cwd: Option<String>, out: &mut Vec<Write>) {
+fn script_writes(script: &str, cwd: Option<String>, out: &mut Sink) {
     // The working directory, one for each subshell the script is in.
     let mut cwds = vec![cwd];
     let mut words = Vec::new();
@@ -571,7 +897,9 @@ fn script_writes(script: &str, cwd: Option<String>, out: &mut Vec<Write>) {
             Token::WriteTo | Token::ReadFrom => {
                 let target = tokens.next_if(|t| matches!(t, Token::Word(_)));
                 if let (Token::WriteTo, Some(Token::Word(target))) = (&token, target) {
-                    out.extend(place(&target, cwd.as_deref()));
+                    if let Some(write) = place(&target, cwd.as_deref()) {
+                        out.add("redirect", write);
+                    }
                 }
             }
             Token::End | Token::Open | Token::Close => {
@@ -589,9 +917,45 @@ fn script_writes(script: &str, cwd: Option<String>, out: &mut Vec<Write>) {
     command_writes(&words, cwd, out);
 }
 
+/// A command substitution's text (`$(...)`, or between backquotes when `close` is
+/// one), from `*i`, just after its opening, to its closing, which `*i` is moved past.
+fn substitution(chars: &[char], i: &mut usize, close: char) -> String {
+    let mut depth = 0;
+    let mut quote = None;
+    let from = *i;
+    while let Some(&c) = chars.get(*i) {
+        *i += 1;
+        match (c, quote) {
+            ('\\', _) => *i += 1,
+            ('\'' | '"', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            (_, Some(_)) => {}
+            ('(', None) if close == ')' => depth += 1,
+            (c, None) if c == close && depth == 0 => {
+                return chars[from..*i - 1].iter().collect();
+            }
+            (')', None) => depth -= 1,
+            _ => {}
+        }
+    }
+    chars[from..].iter().collect()
+}
+
+/// The command substitutions of the command just ended, each as a subshell of its
+/// own (their commands run before it, in its working directory).
+fn end_command(tokens: &mut Vec<Token>, nested: &mut Vec<String>) {
+    tokens.push(Token::End);
+    for script in nested.drain(..) {
+        tokens.push(Token::Open);
+        tokens.extend(tokenize(&script));
+        tokens.push(Token::Close);
+    }
+}
+
 /// A shell script's words and operators, as `sh` splits them: quotes removed,
-/// comments and heredoc bodies skipped, a command substitution (`$(...)`) kept as a
-/// word of its own (`$(…)`, which no path settles) and a subshell.
+/// comments and heredoc bodies skipped, a command substitution (`$(...)`, backquotes)
+/// kept as a word of its own (`$(…)`, which no path settles) whose commands follow
+/// its command's, in a subshell.
 fn tokenize(script: &str) -> Vec<Token> {
     let chars: Vec<char> = script.chars().collect();
     let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
@@ -601,6 +965,8 @@ fn tokenize(script: &str) -> Vec<Token> {
     let mut quoted = false;
     // The heredocs whose bodies begin after the line's end, by their delimiters.
     let mut heredocs: Vec<String> = Vec::new();
+    // The command substitutions of the command being read.
+    let mut nested: Vec<String> = Vec::new();
     let flush = |tokens: &mut Vec<Token>, word: &mut String, quoted: &mut bool| {
         if !word.is_empty() || *quoted {
             tokens.push(Token::Word(std::mem::take(word)));
@@ -630,6 +996,12 @@ fn tokenize(script: &str) -> Vec<Token> {
                 while i < chars.len() && at(i) != '"' {
                     if at(i) == '\\' && matches!(at(i + 1), '"' | '\\' | '$' | '`') {
                         i += 1;
+                    } else if (at(i) == '$' && at(i + 1) == '(') || at(i) == '`' {
+                        let close = if at(i) == '`' { '`' } else { ')' };
+                        i += if close == '`' { 1 } else { 2 };
+                        nested.push(substitution(&chars, &mut i, close));
+                        word.push_str("$(…)");
+                        continue;
                     }
                     word.push(at(i));
                     i += 1;
@@ -640,7 +1012,7 @@ fn tokenize(script: &str) -> Vec<Token> {
             ' ' | '\t' | '\r' => flush(&mut tokens, &mut word, &mut quoted),
             '\n' => {
                 flush(&mut tokens, &mut word, &mut quoted);
-                tokens.push(Token::End);
+                end_command(&mut tokens, &mut nested);
                 for delimiter in heredocs.drain(..) {
                     while i < chars.len() {
                         let end = (i..chars.len()).find(|&j| chars[j] == '\n');
@@ -663,18 +1035,23 @@ fn tokenize(script: &str) -> Vec<Token> {
                 i += if at(i + 1) == '>' { 2 } else { 1 };
                 tokens.push(Token::WriteTo);
             }
-            ';' | '&' | '|' | '`' => {
+            ';' | '&' | '|' => {
                 flush(&mut tokens, &mut word, &mut quoted);
                 if at(i) == c || (c == '|' && at(i) == '&') {
                     i += 1;
                 }
-                tokens.push(Token::End);
+                end_command(&mut tokens, &mut nested);
+            }
+            '`' => {
+                nested.push(substitution(&chars, &mut i, '`'));
+                word.push_str("$(…)");
+            }
+            '(' if word.ends_with('$') => {
+                word.pop();
+                nested.push(substitution(&chars, &mut i, ')'));
+                word.push_str("$(…)");
             }
             '(' => {
-                if word.ends_with('$') {
-                    word.pop();
-                    word.push_str("$(…)");
-                }
                 flush(&mut tokens, &mut word, &mut quoted);
                 tokens.push(Token::Open);
             }
@@ -741,6 +1118,9 @@ fn tokenize(script: &str) -> Vec<Token> {
         }
     }
     flush(&mut tokens, &mut word, &mut quoted);
+    if !nested.is_empty() {
+        end_command(&mut tokens, &mut nested);
+    }
     tokens
 }
 
@@ -756,11 +1136,19 @@ mod tests {
         }
     }
 
+    /// What the container writes, without what shows it.
+    fn places(c: &Container) -> Vec<Write> {
+        let mut places: Vec<Write> = written(c).into_iter().map(|w| w.write).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        places.retain(|w| seen.insert(w.clone()));
+        places
+    }
+
     /// The writes of `command` run by `sh -c`, in working directory `cwd`.
     fn in_shell(script: &str, cwd: Option<&str>) -> Vec<Write> {
         let mut c = container("app:1", &["sh", "-c", script]);
         c.working_dir = cwd.map(str::to_string);
-        written(&c)
+        places(&c)
     }
 
     #[test]
@@ -787,7 +1175,7 @@ mod tests {
         c.readiness_probe = Some(probe("cat /etc/ready"));
         c.startup_probe = Some(probe("mkdir -p /srv/started"));
         assert_eq!(
-            written(&c),
+            places(&c),
             paths(&["/var/run/ready", "/var/dump", "/health", "/srv/started"])
         );
     }
@@ -798,7 +1186,7 @@ mod tests {
 
     #[test]
     fn redirects_and_known_images() {
-        let written = |image, command| written(&container(image, command));
+        let written = |image, command| places(&container(image, command));
         assert_eq!(
             written("app:1", &["sh", "-c", "echo 1 > /var/run/a.pid; exec app"]),
             paths(&["/var/run/a.pid"])
@@ -837,7 +1225,7 @@ mod tests {
     /// Each command of the table, as the user trial wrote it (`sh -c` or an argv).
     #[test]
     fn commands_name_what_they_write() {
-        let argv = |command: &[&str]| written(&container("app:1", command));
+        let argv = |command: &[&str]| places(&container("app:1", command));
         let cases: &[(&[&str], &[&str])] = &[
             (
                 &["dd", "if=/dev/zero", "of=/app/blob", "bs=1"],
@@ -901,16 +1289,17 @@ mod tests {
     #[test]
     fn package_managers_write_the_root_filesystem() {
         let root = |what: &str| vec![Write::Root(what.to_string())];
+        let unsettled = |p: &str| vec![Write::Unsettled(p.to_string())];
         assert_eq!(
             in_shell("pip install requests && python app.py", None),
+            [root("pip install"), unsettled("~/.cache/pip")].concat()
+        );
+        assert_eq!(
+            in_shell("pip3 install --no-cache-dir -r /tmp/req.txt", None),
             root("pip install")
         );
         assert_eq!(
-            in_shell("pip3 install -r /tmp/req.txt", None),
-            root("pip install")
-        );
-        assert_eq!(
-            in_shell("python3 -m pip install x", None),
+            in_shell("python3 -m pip install --no-cache-dir x", None),
             root("pip install")
         );
         assert_eq!(
@@ -923,7 +1312,10 @@ mod tests {
         assert_eq!(in_shell("apk add --no-cache curl", None), root("apk add"));
         assert_eq!(in_shell("dnf -y install curl", None), root("dnf install"));
         assert_eq!(in_shell("yum install -y curl", None), root("yum install"));
-        assert_eq!(in_shell("npm install -g pm2", None), root("npm install"));
+        assert_eq!(
+            in_shell("npm install -g pm2", None),
+            [root("npm install"), unsettled("~/.npm")].concat()
+        );
         assert_eq!(in_shell("gem install bundler", None), root("gem install"));
         assert_eq!(
             in_shell("sudo -u root dpkg -i /tmp/a.deb", None),
@@ -999,7 +1391,7 @@ mod tests {
         );
         assert_eq!(
             in_shell("cp /etc/a $(dirname /x)/b", None),
-            unsettled("$(…)")
+            unsettled("$(…)/b")
         );
     }
 
@@ -1013,7 +1405,7 @@ mod tests {
             paths(&["/app/x"])
         );
         assert_eq!(
-            written(&container(
+            places(&container(
                 "app:1",
                 &[
                     "/bin/bash",
@@ -1045,6 +1437,288 @@ mod tests {
         // Args run by the command's entrypoint script.
         let mut c = container("app:1", &["/entrypoint.sh"]);
         c.args = Some(vec!["cp".into(), "/etc/x".into(), "/opt/x".into()]);
-        assert_eq!(written(&c), paths(&["/opt/x"]));
+        assert_eq!(
+            places(&c),
+            [
+                vec![Write::Script("/entrypoint.sh".into())],
+                paths(&["/opt/x"])
+            ]
+            .concat()
+        );
+    }
+
+    /// `xargs` and `find` run commands on paths they read or find: what those commands
+    /// write counts, and what xargs reads is a path no spec settles.
+    #[test]
+    fn xargs_and_find_run_commands_that_write() {
+        let input = Write::Unsettled(XARGS_INPUT.to_string());
+        let cases: &[(&str, Vec<Write>)] = &[
+            ("ls /tmp/in | xargs cp -t /opt/x", paths(&["/opt/x"])),
+            ("ls | xargs -r cp -t /tmp/out", paths(&["/tmp/out"])),
+            (
+                "ls | xargs -I{} mv {} /data",
+                [paths(&["/data"]), vec![input.clone()]].concat(),
+            ),
+            (
+                "ls | xargs -I % cp % /tmp/%.bak",
+                vec![Write::Unsettled(format!("/tmp/{XARGS_INPUT}.bak"))],
+            ),
+            ("ls | xargs -n 1 rm -f", vec![input.clone()]),
+            ("ls | xargs echo", vec![]),
+            ("find / -name x -exec cp {} /opt/y \\;", paths(&["/opt/y"])),
+            (
+                "find /tmp -type f -exec cp -t /tmp/y {} +",
+                paths(&["/tmp/y"]),
+            ),
+            ("find /var/x -name '*.log' -delete", paths(&["/var/x"])),
+            ("find /tmp -mtime +1 -delete", paths(&["/tmp"])),
+            ("find /srv -execdir touch done \\;", paths(&["/srv/done"])),
+            ("find /etc -exec rm {} \\;", paths(&["/etc"])),
+            ("find /data -fprint /opt/list", paths(&["/opt/list"])),
+            ("find -L /var/lib/x -delete", paths(&["/var/lib/x"])),
+            ("cd /tmp && find -delete", paths(&["/tmp"])),
+            ("find /etc -name x -print -exec cat {} \\;", vec![]),
+        ];
+        for (script, expected) in cases {
+            assert_eq!(&in_shell(script, None), expected, "{script}");
+        }
+        let argv = container(
+            "app:1",
+            &["find", "/opt", "-exec", "chmod", "+x", "{}", ";"],
+        );
+        assert_eq!(places(&argv), paths(&["/opt"]));
+    }
+
+    /// A command substitution's output is a path no spec settles, and the commands in
+    /// it (`$(...)`, backquotes, quoted or not) run and write.
+    #[test]
+    fn command_substitutions_are_read_and_their_output_not_settled() {
+        let unsettled = |p: &str| Write::Unsettled(p.to_string());
+        let cases: &[(&str, Vec<Write>)] = &[
+            ("cp a $(echo /opt/x)", vec![unsettled("$(…)")]),
+            ("cp $(cat /tmp/list) /opt/x", paths(&["/opt/x"])),
+            ("cp a `echo /opt/x`", vec![unsettled("$(…)")]),
+            ("echo `touch /var/x`", paths(&["/var/x"])),
+            (
+                "echo \"$(touch /var/y)\" > /tmp/log",
+                paths(&["/tmp/log", "/var/y"]),
+            ),
+            ("echo \"`mkdir /srv/z`\"", paths(&["/srv/z"])),
+            ("x=$(date); echo \"$x\" > /tmp/d", paths(&["/tmp/d"])),
+            ("cd /tmp && echo $(touch mark)", paths(&["/tmp/mark"])),
+            ("echo $( (cd /opt; touch a) )", paths(&["/opt/a"])),
+            ("echo 'cp a `b`' $((1 + 2))", vec![]),
+        ];
+        for (script, expected) in cases {
+            assert_eq!(&in_shell(script, None), expected, "{script}");
+        }
+    }
+
+    /// Wrappers run the command after them, in a script or as the argv itself.
+    #[test]
+    fn wrappers_run_the_command_after_them() {
+        let cases: &[&[&str]] = &[
+            &["env", "VAR=1", "cp", "a", "/opt/x"],
+            &["env", "-u", "X", "A=1", "B=2", "cp", "a", "/opt/x"],
+            &["timeout", "5", "cp", "a", "/opt/x"],
+            &["timeout", "-s", "KILL", "5s", "cp", "a", "/opt/x"],
+            &["nice", "-n", "10", "cp", "a", "/opt/x"],
+            &["nohup", "cp", "a", "/opt/x"],
+            &["exec", "cp", "a", "/opt/x"],
+            &["busybox", "cp", "a", "/opt/x"],
+            &["/bin/busybox", "nohup", "nice", "cp", "a", "/opt/x"],
+            &["setsid", "cp", "a", "/opt/x"],
+            &["chroot", "/", "cp", "a", "/opt/x"],
+        ];
+        for argv in cases {
+            assert_eq!(
+                places(&container("app:1", argv)),
+                paths(&["/opt/x"]),
+                "{argv:?}"
+            );
+            let script = argv.join(" ");
+            assert_eq!(in_shell(&script, None), paths(&["/opt/x"]), "{script}");
+        }
+        assert_eq!(
+            places(&container("app:1", &["timeout", "5", "cat", "/opt/x"])),
+            vec![]
+        );
+    }
+
+    /// A script the spec names but does not hold may write anywhere: it is reported
+    /// as such, not taken as writing nothing.
+    #[test]
+    fn scripts_of_the_image_cannot_be_read() {
+        let script = |p: &str| vec![Write::Script(p.to_string())];
+        assert_eq!(in_shell("sh /start.sh", None), script("/start.sh"));
+        assert_eq!(
+            in_shell("./entrypoint.sh && exec app", None),
+            script("./entrypoint.sh")
+        );
+        assert_eq!(
+            in_shell("bash -c 'source /etc/profile.d/x'", None),
+            script("/etc/profile.d/x")
+        );
+        assert_eq!(in_shell(". ./env; exec app", None), script("./env"));
+        assert_eq!(
+            places(&container("app:1", &["/bin/bash", "-e", "/run.sh"])),
+            script("/run.sh")
+        );
+        assert_eq!(
+            places(&container("app:1", &["/docker-entrypoint.bash"])),
+            script("/docker-entrypoint.bash")
+        );
+        // A script given inline is read, and programs are not scripts.
+        assert_eq!(
+            in_shell("exec /usr/bin/app --config /etc/app.sh.conf", None),
+            vec![]
+        );
+        assert_eq!(
+            places(&container("app:1", &["sh", "-c", "exec app"])),
+            vec![]
+        );
+        assert_eq!(places(&container("app:1", &["sh"])), vec![]);
+    }
+
+    /// A local install writes into its working directory (or prefix), and its cache
+    /// under the home directory, placed when the container's env sets HOME; a global
+    /// one writes the root filesystem unless told a prefix.
+    #[test]
+    fn local_installs_follow_the_working_directory() {
+        let root = |what: &str| Write::Root(what.to_string());
+        let unsettled = |p: &str| Write::Unsettled(p.to_string());
+        let cases: &[(&str, Option<&str>, Vec<Write>)] = &[
+            (
+                "npm install",
+                Some("/app"),
+                vec![Write::Path("/app".into()), unsettled("~/.npm")],
+            ),
+            (
+                "cd /srv/web && npm ci",
+                None,
+                vec![Write::Path("/srv/web".into()), unsettled("~/.npm")],
+            ),
+            (
+                "npm ci --cache /tmp/npm",
+                None,
+                vec![Write::Relative(".".into()), Write::Path("/tmp/npm".into())],
+            ),
+            (
+                "npm install --prefix /data/js x",
+                None,
+                vec![Write::Path("/data/js".into()), unsettled("~/.npm")],
+            ),
+            (
+                "npm i -g --cache /tmp/c pm2",
+                Some("/app"),
+                vec![root("npm i"), Write::Path("/tmp/c".into())],
+            ),
+            (
+                "npm install --location=global --cache /tmp/c x",
+                None,
+                vec![root("npm install"), Write::Path("/tmp/c".into())],
+            ),
+            (
+                "npm install -g --prefix /tmp/g --cache /tmp/c x",
+                None,
+                paths(&["/tmp/g", "/tmp/c"]),
+            ),
+            (
+                "yarn install --cache-folder /tmp/y",
+                Some("/app"),
+                paths(&["/app", "/tmp/y"]),
+            ),
+            (
+                "yarn global add --cache-folder /tmp/y x",
+                Some("/app"),
+                vec![root("yarn add"), Write::Path("/tmp/y".into())],
+            ),
+            (
+                "pnpm install --store-dir /tmp/s",
+                Some("/app"),
+                paths(&["/app", "/tmp/s"]),
+            ),
+            (
+                "pip install --no-cache-dir -t /app/lib x",
+                None,
+                paths(&["/app/lib"]),
+            ),
+            (
+                "pip install --no-cache-dir --user x",
+                None,
+                vec![unsettled("~/.local")],
+            ),
+            (
+                "go build -o /tmp/app .",
+                Some("/src"),
+                vec![
+                    Write::Path("/tmp/app".into()),
+                    unsettled("~/.cache/go-build"),
+                ],
+            ),
+            (
+                "go build ./...",
+                Some("/src"),
+                vec![Write::Path("/src".into()), unsettled("~/.cache/go-build")],
+            ),
+            ("go install ./cmd/x", None, vec![root("go install")]),
+            ("npm run build; npm start; yarn test", None, vec![]),
+            (
+                "yarn --frozen-lockfile --cache-folder /tmp/y",
+                Some("/srv"),
+                paths(&["/srv", "/tmp/y"]),
+            ),
+        ];
+        for (script, cwd, expected) in cases {
+            assert_eq!(&in_shell(script, *cwd), expected, "{script}");
+        }
+        // HOME set in the container's env places the cache.
+        let mut c = container("node:22", &["sh", "-c", "npm ci && touch ~/.ready"]);
+        c.working_dir = Some("/app".into());
+        c.env = Some(vec![k8s_openapi::api::core::v1::EnvVar {
+            name: "HOME".into(),
+            value: Some("/tmp/home".into()),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            places(&c),
+            paths(&["/app", "/tmp/home/.npm", "/tmp/home/.ready"])
+        );
+    }
+
+    /// Each write names the command that makes it and where the spec runs it.
+    #[test]
+    fn writes_name_their_command_and_where_it_runs() {
+        use k8s_openapi::api::core::v1::{ExecAction, Probe};
+        let mut c = container("nginx:1", &["sh", "-c", "cp a /opt/x; echo 1 > /var/run/p"]);
+        c.args = Some(vec!["npm".into(), "install".into(), "-g".into()]);
+        c.liveness_probe = Some(Probe {
+            exec: Some(ExecAction {
+                command: Some(vec!["touch".into(), "/health".into()]),
+            }),
+            ..Probe::default()
+        });
+        let origins: Vec<String> = written(&c).iter().map(Written::origin).collect();
+        assert_eq!(
+            origins,
+            [
+                "nginx, in image",
+                "nginx, in image",
+                "cp, in command",
+                "redirect, in command",
+                "npm install, in args",
+                "npm install, in args",
+                "touch, in liveness probe",
+            ]
+        );
+        let bare = container("app:1", &[]);
+        let mut args_only = Container {
+            command: None,
+            ..bare
+        };
+        args_only.args = Some(vec!["rm".into(), "/x".into()]);
+        assert_eq!(written(&args_only)[0].origin(), "rm, in args");
+        let script = container("app:1", &["./entrypoint.sh"]);
+        assert_eq!(written(&script)[0].origin(), "in command");
     }
 }

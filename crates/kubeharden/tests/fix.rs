@@ -358,8 +358,16 @@ fn fix_refuses_what_it_cannot_prove_safe_in_both_modes() {
         refused("KH132", "reader", "no writable volume");
         // A write the spec shows outside the container's volumes: its command's, its
         // image's (nginx's cache).
-        refused("KH132", "pidfile", "it writes /var/run/app.pid");
-        refused("KH132", "webcache", "it writes /var/cache/nginx");
+        refused(
+            "KH132",
+            "pidfile",
+            "it writes /var/run/app.pid (redirect, in command)",
+        );
+        refused(
+            "KH132",
+            "webcache",
+            "it writes /var/cache/nginx (nginx, in image)",
+        );
         assert_eq!(verdict_of(&report, "KH132", "sidecar").0, "fixed");
         assert_eq!(verdict_of(&report, "KH121", "sidecar").0, "fixed");
         assert_eq!(verdict_of(&report, "KH123", "rooted").0, "fixed");
@@ -719,13 +727,32 @@ const COMMAND_WRITES: &[(&str, &str, &str, Option<&str>)] = &[
     ("curl-tmp", "", r#"["curl", "-o", "/tmp/f", "http://x"]"#, None),
     ("tar-wd", "/tmp/app", r#"["tar", "-xzf", "/tmp/a.tgz"]"#, None),
     ("cd-wget", "", r#"["sh", "-c", "cd /tmp && wget http://x/a && exec app"]"#, None),
-    ("cp-app", "", r#"["cp", "/etc/config/x", "/app/x"]"#, Some("it writes /app/x,")),
-    ("curl-opt", "", r#"["sh", "-c", "curl -fsSLo /opt/file http://x && exec app"]"#, Some("it writes /opt/file,")),
-    ("sed", "", r#"["sed", "-i", "s/a/b/", "/etc/app.conf"]"#, Some("it writes /etc/app.conf,")),
-    ("untar", "/srv", r#"["tar", "-xzf", "/tmp/a.tgz"]"#, Some("it writes /srv,")),
-    ("wget-here", "", r#"["wget", "http://x/a"]"#, Some("it writes into its working directory")),
-    ("pip", "", r#"["sh", "-c", "pip install requests && exec python app.py"]"#, Some("it runs pip install, which writes its root filesystem")),
-    ("home", "", r#"["sh", "-c", "touch $HOME/ready; exec app"]"#, Some("it writes $HOME/ready, a path its spec does not settle")),
+    ("cp-app", "", r#"["cp", "/etc/config/x", "/app/x"]"#, Some("it writes /app/x (cp, in command) outside its writable volumes")),
+    ("curl-opt", "", r#"["sh", "-c", "curl -fsSLo /opt/file http://x && exec app"]"#, Some("it writes /opt/file (curl, in command) outside")),
+    ("sed", "", r#"["sed", "-i", "s/a/b/", "/etc/app.conf"]"#, Some("it writes /etc/app.conf (sed -i, in command) outside")),
+    ("untar", "/srv", r#"["tar", "-xzf", "/tmp/a.tgz"]"#, Some("it writes /srv (tar -x, in command) outside")),
+    ("wget-here", "", r#"["wget", "http://x/a"]"#, Some("it writes into its working directory (wget, in command)")),
+    ("pip", "", r#"["sh", "-c", "pip install requests && exec python app.py"]"#, Some("it runs pip install (in command), which writes its root filesystem")),
+    ("home", "", r#"["sh", "-c", "touch $HOME/ready; exec app"]"#, Some("it writes $HOME/ready (touch, in command), a path its spec does not settle")),
+    // Commands that xargs and find run, command substitutions, wrappers.
+    ("xargs-cp", "", r#"["sh", "-c", "ls /etc/x | xargs cp -t /opt/x"]"#, Some("it writes /opt/x (cp, in command) outside")),
+    ("xargs-mv", "", r#"["sh", "-c", "ls | xargs -I{} mv {} /tmp/data"]"#, Some("it writes $(xargs input) (mv, in command), a path its spec does not settle")),
+    ("xargs-tmp", "", r#"["sh", "-c", "ls /etc/x | xargs cp -t /tmp/x"]"#, None),
+    ("find-exec", "", r#"["sh", "-c", "find / -name x -exec cp {} /opt/y \\;"]"#, Some("it writes /opt/y (cp, in command) outside")),
+    ("find-delete", "", r#"["find", "/var/cache/app", "-delete"]"#, Some("it writes /var/cache/app (find -delete, in command) outside")),
+    ("find-tmp", "", r#"["find", "/tmp", "-mtime", "+1", "-delete"]"#, None),
+    ("subst", "", r#"["sh", "-c", "cp a $(echo /opt/x)"]"#, Some("it writes $(…) (cp, in command), a path its spec does not settle")),
+    ("backquote", "", r#"["sh", "-c", "echo `touch /var/x`"]"#, Some("it writes /var/x (touch, in command) outside")),
+    ("wrapped", "", r#"["env", "VAR=1", "timeout", "5", "nice", "busybox", "cp", "a", "/opt/x"]"#, Some("it writes /opt/x (cp, in command) outside")),
+    // Scripts of the image, which fix cannot read.
+    ("script", "", r#"["sh", "/start.sh"]"#, Some("cannot tell what it writes: it runs the script /start.sh (sh, in command)")),
+    ("entrypoint", "", r#"["./entrypoint.sh"]"#, Some("cannot tell what it writes: it runs the script ./entrypoint.sh (in command)")),
+    ("sourced", "", r#"["bash", "-c", "source /app/env && exec app"]"#, Some("cannot tell what it writes: it runs the script /app/env (source, in command)")),
+    // A local install writes its working directory; a global one the root filesystem.
+    ("npm-tmp", "/tmp/app", r#"["sh", "-c", "npm ci --cache /tmp/npm && exec node app.js"]"#, None),
+    ("npm-app", "/app", r#"["sh", "-c", "npm ci --cache /tmp/npm && exec node app.js"]"#, Some("it writes /app (npm ci, in command) outside")),
+    ("npm-cache", "/tmp/app", r#"["npm", "ci"]"#, Some("it writes ~/.npm (npm ci, in command), a path its spec does not settle")),
+    ("npm-global", "/tmp/app", r#"["npm", "install", "-g", "--cache", "/tmp/c", "pm2"]"#, Some("it runs npm install (in command), which writes its root filesystem")),
 ];
 
 /// A container whose command writes outside its volumes keeps a writable root
