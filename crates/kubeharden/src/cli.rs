@@ -468,9 +468,15 @@ pub struct QueryOutputArgs {
 const QUERY_FORMAT_NAMES: &[&str] = &["text", "json"];
 
 fn parse_query_format(s: &str) -> Result<Format, String> {
-    match parse_format(s)? {
-        format @ (Format::Text | Format::Json) => Ok(format),
-        _ => Err(format!("this command writes text or json, not {s}")),
+    match s.parse::<Format>() {
+        Ok(format @ (Format::Text | Format::Json)) => Ok(format),
+        Ok(_) => Err(format!("this command writes text or json, not {s}")),
+        // A suggestion among the formats this command writes only: `markdwon` is
+        // not told to try `markdown`, which would be refused next.
+        Err(_) => Err(format!(
+            "unknown format {s:?} (expected text or json){}",
+            did_you_mean(s, QUERY_FORMAT_NAMES.iter().copied())
+        )),
     }
 }
 
@@ -709,7 +715,7 @@ pub struct ClusterScanArgs {
 #[derive(Args)]
 pub struct RulesArgs {
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: QueryOutputArgs,
     /// Only the rules of this framework.
     #[arg(long, default_value = "all", value_parser = Choices::new(parse_framework, FRAMEWORKS))]
     pub framework: Framework,

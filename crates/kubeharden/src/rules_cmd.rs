@@ -30,8 +30,9 @@ pub fn list(args: RulesArgs) -> Result<u8, CliError> {
         framework: args.framework,
         ..Selection::default()
     })?;
-    let mut out = output::open(&args.output)?;
-    let written = match args.output.format() {
+    let output = args.output.as_output();
+    let mut out = output::open(&output)?;
+    let written = match output.format() {
         Format::Json => {
             let all: Vec<_> = rules.rules().iter().map(|r| rule_json(r)).collect();
             serde_json::to_writer_pretty(&mut out, &all)

@@ -1128,6 +1128,7 @@ fn queries_offer_only_the_formats_they_write() {
         &["rbac", "who-can"],
         &["netpol", "reach"],
         &["netpol", "matrix"],
+        &["rules"],
     ] {
         let mut args = query.to_vec();
         args.push("--help");
@@ -1152,6 +1153,19 @@ fn queries_offer_only_the_formats_they_write() {
         "{}",
         stderr(&out)
     );
+    // A misspelt format is matched against these two only: `markdwon` is not told to
+    // try markdown, which the command would refuse next.
+    let out = run(&["rules", "--format", "jsn"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out)
+            .contains("unknown format \"jsn\" (expected text or json); did you mean \"json\"?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["rules", "--format", "markdwon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
 }
 
 /// `--summary` shortens text only: with another format the whole report is written,
