@@ -366,7 +366,10 @@ impl HelmMap {
             return;
         };
         let path = FieldPath::parse(&finding.path);
-        let lines: Vec<&str> = text.lines().collect();
+        let written: Vec<&str> = text.lines().collect();
+        // Searched with its variables read as the values they hold; quoted as written.
+        let resolved = crate::helm_vars::resolve_variables(&written);
+        let lines: Vec<&str> = resolved.iter().map(String::as_str).collect();
         let lookups = Lookups::new(self.values(), &template.subcharts);
         let contexts = contexts(&lines);
         let dropped = |i: usize| emitted(&contexts[i], &|k| lookups.held(k)) == Some(false);
@@ -457,7 +460,7 @@ impl HelmMap {
             }
             None => {
                 let at = Around {
-                    lines: &lines,
+                    lines: &written,
                     first,
                     contexts: &contexts,
                 };

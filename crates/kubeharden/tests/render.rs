@@ -2384,3 +2384,49 @@ fn a_binding_finding_names_the_value_or_patch_of_its_role() {
         "{said:#?}"
     );
 }
+
+/// Each finding's `path line value-key`, for the findings of `rules`.
+fn keys_of(doc: &Value, rules: &[&str]) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| rules.contains(&f["rule_id"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["path"].as_str().unwrap(),
+                f["location"]["line"],
+                f["value"]["key"].as_str().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+/// A template variable that holds a chart value (`$sc := .Values.podSecurityContext`,
+/// `$c := .Values.container.sc | default dict`, `$ipc := .hostIPC` inside a `with`)
+/// is read as that value where it is used: the finding names its key, as it does for
+/// `toYaml .Values.podSecurityContext`.
+#[test]
+fn a_variable_that_holds_a_value_names_it() {
+    if !tools() {
+        return;
+    }
+    let deploy = "{{- $sc := .Values.podSecurityContext }}\n{{- $csc := .Values.container.sc | default dict }}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      securityContext:\n        {{- toYaml $sc | nindent 8 }}\n      {{- with .Values.pod }}\n      {{- $ipc := .hostIPC }}\n      hostIPC: {{ $ipc }}\n      {{- end }}\n      containers:\n        - name: web\n          image: {{ .Values.image }}\n          securityContext:\n            {{- toYaml $csc | nindent 12 }}\n";
+    let values = "image: registry.example.com/x:1\npodSecurityContext:\n  runAsNonRoot: false\npod:\n  hostIPC: true\ncontainer:\n  sc:\n    privileged: true\n";
+    let dir = tree(&[
+        ("v/Chart.yaml", "apiVersion: v2\nname: v\nversion: 0.1.0\n"),
+        ("v/values.yaml", values),
+        ("v/templates/deploy.yaml", deploy),
+    ]);
+    let args = ["scan", "v", "-f", "json", "--select", "KH101,KH102,KH122"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = keys_of(&doc, &["KH101", "KH102", "KH122"]);
+    for want in [
+        "spec.template.spec.securityContext.runAsNonRoot 15 podSecurityContext.runAsNonRoot",
+        "spec.template.spec.hostIPC 18 pod.hostIPC",
+        "spec.template.spec.containers[0].securityContext.privileged 24 container.sc.privileged",
+    ] {
+        assert!(said.contains(&want.to_string()), "{said:#?}");
+    }
+}
