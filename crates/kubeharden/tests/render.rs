@@ -2430,3 +2430,36 @@ fn a_variable_that_holds_a_value_names_it() {
         assert!(said.contains(&want.to_string()), "{said:#?}");
     }
 }
+
+/// A `range $name, $spec` over a map that makes one Deployment per key: a field a
+/// worker does not set is named under that worker's key (`workers.alpha...`, helm
+/// walking the keys in sorted order), never by an index (`workers[0]`).
+#[test]
+fn a_field_unset_under_a_map_ranges_item_names_its_key() {
+    if !tools() {
+        return;
+    }
+    let workers = "{{- range $name, $spec := .Values.workers }}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ $name }}\nspec:\n  selector:\n    matchLabels: {app: {{ $name }}}\n  template:\n    metadata:\n      labels: {app: {{ $name }}}\n    spec:\n      containers:\n        - name: main\n          image: {{ $spec.image }}\n          {{- with $spec.securityContext }}\n          securityContext:\n            {{- toYaml . | nindent 12 }}\n          {{- end }}\n{{- end }}\n";
+    let values = "workers:\n  zeta:\n    image: registry.example.com/z:1\n    securityContext:\n      runAsNonRoot: true\n  alpha:\n    image: registry.example.com/a:1\n";
+    let dir = tree(&[
+        ("m/Chart.yaml", "apiVersion: v2\nname: m\nversion: 0.1.0\n"),
+        ("m/values.yaml", values),
+        ("m/templates/workers.yaml", workers),
+    ]);
+    let args = ["scan", "m", "-f", "json", "--select", "KH122,KH132"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = messages_of(&doc, "KH132");
+    for want in [
+        "comes from the chart value workers.alpha.securityContext.readOnlyRootFilesystem, not set: set it in m/values.yaml (under line 6)",
+        "comes from the chart value workers.zeta.securityContext.readOnlyRootFilesystem, not set: set it in m/values.yaml (under line 4)",
+    ] {
+        assert!(said.iter().any(|m| m.ends_with(want)), "{said:#?}");
+    }
+    let alpha = messages_of(&doc, "KH122");
+    assert!(
+        alpha
+            .iter()
+            .any(|m| m.contains("workers.alpha.securityContext.runAsNonRoot")),
+        "{alpha:#?}"
+    );
+}
