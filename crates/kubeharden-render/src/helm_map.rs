@@ -531,6 +531,9 @@ impl HelmMap {
                         .any(|g| v == g || v.starts_with(&format!("{g}.")))
             });
         }
+        if !place.also.is_empty() {
+            finding.message.push_str(&approximate(&place.also, first));
+        }
         if let Some(r) = place.range {
             let which = match place.iteration {
                 Some(k) => format!("for item {k} of what it loops over"),
@@ -882,6 +885,20 @@ fn not_emitted(text: &str, i: usize, context: &Context, find: &dyn Fn(&str) -> F
         true => format!("{written}, {why}"),
         false => format!("{written}, {why}; it reads {}", reads(&found)),
     }
+}
+
+/// A place chosen among lines that each may have written the field (an `if` and its
+/// `else` on `.Capabilities`, which the values cannot judge): said, not hidden.
+fn approximate(also: &[usize], first: usize) -> String {
+    let lines: Vec<String> = also.iter().map(|i| (first + i + 1).to_string()).collect();
+    let (line, writes) = match lines.len() {
+        1 => ("line", "writes"),
+        _ => ("lines", "write"),
+    };
+    format!(
+        "; the line is approximate: {line} {} {writes} it too, in a branch that cannot be judged from the values",
+        lines.join(", ")
+    )
 }
 
 /// The first line of a document, from `first`, that writes YAML: not blank, a

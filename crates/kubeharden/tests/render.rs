@@ -2463,3 +2463,36 @@ fn a_field_unset_under_a_map_ranges_item_names_its_key() {
         "{alpha:#?}"
     );
 }
+
+/// Of an `if` on `.Capabilities` (which the values cannot judge) and its `else`, each
+/// writing the field, the branch whose text matches what was rendered is the place
+/// (`hostNetwork: true`, not `hostNetwork: {{ .Values.net }}` with `net: false`);
+/// where both match, the message says the line is approximate and names the other.
+#[test]
+fn of_branches_that_cannot_be_judged_the_one_matching_the_render_is_the_place() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  {{- if .Capabilities.APIVersions.Has \"example.com/v1\" }}\n  hostNetwork: {{ .Values.net }}\n  hostPID: {{ .Values.pid }}\n  {{- else }}\n  hostNetwork: true\n  hostPID: {{ .Values.otherPid }}\n  {{- end }}\n  containers:\n    - name: main\n      image: {{ .Values.image }}\n";
+    let values = "image: registry.example.com/x:1\nnet: false\npid: true\notherPid: true\n";
+    let dir = tree(&[
+        (
+            "cap/Chart.yaml",
+            "apiVersion: v2\nname: cap\nversion: 0.1.0\n",
+        ),
+        ("cap/values.yaml", values),
+        ("cap/templates/pod.yaml", pod),
+    ]);
+    let args = ["scan", "cap", "-f", "json", "--select", "KH102"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = keys_of(&doc, &["KH102"]);
+    assert!(
+        said.contains(&"spec.hostNetwork 10 -".to_string()),
+        "{said:#?}"
+    );
+    let pid = messages_of(&doc, "KH102");
+    assert!(
+        pid.iter().any(|m| m.contains("hostPID: true; the line is approximate: line 11 writes it too, in a branch that cannot be judged from the values")),
+        "{pid:#?}"
+    );
+}
