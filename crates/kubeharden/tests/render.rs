@@ -2496,3 +2496,58 @@ fn of_branches_that_cannot_be_judged_the_one_matching_the_render_is_the_place() 
         "{pid:#?}"
     );
 }
+
+/// In SARIF, a finding mapped to a template line that names a chart value carries
+/// the value's place (and the rendered one) as `relatedLocations`, so a code host
+/// shows where to change it; the log still follows the SARIF 2.1.0 schema.
+#[test]
+fn sarif_relates_a_mapped_finding_to_its_value_and_rendered_place() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: {{ .Values.hostNetwork }}\n  containers:\n    - name: main\n      image: registry.example.com/x:1\n";
+    let dir = tree(&[
+        ("s/Chart.yaml", "apiVersion: v2\nname: s\nversion: 0.1.0\n"),
+        ("s/values.yaml", "replicas: 1\nhostNetwork: true\n"),
+        ("s/templates/pod.yaml", pod),
+    ]);
+    let args = ["scan", "s", "-f", "sarif", "--select", "KH102"];
+    let doc = json(&run(dir.path(), &args, None));
+    let result = &doc["runs"][0]["results"][0];
+    let at = |l: &Value| {
+        format!(
+            "{} {} {}",
+            l["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap(),
+            l["physicalLocation"]["region"]["startLine"],
+            l["message"]["text"].as_str().unwrap_or("-")
+        )
+    };
+    assert_eq!(at(&result["locations"][0]), "s/templates/pod.yaml 6 -");
+    let related: Vec<String> = result["relatedLocations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{result}"))
+        .iter()
+        .map(at)
+        .collect();
+    assert_eq!(related[0], "s/values.yaml 2 value set here: hostNetwork");
+    assert!(
+        related[1].ends_with("rendered here, in the render's output (not a file on disk)"),
+        "{related:#?}"
+    );
+    let Some(schemas) = kubeharden_testkit::shared("schemas", "SARIF schema validation not run")
+    else {
+        return;
+    };
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(schemas.join("sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let problems: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
