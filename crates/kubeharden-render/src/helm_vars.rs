@@ -51,12 +51,20 @@ fn step(scope: &mut Vec<Variable>, depth: &mut usize, action: &str, context: &Co
     match word {
         "if" | "with" | "range" | "define" | "block" => {
             *depth += 1;
-            // `range $i, $c := ...` and `with $x := ...` declare variables this
-            // module does not follow; they hide outer ones of the same name.
-            for name in declared_names(action) {
+            // `with $sc := .Values.x` holds the value in its block; a `range`'s
+            // variables (an item, a key) are not followed here, and hide outer ones
+            // of the same name.
+            let names = declared_names(action);
+            let expression = action.split_once(":=").map(|(_, e)| e.trim());
+            let holds = match (word, names.len(), expression) {
+                ("with" | "if", 1, Some(expression)) => holds(expression, context),
+                _ => None,
+            };
+            let mut holds = Some(holds);
+            for name in names {
                 scope.push(Variable {
                     name,
-                    holds: None,
+                    holds: holds.take().flatten(),
                     depth: *depth,
                 });
             }
@@ -177,7 +185,14 @@ fn substitute(line: &str, scope: &[Variable], context: &Context) -> String {
 fn in_action(action: &str, scope: &[Variable], context: &Context) -> String {
     let mut out = String::with_capacity(action.len());
     let mut chars = action.char_indices().peekable();
+    let mut quoted = false;
     while let Some((at, c)) = chars.next() {
+        // A `$` in a string (`printf "$x"`) is text, not a variable.
+        quoted ^= c == '"';
+        if quoted {
+            out.push(c);
+            continue;
+        }
         let name: String = action[at + 1..]
             .chars()
             .take_while(|c| is_name_char(*c))
@@ -258,5 +273,15 @@ mod tests {
         assert_eq!(out[6], "b: {{ $c }}");
         assert_eq!(out[8], "c: {{ $.Values.c }}");
         assert_eq!(out[10], "d: {{ $m }}");
+    }
+
+    #[test]
+    fn a_with_of_a_variable_holds_the_value_in_its_block_and_strings_are_text() {
+        let out = resolved(
+            "{{- with $sc := .Values.sc }}\nsecurityContext: {{ toYaml $sc }}\n{{- end }}\nx: {{ $sc }}\n{{- $v := .Values.v }}\ny: {{ printf \"$v\" $v }}\n",
+        );
+        assert_eq!(out[1], "securityContext: {{ toYaml $.Values.sc }}");
+        assert_eq!(out[3], "x: {{ $sc }}");
+        assert_eq!(out[5], "y: {{ printf \"$v\" $.Values.v }}");
     }
 }
