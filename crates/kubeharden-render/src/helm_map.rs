@@ -532,7 +532,9 @@ impl HelmMap {
             });
         }
         if !place.also.is_empty() {
-            finding.message.push_str(&approximate(&place.also, first));
+            finding
+                .message
+                .push_str(&approximate(&place.also, lines, first, lookups));
         }
         if let Some(r) = place.range {
             let which = match place.iteration {
@@ -889,15 +891,26 @@ fn not_emitted(text: &str, i: usize, context: &Context, find: &dyn Fn(&str) -> F
 
 /// A place chosen among lines that each may have written the field (an `if` and its
 /// `else` on `.Capabilities`, which the values cannot judge): said, not hidden.
-fn approximate(also: &[usize], first: usize) -> String {
-    let lines: Vec<String> = also.iter().map(|i| (first + i + 1).to_string()).collect();
-    let (line, writes) = match lines.len() {
+/// The values those lines read are named too: the value named after may be theirs.
+fn approximate(also: &[usize], lines: &[&str], first: usize, lookups: &Lookups) -> String {
+    let numbers: Vec<String> = also.iter().map(|i| (first + i + 1).to_string()).collect();
+    let (line, writes) = match numbers.len() {
         1 => ("line", "writes"),
         _ => ("lines", "write"),
     };
+    let found: Vec<Found> = also
+        .iter()
+        .filter_map(|i| lines.get(first + i))
+        .flat_map(|text| values_keys(text))
+        .map(|key| lookups.find(&key))
+        .collect();
+    let their = match found.is_empty() {
+        true => String::new(),
+        false => format!(" (it reads {})", reads(&found)),
+    };
     format!(
-        "; the line is approximate: {line} {} {writes} it too, in a branch that cannot be judged from the values",
-        lines.join(", ")
+        "; the line is approximate: {line} {}{their} {writes} it too, in a branch that cannot be judged from the values",
+        numbers.join(", ")
     )
 }
 

@@ -2492,7 +2492,7 @@ fn of_branches_that_cannot_be_judged_the_one_matching_the_render_is_the_place() 
     );
     let pid = messages_of(&doc, "KH102");
     assert!(
-        pid.iter().any(|m| m.contains("hostPID: true; the line is approximate: line 11 writes it too, in a branch that cannot be judged from the values")),
+        pid.iter().any(|m| m.contains("hostPID: true; the line is approximate: line 11 (it reads otherPid at cap/values.yaml:4) writes it too, in a branch that cannot be judged from the values")),
         "{pid:#?}"
     );
 }
