@@ -366,7 +366,10 @@ impl HelmMap {
             return;
         };
         let path = FieldPath::parse(&finding.path);
-        let lines: Vec<&str> = text.lines().collect();
+        let written: Vec<&str> = text.lines().collect();
+        // Searched with its variables read as the values they hold; quoted as written.
+        let resolved = crate::helm_vars::resolve_variables(&written);
+        let lines: Vec<&str> = resolved.iter().map(String::as_str).collect();
         let lookups = Lookups::new(self.values(), &template.subcharts);
         let contexts = contexts(&lines);
         let dropped = |i: usize| emitted(&contexts[i], &|k| lookups.held(k)) == Some(false);
@@ -457,7 +460,7 @@ impl HelmMap {
             }
             None => {
                 let at = Around {
-                    lines: &lines,
+                    lines: &written,
                     first,
                     contexts: &contexts,
                 };
@@ -527,6 +530,11 @@ impl HelmMap {
                         .iter()
                         .any(|g| v == g || v.starts_with(&format!("{g}.")))
             });
+        }
+        if !place.also.is_empty() {
+            finding
+                .message
+                .push_str(&approximate(&place.also, lines, first, lookups));
         }
         if let Some(r) = place.range {
             let which = match place.iteration {
@@ -879,6 +887,31 @@ fn not_emitted(text: &str, i: usize, context: &Context, find: &dyn Fn(&str) -> F
         true => format!("{written}, {why}"),
         false => format!("{written}, {why}; it reads {}", reads(&found)),
     }
+}
+
+/// A place chosen among lines that each may have written the field (an `if` and its
+/// `else` on `.Capabilities`, which the values cannot judge): said, not hidden.
+/// The values those lines read are named too: the value named after may be theirs.
+fn approximate(also: &[usize], lines: &[&str], first: usize, lookups: &Lookups) -> String {
+    let numbers: Vec<String> = also.iter().map(|i| (first + i + 1).to_string()).collect();
+    let (line, writes) = match numbers.len() {
+        1 => ("line", "writes"),
+        _ => ("lines", "write"),
+    };
+    let found: Vec<Found> = also
+        .iter()
+        .filter_map(|i| lines.get(first + i))
+        .flat_map(|text| values_keys(text))
+        .map(|key| lookups.find(&key))
+        .collect();
+    let their = match found.is_empty() {
+        true => String::new(),
+        false => format!(" (it reads {})", reads(&found)),
+    };
+    format!(
+        "; the line is approximate: {line} {}{their} {writes} it too, in a branch that cannot be judged from the values",
+        numbers.join(", ")
+    )
 }
 
 /// The first line of a document, from `first`, that writes YAML: not blank, a

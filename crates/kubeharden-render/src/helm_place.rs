@@ -28,6 +28,9 @@ pub(crate) struct TemplatePlace {
     /// Whether any key or item of the path was found (else the place is the
     /// template's start).
     pub found: bool,
+    /// Other lines (of the document) that write the field as likely as the place,
+    /// in branches whose conditions cannot be judged: the place is approximate.
+    pub also: Vec<usize>,
 }
 
 /// Where a named template a line calls wrote the rest of a path.
@@ -180,6 +183,40 @@ impl Seen<'_> {
             .and_then(|copies| copies(lines[i], self.root_dot(i)))
     }
 
+    /// How well the template line `text`, which writes the field, matches what was
+    /// rendered: 2, its literal or the one value it prints is the rendered text; 1,
+    /// it may have written it (a template expression, or a block); 0, it did not.
+    fn matches(&self, text: &str) -> u8 {
+        let FieldSeen::Scalar(rendered) = &self.field else {
+            return u8::from(self.wrote(text));
+        };
+        let (_, value) = text.split_once(':').unwrap_or_default();
+        let value = value.trim();
+        if !value.contains("{{") {
+            return if self.wrote(text) { 2 } else { 0 };
+        }
+        match self.printed(value) {
+            Some(Held::Scalar(held)) if held == *rendered => 2,
+            Some(Held::Scalar(_)) => 0,
+            _ => 1,
+        }
+    }
+
+    /// What a line's value that is only `{{ .Values.x }}` prints, where it is known.
+    fn printed(&self, value: &str) -> Option<Held> {
+        let inner = value.strip_prefix("{{")?.strip_suffix("}}")?;
+        let inner = inner.trim_matches(|c: char| c == '-' || c.is_whitespace());
+        let key = inner
+            .strip_prefix("$.Values.")
+            .or_else(|| inner.strip_prefix(".Values."))?;
+        let plain = key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        plain
+            .then(|| self.held.and_then(|held| held(key)))
+            .flatten()
+    }
+
     /// Whether the template line `text`, which writes the field, can have made it.
     fn wrote(&self, text: &str) -> bool {
         match &self.field {
@@ -210,6 +247,8 @@ struct Walk<'a> {
     /// Whether the search went into a key's block that helm did not emit (no emitted
     /// line writes the key): the lines inside it are searched as written.
     dark: bool,
+    /// Lines that write the field as likely as the one found.
+    also: Vec<usize>,
 }
 
 /// What a list index leads to in the template.
@@ -234,6 +273,7 @@ pub(crate) fn place_in_lines(lines: &[&str], path: &FieldPath, seen: &Seen) -> T
         item: false,
         rendered: seen.root,
         dark: false,
+        also: Vec::new(),
     };
     let (mut done, mut matched) = (0, 0);
     for seg in segments {
@@ -299,6 +339,7 @@ impl<'a> Walk<'a> {
             iteration: self.iteration,
             helper: None,
             found: self.at.is_some(),
+            also: self.also.clone(),
         }
     }
 
@@ -389,6 +430,9 @@ impl<'a> Walk<'a> {
         // The parent's own keys are at one indentation: a key deeper is another's
         // (the pod's `securityContext` is not the container's).
         let mut level = None;
+        // The lines that can have written the field itself, in branches that cannot
+        // be judged (`if .Capabilities...` / `else`): the likeliest is chosen after.
+        let mut writers: Vec<(usize, usize)> = Vec::new();
         for (i, text) in lines.iter().enumerate().take(self.end).skip(self.next) {
             let Some((indent, found)) = key_of(text) else {
                 continue;
@@ -411,10 +455,18 @@ impl<'a> Walk<'a> {
             if !inside {
                 break; // left the parent's block
             }
+            if found == key && last && !self.dark {
+                writers.push((i, indent));
+                continue;
+            }
             if found == key {
                 self.found(i, indent);
                 return true;
             }
+        }
+        if let Some((i, indent)) = self.likeliest(lines, seen, &writers) {
+            self.found(i, indent);
+            return true;
         }
         // Only where the rendered object lacks the key too (the blocks were judged
         // as helm did).
@@ -425,6 +477,30 @@ impl<'a> Walk<'a> {
         self.dark = true;
         self.found(i, indent);
         true
+    }
+
+    /// Of the lines that can have written the field, the one whose text matches
+    /// what was rendered (the literal, or the one value it prints); where several
+    /// match as well, the first, and the others are kept to say so.
+    fn likeliest(
+        &mut self,
+        lines: &[&str],
+        seen: &Seen,
+        writers: &[(usize, usize)],
+    ) -> Option<(usize, usize)> {
+        let scored: Vec<(u8, usize, usize)> = writers
+            .iter()
+            .map(|&(i, indent)| (seen.matches(lines[i]), i, indent))
+            .collect();
+        let best = scored.iter().map(|(score, ..)| *score).max()?;
+        let mut tied = scored.iter().filter(|(score, ..)| *score == best);
+        let &(_, i, indent) = tied.next()?;
+        // None matching at all: the first, as written (a number helm prints in
+        // another form), and nothing to weigh it against.
+        if best > 0 {
+            self.also = tied.map(|&(_, other, _)| other).collect();
+        }
+        Some((i, indent))
     }
 
     fn found(&mut self, i: usize, indent: usize) {
@@ -1101,6 +1177,7 @@ mod tests {
                 iteration: None,
                 helper: None,
                 found: true,
+                also: vec![],
             }
         );
     }
@@ -1123,6 +1200,32 @@ mod tests {
         let place = at("spec.template.spec.containers[0].resources.limits");
         assert_eq!((place.line, place.column), (8, 9));
         assert!(place.values.is_empty());
+    }
+
+    /// Branches on `.Capabilities`, which cannot be judged: the one whose text
+    /// matches the render is the place; where two match alike, the other is kept.
+    #[test]
+    fn of_branches_not_judged_the_one_matching_the_render_is_the_place() {
+        let template = "spec:\n  {{- if .Capabilities.APIVersions.Has \"x/v1\" }}\n  hostNetwork: {{ .Values.net }}\n  hostPID: {{ .Values.pid }}\n  {{- else }}\n  hostNetwork: true\n  hostPID: {{ .Values.other }}\n  {{- end }}\n";
+        let root = node("spec:\n  hostNetwork: true\n  hostPID: true\n");
+        let lines: Vec<&str> = template.lines().collect();
+        let held = |key: &str| match key {
+            "net" => Some(Held::Scalar("false".into())),
+            _ => Some(Held::Scalar("true".into())),
+        };
+        let place = |key: &str| {
+            let seen = Seen {
+                field: FieldSeen::of(root.get("spec").and_then(|spec| spec.get(key))),
+                root: Some(&root),
+                held: Some(&held),
+                ..Seen::default()
+            };
+            place_in_lines(&lines, &FieldPath::parse(&format!("spec.{key}")), &seen)
+        };
+        let net = place("hostNetwork");
+        assert_eq!((net.line, net.also.clone()), (6, vec![]));
+        let pid = place("hostPID");
+        assert_eq!((pid.line, pid.also.clone()), (4, vec![6]));
     }
 
     const PODS: &str = "spec:\n  containers:\n  - name: main\n    securityContext:\n      privileged: false\n  {{- range .Values.sidecars }}\n  - name: {{ .name }}\n    securityContext:\n      privileged: {{ .privileged }}\n  {{- end }}\n  {{- toYaml .Values.extra | nindent 2 }}\n  volumes:\n  - name: data\n";

@@ -180,7 +180,7 @@ impl Values<'_> {
             // The key as the chart reads it, with a map's item named by its key.
             // (`key_here` ends `lookup`, whose prefix, a subchart's name or a file's
             // `under`, has no item to rename.)
-            let key_here = match held.is_some() && named != *lookup {
+            let key_here = match named != *lookup {
                 true => named
                     .get(lookup.len() - key_here.len()..)
                     .unwrap_or(&named)
@@ -331,7 +331,8 @@ fn locate_key_naming(doc: &Node, key: &str) -> Option<(Pos, Option<Held>, String
             if let (Some(pos), Some(text)) = (at, node.scalar_text().filter(|_| depth > 0)) {
                 return Some(inside_string(text, &parts[depth..].join("."), pos, named));
             }
-            return at.map(|pos| (pos, None, key.to_string()));
+            // Unset: named as far as it is there (`workers.alpha`, not `workers[0]`).
+            return at.map(|pos| (pos, None, named_so_far(&named, &parts[depth..])));
         };
         at = Some(entry.key.pos);
         node = &entry.value;
@@ -367,6 +368,15 @@ fn locate_key_naming(doc: &Node, key: &str) -> Option<(Pos, Option<Held>, String
         None => Held::Block,
     };
     at.map(|pos| (pos, Some(held), named.join(".")))
+}
+
+/// A key named by the items found so far, and the rest of it as the template reads it.
+fn named_so_far(named: &[String], rest: &[&str]) -> String {
+    let named = named.iter().map(String::as_str);
+    named
+        .chain(rest.iter().copied())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// A key under a value that is a string of YAML (`sidecarSecurity: "privileged:
@@ -500,5 +510,34 @@ mod tests {
         assert_eq!(item.source.location.line, 4);
         let missing = values.find(&[], "extra[0].privileged");
         assert_eq!((missing.held, missing.source.location.line), (None, 2));
+    }
+
+    /// A map a `range` walks is walked in sorted order of its keys: a field unset
+    /// under its `k`th item is named under that item's key, not by an index.
+    #[test]
+    fn a_field_unset_under_a_maps_item_is_named_by_the_items_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("values.yaml");
+        std::fs::write(
+            &file,
+            "workers:\n  zeta:\n    securityContext:\n      runAsNonRoot: true\n  alpha:\n    image: a\n",
+        )
+        .unwrap();
+        let files = [ValuesFile::from(&file)];
+        let values = Values {
+            dir: dir.path(),
+            files: &files,
+            sets: &[],
+        };
+        let alpha = values.find(&[], "workers[0].securityContext.runAsNonRoot");
+        assert_eq!(alpha.held, None);
+        assert_eq!(
+            alpha.source.key,
+            "workers.alpha.securityContext.runAsNonRoot"
+        );
+        assert_eq!(alpha.source.location.line, 5);
+        let zeta = values.find(&[], "workers[1].securityContext.runAsUser");
+        assert_eq!(zeta.source.key, "workers.zeta.securityContext.runAsUser");
+        assert_eq!(zeta.source.location.line, 3);
     }
 }

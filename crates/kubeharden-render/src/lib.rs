@@ -16,6 +16,7 @@ mod helm_helpers;
 mod helm_map;
 mod helm_place;
 mod helm_values;
+mod helm_vars;
 mod kustomize;
 mod kustomize_helm;
 mod kustomize_map;

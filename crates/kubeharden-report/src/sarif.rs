@@ -275,7 +275,7 @@ fn result(f: &Finding, rules: &[&RuleInfo]) -> Value {
         Some(ns) if !ns.is_empty() => format!("{}/{ns}/{}", res.kind, res.name),
         _ => format!("{}/{}", res.kind, res.name),
     };
-    json!({
+    let mut result = json!({
         "ruleId": f.rule_id,
         "ruleIndex": index,
         "level": level(f.severity),
@@ -283,7 +283,42 @@ fn result(f: &Finding, rules: &[&RuleInfo]) -> Value {
         "locations": [finding_location(f, &logical)],
         "partialFingerprints": { "kubeharden/v3": f.fingerprint() },
         "properties": properties,
-    })
+    });
+    let related = related_locations(f);
+    if !related.is_empty() {
+        result["relatedLocations"] = json!(related);
+    }
+    result
+}
+
+/// The other places of a finding mapped to its source: the chart value behind it
+/// (where it is set, or the block it would go in), and where the render put it. A
+/// code host shows them beside the template line, so the value is one click away.
+/// A value given on the command line (`--set`) is no file's and is left out.
+fn related_locations(f: &Finding) -> Vec<Value> {
+    let mut related = Vec::new();
+    if let Some(value) = f.value.as_deref().filter(|v| v.location.line > 0) {
+        let text = match value.set {
+            true => format!("value set here: {}", value.key),
+            false => format!("value not set: set {} here", value.key),
+        };
+        related.push((&value.location, text));
+    }
+    if let Some(rendered) = &f.rendered {
+        // `web (helm template)` names the render's output, which no file holds.
+        let text = "rendered here, in the render's output (not a file on disk)";
+        related.push((rendered, text.to_string()));
+    }
+    related
+        .into_iter()
+        .enumerate()
+        .map(|(id, (at, text))| {
+            let mut at_json = location(&at.file, Some((at.line, at.column)));
+            at_json["id"] = json!(id + 1);
+            at_json["message"] = json!({ "text": text });
+            at_json
+        })
+        .collect()
 }
 
 /// A SARIF suppression: an annotation on the object is in the source, an exception

@@ -2384,3 +2384,170 @@ fn a_binding_finding_names_the_value_or_patch_of_its_role() {
         "{said:#?}"
     );
 }
+
+/// Each finding's `path line value-key`, for the findings of `rules`.
+fn keys_of(doc: &Value, rules: &[&str]) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| rules.contains(&f["rule_id"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["path"].as_str().unwrap(),
+                f["location"]["line"],
+                f["value"]["key"].as_str().unwrap_or("-")
+            )
+        })
+        .collect()
+}
+
+/// A template variable that holds a chart value (`$sc := .Values.podSecurityContext`,
+/// `$c := .Values.container.sc | default dict`, `$ipc := .hostIPC` inside a `with`)
+/// is read as that value where it is used: the finding names its key, as it does for
+/// `toYaml .Values.podSecurityContext`.
+#[test]
+fn a_variable_that_holds_a_value_names_it() {
+    if !tools() {
+        return;
+    }
+    let deploy = "{{- $sc := .Values.podSecurityContext }}\n{{- $csc := .Values.container.sc | default dict }}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      securityContext:\n        {{- toYaml $sc | nindent 8 }}\n      {{- with .Values.pod }}\n      {{- $ipc := .hostIPC }}\n      hostIPC: {{ $ipc }}\n      {{- end }}\n      containers:\n        - name: web\n          image: {{ .Values.image }}\n          securityContext:\n            {{- toYaml $csc | nindent 12 }}\n";
+    let values = "image: registry.example.com/x:1\npodSecurityContext:\n  runAsNonRoot: false\npod:\n  hostIPC: true\ncontainer:\n  sc:\n    privileged: true\n";
+    let dir = tree(&[
+        ("v/Chart.yaml", "apiVersion: v2\nname: v\nversion: 0.1.0\n"),
+        ("v/values.yaml", values),
+        ("v/templates/deploy.yaml", deploy),
+    ]);
+    let args = ["scan", "v", "-f", "json", "--select", "KH101,KH102,KH122"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = keys_of(&doc, &["KH101", "KH102", "KH122"]);
+    for want in [
+        "spec.template.spec.securityContext.runAsNonRoot 15 podSecurityContext.runAsNonRoot",
+        "spec.template.spec.hostIPC 18 pod.hostIPC",
+        "spec.template.spec.containers[0].securityContext.privileged 24 container.sc.privileged",
+    ] {
+        assert!(said.contains(&want.to_string()), "{said:#?}");
+    }
+}
+
+/// A `range $name, $spec` over a map that makes one Deployment per key: a field a
+/// worker does not set is named under that worker's key (`workers.alpha...`, helm
+/// walking the keys in sorted order), never by an index (`workers[0]`).
+#[test]
+fn a_field_unset_under_a_map_ranges_item_names_its_key() {
+    if !tools() {
+        return;
+    }
+    let workers = "{{- range $name, $spec := .Values.workers }}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ $name }}\nspec:\n  selector:\n    matchLabels: {app: {{ $name }}}\n  template:\n    metadata:\n      labels: {app: {{ $name }}}\n    spec:\n      containers:\n        - name: main\n          image: {{ $spec.image }}\n          {{- with $spec.securityContext }}\n          securityContext:\n            {{- toYaml . | nindent 12 }}\n          {{- end }}\n{{- end }}\n";
+    let values = "workers:\n  zeta:\n    image: registry.example.com/z:1\n    securityContext:\n      runAsNonRoot: true\n  alpha:\n    image: registry.example.com/a:1\n";
+    let dir = tree(&[
+        ("m/Chart.yaml", "apiVersion: v2\nname: m\nversion: 0.1.0\n"),
+        ("m/values.yaml", values),
+        ("m/templates/workers.yaml", workers),
+    ]);
+    let args = ["scan", "m", "-f", "json", "--select", "KH122,KH132"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = messages_of(&doc, "KH132");
+    for want in [
+        "comes from the chart value workers.alpha.securityContext.readOnlyRootFilesystem, not set: set it in m/values.yaml (under line 6)",
+        "comes from the chart value workers.zeta.securityContext.readOnlyRootFilesystem, not set: set it in m/values.yaml (under line 4)",
+    ] {
+        assert!(said.iter().any(|m| m.ends_with(want)), "{said:#?}");
+    }
+    let alpha = messages_of(&doc, "KH122");
+    assert!(
+        alpha
+            .iter()
+            .any(|m| m.contains("workers.alpha.securityContext.runAsNonRoot")),
+        "{alpha:#?}"
+    );
+}
+
+/// Of an `if` on `.Capabilities` (which the values cannot judge) and its `else`, each
+/// writing the field, the branch whose text matches what was rendered is the place
+/// (`hostNetwork: true`, not `hostNetwork: {{ .Values.net }}` with `net: false`);
+/// where both match, the message says the line is approximate and names the other.
+#[test]
+fn of_branches_that_cannot_be_judged_the_one_matching_the_render_is_the_place() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  {{- if .Capabilities.APIVersions.Has \"example.com/v1\" }}\n  hostNetwork: {{ .Values.net }}\n  hostPID: {{ .Values.pid }}\n  {{- else }}\n  hostNetwork: true\n  hostPID: {{ .Values.otherPid }}\n  {{- end }}\n  containers:\n    - name: main\n      image: {{ .Values.image }}\n";
+    let values = "image: registry.example.com/x:1\nnet: false\npid: true\notherPid: true\n";
+    let dir = tree(&[
+        (
+            "cap/Chart.yaml",
+            "apiVersion: v2\nname: cap\nversion: 0.1.0\n",
+        ),
+        ("cap/values.yaml", values),
+        ("cap/templates/pod.yaml", pod),
+    ]);
+    let args = ["scan", "cap", "-f", "json", "--select", "KH102"];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = keys_of(&doc, &["KH102"]);
+    assert!(
+        said.contains(&"spec.hostNetwork 10 -".to_string()),
+        "{said:#?}"
+    );
+    let pid = messages_of(&doc, "KH102");
+    assert!(
+        pid.iter().any(|m| m.contains("hostPID: true; the line is approximate: line 11 (it reads otherPid at cap/values.yaml:4) writes it too, in a branch that cannot be judged from the values")),
+        "{pid:#?}"
+    );
+}
+
+/// In SARIF, a finding mapped to a template line that names a chart value carries
+/// the value's place (and the rendered one) as `relatedLocations`, so a code host
+/// shows where to change it; the log still follows the SARIF 2.1.0 schema.
+#[test]
+fn sarif_relates_a_mapped_finding_to_its_value_and_rendered_place() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: {{ .Values.hostNetwork }}\n  containers:\n    - name: main\n      image: registry.example.com/x:1\n";
+    let dir = tree(&[
+        ("s/Chart.yaml", "apiVersion: v2\nname: s\nversion: 0.1.0\n"),
+        ("s/values.yaml", "replicas: 1\nhostNetwork: true\n"),
+        ("s/templates/pod.yaml", pod),
+    ]);
+    let args = ["scan", "s", "-f", "sarif", "--select", "KH102"];
+    let doc = json(&run(dir.path(), &args, None));
+    let result = &doc["runs"][0]["results"][0];
+    let at = |l: &Value| {
+        format!(
+            "{} {} {}",
+            l["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap(),
+            l["physicalLocation"]["region"]["startLine"],
+            l["message"]["text"].as_str().unwrap_or("-")
+        )
+    };
+    assert_eq!(at(&result["locations"][0]), "s/templates/pod.yaml 6 -");
+    let related: Vec<String> = result["relatedLocations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{result}"))
+        .iter()
+        .map(at)
+        .collect();
+    assert_eq!(related[0], "s/values.yaml 2 value set here: hostNetwork");
+    assert!(
+        related[1].ends_with("rendered here, in the render's output (not a file on disk)"),
+        "{related:#?}"
+    );
+    let Some(schemas) = kubeharden_testkit::shared("schemas", "SARIF schema validation not run")
+    else {
+        return;
+    };
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(schemas.join("sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let problems: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
