@@ -98,23 +98,44 @@ where
                     generation.fetch_add(1, Ordering::Relaxed);
                     match event {
                         Err(e) => health.failed(&e.to_string()),
-                        // `Init` starts a list that may yet fail: no sign of health.
-                        Ok(watcher::Event::Init | watcher::Event::InitApply(_)) => {}
+                        // A list, whole or begun, is no sign of health: an identity
+                        // may list a kind and not watch it, and the view would be
+                        // stale from the list on. Only a watch's own events are.
+                        Ok(
+                            watcher::Event::Init
+                            | watcher::Event::InitApply(_)
+                            | watcher::Event::InitDone,
+                        ) => {}
                         Ok(_) => health.recovered("a watch event"),
                     }
                 }
                 _ = probe.tick(), if health.failed.is_some() => {
-                    let answered = api.list_metadata(&kube::api::ListParams::default().limit(1)).await;
-                    if answered.is_ok() {
+                    if lists_and_watches(&api).await {
                         // The watch resumes from where it stopped: nothing is lost.
                         generation.fetch_add(1, Ordering::Relaxed);
-                        health.recovered("the API server lists it again");
+                        health.recovered("the API server lists and watches it again");
                     }
                 }
             }
         }
     });
     reader
+}
+
+/// Whether the API server answers a list of the kind and opens a watch of it now:
+/// both, since a watch that is forbidden while its list is allowed leaves the view
+/// as it was at the list, while the list alone would look well.
+async fn lists_and_watches<K>(api: &Api<K>) -> bool
+where
+    K: Resource<DynamicType = ()> + Clone + std::fmt::Debug + serde::de::DeserializeOwned,
+{
+    let list = kube::api::ListParams::default().limit(1);
+    let Ok(listed) = api.list_metadata(&list).await else {
+        return false;
+    };
+    let version = listed.metadata.resource_version.unwrap_or_default();
+    let watch = kube::api::WatchParams::default().timeout(1);
+    api.watch_metadata(&watch, &version).await.is_ok()
 }
 
 const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);

@@ -59,6 +59,16 @@ fn start_webhook_with(
     dir: &Path,
     port: u16,
 ) -> (Webhook, std::sync::mpsc::Receiver<String>) {
+    start_webhook_as(kubeconfig, dir, port, "admin")
+}
+
+/// The webhook, watching the cluster as the kubeconfig's `context`.
+fn start_webhook_as(
+    kubeconfig: &Path,
+    dir: &Path,
+    port: u16,
+    context: &str,
+) -> (Webhook, std::sync::mpsc::Receiver<String>) {
     let config = dir.join("config.yaml");
     // Modes come from namespace labels only.
     std::fs::write(
@@ -76,7 +86,7 @@ fn start_webhook_with(
         .arg(&config)
         .arg("--kubeconfig")
         .arg(kubeconfig)
-        .args(["--context", "admin"])
+        .args(["--context", context])
         .stderr(Stdio::piped())
         .spawn()
         .expect("run kubeharden serve");
@@ -89,15 +99,25 @@ fn start_webhook_with(
         }
     });
     let deadline = Instant::now() + Duration::from_secs(60);
+    let mut before = Vec::new();
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
             Ok(line) if line.contains("cluster view listed") => break,
-            Ok(_) => continue,
+            Ok(line) => before.push(line),
             Err(e) => panic!("kubeharden serve did not sync its view: {e}"),
         }
     }
-    (Webhook { child }, rx)
+    // The lines said before the view was listed are read again first.
+    let (replay, replayed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in before.into_iter().chain(rx) {
+            if replay.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (Webhook { child }, replayed)
 }
 
 fn register(tb: &Testbed, port: u16, ca: &str, policy: &str) {
@@ -660,6 +680,36 @@ fn the_view_recovers_from_an_outage_without_any_change() {
         }
     }
     assert_eq!(recovered, failing);
+}
+
+/// An identity that may list the view's kinds but not watch them (the test bed's
+/// read-only `scanner`): the view is the list's and never changes, so the webhook
+/// stays unready. The list the watcher makes again after each refused watch, and a
+/// list the API server answers, are no recovery: only a watch that opens is.
+#[test]
+fn a_view_that_may_be_listed_but_not_watched_never_recovers() {
+    let Some(tb) = kubeharden_testbed::testbed() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_, cert, key) =
+        kubeharden_admission::certs::generate(vec!["127.0.0.1".into()], 30).unwrap();
+    std::fs::write(dir.path().join("tls.crt"), cert).unwrap();
+    std::fs::write(dir.path().join("tls.key"), key).unwrap();
+    let (_webhook, log) = start_webhook_as(&tb.kubeconfig, dir.path(), free_port(), "scanner");
+    // Four of the probes' rounds (every 5 s): none may call it well.
+    let until = Instant::now() + Duration::from_secs(21);
+    let mut refused = 0;
+    while let Some(left) = until.checked_duration_since(Instant::now()) {
+        match log.recv_timeout(left) {
+            Ok(line) => {
+                assert!(!line.contains(": recovered"), "{line}");
+                refused += usize::from(line.contains("the view is stale"));
+            }
+            Err(_) => break,
+        }
+    }
+    assert!(refused >= 8, "every watch is refused: {refused}");
 }
 
 /// An API server that cannot be reached from the start: each watch says so once (then
