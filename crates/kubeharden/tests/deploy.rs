@@ -377,7 +377,7 @@ fn the_webhook_is_highly_available_and_leaves_the_system_alone() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["name"] == "not-its-own-view-grant")
+        .find(|c| c["name"] == "not-its-own-rbac")
         .unwrap()["expression"]
         .as_str()
         .unwrap();
@@ -386,6 +386,23 @@ fn the_webhook_is_highly_available_and_leaves_the_system_alone() {
     assert!(
         grant.contains("request.resource.resource in ['clusterroles', 'clusterrolebindings']"),
         "{grant}"
+    );
+    // All the release's own cluster-wide RBAC, by exact name: while the webhook is
+    // down, an upgrade must still be able to change (and so repair) them.
+    for name in [
+        "kubeharden-webhook-view",
+        "kubeharden-webhook-certs",
+        "kubeharden-reader",
+        "kubeharden-policy-reports",
+    ] {
+        assert!(grant.contains(&format!("'{name}'")), "{name}: {grant}");
+    }
+    // kubectl applies in file order: the configuration, failing closed until its
+    // caBundle is set, comes after every object it would otherwise refuse.
+    let plain = webhook_manifests();
+    assert_eq!(
+        plain.last().unwrap()["kind"],
+        "ValidatingWebhookConfiguration"
     );
 
     // The namespace (deploy/manifests/kubeharden.yaml) enforces restricted.
