@@ -1168,6 +1168,37 @@ fn queries_offer_only_the_formats_they_write() {
     assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
 }
 
+/// audit-log's help offers what it writes, SARIF included, and not PolicyReports (of a
+/// cluster's objects, not a log's events), which are a usage error with a suggestion
+/// among its own formats only.
+#[test]
+fn audit_log_offers_only_the_formats_it_writes() {
+    let help = stdout(&run(&["audit-log", "--help"]));
+    assert!(
+        help.contains("[possible values: text, json, sarif, junit, html, markdown]"),
+        "{help}"
+    );
+    assert!(!help.contains("policyreport"), "{help}");
+    let log = "examples/audit/audit.log";
+    let out = run(&["audit-log", log, "-f", "policyreport"]);
+    assert_eq!(out.status.code(), Some(2));
+    let expected =
+        "this command writes text, json, sarif, junit, html or markdown, not policyreport";
+    assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+    let out = run(&["audit-log", log, "-f", "policyreprot"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+    let out = run(&["audit-log", log, "-f", "sarf"]);
+    assert!(
+        stderr(&out).contains("did you mean \"sarif\"?"),
+        "{}",
+        stderr(&out)
+    );
+    // The rest of the commands keep every format.
+    let help = stdout(&run(&["scan", "--help"]));
+    assert!(help.contains("policyreport"));
+}
+
 /// `--summary` shortens text only: with another format the whole report is written,
 /// and a warning says so rather than ignoring the flag in silence.
 #[test]
