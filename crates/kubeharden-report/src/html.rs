@@ -102,6 +102,13 @@ fn overview(page: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
         plural(report.scan.warnings.len(), "warning"),
         env!("CARGO_PKG_VERSION"),
     );
+    // No check made (an audit log's alerts are events): no score to show.
+    if summary.score.exists() {
+        score_panel(page, summary);
+    }
+}
+
+fn score_panel(page: &mut String, summary: &Summary<'_>) {
     page.push_str("<section id=\"score\"><h2>Compliance score</h2>\n<div class=\"score-grid\">\n");
     donut(page, &summary.score);
     bars(page, summary);
@@ -347,9 +354,18 @@ fn findings(page: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
 fn finding_row(page: &mut String, f: &Finding, section: Section, fix: (&str, Option<&str>)) {
     let resource = f.resource.to_string();
     let loc = location(f);
+    // An alert's subject, addresses and audit IDs are searchable too.
+    let alert = f.alert.as_deref().map(crate::alert_line);
     let search = format!(
-        "{} {} {} {} {} {} {}",
-        f.rule_id, f.rule_name, f.title, resource, loc, f.path, f.message
+        "{} {} {} {} {} {} {} {}",
+        f.rule_id,
+        f.rule_name,
+        f.title,
+        resource,
+        loc,
+        f.path,
+        f.message,
+        alert.as_deref().unwrap_or("")
     )
     .to_lowercase();
     let rows = if f.guidance.is_empty() {
@@ -383,7 +399,7 @@ fn finding_row(page: &mut String, f: &Finding, section: Section, fix: (&str, Opt
         "<tr class=\"finding\" data-section=\"{section}\" data-severity=\"{sev}\" data-rank=\"{rank}\" data-rule=\"{rule}\" data-search=\"{search}\">\
          <td><span class=\"sev {sev}\">{sev}</span></td><td><span class=\"rule\">{rule}</span> {title}</td>\
          <td class=\"resource\">{resource}</td><td class=\"loc\">{loc}<div class=\"path\">{path}</div></td>\
-         <td><div class=\"msg\">{msg}</div>{rows}{fix}</td></tr>",
+         <td><div class=\"msg\">{msg}</div>{alert}{rows}{fix}</td></tr>",
         section = section.id(),
         sev = f.severity,
         rank = f.severity as u8,
@@ -394,20 +410,33 @@ fn finding_row(page: &mut String, f: &Finding, section: Section, fix: (&str, Opt
         loc = escape(&loc),
         path = escape(&f.path),
         msg = escape(&f.message),
+        alert = alert.map_or(String::new(), |a| format!(
+            "<div class=\"alert\">{}</div>",
+            escape(&a)
+        )),
     );
 }
 
 fn rules(page: &mut String, summary: &Summary<'_>) {
+    // Checks and passes only where checks were made (not for an audit log's alerts).
+    let checked = summary.score.exists();
     page.push_str(
         "<section id=\"rules\"><h2>Rules</h2><table id=\"rules-table\"><thead><tr><th>Rule</th>\
-         <th>Severity</th><th>Section</th><th>Objects</th><th>Findings</th><th>Checks</th>\
-         <th>Passed</th></tr></thead><tbody>\n",
+         <th>Severity</th><th>Section</th><th>Objects</th><th>Findings</th>",
     );
+    if checked {
+        page.push_str("<th>Checks</th><th>Passed</th>");
+    }
+    page.push_str("</tr></thead><tbody>\n");
     for r in &summary.rules {
+        let counts = match checked {
+            true => format!("<td>{}</td><td>{}</td>", r.checks, r.checks - r.failed),
+            false => String::new(),
+        };
         let _ = writeln!(
             page,
             "<tr data-rule=\"{id}\" class=\"{state}\"><td><span class=\"rule\">{id}</span> {title}</td><td><span class=\"sev {sev}\">{sev}</span></td>\
-             <td>{section}</td><td>{objects}</td><td>{findings}</td><td>{checks}</td><td>{passed}</td></tr>",
+             <td>{section}</td><td>{objects}</td><td>{findings}</td>{counts}</tr>",
             id = r.info.id,
             state = if r.findings > 0 { "failing" } else { "passing" },
             title = escape(r.info.title),
@@ -415,8 +444,6 @@ fn rules(page: &mut String, summary: &Summary<'_>) {
             section = escape(r.section.title()),
             objects = r.objects,
             findings = r.findings,
-            checks = r.checks,
-            passed = r.checks - r.failed,
         );
     }
     page.push_str("</tbody></table></section>\n");

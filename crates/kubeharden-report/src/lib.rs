@@ -197,3 +197,22 @@ pub(crate) fn cited_rows(
         .filter_map(|id| Some((id, kubeharden_findings::guidance_title(id)?)))
         .collect()
 }
+
+/// An audit-log alert's facts in one line, unescaped (each format escapes it): who,
+/// from where, when, how many events and which, so an analyst can find them in the
+/// log whatever the format.
+pub(crate) fn alert_line(a: &kubeharden_findings::AlertDetails) -> String {
+    let from = match a.source_ips.is_empty() {
+        true => String::new(),
+        false => format!(" from {}", a.source_ips.join(", ")),
+    };
+    let events = if a.count == 1 { "event" } else { "events" };
+    format!(
+        "{}{from}, {} to {}, {} {events}, audit IDs {}",
+        a.subject,
+        a.first_seen,
+        a.last_seen,
+        a.count,
+        a.audit_ids.join(", ")
+    )
+}

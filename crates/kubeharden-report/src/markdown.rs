@@ -125,6 +125,10 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn sections_table(md: &mut String, summary: &Summary<'_>) {
+    // No check made (an audit log): no score, so no table of n/a scores and zeros.
+    if !summary.score.exists() {
+        return;
+    }
     md.push_str("| Section | Score | Checks | Failed | Findings |\n|---|---:|---:|---:|---:|\n");
     for s in &summary.sections {
         let _ = writeln!(
@@ -279,7 +283,7 @@ fn details(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
                 f.rule_id,
                 escape(&f.resource.to_string()),
                 location(f),
-                escape(&f.message)
+                message(f)
             );
             // Room for the closing lines of this and later sections.
             if listed == ROWS_PER_SECTION || md.len() + row.len() > MAX_BYTES - 2_000 {
@@ -300,6 +304,19 @@ fn details(md: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
     }
     if omitted > 0 {
         let _ = writeln!(md, "_{omitted} findings not listed here._");
+    }
+}
+
+/// A finding's message; an alert's adds who, from where, when and which events on a
+/// line of its own in the cell, as text and JSON give them.
+fn message(f: &Finding) -> String {
+    match &f.alert {
+        Some(a) => format!(
+            "{}<br>{}",
+            escape(&f.message),
+            escape(&crate::alert_line(a))
+        ),
+        None => escape(&f.message),
     }
 }
 

@@ -270,6 +270,10 @@ fn result(f: &Finding, rules: &[&RuleInfo]) -> Value {
     if let Some(source) = &f.helm_source {
         properties["helmSource"] = json!(source);
     }
+    // An audit-log alert's who, from where, when and which events, as in JSON.
+    if let Some(alert) = &f.alert {
+        properties["alert"] = json!(alert);
+    }
     let res = &f.resource;
     let logical = match res.namespace.as_deref() {
         Some(ns) if !ns.is_empty() => format!("{}/{ns}/{}", res.kind, res.name),
@@ -279,7 +283,7 @@ fn result(f: &Finding, rules: &[&RuleInfo]) -> Value {
         "ruleId": f.rule_id,
         "ruleIndex": index,
         "level": level(f.severity),
-        "message": { "text": format!("{}: {} ({})", f.title, f.message, f.path) },
+        "message": { "text": result_text(f) },
         "locations": [finding_location(f, &logical)],
         "partialFingerprints": { "kubeharden/v3": f.fingerprint() },
         "properties": properties,
@@ -289,6 +293,16 @@ fn result(f: &Finding, rules: &[&RuleInfo]) -> Value {
         result["relatedLocations"] = json!(related);
     }
     result
+}
+
+/// The result's text: the message, then an alert's facts (it has no field path) or
+/// the finding's field path.
+fn result_text(f: &Finding) -> String {
+    let after = match &f.alert {
+        Some(a) => crate::alert_line(a),
+        None => f.path.clone(),
+    };
+    format!("{}: {} ({after})", f.title, f.message)
 }
 
 /// The other places of a finding mapped to its source: the chart value behind it

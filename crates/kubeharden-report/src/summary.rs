@@ -107,6 +107,13 @@ pub struct Score {
 }
 
 impl Score {
+    /// Whether there is a score to show: some check was made. An audit log's alerts
+    /// are events, not checks, so it has none (docs/score.md), and no panel, column
+    /// or `n/a` stands for one.
+    pub fn exists(&self) -> bool {
+        self.checks > 0
+    }
+
     fn add(&mut self, rule: &RuleSummary<'_>) {
         let w = weight(rule.info.severity);
         self.checks += rule.checks;

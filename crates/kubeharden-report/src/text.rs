@@ -150,21 +150,7 @@ pub fn write_text(
         )?;
         let detail = match &f.alert {
             // An audit-log alert: who, from where, when, and example events.
-            Some(a) => {
-                let from = if a.source_ips.is_empty() {
-                    String::new()
-                } else {
-                    format!(" from {}", a.source_ips.join(", "))
-                };
-                format!(
-                    "{}{from}, {} to {}, audit IDs {}{}",
-                    a.subject,
-                    a.first_seen,
-                    a.last_seen,
-                    a.audit_ids.join(", "),
-                    rows(f)
-                )
-            }
+            Some(a) => format!("{}{}", printable(&crate::alert_line(a)), rows(f)),
             None => format!("{}{}{}", f.path, rows(f), covers(f)),
         };
         let indent = place.len().max(9);

@@ -53,7 +53,9 @@ pub(crate) fn write_summary(
     let bold = Style::new().effects(Effects::BOLD);
     writeln!(out, "{}", p.paint(bold, "Summary"))?;
     let score = &summary.score;
-    if score.checks > 0 {
+    // No check made (an audit log's alerts are events, not checks): no score to show,
+    // overall or by section, only the top risks and the rules' counts below.
+    if score.exists() {
         let accepted = crate::accepted_note(score);
         writeln!(
             out,
@@ -62,11 +64,7 @@ pub(crate) fn write_summary(
             score.passed,
             score.checks
         )?;
-    }
-    writeln!(out)?;
-    // No check made (an audit log's alerts are events, not checks): no score to show
-    // by section, only the rules' counts below.
-    if score.checks > 0 {
+        writeln!(out)?;
         write_sections(summary, out)?;
     }
     if !summary.top_risks.is_empty() {
@@ -101,45 +99,52 @@ pub(crate) fn write_summary(
             }
         }
     }
+    write_rules(summary, out)
+}
+
+/// The rules that found something, with their checks when there is a score.
+fn write_rules(summary: &Summary<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules: Vec<_> = summary.failing_rules().collect();
-    if !rules.is_empty() {
-        writeln!(out)?;
-        let mut rows = vec![vec![
-            "Rule".to_string(),
-            "Severity".into(),
-            "Section".into(),
-            "Objects".into(),
-            "Findings".into(),
-            "Checks".into(),
-            "Passed".into(),
-        ]];
-        let mut within_others = false;
-        for r in rules {
-            // Failed only inside another rule's finding: said, not shown as a pass.
-            let findings = match r.findings {
-                0 => {
-                    within_others = true;
-                    "0*".to_string()
-                }
-                n => n.to_string(),
-            };
-            rows.push(vec![
-                format!("{} {}", r.info.id, r.info.name),
-                r.info.severity.to_string(),
-                r.section.id().to_string(),
-                r.objects.to_string(),
-                findings,
-                r.checks.to_string(),
-                (r.checks - r.failed).to_string(),
-            ]);
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let checked = summary.score.exists();
+    writeln!(out)?;
+    let mut header: Vec<String> = ["Rule", "Severity", "Section", "Objects", "Findings"]
+        .map(String::from)
+        .to_vec();
+    if checked {
+        header.extend(["Checks".to_string(), "Passed".into()]);
+    }
+    let mut rows = vec![header];
+    let mut within_others = false;
+    for r in rules {
+        // Failed only inside another rule's finding: said, not shown as a pass.
+        let findings = match r.findings {
+            0 => {
+                within_others = true;
+                "0*".to_string()
+            }
+            n => n.to_string(),
+        };
+        let mut row = vec![
+            format!("{} {}", r.info.id, r.info.name),
+            r.info.severity.to_string(),
+            r.section.id().to_string(),
+            r.objects.to_string(),
+            findings,
+        ];
+        if checked {
+            row.extend([r.checks.to_string(), (r.checks - r.failed).to_string()]);
         }
-        Table { rows, text: 3 }.write(out, "  ")?;
-        if within_others {
-            writeln!(
-                out,
-                "  * its problems are stated by another rule's finding (\"also KH...\"; --no-merge shows them apart)"
-            )?;
-        }
+        rows.push(row);
+    }
+    Table { rows, text: 3 }.write(out, "  ")?;
+    if within_others {
+        writeln!(
+            out,
+            "  * its problems are stated by another rule's finding (\"also KH...\"; --no-merge shows them apart)"
+        )?;
     }
     Ok(())
 }

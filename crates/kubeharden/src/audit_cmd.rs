@@ -8,7 +8,7 @@ use kubeharden_audit::read::{Input, MalformedLines};
 use kubeharden_audit::{analyse, Alert, AnalyseOptions, AuditConfig};
 use kubeharden_engine::{Counted, ScanReport, ScanStats};
 use kubeharden_load::{LoadError, LoadErrorKind};
-use kubeharden_report::{printable, Format};
+use kubeharden_report::printable;
 use kubeharden_rules::{finding_from_alert, Finding, RuleSet, SkippedChecks};
 use kubeharden_yaml::{Limits, Pos};
 
@@ -198,16 +198,8 @@ fn no_events(files: &[std::path::PathBuf]) -> LoadError {
 
 pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
     crate::scan_cmd::set_threads(args.threads)?;
-    if !matches!(
-        args.output.format(),
-        Format::Text | Format::Json | Format::Junit | Format::Html | Format::Markdown
-    ) {
-        return Err(CliError::FormatNotSupported {
-            command: "audit-log",
-            supported: "text, json, junit, html or markdown",
-            format: args.output.format(),
-        });
-    }
+    // --format is checked by its parser (cli.rs, parse_audit_format): no PolicyReport,
+    // and no file extension names one.
     let settings = Settings::resolve(&args.selection, None, None, &config_start(&[]))?;
     let rules = settings.rule_set()?.audit_rules();
     let mut errors = Vec::new();

@@ -41,6 +41,8 @@ pub enum Command {
     /// Audit a node's control-plane and kubelet configuration and its files.
     Node(NodeArgs),
     /// Detect attacks in Kubernetes audit logs (JSON lines, EventList, .gz; `-` for stdin).
+    // Its --format lists only what it writes: PolicyReports are of objects, not events.
+    #[command(mut_arg("explicit_format", |a| a.value_parser(Choices::new(parse_audit_format, AUDIT_FORMAT_NAMES))))]
     AuditLog(AuditLogArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
@@ -466,16 +468,34 @@ pub struct QueryOutputArgs {
 }
 
 const QUERY_FORMAT_NAMES: &[&str] = &["text", "json"];
+/// What audit-log writes: every report format but PolicyReports, which are of a
+/// cluster's objects, not of events in a log.
+const AUDIT_FORMAT_NAMES: &[&str] = &["text", "json", "sarif", "junit", "html", "markdown"];
 
 fn parse_query_format(s: &str) -> Result<Format, String> {
+    parse_format_among(s, QUERY_FORMAT_NAMES)
+}
+
+fn parse_audit_format(s: &str) -> Result<Format, String> {
+    parse_format_among(s, AUDIT_FORMAT_NAMES)
+}
+
+/// A format among `names`, the ones a command writes.
+fn parse_format_among(s: &str, names: &[&str]) -> Result<Format, String> {
+    let listed = |f: Format| names.iter().any(|n| n.parse() == Ok(f));
+    let expected = match names.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    };
     match s.parse::<Format>() {
-        Ok(format @ (Format::Text | Format::Json)) => Ok(format),
-        Ok(_) => Err(format!("this command writes text or json, not {s}")),
+        Ok(format) if listed(format) => Ok(format),
+        Ok(_) => Err(format!("this command writes {expected}, not {s}")),
         // A suggestion among the formats this command writes only: `markdwon` is
         // not told to try `markdown`, which would be refused next.
         Err(_) => Err(format!(
-            "unknown format {s:?} (expected text or json){}",
-            did_you_mean(s, QUERY_FORMAT_NAMES.iter().copied())
+            "unknown format {s:?} (expected {expected}){}",
+            did_you_mean(s, names.iter().copied())
         )),
     }
 }

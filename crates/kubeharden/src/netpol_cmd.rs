@@ -320,6 +320,49 @@ impl<'v> Beyond<'v> {
     }
 }
 
+/// The caveat of a connection from or to a pod that runs with `hostNetwork`: Kubernetes
+/// leaves NetworkPolicy undefined for such pods, and most plugins treat their traffic
+/// as the node's, which pod policies neither isolate nor match by selector.
+fn host_network_caveat(src: &PodEntry, dst: &PodEntry) -> Option<String> {
+    let mut named: Vec<String> = [src, dst]
+        .iter()
+        .filter(|p| p.host_network)
+        .map(|p| pod_name(p))
+        .collect();
+    named.dedup();
+    if named.is_empty() {
+        return None;
+    }
+    let runs = if named.len() == 1 { "runs" } else { "run" };
+    Some(format!(
+        "{} {runs} with hostNetwork: NetworkPolicy is undefined for hostNetwork pods (most network plugins treat their traffic as the node's, so policies may not apply to it)",
+        named.join(" and ")
+    ))
+}
+
+/// The verdict once the plugin, other engines and hostNetwork pods are taken into
+/// account, and why it changed. With a hostNetwork pod on either end, only an allowed
+/// connection that no policy restricts in either direction is sure: the policies may
+/// or may not apply, and the answer must hold both ways.
+fn settle(
+    beyond: &Beyond<'_>,
+    result: &Reach,
+    src: &PodEntry,
+    dst: &PodEntry,
+) -> (Verdict, Option<String>) {
+    let (verdict, why) = beyond.settle(result.verdict);
+    let unrestricted = !result.egress.isolated && !result.ingress.isolated;
+    let sure = beyond.unenforced() || (verdict == Verdict::Allowed && unrestricted);
+    match host_network_caveat(src, dst) {
+        Some(caveat) if !sure => {
+            let policies = format!("NetworkPolicies alone say {}", verdict_word(result.verdict));
+            let why = why.unwrap_or(policies);
+            (Verdict::Unknown, Some(format!("{caveat}; {why}")))
+        }
+        _ => (verdict, why),
+    }
+}
+
 fn verdict_word(v: Verdict) -> &'static str {
     match v {
         Verdict::Allowed => "ALLOWED",
@@ -344,7 +387,8 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
         port.as_ref().map(|(p, proto)| (*p, proto.as_str())),
     );
     let beyond = Beyond::of(&view, &[&src.namespace, &dst.namespace]);
-    let (verdict, why) = beyond.settle(result.verdict);
+    let (verdict, why) = settle(&beyond, &result, src, dst);
+    let host_network = host_network_caveat(src, dst);
     let on = match (&port_arg, &port) {
         (Some(arg), Some((p, proto))) if arg.number.is_none() => {
             format!("{} ({p}/{proto})", arg.name)
@@ -364,6 +408,7 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
                 "verdict": verdict,
                 "network_policy_verdict": result.verdict,
                 "verdict_reason": why,
+                "host_network": host_network,
                 "network_plugins": beyond.plugins_json(),
                 "allowed_ports": result.ports.describe(),
                 "egress": side_json(&view, &result.egress),
@@ -391,8 +436,13 @@ pub fn reach(args: ReachArgs) -> Result<u8, CliError> {
             if result.verdict == Verdict::Allowed && port.is_none() {
                 text.push_str(&format!("  allowed ports: {}\n", result.ports.describe()));
             }
-            if let Some(why) = &why {
-                text.push_str(&format!("  {why}\n"));
+            // The reason says it where it changed the verdict; else it is said alone.
+            match (&why, &host_network) {
+                (Some(why), _) => text.push_str(&format!("  {why}\n")),
+                (None, Some(caveat)) => text.push_str(&format!(
+                    "  {caveat}; the answer holds either way, as no policy restricts this connection\n"
+                )),
+                (None, None) => {}
             }
             text.push_str(&format!("  {}\n", beyond.plugin_line()));
             if result.verdict == Verdict::Unknown {
@@ -430,15 +480,20 @@ pub fn matrix(args: MatrixArgs) -> Result<u8, CliError> {
         .iter()
         .map(|src| {
             pods.iter()
-                .map(|dst| beyond.settle(evaluate(&view, src, dst, None).verdict).0)
+                .map(|dst| settle(&beyond, &evaluate(&view, src, dst, None), src, dst).0)
                 .collect()
         })
         .collect();
     let why = beyond.reason();
+    // Their rows and columns are unknown where a policy restricts (see `settle`).
+    let host_network: Vec<&str> = (pods.iter().zip(&names))
+        .filter(|(p, _)| p.host_network)
+        .map(|(_, n)| n.as_str())
+        .collect();
     let mut out = output::open(&args.output.as_output())?;
     let written = match args.output.format() {
         Format::Json => {
-            let doc = json!({ "version": 1, "namespace": args.namespace, "workloads": names, "matrix": grid, "verdict_reason": why, "network_plugins": beyond.plugins_json() });
+            let doc = json!({ "version": 1, "namespace": args.namespace, "workloads": names, "matrix": grid, "verdict_reason": why, "host_network": host_network, "network_plugins": beyond.plugins_json() });
             serde_json::to_writer_pretty(&mut out, &doc)
                 .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out))
@@ -468,6 +523,9 @@ pub fn matrix(args: MatrixArgs) -> Result<u8, CliError> {
             text.push_str("yes: allowed, no: denied, ?: depends on pod addresses (ipBlock) or namespace labels not in the scan; `kubeharden netpol reach` explains one cell\n");
             if let Some(why) = &why {
                 text.push_str(&format!("{why}\n"));
+            }
+            if !host_network.is_empty() {
+                text.push_str(&format!("{} with hostNetwork: NetworkPolicy is undefined for them (policies may not apply), so a connection from or to them that a policy restricts is ?\n", host_network.join(", ")));
             }
             text.push_str(&format!("{}\n", beyond.plugin_line()));
             out.write_all(text.as_bytes())

@@ -652,6 +652,66 @@ fn query_answers_are_exit_codes() {
     assert_eq!(out.status.code(), Some(2), "neither yes nor no");
 }
 
+/// A pod with `hostNetwork` on either end: Kubernetes leaves NetworkPolicy undefined
+/// for it (most plugins do not apply it), so a connection a policy restricts is
+/// unknown (exit 2), with the caveat in text and JSON; one no policy restricts stays
+/// allowed, as it is whether the policies apply or not.
+#[test]
+fn netpol_reach_with_a_host_network_pod_is_unknown_where_a_policy_decides() {
+    let pods = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: m}\nspec: {containers: [{name: c, image: x}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: exporter, namespace: m, labels: {app: exporter}}\nspec: {hostNetwork: true, containers: [{name: c, image: x}]}\n";
+    let deny = "---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: m}\nspec: {podSelector: {matchLabels: {app: exporter}}, policyTypes: [Ingress]}\n";
+    let reach = |input: &str, format: &str| {
+        let args = [
+            "netpol",
+            "reach",
+            "--from",
+            "m/web",
+            "--to",
+            "m/exporter",
+            "-f",
+            format,
+            "-",
+        ];
+        run_in(&root(), &args, Some(input.as_bytes()))
+    };
+    let denied = format!("{pods}{deny}");
+    let out = reach(&denied, "text");
+    let text = stdout(&out);
+    assert!(text.contains(": UNKNOWN\n"), "{text}");
+    assert!(
+        text.contains("m/Pod/exporter runs with hostNetwork"),
+        "{text}"
+    );
+    assert!(text.contains("NetworkPolicies alone say DENIED"), "{text}");
+    assert_eq!(out.status.code(), Some(2), "neither allowed nor denied");
+    let doc = json(&reach(&denied, "json"));
+    assert_eq!(doc["verdict"], "unknown");
+    assert_eq!(doc["network_policy_verdict"], "denied");
+    assert!(doc["host_network"]
+        .as_str()
+        .unwrap()
+        .contains("m/Pod/exporter"));
+    // No policy restricts it: allowed either way, the caveat still said.
+    let out = reach(pods, "text");
+    assert!(stdout(&out).contains(": ALLOWED\n"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("the answer holds either way"));
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json(&reach(pods, "json"));
+    assert!(doc["host_network"].is_string());
+    // The matrix too: its cell is `?`, and the workload named.
+    let args = ["netpol", "matrix", "-n", "m", "-f", "json", "-"];
+    let doc = json(&run_in(&root(), &args, Some(denied.as_bytes())));
+    assert_eq!(doc["host_network"], serde_json::json!(["Pod/exporter"]));
+    let names = doc["workloads"].as_array().unwrap();
+    let at = |n: &str| names.iter().position(|w| w == n).unwrap();
+    assert_eq!(doc["matrix"][at("Pod/web")][at("Pod/exporter")], "unknown");
+    // Two ordinary pods: no caveat.
+    let plain = denied.replace("hostNetwork: true, ", "");
+    let out = reach(&plain, "json");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(json(&out)["host_network"].is_null());
+}
+
 #[test]
 fn netpol_matrix_and_errors() {
     let doc = json(&run(&[
@@ -1166,6 +1226,37 @@ fn queries_offer_only_the_formats_they_write() {
     let out = run(&["rules", "--format", "markdwon"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+}
+
+/// audit-log's help offers what it writes, SARIF included, and not PolicyReports (of a
+/// cluster's objects, not a log's events), which are a usage error with a suggestion
+/// among its own formats only.
+#[test]
+fn audit_log_offers_only_the_formats_it_writes() {
+    let help = stdout(&run(&["audit-log", "--help"]));
+    assert!(
+        help.contains("[possible values: text, json, sarif, junit, html, markdown]"),
+        "{help}"
+    );
+    assert!(!help.contains("policyreport"), "{help}");
+    let log = "examples/audit/audit.log";
+    let out = run(&["audit-log", log, "-f", "policyreport"]);
+    assert_eq!(out.status.code(), Some(2));
+    let expected =
+        "this command writes text, json, sarif, junit, html or markdown, not policyreport";
+    assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+    let out = run(&["audit-log", log, "-f", "policyreprot"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+    let out = run(&["audit-log", log, "-f", "sarf"]);
+    assert!(
+        stderr(&out).contains("did you mean \"sarif\"?"),
+        "{}",
+        stderr(&out)
+    );
+    // The rest of the commands keep every format.
+    let help = stdout(&run(&["scan", "--help"]));
+    assert!(help.contains("policyreport"));
 }
 
 /// `--summary` shortens text only: with another format the whole report is written,

@@ -295,3 +295,33 @@ fn output_extension_names_the_format_unless_format_is_given() {
     assert!(written("r.txt", &[]).starts_with("Summary"));
     assert!(written("r.sarif", &["--format", "text"]).starts_with("Summary"));
 }
+
+/// An audit log's alerts in SARIF: each result says who, from where, when and which
+/// events (its message, and `properties.alert` as in JSON), and the log follows the
+/// SARIF 2.1.0 schema.
+#[test]
+fn sarif_of_an_audit_log_carries_each_alert_and_follows_the_schema() {
+    let args = ["audit-log", "examples/audit/audit.log", "--format", "sarif"];
+    let doc: serde_json::Value = serde_json::from_str(&kubeharden(&args, 1)).unwrap();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() > 10);
+    for r in results {
+        let alert = &r["properties"]["alert"];
+        let subject = alert["subject"].as_str().unwrap();
+        let text = r["message"]["text"].as_str().unwrap();
+        assert!(text.contains(subject) && !text.ends_with("()"), "{text}");
+        for id in alert["audit_ids"].as_array().unwrap() {
+            assert!(text.contains(id.as_str().unwrap()), "{text}");
+        }
+        assert!(alert["count"].as_u64().unwrap() >= 1);
+    }
+    let Some(schemas) = shared("SARIF schema validation of an audit log not run") else {
+        return;
+    };
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(schemas.join("sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    let problems = schema_problems(&schema, &doc);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

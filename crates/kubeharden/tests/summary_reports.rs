@@ -664,3 +664,83 @@ fn audit_log_markdown_has_no_score_and_counts_events() {
         "{md}"
     );
 }
+
+const AUDIT: &[&str] = &["audit-log", "examples/audit/audit.log"];
+
+fn audit_log(format: &str) -> String {
+    let mut all = AUDIT.to_vec();
+    all.extend(["--format", format]);
+    kubeharden(&all).1
+}
+
+/// What an analyst needs of each alert (who, from where, when, how many events and
+/// which) is in HTML and Markdown as it is in JSON.
+#[test]
+fn audit_log_html_and_markdown_show_each_alerts_facts() {
+    let doc = json(AUDIT);
+    let (md, html) = (audit_log("markdown"), audit_log("html"));
+    let alerts: Vec<&Value> = doc["findings"].as_array().unwrap().iter().collect();
+    assert!(alerts.len() > 10);
+    for f in alerts {
+        let a = &f["alert"];
+        let count = a["count"].as_u64().unwrap();
+        let events = format!(", {count} event{}", if count == 1 { "" } else { "s" });
+        let mut facts = vec![a["first_seen"].as_str().unwrap().to_string(), events];
+        for list in ["source_ips", "audit_ids"] {
+            for v in a[list].as_array().unwrap() {
+                facts.push(v.as_str().unwrap().to_string());
+            }
+        }
+        // The subject as each format escapes it (`system:serviceaccount:...` as is).
+        let subject = a["subject"].as_str().unwrap();
+        if !subject.contains(['_', '@', '<']) {
+            facts.push(subject.to_string());
+        }
+        for fact in &facts {
+            assert!(md.contains(fact.as_str()), "{fact} not in Markdown");
+            assert!(html.contains(fact.as_str()), "{fact} not in HTML");
+        }
+    }
+}
+
+/// An audit log's alerts are no checks (docs/score.md): no score panel, score table
+/// or checks columns stand for a score it does not have, in text, HTML or Markdown.
+#[test]
+fn audit_log_shows_no_empty_score_in_any_format() {
+    let text = audit_log("text");
+    assert!(
+        !text.contains("Checks") && !text.contains("Passed"),
+        "{text}"
+    );
+    assert!(!text.starts_with("Summary\n\n\n"), "{text}");
+    let html = audit_log("html");
+    assert!(html.contains("id=\"rules-table\""));
+    for gone in ["id=\"score\"", "Compliance score", "<th>Checks</th>", "n/a"] {
+        assert!(!html.contains(gone), "{gone} in the audit-log HTML");
+    }
+    let md = audit_log("markdown");
+    assert!(!md.contains("| Score |") && !md.contains("n/a"), "{md}");
+    // A scan still has them all.
+    let (_, scan) = kubeharden(&["scan", "examples/insecure", "--format", "html"]);
+    assert!(scan.contains("id=\"score\"") && scan.contains("<th>Checks</th>"));
+}
+
+/// A subject taken from the log is text in HTML and Markdown, not markup.
+#[test]
+fn audit_log_alert_subjects_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::read_to_string(root().join("examples/audit/audit.log")).unwrap();
+    let hostile = log.replace("\"alice\"", "\"<img src=x>|@admins\"");
+    let path = dir.path().join("audit.log");
+    std::fs::write(&path, hostile).unwrap();
+    let path = path.to_str().unwrap();
+    let (_, md) = kubeharden(&["audit-log", path, "--format", "markdown"]);
+    assert!(
+        md.contains("&lt;img src=x&gt;\\|&#64;admins from 192.168.10.7"),
+        "{md}"
+    );
+    assert!(!md.contains("<img") && !md.contains("@admins"), "{md}");
+    let (_, html) = kubeharden(&["audit-log", path, "--format", "html"]);
+    assert!(html.contains("&lt;img src=x&gt;|@admins from 192.168.10.7"));
+    assert!(!html.contains("<img"));
+}
