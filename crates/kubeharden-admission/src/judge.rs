@@ -552,12 +552,10 @@ impl Reviewer {
             let text = message::refusal(&resource.to_string(), level, &refusing);
             Response::deny(uid, 403, Some("Forbidden"), text)
         };
-        response.warnings = message::capped(warnings, message::MAX_WARNINGS, |n| {
-            format!("kubeharden: {n} more warnings (kubeharden scan lists them all)")
-        })
-        .into_iter()
-        .map(Said::text)
-        .collect();
+        // Only what the answer can carry is formatted (a review may have thousands).
+        let total = warnings.len();
+        let first = warnings.into_iter().take(message::MAX_WARNINGS);
+        response.warnings = message::fit_warnings(total, first.map(Said::text).collect());
         let audited = message::capped(audited, message::MAX_AUDITED, |n| format!("{n} more"));
         if !audited.is_empty() {
             response.audit_annotations = BTreeMap::from([(

@@ -45,11 +45,13 @@ pub async fn watch(reviewer: Arc<Reviewer>, path: PathBuf, log: impl Fn(String) 
         let today = kubeharden_exceptions::today();
         let now = stamp(&path);
         if now != seen {
+            // Each version of the file is told about once: a mistake left in it is
+            // one line, not one every 2 s; the next edit is read again.
+            seen = now;
             match Config::load(&path) {
                 Ok(project) => {
                     let expired = expired_warnings(&project, today);
                     reviewer.set_project(project);
-                    seen = now;
                     log(format!("exceptions reloaded from {}", path.display()));
                     expired.into_iter().for_each(&log);
                 }

@@ -152,40 +152,40 @@ pub fn parse(body: &[u8], limit: usize) -> Result<Request<'_>, ReviewError> {
             kind: String,
         }
         match serde_json::from_slice::<Head>(body) {
-            Ok(head)
-                if !head.api_version.is_empty()
-                    && (head.api_version != API_VERSION || head.kind != KIND) =>
-            {
-                ReviewError::WrongType {
-                    given: head.api_version,
-                    kind: head.kind,
-                }
-            }
             // (serde reads a list into a struct too: a list is told as a list.)
-            Ok(head)
-                if head.api_version.is_empty()
-                    && head.kind.is_empty()
-                    && body.trim_ascii_start().starts_with(b"{") =>
-            {
-                unnamed()
+            Ok(head) if body.trim_ascii_start().starts_with(b"{") => {
+                head_problem(head.api_version, head.kind)
+                    .unwrap_or_else(|| ReviewError::of_body(e, body))
             }
             _ => ReviewError::of_body(e, body),
         }
     })?;
-    if envelope.api_version.is_empty() && envelope.kind.is_empty() {
-        return Err(unnamed());
-    }
-    if envelope.api_version != API_VERSION || envelope.kind != KIND {
-        return Err(ReviewError::WrongType {
-            given: envelope.api_version,
-            kind: envelope.kind,
-        });
+    if let Some(problem) = head_problem(envelope.api_version, envelope.kind) {
+        return Err(problem);
     }
     let request = envelope.request.ok_or(ReviewError::NoRequest)?;
     if request.uid.is_empty() {
         return Err(ReviewError::NoUid);
     }
     Ok(request)
+}
+
+/// What is wrong with a body's `apiVersion` and `kind`, if anything. A review of
+/// another version is told so whatever else is wrong with it: its API server could
+/// not read a v1 answer.
+fn head_problem(api_version: String, kind: String) -> Option<ReviewError> {
+    match (api_version.as_str(), kind.as_str()) {
+        ("", "") => Some(unnamed()),
+        (API_VERSION, KIND) => None,
+        // The right version of another kind: no admissionReviewVersions would help.
+        (API_VERSION, other) => Some(ReviewError::Shape(format!(
+            "kind {other:?}, expected {KIND}"
+        ))),
+        _ => Some(ReviewError::WrongType {
+            given: api_version,
+            kind,
+        }),
+    }
 }
 
 /// `{}` or another object that does not say what it is: no review of another
@@ -320,6 +320,13 @@ mod tests {
             Err(ReviewError::NoRequest)
         ));
         assert_eq!(uid_of(v1beta1.as_bytes()).as_deref(), Some("u1"));
+        // Of the right version but another kind: said so, not sent to
+        // admissionReviewVersions.
+        let other = br#"{"apiVersion":"admission.k8s.io/v1","kind":"Foo","request":{"uid":"u"}}"#;
+        assert_eq!(
+            parse(other, 200).unwrap_err().to_string(),
+            "the body is JSON but no AdmissionReview: kind \"Foo\", expected AdmissionReview"
+        );
         // An object that does not say what it is is no review of another version.
         for body in [&b"{}"[..], br#"{"request":{"uid":"u"}}"#] {
             let err = parse(body, 100).unwrap_err().to_string();

@@ -262,6 +262,8 @@ impl Server {
 async fn reload(certificate: Arc<Certificate>, options: ServeOptions, state: Arc<State>) {
     let mut seen = (stamp(&options.cert), stamp(&options.key));
     let mut served = Validity::of(&certificate.served());
+    // Told at start already (Server::bind): not again at the first look.
+    served.told_expired = served.problem(unix_now()).is_some();
     loop {
         tokio::time::sleep(RELOAD_EVERY).await;
         served.tell_when_it_runs_out(&options.cert);

@@ -70,4 +70,9 @@ async fn a_changed_exceptions_file_applies_and_its_expired_exceptions_are_told()
         "{line}"
     );
     assert_eq!(decision(&reviewer), Decision::Denied);
+    // Said once while the file stays so (it is looked at every 2 s).
+    assert!(
+        rx.recv_timeout(Duration::from_secs(5)).is_err(),
+        "the same mistake told again"
+    );
 }
