@@ -208,39 +208,93 @@ impl Baseline {
         if self.entries.is_empty() {
             return;
         }
-        let seen: HashSet<&str> = self.entries.keys().map(String::as_str).collect();
-        let stood_for: HashSet<String> = self
-            .entries
-            .values()
+        let known = Known::of(self);
+        let fingerprint = match self.positional {
+            true => Finding::legacy_fingerprint,
+            false => Finding::fingerprint,
+        };
+        // A merged finding the baseline knew, standing now for a rule it did not
+        // know (NodePort become LoadBalancer), is new: `--no-merge` would show that
+        // rule's finding alone, and both must agree on what is new.
+        for finding in &mut report.findings {
+            let print = fingerprint(finding);
+            let left = known.left(finding, &print);
+            if known.reason(finding, &print).is_some() && !left.is_empty() {
+                finding.note_partly_baselined(source, &left);
+            }
+        }
+        report.suppress(|finding| {
+            let print = fingerprint(finding);
+            if !known.left(finding, &print).is_empty() {
+                return None;
+            }
+            Some(Suppression {
+                kind: SuppressionKind::Baseline,
+                reason: known.reason(finding, &print)?.to_string(),
+                owner: None,
+                expires: None,
+                source: source.to_string(),
+            })
+        });
+    }
+}
+
+/// What a baseline knows, as its entries and the rules they stood for.
+struct Known<'a> {
+    seen: HashSet<&'a str>,
+    /// The `covered_key`s of the rules merged findings stood for.
+    stood_for: HashSet<String>,
+    /// The `covered_key`s of every rule known on an object and container: the
+    /// entries' own and those they stood for.
+    rules: HashSet<String>,
+    /// A version 1 file, written before entries named what they stood for: its
+    /// merged findings are taken whole, or the same scan would show them all new.
+    whole: bool,
+}
+
+impl<'a> Known<'a> {
+    fn of(baseline: &'a Baseline) -> Known<'a> {
+        let entries = baseline.entries.values();
+        let stood_for: HashSet<String> = entries
+            .clone()
             .flat_map(|e| {
                 e.covers
                     .iter()
                     .filter_map(|rule| covered_key(&e.fingerprint, rule))
             })
             .collect();
-        let fingerprint = match self.positional {
-            true => Finding::legacy_fingerprint,
-            false => Finding::fingerprint,
-        };
-        report.suppress(|finding| {
-            let print = fingerprint(finding);
-            let reason = if seen.contains(print.as_str()) {
-                "known before: in the baseline"
-            } else if covered_key(&print, finding.rule_id).is_some_and(|k| stood_for.contains(&k)) {
-                // Once a merged finding is fixed in part (privileged: true removed),
-                // the problems it stood for show on their own: known all the same.
-                "known before: in the baseline, stated by a finding that stood for it"
-            } else {
-                return None;
-            };
-            Some(Suppression {
-                kind: SuppressionKind::Baseline,
-                reason: reason.to_string(),
-                owner: None,
-                expires: None,
-                source: source.to_string(),
-            })
+        let own = entries.clone().filter_map(|e| {
+            let rule = e.fingerprint.split('|').next()?;
+            covered_key(&e.fingerprint, rule)
         });
+        let rules = own.chain(stood_for.iter().cloned()).collect();
+        Known {
+            seen: baseline.entries.keys().map(String::as_str).collect(),
+            stood_for,
+            rules,
+            whole: baseline.positional,
+        }
+    }
+
+    /// Why `finding` (of fingerprint `print`) is known, by its own rule.
+    fn reason(&self, finding: &Finding, print: &str) -> Option<&'static str> {
+        if self.seen.contains(print) {
+            Some("known before: in the baseline")
+        } else if covered_key(print, finding.rule_id).is_some_and(|k| self.stood_for.contains(&k)) {
+            // Once a merged finding is fixed in part (privileged: true removed),
+            // the problems it stood for show on their own: known all the same.
+            Some("known before: in the baseline, stated by a finding that stood for it")
+        } else {
+            None
+        }
+    }
+
+    /// The rules `finding` stands for besides its own that the baseline knew on
+    /// none of its entries for the same object and container.
+    fn left(&self, finding: &Finding, print: &str) -> Vec<&'static str> {
+        finding.unaccepted_merged(|rule| {
+            self.whole || covered_key(print, rule).is_some_and(|k| self.rules.contains(&k))
+        })
     }
 }
 

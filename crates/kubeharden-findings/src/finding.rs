@@ -235,6 +235,31 @@ impl Finding {
     /// The finding is then as grave as the gravest rule left, as `--no-merge` shows
     /// it, so that both give the same exit code.
     pub fn note_partly_accepted(&mut self, source: &str, left: &[&str]) {
+        self.grade_by(left);
+        self.message.push_str(&format!(
+            "; the exception at {source} accepts {} but not {}, which this finding also stands for: add {} to its rules to accept the whole finding",
+            self.rule_id,
+            left.join(", "),
+            left.join(", ")
+        ));
+    }
+
+    /// Notes that the baseline at `source` knew this finding but not the rules in
+    /// `left`, which it stands for too: those are new problems, graded as
+    /// `--no-merge` grades them, so that both count the same new findings and give
+    /// the same exit code.
+    pub fn note_partly_baselined(&mut self, source: &str, left: &[&str]) {
+        self.grade_by(left);
+        self.message.push_str(&format!(
+            "; new since the baseline {source}, which knew {} but not {}",
+            self.rule_id,
+            left.join(", ")
+        ));
+    }
+
+    /// Takes the severity of the gravest rule in `left`, the part of this finding
+    /// still reported when the rest is accepted.
+    fn grade_by(&mut self, left: &[&str]) {
         let gravest = self
             .covered_severity
             .iter()
@@ -244,12 +269,6 @@ impl Finding {
         if let Some(severity) = gravest {
             self.severity = severity;
         }
-        self.message.push_str(&format!(
-            "; the exception at {source} accepts {} but not {}, which this finding also stands for: add {} to its rules to accept the whole finding",
-            self.rule_id,
-            left.join(", "),
-            left.join(", ")
-        ));
     }
 
     /// The order of every report: by file, place, rule, then the rest, so output

@@ -884,3 +884,67 @@ fn fixing_part_of_a_merged_finding_shows_nothing_new() {
         .collect();
     assert!(containers.iter().all(|c| *c == "d"), "{containers:?}");
 }
+
+/// A merged finding the baseline knew is not known whole once it stands for a rule
+/// the baseline never held: a NodePort Service made a LoadBalancer (KH540 now stands
+/// for KH542), a Deployment that lost its serviceAccountName (KH402 for KH530) and
+/// its requests (KH201 for KH202). Merged or not, the same rules are new and the
+/// exit code is the same, whichever way the baseline was written.
+#[test]
+fn a_merged_finding_is_baselined_only_with_every_rule_it_stands_for() {
+    let service = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      serviceAccountName: web\n      containers:\n      - name: web\n        image: registry.example.com/web@sha256:0123\n        resources: {requests: {cpu: 100m, memory: 64Mi}}\n";
+    let cases = [
+        (
+            service,
+            service.replace("NodePort", "LoadBalancer"),
+            "KH540,KH542",
+        ),
+        (
+            deployment,
+            deployment
+                .replace("      serviceAccountName: web\n", "")
+                .replace(
+                    "        resources: {requests: {cpu: 100m, memory: 64Mi}}\n",
+                    "",
+                ),
+            "KH201,KH202,KH402,KH530",
+        ),
+    ];
+    for (before, after, select) in cases {
+        for written in [&[][..], &["--no-merge"][..]] {
+            let repo = tree(&[("a.yaml", before)]);
+            let dir = repo.path();
+            let mut args = vec!["a.yaml", "--no-config", "--select", select];
+            args.extend_from_slice(written);
+            args.extend(["--write-baseline", "b.json"]);
+            assert_eq!(scan(dir, &args).status.code(), Some(0));
+            std::fs::write(dir.join("a.yaml"), &after).unwrap();
+            let new = |extra: &[&str]| {
+                let mut args = vec!["a.yaml", "--no-config", "--select", select];
+                args.extend(["--baseline", "b.json", "-f", "json"]);
+                args.extend_from_slice(extra);
+                let out = scan(dir, &args);
+                (out.status.code(), json(&out))
+            };
+            let (merged_code, merged) = new(&[]);
+            let (apart_code, apart) = new(&["--no-merge"]);
+            assert_eq!(merged_code, Some(1), "{select} {written:?}: {merged}");
+            assert_eq!(apart_code, Some(1), "{select} {written:?}: {apart}");
+            // The rules a merged finding names as new: those after "but not".
+            let left: Vec<String> = merged["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|f| f["message"].as_str()?.split_once("but not "))
+                .map(|(_, rules)| rules.to_string())
+                .collect();
+            for rule in rule_ids(&apart) {
+                assert!(
+                    left.iter().any(|l| l.contains(rule)),
+                    "{select} {written:?}: {rule} new apart, not merged: {merged}"
+                );
+            }
+        }
+    }
+}
