@@ -644,6 +644,47 @@ fn audit_log_alerts_apply_the_same_exceptions() {
     assert!(rule_ids(&after).contains(&"KH818"));
 }
 
+/// An audit-log finding's kind is the API resource of its request (`secrets`,
+/// `pods/exec`): an exception's `kinds: [Secret]` matches it, `Pod` matches exec on
+/// pods too, and the checker takes both the kind and the resource as written.
+#[test]
+fn audit_log_exceptions_match_kinds_by_their_resources() {
+    let root = root();
+    let log = root.join("examples/audit/audit.log");
+    let rules = "KH803,KH805,KH806,KH808";
+    let config = tempfile::tempdir().unwrap();
+    let run = |exceptions: Option<&str>| {
+        let path = config.path().join("exceptions.yaml");
+        let mut args = vec!["audit-log", log.to_str().unwrap(), "-f", "json"];
+        args.extend(["--select", rules, "--config", path.to_str().unwrap()]);
+        let text = exceptions.map_or(String::new(), |e| format!("exceptions:\n{e}"));
+        std::fs::write(&path, text).unwrap();
+        let out = run_in(&root, &args, None);
+        assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+        json(&out)
+    };
+    let before = run(None);
+    let kinds = |doc: &Value, key: &str| -> Vec<String> {
+        let list = doc[key].as_array().unwrap().iter();
+        let finding = |f: &Value| f.get("finding").unwrap_or(f)["resource"]["kind"].clone();
+        list.map(|f| finding(f).as_str().unwrap().to_string())
+            .collect()
+    };
+    let found = kinds(&before, "findings");
+    for want in ["secrets", "pods/exec", "deployments"] {
+        assert!(found.iter().any(|k| k == want), "{want} in {found:?}");
+    }
+    for scope in ["[Secret, Pod]", "[secrets, pods/exec]"] {
+        let after = run(Some(&format!(
+            "  - kinds: {scope}\n    reason: the incident drill of the week\n"
+        )));
+        let left = kinds(&after, "findings");
+        assert!(left.iter().all(|k| k == "deployments"), "{scope}: {left:?}");
+        let accepted = kinds(&after, "suppressed");
+        assert_eq!(accepted.len() + left.len(), found.len(), "{scope}: {after}");
+    }
+}
+
 /// The objects of `WEB` plus a Service, as a project first has them.
 fn project() -> String {
     format!("{WEB}---\napiVersion: v1\nkind: Service\nmetadata: {{name: web, namespace: shop}}\nspec:\n  type: NodePort\n  ports: [{{port: 80}}]\n")
