@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use kubeharden_findings::{Finding, ScanReport, Suppression, SuppressionKind};
+use kubeharden_findings::{identity, Finding, ScanReport, Suppression, SuppressionKind};
 use kubeharden_load::{Warning, WarningKind};
 use serde::{Deserialize, Serialize};
 
@@ -247,6 +247,10 @@ struct Known<'a> {
     /// The `covered_key`s of every rule known on an object and container: the
     /// entries' own and those they stood for.
     rules: HashSet<String>,
+    /// `RULE|OBJECT|VARIANT` of every rule known on an object, whatever the
+    /// container: what a merged finding standing for other containers' or objects'
+    /// findings (a pod's runAsUser for each container's runAsNonRoot) is checked by.
+    objects: HashSet<String>,
     /// A version 1 file, written before entries named what they stood for: its
     /// merged findings are taken whole, or the same scan would show them all new.
     whole: bool,
@@ -263,15 +267,24 @@ impl<'a> Known<'a> {
                     .filter_map(|rule| covered_key(&e.fingerprint, rule))
             })
             .collect();
-        let own = entries.clone().filter_map(|e| {
-            let rule = e.fingerprint.split('|').next()?;
-            covered_key(&e.fingerprint, rule)
+        // Each entry's own rule and those it stood for, as (fingerprint, rule).
+        let known = entries.flat_map(|e| {
+            let own = e.fingerprint.split('|').next().unwrap_or("");
+            let covers = e.covers.iter().map(String::as_str);
+            std::iter::once(own)
+                .chain(covers)
+                .map(|rule| (e.fingerprint.as_str(), rule))
         });
-        let rules = own.chain(stood_for.iter().cloned()).collect();
+        let (mut rules, mut objects) = (HashSet::new(), HashSet::new());
+        for (fingerprint, rule) in known {
+            rules.extend(covered_key(fingerprint, rule));
+            objects.extend(object_key(fingerprint, rule));
+        }
         Known {
             seen: baseline.entries.keys().map(String::as_str).collect(),
             stood_for,
             rules,
+            objects,
             whole: baseline.positional,
         }
     }
@@ -292,9 +305,27 @@ impl<'a> Known<'a> {
     /// The rules `finding` stands for besides its own that the baseline knew on
     /// none of its entries for the same object and container.
     fn left(&self, finding: &Finding, print: &str) -> Vec<&'static str> {
-        finding.unaccepted_merged(|rule| {
-            self.whole || covered_key(print, rule).is_some_and(|k| self.rules.contains(&k))
-        })
+        finding.unaccepted_merged(|rule| self.whole || self.knows(finding, print, rule))
+    }
+
+    /// Whether the baseline knew `rule`, which `finding` stands for: on its object
+    /// and container, or on each object whose `rule` finding it took in (a
+    /// baseline written with `--no-merge` holds those apart).
+    fn knows(&self, finding: &Finding, print: &str, rule: &str) -> bool {
+        if covered_key(print, rule).is_some_and(|k| self.rules.contains(&k)) {
+            return true;
+        }
+        let variant = parts(print).map_or("", |(_, _, variant)| variant);
+        let mut taken = finding
+            .covered_objects
+            .iter()
+            .filter(|(r, _, _)| *r == rule)
+            .peekable();
+        taken.peek().is_some()
+            && taken.all(|(_, _, res)| {
+                let key = format!("{rule}|{}|{variant}", identity(res));
+                self.objects.contains(&key)
+            })
     }
 }
 
@@ -302,11 +333,24 @@ impl<'a> Known<'a> {
 /// `|values-set:NAME` for a variant) with `rule` in its place: the key of a problem of
 /// that rule on the same object and container, whatever its field.
 fn covered_key(fingerprint: &str, rule: &str) -> Option<String> {
+    let (object, container, variant) = parts(fingerprint)?;
+    Some(format!("{rule}|{object}|{container}|{variant}"))
+}
+
+/// `RULE|OBJECT|VARIANT` of a fingerprint with `rule` in its place: a problem of
+/// that rule on the same object, whatever its container and field.
+fn object_key(fingerprint: &str, rule: &str) -> Option<String> {
+    let (object, _, variant) = parts(fingerprint)?;
+    Some(format!("{rule}|{object}|{variant}"))
+}
+
+/// The object, container and variant (empty for none) of a fingerprint.
+fn parts(fingerprint: &str) -> Option<(&str, &str, &str)> {
     let mut parts = fingerprint.splitn(4, '|');
     let (_, object, container) = (parts.next()?, parts.next()?, parts.next()?);
     let variant = parts
         .next()
         .and_then(|rest| rest.rsplit_once("|values-set:"))
         .map_or("", |(_, v)| v);
-    Some(format!("{rule}|{object}|{container}|{variant}"))
+    Some((object, container, variant))
 }

@@ -17,6 +17,7 @@ mod suppression;
 pub use finding::{
     AlertDetails, Finding, Location, Requirement, Severity, UnknownSeverity, ValueSource,
 };
+pub use fingerprint::identity;
 pub use guidance::{guidance_row, guidance_rows, guidance_title};
 pub use report::{
     Checks, ClusterStats, Counted, ObjectLabels, ScanReport, ScanStats, SkippedChecks,
