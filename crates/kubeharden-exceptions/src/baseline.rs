@@ -2,7 +2,8 @@
 //! a later report, they suppress those findings, so only new ones count.
 //!
 //! The file is JSON, sorted, one entry per fingerprint with the rule, object and
-//! message beside it for the people who review it; only `fingerprint` is read back.
+//! message beside it for the people who review it; only `fingerprint`, `covers` and
+//! `took_in` are read back.
 //! Version 2 names list items by what they are (`env[TOKEN]`); a version 1 file, which
 //! named them by position (`env[1]`), is still applied, by the fingerprints it was
 //! written with, with a warning to write it again.
@@ -12,7 +13,9 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use kubeharden_findings::{identity, Finding, ScanReport, Suppression, SuppressionKind};
+use kubeharden_findings::{
+    identity, CoveredObject, Finding, ScanReport, Suppression, SuppressionKind,
+};
 use kubeharden_load::{Warning, WarningKind};
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +48,11 @@ struct Entry {
     /// same object and container are no new problem once it goes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     covers: Vec<String>,
+    /// `RULE|OBJECT|CONTAINER` of each finding the merged finding took in: those of other
+    /// containers and objects (each workload's KH512 under its namespace's KH511),
+    /// which `--no-merge` shows on their own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    took_in: Vec<String>,
 }
 
 /// The findings a baseline accepts, by fingerprint (`Finding::fingerprint`).
@@ -96,6 +104,7 @@ impl Baseline {
                     object: f.resource.to_string(),
                     message: f.message.clone(),
                     covers: f.covers.iter().map(|r| r.to_string()).collect(),
+                    took_in: took_in(f),
                 };
                 (entry.fingerprint.clone(), entry)
             })
@@ -239,18 +248,28 @@ impl Baseline {
     }
 }
 
+/// `RULE|OBJECT|CONTAINER` of the findings `finding` took in, sorted, once each.
+fn took_in(finding: &Finding) -> Vec<String> {
+    let keys = finding.covered_objects.iter().map(taken_key);
+    let keys: std::collections::BTreeSet<String> = keys.collect();
+    keys.into_iter().collect()
+}
+
+/// `RULE|OBJECT|CONTAINER` of a finding a merged one took in.
+fn taken_key((rule, _, res, container): &CoveredObject) -> String {
+    let container = container.as_deref().unwrap_or("");
+    format!("{rule}|{}|{container}", identity(res))
+}
+
 /// What a baseline knows, as its entries and the rules they stood for.
 struct Known<'a> {
     seen: HashSet<&'a str>,
-    /// The `covered_key`s of the rules merged findings stood for.
+    /// The `covered_key`s of the rules merged findings stood for, and of the
+    /// findings they took in (on other containers and objects).
     stood_for: HashSet<String>,
     /// The `covered_key`s of every rule known on an object and container: the
-    /// entries' own and those they stood for.
+    /// entries' own and those they stood for or took in.
     rules: HashSet<String>,
-    /// `RULE|OBJECT|VARIANT` of every rule known on an object, whatever the
-    /// container: what a merged finding standing for other containers' or objects'
-    /// findings (a pod's runAsUser for each container's runAsNonRoot) is checked by.
-    objects: HashSet<String>,
     /// A version 1 file, written before entries named what they stood for: its
     /// merged findings are taken whole, or the same scan would show them all new.
     whole: bool,
@@ -262,29 +281,22 @@ impl<'a> Known<'a> {
         let stood_for: HashSet<String> = entries
             .clone()
             .flat_map(|e| {
-                e.covers
-                    .iter()
-                    .filter_map(|rule| covered_key(&e.fingerprint, rule))
+                let variant = parts(&e.fingerprint).map_or("", |(_, _, v)| v);
+                let covers = e.covers.iter();
+                let covers = covers.filter_map(|rule| covered_key(&e.fingerprint, rule));
+                let taken = e.took_in.iter().map(move |key| format!("{key}|{variant}"));
+                covers.chain(taken)
             })
             .collect();
-        // Each entry's own rule and those it stood for, as (fingerprint, rule).
-        let known = entries.flat_map(|e| {
-            let own = e.fingerprint.split('|').next().unwrap_or("");
-            let covers = e.covers.iter().map(String::as_str);
-            std::iter::once(own)
-                .chain(covers)
-                .map(|rule| (e.fingerprint.as_str(), rule))
+        let own = entries.filter_map(|e| {
+            let rule = e.fingerprint.split('|').next()?;
+            covered_key(&e.fingerprint, rule)
         });
-        let (mut rules, mut objects) = (HashSet::new(), HashSet::new());
-        for (fingerprint, rule) in known {
-            rules.extend(covered_key(fingerprint, rule));
-            objects.extend(object_key(fingerprint, rule));
-        }
+        let rules = own.chain(stood_for.iter().cloned()).collect();
         Known {
             seen: baseline.entries.keys().map(String::as_str).collect(),
             stood_for,
             rules,
-            objects,
             whole: baseline.positional,
         }
     }
@@ -302,15 +314,15 @@ impl<'a> Known<'a> {
         }
     }
 
-    /// The rules `finding` stands for besides its own that the baseline knew on
-    /// none of its entries for the same object and container.
+    /// The rules `finding` stands for besides its own that the baseline did not
+    /// know.
     fn left(&self, finding: &Finding, print: &str) -> Vec<&'static str> {
         finding.unaccepted_merged(|rule| self.whole || self.knows(finding, print, rule))
     }
 
     /// Whether the baseline knew `rule`, which `finding` stands for: on its object
-    /// and container, or on each object whose `rule` finding it took in (a
-    /// baseline written with `--no-merge` holds those apart).
+    /// and container, or on each container and object whose `rule` finding it took
+    /// in (a baseline written with `--no-merge` holds those apart).
     fn knows(&self, finding: &Finding, print: &str, rule: &str) -> bool {
         if covered_key(print, rule).is_some_and(|k| self.rules.contains(&k)) {
             return true;
@@ -319,13 +331,10 @@ impl<'a> Known<'a> {
         let mut taken = finding
             .covered_objects
             .iter()
-            .filter(|(r, _, _)| *r == rule)
+            .filter(|(r, ..)| *r == rule)
             .peekable();
         taken.peek().is_some()
-            && taken.all(|(_, _, res)| {
-                let key = format!("{rule}|{}|{variant}", identity(res));
-                self.objects.contains(&key)
-            })
+            && taken.all(|t| self.rules.contains(&format!("{}|{variant}", taken_key(t))))
     }
 }
 
@@ -335,13 +344,6 @@ impl<'a> Known<'a> {
 fn covered_key(fingerprint: &str, rule: &str) -> Option<String> {
     let (object, container, variant) = parts(fingerprint)?;
     Some(format!("{rule}|{object}|{container}|{variant}"))
-}
-
-/// `RULE|OBJECT|VARIANT` of a fingerprint with `rule` in its place: a problem of
-/// that rule on the same object, whatever its container and field.
-fn object_key(fingerprint: &str, rule: &str) -> Option<String> {
-    let (object, _, variant) = parts(fingerprint)?;
-    Some(format!("{rule}|{object}|{variant}"))
 }
 
 /// The object, container and variant (empty for none) of a fingerprint.

@@ -137,11 +137,12 @@ pub struct Finding {
     /// applied): what is left when an exception accepts only part of this finding.
     #[serde(skip)]
     pub covered_severity: Vec<(&'static str, Severity)>,
-    /// The objects whose findings this one stands for, with their rules: its own
-    /// mostly, others' where it speaks for them (a namespace's missing default-deny
-    /// stands for each workload's KH512). The score fails those rules' checks of them.
+    /// The objects whose findings this one stands for, with their rules (and
+    /// containers: a baseline tells them apart): its own mostly, others' where it
+    /// speaks for them (a namespace's missing default-deny stands for each
+    /// workload's KH512). The score fails those rules' checks of them.
     #[serde(skip)]
-    pub covered_objects: Vec<(&'static str, Arc<str>, Arc<Resource>)>,
+    pub covered_objects: Vec<CoveredObject>,
     /// This finding's own fix in one line, where the rule's would name more (or
     /// other) than the object has wrong; reports show it in place of the rule's.
     #[serde(skip)]
@@ -174,6 +175,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert: Option<Box<AlertDetails>>,
 }
+
+/// A finding a merged one stands for: its rule, file, object and container.
+pub type CoveredObject = (&'static str, Arc<str>, Arc<Resource>, Option<String>);
 
 /// What an audit-log alert adds to a finding.
 #[derive(Clone, Debug, Serialize)]

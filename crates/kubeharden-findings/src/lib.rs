@@ -15,7 +15,8 @@ mod rule;
 mod suppression;
 
 pub use finding::{
-    AlertDetails, Finding, Location, Requirement, Severity, UnknownSeverity, ValueSource,
+    AlertDetails, CoveredObject, Finding, Location, Requirement, Severity, UnknownSeverity,
+    ValueSource,
 };
 pub use fingerprint::identity;
 pub use guidance::{guidance_row, guidance_rows, guidance_title};

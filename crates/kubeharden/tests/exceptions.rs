@@ -990,13 +990,15 @@ fn a_merged_finding_is_baselined_only_with_every_rule_it_stands_for() {
     }
 }
 
-/// A baseline written with `--no-merge` holds each rule apart, on the object and
-/// container it found it: a merged finding that took in other containers' or other
-/// objects' findings (a pod's runAsUser for its container's runAsNonRoot, a
-/// namespace's missing default-deny for each workload's) is known by those entries.
+/// A baseline written merged or with `--no-merge` knows the same findings, applied
+/// either way. Written apart, it holds each rule on the object and container it found
+/// it: a merged finding that took in other containers' or other objects' findings (a
+/// pod's runAsUser for its container's runAsNonRoot, a namespace's missing
+/// default-deny for each workload's) is known by those entries. Written merged, an
+/// entry names the objects its finding took in (`took_in`), each known apart.
 /// (KH105's merge rewrites its own path, which a baseline written apart cannot know.)
 #[test]
-fn a_baseline_written_apart_knows_what_merged_findings_take_in() {
+fn a_baseline_knows_the_same_findings_merged_or_apart() {
     let root = root();
     let dir = tempfile::tempdir().unwrap();
     let baseline = dir.path().join("b.json");
@@ -1007,11 +1009,15 @@ fn a_baseline_written_apart_knows_what_merged_findings_take_in() {
         "--ignore",
         "KH105",
     ];
-    let mut write = args.to_vec();
-    write.extend(["--no-merge", "--write-baseline", baseline.to_str().unwrap()]);
-    assert_eq!(run_in(&root, &write, None).status.code(), Some(0));
-    let mut apply = args.to_vec();
-    apply.extend(["--baseline", baseline.to_str().unwrap(), "-f", "json"]);
-    let out = run_in(&root, &apply, None);
-    assert_eq!(out.status.code(), Some(0), "{}", json(&out));
+    for (written, applied) in [(&[][..], "--no-merge"), (&["--no-merge"][..], "--merge")] {
+        let mut write = args.to_vec();
+        write.extend_from_slice(written);
+        write.extend(["--write-baseline", baseline.to_str().unwrap()]);
+        assert_eq!(run_in(&root, &write, None).status.code(), Some(0));
+        let mut apply = args.to_vec();
+        apply.extend(["--baseline", baseline.to_str().unwrap(), "-f", "json"]);
+        apply.extend([applied].iter().filter(|a| **a != "--merge"));
+        let out = run_in(&root, &apply, None);
+        assert_eq!(out.status.code(), Some(0), "{written:?}: {}", json(&out));
+    }
 }
