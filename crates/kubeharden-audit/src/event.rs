@@ -162,6 +162,10 @@ pub struct Event<'a> {
     pub response_status: Option<Status>,
     #[serde(borrow, default)]
     pub request_object: Option<&'a RawValue>,
+    /// The object as the API server answered (level `RequestResponse`): a create's
+    /// carries the name the server generated.
+    #[serde(borrow, default)]
+    pub response_object: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub request_received_timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
@@ -213,6 +217,31 @@ impl<'a> Event<'a> {
         self.object_field(|o| &o.name)
     }
 
+    /// The object's name, also of a create whose objectRef has none (a Pod made
+    /// with `generateName`): the name in the response, else in the request, else its
+    /// `generateName` with the audit ID, so that two objects are never one.
+    pub fn object_name(&self) -> Option<Cow<'_, str>> {
+        if let Some(name) = self.name() {
+            return Some(Cow::Borrowed(name));
+        }
+        if self.verb() != "create" || !self.subresource().is_empty() {
+            return None;
+        }
+        let response = metadata_of(self.response_object);
+        let request = metadata_of(self.request_object);
+        let named = |m: &Metadata| m.name.clone().filter(|n| !n.is_empty());
+        let generated = |m: Metadata| {
+            let prefix = m.generate_name.filter(|n| !n.is_empty())?;
+            Some(format!("{prefix}(audit {})", &*self.audit_id))
+        };
+        response
+            .as_ref()
+            .and_then(named)
+            .or_else(|| request.as_ref().and_then(named))
+            .or_else(|| request.and_then(generated))
+            .map(Cow::Owned)
+    }
+
     pub fn api_group(&self) -> &str {
         self.object_field(|o| &o.api_group).unwrap_or("")
     }
@@ -245,6 +274,27 @@ impl<'a> Event<'a> {
     }
 }
 
+/// The names in an object's `metadata`.
+#[derive(Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Metadata {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    generate_name: Option<String>,
+}
+
+/// The `metadata` of a logged object, when it has one.
+fn metadata_of(object: Option<&RawValue>) -> Option<Metadata> {
+    #[derive(Deserialize)]
+    struct Object {
+        #[serde(default)]
+        metadata: Option<Metadata>,
+    }
+    let object: Object = serde_json::from_str(object?.get()).ok()?;
+    object.metadata
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +314,30 @@ mod tests {
     /// A line as the API server writes it: `&` of a query as `\u0026`, quotes inside
     /// an annotation as `\"`, a backslash as `\\`, and non-ASCII as `\u` escapes.
     const ESCAPED: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"7f2c0b1e-1a2b-4c3d-8e9f-0a1b2c3d4e5f","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods/web/exec?command=sh\u0026command=-c\u0026command=id\u0026container=app\u0026stdin=true","verb":"create","user":{"username":"jos\u00e9","groups":["d\\evs","system:authenticated"]},"sourceIPs":["10.1.2.3"],"userAgent":"kubectl/v1.37.2 (linux/amd64) kubernetes/abc \"quoted\" \ud83d\ude00","objectRef":{"resource":"pods","namespace":"shop","name":"web","apiVersion":"v1","subresource":"exec"},"responseStatus":{"metadata":{},"code":101},"requestReceivedTimestamp":"2026-11-27T10:00:00.000000Z","stageTimestamp":"2026-11-27T10:00:00.500000Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by ClusterRoleBinding \"ops\" of ClusterRole \"edit\" to Group \"d\\evs\""}}"#;
+
+    /// A create's objectRef names no object when the server made the name: the
+    /// response's name, else the request's, else its prefix and the audit ID. Other
+    /// requests (a list) have none.
+    #[test]
+    fn a_created_object_is_named_from_its_body() {
+        let name = |verb: &str, bodies: &str| {
+            let line = format!(
+                r#"{{"auditID":"a1","verb":"{verb}","objectRef":{{"resource":"pods"}}{bodies}}}"#
+            );
+            let e: Event<'_> = serde_json::from_str(&line).unwrap();
+            e.object_name().map(Cow::into_owned)
+        };
+        let request = r#","requestObject":{"metadata":{"generateName":"w-"}}"#;
+        let response = r#","responseObject":{"metadata":{"name":"w-1"}}"#;
+        assert_eq!(
+            name("create", &format!("{request}{response}")).as_deref(),
+            Some("w-1")
+        );
+        assert_eq!(name("create", request).as_deref(), Some("w-(audit a1)"));
+        let named = r#","requestObject":{"metadata":{"name":"w"}}"#;
+        assert_eq!(name("create", named).as_deref(), Some("w"));
+        assert_eq!(name("list", response), None);
+    }
 
     #[test]
     fn parses_escaped_strings() {

@@ -2,7 +2,8 @@
 //! a later report, they suppress those findings, so only new ones count.
 //!
 //! The file is JSON, sorted, one entry per fingerprint with the rule, object and
-//! message beside it for the people who review it; only `fingerprint` is read back.
+//! message beside it for the people who review it; only `fingerprint`, `covers` and
+//! `took_in` are read back.
 //! Version 2 names list items by what they are (`env[TOKEN]`); a version 1 file, which
 //! named them by position (`env[1]`), is still applied, by the fingerprints it was
 //! written with, with a warning to write it again.
@@ -12,7 +13,9 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use kubeharden_findings::{Finding, ScanReport, Suppression, SuppressionKind};
+use kubeharden_findings::{
+    identity, CoveredObject, Finding, ScanReport, Suppression, SuppressionKind,
+};
 use kubeharden_load::{Warning, WarningKind};
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +48,11 @@ struct Entry {
     /// same object and container are no new problem once it goes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     covers: Vec<String>,
+    /// `RULE|OBJECT|CONTAINER` of each finding the merged finding took in: those of other
+    /// containers and objects (each workload's KH512 under its namespace's KH511),
+    /// which `--no-merge` shows on their own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    took_in: Vec<String>,
 }
 
 /// The findings a baseline accepts, by fingerprint (`Finding::fingerprint`).
@@ -96,6 +104,7 @@ impl Baseline {
                     object: f.resource.to_string(),
                     message: f.message.clone(),
                     covers: f.covers.iter().map(|r| r.to_string()).collect(),
+                    took_in: took_in(f),
                 };
                 (entry.fingerprint.clone(), entry)
             })
@@ -208,34 +217,29 @@ impl Baseline {
         if self.entries.is_empty() {
             return;
         }
-        let seen: HashSet<&str> = self.entries.keys().map(String::as_str).collect();
-        let stood_for: HashSet<String> = self
-            .entries
-            .values()
-            .flat_map(|e| {
-                e.covers
-                    .iter()
-                    .filter_map(|rule| covered_key(&e.fingerprint, rule))
-            })
-            .collect();
+        let known = Known::of(self);
         let fingerprint = match self.positional {
             true => Finding::legacy_fingerprint,
             false => Finding::fingerprint,
         };
+        // A merged finding the baseline knew, standing now for a rule it did not
+        // know (NodePort become LoadBalancer), is new: `--no-merge` would show that
+        // rule's finding alone, and both must agree on what is new.
+        for finding in &mut report.findings {
+            let print = fingerprint(finding);
+            let left = known.left(finding, &print);
+            if known.reason(finding, &print).is_some() && !left.is_empty() {
+                finding.note_partly_baselined(source, &left);
+            }
+        }
         report.suppress(|finding| {
             let print = fingerprint(finding);
-            let reason = if seen.contains(print.as_str()) {
-                "known before: in the baseline"
-            } else if covered_key(&print, finding.rule_id).is_some_and(|k| stood_for.contains(&k)) {
-                // Once a merged finding is fixed in part (privileged: true removed),
-                // the problems it stood for show on their own: known all the same.
-                "known before: in the baseline, stated by a finding that stood for it"
-            } else {
+            if !known.left(finding, &print).is_empty() {
                 return None;
-            };
+            }
             Some(Suppression {
                 kind: SuppressionKind::Baseline,
-                reason: reason.to_string(),
+                reason: known.reason(finding, &print)?.to_string(),
                 owner: None,
                 expires: None,
                 source: source.to_string(),
@@ -244,15 +248,111 @@ impl Baseline {
     }
 }
 
+/// `RULE|OBJECT|CONTAINER` of the findings `finding` took in, sorted, once each.
+fn took_in(finding: &Finding) -> Vec<String> {
+    let keys = finding.covered_objects.iter().map(taken_key);
+    let keys: std::collections::BTreeSet<String> = keys.collect();
+    keys.into_iter().collect()
+}
+
+/// `RULE|OBJECT|CONTAINER` of a finding a merged one took in.
+fn taken_key((rule, _, res, container): &CoveredObject) -> String {
+    let container = container.as_deref().unwrap_or("");
+    format!("{rule}|{}|{container}", identity(res))
+}
+
+/// What a baseline knows, as its entries and the rules they stood for.
+struct Known<'a> {
+    seen: HashSet<&'a str>,
+    /// The `covered_key`s of the rules merged findings stood for, and of the
+    /// findings they took in (on other containers and objects).
+    stood_for: HashSet<String>,
+    /// The `covered_key`s of every rule known on an object and container: the
+    /// entries' own and those they stood for or took in.
+    rules: HashSet<String>,
+    /// A version 1 file, written before entries named what they stood for: its
+    /// merged findings are taken whole, or the same scan would show them all new.
+    whole: bool,
+}
+
+impl<'a> Known<'a> {
+    fn of(baseline: &'a Baseline) -> Known<'a> {
+        let entries = baseline.entries.values();
+        let stood_for: HashSet<String> = entries
+            .clone()
+            .flat_map(|e| {
+                let variant = parts(&e.fingerprint).map_or("", |(_, _, v)| v);
+                let covers = e.covers.iter();
+                let covers = covers.filter_map(|rule| covered_key(&e.fingerprint, rule));
+                let taken = e.took_in.iter().map(move |key| format!("{key}|{variant}"));
+                covers.chain(taken)
+            })
+            .collect();
+        let own = entries.filter_map(|e| {
+            let rule = e.fingerprint.split('|').next()?;
+            covered_key(&e.fingerprint, rule)
+        });
+        let rules = own.chain(stood_for.iter().cloned()).collect();
+        Known {
+            seen: baseline.entries.keys().map(String::as_str).collect(),
+            stood_for,
+            rules,
+            whole: baseline.positional,
+        }
+    }
+
+    /// Why `finding` (of fingerprint `print`) is known, by its own rule.
+    fn reason(&self, finding: &Finding, print: &str) -> Option<&'static str> {
+        if self.seen.contains(print) {
+            Some("known before: in the baseline")
+        } else if covered_key(print, finding.rule_id).is_some_and(|k| self.stood_for.contains(&k)) {
+            // Once a merged finding is fixed in part (privileged: true removed),
+            // the problems it stood for show on their own: known all the same.
+            Some("known before: in the baseline, stated by a finding that stood for it")
+        } else {
+            None
+        }
+    }
+
+    /// The rules `finding` stands for besides its own that the baseline did not
+    /// know.
+    fn left(&self, finding: &Finding, print: &str) -> Vec<&'static str> {
+        finding.unaccepted_merged(|rule| self.whole || self.knows(finding, print, rule))
+    }
+
+    /// Whether the baseline knew `rule`, which `finding` stands for: on its object
+    /// and container, or on each container and object whose `rule` finding it took
+    /// in (a baseline written with `--no-merge` holds those apart).
+    fn knows(&self, finding: &Finding, print: &str, rule: &str) -> bool {
+        if covered_key(print, rule).is_some_and(|k| self.rules.contains(&k)) {
+            return true;
+        }
+        let variant = parts(print).map_or("", |(_, _, variant)| variant);
+        let mut taken = finding
+            .covered_objects
+            .iter()
+            .filter(|(r, ..)| *r == rule)
+            .peekable();
+        taken.peek().is_some()
+            && taken.all(|t| self.rules.contains(&format!("{}|{variant}", taken_key(t))))
+    }
+}
+
 /// `RULE|OBJECT|CONTAINER|VARIANT` of a fingerprint (`RULE|OBJECT|CONTAINER|PATH`,
 /// `|values-set:NAME` for a variant) with `rule` in its place: the key of a problem of
 /// that rule on the same object and container, whatever its field.
 fn covered_key(fingerprint: &str, rule: &str) -> Option<String> {
+    let (object, container, variant) = parts(fingerprint)?;
+    Some(format!("{rule}|{object}|{container}|{variant}"))
+}
+
+/// The object, container and variant (empty for none) of a fingerprint.
+fn parts(fingerprint: &str) -> Option<(&str, &str, &str)> {
     let mut parts = fingerprint.splitn(4, '|');
     let (_, object, container) = (parts.next()?, parts.next()?, parts.next()?);
     let variant = parts
         .next()
         .and_then(|rest| rest.rsplit_once("|values-set:"))
         .map_or("", |(_, v)| v);
-    Some(format!("{rule}|{object}|{container}|{variant}"))
+    Some((object, container, variant))
 }

@@ -122,11 +122,51 @@ fn check_kind(check: &Checker<'_>, kind: &str, place: &str) -> Result<(), Config
     if KNOWN_KINDS.iter().any(|k| k.eq_ignore_ascii_case(kind)) {
         return Ok(());
     }
+    // An audit-log finding's kind is the API resource (`secrets`, `pods/exec`), which
+    // matches as written.
+    let (resource, _) = kind.split_once('/').unwrap_or((kind, ""));
+    if KNOWN_KINDS
+        .iter()
+        .any(|k| plural(k).eq_ignore_ascii_case(resource))
+    {
+        return Ok(());
+    }
     let hint = kubeharden_rules::suggest::did_you_mean(kind, KNOWN_KINDS);
     match hint.is_empty() {
         true => Ok(()),
         false => Err(check.error(place, format!("unknown kind {kind:?}, which no object has{hint} (a custom resource's kind is taken as written when it is like no built-in one)"))),
     }
+}
+
+/// The API resource Kubernetes names a kind by when its definition gives no plural
+/// (`Secret` -> `secrets`, `NetworkPolicy` -> `networkpolicies`), as the audit log
+/// names objects.
+fn plural(kind: &str) -> String {
+    let lower = kind.to_ascii_lowercase();
+    if lower == "endpoints" {
+        lower
+    } else if let Some(stem) = lower.strip_suffix('y') {
+        format!("{stem}ies")
+    } else if lower.ends_with('s') {
+        format!("{lower}es")
+    } else {
+        format!("{lower}s")
+    }
+}
+
+/// Whether the exception's `kind` names `res`'s kind. An audit-log finding's kind is
+/// the API resource its request was on (`secrets`, `pods/exec`): `Secret` matches
+/// `secrets`, and `Pod` its subresources too, since exec is a request on the pod.
+fn kind_matches(kind: &str, res: &Resource) -> bool {
+    if kind.eq_ignore_ascii_case(&res.kind) {
+        return true;
+    }
+    let audited = res.api_version.starts_with("audit.k8s.io/");
+    let resource = res
+        .kind
+        .split_once('/')
+        .map_or(res.kind.as_str(), |(r, _)| r);
+    audited && plural(kind).eq_ignore_ascii_case(resource)
 }
 
 impl Exception {
@@ -255,8 +295,7 @@ impl Exception {
         res: &Resource,
         labels: Option<&[(String, String)]>,
     ) -> bool {
-        let kind =
-            self.kinds.is_empty() || self.kinds.iter().any(|k| k.eq_ignore_ascii_case(&res.kind));
+        let kind = self.kinds.is_empty() || self.kinds.iter().any(|k| kind_matches(k, res));
         let labelled = self.labels.is_empty()
             || labels.is_some_and(|have| self.labels.iter().all(|want| have.contains(want)));
         kind && labelled

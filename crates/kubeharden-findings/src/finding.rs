@@ -137,11 +137,12 @@ pub struct Finding {
     /// applied): what is left when an exception accepts only part of this finding.
     #[serde(skip)]
     pub covered_severity: Vec<(&'static str, Severity)>,
-    /// The objects whose findings this one stands for, with their rules: its own
-    /// mostly, others' where it speaks for them (a namespace's missing default-deny
-    /// stands for each workload's KH512). The score fails those rules' checks of them.
+    /// The objects whose findings this one stands for, with their rules (and
+    /// containers: a baseline tells them apart): its own mostly, others' where it
+    /// speaks for them (a namespace's missing default-deny stands for each
+    /// workload's KH512). The score fails those rules' checks of them.
     #[serde(skip)]
-    pub covered_objects: Vec<(&'static str, Arc<str>, Arc<Resource>)>,
+    pub covered_objects: Vec<CoveredObject>,
     /// This finding's own fix in one line, where the rule's would name more (or
     /// other) than the object has wrong; reports show it in place of the rule's.
     #[serde(skip)]
@@ -174,6 +175,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alert: Option<Box<AlertDetails>>,
 }
+
+/// A finding a merged one stands for: its rule, file, object and container.
+pub type CoveredObject = (&'static str, Arc<str>, Arc<Resource>, Option<String>);
 
 /// What an audit-log alert adds to a finding.
 #[derive(Clone, Debug, Serialize)]
@@ -235,6 +239,31 @@ impl Finding {
     /// The finding is then as grave as the gravest rule left, as `--no-merge` shows
     /// it, so that both give the same exit code.
     pub fn note_partly_accepted(&mut self, source: &str, left: &[&str]) {
+        self.grade_by(left);
+        self.message.push_str(&format!(
+            "; the exception at {source} accepts {} but not {}, which this finding also stands for: add {} to its rules to accept the whole finding",
+            self.rule_id,
+            left.join(", "),
+            left.join(", ")
+        ));
+    }
+
+    /// Notes that the baseline at `source` knew this finding but not the rules in
+    /// `left`, which it stands for too: those are new problems, graded as
+    /// `--no-merge` grades them, so that both count the same new findings and give
+    /// the same exit code.
+    pub fn note_partly_baselined(&mut self, source: &str, left: &[&str]) {
+        self.grade_by(left);
+        self.message.push_str(&format!(
+            "; new since the baseline {source}, which knew {} but not {}",
+            self.rule_id,
+            left.join(", ")
+        ));
+    }
+
+    /// Takes the severity of the gravest rule in `left`, the part of this finding
+    /// still reported when the rest is accepted.
+    fn grade_by(&mut self, left: &[&str]) {
         let gravest = self
             .covered_severity
             .iter()
@@ -244,12 +273,6 @@ impl Finding {
         if let Some(severity) = gravest {
             self.severity = severity;
         }
-        self.message.push_str(&format!(
-            "; the exception at {source} accepts {} but not {}, which this finding also stands for: add {} to its rules to accept the whole finding",
-            self.rule_id,
-            left.join(", "),
-            left.join(", ")
-        ));
     }
 
     /// The order of every report: by file, place, rule, then the rest, so output

@@ -14,6 +14,8 @@
 //! Baselines of version 1 were written with positions for every list but containers
 //! ([`Finding::legacy_fingerprint`]); they are still read, with a warning.
 
+use kubeharden_load::Resource;
+
 use crate::finding::Finding;
 
 impl Finding {
@@ -47,26 +49,30 @@ impl Finding {
     }
 
     fn fingerprint_of(&self, path: &str) -> String {
-        let res = &self.resource;
-        // The group alone: `apps/v1` and `apps/v1beta2` name the same object.
-        let group = match res.api_version.rsplit_once('/') {
-            Some((group, _)) => group,
-            None => "",
-        };
-        let namespace = res.namespace.as_deref().unwrap_or("");
         let container = self.container.as_deref().unwrap_or("");
-        // A Dockerfile's name is its path in its repository (the engine's
-        // `dockerfile_identity`), never the path as typed.
-        let name = res.name.as_str();
         let fingerprint = format!(
-            "{}|{group}/{}/{namespace}/{name}|{container}|{path}",
-            self.rule_id, res.kind
+            "{}|{}|{container}|{path}",
+            self.rule_id,
+            identity(&self.resource)
         );
         match &self.variant {
             Some(variant) => format!("{fingerprint}|values-set:{variant}"),
             None => fingerprint,
         }
     }
+}
+
+/// An object's identity in fingerprints: `apps/Deployment/shop/web`.
+pub fn identity(res: &Resource) -> String {
+    // The group alone: `apps/v1` and `apps/v1beta2` name the same object.
+    let group = match res.api_version.rsplit_once('/') {
+        Some((group, _)) => group,
+        None => "",
+    };
+    let namespace = res.namespace.as_deref().unwrap_or("");
+    // A Dockerfile's name is its path in its repository (the engine's
+    // `dockerfile_identity`), never the path as typed.
+    format!("{group}/{}/{namespace}/{}", res.kind, res.name)
 }
 
 /// `spec.containers[1].image` as `spec.containers[web].image` for container `web`.

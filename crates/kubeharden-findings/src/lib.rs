@@ -15,8 +15,10 @@ mod rule;
 mod suppression;
 
 pub use finding::{
-    AlertDetails, Finding, Location, Requirement, Severity, UnknownSeverity, ValueSource,
+    AlertDetails, CoveredObject, Finding, Location, Requirement, Severity, UnknownSeverity,
+    ValueSource,
 };
+pub use fingerprint::identity;
 pub use guidance::{guidance_row, guidance_rows, guidance_title};
 pub use report::{
     Checks, ClusterStats, Counted, ObjectLabels, ScanReport, ScanStats, SkippedChecks,

@@ -240,7 +240,7 @@ fn section_of(rule_sections: &BTreeMap<&'static str, Section>, f: &Finding) -> S
 /// rule's check.
 fn fails<'a>(failing: &mut BTreeMap<&'a str, BTreeSet<Subject<'a>>>, f: &'a Finding) {
     failing.entry(f.rule_id).or_default().insert(subject(f));
-    for (rule, file, object) in &f.covered_objects {
+    for (rule, file, object, _) in &f.covered_objects {
         failing
             .entry(rule)
             .or_default()

@@ -267,8 +267,13 @@ fn take_in(kept: &mut Finding, others: &[Finding], merge: &Merge) {
                 kept.covers.push(rule);
             }
         }
-        kept.covered_objects
-            .push((o.rule_id, o.location.file.clone(), o.resource.clone()));
+        let container = o.container.clone();
+        kept.covered_objects.push((
+            o.rule_id,
+            o.location.file.clone(),
+            o.resource.clone(),
+            container,
+        ));
         kept.covered_objects
             .extend(o.covered_objects.iter().cloned());
         rows.extend(

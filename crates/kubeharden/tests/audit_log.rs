@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use common::{json, root, run_in};
+use common::{finding_texts, json, root, run_in};
 
 /// Runs `kubeharden audit-log ARGS` in the repository root.
 fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
@@ -520,4 +520,72 @@ fn an_alert_without_an_object_name_is_never_shown_with_an_empty_one() {
         "{written}"
     );
     assert!(!written.contains("\"object\": \"pods \""), "{written}");
+}
+
+/// A line of a Pod created with `generateName` in `shop` by bob, as the API server
+/// logs it: no name in objectRef; at level `RequestResponse` the generated name is
+/// in `responseObject`, at level `Request` there is none.
+fn generated_pod(id: &str, generated: Option<&str>, spec: &str) -> String {
+    let request = format!(
+        r#"{{"kind":"Pod","apiVersion":"v1","metadata":{{"generateName":"debug-","namespace":"shop"}},"spec":{spec}}}"#
+    );
+    let (level, response) = match generated {
+        Some(name) => (
+            "RequestResponse",
+            format!(
+                r#","responseObject":{{"kind":"Pod","apiVersion":"v1","metadata":{{"name":"{name}","generateName":"debug-","namespace":"shop","uid":"{id}"}},"spec":{spec}}}"#
+            ),
+        ),
+        None => ("Request", String::new()),
+    };
+    format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"{level}","auditID":"{id}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods?fieldManager=kubectl-create","verb":"create","user":{{"username":"bob","groups":["system:authenticated"]}},"sourceIPs":["10.0.0.7"],"userAgent":"kubectl/v1.37.2 (linux/amd64) kubernetes/abc","objectRef":{{"resource":"pods","namespace":"shop","apiVersion":"v1"}},"responseStatus":{{"metadata":{{}},"code":201}},"requestObject":{request}{response},"requestReceivedTimestamp":"2026-11-27T10:00:00.000000Z","stageTimestamp":"2026-11-27T10:00:00.020000Z","annotations":{{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}}}"#
+    )
+}
+
+/// Pods made with `generateName` are named by the name the server gave them (or,
+/// with no response logged, their prefix and audit ID): a baseline of bob's first
+/// privileged pod does not hide his next one, which shows every dangerous setting.
+#[test]
+fn a_generated_pod_is_named_and_fingerprinted_apart() {
+    let privileged =
+        r#"{"containers":[{"name":"c","image":"busybox","securityContext":{"privileged":true}}]}"#;
+    let host_pid = r#"{"hostPID":true,"containers":[{"name":"c","image":"busybox","securityContext":{"privileged":true}}]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    let baseline = dir.path().join("b.json");
+    let (log_arg, baseline_arg) = (log.to_str().unwrap(), baseline.to_str().unwrap());
+    let first = generated_pod("a1", Some("debug-x7k2p"), privileged);
+    std::fs::write(&log, format!("{first}\n")).unwrap();
+    let args = [log_arg, "--no-config", "--select", "KH807"];
+    let mut write = args.to_vec();
+    write.extend(["--write-baseline", baseline_arg]);
+    assert_eq!(run(&write, None).status.code(), Some(0));
+    let later = [
+        first,
+        generated_pod("b2", Some("debug-q9m4z"), host_pid),
+        generated_pod("c3", None, privileged),
+    ];
+    std::fs::write(&log, later.join("\n") + "\n").unwrap();
+    let mut check = args.to_vec();
+    check.extend(["--baseline", baseline_arg, "-f", "json"]);
+    let out = run(&check, None);
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out);
+    let (names, messages) = (
+        finding_texts(&doc, "/resource/name"),
+        finding_texts(&doc, "/message"),
+    );
+    assert_eq!(names, ["debug-q9m4z", "debug-(audit c3)"], "{doc}");
+    assert!(
+        messages[0].contains("pods shop/debug-q9m4z"),
+        "{}",
+        messages[0]
+    );
+    assert!(
+        messages[0].contains("hostPID") && messages[0].contains("privileged"),
+        "{}",
+        messages[0]
+    );
+    assert_eq!(doc["suppressed"].as_array().unwrap().len(), 1, "{doc}");
 }

@@ -644,6 +644,47 @@ fn audit_log_alerts_apply_the_same_exceptions() {
     assert!(rule_ids(&after).contains(&"KH818"));
 }
 
+/// An audit-log finding's kind is the API resource of its request (`secrets`,
+/// `pods/exec`): an exception's `kinds: [Secret]` matches it, `Pod` matches exec on
+/// pods too, and the checker takes both the kind and the resource as written.
+#[test]
+fn audit_log_exceptions_match_kinds_by_their_resources() {
+    let root = root();
+    let log = root.join("examples/audit/audit.log");
+    let rules = "KH803,KH805,KH806,KH808";
+    let config = tempfile::tempdir().unwrap();
+    let run = |exceptions: Option<&str>| {
+        let path = config.path().join("exceptions.yaml");
+        let mut args = vec!["audit-log", log.to_str().unwrap(), "-f", "json"];
+        args.extend(["--select", rules, "--config", path.to_str().unwrap()]);
+        let text = exceptions.map_or(String::new(), |e| format!("exceptions:\n{e}"));
+        std::fs::write(&path, text).unwrap();
+        let out = run_in(&root, &args, None);
+        assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+        json(&out)
+    };
+    let before = run(None);
+    let kinds = |doc: &Value, key: &str| -> Vec<String> {
+        let list = doc[key].as_array().unwrap().iter();
+        let finding = |f: &Value| f.get("finding").unwrap_or(f)["resource"]["kind"].clone();
+        list.map(|f| finding(f).as_str().unwrap().to_string())
+            .collect()
+    };
+    let found = kinds(&before, "findings");
+    for want in ["secrets", "pods/exec", "deployments"] {
+        assert!(found.iter().any(|k| k == want), "{want} in {found:?}");
+    }
+    for scope in ["[Secret, Pod]", "[secrets, pods/exec]"] {
+        let after = run(Some(&format!(
+            "  - kinds: {scope}\n    reason: the incident drill of the week\n"
+        )));
+        let left = kinds(&after, "findings");
+        assert!(left.iter().all(|k| k == "deployments"), "{scope}: {left:?}");
+        let accepted = kinds(&after, "suppressed");
+        assert_eq!(accepted.len() + left.len(), found.len(), "{scope}: {after}");
+    }
+}
+
 /// The objects of `WEB` plus a Service, as a project first has them.
 fn project() -> String {
     format!("{WEB}---\napiVersion: v1\nkind: Service\nmetadata: {{name: web, namespace: shop}}\nspec:\n  type: NodePort\n  ports: [{{port: 80}}]\n")
@@ -883,4 +924,100 @@ fn fixing_part_of_a_merged_finding_shows_nothing_new() {
         .map(|f| f["container"].as_str().unwrap())
         .collect();
     assert!(containers.iter().all(|c| *c == "d"), "{containers:?}");
+}
+
+/// A merged finding the baseline knew is not known whole once it stands for a rule
+/// the baseline never held: a NodePort Service made a LoadBalancer (KH540 now stands
+/// for KH542), a Deployment that lost its serviceAccountName (KH402 for KH530) and
+/// its requests (KH201 for KH202). Merged or not, the same rules are new and the
+/// exit code is the same, whichever way the baseline was written.
+#[test]
+fn a_merged_finding_is_baselined_only_with_every_rule_it_stands_for() {
+    let service = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      serviceAccountName: web\n      containers:\n      - name: web\n        image: registry.example.com/web@sha256:0123\n        resources: {requests: {cpu: 100m, memory: 64Mi}}\n";
+    let cases = [
+        (
+            service,
+            service.replace("NodePort", "LoadBalancer"),
+            "KH540,KH542",
+        ),
+        (
+            deployment,
+            deployment
+                .replace("      serviceAccountName: web\n", "")
+                .replace(
+                    "        resources: {requests: {cpu: 100m, memory: 64Mi}}\n",
+                    "",
+                ),
+            "KH201,KH202,KH402,KH530",
+        ),
+    ];
+    for (before, after, select) in cases {
+        for written in [&[][..], &["--no-merge"][..]] {
+            let repo = tree(&[("a.yaml", before)]);
+            let dir = repo.path();
+            let mut args = vec!["a.yaml", "--no-config", "--select", select];
+            args.extend_from_slice(written);
+            args.extend(["--write-baseline", "b.json"]);
+            assert_eq!(scan(dir, &args).status.code(), Some(0));
+            std::fs::write(dir.join("a.yaml"), &after).unwrap();
+            let new = |extra: &[&str]| {
+                let mut args = vec!["a.yaml", "--no-config", "--select", select];
+                args.extend(["--baseline", "b.json", "-f", "json"]);
+                args.extend_from_slice(extra);
+                let out = scan(dir, &args);
+                (out.status.code(), json(&out))
+            };
+            let (merged_code, merged) = new(&[]);
+            let (apart_code, apart) = new(&["--no-merge"]);
+            assert_eq!(merged_code, Some(1), "{select} {written:?}: {merged}");
+            assert_eq!(apart_code, Some(1), "{select} {written:?}: {apart}");
+            // The rules a merged finding names as new: those after "but not".
+            let left: Vec<String> = merged["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|f| f["message"].as_str()?.split_once("but not "))
+                .map(|(_, rules)| rules.to_string())
+                .collect();
+            for rule in rule_ids(&apart) {
+                assert!(
+                    left.iter().any(|l| l.contains(rule)),
+                    "{select} {written:?}: {rule} new apart, not merged: {merged}"
+                );
+            }
+        }
+    }
+}
+
+/// A baseline written merged or with `--no-merge` knows the same findings, applied
+/// either way. Written apart, it holds each rule on the object and container it found
+/// it: a merged finding that took in other containers' or other objects' findings (a
+/// pod's runAsUser for its container's runAsNonRoot, a namespace's missing
+/// default-deny for each workload's) is known by those entries. Written merged, an
+/// entry names the objects its finding took in (`took_in`), each known apart.
+/// (KH105's merge rewrites its own path, which a baseline written apart cannot know.)
+#[test]
+fn a_baseline_knows_the_same_findings_merged_or_apart() {
+    let root = root();
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("b.json");
+    let args = [
+        "scan",
+        "examples/insecure",
+        "--no-config",
+        "--ignore",
+        "KH105",
+    ];
+    for (written, applied) in [(&[][..], "--no-merge"), (&["--no-merge"][..], "--merge")] {
+        let mut write = args.to_vec();
+        write.extend_from_slice(written);
+        write.extend(["--write-baseline", baseline.to_str().unwrap()]);
+        assert_eq!(run_in(&root, &write, None).status.code(), Some(0));
+        let mut apply = args.to_vec();
+        apply.extend(["--baseline", baseline.to_str().unwrap(), "-f", "json"]);
+        apply.extend([applied].iter().filter(|a| **a != "--merge"));
+        let out = run_in(&root, &apply, None);
+        assert_eq!(out.status.code(), Some(0), "{written:?}: {}", json(&out));
+    }
 }

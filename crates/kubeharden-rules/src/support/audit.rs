@@ -22,7 +22,7 @@ pub(crate) fn observe(
             (
                 resource,
                 event.namespace().map(str::to_string),
-                event.name().map(str::to_string),
+                event.object_name().map(|n| n.into_owned()),
             )
         });
     Observation {
@@ -109,7 +109,7 @@ impl AllowList {
 
 /// `ns/name` of the object, or its resource.
 pub(crate) fn object_name(event: &Event<'_>) -> String {
-    match (event.namespace(), event.name()) {
+    match (event.namespace(), event.object_name().as_deref()) {
         // A Namespace is logged with itself as its namespace: name it once.
         (Some(ns), Some(name)) if event.resource() == "namespaces" && ns == name => {
             format!("namespaces {name}")

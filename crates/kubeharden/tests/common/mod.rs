@@ -47,11 +47,17 @@ pub fn json(out: &Output) -> serde_json::Value {
 
 /// The rule ID of each finding of a JSON report, in report order.
 pub fn rule_ids(doc: &serde_json::Value) -> Vec<&str> {
+    finding_texts(doc, "/rule_id")
+}
+
+/// The text at `pointer` (`/resource/name`) of each finding of a JSON report, in
+/// report order.
+pub fn finding_texts<'a>(doc: &'a serde_json::Value, pointer: &str) -> Vec<&'a str> {
     doc["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["rule_id"].as_str().unwrap())
+        .map(|f| f.pointer(pointer).and_then(|v| v.as_str()).unwrap())
         .collect()
 }
 
