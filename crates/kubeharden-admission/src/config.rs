@@ -346,8 +346,18 @@ impl File {
                 format!("kind {kind:?}: expected AdmissionConfiguration"),
             ));
         }
-        // Any apiVersion is taken: there is one version of the file so far.
-        let _ = &self.api_version;
+        // One version so far; another is a file written for a kubeharden that does
+        // not exist (or a typo), read by nobody's rules.
+        if let Some(version) = self
+            .api_version
+            .as_deref()
+            .filter(|v| *v != "kubeharden.io/v1alpha1")
+        {
+            return Err(at(
+                &["apiVersion"],
+                format!("apiVersion {version:?}: expected kubeharden.io/v1alpha1"),
+            ));
+        }
         let wrong = |(path, message): Wrong| {
             let path: Vec<&str> = path.iter().map(String::as_str).collect();
             at(&path, message)
@@ -619,6 +629,10 @@ timeoutMs: 500
             (
                 "kind: Config\n",
                 "c.yaml:1:1: kind \"Config\": expected AdmissionConfiguration",
+            ),
+            (
+                "apiVersion: kubeharden.io/v1\n",
+                "c.yaml:1:1: apiVersion \"kubeharden.io/v1\": expected kubeharden.io/v1alpha1",
             ),
         ];
         for (text, want) in cases {

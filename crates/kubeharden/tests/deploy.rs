@@ -212,6 +212,23 @@ fn the_chart_refuses_values_that_cannot_work() {
             "webhook.timeoutSeconds=2",
             "must be above webhook.config.timeoutMs",
         ),
+        ("schedule=nope", "/schedule"),
+        (
+            "webhook.certRenewalSchedule=1 2 3",
+            "/webhook/certRenewalSchedule",
+        ),
+        // The webhook's own configuration: what `serve` would refuse at start, so
+        // that every replica would crash while failurePolicy Fail refuses every write.
+        (
+            "webhook.config.defaults.enforce=hgih",
+            "/webhook/config/defaults/enforce",
+        ),
+        ("webhook.config.defualts.enforce=high", "'defualts'"),
+        ("webhook.config.exemptions.namespace[0]=x", "'namespace'"),
+        (
+            "webhook.config.apiVersion=kubeharden.io/v1",
+            "/webhook/config/apiVersion",
+        ),
     ] {
         let error = refused(set).unwrap_or_else(|| panic!("{set} was rendered"));
         assert!(error.contains(says), "{set}: {error}");
@@ -220,6 +237,10 @@ fn the_chart_refuses_values_that_cannot_work() {
         "webhook.replicas=1",
         "webhook.certManager=false",
         "webhook.timeoutSeconds=3",
+        "schedule=@daily",
+        "schedule=*/30 1-5 * * MON-FRI",
+        "webhook.config.defaults.enforce=HIGH",
+        "webhook.config.namespaces.shop.enforce=none",
     ] {
         assert_eq!(refused(fine), None, "{fine}");
     }
