@@ -23,6 +23,9 @@ enum Token {
 pub(super) fn script_writes(script: &str, cwd: Option<String>, out: &mut Sink) {
     // The working directory, one for each subshell the script is in.
     let mut cwds = vec![cwd];
+    // The home directory, one for each subshell, as `HOME=` and `export` set it.
+    let entry = out.home.clone();
+    let mut homes = vec![entry.clone()];
     let mut words = Vec::new();
     let mut tokens = tokenize(script).into_iter().peekable();
     while let Some(token) = tokens.next() {
@@ -38,18 +41,26 @@ pub(super) fn script_writes(script: &str, cwd: Option<String>, out: &mut Sink) {
                 }
             }
             Token::End | Token::Open | Token::Close => {
+                let home = homes.last_mut().expect("the script's own home");
+                out.home = home.clone();
                 command_writes(&std::mem::take(&mut words), cwd, out);
+                *home = out.home.clone();
                 if token == Token::Open {
                     let inner = cwd.clone();
                     cwds.push(inner);
+                    homes.push(out.home.clone());
                 } else if token == Token::Close && cwds.len() > 1 {
                     cwds.pop();
+                    homes.pop();
                 }
             }
         }
     }
     let cwd = cwds.last_mut().expect("the script's own directory");
+    out.home = homes.last().cloned().flatten();
     command_writes(&words, cwd, out);
+    // A shell's variables end with it.
+    out.home = entry;
 }
 
 /// A command substitution's text (`$(...)`, or between backquotes when `close` is
