@@ -859,3 +859,70 @@ fn the_patches_fix_wrote_are_listed_not_rendered_by_the_next_scan() {
         "{again:#}"
     );
 }
+
+/// `kustomize build` on a folder of fix's output.
+fn kustomize_build(kustomize: &Path, dir: &Path) -> std::process::Output {
+    std::process::Command::new(kustomize)
+        .args(["build", "--load-restrictor", "LoadRestrictionsNone"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+/// Two files defining one object (argo-cd's install.yaml and namespace-install.yaml)
+/// make a kustomization kustomize refuses ("already registered id"): fix names the
+/// files and the object and writes no kustomization.yaml, and fixing the files apart
+/// builds.
+#[test]
+fn files_that_define_one_object_get_no_kustomization_that_cannot_build() {
+    let web = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: app\n        image: registry.example.com/a@sha256:0123\n";
+    let other =
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: only-here, namespace: shop}\n";
+    let dir = common::tree(&[
+        ("install.yaml", web),
+        ("namespace-install.yaml", &format!("{web}{other}")),
+    ]);
+    let out = common::run_in(
+        dir.path(),
+        &[
+            "fix",
+            "--format",
+            "json",
+            "--output-dir=fixes",
+            "install.yaml",
+            "namespace-install.yaml",
+        ],
+        None,
+    );
+    let report = common::json(&out);
+    let errors = report["errors"].to_string();
+    assert!(
+        errors.contains("kustomization.yaml not written")
+            && errors
+                .contains("Deployment shop/web is in both install.yaml and namespace-install.yaml"),
+        "{errors}"
+    );
+    assert!(!errors.contains("only-here"), "{errors}");
+    assert!(!dir.path().join("fixes/kustomization.yaml").exists());
+    assert!(dir.path().join("fixes/deployment-shop-web.yaml").exists());
+    let Some(kustomize) = kubeharden_testkit::tool("kustomize", "the kustomizations are not built")
+    else {
+        return;
+    };
+    // Each file apart builds.
+    for (file, out_dir) in [("install.yaml", "one"), ("namespace-install.yaml", "two")] {
+        let report = fix(dir.path(), &[&format!("--output-dir={out_dir}"), file]);
+        assert!(
+            !report["errors"]
+                .to_string()
+                .contains("kustomization.yaml not written"),
+            "{report:#}"
+        );
+        let built = kustomize_build(&kustomize, &dir.path().join(out_dir));
+        assert!(
+            built.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+    }
+}
