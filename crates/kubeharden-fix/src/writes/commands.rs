@@ -29,7 +29,7 @@ pub(super) fn command_writes(words: &[String], cwd: &mut Option<String>, out: &m
 
 /// A word with the home directory in place of a leading `~` or `$HOME`, when the
 /// spec sets it to a literal path.
-fn expand_home(word: &str, home: Option<&str>) -> String {
+pub(super) fn expand_home(word: &str, home: Option<&str>) -> String {
     match (super::under_home(word), home) {
         (Some(""), Some(home)) => home.to_string(),
         (Some(rest), Some(home)) => normalize(&format!("{home}/{rest}")),

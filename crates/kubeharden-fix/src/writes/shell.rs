@@ -1,7 +1,7 @@
 //! A shell script read the way `sh` splits it, never run: its words and operators,
 //! its redirects, subshells and command substitutions.
 
-use super::commands::{command_writes, place};
+use super::commands::{command_writes, expand_home, place};
 use super::Sink;
 
 /// A piece of a shell script.
@@ -35,6 +35,8 @@ pub(super) fn script_writes(script: &str, cwd: Option<String>, out: &mut Sink) {
             Token::WriteTo | Token::ReadFrom => {
                 let target = tokens.next_if(|t| matches!(t, Token::Word(_)));
                 if let (Token::WriteTo, Some(Token::Word(target))) = (&token, target) {
+                    let home = homes.last().cloned().flatten();
+                    let target = expand_home(&target, home.as_deref());
                     if let Some(write) = place(&target, cwd.as_deref()) {
                         out.add("redirect", write);
                     }

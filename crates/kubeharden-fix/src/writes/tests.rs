@@ -661,6 +661,8 @@ fn shell_assignments_of_home_count() {
             paths(&["/tmp/p", "/etc/.npm"]),
         ),
         ("HOME=/tmp/h touch ~/w", vec![unsettled("~/w")]),
+        ("export HOME=/etc; echo 1 > ~/r", paths(&["/etc/r"])),
+        ("echo 1 > ~/r", vec![unsettled("~/r")]),
         (
             "env HOME=/etc npm i --prefix /tmp/p",
             paths(&["/tmp/p", "/etc/.npm"]),
@@ -685,6 +687,10 @@ fn shell_assignments_of_home_count() {
     assert_eq!(places(&c), paths(&["/etc/.ready"]));
     c.env = Some(vec![home("/etc"), home("/tmp/home")]);
     assert_eq!(places(&c), paths(&["/tmp/home/.ready"]));
+    // A redirect's `~` too.
+    let mut c = container("app:1", &["sh", "-c", "app > ~/log"]);
+    c.env = Some(vec![home("/tmp/home")]);
+    assert_eq!(places(&c), paths(&["/tmp/home/log"]));
     // The shell's assignment outlasts the env's.
     let mut c = container("app:1", &["sh", "-c", "HOME=/etc; touch ~/.ready"]);
     c.env = Some(vec![home("/tmp/home")]);
