@@ -11,6 +11,7 @@ pub(super) fn command_writes(words: &[String], cwd: &mut Option<String>, out: &m
     // `~` and `$HOME` in its words are the shell's home, before a `HOME=` of the
     // command's own sets the one it runs with (where its caches go).
     let outer = out.home.clone();
+    let outer_tmp = out.tmpdir.clone();
     let words: Vec<String> = words
         .iter()
         .map(|w| expand_home(w, outer.as_deref()))
@@ -24,6 +25,7 @@ pub(super) fn command_writes(words: &[String], cwd: &mut Option<String>, out: &m
     // A shell's `HOME=/x` or `export HOME=/x` lasts; `HOME=/x cmd` is `cmd`'s only.
     if !assigns {
         out.home = outer;
+        out.tmpdir = outer_tmp;
     }
 }
 
@@ -42,6 +44,16 @@ pub(super) fn expand_home(word: &str, home: Option<&str>) -> String {
 fn home_assigned(word: &str) -> Option<Option<String>> {
     let value = word.strip_prefix("HOME=")?;
     Some((value.starts_with('/') && !unsettled(value)).then(|| normalize(value)))
+}
+
+/// A `TMPDIR=` assignment's value, as `mktemp` places it (`$TMPDIR` for one the
+/// spec does not settle).
+fn tmpdir_assigned(word: &str) -> Option<String> {
+    let value = word.strip_prefix("TMPDIR=")?;
+    Some(match value {
+        v if v.starts_with('/') && !unsettled(v) => normalize(v),
+        _ => "$TMPDIR".to_string(),
+    })
 }
 
 fn one_command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Sink) {
@@ -66,6 +78,9 @@ fn one_command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Sink
         "export" | "readonly" | "declare" | "typeset" | "local" => {
             if let Some(home) = args.iter().rev().find_map(|a| home_assigned(a)) {
                 out.home = home;
+            }
+            if let Some(tmp) = args.iter().rev().find_map(|a| tmpdir_assigned(a)) {
+                out.tmpdir = tmp;
             }
         }
         // `eval` runs its arguments, joined, as a script of the same shell.
@@ -108,6 +123,9 @@ fn unwrapped<'w>(
         if is_assignment(first) {
             if let Some(home) = home_assigned(first) {
                 out.home = home;
+            }
+            if let Some(tmp) = tmpdir_assigned(first) {
+                out.tmpdir = tmp;
             }
             words = &words[1..];
             continue;
@@ -328,8 +346,8 @@ fn typescript_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) 
     }
 }
 
-/// `mktemp`: a file (or `-d` directory) in `-p DIR` or `--tmpdir=DIR`, else /tmp
-/// (`-t`, `--tmpdir`, or no template), else where its template says (`mktemp
+/// `mktemp`: a file (or `-d` directory) in `-p DIR` or `--tmpdir=DIR`, else
+/// `$TMPDIR` or /tmp (`-t`, `--tmpdir`, or no template), else where its template says (`mktemp
 /// app.XXXX` in the working directory); `-u` creates nothing.
 fn mktemp_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
     let parsed = Args::parse(args, &["-p", "--suffix"]);
@@ -341,8 +359,10 @@ fn mktemp_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
     let to = match (dir.first(), template) {
         (Some(dir), _) => *dir,
         (None, Some(template)) if !parsed.has("-t") && !parsed.has("--tmpdir") => template,
-        _ => "/tmp",
+        _ => out.tmpdir.as_str(),
     };
+    let to = to.to_string();
+    let to = to.as_str();
     if let Some(w) = place(to, cwd.as_deref()) {
         out.add("mktemp", w);
     }

@@ -76,6 +76,9 @@ struct Sink {
     /// The home directory of the command being read, when the spec sets it to a
     /// literal path (the container's `env`, a shell's `HOME=`/`export HOME=`).
     home: Option<String>,
+    /// Where `mktemp` writes by default: `TMPDIR` as the spec sets it (`$TMPDIR` when
+    /// it does not settle it), else /tmp.
+    tmpdir: String,
 }
 
 impl Sink {
@@ -100,6 +103,10 @@ pub fn written(c: &Container) -> Vec<Written> {
         found: Vec::new(),
         within: "image",
         home: env_value(c, "HOME").map(str::to_string),
+        tmpdir: match c.env.iter().flatten().rfind(|v| v.name == "TMPDIR") {
+            None => "/tmp".to_string(),
+            Some(_) => env_value(c, "TMPDIR").map_or("$TMPDIR".to_string(), normalize),
+        },
     };
     let name = repository(c.image.as_deref().unwrap_or_default());
     for (known, writes) in KNOWN_WRITES {

@@ -697,6 +697,36 @@ fn shell_assignments_of_home_count() {
     assert_eq!(places(&c), paths(&["/etc/.ready"]));
 }
 
+/// `mktemp` without a directory writes `$TMPDIR` as the spec sets it, else /tmp.
+#[test]
+fn mktemp_follows_tmpdir() {
+    use k8s_openapi::api::core::v1::EnvVar;
+    let unsettled = |p: &str| vec![Write::Unsettled(p.to_string())];
+    assert_eq!(
+        in_shell("TMPDIR=/var/t mktemp -d", None),
+        paths(&["/var/t"])
+    );
+    assert_eq!(
+        in_shell("export TMPDIR=/opt/t; mktemp", None),
+        paths(&["/opt/t"])
+    );
+    assert_eq!(
+        in_shell("TMPDIR=/var/t true; mktemp", None),
+        paths(&["/tmp"])
+    );
+    assert_eq!(in_shell("TMPDIR=$(pwd) mktemp", None), unsettled("$TMPDIR"));
+    let tmpdir = |v: Option<&str>| EnvVar {
+        name: "TMPDIR".into(),
+        value: v.map(str::to_string),
+        ..Default::default()
+    };
+    let mut c = container("app:1", &["mktemp", "-d"]);
+    c.env = Some(vec![tmpdir(Some("/tmp")), tmpdir(Some("/data/tmp"))]);
+    assert_eq!(places(&c), paths(&["/data/tmp"]));
+    c.env = Some(vec![tmpdir(None)]);
+    assert_eq!(places(&c), unsettled("$TMPDIR"));
+}
+
 /// Known writes go by the image's repository exactly, not a name's substring.
 #[test]
 fn known_images_match_by_repository() {
