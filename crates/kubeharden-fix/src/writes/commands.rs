@@ -156,8 +156,10 @@ fn unwrapped<'w>(
             match words.get(i) {
                 Some(text) if script => {
                     script_writes(text, cwd.clone(), out);
-                    // Its parameters, which `exec "$@"` runs.
-                    if let Some(params) = words.get(i + 2..).filter(|p| !p.is_empty()) {
+                    // Its parameters, when it runs them (`exec "$@"`).
+                    let runs = ["$@", "${@}", "$*", "${*}", "$1", "${1}"];
+                    let runs = runs.iter().any(|p| text.contains(p));
+                    if let Some(params) = words.get(i + 2..).filter(|p| runs && !p.is_empty()) {
                         command_writes(params, &mut cwd.clone(), out);
                     }
                 }

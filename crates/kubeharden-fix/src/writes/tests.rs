@@ -495,6 +495,8 @@ fn commands_the_spec_does_not_fix_cannot_be_told() {
     assert_eq!(places(&argv), paths(&["/etc/y"]));
     let argv = container("app:1", &["sh", "-c", "exec \"$@\"", "sh", "cat", "/etc/y"]);
     assert_eq!(places(&argv), vec![]);
+    let argv = container("app:1", &["sh", "-c", "echo $2", "sh", "rm", "/etc/y"]);
+    assert_eq!(places(&argv), vec![]);
 }
 
 /// Commands that run a command of their words, read as `sh -c` is.
