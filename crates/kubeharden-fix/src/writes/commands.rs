@@ -60,14 +60,15 @@ fn one_command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Sink
     let Some(words) = unwrapped(words, cwd, out) else {
         return;
     };
-    // A variable or a command's output as the command (`$CMD /etc/x`, `$(cat f)`):
-    // the spec does not fix what runs.
     if is_positional(&words[0]) {
         // `exec "$@"`: the parameters, read where the spec gives them (after a `sh
         // -c` script, or the container's args, read as a command of their own).
         return;
     }
-    if unsettled(&words[0]) {
+    // A variable or a command's output as the command (`$CMD /etc/x`, `$(cat f)`):
+    // the spec does not fix what runs. A variable directory only
+    // (`"$JAVA_HOME/bin/java"`) still names the program.
+    if unsettled(program(&words[0])) {
         out.add("", Write::Unknown(words[0].clone()));
         return;
     }

@@ -482,6 +482,10 @@ fn commands_the_spec_does_not_fix_cannot_be_told() {
         ),
         ("eval \"$(cat /cfg/cmd)\"", unknown("$(…)")),
         ("eval echo hi", vec![]),
+        // A variable directory still names the program.
+        ("exec \"$JAVA_HOME/bin/java\" -jar /app.jar", vec![]),
+        ("$BIN/touch /etc/t", paths(&["/etc/t"])),
+        ("$BIN/$TOOL /etc/t", unknown("$BIN/$TOOL")),
         // The shell's parameters are read where the spec gives them.
         ("exec \"$@\"", vec![]),
     ];
