@@ -92,9 +92,23 @@ impl Sink {
     }
 }
 
-/// Where an image is known to write besides /tmp (nginx's official image: its cache
-/// and its pid file), by the image's name.
-const KNOWN_WRITES: [(&str, &[&str]); 1] = [("nginx", &["/var/cache/nginx", "/var/run/nginx.pid"])];
+/// Where an image is known to write besides /tmp, by the image's repository
+/// (`repository`): nginx's official image its cache and its pid file; Bitnami's its
+/// configuration (which its entrypoint writes), logs, temporary files and
+/// certificates, where Bitnami's own chart mounts emptyDirs.
+#[rustfmt::skip]
+const KNOWN_WRITES: [(&str, &[&str]); 3] = [
+    ("nginx", &["/var/cache/nginx", "/var/run/nginx.pid"]),
+    ("bitnami/nginx", BITNAMI_NGINX),
+    // Bitnami's older images, moved.
+    ("bitnamilegacy/nginx", BITNAMI_NGINX),
+];
+const BITNAMI_NGINX: &[&str] = &[
+    "/opt/bitnami/nginx/conf",
+    "/opt/bitnami/nginx/logs",
+    "/opt/bitnami/nginx/tmp",
+    "/certs",
+];
 
 /// What the container's spec shows it writes: its image's known paths, then what
 /// its command and args write, each once.

@@ -746,9 +746,21 @@ fn known_images_match_by_repository() {
     ] {
         assert_eq!(places(&container(image, &[])), nginx, "{image}");
     }
+    let bitnami = paths(&[
+        "/opt/bitnami/nginx/conf",
+        "/opt/bitnami/nginx/logs",
+        "/opt/bitnami/nginx/tmp",
+        "/certs",
+    ]);
     for image in [
         "bitnami/nginx:1.27",
-        "docker.io/bitnami/nginx",
+        "docker.io/bitnami/nginx@sha256:abc",
+        "bitnamilegacy/nginx:1.27",
+    ] {
+        assert_eq!(places(&container(image, &[])), bitnami, "{image}");
+    }
+    for image in [
+        "bitnami/nginx-ingress-controller:1",
         "quay.io/nginx/nginx-unprivileged:1",
         "registry.example.com:5000/nginx:1",
         "nginx-ingress:1",
