@@ -701,6 +701,7 @@ fn fails_read_only(w: &Written, mounted: &impl Fn(&str) -> bool) -> Option<Strin
     Write::Root(_) if mounted("/") => return None,
     Write::Root(run) => format!("it runs {run} (in {}), which writes its root filesystem (a package manager installing outside its working directory); install in its image instead, or into a writable volume (a prefix or working directory there), then run fix again", w.within),
     Write::Script(script) => format!("cannot tell what it writes: it runs the script {script} ({origin}), whose commands are in its image, not its spec; find where the script writes, mount writable volumes there and set readOnlyRootFilesystem: true by hand, after a test run"),
+    Write::Unknown(run) => format!("cannot tell what it writes: it runs {run} ({origin}), a command its spec does not fix (a variable or a command's output as the command, a shell reading its standard input); name the command in its spec, or find where it writes, mount writable volumes there and set readOnlyRootFilesystem: true by hand, after a test run"),
 })
 }
 

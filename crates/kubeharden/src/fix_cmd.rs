@@ -223,8 +223,20 @@ fn write_or_show(
     if outcome.fixes.objects.is_empty() && outcome.fixes.policies.is_empty() {
         return Ok(());
     }
-    let resources = kustomize_resources(&args.output_dir, sources, roots)?;
+    let (resources, collisions) = kustomize_resources(&args.output_dir, sources, roots)?;
     outcome.patch_files = patches(&outcome.fixes, &resources);
+    if !collisions.is_empty() {
+        // `kustomize build` refuses a kustomization whose resources define one object
+        // twice ("may not add resource with an already registered id"): the patches
+        // are written, the kustomization that could not build is not.
+        outcome
+            .patch_files
+            .retain(|f| f.name != "kustomization.yaml");
+        outcome.errors.push(format!(
+            "kustomization.yaml not written: kustomize refuses resources that define one object twice, and {}; run fix on the files apart (each to its own --output-dir), or on a folder whose kustomization picks one of them",
+            collisions.join("; ")
+        ));
+    }
     if args.dry_run {
         return Ok(());
     }
@@ -246,12 +258,16 @@ fn write_or_show(
 
 /// What the kustomization's `resources` name, relative to the output folder: a
 /// scanned folder that has a kustomization of its own, else each scanned file that
-/// holds objects.
+/// holds objects; and the objects two of those files both define (`Deployment shop/web
+/// in a.yaml and b.yaml`), with which kustomize would not build it.
 fn kustomize_resources(
     dir: &Path,
     sources: &[Source],
     roots: &[kubeharden_load::Root],
-) -> Result<Vec<String>, CliError> {
+) -> Result<(Vec<String>, Vec<String>), CliError> {
+    // Each object kustomize would load, by its id, with the files defining it.
+    type Id = (String, String, Option<String>, String);
+    let mut defined: std::collections::BTreeMap<Id, Vec<String>> = Default::default();
     let base = absolute(dir)?;
     let mut out = Vec::new();
     let mut covered: Vec<PathBuf> = Vec::new();
@@ -283,9 +299,27 @@ fn kustomize_resources(
         {
             continue;
         }
-        out.push(relative(&base, &path));
+        let name = relative(&base, &path);
+        for o in &objects.objects {
+            let r = &o.resource;
+            let ns = r.namespace.clone().filter(|_| !o.namespace_defaulted);
+            let id = (r.api_version.clone(), r.kind.clone(), ns, r.name.clone());
+            let files = defined.entry(id).or_default();
+            if !files.contains(&source.name.to_string()) {
+                files.push(source.name.to_string());
+            }
+        }
+        out.push(name);
     }
-    Ok(out)
+    let collisions = defined
+        .into_iter()
+        .filter(|(_, files)| files.len() > 1)
+        .map(|((_, kind, ns, name), files)| {
+            let ns = ns.map(|n| format!("{n}/")).unwrap_or_default();
+            format!("{kind} {ns}{name} is in both {}", files.join(" and "))
+        })
+        .collect();
+    Ok((out, collisions))
 }
 
 fn absolute(path: &Path) -> Result<PathBuf, CliError> {

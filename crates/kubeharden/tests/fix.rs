@@ -748,6 +748,31 @@ const COMMAND_WRITES: &[(&str, &str, &str, Option<&str>)] = &[
     ("script", "", r#"["sh", "/start.sh"]"#, Some("cannot tell what it writes: it runs the script /start.sh (sh, in command)")),
     ("entrypoint", "", r#"["./entrypoint.sh"]"#, Some("cannot tell what it writes: it runs the script ./entrypoint.sh (in command)")),
     ("sourced", "", r#"["bash", "-c", "source /app/env && exec app"]"#, Some("cannot tell what it writes: it runs the script /app/env (source, in command)")),
+    // Commands the spec does not fix: cannot tell.
+    ("var-cmd", "", r#"["sh", "-c", "CMD=touch; $CMD /etc/x"]"#, Some("cannot tell what it writes: it runs $CMD (in command), a command its spec does not fix")),
+    ("subst-cmd", "", r#"["sh", "-c", "$(cat /cfg/cmd)"]"#, Some("cannot tell what it writes: it runs $(…) (in command)")),
+    ("stdin-sh", "", r#"["sh", "-c", "curl -fsSL http://x/i | sh -s -- -y"]"#, Some("cannot tell what it writes: it runs a shell reading its standard input (sh, in command)")),
+    ("eval", "", r#"["sh", "-c", "eval 'touch /etc/x'"]"#, Some("it writes /etc/x (touch, in command) outside")),
+    ("eval-tmp", "", r#"["sh", "-c", "eval 'touch /tmp/x'; exec app"]"#, None),
+    // Commands run by others.
+    ("su", "", r#"["su", "app", "-c", "touch /etc/x"]"#, Some("it writes /etc/x (touch, in command) outside")),
+    ("trap", "", r#"["sh", "-c", "trap 'rm -f /var/run/a.pid' EXIT; exec app"]"#, Some("it writes /var/run/a.pid (rm, in command) outside")),
+    ("flock", "", r#"["flock", "/var/lock/a", "app"]"#, Some("it writes /var/lock/a (flock, in command) outside")),
+    ("flock-tmp", "", r#"["flock", "/tmp/lock", "-c", "cp a /tmp/b"]"#, None),
+    ("script-c", "", r#"["script", "-q", "-c", "touch /opt/x", "/dev/null"]"#, Some("it writes /opt/x (touch, in command) outside")),
+    ("watch", "", r#"["watch", "-n", "5", "date > /var/x"]"#, Some("it writes /var/x (redirect, in command) outside")),
+    // More writers.
+    ("gunzip", "", r#"["gunzip", "/opt/a.gz"]"#, Some("it writes /opt/a.gz (gunzip, in command) outside")),
+    ("gunzip-tmp", "", r#"["gunzip", "/tmp/a.gz"]"#, None),
+    ("openssl", "", r#"["openssl", "req", "-x509", "-nodes", "-keyout", "/tmp/k", "-out", "/etc/tls/c.pem"]"#, Some("it writes /etc/tls/c.pem (openssl, in command) outside")),
+    ("useradd", "", r#"["sh", "-c", "useradd app && exec app"]"#, Some("it writes /etc (useradd, in command) outside")),
+    ("mktemp", "", r#"["mktemp", "-d", "-p", "/var/work"]"#, Some("it writes /var/work (mktemp, in command) outside")),
+    ("mktemp-tmp", "", r#"["mktemp", "-d"]"#, None),
+    ("venv", "", r#"["python3", "-m", "venv", "/opt/venv"]"#, Some("it writes /opt/venv (venv, in command) outside")),
+    ("sort-tmp", "", r#"["sort", "-o", "/tmp/s", "/etc/x"]"#, None),
+    // HOME as the shell sets it.
+    ("home-export", "", r#"["sh", "-c", "export HOME=/etc; touch ~/x"]"#, Some("it writes /etc/x (touch, in command) outside")),
+    ("home-tmp", "", r#"["sh", "-c", "export HOME=/tmp/h; mkdir -p ~/x"]"#, None),
     // A local install writes its working directory; a global one the root filesystem.
     ("npm-tmp", "/tmp/app", r#"["sh", "-c", "npm ci --cache /tmp/npm && exec node app.js"]"#, None),
     ("npm-app", "/app", r#"["sh", "-c", "npm ci --cache /tmp/npm && exec node app.js"]"#, Some("it writes /app (npm ci, in command) outside")),
@@ -833,4 +858,71 @@ fn the_patches_fix_wrote_are_listed_not_rendered_by_the_next_scan() {
         !again["written"].as_array().unwrap().is_empty(),
         "{again:#}"
     );
+}
+
+/// `kustomize build` on a folder of fix's output.
+fn kustomize_build(kustomize: &Path, dir: &Path) -> std::process::Output {
+    std::process::Command::new(kustomize)
+        .args(["build", "--load-restrictor", "LoadRestrictionsNone"])
+        .arg(dir)
+        .output()
+        .unwrap()
+}
+
+/// Two files defining one object (argo-cd's install.yaml and namespace-install.yaml)
+/// make a kustomization kustomize refuses ("already registered id"): fix names the
+/// files and the object and writes no kustomization.yaml, and fixing the files apart
+/// builds.
+#[test]
+fn files_that_define_one_object_get_no_kustomization_that_cannot_build() {
+    let web = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: app\n        image: registry.example.com/a@sha256:0123\n";
+    let other =
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: only-here, namespace: shop}\n";
+    let dir = common::tree(&[
+        ("install.yaml", web),
+        ("namespace-install.yaml", &format!("{web}{other}")),
+    ]);
+    let out = common::run_in(
+        dir.path(),
+        &[
+            "fix",
+            "--format",
+            "json",
+            "--output-dir=fixes",
+            "install.yaml",
+            "namespace-install.yaml",
+        ],
+        None,
+    );
+    let report = common::json(&out);
+    let errors = report["errors"].to_string();
+    assert!(
+        errors.contains("kustomization.yaml not written")
+            && errors
+                .contains("Deployment shop/web is in both install.yaml and namespace-install.yaml"),
+        "{errors}"
+    );
+    assert!(!errors.contains("only-here"), "{errors}");
+    assert!(!dir.path().join("fixes/kustomization.yaml").exists());
+    assert!(dir.path().join("fixes/deployment-shop-web.yaml").exists());
+    let Some(kustomize) = kubeharden_testkit::tool("kustomize", "the kustomizations are not built")
+    else {
+        return;
+    };
+    // Each file apart builds.
+    for (file, out_dir) in [("install.yaml", "one"), ("namespace-install.yaml", "two")] {
+        let report = fix(dir.path(), &[&format!("--output-dir={out_dir}"), file]);
+        assert!(
+            !report["errors"]
+                .to_string()
+                .contains("kustomization.yaml not written"),
+            "{report:#}"
+        );
+        let built = kustomize_build(&kustomize, &dir.path().join(out_dir));
+        assert!(
+            built.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+    }
 }

@@ -8,13 +8,96 @@ use super::{Sink, Write};
 /// What one command writes, its words split already (an argv, or a simple command of
 /// a script); a `cd` moves `cwd`.
 pub(super) fn command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Sink) {
+    // `~` and `$HOME` in its words are the shell's home, before a `HOME=` of the
+    // command's own sets the one it runs with (where its caches go).
+    let outer = out.home.clone();
+    let outer_tmp = out.tmpdir.clone();
+    let words: Vec<String> = words
+        .iter()
+        .map(|w| expand_home(w, outer.as_deref()))
+        .collect();
+    let assigns = words.iter().all(|w| is_assignment(w))
+        || matches!(
+            words.first().map(String::as_str),
+            Some("export" | "readonly" | "declare" | "typeset" | "local")
+        );
+    one_command_writes(&words, cwd, out);
+    // A shell's `HOME=/x` or `export HOME=/x` lasts; `HOME=/x cmd` is `cmd`'s only.
+    if !assigns {
+        out.home = outer;
+        out.tmpdir = outer_tmp;
+    }
+}
+
+/// A word with the home directory in place of a leading `~` or `$HOME`, when the
+/// spec sets it to a literal path.
+pub(super) fn expand_home(word: &str, home: Option<&str>) -> String {
+    match (super::under_home(word), home) {
+        (Some(""), Some(home)) => home.to_string(),
+        (Some(rest), Some(home)) => normalize(&format!("{home}/{rest}")),
+        _ => word.to_string(),
+    }
+}
+
+/// A `HOME=` assignment's value, when it is a literal absolute path (`None` for
+/// another path, which the spec does not settle); not one of `HOME`, nothing.
+fn home_assigned(word: &str) -> Option<Option<String>> {
+    let value = word.strip_prefix("HOME=")?;
+    Some((value.starts_with('/') && !unsettled(value)).then(|| normalize(value)))
+}
+
+/// A `TMPDIR=` assignment's value, as `mktemp` places it (`$TMPDIR` for one the
+/// spec does not settle).
+fn tmpdir_assigned(word: &str) -> Option<String> {
+    let value = word.strip_prefix("TMPDIR=")?;
+    Some(match value {
+        v if v.starts_with('/') && !unsettled(v) => normalize(v),
+        _ => "$TMPDIR".to_string(),
+    })
+}
+
+fn one_command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Sink) {
     let Some(words) = unwrapped(words, cwd, out) else {
         return;
     };
+    if is_positional(&words[0]) {
+        // `exec "$@"`: the parameters, read where the spec gives them (after a `sh
+        // -c` script, or the container's args, read as a command of their own).
+        return;
+    }
+    // A variable or a command's output as the command (`$CMD /etc/x`, `$(cat f)`):
+    // the spec does not fix what runs. A variable directory only
+    // (`"$JAVA_HOME/bin/java"`) still names the program.
+    if unsettled(program(&words[0])) {
+        out.add("", Write::Unknown(words[0].clone()));
+        return;
+    }
     let name = program(&words[0]);
     let args = shell_forms(name, &words[1..]);
     match name {
         "cd" | "pushd" => change_directory(&args, cwd),
+        "export" | "readonly" | "declare" | "typeset" | "local" => {
+            if let Some(home) = args.iter().rev().find_map(|a| home_assigned(a)) {
+                out.home = home;
+            }
+            if let Some(tmp) = args.iter().rev().find_map(|a| tmpdir_assigned(a)) {
+                out.tmpdir = tmp;
+            }
+        }
+        // `eval` runs its arguments, joined, as a script of the same shell.
+        "eval" => script_writes(&args.join(" "), cwd.clone(), out),
+        "su" | "runuser" => su_writes(name, &args, cwd, out),
+        // `trap 'cmd' EXIT` runs `cmd` later, in the same shell (`-`: a reset).
+        "trap" => {
+            if let Some(action) = args.first().filter(|a| !a.starts_with('-')) {
+                script_writes(action, cwd.clone(), out);
+            }
+        }
+        "watch" => watch_writes(&args, cwd, out),
+        "flock" => flock_writes(&args, cwd, out),
+        "parallel" => parallel_writes(&args, cwd, out),
+        "script" => typescript_writes(&args, cwd, out),
+        "mktemp" => mktemp_writes(&args, cwd, out),
         "xargs" => command_writes(&xargs_command(&args), cwd, out),
         "find" => find_writes(&args, cwd, out),
         // `. x` and `source x` run a script the spec does not hold.
@@ -39,6 +122,12 @@ fn unwrapped<'w>(
     loop {
         let first = words.first()?;
         if is_assignment(first) {
+            if let Some(home) = home_assigned(first) {
+                out.home = home;
+            }
+            if let Some(tmp) = tmpdir_assigned(first) {
+                out.tmpdir = tmp;
+            }
             words = &words[1..];
             continue;
         }
@@ -48,6 +137,7 @@ fn unwrapped<'w>(
         };
         let mut i = 1;
         let mut script = false;
+        let mut stdin = false;
         while let Some(w) = words.get(i) {
             if w == "--" {
                 i += 1;
@@ -57,19 +147,227 @@ fn unwrapped<'w>(
                 break;
             }
             script |= !w.starts_with("--") && w.contains('c');
+            stdin |= !w.starts_with("--") && w.contains('s');
             i += if takes_next(w, takes) { 2 } else { 1 };
         }
         if SHELLS.contains(&name) {
             // `sh -c SCRIPT NAME ARGS...`: its own working directory; the words after
             // the script are its parameters. `sh FILE` runs a file of the image.
+            // `sh -s ARGS`, or a shell with neither: its commands are its input's.
             match words.get(i) {
-                Some(text) if script => script_writes(text, cwd.clone(), out),
-                Some(file) => out.add(name, Write::Script(file.clone())),
-                None => {}
+                Some(text) if script => {
+                    script_writes(text, cwd.clone(), out);
+                    // Its parameters, when it runs them (`exec "$@"`).
+                    let runs = ["$@", "${@}", "$*", "${*}", "$1", "${1}"];
+                    let runs = runs.iter().any(|p| text.contains(p));
+                    if let Some(params) = words.get(i + 2..).filter(|p| runs && !p.is_empty()) {
+                        command_writes(params, &mut cwd.clone(), out);
+                    }
+                }
+                Some(file) if !stdin => out.add(name, Write::Script(file.clone())),
+                _ => out.add(name, Write::Unknown(STDIN_SHELL.to_string())),
             }
             return None;
         }
         words = words.get(i + operands..).unwrap_or_default();
+    }
+}
+
+/// What runs when a shell reads its commands from its standard input.
+const STDIN_SHELL: &str = "a shell reading its standard input";
+
+/// Where a wrapper's command begins in `args`: after its options (each that takes an
+/// argument with it) and a `--`.
+fn command_start(args: &[String], takes: &[&str]) -> usize {
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        if w == "--" {
+            return i + 1;
+        }
+        if !w.starts_with('-') || w == "-" {
+            break;
+        }
+        i += if takes_next(w, takes) { 2 } else { 1 };
+    }
+    i
+}
+
+/// `su -c SCRIPT`, `su USER -c SCRIPT`, `runuser -c SCRIPT`: the script is read;
+/// `runuser -u USER CMD` runs `CMD`; without either, a shell reads its input.
+fn su_writes(name: &str, args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
+    #[rustfmt::skip]
+    const TAKES: &[&str] = &[
+        "-c", "--command", "-C", "--session-command", "-s", "--shell", "-g", "--group",
+        "-G", "--supp-group", "-u", "--user", "-w", "--whitelist-environment",
+    ];
+    let parsed = Args::parse(args, TAKES);
+    if let Some(script) = parsed
+        .values(&["-c", "--command", "-C", "--session-command"])
+        .first()
+    {
+        script_writes(script, cwd.clone(), out);
+    } else if name == "runuser" && !parsed.values(&["-u", "--user"]).is_empty() {
+        let at = command_start(args, TAKES);
+        command_writes(args.get(at..).unwrap_or_default(), &mut cwd.clone(), out);
+    } else {
+        out.add(name, Write::Unknown(STDIN_SHELL.to_string()));
+    }
+}
+
+/// `watch [-n 2] CMD...`: its words, joined, run by `sh -c` (as they are with `-x`).
+fn watch_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
+    const TAKES: &[&str] = &["-n", "--interval", "-q", "--equexit"];
+    let at = command_start(args, TAKES);
+    let exec = args[..at]
+        .iter()
+        .any(|w| w == "--exec" || (!w.starts_with("--") && w.starts_with('-') && w.contains('x')));
+    let run = args.get(at..).unwrap_or_default();
+    if exec {
+        command_writes(run, &mut cwd.clone(), out);
+    } else {
+        script_writes(&run.join(" "), cwd.clone(), out);
+    }
+}
+
+/// `flock FILE CMD...`, `flock FILE -c SCRIPT`: it creates `FILE` (not a descriptor's
+/// number), then runs the command.
+fn flock_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
+    #[rustfmt::skip]
+    const TAKES: &[&str] = &[
+        "-w", "--wait", "--timeout", "-E", "--conflict-exit-code", "-c", "--command",
+    ];
+    let at = command_start(args, TAKES);
+    let Some(file) = args.get(at) else {
+        return;
+    };
+    if file.chars().all(|c| c.is_ascii_digit()) {
+        return;
+    }
+    if let Some(w) = place(file, cwd.as_deref()) {
+        out.add("flock", w);
+    }
+    let before = Args::parse(&args[..at], TAKES);
+    let before = before.values(&["-c", "--command"]);
+    let rest = &args[at + 1..];
+    match (rest.first().map(String::as_str), before.first()) {
+        (Some("-c" | "--command"), _) => {
+            if let Some(script) = rest.get(1) {
+                script_writes(script, cwd.clone(), out);
+            }
+        }
+        (_, Some(script)) => script_writes(script, cwd.clone(), out),
+        _ => command_writes(rest, &mut cwd.clone(), out),
+    }
+}
+
+/// `parallel CMD ::: ARGS`: its command's words, joined, run by a shell with what it
+/// reads in place of `{}` (or after them), as `xargs` does; and its `--joblog`,
+/// `--results` and `--tmpdir`. Without a command, it runs the lines it reads.
+fn parallel_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
+    #[rustfmt::skip]
+    const TAKES: &[&str] = &[
+        "-j", "--jobs", "-N", "-n", "--max-args", "-S", "--sshlogin", "-a", "--arg-file",
+        "--joblog", "--results", "--res", "--tmpdir", "-I", "--colsep", "-C", "-d",
+        "--delimiter", "-E", "--timeout", "--delay", "-L", "--max-lines", "--retries",
+        "--memfree", "--load", "--halt", "--tag-string", "--workdir", "--wd", "--slf",
+        "--sshloginfile",
+    ];
+    let at = command_start(args, TAKES);
+    let parsed = Args::parse(&args[..at], TAKES);
+    for file in parsed.values(&["--joblog", "--results", "--res", "--tmpdir"]) {
+        if let Some(w) = place(file, cwd.as_deref()) {
+            out.add("parallel", w);
+        }
+    }
+    let run: Vec<&String> = args[at..]
+        .iter()
+        .take_while(|w| !w.starts_with(":::"))
+        .collect();
+    if run.is_empty() {
+        out.add(
+            "parallel",
+            Write::Unknown("the commands parallel reads".to_string()),
+        );
+        return;
+    }
+    let input = format!("'{XARGS_INPUT}'");
+    let replace = parsed.values(&["-I"]);
+    let marks: Vec<&str> = match replace.first() {
+        Some(r) => vec![*r],
+        None => vec!["{}", "{.}", "{/}", "{//}", "{/.}"],
+    };
+    let mut script: Vec<String> = run.iter().map(|w| w.to_string()).collect();
+    let mut replaced = false;
+    for w in &mut script {
+        for mark in &marks {
+            if w.contains(mark) {
+                *w = w.replace(mark, &input);
+                replaced = true;
+            }
+        }
+    }
+    if !replaced {
+        script.push(input);
+    }
+    script_writes(&script.join(" "), cwd.clone(), out);
+}
+
+/// `script [-c CMD] [FILE]`: it writes its typescript (`FILE`, else `typescript` in
+/// the working directory) and its logs, and runs `CMD`.
+fn typescript_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
+    #[rustfmt::skip]
+    const TAKES: &[&str] = &[
+        "-c", "--command", "-E", "--echo", "-I", "--log-in", "-O", "--log-out", "-B",
+        "--log-io", "-T", "--log-timing", "-m", "--logging-format", "-o", "--output-limit",
+    ];
+    let parsed = Args::parse(args, TAKES);
+    let logs = parsed.values(&[
+        "-I",
+        "--log-in",
+        "-O",
+        "--log-out",
+        "-B",
+        "--log-io",
+        "-T",
+        "--log-timing",
+    ]);
+    let mut files: Vec<&str> = parsed.operands.iter().take(1).copied().collect();
+    if files.is_empty()
+        && parsed
+            .values(&["-O", "--log-out", "-B", "--log-io"])
+            .is_empty()
+    {
+        files.push("typescript");
+    }
+    for file in files.into_iter().chain(logs) {
+        if let Some(w) = place(file, cwd.as_deref()) {
+            out.add("script", w);
+        }
+    }
+    if let Some(run) = parsed.values(&["-c", "--command"]).first() {
+        script_writes(run, cwd.clone(), out);
+    }
+}
+
+/// `mktemp`: a file (or `-d` directory) in `-p DIR` or `--tmpdir=DIR`, else
+/// `$TMPDIR` or /tmp (`-t`, `--tmpdir`, or no template), else where its template says (`mktemp
+/// app.XXXX` in the working directory); `-u` creates nothing.
+fn mktemp_writes(args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
+    let parsed = Args::parse(args, &["-p", "--suffix"]);
+    if parsed.has("-u") || parsed.has("--dry-run") {
+        return;
+    }
+    let dir = parsed.values(&["-p", "--tmpdir"]);
+    let template = parsed.operands.first().copied();
+    let to = match (dir.first(), template) {
+        (Some(dir), _) => *dir,
+        (None, Some(template)) if !parsed.has("-t") && !parsed.has("--tmpdir") => template,
+        _ => out.tmpdir.as_str(),
+    };
+    let to = to.to_string();
+    let to = to.as_str();
+    if let Some(w) = place(to, cwd.as_deref()) {
+        out.add("mktemp", w);
     }
 }
 
@@ -225,6 +523,17 @@ fn program(word: &str) -> &str {
     } else {
         bare
     }
+}
+
+/// The shell's positional parameters as a word (`$@`, `"$*"`, `$1`).
+fn is_positional(word: &str) -> bool {
+    let name = word
+        .strip_prefix("${")
+        .and_then(|w| w.strip_suffix('}'))
+        .or_else(|| word.strip_prefix('$'));
+    name.is_some_and(|n| {
+        n == "@" || n == "*" || (n.len() == 1 && n != "0" && n.chars().all(|c| c.is_ascii_digit()))
+    })
 }
 
 /// `NAME=value` before a command.

@@ -40,6 +40,10 @@ pub enum Write {
     /// Whatever a shell script the spec names but does not hold writes (`sh
     /// /start.sh`, `./entrypoint.sh`, `source x`): the image's script is not read.
     Script(String),
+    /// Whatever a command the spec does not fix writes: a variable or a command's
+    /// output as the command (`$CMD /etc/x`, `$(cat /cfg/cmd)`), a shell reading its
+    /// standard input (`sh -s`, `curl URL | sh`).
+    Unknown(String),
 }
 
 /// A write with what shows it, so that a refusal can name both.
@@ -69,6 +73,12 @@ impl Written {
 struct Sink {
     found: Vec<Written>,
     within: &'static str,
+    /// The home directory of the command being read, when the spec sets it to a
+    /// literal path (the container's `env`, a shell's `HOME=`/`export HOME=`).
+    home: Option<String>,
+    /// Where `mktemp` writes by default: `TMPDIR` as the spec sets it (`$TMPDIR` when
+    /// it does not settle it), else /tmp.
+    tmpdir: String,
 }
 
 impl Sink {
@@ -82,9 +92,23 @@ impl Sink {
     }
 }
 
-/// Where an image is known to write besides /tmp (nginx's official image: its cache
-/// and its pid file), by the image's name.
-const KNOWN_WRITES: [(&str, &[&str]); 1] = [("nginx", &["/var/cache/nginx", "/var/run/nginx.pid"])];
+/// Where an image is known to write besides /tmp, by the image's repository
+/// (`repository`): nginx's official image its cache and its pid file; Bitnami's its
+/// configuration (which its entrypoint writes), logs, temporary files and
+/// certificates, where Bitnami's own chart mounts emptyDirs.
+#[rustfmt::skip]
+const KNOWN_WRITES: [(&str, &[&str]); 3] = [
+    ("nginx", &["/var/cache/nginx", "/var/run/nginx.pid"]),
+    ("bitnami/nginx", BITNAMI_NGINX),
+    // Bitnami's older images, moved.
+    ("bitnamilegacy/nginx", BITNAMI_NGINX),
+];
+const BITNAMI_NGINX: &[&str] = &[
+    "/opt/bitnami/nginx/conf",
+    "/opt/bitnami/nginx/logs",
+    "/opt/bitnami/nginx/tmp",
+    "/certs",
+];
 
 /// What the container's spec shows it writes: its image's known paths, then what
 /// its command and args write, each once.
@@ -92,10 +116,13 @@ pub fn written(c: &Container) -> Vec<Written> {
     let mut sink = Sink {
         found: Vec::new(),
         within: "image",
+        home: env_value(c, "HOME").map(str::to_string),
+        tmpdir: match c.env.iter().flatten().rfind(|v| v.name == "TMPDIR") {
+            None => "/tmp".to_string(),
+            Some(_) => env_value(c, "TMPDIR").map_or("$TMPDIR".to_string(), normalize),
+        },
     };
-    let image = c.image.as_deref().unwrap_or_default();
-    let name = image.rsplit('/').next().unwrap_or_default();
-    let name = name.split([':', '@']).next().unwrap_or_default();
+    let name = repository(c.image.as_deref().unwrap_or_default());
     for (known, writes) in KNOWN_WRITES {
         if name == known {
             for path in writes.iter() {
@@ -133,36 +160,60 @@ pub fn written(c: &Container) -> Vec<Written> {
         sink.within = within;
         command_writes(exec, &mut cwd.clone(), &mut sink);
     }
-    let home = env_value(c, "HOME");
-    let mut found: Vec<Written> = sink.found.into_iter().map(|w| at_home(w, home)).collect();
+    let mut found = sink.found;
     let mut seen = std::collections::BTreeSet::new();
     found.retain(|w| seen.insert(w.clone()));
     found
 }
 
 /// The literal value the container's `env` gives a variable (not one from a
-/// reference, nor one that names another variable).
+/// reference, nor one that names another variable); of two entries of one name,
+/// Kubernetes uses the last.
 fn env_value<'a>(c: &'a Container, name: &str) -> Option<&'a str> {
-    let var = c.env.iter().flatten().find(|v| v.name == name)?;
+    let var = c.env.iter().flatten().rfind(|v| v.name == name)?;
     var.value_from.is_none().then_some(())?;
     var.value
         .as_deref()
         .filter(|v| v.starts_with('/') && !v.contains('$'))
 }
 
-/// A write under the home directory placed, when the container's `env` sets `HOME`
-/// to a literal path: package managers keep their caches there (`~/.npm`).
-fn at_home(w: Written, home: Option<&str>) -> Written {
-    let (Write::Unsettled(path), Some(home)) = (&w.write, home) else {
+/// A write under the home directory placed, when the spec sets `HOME` to a literal
+/// path: package managers keep their caches there (`~/.npm`).
+pub(super) fn at_home(w: Write, home: Option<&str>) -> Write {
+    let (Write::Unsettled(path), Some(home)) = (&w, home) else {
         return w;
     };
-    let rest = ["~/", "$HOME/", "${HOME}/"]
-        .iter()
-        .find_map(|prefix| path.strip_prefix(prefix));
-    match rest.and_then(|rest| place(&format!("{home}/{rest}"), None)) {
-        Some(write) => Written { write, ..w },
+    match under_home(path).and_then(|rest| place(&format!("{home}/{rest}"), None)) {
+        Some(write) => write,
         None => w,
     }
+}
+
+/// What follows the home directory in a path under it (`~/x`, `$HOME/x`: `x`).
+pub(super) fn under_home(path: &str) -> Option<&str> {
+    if ["~", "$HOME", "${HOME}"].contains(&path) {
+        return Some("");
+    }
+    ["~/", "$HOME/", "${HOME}/"]
+        .iter()
+        .find_map(|prefix| path.strip_prefix(prefix))
+}
+
+/// An image's repository, as Docker Hub names it: without its tag or digest, and
+/// without Docker Hub's registry and `library/` (`docker.io/library/nginx:1.27` is
+/// `nginx`, `bitnami/nginx` stays `bitnami/nginx`).
+fn repository(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or_default();
+    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+    let image = match image[last_slash..].find(':') {
+        Some(colon) => &image[..last_slash + colon],
+        None => image,
+    };
+    let image = ["docker.io/", "index.docker.io/", "registry-1.docker.io/"]
+        .iter()
+        .find_map(|r| image.strip_prefix(r))
+        .unwrap_or(image);
+    image.strip_prefix("library/").unwrap_or(image)
 }
 
 /// The commands of a container's lifecycle hooks and exec probes, each with where

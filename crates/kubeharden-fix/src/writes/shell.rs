@@ -1,7 +1,7 @@
 //! A shell script read the way `sh` splits it, never run: its words and operators,
 //! its redirects, subshells and command substitutions.
 
-use super::commands::{command_writes, place};
+use super::commands::{command_writes, expand_home, place};
 use super::Sink;
 
 /// A piece of a shell script.
@@ -23,6 +23,9 @@ enum Token {
 pub(super) fn script_writes(script: &str, cwd: Option<String>, out: &mut Sink) {
     // The working directory, one for each subshell the script is in.
     let mut cwds = vec![cwd];
+    // The home directory, one for each subshell, as `HOME=` and `export` set it.
+    let entry = out.home.clone();
+    let mut homes = vec![entry.clone()];
     let mut words = Vec::new();
     let mut tokens = tokenize(script).into_iter().peekable();
     while let Some(token) = tokens.next() {
@@ -32,24 +35,34 @@ pub(super) fn script_writes(script: &str, cwd: Option<String>, out: &mut Sink) {
             Token::WriteTo | Token::ReadFrom => {
                 let target = tokens.next_if(|t| matches!(t, Token::Word(_)));
                 if let (Token::WriteTo, Some(Token::Word(target))) = (&token, target) {
+                    let home = homes.last().cloned().flatten();
+                    let target = expand_home(&target, home.as_deref());
                     if let Some(write) = place(&target, cwd.as_deref()) {
                         out.add("redirect", write);
                     }
                 }
             }
             Token::End | Token::Open | Token::Close => {
+                let home = homes.last_mut().expect("the script's own home");
+                out.home = home.clone();
                 command_writes(&std::mem::take(&mut words), cwd, out);
+                *home = out.home.clone();
                 if token == Token::Open {
                     let inner = cwd.clone();
                     cwds.push(inner);
+                    homes.push(out.home.clone());
                 } else if token == Token::Close && cwds.len() > 1 {
                     cwds.pop();
+                    homes.pop();
                 }
             }
         }
     }
     let cwd = cwds.last_mut().expect("the script's own directory");
+    out.home = homes.last().cloned().flatten();
     command_writes(&words, cwd, out);
+    // A shell's variables end with it.
+    out.home = entry;
 }
 
 /// A command substitution's text (`$(...)`, or between backquotes when `close` is

@@ -3,7 +3,7 @@
 //! the reading of a command of the table's words into what it writes.
 
 use super::commands::place;
-use super::{Sink, Write};
+use super::{at_home, Sink, Write};
 
 /// How a command names what it writes.
 #[derive(Clone, Copy, Debug)]
@@ -16,9 +16,9 @@ enum Dest {
     /// The argument of `-t`/`--target-directory`, else the last operand (`cp a b`);
     /// the working directory when there is one operand only (`ln -s /x`).
     Last,
-    /// The operand at this index (`git clone URL DIR`, `clone` at 0), else the
-    /// working directory.
-    Nth(usize),
+    /// The operand at this index (`git clone URL DIR`, `clone` at 0), else this
+    /// path (the working directory for `git clone URL`).
+    Nth(usize, Option<&'static str>),
     /// The value of each operand that starts with this key (`dd of=FILE`).
     Key(&'static str),
     /// The argument of any of these options (`curl -o FILE`); without one, this
@@ -59,6 +59,54 @@ const WRITERS: &[Writer] = &[
     ("rm", &[], &[], Operands),
     ("rmdir", &[], &[], Operands),
     ("truncate", &[], &["-s", "--size", "-r", "--reference"], Operands),
+    // Compressors replace their file with one beside it (`gunzip /opt/a.gz` writes
+    // /opt/a and removes /opt/a.gz), unless they write to their output (`-c`).
+    ("gzip", &[], &["-S", "--suffix"], Operands),
+    ("gunzip", &[], &["-S", "--suffix"], Operands),
+    // `bzip2` and `bunzip2`, whose digit is no version: `program` drops it.
+    ("bzip", &[], &[], Operands),
+    ("bunzip", &[], &[], Operands),
+    ("xz", &[], &["-S", "--suffix", "-T", "--threads"], Operands),
+    ("unxz", &[], &["-S", "--suffix", "-T", "--threads"], Operands),
+    ("zstd", &[], &["-o"], Operands),
+    ("unzstd", &[], &["-o"], Operands),
+    ("uncompress", &[], &[], Operands),
+    ("openssl", &[], &["-out", "-keyout", "-in", "-config", "-key", "-subj", "-days"], Arg(&["-out", "-keyout"], None)),
+    ("sort", &[], SORT, Arg(&["-o", "--output", "-T", "--temporary-directory"], None)),
+    // Accounts: /etc/passwd, /etc/group, /etc/shadow.
+    ("useradd", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("adduser", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("usermod", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("userdel", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("deluser", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("groupadd", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("addgroup", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("groupmod", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("groupdel", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("delgroup", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("passwd", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("chpasswd", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("gpasswd", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("chsh", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("newusers", &[], ACCOUNT, Arg(&[], Some("/etc"))),
+    ("cpio", &["-i", "--extract"], CPIO, Arg(&["-D", "--directory"], Some("."))),
+    ("cpio", &["-o", "--create"], CPIO, Arg(&["-O", "-F", "--file"], None)),
+    ("cpio", &["-p", "--pass-through"], CPIO, Nth(0, None)),
+    // `python -m venv DIR`.
+    ("venv", &[], &["--prompt"], Nth(0, None)),
+    ("virtualenv", &[], &["-p", "--python", "--prompt", "--app-data"], Nth(0, None)),
+    ("virtualenv", &[], &["-p", "--python", "--prompt", "--app-data"], Arg(&["--app-data"], Some("~/.local/share/virtualenv"))),
+    // The key and `KEY.pub`; `-A`: the host keys.
+    ("ssh-keygen", &[], SSH_KEYGEN, Arg(&["-f"], Some("~/.ssh"))),
+    ("ssh-keygen", &["-A"], SSH_KEYGEN, Arg(&[], Some("/etc/ssh"))),
+    ("htpasswd", &[], &["-C", "-r"], Nth(0, None)),
+    // `split FILE PREFIX`: its pieces, `xaa`... in the working directory by default.
+    ("split", &[], SPLIT, Nth(1, Some("."))),
+    // The files its patch names, under `-d DIR` or the working directory; the file
+    // it is given; `-o FILE`.
+    ("patch", &[], PATCH, Arg(&["-d", "--directory"], Some("."))),
+    ("patch", &[], PATCH, Arg(&["-o", "--output"], None)),
+    ("patch", &[], PATCH, Nth(0, None)),
     ("cp", &[], COPY, Last),
     ("ln", &[], COPY, Last),
     ("mv", &[], COPY, Last),
@@ -79,9 +127,9 @@ const WRITERS: &[Writer] = &[
     ("wget", &[], WGET, Arg(&["-o", "--output-file", "-a", "--append-output"], None)),
     ("curl", &[], CURL, Arg(&["-o", "--output", "-D", "--dump-header", "-c", "--cookie-jar", "--trace", "--trace-ascii", "--stderr"], None)),
     ("curl", &["-O", "--remote-name", "--remote-name-all", "-J"], CURL, Arg(&["--output-dir"], Some("."))),
-    ("git", &["clone"], GIT, Nth(2)),
+    ("git", &["clone"], GIT, Nth(2, Some("."))),
     ("git", &["clone"], GIT, Arg(&["-C"], None)),
-    ("git", &["init"], GIT, Nth(1)),
+    ("git", &["init"], GIT, Nth(1, Some("."))),
     ("git", &["pull", "fetch", "checkout", "switch", "reset", "merge", "submodule"], GIT, Arg(&["-C"], Some("."))),
     // Package managers write the root filesystem (/usr, /var/lib, a cache under $HOME).
     ("apt-get", PACKAGES, &["-o", "-c"], Root),
@@ -141,6 +189,33 @@ const PIP_PREFIX: &[&str] = &[
     "--wheel-dir",
 ];
 
+/// The options that make a command of the table write only its output or nothing
+/// (`gzip -c`, `ssh-keygen -l`, `htpasswd -n`): none of its rows applies.
+#[rustfmt::skip]
+const ONLY_OUTPUT: &[(&str, &[&str])] = &[
+    ("gzip", COMPRESS_OUTPUT),
+    ("gunzip", COMPRESS_OUTPUT),
+    ("bzip", COMPRESS_OUTPUT),
+    ("bunzip", COMPRESS_OUTPUT),
+    ("xz", COMPRESS_OUTPUT),
+    ("unxz", COMPRESS_OUTPUT),
+    ("zstd", &["-c", "--stdout", "-t", "--test", "-l", "--list", "-o"]),
+    ("unzstd", &["-c", "--stdout", "-t", "--test", "-l", "--list", "-o"]),
+    ("uncompress", COMPRESS_OUTPUT),
+    ("ssh-keygen", &["-l", "-y", "-F", "-B", "-L", "-Q"]),
+    ("htpasswd", &["-n", "-v"]),
+    ("passwd", &["-S", "--status"]),
+];
+const COMPRESS_OUTPUT: &[&str] = &[
+    "-c",
+    "--stdout",
+    "--to-stdout",
+    "-t",
+    "--test",
+    "-l",
+    "--list",
+];
+
 // Options that take an argument, of commands the table names more than once. Only
 // those matter that change what is read as an operand or as a cluster of options
 // (`curl -XPOST` is no `-O`).
@@ -158,6 +233,49 @@ const PIP: &[&str] = &[
 const NPM: &[&str] = &["--prefix", "--cache", "--registry", "-w", "--workspace"];
 const YARN: &[&str] = &["--cwd", "--modules-folder", "--cache-folder", "--registry"];
 const PNPM: &[&str] = &["--dir", "-C", "--store-dir", "--filter", "-F"];
+#[rustfmt::skip]
+const SORT: &[&str] = &[
+    "-o", "--output", "-T", "--temporary-directory", "-k", "--key", "-t", "--field-separator",
+    "-S", "--buffer-size",
+];
+#[rustfmt::skip]
+const ACCOUNT: &[&str] = &[
+    "-u", "--uid", "-g", "--gid", "-G", "--groups", "-d", "--home", "--home-dir", "-s",
+    "--shell", "-c", "--comment", "-k", "--skel", "-e", "-f", "-p", "--password", "-K",
+    "-h", "-R", "--root", "-l", "--login", "-n", "--new-name",
+];
+const CPIO: &[&str] = &[
+    "-D",
+    "--directory",
+    "-O",
+    "-F",
+    "--file",
+    "-H",
+    "--format",
+    "-E",
+    "-I",
+    "-R",
+];
+#[rustfmt::skip]
+const SSH_KEYGEN: &[&str] = &[
+    "-f", "-t", "-b", "-C", "-N", "-P", "-a", "-Z", "-O", "-n", "-s", "-I", "-V", "-z", "-m",
+    "-E", "-D", "-w", "-Y",
+];
+const SPLIT: &[&str] = &[
+    "-l",
+    "-b",
+    "-C",
+    "-n",
+    "-a",
+    "-t",
+    "--additional-suffix",
+    "--filter",
+];
+#[rustfmt::skip]
+const PATCH: &[&str] = &[
+    "-d", "--directory", "-o", "--output", "-i", "--input", "-p", "--strip", "-F", "--fuzz",
+    "-B", "--prefix", "-V", "-D", "--ifdef", "-r", "--reject-file", "-z", "--suffix",
+];
 const SED: &[&str] = &["-e", "--expression", "-f", "--file"];
 const TAR: &[&str] = &["-f", "--file", "-C", "--directory", "-T", "-X", "-b", "-I"];
 #[rustfmt::skip]
@@ -226,6 +344,17 @@ pub(super) const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
 
 /// What a command of the table writes (`cp a /opt/b`, `curl -o F`, `pip install`).
 pub(super) fn table_writes(name: &str, args: &[String], cwd: &Option<String>, out: &mut Sink) {
+    if let Some((_, only)) = ONLY_OUTPUT.iter().find(|o| o.0 == name) {
+        let takes: Vec<&str> = WRITERS
+            .iter()
+            .filter(|w| w.0 == name)
+            .flat_map(|w| w.2.iter().copied())
+            .collect();
+        let args = Args::parse(args, &takes);
+        if only.iter().any(|o| args.has(o)) {
+            return;
+        }
+    }
     for (_, given, takes, dest) in WRITERS.iter().filter(|w| w.0 == name) {
         // The options that name what it writes take an argument too.
         let named: &[&str] = match dest {
@@ -244,7 +373,15 @@ pub(super) fn table_writes(name: &str, args: &[String], cwd: &Option<String>, ou
             continue;
         }
         for path in dest_paths(*dest, &args) {
+            // A default under the home directory (`~/.npm`) is the one it runs with.
+            let default =
+                !args.operands.contains(&path) && args.options.iter().all(|o| o.1 != Some(path));
             if let Some(write) = place(path, cwd.as_deref()) {
+                let write = if default {
+                    at_home(write, out.home.as_deref())
+                } else {
+                    write
+                };
                 out.add(&by, write);
             }
         }
@@ -289,7 +426,13 @@ fn dest_paths<'a>(dest: Dest, args: &Args<'a>) -> Vec<&'a str> {
                 [.., last] => vec![*last],
             }
         }
-        Nth(n) => vec![args.operands.get(n).copied().unwrap_or(".")],
+        Nth(n, otherwise) => args
+            .operands
+            .get(n)
+            .copied()
+            .or(otherwise)
+            .into_iter()
+            .collect(),
         Key(key) => args
             .operands
             .iter()
@@ -392,12 +535,12 @@ impl<'a> Args<'a> {
             || self.operands.first() == Some(&"global")
     }
 
-    fn has(&self, name: &str) -> bool {
+    pub(super) fn has(&self, name: &str) -> bool {
         self.options.iter().any(|(o, _)| o == name)
     }
 
     /// The arguments given to any of the options `names`.
-    fn values(&self, names: &[&str]) -> Vec<&'a str> {
+    pub(super) fn values(&self, names: &[&str]) -> Vec<&'a str> {
         self.options
             .iter()
             .filter(|(o, _)| names.contains(&o.as_str()))

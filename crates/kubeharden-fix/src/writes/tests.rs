@@ -453,7 +453,320 @@ fn scripts_of_the_image_cannot_be_read() {
         places(&container("app:1", &["sh", "-c", "exec app"])),
         vec![]
     );
-    assert_eq!(places(&container("app:1", &["sh"])), vec![]);
+    // A shell with no script reads its commands from its input.
+    assert_eq!(
+        places(&container("app:1", &["sh"])),
+        vec![Write::Unknown("a shell reading its standard input".into())]
+    );
+}
+
+/// A command the spec does not fix (a variable, a substitution's output, a shell's
+/// input) cannot be told; `eval`'s words are read as a script.
+#[test]
+fn commands_the_spec_does_not_fix_cannot_be_told() {
+    let unknown = |w: &str| vec![Write::Unknown(w.to_string())];
+    let stdin = unknown("a shell reading its standard input");
+    let cases: &[(&str, Vec<Write>)] = &[
+        ("CMD=touch; $CMD /etc/x", unknown("$CMD")),
+        ("${RUN} /etc/x", unknown("${RUN}")),
+        ("$(cat /cfg/cmd) /etc/x", unknown("$(…)")),
+        ("`cat /cfg/cmd`", unknown("$(…)")),
+        ("sh -s < /cfg/script", stdin.clone()),
+        ("curl -fsSL http://x/install | bash", stdin.clone()),
+        ("bash -s -- arg", stdin.clone()),
+        ("cat /cfg/x | su app", stdin.clone()),
+        ("eval 'touch /etc/x'", paths(&["/etc/x"])),
+        (
+            "eval \"cp a /opt/$(echo b)\"",
+            vec![Write::Unsettled("/opt/$(…)".into())],
+        ),
+        ("eval \"$(cat /cfg/cmd)\"", unknown("$(…)")),
+        ("eval echo hi", vec![]),
+        // A variable directory still names the program.
+        ("exec \"$JAVA_HOME/bin/java\" -jar /app.jar", vec![]),
+        ("$BIN/touch /etc/t", paths(&["/etc/t"])),
+        ("$BIN/$TOOL /etc/t", unknown("$BIN/$TOOL")),
+        // The shell's parameters are read where the spec gives them.
+        ("exec \"$@\"", vec![]),
+    ];
+    for (script, expected) in cases {
+        assert_eq!(&in_shell(script, None), expected, "{script}");
+    }
+    let argv = container(
+        "app:1",
+        &["sh", "-c", "exec \"$@\"", "sh", "touch", "/etc/y"],
+    );
+    assert_eq!(places(&argv), paths(&["/etc/y"]));
+    let argv = container("app:1", &["sh", "-c", "exec \"$@\"", "sh", "cat", "/etc/y"]);
+    assert_eq!(places(&argv), vec![]);
+    let argv = container("app:1", &["sh", "-c", "echo $2", "sh", "rm", "/etc/y"]);
+    assert_eq!(places(&argv), vec![]);
+}
+
+/// Commands that run a command of their words, read as `sh -c` is.
+#[test]
+fn nested_commands_are_read() {
+    let input = Write::Unsettled(XARGS_INPUT.to_string());
+    let cases: &[(&str, Vec<Write>)] = &[
+        ("su -c 'touch /etc/a' app", paths(&["/etc/a"])),
+        ("su app -c 'touch /etc/b'", paths(&["/etc/b"])),
+        ("su - app -s /bin/sh -c 'cp x /opt/c'", paths(&["/opt/c"])),
+        ("runuser -c 'touch /etc/d' app", paths(&["/etc/d"])),
+        ("runuser -u app -- cp -r /tmp/x /opt/e", paths(&["/opt/e"])),
+        ("su app -c 'cat /etc/x'", vec![]),
+        (
+            "trap 'rm -f /var/run/app.pid' EXIT; exec app",
+            paths(&["/var/run/app.pid"]),
+        ),
+        ("trap - EXIT; trap '' INT", vec![]),
+        ("watch -n 5 'date > /var/x'", paths(&["/var/x"])),
+        ("watch -n5 touch /etc/w", paths(&["/etc/w"])),
+        ("watch -x touch /etc/wx", paths(&["/etc/wx"])),
+        ("watch -n 5 cat /etc/x", vec![]),
+        (
+            "flock /var/lock/app touch /opt/f",
+            paths(&["/var/lock/app", "/opt/f"]),
+        ),
+        (
+            "flock -w 5 /tmp/l -c 'cp a /opt/g'",
+            paths(&["/tmp/l", "/opt/g"]),
+        ),
+        ("flock 9", vec![]),
+        ("parallel gzip ::: /tmp/a /tmp/b", vec![input.clone()]),
+        ("parallel -j 4 'cp {} /opt/p' ::: a b", paths(&["/opt/p"])),
+        (
+            "ls | parallel",
+            vec![Write::Unknown("the commands parallel reads".into())],
+        ),
+        ("parallel echo ::: a", vec![]),
+        ("script -q -c 'touch /etc/s' /dev/null", paths(&["/etc/s"])),
+        (
+            "script -c app /var/log/session",
+            paths(&["/var/log/session"]),
+        ),
+        ("script -q -c 'cat /etc/x' /dev/null", vec![]),
+    ];
+    for (script, expected) in cases {
+        assert_eq!(&in_shell(script, None), expected, "{script}");
+    }
+    assert_eq!(
+        in_shell("script -c app", Some("/srv")),
+        paths(&["/srv/typescript"])
+    );
+}
+
+/// More commands of the table: compressors, `openssl -out`, `sort -o`, accounts,
+/// `mktemp`, `cpio`, virtual environments, keys, `split`, `patch`.
+#[test]
+fn more_commands_name_what_they_write() {
+    let cases: &[(&str, Option<&str>, Vec<Write>)] = &[
+        ("gunzip /opt/a.gz", None, paths(&["/opt/a.gz"])),
+        ("gzip -d /srv/b.gz", None, paths(&["/srv/b.gz"])),
+        ("bunzip2 -k /opt/c.bz2", None, paths(&["/opt/c.bz2"])),
+        ("xz -d /opt/d.xz", None, paths(&["/opt/d.xz"])),
+        ("unxz /opt/e.xz", None, paths(&["/opt/e.xz"])),
+        ("gunzip -c /opt/a.gz > /tmp/a", None, paths(&["/tmp/a"])),
+        ("gzip -t /opt/a.gz; zcat /opt/a.gz", None, vec![]),
+        (
+            "openssl req -x509 -newkey rsa:2048 -keyout /etc/tls/k.pem -out /etc/tls/c.pem -days 1",
+            None,
+            paths(&["/etc/tls/k.pem", "/etc/tls/c.pem"]),
+        ),
+        ("openssl x509 -in /etc/tls/c.pem -noout -text", None, vec![]),
+        ("sort -o /opt/sorted /tmp/in", None, paths(&["/opt/sorted"])),
+        ("sort -u /tmp/in", None, vec![]),
+        ("useradd -m app", None, paths(&["/etc"])),
+        ("adduser -D -u 1000 app", None, paths(&["/etc"])),
+        (
+            "groupadd -g 1000 app && usermod -aG app app",
+            None,
+            paths(&["/etc"]),
+        ),
+        ("echo app:x | chpasswd", None, paths(&["/etc"])),
+        ("passwd -S app", None, vec![]),
+        ("mktemp", None, paths(&["/tmp"])),
+        ("mktemp -d -p /var/work", None, paths(&["/var/work"])),
+        ("mktemp --tmpdir=/opt/t x.XXXX", None, paths(&["/opt/t"])),
+        ("mktemp -t x.XXXX", None, paths(&["/tmp"])),
+        ("mktemp app.XXXX", Some("/srv"), paths(&["/srv/app.XXXX"])),
+        ("mktemp -u", None, vec![]),
+        (
+            "cpio -idm -D /opt/root < /tmp/a.cpio",
+            None,
+            paths(&["/opt/root"]),
+        ),
+        ("cpio -id < /tmp/a.cpio", Some("/srv"), paths(&["/srv"])),
+        ("cpio -t < /tmp/a.cpio", None, vec![]),
+        ("python3 -m venv /opt/venv", None, paths(&["/opt/venv"])),
+        (
+            "virtualenv --app-data /tmp/v /opt/venv2",
+            None,
+            paths(&["/opt/venv2", "/tmp/v"]),
+        ),
+        (
+            "ssh-keygen -t ed25519 -N '' -f /etc/ssh/key",
+            None,
+            paths(&["/etc/ssh/key"]),
+        ),
+        ("ssh-keygen -l -f /etc/ssh/key.pub", None, vec![]),
+        (
+            "htpasswd -cb /etc/nginx/.htpasswd u p",
+            None,
+            paths(&["/etc/nginx/.htpasswd"]),
+        ),
+        ("htpasswd -nb u p", None, vec![]),
+        (
+            "truncate -s 0 /var/log/app.log",
+            None,
+            paths(&["/var/log/app.log"]),
+        ),
+        (
+            "split -l 10 /tmp/in /opt/part.",
+            None,
+            paths(&["/opt/part."]),
+        ),
+        ("split -l 10 /tmp/in", Some("/srv"), paths(&["/srv"])),
+        (
+            "patch -p1 -d /opt/src < /tmp/fix.patch",
+            None,
+            paths(&["/opt/src"]),
+        ),
+        (
+            "patch /etc/app.conf /tmp/p",
+            Some("/tmp"),
+            paths(&["/tmp", "/etc/app.conf"]),
+        ),
+        ("ln -s /tmp/x /etc/x", None, paths(&["/etc/x"])),
+    ];
+    for (script, cwd, expected) in cases {
+        assert_eq!(&in_shell(script, *cwd), expected, "{script}");
+    }
+    // A compressor that replaces its file: its reason names it.
+    let origins: Vec<String> = written(&container("app:1", &["gunzip", "/opt/a.gz"]))
+        .iter()
+        .map(Written::origin)
+        .collect();
+    assert_eq!(origins, ["gunzip, in command"]);
+}
+
+/// `HOME` as the shell sets it places `~`; of two `env` entries, the last counts.
+#[test]
+fn shell_assignments_of_home_count() {
+    use k8s_openapi::api::core::v1::EnvVar;
+    let unsettled = |p: &str| Write::Unsettled(p.to_string());
+    let cases: &[(&str, Vec<Write>)] = &[
+        ("export HOME=/etc; touch ~/x", paths(&["/etc/x"])),
+        ("HOME=/etc; touch \"$HOME/y\"", paths(&["/etc/y"])),
+        (
+            "export HOME=/tmp/h && cd ~ && touch z",
+            paths(&["/tmp/h/z"]),
+        ),
+        // `cmd`'s own HOME is where its caches go; its words are the shell's.
+        (
+            "HOME=/etc npm install --prefix /tmp/p",
+            paths(&["/tmp/p", "/etc/.npm"]),
+        ),
+        ("HOME=/tmp/h touch ~/w", vec![unsettled("~/w")]),
+        ("export HOME=/etc; echo 1 > ~/r", paths(&["/etc/r"])),
+        ("echo 1 > ~/r", vec![unsettled("~/r")]),
+        (
+            "env HOME=/etc npm i --prefix /tmp/p",
+            paths(&["/tmp/p", "/etc/.npm"]),
+        ),
+        // A subshell's assignment ends with it.
+        ("(export HOME=/tmp/h); touch ~/v", vec![unsettled("~/v")]),
+        (
+            "export HOME=$(mktemp -d); touch ~/u",
+            [paths(&["/tmp"]), vec![unsettled("~/u")]].concat(),
+        ),
+    ];
+    for (script, expected) in cases {
+        assert_eq!(&in_shell(script, None), expected, "{script}");
+    }
+    let home = |v: &str| EnvVar {
+        name: "HOME".into(),
+        value: Some(v.into()),
+        ..Default::default()
+    };
+    let mut c = container("app:1", &["sh", "-c", "touch ~/.ready"]);
+    c.env = Some(vec![home("/tmp/home"), home("/etc")]);
+    assert_eq!(places(&c), paths(&["/etc/.ready"]));
+    c.env = Some(vec![home("/etc"), home("/tmp/home")]);
+    assert_eq!(places(&c), paths(&["/tmp/home/.ready"]));
+    // A redirect's `~` too.
+    let mut c = container("app:1", &["sh", "-c", "app > ~/log"]);
+    c.env = Some(vec![home("/tmp/home")]);
+    assert_eq!(places(&c), paths(&["/tmp/home/log"]));
+    // The shell's assignment outlasts the env's.
+    let mut c = container("app:1", &["sh", "-c", "HOME=/etc; touch ~/.ready"]);
+    c.env = Some(vec![home("/tmp/home")]);
+    assert_eq!(places(&c), paths(&["/etc/.ready"]));
+}
+
+/// `mktemp` without a directory writes `$TMPDIR` as the spec sets it, else /tmp.
+#[test]
+fn mktemp_follows_tmpdir() {
+    use k8s_openapi::api::core::v1::EnvVar;
+    let unsettled = |p: &str| vec![Write::Unsettled(p.to_string())];
+    assert_eq!(
+        in_shell("TMPDIR=/var/t mktemp -d", None),
+        paths(&["/var/t"])
+    );
+    assert_eq!(
+        in_shell("export TMPDIR=/opt/t; mktemp", None),
+        paths(&["/opt/t"])
+    );
+    assert_eq!(
+        in_shell("TMPDIR=/var/t true; mktemp", None),
+        paths(&["/tmp"])
+    );
+    assert_eq!(in_shell("TMPDIR=$(pwd) mktemp", None), unsettled("$TMPDIR"));
+    let tmpdir = |v: Option<&str>| EnvVar {
+        name: "TMPDIR".into(),
+        value: v.map(str::to_string),
+        ..Default::default()
+    };
+    let mut c = container("app:1", &["mktemp", "-d"]);
+    c.env = Some(vec![tmpdir(Some("/tmp")), tmpdir(Some("/data/tmp"))]);
+    assert_eq!(places(&c), paths(&["/data/tmp"]));
+    c.env = Some(vec![tmpdir(None)]);
+    assert_eq!(places(&c), unsettled("$TMPDIR"));
+}
+
+/// Known writes go by the image's repository exactly, not a name's substring.
+#[test]
+fn known_images_match_by_repository() {
+    let nginx = paths(&["/var/cache/nginx", "/var/run/nginx.pid"]);
+    for image in [
+        "nginx",
+        "nginx:1.27",
+        "library/nginx:1.27",
+        "docker.io/library/nginx:1.27-alpine",
+        "docker.io/nginx@sha256:abc",
+    ] {
+        assert_eq!(places(&container(image, &[])), nginx, "{image}");
+    }
+    let bitnami = paths(&[
+        "/opt/bitnami/nginx/conf",
+        "/opt/bitnami/nginx/logs",
+        "/opt/bitnami/nginx/tmp",
+        "/certs",
+    ]);
+    for image in [
+        "bitnami/nginx:1.27",
+        "docker.io/bitnami/nginx@sha256:abc",
+        "bitnamilegacy/nginx:1.27",
+    ] {
+        assert_eq!(places(&container(image, &[])), bitnami, "{image}");
+    }
+    for image in [
+        "bitnami/nginx-ingress-controller:1",
+        "quay.io/nginx/nginx-unprivileged:1",
+        "registry.example.com:5000/nginx:1",
+        "nginx-ingress:1",
+    ] {
+        assert_eq!(places(&container(image, &[])), vec![], "{image}");
+    }
 }
 
 /// A local install writes into its working directory (or prefix), and its cache
