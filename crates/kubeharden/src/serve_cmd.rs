@@ -33,7 +33,7 @@ pub fn certs(args: ServeCertsArgs) -> Result<u8, CliError> {
         return Err(CliError::BadValue {
             flag: "--renew-before-days",
             value: args.renew_before_days.to_string(),
-            expected: "fewer days than --valid-days (else every run renews the certificate, and replicas not yet reloaded lose the CA they serve)",
+            expected: "must be fewer days than --valid-days (else every run renews the certificate, and replicas not yet reloaded lose the CA they serve)",
         });
     }
     let namespace = args.namespace.clone().unwrap_or_else(|| {
