@@ -52,8 +52,20 @@ fn uri(path: &str) -> (String, bool) {
     match relative {
         Some(rel) => (encode(&rel), true),
         None if path.starts_with('/') => (format!("file://{}", encode(path)), false),
-        None => (encode(path), false),
+        // Above the current folder (`../base/app.yaml`, a Kustomize base): a
+        // relative URI would be read against the checkout's root and name another
+        // file, so the file's own absolute one.
+        None => match absolute(path) {
+            Some(abs) => (format!("file://{}", encode(&abs)), false),
+            None => (encode(path), false),
+        },
     }
+}
+
+/// The absolute path of a relative one, resolved (`..`, symbolic links).
+fn absolute(path: &str) -> Option<String> {
+    let real = std::fs::canonicalize(path).ok()?;
+    Some(real.display().to_string())
 }
 
 /// `path` relative to `cwd` when it is below it: by its components as given, else
@@ -401,5 +413,13 @@ mod tests {
         assert!(above.starts_with("file:///") && !relative, "{above}");
         assert_eq!(artifact("src/lib.rs")["uriBaseId"], SRCROOT);
         assert_eq!(artifact("<stdin>").get("uriBaseId"), None);
+        // Named by a path through `..` (a Kustomize base of an overlay scanned from
+        // its own folder): the file's absolute URI, never a relative one that the
+        // checkout's root would resolve to another file.
+        let real = std::fs::canonicalize(cwd.join("../../Cargo.toml")).unwrap();
+        assert_eq!(
+            uri("../../Cargo.toml"),
+            (format!("file://{}", real.display()), false)
+        );
     }
 }
