@@ -121,18 +121,6 @@ impl Values<'_> {
                 .join(".")
         };
         let full_key = key_at(0);
-        if let Some(set) = self.sets.iter().rev().find(|s| s.key == full_key) {
-            return from_set(set);
-        }
-        // A `--set` of a key under this one (`securityContext.runAsUser=0` under
-        // `securityContext`) merges into it: it is a block, not empty, whatever a
-        // file holds there (`securityContext: {}`), unless a file sets a block too.
-        let under = format!("{full_key}.");
-        let filled = self
-            .sets
-            .iter()
-            .rev()
-            .find(|s| s.key.starts_with(&under) || s.key.starts_with(&format!("{full_key}[")));
         // Each file, the key looked up in it, the key as the chart reads it, and for a
         // subchart's own default the key that overrides it in the parent.
         let mut files: Vec<(ValuesDoc, String, String, Option<String>)> = self
@@ -170,6 +158,31 @@ impl Values<'_> {
                 doc = doc.subchart(sub);
             }
         }
+        // A map's item the template reached by a `range` is named by its index
+        // (`workers[1]`); a `--set` names it by its key (`workers.alpha`).
+        let named_key = files
+            .iter()
+            .filter(|(_, lookup, _, _)| *lookup == full_key)
+            .find_map(|(doc, lookup, _, _)| {
+                let (_, _, named) = doc
+                    .read()
+                    .and_then(|root| locate_key_naming(&root, lookup))?;
+                (named != *lookup).then_some(named)
+            });
+        let is_key = |k: &str| k == full_key || named_key.as_deref() == Some(k);
+        if let Some(set) = self.sets.iter().rev().find(|s| is_key(&s.key)) {
+            return from_set(set);
+        }
+        // A `--set` of a key under this one (`securityContext.runAsUser=0` under
+        // `securityContext`) merges into it: it is a block, not empty, whatever a
+        // file holds there (`securityContext: {}`), unless a file sets a block too.
+        let under = |key: &str, set: &str| {
+            set.strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        };
+        let filled = self.sets.iter().rev().find(|s| {
+            under(&full_key, &s.key) || named_key.as_deref().is_some_and(|k| under(k, &s.key))
+        });
         let mut nearest: Option<Found> = None;
         for (doc, lookup, key_here, parent_key) in &files {
             let Some((pos, held, named)) =

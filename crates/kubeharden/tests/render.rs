@@ -2464,6 +2464,44 @@ fn a_field_unset_under_a_map_ranges_item_names_its_key() {
     );
 }
 
+/// A `--set` of a key in a map's item that a `range` walks names the item by its key
+/// (`workers.alpha.hostIPC`), as the template reaches it by its index: the flag is
+/// the place, not the values file's line it overrode.
+#[test]
+fn a_set_of_a_map_ranges_item_is_named_as_the_flag() {
+    if !tools() {
+        return;
+    }
+    let workers = "{{- range $name, $w := .Values.workers }}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ $name }}\nspec:\n  hostIPC: {{ $w.hostIPC }}\n  containers:\n  - name: c\n    image: registry.example.com/c:1\n{{- end }}\n";
+    let values = "workers:\n  beta:\n    hostIPC: true\n  alpha:\n    hostIPC: false\n";
+    let dir = tree(&[
+        (
+            "bn/Chart.yaml",
+            "apiVersion: v2\nname: bn\nversion: 0.1.0\n",
+        ),
+        ("bn/values.yaml", values),
+        ("bn/templates/workers.yaml", workers),
+    ]);
+    let args = [
+        "scan",
+        "bn",
+        "-f",
+        "json",
+        "--select",
+        "KH102",
+        "--set",
+        "workers.alpha.hostIPC=true",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let said = messages_of(&doc, "KH102");
+    for want in [
+        "set by the chart value workers.alpha.hostIPC (--set workers.alpha.hostIPC)",
+        "set by the chart value workers.beta.hostIPC (bn/values.yaml:3)",
+    ] {
+        assert!(said.iter().any(|m| m.contains(want)), "{said:#?}");
+    }
+}
+
 /// Of an `if` on `.Capabilities` (which the values cannot judge) and its `else`, each
 /// writing the field, the branch whose text matches what was rendered is the place
 /// (`hostNetwork: true`, not `hostNetwork: {{ .Values.net }}` with `net: false`);
