@@ -98,7 +98,6 @@ pub fn write_text(
     let dim = Style::new().effects(Effects::DIMMED);
     let scan = report.scan;
     crate::text_summary::write_summary(&crate::summary::Summary::of(report), out, &p)?;
-    writeln!(out)?;
     if options.summary_only {
         return write_summary(report, out, &p);
     }

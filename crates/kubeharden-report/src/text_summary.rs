@@ -45,11 +45,19 @@ impl Table {
     }
 }
 
+/// The summary, and a blank line after it; nothing at all when it would be empty
+/// (nothing scanned, only errors): a heading over nothing reads as a broken report.
 pub(crate) fn write_summary(
     summary: &Summary<'_>,
     out: &mut dyn Write,
     p: &Painter,
 ) -> io::Result<()> {
+    let empty = !summary.score.exists()
+        && summary.top_risks.is_empty()
+        && summary.failing_rules().next().is_none();
+    if empty {
+        return Ok(());
+    }
     let bold = Style::new().effects(Effects::BOLD);
     writeln!(out, "{}", p.paint(bold, "Summary"))?;
     let score = &summary.score;
@@ -99,7 +107,8 @@ pub(crate) fn write_summary(
             }
         }
     }
-    write_rules(summary, out)
+    write_rules(summary, out)?;
+    writeln!(out)
 }
 
 /// The rules that found something, with their checks when there is a score.
