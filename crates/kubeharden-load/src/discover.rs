@@ -155,7 +155,16 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
                     ));
                     continue;
                 }
-                Ok(meta) if meta.is_dir() => walk(path, &excludes, &mut out),
+                Ok(meta) if meta.is_dir() => match chart_of_templates_dir(path) {
+                    Some(chart) => out.not_scanned.push(NotScanned {
+                        file: path.clone(),
+                        reason: format!(
+                            "not rendered (the Helm chart's templates): they are rendered with their chart, not alone: scan {}",
+                            chart.display()
+                        ),
+                    }),
+                    None => walk(path, &excludes, &mut out),
+                },
                 Ok(_) => match chart_of_template(path) {
                     Some(chart) => out.not_scanned.push(NotScanned {
                         file: path.clone(),
@@ -195,6 +204,17 @@ fn chart_of_template(file: &Path) -> Option<PathBuf> {
             true => PathBuf::from("."),
             false => chart.to_path_buf(),
         })
+}
+
+/// The chart whose `templates/` is, or holds, the folder `dir`, if any: its files are
+/// templates, which read as broken YAML (`{{- if ...}}`), so the folder is the chart's
+/// to render. A path given as `.` has no folder name to see: its absolute form is
+/// asked too.
+fn chart_of_templates_dir(dir: &Path) -> Option<PathBuf> {
+    chart_of_template(&dir.join("_")).or_else(|| {
+        let absolute = std::fs::canonicalize(dir).ok()?;
+        chart_of_template(&absolute.join("_"))
+    })
 }
 
 /// `.tpl` for `a.tpl`, empty for a file without an extension.

@@ -729,7 +729,7 @@ fn an_overlay_with_helm_charts_is_rendered_with_helm_enabled() {
     assert_eq!(files_of(&doc), ["overlay (kustomize build)"]);
 }
 
-/// A Kustomize component, or a chart's template, scanned alone is not renderable by
+/// A Kustomize component, or a chart's template (or its templates/ folder), scanned alone is not renderable by
 /// design: it is listed as not rendered, with where it is rendered instead (kustomize
 /// refused the component; the template read as broken YAML); and as nothing was
 /// scanned, the run says so and exits 2, never a clean "no findings in 0 objects".
@@ -748,6 +748,11 @@ fn a_component_or_a_template_alone_is_listed_as_not_rendered_and_nothing_scanned
             "web/templates/deployment.yaml",
             "web/templates/deployment.yaml: not rendered (a Helm template): it is rendered with its chart, not alone: scan web",
             "1 input not rendered alone, by design (web/templates/deployment.yaml: a Helm template): scan what uses it",
+        ),
+        (
+            "web/templates",
+            "web/templates: not rendered (the Helm chart's templates): they are rendered with their chart, not alone: scan web",
+            "1 input not rendered alone, by design (web/templates: the Helm chart's templates): scan what uses it",
         ),
     ];
     for (path, said, nothing) in cases {
