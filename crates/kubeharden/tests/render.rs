@@ -768,6 +768,39 @@ fn a_component_or_a_template_alone_is_listed_as_not_rendered_and_nothing_scanned
     }
 }
 
+/// A chart whose value leaves an object's name empty renders an object the API server
+/// refuses: an error, at the template, never a clean-looking `(no name)` object.
+#[test]
+fn an_object_rendered_without_a_name_is_an_error() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n"),
+        ("web/values.yaml", "name: \"\"\n"),
+        ("web/templates/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: {{ .Values.name }}}\nspec:\n  hostPID: true\n  containers:\n  - {name: c, image: x}\n"),
+        ("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {}\nspec:\n  containers:\n  - {name: c, image: x}\n"),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "web", "pod.yaml", "-f", "json"],
+        None,
+    ));
+    let errors = errors_of(&doc);
+    // The chart's at its template line, naming the value; a plain manifest's too.
+    for (at, value) in [
+        ("web/templates/pod.yaml:", "web/values.yaml:1"),
+        ("pod.yaml:", ""),
+    ] {
+        assert!(
+            errors.iter().any(|e| e.starts_with(at)
+                && e.contains("metadata.name: empty")
+                && e.contains(value)),
+            "{at}: {errors:?}"
+        );
+    }
+}
+
 /// The fixtures of the second trial (tests/render_retrial/), on what it found.
 fn retrial() -> PathBuf {
     root().join("crates/kubeharden/tests/render_retrial")
