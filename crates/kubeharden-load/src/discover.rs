@@ -137,11 +137,13 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
         } else if excluded(&excludes, path) {
             continue;
         } else if let Some(target) = named_target(path) {
-            if target.kind == RenderKind::HelmChart {
-                out.not_scanned
-                    .extend(named_chart_extras(&target.dir, &excludes));
+            if target.kind == RenderKind::HelmChart && target.dir.is_dir() {
+                // Walked as a folder is: the charts and overlays of its own below it
+                // (outside charts/ and templates/) are rendered too, not passed over.
+                walk(&target.dir, &excludes, &mut out);
+            } else {
+                out.renders.push(target);
             }
-            out.renders.push(target);
         } else {
             match std::fs::metadata(path) {
                 Err(e) => {
@@ -222,13 +224,6 @@ fn extension_of(path: &Path) -> String {
     path.extension()
         .map(|e| format!(".{}", e.to_string_lossy().to_ascii_lowercase()))
         .unwrap_or_default()
-}
-
-/// The files of a chart named on the command line that helm does not render.
-fn named_chart_extras(dir: &Path, excludes: &GlobSet) -> Vec<NotScanned> {
-    // A walk error here is the render's to report: helm reads the same folder.
-    let files = walk_files(dir, excludes, &mut Discovered::default());
-    crate::render_targets::outside_templates(dir, &files)
 }
 
 fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {

@@ -801,6 +801,28 @@ fn an_object_rendered_without_a_name_is_an_error() {
     }
 }
 
+/// An overlay in a chart's folder, outside charts/ and templates/, is rendered as an
+/// overlay of its own, the chart named or walked: helm never renders it.
+#[test]
+fn an_overlay_inside_a_chart_folder_is_rendered() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("both/Chart.yaml", "apiVersion: v2\nname: both\nversion: 0.1.0\n"),
+        ("both/values.yaml", "{}\n"),
+        ("both/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
+        ("both/deploy/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: c, image: x}]\n"),
+        ("both/deploy/kustomization.yaml", "resources: [deployment.yaml]\npatches:\n- target: {kind: Deployment, name: d}\n  patch: |-\n    - op: add\n      path: /spec/template/spec/hostPID\n      value: true\n"),
+    ]);
+    for path in ["both", "."] {
+        let args = ["scan", path, "-f", "json", "--select", "KH102"];
+        let doc = json(&run(dir.path(), &args, None));
+        assert_eq!(errors_of(&doc), Vec::<String>::new(), "{path}");
+        assert_eq!(doc["findings"][0]["rule_id"], "KH102", "{path}");
+    }
+}
+
 /// The fixtures of the second trial (tests/render_retrial/), on what it found.
 fn retrial() -> PathBuf {
     root().join("crates/kubeharden/tests/render_retrial")
