@@ -794,7 +794,7 @@ fn an_object_rendered_without_a_name_is_an_error() {
     ] {
         assert!(
             errors.iter().any(|e| e.starts_with(at)
-                && e.contains("metadata.name: empty")
+                && e.contains("Pod (no name): metadata.name: empty")
                 && e.contains(value)),
             "{at}: {errors:?}"
         );
