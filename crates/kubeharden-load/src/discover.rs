@@ -137,11 +137,13 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
         } else if excluded(&excludes, path) {
             continue;
         } else if let Some(target) = named_target(path) {
-            if target.kind == RenderKind::HelmChart {
-                out.not_scanned
-                    .extend(named_chart_extras(&target.dir, &excludes));
+            if target.kind == RenderKind::HelmChart && target.dir.is_dir() {
+                // Walked as a folder is: the charts and overlays of its own below it
+                // (outside charts/ and templates/) are rendered too, not passed over.
+                walk(&target.dir, &excludes, &mut out);
+            } else {
+                out.renders.push(target);
             }
-            out.renders.push(target);
         } else {
             match std::fs::metadata(path) {
                 Err(e) => {
@@ -155,7 +157,16 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
                     ));
                     continue;
                 }
-                Ok(meta) if meta.is_dir() => walk(path, &excludes, &mut out),
+                Ok(meta) if meta.is_dir() => match chart_of_templates_dir(path) {
+                    Some(chart) => out.not_scanned.push(NotScanned {
+                        file: path.clone(),
+                        reason: format!(
+                            "not rendered (the Helm chart's templates): they are rendered with their chart, not alone: scan {}",
+                            chart.display()
+                        ),
+                    }),
+                    None => walk(path, &excludes, &mut out),
+                },
                 Ok(_) => match chart_of_template(path) {
                     Some(chart) => out.not_scanned.push(NotScanned {
                         file: path.clone(),
@@ -197,18 +208,22 @@ fn chart_of_template(file: &Path) -> Option<PathBuf> {
         })
 }
 
+/// The chart whose `templates/` is, or holds, the folder `dir`, if any: its files are
+/// templates, which read as broken YAML (`{{- if ...}}`), so the folder is the chart's
+/// to render. A path given as `.` has no folder name to see: its absolute form is
+/// asked too.
+fn chart_of_templates_dir(dir: &Path) -> Option<PathBuf> {
+    chart_of_template(&dir.join("_")).or_else(|| {
+        let absolute = std::fs::canonicalize(dir).ok()?;
+        chart_of_template(&absolute.join("_"))
+    })
+}
+
 /// `.tpl` for `a.tpl`, empty for a file without an extension.
 fn extension_of(path: &Path) -> String {
     path.extension()
         .map(|e| format!(".{}", e.to_string_lossy().to_ascii_lowercase()))
         .unwrap_or_default()
-}
-
-/// The files of a chart named on the command line that helm does not render.
-fn named_chart_extras(dir: &Path, excludes: &GlobSet) -> Vec<NotScanned> {
-    // A walk error here is the render's to report: helm reads the same folder.
-    let files = walk_files(dir, excludes, &mut Discovered::default());
-    crate::render_targets::outside_templates(dir, &files)
 }
 
 fn walk(root: &Path, excludes: &GlobSet, out: &mut Discovered) {

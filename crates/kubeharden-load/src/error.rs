@@ -60,7 +60,8 @@ pub enum LoadErrorKind {
 /// A field of an object with a value of the wrong type or form. The value itself is
 /// withheld (it may be a secret): the position shows it to whoever may see it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{kind} {name}: {path}: {problem}")]
+// An object without a name is said to be, as reports head it: `Pod (no name)`.
+#[error("{kind} {}: {path}: {problem}", if .name.is_empty() { "(no name)" } else { .name.as_str() })]
 pub struct FieldError {
     pub kind: String,
     pub name: String,

@@ -136,6 +136,9 @@ fn add_object(
         namespace: text("namespace"),
         name,
     };
+    if resource.name.is_empty() {
+        out.errors.push(nameless(file, &root, &resource));
+    }
     out.objects.push(Object {
         file: file.clone(),
         helm_source: helm_source.clone(),
@@ -143,6 +146,27 @@ fn add_object(
         root,
         namespace_defaulted: false,
     });
+}
+
+/// The error of an object without a name (nor `generateName`): the API server refuses
+/// it, so it is no object a cluster could hold, whatever its findings say. Placed at
+/// the empty name where there is one, so a chart's is mapped to the value that left it
+/// empty.
+fn nameless(file: &Arc<str>, root: &Node, resource: &Resource) -> LoadError {
+    let meta = root.get("metadata");
+    let pos = meta
+        .and_then(|m| m.get("name"))
+        .or(meta)
+        .map_or(root.pos, |n| n.pos);
+    LoadError::new(
+        file,
+        Some(pos),
+        LoadErrorKind::field(
+            resource,
+            "metadata.name",
+            "empty: the API server refuses an object without a name (or metadata.generateName)",
+        ),
+    )
 }
 
 /// Where a mapping key is itself a mapping or a list, if anywhere.

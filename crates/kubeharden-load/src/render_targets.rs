@@ -54,13 +54,7 @@ fn written_by_fix(file: &Path) -> bool {
 }
 
 pub(crate) fn split(files: Vec<PathBuf>) -> Split {
-    let charts = outermost(
-        files
-            .iter()
-            .filter(|f| f.file_name().is_some_and(|n| n == "Chart.yaml"))
-            .filter_map(|f| f.parent().map(Path::to_path_buf))
-            .collect(),
-    );
+    let roots = Roots::of(&files);
     // A chart an overlay inflates (`helmCharts:`) is rendered by the overlay; another
     // chart in its chart home is a chart of its own, rendered as such.
     let homes: Vec<PathBuf> = files
@@ -68,17 +62,24 @@ pub(crate) fn split(files: Vec<PathBuf>) -> Split {
         .filter(|f| is_kustomization_file(f))
         .flat_map(|f| crate::kustomize::inflated_charts(f))
         .collect();
-    let charts: Vec<PathBuf> = charts
-        .into_iter()
+    let charts: Vec<PathBuf> = roots
+        .charts
+        .iter()
         .filter(|c| !homes.iter().any(|h| c.starts_with(h)))
+        .cloned()
         .collect();
     let mut not_scanned = Vec::new();
     for chart in &charts {
-        not_scanned.extend(outside_templates(chart, &files));
+        let own: Vec<PathBuf> = files
+            .iter()
+            .filter(|f| roots.innermost(f) == Some(chart))
+            .cloned()
+            .collect();
+        not_scanned.extend(outside_templates(chart, &own));
     }
     let files: Vec<PathBuf> = files
         .into_iter()
-        .filter(|f| !charts.iter().chain(&homes).any(|c| f.starts_with(c)))
+        .filter(|f| !roots.in_a_chart(f) && !homes.iter().any(|h| f.starts_with(h)))
         .collect();
     // `kubeharden fix`'s patches over the files scanned here: the sources are
     // scanned, not the patches (nor rendered, which needs kustomize's load
@@ -179,16 +180,58 @@ fn is_kustomization_file(file: &Path) -> bool {
         .is_some_and(|n| KUSTOMIZATION_FILES.contains(&n))
 }
 
-/// The folders of `dirs` that are not inside another of them.
-fn outermost(mut dirs: Vec<PathBuf>) -> Vec<PathBuf> {
-    dirs.sort();
-    let mut kept: Vec<PathBuf> = Vec::new();
-    for dir in dirs {
-        if !kept.iter().any(|k| dir.starts_with(k)) {
-            kept.push(dir);
-        }
+/// The folders of a walk that are rendered on their own: charts, and the overlays
+/// not inside a chart's `charts/` or `templates/`. A folder with its own `Chart.yaml`
+/// or kustomization file elsewhere in a chart (`deploy/`, a chart beside it) is no
+/// file of that chart's, which helm never renders: it is rendered itself.
+struct Roots {
+    /// Charts that are no other chart's subchart (under its `charts/`).
+    charts: Vec<PathBuf>,
+    /// The folders of the kustomization files not within a chart's own folders.
+    overlays: Vec<PathBuf>,
+}
+
+impl Roots {
+    fn of(files: &[PathBuf]) -> Roots {
+        let all = parents_of(files, |f| f.file_name().is_some_and(|n| n == "Chart.yaml"));
+        let owned = |dir: &Path| all.iter().any(|c| c != dir && chart_owns(c, dir));
+        let charts = all.iter().filter(|d| !owned(d)).cloned().collect();
+        let overlays = parents_of(files, is_kustomization_file)
+            .into_iter()
+            .filter(|d| !owned(d) && !all.contains(d))
+            .collect();
+        Roots { charts, overlays }
     }
-    kept
+
+    /// The deepest chart or overlay folder holding `file`.
+    fn innermost(&self, file: &Path) -> Option<&PathBuf> {
+        self.charts
+            .iter()
+            .chain(&self.overlays)
+            .filter(|r| file.starts_with(r))
+            .max_by_key(|r| r.components().count())
+    }
+
+    /// Whether `file` is a chart's to render, not a plain file nor an overlay's.
+    fn in_a_chart(&self, file: &Path) -> bool {
+        self.innermost(file)
+            .is_some_and(|r| self.charts.contains(r))
+    }
+}
+
+/// The sorted folders of the files of `files` that `pick` picks.
+fn parents_of(files: &[PathBuf], pick: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let dirs: BTreeSet<PathBuf> = files
+        .iter()
+        .filter(|f| pick(f))
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
+    dirs.into_iter().collect()
+}
+
+/// Whether helm renders `dir` as part of `chart`: a subchart or a template folder.
+fn chart_owns(chart: &Path, dir: &Path) -> bool {
+    dir.starts_with(chart.join("charts")) || dir.starts_with(chart.join("templates"))
 }
 
 /// What rendering an overlay reads, followed through the kustomizations it uses.
@@ -340,6 +383,33 @@ mod tests {
                 "HelmChart overlay/charts/other",
                 "HelmChart web",
                 "Kustomization overlay"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_chart_or_overlay_in_a_chart_outside_charts_and_templates_is_its_own() {
+        let files = [
+            ("both/Chart.yaml", "name: both\n"),
+            ("both/templates/pod.yaml", "kind: Pod\n"),
+            (
+                "both/deploy/kustomization.yaml",
+                "resources: [deployment.yaml]\n",
+            ),
+            ("both/deploy/deployment.yaml", "kind: Deployment\n"),
+            ("both/alpine/Chart.yaml", "name: alpine\n"),
+            ("both/alpine/templates/pod.yaml", "kind: Pod\n"),
+            ("both/examples/pod.yaml", "kind: Pod\n"),
+        ];
+        let dir = tree(&files);
+        let (plain, targets) = split_names(dir.path(), &files);
+        assert!(plain.is_empty(), "{plain:?}");
+        assert_eq!(
+            targets,
+            [
+                "HelmChart both",
+                "HelmChart both/alpine",
+                "Kustomization both/deploy"
             ]
         );
     }

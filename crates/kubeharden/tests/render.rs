@@ -729,7 +729,7 @@ fn an_overlay_with_helm_charts_is_rendered_with_helm_enabled() {
     assert_eq!(files_of(&doc), ["overlay (kustomize build)"]);
 }
 
-/// A Kustomize component, or a chart's template, scanned alone is not renderable by
+/// A Kustomize component, or a chart's template (or its templates/ folder), scanned alone is not renderable by
 /// design: it is listed as not rendered, with where it is rendered instead (kustomize
 /// refused the component; the template read as broken YAML); and as nothing was
 /// scanned, the run says so and exits 2, never a clean "no findings in 0 objects".
@@ -749,6 +749,11 @@ fn a_component_or_a_template_alone_is_listed_as_not_rendered_and_nothing_scanned
             "web/templates/deployment.yaml: not rendered (a Helm template): it is rendered with its chart, not alone: scan web",
             "1 input not rendered alone, by design (web/templates/deployment.yaml: a Helm template): scan what uses it",
         ),
+        (
+            "web/templates",
+            "web/templates: not rendered (the Helm chart's templates): they are rendered with their chart, not alone: scan web",
+            "1 input not rendered alone, by design (web/templates: the Helm chart's templates): scan what uses it",
+        ),
     ];
     for (path, said, nothing) in cases {
         let out = run(&fixtures(), &["scan", path], None);
@@ -760,6 +765,61 @@ fn a_component_or_a_template_alone_is_listed_as_not_rendered_and_nothing_scanned
         let errors = errors_of(&doc);
         assert_eq!(errors.len(), 1, "{path}: {errors:?}");
         assert!(errors[0].contains(nothing), "{path}: {errors:?}");
+    }
+}
+
+/// A chart whose value leaves an object's name empty renders an object the API server
+/// refuses: an error, at the template, never a clean-looking `(no name)` object.
+#[test]
+fn an_object_rendered_without_a_name_is_an_error() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n"),
+        ("web/values.yaml", "name: \"\"\n"),
+        ("web/templates/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: {{ .Values.name }}}\nspec:\n  hostPID: true\n  containers:\n  - {name: c, image: x}\n"),
+        ("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {}\nspec:\n  containers:\n  - {name: c, image: x}\n"),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "web", "pod.yaml", "-f", "json"],
+        None,
+    ));
+    let errors = errors_of(&doc);
+    // The chart's at its template line, naming the value; a plain manifest's too.
+    for (at, value) in [
+        ("web/templates/pod.yaml:", "web/values.yaml:1"),
+        ("pod.yaml:", ""),
+    ] {
+        assert!(
+            errors.iter().any(|e| e.starts_with(at)
+                && e.contains("Pod (no name): metadata.name: empty")
+                && e.contains(value)),
+            "{at}: {errors:?}"
+        );
+    }
+}
+
+/// An overlay in a chart's folder, outside charts/ and templates/, is rendered as an
+/// overlay of its own, the chart named or walked: helm never renders it.
+#[test]
+fn an_overlay_inside_a_chart_folder_is_rendered() {
+    if !tools() {
+        return;
+    }
+    let dir = tree(&[
+        ("both/Chart.yaml", "apiVersion: v2\nname: both\nversion: 0.1.0\n"),
+        ("both/values.yaml", "{}\n"),
+        ("both/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
+        ("both/deploy/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: b}}\n    spec:\n      containers: [{name: c, image: x}]\n"),
+        ("both/deploy/kustomization.yaml", "resources: [deployment.yaml]\npatches:\n- target: {kind: Deployment, name: d}\n  patch: |-\n    - op: add\n      path: /spec/template/spec/hostPID\n      value: true\n"),
+    ]);
+    for path in ["both", "."] {
+        let args = ["scan", path, "-f", "json", "--select", "KH102"];
+        let doc = json(&run(dir.path(), &args, None));
+        assert_eq!(errors_of(&doc), Vec::<String>::new(), "{path}");
+        assert_eq!(doc["findings"][0]["rule_id"], "KH102", "{path}");
     }
 }
 
