@@ -136,7 +136,11 @@ fn add_object(
         namespace: text("namespace"),
         name,
     };
-    if resource.name.is_empty() {
+    // Only a name written empty (`name: ""`, or a template's value that rendered to
+    // nothing): a document with no name at all is as often a configuration file
+    // (an audit Policy, a KubeletConfiguration, a kubeconfig) that no API server holds.
+    let name_written = root.get("metadata").and_then(|m| m.get("name")).is_some();
+    if resource.name.is_empty() && name_written {
         out.errors.push(nameless(file, &root, &resource));
     }
     out.objects.push(Object {

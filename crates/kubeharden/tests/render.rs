@@ -779,11 +779,14 @@ fn an_object_rendered_without_a_name_is_an_error() {
         ("web/Chart.yaml", "apiVersion: v2\nname: web\nversion: 0.1.0\n"),
         ("web/values.yaml", "name: \"\"\n"),
         ("web/templates/pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: {{ .Values.name }}}\nspec:\n  hostPID: true\n  containers:\n  - {name: c, image: x}\n"),
-        ("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {}\nspec:\n  containers:\n  - {name: c, image: x}\n"),
+        ("pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: \"\"}\nspec:\n  containers:\n  - {name: c, image: x}\n"),
+        // No name written at all: a configuration file as often as not (an audit
+        // Policy), which no API server holds: no error.
+        ("policy.yaml", "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"),
     ]);
     let doc = json(&run(
         dir.path(),
-        &["scan", "web", "pod.yaml", "-f", "json"],
+        &["scan", "web", "pod.yaml", "policy.yaml", "-f", "json"],
         None,
     ));
     let errors = errors_of(&doc);
@@ -799,6 +802,10 @@ fn an_object_rendered_without_a_name_is_an_error() {
             "{at}: {errors:?}"
         );
     }
+    assert!(
+        !errors.iter().any(|e| e.starts_with("policy.yaml")),
+        "{errors:?}"
+    );
 }
 
 /// An overlay in a chart's folder, outside charts/ and templates/, is rendered as an
