@@ -48,6 +48,9 @@ pub struct ScanOptions {
     pub keep_labels: bool,
     /// How charts are rendered (`helm template`'s values and settings).
     pub render: RenderOptions,
+    /// For a chart rendered with no `--namespace`: the namespace helm gave the
+    /// release, which its objects there hold as if they named none (see `Rendered`).
+    pub release_namespace: Option<String>,
 }
 
 impl Default for ScanOptions {
@@ -58,6 +61,7 @@ impl Default for ScanOptions {
             default_namespace: DEFAULT_NAMESPACE.to_string(),
             keep_labels: false,
             render: RenderOptions::default(),
+            release_namespace: None,
         }
     }
 }
@@ -263,6 +267,7 @@ fn scan_rendered(rendered: Outcome, rules: &RuleSet, options: &ScanOptions) -> P
     if let Some(ns) = rendered.default_namespace {
         options.default_namespace = ns;
     }
+    options.release_namespace = rendered.release_namespace;
     let source = Source {
         name: rendered.name,
         text: rendered.text,
@@ -483,6 +488,11 @@ fn scan_source(
                     partial.report.errors.extend(objects.errors);
                     for object in &mut objects.objects {
                         object.default_namespace(&options.default_namespace);
+                        if options.release_namespace.is_some()
+                            && object.resource.namespace == options.release_namespace
+                        {
+                            object.namespace_defaulted = true;
+                        }
                         check(object, rules, options.keep_labels, &mut partial);
                     }
                     if keep {

@@ -192,6 +192,26 @@ pub struct AlertDetails {
 }
 
 impl Finding {
+    /// The fix in one line: the finding's own (`fix`) or else its rule's, and for an
+    /// object a chart rendered, the chart value that decides the field, since that is
+    /// what the user edits, not the rendered YAML.
+    pub fn fix_line(&self, rule_fix: Option<&str>) -> Option<String> {
+        let fix = self.fix.as_deref().or(rule_fix)?;
+        let Some(value) = self.value.as_deref() else {
+            return Some(fix.to_string());
+        };
+        let at = &value.location;
+        let through = match (value.set, &value.parent_key) {
+            (true, None) => format!("the chart value {} ({}:{})", value.key, at.file, at.line),
+            (true, Some(parent)) => format!("the parent chart's value {parent}"),
+            (false, _) => format!(
+                "the chart value {} (not set yet: add it to {})",
+                value.key, at.file
+            ),
+        };
+        Some(format!("{fix}: in the chart, through {through}"))
+    }
+
     /// A finding of no rule about the field at `path`: a probe that asks a source map
     /// where that field was written (an error in a rendered object, mapped as its
     /// findings are).

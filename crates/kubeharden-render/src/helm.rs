@@ -62,6 +62,7 @@ fn render_variant(
         name: name.into(),
         text,
         default_namespace: options.namespace.clone(),
+        release_namespace: options.namespace.is_none().then(|| "default".to_string()),
         chart: true,
         later_variant: variant.is_some_and(|v| {
             options

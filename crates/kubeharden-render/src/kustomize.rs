@@ -61,6 +61,7 @@ fn build(target: &RenderTarget, options: &RenderOptions) -> Result<Rendered, Loa
         name: format!("{dir} ({COMMAND})").into(),
         text,
         default_namespace: None,
+        release_namespace: None,
         chart: false,
         later_variant: false,
         source_map: Some(Box::new(crate::kustomize_map::KustomizeMap::read(

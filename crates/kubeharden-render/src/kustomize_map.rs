@@ -652,10 +652,15 @@ fn operation_on(
     let base_sets_inherited = inherited
         .as_deref()
         .is_some_and(|p| sets(base, rendered, &FieldPath::parse(p)));
+    // A field is under what an operation touched when it follows it as a key
+    // (`.runAsUser`) or as a list item (`[0]`: an `add` whose value is a list).
+    let under = |inner: &str, outer: &str| {
+        inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    };
     let covers = |field: &str, touched: &str| {
-        field == touched
-            || field.starts_with(&format!("{touched}."))
-            || touched.starts_with(&format!("{field}."))
+        field == touched || under(field, touched) || under(touched, field)
     };
     let touches = |op: &Node, field: &str| {
         text_at(op, &["path"])

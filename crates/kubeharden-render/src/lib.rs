@@ -89,6 +89,10 @@ pub struct Rendered {
     pub text: String,
     /// The namespace of objects that name none, when the render decides it.
     pub default_namespace: Option<String>,
+    /// The namespace `helm template` gave the release when the user named none
+    /// (`default`): a chart that writes `{{ .Release.Namespace }}` chose no namespace,
+    /// the install will, so its objects there count as naming none.
+    pub release_namespace: Option<String>,
     /// A Helm chart's render (else a Kustomize overlay's).
     pub chart: bool,
     /// A chart's render for a `--values-set` after its first: another variant of a

@@ -338,15 +338,13 @@ fn findings(page: &mut String, report: &Report<'_>, summary: &Summary<'_>) {
         // the rule's snippet shows them all.
         let rule_fix = fixes.get(f.rule_id);
         let line = f
-            .fix
-            .as_deref()
-            .or(rule_fix.map(|x| x.summary.as_str()))
-            .unwrap_or("");
+            .fix_line(rule_fix.map(|x| x.summary.as_str()))
+            .unwrap_or_default();
         let snippet = f
             .fix_snippet
             .as_deref()
             .or(rule_fix.and_then(|x| x.snippet.as_deref()));
-        finding_row(page, f, section, (line, snippet));
+        finding_row(page, f, section, (&line, snippet));
     }
     page.push_str("</tbody></table></section>\n");
 }

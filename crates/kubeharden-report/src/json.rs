@@ -133,8 +133,8 @@ impl<'a> JsonFinding<'a> {
 /// snippet shows the fields, the line says which of them this object has wrong).
 fn remediation(finding: &Finding, fixes: &HashMap<&str, Fix>) -> Option<Fix> {
     let mut fix = fixes.get(finding.rule_id).cloned();
-    if let (Some(fix), Some(own)) = (fix.as_mut(), &finding.fix) {
-        fix.summary = own.clone();
+    if let Some(fix) = fix.as_mut() {
+        fix.summary = finding.fix_line(Some(&fix.summary)).unwrap_or_default();
     }
     if let (Some(fix), Some(own)) = (fix.as_mut(), &finding.fix_snippet) {
         fix.snippet = Some(own.clone());

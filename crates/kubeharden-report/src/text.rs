@@ -159,12 +159,9 @@ pub fn write_text(
             let text = format!("the same in {}", places.join(", "));
             writeln!(out, "    {:<indent$}{}", "", p.paint(dim, &text))?;
         }
-        let own = f
-            .fix
-            .as_ref()
-            .map(|fix| format!("fix: {fix} (kubeharden explain {})", f.rule_id));
-        if let Some(fix) = own.as_ref().or_else(|| fixes.get(f.rule_id)) {
-            writeln!(out, "    {:<indent$}{}", "", p.paint(dim, fix))?;
+        if let Some(fix) = f.fix_line(fixes.get(f.rule_id).map(String::as_str)) {
+            let line = format!("fix: {fix} (kubeharden explain {})", f.rule_id);
+            writeln!(out, "    {:<indent$}{}", "", p.paint(dim, &line))?;
         }
     }
     write_row_titles(scan, out, &p)?;
@@ -392,15 +389,14 @@ fn place_in_file(f: &Finding) -> String {
     }
 }
 
-/// The one-line fix of each rule that has one, with where to read more.
+/// The one-line fix of each rule that has one.
 fn fixes(report: &Report<'_>) -> HashMap<&'static str, String> {
     report
         .described_rules()
         .into_iter()
         .filter_map(|rule| {
             let fix = rule.fix().filter(|fix| !fix.summary.is_empty())?;
-            let line = format!("fix: {} (kubeharden explain {})", fix.summary, rule.id);
-            Some((rule.id, line))
+            Some((rule.id, fix.summary))
         })
         .collect()
 }

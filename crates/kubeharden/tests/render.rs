@@ -12,7 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{json, root, tree};
+use common::{json, root, rule_ids, tree};
 
 const PRIVILEGED_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: x, securityContext: {privileged: true}}\n";
 use serde_json::Value;
@@ -2655,4 +2655,119 @@ fn sarif_relates_a_mapped_finding_to_its_value_and_rendered_place() {
         .map(|e| format!("{e} at {}", e.instance_path()))
         .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// An `add` whose value is a list (ports, capabilities) set the fields inside its
+/// items: a finding on one of them is the operation's, not the base's.
+#[test]
+fn a_json_patch_adding_a_list_is_the_place_of_its_items_fields() {
+    if !tools() {
+        return;
+    }
+    let ops = "- op: add\n  path: /spec/template/spec/containers/0/ports\n  value:\n    - containerPort: 80\n      hostPort: 80\n- op: add\n  path: /spec/template/spec/containers/0/securityContext\n  value:\n    capabilities:\n      add: [SYS_ADMIN]\n";
+    let dir = tree(&[
+        ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        ("base/deploy.yaml", API_WORKER),
+        (
+            "overlay/kustomization.yaml",
+            "resources: [../base]\npatches:\n  - path: ops.yaml\n    target: {kind: Deployment, name: api-worker}\n",
+        ),
+        ("overlay/ops.yaml", ops),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "overlay", "-f", "json", "--select", "KH104,KH105"],
+        None,
+    ));
+    let mut said: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["location"];
+            format!(
+                "{} {}:{}",
+                f["rule_id"].as_str().unwrap(),
+                at["file"].as_str().unwrap(),
+                at["line"]
+            )
+        })
+        .collect();
+    said.sort();
+    assert_eq!(
+        said,
+        ["KH104 overlay/ops.yaml:1", "KH105 overlay/ops.yaml:6"],
+        "{doc}"
+    );
+}
+
+/// A chart that writes `namespace: {{ .Release.Namespace }}` chooses no namespace:
+/// rendered with no `--namespace` it lands in helm's `default` but is not blamed for
+/// it (KH501), as a manifest that names none is not; `--namespace default` is.
+#[test]
+fn the_release_namespace_is_no_choice_of_the_chart() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: {{ .Release.Namespace }}\nspec:\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n";
+    let dir = tree(&[
+        ("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
+        ("c/templates/pod.yaml", pod),
+    ]);
+    let kh501 = |extra: &[&str]| {
+        let mut args = vec!["scan", "c", "-f", "json", "--select", "KH501"];
+        args.extend_from_slice(extra);
+        rule_ids(&json(&run(dir.path(), &args, None)))
+            .into_iter()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert!(kh501(&[]).is_empty());
+    assert_eq!(kh501(&["--namespace", "default"]), ["KH501"]);
+    assert!(kh501(&["--namespace", "shop"]).is_empty());
+}
+
+/// The fix line of a finding a chart value decides names that value, in text and in
+/// JSON's `remediation`, whether the value is set or still to be added.
+#[test]
+fn the_fix_names_the_chart_value_to_change() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: main\n      image: {{ .Values.image }}\n      securityContext:\n        {{- toYaml .Values.securityContext | nindent 8 }}\n";
+    let dir = tree(&[
+        ("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
+        (
+            "c/values.yaml",
+            "image: registry.example.com/m:1\nsecurityContext:\n  runAsNonRoot: false\n",
+        ),
+        ("c/templates/pod.yaml", pod),
+    ]);
+    let args = ["scan", "c", "--select", "KH122,KH121"];
+    let text = String::from_utf8_lossy(&run(dir.path(), &args, None).stdout).into_owned();
+    assert!(
+        text.contains(": in the chart, through the chart value securityContext.runAsNonRoot (c/values.yaml:3) (kubeharden explain KH122)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("through the chart value securityContext.allowPrivilegeEscalation (not set yet: add it to c/values.yaml)"),
+        "{text}"
+    );
+    let doc = json(&run(
+        dir.path(),
+        &[&args[..], &["-f", "json"]].concat(),
+        None,
+    ));
+    let summaries: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["remediation"]["summary"].as_str().unwrap())
+        .collect();
+    assert!(
+        summaries
+            .iter()
+            .all(|s| s.contains("in the chart, through the chart value securityContext.")),
+        "{summaries:?}"
+    );
 }
