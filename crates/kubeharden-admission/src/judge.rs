@@ -445,8 +445,20 @@ impl Reviewer {
             (Some(view), Some(ns)) => view.related(ns),
             _ => Arc::default(),
         };
+        // A binding under review is judged with the ClusterRole it grants (a
+        // ClusterRoleBinding is of no namespace, so none came with `related`).
+        let granted = self.view.as_ref().and_then(|view| {
+            let name = crate::view::bound_cluster_role(&object.root)?;
+            let known = related
+                .iter()
+                .any(|o| o.resource.kind == "ClusterRole" && o.resource.name == name);
+            (!known).then(|| view.cluster_role(name)).flatten()
+        });
         // The cluster's copy of the object under review (an UPDATE) is replaced by it.
-        let others = related.iter().filter(|o| *o.resource != *object.resource);
+        let others = related
+            .iter()
+            .chain(granted.as_ref())
+            .filter(|o| *o.resource != *object.resource);
         // Inline exceptions (`kubeharden.io/ignore`) are applied by the engine; the
         // project's, here, in the order `scan` applies them: severities, then exceptions.
         let project = self.project();
@@ -538,18 +550,27 @@ impl Reviewer {
                 fired.push((f.rule_id, Mode::Audit));
             }
         }
-        if !judged.not_judged.is_empty() && modes.warn.is_some() {
+        // What was not judged is said first, so that no cut of many warnings leaves
+        // it out, and in a refusal too: a user who only enforces must see it.
+        let unjudged = (!judged.not_judged.is_empty()).then(|| {
             let rules: Vec<&str> = judged.not_judged.iter().copied().collect();
-            warnings.push(Said::Text(format!(
+            format!(
                 "kubeharden: not judged without the cluster view: {}",
                 rules.join(", ")
-            )));
+            )
+        });
+        if let Some(note) = unjudged.as_ref().filter(|_| modes.warn.is_some()) {
+            warnings.insert(0, Said::Text(note.clone()));
         }
         let mut response = if refusing.is_empty() {
             Response::allow(uid)
         } else {
             let level = modes.enforce.map_or("none", Severity::as_str);
-            let text = message::refusal(&resource.to_string(), level, &refusing);
+            let mut text = message::refusal(&resource.to_string(), level, &refusing);
+            if let Some(note) = &unjudged {
+                text.push('\n');
+                text.push_str(note);
+            }
             Response::deny(uid, 403, Some("Forbidden"), text)
         };
         // Only what the answer can carry is formatted (a review may have thousands).

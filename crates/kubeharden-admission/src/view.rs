@@ -36,6 +36,25 @@ pub trait ClusterSource: Send + Sync {
     fn related(&self, namespace: &str) -> Arc<Vec<Object>>;
     /// Whether the view has listed everything once.
     fn ready(&self) -> bool;
+    /// The ClusterRole of that name, which a binding under review grants (of any
+    /// namespace, or none): its rules decide what the binding's subjects can do.
+    fn cluster_role(&self, _name: &str) -> Option<Object> {
+        None
+    }
+}
+
+/// The ClusterRole a RoleBinding or ClusterRoleBinding refers to, by name.
+pub(crate) fn bound_cluster_role(root: &kubeharden_yaml::Node) -> Option<&str> {
+    let role = root.get("roleRef")?;
+    let kind = role
+        .get("kind")
+        .and_then(kubeharden_yaml::Node::scalar_text);
+    (kind == Some("ClusterRole"))
+        .then(|| {
+            role.get("name")
+                .and_then(kubeharden_yaml::Node::scalar_text)
+        })
+        .flatten()
 }
 
 /// A namespace's objects, and the generation they were built at.
@@ -283,13 +302,15 @@ impl Informers {
                 .filter(|o| in_ns(&***o))
                 .filter_map(|o| to_object(&**o)),
         );
-        out.extend(
-            self.role_bindings
-                .state()
-                .iter()
-                .filter(|o| in_ns(&***o))
-                .filter_map(|o| to_object(&**o)),
-        );
+        // The namespace's RoleBindings, and the ClusterRoles they grant in it.
+        let mut granted: Vec<String> = Vec::new();
+        for binding in self.role_bindings.state().iter().filter(|o| in_ns(&***o)) {
+            let role = &binding.role_ref;
+            if role.kind == "ClusterRole" && !granted.contains(&role.name) {
+                granted.push(role.name.clone());
+            }
+            out.extend(to_object(&**binding));
+        }
         // Cluster bindings that name an account of the namespace, and their roles.
         for binding in self.cluster_bindings.state() {
             let names_ns =
@@ -298,11 +319,13 @@ impl Informers {
                 });
             if names_ns {
                 out.extend(to_object(&*binding));
-                let role = ObjectRef::new(&binding.role_ref.name);
-                if let Some(role) = self.cluster_roles.get(&role) {
-                    out.extend(to_object(&*role));
+                if !granted.contains(&binding.role_ref.name) {
+                    granted.push(binding.role_ref.name.clone());
                 }
             }
+        }
+        for name in &granted {
+            out.extend(self.cluster_role(name));
         }
         out
     }
@@ -372,6 +395,10 @@ impl ClusterSource for Informers {
 
     fn ready(&self) -> bool {
         self.synced.load(Ordering::Acquire) && self.failing.load(Ordering::Acquire) == 0
+    }
+
+    fn cluster_role(&self, name: &str) -> Option<Object> {
+        to_object(&*self.cluster_roles.get(&ObjectRef::new(name))?)
     }
 }
 

@@ -1199,3 +1199,110 @@ fn an_update_that_makes_a_finding_graver_is_judged_anew() {
     let v = judge(&r, &body);
     assert_eq!(v.decision, Decision::Denied, "{:?}", v.response);
 }
+
+/// A view that knows one ClusterRole of the cluster's own, and nothing else.
+struct WithRole {
+    role: Object,
+}
+
+impl ClusterSource for WithRole {
+    fn namespace_labels(&self, _: &str) -> Option<BTreeMap<String, String>> {
+        None
+    }
+    fn related(&self, _: &str) -> Arc<Vec<Object>> {
+        Arc::default()
+    }
+    fn ready(&self) -> bool {
+        true
+    }
+    fn cluster_role(&self, name: &str) -> Option<Object> {
+        (name == self.role.resource.name).then(|| self.role.clone())
+    }
+}
+
+/// A binding is judged with the ClusterRole it grants, from the view: one of the
+/// cluster's own roles as well as a built-in one (`cluster-admin`), whether the
+/// binding is a ClusterRoleBinding (of no namespace) or a RoleBinding; without the
+/// role in the view, no grant is invented.
+#[test]
+fn a_binding_is_judged_with_the_cluster_role_it_grants() {
+    let role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: pod-exec}\nrules:\n  - apiGroups: [\"\"]\n    resources: [pods/exec]\n    verbs: [create, get]\n";
+    let role = kubeharden_load::load_text(&"cluster".into(), role, &Default::default())
+        .objects
+        .remove(0);
+    let view = Arc::new(WithRole { role });
+    let binding = |kind: &str, namespace: Option<&str>, role: &str| {
+        let mut b = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind,
+            "metadata": {"name": "runner-exec"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+            "subjects": [{"kind": "ServiceAccount", "name": "runner", "namespace": "ci"}]});
+        if let Some(ns) = namespace {
+            b["metadata"]["namespace"] = json!(ns);
+        }
+        b
+    };
+    let text = "defaults: {enforce: low, warn: none, audit: none}\nclusterScoped: {enforce: low}\n";
+    let with_view = Reviewer::new(config(text), Some(view)).unwrap();
+    for (kind, ns) in [("ClusterRoleBinding", None), ("RoleBinding", Some("ci"))] {
+        let v = judge(
+            &with_view,
+            &review(&binding(kind, ns, "pod-exec"), "CREATE"),
+        );
+        assert_eq!(v.decision, Decision::Denied, "{kind}: {}", message(&v));
+        assert!(message(&v).contains("KH604"), "{kind}: {}", message(&v));
+        // A role the view does not hold grants nothing that can be judged.
+        let v = judge(&with_view, &review(&binding(kind, ns, "unknown"), "CREATE"));
+        assert_eq!(v.decision, Decision::Allowed, "{kind}: {}", message(&v));
+    }
+    let v = judge(
+        &with_view,
+        &review(
+            &binding("ClusterRoleBinding", None, "cluster-admin"),
+            "CREATE",
+        ),
+    );
+    assert!(message(&v).contains("KH601"), "{}", message(&v));
+}
+
+/// The not-judged notice survives an answer with more warnings than it carries
+/// (it comes before the findings), and a refusal says it too, for a namespace that
+/// only enforces.
+#[test]
+fn the_not_judged_notice_is_never_cut_and_a_refusal_says_it() {
+    let mut pod = to_json(PRIVILEGED_POD);
+    let spec = pod["spec"].as_object_mut().unwrap();
+    spec.remove("automountServiceAccountToken");
+    // Many containers, each with findings of its own: far more than 20 warnings.
+    let first = spec["containers"][0].clone();
+    let containers: Vec<Value> = (0..12)
+        .map(|i| {
+            let mut c = first.clone();
+            c["name"] = json!(format!("c{i}"));
+            c.as_object_mut().unwrap().remove("resources");
+            c
+        })
+        .collect();
+    spec["containers"] = json!(containers);
+    let r = reviewer(config(
+        "defaults: {enforce: info, warn: info, audit: none}\n",
+    ));
+    let v = judge(&r, &review(&pod, "CREATE"));
+    let warnings = &v.response.warnings;
+    assert!(warnings[0].contains("warnings, the first"), "{warnings:?}");
+    assert!(
+        warnings[1].starts_with("kubeharden: not judged without the cluster view")
+            && warnings[1].contains("KH402"),
+        "{warnings:?}"
+    );
+    let only_enforce = reviewer(config(
+        "defaults: {enforce: info, warn: none, audit: none}\n",
+    ));
+    let v = judge(&only_enforce, &review(&pod, "CREATE"));
+    assert_eq!(v.decision, Decision::Denied);
+    assert!(
+        message(&v).contains("not judged without the cluster view: ")
+            && message(&v).contains("KH402"),
+        "{}",
+        message(&v)
+    );
+}

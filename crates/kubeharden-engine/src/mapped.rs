@@ -102,24 +102,90 @@ type WithMap<'a> = (&'a Object, &'a dyn SourceMap);
 /// The rendered objects by the text they are in and their identity.
 struct Index<'a> {
     by_object: HashMap<(&'a str, &'a Resource), Vec<WithMap<'a>>>,
+    /// The rendered texts' names (`web (helm template)`), each once.
+    files: Vec<&'a str>,
 }
 
 impl<'a> Index<'a> {
     fn new(mapped: &'a [Mapped]) -> Index<'a> {
         let mut by_object: HashMap<_, Vec<_>> = HashMap::new();
+        let mut files = Vec::new();
         for one in mapped {
             for object in &one.objects {
                 let key = (&*object.file, &*object.resource);
                 by_object.entry(key).or_default().push((object, &*one.map));
+                if !files.contains(&&*object.file) {
+                    files.push(&*object.file);
+                }
             }
         }
-        Index { by_object }
+        Index { by_object, files }
+    }
+
+    /// Rewrites the places in rendered text that a finding names beside its own (the
+    /// role of a grant, `ClusterRole x (web (helm template):3)`; the bindings of an
+    /// escalation path) to the template or base file that wrote that object, as its
+    /// own location is: the user edits the source, and the render is gone.
+    fn name_sources(&self, finding: &mut Finding) {
+        for file in &self.files {
+            if finding.message.contains(file) {
+                finding.message = self.sourced(&finding.message, file);
+            }
+            for detail in finding.details.iter_mut().filter(|d| d.contains(file)) {
+                *detail = self.sourced(detail, file);
+            }
+        }
+    }
+
+    /// `text` with each `FILE:LINE` of the rendered text `file` replaced by the source
+    /// of the object at that line, where it maps.
+    fn sourced(&self, text: &str, file: &str) -> String {
+        let prefix = format!("{file}:");
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(i) = rest.find(&prefix) {
+            let after = &rest[i + prefix.len()..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            let source = after[..digits]
+                .parse()
+                .ok()
+                .and_then(|line| self.source_of(file, line));
+            out.push_str(&rest[..i]);
+            match source {
+                Some(place) => out.push_str(&place),
+                None => out.push_str(&rest[i..i + prefix.len() + digits]),
+            }
+            rest = &after[digits..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Where the source of the rendered object at `line` of `file` writes its name.
+    fn source_of(&self, file: &str, line: u32) -> Option<String> {
+        let (object, map) = self
+            .by_object
+            .iter()
+            .filter(|((f, _), _)| *f == file)
+            .flat_map(|(_, objects)| objects)
+            .filter(|(o, _)| o.root.pos.line <= line)
+            .max_by_key(|(o, _)| o.root.pos.line)?;
+        let at = Location {
+            file: object.file.clone(),
+            line: object.root.pos.line,
+            column: object.root.pos.col,
+        };
+        let mut probe = Finding::probe(object.resource.clone(), at, "metadata.name".into());
+        map.map(object, &mut probe);
+        probe.rendered?;
+        Some(format!("{}:{}", probe.location.file, probe.location.line))
     }
 
     /// Maps `finding` if it is in a rendered text and not mapped yet: of the objects
     /// of its identity there (one, unless the render repeats an object), the last
     /// that starts at or before its line.
     fn map(&self, finding: &mut Finding) {
+        self.name_sources(finding);
         if finding.rendered.is_some() {
             return;
         }

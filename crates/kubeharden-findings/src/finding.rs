@@ -209,7 +209,10 @@ impl Finding {
                 value.key, at.file
             ),
         };
-        Some(format!("{fix}: in the chart, through {through}"))
+        Some(format!(
+            "{}: in the chart, through {through}",
+            fix.trim_end_matches('.')
+        ))
     }
 
     /// A finding of no rule about the field at `path`: a probe that asks a source map

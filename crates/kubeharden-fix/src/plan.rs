@@ -189,6 +189,41 @@ impl<'a> Cluster<'a> {
             .map(String::as_str)
     }
 
+    /// The GitOps objects of the scan that deploy into `namespace` what the scan
+    /// does not hold: an Argo CD Application (or an ApplicationSet's template) whose
+    /// destination it is, a Flux Kustomization or HelmRelease that targets it (a
+    /// HelmRelease installs into its own namespace unless it names another).
+    fn deployers_into(&self, namespace: &str) -> Vec<String> {
+        fn at<'o>(o: &'o Object, path: &[&str]) -> Option<&'o str> {
+            let mut node = Some(&o.root);
+            for key in path {
+                node = node.and_then(|n| n.get(key));
+            }
+            node.and_then(Node::scalar_text)
+        }
+        self.objects
+            .iter()
+            .filter(|o| {
+                let group = o.resource.api_version.split('/').next().unwrap_or("");
+                let target = match (group, &*o.resource.kind) {
+                    ("argoproj.io", "Application") => at(o, &["spec", "destination", "namespace"]),
+                    ("argoproj.io", "ApplicationSet") => {
+                        at(o, &["spec", "template", "spec", "destination", "namespace"])
+                    }
+                    ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
+                        at(o, &["spec", "targetNamespace"])
+                    }
+                    ("helm.toolkit.fluxcd.io", "HelmRelease") => {
+                        at(o, &["spec", "targetNamespace"]).or(o.resource.namespace.as_deref())
+                    }
+                    _ => None,
+                };
+                target == Some(namespace)
+            })
+            .map(|o| o.resource.to_string())
+            .collect()
+    }
+
     fn workloads_in(&self, namespace: &str) -> usize {
         self.objects
             .iter()
@@ -314,7 +349,8 @@ fn plan_namespace(
     plan: &mut Plan,
 ) {
     let workloads = cluster.workloads_in(namespace);
-    let verdict = if workloads == 0 || options.default_deny {
+    let deployers = cluster.deployers_into(namespace);
+    let verdict = if (workloads == 0 && deployers.is_empty()) || options.default_deny {
         let ingress = findings.iter().any(|f| f.rule_id == "KH510");
         let egress = findings.iter().any(|f| f.rule_id == "KH511");
         plan.policies.push(NewPolicy {
@@ -331,6 +367,11 @@ fn plan_namespace(
                 (true, false) => "ingress",
                 _ => "egress",
             }
+        ))
+    } else if workloads == 0 {
+        Verdict::Refused(format!(
+            "namespace {namespace} is where {} deploys workloads the scan does not hold, and a default deny would cut off every connection no policy allows (DNS too); write the allow policies they need, then run fix with --default-deny",
+            deployers.join(" and ")
         ))
     } else {
         Verdict::Refused(format!(

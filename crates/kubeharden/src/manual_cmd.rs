@@ -40,17 +40,64 @@ pub fn man(args: ManArgs) -> Result<u8, CliError> {
             clap_mangen::Man::new(command)
                 .render(&mut page)
                 .map_err(CliError::WriteReport)?;
-            write_stdout(&page)
+            write_stdout(&with_exit_status(page))
         }
     }?;
     Ok(crate::exit::CLEAN)
 }
 
 fn write_pages(command: clap::Command, dir: &Path) -> Result<(), CliError> {
+    let failed = |source| CliError::CreateOutput {
+        path: dir.to_path_buf(),
+        source,
+    };
     std::fs::create_dir_all(dir)
         .and_then(|()| clap_mangen::generate_to(command, dir))
-        .map_err(|source| CliError::CreateOutput {
-            path: dir.to_path_buf(),
-            source,
-        })
+        .map_err(failed)?;
+    // The pages generate_to wrote (one per command); a page an earlier run left keeps one
+    // section, as `with_exit_status` adds it only where it is missing.
+    for entry in std::fs::read_dir(dir).map_err(failed)? {
+        let path = entry.map_err(failed)?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("kubeharden") && name.ends_with(".1") {
+            let page = std::fs::read(&path).map_err(failed)?;
+            std::fs::write(&path, with_exit_status(page)).map_err(failed)?;
+        }
+    }
+    Ok(())
+}
+
+/// The exit codes, which clap does not know: a page without them leaves scripts to
+/// guess which failures are findings and which are errors.
+const EXIT_STATUS: &str = r#".SH "EXIT STATUS"
+.TP
+\fB0\fR
+Clean: no finding at or above \fB\-\-fail\-on\fR (default low). For the queries
+\fBrbac can\fR and \fBnetpol reach\fR: yes, allowed (as \fBkubectl auth can\-i\fR).
+.TP
+\fB1\fR
+Findings at or above \fB\-\-fail\-on\fR. For \fBrbac can\fR and \fBnetpol reach\fR:
+no, denied.
+.TP
+\fB2\fR
+Errors: a file that cannot be read or parsed (unless \fB\-\-soft\-fail\fR or
+\fB\-\-fail\-on\-errors never\fR), a chart or overlay that did not render, a bad
+option or configuration, or nothing scanned at all.
+"#;
+
+/// `page` with the EXIT STATUS section, before VERSION (where man-pages(7) puts it,
+/// after the options) or at the end.
+fn with_exit_status(page: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&page);
+    if text.contains(".SH \"EXIT STATUS\"") {
+        return page;
+    }
+    let at = text.find("\n.SH VERSION").map_or(text.len(), |i| i + 1);
+    let mut out = text[..at].to_string();
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(EXIT_STATUS);
+    out.push_str(&text[at..]);
+    out.into_bytes()
 }

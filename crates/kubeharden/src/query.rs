@@ -44,7 +44,7 @@ pub fn load(input: &InputArgs) -> Result<(ClusterView, bool), CliError> {
     if nothing {
         let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         eprintln!(
-            "kubeharden: error: {}: nothing to query: no Kubernetes object found; check the PATH, or render templates first",
+            "kubeharden: error: {}: nothing to query: no Kubernetes object found; check the PATH",
             named.join(", ")
         );
     }

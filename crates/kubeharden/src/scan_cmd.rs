@@ -253,18 +253,24 @@ fn nothing_scanned(
         .into();
     // Charts and overlays were rendered: their errors say why they made nothing.
     let advice = match (found.renders.is_empty(), broken.is_empty()) {
-        (true, _) => "Check the PATH, or render templates first (helm template, kustomize build)",
+        (true, _) => "Check the PATH (a Helm chart or a Kustomize overlay is scanned by naming its folder, with Chart.yaml or kustomization.yaml)",
         (false, false) => "Check the PATH, and the render errors above",
         (false, true) if by_design => "Check the PATH",
         (false, true) => {
             "Its charts and overlays rendered no object (templates behind values that are off?)"
         }
     };
+    // A packaged chart in a folder is passed over (a vendored dependency is no chart
+    // of the user's); named, it is rendered.
+    let packaged = match found.passed_over.contains_key(".tgz") {
+        true => ". A packaged chart (.tgz) is rendered when named: kubeharden scan CHART.tgz",
+        false => "",
+    };
     Some(LoadError::new(
         &name,
         None,
         format!(
-            "nothing to scan: no Kubernetes object found; {}. {advice}",
+            "nothing to scan: no Kubernetes object found; {}. {advice}{packaged}",
             seen.join("; ")
         ),
     ))
@@ -302,7 +308,7 @@ fn roots_without_objects(found: &Discovered, report: &ScanReport) -> Vec<LoadErr
     };
     empty
         .into_iter()
-        .filter(|(root, _)| !has_error(root))
+        .filter(|(root, files)| !has_error(root) && !used_by_design(found, report, root, *files))
         .map(|(root, files)| {
             let rendered = found
                 .roots
@@ -318,11 +324,40 @@ fn roots_without_objects(found: &Discovered, report: &ScanReport) -> Vec<LoadErr
                 None,
                 match rendered {
                     true => format!("nothing to scan in this PATH: {read}"),
-                    false => format!("nothing to scan in this PATH: {read}. Check the PATH, or render templates first (helm template, kustomize build)"),
+                    false => format!("nothing to scan in this PATH: {read}. Check the PATH"),
                 },
             )
         })
         .collect()
+}
+
+/// Whether the PATH `root` holds only what is judged through what uses it, by design:
+/// a chart's template (or its `templates/`), listed as not rendered alone, or
+/// Kustomize patches its overlay lists (each of its `files`). Named beside its chart
+/// or overlay (CI passing the changed files with their folder), it is no PATH that
+/// scanned nothing: the report lists it under "Not judged".
+fn used_by_design(found: &Discovered, report: &ScanReport, root: &str, files: usize) -> bool {
+    let clean = |p: &str| p.trim_start_matches("./").trim_end_matches('/').to_string();
+    let root = clean(root);
+    let under = |file: &str| {
+        let file = clean(file);
+        file == root || file.strip_prefix(&root).is_some_and(|r| r.starts_with('/'))
+    };
+    if found
+        .not_scanned
+        .iter()
+        .any(|n| clean(&n.file.display().to_string()) == root)
+    {
+        return true;
+    }
+    let patches: BTreeSet<&str> = report
+        .skipped
+        .iter()
+        .filter(|s| s.reason.starts_with("a Kustomize patch listed in"))
+        .filter_map(|s| s.scope.rsplit_once(" in ").map(|(_, file)| file))
+        .filter(|file| under(file))
+        .collect();
+    files > 0 && patches.len() == files
 }
 
 /// `1 input not rendered alone, by design (common: library chart): scan what uses it`.

@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_json::Value;
@@ -925,4 +925,71 @@ fn files_that_define_one_object_get_no_kustomization_that_cannot_build() {
             String::from_utf8_lossy(&built.stderr)
         );
     }
+}
+
+/// A namespace with no workload in the scan gets a default deny, unless a GitOps
+/// object of the scan deploys into it what the scan does not hold (an Argo CD
+/// Application's destination, a Flux HelmRelease's own namespace): then fix refuses
+/// without --default-deny and names what deploys there.
+#[test]
+fn a_namespace_that_gitops_deploys_into_gets_no_default_deny_unasked() {
+    let namespace = |name: &str| {
+        format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {name}\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n")
+    };
+    let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: bookinfo\n  namespace: argocd\nspec:\n  project: default\n  source: {repoURL: https://example.com/repo.git, path: bookinfo}\n  destination: {server: https://kubernetes.default.svc, namespace: ambient}\n";
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: podinfo\n  namespace: flux-apps\nspec:\n  chart:\n    spec: {chart: podinfo, sourceRef: {kind: HelmRepository, name: podinfo}}\n";
+    let text = [
+        namespace("ambient"),
+        namespace("flux-apps"),
+        namespace("empty"),
+    ]
+    .join("---\n");
+    let dir = common::tree(&[
+        ("ns.yaml", &text),
+        ("apps.yaml", &format!("{app}---\n{release}")),
+    ]);
+    let report = fix(dir.path(), &["--in-place", "--dry-run", "."]);
+    let verdicts: BTreeMap<String, (String, String)> = report["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "KH510")
+        .map(|f| {
+            (
+                f["resource"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                (
+                    f["verdict"].as_str().unwrap().to_string(),
+                    f["detail"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect();
+    let of = |ns: &str| {
+        verdicts
+            .iter()
+            .find(|(name, _)| *name == ns)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{ns}: {verdicts:#?}"))
+    };
+    assert_eq!(of("empty").0, "fixed");
+    let (verdict, detail) = of("ambient");
+    assert_eq!(verdict, "refused");
+    assert!(
+        detail.contains("Application argocd/bookinfo") && detail.contains("--default-deny"),
+        "{detail}"
+    );
+    let (verdict, detail) = of("flux-apps");
+    assert_eq!(verdict, "refused");
+    assert!(detail.contains("HelmRelease flux-apps/podinfo"), "{detail}");
+    // Asked for, it is written.
+    let report = fix(
+        dir.path(),
+        &["--in-place", "--dry-run", "--default-deny", "."],
+    );
+    assert!(fixes(&report, "refused")
+        .iter()
+        .all(|f| f["rule_id"] != "KH510"));
 }

@@ -69,6 +69,13 @@ fn man_pages_cover_every_command() {
         "{page}"
     );
     assert!(page.contains("audit\\-log"), "{page}");
+    // Exit codes are part of the interface: scripts need them.
+    assert_eq!(page.matches(".SH \"EXIT STATUS\"").count(), 1, "{page}");
+    assert!(
+        page.find("EXIT STATUS") < page.find(".SH VERSION"),
+        "{page}"
+    );
+    assert!(page.contains("kubectl auth can\\-i"), "{page}");
 
     let dir = tempfile::tempdir().unwrap();
     let pages = dir.path().join("man1");
@@ -85,6 +92,15 @@ fn man_pages_cover_every_command() {
     }
     let scan = std::fs::read_to_string(pages.join("kubeharden-scan.1")).unwrap();
     assert!(scan.contains("fail\\-on"), "the scan page lacks --fail-on");
+    assert!(
+        scan.contains(".SH \"EXIT STATUS\""),
+        "the scan page lacks its exit codes"
+    );
+    // A second run into the same folder adds no second section.
+    let (code, _, err) = stdout(&["man", "--dir", pages.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let again = std::fs::read_to_string(pages.join("kubeharden-scan.1")).unwrap();
+    assert_eq!(again.matches("EXIT STATUS").count(), 1);
 }
 
 /// A reader that stops early (`kubeharden completions bash | head -1`) closes the

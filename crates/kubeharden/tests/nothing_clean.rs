@@ -131,7 +131,7 @@ fn a_folder_of_chart_templates_says_what_it_passed_over() {
             .contains("3 files passed over as no manifest (1 without extension, 1 .tpl, 1 .txt)"),
         "{message}"
     );
-    assert!(message.contains("helm template"), "{message}");
+    assert!(message.contains("naming its folder, with Chart.yaml"), "{message}");
 }
 
 #[test]

@@ -2771,3 +2771,62 @@ fn the_fix_names_the_chart_value_to_change() {
         "{summaries:?}"
     );
 }
+
+/// A grant's message names the role beside the binding: for a chart, at the template
+/// that writes it, never at a line of the render's output, which is no file.
+#[test]
+fn the_role_of_a_grant_is_named_at_its_template() {
+    if !tools() {
+        return;
+    }
+    let rbac = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: {{ .Release.Name }}-all\nrules:\n  - apiGroups: [\"*\"]\n    resources: [\"*\"]\n    verbs: [\"*\"]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: {{ .Release.Name }}-all\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: {{ .Release.Name }}-all}\nsubjects:\n  - kind: ServiceAccount\n    name: app\n    namespace: apps\n";
+    let dir = tree(&[
+        ("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
+        ("c/templates/rbac.yaml", rbac),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "c", "-f", "json", "--select", "KH601"],
+        None,
+    ));
+    let message = doc["findings"][0]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert!(
+        message.contains("ClusterRole release-name-all (c/templates/rbac.yaml:4)"),
+        "{message}"
+    );
+    assert!(!message.contains("(helm template)"), "{message}");
+}
+
+/// CI that passes the changed files with their chart or overlay: a template or a
+/// listed patch named beside what uses it is judged through it, listed as not
+/// rendered alone, and is no PATH that scanned nothing (no exit 2 for it).
+#[test]
+fn a_template_or_a_patch_named_beside_its_chart_or_overlay_fails_nothing() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n";
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api-worker\nspec:\n  template:\n    spec:\n      hostNetwork: true\n";
+    let dir = tree(&[
+        ("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n"),
+        ("c/templates/pod.yaml", pod),
+        ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        ("base/deploy.yaml", API_WORKER),
+        ("prod/kustomization.yaml", "resources: [../base]\npatches:\n  - path: hostnet.yaml\n"),
+        ("prod/hostnet.yaml", patch),
+    ]);
+    for args in [
+        &["scan", "c/templates/pod.yaml", "c", "-f", "json"][..],
+        &["scan", "prod/hostnet.yaml", "prod", "-f", "json"][..],
+    ] {
+        let out = run(dir.path(), args, None);
+        let doc = json(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {doc}");
+        assert!(errors_of(&doc).is_empty(), "{args:?}: {:?}", errors_of(&doc));
+    }
+    // Alone, each is still nothing scanned.
+    let out = run(dir.path(), &["scan", "prod/hostnet.yaml"], None);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -154,6 +154,21 @@ pub fn written(c: &Container) -> Vec<Written> {
         sink.within = "args";
         command_writes(args, &mut cwd.clone(), &mut sink);
     }
+    // An arg that reads as a script (`pip install x && run`) may be run as one: an
+    // image's entrypoint is often a shell, or a script that evals what it is given.
+    // Read as `sh -c` would, on the safe side of a fix that makes the filesystem
+    // read-only.
+    let args_are_its_script = c
+        .command
+        .as_ref()
+        .is_some_and(|command| command.last().is_some_and(|last| last == "-c"));
+    let scripts = c.args.iter().flatten().filter(|_| !args_are_its_script);
+    // A flag with a spaced value (`--message=hello world`) is no script.
+    for script in scripts.filter(|a| a.trim().contains(' ') && !a.starts_with('-')) {
+        sink.within = "args";
+        let as_shell = ["sh".to_string(), "-c".to_string(), script.clone()];
+        command_writes(&as_shell, &mut cwd.clone(), &mut sink);
+    }
     // Hooks and exec probes run in the container too: a postStart hook or a liveness
     // probe that cannot write fails, and the kubelet restarts the container.
     for (within, exec) in hook_and_probe_commands(c) {

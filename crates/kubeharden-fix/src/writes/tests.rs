@@ -910,3 +910,37 @@ fn writes_name_their_command_and_where_it_runs() {
     let script = container("app:1", &["./entrypoint.sh"]);
     assert_eq!(written(&script)[0].origin(), "in command");
 }
+
+/// Args with no command of the spec's own run through the image's entrypoint, often
+/// a shell: an arg that reads as a script is read as one (so `pip install` in it
+/// counts), and one that is a plain word, or a flag with a spaced value, writes
+/// nothing.
+#[test]
+fn an_arg_that_reads_as_a_script_is_read_as_one() {
+    let args_only = |args: &[&str]| {
+        let c = Container {
+            image: Some("app:1".into()),
+            args: Some(args.iter().map(|s| s.to_string()).collect()),
+            ..Container::default()
+        };
+        let mut origins: Vec<String> = written(&c).iter().map(Written::origin).collect();
+        origins.dedup(); // one per path it writes
+        origins
+    };
+    assert_eq!(
+        args_only(&["pip install foo && run"]),
+        ["pip install, in args"]
+    );
+    assert_eq!(
+        args_only(&["-c", "echo up > /var/run/up"]),
+        ["redirect, in args"]
+    );
+    assert!(args_only(&["serve", "--port", "8080"]).is_empty());
+    assert_eq!(args_only(&["--message=hello world"]), Vec::<String>::new());
+    // With a command of its own that is a shell, the script is read once.
+    let mut c = container("app:1", &["sh", "-c"]);
+    c.args = Some(vec!["pip install foo".into()]);
+    let mut origins: Vec<String> = written(&c).iter().map(Written::origin).collect();
+    origins.dedup();
+    assert_eq!(origins, ["pip install, in command"]);
+}
