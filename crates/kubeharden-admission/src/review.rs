@@ -54,7 +54,7 @@ impl ReviewError {
                 };
                 ReviewError::Shape(format!("expected an object, found {found}"))
             }
-            Ok(_) => ReviewError::Shape(e.to_string()),
+            Ok(_) => ReviewError::Shape(shape_error(body).unwrap_or_else(|| e.to_string())),
             Err(_) => ReviewError::Json(e),
         }
     }
@@ -168,6 +168,26 @@ pub fn parse(body: &[u8], limit: usize) -> Result<Request<'_>, ReviewError> {
         return Err(ReviewError::NoUid);
     }
     Ok(request)
+}
+
+/// The shape error of a body, named by the field at fault (`request.kind`,
+/// `request.dryRun`), which serde's own message leaves out: the body is read once
+/// more, only when it failed, with the path tracked.
+fn shape_error(body: &[u8]) -> Option<String> {
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let e = serde_path_to_error::deserialize::<_, Envelope<'_>>(&mut json).err()?;
+    let path = e.path().to_string();
+    let inner = e.into_inner().to_string();
+    // `missing field `kind`` at `request` is the field `request.kind`.
+    let missing = inner
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'));
+    Some(match (missing, path.as_str()) {
+        (Some((field, _)), "." | "") => format!("missing field {field}"),
+        (Some((field, _)), parent) => format!("missing field {parent}.{field}"),
+        (None, ".") => inner,
+        (None, at) => format!("{at}: {inner}"),
+    })
 }
 
 /// What is wrong with a body's `apiVersion` and `kind`, if anything. A review of
@@ -348,6 +368,18 @@ mod tests {
         let bad_kind = REVIEW.replace(r#""operation":"UPDATE""#, r#""operation":7"#);
         let err = parse(bad_kind.as_bytes(), 1 << 20).unwrap_err();
         assert!(matches!(err, ReviewError::Shape(_)), "{err}");
+        assert!(err.to_string().contains("request.operation: "), "{err}");
+        // A missing field is named by its path.
+        let no_kind = REVIEW.replace(
+            r#""kind":{"group":"apps","version":"v1","kind":"Deployment"},"#,
+            "",
+        );
+        assert_ne!(no_kind, REVIEW, "the fixture has a request.kind to remove");
+        let err = parse(no_kind.as_bytes(), 1 << 20).unwrap_err();
+        assert!(
+            err.to_string().ends_with("missing field request.kind"),
+            "{err}"
+        );
         let beta = br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"x"}}"#;
         assert!(
             matches!(

@@ -165,11 +165,22 @@ pub(crate) fn outside_templates(chart: &Path, files: &[PathBuf]) -> Vec<NotScann
                 && inside.to_str().is_some_and(|n| CHART_FILES.contains(&n));
             !own && top.is_some_and(|t| t != "templates" && t != "charts")
         })
-        .map(|(file, _)| NotScanned {
-            file: file.clone(),
-            reason: format!(
-                "in the Helm chart {name}, outside templates/: helm does not render it, so it was not scanned (name the file to scan it as a manifest)"
-            ),
+        .map(|(file, inside)| {
+            // A values file (`ci/prod-values.yaml`) is no manifest: it renders the chart.
+            let stem = inside.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+            let advice = match stem.contains("values") {
+                true => format!(
+                    "render the chart with it: --values-set {stem}={}",
+                    file.display()
+                ),
+                false => "name the file to scan it as a manifest".to_string(),
+            };
+            NotScanned {
+                file: file.clone(),
+                reason: format!(
+                    "in the Helm chart {name}, outside templates/: helm does not render it, so it was not scanned ({advice})"
+                ),
+            }
         })
         .collect()
 }

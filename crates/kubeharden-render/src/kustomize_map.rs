@@ -719,7 +719,12 @@ fn operation_on(
             let field = inherited
                 .filter(|_| !touches(op, &path))
                 .map(|p| FieldPath::parse(&p));
-            return Some((op.pos, verb, field));
+            // What an `add` or `replace` set is at its `value`, which the user edits.
+            let pos = match verb {
+                "set" => op.entry("value").map_or(op.pos, |value| value.key.pos),
+                _ => op.pos,
+            };
+            return Some((pos, verb, field));
         }
     }
     None

@@ -427,6 +427,8 @@ fn risk_findings(findings: &[Finding]) -> Vec<Risk<'_>> {
             })
         })
         .collect();
-    risks.sort_by_key(|r| (r.kind, std::cmp::Reverse(r.finding.severity)));
+    // Most severe first; of one severity, the combined risks (exposed and privileged,
+    // escalation paths) before a lone critical finding.
+    risks.sort_by_key(|r| (std::cmp::Reverse(r.finding.severity), r.kind));
     risks
 }

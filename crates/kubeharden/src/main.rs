@@ -37,8 +37,24 @@ pub(crate) mod exit {
     pub const ERROR: u8 = 2;
 }
 
+/// The command line, named in help and errors as the user ran it: `kubectl harden`
+/// when kubectl runs the binary as its plugin (`kubectl-harden` on PATH).
+fn parse() -> cli::Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let plugin = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_stem().map(|s| s == "kubectl-harden"))
+        .unwrap_or(false);
+    if !plugin {
+        return cli::Cli::parse();
+    }
+    let matches = cli::Cli::command().bin_name("kubectl harden").get_matches();
+    cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = parse();
     let code = match cli.command {
         cli::Command::Scan(args) => scan_cmd::run(args),
         cli::Command::Cluster(args) => cluster_cmd::run(args),

@@ -78,6 +78,11 @@ pub fn scan_paths(args: &ScanArgs) -> Result<Scanned, CliError> {
     let clusters = clusters_of(&found, args.cluster.one_cluster);
     let mut report = scan_clusters(&clusters, &rules, &options);
     report.errors.splice(0..0, found.errors.iter().cloned());
+    // With no object at all, "not a whole cluster" says nothing the error that
+    // nothing was scanned does not.
+    if report.stats.objects == 0 {
+        report.skipped.retain(|s| s.scope != "cluster");
+    }
     report.skipped.extend(not_scanned(&found));
     Ok(Scanned {
         paths,

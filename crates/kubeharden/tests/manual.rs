@@ -152,3 +152,28 @@ fn the_rules_table_is_aligned() {
         );
     }
 }
+
+/// Run by kubectl as its plugin (`kubectl-harden` on PATH), help and errors name the
+/// command as the user typed it.
+#[test]
+fn as_a_kubectl_plugin_it_is_named_kubectl_harden() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("kubectl-harden");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubeharden"), &plugin).unwrap();
+    let out = std::process::Command::new(&plugin)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("Usage: kubectl harden "), "{help}");
+    let out = std::process::Command::new(&plugin)
+        .args(["scna"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("kubectl harden"), "{err}");
+    // Under its own name, its own.
+    let (_, help, _) = stdout(&["--help"]);
+    assert!(help.contains("Usage: kubeharden "), "{help}");
+}

@@ -40,6 +40,12 @@ fn an_empty_folder_is_an_error_not_a_clean_pass() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(nothing_error(&doc).contains("no YAML, JSON or Dockerfile read"));
     assert!(stderr.contains("nothing to scan"), "{stderr}");
+    // Nothing scanned is the one thing said: no "not a whole cluster" beside it.
+    assert_eq!(
+        doc["summary"]["skipped_checks"],
+        serde_json::json!([]),
+        "{doc}"
+    );
 }
 
 /// A PATH that holds nothing is an error even when another PATH holds objects:
@@ -131,7 +137,10 @@ fn a_folder_of_chart_templates_says_what_it_passed_over() {
             .contains("3 files passed over as no manifest (1 without extension, 1 .tpl, 1 .txt)"),
         "{message}"
     );
-    assert!(message.contains("naming its folder, with Chart.yaml"), "{message}");
+    assert!(
+        message.contains("naming its folder, with Chart.yaml"),
+        "{message}"
+    );
 }
 
 #[test]

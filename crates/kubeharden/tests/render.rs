@@ -1526,7 +1526,7 @@ fn a_container_a_json_patch_adds_is_placed_at_the_operation() {
     assert_eq!(said, [
         "append/ops.yaml:1 container \"added\" runs privileged; added by the patch append/ops.yaml:1 (base: base/deploy.yaml:11)",
         "insert/ops.yaml:1 container \"first\" runs privileged; added by the patch insert/ops.yaml:1 (base: base/deploy.yaml:11)",
-        "insert/ops.yaml:7 container \"api\" runs privileged; set by the patch insert/ops.yaml:7 (base: base/deploy.yaml:12)",
+        "insert/ops.yaml:9 container \"api\" runs privileged; set by the patch insert/ops.yaml:9 (base: base/deploy.yaml:12)",
     ]);
 }
 
@@ -2696,7 +2696,7 @@ fn a_json_patch_adding_a_list_is_the_place_of_its_items_fields() {
     said.sort();
     assert_eq!(
         said,
-        ["KH104 overlay/ops.yaml:1", "KH105 overlay/ops.yaml:6"],
+        ["KH104 overlay/ops.yaml:3", "KH105 overlay/ops.yaml:8"],
         "{doc}"
     );
 }
@@ -2814,7 +2814,10 @@ fn a_template_or_a_patch_named_beside_its_chart_or_overlay_fails_nothing() {
         ("c/templates/pod.yaml", pod),
         ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
         ("base/deploy.yaml", API_WORKER),
-        ("prod/kustomization.yaml", "resources: [../base]\npatches:\n  - path: hostnet.yaml\n"),
+        (
+            "prod/kustomization.yaml",
+            "resources: [../base]\npatches:\n  - path: hostnet.yaml\n",
+        ),
         ("prod/hostnet.yaml", patch),
     ]);
     for args in [
@@ -2824,7 +2827,11 @@ fn a_template_or_a_patch_named_beside_its_chart_or_overlay_fails_nothing() {
         let out = run(dir.path(), args, None);
         let doc = json(&out);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {doc}");
-        assert!(errors_of(&doc).is_empty(), "{args:?}: {:?}", errors_of(&doc));
+        assert!(
+            errors_of(&doc).is_empty(),
+            "{args:?}: {:?}",
+            errors_of(&doc)
+        );
     }
     // Alone, each is still nothing scanned.
     let out = run(dir.path(), &["scan", "prod/hostnet.yaml"], None);

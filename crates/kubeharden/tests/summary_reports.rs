@@ -146,15 +146,23 @@ fn the_insecure_example_scores_low_and_its_hardened_twin_full() {
     assert_eq!(hardened["failed"], 0);
 }
 
+/// The most severe first; of one severity, the combined risks (an exposed privileged
+/// or host-network workload, an escalation path) before a lone critical finding.
 #[test]
-fn top_risks_name_the_exposed_privileged_workload_first() {
+fn top_risks_are_the_most_severe_first_and_combined_risks_first_within() {
     let doc = json(INSECURE);
     let risks = doc["summary"]["top_risks"].as_array().unwrap();
-    assert!(!risks.is_empty());
-    assert_eq!(risks[0]["kind"], "exposed-privileged", "{}", risks[0]);
-    let kinds: Vec<&str> = risks.iter().map(|r| r["kind"].as_str().unwrap()).collect();
-    let mut sorted = kinds.clone();
-    let rank = |k: &str| {
+    assert!(
+        risks.iter().any(|r| r["kind"] == "exposed-privileged"),
+        "{risks:?}"
+    );
+    let severity = |s: &str| {
+        ["critical", "high", "medium", "low", "info"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    let kind = |k: &str| {
         [
             "exposed-privileged",
             "privileged-host-network",
@@ -165,8 +173,19 @@ fn top_risks_name_the_exposed_privileged_workload_first() {
         .position(|x| *x == k)
         .unwrap()
     };
-    sorted.sort_by_key(|k| rank(k));
-    assert_eq!(kinds, sorted, "most urgent first");
+    let order: Vec<(usize, usize)> = risks
+        .iter()
+        .map(|r| {
+            (
+                severity(r["severity"].as_str().unwrap()),
+                kind(r["kind"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted, "most urgent first: {risks:#?}");
+    assert_eq!(risks[0]["severity"], "critical", "{}", risks[0]);
 }
 
 /// A privileged DaemonSet on the host network with `containers` containers.
