@@ -239,4 +239,21 @@ fn inline_exceptions_cover_their_object_and_need_a_reason() {
     assert!(kh905[0]
         .message
         .contains("without a kubeharden.io/ignore-reason"));
+    assert!(
+        kh905[0].message.contains("excepts KH101 without"),
+        "{}",
+        kh905[0].message
+    );
+    // A prefix that stands for many rules is named as written, and counted.
+    let prefix = no_reason.replace("kubeharden.io/ignore: KH101", "kubeharden.io/ignore: KH1");
+    let report = scan(&prefix, false);
+    let kh906 = report
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "KH906")
+        .unwrap();
+    let message = &kh906.message;
+    assert!(message.contains("excepts KH1 ("), "{message}");
+    assert!(message.contains(" rules) without"), "{message}");
+    assert!(!message.contains("KH101"), "{message}");
 }

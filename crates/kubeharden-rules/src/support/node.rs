@@ -188,18 +188,65 @@ pub(crate) fn check_flag_rows(
         return;
     };
     for (rows, severity, wants) in groups {
-        for (flag, want) in *wants {
-            if let Some(message) = problem(c, flag, *want) {
-                let mut tag = report(c, flag, message, out);
-                if let Some(rows) = rows {
-                    tag = tag.rows(rows);
-                }
-                if let Some(severity) = severity {
-                    tag.severity(*severity);
-                }
+        // Flags of one group that must be set and are all missing are one problem
+        // (the kubelet client certificate, key and CA): one finding naming them all.
+        let unset: Vec<&str> = wants
+            .iter()
+            .filter(|(flag, want)| matches!(want, Want::Set) && c.value(flag).is_none())
+            .map(|(flag, _)| *flag)
+            .collect();
+        let together = unset.len() > 1;
+        let mut problems: Vec<(&str, String)> = wants
+            .iter()
+            .filter(|(flag, _)| !together || !unset.contains(flag))
+            .filter_map(|(flag, want)| Some((*flag, problem(c, flag, *want)?)))
+            .collect();
+        if together {
+            problems.insert(0, (unset[0], unset_message(c, &unset)));
+        }
+        for (i, (flag, message)) in problems.into_iter().enumerate() {
+            let mut tag = match together && i == 0 {
+                true => report_unset(c, &unset, message, out),
+                false => report(c, flag, message, out),
+            };
+            if let Some(rows) = rows {
+                tag = tag.rows(rows);
+            }
+            if let Some(severity) = severity {
+                tag.severity(*severity);
             }
         }
     }
+}
+
+/// `kube-apiserver sets none of --a, --b or --c`.
+fn unset_message(c: &Component, flags: &[&str]) -> String {
+    let named: Vec<String> = flags.iter().map(|f| format!("--{f}")).collect();
+    let (last, rest) = named.split_last().expect("two flags or more");
+    format!(
+        "{} sets none of {} or {last}",
+        c.kind.name(),
+        rest.join(", ")
+    )
+}
+
+/// Reports flags a component does not set, at its command.
+fn report_unset<'o>(
+    c: &Component,
+    flags: &[&str],
+    message: String,
+    out: &'o mut NodeOut,
+) -> Tag<'o> {
+    let name = c.kind.name();
+    let named: Vec<String> = flags.iter().map(|f| format!("--{f}")).collect();
+    let identity = format!("{}[{}]", c.command_path, named.join(","));
+    out.at_flag(
+        (name, name),
+        &c.file,
+        c.command_pos,
+        (c.command_path.clone(), identity),
+        message,
+    )
 }
 
 /// Reports a problem of a component's flag.

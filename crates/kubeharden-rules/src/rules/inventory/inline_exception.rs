@@ -75,16 +75,23 @@ fn check(object: &Object, out: &mut Out) {
             .fix("Name rules by ID or name, as `kubeharden rules` lists them");
         }
         if ignore.reason.is_none() && !rules.is_empty() {
+            // A prefix (`KH1`) stands for many rules: named as written, and counted.
+            let excepted = match rules.len() {
+                n if n > MOST_NAMED => format!("{} ({n} rules)", ignore.names.join(",")),
+                _ => rules.join(", "),
+            };
             out.at(
                 ignore.path.clone(),
                 format!(
-                    "{IGNORE_ANNOTATION} excepts {} without a {REASON_ANNOTATION}: the exception does not apply until it says why",
-                    rules.join(", ")
+                    "{IGNORE_ANNOTATION} excepts {excepted} without a {REASON_ANNOTATION}: the exception does not apply until it says why"
                 ),
             );
         }
     }
 }
+
+/// The most rules a finding lists one by one.
+const MOST_NAMED: usize = 6;
 
 /// `KH1O1 (did you mean "KH101"?)`: a misspelt rule is the likely reason an exception
 /// does not apply, so the finding names the rule it was probably meant to be.
