@@ -162,6 +162,10 @@ pub struct Finding {
     /// when `location` has been mapped back to the source that made it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rendered: Option<Location>,
+    /// For an object an overlay rendered whose field a patch set or removed (then
+    /// `location` is the patch's): where the base resource writes the object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<Location>,
     /// The chart value that decides the field, and where it is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<Box<ValueSource>>,
@@ -239,6 +243,7 @@ impl Finding {
             details: Vec::new(),
             helm_source: None,
             rendered: None,
+            base: None,
             value: None,
             variant: None,
             requires: None,

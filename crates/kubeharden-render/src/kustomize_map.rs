@@ -582,6 +582,7 @@ impl SourceMap for KustomizeMap {
                 patch.file, patch.line, base.file, base.line
             ));
             finding.location = patch;
+            finding.base = Some(base);
         }
     }
 }

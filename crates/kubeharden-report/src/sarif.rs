@@ -318,7 +318,8 @@ fn result_text(f: &Finding) -> String {
 }
 
 /// The other places of a finding mapped to its source: the chart value behind it
-/// (where it is set, or the block it would go in), and where the render put it. A
+/// (where it is set, or the block it would go in), the base resource a patch
+/// changed, and where the render put it. A
 /// code host shows them beside the template line, so the value is one click away.
 /// A value given on the command line (`--set`) is no file's and is left out.
 fn related_locations(f: &Finding) -> Vec<Value> {
@@ -329,6 +330,12 @@ fn related_locations(f: &Finding) -> Vec<Value> {
             false => format!("value not set: set {} here", value.key),
         };
         related.push((&value.location, text));
+    }
+    if let Some(base) = &f.base {
+        related.push((
+            base,
+            "the base resource, which the patch changes".to_string(),
+        ));
     }
     if let Some(rendered) = &f.rendered {
         // `web (helm template)` names the render's output, which no file holds.

@@ -414,6 +414,42 @@ fn overlay_findings_point_at_the_base_or_the_patch() {
     ] {
         assert!(messages.iter().any(|m| m.ends_with(said)), "{said}: {messages:#?}");
     }
+    // The base is a field of its own in JSON, and a related location in SARIF.
+    let removed = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["location"]["file"] == "shop/overlays/prod/loosen.yaml")
+        .unwrap();
+    assert_eq!(
+        removed["base"]["file"], "shop/base/deployment.yaml",
+        "{removed}"
+    );
+    assert_eq!(removed["base"]["line"], 17, "{removed}");
+    let sarif = json(&run(
+        &fixtures(),
+        &["scan", "shop/overlays/prod", "-f", "sarif"],
+        None,
+    ));
+    let related: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r["relatedLocations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter(|l| l["message"]["text"] == "the base resource, which the patch changes")
+        .map(|l| l["physicalLocation"]["artifactLocation"]["uri"].to_string())
+        .collect();
+    assert!(
+        related
+            .iter()
+            .any(|uri| uri.contains("shop/base/deployment.yaml")),
+        "{related:?}"
+    );
 }
 
 /// Each finding of the chart as the user reads it: the template line, the value
