@@ -167,15 +167,19 @@ pub fn discover(paths: &[PathBuf], exclude: &[String]) -> Result<Discovered, Bad
                     }),
                     None => walk(path, &excludes, &mut out),
                 },
-                Ok(_) => match chart_of_template(path) {
-                    Some(chart) => out.not_scanned.push(NotScanned {
+                Ok(_) => match (chart_of_template(path), chart_of_values(path)) {
+                    (Some(chart), _) => out.not_scanned.push(NotScanned {
                         file: path.clone(),
                         reason: format!(
                             "not rendered (a Helm template): it is rendered with its chart, not alone: scan {}",
                             chart.display()
                         ),
                     }),
-                    None => out.inputs.push(Input::File(path.clone())),
+                    (None, Some(chart)) => out.not_scanned.push(NotScanned {
+                        file: path.clone(),
+                        reason: values_not_scanned(path, &chart),
+                    }),
+                    (None, None) => out.inputs.push(Input::File(path.clone())),
                 },
             }
         }
@@ -206,6 +210,45 @@ fn chart_of_template(file: &Path) -> Option<PathBuf> {
             true => PathBuf::from("."),
             false => chart.to_path_buf(),
         })
+}
+
+/// The chart a values file is of (`web/values.yaml`, `web/values-prod.yaml`,
+/// `web/ci/lint-values.yaml`): a file whose name says values, in a chart's folder or
+/// a folder of it. Such a file is no manifest, it renders its chart, so naming it
+/// (CI passing the changed files) is no scan of an object.
+fn chart_of_values(file: &Path) -> Option<PathBuf> {
+    let name = file.file_name()?.to_str()?;
+    let yaml = name.ends_with(".yaml") || name.ends_with(".yml");
+    if !yaml || !name.contains("values") {
+        return None;
+    }
+    let parent = file.parent()?;
+    let in_folder = [Some(parent), parent.parent()];
+    in_folder.into_iter().flatten().find_map(|dir| {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        dir.join("Chart.yaml").is_file().then(|| dir.to_path_buf())
+    })
+}
+
+/// Why a chart's values file named alone is not scanned, and what to run instead.
+fn values_not_scanned(file: &Path, chart: &Path) -> String {
+    let own = file.parent() == Some(chart) && file.file_name().is_some_and(|n| n == "values.yaml");
+    match own {
+        true => format!(
+            "not scanned (the Helm chart's values): they are rendered with their chart: scan {}",
+            chart.display()
+        ),
+        false => format!(
+            "not scanned (values for the Helm chart {}): they render the chart: scan {} --values {}",
+            chart.display(),
+            chart.display(),
+            file.display()
+        ),
+    }
 }
 
 /// The chart whose `templates/` is, or holds, the folder `dir`, if any: its files are

@@ -708,6 +708,15 @@ fn operation_on(
             path = format!("{list}[{i}]{rest}");
             continue;
         }
+        // A `move` takes the field away from where `from` points (it is set at its
+        // `path`, as an `add` is).
+        let moved_away = verb == Some("move")
+            && text_at(op, &["from"])
+                .map(pointer_to_path)
+                .is_some_and(|from| covers(&path, &from));
+        if moved_away {
+            return Some((op.pos, "removed", None));
+        }
         let removes = verb == Some("remove");
         let on_inherited = inherited
             .as_deref()

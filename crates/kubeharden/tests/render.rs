@@ -2856,9 +2856,31 @@ fn a_template_or_a_patch_named_beside_its_chart_or_overlay_fails_nothing() {
         ),
         ("prod/hostnet.yaml", patch),
     ]);
+    let dir_path = dir.path();
+    std::fs::write(
+        dir_path.join("c/values.yaml"),
+        "replicas: 1
+",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir_path.join("c/ci")).unwrap();
+    std::fs::write(
+        dir_path.join("c/ci/lint-values.yaml"),
+        "replicas: 2
+",
+    )
+    .unwrap();
     for args in [
         &["scan", "c/templates/pod.yaml", "c", "-f", "json"][..],
         &["scan", "prod/hostnet.yaml", "prod", "-f", "json"][..],
+        &[
+            "scan",
+            "c/values.yaml",
+            "c/ci/lint-values.yaml",
+            "c",
+            "-f",
+            "json",
+        ][..],
     ] {
         let out = run(dir.path(), args, None);
         let doc = json(&out);
@@ -2869,7 +2891,52 @@ fn a_template_or_a_patch_named_beside_its_chart_or_overlay_fails_nothing() {
             errors_of(&doc)
         );
     }
-    // Alone, each is still nothing scanned.
+    // Alone, each is still nothing scanned, and a values file says what to run.
     let out = run(dir.path(), &["scan", "prod/hostnet.yaml"], None);
     assert_eq!(out.status.code(), Some(2));
+    let out = run(dir.path(), &["scan", "c/ci/lint-values.yaml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("scan c --values c/ci/lint-values.yaml"),
+        "{text}"
+    );
+}
+
+/// A JSON 6902 `move` takes the field away from `from`: the finding of its absence is
+/// the operation's, "removed", not the base line that still sets it.
+#[test]
+fn a_json_patch_move_removes_the_field_it_moves_from() {
+    if !tools() {
+        return;
+    }
+    let base = API_WORKER.replace(
+        "          image: registry.example.com/api:1\n",
+        "          image: registry.example.com/api:1\n          securityContext:\n            readOnlyRootFilesystem: true\n",
+    );
+    let ops = "- op: move\n  from: /spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem\n  path: /spec/template/spec/containers/0/securityContext/readonlyrootfs\n";
+    let dir = tree(&[
+        ("base/kustomization.yaml", "resources: [deploy.yaml]\n"),
+        ("base/deploy.yaml", &base),
+        (
+            "overlay/kustomization.yaml",
+            "resources: [../base]\npatches:\n  - path: ops.yaml\n    target: {kind: Deployment, name: api-worker}\n",
+        ),
+        ("overlay/ops.yaml", ops),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "overlay", "-f", "json", "--select", "KH132"],
+        None,
+    ));
+    let f = &doc["findings"][0];
+    assert_eq!(f["location"]["file"], "overlay/ops.yaml", "{doc}");
+    assert_eq!(f["location"]["line"], 1, "{doc}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("removed by the patch overlay/ops.yaml:1"),
+        "{f}"
+    );
 }
