@@ -129,7 +129,10 @@ struct Cluster<'a> {
     /// `system:serviceaccounts:NS`; `None` for `system:serviceaccounts`.
     bound: BTreeMap<(String, Option<String>), String>,
     all_accounts_bound: Option<String>,
-    has_bindings: bool,
+    /// Whether the scan holds a ClusterRoleBinding (its RBAC is the cluster's).
+    cluster_bindings: bool,
+    /// The namespaces the scan holds a Role or RoleBinding of.
+    rbac_namespaces: BTreeSet<String>,
 }
 
 impl<'a> Cluster<'a> {
@@ -138,18 +141,34 @@ impl<'a> Cluster<'a> {
             objects,
             bound: BTreeMap::new(),
             all_accounts_bound: None,
-            has_bindings: false,
+            cluster_bindings: false,
+            rbac_namespaces: BTreeSet::new(),
         };
         for o in objects {
             let r = &o.resource;
-            let is_binding = matches!(r.kind.as_str(), "RoleBinding" | "ClusterRoleBinding")
-                && r.api_version.starts_with("rbac.authorization.k8s.io/");
-            if is_binding {
-                cluster.has_bindings = true;
+            if !r.api_version.starts_with("rbac.authorization.k8s.io/") {
+                continue;
+            }
+            match r.kind.as_str() {
+                "ClusterRoleBinding" => cluster.cluster_bindings = true,
+                "RoleBinding" | "Role" => {
+                    let ns = r.namespace.clone().unwrap_or_else(|| "default".into());
+                    cluster.rbac_namespaces.insert(ns);
+                }
+                _ => continue,
+            }
+            if r.kind.ends_with("Binding") {
                 cluster.note_binding(o);
             }
         }
         cluster
+    }
+
+    /// Whether the scan holds RBAC that reaches `namespace`: a Role or RoleBinding of
+    /// it, or any ClusterRoleBinding. RBAC of other namespaces alone says nothing of
+    /// what this one's accounts are granted.
+    fn holds_rbac_of(&self, namespace: &str) -> bool {
+        self.cluster_bindings || self.rbac_namespaces.contains(namespace)
     }
 
     fn note_binding(&mut self, binding: &Object) {
@@ -236,9 +255,15 @@ impl<'a> Cluster<'a> {
 }
 
 /// Plans the fixes of `findings` (one cluster's) on `objects` (the same cluster's,
-/// with their source trees).
-pub fn plan(objects: &[Object], findings: &[Finding], options: &FixOptions) -> Plan {
-    let cluster = Cluster::new(objects);
+/// with their source trees). `context` is every object the command was given, which
+/// decides what is safe: the workloads of a namespace, the bindings of an account.
+pub fn plan(
+    objects: &[Object],
+    context: &[Object],
+    findings: &[Finding],
+    options: &FixOptions,
+) -> Plan {
+    let cluster = Cluster::new(context);
     let mut plan = Plan::default();
     // Findings by the object they are on (file, identity, the nearest start above).
     let mut by_object: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
@@ -620,7 +645,7 @@ impl Fixer<'_, '_> {
             .map(|m| if m.is_empty() { "/" } else { m.as_str() })
             .collect();
         Verdict::Fixed(format!(
-            "sets readOnlyRootFilesystem: true (it writes to its volumes at {})",
+            "sets readOnlyRootFilesystem: true (it has writable volumes at {}, and neither its spec nor a known image shows a write elsewhere; run it once to be sure)",
             shown.join(", ")
         ))
     }
@@ -667,10 +692,15 @@ impl Fixer<'_, '_> {
         if let Some(binding) = self.cluster.binding_of(namespace, account) {
             return refuse(format!("service account {account} is granted permissions by {binding}, so the pod may use the API"));
         }
-        // Without any binding in the scan, one outside it may grant the account (the
-        // `default` one too) what the pod uses its token for: not judged.
-        if !self.cluster.has_bindings {
-            return refuse(format!("the scan holds no RBAC bindings, so whether the pod uses service account {account} cannot be judged; scan its RBAC manifests with it"));
+        // Without RBAC of the namespace in the scan, a binding outside it may grant
+        // the account (the `default` one too) what the pod uses its token for.
+        if !self.cluster.holds_rbac_of(namespace) {
+            return refuse(format!("the scan holds no RBAC bindings of namespace {namespace} (no Role or RoleBinding there, no ClusterRoleBinding), so whether the pod uses service account {account} cannot be judged; scan its RBAC manifests with it"));
+        }
+        if let Some(client) = self.w.containers().find_map(|c| api_client(c.container)) {
+            return refuse(format!(
+                "container {client}, which talks to the Kubernetes API with the pod's token"
+            ));
         }
         self.set(
             self.w.spec_path.key("automountServiceAccountToken"),
@@ -760,7 +790,39 @@ fn sc(c: &Container) -> Option<&SecurityContext> {
 /// A refusal when a container of `users` adds capabilities: they are in effect for
 /// root, while a process of another user holds them only through file capabilities
 /// of its program, so running it as `uid` may take away what it asked for.
+/// A container that is plainly a Kubernetes API client: a kubectl or helm image, or a
+/// command that runs kubectl or helm. Described as `NAME runs kubectl`.
+fn api_client(c: &Container) -> Option<String> {
+    const CLIENTS: [&str; 2] = ["kubectl", "helm"];
+    let image = c.image.as_deref().unwrap_or_default();
+    let repository = image.split(['@', ':']).next().unwrap_or_default();
+    let last = repository.rsplit('/').next().unwrap_or_default();
+    if let Some(client) = CLIENTS.iter().find(|name| last.contains(*name)) {
+        return Some(format!("{} runs the {client} image {image}", c.name));
+    }
+    let words = c.command.iter().chain(c.args.iter()).flatten();
+    let ran = words
+        .flat_map(|w| w.split(|ch: char| ch.is_whitespace() || ch == ';' || ch == '&' || ch == '|'))
+        .find_map(|w| {
+            CLIENTS
+                .iter()
+                .find(|name| w.rsplit('/').next() == Some(**name))
+        });
+    ran.map(|client| format!("{} runs {client}", c.name))
+}
+
 fn refuse_if_adding_capabilities(users: &[&ContainerRef<'_>], uid: i64) -> Option<Verdict> {
+    // A privileged container declares every capability: as another user it would
+    // have none of them in effect (a node agent, an NFS server).
+    let privileged = users
+        .iter()
+        .find(|c| sc(c.container).and_then(|s| s.privileged) == Some(true));
+    if let Some(c) = privileged {
+        return Some(refuse(format!(
+            "container {} is privileged, which a process uses as root but as user {uid} (--run-as-user) would hold no capability; remove privileged, then set its user once it works without root",
+            c.name()
+        )));
+    }
     let (name, added) = users
         .iter()
         .map(|c| (c.name(), adds(c.container)))

@@ -231,7 +231,8 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
         let pos = e.line.map(|line| Pos::new(line as u32, 1));
         LoadError::new(&e.file, pos, e.kind.to_string())
     }));
-    if result.events == 0 && !args.follow {
+    let no_event = result.events == 0 && !args.follow;
+    if no_event {
         errors.push(no_events(&args.files));
     }
     let mut findings: Vec<Finding> = result
@@ -258,5 +259,7 @@ pub fn run(args: AuditLogArgs) -> Result<u8, CliError> {
         checks: Default::default(),
         ..ScanReport::default()
     };
-    finish(&mut report, &rules, &args.output, &settings)
+    let code = finish(&mut report, &rules, &args.output, &settings)?;
+    // A log with no event judged nothing, even under --soft-fail: exit 2, as scan.
+    Ok(if no_event { crate::exit::ERROR } else { code })
 }

@@ -44,6 +44,7 @@ pub fn run(mut args: FixArgs) -> Result<u8, CliError> {
             format: args.scan.output.format(),
         });
     }
+    check_resource_values(&args)?;
     if args.scan.paths.iter().any(|p| p == Path::new("-")) {
         return Err(CliError::BadValue {
             flag: "PATH",
@@ -52,14 +53,18 @@ pub fn run(mut args: FixArgs) -> Result<u8, CliError> {
         });
     }
     let Scanned {
+        paths,
         settings,
         rules,
         found,
         options,
         clusters,
         mut report,
-        ..
     } = scan_paths(&args.scan)?;
+    // Nothing to fix because nothing was read is no clean pass, as for scan: exit 2
+    // even under --soft-fail.
+    let nothing = crate::scan_cmd::nothing_scanned(&paths, &found, &report);
+    report.errors.extend(nothing.clone());
     settings.finish_report(&mut report)?;
     let accepted: Vec<_> = report
         .suppressed
@@ -73,6 +78,13 @@ pub fn run(mut args: FixArgs) -> Result<u8, CliError> {
         ..Outcome::default()
     };
     let known: BTreeSet<String> = outcome.errors.iter().cloned().collect();
+    // What every PATH of the command holds decides what is safe in each (a namespace
+    // whose workloads are in another PATH gets no default deny; a binding in another
+    // PATH keeps a token), though each PATH is scanned as its own cluster.
+    let context: Vec<_> = clusters
+        .iter()
+        .flat_map(|c| load_objects(&read_sources(&c.inputs, args.scan.max_file_size), &options))
+        .collect();
     let mut all_sources = Vec::new();
     for cluster in &clusters {
         let sources = read_sources(&cluster.inputs, args.scan.max_file_size);
@@ -84,7 +96,7 @@ pub fn run(mut args: FixArgs) -> Result<u8, CliError> {
             .cloned()
             .collect();
         let objects = load_objects(&sources, &options);
-        let plan = plan(&objects, &findings, &fix_options);
+        let plan = plan(&objects, &context, &findings, &fix_options);
         let (edited, failures) = edit_sources(&sources, &plan, &options);
         let check = verify(
             &sources, &edited, &plan, &accepted, &known, &rules, &options,
@@ -94,7 +106,10 @@ pub fn run(mut args: FixArgs) -> Result<u8, CliError> {
     }
     not_in_sources(&report.findings, &all_sources, &mut outcome);
     write_or_show(&args, &mut outcome, &all_sources, &found.roots)?;
-    let code = exit_code(&outcome, &settings);
+    let code = match nothing {
+        Some(_) => Ok(crate::exit::ERROR),
+        None => exit_code(&outcome, &settings),
+    };
     write_outcome(&args, &outcome)?;
     code
 }
@@ -120,6 +135,35 @@ fn not_in_sources(findings: &[Finding], sources: &[Source], outcome: &mut Outcom
 const RENDERED: &str = "rendered from a Helm chart or a Kustomize overlay: fix edits plain \
      manifests only; change the chart value or template, or the overlay's patch, that the \
      finding names";
+
+/// A request above its limit, both given, would be written into every container and
+/// refused by the API server: a usage error before anything is read or written.
+fn check_resource_values(args: &FixArgs) -> Result<(), CliError> {
+    let pairs = [
+        ("cpu", &args.cpu_request, &args.cpu_limit),
+        ("memory", &args.memory_request, &args.memory_limit),
+    ];
+    for (resource, request, limit) in pairs {
+        let (Some(request), Some(limit)) = (request, limit) else {
+            continue;
+        };
+        let above = match (
+            kubeharden_fix::quantity(request),
+            kubeharden_fix::quantity(limit),
+        ) {
+            (Some(r), Some(l)) => r > l,
+            _ => false,
+        };
+        if above {
+            return Err(CliError::BadValue {
+                flag: if resource == "cpu" { "--cpu-request" } else { "--memory-request" },
+                value: format!("{request} (above --{resource}-limit {limit})"),
+                expected: "a request no larger than its limit: the API server refuses a container whose request is above its limit",
+            });
+        }
+    }
+    Ok(())
+}
 
 fn fix_options(args: &FixArgs) -> FixOptions {
     FixOptions {

@@ -191,7 +191,7 @@ pub fn finish(
 /// instead (the files read, by kind; documents that are no Kubernetes object; files
 /// that could not be parsed; files passed over), so a wrong path or a folder of
 /// unrendered templates is noticed.
-fn nothing_scanned(
+pub(crate) fn nothing_scanned(
     paths: &[PathBuf],
     found: &Discovered,
     report: &ScanReport,

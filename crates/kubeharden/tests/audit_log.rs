@@ -481,7 +481,23 @@ fn a_log_without_events_is_an_error_not_a_clean_pass() {
             String::from_utf8_lossy(&out.stdout).contains("in 0 audit events from 1 file"),
             "{name}"
         );
+        // Tolerating errors tolerates no run that judged nothing.
+        let out = run(&[path.to_str().unwrap(), "--soft-fail"], None);
+        assert_eq!(out.status.code(), Some(2), "{name} --soft-fail");
     }
+    let junk = dir.path().join("junk.log");
+    std::fs::write(
+        &junk,
+        "not json
+",
+    )
+    .unwrap();
+    let out = run(&[junk.to_str().unwrap(), "--fail-on-errors", "never"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a log of no event, errors tolerated"
+    );
     // One event is enough: judged, and clean.
     let one = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces","verb":"list","user":{"username":"alice"},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"namespaces","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-12-01T10:00:00.000000Z","stageTimestamp":"2026-12-01T10:00:00.001000Z"}"#;
     let path = dir.path().join("one.log");

@@ -708,12 +708,12 @@ fn the_volumes_a_read_only_root_relies_on_are_named() {
     let (verdict, detail) = verdict_of(&report, "KH132", "tmp");
     assert_eq!(verdict, "fixed");
     assert!(
-        detail.ends_with("(it writes to its volumes at /tmp)"),
+        detail.contains("(it has writable volumes at /tmp, and"),
         "{detail}"
     );
     let (_, detail) = verdict_of(&report, "KH132", "root");
     assert!(
-        detail.ends_with("(it writes to its volumes at /)"),
+        detail.contains("(it has writable volumes at /, and"),
         "{detail}"
     );
 }
@@ -992,4 +992,178 @@ fn a_namespace_that_gitops_deploys_into_gets_no_default_deny_unasked() {
     assert!(fixes(&report, "refused")
         .iter()
         .all(|f| f["rule_id"] != "KH510"));
+}
+
+/// What fix verdicts the scan of `files` (in a fresh folder) gets for `rule`, by
+/// container (or `-`), with `extra` arguments.
+fn verdicts(
+    files: &[(&str, &str)],
+    rule: &str,
+    extra: &[&str],
+) -> BTreeMap<String, (String, String)> {
+    let dir = common::tree(files);
+    let mut args = vec![
+        "fix",
+        "--format",
+        "json",
+        "--in-place",
+        "--dry-run",
+        "--no-config",
+        ".",
+    ];
+    args.extend_from_slice(extra);
+    let report = common::json(&common::run_in(dir.path(), &args, None));
+    report["fixes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report}"))
+        .iter()
+        .filter(|f| f["rule_id"] == rule)
+        .map(|f| {
+            let who = f["container"].as_str().unwrap_or("-").to_string();
+            let what = (
+                f["verdict"].as_str().unwrap().to_string(),
+                f["detail"].as_str().unwrap().to_string(),
+            );
+            (who, what)
+        })
+        .collect()
+}
+
+const AGENT: &str = "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: mon}\nspec:\n  selector: {matchLabels: {app: agent}}\n  template:\n    metadata: {labels: {app: agent}}\n    spec:\n      containers:\n        - name: agent\n          image: registry.example.com/agent:1\n          securityContext: {privileged: true}\n        - name: plain\n          image: registry.example.com/plain:1\n";
+
+/// A privileged container holds every capability as root; as another user it would
+/// hold none: --run-as-user is refused for it, not for its plain neighbour.
+#[test]
+fn run_as_user_is_refused_for_a_privileged_container() {
+    let v = verdicts(&[("ds.yaml", AGENT)], "KH122", &["--run-as-user", "10001"]);
+    assert_eq!(v["agent"].0, "refused", "{v:#?}");
+    assert!(v["agent"].1.contains("is privileged"), "{v:#?}");
+    assert_eq!(v["plain"].0, "fixed", "{v:#?}");
+}
+
+const CLEANUP: &str = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: cleanup, namespace: ops}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: cleanup\n          image: IMAGE\n          command: [COMMAND]\n";
+
+/// A token is removed only where the scan holds the RBAC of the pod's namespace, and
+/// never from a pod that runs kubectl or helm.
+#[test]
+fn a_token_stays_without_the_namespaces_rbac_or_for_an_api_client() {
+    let job =
+        |image: &str, command: &str| CLEANUP.replace("IMAGE", image).replace("COMMAND", command);
+    let other = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: reporter, namespace: other-team}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: [{kind: ServiceAccount, name: reporter, namespace: other-team}]\n";
+    let own = other.replace("other-team", "ops");
+    let plain = job("registry.example.com/cleanup:1", "/cleanup");
+    let v = verdicts(&[("job.yaml", &plain), ("rbac.yaml", other)], "KH402", &[]);
+    assert_eq!(v["-"].0, "refused", "{v:#?}");
+    assert!(
+        v["-"].1.contains("no RBAC bindings of namespace ops"),
+        "{v:#?}"
+    );
+    let v = verdicts(&[("job.yaml", &plain), ("rbac.yaml", &own)], "KH402", &[]);
+    assert_eq!(v["-"].0, "fixed", "{v:#?}");
+    for (image, command) in [
+        ("bitnami/kubectl:1.30", "kubectl"),
+        ("registry.example.com/tools:1", "/usr/local/bin/kubectl"),
+        ("registry.example.com/tools:1", "helm"),
+    ] {
+        let client = job(image, command);
+        let v = verdicts(&[("job.yaml", &client), ("rbac.yaml", &own)], "KH402", &[]);
+        assert_eq!(v["-"].0, "refused", "{image} {command}: {v:#?}");
+        assert!(v["-"].1.contains("talks to the Kubernetes API"), "{v:#?}");
+    }
+}
+
+/// Images known to write outside what the spec mounts keep a writable root.
+#[test]
+fn a_read_only_root_is_refused_for_images_known_to_write() {
+    let db = |image: &str| {
+        format!("apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: db, namespace: data}}\nspec:\n  selector: {{matchLabels: {{app: db}}}}\n  template:\n    metadata: {{labels: {{app: db}}}}\n    spec:\n      containers:\n        - name: db\n          image: {image}\n          securityContext: {{runAsUser: 999}}\n          volumeMounts: [{{name: tmp, mountPath: /tmp}}, {{name: data, mountPath: /var/lib/data}}]\n      volumes:\n        - {{name: tmp, emptyDir: {{}}}}\n        - {{name: data, persistentVolumeClaim: {{claimName: data}}}}\n")
+    };
+    for image in [
+        "postgres:16",
+        "mysql:8",
+        "redis:7",
+        "grafana/grafana:10.0.0",
+        "bitnami/postgresql:16",
+        "nginxinc/nginx-unprivileged:1.25",
+    ] {
+        let v = verdicts(&[("db.yaml", &db(image))], "KH132", &[]);
+        let expected = if image.starts_with("nginxinc") {
+            "fixed"
+        } else {
+            "refused"
+        };
+        assert_eq!(v["db"].0, expected, "{image}: {v:#?}");
+    }
+    let v = verdicts(
+        &[("db.yaml", &db("registry.example.com/app:1"))],
+        "KH132",
+        &[],
+    );
+    assert!(v["db"].1.contains("run it once to be sure"), "{v:#?}");
+}
+
+/// A namespace whose workloads are in another PATH of the same command gets no
+/// default deny unasked.
+#[test]
+fn a_default_deny_sees_the_workloads_of_every_path() {
+    let ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {pod-security.kubernetes.io/enforce: restricted}\n";
+    let app = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: registry.example.com/web:1}]\n";
+    let dir = common::tree(&[("namespaces/shop.yaml", ns), ("apps/app.yaml", app)]);
+    let args = [
+        "fix",
+        "--format",
+        "json",
+        "--in-place",
+        "--dry-run",
+        "--no-config",
+        "--select",
+        "KH510,KH511",
+        "namespaces",
+        "apps",
+    ];
+    let report = common::json(&common::run_in(dir.path(), &args, None));
+    let deny: Vec<&Value> = report["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "KH510")
+        .collect();
+    assert!(!deny.is_empty(), "{report}");
+    assert!(deny.iter().all(|f| f["verdict"] == "refused"), "{deny:#?}");
+}
+
+/// Values the API server would refuse together (a request above its limit) are a
+/// usage error before anything is written; nothing read is no clean pass, even
+/// under --soft-fail.
+#[test]
+fn fix_refuses_conflicting_values_and_nothing_to_fix() {
+    let dir = common::tree(&[("d.yaml", CLEANUP)]);
+    let before = std::fs::read_to_string(dir.path().join("d.yaml")).unwrap();
+    let args = [
+        "fix",
+        "--in-place",
+        "--no-config",
+        "--cpu-request",
+        "500m",
+        "--cpu-limit",
+        "100m",
+        "d.yaml",
+    ];
+    let out = common::run_in(dir.path(), &args, None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--cpu-request"),
+        "{out:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("d.yaml")).unwrap(),
+        before
+    );
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    for extra in [&[][..], &["--soft-fail"][..]] {
+        let mut args = vec!["fix", "--no-config", "empty"];
+        args.extend_from_slice(extra);
+        let out = common::run_in(dir.path(), &args, None);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {out:?}");
+    }
 }

@@ -97,11 +97,34 @@ impl Sink {
 /// configuration (which its entrypoint writes), logs, temporary files and
 /// certificates, where Bitnami's own chart mounts emptyDirs.
 #[rustfmt::skip]
-const KNOWN_WRITES: [(&str, &[&str]); 3] = [
+const KNOWN_WRITES: [(&str, &[&str]); 19] = [
     ("nginx", &["/var/cache/nginx", "/var/run/nginx.pid"]),
+    ("nginxinc/nginx-unprivileged", &["/tmp"]),
     ("bitnami/nginx", BITNAMI_NGINX),
     // Bitnami's older images, moved.
     ("bitnamilegacy/nginx", BITNAMI_NGINX),
+    // Databases and stores write their data, sockets and pid files (the official
+    // images' Dockerfiles and entrypoints), whatever volume the spec gives them.
+    ("postgres", &["/var/lib/postgresql/data", "/var/run/postgresql"]),
+    ("mysql", &["/var/lib/mysql", "/var/run/mysqld", "/tmp"]),
+    ("mariadb", &["/var/lib/mysql", "/run/mysqld", "/tmp"]),
+    ("redis", &["/data"]),
+    ("valkey/valkey", &["/data"]),
+    ("mongo", &["/data/db", "/data/configdb", "/tmp"]),
+    ("rabbitmq", &["/var/lib/rabbitmq"]),
+    ("httpd", &["/usr/local/apache2/logs"]),
+    ("grafana/grafana", &["/var/lib/grafana", "/var/log/grafana"]),
+    ("docker.elastic.co/elasticsearch/elasticsearch", ELASTICSEARCH),
+    ("elasticsearch", ELASTICSEARCH),
+    ("bitnami/postgresql", &["/bitnami/postgresql", "/opt/bitnami/postgresql/conf", "/opt/bitnami/postgresql/tmp", "/opt/bitnami/postgresql/logs", "/tmp"]),
+    ("bitnami/redis", &["/bitnami/redis/data", "/opt/bitnami/redis/etc", "/opt/bitnami/redis/tmp", "/opt/bitnami/redis/logs"]),
+    ("bitnami/mysql", &["/bitnami/mysql/data", "/opt/bitnami/mysql/conf", "/opt/bitnami/mysql/tmp", "/opt/bitnami/mysql/logs", "/tmp"]),
+    ("bitnami/mongodb", &["/bitnami/mongodb", "/opt/bitnami/mongodb/conf", "/opt/bitnami/mongodb/tmp", "/opt/bitnami/mongodb/logs", "/tmp"]),
+];
+const ELASTICSEARCH: &[&str] = &[
+    "/usr/share/elasticsearch/data",
+    "/usr/share/elasticsearch/logs",
+    "/usr/share/elasticsearch/config",
 ];
 const BITNAMI_NGINX: &[&str] = &[
     "/opt/bitnami/nginx/conf",

@@ -86,7 +86,11 @@ fn redirects_and_known_images() {
         written("nginx:1.27", &[]),
         paths(&["/var/cache/nginx", "/var/run/nginx.pid"])
     );
-    assert_eq!(written("nginxinc/nginx-unprivileged:1.27", &[]), vec![]);
+    assert_eq!(
+        written("nginxinc/nginx-unprivileged:1.27", &[]),
+        paths(&["/tmp"])
+    );
+    assert_eq!(written("example/nginx-custom:1", &[]), vec![]);
     // A heredoc's body is no command; its redirect is.
     assert_eq!(
         in_shell("cat <<'EOF' > /etc/app.conf\nrm -rf /\nEOF\nexec app", None),
