@@ -445,19 +445,38 @@ impl Reviewer {
             (Some(view), Some(ns)) => view.related(ns),
             _ => Arc::default(),
         };
-        // A binding under review is judged with the ClusterRole it grants (a
-        // ClusterRoleBinding is of no namespace, so none came with `related`).
-        let granted = self.view.as_ref().and_then(|view| {
-            let name = crate::view::bound_cluster_role(&object.root)?;
-            let known = related
+        // A binding under review is judged with the ClusterRole it grants and those
+        // that role aggregates (a ClusterRoleBinding is of no namespace, so none came
+        // with `related`); a Role or ClusterRole under review with the bindings that
+        // grant it, whose subjects its rules are for.
+        let mut around: Vec<Object> = Vec::new();
+        if let Some(view) = &self.view {
+            if let Some(name) = crate::view::bound_cluster_role(&object.root) {
+                around.extend(view.cluster_roles(name));
+            }
+            let kind = &*object.resource.kind;
+            if role_kind(object) {
+                let ns = object.resource.namespace.as_deref();
+                around.extend(view.bindings_of(kind, ns, &object.resource.name));
+                if kind == "ClusterRole" {
+                    around.extend(view.cluster_roles(&object.resource.name));
+                }
+            }
+        }
+        around.retain(|o| !related.iter().any(|r| *r.resource == *o.resource));
+        let granting: Vec<Resource> = match role_kind(object) {
+            true => around
                 .iter()
-                .any(|o| o.resource.kind == "ClusterRole" && o.resource.name == name);
-            (!known).then(|| view.cluster_role(name)).flatten()
-        });
+                .chain(related.iter())
+                .filter(|o| grants(o, object))
+                .map(|o| (*o.resource).clone())
+                .collect(),
+            false => Vec::new(),
+        };
         // The cluster's copy of the object under review (an UPDATE) is replaced by it.
         let others = related
             .iter()
-            .chain(granted.as_ref())
+            .chain(around.iter())
             .filter(|o| *o.resource != *object.resource);
         // Inline exceptions (`kubeharden.io/ignore`) are applied by the engine; the
         // project's, here, in the order `scan` applies them: severities, then exceptions.
@@ -489,9 +508,14 @@ impl Reviewer {
                 .apply_through_owners(&mut report, today, &object.resource, &owners);
         }
         let mut judged = Judged::default();
-        for f in report.findings {
-            if *f.resource != *object.resource || f.severity < lowest {
+        for mut f in report.findings {
+            // A role's grants are found at the bindings that grant it: they are its.
+            let through = granting.iter().any(|b| *b == *f.resource);
+            if (*f.resource != *object.resource && !through) || f.severity < lowest {
                 continue;
+            }
+            if through {
+                f.message = format!("through {}: {}", f.resource, f.message);
             }
             if object.resource.kind == "Namespace" && NAMESPACE_CONTENTS.contains(&f.rule_id) {
                 continue;
@@ -509,6 +533,12 @@ impl Reviewer {
             } else {
                 judged.findings.push(f);
             }
+        }
+        // Without the cluster, a binding's grants are known only for the built-in
+        // ClusterRoles (the bootstrap policy): to a Role or the cluster's own
+        // ClusterRole, they are not judged, and said so.
+        if self.view.is_none() && grants_unknown_role(object) {
+            judged.not_judged.extend(GRANT_RULES);
         }
         judged.errors = report.errors.iter().map(|e| e.message()).collect();
         judged
@@ -839,6 +869,56 @@ fn labels_of(root: &Node) -> BTreeMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The rules that judge what a binding grants, by its role's rules.
+const GRANT_RULES: [&str; 11] = [
+    "KH601", "KH602", "KH603", "KH604", "KH605", "KH606", "KH607", "KH608", "KH609", "KH610",
+    "KH611",
+];
+
+/// Whether `object` is a Role or ClusterRole of RBAC.
+fn role_kind(object: &Object) -> bool {
+    matches!(&*object.resource.kind, "Role" | "ClusterRole")
+        && object
+            .resource
+            .api_version
+            .starts_with("rbac.authorization.k8s.io/")
+}
+
+/// Whether `binding` grants the role `role` (by kind and name; a RoleBinding grants a
+/// Role of its own namespace).
+fn grants(binding: &Object, role: &Object) -> bool {
+    let kind = &*binding.resource.kind;
+    if !matches!(kind, "RoleBinding" | "ClusterRoleBinding") {
+        return false;
+    }
+    let role_ref = binding.root.get("roleRef");
+    let field = |k: &str| role_ref.and_then(|r| r.get(k)).and_then(Node::scalar_text);
+    let same_ns = role.resource.kind == "ClusterRole"
+        || binding.resource.namespace == role.resource.namespace;
+    field("kind") == Some(&*role.resource.kind)
+        && field("name") == Some(&*role.resource.name)
+        && same_ns
+}
+
+/// Whether a binding grants a Role, or a ClusterRole that is none of Kubernetes' own
+/// (`cluster-admin`, `admin`, `edit`, `view`, `system:...`), whose rules only the
+/// cluster holds.
+fn grants_unknown_role(object: &Object) -> bool {
+    if !matches!(&*object.resource.kind, "RoleBinding" | "ClusterRoleBinding") {
+        return false;
+    }
+    let role_ref = object.root.get("roleRef");
+    let field = |k: &str| role_ref.and_then(|r| r.get(k)).and_then(Node::scalar_text);
+    match (field("kind"), field("name")) {
+        (Some("Role"), _) => true,
+        (Some("ClusterRole"), Some(name)) => {
+            !["cluster-admin", "admin", "edit", "view"].contains(&name)
+                && !name.starts_with("system:")
+        }
+        _ => false,
+    }
 }
 
 /// The RuntimeClass a pod or pod template runs under.

@@ -37,9 +37,15 @@ pub trait ClusterSource: Send + Sync {
     /// Whether the view has listed everything once.
     fn ready(&self) -> bool;
     /// The ClusterRole of that name, which a binding under review grants (of any
-    /// namespace, or none): its rules decide what the binding's subjects can do.
-    fn cluster_role(&self, _name: &str) -> Option<Object> {
-        None
+    /// namespace, or none), and the ClusterRoles its `aggregationRule` selects (their
+    /// rules are its rules): they decide what the binding's subjects can do.
+    fn cluster_roles(&self, _name: &str) -> Vec<Object> {
+        Vec::new()
+    }
+    /// The bindings that grant the role under review (`Role` of `namespace`, or
+    /// `ClusterRole`): a change of the role changes what their subjects can do.
+    fn bindings_of(&self, _kind: &str, _namespace: Option<&str>, _name: &str) -> Vec<Object> {
+        Vec::new()
     }
 }
 
@@ -325,7 +331,12 @@ impl Informers {
             }
         }
         for name in &granted {
-            out.extend(self.cluster_role(name));
+            for role in self.cluster_roles(name) {
+                let known = out.iter().any(|o| *o.resource == *role.resource);
+                if !known {
+                    out.push(role);
+                }
+            }
         }
         out
     }
@@ -397,9 +408,89 @@ impl ClusterSource for Informers {
         self.synced.load(Ordering::Acquire) && self.failing.load(Ordering::Acquire) == 0
     }
 
-    fn cluster_role(&self, name: &str) -> Option<Object> {
-        to_object(&*self.cluster_roles.get(&ObjectRef::new(name))?)
+    fn cluster_roles(&self, name: &str) -> Vec<Object> {
+        // The role, then each role an aggregating one selects, and theirs in turn.
+        let mut names = vec![name.to_string()];
+        let mut out = Vec::new();
+        let all = self.cluster_roles.state();
+        let mut i = 0;
+        while i < names.len() && names.len() <= MAX_AGGREGATED {
+            let Some(role) = self.cluster_roles.get(&ObjectRef::new(&names[i])) else {
+                i += 1;
+                continue;
+            };
+            let selectors = role
+                .aggregation_rule
+                .as_ref()
+                .and_then(|a| a.cluster_role_selectors.clone())
+                .unwrap_or_default();
+            for selector in &selectors {
+                for other in all.iter().filter(|o| selects(selector, o.labels())) {
+                    let other = other.name_any();
+                    if !names.contains(&other) {
+                        names.push(other);
+                    }
+                }
+            }
+            out.extend(to_object(&*role));
+            i += 1;
+        }
+        out
     }
+
+    fn bindings_of(&self, kind: &str, namespace: Option<&str>, name: &str) -> Vec<Object> {
+        let grants = |r: &k8s_openapi::api::rbac::v1::RoleRef| r.kind == kind && r.name == name;
+        let mut out: Vec<Object> = self
+            .role_bindings
+            .state()
+            .iter()
+            .filter(|b| grants(&b.role_ref))
+            .filter(|b| kind == "ClusterRole" || b.ns() == namespace)
+            .filter_map(|b| to_object(&**b))
+            .collect();
+        if kind == "ClusterRole" {
+            let cluster = self.cluster_bindings.state();
+            out.extend(
+                cluster
+                    .iter()
+                    .filter(|b| grants(&b.role_ref))
+                    .filter_map(|b| to_object(&**b)),
+            );
+        }
+        out
+    }
+}
+
+/// The most ClusterRoles one role aggregates, followed (a loop of selectors ends).
+const MAX_AGGREGATED: usize = 256;
+
+/// Whether a label selector of an `aggregationRule` selects an object of `labels`:
+/// its `matchLabels` all held and its `matchExpressions` all true.
+fn selects(
+    selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    let held = selector
+        .match_labels
+        .iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k) == Some(v));
+    let true_of = |e: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement| {
+        let values = e.values.as_deref().unwrap_or_default();
+        match e.operator.as_str() {
+            "In" => labels.get(&e.key).is_some_and(|v| values.contains(v)),
+            "NotIn" => labels.get(&e.key).is_none_or(|v| !values.contains(v)),
+            "Exists" => labels.contains_key(&e.key),
+            "DoesNotExist" => !labels.contains_key(&e.key),
+            _ => false,
+        }
+    };
+    let empty = selector.match_labels.as_ref().is_none_or(|m| m.is_empty())
+        && selector
+            .match_expressions
+            .as_ref()
+            .is_none_or(|m| m.is_empty());
+    !empty && held && selector.match_expressions.iter().flatten().all(true_of)
 }
 
 #[cfg(test)]

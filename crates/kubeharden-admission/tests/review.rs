@@ -1200,9 +1200,11 @@ fn an_update_that_makes_a_finding_graver_is_judged_anew() {
     assert_eq!(v.decision, Decision::Denied, "{:?}", v.response);
 }
 
-/// A view that knows one ClusterRole of the cluster's own, and nothing else.
+/// A view that knows ClusterRoles and bindings of the cluster's own, and nothing
+/// else (no namespace's objects).
 struct WithRole {
-    role: Object,
+    roles: Vec<Object>,
+    bindings: Vec<Object>,
 }
 
 impl ClusterSource for WithRole {
@@ -1215,9 +1217,45 @@ impl ClusterSource for WithRole {
     fn ready(&self) -> bool {
         true
     }
-    fn cluster_role(&self, name: &str) -> Option<Object> {
-        (name == self.role.resource.name).then(|| self.role.clone())
+    fn cluster_roles(&self, name: &str) -> Vec<Object> {
+        // As the informers give it: the role, then those its aggregationRule selects
+        // (here: every other role labelled `aggregate-to-NAME`).
+        let label = format!("aggregate-to-{name}");
+        let Some(role) = self.roles.iter().find(|r| r.resource.name == name) else {
+            return Vec::new();
+        };
+        let mut out = vec![role.clone()];
+        let aggregates = role.root.get("aggregationRule").is_some();
+        out.extend(
+            self.roles
+                .iter()
+                .filter(|r| {
+                    aggregates
+                        && r.root
+                            .get("metadata")
+                            .and_then(|m| m.get("labels"))
+                            .and_then(|l| l.get(&label))
+                            .is_some()
+                })
+                .cloned(),
+        );
+        out
     }
+    fn bindings_of(&self, kind: &str, _namespace: Option<&str>, name: &str) -> Vec<Object> {
+        self.bindings
+            .iter()
+            .filter(|b| {
+                let r = b.root.get("roleRef").unwrap();
+                r.get("kind").and_then(kubeharden_yaml::Node::scalar_text) == Some(kind)
+                    && r.get("name").and_then(kubeharden_yaml::Node::scalar_text) == Some(name)
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+fn objects_of(yaml: &str) -> Vec<Object> {
+    kubeharden_load::load_text(&"cluster".into(), yaml, &Default::default()).objects
 }
 
 /// A binding is judged with the ClusterRole it grants, from the view: one of the
@@ -1227,10 +1265,10 @@ impl ClusterSource for WithRole {
 #[test]
 fn a_binding_is_judged_with_the_cluster_role_it_grants() {
     let role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: pod-exec}\nrules:\n  - apiGroups: [\"\"]\n    resources: [pods/exec]\n    verbs: [create, get]\n";
-    let role = kubeharden_load::load_text(&"cluster".into(), role, &Default::default())
-        .objects
-        .remove(0);
-    let view = Arc::new(WithRole { role });
+    let view = Arc::new(WithRole {
+        roles: objects_of(role),
+        bindings: Vec::new(),
+    });
     let binding = |kind: &str, namespace: Option<&str>, role: &str| {
         let mut b = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind,
             "metadata": {"name": "runner-exec"},
@@ -1305,4 +1343,100 @@ fn the_not_judged_notice_is_never_cut_and_a_refusal_says_it() {
         "{}",
         message(&v)
     );
+}
+
+/// A ClusterRole that aggregates others grants their rules: a binding to it is
+/// judged with them.
+#[test]
+fn a_binding_to_an_aggregating_role_is_judged_with_what_it_aggregates() {
+    let roles = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: parent}\naggregationRule:\n  clusterRoleSelectors: [{matchLabels: {aggregate-to-parent: \"true\"}}]\nrules: []\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: child, labels: {aggregate-to-parent: \"true\"}}\nrules:\n  - apiGroups: [\"\"]\n    resources: [pods/exec]\n    verbs: [create]\n";
+    let view = Arc::new(WithRole {
+        roles: objects_of(roles),
+        bindings: Vec::new(),
+    });
+    let r = Reviewer::new(
+        config("defaults: {enforce: low, warn: none, audit: none}\n"),
+        Some(view),
+    )
+    .unwrap();
+    let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "b", "namespace": "ci"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "parent"},
+        "subjects": [{"kind": "ServiceAccount", "name": "runner", "namespace": "ci"}]});
+    let v = judge(&r, &review(&binding, "CREATE"));
+    assert_eq!(v.decision, Decision::Denied, "{}", message(&v));
+    assert!(message(&v).contains("KH604"), "{}", message(&v));
+}
+
+/// A role's grants are its bindings' findings: changing a bound role to grant more
+/// is refused (through the binding), and a change that grants nothing new is not.
+#[test]
+fn an_update_of_a_bound_role_is_judged_through_its_bindings() {
+    let binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: benign}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: benign}\nsubjects: [{kind: ServiceAccount, name: app, namespace: rb}]\n";
+    let view = Arc::new(WithRole {
+        roles: Vec::new(),
+        bindings: objects_of(binding),
+    });
+    let r = Reviewer::new(
+        config(
+            "defaults: {enforce: none, warn: none, audit: none}\nclusterScoped: {enforce: low}\n",
+        ),
+        Some(view),
+    )
+    .unwrap();
+    let role = |rules: Value| {
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "benign"}, "rules": rules})
+    };
+    let benign = role(json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]));
+    let star = role(json!([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]));
+    let update = |new: &Value, old: &Value| {
+        let mut req = review(new, "UPDATE");
+        req["request"]["oldObject"] = old.clone();
+        judge(&r, &req)
+    };
+    let v = update(&star, &benign);
+    assert_eq!(v.decision, Decision::Denied, "{}", message(&v));
+    assert!(
+        message(&v).contains("through ClusterRoleBinding benign: "),
+        "{}",
+        message(&v)
+    );
+    // Relabelling a role that already granted everything refuses nothing new.
+    let mut relabelled = star.clone();
+    relabelled["metadata"]["labels"] = json!({"team": "a"});
+    assert_eq!(update(&relabelled, &star).decision, Decision::Allowed);
+    assert_eq!(update(&benign, &benign).decision, Decision::Allowed);
+}
+
+/// Without the cluster view, a binding to a Role or to the cluster's own ClusterRole
+/// has grants no one can see: said as not judged, never passed in silence.
+#[test]
+fn without_the_view_a_binding_to_an_unknown_role_is_not_judged() {
+    let r = reviewer(config("defaults: {enforce: low, warn: low, audit: none}\n"));
+    for (kind, name) in [("Role", "r-plain"), ("ClusterRole", "custom")] {
+        let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": "b", "namespace": "rb"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": name},
+            "subjects": [{"kind": "ServiceAccount", "name": "app", "namespace": "rb"}]});
+        let v = judge(&r, &review(&binding, "CREATE"));
+        assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
+        let notice = v
+            .response
+            .warnings
+            .iter()
+            .find(|w| w.contains("not judged without the cluster view"))
+            .unwrap_or_else(|| panic!("{kind}: {:?}", v.response.warnings));
+        assert!(
+            notice.contains("KH601") && notice.contains("KH604"),
+            "{notice}"
+        );
+    }
+    // A built-in role's grants are known: judged, no such note.
+    let admin = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "b", "namespace": "rb"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+        "subjects": [{"kind": "ServiceAccount", "name": "app", "namespace": "rb"}]});
+    let v = judge(&r, &review(&admin, "CREATE"));
+    assert_eq!(v.decision, Decision::Denied, "{}", message(&v));
 }
