@@ -143,6 +143,11 @@ pub struct Finding {
     /// workload's KH512). The score fails those rules' checks of them.
     #[serde(skip)]
     pub covered_objects: Vec<CoveredObject>,
+    /// For a finding an exception accepts in part (its own rule, not all it stands
+    /// for): the rules accepted, whose checks the score counts as accepted, not
+    /// failed, as `--no-merge` counts them.
+    #[serde(skip)]
+    pub accepted_rules: Vec<&'static str>,
     /// This finding's own fix in one line, where the rule's would name more (or
     /// other) than the object has wrong; reports show it in place of the rule's.
     #[serde(skip)]
@@ -238,6 +243,7 @@ impl Finding {
             covers: Vec::new(),
             covered_severity: Vec::new(),
             covered_objects: Vec::new(),
+            accepted_rules: Vec::new(),
             fix: None,
             fix_snippet: None,
             details: Vec::new(),
@@ -267,6 +273,10 @@ impl Finding {
     /// The finding is then as grave as the gravest rule left, as `--no-merge` shows
     /// it, so that both give the same exit code.
     pub fn note_partly_accepted(&mut self, source: &str, left: &[&str]) {
+        self.accepted_rules = std::iter::once(self.rule_id)
+            .chain(self.covers.iter().copied())
+            .filter(|rule| !left.contains(rule))
+            .collect();
         self.grade_by(left);
         self.message.push_str(&format!(
             "; the exception at {source} accepts {} but not {}, which this finding also stands for: add {} to its rules to accept the whole finding",

@@ -1028,8 +1028,13 @@ fn to_yaml_content(
 ) -> Option<(usize, usize, String)> {
     let (indent, _) = key_of(lines[key])?;
     let (_, after) = lines[key].split_once(':')?;
+    // `securityContext: {{- toYaml . | nindent 8 }}`: the content on the key's line.
     if !after.trim().is_empty() {
-        return None;
+        let column = lines[key].find("{{")?;
+        return (!skip(key))
+            .then(|| printed(key))
+            .flatten()
+            .map(|block| (key, column, block));
     }
     for (i, text) in lines.iter().enumerate().skip(key + 1) {
         if skip(i) || text.trim().is_empty() {
@@ -1467,6 +1472,13 @@ mod unrendered_tests {
         let plain = "spec:\n  securityContext: {{- toYaml .Values.sc | nindent 4 }}\n";
         let place = place_in_template(plain, &path);
         assert_eq!(place.values, ["sc.privileged"]);
+        // And `toYaml .` on the key's line, in the `with` that sets `.` (Bitnami's).
+        let with = "spec:\n  {{- with .Values.sc }}\n  securityContext: {{- toYaml . | nindent 4 }}\n  {{- end }}\n";
+        let place = place_in_template(with, &path);
+        assert_eq!(
+            (place.line, place.values),
+            (3, vec!["sc.privileged".to_string()])
+        );
         // So is one `tpl` prints, whole or as its `toYaml`; a `tpl` of anything else
         // passes it on.
         for printed in [

@@ -183,11 +183,15 @@ impl Values<'_> {
         let filled = self.sets.iter().rev().find(|s| {
             under(&full_key, &s.key) || named_key.as_deref().is_some_and(|k| under(k, &s.key))
         });
-        let mut nearest: Option<Found> = None;
+        // Of the files that do not hold the key, the one holding the deepest part of
+        // it (the list `master.sidecars[0]` lives in, not a later file's `master:`),
+        // the later file of two as deep: where the value would go.
+        let mut nearest: Option<(usize, Found)> = None;
         for (doc, lookup, key_here, parent_key) in &files {
-            let Some((pos, held, named)) =
-                doc.read().and_then(|root| locate_key_naming(&root, lookup))
-            else {
+            let Some(root) = doc.read() else {
+                continue;
+            };
+            let Some((pos, held, named)) = locate_key_naming(&root, lookup) else {
                 continue;
             };
             // The key as the chart reads it, with a map's item named by its key.
@@ -216,12 +220,15 @@ impl Values<'_> {
                 (Some(_), None) => return found,
                 (None, _) => {}
             }
-            nearest.get_or_insert(found);
+            let depth = depth_present(&root, lookup);
+            if nearest.as_ref().is_none_or(|(deepest, _)| depth > *deepest) {
+                nearest = Some((depth, found));
+            }
         }
         if let Some(set) = filled {
             return filled_by(set, &full_key);
         }
-        nearest.unwrap_or_else(|| Found {
+        nearest.map(|(_, found)| found).unwrap_or_else(|| Found {
             source: ValueSource {
                 key: full_key,
                 location: at(&self.dir.join("values.yaml"), Pos::new(1, 1)),
@@ -324,6 +331,39 @@ impl ValuesDoc {
             ValuesDoc::Archived { archive, inside } => archive.join(inside),
         }
     }
+}
+
+/// How many steps of `key` (dotted, with list items `[i]`) a values document holds:
+/// `master.sidecars[0].securityContext` is 3 deep where the document has the list's
+/// first item but no `securityContext` in it.
+fn depth_present(doc: &Node, key: &str) -> usize {
+    let mut node = doc;
+    let mut depth = 0;
+    for part in key.split('.') {
+        let mut pieces = part.split('[');
+        let Some(entry) = node.entry(pieces.next().unwrap_or_default()) else {
+            return depth;
+        };
+        node = &entry.value;
+        depth += 1;
+        for index in pieces {
+            let k = index.trim_end_matches(']').parse::<usize>().ok();
+            let next = match &node.value {
+                kubeharden_yaml::Value::Map(_) => {
+                    let mut keys: Vec<&kubeharden_yaml::Entry> = node.entries().iter().collect();
+                    keys.sort_by(|a, b| a.key.scalar_text().cmp(&b.key.scalar_text()));
+                    k.and_then(|k| keys.get(k)).map(|e| &e.value)
+                }
+                _ => k.and_then(|k| node.items().get(k)),
+            };
+            let Some(next) = next else {
+                return depth;
+            };
+            node = next;
+            depth += 1;
+        }
+    }
+    depth
 }
 
 /// The position of `key` (dotted) in a values document and what it holds there, or

@@ -965,7 +965,8 @@ mod tests {
         let at = |path: &str| operation_on(&ops, &rendered, path, None, true);
         assert_eq!(at("spec.c[0].sc.p"), Some((Pos::new(7, 3), "added", None)));
         // `api` was at 0 when it was given its image, before `first` went in.
-        assert_eq!(at("spec.c[1].image"), Some((Pos::new(4, 3), "set", None)));
+        // At its `value:`, the line that sets it.
+        assert_eq!(at("spec.c[1].image"), Some((Pos::new(6, 3), "set", None)));
         assert_eq!(at("spec.c[1].sc.p"), None);
         // `added` went at the end of the list as it then was: 1, before `first`.
         assert_eq!(at("spec.c[2].sc.p"), Some((Pos::new(1, 3), "added", None)));

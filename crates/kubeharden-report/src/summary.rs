@@ -239,12 +239,21 @@ fn section_of(rule_sections: &BTreeMap<&'static str, Section>, f: &Finding) -> S
 /// (docs/noise.md): merging states a problem once, it does not pass the covered
 /// rule's check.
 fn fails<'a>(failing: &mut BTreeMap<&'a str, BTreeSet<Subject<'a>>>, f: &'a Finding) {
-    failing.entry(f.rule_id).or_default().insert(subject(f));
-    for (rule, file, object, _) in &f.covered_objects {
-        failing
-            .entry(rule)
-            .or_default()
-            .insert((&**file, &**object));
+    record(failing, f, |_| true);
+}
+
+/// Records the subjects of `f`'s rules that `keep` keeps: the failing ones of a
+/// finding an exception accepts in part, or the accepted ones.
+fn record<'a>(
+    into: &mut BTreeMap<&'a str, BTreeSet<Subject<'a>>>,
+    f: &'a Finding,
+    keep: impl Fn(&str) -> bool,
+) {
+    if keep(f.rule_id) {
+        into.entry(f.rule_id).or_default().insert(subject(f));
+    }
+    for (rule, file, object, _) in f.covered_objects.iter().filter(|c| keep(c.0)) {
+        into.entry(rule).or_default().insert((&**file, &**object));
     }
 }
 
@@ -265,15 +274,18 @@ impl<'a> Summary<'a> {
         // that stand for it (docs/noise.md): merging states a problem once, it does
         // not pass the covered rule's check.
         let mut failing: BTreeMap<&str, BTreeSet<Subject<'a>>> = BTreeMap::new();
+        // The subjects accepted findings would fail: the checks that pass only
+        // because of an exception or the baseline, which the summary says. A finding
+        // accepted in part fails only the rules the exception left out.
+        let mut accepted_failing: BTreeMap<&str, BTreeSet<Subject<'a>>> = BTreeMap::new();
         for f in findings {
             let entry = per_rule.entry(f.rule_id).or_default();
             entry.0 += 1;
             entry.1.insert(subject(f));
-            fails(&mut failing, f);
+            let accepted = |rule: &str| f.accepted_rules.contains(&rule);
+            record(&mut failing, f, |rule| !accepted(rule));
+            record(&mut accepted_failing, f, accepted);
         }
-        // The subjects accepted findings would fail: the checks that pass only
-        // because of an exception or the baseline, which the summary says.
-        let mut accepted_failing: BTreeMap<&str, BTreeSet<Subject<'a>>> = BTreeMap::new();
         for s in &report.scan.suppressed {
             fails(&mut accepted_failing, &s.finding);
         }

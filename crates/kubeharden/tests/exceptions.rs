@@ -505,6 +505,21 @@ fn a_partly_accepted_finding_is_as_grave_as_what_is_left() {
     );
     let (code, _) = run(&["--fail-on", "low"]);
     assert_eq!(code, Some(1));
+    // The score counts the accepted rules' checks as accepted in both: the same
+    // numbers merged and apart.
+    let score = |doc: &Value| {
+        let s = &doc["summary"]["score"];
+        (
+            s["percent"].clone(),
+            s["failed"].clone(),
+            s["accepted"].clone(),
+        )
+    };
+    assert_eq!(score(&merged), score(&apart), "{merged}\n{apart}");
+    assert!(
+        merged["summary"]["score"]["accepted"].as_u64().unwrap() > 0,
+        "{merged}"
+    );
 }
 
 #[test]

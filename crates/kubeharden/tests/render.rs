@@ -2940,3 +2940,43 @@ fn a_json_patch_move_removes_the_field_it_moves_from() {
         "{f}"
     );
 }
+
+/// A value not set in any file is to be set where its nearest part is held: the
+/// list of sidecars in the first --values file, not a later file that holds only the
+/// list's parent.
+#[test]
+fn an_unset_value_is_placed_in_the_file_that_holds_most_of_it() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: main\n      image: registry.example.com/m:1\n    {{- with .Values.master.sidecars }}\n    {{- toYaml . | nindent 4 }}\n    {{- end }}\n";
+    let prod = "master:\n  sidecars:\n    - name: debug\n      image: registry.example.com/busybox:1\n      securityContext:\n        privileged: true\n";
+    let dir = tree(&[
+        ("r/Chart.yaml", "apiVersion: v2\nname: r\nversion: 0.1.0\n"),
+        ("r/values.yaml", "master:\n  sidecars: []\n"),
+        ("r/templates/pod.yaml", pod),
+        ("prod.yaml", prod),
+        ("prod2.yaml", "master:\n  other: 1\n"),
+    ]);
+    let args = [
+        "scan",
+        "r",
+        "--values",
+        "prod.yaml",
+        "--values",
+        "prod2.yaml",
+        "-f",
+        "json",
+        "--select",
+        "KH122",
+    ];
+    let doc = json(&run(dir.path(), &args, None));
+    let debug = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["container"] == "debug")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(debug["value"]["location"]["file"], "prod.yaml", "{debug}");
+    assert_eq!(debug["value"]["set"], false, "{debug}");
+}
