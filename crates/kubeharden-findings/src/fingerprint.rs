@@ -66,13 +66,25 @@ impl Finding {
 pub fn identity(res: &Resource) -> String {
     // The group alone: `apps/v1` and `apps/v1beta2` name the same object.
     let group = match res.api_version.rsplit_once('/') {
-        Some((group, _)) => group,
+        Some((group, _)) => moved_group(group, &res.kind),
         None => "",
     };
     let namespace = res.namespace.as_deref().unwrap_or("");
     // A Dockerfile's name is its path in its repository (the engine's
     // `dockerfile_identity`), never the path as typed.
     format!("{group}/{}/{namespace}/{}", res.kind, res.name)
+}
+
+/// The group a kind of the retired `extensions` group lives in now: a manifest moved
+/// from `extensions/v1beta1` to `apps/v1` (as Kubernetes 1.16 required) is the same
+/// object, and its baselined findings stay known.
+fn moved_group<'a>(group: &'a str, kind: &str) -> &'a str {
+    match (group, kind) {
+        ("extensions", "Deployment" | "DaemonSet" | "ReplicaSet") => "apps",
+        ("extensions", "NetworkPolicy" | "Ingress") => "networking.k8s.io",
+        ("extensions", "PodSecurityPolicy") => "policy",
+        _ => group,
+    }
 }
 
 /// `spec.containers[1].image` as `spec.containers[web].image` for container `web`.
@@ -94,7 +106,34 @@ fn named_container(path: &str, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::named_container;
+    use super::{identity, named_container};
+    use kubeharden_load::Resource;
+
+    #[test]
+    fn an_object_moved_out_of_extensions_keeps_its_identity() {
+        let of = |api_version: &str, kind: &str| {
+            identity(&Resource {
+                api_version: api_version.into(),
+                kind: kind.into(),
+                namespace: Some("shop".into()),
+                name: "web".into(),
+            })
+        };
+        assert_eq!(
+            of("extensions/v1beta1", "Deployment"),
+            of("apps/v1", "Deployment")
+        );
+        assert_eq!(of("apps/v1beta2", "DaemonSet"), of("apps/v1", "DaemonSet"));
+        assert_eq!(
+            of("extensions/v1beta1", "Ingress"),
+            of("networking.k8s.io/v1", "Ingress")
+        );
+        // A kind of another group is not merged into one of its own name elsewhere.
+        assert_ne!(
+            of("example.com/v1", "Deployment"),
+            of("apps/v1", "Deployment")
+        );
+    }
 
     #[test]
     fn container_indices_become_names() {
