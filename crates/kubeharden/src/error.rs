@@ -83,15 +83,16 @@ pub enum CliError {
 pub enum WorkloadError {
     #[error("{0:?}: expected NAMESPACE/NAME or NAMESPACE/KIND/NAME")]
     BadName(String),
-    #[error("no workload {0:?} in the scanned objects")]
-    NotFound(String),
+    /// With a "did you mean" of the workloads the scan holds, or nothing.
+    #[error("no workload {0:?} in the scanned objects{1}")]
+    NotFound(String, String),
     #[error("{given:?} is ambiguous: {}; name it as NAMESPACE/KIND/NAME", candidates.join(", "))]
     Ambiguous {
         given: String,
         candidates: Vec<String>,
     },
-    #[error("no workload in namespace {0:?} in the scanned objects")]
-    EmptyNamespace(String),
+    #[error("no workload in namespace {0:?} in the scanned objects{1}")]
+    EmptyNamespace(String, String),
     #[error("--port {name}: {workload} declares no container port of that name ({})", if declared.is_empty() { "it names none of its ports".to_string() } else { format!("its named ports: {}", declared.join(", ")) })]
     NoNamedPort {
         workload: String,

@@ -29,7 +29,17 @@ fn find<'v>(view: &'v ClusterView, spec: &str) -> Result<&'v PodEntry, WorkloadE
     let found = view.find_pod(namespace, name);
     match found.as_slice() {
         [one] => Ok(&view.pods[*one]),
-        [] => Err(WorkloadError::NotFound(spec.to_string())),
+        [] => {
+            // The closest `NS/NAME` the scan holds, as the user would type it.
+            let names: Vec<String> = view
+                .pods
+                .iter()
+                .map(|p| format!("{}/{}", p.namespace, p.origin.resource.name))
+                .collect();
+            let hint =
+                kubeharden_rules::suggest::did_you_mean(spec, names.iter().map(String::as_str));
+            Err(WorkloadError::NotFound(spec.to_string(), hint))
+        }
         many => Err(WorkloadError::Ambiguous {
             given: spec.to_string(),
             candidates: many.iter().map(|&i| pod_name(&view.pods[i])).collect(),
@@ -469,7 +479,10 @@ pub fn matrix(args: MatrixArgs) -> Result<u8, CliError> {
         .map(|&i| &view.pods[i])
         .collect();
     if pods.is_empty() {
-        return Err(WorkloadError::EmptyNamespace(args.namespace.clone()).into());
+        let mut namespaces: Vec<&str> = view.pods.iter().map(|p| p.namespace.as_str()).collect();
+        namespaces.dedup();
+        let hint = kubeharden_rules::suggest::did_you_mean(&args.namespace, namespaces);
+        return Err(WorkloadError::EmptyNamespace(args.namespace.clone(), hint).into());
     }
     let names: Vec<String> = pods
         .iter()

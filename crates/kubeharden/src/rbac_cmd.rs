@@ -224,15 +224,39 @@ const BUILT_IN_RESOURCES: &[&str] = &[
 /// (`podz`): asked as given, with a warning, as for a verb. `widgets.example.com`,
 /// subresources and non-resource URLs are left alone.
 fn warn_of_unknown_resource(resource: &str) {
-    let plain = !resource.contains('.') && !resource.starts_with('/');
-    let base = resource.split('/').next().unwrap_or(resource);
-    if plain && !BUILT_IN_RESOURCES.contains(&resource) && !BUILT_IN_RESOURCES.contains(&base) {
+    if resource.starts_with('/') {
+        return;
+    }
+    // `deploymnets.apps`: a group Kubernetes serves names its resources too.
+    let (name, group) = resource.split_once('.').unwrap_or((resource, ""));
+    let built_in_group = group.is_empty() || BUILT_IN_GROUPS.contains(&group);
+    let base = name.split('/').next().unwrap_or(name);
+    if built_in_group && !BUILT_IN_RESOURCES.contains(&name) && !BUILT_IN_RESOURCES.contains(&base)
+    {
         eprintln!(
             "kubeharden: warning: {resource:?} is no built-in resource; asked as given{}",
-            kubeharden_rules::suggest::did_you_mean(resource, BUILT_IN_RESOURCES.iter().copied())
+            kubeharden_rules::suggest::did_you_mean(name, BUILT_IN_RESOURCES.iter().copied())
         );
     }
 }
+
+/// The API groups of Kubernetes itself, whose resources are all known here.
+const BUILT_IN_GROUPS: [&str; 14] = [
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "networking.k8s.io",
+    "storage.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "certificates.k8s.io",
+    "coordination.k8s.io",
+    "discovery.k8s.io",
+    "scheduling.k8s.io",
+    "node.k8s.io",
+];
 
 pub fn can(args: CanArgs) -> Result<u8, CliError> {
     text_or_json(args.output.format())?;

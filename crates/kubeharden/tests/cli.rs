@@ -577,6 +577,8 @@ fn query_answers_are_exit_codes() {
     // So is a misspelt resource; a custom one (with its group) and a subresource are not.
     for (resource, warned) in [
         ("podz", true),
+        ("deploymnets.apps", true),
+        ("deployments.apps", false),
         ("widgets.example.com", false),
         ("pods/exec", false),
     ] {
@@ -1288,4 +1290,40 @@ fn an_extensions_network_policy_counts() {
         ));
         assert_eq!(doc["findings"].as_array().unwrap().len(), 0, "{api}: {doc}");
     }
+}
+
+/// A workload or namespace a query names that the scan does not hold is an error
+/// (exit 2) offering the closest one it holds.
+#[test]
+fn netpol_queries_suggest_the_workload_or_namespace_meant() {
+    let out = run(&[
+        "netpol",
+        "reach",
+        "--from",
+        "shop-hardened/wbe",
+        "--to",
+        "shop-hardened/api",
+        "--port",
+        "8000/TCP",
+        "examples/hardened",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no workload \"shop-hardened/wbe\" in the scanned objects; did you mean \"shop-hardened/web\"?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "netpol",
+        "matrix",
+        "-n",
+        "shop-hardend",
+        "examples/hardened",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean \"shop-hardened\"?"),
+        "{}",
+        stderr(&out)
+    );
 }
