@@ -236,6 +236,7 @@ fn the_webhook_through_the_api_server() {
         ("shop-warn", &warn[..], &default),
         ("verdict", &enforce[..], &accounts),
         ("verdict-off", &[][..], &accounts),
+        ("rbac-door", &enforce[..], &default),
     ] {
         namespace(&tb, &client, ns, labels, accounts);
     }
@@ -248,6 +249,7 @@ fn the_webhook_through_the_api_server() {
     });
 
     refuses_the_insecure_example_and_admits_the_hardened(&tb);
+    judges_rbac_with_the_roles_and_bindings_of_the_cluster(&tb, &client);
     compares_verdicts_with_scan(&tb, &client, &compared);
     failure_policy_holds(&tb, &client, webhook, port, &ca);
 }
@@ -323,6 +325,88 @@ fn refuses_the_insecure_example_and_admits_the_hardened(tb: &Testbed) {
         stderr.contains("Warning: kubeharden: KH101 privileged-container (critical) at spec.jobTemplate.spec.template.spec.initContainers["),
         "{stderr}"
     );
+}
+
+/// RBAC at the door, through the real API server and the webhook's informers: a
+/// RoleBinding is judged with the cluster's own ClusterRole it grants (and one that
+/// role aggregates), and an update of a bound Role with the binding that grants it.
+fn judges_rbac_with_the_roles_and_bindings_of_the_cluster(tb: &Testbed, client: &Client) {
+    let rbac = "rbac.authorization.k8s.io/v1";
+    let rule = |resource: &str, verb: &str| json!([{"apiGroups": [""], "resources": [resource], "verbs": [verb]}]);
+    // Cluster-scoped objects are judged by no mode here (defaults: none): admitted.
+    let parent = json!({"apiVersion": rbac, "kind": "ClusterRole", "metadata": {"name": "kh-parent"},
+        "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"kh-test/aggregate-to-parent": "true"}}]},
+        "rules": []});
+    let child = json!({"apiVersion": rbac, "kind": "ClusterRole",
+        "metadata": {"name": "kh-child", "labels": {"kh-test/aggregate-to-parent": "true"}},
+        "rules": rule("pods/exec", "create")});
+    for role in [&parent, &child] {
+        let reply = tb.block_on(tb.send(
+            client,
+            "POST",
+            "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+            Some(role),
+        ));
+        assert_eq!(reply.status, 201, "{}", reply.body);
+    }
+    let binding = |name: &str, kind: &str, role: &str| {
+        json!({"apiVersion": rbac, "kind": "RoleBinding", "metadata": {"name": name, "namespace": "rbac-door"},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": role},
+            "subjects": [{"kind": "ServiceAccount", "name": "runner", "namespace": "rbac-door"}]})
+    };
+    let bindings = "/apis/rbac.authorization.k8s.io/v1/namespaces/rbac-door/rolebindings";
+    // The view sees the roles a moment after they are written.
+    wait_until(
+        "a binding to an aggregating ClusterRole to be refused",
+        || {
+            let reply = dry_run(
+                tb,
+                client,
+                bindings,
+                &binding("kh-agg", "ClusterRole", "kh-parent"),
+            );
+            reply.status == 403 && reply.body.to_string().contains("KH604")
+        },
+    );
+    // A bound Role that comes to grant exec is refused through its binding; a
+    // change that grants nothing new is not.
+    let role = |rules: Value| json!({"apiVersion": rbac, "kind": "Role", "metadata": {"name": "kh-plain", "namespace": "rbac-door"}, "rules": rules});
+    let roles = "/apis/rbac.authorization.k8s.io/v1/namespaces/rbac-door/roles";
+    let reply = tb.block_on(tb.send(
+        client,
+        "POST",
+        roles,
+        Some(&role(rule("configmaps", "get"))),
+    ));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let reply = tb.block_on(tb.send(
+        client,
+        "POST",
+        bindings,
+        Some(&binding("kh-plain", "Role", "kh-plain")),
+    ));
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let path = format!("{roles}/kh-plain?dryRun=All");
+    let mut exec = role(rule("pods/exec", "create"));
+    wait_until(
+        "an update of a bound Role to be refused through its binding",
+        || {
+            let current = tb.block_on(tb.send(client, "GET", &format!("{roles}/kh-plain"), None));
+            exec["metadata"]["resourceVersion"] =
+                current.body["metadata"]["resourceVersion"].clone();
+            let reply = tb.block_on(tb.send(client, "PUT", &path, Some(&exec)));
+            let said = reply.body.to_string();
+            reply.status == 403
+                && said.contains("KH604")
+                && said.contains("through RoleBinding rbac-door/kh-plain")
+        },
+    );
+    let mut relabelled = role(rule("configmaps", "get"));
+    let current = tb.block_on(tb.send(client, "GET", &format!("{roles}/kh-plain"), None));
+    relabelled["metadata"]["resourceVersion"] = current.body["metadata"]["resourceVersion"].clone();
+    relabelled["metadata"]["labels"] = json!({"team": "a"});
+    let reply = tb.block_on(tb.send(client, "PUT", &path, Some(&relabelled)));
+    assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
 /// By API version, the kinds served (`None`: the version is not): plural, namespaced.
