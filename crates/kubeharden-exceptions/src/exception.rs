@@ -412,6 +412,29 @@ impl Exceptions {
                 let left = partial.leaves_merged(finding);
                 let source = format!("{}:{}", partial.file, partial.pos.line);
                 finding.note_partly_accepted(&source, &left);
+                continue;
+            }
+            // An exception of a rule the finding stands for, not of its own: that
+            // rule's checks are accepted (the score counts them so, as `--no-merge`
+            // does), and the finding stays for its own rule.
+            for (i, exception) in live.iter().enumerate() {
+                if exception.covers_a_merged_rule(finding, have) {
+                    used[i] = true;
+                    let accepted: Vec<&'static str> = finding
+                        .covers
+                        .iter()
+                        .copied()
+                        .filter(|id| {
+                            let name = kubeharden_rules::find_rule(id).map_or("", |r| r.def.name);
+                            exception.names_rule(id, name)
+                        })
+                        .collect();
+                    for id in accepted {
+                        if !finding.accepted_rules.contains(&id) {
+                            finding.accepted_rules.push(id);
+                        }
+                    }
+                }
             }
         }
         report.suppress(|finding| {

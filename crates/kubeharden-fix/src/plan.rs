@@ -164,6 +164,16 @@ impl<'a> Cluster<'a> {
         cluster
     }
 
+    /// Whether the scan defines the ServiceAccount `account` of `namespace`.
+    fn defines_account(&self, namespace: &str, account: &str) -> bool {
+        self.objects.iter().any(|o| {
+            let r = &o.resource;
+            r.kind == "ServiceAccount"
+                && r.name == account
+                && r.namespace.as_deref().unwrap_or("default") == namespace
+        })
+    }
+
     /// Whether the scan holds RBAC that reaches `namespace`: a Role or RoleBinding of
     /// it, or any ClusterRoleBinding. RBAC of other namespaces alone says nothing of
     /// what this one's accounts are granted.
@@ -186,7 +196,10 @@ impl<'a> Cluster<'a> {
                     let ns = text("namespace").unwrap_or_else(|| own_ns.clone());
                     self.bound.insert((ns, Some(name)), by.clone());
                 }
-                (Some("Group"), Some(group)) if group == "system:serviceaccounts" => {
+                // Every account, or every authenticated identity (accounts among them).
+                (Some("Group"), Some(group))
+                    if group == "system:serviceaccounts" || group == "system:authenticated" =>
+                {
                     self.all_accounts_bound = Some(by.clone());
                 }
                 (Some("Group"), Some(group)) => {
@@ -240,6 +253,21 @@ impl<'a> Cluster<'a> {
                 target == Some(namespace)
             })
             .map(|o| o.resource.to_string())
+            .collect()
+    }
+
+    /// The custom resources of `namespace` in the scan (a `Prometheus`, a CNPG
+    /// `Cluster`, a Knative `Service`): an operator may run pods for them there.
+    fn custom_resources_in(&self, namespace: &str) -> Vec<String> {
+        self.objects
+            .iter()
+            .filter(|o| o.resource.namespace.as_deref() == Some(namespace))
+            .filter(|o| {
+                kubeharden_load::is_namespaced(&o.resource.api_version, &o.resource.kind).is_none()
+            })
+            .map(|o| o.resource.to_string())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect()
     }
 
@@ -374,7 +402,8 @@ fn plan_namespace(
     plan: &mut Plan,
 ) {
     let workloads = cluster.workloads_in(namespace);
-    let deployers = cluster.deployers_into(namespace);
+    let mut deployers = cluster.deployers_into(namespace);
+    deployers.extend(cluster.custom_resources_in(namespace).into_iter().take(3));
     let verdict = if (workloads == 0 && deployers.is_empty()) || options.default_deny {
         let ingress = findings.iter().any(|f| f.rule_id == "KH510");
         let egress = findings.iter().any(|f| f.rule_id == "KH511");
@@ -395,7 +424,7 @@ fn plan_namespace(
         ))
     } else if workloads == 0 {
         Verdict::Refused(format!(
-            "namespace {namespace} is where {} deploys workloads the scan does not hold, and a default deny would cut off every connection no policy allows (DNS too); write the allow policies they need, then run fix with --default-deny",
+            "namespace {namespace} is where {} may run workloads the scan does not hold (a GitOps deployer's, an operator's), and a default deny would cut off every connection no policy allows (DNS too); write the allow policies they need, then run fix with --default-deny",
             deployers.join(" and ")
         ))
     } else {
@@ -488,7 +517,9 @@ impl Fixer<'_, '_> {
                 Verdict::Fixed(format!("sets runAsNonRoot: true (it runs as UID {uid})"))
             }
             (_, Some(uid)) => {
-                if let Some(refused) = refuse_if_adding_capabilities(&[c], uid) {
+                if let Some(refused) = refuse_if_adding_capabilities(&[c], uid)
+                    .or_else(|| self.refuse_if_root_is_needed(&[c], uid))
+                {
                     return refused;
                 }
                 self.set(sc_path.key("runAsUser"), Val::Int(uid));
@@ -536,7 +567,9 @@ impl Fixer<'_, '_> {
                 false => within(&f.path, &c.path.to_string()),
             })
             .collect();
-        if let Some(refused) = refuse_if_adding_capabilities(&users.iter().collect::<Vec<_>>(), uid)
+        let users: Vec<&ContainerRef<'_>> = users.iter().collect();
+        if let Some(refused) = refuse_if_adding_capabilities(&users, uid)
+            .or_else(|| self.refuse_if_root_is_needed(&users, uid))
         {
             return refused;
         }
@@ -544,8 +577,50 @@ impl Fixer<'_, '_> {
         Verdict::Fixed(format!("replaces runAsUser: 0 with {uid} (--run-as-user)"))
     }
 
+    /// Why a container must keep running as root, if its spec shows it: it mounts a
+    /// host path (a node agent's sockets and files are root's), or its command runs
+    /// what only root may (`chown`, `chmod` of others' files, `useradd`, `mount`).
+    fn refuse_if_root_is_needed(&self, users: &[&ContainerRef<'_>], uid: i64) -> Option<Verdict> {
+        let host_volumes: Vec<&str> = self
+            .w
+            .spec
+            .volumes
+            .iter()
+            .flatten()
+            .filter(|v| v.host_path.is_some())
+            .map(|v| v.name.as_str())
+            .collect();
+        for c in users {
+            let mounted = c
+                .container
+                .volume_mounts
+                .iter()
+                .flatten()
+                .find(|m| host_volumes.contains(&m.name.as_str()));
+            if let Some(m) = mounted {
+                return Some(refuse(format!(
+                    "container {} mounts the host path volume {} at {}, whose files and sockets are the node's root's: as user {uid} (--run-as-user) it may not open them",
+                    c.name(),
+                    m.name,
+                    m.mount_path
+                )));
+            }
+            if let Some(program) = runs_any(c.container, ROOT_PROGRAMS) {
+                return Some(refuse(format!(
+                    "container {} runs {program}, which needs root: as user {uid} (--run-as-user) it would fail",
+                    c.name()
+                )));
+            }
+        }
+        None
+    }
+
     fn no_escalation(&mut self, c: &ContainerRef<'_>) -> Verdict {
         let s = sc(c.container);
+        // A setuid program gains its owner's rights through privilege escalation.
+        if let Some(program) = runs_any(c.container, SETUID_PROGRAMS) {
+            return refuse(format!("its command runs {program}, a setuid program that needs privilege escalation; set allowPrivilegeEscalation: false by hand once it runs without"));
+        }
         if s.and_then(|s| s.allow_privilege_escalation) == Some(true) {
             return refuse("it sets allowPrivilegeEscalation: true, a choice of its author (setuid programs such as sudo or ping need it); set it to false by hand once it runs without");
         }
@@ -702,11 +777,41 @@ impl Fixer<'_, '_> {
                 "container {client}, which talks to the Kubernetes API with the pod's token"
             ));
         }
+        // An account defined elsewhere has its RBAC elsewhere too, most likely.
+        if account != "default" && !self.cluster.defines_account(namespace, account) {
+            return refuse(format!("service account {account} is not in the scan, so neither are its bindings; scan its manifests with the pod's"));
+        }
+        // Vault (and others) authenticate a pod by its token, with no RBAC binding.
+        if let Some(user) = self.token_login() {
+            return refuse(format!("{user}, which logs in with the pod's token"));
+        }
         self.set(
             self.w.spec_path.key("automountServiceAccountToken"),
             Val::Bool(false),
         );
         Verdict::Fixed(format!("sets automountServiceAccountToken: false (no binding in the scan grants {account} anything)"))
+    }
+
+    /// What in the pod logs in to a service with its token rather than the API: a
+    /// Vault agent (its injector's annotation, or a Vault image).
+    fn token_login(&self) -> Option<String> {
+        if let Some((key, _)) = self
+            .w
+            .annotations
+            .iter()
+            .find(|(k, _)| k.starts_with("vault.hashicorp.com/agent-inject"))
+        {
+            return Some(format!("the pod asks for a Vault agent ({key})"));
+        }
+        self.w.containers().find_map(|c| {
+            let image = c.container.image.as_deref().unwrap_or_default();
+            let repository = image.split(['@', ':']).next().unwrap_or_default();
+            let vault = repository
+                .rsplit('/')
+                .next()
+                .is_some_and(|n| n.contains("vault"));
+            vault.then(|| format!("container {} runs the Vault image {image}", c.name()))
+        })
     }
 
     fn resources(&mut self, c: &ContainerRef<'_>, f: &Finding) -> Verdict {
@@ -790,6 +895,37 @@ fn sc(c: &Container) -> Option<&SecurityContext> {
 /// A refusal when a container of `users` adds capabilities: they are in effect for
 /// root, while a process of another user holds them only through file capabilities
 /// of its program, so running it as `uid` may take away what it asked for.
+/// Programs that need root to do their work.
+const ROOT_PROGRAMS: &[&str] = &[
+    "chown",
+    "chgrp",
+    "useradd",
+    "adduser",
+    "groupadd",
+    "addgroup",
+    "usermod",
+    "setcap",
+    "mount",
+    "chroot",
+    "sysctl",
+    "iptables",
+    "ip6tables",
+    "modprobe",
+];
+
+/// Setuid programs, which raise privileges when run.
+const SETUID_PROGRAMS: &[&str] = &["sudo", "su", "ping", "newgrp", "passwd", "doas", "mount"];
+
+/// The first of `programs` the container's command or args run, read as words of a
+/// shell line (`sh -c "chown -R 1000 /data && app"`), by name or path.
+fn runs_any(c: &Container, programs: &[&'static str]) -> Option<&'static str> {
+    let words = c.command.iter().chain(c.args.iter()).flatten();
+    words
+        .flat_map(|w| w.split(|ch: char| ch.is_whitespace() || ";&|()`".contains(ch)))
+        .filter_map(|w| w.rsplit('/').next())
+        .find_map(|w| programs.iter().find(|p| **p == w).copied())
+}
+
 /// A container that is plainly a Kubernetes API client: a kubectl or helm image, or a
 /// command that runs kubectl or helm. Described as `NAME runs kubectl`.
 fn api_client(c: &Container) -> Option<String> {
@@ -800,15 +936,7 @@ fn api_client(c: &Container) -> Option<String> {
     if let Some(client) = CLIENTS.iter().find(|name| last.contains(*name)) {
         return Some(format!("{} runs the {client} image {image}", c.name));
     }
-    let words = c.command.iter().chain(c.args.iter()).flatten();
-    let ran = words
-        .flat_map(|w| w.split(|ch: char| ch.is_whitespace() || ch == ';' || ch == '&' || ch == '|'))
-        .find_map(|w| {
-            CLIENTS
-                .iter()
-                .find(|name| w.rsplit('/').next() == Some(**name))
-        });
-    ran.map(|client| format!("{} runs {client}", c.name))
+    runs_any(c, &CLIENTS).map(|client| format!("{} runs {client}", c.name))
 }
 
 fn refuse_if_adding_capabilities(users: &[&ContainerRef<'_>], uid: i64) -> Option<Verdict> {

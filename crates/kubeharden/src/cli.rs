@@ -666,11 +666,14 @@ pub struct FixArgs {
 
 /// A Kubernetes resource quantity (`100m`, `128Mi`, `1.5`).
 fn parse_quantity(s: &str) -> Result<String, String> {
-    if kubeharden_load::is_quantity(s) {
-        Ok(s.to_string())
-    } else {
-        Err("not a Kubernetes quantity (such as 100m, 0.5, 128Mi or 1Gi)".into())
+    if !kubeharden_load::is_quantity(s) {
+        return Err("not a Kubernetes quantity (such as 100m, 0.5, 128Mi or 1Gi)".into());
     }
+    // A zero limit is no limit (the API server reads 0 as unset): it would fix nothing.
+    if kubeharden_fix::quantity(s).is_some_and(|q| q <= 0.0) {
+        return Err("a quantity above zero (0 sets no limit and reserves nothing)".into());
+    }
+    Ok(s.to_string())
 }
 
 #[derive(Args)]

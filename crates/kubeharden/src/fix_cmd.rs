@@ -156,9 +156,17 @@ fn check_resource_values(args: &FixArgs) -> Result<(), CliError> {
         };
         if above {
             return Err(CliError::BadValue {
-                flag: if resource == "cpu" { "--cpu-request" } else { "--memory-request" },
-                value: format!("{request} (above --{resource}-limit {limit})"),
-                expected: "a request no larger than its limit: the API server refuses a container whose request is above its limit",
+                flag: if resource == "cpu" {
+                    "--cpu-request"
+                } else {
+                    "--memory-request"
+                },
+                value: request.clone(),
+                expected: if resource == "cpu" {
+                    "no more than --cpu-limit: the API server refuses a container whose request is above its limit"
+                } else {
+                    "no more than --memory-limit: the API server refuses a container whose request is above its limit"
+                },
             });
         }
     }

@@ -1036,3 +1036,39 @@ fn a_baseline_knows_the_same_findings_merged_or_apart() {
         assert_eq!(out.status.code(), Some(0), "{written:?}: {}", json(&out));
     }
 }
+
+/// An exception of a rule a merged finding stands for, not of its own (KH202 under
+/// KH201): the finding stays for its own rule, and the score counts the accepted
+/// rule's checks as accepted, the same as `--no-merge`.
+#[test]
+fn an_exception_of_a_covered_rule_counts_the_same_merged_and_apart() {
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: web\n        image: registry.example.com/web@sha256:0123\n";
+    let config = "exceptions:\n  - {rules: [KH202], reason: requests set by the platform}\n";
+    let repo = tree(&[(".kubeharden.yaml", config), ("d.yaml", deployment)]);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            ".",
+            "-f",
+            "json",
+            "--select",
+            "KH201,KH202",
+            "--report-unused-exceptions",
+        ];
+        args.extend_from_slice(extra);
+        json(&scan(repo.path(), &args))
+    };
+    let (merged, apart) = (run(&[]), run(&["--no-merge"]));
+    let score = |doc: &Value| {
+        let s = &doc["summary"]["score"];
+        (
+            s["percent"].clone(),
+            s["failed"].clone(),
+            s["accepted"].clone(),
+        )
+    };
+    assert_eq!(score(&merged), score(&apart), "{merged}\n{apart}");
+    assert_eq!(merged["summary"]["score"]["accepted"], 1, "{merged}");
+    assert_eq!(merged["findings"].as_array().unwrap().len(), 1, "{merged}");
+    let unused = merged["warnings"].to_string();
+    assert!(!unused.contains("exception matched no finding"), "{unused}");
+}

@@ -97,7 +97,7 @@ impl Sink {
 /// configuration (which its entrypoint writes), logs, temporary files and
 /// certificates, where Bitnami's own chart mounts emptyDirs.
 #[rustfmt::skip]
-const KNOWN_WRITES: [(&str, &[&str]); 19] = [
+const KNOWN_WRITES: [(&str, &[&str]); 26] = [
     ("nginx", &["/var/cache/nginx", "/var/run/nginx.pid"]),
     ("nginxinc/nginx-unprivileged", &["/tmp"]),
     ("bitnami/nginx", BITNAMI_NGINX),
@@ -114,6 +114,13 @@ const KNOWN_WRITES: [(&str, &[&str]); 19] = [
     ("rabbitmq", &["/var/lib/rabbitmq"]),
     ("httpd", &["/usr/local/apache2/logs"]),
     ("grafana/grafana", &["/var/lib/grafana", "/var/log/grafana"]),
+    ("postgis/postgis", &["/var/lib/postgresql/data", "/var/run/postgresql"]),
+    ("timescale/timescaledb", &["/var/lib/postgresql/data", "/var/run/postgresql"]),
+    ("tomcat", &["/usr/local/tomcat/logs", "/usr/local/tomcat/work", "/usr/local/tomcat/temp"]),
+    ("wordpress", &["/var/www/html", "/var/run/apache2", "/var/lock/apache2"]),
+    ("mcr.microsoft.com/mssql/server", &["/var/opt/mssql"]),
+    ("jenkins/jenkins", &["/var/jenkins_home"]),
+    ("sonarqube", &["/opt/sonarqube/data", "/opt/sonarqube/logs", "/opt/sonarqube/temp"]),
     ("docker.elastic.co/elasticsearch/elasticsearch", ELASTICSEARCH),
     ("elasticsearch", ELASTICSEARCH),
     ("bitnami/postgresql", &["/bitnami/postgresql", "/opt/bitnami/postgresql/conf", "/opt/bitnami/postgresql/tmp", "/opt/bitnami/postgresql/logs", "/tmp"]),
@@ -251,6 +258,20 @@ fn repository(image: &str) -> &str {
         .iter()
         .find_map(|r| image.strip_prefix(r))
         .unwrap_or(image);
+    // A mirror of the official images keeps their name after `library/`
+    // (`public.ecr.aws/docker/library/postgres`, `mirror.gcr.io/library/redis`,
+    // `registry.example.com/library/postgres`); ECR Public's own copies of a few
+    // are `public.ecr.aws/NAME/NAME`.
+    if let Some((_, official)) = image.rsplit_once("/library/") {
+        return official;
+    }
+    if let Some(rest) = image.strip_prefix("public.ecr.aws/") {
+        if let Some((owner, name)) = rest.split_once('/') {
+            if owner == name {
+                return name;
+            }
+        }
+    }
     image.strip_prefix("library/").unwrap_or(image)
 }
 

@@ -747,6 +747,11 @@ fn known_images_match_by_repository() {
         "library/nginx:1.27",
         "docker.io/library/nginx:1.27-alpine",
         "docker.io/nginx@sha256:abc",
+        // Mirrors of the official images.
+        "public.ecr.aws/docker/library/nginx:1.27",
+        "mirror.gcr.io/library/nginx:1.27",
+        "registry.example.com/library/nginx:1",
+        "public.ecr.aws/nginx/nginx:1.27",
     ] {
         assert_eq!(places(&container(image, &[])), nginx, "{image}");
     }
