@@ -48,6 +48,16 @@ impl Modes {
             .min()
     }
 
+    /// The stricter of two sets of modes, mode by mode: the lower level of each.
+    pub fn stricter(self, other: Modes) -> Modes {
+        let low = |a: Level, b: Level| [a, b].into_iter().flatten().min();
+        Modes {
+            enforce: low(self.enforce, other.enforce),
+            warn: low(self.warn, other.warn),
+            audit: low(self.audit, other.audit),
+        }
+    }
+
     /// The modes for what a controller made from a workload judged when written:
     /// nothing refused, what would have been is warned.
     pub fn judged_at_owner(self) -> Modes {

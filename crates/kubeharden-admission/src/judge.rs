@@ -303,7 +303,12 @@ impl Reviewer {
         if !self.config.inline_exceptions {
             warnings.extend(drop_inline_exceptions(&mut root));
         }
-        let Some(lowest) = modes.lowest() else {
+        // A role is judged whatever its own modes: its grants land where the bindings
+        // that grant it are, whose namespaces' modes judge them (see `decide`).
+        let role_review = request.kind.group == "rbac.authorization.k8s.io"
+            && matches!(request.kind.kind.as_str(), "Role" | "ClusterRole")
+            && self.view.is_some();
+        let Some(lowest) = modes.lowest().or(role_review.then_some(Severity::Info)) else {
             // Nothing to judge, but a label that meant to set a mode is still told.
             let mut response = Response::allow(uid);
             response.warnings = warnings;
@@ -361,7 +366,20 @@ impl Reviewer {
                 .unwrap_or_default(),
             _ => BTreeMap::new(),
         };
-        let mut v = self.decide(uid, &object.resource, &modes, &judged, &old);
+        // A finding through a binding (of a role under review) is judged by the
+        // stricter of the role's modes and those of the binding's namespace.
+        let mut through: HashMap<Resource, Modes> = HashMap::new();
+        for f in judged
+            .findings
+            .iter()
+            .filter(|f| *f.resource != *object.resource)
+        {
+            let ns = f.resource.namespace.clone().unwrap_or_default();
+            let labels = self.view.as_ref().and_then(|v| v.namespace_labels(&ns));
+            let (theirs, _) = self.config.modes(&ns, labels.as_ref());
+            through.insert((*f.resource).clone(), modes.stricter(theirs));
+        }
+        let mut v = self.decide(uid, &object.resource, &modes, &through, &judged, &old);
         v.dry_run = request.dry_run;
         v.subject = Some(subject(request, &object.resource));
         warnings.append(&mut v.response.warnings);
@@ -450,29 +468,44 @@ impl Reviewer {
         // with `related`); a Role or ClusterRole under review with the bindings that
         // grant it, whose subjects its rules are for.
         let mut around: Vec<Object> = Vec::new();
+        // The roles whose grants the object under review decides: itself, and for a
+        // ClusterRole the ones that aggregate it by its labels (`aggregate-to-view`).
+        let mut decides: Vec<(String, String)> = Vec::new();
         if let Some(view) = &self.view {
             if let Some(name) = crate::view::bound_cluster_role(&object.root) {
                 around.extend(view.cluster_roles(name));
             }
             let kind = &*object.resource.kind;
             if role_kind(object) {
-                let ns = object.resource.namespace.as_deref();
-                around.extend(view.bindings_of(kind, ns, &object.resource.name));
+                let name = &object.resource.name;
+                decides.push((kind.to_string(), name.clone()));
                 if kind == "ClusterRole" {
-                    around.extend(view.cluster_roles(&object.resource.name));
+                    around.extend(view.cluster_roles(name));
+                    let aggregators = view.aggregators_of(&labels_of(&object.root));
+                    for aggregator in aggregators.into_iter().filter(|a| a != name) {
+                        around.extend(view.cluster_roles(&aggregator));
+                        decides.push(("ClusterRole".to_string(), aggregator));
+                    }
+                }
+                let ns = object.resource.namespace.as_deref();
+                for (kind, name) in &decides {
+                    around.extend(view.bindings_of(kind, ns, name));
                 }
             }
         }
         around.retain(|o| !related.iter().any(|r| *r.resource == *o.resource));
-        let granting: Vec<Resource> = match role_kind(object) {
-            true => around
-                .iter()
-                .chain(related.iter())
-                .filter(|o| grants(o, object))
-                .map(|o| (*o.resource).clone())
-                .collect(),
-            false => Vec::new(),
-        };
+        let mut seen = BTreeSet::new();
+        around.retain(|o| seen.insert((*o.resource).clone()));
+        let granting: Vec<Resource> = around
+            .iter()
+            .chain(related.iter())
+            .filter(|o| {
+                decides
+                    .iter()
+                    .any(|(kind, name)| grants(o, kind, name, object.resource.namespace.as_deref()))
+            })
+            .map(|o| (*o.resource).clone())
+            .collect();
         // The cluster's copy of the object under review (an UPDATE) is replaced by it.
         let others = related
             .iter()
@@ -548,7 +581,8 @@ impl Reviewer {
         &self,
         uid: &str,
         resource: &Resource,
-        modes: &Modes,
+        own: &Modes,
+        through: &HashMap<Resource, Modes>,
         judged: &Judged,
         old: &BTreeMap<String, Severity>,
     ) -> Verdict {
@@ -558,6 +592,7 @@ impl Reviewer {
         let mut warnings = Vec::new();
         let mut audited = Vec::new();
         for f in &judged.findings {
+            let modes = through.get(&*f.resource).unwrap_or(own);
             // A CREATE has no old findings: no fingerprint to make.
             // Already there, and no graver: a writable host root mounted where an unused
             // host path volume was is a new problem, though the field is the same.
@@ -589,13 +624,20 @@ impl Reviewer {
                 rules.join(", ")
             )
         });
-        if let Some(note) = unjudged.as_ref().filter(|_| modes.warn.is_some()) {
+        let all_modes = || std::iter::once(own).chain(through.values());
+        if let Some(note) = unjudged
+            .as_ref()
+            .filter(|_| all_modes().any(|m| m.warn.is_some()))
+        {
             warnings.insert(0, Said::Text(note.clone()));
         }
         let mut response = if refusing.is_empty() {
             Response::allow(uid)
         } else {
-            let level = modes.enforce.map_or("none", Severity::as_str);
+            let level = all_modes()
+                .filter_map(|m| m.enforce)
+                .min()
+                .map_or("none", Severity::as_str);
             let mut text = message::refusal(&resource.to_string(), level, &refusing);
             if let Some(note) = &unjudged {
                 text.push('\n');
@@ -886,20 +928,19 @@ fn role_kind(object: &Object) -> bool {
             .starts_with("rbac.authorization.k8s.io/")
 }
 
-/// Whether `binding` grants the role `role` (by kind and name; a RoleBinding grants a
-/// Role of its own namespace).
-fn grants(binding: &Object, role: &Object) -> bool {
-    let kind = &*binding.resource.kind;
-    if !matches!(kind, "RoleBinding" | "ClusterRoleBinding") {
+/// Whether `binding` grants the role of `kind` and `name` (a RoleBinding grants a
+/// Role of its own namespace, `namespace`).
+fn grants(binding: &Object, kind: &str, name: &str, namespace: Option<&str>) -> bool {
+    if !matches!(
+        &*binding.resource.kind,
+        "RoleBinding" | "ClusterRoleBinding"
+    ) {
         return false;
     }
     let role_ref = binding.root.get("roleRef");
     let field = |k: &str| role_ref.and_then(|r| r.get(k)).and_then(Node::scalar_text);
-    let same_ns = role.resource.kind == "ClusterRole"
-        || binding.resource.namespace == role.resource.namespace;
-    field("kind") == Some(&*role.resource.kind)
-        && field("name") == Some(&*role.resource.name)
-        && same_ns
+    let same_ns = kind == "ClusterRole" || binding.resource.namespace.as_deref() == namespace;
+    field("kind") == Some(kind) && field("name") == Some(name) && same_ns
 }
 
 /// Whether a binding grants a Role, or a ClusterRole that is none of Kubernetes' own

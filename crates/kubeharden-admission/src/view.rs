@@ -47,6 +47,11 @@ pub trait ClusterSource: Send + Sync {
     fn bindings_of(&self, _kind: &str, _namespace: Option<&str>, _name: &str) -> Vec<Object> {
         Vec::new()
     }
+    /// The ClusterRoles whose `aggregationRule` selects a ClusterRole of `labels`:
+    /// a change of that role changes their grants.
+    fn aggregators_of(&self, _labels: &BTreeMap<String, String>) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The ClusterRole a RoleBinding or ClusterRoleBinding refers to, by name.
@@ -436,6 +441,24 @@ impl ClusterSource for Informers {
             i += 1;
         }
         out
+    }
+
+    fn aggregators_of(&self, labels: &BTreeMap<String, String>) -> Vec<String> {
+        if labels.is_empty() {
+            return Vec::new();
+        }
+        self.cluster_roles
+            .state()
+            .iter()
+            .filter(|role| {
+                let selectors = role
+                    .aggregation_rule
+                    .as_ref()
+                    .and_then(|a| a.cluster_role_selectors.as_ref());
+                selectors.is_some_and(|s| s.iter().any(|s| selects(s, labels)))
+            })
+            .map(|role| role.name_any())
+            .collect()
     }
 
     fn bindings_of(&self, kind: &str, namespace: Option<&str>, name: &str) -> Vec<Object> {

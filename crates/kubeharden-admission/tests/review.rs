@@ -1241,6 +1241,15 @@ impl ClusterSource for WithRole {
         );
         out
     }
+    fn aggregators_of(&self, labels: &BTreeMap<String, String>) -> Vec<String> {
+        // A role named NAME aggregates those labelled `aggregate-to-NAME`.
+        self.roles
+            .iter()
+            .filter(|r| r.root.get("aggregationRule").is_some())
+            .filter(|r| labels.contains_key(&format!("aggregate-to-{}", r.resource.name)))
+            .map(|r| r.resource.name.clone())
+            .collect()
+    }
     fn bindings_of(&self, kind: &str, _namespace: Option<&str>, name: &str) -> Vec<Object> {
         self.bindings
             .iter()
@@ -1439,4 +1448,77 @@ fn without_the_view_a_binding_to_an_unknown_role_is_not_judged() {
         "subjects": [{"kind": "ServiceAccount", "name": "app", "namespace": "rb"}]});
     let v = judge(&r, &review(&admin, "CREATE"));
     assert_eq!(v.decision, Decision::Denied, "{}", message(&v));
+}
+
+/// A ClusterRole that another aggregates by its labels grants through that role's
+/// bindings: labelled so, a role that grants exec is refused through them; unlabelled,
+/// it grants nothing bound.
+#[test]
+fn a_role_that_feeds_an_aggregated_role_is_judged_through_its_bindings() {
+    let parent = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: parent}\naggregationRule:\n  clusterRoleSelectors: [{matchLabels: {aggregate-to-parent: \"true\"}}]\nrules: []\n";
+    let binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: uses-parent, namespace: enf}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: parent}\nsubjects: [{kind: User, name: mallory, apiGroup: rbac.authorization.k8s.io}]\n";
+    let view = Arc::new(WithRole {
+        roles: objects_of(parent),
+        bindings: objects_of(binding),
+    });
+    let r = Reviewer::new(
+        config(
+            "defaults: {enforce: none, warn: none, audit: none}\nclusterScoped: {enforce: low}\n",
+        ),
+        Some(view),
+    )
+    .unwrap();
+    let feeder = |labels: Value| {
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "feeder", "labels": labels},
+            "rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]})
+    };
+    let v = judge(
+        &r,
+        &review(&feeder(json!({"aggregate-to-parent": "true"})), "CREATE"),
+    );
+    assert_eq!(v.decision, Decision::Denied, "{}", message(&v));
+    assert!(
+        message(&v).contains("through RoleBinding enf/uses-parent: "),
+        "{}",
+        message(&v)
+    );
+    let v = judge(&r, &review(&feeder(json!({"team": "a"})), "CREATE"));
+    assert_eq!(v.decision, Decision::Allowed, "{}", message(&v));
+}
+
+/// A role's grants through a binding are judged by the modes of the binding's
+/// namespace too: a ClusterRole, cluster-scoped and judged by no mode of its own, is
+/// refused when it widens a RoleBinding of an enforcing namespace.
+#[test]
+fn a_roles_grants_take_the_modes_of_the_bindings_namespace() {
+    let binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: uses-benign, namespace: enf}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: benign}\nsubjects: [{kind: User, name: leo, apiGroup: rbac.authorization.k8s.io}]\n";
+    let view = Arc::new(WithRole {
+        roles: Vec::new(),
+        bindings: objects_of(binding),
+    });
+    let text =
+        "defaults: {enforce: none, warn: none, audit: none}\nnamespaces:\n  enf: {enforce: low}\n";
+    let r = Reviewer::new(config(text), Some(view)).unwrap();
+    let role = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": "benign"},
+        "rules": [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]});
+    let v = judge(&r, &review(&role, "CREATE"));
+    assert_eq!(v.decision, Decision::Denied, "{}", message(&v));
+    assert!(
+        message(&v).contains("through RoleBinding enf/uses-benign"),
+        "{}",
+        message(&v)
+    );
+    // A role no binding grants is judged by its own modes alone: none.
+    let lone = Reviewer::new(
+        config(text),
+        Some(Arc::new(WithRole {
+            roles: Vec::new(),
+            bindings: Vec::new(),
+        })),
+    )
+    .unwrap();
+    let v = judge(&lone, &review(&role, "CREATE"));
+    assert_ne!(v.decision, Decision::Denied, "{}", message(&v));
 }
