@@ -726,10 +726,24 @@ impl Fixer<'_, '_> {
     }
 
     /// The paths of the writable emptyDir, ephemeral or claimed volumes the container
-    /// mounts.
+    /// mounts (a StatefulSet's `volumeClaimTemplates` claim one for each pod).
     fn writable_mounts(&self, c: &Container) -> Vec<String> {
         let volumes = self.w.spec.volumes.as_deref().unwrap_or_default();
+        let claimed: Vec<&str> = self
+            .w
+            .object
+            .root
+            .get("spec")
+            .and_then(|s| s.get("volumeClaimTemplates"))
+            .map(Node::items)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|t| t.get("metadata")?.get("name")?.scalar_text())
+            .collect();
         let writable = |m: &&k8s_openapi::api::core::v1::VolumeMount| {
+            if claimed.contains(&m.name.as_str()) && !volumes.iter().any(|v| v.name == m.name) {
+                return m.read_only != Some(true);
+            }
             let Some(v) = volumes.iter().find(|v| v.name == m.name) else {
                 return false;
             };

@@ -776,7 +776,10 @@ const COMMAND_WRITES: &[(&str, &str, &str, Option<&str>)] = &[
     ("home-export", "", r#"["sh", "-c", "export HOME=/etc; touch ~/x"]"#, Some("it writes /etc/x (touch, in command) outside")),
     ("home-tmp", "", r#"["sh", "-c", "export HOME=/tmp/h; mkdir -p ~/x"]"#, None),
     // A local install writes its working directory; a global one the root filesystem.
-    ("npm-tmp", "/tmp/app", r#"["sh", "-c", "npm ci --cache /tmp/npm && exec node app.js"]"#, None),
+    ("npm-tmp", "/tmp/app", r#"["sh", "-c", "npm ci --cache /tmp/npm && exec /tmp/app/server"]"#, None),
+    // An interpreter's program may write anywhere, as a script of the image may.
+    ("node-script", "/tmp/app", r#"["sh", "-c", "exec node app.js"]"#, Some("it runs the script app.js")),
+    ("log-flag", "", r#"["/app/server", "--log-file=/var/log/app.log"]"#, Some("it writes /var/log/app.log")),
     ("npm-app", "/app", r#"["sh", "-c", "npm ci --cache /tmp/npm && exec node app.js"]"#, Some("it writes /app (npm ci, in command) outside")),
     ("npm-cache", "/tmp/app", r#"["npm", "ci"]"#, Some("it writes ~/.npm (npm ci, in command), a path its spec does not settle")),
     ("npm-global", "/tmp/app", r#"["npm", "install", "-g", "--cache", "/tmp/c", "pm2"]"#, Some("it runs npm install (in command), which writes its root filesystem")),
@@ -1228,4 +1231,14 @@ fn a_namespace_with_custom_resources_gets_no_default_deny_unasked() {
     let v = verdicts(&[("ns.yaml", ns), ("prom.yaml", prom)], "KH510", &[]);
     assert_eq!(v["-"].0, "refused", "{v:#?}");
     assert!(v["-"].1.contains("Prometheus monitoring/k8s"), "{v:#?}");
+}
+
+/// A StatefulSet's claim template is a writable volume of each pod: a container that
+/// writes only to it may get a read-only root.
+#[test]
+fn a_claim_template_is_a_writable_volume() {
+    let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db, namespace: data}\nspec:\n  serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n    metadata: {labels: {app: db}}\n    spec:\n      containers:\n        - name: db\n          image: registry.example.com/db:1\n          securityContext: {runAsUser: 999}\n          command: [sh, -c, \"cp /seed/x /var/lib/data/x && exec /db\"]\n          volumeMounts: [{name: data, mountPath: /var/lib/data}, {name: tmp, mountPath: /tmp}]\n      volumes: [{name: tmp, emptyDir: {}}]\n  volumeClaimTemplates:\n    - metadata: {name: data}\n      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n";
+    let v = verdicts(&[("sts.yaml", sts)], "KH132", &[]);
+    assert_eq!(v["db"].0, "fixed", "{v:#?}");
+    assert!(v["db"].1.contains("/var/lib/data"), "{v:#?}");
 }

@@ -107,7 +107,95 @@ fn one_command_writes(words: &[String], cwd: &mut Option<String>, out: &mut Sink
         }
         // Run as the command itself, it needs no other name (`./entrypoint.sh`).
         _ if is_script(&words[0]) => out.add("", Write::Script(words[0].clone())),
-        _ => table_writes(name, &args, cwd, out),
+        // An interpreter's program may write anywhere: it is not read here.
+        _ if is_interpreter(name) => {
+            table_writes(name, &args, cwd, out);
+            interpreted_writes(name, &args, cwd, out);
+        }
+        _ => {
+            table_writes(name, &args, cwd, out);
+            flag_writes(name, &args, cwd, out);
+        }
+    }
+}
+
+/// Whether `name` runs programs of a language the spec cannot show (`python3.12`,
+/// `node`), as `sh` runs a script file.
+fn is_interpreter(name: &str) -> bool {
+    const LANGUAGES: [&str; 6] = ["python", "node", "ruby", "perl", "php", "deno"];
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    LANGUAGES.contains(&base)
+}
+
+/// What an interpreter runs: its script file or module (`python manage.py`,
+/// `python -m app`), which may write anywhere. Code given inline (`-c`, `-e`) is
+/// the spec's own, read by the table where it edits files (`perl -pi -e`).
+fn interpreted_writes(name: &str, args: &[String], cwd: &mut Option<String>, out: &mut Sink) {
+    // A module that is a command of the table runs as it (`python -m pip install`).
+    const MODULES: [&str; 4] = ["pip", "pip3", "venv", "virtualenv"];
+    let mut words = args.iter();
+    while let Some(w) = words.next() {
+        match w.as_str() {
+            // Flags that take a value (`-W ignore`, `-X utf8`).
+            "-W" | "-X" => {
+                words.next();
+            }
+            "-m" => {
+                let module = words.next().map_or("", String::as_str);
+                if MODULES.contains(&module) {
+                    let rest: Vec<String> = std::iter::once(module.to_string())
+                        .chain(words.cloned())
+                        .collect();
+                    return one_command_writes(&rest, cwd, out);
+                }
+                return out.add(name, Write::Script(format!("{name} -m {module}")));
+            }
+            "-c" | "-e" | "--eval" => return,
+            // `perl -pi -e CODE FILE`: flags run together, code given inline.
+            flag if flag.starts_with('-') && !flag.starts_with("--") && flag.ends_with('e') => {
+                return
+            }
+            flag if flag.starts_with('-') => {}
+            script => return out.add(name, Write::Script(script.to_string())),
+        }
+    }
+    out.add(
+        name,
+        Write::Unknown(format!("{name} reading its program from its input")),
+    );
+}
+
+/// Paths a program's flags name for it to write (`--log-file=/var/log/app.log`,
+/// `--pid-file /run/app.pid`, `--data-dir`), by the flag's name: a flag that names a
+/// file to read (`--config`) is not one.
+fn flag_writes(name: &str, args: &[String], cwd: &Option<String>, out: &mut Sink) {
+    const WRITTEN: [&str; 10] = [
+        "log", "pid", "out", "cache", "data", "tmp", "temp", "state", "socket", "dump",
+    ];
+    let mut words = args.iter().peekable();
+    while let Some(w) = words.next() {
+        let Some(flag) = w.strip_prefix("--").or_else(|| w.strip_prefix('-')) else {
+            continue;
+        };
+        let (flag, value) = match flag.split_once('=') {
+            Some((flag, value)) => (flag, Some(value.to_string())),
+            None => (flag, None),
+        };
+        let flag_lower = flag.to_ascii_lowercase();
+        if !WRITTEN.iter().any(|part| flag_lower.contains(part)) {
+            continue;
+        }
+        let value = value.or_else(|| {
+            words
+                .next_if(|next| next.starts_with('/') || next.starts_with("./"))
+                .cloned()
+        });
+        if let Some(write) = value
+            .filter(|v| v.contains('/'))
+            .and_then(|v| place(&v, cwd.as_deref()))
+        {
+            out.add(name, write);
+        }
     }
 }
 

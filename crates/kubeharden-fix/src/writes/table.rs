@@ -319,8 +319,6 @@ pub(super) const WRAPPERS: &[(&str, &[&str], usize)] = &[
     ("tini", &["-p", "-e"], 0),
     ("dumb-init", &["-r", "--rewrite"], 0),
     ("busybox", &[], 0),
-    // `python -m pip install`: the module runs as the command.
-    ("python", &["-W", "-X"], 0),
     // Shells: with `-c`, their first operand is a script, read in turn.
     ("sh", &["-o", "-O"], 0),
     ("bash", &["-o", "-O", "--rcfile", "--init-file"], 0),

@@ -172,7 +172,12 @@ fn package_managers_write_the_root_filesystem() {
     let unsettled = |p: &str| vec![Write::Unsettled(p.to_string())];
     assert_eq!(
         in_shell("pip install requests && python app.py", None),
-        [root("pip install"), unsettled("~/.cache/pip")].concat()
+        [
+            root("pip install"),
+            unsettled("~/.cache/pip"),
+            vec![Write::Script("app.py".into())],
+        ]
+        .concat()
     );
     assert_eq!(
         in_shell("pip3 install --no-cache-dir -r /tmp/req.txt", None),
@@ -952,4 +957,53 @@ fn an_arg_that_reads_as_a_script_is_read_as_one() {
     let mut origins: Vec<String> = written(&c).iter().map(Written::origin).collect();
     origins.dedup();
     assert_eq!(origins, ["pip install, in command"]);
+}
+
+/// An interpreter's program (`python manage.py`, `node server.js`, `python -m app`)
+/// may write anywhere, as a shell script of the image may; inline code is the spec's.
+/// A flag that names a file to write (`--log-file`, `--pid-file`, `--data-dir`) is a
+/// write of that path; one that names a file to read is not.
+#[test]
+fn interpreters_and_write_flags() {
+    let script = |p: &str| vec![Write::Script(p.to_string())];
+    assert_eq!(
+        in_shell("python manage.py collectstatic", None),
+        script("manage.py")
+    );
+    assert_eq!(
+        in_shell("python3.12 -u /app/run.py", None),
+        script("/app/run.py")
+    );
+    assert_eq!(in_shell("exec node server.js", None), script("server.js"));
+    assert_eq!(
+        in_shell("python -m app.main", None),
+        script("python -m app.main")
+    );
+    assert_eq!(in_shell("python -c 'print(1)'", None), vec![]);
+    assert_eq!(
+        places(&container(
+            "app:1",
+            &["/app/server", "--log-file=/var/log/app.log"]
+        )),
+        paths(&["/var/log/app.log"])
+    );
+    assert_eq!(
+        places(&container(
+            "app:1",
+            &[
+                "/app/server",
+                "--pid-file",
+                "/run/app.pid",
+                "--data-dir=/srv/data"
+            ]
+        )),
+        paths(&["/run/app.pid", "/srv/data"])
+    );
+    assert_eq!(
+        places(&container(
+            "app:1",
+            &["/app/server", "--config=/etc/app.yaml", "--port", "8080"]
+        )),
+        vec![]
+    );
 }
