@@ -40,6 +40,20 @@ fn cut_for(bytes: &[u8], start: usize, end: usize) -> Option<usize> {
 
 /// Splits `text` before every line that starts with `---` and after every line that
 /// starts with `...`. One pass over the lines.
+/// Whether `text` holds directives (`%YAML`, `%TAG`) and nothing else but comments
+/// and blank lines: the head of the document that follows, not one of its own.
+fn only_directives(text: &str) -> bool {
+    let mut directive = false;
+    for line in text.lines().map(str::trim) {
+        match line.bytes().next() {
+            Some(b'%') => directive = true,
+            None | Some(b'#') => {}
+            Some(_) => return false,
+        }
+    }
+    directive
+}
+
 pub fn split_documents(text: &str) -> Vec<Chunk<'_>> {
     let bytes = text.as_bytes();
     let mut chunks = Vec::new();
@@ -59,7 +73,9 @@ pub fn split_documents(text: &str) -> Vec<Chunk<'_>> {
         if line_start == text.len() {
             break;
         }
-        if let Some(cut) = cut_for(bytes, line_start, line_end).filter(|&c| c > start) {
+        let cut = cut_for(bytes, line_start, line_end).filter(|&c| c > start);
+        // Directives (`%YAML 1.2`) belong to the document their `---` starts.
+        if let Some(cut) = cut.filter(|&c| !only_directives(&text[start..c])) {
             chunks.push(chunk(start, cut, start_line));
             // A cut after a `...` line starts the next chunk on the line below.
             start_line = if cut == line_start { line } else { line + 1 };
@@ -83,6 +99,19 @@ mod tests {
             .iter()
             .map(|c| (c.text, c.first_line))
             .collect()
+    }
+
+    /// `%YAML 1.2` before `---` heads the document it starts: one chunk, not a
+    /// directive alone (which no parser takes) and a document without it.
+    #[test]
+    fn directives_stay_with_their_document() {
+        let text = "%YAML 1.2\n---\na: 1\n---\nb: 2\n";
+        assert_eq!(
+            texts(text),
+            [("%YAML 1.2\n---\na: 1\n", 1), ("---\nb: 2\n", 4)]
+        );
+        let comments = "# c\n---\na: 1\n";
+        assert_eq!(texts(comments).len(), 2, "a comment alone is still cut");
     }
 
     #[test]
