@@ -237,20 +237,25 @@ impl<'a> Cluster<'a> {
             .iter()
             .filter(|o| {
                 let group = o.resource.api_version.split('/').next().unwrap_or("");
+                // `Some(None)`: a deployer that names no namespace applies manifests
+                // that name their own, any of them.
                 let target = match (group, &*o.resource.kind) {
-                    ("argoproj.io", "Application") => at(o, &["spec", "destination", "namespace"]),
-                    ("argoproj.io", "ApplicationSet") => {
-                        at(o, &["spec", "template", "spec", "destination", "namespace"])
+                    ("argoproj.io", "Application") => {
+                        Some(at(o, &["spec", "destination", "namespace"]))
                     }
+                    ("argoproj.io", "ApplicationSet") => Some(at(
+                        o,
+                        &["spec", "template", "spec", "destination", "namespace"],
+                    )),
                     ("kustomize.toolkit.fluxcd.io", "Kustomization") => {
-                        at(o, &["spec", "targetNamespace"])
+                        Some(at(o, &["spec", "targetNamespace"]))
                     }
-                    ("helm.toolkit.fluxcd.io", "HelmRelease") => {
-                        at(o, &["spec", "targetNamespace"]).or(o.resource.namespace.as_deref())
-                    }
+                    ("helm.toolkit.fluxcd.io", "HelmRelease") => Some(
+                        at(o, &["spec", "targetNamespace"]).or(o.resource.namespace.as_deref()),
+                    ),
                     _ => None,
                 };
-                target == Some(namespace)
+                matches!(target, Some(None)) || target == Some(Some(namespace))
             })
             .map(|o| o.resource.to_string())
             .collect()

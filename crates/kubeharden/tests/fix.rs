@@ -989,6 +989,25 @@ fn a_namespace_that_gitops_deploys_into_gets_no_default_deny_unasked() {
     let (verdict, detail) = of("flux-apps");
     assert_eq!(verdict, "refused");
     assert!(detail.contains("HelmRelease flux-apps/podinfo"), "{detail}");
+    // A Flux Kustomization that names no target applies manifests that name their
+    // own namespaces, any of them: no namespace's default deny is safe unasked.
+    let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  path: ./apps\n  sourceRef: {kind: GitRepository, name: repo}\n";
+    let with_flux = common::tree(&[("ns.yaml", &text), ("flux.yaml", flux)]);
+    let report = fix(with_flux.path(), &["--in-place", "--dry-run", "."]);
+    let empty: Vec<&Value> = report["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "KH510" && f["resource"]["name"] == "empty")
+        .collect();
+    assert_eq!(empty[0]["verdict"], "refused", "{empty:#?}");
+    assert!(
+        empty[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Kustomization flux-system/apps"),
+        "{empty:#?}"
+    );
     // Asked for, it is written.
     let report = fix(
         dir.path(),
