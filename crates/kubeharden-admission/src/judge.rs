@@ -507,6 +507,11 @@ impl Reviewer {
             .map(|o| (*o.resource).clone())
             .collect();
         // The cluster's copy of the object under review (an UPDATE) is replaced by it.
+        // Without the view, a binding's role of unknown rules is judged as granting
+        // nothing: what its subjects are (everyone, a default account) still counts.
+        if self.view.is_none() {
+            around.extend(stub_role(object));
+        }
         let others = related
             .iter()
             .chain(around.iter())
@@ -913,11 +918,35 @@ fn labels_of(root: &Node) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-/// The rules that judge what a binding grants, by its role's rules.
-const GRANT_RULES: [&str; 11] = [
-    "KH601", "KH602", "KH603", "KH604", "KH605", "KH606", "KH607", "KH608", "KH609", "KH610",
-    "KH611",
+/// The rules that judge what a binding grants, by its role's rules (KH610 and KH611
+/// judge who it grants to, and stand without them).
+const GRANT_RULES: [&str; 9] = [
+    "KH601", "KH602", "KH603", "KH604", "KH605", "KH606", "KH607", "KH608", "KH609",
 ];
+
+/// For a binding to a role whose rules are unknown (no cluster view): that role with
+/// no rules, so that the rules about its subjects judge the binding.
+fn stub_role(binding: &Object) -> Option<Object> {
+    if !grants_unknown_role(binding) {
+        return None;
+    }
+    let role_ref = binding.root.get("roleRef")?;
+    let field = |k: &str| role_ref.get(k).and_then(Node::scalar_text);
+    let (kind, name) = (field("kind")?, field("name")?);
+    let namespace = match kind {
+        "Role" => format!(
+            "\n  namespace: {:?}",
+            binding.resource.namespace.as_deref()?
+        ),
+        _ => String::new(),
+    };
+    let text = format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: {name:?}{namespace}\nrules: []\n"
+    );
+    kubeharden_load::load_text(&"cluster".into(), &text, &Default::default())
+        .objects
+        .pop()
+}
 
 /// Whether `object` is a Role or ClusterRole of RBAC.
 fn role_kind(object: &Object) -> bool {

@@ -1522,3 +1522,28 @@ fn a_roles_grants_take_the_modes_of_the_bindings_namespace() {
     let v = judge(&lone, &review(&role, "CREATE"));
     assert_ne!(v.decision, Decision::Denied, "{}", message(&v));
 }
+
+/// Without the view, who a binding grants to is still judged: everyone
+/// (`system:authenticated`) or a namespace's default account, whatever the role's
+/// unknown rules; only what it grants is said not judged.
+#[test]
+fn without_the_view_the_subjects_of_a_binding_are_still_judged() {
+    let r = reviewer(config("defaults: {enforce: low, warn: low, audit: none}\n"));
+    let binding = json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "b", "namespace": "rb"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "r-plain"},
+        "subjects": [{"kind": "Group", "name": "system:authenticated", "apiGroup": "rbac.authorization.k8s.io"}]});
+    let v = judge(&r, &review(&binding, "CREATE"));
+    assert_eq!(v.decision, Decision::Denied, "{}", message(&v));
+    assert!(message(&v).contains("KH610"), "{}", message(&v));
+    let notice = v
+        .response
+        .warnings
+        .iter()
+        .find(|w| w.contains("not judged without the cluster view"))
+        .unwrap_or_else(|| panic!("{:?}", v.response.warnings));
+    assert!(
+        notice.contains("KH604") && !notice.contains("KH610"),
+        "{notice}"
+    );
+}
