@@ -28,6 +28,7 @@ use kubeharden_rules::RuleSet;
 use kubeharden_yaml::{Node, Value};
 
 use crate::config::{Config, FailurePolicy, Modes};
+use crate::grants::{grants, grants_unknown_role, role_kind, stub_role, GRANT_RULES};
 use crate::message;
 use crate::review::{self, Operation, Request, Response, ReviewError};
 use crate::view::ClusterSource;
@@ -472,7 +473,7 @@ impl Reviewer {
         // ClusterRole the ones that aggregate it by its labels (`aggregate-to-view`).
         let mut decides: Vec<(String, String)> = Vec::new();
         if let Some(view) = &self.view {
-            if let Some(name) = crate::view::bound_cluster_role(&object.root) {
+            if let Some(name) = crate::grants::bound_cluster_role(&object.root) {
                 around.extend(view.cluster_roles(name));
             }
             let kind = &*object.resource.kind;
@@ -916,79 +917,6 @@ fn labels_of(root: &Node) -> BTreeMap<String, String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// The rules that judge what a binding grants, by its role's rules (KH610 and KH611
-/// judge who it grants to, and stand without them).
-const GRANT_RULES: [&str; 9] = [
-    "KH601", "KH602", "KH603", "KH604", "KH605", "KH606", "KH607", "KH608", "KH609",
-];
-
-/// For a binding to a role whose rules are unknown (no cluster view): that role with
-/// no rules, so that the rules about its subjects judge the binding.
-fn stub_role(binding: &Object) -> Option<Object> {
-    if !grants_unknown_role(binding) {
-        return None;
-    }
-    let role_ref = binding.root.get("roleRef")?;
-    let field = |k: &str| role_ref.get(k).and_then(Node::scalar_text);
-    let (kind, name) = (field("kind")?, field("name")?);
-    let namespace = match kind {
-        "Role" => format!(
-            "\n  namespace: {:?}",
-            binding.resource.namespace.as_deref()?
-        ),
-        _ => String::new(),
-    };
-    let text = format!(
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: {kind}\nmetadata:\n  name: {name:?}{namespace}\nrules: []\n"
-    );
-    kubeharden_load::load_text(&"cluster".into(), &text, &Default::default())
-        .objects
-        .pop()
-}
-
-/// Whether `object` is a Role or ClusterRole of RBAC.
-fn role_kind(object: &Object) -> bool {
-    matches!(&*object.resource.kind, "Role" | "ClusterRole")
-        && object
-            .resource
-            .api_version
-            .starts_with("rbac.authorization.k8s.io/")
-}
-
-/// Whether `binding` grants the role of `kind` and `name` (a RoleBinding grants a
-/// Role of its own namespace, `namespace`).
-fn grants(binding: &Object, kind: &str, name: &str, namespace: Option<&str>) -> bool {
-    if !matches!(
-        &*binding.resource.kind,
-        "RoleBinding" | "ClusterRoleBinding"
-    ) {
-        return false;
-    }
-    let role_ref = binding.root.get("roleRef");
-    let field = |k: &str| role_ref.and_then(|r| r.get(k)).and_then(Node::scalar_text);
-    let same_ns = kind == "ClusterRole" || binding.resource.namespace.as_deref() == namespace;
-    field("kind") == Some(kind) && field("name") == Some(name) && same_ns
-}
-
-/// Whether a binding grants a Role, or a ClusterRole that is none of Kubernetes' own
-/// (`cluster-admin`, `admin`, `edit`, `view`, `system:...`), whose rules only the
-/// cluster holds.
-fn grants_unknown_role(object: &Object) -> bool {
-    if !matches!(&*object.resource.kind, "RoleBinding" | "ClusterRoleBinding") {
-        return false;
-    }
-    let role_ref = object.root.get("roleRef");
-    let field = |k: &str| role_ref.and_then(|r| r.get(k)).and_then(Node::scalar_text);
-    match (field("kind"), field("name")) {
-        (Some("Role"), _) => true,
-        (Some("ClusterRole"), Some(name)) => {
-            !["cluster-admin", "admin", "edit", "view"].contains(&name)
-                && !name.starts_with("system:")
-        }
-        _ => false,
-    }
 }
 
 /// The RuntimeClass a pod or pod template runs under.

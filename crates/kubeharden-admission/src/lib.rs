@@ -4,6 +4,7 @@
 //! - [`review`]: the `admission.k8s.io/v1` AdmissionReview read and answered;
 //! - [`config`]: modes per namespace (labels or file), exemptions, rule selection;
 //! - [`judge`]: one review, by `kubeharden_engine::check_together`;
+//! - `grants`: RBAC bindings judged with their roles, and roles with their bindings;
 //! - [`view`]: the cluster around a review, from kube-rs reflectors;
 //! - [`server`]: HTTPS on hyper and rustls, certificate reload, health, metrics;
 //! - [`metrics`]: the Prometheus exposition;
@@ -14,6 +15,7 @@
 
 pub mod certs;
 pub mod config;
+mod grants;
 pub mod judge;
 pub mod log;
 mod message;

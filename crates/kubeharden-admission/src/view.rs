@@ -54,20 +54,6 @@ pub trait ClusterSource: Send + Sync {
     }
 }
 
-/// The ClusterRole a RoleBinding or ClusterRoleBinding refers to, by name.
-pub(crate) fn bound_cluster_role(root: &kubeharden_yaml::Node) -> Option<&str> {
-    let role = root.get("roleRef")?;
-    let kind = role
-        .get("kind")
-        .and_then(kubeharden_yaml::Node::scalar_text);
-    (kind == Some("ClusterRole"))
-        .then(|| {
-            role.get("name")
-                .and_then(kubeharden_yaml::Node::scalar_text)
-        })
-        .flatten()
-}
-
 /// A namespace's objects, and the generation they were built at.
 type Cached = (u64, Arc<Vec<Object>>);
 

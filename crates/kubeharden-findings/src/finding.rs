@@ -211,6 +211,8 @@ impl Finding {
         };
         let at = &value.location;
         let through = match (value.set, &value.parent_key) {
+            // A `--set` value is no file's (line 0): named by its flag.
+            (true, None) if at.line == 0 => format!("the chart value {} ({})", value.key, at.file),
             (true, None) => format!("the chart value {} ({}:{})", value.key, at.file, at.line),
             (true, Some(parent)) => format!("the parent chart's value {parent}"),
             (false, _) => format!(

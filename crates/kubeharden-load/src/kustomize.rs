@@ -121,7 +121,7 @@ pub fn index<'p>(files: impl IntoIterator<Item = &'p Path>) {
 
 /// The kustomization that lists `file` as a patch: one of the scan's, or one in its
 /// folder or the folders above it.
-fn listing_kustomization(file: &Path) -> Option<PathBuf> {
+pub fn listing_kustomization(file: &Path) -> Option<PathBuf> {
     let file = std::fs::canonicalize(file).ok()?;
     if let Some(k) = listed()
         .lock()

@@ -559,6 +559,9 @@ impl SourceMap for KustomizeMap {
                 _ => {}
             }
         }
+        // What the finding said before a chart's map added its template and values:
+        // a patch over the chart's object decides the field, not they.
+        let (said, valued) = (finding.message.clone(), finding.value.clone());
         let base = match base {
             Some((base, _)) => {
                 let rendered = std::mem::replace(&mut finding.location, base.clone());
@@ -569,6 +572,10 @@ impl SourceMap for KustomizeMap {
             None if self.charts.iter().any(|c| c.map(object, finding)) => finding.location.clone(),
             None => return,
         };
+        if patched.is_some() {
+            finding.message = said;
+            finding.value = valued;
+        }
         if let Some((patch, verb, by, field)) = patched {
             // The base of the pod-level field the patch changed, not the container's.
             let base = match (field, base_doc) {

@@ -355,6 +355,12 @@ fn used_by_design(found: &Discovered, report: &ScanReport, root: &str, files: us
     {
         return true;
     }
+    // A patch file an overlay lists, of whatever form (a JSON 6902 list of
+    // operations is no object at all).
+    let path = std::path::Path::new(&root);
+    if path.is_file() && kubeharden_load::kustomize::listing_kustomization(path).is_some() {
+        return true;
+    }
     let patches: BTreeSet<&str> = report
         .skipped
         .iter()

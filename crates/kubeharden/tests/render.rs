@@ -2789,6 +2789,13 @@ fn the_fix_names_the_chart_value_to_change() {
         text.contains("through the chart value securityContext.allowPrivilegeEscalation (not set yet: add it to c/values.yaml)"),
         "{text}"
     );
+    // A `--set` value is named by its flag, not as a file and line.
+    let set_args = [&args[..], &["--set", "securityContext.runAsNonRoot=false"]].concat();
+    let text = String::from_utf8_lossy(&run(dir.path(), &set_args, None).stdout).into_owned();
+    assert!(
+        text.contains("through the chart value securityContext.runAsNonRoot (--set securityContext.runAsNonRoot) (kubeharden explain KH122)"),
+        "{text}"
+    );
     let doc = json(&run(
         dir.path(),
         &[&args[..], &["-f", "json"]].concat(),
@@ -2852,9 +2859,10 @@ fn a_template_or_a_patch_named_beside_its_chart_or_overlay_fails_nothing() {
         ("base/deploy.yaml", API_WORKER),
         (
             "prod/kustomization.yaml",
-            "resources: [../base]\npatches:\n  - path: hostnet.yaml\n",
+            "resources: [../base]\npatches:\n  - path: hostnet.yaml\n  - path: ops.yaml\n    target: {kind: Deployment, name: api-worker}\n",
         ),
         ("prod/hostnet.yaml", patch),
+        ("prod/ops.yaml", "- op: add\n  path: /spec/template/spec/hostPID\n  value: true\n"),
     ]);
     let dir_path = dir.path();
     std::fs::write(
@@ -2873,6 +2881,7 @@ fn a_template_or_a_patch_named_beside_its_chart_or_overlay_fails_nothing() {
     for args in [
         &["scan", "c/templates/pod.yaml", "c", "-f", "json"][..],
         &["scan", "prod/hostnet.yaml", "prod", "-f", "json"][..],
+        &["scan", "prod/ops.yaml", "prod", "-f", "json"][..],
         &[
             "scan",
             "c/values.yaml",
@@ -2979,4 +2988,41 @@ fn an_unset_value_is_placed_in_the_file_that_holds_most_of_it() {
         .unwrap_or_else(|| panic!("{doc}"));
     assert_eq!(debug["value"]["location"]["file"], "prod.yaml", "{debug}");
     assert_eq!(debug["value"]["set"], false, "{debug}");
+}
+
+/// A patch of an overlay over an object of a chart the overlay inflates decides the
+/// field: the finding names the patch alone, not the chart's template and values,
+/// which rendered something else.
+#[test]
+fn a_patch_over_an_inflated_charts_object_is_named_alone() {
+    if !tools() {
+        return;
+    }
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: {{ .Values.hostPID | default false }}\n  containers:\n  - {name: c, image: registry.example.com/c:1}\n";
+    let kustomization = "helmCharts:\n- name: app\n  releaseName: shop\npatches:\n- target: {kind: Pod, name: p}\n  patch: |-\n    - op: replace\n      path: /spec/hostPID\n      value: true\n";
+    let dir = tree(&[
+        ("overlay/kustomization.yaml", kustomization),
+        (
+            "overlay/charts/app/Chart.yaml",
+            "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        ),
+        ("overlay/charts/app/values.yaml", "hostPID: false\n"),
+        ("overlay/charts/app/templates/pod.yaml", pod),
+    ]);
+    let doc = json(&run(
+        dir.path(),
+        &["scan", "overlay", "-f", "json", "--select", "KH102"],
+        None,
+    ));
+    let f = &doc["findings"][0];
+    let message = f["message"].as_str().unwrap_or_else(|| panic!("{doc}"));
+    assert!(
+        message.contains("set by the patch overlay/kustomization.yaml:"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("written by the template") && !message.contains("chart value"),
+        "{message}"
+    );
+    assert_eq!(f["location"]["file"], "overlay/kustomization.yaml", "{f}");
 }
