@@ -272,20 +272,20 @@ impl Exception {
         labels: Option<&[(String, String)]>,
     ) -> bool {
         !self.rules.is_empty()
-            && finding.covers.iter().any(|id| {
-                let name = kubeharden_rules::find_rule(id).map_or("", |r| r.def.name);
-                self.names_rule(id, name)
-            })
+            && finding.covers.iter().any(|id| self.names_rule_id(id))
             && self.covers_object(finding, &finding.resource, labels)
+    }
+
+    /// Whether it names the rule of ID `id`, by ID, prefix or name.
+    fn names_rule_id(&self, id: &str) -> bool {
+        let name = kubeharden_rules::find_rule(id).map_or("", |r| r.def.name);
+        self.names_rule(id, name)
     }
 
     /// The rules `finding` stands for besides its own that it does not name (none
     /// when it names no rule: it then accepts every rule).
     fn leaves_merged(&self, finding: &Finding) -> Vec<&'static str> {
-        finding.unaccepted_merged(|id| {
-            let name = kubeharden_rules::find_rule(id).map_or("", |r| r.def.name);
-            self.names_rule(id, name)
-        })
+        finding.unaccepted_merged(|id| self.names_rule_id(id))
     }
 
     /// Whether it covers `finding`'s object `res` and container, whatever the rule.
@@ -424,10 +424,7 @@ impl Exceptions {
                         .covers
                         .iter()
                         .copied()
-                        .filter(|id| {
-                            let name = kubeharden_rules::find_rule(id).map_or("", |r| r.def.name);
-                            exception.names_rule(id, name)
-                        })
+                        .filter(|id| exception.names_rule_id(id))
                         .collect();
                     for id in accepted {
                         if !finding.accepted_rules.contains(&id) {

@@ -423,22 +423,14 @@ impl Fixer<'_, '_> {
     /// host path (a node agent's sockets and files are root's), or its command runs
     /// what only root may (`chown`, `chmod` of others' files, `useradd`, `mount`).
     fn refuse_if_root_is_needed(&self, users: &[&ContainerRef<'_>], uid: i64) -> Option<Verdict> {
-        let host_volumes: Vec<&str> = self
-            .w
-            .spec
-            .volumes
-            .iter()
-            .flatten()
-            .filter(|v| v.host_path.is_some())
-            .map(|v| v.name.as_str())
-            .collect();
+        let host_volumes = self.w.host_path_volumes();
         for c in users {
             let mounted = c
                 .container
                 .volume_mounts
                 .iter()
                 .flatten()
-                .find(|m| host_volumes.contains(&m.name.as_str()));
+                .find(|m| host_volumes.contains(m.name.as_str()));
             if let Some(m) = mounted {
                 return Some(refuse(format!(
                     "container {} mounts the host path volume {} at {}, whose files and sockets are the node's root's: as user {uid} (--run-as-user) it may not open them",

@@ -364,6 +364,17 @@ impl<'o> Workload<'o> {
         })
     }
 
+    /// The names of the pod's hostPath volumes.
+    pub fn host_path_volumes(&self) -> std::collections::HashSet<&str> {
+        self.spec
+            .volumes
+            .iter()
+            .flatten()
+            .filter(|v| v.host_path.is_some())
+            .map(|v| v.name.as_str())
+            .collect()
+    }
+
     pub fn pod_security_context(&self) -> Option<&PodSecurityContext> {
         self.spec.security_context.as_ref()
     }

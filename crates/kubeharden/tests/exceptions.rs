@@ -507,15 +507,7 @@ fn a_partly_accepted_finding_is_as_grave_as_what_is_left() {
     assert_eq!(code, Some(1));
     // The score counts the accepted rules' checks as accepted in both: the same
     // numbers merged and apart.
-    let score = |doc: &Value| {
-        let s = &doc["summary"]["score"];
-        (
-            s["percent"].clone(),
-            s["failed"].clone(),
-            s["accepted"].clone(),
-        )
-    };
-    assert_eq!(score(&merged), score(&apart), "{merged}\n{apart}");
+    assert_eq!(score_of(&merged), score_of(&apart), "{merged}\n{apart}");
     assert!(
         merged["summary"]["score"]["accepted"].as_u64().unwrap() > 0,
         "{merged}"
@@ -1058,17 +1050,19 @@ fn an_exception_of_a_covered_rule_counts_the_same_merged_and_apart() {
         json(&scan(repo.path(), &args))
     };
     let (merged, apart) = (run(&[]), run(&["--no-merge"]));
-    let score = |doc: &Value| {
-        let s = &doc["summary"]["score"];
-        (
-            s["percent"].clone(),
-            s["failed"].clone(),
-            s["accepted"].clone(),
-        )
-    };
-    assert_eq!(score(&merged), score(&apart), "{merged}\n{apart}");
+    assert_eq!(score_of(&merged), score_of(&apart), "{merged}\n{apart}");
     assert_eq!(merged["summary"]["score"]["accepted"], 1, "{merged}");
     assert_eq!(merged["findings"].as_array().unwrap().len(), 1, "{merged}");
     let unused = merged["warnings"].to_string();
     assert!(!unused.contains("exception matched no finding"), "{unused}");
+}
+
+/// A report's score as the summary gives it: percent, failed and accepted checks.
+fn score_of(doc: &Value) -> (Value, Value, Value) {
+    let s = &doc["summary"]["score"];
+    (
+        s["percent"].clone(),
+        s["failed"].clone(),
+        s["accepted"].clone(),
+    )
 }

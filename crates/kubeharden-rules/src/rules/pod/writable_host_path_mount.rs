@@ -33,8 +33,6 @@
 //!   readOnly: true
 //! ```
 
-use std::collections::HashSet;
-
 use crate::prelude::*;
 
 pub const RULE: RuleDef = RuleDef {
@@ -52,14 +50,7 @@ pub const RULE: RuleDef = RuleDef {
 };
 
 fn check(w: &Workload<'_>, out: &mut Out) {
-    let host_volumes: HashSet<&str> = w
-        .spec
-        .volumes
-        .iter()
-        .flatten()
-        .filter(|v| v.host_path.is_some())
-        .map(|v| v.name.as_str())
-        .collect();
+    let host_volumes = w.host_path_volumes();
     if host_volumes.is_empty() {
         return;
     }
